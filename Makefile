@@ -1,0 +1,380 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# mipc -- the one entry point: build, test, bench, fuzz, install.
+# GNU make, one file, no configure step.  Targets:
+#
+#   all (default)  libmipc.a and libmipc.so (SONAME libmipc.so.0)
+#   deps           check dependencies; install missing Debian packages as root
+#   test           every test under ASan+UBSan, the multi-threaded ones under TSan
+#   bench          the benchmark table against peers (medians, ratios)
+#   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   lint           clang-format check, ordering labels, arch #if, exported symbols
+#   cross          compile-only build for aarch64 (aarch64-linux-gnu-gcc)
+#   stress         longer torture runs (STRESS_SECONDS), never in CI
+#   test-loop      rerun `test` until it fails, for rare races
+#   install / uninstall / clean
+#
+# Build output goes to build/<compiler>/<variant>/; build/ ignores itself.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+UNAME_M := $(shell uname -m)
+ARCH ?= $(if $(filter x86_64 amd64,$(UNAME_M)),x86_64,$(if $(filter aarch64 arm64,$(UNAME_M)),aarch64,generic))
+
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+ifeq ($(origin CXX),default)
+CXX := $(if $(findstring clang,$(CC)),clang++,g++)
+endif
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+VERSION := 0.1.0
+SOMAJOR := 0
+
+FUZZ_SECONDS ?= 60
+STRESS_SECONDS ?= 60
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+B := build
+CCNAME := $(notdir $(firstword $(CC)))
+BV := $(B)/$(CCNAME)
+
+# Public headers installed, an explicit list (as XNU's EXPORT_MI_LIST).
+PUBLIC_HEADERS := $(addprefix include/mipc/,mipc.h types.h)
+
+CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_HDR := $(wildcard core/*.h) $(wildcard include/mipc/*.h) \
+	$(wildcard arch/*.h) $(wildcard arch/*/*.h)
+
+# Dependencies, looked up when a recipe runs (after `deps` installed them).
+PC = $(shell pkg-config --$(1) $(2) 2>/dev/null)
+DEP_CFLAGS = $(call PC,cflags,ck jemalloc)
+DEP_LIBS = $(call PC,libs,ck jemalloc) -pthread
+CHECK_CFLAGS = $(call PC,cflags,check)
+CHECK_LIBS = $(call PC,libs,check)
+BENCH_LIBS = $(call PC,libs,benchmark) -lbenchmark_main
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CSTD := -std=c11 -D_GNU_SOURCE
+INC := -Iinclude -Icore -Iarch -Iarch/$(ARCH)
+
+REL_CFLAGS = $(CSTD) -O2 -g -fPIC -fvisibility=hidden $(WARN) $(INC) $(DEP_CFLAGS) $(CFLAGS)
+SAN_COMMON = $(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) $(INC) $(DEP_CFLAGS) \
+	-DMIPC_TEST=1 -DMIPC_BACKEND_LIBC=1 $(CFLAGS)
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+TSAN_FLAGS := -fsanitize=thread
+ASAN_CFLAGS = $(SAN_COMMON) $(ASAN_FLAGS)
+TSAN_CFLAGS = $(SAN_COMMON) $(TSAN_FLAGS)
+
+# ---------------------------------------------------------------------------
+# Library
+
+REL_OBJ := $(patsubst %.c,$(BV)/rel/%.o,$(CORE_SRC))
+LIB_A := $(BV)/rel/libmipc.a
+LIB_SO := $(BV)/rel/libmipc.so.$(VERSION)
+
+.PHONY: all lib
+all lib: $(LIB_A) $(LIB_SO)
+	@echo "built $(LIB_A) $(LIB_SO) ($(CC), ARCH=$(ARCH))"
+
+$(B)/.gitignore:
+	@mkdir -p $(B) && echo '*' > $@
+
+$(BV)/rel/%.o: %.c $(CORE_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(REL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(REL_OBJ)
+	$(CC) -shared -Wl,-soname,libmipc.so.$(SOMAJOR) -Wl,-z,defs -o $@ $^ $(DEP_LIBS) $(LDFLAGS)
+	ln -sf libmipc.so.$(VERSION) $(BV)/rel/libmipc.so.$(SOMAJOR)
+	ln -sf libmipc.so.$(SOMAJOR) $(BV)/rel/libmipc.so
+
+# ---------------------------------------------------------------------------
+# Dependencies
+
+# pkg-config module : Debian package
+DEP_PC := ck:libck-dev jemalloc:libjemalloc-dev check:check benchmark:libbenchmark-dev
+FUZZ_RT = $(shell clang -print-file-name=libclang_rt.fuzzer-$(UNAME_M).a 2>/dev/null)
+
+.PHONY: deps deps-cross
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v $(CC) >/dev/null || missing="$$missing $(if $(findstring clang,$(CC)),clang,gcc)"; \
+	command -v $(CXX) >/dev/null || missing="$$missing $(if $(findstring clang,$(CXX)),clang,g++)"; \
+	command -v g++ >/dev/null || missing="$$missing g++"; \
+	for d in $(DEP_PC); do \
+		pkg-config --exists "$${d%%:*}" 2>/dev/null || missing="$$missing $${d#*:}"; \
+	done; \
+	command -v clang >/dev/null || missing="$$missing clang"; \
+	f=$$(clang -print-file-name=libclang_rt.fuzzer-$(UNAME_M).a 2>/dev/null); \
+	[ -f "$$f" ] || missing="$$missing libclang-rt-dev"; \
+	command -v clang-format >/dev/null || missing="$$missing clang-format"; \
+	$(if $(DEPS_EXTRA),for p in $(DEPS_EXTRA); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done;) \
+	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
+	if [ -z "$${missing// /}" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+			|| { echo "deps: apt-get install$$missing failed" >&2; exit 1; }; \
+	else \
+		echo "deps: missing:$$missing" >&2; \
+		echo "deps: install them with: sudo apt-get install -y$$missing" >&2; \
+		exit 1; \
+	fi
+
+deps-cross:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
+
+# ---------------------------------------------------------------------------
+# Tests: Check suites, one binary per file.
+#   tests/unit, tests/conformance, tests/model: ASan+UBSan
+#   tests/stress: ASan+UBSan and TSan
+
+TEST_DIRS := unit conformance model stress
+TEST_SRC := $(sort $(foreach d,$(TEST_DIRS),$(wildcard tests/$(d)/*.c)))
+TEST_HDR := $(wildcard tests/*.h) $(wildcard tests/*/*.h)
+MT_TEST_SRC := $(sort $(wildcard tests/stress/*.c))
+# tests/model/*.c that are the model itself, not suites: model_*.c
+MODEL_LIB_SRC := $(sort $(wildcard tests/model/model_*.c))
+SUITE_SRC := $(filter-out $(MODEL_LIB_SRC),$(TEST_SRC))
+
+test_bin = $(patsubst tests/%.c,$(BV)/$(1)/tests/%,$(2))
+ASAN_TESTS := $(call test_bin,asan,$(SUITE_SRC))
+TSAN_TESTS := $(call test_bin,tsan,$(MT_TEST_SRC))
+
+ASAN_OBJ := $(patsubst %.c,$(BV)/asan/%.o,$(CORE_SRC))
+TSAN_OBJ := $(patsubst %.c,$(BV)/tsan/%.o,$(CORE_SRC))
+ASAN_MODEL_OBJ := $(patsubst %.c,$(BV)/asan/%.o,$(MODEL_LIB_SRC))
+
+$(BV)/asan/%.o: %.c $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -Itests $(CHECK_CFLAGS) -c $< -o $@
+
+$(BV)/tsan/%.o: %.c $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(TSAN_CFLAGS) -Itests $(CHECK_CFLAGS) -c $< -o $@
+
+$(BV)/asan/libmipc_test.a: $(ASAN_OBJ) $(ASAN_MODEL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BV)/tsan/libmipc_test.a: $(TSAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BV)/asan/tests/%: $(BV)/asan/tests/%.o $(BV)/asan/libmipc_test.a
+	$(CC) $(ASAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(call PC,libs,ck) -pthread -lm
+
+$(BV)/tsan/tests/%: $(BV)/tsan/tests/%.o $(BV)/tsan/libmipc_test.a
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(call PC,libs,ck) -pthread -lm
+
+.PRECIOUS: $(BV)/asan/tests/%.o $(BV)/tsan/tests/%.o
+
+export CK_DEFAULT_TIMEOUT ?= 120
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+# run_suites(variant, binaries): run each, keep its log, fail at the end.
+define run_suites
+	@mkdir -p $(BV)/$(1)/logs; fail=0; \
+	for t in $(2); do \
+		name=$${t#$(BV)/$(1)/tests/}; log=$(BV)/$(1)/logs/$${name//\//_}.log; \
+		echo "== [$(1)] $$name"; \
+		if ! env $(SAN_ENV) $$t > $$log 2>&1; then \
+			fail=1; echo "FAILED: [$(1)] $$name (log: $$log)"; tail -n 40 $$log; \
+		fi; \
+		grep -E '^[0-9]+%: Checks:' $$log | sed "s|^|   [$(1)] $$name: |"; \
+	done; \
+	echo "$$fail" > $(BV)/$(1)/logs/.status
+endef
+
+.PHONY: test test-build test-asan test-tsan test-summary test-headers
+test: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) test-build
+	@$(MAKE) --no-print-directory test-headers test-asan test-tsan test-summary
+
+# Each public header compiles on its own, as C11 and as C++11 (urcu's
+# test_build): nothing it needs is left to the includer.
+test-headers:
+	@pass=0; fail=0; for h in $(PUBLIC_HEADERS); do \
+		for lang in c c++; do \
+			if [ $$lang = c ]; then cc="$(CC) -std=c11"; else cc="$(CXX) -std=c++11"; fi; \
+			if echo "#include <mipc/$$(basename $$h)>" | $$cc -x $$lang -fsyntax-only \
+				-Wall -Wextra -Werror -pedantic -Iinclude - ; then pass=$$((pass+1)); \
+			else fail=$$((fail+1)); echo "header $$h does not compile alone as $$lang"; fi; \
+		done; \
+	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+test-build: $(ASAN_TESTS) $(TSAN_TESTS)
+
+test-asan: $(ASAN_TESTS)
+	$(call run_suites,asan,$(ASAN_TESTS))
+
+test-tsan: $(TSAN_TESTS)
+	$(call run_suites,tsan,$(TSAN_TESTS))
+
+test-summary:
+	@echo; echo "== Summary (Check, per suite)"; \
+	for v in asan tsan; do \
+		for l in $(BV)/$$v/logs/*.log; do \
+			[ -f "$$l" ] || continue; \
+			s=$$(grep -E '^[0-9]+%: Checks:' "$$l" | tail -n 1); \
+			printf '  %-5s %-40s %s\n' "$$v" "$$(basename $$l .log)" "$${s:-NO SUMMARY (crashed?)}"; \
+		done; \
+	done; \
+	st=$$(cat $(BV)/asan/logs/.status $(BV)/tsan/logs/.status 2>/dev/null | sort -u | tail -n 1); \
+	if [ "$$st" != 0 ]; then echo "make test: FAILED"; exit 1; fi; \
+	echo "make test: all suites passed"
+
+.PHONY: test-loop
+test-loop:
+	@n=0; while $(MAKE) --no-print-directory test; do n=$$((n+1)); echo "== test-loop: pass $$n"; done
+
+.PHONY: stress
+stress: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) $(TSAN_TESTS)
+	@MIPC_STRESS_SECONDS=$(STRESS_SECONDS) $(MAKE) --no-print-directory test-tsan
+
+# ---------------------------------------------------------------------------
+# Benchmarks: C benchmarks over a thin C++ shim around Google Benchmark.
+
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_OBJ := $(patsubst %.c,$(BV)/bench/%.o,$(BENCH_SRC)) $(BV)/bench/bench/gbench.o
+BENCH_BIN := $(BV)/bench/mipc_bench
+BENCH_REPS ?= 5
+BENCH_FILTER ?= .
+BENCH_MIN_TIME ?= 0.2
+
+$(BV)/bench/%.o: %.c bench/gbench.h $(CORE_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 -g $(WARN) $(INC) -Ibench $(DEP_CFLAGS) -c $< -o $@
+
+$(BV)/bench/bench/gbench.o: bench/gbench.cc bench/gbench.h | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ibench $(call PC,cflags,benchmark) -c $< -o $@
+
+$(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
+	$(CXX) -o $@ $^ $(call PC,libs,benchmark) $(DEP_LIBS) -lrt
+
+.PHONY: bench bench-build
+bench: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) bench-build
+	@mkdir -p bench/results
+	$(BENCH_BIN) --benchmark_repetitions=$(BENCH_REPS) \
+		--benchmark_min_time=$(BENCH_MIN_TIME) \
+		--benchmark_filter='$(BENCH_FILTER)' \
+		--benchmark_out=bench/results/latest.json --benchmark_out_format=json
+
+bench-build: $(BENCH_BIN)
+
+# ---------------------------------------------------------------------------
+# Fuzzing (libFuzzer, clang, ASan+UBSan)
+
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS = $(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) $(INC) -Itests \
+	$(call PC,cflags,ck) -DMIPC_TEST=1 -DMIPC_BACKEND_LIBC=1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(B)/fuzz/%: fuzz/%.c $(CORE_SRC) $(MODEL_LIB_SRC) $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(MODEL_LIB_SRC) $(call PC,libs,ck) -pthread
+
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do \
+		h=$$(basename $$f); mkdir -p fuzz/corpus/$$h $(B)/fuzz/new/$$h; \
+		echo "== fuzz $$h for $(FUZZ_SECONDS)s"; \
+		dict=""; [ -f fuzz/$$h.dict ] && dict="-dict=fuzz/$$h.dict"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+			-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/new/$$h fuzz/corpus/$$h; \
+	done
+
+# ---------------------------------------------------------------------------
+# Lint
+
+LINT_SRC = $(shell git ls-files 'core/*.[ch]' 'arch/*.[ch]' 'include/*.h' 'bench/*.[ch]' \
+	'bench/*.cc' 'fuzz/*.[ch]' 'tests/*.[ch]' 2>/dev/null)
+EXPORT_OK = '^(mipc_|mach_)'
+
+.PHONY: lint
+lint: $(LIB_SO)
+	@echo "== clang-format"; clang-format --style=file:.ci/clang-format --dry-run --Werror $(LINT_SRC)
+	@echo "== ordering labels: every ck_pr fence / cas / fas in core/ names its partner"
+	@bad=$$(awk 'FNR==1{delete prev} \
+		/ck_pr_(fence_|cas_|fas_)/ && !(/[AR][0-9]+/ || prev[FNR-1] ~ /[AR][0-9]+/ || prev[FNR-2] ~ /[AR][0-9]+/ || /[Rr]elaxed/ || prev[FNR-1] ~ /[Rr]elaxed/) \
+		{ print FILENAME ":" FNR ": " $$0 } { prev[FNR]=$$0 }' core/*.c core/*.h); \
+	if [ -n "$$bad" ]; then echo "$$bad"; echo "lint: unlabelled ordering"; exit 1; fi
+	@echo "== no architecture #if outside arch/"
+	@bad=$$(grep -nE '^\s*#\s*(if|ifdef|ifndef|elif).*(__x86_64__|__aarch64__|__i386__|__arm__|_M_X64)' \
+		$$(git ls-files 'core/*' 'include/*' 'bench/*' 'fuzz/*' 'tests/*') || true); \
+	if [ -n "$$bad" ]; then echo "$$bad"; exit 1; fi
+	@echo "== exported symbols"
+	@allowed=$$(sed -n 's/^[^#]*[[:space:]*]\([a-z_][a-z0-9_]*\)(.*/\1/p' include/mipc/mach.h 2>/dev/null | sort -u); \
+	bad=$$(nm -D --defined-only $(LIB_SO) | awk '{print $$3}' | grep -vE $(EXPORT_OK) | \
+		grep -vxF -f <(printf '%s\n' $$allowed _init _fini) || true); \
+	if [ -n "$$bad" ]; then echo "exported but not API:"; echo "$$bad"; exit 1; fi; \
+	echo "   $$(nm -D --defined-only $(LIB_SO) | wc -l) exported symbols, all API"
+
+# ---------------------------------------------------------------------------
+# Cross build: compile-only for aarch64, so ARM64 code cannot rot.
+
+CROSS_CC ?= aarch64-linux-gnu-gcc
+CROSS_SYSINC := $(B)/cross/sysinc
+
+.PHONY: cross
+cross: deps-cross | $(B)/.gitignore
+	@mkdir -p $(CROSS_SYSINC)/jemalloc
+	@# CK and jemalloc headers are architecture-neutral apart from their
+	@# configuration; expose just them to the cross compiler.
+	@ln -sf /usr/include/ck_*.h $(CROSS_SYSINC)/ && ln -sfn /usr/include/gcc $(CROSS_SYSINC)/gcc
+	@ln -sf /usr/include/jemalloc/jemalloc.h $(CROSS_SYSINC)/jemalloc/
+	@set -e; for f in $(CORE_SRC); do \
+		echo "  CROSS $$f"; \
+		$(CROSS_CC) $(CSTD) -O2 -fPIC $(WARN) -Iinclude -Icore -Iarch -Iarch/aarch64 \
+			-isystem $(CROSS_SYSINC) -c $$f -o $(B)/cross/$$(basename $$f .c).o; \
+	done
+	@echo "cross: core/ compiles for aarch64 with $(CROSS_CC)"
+
+# ---------------------------------------------------------------------------
+# Install
+
+.PHONY: install uninstall clean
+install: $(LIB_A) $(LIB_SO)
+	install -d $(DESTDIR)$(INCLUDEDIR)/mipc $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/mipc/
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libmipc.a
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libmipc.so.$(VERSION)
+	ln -sf libmipc.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libmipc.so.$(SOMAJOR)
+	ln -sf libmipc.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libmipc.so
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+		'Name: mipc' 'Description: Mach port IPC in user space' 'Version: $(VERSION)' \
+		'Requires.private: ck jemalloc' 'Libs: -L$${libdir} -lmipc' \
+		'Libs.private: -pthread' 'Cflags: -I$${includedir}' \
+		> $(DESTDIR)$(PKGCONFIGDIR)/mipc.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/mipc/,$(notdir $(PUBLIC_HEADERS)))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/mipc 2>/dev/null
+	rm -f $(DESTDIR)$(LIBDIR)/libmipc.a $(DESTDIR)$(LIBDIR)/libmipc.so \
+		$(DESTDIR)$(LIBDIR)/libmipc.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libmipc.so.$(VERSION) \
+		$(DESTDIR)$(PKGCONFIGDIR)/mipc.pc
+
+clean:
+	rm -rf $(B)

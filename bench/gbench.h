@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * gbench.h -- the C face of Google Benchmark (the shim is gbench.cc).
+ *
+ * Owns:      the registration options (struct gb_opts), the loop and timer
+ *            controls a C benchmark uses, ratio declarations for the
+ *            summary table, and the registration function of each bench
+ *            file (called by main.c).
+ * Choices:   * gb_state is an opaque benchmark::State.  The shim is
+ *              compiled separately, so every call below is a real call:
+ *              GB_LOOP takes all its iterations in one KeepRunningBatch and
+ *              then counts them in plain C, which keeps the per-iteration
+ *              cost of the harness at an increment and a compare.
+ *            * Times are reported in ns unless gb_opts says otherwise; the
+ *              summary table always shows ns per iteration, median of the
+ *              repetitions (--benchmark_repetitions).
+ *            * A case is named "<fast-path>/<implementation>", with the
+ *              thread placement in parentheses when it matters (STYLE
+ *              Rule 14): "pingpong/ck_ring_spsc (cross core)".
+ */
+#ifndef MIPC_BENCH_GBENCH_H
+#define MIPC_BENCH_GBENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gb_state gb_state; /* a benchmark::State */
+typedef void (*gb_fn)(gb_state *st, void *arg);
+
+enum gb_unit { GB_NS = 0, GB_US, GB_MS };
+
+#define GB_MAX_ARGS 8
+
+/* Registration options; all-zero (or a NULL pointer) is the default. */
+struct gb_opts {
+	int nargs;                 /* used entries of args[] */
+	int64_t args[GB_MAX_ARGS]; /* one instance per value (->Arg) */
+	int threads;               /* ->Threads(n); 0: one thread */
+	bool real_time;            /* ->UseRealTime(): wall clock */
+	enum gb_unit unit;         /* console/JSON unit; GB_NS default */
+};
+
+/* Register fn(st, arg) as benchmark `name`; opts may be NULL. */
+void gb_register(
+    const char *name, gb_fn fn, void *arg, const struct gb_opts *opts);
+
+/*
+ * The figure `name` divided by the sum of the medians of `baselines` (a
+ * NULL-terminated list of benchmark names) must be <= target.  Names are
+ * as registered, plus "/<arg>" for cases registered with args.  The
+ * summary table reports it; a miss does not change the exit status.
+ */
+void gb_ratio(const char *name, const char *const *baselines, double target);
+
+/* Parse the --benchmark_* flags, run, print the summary table. */
+int gb_main(int argc, char **argv);
+
+/* Loop control: the timer runs from the first call to the last. */
+bool gb_keep_running(gb_state *st);
+uint64_t gb_max_iterations(gb_state *st);
+bool gb_keep_running_batch(gb_state *st, uint64_t n);
+
+/*
+ * GB_LOOP(st, i) { body }
+ *	Run body gb_max_iterations(st) times with uint64_t i counting from
+ *	0, timed.  Two calls into the shim in all.  Leave the body early
+ *	only after gb_skip_with_error() (a plain break would be timed as if
+ *	every iteration had run).
+ */
+#define GB_LOOP(st, i)                               \
+	for (uint64_t gb_n_ = gb_max_iterations(st); \
+	     gb_keep_running_batch((st), gb_n_);)    \
+		for (uint64_t i = 0; i < gb_n_; i++)
+
+void gb_pause_timing(gb_state *st);
+void gb_resume_timing(gb_state *st);
+void gb_set_items_processed(gb_state *st, int64_t items);
+void gb_counter(gb_state *st, const char *name, double value);
+int64_t gb_range(gb_state *st, int i);
+int gb_thread_index(gb_state *st);
+int gb_threads(gb_state *st);
+/* Mark the run failed; the loop then ends at once (or never starts). */
+void gb_skip_with_error(gb_state *st, const char *msg);
+
+/* Make the compiler assume p is read, and memory changed, here. */
+static inline void
+gb_do_not_optimize(const void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+static inline void
+gb_clobber_memory(void)
+{
+	__asm__ volatile("" : : : "memory");
+}
+
+/* Bench files: one registration function each, called by main.c. */
+void bench_base_register(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIPC_BENCH_GBENCH_H */

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cache.c -- per-CPU object caches over jemalloc, and the sized allocation
+ * seam every other file of core/ allocates through.
+ *
+ * Owns:      ipc_caches[] (one per cached kind: per-CPU stacks, a depot,
+ *            backend counters), the sized-kind counters, failure injection,
+ *            mipc_get_stats().
+ * Locking:   ic_lock (IPC_RANK_LEAF) covers one kind's depot; nothing nests
+ *            inside it.  The per-CPU stacks take no lock: they are changed
+ *            only inside arch_pcpu_pop/push, rseq critical sections (or the
+ *            per-CPU lock of arch/generic).
+ * Ordering:  A1/R1 TSan edges on each object handed between threads through
+ *            a per-CPU stack (the rseq sequences are invisible to TSan).
+ * Lifetime:  objects are owned by their caller between alloc and free;
+ *            cached objects are owned by the cache, poisoned under ASan.
+ * Choices:   * Live counts cost nothing on the fast path: they are derived
+ *              when read, as backend allocations - backend frees - objects
+ *              in the depot - objects in the per-CPU stacks.  Exact when
+ *              quiescent, a snapshot otherwise.
+ *            * Sanitizer builds (-DMIPC_BACKEND_LIBC=1) allocate with
+ *              malloc/free instead of mallocx/sdallocx, so that ASan sees
+ *              every byte; the caching logic is the same.
+ *            * A thread without rseq (valgrind, glibc.pthread.rseq=0) skips
+ *              the per-CPU stacks and uses the depot under its lock: mixing
+ *              locked and rseq access to one stack would be unsound.
+ *
+ * Theory of operation
+ *
+ * The fast path is one restartable sequence: pop a pointer from the calling
+ * CPU's stack (alloc) or push one (free).  No atomic instruction, no lock,
+ * no function call into the allocator.  When the stack is empty, alloc takes
+ * a batch from the depot (or, when the depot is empty too, from the
+ * backend), keeps one and pushes the rest; when it is full, free pops half
+ * of it into the depot.  The depot is bounded: beyond IPC_DEPOT_MAX objects
+ * frees go back to the backend, so a burst does not pin memory forever.
+ * Objects move between CPUs freely: a thread may allocate on CPU 0,
+ * migrate, and free on CPU 1; the stack of CPU 1 then holds it.
+ *
+ * Invariants
+ *  1. An object is in at most one place: a caller, one per-CPU stack slot
+ *     below ps_count, or the depot below ic_depot_n.
+ *  2. backend_allocs - backend_frees = live + depot + per-CPU (quiescent).
+ *  3. ic_depot_n <= IPC_DEPOT_MAX.
+ */
+#include "internal.h"
+
+#include <jemalloc/jemalloc.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MIPC_BACKEND_LIBC
+#define MIPC_BACKEND_LIBC 0
+#endif
+
+#define IPC_BATCH     31   /* objects moved per depot exchange */
+#define IPC_DEPOT_MAX 4096 /* objects a depot keeps at most */
+
+struct ipc_cache {
+	ipc_lock_t ic_lock;         /* rank IPC_RANK_LEAF; the depot */
+	uint32_t ic_size;           /* (C) object size */
+	uint32_t ic_depot_n;        /* (L) objects in ic_depot */
+	void **ic_depot;            /* (L) [IPC_DEPOT_MAX] */
+	uint64_t ic_backend_allocs; /* (A) objects from backend */
+	uint64_t ic_backend_frees;  /* (A) objects to backend */
+} IPC_CACHE_ALIGNED;
+
+struct ipc_kind_info {
+	const char *ki_name;
+	uint32_t ki_size; /* object size; 0 for sized kinds */
+};
+
+static const struct ipc_kind_info ipc_kinds[IPC_KIND_COUNT] = {
+	[IPC_KIND_SPACE] = { "space", IPC_SPACE_SIZE },
+	[IPC_KIND_PORT] = { "port", IPC_PORT_SIZE },
+	[IPC_KIND_PSET] = { "pset", IPC_PSET_SIZE },
+	[IPC_KIND_KMSG_S] = { "kmsg_s", IPC_KMSG_S_SIZE },
+	[IPC_KIND_KMSG_M] = { "kmsg_m", IPC_KMSG_M_SIZE },
+	[IPC_KIND_KMSG_L] = { "kmsg_l", IPC_KMSG_L_SIZE },
+	[IPC_KIND_KMSG_HUGE] = { "kmsg_huge", 0 },
+	[IPC_KIND_TABLE] = { "table", 0 },
+	[IPC_KIND_OOL] = { "ool", 0 },
+	[IPC_KIND_THREAD] = { "thread", 0 },
+	[IPC_KIND_MISC] = { "misc", 0 },
+};
+
+static struct ipc_cache ipc_caches[IPC_KIND_COUNT];
+
+/* Per-CPU stacks: ipc_pcpu[kind][cpu], or NULL with ipc_ncpu == 0. */
+static struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
+static uint32_t ipc_ncpu;
+
+/* Sized kinds: live bytes and objects. (A) */
+static uint64_t ipc_sized_bytes[IPC_KIND_COUNT];
+static uint64_t ipc_sized_objs[IPC_KIND_COUNT];
+
+/* Failure injection. (A) */
+static uint64_t ipc_fail_countdown[IPC_KIND_COUNT + 1];
+static uint64_t ipc_alloc_attempts[IPC_KIND_COUNT + 1];
+
+static void *ipc_depot_store[IPC_KIND_COUNT][IPC_DEPOT_MAX];
+
+/* ------------------------------------------------------------------ */
+/* Backend                                                             */
+
+static inline void *
+backend_alloc(size_t size)
+{
+	if (MIPC_BACKEND_LIBC)
+		return malloc(size);
+	return mallocx(size, 0);
+}
+
+static inline void
+backend_free(void *p, size_t size)
+{
+	if (MIPC_BACKEND_LIBC)
+		free(p);
+	else
+		sdallocx(p, size, 0);
+}
+
+static inline bool
+kind_cached(enum ipc_kind kind)
+{
+	return ipc_kinds[kind].ki_size != 0;
+}
+
+/* May this thread use the per-CPU stacks right now? */
+static inline bool
+pcpu_usable(void)
+{
+	return ipc_ncpu != 0 && arch_pcpu_available();
+}
+
+/* ------------------------------------------------------------------ */
+/* Initialisation                                                      */
+
+__attribute__((constructor)) static void
+ipc_cache_init(void)
+{
+	uint32_t ncpu = arch_ncpu();
+	size_t bytes = (size_t)ncpu * sizeof(struct arch_pcpu_stack);
+	int k;
+
+	for (k = 0; k < IPC_KIND_COUNT; k++) {
+		struct ipc_cache *c = &ipc_caches[k];
+
+		ipc_lock_init(&c->ic_lock, IPC_RANK_LEAF, "cache depot");
+		c->ic_size = ipc_kinds[k].ki_size;
+		c->ic_depot = ipc_depot_store[k];
+	}
+	/*
+	 * Per-CPU stacks come straight from the C library: they live as long
+	 * as the process and must exist before any cache is used.  Without
+	 * them every thread uses the depots (ipc_ncpu stays 0).
+	 */
+	for (k = 0; k < IPC_KIND_COUNT; k++) {
+		if (!kind_cached((enum ipc_kind)k))
+			continue;
+		ipc_pcpu[k] = aligned_alloc(ARCH_CACHELINE, bytes);
+		if (ipc_pcpu[k] == NULL)
+			return;
+		memset(ipc_pcpu[k], 0, bytes);
+	}
+	ipc_ncpu = ncpu;
+}
+
+/* ------------------------------------------------------------------ */
+/* Failure injection                                                   */
+
+void
+ipc_fail_nth(enum ipc_kind kind, uint64_t n)
+{
+	ipc_require(kind <= IPC_KIND_ANY, "failure injection kind in range");
+	ck_pr_store_64(&ipc_fail_countdown[kind], n);
+}
+
+uint64_t
+ipc_alloc_count(enum ipc_kind kind)
+{
+	ipc_require(kind <= IPC_KIND_ANY, "failure injection kind in range");
+	return ck_pr_load_64(&ipc_alloc_attempts[kind]);
+}
+
+static bool
+countdown_hits(uint64_t *cd)
+{
+	uint64_t v = ck_pr_load_64(cd);
+
+	while (v != 0) {
+		/* Relaxed use: the countdown orders nothing but itself. */
+		if (ck_pr_cas_64_value(cd, v, v - 1, &v))
+			return v == 1;
+	}
+	return false;
+}
+
+bool
+ipc_fail_check_slow(enum ipc_kind kind)
+{
+	bool fail;
+
+	ck_pr_inc_64(&ipc_alloc_attempts[kind]);
+	ck_pr_inc_64(&ipc_alloc_attempts[IPC_KIND_ANY]);
+	fail = countdown_hits(&ipc_fail_countdown[kind]);
+	fail |= countdown_hits(&ipc_fail_countdown[IPC_KIND_ANY]);
+	return fail;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cached kinds                                                        */
+
+static inline void
+obj_cached(struct ipc_cache *c, void *obj)
+{
+	ipc_asan_poison(obj, c->ic_size);
+}
+
+static inline void
+obj_handed_out(struct ipc_cache *c, void *obj)
+{
+	ipc_asan_unpoison(obj, c->ic_size);
+}
+
+/*
+ * Refill: take up to IPC_BATCH objects from the depot, or from the backend
+ * when the depot is empty; keep one for the caller, push the rest onto this
+ * CPU's stack, and put back whatever does not fit.
+ */
+IPC_COLD static void *
+cache_alloc_slow(enum ipc_kind kind)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+	/* A thread without per-CPU stacks takes one object at a time. */
+	uint32_t want = pcpu_usable() ? IPC_BATCH : 1;
+	void *batch[IPC_BATCH];
+	uint32_t n = 0, i;
+
+	ipc_lock(&c->ic_lock);
+	while (n < want && c->ic_depot_n != 0)
+		batch[n++] = c->ic_depot[--c->ic_depot_n];
+	ipc_unlock(&c->ic_lock);
+
+	if (n == 0) {
+		want = want > 1 ? IPC_BATCH / 2 : 1;
+		while (n < want) {
+			void *o = backend_alloc(c->ic_size);
+
+			if (o == NULL)
+				break;
+			ck_pr_inc_64(&c->ic_backend_allocs);
+			obj_cached(c, o);
+			batch[n++] = o;
+		}
+		if (n == 0)
+			return NULL;
+	}
+
+	for (i = 1; i < n; i++) {
+		/* R1: see cache_free(); the object enters a per-CPU stack. */
+		ipc_tsan_release(batch[i]);
+		if (!arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, batch[i]))
+			break;
+	}
+	if (i < n) {
+		ipc_lock(&c->ic_lock);
+		for (; i < n; i++) {
+			if (c->ic_depot_n < IPC_DEPOT_MAX) {
+				c->ic_depot[c->ic_depot_n++] = batch[i];
+			} else {
+				ipc_unlock(&c->ic_lock);
+				obj_handed_out(c, batch[i]);
+				backend_free(batch[i], c->ic_size);
+				ck_pr_inc_64(&c->ic_backend_frees);
+				ipc_lock(&c->ic_lock);
+			}
+		}
+		ipc_unlock(&c->ic_lock);
+	}
+	obj_handed_out(c, batch[0]);
+	return batch[0];
+}
+
+/*
+ * Drain: the CPU's stack is full (or absent).  Move half of it, plus obj,
+ * to the depot; what the depot cannot hold goes back to the backend.
+ */
+IPC_COLD static void
+cache_free_slow(enum ipc_kind kind, void *obj)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+	void *batch[IPC_BATCH + 1];
+	uint32_t n = 0, i;
+
+	batch[n++] = obj;
+	while (n < 1 + ARCH_PCPU_SLOTS / 2) {
+		void *o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
+
+		if (o == NULL)
+			break;
+		ipc_tsan_acquire(o); /* A1: as in ipc_cache_alloc() */
+		batch[n++] = o;
+	}
+
+	ipc_lock(&c->ic_lock);
+	i = 0;
+	while (i < n && c->ic_depot_n < IPC_DEPOT_MAX)
+		c->ic_depot[c->ic_depot_n++] = batch[i++];
+	ipc_unlock(&c->ic_lock);
+
+	for (; i < n; i++) {
+		obj_handed_out(c, batch[i]);
+		backend_free(batch[i], c->ic_size);
+		ck_pr_inc_64(&c->ic_backend_frees);
+	}
+}
+
+/*
+ * ipc_cache_alloc
+ *	A fixed-size object of a cached kind, uninitialised.
+ * Conditions:
+ *	Nothing locked.  Fast path: one rseq pop, no lock, no atomic.
+ *	Returns NULL when memory is exhausted (or injected to fail).
+ */
+void *
+ipc_cache_alloc(enum ipc_kind kind)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+	void *o;
+
+	if (unlikely(ipc_fail_check(kind)))
+		return NULL;
+	o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
+	if (unlikely(o == NULL))
+		return cache_alloc_slow(kind);
+	/* A1: pairs with R1 in ipc_cache_free() of the last owner. */
+	ipc_tsan_acquire(o);
+	obj_handed_out(c, o);
+	return o;
+}
+
+/*
+ * ipc_cache_free
+ *	Give back an object of a cached kind.
+ * Conditions:
+ *	Nothing locked.  Fast path: one rseq push, no lock, no atomic.
+ */
+void
+ipc_cache_free(enum ipc_kind kind, void *obj)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+
+	obj_cached(c, obj);
+	/* R1: the next owner's ipc_cache_alloc() acquires (A1). */
+	ipc_tsan_release(obj);
+	if (likely(arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, obj)))
+		return;
+	cache_free_slow(kind, obj);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sized kinds                                                         */
+
+void *
+ipc_alloc(enum ipc_kind kind, size_t size)
+{
+	void *p;
+
+	ipc_require(!kind_cached(kind), "ipc_alloc is for sized kinds");
+	if (unlikely(ipc_fail_check(kind)) || size == 0)
+		return NULL;
+	p = backend_alloc(size);
+	if (p != NULL) {
+		ck_pr_add_64(&ipc_sized_bytes[kind], size);
+		ck_pr_inc_64(&ipc_sized_objs[kind]);
+	}
+	return p;
+}
+
+void *
+ipc_zalloc(enum ipc_kind kind, size_t size)
+{
+	void *p = ipc_alloc(kind, size);
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void
+ipc_free(enum ipc_kind kind, void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	ipc_require(!kind_cached(kind), "ipc_free is for sized kinds");
+	ck_pr_sub_64(&ipc_sized_bytes[kind], size);
+	ck_pr_dec_64(&ipc_sized_objs[kind]);
+	backend_free(p, size);
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+
+static uint64_t
+cache_live(enum ipc_kind kind)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+	uint64_t held = 0, live;
+	uint32_t cpu;
+
+	ipc_lock(&c->ic_lock);
+	held = c->ic_depot_n;
+	if (ipc_pcpu[kind] != NULL) {
+		for (cpu = 0; cpu < ipc_ncpu; cpu++)
+			held += ck_pr_load_64(&ipc_pcpu[kind][cpu].ps_count);
+	}
+	live = ck_pr_load_64(&c->ic_backend_allocs) -
+	    ck_pr_load_64(&c->ic_backend_frees);
+	ipc_unlock(&c->ic_lock);
+	/* Racing refills can make the snapshot transiently negative. */
+	return live > held ? live - held : 0;
+}
+
+uint64_t
+ipc_kind_live(enum ipc_kind kind)
+{
+	ipc_require(kind < IPC_KIND_COUNT, "kind in range");
+	if (kind_cached(kind))
+		return cache_live(kind);
+	return ck_pr_load_64(&ipc_sized_bytes[kind]);
+}
+
+const char *
+ipc_kind_name(enum ipc_kind kind)
+{
+	ipc_require(kind < IPC_KIND_COUNT, "kind in range");
+	return ipc_kinds[kind].ki_name;
+}
+
+void
+mipc_get_stats(struct mipc_stats *out)
+{
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->spaces = ipc_kind_live(IPC_KIND_SPACE);
+	out->ports = ipc_kind_live(IPC_KIND_PORT);
+	out->psets = ipc_kind_live(IPC_KIND_PSET);
+	out->messages = ipc_kind_live(IPC_KIND_KMSG_S) +
+	    ipc_kind_live(IPC_KIND_KMSG_M) + ipc_kind_live(IPC_KIND_KMSG_L) +
+	    ck_pr_load_64(&ipc_sized_objs[IPC_KIND_KMSG_HUGE]);
+	out->ool_bytes = ck_pr_load_64(&ipc_sized_bytes[IPC_KIND_OOL]);
+	out->tables = ck_pr_load_64(&ipc_sized_objs[IPC_KIND_TABLE]);
+	out->threads = ipc_thread_live();
+	out->epoch_pending = ipc_epoch_pending_all();
+}

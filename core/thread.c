@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * thread.c -- per-thread state: the epoch record, deferred frees,
+ * reclamation at safe points, quiescence.
+ *
+ * Owns:      struct ipc_thread of every thread that called into mipc, the
+ *            global ck_epoch (ipc_epoch) and its records.
+ * Locking:   none of ours.  Records are found by ck_epoch_recycle /
+ *            registered with ck's lock-free list; a thread's state is
+ *            touched only by that thread (O), except its record's pending
+ *            stacks, which mipc_quiesce() drains with atomic pops.
+ * Ordering:  A2/R2: TSan edges from every section exit and every defer
+ *            (release on &ipc_epoch) to every deferred free (acquire in
+ *            deferred_run), standing for the grace period ck_epoch computes
+ *            in code TSan cannot see.  A4/R4: a record's initialisation
+ *            before it is walked by another thread.
+ * Lifetime:  state is created on first use (ipc_thread_self) and released
+ *            at thread exit by a pthread key destructor, after a barrier has
+ *            run the thread's deferred frees.  Records are never freed (ck
+ *            keeps them listed); a new thread recycles a released one.
+ *
+ * Theory of operation
+ *
+ * Readers bracket lock-free lookups with ipc_epoch_enter/exit, a bare
+ * ck_epoch_begin/end on the thread's record.  Writers unlink an object and
+ * retire it with ipc_epoch_defer(), which pushes it on the record's pending
+ * stack for the current epoch (ck_epoch_call_strict: an atomic push, so that
+ * another thread may drain the stack, see mipc_quiesce).
+ *
+ * Reclamation happens at safe points only, never inside a section (ck's
+ * poll rewrites the record's epoch, which would be unsound while the record
+ * protects references): when a defer happens outside any section, or when
+ * the section that a defer happened in closes, and IPC_EPOCH_POLL_EVERY
+ * frees are pending, we ck_epoch_poll().  Poll never blocks; it dispatches
+ * what is at least two epochs old, or everything when no thread is inside
+ * a section.  A thread's garbage is therefore bounded by roughly
+ * IPC_EPOCH_POLL_EVERY times the epochs other threads hold back, which is
+ * bounded as long as no thread stays inside a section, and none may block
+ * there.
+ *
+ * mipc_quiesce() makes counts exact: it pops every pending stack of every
+ * record (atomic batch pops, safe against the owners' concurrent pushes),
+ * waits one full grace period (ck_epoch_synchronize) -- every popped object
+ * was retired before the wait began, so no reader can still hold it -- and
+ * then runs the callbacks itself.
+ */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+__thread struct ipc_thread *ipc_thread_cur
+    __attribute__((tls_model("initial-exec")));
+
+ck_epoch_t ipc_epoch;
+
+static pthread_key_t ipc_thread_key;
+static uint64_t ipc_threads_live; /* (A) */
+
+static void ipc_thread_exit(void *arg);
+
+__attribute__((constructor)) static void
+ipc_thread_module_init(void)
+{
+	ck_epoch_init(&ipc_epoch);
+	ipc_require(pthread_key_create(&ipc_thread_key, ipc_thread_exit) == 0,
+	    "pthread key for per-thread state");
+}
+
+static ck_epoch_record_t *
+epoch_record_get(void)
+{
+	ck_epoch_record_t *r = ck_epoch_recycle(&ipc_epoch, NULL);
+
+	if (r != NULL)
+		return r;
+	/*
+	 * Records are never freed (ck_epoch keeps every one it has seen in
+	 * its list), so they come from the C library, outside the counted
+	 * kinds, and are recycled by later threads.
+	 */
+	r = aligned_alloc(ARCH_CACHELINE,
+	    (sizeof(*r) + ARCH_CACHELINE - 1) & ~(size_t)(ARCH_CACHELINE - 1));
+	if (r == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	/* R4: pairs with A4 where records are walked (record_of). */
+	ipc_tsan_release(r);
+	ck_epoch_register(&ipc_epoch, r, NULL);
+	return r;
+}
+
+/*
+ * ipc_thread_init_slow
+ *	Create the calling thread's state.
+ * Conditions:
+ *	Nothing locked; allocates.  Returns NULL when out of memory (the
+ *	caller reports KERN_RESOURCE_SHORTAGE).
+ */
+IPC_COLD struct ipc_thread *
+ipc_thread_init_slow(void)
+{
+	struct ipc_thread *th;
+
+	th = ipc_zalloc(IPC_KIND_THREAD, sizeof(*th));
+	if (th == NULL)
+		return NULL;
+	th->th_epoch = epoch_record_get();
+	if (th->th_epoch == NULL) {
+		ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
+		return NULL;
+	}
+	if (pthread_setspecific(ipc_thread_key, th) != 0) {
+		ck_epoch_unregister(th->th_epoch);
+		ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
+		return NULL;
+	}
+	ck_pr_inc_64(&ipc_threads_live);
+	ipc_thread_cur = th;
+	return th;
+}
+
+/* Key destructor: the thread is exiting. */
+static void
+ipc_thread_exit(void *arg)
+{
+	struct ipc_thread *th = arg;
+
+	ipc_require(th == ipc_thread_cur, "thread state belongs to its thread");
+	ipc_require(
+	    !ipc_epoch_inside(th), "thread exits inside an epoch section");
+	ck_epoch_barrier(th->th_epoch);
+	ck_epoch_unregister(th->th_epoch);
+	ipc_thread_cur = NULL;
+	ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
+	ck_pr_dec_64(&ipc_threads_live);
+}
+
+uint64_t
+ipc_thread_live(void)
+{
+	return ck_pr_load_64(&ipc_threads_live);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deferred frees                                                      */
+
+IPC_COLD void
+ipc_epoch_poll_slow(struct ipc_thread *th)
+{
+	if (ipc_epoch_inside(th))
+		return; /* not a safe point; the section's exit is */
+	th->th_defers = 0;
+	ck_epoch_poll(th->th_epoch);
+}
+
+/*
+ * Every deferred free runs through here, so that TSan learns of the grace
+ * period at the moment it matters: after ck_epoch has established it.
+ */
+static void
+deferred_run(ck_epoch_entry_t *e)
+{
+	struct ipc_deferred *d =
+	    ipc_container_of(e, struct ipc_deferred, id_ck);
+
+	ipc_tsan_acquire(&ipc_epoch); /* A2 */
+	d->id_fn(d);
+}
+
+void
+ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
+    void (*fn)(struct ipc_deferred *d))
+{
+	d->id_fn = fn;
+	/* R2: pairs with A2 in deferred_run(), on any thread. */
+	ipc_tsan_release(&ipc_epoch);
+	ck_epoch_call_strict(th->th_epoch, &d->id_ck, deferred_run);
+	if (++th->th_defers >= IPC_EPOCH_POLL_EVERY)
+		ipc_epoch_poll_slow(th);
+}
+
+unsigned int
+ipc_epoch_pending(const struct ipc_thread *th)
+{
+	return ck_pr_load_uint(&th->th_epoch->n_pending);
+}
+
+/* A4: a record found on ck's list was published by R4. */
+static ck_epoch_record_t *
+record_of(ck_stack_entry_t *cursor)
+{
+	ck_epoch_record_t *r =
+	    ipc_container_of(cursor, ck_epoch_record_t, record_next);
+
+	ipc_tsan_acquire(r);
+	return r;
+}
+
+#define entry_of(cursor) ipc_container_of(cursor, ck_epoch_entry_t, stack_entry)
+
+uint64_t
+ipc_epoch_pending_all(void)
+{
+	ck_stack_entry_t *cursor;
+	uint64_t n = 0;
+
+	CK_STACK_FOREACH(&ipc_epoch.records, cursor)
+	{
+		ck_epoch_record_t *r = record_of(cursor);
+
+		n += ck_pr_load_uint(&r->n_pending);
+	}
+	return n;
+}
+
+/*
+ * One round of quiescence: steps 1-3 of the essay above.  Returns whether
+ * any callback ran (a callback may retire more objects).
+ */
+static bool
+quiesce_round(struct ipc_thread *th)
+{
+	ck_stack_entry_t *cursor, *grabbed = NULL, *next;
+	unsigned int i;
+
+	/* 1. Take every pending free of every record. */
+	CK_STACK_FOREACH(&ipc_epoch.records, cursor)
+	{
+		ck_epoch_record_t *r = record_of(cursor);
+
+		for (i = 0; i < CK_EPOCH_LENGTH; i++) {
+			ck_stack_entry_t *head, *tail;
+			unsigned int n = 0;
+
+			head = ck_stack_batch_pop_upmc(&r->pending[i]);
+			if (head == NULL)
+				continue;
+			for (tail = head;; tail = CK_STACK_NEXT(tail)) {
+				n++;
+				if (CK_STACK_NEXT(tail) == NULL)
+					break;
+			}
+			tail->next = grabbed;
+			grabbed = head;
+			ck_pr_sub_uint(&r->n_pending, n);
+		}
+	}
+
+	/* 2. One full grace period after the last of them was retired. */
+	ck_epoch_synchronize(th->th_epoch);
+
+	/* 3. Run them here. */
+	for (cursor = grabbed; cursor != NULL; cursor = next) {
+		ck_epoch_entry_t *e = entry_of(cursor);
+
+		next = CK_STACK_NEXT(cursor);
+		e->function(e);
+	}
+	return grabbed != NULL;
+}
+
+void
+mipc_quiesce(void)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	int round;
+
+	if (th == NULL)
+		return;
+	ipc_require(
+	    !ipc_epoch_inside(th), "mipc_quiesce inside an epoch section");
+	/*
+	 * Freeing an object may retire others (a table and its ports), so
+	 * repeat while rounds find work; bounded, in case other threads keep
+	 * retiring while we run.
+	 */
+	for (round = 0; round < 16; round++) {
+		if (!quiesce_round(th))
+			break;
+	}
+	th->th_defers = 0;
+}

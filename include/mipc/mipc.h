@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mipc.h -- umbrella header, and the library-wide calls: statistics and
+ * quiescence.
+ *
+ * mipc is Mach port IPC as a user-space library: spaces of port names,
+ * receive / send / send-once rights, messages, notifications and port sets
+ * with XNU's semantics and return codes.  Include <mipc/mach.h> for the
+ * Mach spellings; this header declares what has no Mach equivalent.
+ */
+#ifndef MIPC_MIPC_H
+#define MIPC_MIPC_H
+
+#include <mipc/types.h>
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Live-object counts.  Each is exact when no other thread is using mipc and
+ * mipc_quiesce() has returned; otherwise it is a snapshot that may lag by
+ * the objects other threads are freeing right now.  Fields for objects a
+ * build does not have read 0.  Only ever appended to.
+ */
+struct mipc_stats {
+	uint64_t spaces;        /* live spaces (tasks) */
+	uint64_t ports;         /* live port objects, dead or alive */
+	uint64_t psets;         /* live port sets */
+	uint64_t messages;      /* messages queued, in flight or held */
+	uint64_t ool_bytes;     /* bytes of out-of-line memory held */
+	uint64_t tables;        /* name tables and request tables */
+	uint64_t threads;       /* threads with mipc per-thread state */
+	uint64_t epoch_pending; /* frees waiting for a grace period */
+};
+
+/* Fill *out with the current live counts. */
+MIPC_API void mipc_get_stats(struct mipc_stats *out);
+
+/*
+ * Wait for a grace period and run every deferred free, of every thread,
+ * so that mipc_get_stats() is exact afterwards.  Blocks while another
+ * thread is inside a short mipc call; must not be called from inside one
+ * (a guard-exception handler, for instance).
+ */
+MIPC_API void mipc_quiesce(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIPC_MIPC_H */

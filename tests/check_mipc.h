@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * check_mipc.h -- what every Check suite of mipc shares: the leak-checking
+ * teardown and main().
+ *
+ * Each test runs in a forked child (Check's default); the checked teardown
+ * runs in that child after the test body, waits for every deferred free
+ * (mipc_quiesce) and asserts that every live-object counter is back to
+ * zero, so a test that leaks a right, a port, a message or a byte fails.
+ */
+#ifndef MIPC_TESTS_CHECK_MIPC_H
+#define MIPC_TESTS_CHECK_MIPC_H
+
+#include <check.h>
+#include <mipc/mipc.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Extra quiescence work a suite registers (e.g. destroying spaces). */
+static void (*mipc_check_before_leaks)(void);
+
+static inline void
+mipc_check_no_leaks(void)
+{
+	struct mipc_stats s;
+
+	if (mipc_check_before_leaks != NULL)
+		mipc_check_before_leaks();
+	mipc_quiesce();
+	mipc_get_stats(&s);
+	ck_assert_msg(s.spaces == 0, "leak: %llu spaces live",
+	    (unsigned long long)s.spaces);
+	ck_assert_msg(
+	    s.ports == 0, "leak: %llu ports live", (unsigned long long)s.ports);
+	ck_assert_msg(s.psets == 0, "leak: %llu port sets live",
+	    (unsigned long long)s.psets);
+	ck_assert_msg(s.messages == 0, "leak: %llu messages live",
+	    (unsigned long long)s.messages);
+	ck_assert_msg(s.ool_bytes == 0, "leak: %llu OOL bytes live",
+	    (unsigned long long)s.ool_bytes);
+	ck_assert_msg(s.tables == 0, "leak: %llu tables live",
+	    (unsigned long long)s.tables);
+	ck_assert_msg(s.epoch_pending == 0, "%llu frees still pending",
+	    (unsigned long long)s.epoch_pending);
+}
+
+/* A test case whose every test is followed by the leak check. */
+static inline TCase *
+mipc_tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, NULL, mipc_check_no_leaks);
+	return tc;
+}
+
+#define MIPC_TEST_MAIN(suite_fn)                              \
+	int main(void)                                        \
+	{                                                     \
+		SRunner *sr = srunner_create(suite_fn());     \
+		int nf;                                       \
+                                                              \
+		srunner_run_all(sr, CK_NORMAL);               \
+		nf = srunner_ntests_failed(sr);               \
+		srunner_free(sr);                             \
+		return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE; \
+	}
+
+#endif /* MIPC_TESTS_CHECK_MIPC_H */

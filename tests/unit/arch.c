@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * arch.c -- tests of the arch/ primitives, single-threaded (the concurrent
+ * per-CPU test is tests/stress/arch_pcpu_threads.c).
+ *
+ * Includes arch.h directly: the primitives are internal by design.
+ */
+#include "check_mipc.h"
+
+#include <arch.h>
+
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct arch_pcpu_stack *stacks;
+static uint32_t ncpu;
+
+static void
+pin(uint32_t cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ck_assert_msg(
+	    sched_setaffinity(0, sizeof(set), &set) == 0, "pin to CPU %u", cpu);
+}
+
+static void
+setup(void)
+{
+	ncpu = arch_ncpu();
+	stacks = aligned_alloc(
+	    ARCH_CACHELINE, ncpu * sizeof(struct arch_pcpu_stack));
+	ck_assert_ptr_nonnull(stacks);
+	memset(stacks, 0, ncpu * sizeof(struct arch_pcpu_stack));
+	pin(0);
+}
+
+static void
+teardown(void)
+{
+	free(stacks);
+}
+
+START_TEST(arch_ncpu_covers_online_cpus)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	ck_assert_msg(ncpu >= 1 && (long)ncpu >= online,
+	    "arch_ncpu() = %u, online = %ld", ncpu, online);
+}
+END_TEST
+
+START_TEST(arch_cpu_id_follows_affinity)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < (uint32_t)online && cpu < 8; cpu++) {
+		pin(cpu);
+		ck_assert_msg(arch_cpu_id() == cpu,
+		    "pinned to %u, arch_cpu_id() = %u", cpu, arch_cpu_id());
+		ck_assert_int_eq(arch_cpu_id(), (uint32_t)sched_getcpu());
+	}
+}
+END_TEST
+
+START_TEST(arch_rseq_registered_where_implemented)
+{
+	/* On x86_64 and aarch64 glibc registers rseq; generic uses a lock. */
+	if (ARCH_HAS_RSEQ)
+		ck_assert_msg(arch_pcpu_available(),
+		    "rseq not registered by glibc (__rseq_size = 0?)");
+	else
+		ck_assert(arch_pcpu_available());
+}
+END_TEST
+
+START_TEST(arch_cycles_advance)
+{
+	uint64_t a = arch_cycles(), b;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		b = arch_cycles();
+		ck_assert_msg(b >= a, "cycle counter went back: %llu < %llu",
+		    (unsigned long long)b, (unsigned long long)a);
+		a = b;
+	}
+	usleep(2000);
+	ck_assert_msg(arch_cycles() > a, "cycle counter stood still 2 ms");
+}
+END_TEST
+
+START_TEST(arch_pcpu_lifo)
+{
+	uintptr_t v;
+
+	ck_assert_ptr_null(arch_pcpu_pop(stacks, ncpu));
+	for (v = 1; v <= 3; v++)
+		ck_assert(arch_pcpu_push(stacks, ncpu, (void *)(v * 16)));
+	ck_assert_int_eq(stacks[0].ps_count, 3);
+	for (v = 3; v >= 1; v--)
+		ck_assert_ptr_eq(arch_pcpu_pop(stacks, ncpu), (void *)(v * 16));
+	ck_assert_ptr_null(arch_pcpu_pop(stacks, ncpu));
+	ck_assert_int_eq(stacks[0].ps_count, 0);
+}
+END_TEST
+
+START_TEST(arch_pcpu_full_refuses)
+{
+	uintptr_t v;
+
+	for (v = 1; v <= ARCH_PCPU_SLOTS; v++)
+		ck_assert_msg(arch_pcpu_push(stacks, ncpu, (void *)v),
+		    "push %lu of %d", (unsigned long)v, ARCH_PCPU_SLOTS);
+	ck_assert_msg(!arch_pcpu_push(stacks, ncpu, (void *)999),
+	    "a full stack accepted a push");
+	ck_assert_int_eq(stacks[0].ps_count, ARCH_PCPU_SLOTS);
+	ck_assert_ptr_eq(
+	    arch_pcpu_pop(stacks, ncpu), (void *)(uintptr_t)ARCH_PCPU_SLOTS);
+}
+END_TEST
+
+START_TEST(arch_pcpu_stacks_are_per_cpu)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	ck_assert(arch_pcpu_push(stacks, ncpu, (void *)0x40));
+	pin(1);
+	ck_assert_ptr_null(arch_pcpu_pop(stacks, ncpu));
+	ck_assert(arch_pcpu_push(stacks, ncpu, (void *)0x80));
+	ck_assert_int_eq(stacks[1].ps_count, 1);
+	pin(0);
+	ck_assert_ptr_eq(arch_pcpu_pop(stacks, ncpu), (void *)0x40);
+	pin(1);
+	ck_assert_ptr_eq(arch_pcpu_pop(stacks, ncpu), (void *)0x80);
+}
+END_TEST
+
+START_TEST(arch_pcpu_cpu_beyond_n_refused)
+{
+	/* n = 0: no CPU id is in range; nothing may be touched. */
+	ck_assert(!arch_pcpu_push(stacks, 0, (void *)0x40));
+	ck_assert_ptr_null(arch_pcpu_pop(stacks, 0));
+	ck_assert_int_eq(stacks[0].ps_count, 0);
+}
+END_TEST
+
+static Suite *
+arch_suite(void)
+{
+	Suite *s = suite_create("arch");
+	TCase *tc = tcase_create("arch");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, arch_ncpu_covers_online_cpus);
+	tcase_add_test(tc, arch_cpu_id_follows_affinity);
+	tcase_add_test(tc, arch_rseq_registered_where_implemented);
+	tcase_add_test(tc, arch_cycles_advance);
+	tcase_add_test(tc, arch_pcpu_lifo);
+	tcase_add_test(tc, arch_pcpu_full_refuses);
+	tcase_add_test(tc, arch_pcpu_stacks_are_per_cpu);
+	tcase_add_test(tc, arch_pcpu_cpu_beyond_n_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MIPC_TEST_MAIN(arch_suite)

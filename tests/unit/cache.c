@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cache.c -- tests of core/cache.c: per-CPU caches, sized allocations,
+ * live counters, failure injection; and of core/witness.c.
+ *
+ * Includes core/internal.h: the caches and the witness are internal.
+ */
+#include "check_mipc.h"
+
+#include "internal.h"
+
+#include <string.h>
+
+static uint64_t
+live(enum ipc_kind k)
+{
+	return ipc_kind_live(k);
+}
+
+START_TEST(cache_objects_distinct_and_counted)
+{
+	enum { N = 2000 };
+	static unsigned char *objs[N];
+	struct mipc_stats st;
+	int i, j;
+
+	for (i = 0; i < N; i++) {
+		objs[i] = ipc_cache_alloc(IPC_KIND_PORT);
+		ck_assert_ptr_nonnull(objs[i]);
+		memset(objs[i], (unsigned char)i, IPC_PORT_SIZE);
+	}
+	mipc_get_stats(&st);
+	ck_assert_msg(st.ports == N, "ports live = %llu, want %d",
+	    (unsigned long long)st.ports, N);
+	/* Every object intact: no two share memory. */
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < IPC_PORT_SIZE; j++)
+			ck_assert_int_eq(objs[i][j], (unsigned char)i);
+	}
+	for (i = 0; i < N; i++)
+		ipc_cache_free(IPC_KIND_PORT, objs[i]);
+	ck_assert_int_eq(live(IPC_KIND_PORT), 0);
+}
+END_TEST
+
+START_TEST(cache_every_cached_kind_round_trips)
+{
+	static const enum ipc_kind kinds[] = { IPC_KIND_SPACE, IPC_KIND_PORT,
+		IPC_KIND_PSET, IPC_KIND_KMSG_S, IPC_KIND_KMSG_M,
+		IPC_KIND_KMSG_L };
+	static const size_t sizes[] = { IPC_SPACE_SIZE, IPC_PORT_SIZE,
+		IPC_PSET_SIZE, IPC_KMSG_S_SIZE, IPC_KMSG_M_SIZE,
+		IPC_KMSG_L_SIZE };
+	size_t k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		void *a = ipc_cache_alloc(kinds[k]);
+		void *b = ipc_cache_alloc(kinds[k]);
+
+		ck_assert_ptr_nonnull(a);
+		ck_assert_ptr_nonnull(b);
+		ck_assert_ptr_ne(a, b);
+		/* The whole object is ours (ASan checks the bounds). */
+		memset(a, 0xa5, sizes[k]);
+		memset(b, 0x5a, sizes[k]);
+		ck_assert_int_eq(live(kinds[k]), 2);
+		ipc_cache_free(kinds[k], a);
+		ipc_cache_free(kinds[k], b);
+		ck_assert_msg(live(kinds[k]) == 0, "%s still live",
+		    ipc_kind_name(kinds[k]));
+	}
+}
+END_TEST
+
+START_TEST(cache_reuses_freed_objects)
+{
+	void *a = ipc_cache_alloc(IPC_KIND_PSET), *b;
+
+	ipc_cache_free(IPC_KIND_PSET, a);
+	b = ipc_cache_alloc(IPC_KIND_PSET);
+	/* LIFO per CPU: the object just freed comes back first. */
+	ck_assert_ptr_eq(a, b);
+	ipc_cache_free(IPC_KIND_PSET, b);
+}
+END_TEST
+
+START_TEST(cache_burst_beyond_depot_returns_to_zero)
+{
+	enum { N = 20000 }; /* > per-CPU stacks + IPC_DEPOT_MAX */
+	void **v = malloc(N * sizeof(*v));
+	int i;
+
+	ck_assert_ptr_nonnull(v);
+	for (i = 0; i < N; i++) {
+		v[i] = ipc_cache_alloc(IPC_KIND_KMSG_S);
+		ck_assert_ptr_nonnull(v[i]);
+	}
+	ck_assert_int_eq(live(IPC_KIND_KMSG_S), N);
+	for (i = 0; i < N; i++)
+		ipc_cache_free(IPC_KIND_KMSG_S, v[i]);
+	ck_assert_int_eq(live(IPC_KIND_KMSG_S), 0);
+	free(v);
+}
+END_TEST
+
+START_TEST(cache_use_after_free_is_caught)
+{
+	volatile unsigned char *p = ipc_cache_alloc(IPC_KIND_PORT);
+
+	ipc_cache_free(IPC_KIND_PORT, (void *)p);
+	/* Cached objects are poisoned: ASan must stop this read. */
+	(void)p[8];
+}
+END_TEST
+
+START_TEST(sized_alloc_counts_bytes_and_objects)
+{
+	struct mipc_stats st;
+	void *t = ipc_alloc(IPC_KIND_TABLE, 4096);
+	void *o = ipc_zalloc(IPC_KIND_OOL, 1000);
+	size_t i;
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_ptr_nonnull(o);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(((unsigned char *)o)[i], 0);
+	mipc_get_stats(&st);
+	ck_assert_int_eq(st.tables, 1);
+	ck_assert_int_eq(st.ool_bytes, 1000);
+	ck_assert_int_eq(live(IPC_KIND_TABLE), 4096);
+	ipc_free(IPC_KIND_TABLE, t, 4096);
+	ipc_free(IPC_KIND_OOL, o, 1000);
+	mipc_get_stats(&st);
+	ck_assert_int_eq(st.tables, 0);
+	ck_assert_int_eq(st.ool_bytes, 0);
+	ck_assert_ptr_null(ipc_alloc(IPC_KIND_MISC, 0));
+}
+END_TEST
+
+START_TEST(fail_nth_fails_exactly_that_allocation)
+{
+	void *p[4];
+	int i;
+
+	ipc_fail_nth(IPC_KIND_PORT, 3);
+	for (i = 0; i < 4; i++)
+		p[i] = ipc_cache_alloc(IPC_KIND_PORT);
+	ck_assert_ptr_nonnull(p[0]);
+	ck_assert_ptr_nonnull(p[1]);
+	ck_assert_ptr_null(p[2]);
+	ck_assert_ptr_nonnull(p[3]);
+	/* A failed allocation is not counted live. */
+	ck_assert_int_eq(live(IPC_KIND_PORT), 3);
+	ipc_cache_free(IPC_KIND_PORT, p[0]);
+	ipc_cache_free(IPC_KIND_PORT, p[1]);
+	ipc_cache_free(IPC_KIND_PORT, p[3]);
+}
+END_TEST
+
+START_TEST(fail_nth_other_kinds_unaffected)
+{
+	void *a, *b;
+
+	ipc_fail_nth(IPC_KIND_PSET, 1);
+	a = ipc_cache_alloc(IPC_KIND_PORT);
+	ck_assert_ptr_nonnull(a);
+	b = ipc_alloc(IPC_KIND_TABLE, 64);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(ipc_cache_alloc(IPC_KIND_PSET));
+	ipc_cache_free(IPC_KIND_PORT, a);
+	ipc_free(IPC_KIND_TABLE, b, 64);
+}
+END_TEST
+
+START_TEST(fail_nth_any_kind_and_count)
+{
+	uint64_t before = ipc_alloc_count(IPC_KIND_ANY);
+	void *a, *b;
+
+	ipc_fail_nth(IPC_KIND_ANY, 2);
+	a = ipc_alloc(IPC_KIND_TABLE, 64);
+	b = ipc_cache_alloc(IPC_KIND_PORT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_null(b);
+	ck_assert_int_eq(ipc_alloc_count(IPC_KIND_ANY) - before, 2);
+	/* Disarmed after firing once. */
+	b = ipc_cache_alloc(IPC_KIND_PORT);
+	ck_assert_ptr_nonnull(b);
+	ipc_free(IPC_KIND_TABLE, a, 64);
+	ipc_cache_free(IPC_KIND_PORT, b);
+}
+END_TEST
+
+START_TEST(fail_nth_zero_disarms)
+{
+	void *a;
+
+	ipc_fail_nth(IPC_KIND_PORT, 1);
+	ipc_fail_nth(IPC_KIND_PORT, 0);
+	a = ipc_cache_alloc(IPC_KIND_PORT);
+	ck_assert_ptr_nonnull(a);
+	ipc_cache_free(IPC_KIND_PORT, a);
+}
+END_TEST
+
+static const ipc_lock_t *hook_held, *hook_taking;
+
+static void
+record_hook(const ipc_lock_t *held, const ipc_lock_t *taking)
+{
+	hook_held = held;
+	hook_taking = taking;
+}
+
+START_TEST(witness_catches_rank_inversion)
+{
+	ipc_lock_t port, space;
+
+	ipc_lock_init(&port, IPC_RANK_PORT, "port");
+	ipc_lock_init(&space, IPC_RANK_SPACE, "space");
+	ipc_witness_hook = record_hook;
+
+	ipc_lock(&space);
+	ipc_lock(&port); /* increasing: fine */
+	ck_assert_ptr_null(hook_taking);
+	ipc_unlock(&port);
+	ipc_unlock(&space);
+
+	ipc_lock(&port);
+	ipc_lock(&space); /* inversion */
+	ck_assert_ptr_eq(hook_held, &port);
+	ck_assert_ptr_eq(hook_taking, &space);
+	ck_assert(ipc_witness_held(&space));
+	ipc_unlock(&space);
+	ipc_unlock(&port);
+	ck_assert(!ipc_witness_held(&port));
+}
+END_TEST
+
+START_TEST(witness_default_inversion_aborts)
+{
+	ipc_lock_t port, space;
+
+	ipc_lock_init(&port, IPC_RANK_PORT, "port");
+	ipc_lock_init(&space, IPC_RANK_SPACE, "space");
+	ipc_lock(&port);
+	ipc_lock(&space);
+}
+END_TEST
+
+START_TEST(require_failure_aborts)
+{
+	ipc_require(live(IPC_KIND_PORT) == 12345, "a deliberately false claim");
+}
+END_TEST
+
+START_TEST(unlock_not_held_aborts)
+{
+	ipc_lock_t l;
+
+	ipc_lock_init(&l, IPC_RANK_PORT, "never taken");
+	ipc_unlock(&l);
+}
+END_TEST
+
+static Suite *
+cache_suite(void)
+{
+	Suite *s = suite_create("cache");
+	TCase *tc = mipc_tcase("cache");
+	TCase *dies = tcase_create("aborts");
+
+	tcase_add_test(tc, cache_objects_distinct_and_counted);
+	tcase_add_test(tc, cache_every_cached_kind_round_trips);
+	tcase_add_test(tc, cache_reuses_freed_objects);
+	tcase_add_test(tc, cache_burst_beyond_depot_returns_to_zero);
+	tcase_add_test(tc, sized_alloc_counts_bytes_and_objects);
+	tcase_add_test(tc, fail_nth_fails_exactly_that_allocation);
+	tcase_add_test(tc, fail_nth_other_kinds_unaffected);
+	tcase_add_test(tc, fail_nth_any_kind_and_count);
+	tcase_add_test(tc, fail_nth_zero_disarms);
+	tcase_add_test(tc, witness_catches_rank_inversion);
+	suite_add_tcase(s, tc);
+
+	/* ASan reports the use after free and exits with status 1. */
+	if (MIPC_ASAN)
+		tcase_add_exit_test(dies, cache_use_after_free_is_caught, 1);
+	tcase_add_test_raise_signal(
+	    dies, witness_default_inversion_aborts, SIGABRT);
+	tcase_add_test_raise_signal(dies, require_failure_aborts, SIGABRT);
+	tcase_add_test_raise_signal(dies, unlock_not_held_aborts, SIGABRT);
+	suite_add_tcase(s, dies);
+	return s;
+}
+
+MIPC_TEST_MAIN(cache_suite)

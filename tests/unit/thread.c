@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * thread.c -- tests of core/thread.c: per-thread state, epoch sections,
+ * deferred frees and reclamation at safe points (single-threaded cases;
+ * the cross-thread ones are tests/stress/epoch_threads.c).
+ *
+ * Includes core/internal.h: the epoch is internal.
+ */
+#include "check_mipc.h"
+
+#include "internal.h"
+
+#include <pthread.h>
+
+struct retiree {
+	struct ipc_deferred r_entry;
+	int *r_counter;
+};
+
+static void
+retiree_free(struct ipc_deferred *e)
+{
+	struct retiree *r = ipc_container_of(e, struct retiree, r_entry);
+
+	(*r->r_counter)++;
+	ipc_cache_free(IPC_KIND_KMSG_S, r);
+}
+
+static void
+retire(struct ipc_thread *th, int *counter)
+{
+	struct retiree *r = ipc_cache_alloc(IPC_KIND_KMSG_S);
+
+	ck_assert_ptr_nonnull(r);
+	r->r_counter = counter;
+	ipc_epoch_defer(th, &r->r_entry, retiree_free);
+}
+
+START_TEST(thread_state_is_per_thread_and_stable)
+{
+	struct ipc_thread *a = ipc_thread_self();
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_eq(ipc_thread_self(), a);
+	ck_assert_ptr_nonnull(a->th_epoch);
+	ck_assert(!ipc_epoch_inside(a));
+}
+END_TEST
+
+START_TEST(epoch_sections_nest)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	ipc_epoch_enter(th);
+	ipc_epoch_enter(th);
+	ck_assert(ipc_epoch_inside(th));
+	ipc_epoch_exit(th);
+	ck_assert(ipc_epoch_inside(th));
+	ipc_epoch_exit(th);
+	ck_assert(!ipc_epoch_inside(th));
+}
+END_TEST
+
+START_TEST(epoch_no_reclaim_inside_section)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	int freed = 0, i;
+
+	ipc_epoch_enter(th);
+	/* Enough defers to trigger a poll, but we are inside: none run. */
+	for (i = 0; i < 3 * IPC_EPOCH_POLL_EVERY; i++)
+		retire(th, &freed);
+	ck_assert_int_eq(freed, 0);
+	ck_assert_int_eq(ipc_epoch_pending(th), 3 * IPC_EPOCH_POLL_EVERY);
+	/* The section's exit is the safe point: everything goes. */
+	ipc_epoch_exit(th);
+	ck_assert_int_eq(freed, 3 * IPC_EPOCH_POLL_EVERY);
+	ck_assert_int_eq(ipc_epoch_pending(th), 0);
+}
+END_TEST
+
+START_TEST(epoch_quiesce_runs_pending)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct mipc_stats st;
+	int freed = 0;
+
+	retire(th, &freed);
+	retire(th, &freed);
+	mipc_get_stats(&st);
+	ck_assert_int_eq(st.epoch_pending, 2);
+	ck_assert_int_eq(st.messages, 2);
+	mipc_quiesce();
+	ck_assert_int_eq(freed, 2);
+	mipc_get_stats(&st);
+	ck_assert_int_eq(st.epoch_pending, 0);
+	ck_assert_int_eq(st.messages, 0);
+}
+END_TEST
+
+START_TEST(epoch_quiesce_inside_section_aborts)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	ipc_epoch_enter(th);
+	mipc_quiesce();
+}
+END_TEST
+
+static void *
+retire_many(void *arg)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	unsigned int *max_pending = arg, p;
+	int freed = 0;
+	long i;
+
+	for (i = 0; i < 10 * 1000 * 1000; i++) {
+		retire(th, &freed);
+		p = ipc_epoch_pending(th);
+		if (p > *max_pending)
+			*max_pending = p;
+	}
+	return NULL;
+}
+
+START_TEST(epoch_garbage_bounded_over_10m_retires)
+{
+	pthread_t t;
+	unsigned int max_pending = 0;
+
+	ck_assert_int_eq(
+	    pthread_create(&t, NULL, retire_many, &max_pending), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	/* Polled every IPC_EPOCH_POLL_EVERY defers, with no other reader. */
+	ck_assert_msg(max_pending <= 2 * IPC_EPOCH_POLL_EVERY,
+	    "pending peaked at %u", max_pending);
+}
+END_TEST
+
+static void *
+retire_and_exit(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 5; i++)
+		retire(ipc_thread_self(), arg);
+	return NULL;
+}
+
+START_TEST(thread_exit_runs_its_pending_frees)
+{
+	struct mipc_stats before, after;
+	pthread_t t;
+	int freed = 0;
+
+	mipc_get_stats(&before);
+	ck_assert_int_eq(pthread_create(&t, NULL, retire_and_exit, &freed), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	/* The key destructor ran a barrier before releasing the state. */
+	ck_assert_int_eq(freed, 5);
+	mipc_get_stats(&after);
+	ck_assert_int_eq(after.threads, before.threads);
+}
+END_TEST
+
+static Suite *
+thread_suite(void)
+{
+	Suite *s = suite_create("thread");
+	TCase *tc = mipc_tcase("epoch");
+	TCase *dies = tcase_create("aborts");
+
+	tcase_add_test(tc, thread_state_is_per_thread_and_stable);
+	tcase_add_test(tc, epoch_sections_nest);
+	tcase_add_test(tc, epoch_no_reclaim_inside_section);
+	tcase_add_test(tc, epoch_quiesce_runs_pending);
+	tcase_add_test(tc, epoch_garbage_bounded_over_10m_retires);
+	tcase_add_test(tc, thread_exit_runs_its_pending_frees);
+	suite_add_tcase(s, tc);
+	tcase_add_test_raise_signal(
+	    dies, epoch_quiesce_inside_section_aborts, SIGABRT);
+	suite_add_tcase(s, dies);
+	return s;
+}
+
+MIPC_TEST_MAIN(thread_suite)
