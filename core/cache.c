@@ -400,6 +400,21 @@ ipc_free(enum ipc_kind kind, void *p, size_t size)
 	backend_free(p, size);
 }
 
+/*
+ * Account memory of a sized kind that does not come through ipc_alloc
+ * (vm.c maps pages itself).  bytes may be negative.
+ */
+void
+ipc_kind_account(enum ipc_kind kind, int64_t bytes)
+{
+	ipc_require(!kind_cached(kind), "accounting is for sized kinds");
+	ck_pr_add_64(&ipc_sized_bytes[kind], (uint64_t)bytes);
+	if (bytes > 0)
+		ck_pr_inc_64(&ipc_sized_objs[kind]);
+	else
+		ck_pr_dec_64(&ipc_sized_objs[kind]);
+}
+
 /* ------------------------------------------------------------------ */
 /* Counters                                                            */
 

@@ -24,6 +24,8 @@
 #include <ck_spinlock.h>
 
 #include <mipc/mipc.h>
+#include <mipc/port.h>
+#include <mipc/mach.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -277,6 +279,8 @@ void *ipc_alloc(enum ipc_kind kind, size_t size);
 void *ipc_zalloc(enum ipc_kind kind, size_t size);
 void ipc_free(enum ipc_kind kind, void *p, size_t size);
 
+void ipc_kind_account(enum ipc_kind kind, int64_t bytes);
+
 /* Live objects (cached kinds) or bytes (sized kinds) of one kind. */
 uint64_t ipc_kind_live(enum ipc_kind kind);
 const char *ipc_kind_name(enum ipc_kind kind);
@@ -307,7 +311,13 @@ ipc_fail_check(enum ipc_kind kind)
 struct ipc_thread {
 	ck_epoch_record_t *th_epoch; /* (O) our ck_epoch record */
 	uint32_t th_defers;          /* (O) defers since last poll */
-	void *th_space;              /* (O) current space (port.h) */
+	struct mipc_space *th_space; /* (O) current space; NULL: default */
+	uint32_t th_guard_n;         /* (O) guard violations pending */
+	struct ipc_guard_ev {
+		mach_port_name_t ge_name;
+		uint64_t ge_flavor;
+		uint64_t ge_payload;
+	} th_guard[4]; /* (O) raised under locks, delivered after (guard.c) */
 };
 
 /* The calling thread's state, created on first use; NULL if out of memory. */
@@ -388,5 +398,353 @@ unsigned int ipc_epoch_pending(const struct ipc_thread *th);
 /* Threads with live state (mipc_get_stats). */
 uint64_t ipc_thread_live(void);
 uint64_t ipc_epoch_pending_all(void);
+
+/* ------------------------------------------------------------------ */
+/* Objects: ports and port sets                                        */
+/*
+ * Legend: (L) the object's lock  (S) the lock of the space holding the
+ * receive right / the set  (A) atomic, order named at each access
+ * (E) epoch-protected lock-free read  (C) constant after init.
+ */
+
+enum ipc_object_kind {
+	IOT_PORT = 1,
+	IOT_PSET = 2,
+};
+
+struct ipc_object {
+	ipc_lock_t io_lock; /* rank IPC_RANK_PORT */
+	uint32_t io_refs;   /* (A) references; the last frees via epoch */
+	uint32_t io_kind;   /* (C) enum ipc_object_kind */
+	struct ipc_deferred io_free; /* retirement through the epoch */
+};
+
+/*
+ * Port states (ip_state), one encoding table:
+ *
+ *   state         ip_receiver   ip_destination   meaning
+ *   IN_SPACE      space         NULL             receive right under a name
+ *   IN_LIMBO      NULL          NULL             receive right copied in,
+ *                                                held by a call in progress
+ *   IN_TRANSIT    NULL          port             receive right in a message
+ *                                                queued on ip_destination
+ *   DEAD          NULL          NULL             destroyed; names lazily die
+ *
+ * Transitions: IN_SPACE <-> IN_LIMBO (copyin / copyout of the receive
+ * right), IN_LIMBO <-> IN_TRANSIT (enqueue / dequeue), any live state ->
+ * DEAD (ipc_port_destroy).  DEAD is final.
+ */
+enum ipc_port_state {
+	IP_IN_SPACE = 1,
+	IP_IN_LIMBO,
+	IP_IN_TRANSIT,
+	IP_DEAD,
+};
+
+/* ip_flags (L): */
+#define IP_F_GUARDED           0x0001u /* context is a guard */
+#define IP_F_STRICT            0x0002u /* strict guard */
+#define IP_F_IMMOVABLE_RECEIVE 0x0004u /* receive right may not move */
+#define IP_F_GUARD_IMMOVABLE   0x0008u /* immovable set through a guard */
+#define IP_F_NO_GRANT          0x0010u /* no rights may be sent to it */
+#define IP_F_TEMPOWNER         0x0020u /* importance: temp owner */
+#define IP_F_IMP_DONATION      0x0040u /* importance donation */
+#define IP_F_REPLY_PORT        0x0080u /* MPO_REPLY_PORT */
+#define IP_F_PROVISIONAL_REPLY 0x0100u /* MPO_PROVISIONAL_REPLY_PORT */
+#define IP_F_ENFORCE_REPLY     0x0200u /* MPO_ENFORCE_REPLY_PORT_SEMANTICS */
+#define IP_F_SPECIAL_REPLY     0x0400u /* thread special reply port */
+#define IP_F_EXCEPTION_PORT    0x0800u /* MPO_EXCEPTION_PORT */
+#define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
+
+struct ipc_pset_link;
+
+struct ipc_port {
+	struct ipc_object ip_object;
+	uint32_t ip_state;                 /* (L) enum ipc_port_state */
+	uint32_t ip_flags;                 /* (L) IP_F_* that change */
+	uint32_t ip_cflags;                /* (C) IP_F_* fixed at creation */
+	struct mipc_space *ip_receiver;    /* (L, A) IN_SPACE: the holder */
+	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
+	uint32_t ip_mscount;               /* (L) make-send count */
+	uint32_t ip_srights;               /* (L) send rights (H9) */
+	uint32_t ip_sorights;              /* (L) send-once rights */
+	uint32_t ip_qlimit;                /* (L) queue limit */
+	uint32_t ip_seqno;                 /* (L) next sequence number */
+	uint32_t ip_msgcount;              /* (L) messages queued */
+	uint64_t ip_context;               /* (L) context, or guard value */
+	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
+	struct ipc_port *ip_nsrequest;   /* (L) no-senders send-once right */
+	struct ipc_port *ip_pdrequest;  /* (L) port-destroyed send-once right */
+	struct ipc_pset_link *ip_psets; /* (S) sets we belong to */
+};
+
+MIPC_STATIC_ASSERT(
+    port_fits_its_cache, sizeof(struct ipc_port) <= IPC_PORT_SIZE);
+
+struct ipc_pset {
+	struct ipc_object ips_object;
+	struct mipc_space *ips_space;      /* (S) holder; NULL once destroyed */
+	mach_port_name_t ips_name;         /* (S) its name there */
+	struct ipc_pset_link *ips_members; /* (S) member ports */
+};
+
+MIPC_STATIC_ASSERT(
+    pset_fits_its_cache, sizeof(struct ipc_pset) <= IPC_PSET_SIZE);
+
+/* One membership: port in pset.  Both lists are (S). */
+struct ipc_pset_link {
+	struct ipc_port *pl_port;
+	struct ipc_pset *pl_pset;
+	struct ipc_pset_link *pl_next_in_port;
+	struct ipc_pset_link *pl_next_in_pset;
+};
+
+static inline struct ipc_port *
+ip_from_object(struct ipc_object *o)
+{
+	ipc_require(o == NULL || o->io_kind == IOT_PORT, "object is a port");
+	return (struct ipc_port *)o;
+}
+
+static inline struct ipc_pset *
+ips_from_object(struct ipc_object *o)
+{
+	ipc_require(
+	    o == NULL || o->io_kind == IOT_PSET, "object is a port set");
+	return (struct ipc_pset *)o;
+}
+
+static inline void
+ip_lock(struct ipc_port *port)
+{
+	ipc_lock(&port->ip_object.io_lock);
+}
+
+static inline void
+ip_unlock(struct ipc_port *port)
+{
+	ipc_unlock(&port->ip_object.io_lock);
+}
+
+/*
+ * The space holding port's receive right.  Written under the port lock and
+ * the holder's space lock; read without the port lock by a space that only
+ * asks "is it me?" -- the answer cannot change without its own lock.
+ */
+static inline struct mipc_space *
+ip_receiver(const struct ipc_port *port)
+{
+	/* Relaxed: see above. */
+	return ck_pr_load_ptr(&port->ip_receiver);
+}
+
+static inline void
+ip_set_receiver(
+    struct ipc_port *port, struct mipc_space *space, mach_port_name_t name)
+{
+	ck_pr_store_ptr(&port->ip_receiver, space);
+	port->ip_receiver_name = name;
+}
+
+static inline bool
+ip_active(const struct ipc_port *port)
+{
+	/* Relaxed: a hint outside the lock; decisions retake it. */
+	return ck_pr_load_32(&port->ip_state) != IP_DEAD;
+}
+
+void ipc_object_reference(struct ipc_object *o);
+void ipc_object_release(struct ipc_object *o);
+
+static inline void
+ip_reference(struct ipc_port *port)
+{
+	ipc_object_reference(&port->ip_object);
+}
+
+static inline void
+ip_release(struct ipc_port *port)
+{
+	ipc_object_release(&port->ip_object);
+}
+
+/* port.c */
+struct ipc_port *ipc_port_alloc(void);
+void ipc_port_destroy(struct ipc_port *port);
+void ipc_port_clear_receiver_locked(struct ipc_port *port);
+void ipc_port_release_send(struct ipc_port *port);
+void ipc_port_release_sonce(struct ipc_port *port);
+void ipc_port_release_receive(struct ipc_port *port);
+void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
+
+/* pset.c */
+struct ipc_pset *ipc_pset_alloc(void);
+void ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset);
+void ipc_pset_remove_port_locked(
+    struct mipc_space *space, struct ipc_port *port);
+bool ipc_pset_has_port(
+    const struct ipc_pset *pset, const struct ipc_port *port);
+
+/* ------------------------------------------------------------------ */
+/* Spaces and entries (space.c)                                        */
+
+/*
+ * ie_bits encoding (XNU's ipc_entry.h masks):
+ *   bits  0-15  user references (IE_BITS_UREFS)
+ *   bits 16-20  MACH_PORT_TYPE_* of the rights held (IE_BITS_TYPE)
+ *   bits 22-23  generation roll point: period 16 * (1 + value) uses
+ *   bits 24-31  generation: the low byte of the name, (gen & 3) == 3
+ * A free entry has type 0 and keeps its last generation.
+ */
+#define IE_BITS_UREFS_MASK 0x0000ffffu
+#define IE_BITS_TYPE_MASK  0x001f0000u
+#define IE_BITS_ROLL_MASK  0x00c00000u
+#define IE_BITS_ROLL_SHIFT 22
+#define IE_BITS_GEN_MASK   0xff000000u
+#define IE_BITS_UREFS(b)   ((b)&IE_BITS_UREFS_MASK)
+#define IE_BITS_TYPE(b)    ((b)&IE_BITS_TYPE_MASK)
+#define IE_BITS_GEN(b)     ((b)&IE_BITS_GEN_MASK)
+
+struct ipc_entry {
+	struct ipc_object
+	    *ie_object;    /* (S, E) port or set; NULL if dead/free */
+	uint32_t ie_bits;  /* (S, E) see encoding above */
+	uint32_t ie_index; /* (S) free: next free; used: request */
+};
+
+MIPC_STATIC_ASSERT(entry_is_16_bytes, sizeof(struct ipc_entry) == 16);
+
+struct ipc_table {
+	uint32_t it_size; /* (C) entries, a power of two */
+	uint32_t it_pad;
+	struct ipc_deferred it_free; /* retirement after growth */
+	struct ipc_entry it_entries[];
+};
+
+#define IPC_TABLE_MIN 64u
+#define IPC_TABLE_MAX (1u << 20) /* names index below this */
+
+/* Reverse map port -> name, for send and receive rights (space.c). */
+struct ipc_rmap_slot {
+	struct ipc_port *rs_port; /* NULL: empty; IPC_RMAP_TOMB: deleted */
+	mach_port_name_t rs_name;
+	uint32_t rs_pad;
+};
+
+struct mipc_space {
+	ipc_lock_t is_lock;                /* rank IPC_RANK_SPACE */
+	struct ipc_table *is_table;        /* (S) writers, (E) readers */
+	uint32_t is_active;                /* (S) 0 once destroyed; (A) hint */
+	uint32_t is_free_head;             /* (S) first free index, 0: none */
+	uint32_t is_refs;                  /* (A) creator + threads' current */
+	uint32_t is_rand;                  /* (S) xorshift state */
+	struct ipc_rmap_slot *is_rmap;     /* (S) open addressing */
+	uint32_t is_rmap_mask;             /* (S) slots - 1 */
+	uint32_t is_rmap_used;             /* (S) live + tombstones */
+	struct mipc_space *is_zombie_next; /* (G) destroyed, waiting reap */
+};
+
+MIPC_STATIC_ASSERT(
+    space_fits_its_cache, sizeof(struct mipc_space) <= IPC_SPACE_SIZE);
+
+static inline void
+is_lock(struct mipc_space *space)
+{
+	ipc_lock(&space->is_lock);
+}
+
+static inline void
+is_unlock(struct mipc_space *space)
+{
+	ipc_unlock(&space->is_lock);
+}
+
+struct ipc_entry *ipc_entry_lookup(
+    struct mipc_space *space, mach_port_name_t name);
+
+/*
+ * Publish an object in an entry (R8) / load it as a lock-free reader (A8):
+ * the object is fully built before a reader can find it.  ck_pr is
+ * invisible to TSan, hence the annotations.
+ */
+static inline void
+ipc_entry_set_object(struct ipc_entry *e, struct ipc_object *o)
+{
+	if (o != NULL)
+		ipc_tsan_release(o); /* R8 */
+	ck_pr_store_ptr(&e->ie_object, o);
+}
+
+static inline struct ipc_object *
+ipc_entry_load_object(const struct ipc_entry *e)
+{
+	struct ipc_object *o = ck_pr_load_ptr(&e->ie_object);
+
+	if (o != NULL)
+		ipc_tsan_acquire(o); /* A8: pairs with R8 */
+	return o;
+}
+kern_return_t ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,
+    struct ipc_entry **entryp);
+kern_return_t ipc_entry_alloc_name(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry **entryp);
+void ipc_entry_dealloc(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *entry);
+bool ipc_rmap_lookup(struct mipc_space *space, const struct ipc_port *port,
+    mach_port_name_t *namep);
+bool ipc_rmap_insert(
+    struct mipc_space *space, struct ipc_port *port, mach_port_name_t name);
+void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
+kern_return_t ipc_space_check(struct mipc_space *space);
+void ipc_space_reap(void);
+void ipc_thread_space_exit(struct ipc_thread *th);
+
+/* ------------------------------------------------------------------ */
+/* Rights (right.c)                                                    */
+
+/* A right held by a call in progress: a port reference plus the right. */
+struct ipc_right {
+	struct ipc_port *ir_port; /* NULL with ir_dead: a dead right */
+	mach_msg_type_name_t
+	    ir_type;  /* MACH_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE} */
+	bool ir_dead; /* copied in from a dead name */
+};
+
+/* Copy-in flags */
+#define IPC_COPYIN_DEAD_OK 0x1u /* dead names yield a dead right */
+#define IPC_COPYIN_HEADER  0x2u /* in a message header (reply ports) */
+
+bool ipc_right_check(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *entry);
+kern_return_t ipc_right_type_locked(struct mipc_space *space,
+    mach_port_name_t name, struct ipc_entry *entry, mach_port_type_t *typep,
+    mach_port_urefs_t *urefsp);
+kern_return_t ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
+    mach_msg_type_name_t msgt, uint32_t flags, struct ipc_right *out);
+kern_return_t ipc_right_copyout(
+    struct mipc_space *space, struct ipc_right *right, mach_port_name_t *namep);
+kern_return_t ipc_right_copyout_name(
+    struct mipc_space *space, struct ipc_right *right, mach_port_name_t name);
+void ipc_right_discard(struct ipc_right *right);
+void ipc_right_terminate(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *entry, bool receive_pass);
+
+/* ------------------------------------------------------------------ */
+/* Guard exceptions (guard.c)                                          */
+
+/* Record a violation; delivered by ipc_guard_flush() once unlocked. */
+void ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload);
+void ipc_guard_flush(struct mipc_space *space);
+
+/* ------------------------------------------------------------------ */
+/* Exported Mach spellings                                             */
+
+/* Export `mach` as another name of the native `native` (same TU). */
+#define MIPC_MACH_ALIAS(native, mach)  \
+	extern __typeof__(native) mach \
+	    __attribute__((alias(#native), visibility("default")))
+
+/* vm.c */
+kern_return_t ipc_vm_alloc(vm_size_t size, void **out);
 
 #endif /* MIPC_CORE_INTERNAL_H */

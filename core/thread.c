@@ -56,6 +56,8 @@ __thread struct ipc_thread *ipc_thread_cur
 ck_epoch_t ipc_epoch;
 
 static pthread_key_t ipc_thread_key;
+/* Defers of threads that could not get state (out of memory). */
+static ck_epoch_record_t ipc_orphans;
 static uint64_t ipc_threads_live; /* (A) */
 
 static void ipc_thread_exit(void *arg);
@@ -64,6 +66,7 @@ __attribute__((constructor)) static void
 ipc_thread_module_init(void)
 {
 	ck_epoch_init(&ipc_epoch);
+	ck_epoch_register(&ipc_epoch, &ipc_orphans, NULL);
 	ipc_require(pthread_key_create(&ipc_thread_key, ipc_thread_exit) == 0,
 	    "pthread key for per-thread state");
 }
@@ -130,6 +133,7 @@ ipc_thread_exit(void *arg)
 	ipc_require(th == ipc_thread_cur, "thread state belongs to its thread");
 	ipc_require(
 	    !ipc_epoch_inside(th), "thread exits inside an epoch section");
+	ipc_thread_space_exit(th);
 	ck_epoch_barrier(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
 	ipc_thread_cur = NULL;
@@ -176,6 +180,12 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
 	d->id_fn = fn;
 	/* R2: pairs with A2 in deferred_run(), on any thread. */
 	ipc_tsan_release(&ipc_epoch);
+	if (unlikely(th == NULL)) {
+		/* No state: the shared orphan record (pushes are atomic);
+		 * mipc_quiesce() drains it. */
+		ck_epoch_call_strict(&ipc_orphans, &d->id_ck, deferred_run);
+		return;
+	}
 	ck_epoch_call_strict(th->th_epoch, &d->id_ck, deferred_run);
 	if (++th->th_defers >= IPC_EPOCH_POLL_EVERY)
 		ipc_epoch_poll_slow(th);
@@ -281,4 +291,5 @@ mipc_quiesce(void)
 			break;
 	}
 	th->th_defers = 0;
+	ipc_space_reap();
 }

@@ -12,6 +12,8 @@
 #define MIPC_MIPC_H
 
 #include <mipc/types.h>
+#include <mipc/port.h>
+#include <mipc/mach.h>
 
 #include <stdint.h>
 

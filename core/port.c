@@ -1,0 +1,901 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * port.c -- port objects: life cycle, right counters, destruction; port
+ * creation (allocate / construct) and the per-port calls: attributes,
+ * make-send count, sequence number, context and guards.
+ *
+ * Owns:      struct ipc_port, and the object reference counting shared
+ *            with port sets (struct ipc_object).
+ * States:    see enum ipc_port_state in internal.h (IN_SPACE, IN_LIMBO,
+ *            IN_TRANSIT, DEAD).
+ * Locking:   ip_lock (IPC_RANK_PORT) covers the (L) fields; it nests inside
+ *            the lock of the space that holds the receive right, never the
+ *            reverse.  The receiver fields change only under both.
+ * Lifetime:  each entry naming the port, each right held by a call or a
+ *            message, holds one reference; the last release retires the
+ *            port through the epoch (lock-free lookups may be reading it).
+ *            A port is dead before its last reference goes.
+ * Choices:   * MPO_REPLY_PORT makes an enforced reply port (the hardened
+ *              runtime's behaviour, MACH.md R1), not a provisional one.
+ *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
+ *              in XNU and refused here as for an ordinary task
+ *              (KERN_DENIED, MACH.md Q6).
+ */
+#include "internal.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* References                                                          */
+
+static void
+object_free(struct ipc_deferred *d)
+{
+	struct ipc_object *o = ipc_container_of(d, struct ipc_object, io_free);
+
+	if (o->io_kind == IOT_PORT)
+		ipc_cache_free(IPC_KIND_PORT, o);
+	else
+		ipc_cache_free(IPC_KIND_PSET, o);
+}
+
+void
+ipc_object_reference(struct ipc_object *o)
+{
+	/* Relaxed: the caller holds a reference already. */
+	ipc_require(
+	    ck_pr_faa_32(&o->io_refs, 1) != 0, "reference a live object");
+}
+
+/*
+ * ipc_object_release
+ *	Drop a reference; the last one retires the object.
+ * Conditions:
+ *	Any locks but the object's own.  Never blocks.
+ */
+void
+ipc_object_release(struct ipc_object *o)
+{
+	bool zero;
+
+	/* R7: our accesses happen before the free (A7). */
+	ipc_tsan_release(o);
+	ck_pr_dec_32_zero(&o->io_refs, &zero);
+	if (!zero)
+		return;
+	ipc_tsan_acquire(o); /* A7: pairs with R7 of every releaser */
+	if (o->io_kind == IOT_PORT)
+		ipc_require(((struct ipc_port *)o)->ip_state == IP_DEAD,
+		    "a port's last reference goes after its death");
+	ipc_epoch_defer(ipc_thread_self(), &o->io_free, object_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Life cycle                                                          */
+
+/*
+ * ipc_port_alloc
+ *	A new port in state IN_LIMBO with one reference and no rights
+ *	counted; the caller installs its receive right.
+ * Conditions:
+ *	Nothing needed.  Allocates; NULL when out of memory.
+ */
+struct ipc_port *
+ipc_port_alloc(void)
+{
+	struct ipc_port *port = ipc_cache_alloc(IPC_KIND_PORT);
+
+	if (port == NULL)
+		return NULL;
+	memset(port, 0, sizeof(*port));
+	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
+	port->ip_object.io_refs = 1;
+	port->ip_object.io_kind = IOT_PORT;
+	port->ip_state = IP_IN_LIMBO;
+	port->ip_qlimit = MACH_PORT_QLIMIT_DEFAULT;
+	return port;
+}
+
+/*
+ * ipc_port_clear_receiver_locked
+ *	The receive right leaves its holder (moved, or about to die): reset
+ *	what does not travel with it (MACH.md L2, P6; the seed's
+ *	ipc_port_clear_receiver, which also clears the immovable bit).
+ * Conditions:
+ *	Port locked and alive; the caller already unlinked it from its
+ *	sets under the holder's space lock.
+ */
+void
+ipc_port_clear_receiver_locked(struct ipc_port *port)
+{
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	ipc_require(port->ip_state != IP_DEAD, "clearing a live receiver");
+	ipc_require(port->ip_psets == NULL, "port left its sets first");
+	ip_set_receiver(port, NULL, MACH_PORT_NULL);
+	port->ip_mscount = 0;
+	port->ip_seqno = 0;
+	port->ip_context = 0;
+	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
+	ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+}
+
+/*
+ * ipc_port_destroy
+ *	Destroy a receive right: the port dies (MACH.md C6).
+ * Conditions:
+ *	Nothing of the port locked; the space that held the right may be.
+ *	The caller owns the receive right (the port is IN_LIMBO: removed
+ *	from its entry and its sets) and gives up the reference it held.
+ */
+void
+ipc_port_destroy(struct ipc_port *port)
+{
+	ip_lock(port);
+	ipc_require(port->ip_state == IP_IN_LIMBO,
+	    "destroying a receive right held by the caller");
+	ipc_require(port->ip_psets == NULL, "a dying port is in no set");
+	port->ip_mscount = 0;
+	port->ip_seqno = 0;
+	port->ip_context = 0;
+	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
+	ck_pr_store_32(&port->ip_state, IP_DEAD);
+	ip_unlock(port);
+	ip_release(port);
+}
+
+/*
+ * ipc_port_release_send
+ *	Drop one send right and its reference.
+ * Conditions:
+ *	Nothing of the port locked.
+ */
+void
+ipc_port_release_send(struct ipc_port *port)
+{
+	ip_lock(port);
+	ipc_require(port->ip_srights > 0, "send rights never underflow");
+	port->ip_srights--;
+	ip_unlock(port);
+	ip_release(port);
+}
+
+/*
+ * ipc_port_release_sonce
+ *	Destroy an unused send-once right and drop its reference.
+ * Conditions:
+ *	Nothing of the port locked.
+ */
+void
+ipc_port_release_sonce(struct ipc_port *port)
+{
+	ip_lock(port);
+	ipc_require(port->ip_sorights > 0, "send-once rights never underflow");
+	port->ip_sorights--;
+	ip_unlock(port);
+	ip_release(port);
+}
+
+/* A receive right held by a call is discarded: the port dies. */
+void
+ipc_port_release_receive(struct ipc_port *port)
+{
+	ipc_port_destroy(port);
+}
+
+/* Conditions: port locked. */
+void
+ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
+{
+	uint32_t f = port->ip_flags;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	memset(st, 0, sizeof(*st));
+	st->mps_pset = port->ip_psets != NULL;
+	st->mps_seqno = port->ip_seqno;
+	st->mps_mscount = port->ip_mscount;
+	st->mps_qlimit = port->ip_qlimit;
+	st->mps_msgcount = port->ip_msgcount;
+	st->mps_sorights = port->ip_sorights;
+	st->mps_srights = port->ip_srights > 0;
+	st->mps_pdrequest = port->ip_pdrequest != NULL;
+	st->mps_nsrequest = port->ip_nsrequest != NULL;
+	if (f & IP_F_TEMPOWNER)
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_TEMPOWNER;
+	if (f & IP_F_GUARDED)
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_GUARDED;
+	if (f & IP_F_STRICT)
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
+	if (f & IP_F_IMP_DONATION)
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
+	/* MACH.md Q10: the immovable bit shows only while guarded. */
+	if ((f & IP_F_GUARDED) && (f & IP_F_IMMOVABLE_RECEIVE))
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
+	if (port->ip_cflags & IP_F_NO_GRANT)
+		st->mps_flags |= MACH_PORT_STATUS_FLAG_NO_GRANT;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creation                                                            */
+
+/*
+ * Install a new port's receive right under a fresh name or `want`.
+ * Conditions: space locked and active.  On failure nothing changed and
+ * the port is freed.
+ */
+static kern_return_t
+port_install(struct mipc_space *space, struct ipc_port *port, bool with_send,
+    mach_port_name_t want, mach_port_name_t *namep)
+{
+	struct ipc_entry *e;
+	mach_port_name_t name = want;
+	kern_return_t kr;
+
+	if (want != MACH_PORT_NULL)
+		kr = ipc_entry_alloc_name(space, want, &e);
+	else
+		kr = ipc_entry_alloc(space, &name, &e);
+	if (kr == KERN_SUCCESS && with_send &&
+	    !ipc_rmap_insert(space, port, name)) {
+		ipc_entry_dealloc(space, name, e);
+		kr = KERN_RESOURCE_SHORTAGE;
+	}
+	if (kr != KERN_SUCCESS) {
+		port->ip_state = IP_DEAD;
+		ip_release(port);
+		return kr;
+	}
+	ip_set_receiver(port, space, name);
+	port->ip_state = IP_IN_SPACE;
+	if (with_send) {
+		port->ip_srights = 1;
+		port->ip_mscount = 1;
+	}
+	ipc_entry_set_object(e, &port->ip_object);
+	ck_pr_store_32(&e->ie_bits,
+	    IE_BITS_GEN(e->ie_bits) | (e->ie_bits & IE_BITS_ROLL_MASK) |
+	        MACH_PORT_TYPE_RECEIVE |
+	        (with_send ? MACH_PORT_TYPE_SEND | 1 : 0));
+	*namep = name;
+	return KERN_SUCCESS;
+}
+
+/* A dead name with one user reference (MACH.md A3, A7). */
+static kern_return_t
+dead_name_install(struct mipc_space *space, mach_port_name_t *namep)
+{
+	struct ipc_entry *e;
+	kern_return_t kr = ipc_entry_alloc(space, namep, &e);
+
+	if (kr == KERN_SUCCESS)
+		ck_pr_store_32(
+		    &e->ie_bits, e->ie_bits | MACH_PORT_TYPE_DEAD_NAME | 1);
+	return kr;
+}
+
+kern_return_t ipc_pset_install(
+    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep);
+
+static kern_return_t
+allocate_common(struct mipc_space *space, mach_port_right_t right,
+    mach_port_name_t want, mach_port_name_t *namep)
+{
+	struct ipc_port *port;
+	kern_return_t kr;
+
+	if (right != MACH_PORT_RIGHT_RECEIVE &&
+	    right != MACH_PORT_RIGHT_PORT_SET &&
+	    right != MACH_PORT_RIGHT_DEAD_NAME)
+		return KERN_INVALID_VALUE;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr != KERN_SUCCESS)
+		goto out;
+	switch (right) {
+	case MACH_PORT_RIGHT_RECEIVE:
+		port = ipc_port_alloc();
+		if (port == NULL) {
+			kr = KERN_RESOURCE_SHORTAGE;
+			break;
+		}
+		kr = port_install(space, port, false, want, namep);
+		break;
+	case MACH_PORT_RIGHT_PORT_SET:
+		kr = ipc_pset_install(space, want, namep);
+		break;
+	default:
+		/* MACH.md A7: the requested name is ignored. */
+		kr = dead_name_install(space, namep);
+		break;
+	}
+out:
+	is_unlock(space);
+	return kr;
+}
+
+kern_return_t
+mipc_port_allocate(
+    mipc_space_t space, mach_port_right_t right, mach_port_name_t *name)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (name == NULL)
+		return KERN_INVALID_ARGUMENT;
+	return allocate_common(space, right, MACH_PORT_NULL, name);
+}
+MIPC_MACH_ALIAS(mipc_port_allocate, mach_port_allocate);
+
+kern_return_t
+mipc_port_allocate_name(
+    mipc_space_t space, mach_port_right_t right, mach_port_name_t name)
+{
+	mach_port_name_t got;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_VALUE;
+	/* MACH.md A7: a dead name ignores the requested name. */
+	return allocate_common(space, right,
+	    right == MACH_PORT_RIGHT_DEAD_NAME ? MACH_PORT_NULL : name, &got);
+}
+MIPC_MACH_ALIAS(mipc_port_allocate_name, mach_port_allocate_name);
+
+kern_return_t
+mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
+    mach_port_context_t context, mach_port_name_t *name)
+{
+	const uint32_t service =
+	    MPO_SERVICE_PORT | MPO_CONNECTION_PORT | MPO_TG_BLOCK_TRACKING;
+	const uint32_t reply = MPO_REPLY_PORT |
+	    MPO_ENFORCE_REPLY_PORT_SEMANTICS | MPO_EXCEPTION_PORT |
+	    MPO_PROVISIONAL_REPLY_PORT;
+	struct ipc_port *port;
+	uint32_t f;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (options == NULL || name == NULL)
+		return KERN_INVALID_ARGUMENT;
+	f = options->flags;
+	/* MACH.md Q1: at most one of each group. */
+	if (__builtin_popcount(f & service) > 1 ||
+	    __builtin_popcount(f & reply) > 1)
+		return KERN_INVALID_ARGUMENT;
+	if ((f & MPO_QLIMIT) && options->mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX)
+		return KERN_INVALID_VALUE;
+	/* MACH.md Q6: privileged kinds, refused as for an ordinary task. */
+	if (f & (MPO_TG_BLOCK_TRACKING | MPO_SERVICE_PORT))
+		return KERN_DENIED;
+	if (f & MPO_CONNECTION_PORT) {
+		if (!MACH_PORT_VALID(options->service_port_name))
+			return KERN_INVALID_ARGUMENT;
+		/* No service ports exist here: nothing can qualify. */
+		return KERN_INVALID_CAPABILITY;
+	}
+
+	port = ipc_port_alloc();
+	if (port == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	if (f & MPO_QLIMIT)
+		port->ip_qlimit = options->mpl.mpl_qlimit;
+	port->ip_context = context;
+	if (f & MPO_CONTEXT_AS_GUARD) {
+		port->ip_flags |= IP_F_GUARDED;
+		if (f & MPO_STRICT)
+			port->ip_flags |= IP_F_STRICT;
+		if (f & MPO_IMMOVABLE_RECEIVE)
+			port->ip_flags |= IP_F_IMMOVABLE_RECEIVE;
+	}
+	if (f & MPO_TEMPOWNER)
+		port->ip_flags |= IP_F_TEMPOWNER | IP_F_IMP_DONATION;
+	if (f & (MPO_IMPORTANCE_RECEIVER | MPO_DENAP_RECEIVER))
+		port->ip_flags |= IP_F_IMP_DONATION;
+	if (f & MPO_REPLY_PORT)
+		port->ip_flags |= IP_F_IMMOVABLE_RECEIVE;
+	if (f & MPO_REPLY_PORT)
+		port->ip_cflags |= IP_F_REPLY_PORT;
+	if (f & MPO_PROVISIONAL_REPLY_PORT)
+		port->ip_cflags |= IP_F_PROVISIONAL_REPLY;
+	if (f & MPO_ENFORCE_REPLY_PORT_SEMANTICS)
+		port->ip_cflags |= IP_F_ENFORCE_REPLY;
+	if (f & MPO_EXCEPTION_PORT)
+		port->ip_cflags |= IP_F_EXCEPTION_PORT;
+
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = port_install(space, port, (f & MPO_INSERT_SEND_RIGHT) != 0,
+		    MACH_PORT_NULL, name);
+	else {
+		port->ip_state = IP_DEAD;
+		ip_release(port);
+	}
+	is_unlock(space);
+	return kr;
+}
+MIPC_MACH_ALIAS(mipc_port_construct, mach_port_construct);
+
+/* ------------------------------------------------------------------ */
+/* Per-port calls                                                      */
+
+/*
+ * Find the port whose receive right `name` holds, and lock it.
+ * Conditions: space locked and active.  On success the port is locked.
+ * Returns nullcode for MACH_PORT_NULL / MACH_PORT_DEAD (it varies by call),
+ * KERN_INVALID_NAME for an unknown name, KERN_INVALID_RIGHT otherwise.
+ */
+static kern_return_t
+receive_lookup_locked(struct mipc_space *space, mach_port_name_t name,
+    kern_return_t nullcode, struct ipc_port **portp)
+{
+	struct ipc_entry *e;
+	struct ipc_port *port;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (!MACH_PORT_VALID(name))
+		return nullcode;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL)
+		return KERN_INVALID_NAME;
+	if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE))
+		return KERN_INVALID_RIGHT;
+	port = ip_from_object(e->ie_object);
+	ip_lock(port);
+	ipc_require(
+	    ip_receiver(port) == space && port->ip_receiver_name == name,
+	    "a receive entry names its port's receiver");
+	*portp = port;
+	return KERN_SUCCESS;
+}
+
+/*
+ * The shape of most per-port calls: lock the space, find and lock the
+ * receive right, run fn, unlock, deliver guard violations.
+ */
+typedef kern_return_t (*port_op_t)(
+    struct ipc_port *port, mach_port_name_t name, void *arg);
+
+static kern_return_t
+with_receive(struct mipc_space *space, mach_port_name_t name,
+    kern_return_t nullcode, port_op_t fn, void *arg)
+{
+	struct ipc_port *port = NULL;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = receive_lookup_locked(space, name, nullcode, &port);
+	if (kr == KERN_SUCCESS) {
+		kr = fn(port, name, arg);
+		ip_unlock(port);
+	}
+	is_unlock(space);
+	ipc_guard_flush(space);
+	return kr;
+}
+
+static kern_return_t
+op_set_mscount(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	(void)name;
+	port->ip_mscount = *(mach_port_mscount_t *)arg;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_set_mscount(
+    mipc_space_t space, mach_port_name_t name, mach_port_mscount_t mscount)
+{
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
+}
+MIPC_MACH_ALIAS(mipc_port_set_mscount, mach_port_set_mscount);
+
+static kern_return_t
+op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	(void)name;
+	port->ip_seqno = *(mach_port_seqno_t *)arg;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_set_seqno(
+    mipc_space_t space, mach_port_name_t name, mach_port_seqno_t seqno)
+{
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
+}
+MIPC_MACH_ALIAS(mipc_port_set_seqno, mach_port_set_seqno);
+
+static kern_return_t
+op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	(void)name;
+	*(mach_port_rights_t *)arg = port->ip_srights;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_get_srights(
+    mipc_space_t space, mach_port_name_t name, mach_port_rights_t *srights)
+{
+	if (srights == NULL)
+		return KERN_INVALID_ARGUMENT;
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_get_srights, srights);
+}
+MIPC_MACH_ALIAS(mipc_port_get_srights, mach_port_get_srights);
+
+/* Context and guards (MACH.md H11, Q9-Q12). */
+
+static kern_return_t
+op_get_context(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	(void)name;
+	*(mach_port_context_t *)arg =
+	    (port->ip_flags & IP_F_STRICT) ? 0 : port->ip_context;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_get_context(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t *context)
+{
+	if (context == NULL)
+		return KERN_INVALID_ARGUMENT;
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_get_context, context);
+}
+MIPC_MACH_ALIAS(mipc_port_get_context, mach_port_get_context);
+
+static kern_return_t
+op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	if (port->ip_flags & IP_F_STRICT) {
+		ipc_guard_raise(name, kGUARD_EXC_SET_CONTEXT, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	/* A non-strict guard is simply replaced (MACH.md H11). */
+	port->ip_context = *(mach_port_context_t *)arg;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_set_context(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t context)
+{
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_set_context, &context);
+}
+MIPC_MACH_ALIAS(mipc_port_set_context, mach_port_set_context);
+
+struct guard_arg {
+	mach_port_context_t ga_guard;
+	mach_port_context_t ga_new;
+	uint64_t ga_flags;
+};
+
+static kern_return_t
+op_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct guard_arg *ga = arg;
+
+	if (port->ip_context != 0) {
+		ipc_guard_raise(
+		    name, kGUARD_EXC_INVALID_ARGUMENT, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	port->ip_context = ga->ga_guard;
+	port->ip_flags |= IP_F_GUARDED;
+	if (ga->ga_flags & MPG_STRICT)
+		port->ip_flags |= IP_F_STRICT;
+	if (ga->ga_flags & MPG_IMMOVABLE_RECEIVE)
+		port->ip_flags |= IP_F_IMMOVABLE_RECEIVE | IP_F_GUARD_IMMOVABLE;
+	return KERN_SUCCESS;
+}
+
+/* MACH.md Q9: NULL, DEAD and unknown names are all KERN_INVALID_NAME. */
+static kern_return_t
+guard_common(struct mipc_space *space, mach_port_name_t name, port_op_t fn,
+    struct guard_arg *ga)
+{
+	kern_return_t kr;
+
+	if (space != NULL && !MACH_PORT_VALID(name)) {
+		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
+		ipc_guard_flush(space);
+		return KERN_INVALID_NAME;
+	}
+	kr = with_receive(space, name, KERN_INVALID_NAME, fn, ga);
+	if (kr == KERN_INVALID_NAME) {
+		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
+		ipc_guard_flush(space);
+	}
+	return kr;
+}
+
+kern_return_t
+mipc_port_guard(mipc_space_t space, mach_port_name_t name,
+    mach_port_context_t guard, boolean_t strict)
+{
+	struct guard_arg ga = { guard, 0, strict ? MPG_STRICT : 0 };
+
+	return guard_common(space, name, op_guard, &ga);
+}
+MIPC_MACH_ALIAS(mipc_port_guard, mach_port_guard);
+
+kern_return_t
+mipc_port_guard_with_flags(mipc_space_t space, mach_port_name_t name,
+    mach_port_context_t guard, uint64_t flags)
+{
+	struct guard_arg ga = { guard, 0, flags };
+
+	if (flags & ~(uint64_t)(MPG_STRICT | MPG_IMMOVABLE_RECEIVE))
+		return KERN_INVALID_ARGUMENT;
+	return guard_common(space, name, op_guard, &ga);
+}
+MIPC_MACH_ALIAS(mipc_port_guard_with_flags, mach_port_guard_with_flags);
+
+static kern_return_t
+op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct guard_arg *ga = arg;
+
+	if (!(port->ip_flags & IP_F_GUARDED)) {
+		ipc_guard_raise(name, kGUARD_EXC_UNGUARDED, ga->ga_guard);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (port->ip_context != ga->ga_guard) {
+		ipc_guard_raise(
+		    name, kGUARD_EXC_INCORRECT_GUARD, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	/* MACH.md Q10: immovability outlives the guard. */
+	port->ip_context = 0;
+	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_unguard(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t guard)
+{
+	struct guard_arg ga = { guard, 0, 0 };
+
+	return guard_common(space, name, op_unguard, &ga);
+}
+MIPC_MACH_ALIAS(mipc_port_unguard, mach_port_unguard);
+
+static kern_return_t
+op_swap_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct guard_arg *ga = arg;
+
+	if (!(port->ip_flags & IP_F_GUARDED)) {
+		ipc_guard_raise(name, kGUARD_EXC_UNGUARDED, ga->ga_guard);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (port->ip_flags & IP_F_STRICT) {
+		ipc_guard_raise(name, kGUARD_EXC_SET_CONTEXT, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (port->ip_context != ga->ga_guard) {
+		ipc_guard_raise(
+		    name, kGUARD_EXC_INCORRECT_GUARD, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	port->ip_context = ga->ga_new;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_swap_guard(mipc_space_t space, mach_port_name_t name,
+    mach_port_context_t old_guard, mach_port_context_t new_guard)
+{
+	struct guard_arg ga = { old_guard, new_guard, 0 };
+
+	return guard_common(space, name, op_swap_guard, &ga);
+}
+MIPC_MACH_ALIAS(mipc_port_swap_guard, mach_port_swap_guard);
+
+/* ------------------------------------------------------------------ */
+/* Attributes (MACH.md H1-H6, Q12)                                     */
+
+struct attr_arg {
+	mach_port_flavor_t aa_flavor;
+	mach_port_info_t aa_info;
+	mach_msg_type_number_t *aa_cnt;
+	mach_msg_type_number_t aa_incnt;
+};
+
+static kern_return_t
+op_get_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct attr_arg *aa = arg;
+	mach_port_info_ext_t ext;
+
+	(void)name;
+	switch (aa->aa_flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		((mach_port_limits_t *)(void *)aa->aa_info)->mpl_qlimit =
+		    port->ip_qlimit;
+		*aa->aa_cnt = MACH_PORT_LIMITS_INFO_COUNT;
+		break;
+	case MACH_PORT_RECEIVE_STATUS:
+		ipc_port_status_locked(
+		    port, (mach_port_status_t *)(void *)aa->aa_info);
+		*aa->aa_cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		/* Request tables arrive with notifications; none yet. */
+		aa->aa_info[0] = 0;
+		*aa->aa_cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
+		break;
+	default: /* MACH_PORT_INFO_EXT */
+		memset(&ext, 0, sizeof(ext));
+		ipc_port_status_locked(port, &ext.mpie_status);
+		memcpy(aa->aa_info, &ext, sizeof(ext));
+		*aa->aa_cnt = MACH_PORT_INFO_EXT_COUNT;
+		break;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
+    mach_port_flavor_t flavor, mach_port_info_t info,
+    mach_msg_type_number_t *cnt)
+{
+	struct attr_arg aa = { flavor, info, cnt, 0 };
+	mach_msg_type_number_t need;
+	kern_return_t nullcode;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (info == NULL || cnt == NULL)
+		return KERN_INVALID_ARGUMENT;
+	/* The trap clamps the caller's count (MACH.md H3). */
+	if (*cnt > MACH_PORT_INFO_EXT_COUNT)
+		*cnt = MACH_PORT_INFO_EXT_COUNT;
+	switch (flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		need = MACH_PORT_LIMITS_INFO_COUNT;
+		nullcode = KERN_SUCCESS;
+		break;
+	case MACH_PORT_RECEIVE_STATUS:
+		need = MACH_PORT_RECEIVE_STATUS_COUNT;
+		nullcode = KERN_INVALID_RIGHT;
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		need = MACH_PORT_DNREQUESTS_SIZE_COUNT;
+		nullcode = KERN_SUCCESS;
+		break;
+	case MACH_PORT_INFO_EXT:
+		need = MACH_PORT_INFO_EXT_COUNT;
+		nullcode = KERN_INVALID_RIGHT;
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (*cnt < need)
+		return KERN_FAILURE;
+	if (!MACH_PORT_VALID(name) && nullcode == KERN_SUCCESS) {
+		/* MACH.md H1/H3 quirks: success with nothing to report. */
+		if (flavor == MACH_PORT_DNREQUESTS_SIZE) {
+			info[0] = 0;
+			*cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
+		} else {
+			*cnt = 0;
+		}
+		return KERN_SUCCESS;
+	}
+	return with_receive(space, name, nullcode, op_get_attr, &aa);
+}
+MIPC_MACH_ALIAS(mipc_port_get_attributes, mach_port_get_attributes);
+
+static kern_return_t
+op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct attr_arg *aa = arg;
+
+	(void)name;
+	switch (aa->aa_flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		port->ip_qlimit =
+		    ((mach_port_limits_t *)(void *)aa->aa_info)->mpl_qlimit;
+		return KERN_SUCCESS;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		return KERN_SUCCESS;
+	case MACH_PORT_TEMPOWNER:
+	case MACH_PORT_IMPORTANCE_RECEIVER:
+	case MACH_PORT_DENAP_RECEIVER:
+		if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+			return KERN_INVALID_ARGUMENT;
+		port->ip_flags |= IP_F_IMP_DONATION;
+		if (aa->aa_flavor == MACH_PORT_TEMPOWNER)
+			port->ip_flags |= IP_F_TEMPOWNER;
+		return KERN_SUCCESS;
+	default: /* MACH_PORT_SERVICE_THROTTLED */
+		return KERN_INVALID_CAPABILITY;
+	}
+}
+
+kern_return_t
+mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
+    mach_port_flavor_t flavor, mach_port_info_t info,
+    mach_msg_type_number_t cnt)
+{
+	struct attr_arg aa = { flavor, info, NULL, cnt };
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	switch (flavor) {
+	case MACH_PORT_LIMITS_INFO:
+		if (cnt < MACH_PORT_LIMITS_INFO_COUNT)
+			return KERN_FAILURE;
+		if (info == NULL)
+			return KERN_INVALID_ARGUMENT;
+		if (((mach_port_limits_t *)(void *)info)->mpl_qlimit >
+		    MACH_PORT_QLIMIT_MAX)
+			return KERN_INVALID_VALUE;
+		break;
+	case MACH_PORT_DNREQUESTS_SIZE:
+		if (cnt < MACH_PORT_DNREQUESTS_SIZE_COUNT)
+			return KERN_FAILURE;
+		break;
+	case MACH_PORT_TEMPOWNER:
+	case MACH_PORT_IMPORTANCE_RECEIVER:
+	case MACH_PORT_DENAP_RECEIVER:
+	case MACH_PORT_SERVICE_THROTTLED:
+		break;
+	default:
+		return KERN_INVALID_ARGUMENT;
+	}
+	return with_receive(space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
+}
+MIPC_MACH_ALIAS(mipc_port_set_attributes, mach_port_set_attributes);
+
+static kern_return_t
+op_assert_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
+{
+	struct attr_arg *aa = arg;
+	mach_port_guard_info_t gi;
+
+	memcpy(&gi, aa->aa_info, sizeof(gi));
+	if (!(port->ip_flags & IP_F_GUARDED)) {
+		ipc_guard_raise(name, kGUARD_EXC_UNGUARDED, gi.mpgi_guard);
+		return KERN_INVALID_ARGUMENT;
+	}
+	if (!(port->ip_flags & IP_F_STRICT) ||
+	    port->ip_context != gi.mpgi_guard) {
+		ipc_guard_raise(
+		    name, kGUARD_EXC_INCORRECT_GUARD, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_assert_attributes(mipc_space_t space, mach_port_name_t name,
+    mach_port_flavor_t flavor, mach_port_info_t info,
+    mach_msg_type_number_t cnt)
+{
+	struct attr_arg aa = { flavor, info, NULL, cnt };
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (flavor != MACH_PORT_GUARD_INFO)
+		return KERN_INVALID_ARGUMENT;
+	if (cnt < MACH_PORT_GUARD_INFO_COUNT)
+		return KERN_FAILURE;
+	if (info == NULL)
+		return KERN_INVALID_ARGUMENT;
+	return with_receive(
+	    space, name, KERN_INVALID_RIGHT, op_assert_attr, &aa);
+}
+MIPC_MACH_ALIAS(mipc_port_assert_attributes, mach_port_assert_attributes);

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pset.c -- port sets: creation, membership, destruction.
+ *
+ * Owns:      struct ipc_pset and the membership links (struct
+ *            ipc_pset_link, one per port-in-set pair).
+ * Locking:   a set and every member's receive right live in one space, so
+ *            the space lock (IPC_RANK_SPACE) covers sets and both
+ *            membership lists; a port that leaves its space (moved or
+ *            destroyed) leaves its sets first, under that lock.
+ * Lifetime:  the entry naming a set holds its only reference.
+ * Choices:   a port may be in several sets at once (modern XNU, MACH.md
+ *            G4); move_member removes it from all others.  Links are
+ *            counted as tables in mipc_get_stats().
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ipc_pset *
+ipc_pset_alloc(void)
+{
+	struct ipc_pset *pset = ipc_cache_alloc(IPC_KIND_PSET);
+
+	if (pset == NULL)
+		return NULL;
+	memset(pset, 0, sizeof(*pset));
+	ipc_lock_init(&pset->ips_object.io_lock, IPC_RANK_PORT, "pset");
+	pset->ips_object.io_refs = 1;
+	pset->ips_object.io_kind = IOT_PSET;
+	return pset;
+}
+
+/*
+ * A new set under a fresh name or `want`.
+ * Conditions: space locked and active.
+ */
+kern_return_t ipc_pset_install(
+    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep);
+kern_return_t
+ipc_pset_install(
+    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep)
+{
+	struct ipc_pset *pset = ipc_pset_alloc();
+	mach_port_name_t name = want;
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	if (pset == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	if (want != MACH_PORT_NULL)
+		kr = ipc_entry_alloc_name(space, want, &e);
+	else
+		kr = ipc_entry_alloc(space, &name, &e);
+	if (kr != KERN_SUCCESS) {
+		ipc_object_release(&pset->ips_object);
+		return kr;
+	}
+	pset->ips_space = space;
+	pset->ips_name = name;
+	ipc_entry_set_object(e, &pset->ips_object);
+	ck_pr_store_32(&e->ie_bits, e->ie_bits | MACH_PORT_TYPE_PORT_SET);
+	*namep = name;
+	return KERN_SUCCESS;
+}
+
+static void
+link_free(struct ipc_pset_link *l)
+{
+	ipc_free(IPC_KIND_TABLE, l, sizeof(*l));
+}
+
+/* Unlink l from its set's member list. Conditions: space locked. */
+static void
+unlink_from_pset(struct ipc_pset_link *l)
+{
+	struct ipc_pset_link **pp;
+
+	for (pp = &l->pl_pset->ips_members; *pp != l;
+	     pp = &(*pp)->pl_next_in_pset)
+		ipc_require(*pp != NULL, "link on its set's list");
+	*pp = l->pl_next_in_pset;
+}
+
+/* Unlink l from its port's set list. Conditions: space locked. */
+static void
+unlink_from_port(struct ipc_pset_link *l)
+{
+	struct ipc_pset_link **pp;
+
+	for (pp = &l->pl_port->ip_psets; *pp != l; pp = &(*pp)->pl_next_in_port)
+		ipc_require(*pp != NULL, "link on its port's list");
+	*pp = l->pl_next_in_port;
+}
+
+bool
+ipc_pset_has_port(const struct ipc_pset *pset, const struct ipc_port *port)
+{
+	const struct ipc_pset_link *l;
+
+	for (l = port->ip_psets; l != NULL; l = l->pl_next_in_port) {
+		if (l->pl_pset == pset)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ipc_pset_remove_port_locked
+ *	Take port out of every set (MACH.md G11: its receive right is
+ *	leaving the space, or dying).
+ * Conditions: the space holding port's receive right is locked.
+ */
+void
+ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
+{
+	struct ipc_pset_link *l;
+
+	ipc_lock_assert_held(&space->is_lock);
+	while ((l = port->ip_psets) != NULL) {
+		port->ip_psets = l->pl_next_in_port;
+		unlink_from_pset(l);
+		link_free(l);
+	}
+}
+
+/*
+ * ipc_pset_destroy_locked
+ *	Destroy a set whose entry the caller removed: members are unlinked
+ *	and keep their messages and names (MACH.md G10).  Consumes the
+ *	entry's reference.
+ * Conditions: space locked.
+ */
+void
+ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
+{
+	struct ipc_pset_link *l;
+
+	ipc_lock_assert_held(&space->is_lock);
+	while ((l = pset->ips_members) != NULL) {
+		pset->ips_members = l->pl_next_in_pset;
+		unlink_from_port(l);
+		link_free(l);
+	}
+	pset->ips_space = NULL;
+	ipc_object_release(&pset->ips_object);
+}
+
+/* ------------------------------------------------------------------ */
+/* Membership calls (MACH.md G1-G6)                                    */
+
+/*
+ * Translate (port name, set name) as ipc_object_translate_port_pset does.
+ * Conditions: space locked and active.  pset_name may be MACH_PORT_NULL
+ * when allow_null (move_member's "no set").
+ */
+static kern_return_t
+translate_member(struct mipc_space *space, mach_port_name_t name,
+    mach_port_name_t pset_name, bool allow_null, struct ipc_port **portp,
+    struct ipc_pset **psetp)
+{
+	struct ipc_entry *pe, *se = NULL;
+
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_RIGHT;
+	if (pset_name == MACH_PORT_DEAD ||
+	    (pset_name == MACH_PORT_NULL && !allow_null))
+		return KERN_INVALID_RIGHT;
+	pe = ipc_entry_lookup(space, name);
+	if (pset_name != MACH_PORT_NULL)
+		se = ipc_entry_lookup(space, pset_name);
+	if (pe == NULL || (pset_name != MACH_PORT_NULL && se == NULL)) {
+		ipc_guard_raise(
+		    pe == NULL ? name : pset_name, kGUARD_EXC_INVALID_NAME, 0);
+		return KERN_INVALID_NAME;
+	}
+	if (!(IE_BITS_TYPE(pe->ie_bits) & MACH_PORT_TYPE_RECEIVE))
+		return KERN_INVALID_RIGHT;
+	if (se != NULL && IE_BITS_TYPE(se->ie_bits) != MACH_PORT_TYPE_PORT_SET)
+		return KERN_INVALID_RIGHT;
+	*portp = ip_from_object(pe->ie_object);
+	*psetp = se != NULL ? ips_from_object(se->ie_object) : NULL;
+	return KERN_SUCCESS;
+}
+
+static kern_return_t
+add_member(struct ipc_port *port, struct ipc_pset *pset)
+{
+	struct ipc_pset_link *l = ipc_alloc(IPC_KIND_TABLE, sizeof(*l));
+
+	if (l == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	l->pl_port = port;
+	l->pl_pset = pset;
+	l->pl_next_in_port = port->ip_psets;
+	port->ip_psets = l;
+	l->pl_next_in_pset = pset->ips_members;
+	pset->ips_members = l;
+	return KERN_SUCCESS;
+}
+
+static kern_return_t
+remove_member(struct ipc_port *port, struct ipc_pset *pset)
+{
+	struct ipc_pset_link *l;
+
+	for (l = port->ip_psets; l != NULL; l = l->pl_next_in_port) {
+		if (l->pl_pset == pset) {
+			unlink_from_port(l);
+			unlink_from_pset(l);
+			link_free(l);
+			return KERN_SUCCESS;
+		}
+	}
+	return KERN_NOT_IN_SET;
+}
+
+enum member_op { MEMBER_INSERT, MEMBER_EXTRACT, MEMBER_MOVE };
+
+static kern_return_t
+member_call(struct mipc_space *space, mach_port_name_t name,
+    mach_port_name_t pset_name, enum member_op op)
+{
+	struct ipc_port *port;
+	struct ipc_pset *pset;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = translate_member(
+		    space, name, pset_name, op == MEMBER_MOVE, &port, &pset);
+	if (kr != KERN_SUCCESS)
+		goto out;
+	switch (op) {
+	case MEMBER_INSERT:
+		kr = ipc_pset_has_port(pset, port) ? KERN_ALREADY_IN_SET
+		                                   : add_member(port, pset);
+		break;
+	case MEMBER_EXTRACT:
+		kr = remove_member(port, pset);
+		break;
+	case MEMBER_MOVE:
+		if (pset == NULL) {
+			kr = port->ip_psets == NULL ? KERN_NOT_IN_SET
+			                            : KERN_SUCCESS;
+			ipc_pset_remove_port_locked(space, port);
+		} else if (!ipc_pset_has_port(pset, port)) {
+			struct ipc_pset_link *keep;
+
+			/* Allocate first: on failure nothing changes. */
+			kr = add_member(port, pset);
+			if (kr != KERN_SUCCESS)
+				break;
+			keep = port->ip_psets;
+			port->ip_psets = keep->pl_next_in_port;
+			ipc_pset_remove_port_locked(space, port);
+			keep->pl_next_in_port = NULL;
+			port->ip_psets = keep;
+		} else {
+			/* Already in it: leave every other set (G2). */
+			struct ipc_pset_link **pp = &port->ip_psets, *l;
+
+			while ((l = *pp) != NULL) {
+				if (l->pl_pset == pset) {
+					pp = &l->pl_next_in_port;
+					continue;
+				}
+				*pp = l->pl_next_in_port;
+				unlink_from_pset(l);
+				link_free(l);
+			}
+		}
+		break;
+	}
+out:
+	is_unlock(space);
+	ipc_guard_flush(space);
+	return kr;
+}
+
+kern_return_t
+mipc_port_insert_member(
+    mipc_space_t space, mach_port_name_t name, mach_port_name_t pset)
+{
+	return member_call(space, name, pset, MEMBER_INSERT);
+}
+MIPC_MACH_ALIAS(mipc_port_insert_member, mach_port_insert_member);
+
+kern_return_t
+mipc_port_extract_member(
+    mipc_space_t space, mach_port_name_t name, mach_port_name_t pset)
+{
+	return member_call(space, name, pset, MEMBER_EXTRACT);
+}
+MIPC_MACH_ALIAS(mipc_port_extract_member, mach_port_extract_member);
+
+kern_return_t
+mipc_port_move_member(
+    mipc_space_t space, mach_port_name_t member, mach_port_name_t after)
+{
+	return member_call(space, member, after, MEMBER_MOVE);
+}
+MIPC_MACH_ALIAS(mipc_port_move_member, mach_port_move_member);
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	mach_port_name_t x = *(const mach_port_name_t *)a;
+	mach_port_name_t y = *(const mach_port_name_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+kern_return_t
+mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
+    mach_port_name_array_t *members, mach_msg_type_number_t *membersCnt)
+{
+	mach_port_name_t *v = NULL;
+	struct ipc_pset_link *l;
+	struct ipc_pset *pset;
+	struct ipc_entry *e;
+	uint32_t n = 0;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (members == NULL || membersCnt == NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_RIGHT;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr != KERN_SUCCESS)
+		goto out;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL) {
+		kr = KERN_INVALID_NAME;
+		goto out;
+	}
+	if (IE_BITS_TYPE(e->ie_bits) != MACH_PORT_TYPE_PORT_SET) {
+		kr = KERN_INVALID_RIGHT;
+		goto out;
+	}
+	pset = ips_from_object(e->ie_object);
+	for (l = pset->ips_members; l != NULL; l = l->pl_next_in_pset)
+		n++;
+	if (n != 0) {
+		kr = ipc_vm_alloc(n * sizeof(*v), (void **)&v);
+		if (kr != KERN_SUCCESS) {
+			kr = KERN_RESOURCE_SHORTAGE;
+			goto out;
+		}
+		n = 0;
+		for (l = pset->ips_members; l != NULL; l = l->pl_next_in_pset)
+			v[n++] = l->pl_port->ip_receiver_name;
+		qsort(v, n, sizeof(*v), name_cmp);
+	}
+	*members = v;
+	*membersCnt = n;
+out:
+	is_unlock(space);
+	return kr;
+}
+MIPC_MACH_ALIAS(mipc_port_get_set_status, mach_port_get_set_status);

@@ -1,0 +1,1224 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * right.c -- right arithmetic on names: lazy dead-name conversion, copyin
+ * and copyout of single rights, user references (mod_refs, deallocate,
+ * destroy, destruct), type and refs queries, insert_right / extract_right,
+ * and what a dying space does with each right.
+ *
+ * Owns:      the meaning of an entry's type bits and user references
+ *            (MACH.md areas B-F, Q7, W).
+ * Locking:   every function here runs with the space locked (is_lock),
+ *            except mipc_port_get_refs's fast path, which reads one entry
+ *            inside an epoch section and falls back to the locked path on
+ *            anything but a settled answer.  Port locks nest inside.
+ * Lifetime:  an entry holding a port right holds exactly one reference on
+ *            the port, whatever rights and user references it has; a right
+ *            held by a call (struct ipc_right) holds one too, plus its
+ *            count in ip_srights / ip_sorights.
+ * Choices:   * Rights follow XNU's ipc_right.c case by case; where MACH.md
+ *              names a guard flavor it is raised (guard.c), with payload 0
+ *              for name/right/value errors and the guard for guard errors.
+ *            * A NULL out-pointer returns KERN_INVALID_ARGUMENT (XNU's MIG
+ *              would fault).
+ */
+#include "internal.h"
+
+/* ------------------------------------------------------------------ */
+/* Entry helpers                                                       */
+
+static inline uint32_t
+e_type(const struct ipc_entry *e)
+{
+	return IE_BITS_TYPE(e->ie_bits);
+}
+
+static inline uint32_t
+e_urefs(const struct ipc_entry *e)
+{
+	return IE_BITS_UREFS(e->ie_bits);
+}
+
+/* Replace type and urefs, keeping generation and roll point. */
+static inline void
+e_set(struct ipc_entry *e, uint32_t type, uint32_t urefs)
+{
+	ipc_require(urefs <= MACH_PORT_UREFS_MAX, "urefs within 16 bits");
+	ck_pr_store_32(&e->ie_bits,
+	    (e->ie_bits & (IE_BITS_GEN_MASK | IE_BITS_ROLL_MASK)) | type |
+	        urefs);
+}
+
+static inline struct ipc_port *
+e_port(const struct ipc_entry *e)
+{
+	return ip_from_object(e->ie_object);
+}
+
+/* urefs + delta, saturating at MACH_PORT_UREFS_MAX (MACH.md B13). */
+static inline uint32_t
+urefs_add(uint32_t urefs, uint32_t delta)
+{
+	return urefs + delta >= MACH_PORT_UREFS_MAX ? MACH_PORT_UREFS_MAX
+	                                            : urefs + delta;
+}
+
+/*
+ * Drop one send right without releasing a reference (the entry keeps its
+ * reference for another right it holds).
+ */
+static void
+srights_drop(struct ipc_port *port)
+{
+	ip_lock(port);
+	ipc_require(port->ip_srights > 0, "send rights never underflow");
+	port->ip_srights--;
+	ip_unlock(port);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lazy dead-name conversion (MACH.md D4)                              */
+
+/*
+ * ipc_right_check
+ *	If the entry holds a send or send-once right to a port that died,
+ *	turn it into a dead name now: same user references for a send right,
+ *	one for a send-once right.
+ * Conditions:
+ *	Space locked.  Returns true when the entry was converted.
+ */
+bool
+ipc_right_check(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	uint32_t type = e_type(e), urefs;
+	struct ipc_port *port;
+
+	ipc_lock_assert_held(&space->is_lock);
+	(void)name;
+	if (!(type & MACH_PORT_TYPE_SEND_RIGHTS) ||
+	    (type & MACH_PORT_TYPE_RECEIVE))
+		return false;
+	port = e_port(e);
+	if (ip_active(port))
+		return false;
+	urefs = (type & MACH_PORT_TYPE_SEND) ? e_urefs(e) : 1;
+	if (type & MACH_PORT_TYPE_SEND) {
+		ipc_rmap_delete(space, port);
+		ipc_port_release_send(port);
+	} else {
+		ipc_port_release_sonce(port);
+	}
+	ck_pr_store_ptr(&e->ie_object, NULL);
+	e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
+	return true;
+}
+
+/*
+ * Type and user references of an entry, after conversion.
+ * Conditions: space locked.
+ */
+kern_return_t
+ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, mach_port_type_t *typep, mach_port_urefs_t *urefsp)
+{
+	(void)ipc_right_check(space, name, e);
+	*typep = e_type(e);
+	*urefsp = e_urefs(e);
+	return KERN_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Removing rights from an entry                                       */
+
+/* Free the entry of a name whose last right just went away. */
+static void
+entry_free(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	ipc_entry_dealloc(space, name, e);
+}
+
+/*
+ * Take the receive right out of an entry: the port leaves its sets and
+ * its receiver; the entry keeps a send right if it has one, else is freed.
+ * Returns the port, IN_LIMBO, with one reference for the receive right.
+ * Conditions: space locked; the entry holds the receive right.
+ */
+static struct ipc_port *
+receive_take(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_port *port = e_port(e);
+
+	ipc_pset_remove_port_locked(space, port);
+	ip_lock(port);
+	ipc_port_clear_receiver_locked(port);
+	ip_unlock(port);
+	if (e_type(e) & MACH_PORT_TYPE_SEND) {
+		/* The name keeps its send right and its own reference. */
+		ip_reference(port);
+		e_set(e, MACH_PORT_TYPE_SEND, e_urefs(e));
+	} else {
+		entry_free(space, name, e);
+	}
+	return port;
+}
+
+/*
+ * Destroy the receive right held by an entry (mod_refs(RECEIVE, -1),
+ * destruct): the port dies, and a send right under the same name becomes
+ * a dead name with the same user references, with no no-senders
+ * processing (MACH.md B18, Q7).
+ * Conditions: space locked; the entry holds the receive right.
+ */
+static void
+receive_destroy_keep_name(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_port *port = e_port(e);
+	uint32_t urefs = e_urefs(e);
+
+	if (e_type(e) & MACH_PORT_TYPE_SEND) {
+		ipc_pset_remove_port_locked(space, port);
+		ipc_rmap_delete(space, port);
+		ip_lock(port);
+		ipc_port_clear_receiver_locked(port);
+		/* The name's send right goes silently with the port. */
+		port->ip_srights--;
+		ip_unlock(port);
+		ck_pr_store_ptr(&e->ie_object, NULL);
+		e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
+		ipc_port_destroy(port);
+	} else {
+		port = receive_take(space, name, e);
+		ipc_port_destroy(port);
+	}
+}
+
+/*
+ * Remove the send right (all its user references) of an entry.  A
+ * receive right under the same name stays.
+ * Conditions: space locked; the entry holds a live send right.
+ */
+static void
+send_remove(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_port *port = e_port(e);
+
+	ipc_rmap_delete(space, port);
+	if (e_type(e) & MACH_PORT_TYPE_RECEIVE) {
+		e_set(e, MACH_PORT_TYPE_RECEIVE, 0);
+		srights_drop(port);
+	} else {
+		entry_free(space, name, e);
+		ipc_port_release_send(port);
+	}
+}
+
+/* Remove a send-once right: it is destroyed unused. */
+static void
+sonce_remove(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_port *port = e_port(e);
+
+	entry_free(space, name, e);
+	ipc_port_release_sonce(port);
+}
+
+/* Remove a port set. */
+static void
+pset_remove(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_pset *pset = ips_from_object(e->ie_object);
+
+	entry_free(space, name, e);
+	ipc_pset_destroy_locked(space, pset);
+}
+
+/* Apply delta to a send or dead-name user count (MACH.md B11-B13, B22). */
+static kern_return_t
+urefs_delta(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, mach_port_delta_t delta)
+{
+	uint32_t urefs = e_urefs(e);
+	bool dead = e_type(e) == MACH_PORT_TYPE_DEAD_NAME;
+
+	if (delta == 0)
+		return KERN_SUCCESS;
+	if (delta > (mach_port_delta_t)MACH_PORT_UREFS_MAX ||
+	    delta < -(mach_port_delta_t)MACH_PORT_UREFS_MAX) {
+		ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
+		return KERN_INVALID_VALUE;
+	}
+	if (urefs == MACH_PORT_UREFS_MAX) {
+		/* Pinned: only exactly -MAX removes the right. */
+		if (delta != -(mach_port_delta_t)MACH_PORT_UREFS_MAX)
+			return KERN_SUCCESS;
+		urefs = 0;
+	} else if (delta < 0) {
+		if ((uint32_t)-delta > urefs) {
+			ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
+			return KERN_INVALID_VALUE;
+		}
+		urefs -= (uint32_t)-delta;
+	} else {
+		urefs = urefs_add(urefs, (uint32_t)delta);
+	}
+	if (urefs != 0) {
+		e_set(e, e_type(e), urefs);
+	} else if (dead) {
+		entry_free(space, name, e);
+	} else {
+		send_remove(space, name, e);
+	}
+	return KERN_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* mach_port_mod_refs (MACH.md B6-B22)                                 */
+
+static kern_return_t
+invalid_right(mach_port_name_t name)
+{
+	ipc_guard_raise(name, kGUARD_EXC_INVALID_RIGHT, 0);
+	return KERN_INVALID_RIGHT;
+}
+
+static kern_return_t
+right_delta(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, mach_port_right_t right, mach_port_delta_t delta)
+{
+	uint32_t type = e_type(e);
+	struct ipc_port *port;
+
+	switch (right) {
+	case MACH_PORT_RIGHT_RECEIVE:
+		if (!(type & MACH_PORT_TYPE_RECEIVE))
+			return invalid_right(name);
+		if (delta == 0)
+			return KERN_SUCCESS;
+		if (delta != -1)
+			return KERN_INVALID_VALUE;
+		port = e_port(e);
+		if (port->ip_flags & IP_F_GUARDED) {
+			/* MACH.md B17: regardless of the guard value. */
+			ipc_guard_raise(
+			    name, kGUARD_EXC_DESTROY, port->ip_context);
+			return KERN_INVALID_RIGHT;
+		}
+		receive_destroy_keep_name(space, name, e);
+		return KERN_SUCCESS;
+
+	case MACH_PORT_RIGHT_SEND_ONCE:
+		if (ipc_right_check(space, name, e))
+			return KERN_INVALID_RIGHT;
+		if (!(type & MACH_PORT_TYPE_SEND_ONCE))
+			return invalid_right(name);
+		if (delta == 0)
+			return KERN_SUCCESS;
+		if (delta != -1)
+			return KERN_INVALID_VALUE;
+		sonce_remove(space, name, e);
+		return KERN_SUCCESS;
+
+	case MACH_PORT_RIGHT_PORT_SET:
+		if (type != MACH_PORT_TYPE_PORT_SET)
+			return invalid_right(name);
+		if (delta == 0)
+			return KERN_SUCCESS;
+		if (delta != -1)
+			return KERN_INVALID_VALUE;
+		pset_remove(space, name, e);
+		return KERN_SUCCESS;
+
+	case MACH_PORT_RIGHT_DEAD_NAME:
+		(void)ipc_right_check(space, name, e);
+		if (e_type(e) != MACH_PORT_TYPE_DEAD_NAME)
+			return invalid_right(name);
+		return urefs_delta(space, name, e, delta);
+
+	case MACH_PORT_RIGHT_SEND:
+		if (ipc_right_check(space, name, e))
+			return KERN_INVALID_RIGHT; /* B15: now a dead name */
+		if (type == MACH_PORT_TYPE_DEAD_NAME)
+			return KERN_INVALID_RIGHT; /* no guard (B9) */
+		if (!(type & MACH_PORT_TYPE_SEND)) {
+			/* B9/B14: no guard for SEND +k on a receive right. */
+			if (delta > 0 && (type & MACH_PORT_TYPE_RECEIVE))
+				return KERN_INVALID_RIGHT;
+			return invalid_right(name);
+		}
+		return urefs_delta(space, name, e, delta);
+
+	default: /* MACH_PORT_RIGHT_LABELH */
+		return invalid_right(name);
+	}
+}
+
+/*
+ * The common shell of the name-level calls: validate the space, lock it,
+ * look the name up, run fn, unlock, deliver guard violations.
+ */
+typedef kern_return_t (*name_op_t)(struct mipc_space *space,
+    mach_port_name_t name, struct ipc_entry *e, void *arg);
+
+static kern_return_t
+with_name(struct mipc_space *space, mach_port_name_t name, bool guard_unknown,
+    name_op_t fn, void *arg)
+{
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS) {
+		e = ipc_entry_lookup(space, name);
+		if (e == NULL) {
+			if (guard_unknown)
+				ipc_guard_raise(
+				    name, kGUARD_EXC_INVALID_NAME, 0);
+			kr = KERN_INVALID_NAME;
+		} else {
+			kr = fn(space, name, e, arg);
+		}
+	}
+	is_unlock(space);
+	ipc_guard_flush(space);
+	return kr;
+}
+
+struct delta_arg {
+	mach_port_right_t da_right;
+	mach_port_delta_t da_delta;
+};
+
+static kern_return_t
+op_mod_refs(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, void *arg)
+{
+	struct delta_arg *da = arg;
+
+	return right_delta(space, name, e, da->da_right, da->da_delta);
+}
+
+kern_return_t
+mipc_port_mod_refs(mipc_space_t space, mach_port_name_t name,
+    mach_port_right_t right, mach_port_delta_t delta)
+{
+	struct delta_arg da = { right, delta };
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (right >= MACH_PORT_RIGHT_NUMBER)
+		return KERN_INVALID_VALUE;
+	if (!MACH_PORT_VALID(name)) {
+		/* B7: a send-type no-op on NULL / DEAD. */
+		if (right == MACH_PORT_RIGHT_SEND ||
+		    right == MACH_PORT_RIGHT_SEND_ONCE)
+			return KERN_SUCCESS;
+		return KERN_INVALID_NAME;
+	}
+	return with_name(space, name, true, op_mod_refs, &da);
+}
+MIPC_MACH_ALIAS(mipc_port_mod_refs, mach_port_mod_refs);
+
+/* ------------------------------------------------------------------ */
+/* mach_port_deallocate (MACH.md B23-B29)                              */
+
+static kern_return_t
+op_deallocate(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, void *arg)
+{
+	uint32_t type;
+
+	(void)arg;
+	(void)ipc_right_check(space, name, e); /* B27 */
+	type = e_type(e);
+	if (type == MACH_PORT_TYPE_DEAD_NAME || (type & MACH_PORT_TYPE_SEND))
+		return urefs_delta(space, name, e, -1);
+	if (type == MACH_PORT_TYPE_SEND_ONCE) {
+		sonce_remove(space, name, e);
+		return KERN_SUCCESS;
+	}
+	if (type == MACH_PORT_TYPE_PORT_SET) {
+		pset_remove(space, name, e); /* B29 */
+		return KERN_SUCCESS;
+	}
+	return invalid_right(name); /* B28: receive only */
+}
+
+kern_return_t
+mipc_port_deallocate(mipc_space_t space, mach_port_name_t name)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_SUCCESS;
+	return with_name(space, name, true, op_deallocate, NULL);
+}
+MIPC_MACH_ALIAS(mipc_port_deallocate, mach_port_deallocate);
+
+/* ------------------------------------------------------------------ */
+/* mach_port_destroy (MACH.md C1-C5)                                   */
+
+static kern_return_t
+op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+    void *arg)
+{
+	struct ipc_port *port;
+	uint32_t type;
+
+	(void)arg;
+	(void)ipc_right_check(space, name, e);
+	type = e_type(e);
+	if (type == MACH_PORT_TYPE_DEAD_NAME) {
+		entry_free(space, name, e);
+		return KERN_SUCCESS;
+	}
+	if (type == MACH_PORT_TYPE_PORT_SET) {
+		pset_remove(space, name, e);
+		return KERN_SUCCESS;
+	}
+	if (type == MACH_PORT_TYPE_SEND_ONCE) {
+		sonce_remove(space, name, e);
+		return KERN_SUCCESS;
+	}
+	if (!(type & MACH_PORT_TYPE_RECEIVE)) {
+		send_remove(space, name, e);
+		return KERN_SUCCESS;
+	}
+	port = e_port(e);
+	/* C5: destroy checks the guard against 0. */
+	if ((port->ip_flags & IP_F_GUARDED) && port->ip_context != 0) {
+		ipc_guard_raise(name, kGUARD_EXC_DESTROY, port->ip_context);
+		return KERN_INVALID_RIGHT;
+	}
+	/* C4: the send right goes first (it may fire no-senders). */
+	if (type & MACH_PORT_TYPE_SEND)
+		send_remove(space, name, e);
+	port = receive_take(space, name, e);
+	ipc_port_destroy(port);
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_destroy(mipc_space_t space, mach_port_name_t name)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_SUCCESS;
+	return with_name(space, name, true, op_destroy, NULL);
+}
+MIPC_MACH_ALIAS(mipc_port_destroy, mach_port_destroy);
+
+/* ------------------------------------------------------------------ */
+/* mach_port_destruct (MACH.md Q7, Q8)                                 */
+
+struct destruct_arg {
+	mach_port_delta_t dd_srdelta;
+	mach_port_context_t dd_guard;
+};
+
+static kern_return_t
+op_destruct(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, void *arg)
+{
+	struct destruct_arg *dd = arg;
+	uint32_t type = e_type(e), urefs;
+	struct ipc_port *port;
+
+	if (!(type & MACH_PORT_TYPE_RECEIVE))
+		return invalid_right(name);
+	if (dd->dd_srdelta != 0 && !(type & MACH_PORT_TYPE_SEND))
+		return invalid_right(name);
+	if (dd->dd_srdelta > 0)
+		return KERN_INVALID_VALUE;
+	port = e_port(e);
+	if ((port->ip_flags & IP_F_GUARDED) &&
+	    port->ip_context != dd->dd_guard) {
+		ipc_guard_raise(name, kGUARD_EXC_DESTROY, port->ip_context);
+		return KERN_INVALID_ARGUMENT;
+	}
+	urefs = e_urefs(e);
+	if (dd->dd_srdelta != 0) {
+		uint32_t k = (uint32_t)-dd->dd_srdelta;
+
+		if (urefs == MACH_PORT_UREFS_MAX) {
+			/* Pinned: only exactly -MAX removes the right. */
+			if (k == MACH_PORT_UREFS_MAX)
+				urefs = 0;
+		} else if (k > urefs) {
+			ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
+			return KERN_INVALID_VALUE;
+		} else {
+			urefs -= k;
+		}
+		if (urefs == 0)
+			send_remove(space, name, e); /* may fire no-senders */
+		else
+			e_set(e, type, urefs);
+	}
+	receive_destroy_keep_name(space, name, e);
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_destruct(mipc_space_t space, mach_port_name_t name,
+    mach_port_delta_t srdelta, mach_port_context_t guard)
+{
+	struct destruct_arg dd = { srdelta, guard };
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	return with_name(space, name, false, op_destruct, &dd);
+}
+MIPC_MACH_ALIAS(mipc_port_destruct, mach_port_destruct);
+
+/* ------------------------------------------------------------------ */
+/* mach_port_type and mach_port_get_refs (MACH.md B1-B5, D1-D2)        */
+
+static kern_return_t
+op_type(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+    void *arg)
+{
+	mach_port_urefs_t urefs;
+
+	return ipc_right_type_locked(space, name, e, arg, &urefs);
+}
+
+kern_return_t
+mipc_port_type(
+    mipc_space_t space, mach_port_name_t name, mach_port_type_t *ptype)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (ptype == NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (name == MACH_PORT_NULL)
+		return KERN_INVALID_NAME;
+	if (name == MACH_PORT_DEAD) {
+		*ptype = MACH_PORT_TYPE_DEAD_NAME;
+		return KERN_SUCCESS;
+	}
+	return with_name(space, name, false, op_type, ptype);
+}
+MIPC_MACH_ALIAS(mipc_port_type, mach_port_type);
+
+static mach_port_urefs_t
+refs_of(uint32_t type, uint32_t urefs, mach_port_right_t right)
+{
+	if (!(type & MACH_PORT_TYPE(right)))
+		return 0;
+	switch (right) {
+	case MACH_PORT_RIGHT_SEND:
+	case MACH_PORT_RIGHT_DEAD_NAME:
+		return urefs;
+	default:
+		return 1;
+	}
+}
+
+struct refs_arg {
+	mach_port_right_t ra_right;
+	mach_port_urefs_t *ra_refs;
+};
+
+static kern_return_t
+op_get_refs(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, void *arg)
+{
+	struct refs_arg *ra = arg;
+	mach_port_type_t type;
+	mach_port_urefs_t urefs;
+
+	(void)ipc_right_type_locked(space, name, e, &type, &urefs);
+	*ra->ra_refs = refs_of(type, urefs, ra->ra_right);
+	return KERN_SUCCESS;
+}
+
+/*
+ * mipc_port_get_refs
+ *	The lookup fast path: one entry read inside an epoch section, no
+ *	lock, unless the answer needs a dead-name conversion.
+ */
+kern_return_t
+mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	struct refs_arg ra = { right, refs };
+	struct ipc_thread *th;
+	struct ipc_entry *e;
+
+	if (unlikely(space == NULL))
+		return MACH_SEND_INVALID_DEST;
+	if (unlikely(right >= MACH_PORT_RIGHT_NUMBER))
+		return KERN_INVALID_VALUE; /* B1: before the name */
+	if (unlikely(refs == NULL))
+		return KERN_INVALID_ARGUMENT;
+	if (unlikely(!MACH_PORT_VALID(name))) {
+		if (right == MACH_PORT_RIGHT_SEND ||
+		    right == MACH_PORT_RIGHT_SEND_ONCE) {
+			*refs = 1; /* B2 quirk */
+			return KERN_SUCCESS;
+		}
+		return KERN_INVALID_NAME;
+	}
+	th = ipc_thread_self();
+	if (unlikely(th == NULL))
+		return with_name(space, name, false, op_get_refs, &ra);
+
+	ipc_epoch_enter(th);
+	if (likely(ck_pr_load_32(&space->is_active) != 0)) {
+		e = ipc_entry_lookup(space, name);
+		if (e == NULL) {
+			ipc_epoch_exit(th);
+			return KERN_INVALID_NAME;
+		}
+		uint32_t bits = ck_pr_load_32(&e->ie_bits);
+		struct ipc_object *o = ipc_entry_load_object(e);
+		uint32_t type = IE_BITS_TYPE(bits);
+		bool settled = true;
+
+		/* A send right to a dead port needs the locked conversion. */
+		if ((type & MACH_PORT_TYPE_SEND_RIGHTS) &&
+		    !(type & MACH_PORT_TYPE_RECEIVE))
+			settled = o != NULL && ip_active(ip_from_object(o));
+		/* Confirm (bits, object) were one snapshot. */
+		if (settled && ck_pr_load_32(&e->ie_bits) == bits &&
+		    ck_pr_load_ptr(&e->ie_object) == o) {
+			*refs = refs_of(type, IE_BITS_UREFS(bits), right);
+			ipc_epoch_exit(th);
+			return KERN_SUCCESS;
+		}
+	}
+	ipc_epoch_exit(th);
+	return with_name(space, name, false, op_get_refs, &ra);
+}
+MIPC_MACH_ALIAS(mipc_port_get_refs, mach_port_get_refs);
+
+/* ------------------------------------------------------------------ */
+/* Copyin of one right (XNU ipc_right_copyin)                          */
+
+/*
+ * ipc_right_copyin
+ *	Take the right `msgt` (a disposition 16..21) out of `name`.
+ * Conditions:
+ *	Space locked and active; out is filled on success only.  On failure
+ *	nothing changed, except a dead-name conversion.
+ * Returns:
+ *	KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
+ *	KERN_INVALID_CAPABILITY (immovable or reply-port rules).
+ */
+kern_return_t
+ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
+    mach_msg_type_name_t msgt, uint32_t flags, struct ipc_right *out)
+{
+	struct ipc_entry *e;
+	struct ipc_port *port;
+	uint32_t type, urefs;
+
+	ipc_lock_assert_held(&space->is_lock);
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL)
+		return KERN_INVALID_NAME;
+	if (!MACH_MSG_TYPE_PORT_ANY(msgt))
+		return KERN_INVALID_RIGHT;
+	(void)ipc_right_check(space, name, e);
+	type = e_type(e);
+	urefs = e_urefs(e);
+	out->ir_port = NULL;
+	out->ir_dead = false;
+
+	if (type == MACH_PORT_TYPE_DEAD_NAME) {
+		if (!(flags & IPC_COPYIN_DEAD_OK))
+			return KERN_INVALID_RIGHT;
+		switch (msgt) {
+		case MACH_MSG_TYPE_COPY_SEND:
+			break;
+		case MACH_MSG_TYPE_MOVE_SEND:
+		case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+			/* The MOVE forms consume a dead-name reference. */
+			if (urefs == 1)
+				entry_free(space, name, e);
+			else if (urefs != MACH_PORT_UREFS_MAX)
+				e_set(e, type, urefs - 1);
+			break;
+		default:
+			return KERN_INVALID_RIGHT;
+		}
+		out->ir_dead = true;
+		out->ir_type = msgt == MACH_MSG_TYPE_MOVE_SEND_ONCE
+		    ? MACH_MSG_TYPE_PORT_SEND_ONCE
+		    : MACH_MSG_TYPE_PORT_SEND;
+		return KERN_SUCCESS;
+	}
+	if (type == MACH_PORT_TYPE_PORT_SET)
+		return KERN_INVALID_RIGHT;
+	port = e_port(e);
+
+	switch (msgt) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		if (!(type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		if ((port->ip_cflags & IP_F_REPLY_PORT) &&
+		    (msgt == MACH_MSG_TYPE_MAKE_SEND ||
+		        !(flags & IPC_COPYIN_HEADER))) {
+			/* MACH.md R1 */
+			ipc_guard_raise(name, kGUARD_EXC_INVALID_RIGHT, 0);
+			return KERN_INVALID_CAPABILITY;
+		}
+		ip_reference(port);
+		ip_lock(port);
+		if (msgt == MACH_MSG_TYPE_MAKE_SEND) {
+			port->ip_mscount++;
+			port->ip_srights++;
+			out->ir_type = MACH_MSG_TYPE_PORT_SEND;
+		} else {
+			port->ip_sorights++;
+			out->ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		}
+		ip_unlock(port);
+		break;
+
+	case MACH_MSG_TYPE_MOVE_RECEIVE:
+		if (!(type & MACH_PORT_TYPE_RECEIVE))
+			return KERN_INVALID_RIGHT;
+		if (port->ip_flags & IP_F_IMMOVABLE_RECEIVE) {
+			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
+			return KERN_INVALID_CAPABILITY;
+		}
+		port = receive_take(space, name, e);
+		out->ir_type = MACH_MSG_TYPE_PORT_RECEIVE;
+		break;
+
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND:
+		if (!(type & MACH_PORT_TYPE_SEND))
+			return KERN_INVALID_RIGHT;
+		if (port->ip_cflags & IP_F_REPLY_PORT) {
+			ipc_guard_raise(name, kGUARD_EXC_INVALID_RIGHT, 0);
+			return KERN_INVALID_CAPABILITY;
+		}
+		out->ir_type = MACH_MSG_TYPE_PORT_SEND;
+		if (msgt == MACH_MSG_TYPE_COPY_SEND || urefs > 1) {
+			/* A new send right; the name keeps its own. */
+			if (msgt == MACH_MSG_TYPE_MOVE_SEND &&
+			    urefs != MACH_PORT_UREFS_MAX)
+				e_set(e, type, urefs - 1);
+			ip_reference(port);
+			ip_lock(port);
+			port->ip_srights++;
+			ip_unlock(port);
+		} else {
+			/* The name's only send reference moves out. */
+			ipc_rmap_delete(space, port);
+			if (type & MACH_PORT_TYPE_RECEIVE) {
+				e_set(e, MACH_PORT_TYPE_RECEIVE, 0);
+				ip_reference(port);
+			} else {
+				entry_free(space, name, e);
+			}
+		}
+		break;
+
+	default: /* MACH_MSG_TYPE_MOVE_SEND_ONCE */
+		if (type != MACH_PORT_TYPE_SEND_ONCE)
+			return KERN_INVALID_RIGHT;
+		entry_free(space, name, e);
+		out->ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		break;
+	}
+	out->ir_port = port;
+	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_right_discard
+ *	Destroy a right held by a call: send released, send-once destroyed
+ *	unused, receive destroyed (the port dies).
+ * Conditions: no port locked.
+ */
+void
+ipc_right_discard(struct ipc_right *r)
+{
+	if (r->ir_dead || r->ir_port == NULL)
+		return;
+	switch (r->ir_type) {
+	case MACH_MSG_TYPE_PORT_SEND:
+		ipc_port_release_send(r->ir_port);
+		break;
+	case MACH_MSG_TYPE_PORT_SEND_ONCE:
+		ipc_port_release_sonce(r->ir_port);
+		break;
+	default:
+		ipc_port_release_receive(r->ir_port);
+		break;
+	}
+	r->ir_port = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Copyout of one right (XNU ipc_object_copyout / _copyout_name)       */
+
+/* The name under which space already holds port's send/receive right. */
+static bool
+existing_name(
+    struct mipc_space *space, struct ipc_port *port, mach_port_name_t *namep)
+{
+	if (ip_receiver(port) == space) {
+		*namep = port->ip_receiver_name;
+		return true;
+	}
+	return ipc_rmap_lookup(space, port, namep);
+}
+
+/*
+ * Merge a send or receive right into the entry that already names its
+ * port.  Conditions: space locked; the entry holds port's other right.
+ */
+static kern_return_t
+merge_into(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
+    struct ipc_right *r)
+{
+	struct ipc_port *port = r->ir_port;
+	uint32_t type = e_type(e);
+
+	if (r->ir_type == MACH_MSG_TYPE_PORT_SEND) {
+		if (type & MACH_PORT_TYPE_SEND) {
+			/* Rights collapse: one per name (MACH.md H9). */
+			e_set(e, type, urefs_add(e_urefs(e), 1));
+			ipc_port_release_send(port);
+		} else {
+			if (!ipc_rmap_insert(space, port, name))
+				return KERN_RESOURCE_SHORTAGE;
+			e_set(e, type | MACH_PORT_TYPE_SEND, 1);
+			ip_release(port); /* the entry has its reference */
+		}
+	} else {
+		/* A receive right lands on the name of its send right. */
+		ip_lock(port);
+		ip_set_receiver(port, space, name);
+		ck_pr_store_32(&port->ip_state, IP_IN_SPACE);
+		ip_unlock(port);
+		e_set(e, type | MACH_PORT_TYPE_RECEIVE, e_urefs(e));
+		ip_release(port);
+	}
+	r->ir_port = NULL;
+	return KERN_SUCCESS;
+}
+
+/* Install r in a fresh entry e (type 0) under name. */
+static kern_return_t
+install_into(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, struct ipc_right *r)
+{
+	struct ipc_port *port = r->ir_port;
+
+	switch (r->ir_type) {
+	case MACH_MSG_TYPE_PORT_SEND:
+		if (!ipc_rmap_insert(space, port, name))
+			return KERN_RESOURCE_SHORTAGE;
+		e_set(e, MACH_PORT_TYPE_SEND, 1);
+		break;
+	case MACH_MSG_TYPE_PORT_SEND_ONCE:
+		e_set(e, MACH_PORT_TYPE_SEND_ONCE, 1);
+		break;
+	default:
+		ip_lock(port);
+		ip_set_receiver(port, space, name);
+		ck_pr_store_32(&port->ip_state, IP_IN_SPACE);
+		ip_unlock(port);
+		e_set(e, MACH_PORT_TYPE_RECEIVE, 0);
+		break;
+	}
+	ipc_entry_set_object(e, &port->ip_object);
+	r->ir_port = NULL;
+	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_right_copyout
+ *	Give r to space under the name the rules pick (MACH.md K8): a send
+ *	right merges into the port's existing name, a send-once right gets a
+ *	fresh name, a receive right lands on its send right's name or a
+ *	fresh one; a right to a dead port becomes MACH_PORT_DEAD.
+ * Conditions:
+ *	Space locked and active.  Consumes r on success; on failure r is
+ *	untouched and the caller discards it.
+ */
+kern_return_t
+ipc_right_copyout(
+    struct mipc_space *space, struct ipc_right *r, mach_port_name_t *namep)
+{
+	struct ipc_port *port = r->ir_port;
+	mach_port_name_t name;
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (r->ir_dead ||
+	    (r->ir_type != MACH_MSG_TYPE_PORT_RECEIVE && !ip_active(port))) {
+		ipc_right_discard(r);
+		*namep = MACH_PORT_DEAD;
+		return KERN_SUCCESS;
+	}
+	if (r->ir_type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
+	    existing_name(space, port, &name)) {
+		e = ipc_entry_lookup(space, name);
+		ipc_require(e != NULL && e_port(e) == port,
+		    "the reverse map names a live entry of the port");
+		kr = merge_into(space, name, e, r);
+		if (kr == KERN_SUCCESS)
+			*namep = name;
+		return kr;
+	}
+	kr = ipc_entry_alloc(space, &name, &e);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = install_into(space, name, e, r);
+	if (kr != KERN_SUCCESS) {
+		ipc_entry_dealloc(space, name, e);
+		return kr;
+	}
+	*namep = name;
+	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_right_copyout_name
+ *	Give r to space under exactly `name` (insert_right; MACH.md E6-E13).
+ * Conditions:
+ *	Space locked and active.  Consumes r on success; on failure r is
+ *	untouched and the caller discards it.
+ */
+kern_return_t
+ipc_right_copyout_name(
+    struct mipc_space *space, struct ipc_right *r, mach_port_name_t name)
+{
+	struct ipc_entry *e;
+	mach_port_name_t have;
+	kern_return_t kr;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_VALUE;
+	if (MACH_PORT_INDEX(name) >= IPC_TABLE_MAX)
+		return KERN_NO_SPACE;
+	if ((name | 3) != name)
+		return KERN_INVALID_VALUE;
+	if (MACH_PORT_INDEX(name) == 0)
+		return KERN_FAILURE;
+	if (r->ir_dead)
+		return KERN_INVALID_CAPABILITY; /* E15 */
+	if (r->ir_type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
+	    ip_active(r->ir_port) && existing_name(space, r->ir_port, &have)) {
+		/* The reverse lookup comes before "name in use" (E8). */
+		if (have != name)
+			return KERN_RIGHT_EXISTS;
+		e = ipc_entry_lookup(space, name);
+		return merge_into(space, name, e, r);
+	}
+	if (ipc_entry_lookup(space, name) != NULL)
+		return KERN_NAME_EXISTS;
+	kr = ipc_entry_alloc_name(space, name, &e);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = install_into(space, name, e, r);
+	if (kr != KERN_SUCCESS)
+		ipc_entry_dealloc(space, name, e);
+	return kr;
+}
+
+/* ------------------------------------------------------------------ */
+/* insert_right / extract_right (MACH.md E, F)                          */
+
+/*
+ * XNU's fast path for insert_right(task, n, n, MAKE_SEND | COPY_SEND) in
+ * the caller's own space (ipc_object_insert_send_right).
+ */
+static kern_return_t
+insert_send_same_name(
+    struct mipc_space *space, mach_port_name_t name, mach_msg_type_name_t msgt)
+{
+	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	struct ipc_port *port;
+	uint32_t type;
+
+	if (e == NULL)
+		return KERN_INVALID_NAME;
+	(void)ipc_right_check(space, name, e);
+	type = e_type(e);
+	if (type == MACH_PORT_TYPE_DEAD_NAME)
+		return KERN_INVALID_CAPABILITY;
+	if (msgt == MACH_MSG_TYPE_MAKE_SEND ? !(type & MACH_PORT_TYPE_RECEIVE)
+	                                    : !(type & MACH_PORT_TYPE_SEND))
+		return KERN_INVALID_RIGHT;
+	port = e_port(e);
+	if (!(type & MACH_PORT_TYPE_SEND)) {
+		if (!ipc_rmap_insert(space, port, name))
+			return KERN_RESOURCE_SHORTAGE;
+		ip_lock(port);
+		port->ip_srights++;
+		port->ip_mscount++;
+		ip_unlock(port);
+		e_set(e, type | MACH_PORT_TYPE_SEND, 1);
+		return KERN_SUCCESS;
+	}
+	if (msgt == MACH_MSG_TYPE_MAKE_SEND) {
+		ip_lock(port);
+		port->ip_mscount++;
+		ip_unlock(port);
+	}
+	e_set(e, type, urefs_add(e_urefs(e), 1));
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_port_insert_right(mipc_space_t space, mach_port_name_t name,
+    mipc_space_t from, mach_port_name_t poly, mach_msg_type_name_t polyPoly)
+{
+	struct ipc_right r;
+	kern_return_t kr;
+
+	if (space == NULL || from == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (from == space && name == poly &&
+	    (polyPoly == MACH_MSG_TYPE_MAKE_SEND ||
+	        polyPoly == MACH_MSG_TYPE_COPY_SEND) &&
+	    MACH_PORT_VALID(name)) {
+		is_lock(space);
+		kr = ipc_space_check(space);
+		if (kr == KERN_SUCCESS)
+			kr = insert_send_same_name(space, name, polyPoly);
+		is_unlock(space);
+		ipc_guard_flush(space);
+		return kr;
+	}
+
+	/* Copy the right in from `from`... */
+	if (!MACH_PORT_VALID(poly))
+		return KERN_INVALID_NAME; /* E5 */
+	is_lock(from);
+	kr = ipc_space_check(from);
+	if (kr == KERN_SUCCESS)
+		kr = ipc_right_copyin(
+		    from, poly, polyPoly, IPC_COPYIN_DEAD_OK, &r);
+	is_unlock(from);
+	if (kr != KERN_SUCCESS) {
+		ipc_guard_flush(from);
+		return kr;
+	}
+
+	/* ...and out into `space` under `name`; on failure it is destroyed. */
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = ipc_right_copyout_name(space, &r, name);
+	is_unlock(space);
+	if (kr != KERN_SUCCESS)
+		ipc_right_discard(&r);
+	ipc_guard_flush(space);
+	return kr;
+}
+
+kern_return_t
+mach_port_insert_right(mipc_space_t task, mach_port_name_t name,
+    mach_port_t poly, mach_msg_type_name_t polyPoly)
+{
+	return mipc_port_insert_right(
+	    task, name, mipc_thread_space(), poly, polyPoly);
+}
+
+kern_return_t
+mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
+    mach_msg_type_name_t msgt, mipc_space_t to, mach_port_name_t *poly,
+    mach_msg_type_name_t *polyPoly)
+{
+	struct ipc_right r;
+	mach_port_name_t out;
+	kern_return_t kr;
+
+	if (space == NULL || to == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (poly == NULL || polyPoly == NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (!MACH_MSG_TYPE_PORT_ANY(msgt))
+		return KERN_INVALID_VALUE; /* F1 */
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_RIGHT; /* F2 */
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr =
+		    ipc_right_copyin(space, name, msgt, IPC_COPYIN_DEAD_OK, &r);
+	is_unlock(space);
+	ipc_guard_flush(space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+
+	is_lock(to);
+	kr = ipc_space_check(to);
+	if (kr == KERN_SUCCESS)
+		kr = ipc_right_copyout(to, &r, &out);
+	is_unlock(to);
+	if (kr != KERN_SUCCESS) {
+		ipc_right_discard(&r);
+		return kr;
+	}
+	*poly = out;
+	*polyPoly = r.ir_type;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mach_port_extract_right(mipc_space_t task, mach_port_name_t name,
+    mach_msg_type_name_t msgt_name, mach_port_t *poly,
+    mach_msg_type_name_t *polyPoly)
+{
+	return mipc_port_extract_right(
+	    task, name, msgt_name, mipc_thread_space(), poly, polyPoly);
+}
+
+/* ------------------------------------------------------------------ */
+/* Space termination (MACH.md W1)                                      */
+
+/*
+ * ipc_right_terminate
+ *	Release the rights of one entry of a dying space.  Pass one
+ *	(receive_pass) destroys receive rights; pass two releases the rest.
+ * Conditions:
+ *	Space locked and already inactive.  The entry is freed.
+ */
+void
+ipc_right_terminate(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, bool receive_pass)
+{
+	uint32_t type = e_type(e);
+	struct ipc_port *port;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (receive_pass) {
+		/* As mach_port_destroy: the send right goes first (C4). */
+		if (type & MACH_PORT_TYPE_SEND)
+			send_remove(space, name, e);
+		port = receive_take(space, name, e);
+		ipc_port_destroy(port);
+		return;
+	}
+	(void)ipc_right_check(space, name, e);
+	type = e_type(e);
+	if (type == MACH_PORT_TYPE_DEAD_NAME)
+		entry_free(space, name, e);
+	else if (type == MACH_PORT_TYPE_PORT_SET)
+		pset_remove(space, name, e);
+	else if (type == MACH_PORT_TYPE_SEND_ONCE)
+		sonce_remove(space, name, e);
+	else
+		send_remove(space, name, e);
+}

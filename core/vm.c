@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vm.c -- memory handed across the API: vm_allocate / vm_deallocate, the
+ * arrays mach_port_names returns, and (with messages) received
+ * out-of-line regions.
+ *
+ * Owns:      the registry of regions mipc handed out (address -> size).
+ * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry.
+ * Choices:   * Regions are anonymous mappings, page-aligned and zero-filled
+ *              as Mach's are, so that out-of-line memory can later move
+ *              between spaces by handing over whole pages.
+ *            * vm_deallocate checks what it is given: only a region mipc
+ *              handed out, by its start address and a size that rounds to
+ *              the region's pages, is released; anything else returns
+ *              KERN_INVALID_ADDRESS and touches nothing.  Mach would unmap
+ *              whatever is there; a library must not unmap its host's heap.
+ *              Partial deallocation is not supported (same code).
+ *            * Live bytes count as ool_bytes in mipc_get_stats().
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct vm_slot {
+	uintptr_t vs_addr; /* 0: empty; 1: deleted */
+	size_t vs_size;    /* rounded to pages */
+};
+
+static ipc_lock_t vm_lock = IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "vm registry");
+static struct vm_slot *vm_slots; /* (vm_lock) */
+static uint32_t vm_mask;         /* (vm_lock) slots - 1 */
+static uint32_t vm_used;         /* (vm_lock) live + deleted */
+
+#define VM_TOMB ((uintptr_t)1)
+
+static size_t
+vm_page(void)
+{
+	static size_t page;
+
+	/* Relaxed: every thread computes the same value. */
+	if (ck_pr_load_64((uint64_t *)&page) == 0)
+		ck_pr_store_64(
+		    (uint64_t *)&page, (uint64_t)sysconf(_SC_PAGESIZE));
+	return (size_t)ck_pr_load_64((uint64_t *)&page);
+}
+
+static size_t
+round_page(size_t size)
+{
+	size_t pg = vm_page();
+
+	return (size + pg - 1) & ~(pg - 1);
+}
+
+static uint32_t
+vm_hash(uintptr_t addr)
+{
+	uint64_t h = addr >> 12;
+
+	h *= 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(h >> 32);
+}
+
+static struct vm_slot *
+vm_find(uintptr_t addr)
+{
+	uint32_t i;
+
+	if (vm_slots == NULL)
+		return NULL;
+	for (i = vm_hash(addr) & vm_mask;; i = (i + 1) & vm_mask) {
+		if (vm_slots[i].vs_addr == addr)
+			return &vm_slots[i];
+		if (vm_slots[i].vs_addr == 0)
+			return NULL;
+	}
+}
+
+static void
+vm_put(struct vm_slot *slots, uint32_t mask, uintptr_t addr, size_t size)
+{
+	uint32_t i;
+
+	for (i = vm_hash(addr) & mask;; i = (i + 1) & mask) {
+		if (slots[i].vs_addr == 0 || slots[i].vs_addr == VM_TOMB) {
+			slots[i].vs_addr = addr;
+			slots[i].vs_size = size;
+			return;
+		}
+	}
+}
+
+/* Conditions: vm_lock held.  Returns false when out of memory. */
+static bool
+vm_insert(uintptr_t addr, size_t size)
+{
+	if (vm_slots == NULL || 2 * (vm_used + 1) > vm_mask + 1) {
+		uint32_t live = 0, n = 64, i;
+		struct vm_slot *ns;
+
+		for (i = 0; vm_slots != NULL && i <= vm_mask; i++)
+			live += vm_slots[i].vs_addr > VM_TOMB;
+		while (n < 4 * (live + 1))
+			n *= 2;
+		ns = ipc_zalloc(IPC_KIND_MISC, n * sizeof(*ns));
+		if (ns == NULL)
+			return false;
+		for (i = 0; vm_slots != NULL && i <= vm_mask; i++) {
+			if (vm_slots[i].vs_addr > VM_TOMB)
+				vm_put(ns, n - 1, vm_slots[i].vs_addr,
+				    vm_slots[i].vs_size);
+		}
+		if (vm_slots != NULL)
+			ipc_free(IPC_KIND_MISC, vm_slots,
+			    (vm_mask + 1) * sizeof(*vm_slots));
+		vm_slots = ns;
+		vm_mask = n - 1;
+		vm_used = live;
+	}
+	vm_put(vm_slots, vm_mask, addr, size);
+	vm_used++;
+	return true;
+}
+
+/*
+ * ipc_vm_alloc
+ *	A zero-filled region of at least `size` bytes, registered.
+ * Conditions:
+ *	Any lock of rank below IPC_RANK_LEAF may be held.  One mmap call.
+ */
+kern_return_t
+ipc_vm_alloc(vm_size_t size, void **out)
+{
+	size_t len = round_page(size);
+	void *p;
+
+	if (size == 0 || len < size)
+		return KERN_INVALID_ARGUMENT;
+	if (ipc_fail_check(IPC_KIND_OOL))
+		return KERN_RESOURCE_SHORTAGE;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		return KERN_RESOURCE_SHORTAGE;
+	ipc_lock(&vm_lock);
+	if (!vm_insert((uintptr_t)p, len)) {
+		ipc_unlock(&vm_lock);
+		munmap(p, len);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	ipc_unlock(&vm_lock);
+	ipc_kind_account(IPC_KIND_OOL, (int64_t)len);
+	*out = p;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_vm_allocate(
+    mipc_space_t space, vm_address_t *address, vm_size_t size, int flags)
+{
+	void *p;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (address == NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (!(flags & VM_FLAGS_ANYWHERE))
+		return KERN_INVALID_ARGUMENT;
+	if (size == 0) {
+		*address = 0;
+		return KERN_SUCCESS;
+	}
+	kr = ipc_vm_alloc(size, &p);
+	if (kr != KERN_SUCCESS)
+		return kr == KERN_INVALID_ARGUMENT ? KERN_INVALID_ARGUMENT
+		                                   : KERN_NO_SPACE;
+	*address = (vm_address_t)p;
+	return KERN_SUCCESS;
+}
+MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
+
+kern_return_t
+mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
+{
+	struct vm_slot *s;
+	size_t len;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (size == 0)
+		return KERN_SUCCESS;
+	ipc_lock(&vm_lock);
+	s = vm_find(address);
+	if (s == NULL || round_page(size) != s->vs_size) {
+		ipc_unlock(&vm_lock);
+		return KERN_INVALID_ADDRESS;
+	}
+	len = s->vs_size;
+	s->vs_addr = VM_TOMB;
+	s->vs_size = 0;
+	ipc_unlock(&vm_lock);
+	munmap((void *)address, len);
+	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+	return KERN_SUCCESS;
+}
+MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mach.h -- the Mach spellings, over mipc's native API: what code written
+ * for Mach (<mach/mach.h>) calls.  A task is a mipc space; mach_task_self()
+ * is the calling thread's current space (mipc_thread_space()).
+ *
+ * Each function here is exported under its Mach name with Mach's signature
+ * and XNU's behaviour and return codes (see ../shared/MACH.md).
+ */
+#ifndef MIPC_MACH_H
+#define MIPC_MACH_H
+
+#include <mipc/types.h>
+#include <mipc/port.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef mipc_space_t ipc_space_t;
+typedef mipc_space_t task_t;
+typedef mipc_space_t ipc_space_port_t;
+typedef mipc_space_t vm_map_t;
+
+MIPC_API mipc_space_t mach_task_self(void);
+
+MIPC_API kern_return_t mach_port_allocate(
+    ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
+MIPC_API kern_return_t mach_port_allocate_name(
+    ipc_space_t task, mach_port_right_t right, mach_port_name_t name);
+MIPC_API kern_return_t mach_port_construct(ipc_space_t task,
+    mach_port_options_t *options, mach_port_context_t context,
+    mach_port_name_t *name);
+MIPC_API kern_return_t mach_port_destruct(ipc_space_t task,
+    mach_port_name_t name, mach_port_delta_t srdelta,
+    mach_port_context_t guard);
+MIPC_API kern_return_t mach_port_deallocate(
+    ipc_space_t task, mach_port_name_t name);
+MIPC_API kern_return_t mach_port_destroy(
+    ipc_space_t task, mach_port_name_t name);
+MIPC_API kern_return_t mach_port_mod_refs(ipc_space_t task,
+    mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta);
+MIPC_API kern_return_t mach_port_get_refs(ipc_space_t task,
+    mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t *refs);
+MIPC_API kern_return_t mach_port_type(
+    ipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype);
+MIPC_API kern_return_t mach_port_names(ipc_space_t task,
+    mach_port_name_array_t *names, mach_msg_type_number_t *namesCnt,
+    mach_port_type_array_t *types, mach_msg_type_number_t *typesCnt);
+/* poly is a name in the calling thread's current space. */
+MIPC_API kern_return_t mach_port_insert_right(ipc_space_t task,
+    mach_port_name_t name, mach_port_t poly, mach_msg_type_name_t polyPoly);
+/* *poly comes back as a name in the calling thread's current space. */
+MIPC_API kern_return_t mach_port_extract_right(ipc_space_t task,
+    mach_port_name_t name, mach_msg_type_name_t msgt_name, mach_port_t *poly,
+    mach_msg_type_name_t *polyPoly);
+MIPC_API kern_return_t mach_port_get_context(
+    ipc_space_t task, mach_port_name_t name, mach_port_context_t *context);
+MIPC_API kern_return_t mach_port_set_context(
+    ipc_space_t task, mach_port_name_t name, mach_port_context_t context);
+MIPC_API kern_return_t mach_port_guard(ipc_space_t task, mach_port_name_t name,
+    mach_port_context_t guard, boolean_t strict);
+MIPC_API kern_return_t mach_port_guard_with_flags(ipc_space_t task,
+    mach_port_name_t name, mach_port_context_t guard, uint64_t flags);
+MIPC_API kern_return_t mach_port_unguard(
+    ipc_space_t task, mach_port_name_t name, mach_port_context_t guard);
+MIPC_API kern_return_t mach_port_swap_guard(ipc_space_t task,
+    mach_port_name_t name, mach_port_context_t old_guard,
+    mach_port_context_t new_guard);
+MIPC_API kern_return_t mach_port_get_attributes(ipc_space_t task,
+    mach_port_name_t name, mach_port_flavor_t flavor,
+    mach_port_info_t port_info_out, mach_msg_type_number_t *port_info_outCnt);
+MIPC_API kern_return_t mach_port_set_attributes(ipc_space_t task,
+    mach_port_name_t name, mach_port_flavor_t flavor,
+    mach_port_info_t port_info, mach_msg_type_number_t port_infoCnt);
+MIPC_API kern_return_t mach_port_assert_attributes(ipc_space_t task,
+    mach_port_name_t name, mach_port_flavor_t flavor, mach_port_info_t info,
+    mach_msg_type_number_t infoCnt);
+MIPC_API kern_return_t mach_port_set_mscount(
+    ipc_space_t task, mach_port_name_t name, mach_port_mscount_t mscount);
+MIPC_API kern_return_t mach_port_set_seqno(
+    ipc_space_t task, mach_port_name_t name, mach_port_seqno_t seqno);
+MIPC_API kern_return_t mach_port_get_srights(
+    ipc_space_t task, mach_port_name_t name, mach_port_rights_t *srights);
+MIPC_API kern_return_t mach_port_insert_member(
+    ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+MIPC_API kern_return_t mach_port_extract_member(
+    ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
+MIPC_API kern_return_t mach_port_move_member(
+    ipc_space_t task, mach_port_name_t member, mach_port_name_t after);
+MIPC_API kern_return_t mach_port_get_set_status(ipc_space_t task,
+    mach_port_name_t name, mach_port_name_array_t *members,
+    mach_msg_type_number_t *membersCnt);
+MIPC_API kern_return_t vm_allocate(
+    vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
+MIPC_API kern_return_t vm_deallocate(
+    vm_map_t target, vm_address_t address, vm_size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIPC_MACH_H */

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * port.h -- spaces, ports, rights, attributes and guards: mipc's native
+ * API.  Every call takes the space first and behaves exactly as the Mach
+ * call of the same suffix (<mipc/mach.h> spells them mach_port_*); the
+ * only differences are the explicit source / destination spaces of
+ * mipc_port_insert_right and mipc_port_extract_right.
+ *
+ * A space is a Mach task's IPC space: a private table of port names.  All
+ * calls are thread-safe, on any space, from any thread.  A call on a
+ * destroyed space returns KERN_INVALID_TASK; a NULL space argument returns
+ * MACH_SEND_INVALID_DEST, as libsyscall's MIG fallback does (MACH.md X1).
+ */
+#ifndef MIPC_PORT_H
+#define MIPC_PORT_H
+
+#include <mipc/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mipc_space *mipc_space_t;
+
+/* ---- spaces ------------------------------------------------------------ */
+
+/* A new, empty space (KERN_RESOURCE_SHORTAGE when out of memory). */
+MIPC_API kern_return_t mipc_space_create(mipc_space_t *out);
+
+/*
+ * Tear the space down as task termination does (MACH.md W): receive rights
+ * are destroyed first (port-destroyed requests honoured), then send rights
+ * released, send-once rights destroyed, port sets destroyed, dead names
+ * dropped.  The handle stays valid for calls, which return
+ * KERN_INVALID_TASK, until the last thread that uses it as its current
+ * space has switched away; then its memory is released.
+ */
+MIPC_API kern_return_t mipc_space_destroy(mipc_space_t space);
+
+/*
+ * The calling thread's current space: the process-wide default space
+ * (created on first use) until the thread sets another.  NULL only when
+ * memory is exhausted.
+ */
+MIPC_API mipc_space_t mipc_thread_space(void);
+
+/*
+ * Make `space` the calling thread's current space; returns the previous.
+ * NULL, or the default space itself, selects "the default space", which
+ * follows mipc_default_space_reset().  A thread holding a space as current
+ * keeps its handle valid after mipc_space_destroy() (calls then return
+ * KERN_INVALID_TASK) until it switches away.
+ */
+MIPC_API mipc_space_t mipc_thread_set_space(mipc_space_t space);
+
+/*
+ * The process-wide default space, destroyed and replaced by a fresh one on
+ * the next use (for test teardown: every right it held is released).
+ */
+MIPC_API void mipc_default_space_reset(void);
+
+/* ---- guard exceptions -------------------------------------------------- */
+
+/*
+ * Called on every Mach port guard violation, with XNU's flavor code
+ * (kGUARD_EXC_*), the name concerned and the payload XNU reports (often
+ * the guard value).  The call that violated still returns its Mach code.
+ * With no handler set, fatal flavors (<= kGUARD_EXC_MSG_FILTERED) print
+ * a message and abort, as XNU terminates the task; others are ignored.
+ */
+typedef void (*mipc_guard_handler_t)(mipc_space_t space, mach_port_name_t name,
+    uint64_t flavor, uint64_t payload, void *ctx);
+MIPC_API void mipc_set_guard_handler(mipc_guard_handler_t fn, void *ctx);
+
+/* ---- ports and rights -------------------------------------------------- */
+
+MIPC_API kern_return_t mipc_port_allocate(
+    mipc_space_t space, mach_port_right_t right, mach_port_name_t *name);
+MIPC_API kern_return_t mipc_port_allocate_name(
+    mipc_space_t space, mach_port_right_t right, mach_port_name_t name);
+MIPC_API kern_return_t mipc_port_construct(mipc_space_t space,
+    mach_port_options_t *options, mach_port_context_t context,
+    mach_port_name_t *name);
+MIPC_API kern_return_t mipc_port_destruct(mipc_space_t space,
+    mach_port_name_t name, mach_port_delta_t srdelta,
+    mach_port_context_t guard);
+MIPC_API kern_return_t mipc_port_deallocate(
+    mipc_space_t space, mach_port_name_t name);
+MIPC_API kern_return_t mipc_port_destroy(
+    mipc_space_t space, mach_port_name_t name);
+MIPC_API kern_return_t mipc_port_mod_refs(mipc_space_t space,
+    mach_port_name_t name, mach_port_right_t right, mach_port_delta_t delta);
+MIPC_API kern_return_t mipc_port_get_refs(mipc_space_t space,
+    mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t *refs);
+MIPC_API kern_return_t mipc_port_type(
+    mipc_space_t space, mach_port_name_t name, mach_port_type_t *ptype);
+/* Arrays come from vm_allocate; release them with vm_deallocate. */
+MIPC_API kern_return_t mipc_port_names(mipc_space_t space,
+    mach_port_name_array_t *names, mach_msg_type_number_t *namesCnt,
+    mach_port_type_array_t *types, mach_msg_type_number_t *typesCnt);
+
+/*
+ * Copy the right named `poly` in `from` (with disposition polyPoly) into
+ * `space` under `name`.  mach_port_insert_right(task, name, poly, polyPoly)
+ * is this with from = the calling thread's current space.
+ */
+MIPC_API kern_return_t mipc_port_insert_right(mipc_space_t space,
+    mach_port_name_t name, mipc_space_t from, mach_port_name_t poly,
+    mach_msg_type_name_t polyPoly);
+/*
+ * Take the right named `name` out of `space` (disposition msgt_name) and
+ * copy it out into `to`, returning its name there and its received type.
+ * mach_port_extract_right is this with to = the calling thread's space.
+ */
+MIPC_API kern_return_t mipc_port_extract_right(mipc_space_t space,
+    mach_port_name_t name, mach_msg_type_name_t msgt_name, mipc_space_t to,
+    mach_port_name_t *poly, mach_msg_type_name_t *polyPoly);
+
+MIPC_API kern_return_t mipc_port_get_context(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t *context);
+MIPC_API kern_return_t mipc_port_set_context(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t context);
+MIPC_API kern_return_t mipc_port_guard(mipc_space_t space,
+    mach_port_name_t name, mach_port_context_t guard, boolean_t strict);
+MIPC_API kern_return_t mipc_port_guard_with_flags(mipc_space_t space,
+    mach_port_name_t name, mach_port_context_t guard, uint64_t flags);
+MIPC_API kern_return_t mipc_port_unguard(
+    mipc_space_t space, mach_port_name_t name, mach_port_context_t guard);
+MIPC_API kern_return_t mipc_port_swap_guard(mipc_space_t space,
+    mach_port_name_t name, mach_port_context_t old_guard,
+    mach_port_context_t new_guard);
+
+MIPC_API kern_return_t mipc_port_get_attributes(mipc_space_t space,
+    mach_port_name_t name, mach_port_flavor_t flavor,
+    mach_port_info_t port_info, mach_msg_type_number_t *port_info_cnt);
+MIPC_API kern_return_t mipc_port_set_attributes(mipc_space_t space,
+    mach_port_name_t name, mach_port_flavor_t flavor,
+    mach_port_info_t port_info, mach_msg_type_number_t port_info_cnt);
+MIPC_API kern_return_t mipc_port_assert_attributes(mipc_space_t space,
+    mach_port_name_t name, mach_port_flavor_t flavor,
+    mach_port_info_t port_info, mach_msg_type_number_t port_info_cnt);
+MIPC_API kern_return_t mipc_port_set_mscount(
+    mipc_space_t space, mach_port_name_t name, mach_port_mscount_t mscount);
+MIPC_API kern_return_t mipc_port_set_seqno(
+    mipc_space_t space, mach_port_name_t name, mach_port_seqno_t seqno);
+MIPC_API kern_return_t mipc_port_get_srights(
+    mipc_space_t space, mach_port_name_t name, mach_port_rights_t *srights);
+
+/* ---- port sets ---------------------------------------------------------- */
+
+MIPC_API kern_return_t mipc_port_insert_member(
+    mipc_space_t space, mach_port_name_t name, mach_port_name_t pset);
+MIPC_API kern_return_t mipc_port_extract_member(
+    mipc_space_t space, mach_port_name_t name, mach_port_name_t pset);
+MIPC_API kern_return_t mipc_port_move_member(
+    mipc_space_t space, mach_port_name_t member, mach_port_name_t after);
+/* Member names, sorted ascending; release with vm_deallocate. */
+MIPC_API kern_return_t mipc_port_get_set_status(mipc_space_t space,
+    mach_port_name_t name, mach_port_name_array_t *members,
+    mach_msg_type_number_t *membersCnt);
+
+/* ---- memory handed across the API -------------------------------------- */
+
+#define VM_FLAGS_FIXED    0x0000
+#define VM_FLAGS_ANYWHERE 0x0001
+
+/*
+ * Zero-filled, page-aligned memory of at least `size` bytes, tracked so
+ * that mipc_vm_deallocate can check what it is given.  Only
+ * VM_FLAGS_ANYWHERE is supported (KERN_INVALID_ARGUMENT otherwise).
+ */
+MIPC_API kern_return_t mipc_vm_allocate(
+    mipc_space_t space, vm_address_t *address, vm_size_t size, int flags);
+/*
+ * Release a region from mipc_vm_allocate (or one mipc handed out: name
+ * arrays, received out-of-line memory).  size 0 is a no-op; an address
+ * mipc did not hand out, or a size that does not match the region's,
+ * returns KERN_INVALID_ADDRESS and touches nothing.
+ */
+MIPC_API kern_return_t mipc_vm_deallocate(
+    mipc_space_t space, vm_address_t address, vm_size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIPC_PORT_H */
