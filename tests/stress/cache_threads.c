@@ -64,7 +64,7 @@ producer(void *arg)
 	for (i = 0; i < n; i++) {
 		uint64_t *o = ipc_cache_alloc(IPC_KIND_PORT);
 
-		ck_assert_ptr_nonnull(o);
+		MIPC_REQUIRE(o != NULL, "allocation %ld", i);
 		o[0] = (uint64_t)i;
 		o[IPC_PORT_SIZE / 8 - 1] = ~(uint64_t)i;
 		put(o);
@@ -84,7 +84,7 @@ consumer(void *arg)
 
 	stress_pin(1);
 	while ((o = get()) != NULL) {
-		ck_assert_msg(o[IPC_PORT_SIZE / 8 - 1] == ~o[0],
+		MIPC_REQUIRE(o[IPC_PORT_SIZE / 8 - 1] == ~o[0],
 		    "object %p corrupted in transit", (void *)o);
 		(*got)++;
 		ipc_cache_free(IPC_KIND_PORT, o);
@@ -119,12 +119,13 @@ churn(void *arg)
 		enum ipc_kind kind = (k & 1) ? IPC_KIND_KMSG_S : IPC_KIND_PORT;
 
 		if (held[k] != NULL) {
-			ck_assert_int_eq(*(long *)held[k], id * 1000 + k);
+			MIPC_REQUIRE(*(long *)held[k] == id * 1000 + k,
+			    "object %d corrupted", k);
 			ipc_cache_free(kind, held[k]);
 			held[k] = NULL;
 		} else {
 			held[k] = ipc_cache_alloc(kind);
-			ck_assert_ptr_nonnull(held[k]);
+			MIPC_REQUIRE(held[k] != NULL, "allocation");
 			*(long *)held[k] = id * 1000 + k;
 		}
 		if ((i & 4095) == 0)

@@ -36,7 +36,7 @@ make(int *counter)
 {
 	struct retiree *r = ipc_cache_alloc(IPC_KIND_KMSG_S);
 
-	ck_assert_ptr_nonnull(r);
+	MIPC_REQUIRE(r != NULL, "allocation");
 	r->r_counter = counter;
 	r->r_magic = MAGIC;
 	return r;
@@ -148,7 +148,7 @@ reader(void *arg)
 		r = ck_pr_load_ptr(&shared);
 		/* A3: pairs with R3 in writer(); sees the object built. */
 		ipc_tsan_acquire(r);
-		ck_assert_msg(r->r_magic == MAGIC, "read a freed object");
+		MIPC_REQUIRE(r->r_magic == MAGIC, "read a freed object");
 		ipc_epoch_exit(th);
 		n++;
 	}

@@ -117,8 +117,9 @@ worker(void *arg)
 			mach_msg_type_number_t nn, nt;
 
 			kr = mach_port_names(s1, &names, &nn, &types, &nt);
-			ck_assert_int_eq(kr, KERN_SUCCESS);
-			ck_assert_int_eq(nn, nt);
+			MIPC_REQUIRE(kr == KERN_SUCCESS && nn == nt,
+			    "mach_port_names: 0x%x, %u names, %u types", kr, nn,
+			    nt);
 			if (nn != 0) {
 				vm_deallocate(s1, (vm_address_t)names,
 				    nn * sizeof(*names));

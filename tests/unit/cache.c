@@ -26,7 +26,7 @@ START_TEST(cache_objects_distinct_and_counted)
 
 	for (i = 0; i < N; i++) {
 		objs[i] = ipc_cache_alloc(IPC_KIND_PORT);
-		ck_assert_ptr_nonnull(objs[i]);
+		MIPC_REQUIRE(objs[i] != NULL, "allocation %d", i);
 		memset(objs[i], (unsigned char)i, IPC_PORT_SIZE);
 	}
 	mipc_get_stats(&st);
@@ -35,7 +35,8 @@ START_TEST(cache_objects_distinct_and_counted)
 	/* Every object intact: no two share memory. */
 	for (i = 0; i < N; i++) {
 		for (j = 0; j < IPC_PORT_SIZE; j++)
-			ck_assert_int_eq(objs[i][j], (unsigned char)i);
+			MIPC_REQUIRE(objs[i][j] == (unsigned char)i,
+			    "object %d byte %d", i, j);
 	}
 	for (i = 0; i < N; i++)
 		ipc_cache_free(IPC_KIND_PORT, objs[i]);
@@ -93,7 +94,7 @@ START_TEST(cache_burst_beyond_depot_returns_to_zero)
 	ck_assert_ptr_nonnull(v);
 	for (i = 0; i < N; i++) {
 		v[i] = ipc_cache_alloc(IPC_KIND_KMSG_S);
-		ck_assert_ptr_nonnull(v[i]);
+		MIPC_REQUIRE(v[i] != NULL, "allocation %d", i);
 	}
 	ck_assert_int_eq(live(IPC_KIND_KMSG_S), N);
 	for (i = 0; i < N; i++)

@@ -62,12 +62,13 @@ START_TEST(space_names_have_low_bits_and_are_unique)
 	memcpy(sorted, names, sizeof(names));
 	qsort(sorted, N, sizeof(sorted[0]), cmp_name);
 	for (i = 1; i < N; i++)
-		ck_assert_msg(sorted[i - 1] != sorted[i], "duplicate name");
+		MIPC_REQUIRE(sorted[i - 1] != sorted[i], "duplicate name");
 	/* Shuffled free lists: most neighbours are not consecutive. */
 	ck_assert_msg(
 	    sequential < N / 4, "%d of %d names sequential", sequential, N);
 	for (i = 0; i < N; i++)
-		ck_assert_int_eq(mach_port_destroy(sp, names[i]), KERN_SUCCESS);
+		MIPC_REQUIRE(mach_port_destroy(sp, names[i]) == KERN_SUCCESS,
+		    "destroy %d", i);
 }
 END_TEST
 

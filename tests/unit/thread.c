@@ -107,20 +107,47 @@ START_TEST(epoch_quiesce_inside_section_aborts)
 }
 END_TEST
 
+/*
+ * 10 million retirements through a pool of POOL entries reused round
+ * robin: an entry may be retired again only once its last retirement has
+ * been reclaimed, so the pool itself bounds what may stay pending.
+ */
+enum { POOL = 4 * IPC_EPOCH_POLL_EVERY };
+
+struct pooled {
+	struct ipc_deferred p_entry;
+	int p_pending;
+};
+
+static void
+pooled_done(struct ipc_deferred *d)
+{
+	struct pooled *p = ipc_container_of(d, struct pooled, p_entry);
+
+	p->p_pending = 0;
+}
+
 static void *
 retire_many(void *arg)
 {
+	static struct pooled pool[POOL];
 	struct ipc_thread *th = ipc_thread_self();
 	unsigned int *max_pending = arg, p;
-	int freed = 0;
 	long i;
 
 	for (i = 0; i < 10 * 1000 * 1000; i++) {
-		retire(th, &freed);
+		struct pooled *e = &pool[i % POOL];
+
+		MIPC_REQUIRE(!e->p_pending,
+		    "retirement %ld: entry still pending %d retires later", i,
+		    POOL);
+		e->p_pending = 1;
+		ipc_epoch_defer(th, &e->p_entry, pooled_done);
 		p = ipc_epoch_pending(th);
 		if (p > *max_pending)
 			*max_pending = p;
 	}
+	mipc_quiesce();
 	return NULL;
 }
 
@@ -171,6 +198,7 @@ thread_suite(void)
 	TCase *tc = mipc_tcase("epoch");
 	TCase *dies = tcase_create("aborts");
 
+	tcase_set_timeout(tc, 120); /* 10 M retires under ASan */
 	tcase_add_test(tc, thread_state_is_per_thread_and_stable);
 	tcase_add_test(tc, epoch_sections_nest);
 	tcase_add_test(tc, epoch_no_reclaim_inside_section);

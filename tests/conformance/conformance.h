@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * conformance.h -- what the MACH.md conformance suites share: a recording
+ * guard-exception handler, return-code assertions that print Mach's
+ * constant names, and short-hands for the state queries every area checks
+ * (mach_port_type, mach_port_get_refs, RECEIVE_STATUS, mach_port_names).
+ *
+ * Everything here is static (inline), so a suite that uses part of it
+ * still builds under -Werror.  Assertion helpers are macros, so a failure
+ * reports the line of the test, not of this header.
+ *
+ * Conventions the suites rely on:
+ *   - Names are never assumed: only the properties MACH.md states.
+ *   - A user-chosen name (allocate_name, insert_right) is built from an
+ *     index no live name of the space uses (conf_unused_name), generation
+ *     byte 0x03, so it is legal ((n & 3) == 3, index != 0) and free.
+ *   - Arrays from mach_port_names / get_set_status are released with
+ *     vm_deallocate(mach_task_self(), addr, count * sizeof(elem)), the Mach
+ *     idiom (the memory belongs to the caller, not to the space queried).
+ */
+#ifndef MIPC_TESTS_CONFORMANCE_H
+#define MIPC_TESTS_CONFORMANCE_H
+
+#include "check_mipc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+/* message.h is a later issue; X1 and W2 need this one code (MACH.md 1.2). */
+#ifndef MACH_SEND_INVALID_DEST
+#define MACH_SEND_INVALID_DEST 0x10000003
+#endif
+
+/* ---- Mach constant names, for failure messages ------------------------ */
+
+static inline const char *
+conf_kr_name(kern_return_t kr)
+{
+	switch (kr) {
+	case KERN_SUCCESS:
+		return "KERN_SUCCESS";
+	case KERN_INVALID_ADDRESS:
+		return "KERN_INVALID_ADDRESS";
+	case KERN_PROTECTION_FAILURE:
+		return "KERN_PROTECTION_FAILURE";
+	case KERN_NO_SPACE:
+		return "KERN_NO_SPACE";
+	case KERN_INVALID_ARGUMENT:
+		return "KERN_INVALID_ARGUMENT";
+	case KERN_FAILURE:
+		return "KERN_FAILURE";
+	case KERN_RESOURCE_SHORTAGE:
+		return "KERN_RESOURCE_SHORTAGE";
+	case KERN_NOT_RECEIVER:
+		return "KERN_NOT_RECEIVER";
+	case KERN_NO_ACCESS:
+		return "KERN_NO_ACCESS";
+	case KERN_ALREADY_IN_SET:
+		return "KERN_ALREADY_IN_SET";
+	case KERN_NOT_IN_SET:
+		return "KERN_NOT_IN_SET";
+	case KERN_NAME_EXISTS:
+		return "KERN_NAME_EXISTS";
+	case KERN_ABORTED:
+		return "KERN_ABORTED";
+	case KERN_INVALID_NAME:
+		return "KERN_INVALID_NAME";
+	case KERN_INVALID_TASK:
+		return "KERN_INVALID_TASK";
+	case KERN_INVALID_RIGHT:
+		return "KERN_INVALID_RIGHT";
+	case KERN_INVALID_VALUE:
+		return "KERN_INVALID_VALUE";
+	case KERN_UREFS_OVERFLOW:
+		return "KERN_UREFS_OVERFLOW";
+	case KERN_INVALID_CAPABILITY:
+		return "KERN_INVALID_CAPABILITY";
+	case KERN_RIGHT_EXISTS:
+		return "KERN_RIGHT_EXISTS";
+	case KERN_INVALID_OBJECT:
+		return "KERN_INVALID_OBJECT";
+	case KERN_TERMINATED:
+		return "KERN_TERMINATED";
+	case KERN_NOT_SUPPORTED:
+		return "KERN_NOT_SUPPORTED";
+	case KERN_DENIED:
+		return "KERN_DENIED";
+	case KERN_NOT_FOUND:
+		return "KERN_NOT_FOUND";
+	case MIG_BAD_ID:
+		return "MIG_BAD_ID";
+	case MIG_BAD_ARGUMENTS:
+		return "MIG_BAD_ARGUMENTS";
+	case MACH_SEND_INVALID_DEST:
+		return "MACH_SEND_INVALID_DEST";
+	default:
+		return "(other)";
+	}
+}
+
+/* `expr` must return exactly `want`. */
+#define KR_EQ(expr, want)                                         \
+	do {                                                      \
+		kern_return_t kr_got_ = (expr);                   \
+		kern_return_t kr_want_ = (want);                  \
+		ck_assert_msg(kr_got_ == kr_want_,                \
+		    "%s returned %s (%#x), want %s (%#x)", #expr, \
+		    conf_kr_name(kr_got_), (unsigned)kr_got_,     \
+		    conf_kr_name(kr_want_), (unsigned)kr_want_);  \
+	} while (0)
+
+#define KR_OK(expr) KR_EQ(expr, KERN_SUCCESS)
+
+/* Any Mach error, never KERN_SUCCESS (NULL out-pointers: MIG would fault). */
+#define KR_FAILS(expr)                                                 \
+	do {                                                           \
+		kern_return_t kr_got_ = (expr);                        \
+		ck_assert_msg(kr_got_ != KERN_SUCCESS,                 \
+		    "%s returned KERN_SUCCESS, want an error", #expr); \
+	} while (0)
+
+/* ---- guard exceptions --------------------------------------------------- */
+
+struct conf_guard_event {
+	mipc_space_t space;
+	mach_port_name_t name;
+	uint64_t flavor;
+	uint64_t payload;
+};
+
+#define CONF_GUARD_MAX 32
+
+struct conf_guard_log {
+	unsigned count; /* events raised, even past CONF_GUARD_MAX */
+	struct conf_guard_event ev[CONF_GUARD_MAX];
+};
+
+static struct conf_guard_log conf_guards;
+
+/* The handler: records, never calls back into mipc. */
+static inline void
+conf_guard_record(mipc_space_t space, mach_port_name_t name, uint64_t flavor,
+    uint64_t payload, void *ctx)
+{
+	struct conf_guard_log *log = ctx;
+
+	if (log->count < CONF_GUARD_MAX) {
+		log->ev[log->count].space = space;
+		log->ev[log->count].name = name;
+		log->ev[log->count].flavor = flavor;
+		log->ev[log->count].payload = payload;
+	}
+	log->count++;
+}
+
+/* Checked setup: every conformance test records guards from the start. */
+static inline void
+conf_guard_install(void)
+{
+	memset(&conf_guards, 0, sizeof(conf_guards));
+	mipc_set_guard_handler(conf_guard_record, &conf_guards);
+}
+
+static inline void
+conf_guard_clear(void)
+{
+	conf_guards.count = 0;
+}
+
+/* No guard exception since the last check. */
+#define GUARD_NONE(what)                                                \
+	ck_assert_msg(conf_guards.count == 0,                           \
+	    "%s: %u guard exception(s) raised (first: flavor %#llx on " \
+	    "0x%x), want none",                                         \
+	    (what), conf_guards.count,                                  \
+	    (unsigned long long)conf_guards.ev[0].flavor,               \
+	    conf_guards.ev[0].name)
+
+/* Exactly one guard exception of `flavor` on `name` in `space`; clears. */
+#define GUARD_ONE(space_, flavor_, name_)                                   \
+	do {                                                                \
+		ck_assert_msg(conf_guards.count == 1,                       \
+		    "%u guard exceptions raised, want one %s on 0x%x",      \
+		    conf_guards.count, #flavor_, (unsigned)(name_));        \
+		ck_assert_msg(conf_guards.ev[0].flavor == (flavor_),        \
+		    "guard flavor %#llx, want %s (%#llx)",                  \
+		    (unsigned long long)conf_guards.ev[0].flavor, #flavor_, \
+		    (unsigned long long)(flavor_));                         \
+		ck_assert_msg(conf_guards.ev[0].name == (name_),            \
+		    "guard %s raised on name 0x%x, want 0x%x", #flavor_,    \
+		    conf_guards.ev[0].name, (unsigned)(name_));             \
+		ck_assert_msg(conf_guards.ev[0].space == (space_),          \
+		    "guard %s raised for another space", #flavor_);         \
+		conf_guard_clear();                                         \
+	} while (0)
+
+/* GUARD_ONE, and the payload XNU reports (e.g. the guard value). */
+#define GUARD_ONE_PAYLOAD(space_, flavor_, name_, payload_)           \
+	do {                                                          \
+		uint64_t guard_payload_ = conf_guards.ev[0].payload;  \
+		GUARD_ONE(space_, flavor_, name_);                    \
+		ck_assert_msg(guard_payload_ == (uint64_t)(payload_), \
+		    "guard %s payload %#llx, want %#llx", #flavor_,   \
+		    (unsigned long long)guard_payload_,               \
+		    (unsigned long long)(payload_));                  \
+	} while (0)
+
+/* A test case with the leak check and the guard recorder. */
+static inline TCase *
+conf_tcase(const char *name)
+{
+	TCase *tc = mipc_tcase(name);
+
+	tcase_add_checked_fixture(tc, conf_guard_install, NULL);
+	return tc;
+}
+
+/* ---- state queries ------------------------------------------------------ */
+
+/* mach_port_type must succeed and report exactly `want`. */
+#define TYPE_EQ(space, name, want)                                           \
+	do {                                                                 \
+		mach_port_type_t type_got_ = 0xdeadbeefu;                    \
+		mach_port_name_t type_name_ = (name);                        \
+		KR_OK(mach_port_type((space), type_name_, &type_got_));      \
+		ck_assert_msg(type_got_ == (mach_port_type_t)(want),         \
+		    "mach_port_type(0x%x) = %#x, want %s (%#x)", type_name_, \
+		    type_got_, #want, (unsigned)(want));                     \
+	} while (0)
+
+/* The name denotes nothing in the space any more. */
+#define NAME_GONE(space, name)                                   \
+	do {                                                     \
+		mach_port_type_t gone_t_;                        \
+		KR_EQ(mach_port_type((space), (name), &gone_t_), \
+		    KERN_INVALID_NAME);                          \
+	} while (0)
+
+/* mach_port_get_refs must succeed and report exactly `want`. */
+#define REFS_EQ(space, name, right, want)                                   \
+	do {                                                                \
+		mach_port_urefs_t refs_got_ = 0xdeadbeefu;                  \
+		mach_port_name_t refs_name_ = (name);                       \
+		KR_OK(mach_port_get_refs(                                   \
+		    (space), refs_name_, (right), &refs_got_));             \
+		ck_assert_msg(refs_got_ == (mach_port_urefs_t)(want),       \
+		    "get_refs(0x%x, %s) = %u, want %u", refs_name_, #right, \
+		    refs_got_, (unsigned)(want));                           \
+	} while (0)
+
+static inline mach_port_status_t
+conf_status(mipc_space_t space, mach_port_name_t name)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	memset(&st, 0xa5, sizeof(st));
+	KR_OK(mach_port_get_attributes(space, name, MACH_PORT_RECEIVE_STATUS,
+	    (mach_port_info_t)&st, &cnt));
+	ck_assert_msg(cnt == MACH_PORT_RECEIVE_STATUS_COUNT,
+	    "RECEIVE_STATUS count %u, want %u", cnt,
+	    MACH_PORT_RECEIVE_STATUS_COUNT);
+	return st;
+}
+
+static inline mach_port_rights_t
+conf_srights(mipc_space_t space, mach_port_name_t name)
+{
+	mach_port_rights_t n = 0xdeadbeefu;
+
+	KR_OK(mach_port_get_srights(space, name, &n));
+	return n;
+}
+
+/* Release an array mipc handed out (name lists, set members). */
+static inline void
+conf_vm_release(void *addr, mach_msg_type_number_t cnt, size_t elem)
+{
+	KR_OK(vm_deallocate(
+	    mach_task_self(), (vm_address_t)addr, (vm_size_t)cnt * elem));
+}
+
+/*
+ * mach_port_names of `space`: returns the count; if `name` is found,
+ * *found is set and *type gets its type.  Checks both arrays have the same
+ * length and releases them.
+ */
+static inline unsigned
+conf_names_find(mipc_space_t space, mach_port_name_t name, bool *found,
+    mach_port_type_t *type)
+{
+	mach_port_name_array_t names = NULL;
+	mach_port_type_array_t types = NULL;
+	mach_msg_type_number_t ncnt = 0xdeadbeefu, tcnt = 0xdeadbeefu;
+	unsigned i, hits = 0;
+
+	KR_OK(mach_port_names(space, &names, &ncnt, &types, &tcnt));
+	ck_assert_msg(
+	    ncnt == tcnt, "mach_port_names: %u names but %u types", ncnt, tcnt);
+	if (ncnt > 0)
+		ck_assert_msg(names != NULL && types != NULL,
+		    "mach_port_names: %u entries but a NULL array", ncnt);
+	for (i = 0; i < ncnt; i++) {
+		if (names[i] == name && name != MACH_PORT_NULL) {
+			hits++;
+			if (type != NULL)
+				*type = types[i];
+		}
+	}
+	ck_assert_msg(
+	    hits <= 1, "mach_port_names lists 0x%x %u times", name, hits);
+	if (found != NULL)
+		*found = hits == 1;
+	conf_vm_release(names, ncnt, sizeof(*names));
+	conf_vm_release(types, tcnt, sizeof(*types));
+	return ncnt;
+}
+
+static inline unsigned
+conf_names_count(mipc_space_t space)
+{
+	return conf_names_find(space, MACH_PORT_NULL, NULL, NULL);
+}
+
+/* A legal name (index != 0, low bits 0b11) whose slot no live name uses. */
+static inline mach_port_name_t
+conf_unused_name(mipc_space_t space)
+{
+	mach_port_name_array_t names = NULL;
+	mach_port_type_array_t types = NULL;
+	mach_msg_type_number_t ncnt = 0, tcnt = 0, i;
+	uint32_t idx;
+
+	KR_OK(mach_port_names(space, &names, &ncnt, &types, &tcnt));
+	for (idx = 1;; idx++) {
+		for (i = 0; i < ncnt; i++) {
+			if (MACH_PORT_INDEX(names[i]) == idx)
+				break;
+		}
+		if (i == ncnt)
+			break;
+	}
+	conf_vm_release(names, ncnt, sizeof(*names));
+	conf_vm_release(types, tcnt, sizeof(*types));
+	return (mach_port_name_t)((idx << 8) | 0x03u);
+}
+
+/* The same slot under the next generation: a different, legal name. */
+static inline mach_port_name_t
+conf_other_gen(mach_port_name_t name)
+{
+	return (name & ~0xffu) | ((name + 4u) & 0xffu);
+}
+
+/* ---- making rights ------------------------------------------------------ */
+
+static inline mipc_space_t
+conf_space(void)
+{
+	mipc_space_t s = NULL;
+
+	KR_OK(mipc_space_create(&s));
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+static inline mach_port_name_t
+conf_alloc(mipc_space_t space, mach_port_right_t right)
+{
+	mach_port_name_t n = MACH_PORT_NULL;
+
+	KR_OK(mach_port_allocate(space, right, &n));
+	ck_assert_msg(MACH_PORT_VALID(n), "allocate gave invalid name 0x%x", n);
+	return n;
+}
+
+static inline mach_port_name_t
+conf_receive(mipc_space_t space)
+{
+	return conf_alloc(space, MACH_PORT_RIGHT_RECEIVE);
+}
+
+/* Add `urefs` send urefs to the receive right `r` (MAKE_SEND, same name). */
+static inline void
+conf_make_send(mipc_space_t space, mach_port_name_t r, unsigned urefs)
+{
+	unsigned i;
+
+	for (i = 0; i < urefs; i++)
+		KR_OK(mipc_port_insert_right(
+		    space, r, space, r, MACH_MSG_TYPE_MAKE_SEND));
+}
+
+/*
+ * Give space `to` a send right (with `urefs` urefs) for the receive right
+ * `r` of space `from`; returns its name in `to`.
+ */
+static inline mach_port_name_t
+conf_give_send(
+    mipc_space_t to, mipc_space_t from, mach_port_name_t r, unsigned urefs)
+{
+	mach_port_name_t n = conf_unused_name(to);
+
+	KR_OK(mipc_port_insert_right(to, n, from, r, MACH_MSG_TYPE_MAKE_SEND));
+	if (urefs > 1)
+		KR_OK(mach_port_mod_refs(to, n, MACH_PORT_RIGHT_SEND,
+		    (mach_port_delta_t)(urefs - 1)));
+	return n;
+}
+
+/* A send-once right in `to` for the receive right `r` of `from`. */
+static inline mach_port_name_t
+conf_give_send_once(mipc_space_t to, mipc_space_t from, mach_port_name_t r)
+{
+	mach_port_name_t n = conf_unused_name(to);
+
+	KR_OK(mipc_port_insert_right(
+	    to, n, from, r, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	return n;
+}
+
+/* Pin the send (or dead-name) urefs of `name` at MACH_PORT_UREFS_MAX. */
+static inline void
+conf_pin(mipc_space_t space, mach_port_name_t name, mach_port_right_t right)
+{
+	KR_OK(mach_port_mod_refs(
+	    space, name, right, (mach_port_delta_t)MACH_PORT_UREFS_MAX));
+}
+
+/* A receive right guarded with `guard` (mach_port_construct). */
+static inline mach_port_name_t
+conf_guarded(mipc_space_t space, uint64_t guard, uint32_t extra_flags)
+{
+	mach_port_options_t opts;
+	mach_port_name_t n = MACH_PORT_NULL;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = MPO_CONTEXT_AS_GUARD | extra_flags;
+	KR_OK(mach_port_construct(space, &opts, guard, &n));
+	ck_assert_msg(
+	    MACH_PORT_VALID(n), "construct gave invalid name 0x%x", n);
+	return n;
+}
+
+/* A name that was valid and was freed (slot free, generation stale). */
+static inline mach_port_name_t
+conf_stale_name(mipc_space_t space)
+{
+	mach_port_name_t n = conf_receive(space);
+
+	KR_OK(mach_port_mod_refs(space, n, MACH_PORT_RIGHT_RECEIVE, -1));
+	return n;
+}
+
+/* Kill the port whose receive right is `r` in `space` (receive-only). */
+static inline void
+conf_kill(mipc_space_t space, mach_port_name_t r)
+{
+	KR_OK(mach_port_destroy(space, r));
+}
+
+/* Number of members of port set `pset`; releases the array. */
+static inline mach_msg_type_number_t
+conf_set_count(mipc_space_t space, mach_port_name_t pset)
+{
+	mach_port_name_array_t members = NULL;
+	mach_msg_type_number_t cnt = 0xdeadbeefu;
+
+	KR_OK(mach_port_get_set_status(space, pset, &members, &cnt));
+	conf_vm_release(members, cnt, sizeof(*members));
+	return cnt;
+}
+
+#endif /* MIPC_TESTS_CONFORMANCE_H */
