@@ -101,6 +101,7 @@ gb_clobber_memory(void)
 
 /* Bench files: one registration function each, called by main.c. */
 void bench_base_register(void);
+void bench_rights_register(void);
 
 #ifdef __cplusplus
 }

@@ -10,5 +10,6 @@ int
 main(int argc, char **argv)
 {
 	bench_base_register();
+	bench_rights_register();
 	return gb_main(argc, argv);
 }

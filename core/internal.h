@@ -336,7 +336,7 @@ ipc_thread_self(void)
 }
 
 /* Epoch sections: lock-free readers of tables and ports. */
-#define IPC_EPOCH_POLL_EVERY 128 /* defers between reclamation polls */
+#define IPC_EPOCH_POLL_EVERY 32 /* defers between reclamation polls */
 
 extern ck_epoch_t ipc_epoch;
 void ipc_epoch_poll_slow(struct ipc_thread *th);
@@ -659,8 +659,35 @@ is_unlock(struct mipc_space *space)
 	ipc_unlock(&space->is_lock);
 }
 
-struct ipc_entry *ipc_entry_lookup(
-    struct mipc_space *space, mach_port_name_t name);
+/*
+ * ipc_entry_lookup
+ *	The entry currently holding `name`, or NULL.
+ * Conditions:
+ *	Space locked, or the caller is inside an epoch section (then the
+ *	entry may change under it: reread ie_bits to confirm a snapshot).
+ *	A destroyed space has no table: every lookup fails.
+ */
+static inline struct ipc_entry *
+ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
+{
+	struct ipc_table *t = ck_pr_load_ptr(&space->is_table);
+	uint32_t idx = MACH_PORT_INDEX(name), bits;
+	struct ipc_entry *e;
+
+	if (unlikely(t == NULL))
+		return NULL;
+	/* A5: pairs with R5 in table_grow(); the table is built. */
+	ck_pr_fence_load();
+	ipc_tsan_acquire(t);
+	if (unlikely(idx - 1 >= t->it_size - 1))
+		return NULL; /* index 0, or beyond the table */
+	e = &t->it_entries[idx];
+	bits = ck_pr_load_32(&e->ie_bits);
+	if (unlikely(IE_BITS_TYPE(bits) == 0 ||
+	        IE_BITS_GEN(bits) != MACH_PORT_GEN(name)))
+		return NULL;
+	return e;
+}
 
 /*
  * Publish an object in an entry (R8) / load it as a lock-free reader (A8):

@@ -164,6 +164,23 @@ receive_take(
 }
 
 /*
+ * Destroy the receive right of a receive-only entry: the name goes, the
+ * port dies (one port lock, in ipc_port_destroy).
+ * Conditions: space locked; the entry holds only the receive right.
+ */
+static void
+receive_destroy(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	struct ipc_port *port = e_port(e);
+
+	ipc_require(e_type(e) == MACH_PORT_TYPE_RECEIVE, "receive-only entry");
+	ipc_pset_remove_port_locked(space, port);
+	entry_free(space, name, e);
+	ipc_port_destroy(port);
+}
+
+/*
  * Destroy the receive right held by an entry (mod_refs(RECEIVE, -1),
  * destruct): the port dies, and a send right under the same name becomes
  * a dead name with the same user references, with no no-senders
@@ -181,7 +198,6 @@ receive_destroy_keep_name(
 		ipc_pset_remove_port_locked(space, port);
 		ipc_rmap_delete(space, port);
 		ip_lock(port);
-		ipc_port_clear_receiver_locked(port);
 		/* The name's send right goes silently with the port. */
 		port->ip_srights--;
 		ip_unlock(port);
@@ -189,8 +205,7 @@ receive_destroy_keep_name(
 		e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
 		ipc_port_destroy(port);
 	} else {
-		port = receive_take(space, name, e);
-		ipc_port_destroy(port);
+		receive_destroy(space, name, e);
 	}
 }
 
@@ -498,8 +513,7 @@ op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 	/* C4: the send right goes first (it may fire no-senders). */
 	if (type & MACH_PORT_TYPE_SEND)
 		send_remove(space, name, e);
-	port = receive_take(space, name, e);
-	ipc_port_destroy(port);
+	receive_destroy(space, name, e);
 	return KERN_SUCCESS;
 }
 
@@ -641,26 +655,19 @@ op_get_refs(struct mipc_space *space, mach_port_name_t name,
 	return KERN_SUCCESS;
 }
 
-/*
- * mipc_port_get_refs
- *	The lookup fast path: one entry read inside an epoch section, no
- *	lock, unless the answer needs a dead-name conversion.
- */
-kern_return_t
-mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
+IPC_COLD static kern_return_t
+get_refs_slow(struct mipc_space *space, mach_port_name_t name,
     mach_port_right_t right, mach_port_urefs_t *refs)
 {
 	struct refs_arg ra = { right, refs };
-	struct ipc_thread *th;
-	struct ipc_entry *e;
 
-	if (unlikely(space == NULL))
+	if (space == NULL)
 		return MACH_SEND_INVALID_DEST;
-	if (unlikely(right >= MACH_PORT_RIGHT_NUMBER))
+	if (right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE; /* B1: before the name */
-	if (unlikely(refs == NULL))
+	if (refs == NULL)
 		return KERN_INVALID_ARGUMENT;
-	if (unlikely(!MACH_PORT_VALID(name))) {
+	if (!MACH_PORT_VALID(name)) {
 		if (right == MACH_PORT_RIGHT_SEND ||
 		    right == MACH_PORT_RIGHT_SEND_ONCE) {
 			*refs = 1; /* B2 quirk */
@@ -668,36 +675,54 @@ mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
 		}
 		return KERN_INVALID_NAME;
 	}
+	return with_name(space, name, false, op_get_refs, &ra);
+}
+
+/*
+ * mipc_port_get_refs
+ *	The lookup fast path: one entry read inside an epoch section, no
+ *	lock.  Anything unusual -- bad arguments, an unknown name, a send
+ *	right whose port may have died (it needs the locked dead-name
+ *	conversion), a destroyed space -- takes the locked path, which is the
+ *	specification.
+ */
+kern_return_t
+mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	struct ipc_thread *th;
+	struct ipc_entry *e;
+	uint32_t bits, type;
+
+	if (unlikely(space == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
+	        refs == NULL || !MACH_PORT_VALID(name)))
+		return get_refs_slow(space, name, right, refs);
 	th = ipc_thread_self();
 	if (unlikely(th == NULL))
-		return with_name(space, name, false, op_get_refs, &ra);
+		return get_refs_slow(space, name, right, refs);
 
 	ipc_epoch_enter(th);
-	if (likely(ck_pr_load_32(&space->is_active) != 0)) {
-		e = ipc_entry_lookup(space, name);
-		if (e == NULL) {
-			ipc_epoch_exit(th);
-			return KERN_INVALID_NAME;
-		}
-		uint32_t bits = ck_pr_load_32(&e->ie_bits);
+	e = ipc_entry_lookup(space, name);
+	if (unlikely(e == NULL))
+		goto slow;
+	bits = ck_pr_load_32(&e->ie_bits);
+	type = IE_BITS_TYPE(bits);
+	if ((type & MACH_PORT_TYPE_SEND_RIGHTS) &&
+	    !(type & MACH_PORT_TYPE_RECEIVE)) {
+		/* Send-only: settled only while the port lives. */
 		struct ipc_object *o = ipc_entry_load_object(e);
-		uint32_t type = IE_BITS_TYPE(bits);
-		bool settled = true;
 
-		/* A send right to a dead port needs the locked conversion. */
-		if ((type & MACH_PORT_TYPE_SEND_RIGHTS) &&
-		    !(type & MACH_PORT_TYPE_RECEIVE))
-			settled = o != NULL && ip_active(ip_from_object(o));
-		/* Confirm (bits, object) were one snapshot. */
-		if (settled && ck_pr_load_32(&e->ie_bits) == bits &&
-		    ck_pr_load_ptr(&e->ie_object) == o) {
-			*refs = refs_of(type, IE_BITS_UREFS(bits), right);
-			ipc_epoch_exit(th);
-			return KERN_SUCCESS;
-		}
+		if (o == NULL || !ip_active(ip_from_object(o)) ||
+		    ck_pr_load_32(&e->ie_bits) != bits)
+			goto slow;
 	}
+	/* Otherwise the 32 bits read at once are the whole answer. */
+	*refs = refs_of(type, IE_BITS_UREFS(bits), right);
 	ipc_epoch_exit(th);
-	return with_name(space, name, false, op_get_refs, &ra);
+	return KERN_SUCCESS;
+slow:
+	ipc_epoch_exit(th);
+	return get_refs_slow(space, name, right, refs);
 }
 MIPC_MACH_ALIAS(mipc_port_get_refs, mach_port_get_refs);
 
@@ -1200,15 +1225,13 @@ ipc_right_terminate(struct mipc_space *space, mach_port_name_t name,
     struct ipc_entry *e, bool receive_pass)
 {
 	uint32_t type = e_type(e);
-	struct ipc_port *port;
 
 	ipc_lock_assert_held(&space->is_lock);
 	if (receive_pass) {
 		/* As mach_port_destroy: the send right goes first (C4). */
 		if (type & MACH_PORT_TYPE_SEND)
 			send_remove(space, name, e);
-		port = receive_take(space, name, e);
-		ipc_port_destroy(port);
+		receive_destroy(space, name, e);
 		return;
 	}
 	(void)ipc_right_check(space, name, e);

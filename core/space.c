@@ -150,34 +150,6 @@ table_grow(struct mipc_space *space, uint32_t want)
 	return KERN_SUCCESS;
 }
 
-/*
- * ipc_entry_lookup
- *	The entry currently holding `name`, or NULL.
- * Conditions:
- *	Space locked, or the caller is inside an epoch section (then the
- *	entry may change under it: reread ie_bits to confirm a snapshot).
- */
-struct ipc_entry *
-ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
-{
-	struct ipc_table *t = ck_pr_load_ptr(&space->is_table);
-	uint32_t idx = MACH_PORT_INDEX(name), bits;
-	struct ipc_entry *e;
-
-	if (t == NULL)
-		return NULL;
-	/* A5: pairs with R5 in table_grow(); the table is built. */
-	ck_pr_fence_load();
-	ipc_tsan_acquire(t);
-	if (idx == 0 || idx >= t->it_size)
-		return NULL;
-	e = &t->it_entries[idx];
-	bits = ck_pr_load_32(&e->ie_bits);
-	if (IE_BITS_TYPE(bits) == 0 || IE_BITS_GEN(bits) != MACH_PORT_GEN(name))
-		return NULL;
-	return e;
-}
-
 /* Advance an entry's generation for a new use; returns the new bits. */
 static uint32_t
 entry_next_gen(struct mipc_space *space, uint32_t bits)
@@ -648,9 +620,9 @@ ipc_thread_space_exit(struct ipc_thread *th)
 void
 mipc_default_space_reset(void)
 {
+	/* Relaxed: the swap orders nothing; destroy takes the space lock. */
 	struct mipc_space *space = ck_pr_fas_ptr(&ipc_default_space, NULL);
 
-	/* Relaxed: the swap orders nothing; destroy takes the space lock. */
 	if (space != NULL)
 		mipc_space_destroy(space);
 }
