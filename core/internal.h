@@ -21,6 +21,7 @@
 
 #include <ck_epoch.h>
 #include <ck_pr.h>
+#include <ck_ring.h>
 #include <ck_spinlock.h>
 
 #include <mipc/mipc.h>
@@ -30,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* ------------------------------------------------------------------ */
 /* Compiler helpers                                                    */
@@ -158,6 +160,7 @@ enum ipc_lock_rank { /* acquire in increasing order only */
 	IPC_RANK_NONE = 0,
 	IPC_RANK_GLOBAL = 1,   /* registry of spaces / threads */
 	IPC_RANK_SPACE,        /* space write lock (table growth, slow paths) */
+	IPC_RANK_TRANSIT,      /* in-transit ports, circularity (kmsg.c) */
 	IPC_RANK_PORT,         /* port lock; the interlock of its turnstiles */
 	IPC_RANK_TURNSTILE,    /* turnstile lock: ours, then the inheritor's */
 	IPC_RANK_LEAF = 0x100, /* cache depot, stats: nothing nests inside */
@@ -457,6 +460,41 @@ enum ipc_port_state {
 #define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
 
 struct ipc_pset_link;
+struct ipc_kmsg;
+
+/* ---- message queues (mqueue.c) ---- */
+
+/* One ring slot: the message and its size, for peeking without it. */
+struct imq_slot {
+	struct ipc_kmsg *ims_kmsg;
+	uint32_t ims_size;
+	uint32_t ims_pad;
+};
+
+#define IMQ_RING_SLOTS 16u /* power of two; overflow takes the rest */
+
+struct imq_ring {
+	ck_ring_t ir_ring;
+	struct imq_slot ir_slots[IMQ_RING_SLOTS];
+};
+
+struct ipc_mqueue {
+	struct imq_ring *imq_ring;     /* (A) allocated on first send */
+	uint32_t imq_count;            /* (A) messages queued */
+	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
+	uint32_t imq_rcv_seq;          /* (A) futex word of receivers */
+	uint32_t imq_rcv_waiters;      /* (A) receivers about to sleep */
+	uint32_t imq_snd_seq;          /* (A) futex word of blocked senders */
+	uint32_t imq_snd_waiters;      /* (A) senders about to sleep */
+	uint32_t imq_ovf_n;            /* (A) messages in the overflow list */
+	ipc_lock_t imq_ovf_lock;       /* rank IPC_RANK_LEAF */
+	struct ipc_kmsg *imq_ovf_head; /* (imq_ovf_lock) */
+	struct ipc_kmsg *imq_ovf_tail; /* (imq_ovf_lock) */
+};
+
+enum imq_result { IMQ_EMPTY, IMQ_LEFT, IMQ_TAKEN };
+
+#define IPC_SPIN_LOOPS 200 /* pauses before a waiter sleeps */
 
 struct ipc_port {
 	struct ipc_object ip_object;
@@ -468,14 +506,13 @@ struct ipc_port {
 	uint32_t ip_mscount;               /* (L) make-send count */
 	uint32_t ip_srights;               /* (L) send rights (H9) */
 	uint32_t ip_sorights;              /* (L) send-once rights */
-	uint32_t ip_qlimit;                /* (L) queue limit */
-	uint32_t ip_seqno;                 /* (L) next sequence number */
-	uint32_t ip_msgcount;              /* (L) messages queued */
+	uint32_t ip_qlimit;                /* (L, A) queue limit */
 	uint64_t ip_context;               /* (L) context, or guard value */
 	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
 	struct ipc_port *ip_nsrequest;   /* (L) no-senders send-once right */
 	struct ipc_port *ip_pdrequest;  /* (L) port-destroyed send-once right */
-	struct ipc_pset_link *ip_psets; /* (S) sets we belong to */
+	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
+	struct ipc_mqueue ip_mq;        /* its own synchronisation */
 };
 
 MIPC_STATIC_ASSERT(
@@ -485,7 +522,10 @@ struct ipc_pset {
 	struct ipc_object ips_object;
 	struct mipc_space *ips_space;      /* (S) holder; NULL once destroyed */
 	mach_port_name_t ips_name;         /* (S) its name there */
-	struct ipc_pset_link *ips_members; /* (S) member ports */
+	struct ipc_pset_link *ips_members; /* (S, E) member ports */
+	uint32_t ips_rcv_seq;              /* (A) futex word of receivers */
+	uint32_t ips_rcv_waiters;          /* (A) receivers about to sleep */
+	uint32_t ips_rotor;                /* (A) fairness: where to start */
 };
 
 MIPC_STATIC_ASSERT(
@@ -497,6 +537,7 @@ struct ipc_pset_link {
 	struct ipc_pset *pl_pset;
 	struct ipc_pset_link *pl_next_in_port;
 	struct ipc_pset_link *pl_next_in_pset;
+	struct ipc_deferred pl_free; /* freed after a grace period */
 };
 
 static inline struct ipc_port *
@@ -577,6 +618,103 @@ void ipc_port_release_sonce(struct ipc_port *port);
 void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
 
+/* mqueue.c */
+void ipc_mqueue_init(struct ipc_mqueue *mq);
+void ipc_mqueue_fini(struct ipc_port *port);
+bool ipc_mqueue_prepare(struct ipc_port *port);
+bool ipc_mqueue_admit(struct ipc_port *port, bool limited);
+void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
+enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
+    bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+uint32_t ipc_mqueue_count(struct ipc_port *port);
+uint32_t ipc_mqueue_seqno(struct ipc_port *port);
+void ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno);
+void ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit);
+void ipc_mqueue_drain(struct ipc_port *port);
+void ipc_mqueue_wake_all(struct ipc_port *port);
+kern_return_t ipc_mqueue_send_wait(
+    struct ipc_port *port, const struct timespec *deadline);
+bool ipc_futex_wait(
+    uint32_t *word, uint32_t val, const struct timespec *deadline);
+void ipc_futex_wake(uint32_t *word, int n);
+void ipc_deadline(struct timespec *ts, uint32_t ms);
+
+/* A right held by a call in progress: a port reference plus the right. */
+struct ipc_right {
+	struct ipc_port *ir_port; /* NULL with ir_dead: a dead right */
+	mach_msg_type_name_t
+	    ir_type;  /* MACH_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE} */
+	bool ir_dead; /* copied in from a dead name */
+};
+
+/* ---- messages (kmsg.c) ---- */
+
+/* One descriptor after copyin. */
+struct ipc_kdesc {
+	uint32_t kd_type;   /* MACH_MSG_*_DESCRIPTOR */
+	uint32_t kd_offset; /* of the user descriptor in the message */
+	union {
+		struct ipc_right kd_port; /* port and guarded port */
+		struct {
+			void *kd_addr; /* our vm region, or NULL */
+			uint32_t kd_size;
+		} kd_ool;
+		struct {
+			struct ipc_right *kd_rights; /* IPC_KIND_TABLE */
+			uint32_t kd_count;
+		} kd_oolp;
+	};
+};
+
+#define IKM_F_RECEIVE 0x1u /* carries receive rights */
+#define IKM_F_KERNEL  0x2u /* made by mipc: sender token {0, 1} */
+#define IKM_F_LIMITED 0x4u /* admitted against qlimit */
+
+/*
+ * A message after copyin: rights and memory it carries are owned by it.
+ * Followed by the message bytes as sent (header + body, ikm_size bytes),
+ * then ikm_ndesc struct ipc_kdesc.
+ */
+struct ipc_kmsg {
+	struct ipc_kmsg *ikm_next;  /* overflow list, destroy queue */
+	uint32_t ikm_alloc;         /* bytes allocated */
+	uint16_t ikm_kind;          /* enum ipc_kind it came from */
+	uint16_t ikm_flags;         /* IKM_F_* */
+	uint32_t ikm_size;          /* msgh_size: the send size */
+	uint32_t ikm_ndesc;         /* copied-in descriptors */
+	struct ipc_right ikm_dest;  /* the destination right */
+	struct ipc_right ikm_reply; /* the reply right, if any */
+	uint32_t ikm_sender;        /* sending space's serial */
+	struct ipc_kdesc *ikm_desc; /* into this allocation */
+	uint64_t ikm_pad;
+	mach_msg_header_t ikm_header; /* followed by the body */
+};
+
+static inline char *
+ikm_bytes(struct ipc_kmsg *k)
+{
+	return (char *)&k->ikm_header;
+}
+
+struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
+void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space,
+    const mach_msg_header_t *msg, mach_msg_size_t send_size,
+    mach_msg_option_t option, struct ipc_kmsg **kmsgp);
+mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
+    struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
+    mach_msg_option_t option, uint32_t seqno, struct ipc_port *port);
+void ipc_kmsg_copyout_pseudo(
+    struct mipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg);
+void ipc_kmsg_too_large(struct ipc_kmsg *kmsg, mach_msg_header_t *msg,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv, mach_msg_option_t option,
+    uint32_t seqno, struct ipc_port *port);
+mach_msg_size_t ipc_trailer_size(mach_msg_option_t option);
+bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);
+void ipc_port_release_transit(struct ipc_port *port);
+uint32_t ipc_space_serial(const struct mipc_space *space);
+
 /* pset.c */
 struct ipc_pset *ipc_pset_alloc(void);
 void ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset);
@@ -642,6 +780,7 @@ struct mipc_space {
 	uint32_t is_rmap_mask;             /* (S) slots - 1 */
 	uint32_t is_rmap_used;             /* (S) live + tombstones */
 	struct mipc_space *is_zombie_next; /* (G) destroyed, waiting reap */
+	uint32_t is_serial;                /* (C) for audit tokens */
 };
 
 MIPC_STATIC_ASSERT(
@@ -729,14 +868,6 @@ void ipc_thread_space_exit(struct ipc_thread *th);
 /* ------------------------------------------------------------------ */
 /* Rights (right.c)                                                    */
 
-/* A right held by a call in progress: a port reference plus the right. */
-struct ipc_right {
-	struct ipc_port *ir_port; /* NULL with ir_dead: a dead right */
-	mach_msg_type_name_t
-	    ir_type;  /* MACH_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE} */
-	bool ir_dead; /* copied in from a dead name */
-};
-
 /* Copy-in flags */
 #define IPC_COPYIN_DEAD_OK 0x1u /* dead names yield a dead right */
 #define IPC_COPYIN_HEADER  0x2u /* in a message header (reply ports) */
@@ -773,5 +904,10 @@ void ipc_guard_flush(struct mipc_space *space);
 
 /* vm.c */
 kern_return_t ipc_vm_alloc(vm_size_t size, void **out);
+bool ipc_vm_owns(const void *addr, size_t size);
+bool ipc_vm_take_region(void *addr, size_t size);
+void ipc_vm_unregister(void *addr, size_t size);
+void ipc_vm_register(void *addr, size_t size);
+void ipc_vm_free_region(void *addr, size_t size);
 
 #endif /* MIPC_CORE_INTERNAL_H */

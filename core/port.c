@@ -33,9 +33,10 @@ object_free(struct ipc_deferred *d)
 {
 	struct ipc_object *o = ipc_container_of(d, struct ipc_object, io_free);
 
-	if (o->io_kind == IOT_PORT)
+	if (o->io_kind == IOT_PORT) {
+		ipc_mqueue_fini((struct ipc_port *)o);
 		ipc_cache_free(IPC_KIND_PORT, o);
-	else
+	} else
 		ipc_cache_free(IPC_KIND_PSET, o);
 }
 
@@ -103,13 +104,12 @@ ipc_port_alloc(void)
 	port->ip_srights = 0;
 	port->ip_sorights = 0;
 	port->ip_qlimit = MACH_PORT_QLIMIT_DEFAULT;
-	port->ip_seqno = 0;
-	port->ip_msgcount = 0;
 	port->ip_context = 0;
 	port->ip_destination = NULL;
 	port->ip_nsrequest = NULL;
 	port->ip_pdrequest = NULL;
 	port->ip_psets = NULL;
+	ipc_mqueue_init(&port->ip_mq);
 	return port;
 }
 
@@ -130,10 +130,12 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 	ipc_require(port->ip_psets == NULL, "port left its sets first");
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	port->ip_mscount = 0;
-	port->ip_seqno = 0;
+	ipc_mqueue_set_seqno(port, 0);
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+	/* K6: receivers waiting under the old binding give up. */
+	ipc_mqueue_wake_all(port);
 }
 
 /*
@@ -155,11 +157,14 @@ ipc_port_destroy(struct ipc_port *port)
 	ipc_require(port->ip_psets == NULL, "a dying port is in no set");
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	port->ip_mscount = 0;
-	port->ip_seqno = 0;
+	ipc_mqueue_set_seqno(port, 0);
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	ck_pr_store_32(&port->ip_state, IP_DEAD);
 	ip_unlock(port);
+	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
+	ipc_mqueue_wake_all(port);
+	ipc_mqueue_drain(port);
 	ip_release(port);
 }
 
@@ -211,10 +216,10 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	memset(st, 0, sizeof(*st));
 	st->mps_pset = port->ip_psets != NULL;
-	st->mps_seqno = port->ip_seqno;
+	st->mps_seqno = ipc_mqueue_seqno(port);
 	st->mps_mscount = port->ip_mscount;
 	st->mps_qlimit = port->ip_qlimit;
-	st->mps_msgcount = port->ip_msgcount;
+	st->mps_msgcount = ipc_mqueue_count(port);
 	st->mps_sorights = port->ip_sorights;
 	st->mps_srights = port->ip_srights > 0;
 	st->mps_pdrequest = port->ip_pdrequest != NULL;
@@ -519,7 +524,7 @@ static kern_return_t
 op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
 {
 	(void)name;
-	port->ip_seqno = *(mach_port_seqno_t *)arg;
+	ipc_mqueue_set_seqno(port, *(mach_port_seqno_t *)arg);
 	return KERN_SUCCESS;
 }
 
@@ -826,8 +831,8 @@ op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 	(void)name;
 	switch (aa->aa_flavor) {
 	case MACH_PORT_LIMITS_INFO:
-		port->ip_qlimit =
-		    ((mach_port_limits_t *)(void *)aa->aa_info)->mpl_qlimit;
+		ipc_mqueue_set_qlimit(port,
+		    ((mach_port_limits_t *)(void *)aa->aa_info)->mpl_qlimit);
 		return KERN_SUCCESS;
 	case MACH_PORT_DNREQUESTS_SIZE:
 		return KERN_SUCCESS;

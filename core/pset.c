@@ -7,7 +7,10 @@
  * Locking:   a set and every member's receive right live in one space, so
  *            the space lock (IPC_RANK_SPACE) covers sets and both
  *            membership lists; a port that leaves its space (moved or
- *            destroyed) leaves its sets first, under that lock.
+ *            destroyed) leaves its sets first, under that lock.  Senders
+ *            (waking set receivers) and set receivers walk the lists
+ *            lock-free inside epoch sections: list pointers are stored
+ *            with ck_pr, links freed after a grace period.
  * Lifetime:  the entry naming a set holds its only reference.
  * Choices:   a port may be in several sets at once (modern XNU, MACH.md
  *            G4); move_member removes it from all others.  Links are
@@ -15,6 +18,7 @@
  */
 #include "internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +70,19 @@ ipc_pset_install(
 }
 
 static void
+link_free_now(struct ipc_deferred *d)
+{
+	struct ipc_pset_link *l =
+	    ipc_container_of(d, struct ipc_pset_link, pl_free);
+
+	ipc_free(IPC_KIND_TABLE, l, sizeof(*l));
+}
+
+/* Links are read lock-free (senders, set receivers): free after a grace. */
+static void
 link_free(struct ipc_pset_link *l)
 {
-	ipc_free(IPC_KIND_TABLE, l, sizeof(*l));
+	ipc_epoch_defer(ipc_thread_self(), &l->pl_free, link_free_now);
 }
 
 /* Unlink l from its set's member list. Conditions: space locked. */
@@ -80,7 +94,7 @@ unlink_from_pset(struct ipc_pset_link *l)
 	for (pp = &l->pl_pset->ips_members; *pp != l;
 	     pp = &(*pp)->pl_next_in_pset)
 		ipc_require(*pp != NULL, "link on its set's list");
-	*pp = l->pl_next_in_pset;
+	ck_pr_store_ptr(pp, l->pl_next_in_pset);
 }
 
 /* Unlink l from its port's set list. Conditions: space locked. */
@@ -91,7 +105,7 @@ unlink_from_port(struct ipc_pset_link *l)
 
 	for (pp = &l->pl_port->ip_psets; *pp != l; pp = &(*pp)->pl_next_in_port)
 		ipc_require(*pp != NULL, "link on its port's list");
-	*pp = l->pl_next_in_port;
+	ck_pr_store_ptr(pp, l->pl_next_in_port);
 }
 
 bool
@@ -119,7 +133,7 @@ ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
 
 	ipc_lock_assert_held(&space->is_lock);
 	while ((l = port->ip_psets) != NULL) {
-		port->ip_psets = l->pl_next_in_port;
+		ck_pr_store_ptr(&port->ip_psets, l->pl_next_in_port);
 		unlink_from_pset(l);
 		link_free(l);
 	}
@@ -139,11 +153,16 @@ ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
 
 	ipc_lock_assert_held(&space->is_lock);
 	while ((l = pset->ips_members) != NULL) {
-		pset->ips_members = l->pl_next_in_pset;
+		ck_pr_store_ptr(&pset->ips_members, l->pl_next_in_pset);
 		unlink_from_port(l);
 		link_free(l);
 	}
-	pset->ips_space = NULL;
+	ck_pr_store_ptr(&pset->ips_space, NULL);
+	/* G10: receivers blocked on the set get MACH_RCV_PORT_CHANGED. */
+	ck_pr_inc_32(&pset->ips_rcv_seq);
+	ck_pr_fence_memory(); /* F1: see mqueue.c */
+	if (ck_pr_load_32(&pset->ips_rcv_waiters) != 0)
+		ipc_futex_wake(&pset->ips_rcv_seq, INT_MAX);
 	ipc_object_release(&pset->ips_object);
 }
 
@@ -194,9 +213,19 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	l->pl_port = port;
 	l->pl_pset = pset;
 	l->pl_next_in_port = port->ip_psets;
-	port->ip_psets = l;
 	l->pl_next_in_pset = pset->ips_members;
-	pset->ips_members = l;
+	/* R12: the link is built before lock-free readers find it. */
+	ipc_tsan_release(l);
+	ck_pr_fence_store();
+	ck_pr_store_ptr(&port->ip_psets, l);
+	ck_pr_store_ptr(&pset->ips_members, l);
+	/* G8: a member with messages wakes the set's receivers. */
+	if (ipc_mqueue_count(port) != 0) {
+		ck_pr_inc_32(&pset->ips_rcv_seq);
+		ck_pr_fence_memory(); /* F1 */
+		if (ck_pr_load_32(&pset->ips_rcv_waiters) != 0)
+			ipc_futex_wake(&pset->ips_rcv_seq, INT_MAX);
+	}
 	return KERN_SUCCESS;
 }
 
@@ -256,10 +285,10 @@ member_call(struct mipc_space *space, mach_port_name_t name,
 			if (kr != KERN_SUCCESS)
 				break;
 			keep = port->ip_psets;
-			port->ip_psets = keep->pl_next_in_port;
+			ck_pr_store_ptr(&port->ip_psets, keep->pl_next_in_port);
 			ipc_pset_remove_port_locked(space, port);
-			keep->pl_next_in_port = NULL;
-			port->ip_psets = keep;
+			ck_pr_store_ptr(&keep->pl_next_in_port, NULL);
+			ck_pr_store_ptr(&port->ip_psets, keep);
 		} else {
 			/* Already in it: leave every other set (G2). */
 			struct ipc_pset_link **pp = &port->ip_psets, *l;
@@ -269,7 +298,7 @@ member_call(struct mipc_space *space, mach_port_name_t name,
 					pp = &l->pl_next_in_port;
 					continue;
 				}
-				*pp = l->pl_next_in_port;
+				ck_pr_store_ptr(pp, l->pl_next_in_port);
 				unlink_from_pset(l);
 				link_free(l);
 			}

@@ -41,6 +41,7 @@ static ipc_lock_t ipc_spaces_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_GLOBAL, "space registry");
 static struct mipc_space *ipc_zombies;        /* (G) destroyed spaces */
 static struct mipc_space *ipc_default_space;  /* (A) */
+static uint32_t ipc_space_serials;            /* (A) */
 static uint32_t ipc_space_seed = 0x9e3779b9u; /* (A) */
 
 #define IPC_RMAP_TOMB ((struct ipc_port *)1)
@@ -454,6 +455,8 @@ mipc_space_create(mipc_space_t *out)
 	space->is_table = t;
 	space->is_active = 1;
 	space->is_refs = 1;
+	/* Relaxed: only uniqueness matters. */
+	space->is_serial = ck_pr_faa_32(&ipc_space_serials, 1) + 1;
 	/* R6: the space is built before another thread is handed it. */
 	ipc_tsan_release(space);
 	*out = space;

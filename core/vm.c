@@ -157,6 +157,78 @@ ipc_vm_alloc(vm_size_t size, void **out)
 	return KERN_SUCCESS;
 }
 
+/*
+ * Regions in flight (OOL memory inside a message) belong to no space:
+ * unregistered, still counted in ool_bytes, registered again when a
+ * receiver gets them, or freed with their message.
+ */
+
+/* Is [addr, addr + size) the start of a region mipc handed out? */
+bool
+ipc_vm_owns(const void *addr, size_t size)
+{
+	struct vm_slot *s;
+	bool ok;
+
+	ipc_lock(&vm_lock);
+	s = vm_find((uintptr_t)addr);
+	ok = s != NULL && size <= s->vs_size;
+	ipc_unlock(&vm_lock);
+	return ok;
+}
+
+/* Take a whole region out of the registry (moved in a message). */
+bool
+ipc_vm_take_region(void *addr, size_t size)
+{
+	struct vm_slot *s;
+	bool ok = false;
+
+	ipc_lock(&vm_lock);
+	s = vm_find((uintptr_t)addr);
+	if (s != NULL && round_page(size) == s->vs_size) {
+		s->vs_addr = VM_TOMB;
+		s->vs_size = 0;
+		ok = true;
+	}
+	ipc_unlock(&vm_lock);
+	return ok;
+}
+
+void
+ipc_vm_unregister(void *addr, size_t size)
+{
+	ipc_require(ipc_vm_take_region(addr, size), "unregistering a region");
+}
+
+/* A region in flight is handed to a receiver. */
+void
+ipc_vm_register(void *addr, size_t size)
+{
+	bool ok;
+
+	ipc_lock(&vm_lock);
+	ok = vm_insert((uintptr_t)addr, round_page(size));
+	ipc_unlock(&vm_lock);
+	/*
+	 * The registry could not grow: the memory still reaches the
+	 * receiver, who cannot give it back with vm_deallocate; count it
+	 * as released rather than leak the count.
+	 */
+	if (!ok)
+		ipc_kind_account(IPC_KIND_OOL, -(int64_t)round_page(size));
+}
+
+/* Free a region in flight (its message was destroyed). */
+void
+ipc_vm_free_region(void *addr, size_t size)
+{
+	size_t len = round_page(size);
+
+	munmap(addr, len);
+	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+}
+
 kern_return_t
 mipc_vm_allocate(
     mipc_space_t space, vm_address_t *address, vm_size_t size, int flags)

@@ -12,6 +12,7 @@
 
 #include <mipc/types.h>
 #include <mipc/port.h>
+#include <mipc/message.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -91,6 +92,15 @@ MIPC_API kern_return_t mach_port_move_member(
 MIPC_API kern_return_t mach_port_get_set_status(ipc_space_t task,
     mach_port_name_t name, mach_port_name_array_t *members,
     mach_msg_type_number_t *membersCnt);
+/* In the calling thread's current space. */
+MIPC_API mach_msg_return_t mach_msg(mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+    mach_msg_timeout_t timeout, mach_port_name_t notify);
+MIPC_API mach_msg_return_t mach_msg_send(mach_msg_header_t *msg);
+MIPC_API mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg);
+MIPC_API void mach_msg_destroy(mach_msg_header_t *msg);
+
 MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
 MIPC_API kern_return_t vm_deallocate(

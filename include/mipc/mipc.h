@@ -13,6 +13,7 @@
 
 #include <mipc/types.h>
 #include <mipc/port.h>
+#include <mipc/message.h>
 #include <mipc/mach.h>
 
 #include <stdint.h>

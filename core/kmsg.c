@@ -1,0 +1,1138 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kmsg.c -- messages: validation and copyin of headers and descriptors,
+ * copyout (and pseudo-receive), trailers, destruction.
+ *
+ * Owns:      struct ipc_kmsg and everything it carries: the destination and
+ *            reply rights, the rights of port and OOL-ports descriptors,
+ *            OOL regions (vm.c regions no space owns while in flight).
+ * Locking:   copyin and copyout take the sending / receiving space's lock
+ *            around right operations (right.c), never across memory copies
+ *            of OOL data.  ipc_transit_lock (IPC_RANK_TRANSIT) serialises the
+ *            IN_LIMBO <-> IN_TRANSIT transitions and the circularity walk
+ *            (XNU's ipc_port_multiple_lock).
+ * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
+ *            freed.  Destruction is iterative through a per-thread queue,
+ *            so a cascade (a dying port's queue holding receive rights of
+ *            ports whose queues hold more) never recurses (MACH.md O1).
+ * Choices:   * The message is kept as the user wrote it (ikm_header on),
+ *              with the copied-in rights beside it in ipc_kdesc; copyout
+ *              writes names and addresses into the receiver's buffer.
+ *            * OOL memory sent with deallocate from a region mipc handed
+ *              out (vm_allocate, a received region) of exactly that size
+ *              moves without a copy; any other memory is copied, read
+ *              through process_vm_readv when it is not ours, so a bad
+ *              address is MACH_SEND_INVALID_MEMORY rather than a crash.
+ *            * Vouchers do not exist here: a voucher disposition with a
+ *              non-null name is MACH_SEND_INVALID_VOUCHER (MACH.md I7).
+ *            * Audit tokens carry the pid in word 5 and the sending space's
+ *              serial number in word 7 (XNU's pid version); kernel-made
+ *              messages carry zeros and the sender token {0, 1}.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static ipc_lock_t ipc_transit_lock =
+    IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                          */
+
+static size_t
+kmsg_bytes(uint32_t size, uint32_t ndesc)
+{
+	return offsetof(struct ipc_kmsg, ikm_header) + ((size + 7u) & ~7u) +
+	    (size_t)ndesc * sizeof(struct ipc_kdesc);
+}
+
+/*
+ * ipc_kmsg_alloc
+ *	A kmsg for a message of `size` bytes with `ndesc` descriptors, from
+ *	the smallest size class that holds it.  NULL when out of memory.
+ */
+struct ipc_kmsg *
+ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
+{
+	size_t bytes = kmsg_bytes(size, ndesc);
+	enum ipc_kind kind;
+	struct ipc_kmsg *k;
+
+	if (bytes <= IPC_KMSG_S_SIZE)
+		kind = IPC_KIND_KMSG_S;
+	else if (bytes <= IPC_KMSG_M_SIZE)
+		kind = IPC_KIND_KMSG_M;
+	else if (bytes <= IPC_KMSG_L_SIZE)
+		kind = IPC_KIND_KMSG_L;
+	else
+		kind = IPC_KIND_KMSG_HUGE;
+	k = kind == IPC_KIND_KMSG_HUGE ? ipc_alloc(kind, bytes)
+	                               : ipc_cache_alloc(kind);
+	if (k == NULL)
+		return NULL;
+	k->ikm_next = NULL;
+	k->ikm_alloc = (uint32_t)bytes;
+	k->ikm_kind = (uint16_t)kind;
+	k->ikm_flags = 0;
+	k->ikm_size = size;
+	k->ikm_ndesc = 0;
+	k->ikm_dest.ir_port = NULL;
+	k->ikm_dest.ir_dead = false;
+	k->ikm_reply.ir_port = NULL;
+	k->ikm_reply.ir_dead = false;
+	k->ikm_reply.ir_type = 0;
+	k->ikm_sender = 0;
+	k->ikm_desc =
+	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	return k;
+}
+
+void
+ipc_kmsg_free(struct ipc_kmsg *k)
+{
+	if (k->ikm_kind == IPC_KIND_KMSG_HUGE)
+		ipc_free(IPC_KIND_KMSG_HUGE, k, k->ikm_alloc);
+	else
+		ipc_cache_free((enum ipc_kind)k->ikm_kind, k);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive rights in transit (MACH.md N)                               */
+
+/*
+ * ipc_port_check_circularity
+ *	Would putting port's receive right in a message queued on dest make
+ *	a cycle (dest is port, or dest's chain of in-transit destinations
+ *	reaches port)?  If not, port goes IN_TRANSIT towards dest.
+ * Conditions:
+ *	Nothing locked.  port is IN_LIMBO, held by the caller's message.
+ * Returns:
+ *	true when circular (nothing changed: the caller destroys the message).
+ */
+bool
+ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
+{
+	struct ipc_port *p;
+
+	ipc_lock(&ipc_transit_lock);
+	for (p = dest; p != NULL; p = p->ip_destination) {
+		if (p == port) {
+			ipc_unlock(&ipc_transit_lock);
+			return true;
+		}
+		if (ck_pr_load_32(&p->ip_state) != IP_IN_TRANSIT)
+			break;
+	}
+	ip_reference(dest);
+	ip_lock(port);
+	ipc_require(port->ip_state == IP_IN_LIMBO, "a moved receive right");
+	port->ip_destination = dest;
+	ck_pr_store_32(&port->ip_state, IP_IN_TRANSIT);
+	ip_unlock(port);
+	ipc_unlock(&ipc_transit_lock);
+	return false;
+}
+
+/*
+ * ipc_port_release_transit
+ *	A receive right leaves its message (received or destroyed): back to
+ *	IN_LIMBO, dropping the reference on its old destination.
+ * Conditions: nothing locked.
+ */
+void
+ipc_port_release_transit(struct ipc_port *port)
+{
+	struct ipc_port *dest = NULL;
+
+	ipc_lock(&ipc_transit_lock);
+	ip_lock(port);
+	if (port->ip_state == IP_IN_TRANSIT) {
+		dest = port->ip_destination;
+		port->ip_destination = NULL;
+		ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+	}
+	ip_unlock(port);
+	ipc_unlock(&ipc_transit_lock);
+	if (dest != NULL)
+		ip_release(dest);
+}
+
+/* ------------------------------------------------------------------ */
+/* Destruction (MACH.md O1)                                            */
+
+static __thread struct ipc_kmsg *destroy_queue;
+static __thread bool destroying;
+
+static void
+right_destroy(struct ipc_right *r)
+{
+	if (r->ir_port != NULL && r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+		ipc_port_release_transit(r->ir_port);
+	ipc_right_discard(r);
+}
+
+/* Release descriptors [0, n). */
+static void
+kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < n; i++) {
+		struct ipc_kdesc *d = &k->ikm_desc[i];
+
+		switch (d->kd_type) {
+		case MACH_MSG_PORT_DESCRIPTOR:
+		case MACH_MSG_GUARDED_PORT_DESCRIPTOR:
+			right_destroy(&d->kd_port);
+			break;
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
+			for (j = 0; j < d->kd_oolp.kd_count; j++)
+				right_destroy(&d->kd_oolp.kd_rights[j]);
+			ipc_free(IPC_KIND_TABLE, d->kd_oolp.kd_rights,
+			    d->kd_oolp.kd_count * sizeof(struct ipc_right));
+			d->kd_oolp.kd_rights = NULL;
+			d->kd_oolp.kd_count = 0;
+			break;
+		default: /* OOL memory */
+			if (d->kd_ool.kd_addr != NULL)
+				ipc_vm_free_region(
+				    d->kd_ool.kd_addr, d->kd_ool.kd_size);
+			d->kd_ool.kd_addr = NULL;
+			break;
+		}
+	}
+}
+
+static void
+kmsg_destroy_one(struct ipc_kmsg *k)
+{
+	right_destroy(&k->ikm_dest);
+	right_destroy(&k->ikm_reply);
+	kmsg_clean_body(k, k->ikm_ndesc);
+	ipc_kmsg_free(k);
+}
+
+/*
+ * ipc_kmsg_destroy
+ *	Release everything a message carries, then the message.
+ * Conditions:
+ *	No port locked (rights are released; ports may die and drain their
+ *	queues into this same function, which only queues them).
+ */
+void
+ipc_kmsg_destroy(struct ipc_kmsg *k)
+{
+	k->ikm_next = destroy_queue;
+	destroy_queue = k;
+	if (destroying)
+		return;
+	destroying = true;
+	while ((k = destroy_queue) != NULL) {
+		destroy_queue = k->ikm_next;
+		kmsg_destroy_one(k);
+	}
+	destroying = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation (MACH.md I2-I8: nothing is consumed)                      */
+
+static inline uint8_t
+desc_type(const char *d)
+{
+	return (uint8_t)d[11];
+}
+
+static inline uint32_t
+desc_size(uint8_t type)
+{
+	return type == MACH_MSG_PORT_DESCRIPTOR || type > 4 ? 12 : 16;
+}
+
+/*
+ * Walk the descriptors: count, types, sizes, option fields, port count.
+ * Returns MACH_MSG_SUCCESS with *ndesc, or the send error.
+ */
+static mach_msg_return_t
+body_validate(const char *msg, mach_msg_size_t size, uint32_t *ndesc)
+{
+	const mach_msg_base_t *b = (const void *)msg;
+	uint32_t count, i, off = sizeof(mach_msg_base_t);
+	uint64_t ports = 0;
+
+	if (size < sizeof(mach_msg_base_t))
+		return MACH_SEND_MSG_TOO_SMALL;
+	count = b->body.msgh_descriptor_count;
+	if (count > (size - sizeof(mach_msg_base_t)) / 12)
+		return MACH_SEND_MSG_TOO_SMALL;
+	for (i = 0; i < count; i++) {
+		const char *d = msg + off;
+		uint8_t type;
+
+		if (off + 12 > size)
+			return MACH_SEND_MSG_TOO_SMALL;
+		type = desc_type(d);
+		if (type > MACH_MSG_DESCRIPTOR_MAX)
+			return MACH_SEND_INVALID_TYPE;
+		if (off + desc_size(type) > size)
+			return MACH_SEND_MSG_TOO_SMALL;
+		switch (type) {
+		case MACH_MSG_PORT_DESCRIPTOR: {
+			const mach_msg_port_descriptor_t *p = (const void *)d;
+
+			if (!MACH_MSG_TYPE_PORT_ANY(p->disposition))
+				return MACH_SEND_INVALID_TYPE;
+			ports++;
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR:
+		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+			const mach_msg_ool_descriptor_t *o = (const void *)d;
+
+			if (o->copy != MACH_MSG_PHYSICAL_COPY &&
+			    o->copy != MACH_MSG_VIRTUAL_COPY)
+				return MACH_SEND_INVALID_TYPE;
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			const mach_msg_ool_ports_descriptor_t *o =
+			    (const void *)d;
+
+			if (o->copy != MACH_MSG_PHYSICAL_COPY &&
+			    o->copy != MACH_MSG_VIRTUAL_COPY)
+				return MACH_SEND_INVALID_TYPE;
+			if (!MACH_MSG_TYPE_PORT_ANY(o->disposition))
+				return MACH_SEND_INVALID_TYPE;
+			ports += o->count;
+			break;
+		}
+		default: { /* guarded port (MACH.md L10) */
+			const mach_msg_guarded_port_descriptor_t *g =
+			    (const void *)d;
+
+			if (g->disposition != MACH_MSG_TYPE_MOVE_RECEIVE ||
+			    g->flags == 0 ||
+			    (g->flags & ~MACH_MSG_GUARD_FLAGS_MASK) ||
+			    ((g->flags &
+			         MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND) &&
+			        g->context != 0))
+				return MACH_SEND_INVALID_TYPE;
+			ports++;
+			break;
+		}
+		}
+		off += desc_size(type);
+	}
+	if (ports > MIPC_MSG_MAX_PORTS)
+		return MACH_SEND_TOO_LARGE;
+	*ndesc = count;
+	return MACH_MSG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Header copyin (MACH.md I6-I15, C8)                                  */
+
+/* Does `e` qualify for disposition msgt (I12, I13), dead names aside? */
+static bool
+entry_can(uint32_t type, mach_msg_type_name_t msgt)
+{
+	switch (msgt) {
+	case MACH_MSG_TYPE_MAKE_SEND:
+	case MACH_MSG_TYPE_MAKE_SEND_ONCE:
+		return type & MACH_PORT_TYPE_RECEIVE;
+	case MACH_MSG_TYPE_COPY_SEND:
+	case MACH_MSG_TYPE_MOVE_SEND:
+		return type & MACH_PORT_TYPE_SEND;
+	case MACH_MSG_TYPE_MOVE_SEND_ONCE:
+		return type & MACH_PORT_TYPE_SEND_ONCE;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Check, then copy in, the destination and reply rights: all or nothing.
+ * Conditions: space locked and active.
+ * Returns MACH_MSG_SUCCESS, a send error, or (C8) MACH_SEND_INVALID_DEST
+ * with *dead_sonce set: the destination was an unconverted send-once name
+ * whose port died; its name has been freed and the send "succeeds".
+ */
+static mach_msg_return_t
+header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
+    mach_msg_bits_t bits, bool *dead_sonce)
+{
+	mach_port_name_t dn = k->ikm_header.msgh_remote_port;
+	mach_port_name_t rn = k->ikm_header.msgh_local_port;
+	mach_msg_type_name_t dt = MACH_MSGH_BITS_REMOTE(bits);
+	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
+	struct ipc_entry *de, *re = NULL;
+	uint32_t dtype, rtype = 0;
+	kern_return_t kr;
+
+	de = ipc_entry_lookup(space, dn);
+	if (de == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (MACH_PORT_VALID(rn)) {
+		re = ipc_entry_lookup(space, rn);
+		if (re == NULL ||
+		    IE_BITS_TYPE(re->ie_bits) == MACH_PORT_TYPE_PORT_SET) {
+			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
+		}
+	}
+	dtype = IE_BITS_TYPE(de->ie_bits);
+	/* C8: an unconverted send-once name to a dead port, no request. */
+	if (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+	    dtype == MACH_PORT_TYPE_SEND_ONCE && de->ie_index == 0 &&
+	    !ip_active(ip_from_object(de->ie_object))) {
+		struct ipc_right r;
+
+		kr = ipc_right_copyin(space, dn, dt, 0, &r);
+		ipc_require(kr == KERN_SUCCESS, "copyin of a send-once name");
+		ipc_right_discard(&r);
+		*dead_sonce = true;
+		return MACH_SEND_INVALID_DEST;
+	}
+	(void)ipc_right_check(space, dn, de);
+	dtype = IE_BITS_TYPE(de->ie_bits);
+	if (dtype == MACH_PORT_TYPE_PORT_SET ||
+	    dtype == MACH_PORT_TYPE_DEAD_NAME || !entry_can(dtype, dt))
+		return MACH_SEND_INVALID_DEST;
+	if (re != NULL) {
+		(void)ipc_right_check(space, rn, re);
+		rtype = IE_BITS_TYPE(re->ie_bits);
+		if (rtype == MACH_PORT_TYPE_DEAD_NAME) {
+			/* I12: the move/copy forms accept a dead name. */
+			if (rt == MACH_MSG_TYPE_MAKE_SEND ||
+			    rt == MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+				ipc_guard_raise(
+				    rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+				return MACH_SEND_INVALID_REPLY;
+			}
+		} else if (!entry_can(rtype, rt)) {
+			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
+		}
+	}
+	/* I14: one send right named twice. */
+	if (re == de && dt == MACH_MSG_TYPE_MOVE_SEND &&
+	    rt == MACH_MSG_TYPE_MOVE_SEND && IE_BITS_UREFS(de->ie_bits) < 2)
+		return MACH_SEND_INVALID_DEST;
+	if (re != NULL && rtype != MACH_PORT_TYPE_DEAD_NAME) {
+		struct ipc_port *rp = ip_from_object(re->ie_object);
+
+		/* R2: a reply port replies only through a send-once right. */
+		if ((rp->ip_cflags & IP_F_REPLY_PORT) &&
+		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
+		}
+	}
+	if (re != NULL) {
+		struct ipc_port *dp = ip_from_object(de->ie_object);
+		struct ipc_port *rp = rtype == MACH_PORT_TYPE_DEAD_NAME
+		    ? NULL
+		    : ip_from_object(re->ie_object);
+
+		/* R5: an enforcing destination wants a reply port. */
+		if ((dp->ip_cflags & IP_F_ENFORCE_REPLY) &&
+		    (rp == NULL ||
+		        !(rp->ip_cflags &
+		            (IP_F_REPLY_PORT | IP_F_PROVISIONAL_REPLY)))) {
+			ipc_guard_raise(
+			    rn, kGUARD_EXC_REQUIRE_REPLY_PORT_SEMANTICS, 0);
+			return MACH_SEND_INVALID_REPLY;
+		}
+	}
+	{
+		struct ipc_port *dp = ip_from_object(de->ie_object);
+
+		/* R1: the send right of a reply port does not send. */
+		if ((dp->ip_cflags & IP_F_REPLY_PORT) &&
+		    (dt == MACH_MSG_TYPE_COPY_SEND ||
+		        dt == MACH_MSG_TYPE_MOVE_SEND ||
+		        dt == MACH_MSG_TYPE_MAKE_SEND)) {
+			ipc_guard_raise(dn, kGUARD_EXC_INVALID_RIGHT, 0);
+			return MACH_SEND_INVALID_DEST;
+		}
+	}
+
+	/* --- checks done: the copyins below cannot fail --- */
+	kr = ipc_right_copyin(space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
+	ipc_require(kr == KERN_SUCCESS, "checked destination copyin");
+	if (MACH_PORT_VALID(rn)) {
+		kr = ipc_right_copyin(space, rn, rt,
+		    IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK, &k->ikm_reply);
+		ipc_require(kr == KERN_SUCCESS, "checked reply copyin");
+	} else {
+		k->ikm_reply.ir_port = NULL;
+		k->ikm_reply.ir_dead = rn == MACH_PORT_DEAD && rt != 0;
+		k->ikm_reply.ir_type = rt == 0 ? 0
+		    : MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(rt)
+		    ? MACH_MSG_TYPE_PORT_SEND_ONCE
+		    : MACH_MSG_TYPE_PORT_SEND;
+		if (rn == MACH_PORT_NULL)
+			k->ikm_reply.ir_type = 0;
+	}
+	return MACH_MSG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Body copyin (MACH.md L, M2)                                         */
+
+/* Read `size` bytes at user address `src` into dst, safely. */
+static bool
+user_read(void *dst, const void *src, size_t size)
+{
+	struct iovec local = { dst, size }, remote = { (void *)src, size };
+
+	if (src == NULL)
+		return false;
+	if (ipc_vm_owns(src, size)) {
+		memcpy(dst, src, size);
+		return true;
+	}
+	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+	    (ssize_t)size;
+}
+
+static mach_msg_return_t
+desc_port_copyin(struct mipc_space *space, struct ipc_kmsg *k,
+    mach_port_name_t name, mach_msg_type_name_t disp, struct ipc_right *r)
+{
+	kern_return_t kr;
+
+	r->ir_port = NULL;
+	r->ir_dead = false;
+	r->ir_type = MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(disp)
+	    ? MACH_MSG_TYPE_PORT_SEND_ONCE
+	    : disp == MACH_MSG_TYPE_MOVE_RECEIVE ? MACH_MSG_TYPE_PORT_RECEIVE
+	                                         : MACH_MSG_TYPE_PORT_SEND;
+	if (!MACH_PORT_VALID(name)) {
+		r->ir_dead = name == MACH_PORT_DEAD; /* L1: passes through */
+		return MACH_MSG_SUCCESS;
+	}
+	is_lock(space);
+	kr = ipc_right_copyin(space, name, disp, IPC_COPYIN_DEAD_OK, r);
+	is_unlock(space);
+	if (kr == KERN_SUCCESS) {
+		if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+			k->ikm_flags |= IKM_F_RECEIVE;
+		return MACH_MSG_SUCCESS;
+	}
+	if (kr != KERN_INVALID_CAPABILITY)
+		ipc_guard_raise(name, kGUARD_EXC_SEND_INVALID_RIGHT, 0);
+	return MACH_SEND_INVALID_RIGHT;
+}
+
+/* L10: the guard a guarded descriptor must show. */
+static mach_msg_return_t
+guarded_check(struct mipc_space *space, mach_port_name_t name,
+    const mach_msg_guarded_port_descriptor_t *g)
+{
+	struct ipc_entry *e;
+	struct ipc_port *port;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	if (!MACH_PORT_VALID(name))
+		return MACH_MSG_SUCCESS;
+	is_lock(space);
+	e = ipc_entry_lookup(space, name);
+	if (e != NULL && (IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE)) {
+		bool guarded, ok;
+
+		port = ip_from_object(e->ie_object);
+		ip_lock(port);
+		guarded = port->ip_flags & IP_F_GUARDED;
+		if (g->flags & MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND)
+			ok = !guarded || port->ip_context == 0;
+		else
+			ok = guarded && port->ip_context == g->context;
+		if (!ok) {
+			ipc_guard_raise(
+			    name, kGUARD_EXC_INCORRECT_GUARD, port->ip_context);
+			mr = MACH_SEND_INVALID_RIGHT;
+		} else if (port->ip_flags & IP_F_GUARD_IMMOVABLE) {
+			/* The right guard moves a port its guard pins. */
+			port->ip_flags &=
+			    ~(IP_F_IMMOVABLE_RECEIVE | IP_F_GUARD_IMMOVABLE);
+		}
+		ip_unlock(port);
+	}
+	is_unlock(space);
+	return mr;
+}
+
+static mach_msg_return_t
+desc_ool_copyin(struct ipc_kdesc *d, mach_msg_ool_descriptor_t *o)
+{
+	void *src = o->address, *dst;
+	uint32_t size = o->size;
+
+	d->kd_ool.kd_addr = NULL;
+	d->kd_ool.kd_size = size;
+	if (size == 0)
+		return MACH_MSG_SUCCESS;
+	/* A whole region of ours moves without a copy. */
+	if (o->deallocate && ipc_vm_take_region(src, size)) {
+		d->kd_ool.kd_addr = src;
+		return MACH_MSG_SUCCESS;
+	}
+	if (ipc_vm_alloc(size, &dst) != KERN_SUCCESS)
+		return MACH_SEND_NO_BUFFER;
+	ipc_vm_unregister(dst, size); /* in flight: no space owns it */
+	if (!user_read(dst, src, size)) {
+		ipc_vm_free_region(dst, size);
+		return MACH_SEND_INVALID_MEMORY;
+	}
+	d->kd_ool.kd_addr = dst;
+	if (o->deallocate)
+		(void)mipc_vm_deallocate(
+		    mipc_thread_space(), (vm_address_t)src, size);
+	return MACH_MSG_SUCCESS;
+}
+
+static mach_msg_return_t
+desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
+    struct ipc_kdesc *d, mach_msg_ool_ports_descriptor_t *o)
+{
+	mach_port_name_t *names;
+	struct ipc_right *rights;
+	uint32_t n = o->count, i;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	d->kd_oolp.kd_rights = NULL;
+	d->kd_oolp.kd_count = 0;
+	if (n == 0)
+		return MACH_MSG_SUCCESS;
+	names = ipc_alloc(IPC_KIND_MISC, n * sizeof(*names));
+	rights = ipc_alloc(IPC_KIND_TABLE, n * sizeof(*rights));
+	if (names == NULL || rights == NULL) {
+		ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
+		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+		return MACH_SEND_NO_BUFFER;
+	}
+	if (!user_read(names, o->address, n * sizeof(*names))) {
+		ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
+		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+		return MACH_SEND_INVALID_MEMORY;
+	}
+	for (i = 0; i < n; i++) {
+		mr = desc_port_copyin(
+		    space, k, names[i], o->disposition, &rights[i]);
+		if (mr != MACH_MSG_SUCCESS)
+			break;
+	}
+	if (mr != MACH_MSG_SUCCESS) {
+		/* L9: those already copied in from this array go. */
+		while (i-- > 0)
+			right_destroy(&rights[i]);
+		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+	} else {
+		d->kd_oolp.kd_rights = rights;
+		d->kd_oolp.kd_count = n;
+		if (o->deallocate)
+			(void)mipc_vm_deallocate(mipc_thread_space(),
+			    (vm_address_t)o->address, n * sizeof(*names));
+	}
+	ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
+	return mr;
+}
+
+/*
+ * Copy in the descriptors, in order.  On failure the descriptors before
+ * the failing one are released (MACH.md M2); *done says how many.
+ */
+static mach_msg_return_t
+body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)
+{
+	char *msg = ikm_bytes(k);
+	uint32_t off = sizeof(mach_msg_base_t), i;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	for (i = 0; i < ndesc; i++) {
+		char *u = msg + off;
+		struct ipc_kdesc *d = &k->ikm_desc[i];
+		uint8_t type = desc_type(u);
+
+		d->kd_type = type == MACH_MSG_OOL_VOLATILE_DESCRIPTOR
+		    ? MACH_MSG_OOL_DESCRIPTOR
+		    : type;
+		d->kd_offset = off;
+		switch (type) {
+		case MACH_MSG_PORT_DESCRIPTOR: {
+			mach_msg_port_descriptor_t *p = (void *)u;
+
+			mr = desc_port_copyin(
+			    space, k, p->name, p->disposition, &d->kd_port);
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR:
+		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
+			mr = desc_ool_copyin(d, (void *)u);
+			break;
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
+			mr = desc_oolp_copyin(space, k, d, (void *)u);
+			break;
+		default: {
+			mach_msg_guarded_port_descriptor_t *g = (void *)u;
+
+			mr = guarded_check(space, g->name, g);
+			if (mr == MACH_MSG_SUCCESS)
+				mr = desc_port_copyin(space, k, g->name,
+				    g->disposition, &d->kd_port);
+			break;
+		}
+		}
+		if (mr != MACH_MSG_SUCCESS)
+			break;
+		k->ikm_ndesc = i + 1;
+		off += desc_size(type);
+	}
+	if (mr != MACH_MSG_SUCCESS) {
+		kmsg_clean_body(k, i);
+		k->ikm_ndesc = 0;
+	}
+	return mr;
+}
+
+/* Does the body carry port rights (for no-grant destinations)? */
+static bool
+body_has_rights(const char *msg, uint32_t ndesc)
+{
+	uint32_t off = sizeof(mach_msg_base_t), i;
+
+	for (i = 0; i < ndesc; i++) {
+		uint8_t type = desc_type(msg + off);
+
+		if (type != MACH_MSG_OOL_DESCRIPTOR &&
+		    type != MACH_MSG_OOL_VOLATILE_DESCRIPTOR)
+			return true;
+		off += desc_size(type);
+	}
+	return false;
+}
+
+/*
+ * ipc_kmsg_copyin
+ *	Validate a message and copy it in from `space`.
+ * Conditions:
+ *	Nothing locked.  Allocates.
+ * Returns:
+ *	MACH_MSG_SUCCESS with *kmsgp, or the send error.  Errors found
+ *	before the header rights move consume nothing (M1); body errors
+ *	destroy the header rights and earlier descriptors (M2).  A C8 send
+ *	returns MACH_MSG_SUCCESS with *kmsgp NULL: nothing to deliver.
+ */
+mach_msg_return_t
+ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
+    mach_msg_size_t send_size, mach_msg_option_t option,
+    struct ipc_kmsg **kmsgp)
+{
+	mach_msg_header_t h;
+	mach_msg_bits_t bits;
+	mach_msg_type_name_t dt, rt, vt;
+	struct ipc_kmsg *k;
+	uint32_t ndesc = 0;
+	mach_msg_return_t mr;
+	bool dead_sonce = false;
+
+	(void)option;
+	*kmsgp = NULL;
+	if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0)
+		return MACH_SEND_MSG_TOO_SMALL;
+	if (send_size > MIPC_MSG_MAX_BODY)
+		return MACH_SEND_TOO_LARGE;
+	if (!user_read(&h, msg, sizeof(h)))
+		return MACH_SEND_INVALID_DATA;
+	bits = h.msgh_bits & MACH_MSGH_BITS_USER; /* I5 */
+	k = ipc_kmsg_alloc(send_size, 0);
+	if (k == NULL)
+		return MACH_SEND_NO_BUFFER;
+	if (!user_read(ikm_bytes(k), msg, send_size)) {
+		ipc_kmsg_free(k);
+		return MACH_SEND_INVALID_DATA;
+	}
+	if (bits & MACH_MSGH_BITS_COMPLEX) {
+		mr = body_validate(ikm_bytes(k), send_size, &ndesc);
+		if (mr != MACH_MSG_SUCCESS) {
+			ipc_kmsg_free(k);
+			return mr;
+		}
+		if (ndesc != 0 && kmsg_bytes(send_size, ndesc) > k->ikm_alloc) {
+			struct ipc_kmsg *big = ipc_kmsg_alloc(send_size, ndesc);
+
+			if (big == NULL) {
+				ipc_kmsg_free(k);
+				return MACH_SEND_NO_BUFFER;
+			}
+			memcpy(ikm_bytes(big), ikm_bytes(k), send_size);
+			ipc_kmsg_free(k);
+			k = big;
+		}
+	}
+	k->ikm_header.msgh_bits = bits;
+	k->ikm_header.msgh_size = send_size; /* I3 */
+	dt = MACH_MSGH_BITS_REMOTE(bits);
+	rt = MACH_MSGH_BITS_LOCAL(bits);
+	vt = MACH_MSGH_BITS_VOUCHER(bits);
+
+	/* I6: the reply disposition. */
+	mr = MACH_MSG_SUCCESS;
+	if (rt == 0 ? h.msgh_local_port != MACH_PORT_NULL
+	            : !MACH_MSG_TYPE_PORT_ANY_SEND(rt))
+		mr = MACH_SEND_INVALID_HEADER;
+	/* I7: vouchers (none exist). */
+	else if (vt != 0 && vt != MACH_MSG_TYPE_MOVE_SEND &&
+	    vt != MACH_MSG_TYPE_COPY_SEND)
+		mr = MACH_SEND_INVALID_VOUCHER;
+	else if (vt != 0 && h.msgh_voucher_port != MACH_PORT_NULL) {
+		if (h.msgh_voucher_port != MACH_PORT_DEAD)
+			ipc_guard_raise(h.msgh_voucher_port,
+			    kGUARD_EXC_SEND_INVALID_VOUCHER, 0);
+		mr = MACH_SEND_INVALID_VOUCHER;
+	}
+	/* I8, I9: the destination disposition, then its name. */
+	else if (!MACH_MSG_TYPE_PORT_ANY_SEND(dt))
+		mr = MACH_SEND_INVALID_HEADER;
+	else if (!MACH_PORT_VALID(h.msgh_remote_port))
+		mr = MACH_SEND_INVALID_DEST;
+	/* I10: one name as destination and reply. */
+	else if (h.msgh_remote_port == h.msgh_local_port &&
+	    (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
+	        rt == MACH_MSG_TYPE_MOVE_SEND_ONCE))
+		mr = MACH_SEND_INVALID_DEST;
+	if (mr != MACH_MSG_SUCCESS) {
+		ipc_kmsg_free(k);
+		return mr;
+	}
+	if (vt != 0)
+		k->ikm_header.msgh_voucher_port = MACH_PORT_NULL;
+
+	is_lock(space);
+	mr = ipc_space_check(space) == KERN_SUCCESS
+	    ? header_copyin_locked(space, k, bits, &dead_sonce)
+	    : MACH_SEND_INVALID_DEST; /* W2 */
+	k->ikm_sender = space->is_serial;
+	is_unlock(space);
+	if (mr != MACH_MSG_SUCCESS) {
+		ipc_kmsg_free(k);
+		/* C8: "pretend it got sent" -- the name is gone. */
+		return dead_sonce ? MACH_MSG_SUCCESS : mr;
+	}
+
+	if (ndesc != 0) {
+		struct ipc_port *dp = k->ikm_dest.ir_port;
+
+		if ((dp->ip_cflags & IP_F_NO_GRANT) &&
+		    body_has_rights(ikm_bytes(k), ndesc)) {
+			kmsg_destroy_one(k); /* header rights only (M2) */
+			return MACH_SEND_NO_GRANT_DEST;
+		}
+		mr = body_copyin(space, k, ndesc);
+		if (mr != MACH_MSG_SUCCESS) {
+			kmsg_destroy_one(k); /* M2 */
+			return mr;
+		}
+	}
+	*kmsgp = k;
+	return MACH_MSG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Copyout (MACH.md J1, J2, K8, L)                                     */
+
+/* REQUESTED_TRAILER_SIZE (MACH.md 1.8, V2). */
+mach_msg_size_t
+ipc_trailer_size(mach_msg_option_t option)
+{
+	static const uint8_t sizes[16] = { 8, 12, 20, 52, 60, 68, 68, 68, 68,
+		68, 68, 68, 68, 68, 68, 68 };
+
+	return sizes[GET_RCV_ELEMENTS(option)];
+}
+
+/* Write the trailer at msgh_size: only `size` bytes (V1). */
+static void
+write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
+    mach_msg_size_t bytes, uint32_t seqno, struct ipc_port *port)
+{
+	mach_msg_max_trailer_t t;
+
+	memset(&t, 0, sizeof(t));
+	t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+	t.msgh_trailer_size = size;
+	t.msgh_seqno = seqno;
+	if (k->ikm_flags & IKM_F_KERNEL) {
+		t.msgh_sender.val[0] = 0;
+		t.msgh_sender.val[1] = 1;
+	} else {
+		t.msgh_sender.val[0] = (unsigned int)geteuid();
+		t.msgh_sender.val[1] = (unsigned int)getegid();
+		t.msgh_audit.val[0] = (unsigned int)getuid();
+		t.msgh_audit.val[1] = (unsigned int)geteuid();
+		t.msgh_audit.val[2] = (unsigned int)getegid();
+		t.msgh_audit.val[3] = (unsigned int)getuid();
+		t.msgh_audit.val[4] = (unsigned int)getgid();
+		t.msgh_audit.val[5] = (unsigned int)getpid();
+		t.msgh_audit.val[7] = k->ikm_sender;
+	}
+	/* V4: the receiving port's context at receipt. */
+	if (port != NULL)
+		t.msgh_context = ck_pr_load_64(&port->ip_context);
+	memcpy(at, &t, bytes);
+}
+
+/* Copy a right out into space; K9: a full space gives MACH_PORT_NULL. */
+static mach_port_name_t
+right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
+{
+	mach_port_name_t name;
+	kern_return_t kr;
+
+	if (r->ir_port == NULL)
+		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
+	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+		ipc_port_release_transit(r->ir_port);
+	is_lock(space);
+	kr = ipc_space_check(space) == KERN_SUCCESS
+	    ? ipc_right_copyout(space, r, &name)
+	    : KERN_INVALID_TASK;
+	is_unlock(space);
+	if (kr != KERN_SUCCESS) {
+		ipc_right_discard(r);
+		*nospace = true;
+		return MACH_PORT_NULL;
+	}
+	return name;
+}
+
+/* Hand an OOL region to the receiver (registered again). */
+static void *
+region_copyout(struct ipc_kdesc *d)
+{
+	void *a = d->kd_ool.kd_addr;
+
+	if (a != NULL)
+		ipc_vm_register(a, d->kd_ool.kd_size);
+	d->kd_ool.kd_addr = NULL;
+	return a;
+}
+
+static mach_msg_return_t
+body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
+    mach_msg_option_t option, bool pseudo)
+{
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+	uint32_t i, j;
+
+	for (i = 0; i < k->ikm_ndesc; i++) {
+		struct ipc_kdesc *d = &k->ikm_desc[i];
+		char *u = out + d->kd_offset;
+		bool nospace = false;
+
+		switch (d->kd_type) {
+		case MACH_MSG_PORT_DESCRIPTOR: {
+			mach_msg_port_descriptor_t *p = (void *)u;
+			mach_msg_type_name_t t = d->kd_port.ir_type;
+
+			p->name = right_copyout(space, &d->kd_port, &nospace);
+			p->disposition = t;
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR: {
+			mach_msg_ool_descriptor_t *o = (void *)u;
+
+			o->address = region_copyout(d);
+			o->size = d->kd_ool.kd_size;
+			/* L8 quirk: deallocate exactly when virtual copy. */
+			o->deallocate = o->copy == MACH_MSG_VIRTUAL_COPY;
+			if (o->size == 0)
+				o->address = NULL;
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			mach_msg_ool_ports_descriptor_t *o = (void *)u;
+			uint32_t n = d->kd_oolp.kd_count;
+			mach_port_name_t *names = NULL;
+			mach_msg_type_name_t t = o->disposition;
+
+			t = MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(t)
+			    ? MACH_MSG_TYPE_PORT_SEND_ONCE
+			    : t == MACH_MSG_TYPE_MOVE_RECEIVE
+			    ? MACH_MSG_TYPE_PORT_RECEIVE
+			    : MACH_MSG_TYPE_PORT_SEND;
+			if (n != 0 &&
+			    ipc_vm_alloc(n * sizeof(*names), (void **)&names) !=
+			        KERN_SUCCESS) {
+				names = NULL;
+				mr = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+			}
+			for (j = 0; j < n; j++) {
+				mach_port_name_t nm = right_copyout(
+				    space, &d->kd_oolp.kd_rights[j], &nospace);
+
+				if (names != NULL)
+					names[j] = nm;
+			}
+			ipc_free(IPC_KIND_TABLE, d->kd_oolp.kd_rights,
+			    n * sizeof(struct ipc_right));
+			d->kd_oolp.kd_rights = NULL;
+			d->kd_oolp.kd_count = 0;
+			o->address = names;
+			o->deallocate = 1;
+			o->copy = MACH_MSG_VIRTUAL_COPY;
+			o->disposition = t;
+			break;
+		}
+		default: { /* guarded port (L11, L12) */
+			mach_msg_guarded_port_descriptor_t *g = (void *)u;
+			struct ipc_port *port = d->kd_port.ir_port;
+			mach_msg_guard_flags_t flags = g->flags;
+
+			if (!pseudo && !(option & MACH_RCV_GUARDED_DESC)) {
+				right_destroy(&d->kd_port);
+				g->name = MACH_PORT_NULL;
+				g->context = 0;
+				g->disposition = MACH_MSG_TYPE_PORT_RECEIVE;
+				break;
+			}
+			g->name = right_copyout(space, &d->kd_port, &nospace);
+			g->disposition = MACH_MSG_TYPE_PORT_RECEIVE;
+			g->flags =
+			    flags & ~MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND;
+			if (!nospace && port != NULL &&
+			    (flags & MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE)) {
+				is_lock(space);
+				ip_lock(port);
+				if (ip_active(port) &&
+				    ip_receiver(port) == space) {
+					port->ip_context =
+					    (uint64_t)(uintptr_t)out;
+					port->ip_flags |= IP_F_GUARDED |
+					    IP_F_IMMOVABLE_RECEIVE |
+					    IP_F_GUARD_IMMOVABLE;
+				}
+				ip_unlock(port);
+				is_unlock(space);
+				g->context = (uint64_t)(uintptr_t)out;
+			} else {
+				g->context = 0;
+			}
+			break;
+		}
+		}
+		if (nospace && mr == MACH_MSG_SUCCESS)
+			mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+	}
+	k->ikm_ndesc = 0;
+	return mr;
+}
+
+/*
+ * ipc_kmsg_copyout
+ *	Deliver a message into `msg` (rcv_size already checked) and space:
+ *	header swapped (J1), rights named (J2, K8), descriptors rewritten (L),
+ *	trailer written at msgh_size (V1).  Consumes the kmsg.
+ * Conditions: nothing locked.
+ */
+mach_msg_return_t
+ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
+    mach_msg_header_t *msg, mach_port_name_t rcv, mach_msg_option_t option,
+    uint32_t seqno, struct ipc_port *port)
+{
+	mach_msg_bits_t bits = k->ikm_header.msgh_bits;
+	mach_msg_type_name_t dest_t = k->ikm_dest.ir_type;
+	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
+	mach_port_name_t reply;
+	mach_msg_return_t mr;
+	char *out = (char *)msg;
+	bool nospace = false;
+
+	/* J3: the destination right is consumed at delivery. */
+	ipc_right_discard(&k->ikm_dest);
+	reply = right_copyout(space, &k->ikm_reply, &nospace);
+	if (nospace) {
+		/* K9: header rights failed: not delivered. */
+		ipc_kmsg_destroy(k);
+		return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+	}
+	memcpy(out, ikm_bytes(k), k->ikm_size);
+	msg->msgh_bits = MACH_MSGH_BITS_SET(reply_t, dest_t, 0, bits);
+	msg->msgh_size = k->ikm_size;
+	msg->msgh_remote_port = reply;
+	msg->msgh_local_port = rcv;
+	mr = body_copyout(space, k, out, option, false);
+	write_trailer(k, out + k->ikm_size, ipc_trailer_size(option),
+	    ipc_trailer_size(option), seqno, port);
+	ipc_kmsg_free(k);
+	return mr;
+}
+
+/*
+ * ipc_kmsg_copyout_pseudo
+ *	Give a message that could not be sent back to its sender (MACH.md
+ *	M3): rights return, header ports are not swapped, no trailer.
+ */
+void
+ipc_kmsg_copyout_pseudo(
+    struct mipc_space *space, struct ipc_kmsg *k, mach_msg_header_t *msg)
+{
+	mach_msg_bits_t bits = k->ikm_header.msgh_bits;
+	mach_msg_type_name_t dest_t = k->ikm_dest.ir_type;
+	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
+	struct ipc_port *rp = k->ikm_reply.ir_port;
+	mach_port_name_t dest, reply;
+	bool nospace = false;
+
+	memcpy(msg, ikm_bytes(k), k->ikm_size);
+	dest = right_copyout(space, &k->ikm_dest, &nospace);
+	if (rp != NULL && (rp->ip_cflags & IP_F_REPLY_PORT) &&
+	    reply_t == MACH_MSG_TYPE_PORT_SEND_ONCE) {
+		/* M3: a reply port's send-once right is quietly dropped. */
+		mach_port_name_t rn = rp->ip_receiver_name;
+
+		ipc_right_discard(&k->ikm_reply);
+		reply = rn;
+		reply_t = MACH_MSG_TYPE_MAKE_SEND_ONCE;
+	} else {
+		reply = right_copyout(space, &k->ikm_reply, &nospace);
+	}
+	msg->msgh_bits = MACH_MSGH_BITS_SET(dest_t, reply_t, 0, bits);
+	msg->msgh_remote_port = dest;
+	msg->msgh_local_port = reply;
+	(void)body_copyout(space, k, (char *)msg, MACH_RCV_GUARDED_DESC, true);
+	ipc_kmsg_free(k);
+}
+
+/*
+ * ipc_kmsg_too_large
+ *	MACH_RCV_TOO_LARGE without MACH_RCV_LARGE (MACH.md K4): the message
+ *	was taken and is destroyed; the buffer gets a bare header and as much
+ *	trailer as fits.
+ */
+void
+ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv, mach_msg_option_t option,
+    uint32_t seqno, struct ipc_port *port)
+{
+	mach_msg_header_t h = k->ikm_header;
+	mach_msg_size_t tsize = ipc_trailer_size(option), want = tsize;
+
+	h.msgh_bits = MACH_MSGH_BITS_SET(k->ikm_reply.ir_type,
+	    k->ikm_dest.ir_type, 0, k->ikm_header.msgh_bits);
+	h.msgh_size = sizeof(mach_msg_header_t);
+	h.msgh_remote_port = MACH_PORT_NULL;
+	h.msgh_local_port = rcv;
+	if (rcv_size >= sizeof(h)) {
+		memcpy(msg, &h, sizeof(h));
+		if (rcv_size - sizeof(h) < tsize)
+			tsize = rcv_size - sizeof(h);
+		if (tsize != 0)
+			write_trailer(k, (char *)msg + sizeof(h), want, tsize,
+			    seqno, port);
+	}
+	ipc_kmsg_destroy(k);
+}

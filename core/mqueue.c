@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mqueue.c -- message queues: a ck_ring per port (many senders, many
+ * receivers), an overflow list for what the ring cannot hold, queue
+ * limits, and waiting (a bounded spin, then a futex).
+ *
+ * Owns:      struct ipc_mqueue (embedded in each port) and its ring.
+ * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
+ *            overflow list.  Counters and futex words are atomics.
+ * Ordering:  A9/R9   ring slots: a slot is written before p_tail publishes
+ *                    it (ck_ring); TSan learns it from our annotation on
+ *                    the kmsg (R9 in ipc_mqueue_enqueue, A9 at dequeue).
+ *            F1      waiter handshakes: "publish, full fence, look for
+ *                    waiters" on one side, "announce waiting, full fence,
+ *                    look again" on the other (Dekker); see Lost wake-ups.
+ * Lifetime:  the ring is allocated on the first enqueue (the seed's
+ *            "message queue on demand") and freed with the port.  Messages
+ *            in the queue belong to it; a dead port's queue is drained by
+ *            whoever sees it dead (the destroyer, or a late sender).
+ *
+ * Theory of operation
+ *
+ * Order.  The ring is the front of the queue, the overflow list its back:
+ * a sender appends to the overflow list whenever it is not empty or the
+ * ring is full, and receivers refill the ring from the overflow list (under
+ * its lock, decrementing imq_ovf_n only once a message is in the ring).  A
+ * sender that sees imq_ovf_n == 0 therefore knows every earlier message is
+ * already in the ring, so messages a thread sends arrive in order (J4).
+ *
+ * Counting.  imq_count counts queued messages (ring + overflow).  A send
+ * through a send right is admitted only while imq_count < qlimit (J5, J7);
+ * send-once messages and notifications are always admitted (J6), up to
+ * MACH_PORT_QLIMIT_KERNEL.  Receivers decrement after taking a message and
+ * wake one blocked sender (J8).
+ *
+ * Sequence numbers.  A message's sequence number is its ring position minus
+ * imq_seq_base: positions only grow, so dequeue order and seqno order agree
+ * even with several receivers (U1); set_seqno and moves rebase (U3, U4).
+ *
+ * Peeking.  Slots carry the message size, so a receiver checks whether the
+ * head fits (K3-K5) from its copy of the slot, validated by c_head being
+ * unchanged, without touching a kmsg that another receiver may be
+ * destroying.  MACH_RCV_LARGE leaves the message in place.
+ *
+ * Lost wake-ups.
+ *
+ *	sender                          receiver
+ *	enqueue (p_tail store)          inc imq_rcv_waiters
+ *	fence (F1)                      fence (F1)
+ *	load imq_rcv_waiters            seq = load imq_rcv_seq
+ *	  > 0: inc imq_rcv_seq, wake    try dequeue: empty?
+ *	                                futex_wait(imq_rcv_seq, seq)
+ *
+ * Either the sender sees the waiter (and bumps the word the receiver waits
+ * on, so its wait returns at once) or the receiver's retry sees the message.
+ * An uncontended send reads imq_rcv_waiters == 0 and makes no system call.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+CK_RING_PROTOTYPE(imq, imq_slot)
+
+/* ------------------------------------------------------------------ */
+/* Futex                                                               */
+
+static long
+futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+/*
+ * Wait while *word == val, until woken or the deadline (CLOCK_MONOTONIC,
+ * NULL: none).  Returns false when the deadline passed.
+ */
+bool
+ipc_futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
+{
+	struct timespec rel, now;
+
+	if (deadline == NULL) {
+		futex(word, FUTEX_WAIT_PRIVATE, val, NULL);
+		return true;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rel.tv_sec = deadline->tv_sec - now.tv_sec;
+	rel.tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (rel.tv_nsec < 0) {
+		rel.tv_nsec += 1000000000;
+		rel.tv_sec--;
+	}
+	if (rel.tv_sec < 0)
+		return false;
+	if (futex(word, FUTEX_WAIT_PRIVATE, val, &rel) != 0 &&
+	    errno == ETIMEDOUT)
+		return false;
+	return true;
+}
+
+void
+ipc_futex_wake(uint32_t *word, int n)
+{
+	futex(word, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
+}
+
+/* Deadline `ms` milliseconds from now. */
+void
+ipc_deadline(struct timespec *ts, uint32_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_nsec -= 1000000000;
+		ts->tv_sec++;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Ring                                                                */
+
+static void
+ring_free(struct imq_ring *ring)
+{
+	ipc_free(IPC_KIND_MISC, ring, sizeof(*ring));
+}
+
+/*
+ * The ring, allocated on first use.  Returns NULL only when memory is
+ * exhausted.
+ */
+static struct imq_ring *
+ring_get(struct ipc_mqueue *mq)
+{
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring), *mine;
+
+	if (likely(ring != NULL)) {
+		ipc_tsan_acquire(ring); /* A10: pairs with R10 */
+		return ring;
+	}
+	mine = ipc_alloc(IPC_KIND_MISC, sizeof(*mine));
+	if (mine == NULL)
+		return NULL;
+	ck_ring_init(&mine->ir_ring, IMQ_RING_SLOTS);
+	ipc_tsan_release(mine); /* R10: the ring is built before use */
+	/* R10: a CAS publishes it; the loser frees its own. */
+	if (!ck_pr_cas_ptr(&mq->imq_ring, NULL, mine)) {
+		ring_free(mine);
+		ring = ck_pr_load_ptr(&mq->imq_ring);
+		ipc_tsan_acquire(ring); /* A10 */
+		return ring;
+	}
+	return mine;
+}
+
+/*
+ * Look at the head of the ring.  Returns false when it is empty; else the
+ * slot's copy and its position.  The copy is consistent: c_head did not
+ * move while we copied it, so no producer could have reused the slot.
+ */
+static bool
+ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
+{
+	unsigned int consumer, producer;
+
+	for (;;) {
+		consumer = ck_pr_load_uint(&ring->ir_ring.c_head);
+		/* A9: p_tail published the slot (ck_ring's fence). */
+		ck_pr_fence_load();
+		producer = ck_pr_load_uint(&ring->ir_ring.p_tail);
+		if (consumer == producer)
+			return false;
+		ck_pr_fence_load(); /* A9: slot after p_tail */
+		*out = ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)];
+		ck_pr_fence_load(); /* A9: c_head reread after the copy */
+		if (ck_pr_load_uint(&ring->ir_ring.c_head) == consumer) {
+			*pos = consumer;
+			return true;
+		}
+	}
+}
+
+/* Take the slot at position pos; false if another receiver took it. */
+static bool
+ring_take(struct imq_ring *ring, unsigned int pos)
+{
+	/* A9: the CAS claims the slot we copied (fence_store_atomic). */
+	ck_pr_fence_store_atomic();
+	return ck_pr_cas_uint(&ring->ir_ring.c_head, pos, pos + 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Overflow                                                            */
+
+/* Conditions: imq_ovf_lock held. */
+static void
+ovf_append_locked(struct ipc_mqueue *mq, struct ipc_kmsg *kmsg)
+{
+	kmsg->ikm_next = NULL;
+	if (mq->imq_ovf_tail != NULL)
+		mq->imq_ovf_tail->ikm_next = kmsg;
+	else
+		mq->imq_ovf_head = kmsg;
+	mq->imq_ovf_tail = kmsg;
+	ck_pr_inc_32(&mq->imq_ovf_n); /* R11: see ovf_refill */
+}
+
+/*
+ * Move overflowed messages into the ring while it has room; imq_ovf_n
+ * drops only once a message is in the ring (the ordering argument above).
+ * Returns whether anything moved.
+ */
+static bool
+ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
+{
+	bool moved = false;
+
+	if (ring == NULL || ck_pr_load_32(&mq->imq_ovf_n) == 0)
+		return false;
+	ipc_lock(&mq->imq_ovf_lock);
+	while (mq->imq_ovf_head != NULL) {
+		struct ipc_kmsg *k = mq->imq_ovf_head;
+		struct imq_slot slot = { k, k->ikm_size, 0 };
+
+		if (!ck_ring_enqueue_mpmc_imq(
+		        &ring->ir_ring, ring->ir_slots, &slot))
+			break;
+		mq->imq_ovf_head = k->ikm_next;
+		if (mq->imq_ovf_head == NULL)
+			mq->imq_ovf_tail = NULL;
+		ck_pr_dec_32(&mq->imq_ovf_n); /* R11: after the ring has it */
+		moved = true;
+	}
+	ipc_unlock(&mq->imq_ovf_lock);
+	return moved;
+}
+
+/* ------------------------------------------------------------------ */
+/* Enqueue                                                             */
+
+void
+ipc_mqueue_init(struct ipc_mqueue *mq)
+{
+	memset(mq, 0, sizeof(*mq));
+	ipc_lock_init(&mq->imq_ovf_lock, IPC_RANK_LEAF, "mqueue overflow");
+}
+
+/*
+ * ipc_mqueue_prepare
+ *	Make sure the port has its ring before a message is admitted; false
+ *	when memory is exhausted (the sender reports MACH_SEND_NO_BUFFER).
+ *	Once it exists, no enqueue can fail.
+ */
+bool
+ipc_mqueue_prepare(struct ipc_port *port)
+{
+	return ring_get(&port->ip_mq) != NULL;
+}
+
+/*
+ * ipc_mqueue_admit
+ *	Reserve room for one message: with `limited` (a send through a send
+ *	right) only below qlimit, else below MACH_PORT_QLIMIT_KERNEL.
+ * Conditions:
+ *	Nothing locked.  Never blocks.  Returns false when full.
+ */
+bool
+ipc_mqueue_admit(struct ipc_port *port, bool limited)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	uint32_t count = ck_pr_load_32(&mq->imq_count), limit;
+
+	for (;;) {
+		limit = limited ? ck_pr_load_32(&port->ip_qlimit)
+		                : MACH_PORT_QLIMIT_KERNEL;
+		if (count >= limit)
+			return false;
+		/* Relaxed use: the count orders nothing by itself. */
+		if (ck_pr_cas_32_value(
+		        &mq->imq_count, count, count + 1, &count))
+			return true;
+	}
+}
+
+/*
+ * Wake receivers after a message was published: the port's own, and
+ * those of every set the port is in.
+ * Conditions: inside an epoch section (the set links are read lock-free).
+ */
+static void
+wake_receivers(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct ipc_pset_link *l;
+
+	/* F1: publication before reading the waiter counts. */
+	ck_pr_fence_memory();
+	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0) {
+		ck_pr_inc_32(&mq->imq_rcv_seq);
+		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
+	}
+	for (l = ck_pr_load_ptr(&port->ip_psets); l != NULL;
+	     l = ck_pr_load_ptr(&l->pl_next_in_port)) {
+		struct ipc_pset *ps = ck_pr_load_ptr(&l->pl_pset);
+
+		if (ck_pr_load_32(&ps->ips_rcv_waiters) != 0) {
+			ck_pr_inc_32(&ps->ips_rcv_seq);
+			ipc_futex_wake(&ps->ips_rcv_seq, INT_MAX);
+		}
+	}
+}
+
+/*
+ * ipc_mqueue_enqueue
+ *	Append an admitted message and wake a receiver if one waits.
+ * Conditions:
+ *	Nothing locked; inside an epoch section.  Consumes kmsg.  If the
+ *	port is found dead afterwards, the queue is drained (the message is
+ *	destroyed with the rest, MACH.md M5 / J9).
+ * Ordering:
+ *	R9: the ring publication releases the kmsg to the receiver (A9).
+ */
+void
+ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ring_get(mq);
+	struct imq_slot slot = { kmsg, kmsg->ikm_size, 0 };
+
+	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
+	ipc_tsan_release(kmsg); /* R9 */
+	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
+	        !ck_ring_enqueue_mpmc_imq(
+	            &ring->ir_ring, ring->ir_slots, &slot))) {
+		ipc_lock(&mq->imq_ovf_lock);
+		ovf_append_locked(mq, kmsg);
+		ipc_unlock(&mq->imq_ovf_lock);
+		/* The ring may have emptied meanwhile: move forward. */
+		ovf_refill(mq, ring);
+	}
+	wake_receivers(port);
+	/* F1 (above) also orders our publication before this state load. */
+	if (unlikely(!ip_active(port)))
+		ipc_mqueue_drain(port);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dequeue                                                             */
+
+/*
+ * ipc_mqueue_peek_take
+ *	Look at the head message; take it when `take(size)` says so.
+ * Conditions:
+ *	Nothing locked; inside an epoch section.
+ * Returns:
+ *	IMQ_EMPTY, IMQ_LEFT (head left in place: *size is its size), or
+ *	IMQ_TAKEN (*kmsgp and *seqno filled; the caller owns the message).
+ */
+enum imq_result
+ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
+    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
+	struct imq_slot slot;
+	unsigned int pos;
+
+	if (ring == NULL)
+		return IMQ_EMPTY;
+	ipc_tsan_acquire(ring); /* A10 */
+	for (;;) {
+		if (!ring_peek(ring, &slot, &pos)) {
+			if (ovf_refill(mq, ring))
+				continue;
+			return IMQ_EMPTY;
+		}
+		*size = slot.ims_size;
+		if (slot.ims_size > need_max && leave_large)
+			return IMQ_LEFT;
+		if (!ring_take(ring, pos))
+			continue;                /* another receiver took it */
+		ipc_tsan_acquire(slot.ims_kmsg); /* A9: pairs with R9 */
+		*kmsgp = slot.ims_kmsg;
+		*seqno = pos - ck_pr_load_32(&mq->imq_seq_base);
+		break;
+	}
+	ck_pr_dec_32(&mq->imq_count);
+	/* F1: the freed room before looking for blocked senders. */
+	ck_pr_fence_memory();
+	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0) {
+		ck_pr_inc_32(&mq->imq_snd_seq);
+		ipc_futex_wake(&mq->imq_snd_seq, 1);
+	}
+	return IMQ_TAKEN;
+}
+
+/* Messages queued (mps_msgcount). */
+uint32_t
+ipc_mqueue_count(struct ipc_port *port)
+{
+	return ck_pr_load_32(&port->ip_mq.imq_count);
+}
+
+/* Next sequence number (mps_seqno). */
+uint32_t
+ipc_mqueue_seqno(struct ipc_port *port)
+{
+	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
+	uint32_t head =
+	    ring != NULL ? ck_pr_load_uint(&ring->ir_ring.c_head) : 0;
+
+	return head - ck_pr_load_32(&port->ip_mq.imq_seq_base);
+}
+
+/* Make the next sequence number `seqno` (U3; 0 on moves, U4). */
+void
+ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
+{
+	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
+	uint32_t head =
+	    ring != NULL ? ck_pr_load_uint(&ring->ir_ring.c_head) : 0;
+
+	/* Relaxed: receivers racing a set_seqno get either numbering. */
+	ck_pr_store_32(&port->ip_mq.imq_seq_base, head - seqno);
+}
+
+/*
+ * ipc_mqueue_drain
+ *	Destroy every queued message of a dead port (MACH.md C6(b), O2).
+ * Conditions:
+ *	Nothing locked.  The port is dead.  Safe against concurrent drains
+ *	and receivers: each message goes to exactly one of them.
+ */
+void
+ipc_mqueue_drain(struct ipc_port *port)
+{
+	struct ipc_kmsg *k;
+	uint32_t size, seqno;
+
+	while (ipc_mqueue_peek_take(
+	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN)
+		ipc_kmsg_destroy(k);
+}
+
+/* Free the ring of a port being freed.  Conditions: no other user. */
+void
+ipc_mqueue_fini(struct ipc_port *port)
+{
+	struct imq_ring *ring = port->ip_mq.imq_ring;
+
+	ipc_require(port->ip_mq.imq_ovf_head == NULL,
+	    "a freed port's overflow list is empty");
+	if (ring != NULL) {
+		ipc_require(ring->ir_ring.c_head == ring->ir_ring.p_tail,
+		    "a freed port's queue is empty");
+		ring_free(ring);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                             */
+
+/*
+ * Wake everything waiting on a port: receivers (the port died or moved,
+ * MACH.md K6) and blocked senders (the port died, J9; the limit rose, H5).
+ */
+void
+ipc_mqueue_wake_all(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+
+	ck_pr_inc_32(&mq->imq_rcv_seq);
+	ck_pr_inc_32(&mq->imq_snd_seq);
+	/* F1: state change before the waiter counts. */
+	ck_pr_fence_memory();
+	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0)
+		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
+	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0)
+		ipc_futex_wake(&mq->imq_snd_seq, INT_MAX);
+}
+
+/*
+ * ipc_mqueue_send_wait
+ *	Block a sender until the port admits a send-right message, the port
+ *	dies, or the deadline passes.
+ * Conditions:
+ *	Nothing locked; outside any epoch section; the caller holds a port
+ *	reference.
+ * Returns:
+ *	KERN_SUCCESS (admitted), KERN_TERMINATED (port died),
+ *	KERN_OPERATION_TIMED_OUT.
+ */
+kern_return_t
+ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	kern_return_t kr;
+
+	for (;;) {
+		uint32_t seq;
+		int spin;
+
+		for (spin = 0; spin < IPC_SPIN_LOOPS; spin++) {
+			if (!ip_active(port))
+				return KERN_TERMINATED;
+			if (ipc_mqueue_admit(port, true))
+				return KERN_SUCCESS;
+			arch_cpu_relax();
+		}
+		ck_pr_inc_32(&mq->imq_snd_waiters);
+		/* F1: announce before looking again. */
+		ck_pr_fence_memory();
+		seq = ck_pr_load_32(&mq->imq_snd_seq);
+		if (!ip_active(port))
+			kr = KERN_TERMINATED;
+		else if (ipc_mqueue_admit(port, true))
+			kr = KERN_SUCCESS;
+		else if (!ipc_futex_wait(&mq->imq_snd_seq, seq, deadline))
+			kr = KERN_OPERATION_TIMED_OUT;
+		else
+			kr = KERN_ABORTED; /* woken: try again */
+		ck_pr_dec_32(&mq->imq_snd_waiters);
+		if (kr != KERN_ABORTED)
+			return kr;
+	}
+}
+
+/* Raise or lower the queue limit (H4, H5): woken senders retry. */
+void
+ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit)
+{
+	uint32_t old = ck_pr_fas_32(&port->ip_qlimit, qlimit);
+
+	/* Relaxed swap; F1 in wake_all orders it before the wake. */
+	if (qlimit > old)
+		ipc_mqueue_wake_all(port);
+}

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * msg.c -- the mach_msg call: send (admission against the queue limit,
+ * blocking, pseudo-receive), receive from a port or a port set (sizes,
+ * MACH_RCV_LARGE, waiting, MACH_RCV_PORT_CHANGED), and mach_msg_destroy.
+ *
+ * Owns:      no state; the orchestration of kmsg.c and mqueue.c.
+ * Locking:   nothing held across a wait.  Receivers find their port or set
+ *            inside an epoch section and take their message there; they
+ *            wait outside it, holding a reference on what they wait on.
+ * Ordering:  receive-right moves: a port's receive right that leaves a
+ *            space changes its binding (ip_receiver) under locks, then the
+ *            mover waits one grace period (ipc_epoch_synchronize) before
+ *            the right can reach anyone: a receiver that found the port
+ *            under the old binding inside its section has finished taking
+ *            its message by then, and later ones see the new binding.  So
+ *            no stale receiver takes a message the new holder should get.
+ * Choices:   a receive on a set scans its members from a rotating start
+ *            (ips_rotor): every member is looked at in turn, so none
+ *            starves (MACH.md G7), at O(members) per empty scan.
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Send                                                                */
+
+/*
+ * Put the receive rights a message carries in transit towards its
+ * destination; true if that would make a cycle (MACH.md N2, N3).
+ */
+static bool
+kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < k->ikm_ndesc; i++) {
+		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_right *r = NULL;
+		uint32_t n = 1;
+
+		if (d->kd_type == MACH_MSG_PORT_DESCRIPTOR ||
+		    d->kd_type == MACH_MSG_GUARDED_PORT_DESCRIPTOR)
+			r = &d->kd_port;
+		else if (d->kd_type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+			r = d->kd_oolp.kd_rights;
+			n = d->kd_oolp.kd_count;
+		}
+		for (j = 0; r != NULL && j < n; j++) {
+			if (r[j].ir_port == NULL ||
+			    r[j].ir_type != MACH_MSG_TYPE_PORT_RECEIVE)
+				continue;
+			if (ipc_port_check_circularity(r[j].ir_port, dest))
+				return true;
+		}
+	}
+	return false;
+}
+
+static mach_msg_return_t
+msg_send(struct mipc_space *space, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_kmsg *k;
+	struct ipc_port *dest;
+	mach_msg_return_t mr;
+	bool limited;
+
+	if (unlikely(th == NULL))
+		return MACH_SEND_NO_BUFFER;
+	mr = ipc_kmsg_copyin(space, msg, send_size, option, &k);
+	ipc_guard_flush(space);
+	if (mr != MACH_MSG_SUCCESS || k == NULL)
+		return mr;
+	dest = k->ikm_dest.ir_port;
+
+	if (unlikely(k->ikm_flags & IKM_F_RECEIVE)) {
+		/* See "Ordering" above: stale receivers finish first. */
+		ck_epoch_synchronize(th->th_epoch);
+		if (kmsg_set_transit(k, dest)) {
+			/* N2, N3, M4: accepted, then destroyed. */
+			ipc_kmsg_destroy(k);
+			return MACH_MSG_SUCCESS;
+		}
+	}
+	if (unlikely(!ipc_mqueue_prepare(dest))) {
+		ipc_kmsg_copyout_pseudo(space, k, msg);
+		return MACH_SEND_NO_BUFFER;
+	}
+	limited = k->ikm_dest.ir_type == MACH_MSG_TYPE_PORT_SEND;
+	if (unlikely(!ipc_mqueue_admit(dest, limited))) {
+		struct timespec deadline;
+		kern_return_t kr;
+
+		if (!limited) {
+			ipc_kmsg_copyout_pseudo(space, k, msg);
+			return MACH_SEND_NO_BUFFER; /* J6: 65534 queued */
+		}
+		if ((option & MACH_SEND_TIMEOUT) && timeout == 0) {
+			kr = KERN_OPERATION_TIMED_OUT;
+		} else {
+			if (option & MACH_SEND_TIMEOUT)
+				ipc_deadline(&deadline, timeout);
+			kr = ipc_mqueue_send_wait(dest,
+			    (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
+		}
+		if (kr == KERN_TERMINATED) {
+			/* J9: the port died while we waited. */
+			ipc_kmsg_destroy(k);
+			return MACH_MSG_SUCCESS;
+		}
+		if (kr != KERN_SUCCESS) {
+			/* M3: pseudo-receive. */
+			ipc_kmsg_copyout_pseudo(space, k, msg);
+			return MACH_SEND_TIMED_OUT;
+		}
+	}
+	ipc_epoch_enter(th);
+	ipc_mqueue_enqueue(dest, k);
+	k = NULL; /* the queue owns it now */
+	ipc_epoch_exit(th);
+	return MACH_MSG_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Receive                                                             */
+
+/* What a receive found: a port or a set, by the name it has in space. */
+struct rcv_target {
+	struct ipc_object *rt_object;
+	bool rt_is_set;
+};
+
+/*
+ * Find what `name` receives from.  Conditions: inside an epoch section.
+ * Returns false if the name holds neither a receive right nor a set.
+ */
+static bool
+rcv_lookup(
+    struct mipc_space *space, mach_port_name_t name, struct rcv_target *t)
+{
+	struct ipc_entry *e;
+	struct ipc_object *o;
+	uint32_t bits;
+
+	if (!MACH_PORT_VALID(name))
+		return false;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL)
+		return false;
+	bits = ck_pr_load_32(&e->ie_bits);
+	o = ipc_entry_load_object(e);
+	if (o == NULL)
+		return false;
+	if (IE_BITS_TYPE(bits) == MACH_PORT_TYPE_PORT_SET) {
+		struct ipc_pset *ps = ips_from_object(o);
+
+		if (ck_pr_load_ptr(&ps->ips_space) != space)
+			return false;
+		t->rt_is_set = true;
+	} else if (IE_BITS_TYPE(bits) & MACH_PORT_TYPE_RECEIVE) {
+		struct ipc_port *p = ip_from_object(o);
+
+		/* The binding, as the mover changes it (see Ordering). */
+		if (ip_receiver(p) != space)
+			return false;
+		t->rt_is_set = false;
+	} else {
+		return false;
+	}
+	if (ck_pr_load_32(&e->ie_bits) != bits)
+		return false;
+	t->rt_object = o;
+	return true;
+}
+
+struct rcv_got {
+	enum imq_result rg_result;
+	struct ipc_kmsg *rg_kmsg;
+	struct ipc_port *rg_port; /* referenced when a message was taken */
+	mach_port_name_t rg_name; /* the receiver's name for rg_port */
+	uint32_t rg_size;
+	uint32_t rg_seqno;
+};
+
+static void
+try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
+    bool leave_large, struct rcv_got *g)
+{
+	g->rg_result = ipc_mqueue_peek_take(port, need_max, leave_large,
+	    &g->rg_kmsg, &g->rg_size, &g->rg_seqno);
+	if (g->rg_result != IMQ_EMPTY) {
+		g->rg_port = port;
+		g->rg_name = name;
+		if (g->rg_result == IMQ_TAKEN)
+			ip_reference(port);
+	}
+}
+
+/* Try every member, from the rotor on.  Conditions: in an epoch section. */
+static void
+try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
+    bool leave_large, struct rcv_got *g)
+{
+	struct ipc_pset_link *l;
+	uint32_t n = 0, start, i;
+
+	g->rg_result = IMQ_EMPTY;
+	for (l = ck_pr_load_ptr(&ps->ips_members); l != NULL;
+	     l = ck_pr_load_ptr(&l->pl_next_in_pset))
+		n++;
+	if (n == 0)
+		return;
+	/* Relaxed: the rotor only spreads the starting point. */
+	start = ck_pr_faa_32(&ps->ips_rotor, 1) % n;
+	for (i = 0; i < 2 * n && g->rg_result == IMQ_EMPTY; i++) {
+		uint32_t k = 0;
+
+		for (l = ck_pr_load_ptr(&ps->ips_members); l != NULL;
+		     l = ck_pr_load_ptr(&l->pl_next_in_pset), k++) {
+			struct ipc_port *p;
+
+			if (k < start && i == 0)
+				continue;
+			p = ck_pr_load_ptr(&l->pl_port);
+			if (ip_receiver(p) != space)
+				continue;
+			try_port(
+			    p, p->ip_receiver_name, need_max, leave_large, g);
+			if (g->rg_result != IMQ_EMPTY)
+				return;
+		}
+		if (i == 0 && start == 0)
+			break;
+		start = 0;
+	}
+}
+
+/* Futex word and waiter count of what we receive from. */
+static void
+rcv_wait_words(struct rcv_target *t, uint32_t **seq, uint32_t **waiters)
+{
+	if (t->rt_is_set) {
+		struct ipc_pset *ps = ips_from_object(t->rt_object);
+
+		*seq = &ps->ips_rcv_seq;
+		*waiters = &ps->ips_rcv_waiters;
+	} else {
+		struct ipc_port *p = ip_from_object(t->rt_object);
+
+		*seq = &p->ip_mq.imq_rcv_seq;
+		*waiters = &p->ip_mq.imq_rcv_waiters;
+	}
+}
+
+static mach_msg_return_t
+msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mach_msg_size_t tsize = ipc_trailer_size(option);
+	uint32_t need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
+	bool leave_large = (option & MACH_RCV_LARGE) != 0;
+	struct ipc_object *waited = NULL;
+	struct timespec deadline;
+	struct rcv_target t;
+	struct rcv_got g;
+	int spins = 0;
+
+	if (unlikely(th == NULL))
+		return MACH_RCV_INVALID_NAME;
+	if ((option & MACH_RCV_TIMEOUT) && timeout != 0)
+		ipc_deadline(&deadline, timeout);
+	for (;;) {
+		uint32_t *seq, *waiters, seen;
+		bool ok;
+
+		ipc_epoch_enter(th);
+		if (!rcv_lookup(space, rcv_name, &t) ||
+		    (waited != NULL && t.rt_object != waited)) {
+			ipc_epoch_exit(th);
+			if (waited != NULL) {
+				/* K6, G10: what we waited on died or moved. */
+				ipc_object_release(waited);
+				return MACH_RCV_PORT_CHANGED;
+			}
+			if (ck_pr_load_32(&space->is_active) == 0)
+				return MACH_RCV_INVALID_NAME;
+			ipc_guard_raise(
+			    rcv_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
+			ipc_guard_flush(space);
+			return MACH_RCV_INVALID_NAME; /* K1 */
+		}
+		if (t.rt_is_set)
+			try_set(space, ips_from_object(t.rt_object), need_max,
+			    leave_large, &g);
+		else
+			try_port(ip_from_object(t.rt_object), rcv_name,
+			    need_max, leave_large, &g);
+
+		if (g.rg_result == IMQ_LEFT) {
+			/* K5: the message stays; report what it needs. */
+			ipc_epoch_exit(th);
+			if (waited != NULL)
+				ipc_object_release(waited);
+			if (rcv_size >= 8)
+				msg->msgh_size = g.rg_size;
+			if ((option & MACH_RCV_LARGE_IDENTITY) &&
+			    rcv_size >= 16)
+				msg->msgh_local_port = g.rg_name;
+			return MACH_RCV_TOO_LARGE;
+		}
+		if (g.rg_result == IMQ_TAKEN) {
+			mach_msg_return_t mr;
+
+			ipc_epoch_exit(th);
+			if (waited != NULL)
+				ipc_object_release(waited);
+			if (g.rg_size > need_max) {
+				/* K4: taken, destroyed, bare header. */
+				ipc_kmsg_too_large(g.rg_kmsg, msg, rcv_size,
+				    g.rg_name, option, g.rg_seqno, g.rg_port);
+				ip_release(g.rg_port);
+				return MACH_RCV_TOO_LARGE;
+			}
+			mr = ipc_kmsg_copyout(space, g.rg_kmsg, msg, g.rg_name,
+			    option, g.rg_seqno, g.rg_port);
+			ip_release(g.rg_port);
+			return mr;
+		}
+
+		/* Empty. */
+		if ((option & MACH_RCV_TIMEOUT) && timeout == 0) {
+			ipc_epoch_exit(th);
+			if (waited != NULL)
+				ipc_object_release(waited);
+			return MACH_RCV_TIMED_OUT; /* K2 */
+		}
+		if (waited == NULL) {
+			waited = t.rt_object;
+			ipc_object_reference(waited);
+		}
+		ipc_epoch_exit(th);
+		if (spins++ < IPC_SPIN_LOOPS) {
+			arch_cpu_relax();
+			continue;
+		}
+		/* Announce, look again, sleep (mqueue.c: Lost wake-ups). */
+		rcv_wait_words(&t, &seq, &waiters);
+		ck_pr_inc_32(waiters);
+		ck_pr_fence_memory(); /* F1 */
+		seen = ck_pr_load_32(seq);
+		ipc_epoch_enter(th);
+		ok = rcv_lookup(space, rcv_name, &t) && t.rt_object == waited;
+		if (ok) {
+			if (t.rt_is_set)
+				try_set(space, ips_from_object(waited),
+				    need_max, true, &g);
+			else
+				try_port(ip_from_object(waited), rcv_name,
+				    need_max, true, &g);
+			if (g.rg_result == IMQ_TAKEN) {
+				/* Put nothing back: we asked leave_large,
+				 * so a taken message fits. */
+				ipc_epoch_exit(th);
+				ck_pr_dec_32(waiters);
+				ipc_object_release(waited);
+				{
+					mach_msg_return_t mr = ipc_kmsg_copyout(
+					    space, g.rg_kmsg, msg, g.rg_name,
+					    option, g.rg_seqno, g.rg_port);
+
+					ip_release(g.rg_port);
+					return mr;
+				}
+			}
+		}
+		ipc_epoch_exit(th);
+		if (ok && g.rg_result == IMQ_EMPTY) {
+			bool in_time = ipc_futex_wait(seq, seen,
+			    (option & MACH_RCV_TIMEOUT) ? &deadline : NULL);
+
+			if (!in_time) {
+				ck_pr_dec_32(waiters);
+				ipc_object_release(waited);
+				return MACH_RCV_TIMED_OUT;
+			}
+		}
+		ck_pr_dec_32(waiters);
+		spins = IPC_SPIN_LOOPS / 2;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* mach_msg                                                            */
+
+mach_msg_return_t
+mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t notify)
+{
+	mach_msg_return_t mr;
+
+	(void)notify;
+	if (option & MACH_SEND_MSG) {
+		if (space == NULL)
+			return MACH_SEND_INVALID_DEST;
+		if (msg == NULL)
+			return MACH_SEND_INVALID_DATA;
+		mr = msg_send(space, msg, option, send_size, timeout);
+		if (mr != MACH_MSG_SUCCESS)
+			return mr; /* J12: no receive after a failed send */
+	}
+	if (option & MACH_RCV_MSG) {
+		if (space == NULL)
+			return MACH_RCV_INVALID_NAME;
+		if (msg == NULL)
+			return MACH_RCV_INVALID_DATA;
+		return msg_receive(
+		    space, msg, option, rcv_size, rcv_name, timeout);
+	}
+	return MACH_MSG_SUCCESS; /* I1 */
+}
+
+mach_msg_return_t
+mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t notify)
+{
+	return mipc_msg(mipc_thread_space(), msg, option, send_size, rcv_size,
+	    rcv_name, timeout, notify);
+}
+
+mach_msg_return_t
+mach_msg_send(mach_msg_header_t *msg)
+{
+	return mach_msg(msg, MACH_SEND_MSG, msg != NULL ? msg->msgh_size : 0, 0,
+	    MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+mach_msg_return_t
+mach_msg_receive(mach_msg_header_t *msg)
+{
+	return mach_msg(msg, MACH_RCV_MSG, 0, msg != NULL ? msg->msgh_size : 0,
+	    msg != NULL ? msg->msgh_local_port : MACH_PORT_NULL,
+	    MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* mach_msg_destroy (MACH.md O3)                                       */
+
+static void
+destroy_name(
+    struct mipc_space *space, mach_port_name_t name, mach_msg_type_name_t type)
+{
+	if (!MACH_PORT_VALID(name))
+		return;
+	if (type == MACH_MSG_TYPE_PORT_RECEIVE)
+		(void)mipc_port_mod_refs(
+		    space, name, MACH_PORT_RIGHT_RECEIVE, -1);
+	else if (type == MACH_MSG_TYPE_PORT_SEND ||
+	    type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+		(void)mipc_port_deallocate(space, name);
+}
+
+void
+mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
+{
+	mach_msg_base_t *b = (mach_msg_base_t *)msg;
+	uint32_t i, j, off = sizeof(mach_msg_base_t);
+
+	if (space == NULL || msg == NULL)
+		return;
+	destroy_name(space, msg->msgh_remote_port,
+	    MACH_MSGH_BITS_REMOTE(msg->msgh_bits));
+	if (!MACH_MSGH_BITS_IS_COMPLEX(msg->msgh_bits))
+		return;
+	for (i = 0; i < b->body.msgh_descriptor_count; i++) {
+		char *d = (char *)msg + off;
+		uint8_t type = (uint8_t)d[11];
+
+		if (off + 12 > msg->msgh_size)
+			return;
+		switch (type) {
+		case MACH_MSG_PORT_DESCRIPTOR: {
+			mach_msg_port_descriptor_t *p = (void *)d;
+
+			destroy_name(space, p->name, p->disposition);
+			off += 12;
+			break;
+		}
+		case MACH_MSG_OOL_DESCRIPTOR:
+		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
+			mach_msg_ool_descriptor_t *o = (void *)d;
+
+			if (o->address != NULL && o->size != 0)
+				(void)mipc_vm_deallocate(
+				    space, (vm_address_t)o->address, o->size);
+			off += 16;
+			break;
+		}
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
+			mach_msg_ool_ports_descriptor_t *o = (void *)d;
+			mach_port_name_t *names = o->address;
+
+			for (j = 0; names != NULL && j < o->count; j++)
+				destroy_name(space, names[j], o->disposition);
+			if (names != NULL && o->count != 0)
+				(void)mipc_vm_deallocate(space,
+				    (vm_address_t)names,
+				    o->count * sizeof(*names));
+			off += 16;
+			break;
+		}
+		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
+			mach_msg_guarded_port_descriptor_t *g = (void *)d;
+
+			if (MACH_PORT_VALID(g->name))
+				(void)mipc_port_destruct(
+				    space, g->name, 0, g->context);
+			off += 16;
+			break;
+		}
+		default:
+			return;
+		}
+	}
+}
+
+void
+mach_msg_destroy(mach_msg_header_t *msg)
+{
+	mipc_msg_destroy(mipc_thread_space(), msg);
+}
