@@ -395,6 +395,8 @@ struct ipc_deferred {
 void ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
     void (*fn)(struct ipc_deferred *d));
 
+void ipc_epoch_wait_readers(void);
+
 /* Pending deferred frees of one thread (tests of the bound). */
 unsigned int ipc_epoch_pending(const struct ipc_thread *th);
 

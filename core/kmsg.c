@@ -365,10 +365,12 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 {
 	mach_port_name_t dn = k->ikm_header.msgh_remote_port;
 	mach_port_name_t rn = k->ikm_header.msgh_local_port;
+	mach_port_name_t vn = k->ikm_header.msgh_voucher_port;
 	mach_msg_type_name_t dt = MACH_MSGH_BITS_REMOTE(bits);
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	uint32_t dtype, rtype = 0;
+	bool reply_first;
 	kern_return_t kr;
 
 	de = ipc_entry_lookup(space, dn);
@@ -381,6 +383,11 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
 			return MACH_SEND_INVALID_REPLY;
 		}
+	}
+	/* I7: no name denotes a voucher object here. */
+	if (MACH_MSGH_BITS_VOUCHER(bits) != 0 && MACH_PORT_VALID(vn)) {
+		ipc_guard_raise(vn, kGUARD_EXC_SEND_INVALID_VOUCHER, 0);
+		return MACH_SEND_INVALID_VOUCHER;
 	}
 	dtype = IE_BITS_TYPE(de->ie_bits);
 	/* C8: an unconverted send-once name to a dead port, no request. */
@@ -459,22 +466,36 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 		}
 	}
 
-	/* --- checks done: the copyins below cannot fail --- */
-	kr = ipc_right_copyin(space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
-	ipc_require(kr == KERN_SUCCESS, "checked destination copyin");
+	/*
+	 * --- checks done: the copyins below cannot fail ---
+	 * One name as both (I14): the right that does not consume goes
+	 * first, so MOVE_SEND + COPY_SEND works with a single reference.
+	 */
+	reply_first = re == de && dt == MACH_MSG_TYPE_MOVE_SEND &&
+	    rt != MACH_MSG_TYPE_MOVE_SEND;
+	if (!reply_first) {
+		kr = ipc_right_copyin(
+		    space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
+		ipc_require(kr == KERN_SUCCESS, "checked destination copyin");
+	}
 	if (MACH_PORT_VALID(rn)) {
 		kr = ipc_right_copyin(space, rn, rt,
 		    IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK, &k->ikm_reply);
 		ipc_require(kr == KERN_SUCCESS, "checked reply copyin");
+		if (reply_first) {
+			kr = ipc_right_copyin(
+			    space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
+			ipc_require(
+			    kr == KERN_SUCCESS, "checked destination copyin");
+		}
 	} else {
+		/* J1: a null or dead reply keeps its (copied-in) type. */
 		k->ikm_reply.ir_port = NULL;
-		k->ikm_reply.ir_dead = rn == MACH_PORT_DEAD && rt != 0;
+		k->ikm_reply.ir_dead = rn == MACH_PORT_DEAD;
 		k->ikm_reply.ir_type = rt == 0 ? 0
 		    : MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(rt)
 		    ? MACH_MSG_TYPE_PORT_SEND_ONCE
 		    : MACH_MSG_TYPE_PORT_SEND;
-		if (rn == MACH_PORT_NULL)
-			k->ikm_reply.ir_type = 0;
 	}
 	return MACH_MSG_SUCCESS;
 }
@@ -788,12 +809,8 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 	else if (vt != 0 && vt != MACH_MSG_TYPE_MOVE_SEND &&
 	    vt != MACH_MSG_TYPE_COPY_SEND)
 		mr = MACH_SEND_INVALID_VOUCHER;
-	else if (vt != 0 && h.msgh_voucher_port != MACH_PORT_NULL) {
-		if (h.msgh_voucher_port != MACH_PORT_DEAD)
-			ipc_guard_raise(h.msgh_voucher_port,
-			    kGUARD_EXC_SEND_INVALID_VOUCHER, 0);
+	else if (vt != 0 && h.msgh_voucher_port == MACH_PORT_DEAD)
 		mr = MACH_SEND_INVALID_VOUCHER;
-	}
 	/* I8, I9: the destination disposition, then its name. */
 	else if (!MACH_MSG_TYPE_PORT_ANY_SEND(dt))
 		mr = MACH_SEND_INVALID_HEADER;
@@ -804,12 +821,18 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 	    (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
 	        rt == MACH_MSG_TYPE_MOVE_SEND_ONCE))
 		mr = MACH_SEND_INVALID_DEST;
+	/* I10: the voucher's name as destination or reply. */
+	else if (vt != 0 && MACH_PORT_VALID(h.msgh_voucher_port) &&
+	    h.msgh_remote_port == h.msgh_voucher_port &&
+	    dt != MACH_MSG_TYPE_MOVE_SEND && dt != MACH_MSG_TYPE_COPY_SEND)
+		mr = MACH_SEND_INVALID_DEST;
+	else if (vt != 0 && MACH_PORT_VALID(h.msgh_voucher_port) &&
+	    h.msgh_local_port == h.msgh_voucher_port)
+		mr = MACH_SEND_INVALID_REPLY;
 	if (mr != MACH_MSG_SUCCESS) {
 		ipc_kmsg_free(k);
 		return mr;
 	}
-	if (vt != 0)
-		k->ikm_header.msgh_voucher_port = MACH_PORT_NULL;
 
 	is_lock(space);
 	mr = ipc_space_check(space) == KERN_SUCCESS
@@ -817,6 +840,8 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 	    : MACH_SEND_INVALID_DEST; /* W2 */
 	k->ikm_sender = space->is_serial;
 	is_unlock(space);
+	if (vt != 0)
+		k->ikm_header.msgh_voucher_port = MACH_PORT_NULL;
 	if (mr != MACH_MSG_SUCCESS) {
 		ipc_kmsg_free(k);
 		/* C8: "pretend it got sent" -- the name is gone. */

@@ -161,6 +161,30 @@ ring_get(struct ipc_mqueue *mq)
 }
 
 /*
+ * Put one slot in the ring (reserve, write, commit), or return false when
+ * it is full.  The slot is a TSan sync object (R9/A9): each writer
+ * acquires it from the reader that emptied it and releases it to the next
+ * reader, since ck_ring's own edges are invisible to TSan.
+ */
+static bool
+ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg)
+{
+	unsigned int ticket;
+	struct imq_slot *slot = ck_ring_enqueue_reserve_mpmc_imq(
+	    &ring->ir_ring, ring->ir_slots, &ticket);
+
+	if (slot == NULL)
+		return false;
+	ipc_tsan_acquire(slot); /* A9: the last reader is done with it */
+	slot->ims_kmsg = kmsg;
+	slot->ims_size = kmsg->ikm_size;
+	ipc_tsan_release(slot); /* R9: to the next reader */
+	/* R9: commit publishes the slot (p_tail; ck's store fence). */
+	ck_ring_enqueue_commit_mpmc(&ring->ir_ring, ticket);
+	return true;
+}
+
+/*
  * Look at the head of the ring.  Returns false when it is empty; else the
  * slot's copy and its position.  The copy is consistent: c_head did not
  * move while we copied it, so no producer could have reused the slot.
@@ -178,7 +202,12 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 		if (consumer == producer)
 			return false;
 		ck_pr_fence_load(); /* A9: slot after p_tail */
+		ipc_tsan_acquire(
+		    &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)]);
 		*out = ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)];
+		/* R9: our read is over before the slot is reused. */
+		ipc_tsan_release(
+		    &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)]);
 		ck_pr_fence_load(); /* A9: c_head reread after the copy */
 		if (ck_pr_load_uint(&ring->ir_ring.c_head) == consumer) {
 			*pos = consumer;
@@ -227,10 +256,8 @@ ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
 	ipc_lock(&mq->imq_ovf_lock);
 	while (mq->imq_ovf_head != NULL) {
 		struct ipc_kmsg *k = mq->imq_ovf_head;
-		struct imq_slot slot = { k, k->ikm_size, 0 };
 
-		if (!ck_ring_enqueue_mpmc_imq(
-		        &ring->ir_ring, ring->ir_slots, &slot))
+		if (!ring_put(ring, k))
 			break;
 		mq->imq_ovf_head = k->ikm_next;
 		if (mq->imq_ovf_head == NULL)
@@ -332,13 +359,11 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
-	struct imq_slot slot = { kmsg, kmsg->ikm_size, 0 };
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
 	ipc_tsan_release(kmsg); /* R9 */
-	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
-	        !ck_ring_enqueue_mpmc_imq(
-	            &ring->ir_ring, ring->ir_slots, &slot))) {
+	if (unlikely(
+	        ck_pr_load_32(&mq->imq_ovf_n) != 0 || !ring_put(ring, kmsg))) {
 		ipc_lock(&mq->imq_ovf_lock);
 		ovf_append_locked(mq, kmsg);
 		ipc_unlock(&mq->imq_ovf_lock);

@@ -80,7 +80,7 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 
 	if (unlikely(k->ikm_flags & IKM_F_RECEIVE)) {
 		/* See "Ordering" above: stale receivers finish first. */
-		ck_epoch_synchronize(th->th_epoch);
+		ipc_epoch_wait_readers();
 		if (kmsg_set_transit(k, dest)) {
 			/* N2, N3, M4: accepted, then destroyed. */
 			ipc_kmsg_destroy(k);

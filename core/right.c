@@ -1139,6 +1139,8 @@ mipc_port_insert_right(mipc_space_t space, mach_port_name_t name,
 		ipc_guard_flush(from);
 		return kr;
 	}
+	if (r.ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+		ipc_epoch_wait_readers(); /* see msg.c, Ordering */
 
 	/* ...and out into `space` under `name`; on failure it is destroyed. */
 	is_lock(space);
@@ -1186,6 +1188,8 @@ mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
 	ipc_guard_flush(space);
 	if (kr != KERN_SUCCESS)
 		return kr;
+	if (r.ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+		ipc_epoch_wait_readers(); /* see msg.c, Ordering */
 
 	is_lock(to);
 	kr = ipc_space_check(to);

@@ -191,6 +191,28 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
 		ipc_epoch_poll_slow(th);
 }
 
+/*
+ * ipc_epoch_wait_readers
+ *	Wait until every epoch section open now has closed (no dispatch).
+ *	A receive right that changed binding uses it so that no receiver
+ *	that found it under the old binding is still taking messages (see
+ *	msg.c, Ordering).
+ * Conditions: nothing locked; outside any section.
+ */
+void
+ipc_epoch_wait_readers(void)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	if (th == NULL) {
+		/* No record of our own: the orphans' record can wait. */
+		ck_epoch_synchronize(&ipc_orphans);
+		return;
+	}
+	ipc_require(!ipc_epoch_inside(th), "waiting for readers in a section");
+	ck_epoch_synchronize(th->th_epoch);
+}
+
 unsigned int
 ipc_epoch_pending(const struct ipc_thread *th)
 {
