@@ -318,7 +318,7 @@ lint: $(LIB_SO)
 	@echo "== clang-format"; clang-format --style=file:.ci/clang-format --dry-run --Werror $(LINT_SRC)
 	@echo "== ordering labels: every ck_pr fence / cas / fas in core/ names its partner"
 	@bad=$$(awk 'FNR==1{delete prev} \
-		/ck_pr_(fence_|cas_|fas_)/ && !(/[AR][0-9]+/ || prev[FNR-1] ~ /[AR][0-9]+/ || prev[FNR-2] ~ /[AR][0-9]+/ || /[Rr]elaxed/ || prev[FNR-1] ~ /[Rr]elaxed/) \
+		/ck_pr_(fence_|cas_|fas_)/ && !(/[ARF][0-9]+/ || prev[FNR-1] ~ /[ARF][0-9]+/ || prev[FNR-2] ~ /[ARF][0-9]+/ || /[Rr]elaxed/ || prev[FNR-1] ~ /[Rr]elaxed/) \
 		{ print FILENAME ":" FNR ": " $$0 } { prev[FNR]=$$0 }' core/*.c core/*.h); \
 	if [ -n "$$bad" ]; then echo "$$bad"; echo "lint: unlabelled ordering"; exit 1; fi
 	@echo "== no architecture #if outside arch/"

@@ -232,6 +232,7 @@ obj_handed_out(struct ipc_cache *c, void *obj)
 IPC_COLD static void *
 cache_alloc_slow(enum ipc_kind kind)
 {
+	ipc_slow_note();
 	struct ipc_cache *c = &ipc_caches[kind];
 	/* A thread without per-CPU stacks takes one object at a time. */
 	uint32_t want = pcpu_usable() ? IPC_BATCH : 1;
@@ -290,6 +291,7 @@ cache_alloc_slow(enum ipc_kind kind)
 IPC_COLD static void
 cache_free_slow(enum ipc_kind kind, void *obj)
 {
+	ipc_slow_note();
 	struct ipc_cache *c = &ipc_caches[kind];
 	void *batch[IPC_BATCH + 1];
 	uint32_t n = 0, i;
@@ -369,6 +371,7 @@ ipc_alloc(enum ipc_kind kind, size_t size)
 	void *p;
 
 	ipc_require(!kind_cached(kind), "ipc_alloc is for sized kinds");
+	ipc_slow_note();
 	if (unlikely(ipc_fail_check(kind)) || size == 0)
 		return NULL;
 	p = backend_alloc(size);

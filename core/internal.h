@@ -55,6 +55,20 @@
 /* Test hooks: failure injection, lock witness, slow asserts. */
 static const bool ipc_test_hooks = MIPC_TEST;
 
+/*
+ * Slow-path entries of the calling thread (test builds): every lock taken,
+ * allocator slow path and system call.  The fast paths must leave it
+ * unchanged (tests/unit/fastpath.c).
+ */
+extern __thread uint64_t ipc_slow_entries;
+
+static inline void
+ipc_slow_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_slow_entries++;
+}
+
 /* ------------------------------------------------------------------ */
 /* Check tiers (STYLE Rule 8)                                          */
 
@@ -195,6 +209,7 @@ extern ipc_witness_hook_t ipc_witness_hook;
 static inline void
 ipc_lock(ipc_lock_t *l)
 {
+	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire(l);
 	ck_spinlock_fas_lock(&l->il_lock);
@@ -506,8 +521,8 @@ struct ipc_port {
 	struct mipc_space *ip_receiver;    /* (L, A) IN_SPACE: the holder */
 	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
 	uint32_t ip_mscount;               /* (L) make-send count */
-	uint32_t ip_srights;               /* (L) send rights (H9) */
-	uint32_t ip_sorights;              /* (L) send-once rights */
+	uint32_t ip_srights;               /* (A) send rights (H9) */
+	uint32_t ip_sorights;              /* (A) send-once rights */
 	uint32_t ip_qlimit;                /* (L, A) queue limit */
 	uint64_t ip_context;               /* (L) context, or guard value */
 	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
@@ -596,6 +611,63 @@ ip_active(const struct ipc_port *port)
 	return ck_pr_load_32(&port->ip_state) != IP_DEAD;
 }
 
+/*
+ * Right counters.  Atomic, so that the fast paths copy and consume send
+ * rights without the port lock.  A copy of an existing send right uses
+ * ip_srights_inc_nonzero: it cannot raise a count that reached zero (and
+ * may have fired no-senders), so a copy racing the last release either
+ * happened before it or fails over to the locked path, where the name is
+ * gone.  Only a MAKE_SEND, under the port lock, raises it from zero.
+ */
+static inline void
+ip_srights_inc(struct ipc_port *port)
+{
+	ck_pr_inc_32(&port->ip_srights); /* Relaxed: a counter */
+}
+
+static inline bool
+ip_srights_inc_nonzero(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_load_32(&port->ip_srights);
+
+	while (n != 0) {
+		/* Relaxed use: the count orders nothing by itself. */
+		if (ck_pr_cas_32_value(&port->ip_srights, n, n + 1, &n))
+			return true;
+	}
+	return false;
+}
+
+/* Returns the count after the decrement. */
+static inline uint32_t
+ip_srights_dec(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_faa_32(&port->ip_srights, (uint32_t)-1);
+
+	ipc_require(n != 0, "send rights never underflow");
+	return n - 1;
+}
+
+static inline uint32_t
+ip_srights(const struct ipc_port *port)
+{
+	return ck_pr_load_32(&port->ip_srights);
+}
+
+static inline void
+ip_sorights_inc(struct ipc_port *port)
+{
+	ck_pr_inc_32(&port->ip_sorights); /* Relaxed: a counter */
+}
+
+static inline void
+ip_sorights_dec(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_faa_32(&port->ip_sorights, (uint32_t)-1);
+
+	ipc_require(n != 0, "send-once rights never underflow");
+}
+
 void ipc_object_reference(struct ipc_object *o);
 void ipc_object_release(struct ipc_object *o);
 
@@ -616,6 +688,7 @@ struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
 void ipc_port_clear_receiver_locked(struct ipc_port *port);
 void ipc_port_release_send(struct ipc_port *port);
+void ipc_port_srights_zero(struct ipc_port *port);
 void ipc_port_release_sonce(struct ipc_port *port);
 void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
@@ -732,12 +805,15 @@ bool ipc_pset_has_port(
  * ie_bits encoding (XNU's ipc_entry.h masks):
  *   bits  0-15  user references (IE_BITS_UREFS)
  *   bits 16-20  MACH_PORT_TYPE_* of the rights held (IE_BITS_TYPE)
+ *   bit  21     the name used to hold a receive right (IE_BITS_EX_RECEIVE,
+ *               XNU's MACH_PORT_TYPE_EX_RECEIVE; never reported)
  *   bits 22-23  generation roll point: period 16 * (1 + value) uses
  *   bits 24-31  generation: the low byte of the name, (gen & 3) == 3
  * A free entry has type 0 and keeps its last generation.
  */
 #define IE_BITS_UREFS_MASK 0x0000ffffu
 #define IE_BITS_TYPE_MASK  0x001f0000u
+#define IE_BITS_EX_RECEIVE 0x00200000u
 #define IE_BITS_ROLL_MASK  0x00c00000u
 #define IE_BITS_ROLL_SHIFT 22
 #define IE_BITS_GEN_MASK   0xff000000u

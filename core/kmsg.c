@@ -18,25 +18,61 @@
  * Choices:   * The message is kept as the user wrote it (ikm_header on),
  *              with the copied-in rights beside it in ipc_kdesc; copyout
  *              writes names and addresses into the receiver's buffer.
- *            * OOL memory sent with deallocate from a region mipc handed
- *              out (vm_allocate, a received region) of exactly that size
- *              moves without a copy; any other memory is copied, read
+ *            * OOL memory sent with MACH_MSG_VIRTUAL_COPY and deallocate,
+ *              from a region mipc handed out (vm_allocate, a received
+ *              region) of exactly that size, moves without a copy: the
+ *              receiver gets the same pages at the same address (one
+ *              address space).  MACH_MSG_PHYSICAL_COPY always copies (then
+ *              deallocates the source).  Any other memory is copied, read
  *              through process_vm_readv when it is not ours, so a bad
  *              address is MACH_SEND_INVALID_MEMORY rather than a crash.
  *            * Vouchers do not exist here: a voucher disposition with a
  *              non-null name is MACH_SEND_INVALID_VOUCHER (MACH.md I7).
  *            * Audit tokens carry the pid in word 5 and the sending space's
  *              serial number in word 7 (XNU's pid version); kernel-made
- *              messages carry zeros and the sender token {0, 1}.
+ *              messages carry zeros and the sender token {0, 1}.  The
+ *              process's ids are read once at load (no system call per
+ *              message); a process that changes them later is not seen.
+ *            * The message buffer itself must be readable for send_size
+ *              bytes (it is copied with memcpy, as a kernel would fault);
+ *              only out-of-line addresses are probed.
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 static ipc_lock_t ipc_transit_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
+
+/*
+ * The process's credentials for trailers, read once at load: tasks are
+ * spaces of one process here, so every sender has these.  (C)
+ */
+static struct {
+	unsigned int cr_uid, cr_euid, cr_gid, cr_egid;
+	pid_t cr_pid;
+} ipc_creds;
+
+static void
+kmsg_creds_read(void)
+{
+	ipc_creds.cr_uid = (unsigned int)getuid();
+	ipc_creds.cr_euid = (unsigned int)geteuid();
+	ipc_creds.cr_gid = (unsigned int)getgid();
+	ipc_creds.cr_egid = (unsigned int)getegid();
+	ipc_creds.cr_pid = getpid();
+}
+
+/* A forked child is another process: read them again there. */
+__attribute__((constructor)) static void
+kmsg_creds_init(void)
+{
+	kmsg_creds_read();
+	(void)pthread_atfork(NULL, NULL, kmsg_creds_read);
+}
 
 /* ------------------------------------------------------------------ */
 /* Allocation                                                          */
@@ -390,17 +426,24 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 		return MACH_SEND_INVALID_VOUCHER;
 	}
 	dtype = IE_BITS_TYPE(de->ie_bits);
-	/* C8: an unconverted send-once name to a dead port, no request. */
+	/*
+	 * C8: an unconverted send-once name to a dead port, no request:
+	 * the send "succeeds" -- the destination right is consumed, the
+	 * rest is copied in as usual and the message is then destroyed.
+	 */
 	if (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
 	    dtype == MACH_PORT_TYPE_SEND_ONCE && de->ie_index == 0 &&
 	    !ip_active(ip_from_object(de->ie_object))) {
-		struct ipc_right r;
-
-		kr = ipc_right_copyin(space, dn, dt, 0, &r);
+		kr = ipc_right_copyin(
+		    space, dn, dt, IPC_COPYIN_DEAD_OK, &k->ikm_dest);
 		ipc_require(kr == KERN_SUCCESS, "copyin of a send-once name");
-		ipc_right_discard(&r);
+		if (MACH_PORT_VALID(rn) &&
+		    ipc_right_copyin(space, rn, rt,
+		        IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK,
+		        &k->ikm_reply) != KERN_SUCCESS)
+			k->ikm_reply.ir_port = NULL;
 		*dead_sonce = true;
-		return MACH_SEND_INVALID_DEST;
+		return MACH_MSG_SUCCESS;
 	}
 	(void)ipc_right_check(space, dn, de);
 	dtype = IE_BITS_TYPE(de->ie_bits);
@@ -503,7 +546,10 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 /* ------------------------------------------------------------------ */
 /* Body copyin (MACH.md L, M2)                                         */
 
-/* Read `size` bytes at user address `src` into dst, safely. */
+/*
+ * Read `size` bytes of out-of-line memory at `src` into dst, safely: a
+ * bad address is MACH_SEND_INVALID_MEMORY, not a crash.
+ */
 static bool
 user_read(void *dst, const void *src, size_t size)
 {
@@ -515,7 +561,8 @@ user_read(void *dst, const void *src, size_t size)
 		memcpy(dst, src, size);
 		return true;
 	}
-	return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) ==
+	ipc_slow_note();
+	return process_vm_readv(ipc_creds.cr_pid, &local, 1, &remote, 1, 0) ==
 	    (ssize_t)size;
 }
 
@@ -596,8 +643,9 @@ desc_ool_copyin(struct ipc_kdesc *d, mach_msg_ool_descriptor_t *o)
 	d->kd_ool.kd_size = size;
 	if (size == 0)
 		return MACH_MSG_SUCCESS;
-	/* A whole region of ours moves without a copy. */
-	if (o->deallocate && ipc_vm_take_region(src, size)) {
+	/* A whole region of ours moves without a copy (virtual copy). */
+	if (o->deallocate && o->copy == MACH_MSG_VIRTUAL_COPY &&
+	    ipc_vm_take_region(src, size)) {
 		d->kd_ool.kd_addr = src;
 		return MACH_MSG_SUCCESS;
 	}
@@ -766,16 +814,13 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > MIPC_MSG_MAX_BODY)
 		return MACH_SEND_TOO_LARGE;
-	if (!user_read(&h, msg, sizeof(h)))
-		return MACH_SEND_INVALID_DATA;
+	/* The message buffer must be readable for send_size bytes. */
+	memcpy(&h, msg, sizeof(h));
 	bits = h.msgh_bits & MACH_MSGH_BITS_USER; /* I5 */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return MACH_SEND_NO_BUFFER;
-	if (!user_read(ikm_bytes(k), msg, send_size)) {
-		ipc_kmsg_free(k);
-		return MACH_SEND_INVALID_DATA;
-	}
+	memcpy(ikm_bytes(k), msg, send_size);
 	if (bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = body_validate(ikm_bytes(k), send_size, &ndesc);
 		if (mr != MACH_MSG_SUCCESS) {
@@ -844,14 +889,13 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 		k->ikm_header.msgh_voucher_port = MACH_PORT_NULL;
 	if (mr != MACH_MSG_SUCCESS) {
 		ipc_kmsg_free(k);
-		/* C8: "pretend it got sent" -- the name is gone. */
-		return dead_sonce ? MACH_MSG_SUCCESS : mr;
+		return mr;
 	}
 
 	if (ndesc != 0) {
 		struct ipc_port *dp = k->ikm_dest.ir_port;
 
-		if ((dp->ip_cflags & IP_F_NO_GRANT) &&
+		if (dp != NULL && (dp->ip_cflags & IP_F_NO_GRANT) &&
 		    body_has_rights(ikm_bytes(k), ndesc)) {
 			kmsg_destroy_one(k); /* header rights only (M2) */
 			return MACH_SEND_NO_GRANT_DEST;
@@ -861,6 +905,11 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 			kmsg_destroy_one(k); /* M2 */
 			return mr;
 		}
+	}
+	if (dead_sonce) {
+		/* C8: "pretend it got sent". */
+		ipc_kmsg_destroy(k);
+		return MACH_MSG_SUCCESS;
 	}
 	*kmsgp = k;
 	return MACH_MSG_SUCCESS;
@@ -894,14 +943,14 @@ write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
 		t.msgh_sender.val[0] = 0;
 		t.msgh_sender.val[1] = 1;
 	} else {
-		t.msgh_sender.val[0] = (unsigned int)geteuid();
-		t.msgh_sender.val[1] = (unsigned int)getegid();
-		t.msgh_audit.val[0] = (unsigned int)getuid();
-		t.msgh_audit.val[1] = (unsigned int)geteuid();
-		t.msgh_audit.val[2] = (unsigned int)getegid();
-		t.msgh_audit.val[3] = (unsigned int)getuid();
-		t.msgh_audit.val[4] = (unsigned int)getgid();
-		t.msgh_audit.val[5] = (unsigned int)getpid();
+		t.msgh_sender.val[0] = ipc_creds.cr_euid;
+		t.msgh_sender.val[1] = ipc_creds.cr_egid;
+		t.msgh_audit.val[0] = ipc_creds.cr_uid;
+		t.msgh_audit.val[1] = ipc_creds.cr_euid;
+		t.msgh_audit.val[2] = ipc_creds.cr_egid;
+		t.msgh_audit.val[3] = ipc_creds.cr_uid;
+		t.msgh_audit.val[4] = ipc_creds.cr_gid;
+		t.msgh_audit.val[5] = (unsigned int)ipc_creds.cr_pid;
 		t.msgh_audit.val[7] = k->ikm_sender;
 	}
 	/* V4: the receiving port's context at receipt. */

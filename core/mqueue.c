@@ -73,6 +73,7 @@ CK_RING_PROTOTYPE(imq, imq_slot)
 static long
 futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 {
+	ipc_slow_note();
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
@@ -167,7 +168,7 @@ ring_get(struct ipc_mqueue *mq)
  * reader, since ck_ring's own edges are invisible to TSan.
  */
 static bool
-ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg)
+ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 {
 	unsigned int ticket;
 	struct imq_slot *slot = ck_ring_enqueue_reserve_mpmc_imq(
@@ -175,10 +176,13 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg)
 
 	if (slot == NULL)
 		return false;
-	ipc_tsan_acquire(slot); /* A9: the last reader is done with it */
-	slot->ims_kmsg = kmsg;
-	slot->ims_size = kmsg->ikm_size;
-	ipc_tsan_release(slot); /* R9: to the next reader */
+	/*
+	 * Slots are read speculatively (ring_peek validates its copy after
+	 * the fact, seqlock-style), so they are accessed through ck_pr on
+	 * both sides; the kmsg itself carries the TSan edge (R9/A9).
+	 */
+	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
+	ck_pr_store_32(&slot->ims_size, size);
 	/* R9: commit publishes the slot (p_tail; ck's store fence). */
 	ck_ring_enqueue_commit_mpmc(&ring->ir_ring, ticket);
 	return true;
@@ -193,6 +197,7 @@ static bool
 ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 {
 	unsigned int consumer, producer;
+	struct imq_slot *s;
 
 	for (;;) {
 		consumer = ck_pr_load_uint(&ring->ir_ring.c_head);
@@ -202,12 +207,9 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 		if (consumer == producer)
 			return false;
 		ck_pr_fence_load(); /* A9: slot after p_tail */
-		ipc_tsan_acquire(
-		    &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)]);
-		*out = ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)];
-		/* R9: our read is over before the slot is reused. */
-		ipc_tsan_release(
-		    &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)]);
+		s = &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)];
+		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
+		out->ims_size = ck_pr_load_32(&s->ims_size);
 		ck_pr_fence_load(); /* A9: c_head reread after the copy */
 		if (ck_pr_load_uint(&ring->ir_ring.c_head) == consumer) {
 			*pos = consumer;
@@ -256,10 +258,14 @@ ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
 	ipc_lock(&mq->imq_ovf_lock);
 	while (mq->imq_ovf_head != NULL) {
 		struct ipc_kmsg *k = mq->imq_ovf_head;
+		uint32_t size = k->ikm_size;
+		struct ipc_kmsg *next = k->ikm_next;
 
-		if (!ring_put(ring, k))
+		/* R9: our reads of k are over before a receiver has it. */
+		ipc_tsan_release(k);
+		if (!ring_put(ring, k, size))
 			break;
-		mq->imq_ovf_head = k->ikm_next;
+		mq->imq_ovf_head = next;
 		if (mq->imq_ovf_head == NULL)
 			mq->imq_ovf_tail = NULL;
 		ck_pr_dec_32(&mq->imq_ovf_n); /* R11: after the ring has it */
@@ -360,10 +366,12 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
 
+	uint32_t size = kmsg->ikm_size;
+
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
-	ipc_tsan_release(kmsg); /* R9 */
-	if (unlikely(
-	        ck_pr_load_32(&mq->imq_ovf_n) != 0 || !ring_put(ring, kmsg))) {
+	ipc_tsan_release(kmsg); /* R9: no access to kmsg after this */
+	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
+	        !ring_put(ring, kmsg, size))) {
 		ipc_lock(&mq->imq_ovf_lock);
 		ovf_append_locked(mq, kmsg);
 		ipc_unlock(&mq->imq_ovf_lock);
@@ -561,9 +569,9 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 void
 ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit)
 {
+	/* Relaxed swap; F1 in wake_all orders it before the wake. */
 	uint32_t old = ck_pr_fas_32(&port->ip_qlimit, qlimit);
 
-	/* Relaxed swap; F1 in wake_all orders it before the wake. */
 	if (qlimit > old)
 		ipc_mqueue_wake_all(port);
 }

@@ -59,6 +59,91 @@ kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
 	return false;
 }
 
+/*
+ * msg_send_fp
+ *	The send fast path: a simple message (no descriptors, no voucher)
+ *	through a COPY_SEND destination, with no reply or a MAKE_SEND_ONCE
+ *	reply from a receive right, to a port with room.  A run of checks
+ *	without side effects, each falling back to the slow path (which is
+ *	the specification), then a point of no return.  No lock, no
+ *	allocator slow path, no system call unless a receiver sleeps.
+ * Returns:
+ *	true when the message was sent.
+ */
+static bool
+msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
+    const mach_msg_header_t *msg, mach_msg_size_t send_size)
+{
+	mach_msg_bits_t bits = msg->msgh_bits & MACH_MSGH_BITS_USER;
+	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
+	struct ipc_entry *de, *re = NULL;
+	struct ipc_port *dp, *rp = NULL;
+	struct ipc_kmsg *k;
+	uint32_t dbits;
+
+	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
+	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND ||
+	    (rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
+	    (rt == 0) != (msg->msgh_local_port == MACH_PORT_NULL) ||
+	    send_size < sizeof(mach_msg_header_t) || (send_size & 3) ||
+	    send_size > IPC_KMSG_L_SIZE / 2 ||
+	    !MACH_PORT_VALID(msg->msgh_remote_port))
+		return false;
+	k = ipc_kmsg_alloc(send_size, 0);
+	if (k == NULL)
+		return false;
+	ipc_epoch_enter(th);
+	de = ipc_entry_lookup(space, msg->msgh_remote_port);
+	if (de == NULL)
+		goto slow;
+	dbits = ck_pr_load_32(&de->ie_bits);
+	if (!(IE_BITS_TYPE(dbits) & MACH_PORT_TYPE_SEND))
+		goto slow;
+	dp = ip_from_object(ipc_entry_load_object(de));
+	if (dp == NULL || !ip_active(dp) ||
+	    (dp->ip_cflags & (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY)) ||
+	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
+		goto slow;
+	if (rt != 0) {
+		re = ipc_entry_lookup(space, msg->msgh_local_port);
+		if (re == NULL || re == de ||
+		    !(IE_BITS_TYPE(ck_pr_load_32(&re->ie_bits)) &
+		        MACH_PORT_TYPE_RECEIVE))
+			goto slow;
+		rp = ip_from_object(ipc_entry_load_object(re));
+		if (rp == NULL || !ip_active(rp))
+			goto slow;
+	}
+	if (!ipc_mqueue_admit(dp, true))
+		goto slow; /* full: the slow path blocks or times out */
+	if (!ip_srights_inc_nonzero(dp)) {
+		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
+		goto slow;
+	}
+	/* --- POINT OF NO RETURN: nothing below fails --- */
+	ip_reference(dp);
+	k->ikm_dest.ir_port = dp;
+	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+	if (rp != NULL) {
+		ip_reference(rp);
+		ip_sorights_inc(rp);
+		k->ikm_reply.ir_port = rp;
+		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+	}
+	memcpy(ikm_bytes(k), msg, send_size);
+	k->ikm_header.msgh_bits = bits;
+	k->ikm_header.msgh_size = send_size;
+	k->ikm_sender = space->is_serial;
+	ipc_mqueue_enqueue(dp, k);
+	k = NULL; /* the queue owns it */
+	ipc_epoch_exit(th);
+	return true;
+slow:
+	ipc_epoch_exit(th);
+	ipc_kmsg_free(k);
+	return false;
+}
+
 static mach_msg_return_t
 msg_send(struct mipc_space *space, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t send_size,
@@ -72,6 +157,8 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 
 	if (unlikely(th == NULL))
 		return MACH_SEND_NO_BUFFER;
+	if (likely(msg_send_fp(th, space, msg, send_size)))
+		return MACH_MSG_SUCCESS;
 	mr = ipc_kmsg_copyin(space, msg, send_size, option, &k);
 	ipc_guard_flush(space);
 	if (mr != MACH_MSG_SUCCESS || k == NULL)
@@ -176,6 +263,23 @@ rcv_lookup(
 		return false;
 	t->rt_object = o;
 	return true;
+}
+
+/* Did `name` hold a receive right once (XNU's MACH_PORT_TYPE_EX_RECEIVE)? */
+static bool
+rcv_name_was_receive(
+    struct ipc_thread *th, struct mipc_space *space, mach_port_name_t name)
+{
+	struct ipc_entry *e;
+	bool was;
+
+	if (!MACH_PORT_VALID(name))
+		return false;
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(space, name);
+	was = e != NULL && (ck_pr_load_32(&e->ie_bits) & IE_BITS_EX_RECEIVE);
+	ipc_epoch_exit(th);
+	return was;
 }
 
 struct rcv_got {
@@ -291,10 +395,13 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 			}
 			if (ck_pr_load_32(&space->is_active) == 0)
 				return MACH_RCV_INVALID_NAME;
-			ipc_guard_raise(
-			    rcv_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
-			ipc_guard_flush(space);
-			return MACH_RCV_INVALID_NAME; /* K1 */
+			/* K1: no guard if the name used to hold the right. */
+			if (!rcv_name_was_receive(th, space, rcv_name)) {
+				ipc_guard_raise(
+				    rcv_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
+				ipc_guard_flush(space);
+			}
+			return MACH_RCV_INVALID_NAME;
 		}
 		if (t.rt_is_set)
 			try_set(space, ips_from_object(t.rt_object), need_max,

@@ -169,6 +169,20 @@ ipc_port_destroy(struct ipc_port *port)
 }
 
 /*
+ * ipc_port_srights_zero
+ *	The send-right count just reached zero.  Takes the port lock: here
+ *	the no-senders request, when armed, fires.
+ */
+void
+ipc_port_srights_zero(struct ipc_port *port)
+{
+	ip_lock(port);
+	ipc_require(port->ip_nsrequest == NULL,
+	    "no-senders requests arrive with notifications");
+	ip_unlock(port);
+}
+
+/*
  * ipc_port_release_send
  *	Drop one send right and its reference.
  * Conditions:
@@ -177,10 +191,8 @@ ipc_port_destroy(struct ipc_port *port)
 void
 ipc_port_release_send(struct ipc_port *port)
 {
-	ip_lock(port);
-	ipc_require(port->ip_srights > 0, "send rights never underflow");
-	port->ip_srights--;
-	ip_unlock(port);
+	if (ip_srights_dec(port) == 0)
+		ipc_port_srights_zero(port);
 	ip_release(port);
 }
 
@@ -193,10 +205,7 @@ ipc_port_release_send(struct ipc_port *port)
 void
 ipc_port_release_sonce(struct ipc_port *port)
 {
-	ip_lock(port);
-	ipc_require(port->ip_sorights > 0, "send-once rights never underflow");
-	port->ip_sorights--;
-	ip_unlock(port);
+	ip_sorights_dec(port);
 	ip_release(port);
 }
 
@@ -220,8 +229,8 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 	st->mps_mscount = port->ip_mscount;
 	st->mps_qlimit = port->ip_qlimit;
 	st->mps_msgcount = ipc_mqueue_count(port);
-	st->mps_sorights = port->ip_sorights;
-	st->mps_srights = port->ip_srights > 0;
+	st->mps_sorights = ck_pr_load_32(&port->ip_sorights);
+	st->mps_srights = ip_srights(port) > 0;
 	st->mps_pdrequest = port->ip_pdrequest != NULL;
 	st->mps_nsrequest = port->ip_nsrequest != NULL;
 	if (f & IP_F_TEMPOWNER)
@@ -272,7 +281,7 @@ port_install(struct mipc_space *space, struct ipc_port *port, bool with_send,
 	ip_set_receiver(port, space, name);
 	port->ip_state = IP_IN_SPACE;
 	if (with_send) {
-		port->ip_srights = 1;
+		ck_pr_store_32(&port->ip_srights, 1);
 		port->ip_mscount = 1;
 	}
 	ipc_entry_set_object(e, &port->ip_object);
@@ -541,7 +550,7 @@ static kern_return_t
 op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
 {
 	(void)name;
-	*(mach_port_rights_t *)arg = port->ip_srights;
+	*(mach_port_rights_t *)arg = ip_srights(port);
 	return KERN_SUCCESS;
 }
 

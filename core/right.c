@@ -44,8 +44,9 @@ e_set(struct ipc_entry *e, uint32_t type, uint32_t urefs)
 {
 	ipc_require(urefs <= MACH_PORT_UREFS_MAX, "urefs within 16 bits");
 	ck_pr_store_32(&e->ie_bits,
-	    (e->ie_bits & (IE_BITS_GEN_MASK | IE_BITS_ROLL_MASK)) | type |
-	        urefs);
+	    (e->ie_bits &
+	        (IE_BITS_GEN_MASK | IE_BITS_ROLL_MASK | IE_BITS_EX_RECEIVE)) |
+	        type | urefs);
 }
 
 static inline struct ipc_port *
@@ -69,10 +70,8 @@ urefs_add(uint32_t urefs, uint32_t delta)
 static void
 srights_drop(struct ipc_port *port)
 {
-	ip_lock(port);
-	ipc_require(port->ip_srights > 0, "send rights never underflow");
-	port->ip_srights--;
-	ip_unlock(port);
+	if (ip_srights_dec(port) == 0)
+		ipc_port_srights_zero(port);
 }
 
 /* ------------------------------------------------------------------ */
@@ -157,6 +156,7 @@ receive_take(
 		/* The name keeps its send right and its own reference. */
 		ip_reference(port);
 		e_set(e, MACH_PORT_TYPE_SEND, e_urefs(e));
+		ck_pr_store_32(&e->ie_bits, e->ie_bits | IE_BITS_EX_RECEIVE);
 	} else {
 		entry_free(space, name, e);
 	}
@@ -199,10 +199,12 @@ receive_destroy_keep_name(
 		ipc_rmap_delete(space, port);
 		ip_lock(port);
 		/* The name's send right goes silently with the port. */
-		port->ip_srights--;
+		/* Relaxed: the port is dying; nothing may fire. */
+		(void)ip_srights_dec(port);
 		ip_unlock(port);
 		ck_pr_store_ptr(&e->ie_object, NULL);
 		e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
+		ck_pr_store_32(&e->ie_bits, e->ie_bits | IE_BITS_EX_RECEIVE);
 		ipc_port_destroy(port);
 	} else {
 		receive_destroy(space, name, e);
@@ -802,10 +804,10 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		ip_lock(port);
 		if (msgt == MACH_MSG_TYPE_MAKE_SEND) {
 			port->ip_mscount++;
-			port->ip_srights++;
+			ip_srights_inc(port);
 			out->ir_type = MACH_MSG_TYPE_PORT_SEND;
 		} else {
-			port->ip_sorights++;
+			ip_sorights_inc(port);
 			out->ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		}
 		ip_unlock(port);
@@ -838,7 +840,7 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 				e_set(e, type, urefs - 1);
 			ip_reference(port);
 			ip_lock(port);
-			port->ip_srights++;
+			ip_srights_inc(port);
 			ip_unlock(port);
 		} else {
 			/* The name's only send reference moves out. */
@@ -1089,7 +1091,7 @@ insert_send_same_name(
 		if (!ipc_rmap_insert(space, port, name))
 			return KERN_RESOURCE_SHORTAGE;
 		ip_lock(port);
-		port->ip_srights++;
+		ip_srights_inc(port);
 		port->ip_mscount++;
 		ip_unlock(port);
 		e_set(e, type | MACH_PORT_TYPE_SEND, 1);

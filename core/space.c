@@ -277,7 +277,8 @@ ipc_entry_dealloc(
 	ipc_lock_assert_held(&space->is_lock);
 	ipc_require(ipc_entry_lookup(space, name) == e, "entry of its name");
 	ck_pr_store_32(&e->ie_bits,
-	    e->ie_bits & ~(IE_BITS_TYPE_MASK | IE_BITS_UREFS_MASK));
+	    e->ie_bits &
+	        ~(IE_BITS_TYPE_MASK | IE_BITS_EX_RECEIVE | IE_BITS_UREFS_MASK));
 	ck_pr_store_ptr(&e->ie_object, NULL);
 	e->ie_index = space->is_free_head;
 	space->is_free_head = MACH_PORT_INDEX(name);

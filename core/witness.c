@@ -19,6 +19,8 @@
 
 #define WITNESS_MAX 8
 
+__thread uint64_t ipc_slow_entries;
+
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;
 
