@@ -479,6 +479,36 @@ enum ipc_port_state {
 struct ipc_pset_link;
 struct ipc_kmsg;
 
+/* ---- notification requests (notify.c) ---- */
+
+/*
+ * A registered notification: the send-once right it fires through and the
+ * message reserved for it at registration, so that once a request has
+ * succeeded its notification cannot fail for lack of memory (XNU's
+ * ip_premsg).
+ */
+struct ipc_notify_req {
+	struct ipc_port *inr_port; /* send-once right: reference, sorights */
+	struct ipc_kmsg *inr_msg;  /* the notification, preallocated */
+};
+
+/* One dead-name / send-possible request, indexed by the entry's ie_index. */
+struct ipc_port_request {
+	mach_port_name_t ipr_name;     /* the registrant's name */
+	uint32_t ipr_flags;            /* IPR_* */
+	struct ipc_notify_req ipr_req; /* inr_port NULL: slot free */
+};
+
+#define IPR_SEND_POSSIBLE 0x1u /* a send-possible request */
+#define IPR_ARMED         0x2u /* armed: fires on the next dequeue */
+
+/* Slot 0 is never used: ie_index 0 means "no request". */
+struct ipc_request_table {
+	uint32_t irt_size; /* slots, including slot 0 */
+	uint32_t irt_used; /* live requests */
+	struct ipc_port_request irt_req[];
+};
+
 /* ---- message queues (mqueue.c) ---- */
 
 /* One ring slot: the message and its size, for peeking without it. */
@@ -526,8 +556,11 @@ struct ipc_port {
 	uint32_t ip_qlimit;                /* (L, A) queue limit */
 	uint64_t ip_context;               /* (L) context, or guard value */
 	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
-	struct ipc_port *ip_nsrequest;   /* (L) no-senders send-once right */
-	struct ipc_port *ip_pdrequest;  /* (L) port-destroyed send-once right */
+	struct ipc_notify_req *ip_nsrequest; /* (L) no-senders request */
+	struct ipc_notify_req *ip_pdrequest; /* (L) port-destroyed request */
+	struct ipc_request_table
+	    *ip_requests;               /* (L) dead-name, send-possible */
+	uint32_t ip_sp_armed;           /* (A) armed send-possible */
 	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
 	struct ipc_mqueue ip_mq;        /* its own synchronisation */
 };
@@ -688,6 +721,7 @@ struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
 void ipc_port_clear_receiver_locked(struct ipc_port *port);
 void ipc_port_release_send(struct ipc_port *port);
+void ipc_port_destroy_sonce(struct ipc_port *port);
 void ipc_port_srights_zero(struct ipc_port *port);
 void ipc_port_release_sonce(struct ipc_port *port);
 void ipc_port_release_receive(struct ipc_port *port);
@@ -789,6 +823,21 @@ mach_msg_size_t ipc_trailer_size(mach_msg_option_t option);
 bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);
 void ipc_port_release_transit(struct ipc_port *port);
 uint32_t ipc_space_serial(const struct mipc_space *space);
+
+/* notify.c */
+struct ipc_kmsg *ipc_notify_prealloc(void);
+void ipc_notify_req_discard(struct ipc_notify_req *req);
+void ipc_notify_req_send_once(struct ipc_notify_req *req);
+void ipc_notify_send_once(struct ipc_port *port);
+void ipc_notify_no_senders(struct ipc_notify_req *req, uint32_t mscount);
+void ipc_notify_port_destroyed(
+    struct ipc_notify_req *req, struct ipc_port *port);
+void ipc_port_dnnotify(struct ipc_port *port);
+void ipc_port_request_deleted(
+    struct ipc_port *port, mach_port_name_t name, uint32_t index);
+void ipc_port_spnotify(struct ipc_port *port);
+bool ipc_port_request_arm_sp(struct ipc_port *port, uint32_t index);
+uint32_t ipc_port_request_size(struct ipc_port *port);
 
 /* pset.c */
 struct ipc_pset *ipc_pset_alloc(void);

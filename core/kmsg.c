@@ -201,6 +201,19 @@ ipc_port_release_transit(struct ipc_port *port)
 static __thread struct ipc_kmsg *destroy_queue;
 static __thread bool destroying;
 
+/* A destination right used up by delivery: no notification (J3). */
+static void
+right_consume(struct ipc_right *r)
+{
+	if (r->ir_port == NULL)
+		return;
+	if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE)
+		ipc_port_release_sonce(r->ir_port);
+	else
+		ipc_port_release_send(r->ir_port);
+	r->ir_port = NULL;
+}
+
 static void
 right_destroy(struct ipc_right *r)
 {
@@ -1126,7 +1139,7 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 	bool nospace = false;
 
 	/* J3: the destination right is consumed at delivery. */
-	ipc_right_discard(&k->ikm_dest);
+	right_consume(&k->ikm_dest);
 	reply = right_copyout(space, &k->ikm_reply, &nospace);
 	if (nospace) {
 		/* K9: header rights failed: not delivered. */
@@ -1168,7 +1181,7 @@ ipc_kmsg_copyout_pseudo(
 		/* M3: a reply port's send-once right is quietly dropped. */
 		mach_port_name_t rn = rp->ip_receiver_name;
 
-		ipc_right_discard(&k->ikm_reply);
+		right_consume(&k->ikm_reply);
 		reply = rn;
 		reply_t = MACH_MSG_TYPE_MAKE_SEND_ONCE;
 	} else {
@@ -1208,5 +1221,6 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 			write_trailer(k, (char *)msg + sizeof(h), want, tsize,
 			    seqno, port);
 	}
+	right_consume(&k->ikm_dest); /* K4: consumed normally */
 	ipc_kmsg_destroy(k);
 }

@@ -108,6 +108,8 @@ ipc_port_alloc(void)
 	port->ip_destination = NULL;
 	port->ip_nsrequest = NULL;
 	port->ip_pdrequest = NULL;
+	port->ip_requests = NULL;
+	port->ip_sp_armed = 0;
 	port->ip_psets = NULL;
 	ipc_mqueue_init(&port->ip_mq);
 	return port;
@@ -150,6 +152,8 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 void
 ipc_port_destroy(struct ipc_port *port)
 {
+	struct ipc_notify_req *pd, *ns;
+
 	ip_lock(port);
 	ipc_require(
 	    port->ip_state == IP_IN_LIMBO || port->ip_state == IP_IN_SPACE,
@@ -160,11 +164,38 @@ ipc_port_destroy(struct ipc_port *port)
 	ipc_mqueue_set_seqno(port, 0);
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
+	pd = port->ip_pdrequest;
+	if (pd != NULL) {
+		/*
+		 * P6: instead of dying, the port goes to its backup, with
+		 * its queue, qlimit, no-senders request and every right held
+		 * elsewhere; the immovable bit goes (the seed's
+		 * ipc_port_clear_receiver).
+		 */
+		port->ip_pdrequest = NULL;
+		port->ip_flags &=
+		    ~(IP_F_IMMOVABLE_RECEIVE | IP_F_GUARD_IMMOVABLE);
+		ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+		ip_unlock(port);
+		ipc_mqueue_wake_all(port); /* K6: PORT_CHANGED */
+		if (ipc_thread_cur == NULL || !ipc_epoch_inside(ipc_thread_cur))
+			ipc_epoch_wait_readers(); /* see msg.c, Ordering */
+		ipc_notify_port_destroyed(pd, port);
+		return;
+	}
+	ns = port->ip_nsrequest;
+	port->ip_nsrequest = NULL;
 	ck_pr_store_32(&port->ip_state, IP_DEAD);
 	ip_unlock(port);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
 	ipc_mqueue_drain(port);
+	ipc_port_dnnotify(port); /* C6(e) */
+	if (ns != NULL) {
+		/* C6(g): the armed no-senders right dies unused. */
+		ipc_notify_req_send_once(ns);
+		ipc_free(IPC_KIND_TABLE, ns, sizeof(*ns));
+	}
 	ip_release(port);
 }
 
@@ -176,10 +207,19 @@ ipc_port_destroy(struct ipc_port *port)
 void
 ipc_port_srights_zero(struct ipc_port *port)
 {
+	struct ipc_notify_req *req = NULL;
+	uint32_t mscount = 0;
+
 	ip_lock(port);
-	ipc_require(port->ip_nsrequest == NULL,
-	    "no-senders requests arrive with notifications");
+	/* Recheck: a MAKE_SEND may have raised it again meanwhile. */
+	if (ip_srights(port) == 0 && port->ip_state != IP_DEAD) {
+		req = port->ip_nsrequest;
+		port->ip_nsrequest = NULL;
+		mscount = port->ip_mscount;
+	}
 	ip_unlock(port);
+	if (req != NULL)
+		ipc_notify_no_senders(req, mscount); /* P11 */
 }
 
 /*
@@ -207,6 +247,20 @@ ipc_port_release_sonce(struct ipc_port *port)
 {
 	ip_sorights_dec(port);
 	ip_release(port);
+}
+
+/*
+ * ipc_port_destroy_sonce
+ *	A send-once right destroyed unused: MACH_NOTIFY_SEND_ONCE to its port
+ *	if that lives (P25), else it just goes.  Consumes the right.
+ */
+void
+ipc_port_destroy_sonce(struct ipc_port *port)
+{
+	if (ip_active(port))
+		ipc_notify_send_once(port);
+	else
+		ipc_port_release_sonce(port);
 }
 
 /* A receive right held by a call is discarded: the port dies. */
@@ -766,8 +820,7 @@ op_get_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 		*aa->aa_cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
 		break;
 	case MACH_PORT_DNREQUESTS_SIZE:
-		/* Request tables arrive with notifications; none yet. */
-		aa->aa_info[0] = 0;
+		aa->aa_info[0] = (integer_t)ipc_port_request_size(port);
 		*aa->aa_cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
 		break;
 	default: /* MACH_PORT_INFO_EXT */

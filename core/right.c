@@ -101,6 +101,12 @@ ipc_right_check(
 	if (ip_active(port))
 		return false;
 	urefs = (type & MACH_PORT_TYPE_SEND) ? e_urefs(e) : 1;
+	if (e->ie_index != 0) {
+		/* D4, P17: the DEAD_NAME notification carries a reference. */
+		if (urefs < MACH_PORT_UREFS_MAX)
+			urefs++;
+		e->ie_index = 0;
+	}
 	if (type & MACH_PORT_TYPE_SEND) {
 		ipc_rmap_delete(space, port);
 		ipc_port_release_send(port);
@@ -122,6 +128,9 @@ ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
 {
 	(void)ipc_right_check(space, name, e);
 	*typep = e_type(e);
+	/* D3: a live request shows as DNREQUEST. */
+	if (e->ie_index != 0)
+		*typep |= MACH_PORT_TYPE_DNREQUEST;
 	*urefsp = e_urefs(e);
 	return KERN_SUCCESS;
 }
@@ -133,7 +142,14 @@ ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
 static void
 entry_free(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
 {
+	uint32_t index = e->ie_index;
+	struct ipc_object *o = e->ie_object;
+
+	e->ie_index = 0;
 	ipc_entry_dealloc(space, name, e);
+	/* P18: a request on a name whose right goes: PORT_DELETED. */
+	if (index != 0 && o != NULL && o->io_kind == IOT_PORT)
+		ipc_port_request_deleted(ip_from_object(o), name, index);
 }
 
 /*
@@ -194,7 +210,19 @@ receive_destroy_keep_name(
 	struct ipc_port *port = e_port(e);
 	uint32_t urefs = e_urefs(e);
 
+	if (port->ip_pdrequest != NULL) {
+		/* B19, Q7: the right goes to the backup; a send right stays. */
+		port = receive_take(space, name, e);
+		ipc_port_destroy(port);
+		return;
+	}
 	if (e_type(e) & MACH_PORT_TYPE_SEND) {
+		if (e->ie_index != 0) {
+			/* B18, P19: DEAD_NAME fires and carries a reference. */
+			if (urefs < MACH_PORT_UREFS_MAX)
+				urefs++;
+			e->ie_index = 0;
+		}
 		ipc_pset_remove_port_locked(space, port);
 		ipc_rmap_delete(space, port);
 		ip_lock(port);
@@ -240,7 +268,7 @@ sonce_remove(
 	struct ipc_port *port = e_port(e);
 
 	entry_free(space, name, e);
-	ipc_port_release_sonce(port);
+	ipc_port_destroy_sonce(port); /* B20, B25, P25 */
 }
 
 /* Remove a port set. */
@@ -881,7 +909,7 @@ ipc_right_discard(struct ipc_right *r)
 		ipc_port_release_send(r->ir_port);
 		break;
 	case MACH_MSG_TYPE_PORT_SEND_ONCE:
-		ipc_port_release_sonce(r->ir_port);
+		ipc_port_destroy_sonce(r->ir_port); /* P25 */
 		break;
 	default:
 		ipc_port_release_receive(r->ir_port);

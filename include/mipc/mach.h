@@ -13,6 +13,7 @@
 #include <mipc/types.h>
 #include <mipc/port.h>
 #include <mipc/message.h>
+#include <mipc/notify.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,6 +101,13 @@ MIPC_API mach_msg_return_t mach_msg(mach_msg_header_t *msg,
 MIPC_API mach_msg_return_t mach_msg_send(mach_msg_header_t *msg);
 MIPC_API mach_msg_return_t mach_msg_receive(mach_msg_header_t *msg);
 MIPC_API void mach_msg_destroy(mach_msg_header_t *msg);
+
+MIPC_API kern_return_t mach_port_request_notification(ipc_space_t task,
+    mach_port_name_t name, mach_msg_id_t msgid, mach_port_mscount_t sync,
+    mach_port_t notify, mach_msg_type_name_t notifyPoly,
+    mach_port_t *previous);
+MIPC_API kern_return_t mach_port_dnrequest_info(ipc_space_t task,
+    mach_port_name_t name, unsigned int *dnr_total, unsigned int *dnr_used);
 
 MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);

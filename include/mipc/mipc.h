@@ -14,6 +14,7 @@
 #include <mipc/types.h>
 #include <mipc/port.h>
 #include <mipc/message.h>
+#include <mipc/notify.h>
 #include <mipc/mach.h>
 
 #include <stdint.h>

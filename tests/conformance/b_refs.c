@@ -912,6 +912,7 @@ START_TEST(B20_mod_refs_send_once_minus_one_destroys)
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
 	KR_OK(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1));
 	NAME_GONE(task, so);
+	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
@@ -1132,6 +1133,7 @@ START_TEST(B25_deallocate_send_once_destroys_right)
 
 	KR_OK(mach_port_deallocate(task, so));
 	NAME_GONE(task, so);
+	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }

@@ -104,6 +104,7 @@ START_TEST(C2_destroy_send_once)
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
 	KR_OK(mach_port_destroy(task, so));
 	NAME_GONE(task, so);
+	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }

@@ -249,6 +249,30 @@ conf_tcase(const char *name)
 		    refs_got_, (unsigned)(want));                           \
 	} while (0)
 
+/*
+ * P25: a send-once right destroyed unused sends MACH_NOTIFY_SEND_ONCE to
+ * its port; the right is counted in mps_sorights until that notification
+ * is received.  Receive exactly one such notification from `name`.
+ */
+static inline void
+conf_take_send_once_notification(mipc_space_t space, mach_port_name_t name)
+{
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(mipc_msg(space, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+	                     0, sizeof(m), name, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(m.h.msgh_id, MACH_NOTIFY_SEND_ONCE);
+	ck_assert_uint_eq(m.h.msgh_bits, 0x00001200u);
+	ck_assert_uint_eq(m.h.msgh_size, 24);
+	ck_assert_uint_eq(m.h.msgh_remote_port, MACH_PORT_NULL);
+	ck_assert_uint_eq(m.h.msgh_local_port, name);
+}
+
 static inline mach_port_status_t
 conf_status(mipc_space_t space, mach_port_name_t name)
 {

@@ -78,6 +78,8 @@ START_TEST(W1_destroy_space_destroys_its_send_once_rights)
 	conf_give_send_once(s2, task, r);
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 2);
 	KR_OK(mipc_space_destroy(s2));
+	conf_take_send_once_notification(task, r);
+	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
