@@ -104,8 +104,7 @@ MIPC_API void mach_msg_destroy(mach_msg_header_t *msg);
 
 MIPC_API kern_return_t mach_port_request_notification(ipc_space_t task,
     mach_port_name_t name, mach_msg_id_t msgid, mach_port_mscount_t sync,
-    mach_port_t notify, mach_msg_type_name_t notifyPoly,
-    mach_port_t *previous);
+    mach_port_t notify, mach_msg_type_name_t notifyPoly, mach_port_t *previous);
 MIPC_API kern_return_t mach_port_dnrequest_info(ipc_space_t task,
     mach_port_name_t name, unsigned int *dnr_total, unsigned int *dnr_used);
 
