@@ -228,7 +228,7 @@ test-asan: $(ASAN_TESTS)
 test-tsan: $(TSAN_TESTS)
 	$(call run_suites,tsan,$(TSAN_TESTS))
 
-test-summary:
+test-summary: test-headers test-asan test-tsan
 	@echo; echo "== Summary (Check, per suite)"; \
 	for v in asan tsan; do \
 		for l in $(BV)/$$v/logs/*.log; do \

@@ -102,6 +102,8 @@ gb_clobber_memory(void)
 /* Bench files: one registration function each, called by main.c. */
 void bench_base_register(void);
 void bench_rights_register(void);
+void bench_msg_register(void);
+void bench_peers_register(void);
 
 #ifdef __cplusplus
 }

@@ -11,5 +11,7 @@ main(int argc, char **argv)
 {
 	bench_base_register();
 	bench_rights_register();
+	bench_msg_register();
+	bench_peers_register();
 	return gb_main(argc, argv);
 }

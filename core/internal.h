@@ -501,6 +501,7 @@ struct ipc_port_request {
 
 #define IPR_SEND_POSSIBLE 0x1u /* a send-possible request */
 #define IPR_ARMED         0x2u /* armed: fires on the next dequeue */
+#define IPR_DIED          0x4u /* fired DEAD_NAME when the port died */
 
 /* Slot 0 is never used: ie_index 0 means "no request". */
 struct ipc_request_table {
@@ -838,6 +839,9 @@ void ipc_port_request_deleted(
 void ipc_port_spnotify(struct ipc_port *port);
 bool ipc_port_request_arm_sp(struct ipc_port *port, uint32_t index);
 uint32_t ipc_port_request_size(struct ipc_port *port);
+bool ipc_port_request_is(
+    struct ipc_port *port, mach_port_name_t name, uint32_t index, bool died);
+void ipc_port_request_fini(struct ipc_port *port);
 
 /* pset.c */
 struct ipc_pset *ipc_pset_alloc(void);

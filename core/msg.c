@@ -144,6 +144,26 @@ slow:
 	return false;
 }
 
+/*
+ * J15: a send with MACH_SEND_NOTIFY that finds the queue full arms the
+ * send-possible request registered on its destination name, if any.
+ */
+static void
+arm_send_possible(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_port *dest)
+{
+	struct ipc_entry *e;
+
+	is_lock(space);
+	e = ipc_entry_lookup(space, name);
+	if (e != NULL && e->ie_index != 0 && e->ie_object == &dest->ip_object) {
+		ip_lock(dest);
+		(void)ipc_port_request_arm_sp(dest, e->ie_index);
+		ip_unlock(dest);
+	}
+	is_unlock(space);
+}
+
 static mach_msg_return_t
 msg_send(struct mipc_space *space, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t send_size,
@@ -187,6 +207,8 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 			ipc_kmsg_copyout_pseudo(space, k, msg);
 			return MACH_SEND_NO_BUFFER; /* J6: 65534 queued */
 		}
+		if (option & MACH_SEND_NOTIFY)
+			arm_send_possible(space, msg->msgh_remote_port, dest);
 		if ((option & MACH_SEND_TIMEOUT) && timeout == 0) {
 			kr = KERN_OPERATION_TIMED_OUT;
 		} else {

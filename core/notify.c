@@ -14,9 +14,12 @@
  * Lifetime:  a request owns a send-once right to the notify port and a
  *            preallocated message; firing turns them into a queued
  *            notification, cancelling returns the right as `previous` and
- *            frees the message.  A request table lives until its port dies
- *            (the dead-name notifications are then sent and the table
- *            freed; entries keep ie_index as "had a request", D4).
+ *            frees the message.  A request table lives as long as its
+ *            port: at death the dead-name notifications are sent and their
+ *            slots kept, marked IPR_DIED, so that a name converting to a
+ *            dead name later still finds its extra reference (D4).  An
+ *            entry's ie_index may go stale (fired, replaced): every use
+ *            checks the slot still holds that name.
  * Choices:   * Every request reserves its notification message when it is
  *              made (KERN_RESOURCE_SHORTAGE then), and the notify port's
  *              queue is prepared then too, so firing never allocates.  A
@@ -219,7 +222,7 @@ static uint32_t
 request_slot_locked(struct ipc_port *port)
 {
 	struct ipc_request_table *t = port->ip_requests, *nt;
-	uint32_t i, nsize;
+	uint32_t i, nsize, osize = t != NULL ? t->irt_size : 0;
 
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	if (t != NULL) {
@@ -240,12 +243,17 @@ request_slot_locked(struct ipc_port *port)
 		ipc_free(IPC_KIND_TABLE, t, table_bytes(t->irt_size));
 	}
 	port->ip_requests = nt;
-	return t != NULL ? t->irt_size : 1;
+	return osize != 0 ? osize : 1; /* the first new slot */
 }
 
-/* Take request `index` out of the table.  Conditions: port locked. */
+/*
+ * Take request `index` out of the table, if it still is `name`'s (an
+ * entry's ie_index goes stale when its request fires or is replaced; this
+ * is XNU's ipc_port_request_type check).  Conditions: port locked.
+ */
 static struct ipc_notify_req
-request_take_locked(struct ipc_port *port, uint32_t index)
+request_take_locked(
+    struct ipc_port *port, uint32_t index, mach_port_name_t name)
 {
 	struct ipc_request_table *t = port->ip_requests;
 	struct ipc_notify_req req = { NULL, NULL };
@@ -254,15 +262,53 @@ request_take_locked(struct ipc_port *port, uint32_t index)
 	if (t == NULL || index == 0 || index >= t->irt_size)
 		return req;
 	r = &t->irt_req[index];
+	if (r->ipr_req.inr_port == NULL || r->ipr_name != name)
+		return req;
 	req = r->ipr_req;
-	if (req.inr_port != NULL) {
-		if ((r->ipr_flags & (IPR_SEND_POSSIBLE | IPR_ARMED)) ==
-		    (IPR_SEND_POSSIBLE | IPR_ARMED))
-			ck_pr_dec_32(&port->ip_sp_armed);
-		t->irt_used--;
-	}
+	if ((r->ipr_flags & (IPR_SEND_POSSIBLE | IPR_ARMED)) ==
+	    (IPR_SEND_POSSIBLE | IPR_ARMED))
+		ck_pr_dec_32(&port->ip_sp_armed);
+	t->irt_used--;
 	memset(r, 0, sizeof(*r));
 	return req;
+}
+
+/*
+ * Is request `index` `name`'s?  live: registered now (MACH_PORT_TYPE_
+ * DNREQUEST, D3); died: it fired DEAD_NAME when the port died (the name's
+ * extra reference, D4).  Conditions: nothing locked.
+ */
+bool
+ipc_port_request_is(
+    struct ipc_port *port, mach_port_name_t name, uint32_t index, bool died)
+{
+	struct ipc_request_table *t;
+	bool is = false;
+
+	if (index == 0)
+		return false;
+	ip_lock(port);
+	t = port->ip_requests;
+	if (t != NULL && index < t->irt_size &&
+	    t->irt_req[index].ipr_name == name) {
+		struct ipc_port_request *r = &t->irt_req[index];
+
+		is = died ? (r->ipr_flags & IPR_DIED) != 0
+		          : r->ipr_req.inr_port != NULL;
+	}
+	ip_unlock(port);
+	return is;
+}
+
+/* The port is being freed: its table goes. */
+void
+ipc_port_request_fini(struct ipc_port *port)
+{
+	struct ipc_request_table *t = port->ip_requests;
+
+	port->ip_requests = NULL;
+	if (t != NULL)
+		ipc_free(IPC_KIND_TABLE, t, table_bytes(t->irt_size));
 }
 
 /*
@@ -278,7 +324,7 @@ ipc_port_request_deleted(
 	struct ipc_notify_req req;
 
 	ip_lock(port);
-	req = request_take_locked(port, index);
+	req = request_take_locked(port, index, name);
 	ip_unlock(port);
 	if (req.inr_port != NULL)
 		notify_send_name(&req, MACH_NOTIFY_PORT_DELETED, name);
@@ -297,20 +343,26 @@ ipc_port_dnnotify(struct ipc_port *port)
 	uint32_t i;
 
 	ip_lock(port);
+	ipc_require(
+	    port->ip_state == IP_DEAD, "dead-name notifications at death");
 	t = port->ip_requests;
-	port->ip_requests = NULL;
 	ck_pr_store_32(&port->ip_sp_armed, 0);
-	ip_unlock(port);
-	if (t == NULL)
-		return;
-	for (i = 1; i < t->irt_size; i++) {
+	for (i = 1; t != NULL && i < t->irt_size; i++) {
 		struct ipc_port_request *r = &t->irt_req[i];
+		struct ipc_notify_req req = r->ipr_req;
 
-		if (r->ipr_req.inr_port != NULL)
-			notify_send_name(
-			    &r->ipr_req, MACH_NOTIFY_DEAD_NAME, r->ipr_name);
+		if (req.inr_port == NULL)
+			continue;
+		/* Kept, marked: the name's conversion adds a reference. */
+		r->ipr_req.inr_port = NULL;
+		r->ipr_req.inr_msg = NULL;
+		r->ipr_flags = IPR_DIED;
+		t->irt_used--;
+		ip_unlock(port);
+		notify_send_name(&req, MACH_NOTIFY_DEAD_NAME, r->ipr_name);
+		ip_lock(port);
 	}
-	ipc_free(IPC_KIND_TABLE, t, table_bytes(t->irt_size));
+	ip_unlock(port);
 }
 
 /*
@@ -335,7 +387,7 @@ ipc_port_spnotify(struct ipc_port *port)
 		    (r->ipr_flags & (IPR_SEND_POSSIBLE | IPR_ARMED)) !=
 		        (IPR_SEND_POSSIBLE | IPR_ARMED))
 			continue;
-		req = request_take_locked(port, i);
+		req = request_take_locked(port, i, name);
 		ip_unlock(port);
 		notify_send_name(&req, MACH_NOTIFY_SEND_POSSIBLE, name);
 		ip_lock(port);
@@ -498,7 +550,8 @@ request_locked(struct request *rq)
 		ip_lock(port);
 		index = e->ie_index;
 		if (index != 0)
-			rq->rq_old = request_take_locked(port, index);
+			rq->rq_old =
+			    request_take_locked(port, index, rq->rq_name);
 		e->ie_index = 0;
 		if (rq->rq_new.inr_port == NULL) {
 			ip_unlock(port);
@@ -550,12 +603,6 @@ mipc_port_request_notification(mipc_space_t space, mach_port_name_t name,
 		return MACH_SEND_INVALID_DEST;
 	if (previous == NULL)
 		return KERN_INVALID_ARGUMENT;
-	if (msgid != MACH_NOTIFY_PORT_DESTROYED &&
-	    msgid != MACH_NOTIFY_NO_SENDERS && msgid != MACH_NOTIFY_DEAD_NAME &&
-	    msgid != MACH_NOTIFY_SEND_POSSIBLE)
-		return KERN_INVALID_VALUE; /* P1 */
-	if (msgid == MACH_NOTIFY_PORT_DESTROYED && sync != 0)
-		return KERN_INVALID_VALUE; /* P5 */
 	if (notify == MACH_PORT_DEAD)
 		return KERN_INVALID_CAPABILITY;
 	if (notify != MACH_PORT_NULL &&
@@ -585,6 +632,14 @@ mipc_port_request_notification(mipc_space_t space, mach_port_name_t name,
 		else if (kr == KERN_SUCCESS)
 			rq.rq_new.inr_port = r.ir_port;
 	}
+	/* P1, P5: checked once the notify right is in (P2). */
+	if (kr == KERN_SUCCESS && msgid != MACH_NOTIFY_PORT_DESTROYED &&
+	    msgid != MACH_NOTIFY_NO_SENDERS && msgid != MACH_NOTIFY_DEAD_NAME &&
+	    msgid != MACH_NOTIFY_SEND_POSSIBLE)
+		kr = KERN_INVALID_VALUE;
+	if (kr == KERN_SUCCESS && msgid == MACH_NOTIFY_PORT_DESTROYED &&
+	    sync != 0)
+		kr = KERN_INVALID_VALUE;
 	if (kr == KERN_SUCCESS && rq.rq_new.inr_port != NULL &&
 	    !ipc_mqueue_prepare(rq.rq_new.inr_port))
 		kr = KERN_RESOURCE_SHORTAGE;

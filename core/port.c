@@ -35,6 +35,7 @@ object_free(struct ipc_deferred *d)
 
 	if (o->io_kind == IOT_PORT) {
 		ipc_mqueue_fini((struct ipc_port *)o);
+		ipc_port_request_fini((struct ipc_port *)o);
 		ipc_cache_free(IPC_KIND_PORT, o);
 	} else
 		ipc_cache_free(IPC_KIND_PSET, o);

@@ -93,7 +93,6 @@ ipc_right_check(
 	struct ipc_port *port;
 
 	ipc_lock_assert_held(&space->is_lock);
-	(void)name;
 	if (!(type & MACH_PORT_TYPE_SEND_RIGHTS) ||
 	    (type & MACH_PORT_TYPE_RECEIVE))
 		return false;
@@ -101,12 +100,12 @@ ipc_right_check(
 	if (ip_active(port))
 		return false;
 	urefs = (type & MACH_PORT_TYPE_SEND) ? e_urefs(e) : 1;
-	if (e->ie_index != 0) {
+	if (ipc_port_request_is(port, name, e->ie_index, true)) {
 		/* D4, P17: the DEAD_NAME notification carries a reference. */
 		if (urefs < MACH_PORT_UREFS_MAX)
 			urefs++;
-		e->ie_index = 0;
 	}
+	e->ie_index = 0;
 	if (type & MACH_PORT_TYPE_SEND) {
 		ipc_rmap_delete(space, port);
 		ipc_port_release_send(port);
@@ -129,7 +128,8 @@ ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
 	(void)ipc_right_check(space, name, e);
 	*typep = e_type(e);
 	/* D3: a live request shows as DNREQUEST. */
-	if (e->ie_index != 0)
+	if (e->ie_index != 0 && e->ie_object != NULL &&
+	    ipc_port_request_is(e_port(e), name, e->ie_index, false))
 		*typep |= MACH_PORT_TYPE_DNREQUEST;
 	*urefsp = e_urefs(e);
 	return KERN_SUCCESS;
@@ -217,12 +217,12 @@ receive_destroy_keep_name(
 		return;
 	}
 	if (e_type(e) & MACH_PORT_TYPE_SEND) {
-		if (e->ie_index != 0) {
+		if (ipc_port_request_is(port, name, e->ie_index, false)) {
 			/* B18, P19: DEAD_NAME fires and carries a reference. */
 			if (urefs < MACH_PORT_UREFS_MAX)
 				urefs++;
-			e->ie_index = 0;
 		}
+		e->ie_index = 0;
 		ipc_pset_remove_port_locked(space, port);
 		ipc_rmap_delete(space, port);
 		ip_lock(port);

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * notify.c -- tests of core/notify.c's memory rules: every allocation a
+ * request makes is failed in turn (the request then fails with
+ * KERN_RESOURCE_SHORTAGE and registers nothing); once a request has
+ * succeeded, firing it allocates nothing, so it cannot be lost to memory
+ * exhaustion.
+ *
+ * Includes core/internal.h for failure injection and allocation counts.
+ */
+#include "check_mipc.h"
+
+#include "internal.h"
+
+#include <string.h>
+
+static mipc_space_t task;
+
+static void
+setup(void)
+{
+	task = mach_task_self();
+}
+
+/* Receive one message from `port` (timeout 0); returns its id or -1. */
+static int
+take(mach_port_name_t port)
+{
+	struct {
+		mach_msg_header_t h;
+		char body[64];
+		mach_msg_max_trailer_t t;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	if (mach_msg(&m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), port,
+	        0, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+		return -1;
+	return m.h.msgh_id;
+}
+
+static mach_port_name_t
+receive_right(void)
+{
+	mach_port_name_t n;
+
+	ck_assert_int_eq(mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+	return n;
+}
+
+/*
+ * One kind of request, with the n-th allocation failing: the request
+ * either fails cleanly (nothing registered; the notify right, if it was
+ * copied in, comes back as MACH_NOTIFY_SEND_ONCE) or succeeds, and then
+ * firing allocates nothing and delivers.  Returns whether it succeeded.
+ */
+static bool
+sweep_once(mach_msg_id_t kind, uint64_t n)
+{
+	mach_port_name_t port = receive_right(), notify = receive_right();
+	mach_port_name_t name = port, prev;
+	mach_port_type_t type;
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	uint64_t before;
+	kern_return_t kr;
+	int id;
+
+	if (kind == MACH_NOTIFY_DEAD_NAME)
+		ck_assert_int_eq(mipc_port_insert_right(task, port, task, port,
+		                     MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+	ipc_fail_nth(IPC_KIND_ANY, n);
+	/* sync 1 arms no-senders without firing; port-destroyed wants 0. */
+	kr = mach_port_request_notification(task, name, kind,
+	    kind == MACH_NOTIFY_PORT_DESTROYED ? 0 : 1, notify,
+	    MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+	ipc_fail_nth(IPC_KIND_ANY, 0);
+	if (kr != KERN_SUCCESS) {
+		ck_assert_int_eq(kr, KERN_RESOURCE_SHORTAGE);
+		ck_assert_int_eq(
+		    mach_port_type(task, name, &type), KERN_SUCCESS);
+		ck_assert(!(type & MACH_PORT_TYPE_DNREQUEST));
+		ck_assert_int_eq(
+		    mach_port_get_attributes(task, port,
+		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+		    KERN_SUCCESS);
+		ck_assert(!st.mps_nsrequest && !st.mps_pdrequest);
+		/* P2: a refused right is destroyed unused; or never made. */
+		id = take(notify);
+		ck_assert(id == -1 || id == MACH_NOTIFY_SEND_ONCE);
+		ck_assert_int_eq(take(notify), -1);
+		ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+		ck_assert_int_eq(mach_port_destroy(task, notify), KERN_SUCCESS);
+		return false;
+	}
+	/* Fire: no allocation may happen on the way. */
+	before = ipc_alloc_count(IPC_KIND_ANY);
+	if (kind == MACH_NOTIFY_NO_SENDERS) {
+		/* sync 1 > mscount 0: armed; a made send right, then none. */
+		ck_assert_int_eq(mipc_port_insert_right(task, port, task, port,
+		                     MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+		before = ipc_alloc_count(IPC_KIND_ANY);
+		ck_assert_int_eq(
+		    mach_port_deallocate(task, port), KERN_SUCCESS);
+	} else if (kind == MACH_NOTIFY_PORT_DESTROYED) {
+		ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+	} else {
+		ck_assert_int_eq(
+		    mach_port_mod_refs(task, port, MACH_PORT_RIGHT_RECEIVE, -1),
+		    KERN_SUCCESS);
+	}
+	ck_assert_msg(ipc_alloc_count(IPC_KIND_ANY) == before,
+	    "firing %d allocated %llu times", kind,
+	    (unsigned long long)(ipc_alloc_count(IPC_KIND_ANY) - before));
+	id = take(notify);
+	ck_assert_int_eq(id, kind);
+	ck_assert_int_eq(take(notify), -1);
+	return true;
+}
+
+static void
+sweep(mach_msg_id_t kind)
+{
+	uint64_t n;
+
+	/* Fail the 1st, 2nd, ... allocation until a request goes through. */
+	for (n = 1; n < 64; n++) {
+		if (sweep_once(kind, n))
+			break;
+	}
+	ck_assert_msg(n > 1, "the request allocates (it reserves)");
+	ck_assert_msg(n < 64, "the request succeeded eventually");
+	mipc_default_space_reset();
+}
+
+START_TEST(notify_failure_sweep_dead_name)
+{
+	sweep(MACH_NOTIFY_DEAD_NAME);
+}
+END_TEST
+
+START_TEST(notify_failure_sweep_no_senders)
+{
+	sweep(MACH_NOTIFY_NO_SENDERS);
+}
+END_TEST
+
+START_TEST(notify_failure_sweep_port_destroyed)
+{
+	sweep(MACH_NOTIFY_PORT_DESTROYED);
+}
+END_TEST
+
+START_TEST(notify_request_table_grows)
+{
+	mach_port_name_t port = receive_right(), notify = receive_right();
+	mach_port_name_t names[20], prev;
+	mipc_space_t spaces[20];
+	unsigned int total, used;
+	mach_msg_type_name_t t;
+	int i;
+
+	ck_assert_int_eq(
+	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	ck_assert_uint_eq(total, 0);
+	/* Requests from many names (one per space entry), so the table of
+	 * this one port grows by doubling. */
+	for (i = 0; i < 20; i++) {
+		mipc_space_t sp;
+		mach_port_name_t so;
+
+		ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+		spaces[i] = sp;
+		ck_assert_int_eq(
+		    mipc_port_extract_right(
+		        task, port, MACH_MSG_TYPE_MAKE_SEND, sp, &names[i], &t),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_extract_right(task, notify,
+		                     MACH_MSG_TYPE_MAKE_SEND_ONCE, sp, &so, &t),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mach_port_request_notification(sp, names[i],
+		                     MACH_NOTIFY_DEAD_NAME, 0, so,
+		                     MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mach_port_dnrequest_info(task, port, &total, &used),
+		    KERN_SUCCESS);
+		ck_assert_uint_eq(used, (unsigned)i + 1);
+		ck_assert_msg(total > used && (total & (total - 1)) == 0,
+		    "capacity %u for %u requests", total, used);
+	}
+	ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(take(notify), MACH_NOTIFY_DEAD_NAME);
+	ck_assert_int_eq(take(notify), -1);
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(mipc_space_destroy(spaces[i]), KERN_SUCCESS);
+}
+END_TEST
+
+static Suite *
+notify_suite(void)
+{
+	Suite *s = suite_create("notify");
+	TCase *tc = mipc_tcase("notify");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, notify_failure_sweep_dead_name);
+	tcase_add_test(tc, notify_failure_sweep_no_senders);
+	tcase_add_test(tc, notify_failure_sweep_port_destroyed);
+	tcase_add_test(tc, notify_request_table_grows);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MIPC_TEST_MAIN(notify_suite)
