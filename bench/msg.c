@@ -795,6 +795,9 @@ bench_msg_register(void)
 	static const char *const block_base[] = {
 		"rpc_block/futex_handoff (cross core)", NULL
 	};
+	static const char *const block_same_base[] = {
+		"rpc_block/futex_handoff (same core)", NULL
+	};
 	static const char *const stream_base[] = {
 		"stream_1to1/ck_ring_mpmc (cross core)", NULL
 	};
@@ -823,6 +826,7 @@ bench_msg_register(void)
 	gb_ratio("send_recv_64/mipc", send_recv_base, 3.0);
 	gb_ratio("rpc_spin/mipc (cross core)", spin_base, 2.0);
 	gb_ratio("rpc_block/mipc (cross core)", block_base, 1.2);
+	gb_ratio("rpc_block/mipc (same core)", block_same_base, 1.2);
 	gb_ratio("stream_1to1/mipc (cross core)", stream_base, 1.5);
 	gb_ratio("ool_64k_move/mipc", copy_base, 1.0); /* move not slower */
 }

@@ -833,7 +833,7 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return MACH_SEND_NO_BUFFER;
-	memcpy(ikm_bytes(k), msg, send_size);
+	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	if (bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = body_validate(ikm_bytes(k), send_size, &ndesc);
 		if (mr != MACH_MSG_SUCCESS) {
@@ -948,6 +948,13 @@ write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
 {
 	mach_msg_max_trailer_t t;
 
+	if (bytes == sizeof(mach_msg_trailer_t)) {
+		/* The default trailer: two words, stored directly. */
+		uint32_t w[2] = { MACH_MSG_TRAILER_FORMAT_0, size };
+
+		memcpy(at, w, sizeof(w));
+		return;
+	}
 	memset(&t, 0, sizeof(t));
 	t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	t.msgh_trailer_size = size;
@@ -1123,7 +1130,8 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
  *	Deliver a message into `msg` (rcv_size already checked) and space:
  *	header swapped (J1), rights named (J2, K8), descriptors rewritten (L),
  *	trailer written at msgh_size (V1).  Consumes the kmsg.
- * Conditions: nothing locked.
+ * Conditions: nothing locked.  `port` is the port the message was taken
+ *	from, its destination: the kmsg's destination right keeps it alive.
  */
 mach_msg_return_t
 ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
@@ -1138,15 +1146,13 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 	char *out = (char *)msg;
 	bool nospace = false;
 
-	/* J3: the destination right is consumed at delivery. */
-	right_consume(&k->ikm_dest);
 	reply = right_copyout(space, &k->ikm_reply, &nospace);
 	if (nospace) {
 		/* K9: header rights failed: not delivered. */
 		ipc_kmsg_destroy(k);
 		return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 	}
-	memcpy(out, ikm_bytes(k), k->ikm_size);
+	ipc_copy_msg(out, ikm_bytes(k), k->ikm_size);
 	msg->msgh_bits = MACH_MSGH_BITS_SET(reply_t, dest_t, 0, bits);
 	msg->msgh_size = k->ikm_size;
 	msg->msgh_remote_port = reply;
@@ -1154,6 +1160,12 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 	mr = body_copyout(space, k, out, option, false);
 	write_trailer(k, out + k->ikm_size, ipc_trailer_size(option),
 	    ipc_trailer_size(option), seqno, port);
+	/*
+	 * J3: the destination right is consumed at delivery -- last, since
+	 * its port reference is what keeps `port` alive until here (the
+	 * receiver takes none of its own).
+	 */
+	right_consume(&k->ikm_dest);
 	ipc_kmsg_free(k);
 	return mr;
 }

@@ -45,11 +45,15 @@
  * Lost wake-ups.
  *
  *	sender                          receiver
- *	enqueue (p_tail store)          inc imq_rcv_waiters
+ *	enqueue (p_tail swap)           inc imq_rcv_waiters
  *	fence (F1)                      fence (F1)
  *	load imq_rcv_waiters            seq = load imq_rcv_seq
  *	  > 0: inc imq_rcv_seq, wake    try dequeue: empty?
  *	                                futex_wait(imq_rcv_seq, seq)
+ *
+ * Where the publication is itself an atomic op (the p_tail swap, the
+ * imq_count decrement), F1 is ck_pr_fence_atomic_load: a compiler barrier
+ * on x86, a dmb on ARM64.
  *
  * Either the sender sees the waiter (and bumps the word the receiver waits
  * on, so its wait returns at once) or the receiver's retry sees the message.
@@ -162,6 +166,39 @@ ring_get(struct ipc_mqueue *mq)
 }
 
 /*
+ * Publish reserved slot `ticket`.  Commits are in ticket order, so we wait
+ * for the producer before us; this is ck_ring's commit loop, except that
+ * a producer preempted between reserve and commit (two senders sharing a
+ * CPU) would leave us spinning out our whole time slice, so after
+ * IMQ_COMMIT_SPINS pauses we yield the CPU to it.
+ */
+#define IMQ_COMMIT_SPINS 64
+
+static void
+ring_commit(struct imq_ring *ring, unsigned int ticket)
+{
+	unsigned int spins = 0;
+
+	while (ck_pr_load_uint(&ring->ir_ring.p_tail) != ticket) {
+		if (++spins < IMQ_COMMIT_SPINS) {
+			ck_pr_stall();
+		} else {
+			spins = 0;
+			sched_yield();
+		}
+	}
+	/* R9: p_tail publishes the slot; the store fence orders it. */
+	ck_pr_fence_store();
+	/*
+	 * F1, sender side: an atomic swap rather than a store, so that the
+	 * fence before the waiter-count load can be fence_atomic_load (free
+	 * on x86, where a locked op is already a full barrier) instead of a
+	 * full fence on every send.
+	 */
+	(void)ck_pr_fas_uint(&ring->ir_ring.p_tail, ticket + 1); /* R9, F1 */
+}
+
+/*
  * Put one slot in the ring (reserve, write, commit), or return false when
  * it is full.  The slot is a TSan sync object (R9/A9): each writer
  * acquires it from the reader that emptied it and releases it to the next
@@ -183,8 +220,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 	 */
 	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
 	ck_pr_store_32(&slot->ims_size, size);
-	/* R9: commit publishes the slot (p_tail; ck's store fence). */
-	ck_ring_enqueue_commit_mpmc(&ring->ir_ring, ticket);
+	ring_commit(ring, ticket);
 	return true;
 }
 
@@ -328,13 +364,16 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
  * Conditions: inside an epoch section (the set links are read lock-free).
  */
 static void
-wake_receivers(struct ipc_port *port)
+wake_receivers(struct ipc_port *port, bool atomic_publication)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct ipc_pset_link *l;
 
 	/* F1: publication before reading the waiter counts. */
-	ck_pr_fence_memory();
+	if (atomic_publication)
+		ck_pr_fence_atomic_load(); /* F1: after the p_tail swap */
+	else
+		ck_pr_fence_memory(); /* F1: after the overflow append */
 	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0) {
 		ck_pr_inc_32(&mq->imq_rcv_seq);
 		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
@@ -365,11 +404,12 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
-
 	uint32_t size = kmsg->ikm_size;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
 	ipc_tsan_release(kmsg); /* R9: no access to kmsg after this */
+	bool in_ring = true;
+
 	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
 	        !ring_put(ring, kmsg, size))) {
 		ipc_lock(&mq->imq_ovf_lock);
@@ -377,8 +417,9 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 		ipc_unlock(&mq->imq_ovf_lock);
 		/* The ring may have emptied meanwhile: move forward. */
 		ovf_refill(mq, ring);
+		in_ring = false;
 	}
-	wake_receivers(port);
+	wake_receivers(port, in_ring);
 	/* F1 (above) also orders our publication before this state load. */
 	if (unlikely(!ip_active(port)))
 		ipc_mqueue_drain(port);
@@ -425,8 +466,8 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		break;
 	}
 	ck_pr_dec_32(&mq->imq_count);
-	/* F1: the freed room before looking for blocked senders. */
-	ck_pr_fence_memory();
+	/* F1: the freed room (an atomic op) before looking for senders. */
+	ck_pr_fence_atomic_load();
 	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0) {
 		ck_pr_inc_32(&mq->imq_snd_seq);
 		ipc_futex_wake(&mq->imq_snd_seq, 1);
@@ -541,15 +582,14 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 
 	for (;;) {
 		uint32_t seq;
-		int spin;
+		unsigned int spins = 0;
 
-		for (spin = 0; spin < IPC_SPIN_LOOPS; spin++) {
+		do {
 			if (!ip_active(port))
 				return KERN_TERMINATED;
 			if (ipc_mqueue_admit(port, true))
 				return KERN_SUCCESS;
-			arch_cpu_relax();
-		}
+		} while (ipc_spin_step(&spins));
 		ck_pr_inc_32(&mq->imq_snd_waiters);
 		/* F1: announce before looking again. */
 		ck_pr_fence_memory();

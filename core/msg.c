@@ -130,7 +130,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		k->ikm_reply.ir_port = rp;
 		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 	}
-	memcpy(ikm_bytes(k), msg, send_size);
+	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = bits;
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
@@ -307,7 +307,7 @@ rcv_name_was_receive(
 struct rcv_got {
 	enum imq_result rg_result;
 	struct ipc_kmsg *rg_kmsg;
-	struct ipc_port *rg_port; /* referenced when a message was taken */
+	struct ipc_port *rg_port; /* kept alive by rg_kmsg's destination */
 	mach_port_name_t rg_name; /* the receiver's name for rg_port */
 	uint32_t rg_size;
 	uint32_t rg_seqno;
@@ -322,8 +322,10 @@ try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
 	if (g->rg_result != IMQ_EMPTY) {
 		g->rg_port = port;
 		g->rg_name = name;
-		if (g->rg_result == IMQ_TAKEN)
-			ip_reference(port);
+		/* A taken message's destination right is a reference. */
+		ipc_assert_slow(g->rg_result != IMQ_TAKEN ||
+		        g->rg_kmsg->ikm_dest.ir_port == port,
+		    "a queued message's destination is its port");
 	}
 }
 
@@ -396,7 +398,7 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 	struct timespec deadline;
 	struct rcv_target t;
 	struct rcv_got g;
-	int spins = 0;
+	unsigned int spins = 0;
 
 	if (unlikely(th == NULL))
 		return MACH_RCV_INVALID_NAME;
@@ -445,8 +447,6 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 			return MACH_RCV_TOO_LARGE;
 		}
 		if (g.rg_result == IMQ_TAKEN) {
-			mach_msg_return_t mr;
-
 			ipc_epoch_exit(th);
 			if (waited != NULL)
 				ipc_object_release(waited);
@@ -454,13 +454,10 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 				/* K4: taken, destroyed, bare header. */
 				ipc_kmsg_too_large(g.rg_kmsg, msg, rcv_size,
 				    g.rg_name, option, g.rg_seqno, g.rg_port);
-				ip_release(g.rg_port);
 				return MACH_RCV_TOO_LARGE;
 			}
-			mr = ipc_kmsg_copyout(space, g.rg_kmsg, msg, g.rg_name,
-			    option, g.rg_seqno, g.rg_port);
-			ip_release(g.rg_port);
-			return mr;
+			return ipc_kmsg_copyout(space, g.rg_kmsg, msg,
+			    g.rg_name, option, g.rg_seqno, g.rg_port);
 		}
 
 		/* Empty. */
@@ -475,10 +472,8 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 			ipc_object_reference(waited);
 		}
 		ipc_epoch_exit(th);
-		if (spins++ < IPC_SPIN_LOOPS) {
-			arch_cpu_relax();
+		if (ipc_spin_step(&spins))
 			continue;
-		}
 		/* Announce, look again, sleep (mqueue.c: Lost wake-ups). */
 		rcv_wait_words(&t, &seq, &waiters);
 		ck_pr_inc_32(waiters);
@@ -499,14 +494,8 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 				ipc_epoch_exit(th);
 				ck_pr_dec_32(waiters);
 				ipc_object_release(waited);
-				{
-					mach_msg_return_t mr = ipc_kmsg_copyout(
-					    space, g.rg_kmsg, msg, g.rg_name,
-					    option, g.rg_seqno, g.rg_port);
-
-					ip_release(g.rg_port);
-					return mr;
-				}
+				return ipc_kmsg_copyout(space, g.rg_kmsg, msg,
+				    g.rg_name, option, g.rg_seqno, g.rg_port);
 			}
 		}
 		ipc_epoch_exit(th);
@@ -521,7 +510,7 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 			}
 		}
 		ck_pr_dec_32(waiters);
-		spins = IPC_SPIN_LOOPS / 2;
+		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
 	}
 }
 
