@@ -104,6 +104,7 @@ void bench_base_register(void);
 void bench_rights_register(void);
 void bench_msg_register(void);
 void bench_peers_register(void);
+void bench_notify_register(void);
 
 #ifdef __cplusplus
 }

@@ -13,5 +13,6 @@ main(int argc, char **argv)
 	bench_rights_register();
 	bench_msg_register();
 	bench_peers_register();
+	bench_notify_register();
 	return gb_main(argc, argv);
 }

@@ -504,8 +504,10 @@ struct ipc_port_request {
 #define IPR_SEND_POSSIBLE 0x1u /* a send-possible request */
 #define IPR_ARMED         0x2u /* armed: fires on the next dequeue */
 #define IPR_DIED          0x4u /* fired DEAD_NAME when the port died */
+#define IPR_FREE          0x8u /* free: ipr_name links the free list */
 
-/* Slot 0 is never used: ie_index 0 means "no request". */
+/* Slot 0 holds no request (ie_index 0 means "none"); its ipr_name heads
+ * the free list. */
 struct ipc_request_table {
 	uint32_t irt_size; /* slots, including slot 0 */
 	uint32_t irt_used; /* live requests */

@@ -472,8 +472,11 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		ck_pr_inc_32(&mq->imq_snd_seq);
 		ipc_futex_wake(&mq->imq_snd_seq, 1);
 	}
-	/* P23: armed send-possible requests fire on a dequeue. */
-	if (unlikely(ck_pr_load_32(&port->ip_sp_armed) != 0))
+	/*
+	 * P23: armed send-possible requests fire on a receiver's dequeue --
+	 * not on a dead port's drain, where they owe DEAD_NAME (P24).
+	 */
+	if (unlikely(ck_pr_load_32(&port->ip_sp_armed) != 0) && ip_active(port))
 		ipc_port_spnotify(port);
 	return IMQ_TAKEN;
 }

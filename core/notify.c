@@ -215,6 +215,23 @@ ipc_port_request_size(struct ipc_port *port)
 }
 
 /*
+ * Free slots form a list through ipr_name, headed by slot 0's ipr_name
+ * (XNU's ipr_next), so a request is placed in O(1) however many a port
+ * carries.  A free slot is marked IPR_FREE, so its link is never taken
+ * for a registrant's name.
+ */
+static void
+slot_free_locked(struct ipc_request_table *t, uint32_t index)
+{
+	struct ipc_port_request *r = &t->irt_req[index];
+
+	memset(r, 0, sizeof(*r));
+	r->ipr_flags = IPR_FREE;
+	r->ipr_name = t->irt_req[0].ipr_name;
+	t->irt_req[0].ipr_name = index;
+}
+
+/*
  * A free slot, growing the table by doubling (ipc_port_request_grow).
  * Conditions: port locked and alive.  Returns 0 when out of memory.
  */
@@ -222,14 +239,13 @@ static uint32_t
 request_slot_locked(struct ipc_port *port)
 {
 	struct ipc_request_table *t = port->ip_requests, *nt;
-	uint32_t i, nsize, osize = t != NULL ? t->irt_size : 0;
+	uint32_t i, nsize, osize = t != NULL ? t->irt_size : 1;
 
 	ipc_lock_assert_held(&port->ip_object.io_lock);
-	if (t != NULL) {
-		for (i = 1; i < t->irt_size; i++) {
-			if (t->irt_req[i].ipr_req.inr_port == NULL)
-				return i;
-		}
+	if (t != NULL && (i = t->irt_req[0].ipr_name) != 0) {
+		t->irt_req[0].ipr_name = t->irt_req[i].ipr_name;
+		memset(&t->irt_req[i], 0, sizeof(t->irt_req[i]));
+		return i;
 	}
 	nsize = t != NULL ? t->irt_size * 2 : 4;
 	nt = ipc_zalloc(IPC_KIND_TABLE, table_bytes(nsize));
@@ -242,8 +258,11 @@ request_slot_locked(struct ipc_port *port)
 		nt->irt_used = t->irt_used;
 		ipc_free(IPC_KIND_TABLE, t, table_bytes(t->irt_size));
 	}
+	/* The old table was full: its free list is empty. */
+	for (i = nsize - 1; i > osize; i--)
+		slot_free_locked(nt, i);
 	port->ip_requests = nt;
-	return osize != 0 ? osize : 1; /* the first new slot */
+	return osize; /* the first new slot */
 }
 
 /*
@@ -269,7 +288,7 @@ request_take_locked(
 	    (IPR_SEND_POSSIBLE | IPR_ARMED))
 		ck_pr_dec_32(&port->ip_sp_armed);
 	t->irt_used--;
-	memset(r, 0, sizeof(*r));
+	slot_free_locked(t, index);
 	return req;
 }
 
@@ -290,6 +309,7 @@ ipc_port_request_is(
 	ip_lock(port);
 	t = port->ip_requests;
 	if (t != NULL && index < t->irt_size &&
+	    !(t->irt_req[index].ipr_flags & IPR_FREE) &&
 	    t->irt_req[index].ipr_name == name) {
 		struct ipc_port_request *r = &t->irt_req[index];
 
@@ -378,7 +398,8 @@ ipc_port_spnotify(struct ipc_port *port)
 
 	ip_lock(port);
 	t = port->ip_requests;
-	for (i = 1; t != NULL && i < t->irt_size; i++) {
+	/* A port that died meanwhile owes DEAD_NAME instead (P24). */
+	for (i = 1; t != NULL && ip_active(port) && i < t->irt_size; i++) {
 		struct ipc_port_request *r = &t->irt_req[i];
 		struct ipc_notify_req req;
 		mach_port_name_t name = r->ipr_name;

@@ -201,6 +201,83 @@ START_TEST(notify_request_table_grows)
 }
 END_TEST
 
+/* A space with a send right to `port` and a dead-name request on it. */
+static mipc_space_t
+requester(mach_port_name_t port, mach_port_name_t notify, mach_port_name_t *n)
+{
+	mach_port_name_t so, prev;
+	mach_msg_type_name_t t;
+	mipc_space_t sp;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_extract_right(
+	                     task, port, MACH_MSG_TYPE_MAKE_SEND, sp, n, &t),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_extract_right(task, notify,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, sp, &so, &t),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_request_notification(sp, *n, MACH_NOTIFY_DEAD_NAME, 0, so,
+	        MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	return sp;
+}
+
+/*
+ * Request slots come from a free list threaded through the table (placing
+ * a request used to scan it, O(N^2) for N requests on one port: a cost
+ * only the dead_name/10000 benchmark shows).  The list must hand out
+ * freed slots before the table grows, and every live request still fires
+ * exactly once.
+ */
+START_TEST(notify_request_slots_reused_before_growth)
+{
+	mach_port_name_t port = receive_right(), notify = receive_right();
+	mach_port_name_t names[11], prev;
+	mipc_space_t spaces[11];
+	unsigned int total, used;
+	int i;
+
+	for (i = 0; i < 7; i++)
+		spaces[i] = requester(port, notify, &names[i]);
+	ck_assert_int_eq(
+	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	ck_assert_uint_eq(total, 8); /* slots 1..7 in use */
+	ck_assert_uint_eq(used, 7);
+	/* Cancel three: their send-once rights come back as `previous`. */
+	for (i = 1; i < 7; i += 2) {
+		ck_assert_int_eq(
+		    mach_port_request_notification(spaces[i], names[i],
+		        MACH_NOTIFY_DEAD_NAME, 0, MACH_PORT_NULL,
+		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mach_port_deallocate(spaces[i], prev), KERN_SUCCESS);
+		ck_assert_int_eq(take(notify), MACH_NOTIFY_SEND_ONCE);
+	}
+	/* Three new requests fill the freed slots: no growth. */
+	for (i = 7; i < 10; i++)
+		spaces[i] = requester(port, notify, &names[i]);
+	ck_assert_int_eq(
+	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	ck_assert_uint_eq(total, 8);
+	ck_assert_uint_eq(used, 7);
+	/* One more: now it doubles. */
+	spaces[10] = requester(port, notify, &names[10]);
+	ck_assert_int_eq(
+	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	ck_assert_uint_eq(total, 16);
+	ck_assert_uint_eq(used, 8);
+	/* Death: each of the 8 live requests fires once, nothing else. */
+	ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(take(notify), MACH_NOTIFY_DEAD_NAME);
+	ck_assert_int_eq(take(notify), -1);
+	for (i = 0; i < 11; i++)
+		ck_assert_int_eq(mipc_space_destroy(spaces[i]), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -212,6 +289,7 @@ notify_suite(void)
 	tcase_add_test(tc, notify_failure_sweep_no_senders);
 	tcase_add_test(tc, notify_failure_sweep_port_destroyed);
 	tcase_add_test(tc, notify_request_table_grows);
+	tcase_add_test(tc, notify_request_slots_reused_before_growth);
 	suite_add_tcase(s, tc);
 	return s;
 }
