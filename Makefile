@@ -8,6 +8,7 @@
 #   test           every test under ASan+UBSan, the multi-threaded ones under TSan
 #   bench          the benchmark table against peers (medians, ratios)
 #   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   coverage       line and branch coverage of core/ from the test suites (gcov)
 #   lint           clang-format check, ordering labels, arch #if, exported symbols
 #   cross          compile-only build for aarch64 (aarch64-linux-gnu-gcc)
 #   stress         longer torture runs (STRESS_SECONDS), never in CI
@@ -281,6 +282,46 @@ bench: deps
 		--benchmark_out=bench/results/latest.json --benchmark_out_format=json
 
 bench-build: $(BENCH_BIN)
+
+# ---------------------------------------------------------------------------
+# Coverage (gcov): the ASan suites rebuilt with --coverage and no
+# sanitizer, run as `make test` runs them (each Check test in a forked
+# child, which flushes its counters at exit; gcov merges them), then gcov
+# over core/.
+
+COV_CFLAGS = $(CSTD) -O0 -g $(WARN) $(INC) $(DEP_CFLAGS) -DMIPC_TEST=1 \
+	-DMIPC_BACKEND_LIBC=1 --coverage $(CFLAGS)
+COV_OBJ := $(patsubst %.c,$(BV)/cov/%.o,$(CORE_SRC))
+COV_MODEL_OBJ := $(patsubst %.c,$(BV)/cov/%.o,$(MODEL_LIB_SRC))
+COV_TESTS := $(call test_bin,cov,$(SUITE_SRC))
+
+$(BV)/cov/%.o: %.c $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(COV_CFLAGS) -Itests $(CHECK_CFLAGS) -c $< -o $@
+
+$(BV)/cov/libmipc_test.a: $(COV_OBJ) $(COV_MODEL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BV)/cov/tests/%: $(BV)/cov/tests/%.o $(BV)/cov/libmipc_test.a
+	$(CC) --coverage -o $@ $^ $(CHECK_LIBS) $(call PC,libs,ck) -pthread -lm
+
+.PRECIOUS: $(BV)/cov/tests/%.o
+
+.PHONY: coverage
+coverage: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) $(COV_TESTS)
+	@find $(BV)/cov -name '*.gcda' -delete
+	@for t in $(COV_TESTS); do \
+		CK_VERBOSITY=silent $$t >/dev/null 2>&1 || echo "coverage: $$t failed"; \
+	done
+	@cd $(BV)/cov/core && gcov -b -n -o . $(addprefix $(CURDIR)/,$(CORE_SRC)) 2>/dev/null | awk ' \
+		function pct(s) { sub(/.*:/, "", s); sub(/%/, "", s); return s + 0 } \
+		/^File / { f = ($$2 ~ /core\/[a-z_]+\.c/) ? $$2 : ""; gsub(/\047/, "", f); sub(/.*\/core\//, "core/", f) } \
+		/^Lines executed:/ && f != "" { lp = pct($$2); L += lp * $$4 / 100; LN += $$4 } \
+		/^Taken at least once:/ && f != "" { bp = pct($$4); B += bp * $$6 / 100; BN += $$6; \
+			printf "  %-18s lines %6.1f%%   branches %6.1f%%\n", f, lp, bp; f = "" } \
+		END { if (LN) printf "  %-18s lines %6.1f%%   branches %6.1f%%\n", "core/ total", 100 * L / LN, 100 * B / BN }'
 
 # ---------------------------------------------------------------------------
 # Fuzzing (libFuzzer, clang, ASan+UBSan)
