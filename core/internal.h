@@ -333,6 +333,7 @@ struct ipc_thread {
 	uint32_t th_defers;          /* (O) defers since last poll */
 	struct mipc_space *th_space; /* (O) current space; NULL: default */
 	uint32_t th_guard_n;         /* (O) guard violations pending */
+	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
 	struct ipc_guard_ev {
 		mach_port_name_t ge_name;
 		uint64_t ge_flavor;
@@ -463,7 +464,10 @@ enum ipc_port_state {
 	IP_DEAD,
 };
 
-/* ip_flags (L): */
+/*
+ * IP_F_* bits: the first four and TEMPOWNER / IMP_DONATION live in ip_flags
+ * (L) and change; the rest are set once at creation in ip_cflags (C).
+ */
 #define IP_F_GUARDED           0x0001u /* context is a guard */
 #define IP_F_STRICT            0x0002u /* strict guard */
 #define IP_F_IMMOVABLE_RECEIVE 0x0004u /* receive right may not move */
@@ -477,6 +481,7 @@ enum ipc_port_state {
 #define IP_F_SPECIAL_REPLY     0x0400u /* thread special reply port */
 #define IP_F_EXCEPTION_PORT    0x0800u /* MPO_EXCEPTION_PORT */
 #define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
+#define IP_F_IMMOVABLE_SEND    0x2000u /* send rights stay in their space */
 
 struct ipc_pset_link;
 struct ipc_kmsg;
@@ -619,6 +624,7 @@ struct ipc_port {
 	struct ipc_request_table
 	    *ip_requests;               /* (L) dead-name, send-possible */
 	uint32_t ip_sp_armed;           /* (A) armed send-possible */
+	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
 	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
 	struct ipc_mqueue ip_mq;        /* its own synchronisation */
 };
@@ -784,6 +790,12 @@ void ipc_port_srights_zero(struct ipc_port *port);
 void ipc_port_release_sonce(struct ipc_port *port);
 void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
+kern_return_t ipc_port_alloc_init(struct mipc_space *space, uint32_t flags,
+    uint64_t srp_bind, mach_port_name_t *namep);
+
+/* reply.c */
+mach_msg_return_t ipc_special_reply_sync_wait(
+    struct ipc_thread *th, struct ipc_port *port, mach_port_name_t peer);
 
 /* mqueue.c */
 void ipc_mqueue_init(struct ipc_mqueue *mq);
@@ -1059,6 +1071,8 @@ void ipc_thread_space_exit(struct ipc_thread *th);
 /* Copy-in flags */
 #define IPC_COPYIN_DEAD_OK 0x1u /* dead names yield a dead right */
 #define IPC_COPYIN_HEADER  0x2u /* in a message header (reply ports) */
+#define IPC_COPYIN_ALLOW_IMMOVABLE_SEND \
+	0x4u /* the right stays in its space (Q15) */
 
 bool ipc_right_check(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *entry);

@@ -401,6 +401,9 @@ entry_can(uint32_t type, mach_msg_type_name_t msgt)
 	}
 }
 
+/* The destination may be an immovable send right (MACH.md Q15). */
+#define DEST_COPYIN (IPC_COPYIN_HEADER | IPC_COPYIN_ALLOW_IMMOVABLE_SEND)
+
 /*
  * Check, then copy in, the destination and reply rights: all or nothing.
  * Conditions: space locked and active.
@@ -447,8 +450,9 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	if (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
 	    dtype == MACH_PORT_TYPE_SEND_ONCE && de->ie_index == 0 &&
 	    !ip_active(ip_from_object(de->ie_object))) {
-		kr = ipc_right_copyin(
-		    space, dn, dt, IPC_COPYIN_DEAD_OK, &k->ikm_dest);
+		kr = ipc_right_copyin(space, dn, dt,
+		    IPC_COPYIN_DEAD_OK | IPC_COPYIN_ALLOW_IMMOVABLE_SEND,
+		    &k->ikm_dest);
 		ipc_require(kr == KERN_SUCCESS, "copyin of a send-once name");
 		if (MACH_PORT_VALID(rn) &&
 		    ipc_right_copyin(space, rn, rt,
@@ -476,6 +480,14 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 			}
 		} else if (!entry_can(rtype, rt)) {
 			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
+		} else if (rt != MACH_MSG_TYPE_MAKE_SEND &&
+		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
+		    (ip_from_object(re->ie_object)->ip_cflags &
+		        IP_F_IMMOVABLE_SEND)) {
+			/* Q15: an immovable send right is no reply right
+			 * (XNU's ipc_right_copyin_check_reply). */
+			ipc_guard_raise(rn, kGUARD_EXC_IMMOVABLE, 0);
 			return MACH_SEND_INVALID_REPLY;
 		}
 	}
@@ -530,8 +542,7 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	reply_first = re == de && dt == MACH_MSG_TYPE_MOVE_SEND &&
 	    rt != MACH_MSG_TYPE_MOVE_SEND;
 	if (!reply_first) {
-		kr = ipc_right_copyin(
-		    space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
+		kr = ipc_right_copyin(space, dn, dt, DEST_COPYIN, &k->ikm_dest);
 		ipc_require(kr == KERN_SUCCESS, "checked destination copyin");
 	}
 	if (MACH_PORT_VALID(rn)) {
@@ -540,7 +551,7 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 		ipc_require(kr == KERN_SUCCESS, "checked reply copyin");
 		if (reply_first) {
 			kr = ipc_right_copyin(
-			    space, dn, dt, IPC_COPYIN_HEADER, &k->ikm_dest);
+			    space, dn, dt, DEST_COPYIN, &k->ikm_dest);
 			ipc_require(
 			    kr == KERN_SUCCESS, "checked destination copyin");
 		}
@@ -553,6 +564,14 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 		    ? MACH_MSG_TYPE_PORT_SEND_ONCE
 		    : MACH_MSG_TYPE_PORT_SEND;
 	}
+	/*
+	 * S3 seam: a MAKE_SEND_ONCE reply made from a special reply port
+	 * links that port to the destination for priority inheritance
+	 * (XNU's ipc_kmsg_set_qos -> ipc_port_link_special_reply_port).  The
+	 * link changes no return code; it waits for turnstile.c.  The send
+	 * fast path (msg.c) takes such replies too, and must fall back here
+	 * once linking exists.
+	 */
 	return MACH_MSG_SUCCESS;
 }
 
@@ -780,18 +799,35 @@ body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)
 	return mr;
 }
 
-/* Does the body carry port rights (for no-grant destinations)? */
+/*
+ * Does the body carry port rights (for no-grant destinations)?  As XNU's
+ * send_dsc_port_count: every port and guarded port descriptor counts,
+ * whatever its name; an OOL ports descriptor counts its names.
+ */
 static bool
 body_has_rights(const char *msg, uint32_t ndesc)
 {
-	uint32_t off = sizeof(mach_msg_base_t), i;
+	uint32_t off = sizeof(mach_msg_base_t), i, count;
 
 	for (i = 0; i < ndesc; i++) {
 		uint8_t type = desc_type(msg + off);
 
-		if (type != MACH_MSG_OOL_DESCRIPTOR &&
-		    type != MACH_MSG_OOL_VOLATILE_DESCRIPTOR)
+		switch (type) {
+		case MACH_MSG_OOL_DESCRIPTOR:
+		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
+			break;
+		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
+			memcpy(&count,
+			    msg + off +
+			        offsetof(
+			            mach_msg_ool_ports_descriptor_t, count),
+			    sizeof(count));
+			if (count != 0)
+				return true;
+			break;
+		default:
 			return true;
+		}
 		off += desc_size(type);
 	}
 	return false;

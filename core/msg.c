@@ -2,7 +2,8 @@
 /*
  * msg.c -- the mach_msg call: send (admission against the queue limit,
  * blocking, pseudo-receive), receive from a port or a port set (sizes,
- * MACH_RCV_LARGE, waiting, MACH_RCV_PORT_CHANGED), and mach_msg_destroy.
+ * MACH_RCV_LARGE, MACH_RCV_SYNC_WAIT, waiting, MACH_RCV_PORT_CHANGED), and
+ * mach_msg_destroy.
  *
  * Owns:      no state; the orchestration of kmsg.c and mqueue.c.
  * Locking:   nothing held across a wait.  Receivers find their port or set
@@ -15,9 +16,13 @@
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
  *            no stale receiver takes a message the new holder should get.
- * Choices:   a receive on a set scans its members from a rotating start
- *            (ips_rotor): every member is looked at in turn, so none
- *            starves (MACH.md G7), at O(members) per empty scan.
+ * Choices:   * a receive on a set scans its members from a rotating start
+ *              (ips_rotor): every member is looked at in turn, so none
+ *              starves (MACH.md G7), at O(members) per empty scan.
+ *            * MACH_RCV_SYNC_WAIT (S4) follows XNU's mach_msg2 trap: the
+ *              sync peer is `notify` for a receive-only call and the
+ *              destination name for a combined send + receive; a null
+ *              peer skips the checks (the trap's sync_send is null).
  */
 #include "internal.h"
 
@@ -120,7 +125,11 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
 		goto slow;
 	}
-	/* --- POINT OF NO RETURN: nothing below fails --- */
+	/*
+	 * --- POINT OF NO RETURN: nothing below fails ---
+	 * (S3 seam: a special reply port's MAKE_SEND_ONCE reply will need
+	 * the slow path once it links the port to dp; see kmsg.c.)
+	 */
 	ip_reference(dp);
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -385,10 +394,31 @@ rcv_wait_words(struct rcv_target *t, uint32_t **seq, uint32_t **waiters)
 	}
 }
 
+/*
+ * S4: a MACH_RCV_SYNC_WAIT receive must be on the thread's current special
+ * reply port, with a valid sync peer (reply.c).  A name that receives
+ * nothing is left to the receive itself (K1 comes first).
+ */
+static mach_msg_return_t
+sync_wait_check(struct ipc_thread *th, struct mipc_space *space,
+    mach_port_name_t rcv_name, mach_port_name_t peer)
+{
+	struct rcv_target t;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+
+	ipc_epoch_enter(th);
+	if (rcv_lookup(space, rcv_name, &t))
+		mr = ipc_special_reply_sync_wait(
+		    th, t.rt_is_set ? NULL : ip_from_object(t.rt_object), peer);
+	ipc_epoch_exit(th);
+	return mr;
+}
+
 static mach_msg_return_t
 msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t rcv_size,
-    mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t peer)
 {
 	struct ipc_thread *th = ipc_thread_self();
 	mach_msg_size_t tsize = ipc_trailer_size(option);
@@ -402,6 +432,13 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 
 	if (unlikely(th == NULL))
 		return MACH_RCV_INVALID_NAME;
+	if (unlikely(peer != MACH_PORT_NULL)) {
+		mach_msg_return_t mr =
+		    sync_wait_check(th, space, rcv_name, peer);
+
+		if (mr != MACH_MSG_SUCCESS)
+			return mr;
+	}
 	if ((option & MACH_RCV_TIMEOUT) && timeout != 0)
 		ipc_deadline(&deadline, timeout);
 	for (;;) {
@@ -523,17 +560,22 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
+	mach_port_name_t peer = MACH_PORT_NULL;
 	mach_msg_return_t mr;
 
-	(void)notify;
 	if (option & MACH_SEND_MSG) {
 		if (space == NULL)
 			return MACH_SEND_INVALID_DEST;
 		if (msg == NULL)
 			return MACH_SEND_INVALID_DATA;
+		/* S4: a combined call's sync peer is the destination sent. */
+		if (unlikely(option & MACH_RCV_SYNC_WAIT))
+			peer = msg->msgh_remote_port;
 		mr = msg_send(space, msg, option, send_size, timeout);
 		if (mr != MACH_MSG_SUCCESS)
 			return mr; /* J12: no receive after a failed send */
+	} else if (unlikely(option & MACH_RCV_SYNC_WAIT)) {
+		peer = notify; /* S4, J14: the sync peer */
 	}
 	if (option & MACH_RCV_MSG) {
 		if (space == NULL)
@@ -541,7 +583,7 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 		if (msg == NULL)
 			return MACH_RCV_INVALID_DATA;
 		return msg_receive(
-		    space, msg, option, rcv_size, rcv_name, timeout);
+		    space, msg, option, rcv_size, rcv_name, timeout, peer);
 	}
 	return MACH_MSG_SUCCESS; /* I1 */
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * port.c -- port objects: life cycle, right counters, destruction; port
- * creation (allocate / construct) and the per-port calls: attributes,
- * make-send count, sequence number, context and guards.
+ * creation (allocate, allocate_init, construct) and the per-port calls:
+ * attributes, make-send count, sequence number, context and guards.
  *
  * Owns:      struct ipc_port, and the object reference counting shared
  *            with port sets (struct ipc_object).
@@ -20,6 +20,11 @@
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
  *              in XNU and refused here as for an ordinary task
  *              (KERN_DENIED, MACH.md Q6).
+ *            * mipc_port_allocate_init offers the kernel's ipc_port_init
+ *              flags to users, plus immovable send and no-grant (XNU's
+ *              kobject options).  A special reply port is marked as an
+ *              enforced reply port, as a platform binary's is (S2): the
+ *              same choice as for MPO_REPLY_PORT.
  */
 #include "internal.h"
 
@@ -111,6 +116,7 @@ ipc_port_alloc(void)
 	port->ip_pdrequest = NULL;
 	port->ip_requests = NULL;
 	port->ip_sp_armed = 0;
+	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
 	ipc_mqueue_init(&port->ip_mq);
 	return port;
@@ -504,6 +510,75 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	return kr;
 }
 MIPC_MACH_ALIAS(mipc_port_construct, mach_port_construct);
+
+#define PORT_INIT_KNOWN                                                    \
+	(MIPC_PORT_INIT_MAKE_SEND_RIGHT | MIPC_PORT_INIT_MESSAGE_QUEUE |   \
+	    MIPC_PORT_INIT_SPECIAL_REPLY | MIPC_PORT_INIT_IMMOVABLE_SEND | \
+	    MIPC_PORT_INIT_NO_GRANT)
+
+/*
+ * ipc_port_alloc_init
+ *	A receive right under a fresh name, made as XNU's ipc_port_init
+ *	makes it for `flags` (MIPC_PORT_INIT_*, already validated), with
+ *	srp_bind as its special-reply binding (reply.c; 0: none).
+ * Conditions:
+ *	Nothing locked.  Allocates.  On failure nothing was made.
+ */
+kern_return_t
+ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
+    mach_port_name_t *namep)
+{
+	struct ipc_port *port;
+	kern_return_t kr;
+
+	ipc_require((flags & ~PORT_INIT_KNOWN) == 0, "validated init flags");
+	port = ipc_port_alloc();
+	if (port == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	if (flags & MIPC_PORT_INIT_SPECIAL_REPLY) {
+		/*
+		 * MACH.md S2: immovable, and a reply port as MPO_REPLY_PORT
+		 * makes one (the hardened runtime's marking, see Choices).
+		 */
+		port->ip_flags |= IP_F_IMMOVABLE_RECEIVE;
+		port->ip_cflags |= IP_F_SPECIAL_REPLY | IP_F_REPLY_PORT;
+		port->ip_srp_bind = srp_bind;
+	}
+	if (flags & MIPC_PORT_INIT_IMMOVABLE_SEND)
+		port->ip_cflags |= IP_F_IMMOVABLE_SEND;
+	if (flags & MIPC_PORT_INIT_NO_GRANT)
+		port->ip_cflags |= IP_F_NO_GRANT;
+	/* The queue now, so that no send to the port allocates. */
+	if ((flags & MIPC_PORT_INIT_MESSAGE_QUEUE) &&
+	    !ipc_mqueue_prepare(port)) {
+		port->ip_state = IP_DEAD;
+		ip_release(port);
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = port_install(space, port,
+		    (flags & MIPC_PORT_INIT_MAKE_SEND_RIGHT) != 0,
+		    MACH_PORT_NULL, namep);
+	else {
+		port->ip_state = IP_DEAD;
+		ip_release(port);
+	}
+	is_unlock(space);
+	return kr;
+}
+
+kern_return_t
+mipc_port_allocate_init(
+    mipc_space_t space, uint32_t flags, mach_port_name_t *name)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (name == NULL || (flags & ~PORT_INIT_KNOWN) != 0)
+		return KERN_INVALID_ARGUMENT;
+	return ipc_port_alloc_init(space, flags, 0, name);
+}
 
 /* ------------------------------------------------------------------ */
 /* Per-port calls                                                      */

@@ -20,6 +20,10 @@
  *              for name/right/value errors and the guard for guard errors.
  *            * A NULL out-pointer returns KERN_INVALID_ARGUMENT (XNU's MIG
  *              would fault).
+ *            * Immovable send rights (Q15) pass only where XNU passes
+ *              ALLOW_IMMOVABLE_SEND: a message's destination, insert_right
+ *              within one space, extract_right COPY_SEND into the same
+ *              space.  Elsewhere: KERN_INVALID_CAPABILITY [IMMOVABLE].
  */
 #include "internal.h"
 
@@ -760,6 +764,19 @@ MIPC_MACH_ALIAS(mipc_port_get_refs, mach_port_get_refs);
 /* Copyin of one right (XNU ipc_right_copyin)                          */
 
 /*
+ * MACH.md Q15: send and send-once rights of an immovable-send port stay in
+ * their space, unless the caller says the right does (a message's
+ * destination, a right copied back into the same space).  Set at
+ * creation, so read without the port lock (XNU's ip_immovable_send).
+ */
+static inline bool
+immovable_send_ok(const struct ipc_port *port, uint32_t flags)
+{
+	return !(port->ip_cflags & IP_F_IMMOVABLE_SEND) ||
+	    (flags & IPC_COPYIN_ALLOW_IMMOVABLE_SEND);
+}
+
+/*
  * ipc_right_copyin
  *	Take the right `msgt` (a disposition 16..21) out of `name`.
  * Conditions:
@@ -767,7 +784,8 @@ MIPC_MACH_ALIAS(mipc_port_get_refs, mach_port_get_refs);
  *	nothing changed, except a dead-name conversion.
  * Returns:
  *	KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
- *	KERN_INVALID_CAPABILITY (immovable or reply-port rules).
+ *	KERN_INVALID_CAPABILITY (immovable or reply-port rules; Q14, Q15,
+ *	R1, S2), with its guard exception raised.
  */
 kern_return_t
 ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
@@ -844,7 +862,9 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 	case MACH_MSG_TYPE_MOVE_RECEIVE:
 		if (!(type & MACH_PORT_TYPE_RECEIVE))
 			return KERN_INVALID_RIGHT;
-		if (port->ip_flags & IP_F_IMMOVABLE_RECEIVE) {
+		/* Q14, S2: a special reply port never moves, guard or not. */
+		if ((port->ip_flags & IP_F_IMMOVABLE_RECEIVE) ||
+		    (port->ip_cflags & IP_F_SPECIAL_REPLY)) {
 			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
 			return KERN_INVALID_CAPABILITY;
 		}
@@ -858,6 +878,10 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 			return KERN_INVALID_RIGHT;
 		if (port->ip_cflags & IP_F_REPLY_PORT) {
 			ipc_guard_raise(name, kGUARD_EXC_INVALID_RIGHT, 0);
+			return KERN_INVALID_CAPABILITY;
+		}
+		if (!immovable_send_ok(port, flags)) {
+			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
 			return KERN_INVALID_CAPABILITY;
 		}
 		out->ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -885,6 +909,10 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 	default: /* MACH_MSG_TYPE_MOVE_SEND_ONCE */
 		if (type != MACH_PORT_TYPE_SEND_ONCE)
 			return KERN_INVALID_RIGHT;
+		if (!immovable_send_ok(port, flags)) {
+			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
+			return KERN_INVALID_CAPABILITY;
+		}
 		entry_free(space, name, e);
 		out->ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		break;
@@ -1156,14 +1184,20 @@ mipc_port_insert_right(mipc_space_t space, mach_port_name_t name,
 		return kr;
 	}
 
-	/* Copy the right in from `from`... */
+	/*
+	 * Copy the right in from `from`...  Q15: an immovable send right may
+	 * be inserted only into the space it is in (XNU's trap copies in
+	 * with ALLOW_IMMOVABLE_SEND for the caller's own task only).
+	 */
 	if (!MACH_PORT_VALID(poly))
 		return KERN_INVALID_NAME; /* E5 */
 	is_lock(from);
 	kr = ipc_space_check(from);
 	if (kr == KERN_SUCCESS)
-		kr = ipc_right_copyin(
-		    from, poly, polyPoly, IPC_COPYIN_DEAD_OK, &r);
+		kr = ipc_right_copyin(from, poly, polyPoly,
+		    IPC_COPYIN_DEAD_OK |
+		        (from == space ? IPC_COPYIN_ALLOW_IMMOVABLE_SEND : 0),
+		    &r);
 	is_unlock(from);
 	if (kr != KERN_SUCCESS) {
 		ipc_guard_flush(from);
@@ -1209,11 +1243,16 @@ mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
 		return KERN_INVALID_VALUE; /* F1 */
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_RIGHT; /* F2 */
+	/* Q15: an immovable send right is COPY_SEND-extractable in place. */
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
-		kr =
-		    ipc_right_copyin(space, name, msgt, IPC_COPYIN_DEAD_OK, &r);
+		kr = ipc_right_copyin(space, name, msgt,
+		    IPC_COPYIN_DEAD_OK |
+		        (space == to && msgt == MACH_MSG_TYPE_COPY_SEND
+		                ? IPC_COPYIN_ALLOW_IMMOVABLE_SEND
+		                : 0),
+		    &r);
 	is_unlock(space);
 	ipc_guard_flush(space);
 	if (kr != KERN_SUCCESS)

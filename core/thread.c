@@ -3,7 +3,8 @@
  * thread.c -- per-thread state: the epoch record, deferred frees,
  * reclamation at safe points, quiescence.
  *
- * Owns:      struct ipc_thread of every thread that called into mipc, the
+ * Owns:      struct ipc_thread of every thread that called into mipc
+ *            (its special reply binding, th_srp_bind, is reply.c's), the
  *            global ck_epoch (ipc_epoch) and its records.
  * Locking:   none of ours.  Records are found by ck_epoch_recycle /
  *            registered with ck's lock-free list; a thread's state is

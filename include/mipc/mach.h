@@ -108,6 +108,16 @@ MIPC_API kern_return_t mach_port_request_notification(ipc_space_t task,
 MIPC_API kern_return_t mach_port_dnrequest_info(ipc_space_t task,
     mach_port_name_t name, unsigned int *dnr_total, unsigned int *dnr_used);
 
+/*
+ * The calling thread's special reply port (MACH.md S1, S2, S4): a fresh
+ * name in the thread's current space holding RECEIVE + SEND (1 uref),
+ * made with MIPC_PORT_INIT_SPECIAL_REPLY | _MAKE_SEND_RIGHT |
+ * _MESSAGE_QUEUE and bound to the thread; the previous one is unbound but
+ * stays allocated.  A receive with MACH_RCV_SYNC_WAIT must name the bound
+ * one.  MACH_PORT_NULL on failure (no space, destroyed space, no memory).
+ */
+MIPC_API mach_port_name_t thread_get_special_reply_port(void);
+
 MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
 MIPC_API kern_return_t vm_deallocate(

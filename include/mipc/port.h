@@ -4,7 +4,9 @@
  * API.  Every call takes the space first and behaves exactly as the Mach
  * call of the same suffix (<mipc/mach.h> spells them mach_port_*); the
  * only differences are the explicit source / destination spaces of
- * mipc_port_insert_right and mipc_port_extract_right.
+ * mipc_port_insert_right and mipc_port_extract_right.  One call has no
+ * Mach counterpart: mipc_port_allocate_init, the kernel's port-creation
+ * options (special reply, immovable send, no-grant ports).
  *
  * A space is a Mach task's IPC space: a private table of port names.  All
  * calls are thread-safe, on any space, from any thread.  A call on a
@@ -81,6 +83,43 @@ MIPC_API kern_return_t mipc_port_allocate_name(
 MIPC_API kern_return_t mipc_port_construct(mipc_space_t space,
     mach_port_options_t *options, mach_port_context_t context,
     mach_port_name_t *name);
+
+/*
+ * A receive right made with the port-creation options XNU's kernel gives
+ * itself (the seed's ipc_port_init flags; the first three keep XNU's
+ * IPC_PORT_INIT_* values).  flags is any OR of:
+ *
+ *   MAKE_SEND_RIGHT  the name also holds a send right, 1 uref (mscount 1)
+ *   MESSAGE_QUEUE    the message queue is allocated now, so the first
+ *                    send neither allocates nor can fail for memory
+ *   SPECIAL_REPLY    a special reply port (MACH.md S2): receive right
+ *                    immovable, marked as a reply port (R1, as
+ *                    MPO_REPLY_PORT), no PORT_DESTROYED / NO_SENDERS
+ *                    requests, no importance attributes.  Not bound to
+ *                    any thread: thread_get_special_reply_port binds.
+ *   IMMOVABLE_SEND   send and send-once rights never leave the space that
+ *                    holds them (MACH.md Q15, XNU's kernel control ports):
+ *                    usable as a message destination and COPY_SEND-
+ *                    extractable into the same space; anything else is
+ *                    KERN_INVALID_CAPABILITY / MACH_SEND_INVALID_RIGHT /
+ *                    MACH_SEND_INVALID_REPLY with a kGUARD_EXC_IMMOVABLE.
+ *   NO_GRANT         messages to it may carry no port rights:
+ *                    MACH_SEND_NO_GRANT_DEST (MACH.md M2); status flag
+ *                    MACH_PORT_STATUS_FLAG_NO_GRANT.
+ *
+ * Returns KERN_INVALID_ARGUMENT for an unknown flag or a NULL name,
+ * MACH_SEND_INVALID_DEST for a NULL space (as mipc_port_allocate),
+ * KERN_INVALID_TASK for a destroyed one, KERN_RESOURCE_SHORTAGE when out
+ * of memory (then nothing was made).
+ */
+#define MIPC_PORT_INIT_MAKE_SEND_RIGHT 0x0001u
+#define MIPC_PORT_INIT_MESSAGE_QUEUE   0x0002u
+#define MIPC_PORT_INIT_SPECIAL_REPLY   0x0004u
+#define MIPC_PORT_INIT_IMMOVABLE_SEND  0x0100u
+#define MIPC_PORT_INIT_NO_GRANT        0x0200u
+MIPC_API kern_return_t mipc_port_allocate_init(
+    mipc_space_t space, uint32_t flags, mach_port_name_t *name);
+
 MIPC_API kern_return_t mipc_port_destruct(mipc_space_t space,
     mach_port_name_t name, mach_port_delta_t srdelta,
     mach_port_context_t guard);

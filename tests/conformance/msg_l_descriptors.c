@@ -1948,7 +1948,8 @@ MIPC_TEST_MAIN(msg_l_descriptors_suite)
 /*
  * Deferred (need notifications, a later issue, or an API mipc lacks):
  *   L2   port-destroyed and no-senders registrations surviving the move;
- *   L4   immovable *send* rights (Q15): no API creates one in user space;
+ *   L4   immovable *send* rights (Q15) in port and OOL ports descriptors
+ *        are tested in s_special_reply.c (Q15_*);
  *   L8   MACH_MSG_VM_KERNEL / MACH_RCV_BODY_ERROR|MACH_MSG_VM_SPACE, and a
  *        bad source address other than NULL (mipc cannot detect one
  *        without faulting);

@@ -1026,8 +1026,9 @@ MIPC_TEST_MAIN(msg_m_failed_send_suite)
  *        send-once right produces (only mps_sorights / msgcount are
  *        checked), NO_SENDERS firing for a released made send right,
  *        moved receive rights going to a port-destroyed backup,
- *        MACH_MSG_VM_KERNEL, and MACH_SEND_NO_GRANT_DEST (no way to make
- *        a "no grant" port);
+ *        and MACH_MSG_VM_KERNEL.  MACH_SEND_NO_GRANT_DEST (a port made
+ *        with MIPC_PORT_INIT_NO_GRANT) is tested in s_special_reply.c
+ *        (NO_GRANT_*);
  *   M3   MACH_SEND_INTERRUPTED (needs MACH_SEND_INTERRUPT and a signal)
  *        and MACH_SEND_NO_BUFFER (65534 queued send-once messages), and
  *        MACH_MSG_IPC_SPACE OR-ed into the code (a full name space);

@@ -1411,6 +1411,8 @@ MIPC_TEST_MAIN(q_construct_guards_suite)
  *        (kGUARD_EXC_RCV_GUARDED_DESC on receive);
  *   Q14  MOVE_RECEIVE of an immovable right in a descriptor
  *        (MACH_SEND_INVALID_RIGHT, M2 consequences); immovability of
- *        reply, special reply, service and connection ports;
- *   Q15  immovable send rights (kernel-created ports only: skipped).
+ *        reply, service and connection ports.  Special reply ports
+ *        (descriptor, insert and extract) are in s_special_reply.c;
+ *   Q15  immovable send rights (mipc_port_allocate_init's
+ *        MIPC_PORT_INIT_IMMOVABLE_SEND) are in s_special_reply.c.
  */
