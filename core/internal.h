@@ -536,9 +536,9 @@ struct imq_ring {
 };
 
 struct ipc_mqueue {
-	struct imq_ring *imq_ring;     /* (A) allocated on first send */
 	uint32_t imq_count;            /* (A) messages queued */
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
+	struct imq_ring *imq_ring;     /* (A) allocated on first send */
 	uint32_t imq_rcv_seq;          /* (A) futex word of receivers */
 	uint32_t imq_rcv_waiters;      /* (A) receivers about to sleep */
 	uint32_t imq_snd_seq;          /* (A) futex word of blocked senders */
@@ -606,15 +606,21 @@ ipc_spin_step(unsigned int *spins)
 	return false;
 }
 
+/*
+ * Field order is for the message path: what every send and receive
+ * writes -- io_refs, ip_srights, imq_count -- shares the port's first
+ * cache line with ip_state, so a message moves one port line between CPUs.
+ */
 struct ipc_port {
 	struct ipc_object ip_object;
 	uint32_t ip_state;                 /* (L) enum ipc_port_state */
+	uint32_t ip_srights;               /* (A) send rights (H9) */
+	struct ipc_mqueue ip_mq;           /* its own synchronisation */
 	uint32_t ip_flags;                 /* (L) IP_F_* that change */
 	uint32_t ip_cflags;                /* (C) IP_F_* fixed at creation */
 	struct mipc_space *ip_receiver;    /* (L, A) IN_SPACE: the holder */
 	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
 	uint32_t ip_mscount;               /* (L) make-send count */
-	uint32_t ip_srights;               /* (A) send rights (H9) */
 	uint32_t ip_sorights;              /* (A) send-once rights */
 	uint32_t ip_qlimit;                /* (L, A) queue limit */
 	uint64_t ip_context;               /* (L) context, or guard value */
@@ -626,7 +632,6 @@ struct ipc_port {
 	uint32_t ip_sp_armed;           /* (A) armed send-possible */
 	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
 	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
-	struct ipc_mqueue ip_mq;        /* its own synchronisation */
 };
 
 MIPC_STATIC_ASSERT(
