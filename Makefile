@@ -8,7 +8,7 @@
 #   test           every test under ASan+UBSan, the multi-threaded ones under TSan
 #   bench          the benchmark table against peers (medians, ratios)
 #   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
-#   coverage       line and branch coverage of core/ from the test suites (gcov)
+#   coverage       line and branch coverage of core/ from `make test`'s runs (gcov)
 #   lint           clang-format check, ordering labels, arch #if, exported symbols
 #   cross          compile-only build for aarch64 (aarch64-linux-gnu-gcc)
 #   stress         longer torture runs (STRESS_SECONDS), never in CI
@@ -204,10 +204,21 @@ define run_suites
 	echo "$$fail" > $(BV)/$(1)/logs/.status
 endef
 
-.PHONY: test test-build test-asan test-tsan test-summary test-headers
+# Corpus replay: each libFuzzer harness (fuzz/fuzz_*.c) linked with gcc,
+# ASan+UBSan and fuzz/replay.c's main() instead of libFuzzer, then fed every
+# file of fuzz/corpus/<harness>/.  A harness aborts on any finding.
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BV)/asan/fuzz/%,$(FUZZ_SRC))
+
+$(BV)/asan/fuzz/%: fuzz/%.c fuzz/replay.c $(BV)/asan/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
+		$(BV)/asan/libmipc_test.a $(call PC,libs,ck) -pthread -lm
+
+.PHONY: test test-build test-asan test-tsan test-replay test-summary test-headers
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
-	@$(MAKE) --no-print-directory test-headers test-asan test-tsan test-summary
+	@$(MAKE) --no-print-directory test-headers test-asan test-tsan test-replay test-summary
 
 # Each public header compiles on its own, as C11 and as C++11 (urcu's
 # test_build): nothing it needs is left to the includer.
@@ -221,7 +232,19 @@ test-headers:
 		done; \
 	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
-test-build: $(ASAN_TESTS) $(TSAN_TESTS)
+test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY)
+
+test-replay: $(FUZZ_REPLAY)
+	@mkdir -p $(BV)/asan/replay; fail=0; \
+	for f in $(FUZZ_REPLAY); do \
+		h=$$(basename $$f); log=$(BV)/asan/replay/$$h.log; \
+		[ -d fuzz/corpus/$$h ] || { echo "== replay $$h: no fuzz/corpus/$$h"; continue; }; \
+		echo "== replay $$h: $$(ls fuzz/corpus/$$h | wc -l) inputs"; \
+		if ! env $(SAN_ENV) $$f fuzz/corpus/$$h > $$log 2>&1; then \
+			fail=1; echo "FAILED: replay $$h (log: $$log)"; tail -n 40 $$log; \
+		fi; \
+	done; \
+	echo "$$fail" > $(BV)/asan/replay/.status
 
 test-asan: $(ASAN_TESTS)
 	$(call run_suites,asan,$(ASAN_TESTS))
@@ -229,7 +252,7 @@ test-asan: $(ASAN_TESTS)
 test-tsan: $(TSAN_TESTS)
 	$(call run_suites,tsan,$(TSAN_TESTS))
 
-test-summary: test-headers test-asan test-tsan
+test-summary: test-headers test-asan test-tsan test-replay
 	@echo; echo "== Summary (Check, per suite)"; \
 	for v in asan tsan; do \
 		for l in $(BV)/$$v/logs/*.log; do \
@@ -238,7 +261,12 @@ test-summary: test-headers test-asan test-tsan
 			printf '  %-5s %-40s %s\n' "$$v" "$$(basename $$l .log)" "$${s:-NO SUMMARY (crashed?)}"; \
 		done; \
 	done; \
-	st=$$(cat $(BV)/asan/logs/.status $(BV)/tsan/logs/.status 2>/dev/null | sort -u | tail -n 1); \
+	for l in $(BV)/asan/replay/*.log; do \
+		[ -f "$$l" ] || continue; \
+		printf '  %-5s %-40s %s\n' replay "$$(basename $$l .log)" "$$(tail -n 1 $$l)"; \
+	done; \
+	st=$$(cat $(BV)/asan/logs/.status $(BV)/tsan/logs/.status $(BV)/asan/replay/.status \
+		2>/dev/null | sort -u | tail -n 1); \
 	if [ "$$st" != 0 ]; then echo "make test: FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"
 
@@ -284,10 +312,10 @@ bench: deps
 bench-build: $(BENCH_BIN)
 
 # ---------------------------------------------------------------------------
-# Coverage (gcov): the ASan suites rebuilt with --coverage and no
-# sanitizer, run as `make test` runs them (each Check test in a forked
-# child, which flushes its counters at exit; gcov merges them), then gcov
-# over core/.
+# Coverage (gcov): the ASan suites and the corpus replayers rebuilt with
+# --coverage and no sanitizer, run as `make test` runs them (each Check
+# test in a forked child, which flushes its counters at exit; gcov merges
+# them), then gcov over core/.
 
 COV_CFLAGS = $(CSTD) -O0 -g $(WARN) $(INC) $(DEP_CFLAGS) -DMIPC_TEST=1 \
 	-DMIPC_BACKEND_LIBC=1 --coverage $(CFLAGS)
@@ -308,13 +336,23 @@ $(BV)/cov/tests/%: $(BV)/cov/tests/%.o $(BV)/cov/libmipc_test.a
 
 .PRECIOUS: $(BV)/cov/tests/%.o
 
+COV_REPLAY := $(patsubst fuzz/%.c,$(BV)/cov/fuzz/%,$(FUZZ_SRC))
+
+$(BV)/cov/fuzz/%: fuzz/%.c fuzz/replay.c $(BV)/cov/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(COV_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
+		$(BV)/cov/libmipc_test.a $(call PC,libs,ck) -pthread -lm
+
 .PHONY: coverage
 coverage: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(COV_TESTS)
+	@$(MAKE) --no-print-directory -j$(NPROC) $(COV_TESTS) $(COV_REPLAY)
 	@find $(BV)/cov -name '*.gcda' -delete
 	@for t in $(COV_TESTS); do \
 		CK_VERBOSITY=silent $$t >/dev/null 2>&1 || echo "coverage: $$t failed"; \
 	done
+	@for f in $(COV_REPLAY); do h=$$(basename $$f); \
+		[ -d fuzz/corpus/$$h ] && { $$f fuzz/corpus/$$h >/dev/null 2>&1 || echo "coverage: replay $$h failed"; }; \
+	done; true
 	@cd $(BV)/cov/core && gcov -b -n -o . $(addprefix $(CURDIR)/,$(CORE_SRC)) 2>/dev/null | awk ' \
 		function pct(s) { sub(/.*:/, "", s); sub(/%/, "", s); return s + 0 } \
 		/^File / { f = ($$2 ~ /core\/[a-z_]+\.c/) ? $$2 : ""; gsub(/\047/, "", f); sub(/.*\/core\//, "core/", f) } \
@@ -326,7 +364,6 @@ coverage: deps
 # ---------------------------------------------------------------------------
 # Fuzzing (libFuzzer, clang, ASan+UBSan)
 
-FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS = $(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) $(INC) -Itests \
 	$(call PC,cflags,ck) -DMIPC_TEST=1 -DMIPC_BACKEND_LIBC=1 \
