@@ -756,8 +756,11 @@ op_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
 	}
 	port->ip_context = ga->ga_guard;
 	port->ip_flags |= IP_F_GUARDED;
+	/* Strictness is the new guard's, as XNU assigns ip_strict_guard. */
 	if (ga->ga_flags & MPG_STRICT)
 		port->ip_flags |= IP_F_STRICT;
+	else
+		port->ip_flags &= ~IP_F_STRICT;
 	if (ga->ga_flags & MPG_IMMOVABLE_RECEIVE)
 		port->ip_flags |= IP_F_IMMOVABLE_RECEIVE | IP_F_GUARD_IMMOVABLE;
 	return KERN_SUCCESS;

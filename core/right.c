@@ -594,13 +594,14 @@ op_destruct(struct mipc_space *space, mach_port_name_t name,
 	if (dd->dd_srdelta != 0) {
 		uint32_t k = (uint32_t)-dd->dd_srdelta;
 
-		if (urefs == MACH_PORT_UREFS_MAX) {
+		if (k > urefs) {
+			/* Q7: underflow is refused first, pinned or not. */
+			ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
+			return KERN_INVALID_VALUE;
+		} else if (urefs == MACH_PORT_UREFS_MAX) {
 			/* Pinned: only exactly -MAX removes the right. */
 			if (k == MACH_PORT_UREFS_MAX)
 				urefs = 0;
-		} else if (k > urefs) {
-			ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
-			return KERN_INVALID_VALUE;
 		} else {
 			urefs -= k;
 		}

@@ -612,6 +612,51 @@ START_TEST(Q7_destruct_pinned_urefs_need_exact)
 }
 END_TEST
 
+/*
+ * Regression (fuzz_ops finding destruct_pinned_srdelta_underflow): on a
+ * pinned count, an srdelta beyond the urefs was taken for "pinned, ignore"
+ * and the port destroyed; Q7's underflow check comes first.
+ */
+START_TEST(Q7_destruct_pinned_srdelta_underflow_invalid_value)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
+
+	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 65534),
+	    KERN_SUCCESS);
+	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), MACH_PORT_UREFS_MAX);
+	KR_EQ(mach_port_destruct(task, r, -65536, 0), KERN_INVALID_VALUE);
+	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), MACH_PORT_UREFS_MAX);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * Regression (fuzz_ops finding reguard_zero_keeps_strict): a strict guard
+ * of value 0 leaves the context 0, so Q9 lets the port be guarded again;
+ * the new guard's strictness is its own (XNU assigns ip_strict_guard),
+ * but the old strict bit used to stay.
+ */
+START_TEST(Q9_reguard_after_zero_strict_guard_takes_new_strictness)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task);
+	mach_port_context_t ctx = 1;
+
+	KR_EQ(mach_port_guard(task, r, 0, TRUE), KERN_SUCCESS);
+	VAL_EQ(status_of(task, r).mps_flags,
+	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
+	KR_EQ(mach_port_guard_with_flags(task, r, 0xfeed, 0), KERN_SUCCESS);
+	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
+	/* Not strict: the guard reads back as the context (H11). */
+	KR_EQ(mach_port_get_context(task, r, &ctx), KERN_SUCCESS);
+	VAL_EQ(ctx, 0xfeed);
+	KR_EQ(mach_port_unguard(task, r, 0xfeed), KERN_SUCCESS);
+	expect_no_guard();
+}
+END_TEST
+
 START_TEST(Q7_destruct_right_guard_succeeds)
 {
 	mipc_space_t task = mach_task_self();
@@ -1342,6 +1387,9 @@ q_construct_guards_suite(void)
 	tcase_add_test(tc, Q7_destruct_wrong_guard_invalid_argument);
 	tcase_add_test(tc, Q7_destruct_unguarded_ignores_guard);
 	tcase_add_test(tc, Q7_destruct_srdelta_underflow_invalid_value);
+	tcase_add_test(tc, Q7_destruct_pinned_srdelta_underflow_invalid_value);
+	tcase_add_test(
+	    tc, Q9_reguard_after_zero_strict_guard_takes_new_strictness);
 	tcase_add_test(tc, Q7_destruct_leaves_dead_name_with_urefs);
 	tcase_add_test(tc, Q7_destruct_all_urefs_frees_name);
 	tcase_add_test(tc, Q7_destruct_receive_only_frees_name);
