@@ -425,9 +425,23 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	bool reply_first;
 	kern_return_t kr;
 
+	/*
+	 * XNU's order: the voucher, the destination entry (I11), the reply
+	 * entry and its capability (I12), and only then the destination's
+	 * capability (I13) -- C8 included, which applies to valid headers.
+	 */
+	/* I7: no name denotes a voucher object here. */
+	if (MACH_MSGH_BITS_VOUCHER(bits) != 0 && MACH_PORT_VALID(vn)) {
+		ipc_guard_raise(vn, kGUARD_EXC_SEND_INVALID_VOUCHER, 0);
+		return MACH_SEND_INVALID_VOUCHER;
+	}
 	de = ipc_entry_lookup(space, dn);
 	if (de == NULL)
 		return MACH_SEND_INVALID_DEST;
+	dtype = IE_BITS_TYPE(de->ie_bits);
+	if (dtype == MACH_PORT_TYPE_PORT_SET ||
+	    dtype == MACH_PORT_TYPE_DEAD_NAME)
+		return MACH_SEND_INVALID_DEST; /* I11 */
 	if (MACH_PORT_VALID(rn)) {
 		re = ipc_entry_lookup(space, rn);
 		if (re == NULL ||
@@ -436,12 +450,31 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 			return MACH_SEND_INVALID_REPLY;
 		}
 	}
-	/* I7: no name denotes a voucher object here. */
-	if (MACH_MSGH_BITS_VOUCHER(bits) != 0 && MACH_PORT_VALID(vn)) {
-		ipc_guard_raise(vn, kGUARD_EXC_SEND_INVALID_VOUCHER, 0);
-		return MACH_SEND_INVALID_VOUCHER;
+	if (re != NULL) {
+		(void)ipc_right_check(space, rn, re);
+		rtype = IE_BITS_TYPE(re->ie_bits);
+		if (rtype == MACH_PORT_TYPE_DEAD_NAME) {
+			/* I12: the move/copy forms accept a dead name. */
+			if (rt == MACH_MSG_TYPE_MAKE_SEND ||
+			    rt == MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+				ipc_guard_raise(
+				    rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+				return MACH_SEND_INVALID_REPLY;
+			}
+		} else if (!entry_can(rtype, rt)) {
+			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
+		} else if (rt != MACH_MSG_TYPE_MAKE_SEND &&
+		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
+		    (ip_from_object(re->ie_object)->ip_cflags &
+		        IP_F_IMMOVABLE_SEND)) {
+			/* Q15: an immovable send right is no reply right
+			 * (XNU's ipc_right_copyin_check_reply). */
+			ipc_guard_raise(rn, kGUARD_EXC_IMMOVABLE, 0);
+			return MACH_SEND_INVALID_REPLY;
+		}
 	}
-	dtype = IE_BITS_TYPE(de->ie_bits);
+	dtype = IE_BITS_TYPE(de->ie_bits); /* the reply's check may convert */
 	/*
 	 * C8: an unconverted send-once name to a dead port, no request:
 	 * the send "succeeds" -- the destination right is consumed, the
@@ -467,30 +500,6 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	if (dtype == MACH_PORT_TYPE_PORT_SET ||
 	    dtype == MACH_PORT_TYPE_DEAD_NAME || !entry_can(dtype, dt))
 		return MACH_SEND_INVALID_DEST;
-	if (re != NULL) {
-		(void)ipc_right_check(space, rn, re);
-		rtype = IE_BITS_TYPE(re->ie_bits);
-		if (rtype == MACH_PORT_TYPE_DEAD_NAME) {
-			/* I12: the move/copy forms accept a dead name. */
-			if (rt == MACH_MSG_TYPE_MAKE_SEND ||
-			    rt == MACH_MSG_TYPE_MAKE_SEND_ONCE) {
-				ipc_guard_raise(
-				    rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
-				return MACH_SEND_INVALID_REPLY;
-			}
-		} else if (!entry_can(rtype, rt)) {
-			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
-			return MACH_SEND_INVALID_REPLY;
-		} else if (rt != MACH_MSG_TYPE_MAKE_SEND &&
-		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE &&
-		    (ip_from_object(re->ie_object)->ip_cflags &
-		        IP_F_IMMOVABLE_SEND)) {
-			/* Q15: an immovable send right is no reply right
-			 * (XNU's ipc_right_copyin_check_reply). */
-			ipc_guard_raise(rn, kGUARD_EXC_IMMOVABLE, 0);
-			return MACH_SEND_INVALID_REPLY;
-		}
-	}
 	/* I14: one send right named twice. */
 	if (re == de && dt == MACH_MSG_TYPE_MOVE_SEND &&
 	    rt == MACH_MSG_TYPE_MOVE_SEND && IE_BITS_UREFS(de->ie_bits) < 2)

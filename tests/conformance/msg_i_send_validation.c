@@ -978,6 +978,94 @@ START_TEST(I12_reply_port_set_invalid_reply_guard)
 }
 END_TEST
 
+/*
+ * Regressions for the order of header checks (fuzz_ops findings
+ * dest_reply_check_order, dest_pset_reply_unknown_check_order,
+ * voucher_dest_check_order, c8_dead_send_once_skips_reply_check): XNU
+ * checks the voucher, the destination entry (I11), the reply (I12), and
+ * only then the destination's capability (I13, C8).
+ */
+START_TEST(I12_reply_checked_before_dest_capability)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t d = recv_new(task), r = recv_new(task);
+	msg_buf_t m;
+
+	/* Both wrong: COPY_SEND from a receive-only dest and reply. */
+	msg_init(&m,
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND), d,
+	    r, 130);
+	guard_reset();
+	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
+	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, r);
+	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_RECEIVE);
+	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
+}
+END_TEST
+
+START_TEST(I11_dest_port_set_before_unknown_reply)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task);
+	mach_port_name_t unknown = free_name(task);
+	msg_buf_t m;
+
+	msg_init(&m,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    ps, unknown, 131);
+	guard_reset();
+	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_DEST);
+	expect_no_guard();
+	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
+}
+END_TEST
+
+START_TEST(I7_voucher_checked_before_dest)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t v = recv_send_new(task);
+	mach_port_name_t unknown = free_name(task);
+	msg_buf_t m;
+
+	msg_init(&m,
+	    MACH_MSGH_BITS_SET(
+	        MACH_MSG_TYPE_COPY_SEND, 0, MACH_MSG_TYPE_COPY_SEND, 0),
+	    unknown, MACH_PORT_NULL, 132);
+	m.h.msgh_voucher_port = v;
+	guard_reset();
+	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_VOUCHER);
+	expect_rs_intact(task, v);
+}
+END_TEST
+
+START_TEST(C8_dead_send_once_dest_still_checks_reply)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t p = recv_new(task), r = recv_new(task), so;
+	mach_msg_type_name_t t;
+	msg_buf_t m;
+
+	KR_EQ(mach_port_extract_right(
+	          task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	    KERN_SUCCESS);
+	KR_EQ(mach_port_destroy(task, p), KERN_SUCCESS);
+	/* A bad reply fails the header: the send-once name is untouched. */
+	msg_init(&m,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_TYPE_MOVE_SEND_ONCE),
+	    so, r, 133);
+	guard_reset();
+	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
+	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
+	/* ...so C8 still applies to it: the send "succeeds". */
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), so,
+	    MACH_PORT_NULL, 134);
+	VAL_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
+	expect_unknown(task, so);
+}
+END_TEST
+
 /* Every (reply name, reply disposition) pair must fail INVALID_REPLY. */
 static void
 reply_fails(mipc_space_t task, mach_port_name_t dest,
@@ -1510,6 +1598,10 @@ msg_i_send_validation_suite(void)
 	tcase_add_test(tc, I11_dest_dead_name_invalid_dest);
 	tcase_add_test(tc, I12_reply_unknown_name_invalid_reply_guard);
 	tcase_add_test(tc, I12_reply_port_set_invalid_reply_guard);
+	tcase_add_test(tc, I12_reply_checked_before_dest_capability);
+	tcase_add_test(tc, I11_dest_port_set_before_unknown_reply);
+	tcase_add_test(tc, I7_voucher_checked_before_dest);
+	tcase_add_test(tc, C8_dead_send_once_dest_still_checks_reply);
 	tcase_add_test(tc, I12_reply_make_needs_receive_right);
 	tcase_add_test(tc, I12_reply_copy_move_send_needs_send_right);
 	tcase_add_test(tc, I12_reply_move_send_once_needs_send_once_right);
