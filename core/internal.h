@@ -1084,6 +1084,8 @@ bool ipc_right_check(
 kern_return_t ipc_right_type_locked(struct mipc_space *space,
     mach_port_name_t name, struct ipc_entry *entry, mach_port_type_t *typep,
     mach_port_urefs_t *urefsp);
+void ipc_right_peek_locked(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, mach_port_type_t *typep);
 kern_return_t ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
     mach_msg_type_name_t msgt, uint32_t flags, struct ipc_right *out);
 kern_return_t ipc_right_copyout(

@@ -139,6 +139,30 @@ ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
 	return KERN_SUCCESS;
 }
 
+/*
+ * The same, without converting: a send or send-once right whose port died
+ * reads as the dead name it will become, and the entry is left as it is
+ * (XNU's mach_port_names, D5; C8 still applies to such a send-once name).
+ * Conditions: space locked.
+ */
+void
+ipc_right_peek_locked(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_entry *e, mach_port_type_t *typep)
+{
+	uint32_t type = e_type(e);
+
+	ipc_lock_assert_held(&space->is_lock);
+	if ((type & MACH_PORT_TYPE_SEND_RIGHTS) &&
+	    !(type & MACH_PORT_TYPE_RECEIVE) && !ip_active(e_port(e))) {
+		*typep = MACH_PORT_TYPE_DEAD_NAME;
+		return;
+	}
+	*typep = type;
+	if (e->ie_index != 0 && e->ie_object != NULL &&
+	    ipc_port_request_is(e_port(e), name, e->ie_index, false))
+		*typep |= MACH_PORT_TYPE_DNREQUEST; /* D3 */
+}
+
 /* ------------------------------------------------------------------ */
 /* Removing rights from an entry                                       */
 
@@ -1092,14 +1116,25 @@ ipc_right_copyout_name(
 	ipc_lock_assert_held(&space->is_lock);
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
+	/* E15: XNU refuses a dead right before it looks at the name. */
+	if (r->ir_dead)
+		return KERN_INVALID_CAPABILITY;
+	/* The name's own checks (ipc_entry_alloc_name's, A6)... */
 	if (MACH_PORT_INDEX(name) >= IPC_TABLE_MAX)
 		return KERN_NO_SPACE;
 	if ((name | 3) != name)
 		return KERN_INVALID_VALUE;
 	if (MACH_PORT_INDEX(name) == 0)
 		return KERN_FAILURE;
-	if (r->ir_dead)
-		return KERN_INVALID_CAPABILITY; /* E15 */
+	if (MACH_PORT_INDEX(name) < space->is_table->it_size) {
+		struct ipc_entry *slot =
+		    &space->is_table->it_entries[MACH_PORT_INDEX(name)];
+
+		if (IE_BITS_TYPE(slot->ie_bits) != 0 &&
+		    IE_BITS_GEN(slot->ie_bits) != MACH_PORT_GEN(name))
+			return KERN_FAILURE; /* in use, another generation */
+	}
+	/* ...then the reverse lookup. */
 	if (r->ir_type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
 	    ip_active(r->ir_port) && existing_name(space, r->ir_port, &have)) {
 		/* The reverse lookup comes before "name in use" (E8). */

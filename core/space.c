@@ -680,14 +680,13 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
 	n = 0;
 	for (i = 1; i < t->it_size; i++) {
 		struct ipc_entry *e = &t->it_entries[i];
-		mach_port_urefs_t urefs;
 		mach_port_name_t name;
 
 		if (IE_BITS_TYPE(e->ie_bits) == 0)
 			continue;
 		name = MACH_PORT_MAKE(i, IE_BITS_GEN(e->ie_bits));
-		/* Lazy dead-name conversion happens here too (MACH.md D5). */
-		(void)ipc_right_type_locked(space, name, e, &tv[n], &urefs);
+		/* D5: dead ports read as dead names, but are not converted. */
+		ipc_right_peek_locked(space, name, e, &tv[n]);
 		nv[n++] = name;
 	}
 	*names = nv;

@@ -9,6 +9,8 @@
  */
 #include "conformance.h"
 
+#include <string.h>
+
 /* ---- D1 ------------------------------------------------------------------ */
 
 START_TEST(D1_type_null_invalid_name)
@@ -346,6 +348,39 @@ START_TEST(D5_names_dead_ports_listed_as_dead_names)
 }
 END_TEST
 
+/*
+ * Regression (fuzz_ops finding names_converts_dead_names): mach_port_names
+ * converted the dead send-once name it listed, so a later send through it
+ * failed MACH_SEND_INVALID_DEST instead of C8's silent success.
+ */
+START_TEST(D5_names_does_not_convert_dead_names)
+{
+	mipc_space_t s1 = conf_space(), s2 = conf_space();
+	mach_port_name_t r = conf_receive(s1);
+	mach_port_name_t so = conf_give_send_once(s2, s1, r);
+	mach_msg_header_t h;
+
+	conf_kill(s1, r);
+	{
+		struct expect want[] = {
+			{ so, MACH_PORT_TYPE_DEAD_NAME, 0 },
+		};
+
+		expect_names(s2, want, 1);
+	}
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = so;
+	KR_EQ(mipc_msg(s2, &h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL, 0,
+	          MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS); /* C8: the send-once name is consumed */
+	NAME_GONE(s2, so);
+	KR_OK(mipc_space_destroy(s1));
+	KR_OK(mipc_space_destroy(s2));
+}
+END_TEST
+
 START_TEST(D5_names_many_rights_all_listed)
 {
 	enum { N = 300 };
@@ -409,6 +444,7 @@ d_type_names_suite(void)
 	tcase_add_test(tc, D5_names_types_match_mach_port_type);
 	tcase_add_test(tc, D5_names_dead_ports_listed_as_dead_names);
 	tcase_add_test(tc, D5_names_many_rights_all_listed);
+	tcase_add_test(tc, D5_names_does_not_convert_dead_names);
 	tcase_add_test(tc, D5_names_null_pointers_fail);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1232,6 +1232,43 @@ START_TEST(E15_insert_move_send_dead_name_invalid_capability)
 }
 END_TEST
 
+/*
+ * Regressions (fuzz_ops findings insert_dead_right_bad_name_order and
+ * insert_right_exists_vs_generation): XNU refuses a dead right before it
+ * looks at the target name, and runs the name's own checks
+ * (ipc_entry_alloc_name: a slot in use under another generation is
+ * KERN_FAILURE) before the reverse lookup that gives KERN_RIGHT_EXISTS.
+ */
+START_TEST(E15_dead_right_refused_before_name_checks)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t d = dead_new(task);
+	mach_port_name_t bad = free_name(task) & ~3u; /* low bits 00 */
+
+	KR_EQ(mach_port_insert_right(task, bad, d, MACH_MSG_TYPE_MOVE_SEND),
+	    KERN_INVALID_CAPABILITY);
+	expect_unknown(task, d); /* its one uref was moved and consumed */
+	expect_no_fatal_guard();
+}
+END_TEST
+
+START_TEST(E8_slot_of_other_generation_failure_before_right_exists)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task);
+	/* The same slot under the next generation (A6). */
+	mach_port_name_t other = (r & ~0xffu) | ((r + 4u) & 0xffu);
+
+	make_send(task, r);
+	KR_EQ(mach_port_insert_right(task, other, r, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_FAILURE);
+	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
+	VAL_EQ(srights_of(task, r), 1);
+	expect_no_fatal_guard();
+}
+END_TEST
+
 START_TEST(E15_insert_copy_send_dead_name_invalid_capability)
 {
 	mipc_space_t task = mach_task_self();
@@ -1334,6 +1371,9 @@ e_insert_right_suite(void)
 	tcase_add_test(
 	    tc, E14_insert_move_receive_reply_port_invalid_capability);
 	tcase_add_test(tc, E15_insert_move_send_dead_name_invalid_capability);
+	tcase_add_test(tc, E15_dead_right_refused_before_name_checks);
+	tcase_add_test(
+	    tc, E8_slot_of_other_generation_failure_before_right_exists);
 	tcase_add_test(tc, E15_insert_copy_send_dead_name_invalid_capability);
 	suite_add_tcase(s, tc);
 
