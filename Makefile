@@ -206,7 +206,8 @@ endef
 
 # Corpus replay: each libFuzzer harness (fuzz/fuzz_*.c) linked with gcc,
 # ASan+UBSan and fuzz/replay.c's main() instead of libFuzzer, then fed every
-# file of fuzz/corpus/<harness>/.  A harness aborts on any finding.
+# file of fuzz/corpus/<harness>/ and, as regression inputs, of
+# fuzz/findings/<harness>/.  A harness aborts on any finding.
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BV)/asan/fuzz/%,$(FUZZ_SRC))
 
@@ -239,8 +240,9 @@ test-replay: $(FUZZ_REPLAY)
 	for f in $(FUZZ_REPLAY); do \
 		h=$$(basename $$f); log=$(BV)/asan/replay/$$h.log; \
 		[ -d fuzz/corpus/$$h ] || { echo "== replay $$h: no fuzz/corpus/$$h"; continue; }; \
-		echo "== replay $$h: $$(ls fuzz/corpus/$$h | wc -l) inputs"; \
-		if ! env $(SAN_ENV) $$f fuzz/corpus/$$h > $$log 2>&1; then \
+		dirs="fuzz/corpus/$$h"; [ -d fuzz/findings/$$h ] && dirs="$$dirs fuzz/findings/$$h"; \
+		echo "== replay $$h: $$(find $$dirs -type f | wc -l) inputs ($$dirs)"; \
+		if ! env $(SAN_ENV) $$f $$dirs > $$log 2>&1; then \
 			fail=1; echo "FAILED: replay $$h (log: $$log)"; tail -n 40 $$log; \
 		fi; \
 	done; \

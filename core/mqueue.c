@@ -8,8 +8,8 @@
  * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
  *            overflow list.  Counters and futex words are atomics.
  * Ordering:  A9/R9   ring slots: a slot is written before p_tail publishes
- *                    it (ck_ring); TSan learns it from our annotation on
- *                    the kmsg (R9 in ipc_mqueue_enqueue, A9 at dequeue).
+ *                    it (ring_commit); TSan learns it from our annotation
+ *                    on the kmsg (R9 in ipc_mqueue_enqueue, A9 at dequeue).
  *            F1      waiter handshakes: "publish, full fence, look for
  *                    waiters" on one side, "announce waiting, full fence,
  *                    look again" on the other (Dekker); see Lost wake-ups.
@@ -405,11 +405,10 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
 	uint32_t size = kmsg->ikm_size;
+	bool in_ring = true;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
 	ipc_tsan_release(kmsg); /* R9: no access to kmsg after this */
-	bool in_ring = true;
-
 	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
 	        !ring_put(ring, kmsg, size))) {
 		ipc_lock(&mq->imq_ovf_lock);
