@@ -328,14 +328,14 @@ body_validate(const char *msg, mach_msg_size_t size, uint32_t *ndesc)
 		if (off + desc_size(type) > size)
 			return MACH_SEND_MSG_TOO_SMALL;
 		switch (type) {
-		case MACH_MSG_PORT_DESCRIPTOR: {
-			const mach_msg_port_descriptor_t *p = (const void *)d;
-
-			if (!MACH_MSG_TYPE_PORT_ANY(p->disposition))
-				return MACH_SEND_INVALID_TYPE;
+		case MACH_MSG_PORT_DESCRIPTOR:
+			/*
+			 * No disposition check here: XNU's inflate takes any,
+			 * and a bad one fails the copy-in of a real name with
+			 * MACH_SEND_INVALID_RIGHT and M2's consequences (L4).
+			 */
 			ports++;
 			break;
-		}
 		case MACH_MSG_OOL_DESCRIPTOR:
 		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
 			const mach_msg_ool_descriptor_t *o = (const void *)d;

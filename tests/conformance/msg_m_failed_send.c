@@ -277,6 +277,37 @@ START_TEST(M2_invalid_right_consumes_moved_dest_send_right)
 }
 END_TEST
 
+/*
+ * Regression (fuzz_ops finding desc_invalid_disposition): a port
+ * descriptor whose disposition is no port disposition at all used to be
+ * refused up front with MACH_SEND_INVALID_TYPE, nothing consumed.  XNU
+ * lets it through validation and fails its copy-in: MACH_SEND_INVALID_RIGHT
+ * with M2's consequences (L4).
+ */
+START_TEST(M2_port_descriptor_disposition_zero_invalid_right)
+{
+	struct md_pair x;
+	struct md_msg m;
+	mach_port_name_t named;
+	mach_port_status_t st;
+
+	md_pair_open(&x);
+	named = m2_bad(x.task);
+	md_init(&m, x.s, MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 0x4d3f);
+	md_add_port(&m, named, 0);
+	m2_send_fails(&x, &m, named, MACH_SEND_INVALID_RIGHT);
+	/* M2: the header's moved send right was taken and destroyed. */
+	expect_unknown(x.task, x.s);
+	st = status_of(x.b, x.d);
+	VAL_EQ(st.mps_srights, 0);
+	VAL_EQ(st.mps_msgcount, 0);
+	/* The descriptor's name kept its right. */
+	VAL_EQ(type_of(x.task, named), MACH_PORT_TYPE_RECEIVE);
+	VAL_EQ(md_stats().messages, 0);
+	md_pair_close(&x);
+}
+END_TEST
+
 START_TEST(M2_invalid_right_releases_made_dest_send_right)
 {
 	struct md_pair x;
@@ -985,6 +1016,7 @@ msg_m_failed_send_suite(void)
 
 	tc = conf_tcase("M2_body_copyin_failure");
 	tcase_add_test(tc, M2_invalid_right_consumes_moved_dest_send_right);
+	tcase_add_test(tc, M2_port_descriptor_disposition_zero_invalid_right);
 	tcase_add_test(tc, M2_invalid_right_releases_made_dest_send_right);
 	tcase_add_test(tc, M2_invalid_right_releases_made_reply_send_right);
 	tcase_add_test(tc, M2_invalid_right_destroys_reply_send_once);

@@ -144,7 +144,7 @@ enum {
 /* Gaps the engine has since closed: explored unless MIPC_FUZZ_GAPS says. */
 #define GAPS_FIXED                                                      \
 	(GAP_REGUARD | GAP_CHECK_ORDER | GAP_INSERT_ORDER | GAP_NAMES | \
-	    GAP_C8_REPLY | GAP_DESTRUCT)
+	    GAP_C8_REPLY | GAP_DESTRUCT | GAP_DESC_DISP)
 static int g_gaps = -1;
 static int g_trace = -1; /* MIPC_FUZZ_TRACE set: print every step */
 
