@@ -36,12 +36,12 @@
  * does not stop on it again; MIPC_FUZZ_GAPS lists the gaps to explore
  * strictly instead ("all", "none", or a comma-separated list of the
  * bracketed names).  Unset, every gap the engine has closed is explored
- * (GAPS_FIXED); only [desc_disp] is still steered around.
- *   - [desc_disp] (open) a port descriptor with a disposition outside
- *     16..21 and a real name: XNU fails the body copy-in
- *     (MACH_SEND_INVALID_RIGHT, with M2's consequences); the engine
- *     rejects the descriptor up front (MACH_SEND_INVALID_TYPE).  Steered:
- *     such dispositions are made valid.
+ * (GAPS_FIXED): today that is all of them.
+ *   - [desc_disp] (fixed with the commit that moved the check to copy-in)
+ *     a port descriptor with a disposition outside 16..21 and a real name:
+ *     XNU fails the body copy-in (MACH_SEND_INVALID_RIGHT, with M2's
+ *     consequences); the engine rejected the descriptor up front
+ *     (MACH_SEND_INVALID_TYPE).  Steered: such dispositions are made valid.
  *   - [reguard] (fixed in 3bb37ba) a strict guard of value 0 leaves the
  *     context 0, so the port may be guarded again (Q9); XNU takes
  *     strictness from the new call, the engine kept the old strict bit.
