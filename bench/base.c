@@ -21,15 +21,16 @@
  *            * Ping-pong cases measure latency: one round trip per
  *              iteration, in real time, between the benchmark thread and a
  *              partner pthread pinned to another CPU.  The partner is
- *              started before the timed loop and joined after it.  We take
- *              the first two CPUs of our affinity mask; on the 2-CPU runner
- *              they are two cores, hence "(cross core)".
+ *              started before the timed loop and joined after it (team.c:
+ *              ranks 0 and 1 of our affinity mask; on the 2-CPU runner
+ *              they are two cores, hence "(cross core)").
  *            * Spinning waits with ck_pr_stall() (pause), as a real
  *              spinning consumer would.
  */
 #include "internal.h" /* benchmarks of internal mechanisms, see above */
 
 #include "gbench.h"
+#include "team.h"
 
 #include <ck_epoch.h>
 #include <ck_pr.h>
@@ -181,57 +182,19 @@ bm_epoch_ck_bare(gb_state *st, void *arg)
 /* ------------------------------------------------------------------ */
 /* pingpong: a partner thread on the other CPU                         */
 
-struct partner {
-	pthread_t pt_thread;
-	cpu_set_t pt_saved; /* our affinity before pinning */
-};
-
 /*
  * Pin the calling thread to the first CPU of its mask and start fn(arg)
- * pinned to the second.  Returns NULL, or why it could not.
+ * pinned to the second (team.c).  Returns NULL, or why it could not.
  */
 static const char *
-partner_start(struct partner *pt, void *(*fn)(void *), void *arg)
+partner_start(struct team *t, void *(*fn)(void *), void *arg)
 {
-	pthread_t self = pthread_self();
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int cpu[2], n = 0, c, rc;
+	const char *err = team_pin_self(t);
 
-	if (pthread_getaffinity_np(self, sizeof(pt->pt_saved), &pt->pt_saved) !=
-	    0)
-		return "pthread_getaffinity_np failed";
-	for (c = 0; c < CPU_SETSIZE && n < 2; c++)
-		if (CPU_ISSET(c, &pt->pt_saved))
-			cpu[n++] = c;
-	if (n < 2)
-		return "needs 2 usable CPUs for a cross-core case";
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu[0], &set);
-	if (pthread_setaffinity_np(self, sizeof(set), &set) != 0)
-		return "cannot pin the benchmark thread";
-	CPU_ZERO(&set);
-	CPU_SET(cpu[1], &set);
-	if (pthread_attr_init(&attr) != 0)
-		goto fail;
-	rc = pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	if (rc == 0)
-		rc = pthread_create(&pt->pt_thread, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	if (rc == 0)
-		return NULL;
-fail:
-	pthread_setaffinity_np(self, sizeof(pt->pt_saved), &pt->pt_saved);
-	return "cannot start the pinned partner thread";
-}
-
-static void
-partner_join(struct partner *pt)
-{
-	pthread_join(pt->pt_thread, NULL);
-	pthread_setaffinity_np(
-	    pthread_self(), sizeof(pt->pt_saved), &pt->pt_saved);
+	if (err == NULL &&
+	    (err = team_start(t, TEAM_CROSS_CORE, fn, arg)) != NULL)
+		team_join(t); /* restores our affinity */
+	return err;
 }
 
 /* ck_ring: ping carries i + 1 to the partner, pong brings it back. */
@@ -286,7 +249,7 @@ bm_pingpong_ring(gb_state *st, void *arg)
 {
 	struct ring_pp *r = arg;
 	const bool mpmc = r->rp_mpmc;
-	struct partner pt;
+	struct team pt;
 	const char *err;
 
 	ck_ring_init(&r->rp_ping, RING_SLOTS);
@@ -307,7 +270,7 @@ bm_pingpong_ring(gb_state *st, void *arg)
 		}
 	}
 	ring_put(&r->rp_ping, r->rp_ping_buf, PP_STOP, mpmc);
-	partner_join(&pt);
+	team_join(&pt);
 }
 
 /*
@@ -340,7 +303,7 @@ static void
 bm_pingpong_spin(gb_state *st, void *arg)
 {
 	uint64_t *w = &spin_line.sl_word;
-	struct partner pt;
+	struct team pt;
 	const char *err;
 
 	(void)arg;
@@ -356,7 +319,7 @@ bm_pingpong_spin(gb_state *st, void *arg)
 			ck_pr_stall();
 	}
 	ck_pr_store_64(w, SPIN_STOP);
-	partner_join(&pt);
+	team_join(&pt);
 }
 
 /* ------------------------------------------------------------------ */

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,6 +86,16 @@ int gb_thread_index(gb_state *st);
 int gb_threads(gb_state *st);
 /* Mark the run failed; the loop then ends at once (or never starts). */
 void gb_skip_with_error(gb_state *st, const char *msg);
+
+/* The same, naming the call and the Mach code it returned. */
+static inline void
+gb_skip_code(gb_state *st, const char *what, unsigned int code)
+{
+	char why[128];
+
+	snprintf(why, sizeof(why), "%s returned 0x%x", what, code);
+	gb_skip_with_error(st, why);
+}
 
 /* Make the compiler assume p is read, and memory changed, here. */
 static inline void

@@ -126,15 +126,6 @@ port_make(mipc_space_t sp, bool send, mach_port_name_t *name)
 	return mach_port_construct(sp, &o, 0, name);
 }
 
-static void
-skip_code(gb_state *st, const char *what, kern_return_t kr)
-{
-	char why[128];
-
-	snprintf(why, sizeof(why), "%s returned 0x%x", what, (unsigned)kr);
-	gb_skip_with_error(st, why);
-}
-
 /*
  * The space the benchmark thread works in for one case: created and made
  * current on entry; on exit the previous space is current again and this
@@ -197,13 +188,13 @@ bm_send_recv_64(gb_state *st, void *arg)
 
 	(void)arg;
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	if ((kr = port_make(sc.sc_space, true, &port)) != KERN_SUCCESS)
-		skip_code(st, "mach_port_construct", kr);
+		gb_skip_code(st, "mach_port_construct", kr);
 	else if ((kr = send_recv64(port, &out, &in)) != MACH_MSG_SUCCESS)
-		skip_code(st, "first send+receive", kr);
+		gb_skip_code(st, "first send+receive", kr);
 	else
 		GB_LOOP(st, i)
 		{
@@ -268,15 +259,15 @@ bm_msg_port_right(gb_state *st, void *arg)
 
 	(void)arg;
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	if ((kr = port_make(sc.sc_space, true, &dest)) != KERN_SUCCESS ||
 	    (kr = port_make(sc.sc_space, true, &carried)) != KERN_SUCCESS)
-		skip_code(st, "mach_port_construct", kr);
+		gb_skip_code(st, "mach_port_construct", kr);
 	else if ((kr = send_recv_port(sc.sc_space, dest, carried, &out, &in)) !=
 	    MACH_MSG_SUCCESS)
-		skip_code(st, "first send+receive", kr);
+		gb_skip_code(st, "first send+receive", kr);
 	else if ((kr = mach_port_get_refs(sc.sc_space, carried,
 	              MACH_PORT_RIGHT_SEND, &refs)) != KERN_SUCCESS ||
 	    refs != 1)
@@ -379,16 +370,16 @@ bm_ool(gb_state *st, void *arg)
 	uint64_t errors = 0;
 
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	if ((kr = port_make(sc.sc_space, true, &dest)) != KERN_SUCCESS) {
-		skip_code(st, "mach_port_construct", kr);
+		gb_skip_code(st, "mach_port_construct", kr);
 		goto out;
 	}
 	if ((kr = vm_allocate(sc.sc_space, &fixed, OOL_BYTES,
 	         VM_FLAGS_ANYWHERE)) != KERN_SUCCESS) {
-		skip_code(st, "vm_allocate", kr);
+		gb_skip_code(st, "vm_allocate", kr);
 		goto out;
 	}
 	if (move) {
@@ -399,7 +390,7 @@ bm_ool(gb_state *st, void *arg)
 	}
 	if ((kr = send_recv_ool(sc.sc_space, dest, region, move, 1, &out,
 	         &in)) != MACH_MSG_SUCCESS) {
-		skip_code(st, "first send+receive", kr);
+		gb_skip_code(st, "first send+receive", kr);
 		goto out;
 	}
 	GB_LOOP(st, i)
@@ -552,11 +543,11 @@ bm_rpc(gb_state *st, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.r_spin = c->rc_spin;
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	if ((kr = mipc_space_create(&r.r_server_space)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		scope_exit(&sc);
 		return;
 	}
@@ -566,7 +557,7 @@ bm_rpc(gb_state *st, void *arg)
 	         r.r_server_space, r.r_service, MACH_MSG_TYPE_MAKE_SEND)) !=
 	        KERN_SUCCESS ||
 	    (kr = port_make(sc.sc_space, false, &reply)) != KERN_SUCCESS) {
-		skip_code(st, "port setup", kr);
+		gb_skip_code(st, "port setup", kr);
 		goto out;
 	}
 	if ((err = team_pin_self(&t)) != NULL ||
@@ -576,7 +567,7 @@ bm_rpc(gb_state *st, void *arg)
 	}
 	if ((kr = rpc_call(r.r_service, reply, c->rc_spin, &buf)) !=
 	    MACH_MSG_SUCCESS)
-		skip_code(st, "first round trip", kr);
+		gb_skip_code(st, "first round trip", kr);
 	else
 		GB_LOOP(st, i)
 		{
@@ -699,11 +690,11 @@ bm_stream(gb_state *st, void *arg)
 
 	memset(s, 0, sizeof(*s));
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	if ((kr = mipc_space_create(&s->s_send_space)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		scope_exit(&sc);
 		return;
 	}
@@ -713,7 +704,7 @@ bm_stream(gb_state *st, void *arg)
 	         MACH_PORT_LIMITS_INFO_COUNT)) != KERN_SUCCESS ||
 	    (kr = mipc_port_insert_right(s->s_send_space, port, sc.sc_space,
 	         port, MACH_MSG_TYPE_MAKE_SEND)) != KERN_SUCCESS) {
-		skip_code(st, "port setup", kr);
+		gb_skip_code(st, "port setup", kr);
 		goto out;
 	}
 	s->s_dest = port;
@@ -723,7 +714,7 @@ bm_stream(gb_state *st, void *arg)
 	         MSG_BYTES, 0, MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
 	         MACH_PORT_NULL)) != MACH_MSG_SUCCESS ||
 	    (kr = stream_receive(port, &buf, true)) != MACH_MSG_SUCCESS) {
-		skip_code(st, "first message", kr);
+		gb_skip_code(st, "first message", kr);
 		goto out;
 	}
 

@@ -43,15 +43,6 @@ struct note_buf {
 	uint8_t nb_rest[256];
 } __attribute__((aligned(8)));
 
-static void
-skip_code(gb_state *st, const char *what, kern_return_t kr)
-{
-	char why[128];
-
-	snprintf(why, sizeof(why), "%s returned 0x%x", what, (unsigned)kr);
-	gb_skip_with_error(st, why);
-}
-
 static mach_msg_return_t
 note_receive(mipc_space_t sp, mach_port_name_t port, mach_msg_id_t want)
 {
@@ -100,14 +91,14 @@ bm_nosenders_mipc(gb_state *st, void *arg)
 
 	(void)arg;
 	if ((kr = mipc_space_create(&sp)) != KERN_SUCCESS) {
-		skip_code(st, "mipc_space_create", kr);
+		gb_skip_code(st, "mipc_space_create", kr);
 		return;
 	}
 	kr = mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &notify);
 	for (i = 0; i < NS_BATCH && kr == KERN_SUCCESS; i++)
 		kr = mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &ports[i]);
 	if (kr != KERN_SUCCESS) {
-		skip_code(st, "mipc_port_allocate", kr);
+		gb_skip_code(st, "mipc_port_allocate", kr);
 		mipc_space_destroy(sp);
 		return;
 	}
@@ -121,7 +112,7 @@ bm_nosenders_mipc(gb_state *st, void *arg)
 				kr = ns_arm(sp, ports[i], notify);
 			gb_resume_timing(st);
 			if (kr != KERN_SUCCESS) {
-				skip_code(st, "arming no-senders", kr);
+				gb_skip_code(st, "arming no-senders", kr);
 				break;
 			}
 		}
@@ -129,7 +120,7 @@ bm_nosenders_mipc(gb_state *st, void *arg)
 		if (kr == KERN_SUCCESS)
 			kr = note_receive(sp, notify, MACH_NOTIFY_NO_SENDERS);
 		if (kr != KERN_SUCCESS) {
-			skip_code(st, "deallocate + receive", kr);
+			gb_skip_code(st, "deallocate + receive", kr);
 			break;
 		}
 		done++;
@@ -276,7 +267,7 @@ bm_dead_name(gb_state *st, void *arg)
 	if (kr == KERN_SUCCESS)
 		kr = dn_arm(&c, &victim);
 	if (kr != KERN_SUCCESS) {
-		skip_code(st, "dead_name setup", kr);
+		gb_skip_code(st, "dead_name setup", kr);
 		dn_fini(&c);
 		return;
 	}
@@ -289,7 +280,7 @@ bm_dead_name(gb_state *st, void *arg)
 			kr = note_receive(
 			    c.dc_collector, c.dc_notify, MACH_NOTIFY_DEAD_NAME);
 		if (kr != KERN_SUCCESS) {
-			skip_code(st, "death + receives", kr);
+			gb_skip_code(st, "death + receives", kr);
 			break;
 		}
 		gb_pause_timing(st);
@@ -298,7 +289,7 @@ bm_dead_name(gb_state *st, void *arg)
 			kr = dn_arm(&c, &victim);
 		gb_resume_timing(st);
 		if (kr != KERN_SUCCESS) {
-			skip_code(st, "dead_name re-arm", kr);
+			gb_skip_code(st, "dead_name re-arm", kr);
 			break;
 		}
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * team.h -- pinned partner threads for the cross-thread cases of msg.c and
- * peers.c (base.c keeps its own two-thread version).
+ * team.h -- pinned partner threads for the cross-thread cases of base.c,
+ * msg.c and peers.c.
  *
  * Owns:      struct team: the benchmark thread pinned to the first CPU of
  *            its affinity mask ("rank 0"), and up to TEAM_MAX partner

@@ -130,11 +130,7 @@ ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
     struct ipc_entry *e, mach_port_type_t *typep, mach_port_urefs_t *urefsp)
 {
 	(void)ipc_right_check(space, name, e);
-	*typep = e_type(e);
-	/* D3: a live request shows as DNREQUEST. */
-	if (e->ie_index != 0 && e->ie_object != NULL &&
-	    ipc_port_request_is(e_port(e), name, e->ie_index, false))
-		*typep |= MACH_PORT_TYPE_DNREQUEST;
+	ipc_right_peek_locked(space, name, e, typep);
 	*urefsp = e_urefs(e);
 	return KERN_SUCCESS;
 }
@@ -158,9 +154,10 @@ ipc_right_peek_locked(struct mipc_space *space, mach_port_name_t name,
 		return;
 	}
 	*typep = type;
+	/* D3: a live request shows as DNREQUEST. */
 	if (e->ie_index != 0 && e->ie_object != NULL &&
 	    ipc_port_request_is(e_port(e), name, e->ie_index, false))
-		*typep |= MACH_PORT_TYPE_DNREQUEST; /* D3 */
+		*typep |= MACH_PORT_TYPE_DNREQUEST;
 }
 
 /* ------------------------------------------------------------------ */

@@ -409,4 +409,13 @@ nt_fill_queue(mipc_space_t rsp, mach_port_name_t r, mipc_space_t from,
 		    refs_of((sp), (n), MACH_PORT_RIGHT_DEAD_NAME), (urefs)); \
 	} while (0)
 
+/* A port p in a new space *b and the task's send right to it. */
+static inline mach_port_name_t
+peer_send(mipc_space_t *b, mach_port_name_t *p)
+{
+	*b = space_new();
+	*p = recv_new(*b);
+	return send_in(mach_task_self(), *b, *p);
+}
+
 #endif /* MIPC_TESTS_CONFORMANCE_NOTIFY_HELPERS_H */

@@ -18,15 +18,6 @@
  */
 #include "notify_helpers.h"
 
-/* A port p in a new space *b and the task's send right to it. */
-static mach_port_name_t
-peer_send(mipc_space_t *b, mach_port_name_t *p)
-{
-	*b = space_new();
-	*p = recv_new(*b);
-	return send_in(mach_task_self(), *b, *p);
-}
-
 /* A request on `name` that must fail with `want`, previous untouched. */
 #define REQ_FAILS(sp, name, id, sync, notify, want)                    \
 	do {                                                           \

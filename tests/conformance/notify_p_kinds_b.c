@@ -17,15 +17,6 @@
  */
 #include "notify_helpers.h"
 
-/* A port p in a new space *b and the task's send right to it. */
-static mach_port_name_t
-peer_send(mipc_space_t *b, mach_port_name_t *p)
-{
-	*b = space_new();
-	*p = recv_new(*b);
-	return send_in(mach_task_self(), *b, *p);
-}
-
 /* A bare send through `dest` (COPY_SEND) with MACH_SEND_NOTIFY, no wait. */
 static mach_msg_return_t
 send_notify(mipc_space_t sp, mach_port_name_t dest, mach_msg_id_t id)

@@ -14,15 +14,6 @@
  */
 #include "notify_helpers.h"
 
-/* A port p in a new space *b and the task's send right to it. */
-static mach_port_name_t
-peer_send(mipc_space_t *b, mach_port_name_t *p)
-{
-	*b = space_new();
-	*p = recv_new(*b);
-	return send_in(mach_task_self(), *b, *p);
-}
-
 /* ---- P1: call shape --------------------------------------------------------- */
 
 START_TEST(P1_make_send_once_from_receive_right_accepted)
