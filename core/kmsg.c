@@ -472,6 +472,13 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 			 * (XNU's ipc_right_copyin_check_reply). */
 			ipc_guard_raise(rn, kGUARD_EXC_IMMOVABLE, 0);
 			return MACH_SEND_INVALID_REPLY;
+		} else if ((ip_from_object(re->ie_object)->ip_cflags &
+		               IP_F_REPLY_PORT) &&
+		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) {
+			/* R2: a reply port replies only through a send-once
+			 * right. */
+			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
+			return MACH_SEND_INVALID_REPLY;
 		}
 	}
 	dtype = IE_BITS_TYPE(de->ie_bits); /* the reply's check may convert */
@@ -487,11 +494,12 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 		    IPC_COPYIN_DEAD_OK | IPC_COPYIN_ALLOW_IMMOVABLE_SEND,
 		    &k->ikm_dest);
 		ipc_require(kr == KERN_SUCCESS, "copyin of a send-once name");
-		if (MACH_PORT_VALID(rn) &&
-		    ipc_right_copyin(space, rn, rt,
-		        IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK,
-		        &k->ikm_reply) != KERN_SUCCESS)
-			k->ikm_reply.ir_port = NULL;
+		if (MACH_PORT_VALID(rn)) {
+			kr = ipc_right_copyin(space, rn, rt,
+			    IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK,
+			    &k->ikm_reply);
+			ipc_require(kr == KERN_SUCCESS, "checked reply copyin");
+		}
 		*dead_sonce = true;
 		return MACH_MSG_SUCCESS;
 	}
@@ -504,16 +512,6 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	if (re == de && dt == MACH_MSG_TYPE_MOVE_SEND &&
 	    rt == MACH_MSG_TYPE_MOVE_SEND && IE_BITS_UREFS(de->ie_bits) < 2)
 		return MACH_SEND_INVALID_DEST;
-	if (re != NULL && rtype != MACH_PORT_TYPE_DEAD_NAME) {
-		struct ipc_port *rp = ip_from_object(re->ie_object);
-
-		/* R2: a reply port replies only through a send-once right. */
-		if ((rp->ip_cflags & IP_F_REPLY_PORT) &&
-		    rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) {
-			ipc_guard_raise(rn, kGUARD_EXC_SEND_INVALID_REPLY, 0);
-			return MACH_SEND_INVALID_REPLY;
-		}
-	}
 	if (re != NULL) {
 		struct ipc_port *dp = ip_from_object(de->ie_object);
 		struct ipc_port *rp = rtype == MACH_PORT_TYPE_DEAD_NAME

@@ -1066,6 +1066,43 @@ START_TEST(C8_dead_send_once_dest_still_checks_reply)
 }
 END_TEST
 
+/*
+ * C8's shortcut used to copy the reply in after only the I12 checks, and
+ * silently drop a reply its copy-in refused: R2's reply-port rule ran
+ * after the shortcut.  All reply checks now come before it.
+ */
+START_TEST(C8_dead_send_once_dest_still_checks_reply_port_rule)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t p = recv_new(task), rp, so;
+	mach_port_options_t o;
+	mach_msg_type_name_t t;
+	msg_buf_t m;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = MPO_REPLY_PORT | MPO_INSERT_SEND_RIGHT;
+	KR_EQ(mach_port_construct(task, &o, 0, &rp), KERN_SUCCESS);
+	KR_EQ(mach_port_extract_right(
+	          task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	    KERN_SUCCESS);
+	KR_EQ(mach_port_destroy(task, p), KERN_SUCCESS);
+	msg_init(&m,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_TYPE_COPY_SEND),
+	    so, rp, 135);
+	guard_reset();
+	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
+	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, rp);
+	VAL_EQ(type_of(task, rp), MACH_PORT_TYPE_SEND_RECEIVE);
+	/* The send-once name is untouched: C8 still applies to it. */
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), so,
+	    MACH_PORT_NULL, 136);
+	VAL_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
+	expect_unknown(task, so);
+	KR_EQ(mach_port_destruct(task, rp, -1, 0), KERN_SUCCESS);
+}
+END_TEST
+
 /* Every (reply name, reply disposition) pair must fail INVALID_REPLY. */
 static void
 reply_fails(mipc_space_t task, mach_port_name_t dest,
@@ -1602,6 +1639,7 @@ msg_i_send_validation_suite(void)
 	tcase_add_test(tc, I11_dest_port_set_before_unknown_reply);
 	tcase_add_test(tc, I7_voucher_checked_before_dest);
 	tcase_add_test(tc, C8_dead_send_once_dest_still_checks_reply);
+	tcase_add_test(tc, C8_dead_send_once_dest_still_checks_reply_port_rule);
 	tcase_add_test(tc, I12_reply_make_needs_receive_right);
 	tcase_add_test(tc, I12_reply_copy_move_send_needs_send_right);
 	tcase_add_test(tc, I12_reply_move_send_once_needs_send_once_right);
