@@ -345,9 +345,11 @@ $(BV)/cov/fuzz/%: fuzz/%.c fuzz/replay.c $(BV)/cov/libmipc_test.a $(TEST_HDR) | 
 	$(CC) $(COV_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
 		$(BV)/cov/libmipc_test.a $(call PC,libs,ck) -pthread -lm
 
-.PHONY: coverage
+.PHONY: coverage coverage-build
+coverage-build: $(COV_TESTS) $(COV_REPLAY)
+
 coverage: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) $(COV_TESTS) $(COV_REPLAY)
+	@$(MAKE) --no-print-directory -j$(NPROC) coverage-build
 	@find $(BV)/cov -name '*.gcda' -delete
 	@for t in $(COV_TESTS); do \
 		CK_VERBOSITY=silent $$t >/dev/null 2>&1 || echo "coverage: $$t failed"; \
