@@ -71,6 +71,35 @@ ipc_slow_note(void)
 		ipc_slow_entries++;
 }
 
+/*
+ * Yield points (test builds; STYLE Rule 13, after urcu's debug-yield.h):
+ * where a deterministic scheduler (fuzz/fuzz_sched.c) may hand the CPU to
+ * another thread, so that a schedule chosen by fuzzer input decides how
+ * two threads' calls interleave.  IPC_YIELD_SPIN marks a wait for another
+ * thread (a lock held, an earlier producer, a grace period): the hook must
+ * let someone else run.  With no hook set (every normal test) they cost a
+ * load; release builds drop them.
+ */
+enum ipc_yield_point {
+	IPC_YIELD_LOCK,    /* about to take a lock */
+	IPC_YIELD_SPIN,    /* waiting for another thread: must switch */
+	IPC_YIELD_LOOKUP,  /* lock-free name lookup, entry bits read */
+	IPC_YIELD_ENQUEUE, /* ring slot reserved, not yet published */
+	IPC_YIELD_DEQUEUE, /* head slot copied, not yet claimed */
+	IPC_YIELD_DESTROY, /* port marked dead, queue not yet drained */
+	IPC_YIELD_POINTS
+};
+
+typedef void (*ipc_yield_hook_t)(enum ipc_yield_point point);
+extern ipc_yield_hook_t ipc_yield_hook; /* witness.c; set before threads */
+
+static inline void
+ipc_debug_yield(enum ipc_yield_point point)
+{
+	if (ipc_test_hooks && unlikely(ipc_yield_hook != NULL))
+		ipc_yield_hook(point);
+}
+
 /* ------------------------------------------------------------------ */
 /* Check tiers (STYLE Rule 8)                                          */
 
@@ -214,7 +243,20 @@ ipc_lock(ipc_lock_t *l)
 	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire(l);
-	ck_spinlock_fas_lock(&l->il_lock);
+	if (ipc_test_hooks && unlikely(ipc_yield_hook != NULL)) {
+		/*
+		 * A scheduled test: a busy lock's holder must get to run.
+		 * Leaf locks (allocator depots, statistics) are no yield
+		 * points: whether they are taken depends on cache history,
+		 * not on the calls, and a schedule must replay exactly.
+		 */
+		if (l->il_rank != IPC_RANK_LEAF)
+			ipc_yield_hook(IPC_YIELD_LOCK);
+		while (!ck_spinlock_fas_trylock(&l->il_lock))
+			ipc_yield_hook(IPC_YIELD_SPIN);
+	} else {
+		ck_spinlock_fas_lock(&l->il_lock);
+	}
 	/* A: pairs with the release in ipc_unlock(); for TSan's benefit. */
 	ipc_tsan_acquire(l);
 }
@@ -595,6 +637,7 @@ ipc_spin_step(unsigned int *spins)
 {
 	unsigned int n = (*spins)++;
 
+	ipc_debug_yield(IPC_YIELD_SPIN);
 	if (n < IPC_SPIN_PAUSES) {
 		arch_cpu_relax();
 		return true;
@@ -1027,6 +1070,7 @@ ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
 		return NULL; /* index 0, or beyond the table */
 	e = &t->it_entries[idx];
 	bits = ck_pr_load_32(&e->ie_bits);
+	ipc_debug_yield(IPC_YIELD_LOOKUP);
 	if (unlikely(IE_BITS_TYPE(bits) == 0 ||
 	        IE_BITS_GEN(bits) != MACH_PORT_GEN(name)))
 		return NULL;
@@ -1067,6 +1111,7 @@ bool ipc_rmap_insert(
     struct mipc_space *space, struct ipc_port *port, mach_port_name_t name);
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
 kern_return_t ipc_space_check(struct mipc_space *space);
+void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
 void ipc_space_reap(void);
 void ipc_thread_space_exit(struct ipc_thread *th);
 
@@ -1078,6 +1123,8 @@ void ipc_thread_space_exit(struct ipc_thread *th);
 #define IPC_COPYIN_HEADER  0x2u /* in a message header (reply ports) */
 #define IPC_COPYIN_ALLOW_IMMOVABLE_SEND \
 	0x4u /* the right stays in its space (Q15) */
+#define IPC_COPYIN_CHECKED \
+	0x8u /* checked: a port dead since fails, KERN_ABORTED */
 
 bool ipc_right_check(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *entry);

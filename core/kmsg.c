@@ -402,7 +402,9 @@ entry_can(uint32_t type, mach_msg_type_name_t msgt)
 }
 
 /* The destination may be an immovable send right (MACH.md Q15). */
-#define DEST_COPYIN (IPC_COPYIN_HEADER | IPC_COPYIN_ALLOW_IMMOVABLE_SEND)
+#define DEST_COPYIN                                            \
+	(IPC_COPYIN_HEADER | IPC_COPYIN_ALLOW_IMMOVABLE_SEND | \
+	    IPC_COPYIN_CHECKED)
 
 /*
  * Check, then copy in, the destination and reply rights: all or nothing.
@@ -425,6 +427,7 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	bool reply_first;
 	kern_return_t kr;
 
+again:
 	/*
 	 * XNU's order: the voucher, the destination entry (I11), the reply
 	 * entry and its capability (I12), and only then the destination's
@@ -550,17 +553,24 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	    rt != MACH_MSG_TYPE_MOVE_SEND;
 	if (!reply_first) {
 		kr = ipc_right_copyin(space, dn, dt, DEST_COPYIN, &k->ikm_dest);
-		ipc_require(kr == KERN_SUCCESS, "checked destination copyin");
+		if (unlikely(kr != KERN_SUCCESS))
+			goto dest_died;
 	}
 	if (MACH_PORT_VALID(rn)) {
+		/* A reply whose port died since its check goes as dead. */
 		kr = ipc_right_copyin(space, rn, rt,
 		    IPC_COPYIN_HEADER | IPC_COPYIN_DEAD_OK, &k->ikm_reply);
 		ipc_require(kr == KERN_SUCCESS, "checked reply copyin");
 		if (reply_first) {
 			kr = ipc_right_copyin(
 			    space, dn, dt, DEST_COPYIN, &k->ikm_dest);
-			ipc_require(
-			    kr == KERN_SUCCESS, "checked destination copyin");
+			if (unlikely(kr != KERN_SUCCESS)) {
+				/* A copy of the same send right: give it
+				 * back (the port is dead: no notification). */
+				ipc_right_discard(&k->ikm_reply);
+				k->ikm_reply.ir_dead = false;
+				goto dest_died;
+			}
 		}
 	} else {
 		/* J1: a null or dead reply keeps its (copied-in) type. */
@@ -580,6 +590,21 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	 * once linking exists.
 	 */
 	return MACH_MSG_SUCCESS;
+
+dest_died:
+	/*
+	 * The destination's port died after the checks: a port dies under
+	 * its own lock, not ours (found by fuzz_sched).  The copy-in changed
+	 * nothing (or, when the reply went first through the same name,
+	 * made it a dead name), so decide again, as if the port had died
+	 * first: MACH_SEND_INVALID_DEST for a send right, C8 for a
+	 * send-once right.  Each pass follows a death, so this ends.
+	 */
+	ipc_require(kr == KERN_ABORTED ||
+	        (reply_first && kr == KERN_INVALID_RIGHT &&
+	            IE_BITS_TYPE(de->ie_bits) == MACH_PORT_TYPE_DEAD_NAME),
+	    "only a death fails a checked destination copy-in");
+	goto again;
 }
 
 /* ------------------------------------------------------------------ */

@@ -180,6 +180,7 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 	unsigned int spins = 0;
 
 	while (ck_pr_load_uint(&ring->ir_ring.p_tail) != ticket) {
+		ipc_debug_yield(IPC_YIELD_SPIN);
 		if (++spins < IMQ_COMMIT_SPINS) {
 			ck_pr_stall();
 		} else {
@@ -218,6 +219,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 	 * the fact, seqlock-style), so they are accessed through ck_pr on
 	 * both sides; the kmsg itself carries the TSan edge (R9/A9).
 	 */
+	ipc_debug_yield(IPC_YIELD_ENQUEUE);
 	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
 	ck_pr_store_32(&slot->ims_size, size);
 	ring_commit(ring, ticket);
@@ -457,6 +459,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		*size = slot.ims_size;
 		if (slot.ims_size > need_max && leave_large)
 			return IMQ_LEFT;
+		ipc_debug_yield(IPC_YIELD_DEQUEUE);
 		if (!ring_take(ring, pos))
 			continue;                /* another receiver took it */
 		ipc_tsan_acquire(slot.ims_kmsg); /* A9: pairs with R9 */

@@ -545,6 +545,7 @@ request_locked(struct request *rq)
 
 		if (!MACH_PORT_VALID(rq->rq_name))
 			return KERN_INVALID_ARGUMENT;
+	again:
 		e = ipc_entry_lookup(space, rq->rq_name);
 		if (e == NULL)
 			return KERN_INVALID_NAME;
@@ -569,6 +570,18 @@ request_locked(struct request *rq)
 		}
 		port = ip_from_object(e->ie_object);
 		ip_lock(port);
+		if (unlikely(
+		        !ip_active(port) && !(type & MACH_PORT_TYPE_RECEIVE))) {
+			/*
+			 * The port died after ipc_right_check(): a port dies
+			 * under its own lock, not the space's (found by
+			 * fuzz_sched).  Its dead-name notifications may be
+			 * gone already, so it takes no request: decide again,
+			 * now on the dead name.
+			 */
+			ip_unlock(port);
+			goto again;
+		}
 		index = e->ie_index;
 		if (index != 0)
 			rq->rq_old =

@@ -194,6 +194,7 @@ ipc_port_destroy(struct ipc_port *port)
 	port->ip_nsrequest = NULL;
 	ck_pr_store_32(&port->ip_state, IP_DEAD);
 	ip_unlock(port);
+	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
 	ipc_mqueue_drain(port);

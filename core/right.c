@@ -804,10 +804,14 @@ immovable_send_ok(const struct ipc_port *port, uint32_t flags)
  * Conditions:
  *	Space locked and active; out is filled on success only.  On failure
  *	nothing changed, except a dead-name conversion.
+ *	IPC_COPYIN_CHECKED: the caller checked the right under this lock,
+ *	but its port may have died since (a port dies under its own lock);
+ *	then fail with KERN_ABORTED and convert nothing, so that the caller
+ *	can decide again as if the port had died first.
  * Returns:
  *	KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
  *	KERN_INVALID_CAPABILITY (immovable or reply-port rules; Q14, Q15,
- *	R1, S2), with its guard exception raised.
+ *	R1, S2), with its guard exception raised; KERN_ABORTED (above).
  */
 kern_return_t
 ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
@@ -823,6 +827,10 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		return KERN_INVALID_NAME;
 	if (!MACH_MSG_TYPE_PORT_ANY(msgt))
 		return KERN_INVALID_RIGHT;
+	if ((flags & IPC_COPYIN_CHECKED) &&
+	    (e_type(e) & MACH_PORT_TYPE_SEND_RIGHTS) &&
+	    !(e_type(e) & MACH_PORT_TYPE_RECEIVE) && !ip_active(e_port(e)))
+		return KERN_ABORTED;
 	(void)ipc_right_check(space, name, e);
 	type = e_type(e);
 	urefs = e_urefs(e);

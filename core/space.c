@@ -43,6 +43,7 @@ static struct mipc_space *ipc_zombies;        /* (G) destroyed spaces */
 static struct mipc_space *ipc_default_space;  /* (A) */
 static uint32_t ipc_space_serials;            /* (A) */
 static uint32_t ipc_space_seed = 0x9e3779b9u; /* (A) */
+static bool ipc_space_seed_fixed;             /* test builds: replayable */
 
 #define IPC_RMAP_TOMB ((struct ipc_port *)1)
 
@@ -447,8 +448,10 @@ mipc_space_create(mipc_space_t *out)
 	memset(space, 0, sizeof(*space));
 	ipc_lock_init(&space->is_lock, IPC_RANK_SPACE, "space");
 	/* Relaxed: the seed only decorrelates spaces' name orders. */
-	space->is_rand = ck_pr_faa_32(&ipc_space_seed, 0x6d2b79f5u) ^
-	    (uint32_t)(uintptr_t)space ^ (uint32_t)arch_cycles();
+	space->is_rand = ck_pr_faa_32(&ipc_space_seed, 0x6d2b79f5u);
+	if (!(ipc_test_hooks && ipc_space_seed_fixed))
+		space->is_rand ^=
+		    (uint32_t)(uintptr_t)space ^ (uint32_t)arch_cycles();
 	if (space->is_rand == 0)
 		space->is_rand = 1;
 	t->it_size = IPC_TABLE_MIN;
@@ -487,6 +490,17 @@ ipc_space_check(struct mipc_space *space)
 {
 	ipc_lock_assert_held(&space->is_lock);
 	return space->is_active ? KERN_SUCCESS : KERN_INVALID_TASK;
+}
+
+/*
+ * Test builds: from now on, name orders follow from `seed` and the order
+ * in which spaces are created, so that a fuzzer's input replays exactly.
+ */
+void
+ipc_space_seed_set(uint32_t seed)
+{
+	ipc_space_seed_fixed = true;
+	ck_pr_store_32(&ipc_space_seed, seed);
 }
 
 /*

@@ -193,6 +193,28 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
 }
 
 /*
+ * A grace-period wait (ck_epoch_synchronize).  Under a scheduled test the
+ * sections we wait for belong to threads that only run when we yield
+ * (IPC_YIELD_SPIN); ck calls us back on every round it waits.
+ */
+static void
+epoch_wait_yield(ck_epoch_t *global, ck_epoch_record_t *cr, void *ct)
+{
+	(void)global;
+	(void)cr;
+	(void)ct;
+	ipc_debug_yield(IPC_YIELD_SPIN);
+}
+
+static void
+epoch_synchronize(void)
+{
+	ck_epoch_synchronize_wait(&ipc_epoch,
+	    ipc_test_hooks && ipc_yield_hook != NULL ? epoch_wait_yield : NULL,
+	    NULL);
+}
+
+/*
  * ipc_epoch_wait_readers
  *	Wait until every epoch section open now has closed (no dispatch).
  *	A receive right that changed binding uses it so that no receiver
@@ -205,13 +227,10 @@ ipc_epoch_wait_readers(void)
 {
 	struct ipc_thread *th = ipc_thread_self();
 
-	if (th == NULL) {
-		/* No record of our own: the orphans' record can wait. */
-		ck_epoch_synchronize(&ipc_orphans);
-		return;
-	}
-	ipc_require(!ipc_epoch_inside(th), "waiting for readers in a section");
-	ck_epoch_synchronize(th->th_epoch);
+	/* A thread with no record of its own (out of memory) waits too. */
+	ipc_require(th == NULL || !ipc_epoch_inside(th),
+	    "waiting for readers in a section");
+	epoch_synchronize();
 }
 
 unsigned int
@@ -253,7 +272,7 @@ ipc_epoch_pending_all(void)
  * any callback ran (a callback may retire more objects).
  */
 static bool
-quiesce_round(struct ipc_thread *th)
+quiesce_round(void)
 {
 	ck_stack_entry_t *cursor, *grabbed = NULL, *next;
 	unsigned int i;
@@ -282,7 +301,7 @@ quiesce_round(struct ipc_thread *th)
 	}
 
 	/* 2. One full grace period after the last of them was retired. */
-	ck_epoch_synchronize(th->th_epoch);
+	epoch_synchronize();
 
 	/* 3. Run them here. */
 	for (cursor = grabbed; cursor != NULL; cursor = next) {
@@ -310,7 +329,7 @@ mipc_quiesce(void)
 	 * retiring while we run.
 	 */
 	for (round = 0; round < 16; round++) {
-		if (!quiesce_round(th))
+		if (!quiesce_round())
 			break;
 	}
 	th->th_defers = 0;

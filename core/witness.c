@@ -3,7 +3,8 @@
  * witness.c -- broken invariants and the lock-rank witness.
  *
  * Owns:      ipc_panic(), the per-thread list of held locks (test builds),
- *            ipc_witness_hook.
+ *            ipc_witness_hook, ipc_yield_hook (the scheduler of yield
+ *            points, internal.h; set only by fuzz/fuzz_sched.c).
  * Locking:   none; the witness list is thread-local.
  * Choices:   the witness is jemalloc's witness.c in miniature: ranks must
  *            strictly increase, except IPC_RANK_LEAF locks, of which one
@@ -33,6 +34,7 @@ witness_default_hook(const ipc_lock_t *held, const ipc_lock_t *taking)
 }
 
 ipc_witness_hook_t ipc_witness_hook = witness_default_hook;
+ipc_yield_hook_t ipc_yield_hook;
 
 void
 ipc_panic(const char *fmt, ...)

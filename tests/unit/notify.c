@@ -6,11 +6,17 @@
  * succeeded, firing it allocates nothing, so it cannot be lost to memory
  * exhaustion.
  *
- * Includes core/internal.h for failure injection and allocation counts.
+ * Also: a request racing its port's death, at every yield point
+ * (tests/interleave.h).
+ *
+ * Includes core/internal.h for failure injection, allocation counts and
+ * the yield hook.
  */
 #include "check_mipc.h"
 
 #include "internal.h"
+
+#include "interleave.h"
 
 #include <string.h>
 
@@ -278,6 +284,87 @@ START_TEST(notify_request_slots_reused_before_growth)
 }
 END_TEST
 
+struct dn_request {
+	mach_port_name_t name, notify;
+	kern_return_t kr;
+	mipc_space_t owner; /* holds the receive right */
+	mach_port_name_t receive;
+};
+
+static void
+request_dead_name(void *arg)
+{
+	struct dn_request *r = arg;
+	mach_port_name_t prev = MACH_PORT_NULL;
+
+	r->kr =
+	    mach_port_request_notification(task, r->name, MACH_NOTIFY_DEAD_NAME,
+	        0, r->notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
+	MIPC_REQUIRE(prev == MACH_PORT_NULL, "no previous request");
+}
+
+static void
+kill_owner_port(void *arg)
+{
+	struct dn_request *r = arg;
+
+	MIPC_REQUIRE(mipc_port_destroy(r->owner, r->receive) == KERN_SUCCESS,
+	    "destroying the port");
+}
+
+/*
+ * Found by fuzz_sched (fuzz/findings/fuzz_sched/request_on_dying_port):
+ * a dead-name request checked its port alive, then registered it under
+ * the port lock without looking again; a port that died in between took
+ * the request after its dead-name notifications had gone, and the
+ * request's send-once right and preallocated message leaked.  Whenever
+ * the port dies, the request must either fire DEAD_NAME or be refused as
+ * a request on a dead name (P15), whose send-once right then dies unused
+ * (MACH_NOTIFY_SEND_ONCE).
+ */
+START_TEST(notify_dead_name_request_races_port_death)
+{
+	unsigned int nth, fired = 0, refused = 0;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct dn_request r = { 0 };
+		mach_msg_type_name_t t;
+		int id;
+
+		ck_assert_int_eq(mipc_space_create(&r.owner), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_allocate(r.owner,
+		                     MACH_PORT_RIGHT_RECEIVE, &r.receive),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_extract_right(r.owner, r.receive,
+		        MACH_MSG_TYPE_MAKE_SEND, task, &r.name, &t),
+		    KERN_SUCCESS);
+		r.notify = receive_right();
+		reached = interleave_at(
+		    nth, request_dead_name, &r, kill_owner_port, &r);
+		id = take(r.notify);
+		if (r.kr == KERN_SUCCESS) {
+			ck_assert_msg(id == MACH_NOTIFY_DEAD_NAME,
+			    "yield %u: notification %d", nth, id);
+			fired++;
+		} else {
+			ck_assert_msg(r.kr == KERN_INVALID_ARGUMENT &&
+			        id == MACH_NOTIFY_SEND_ONCE,
+			    "yield %u: %#x, notification %d", nth, r.kr, id);
+			refused++;
+		}
+		ck_assert_int_eq(take(r.notify), -1);
+		ck_assert_int_eq(mach_port_destroy(task, r.name), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mach_port_destroy(task, r.notify), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_space_destroy(r.owner), KERN_SUCCESS);
+	}
+	ck_assert_msg(
+	    fired > 0 && refused > 0, "%u fired, %u refused", fired, refused);
+}
+END_TEST
+
 static Suite *
 notify_suite(void)
 {
@@ -290,6 +377,7 @@ notify_suite(void)
 	tcase_add_test(tc, notify_failure_sweep_port_destroyed);
 	tcase_add_test(tc, notify_request_table_grows);
 	tcase_add_test(tc, notify_request_slots_reused_before_growth);
+	tcase_add_test(tc, notify_dead_name_request_races_port_death);
 	suite_add_tcase(s, tc);
 	return s;
 }
