@@ -211,7 +211,7 @@ endef
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BV)/asan/fuzz/%,$(FUZZ_SRC))
 
-$(BV)/asan/fuzz/%: fuzz/%.c fuzz/replay.c $(BV)/asan/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
+$(BV)/asan/fuzz/%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(BV)/asan/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
 		$(BV)/asan/libmipc_test.a $(call PC,libs,ck) -pthread -lm
@@ -340,7 +340,7 @@ $(BV)/cov/tests/%: $(BV)/cov/tests/%.o $(BV)/cov/libmipc_test.a
 
 COV_REPLAY := $(patsubst fuzz/%.c,$(BV)/cov/fuzz/%,$(FUZZ_SRC))
 
-$(BV)/cov/fuzz/%: fuzz/%.c fuzz/replay.c $(BV)/cov/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
+$(BV)/cov/fuzz/%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(BV)/cov/libmipc_test.a $(TEST_HDR) | $(B)/.gitignore
 	@mkdir -p $(dir $@)
 	$(CC) $(COV_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
 		$(BV)/cov/libmipc_test.a $(call PC,libs,ck) -pthread -lm
@@ -373,7 +373,7 @@ FUZZ_CFLAGS = $(CSTD) -O1 -g -fno-omit-frame-pointer $(WARN) $(INC) -Itests \
 	$(call PC,cflags,ck) -DMIPC_TEST=1 -DMIPC_BACKEND_LIBC=1 \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(B)/fuzz/%: fuzz/%.c $(CORE_SRC) $(MODEL_LIB_SRC) $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
+$(B)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(CORE_SRC) $(MODEL_LIB_SRC) $(CORE_HDR) $(TEST_HDR) | $(B)/.gitignore
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC) $(MODEL_LIB_SRC) $(call PC,libs,ck) -pthread
 

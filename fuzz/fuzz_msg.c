@@ -33,6 +33,8 @@
  */
 #include <mipc/mipc.h>
 
+#include "mach_codes.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,15 +76,7 @@ fail(const char *what, unsigned long value)
 static void
 check_code(const char *call, mach_msg_return_t mr)
 {
-	uint32_t c = (uint32_t)mr & ~(uint32_t)MACH_MSG_MASK;
-
-	if (mr == MACH_MSG_SUCCESS)
-		return;
-	if (c >= MACH_SEND_IN_PROGRESS && c <= MACH_SEND_AUX_TOO_LARGE &&
-	    c != 0x10000006 && c != 0x10000014)
-		return;
-	if (c >= MACH_RCV_IN_PROGRESS && c <= MACH_RCV_INVALID_ARGUMENTS &&
-	    c != 0x10004010)
+	if (mach_msg_code_ok(mr))
 		return;
 	fprintf(stderr, "fuzz_msg: %s returned %#x, not a Mach code\n", call,
 	    (unsigned)mr);
