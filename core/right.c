@@ -1121,8 +1121,14 @@ ipc_right_copyout_name(
 	ipc_lock_assert_held(&space->is_lock);
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
-	/* E15: XNU refuses a dead right before it looks at the name. */
-	if (r->ir_dead)
+	/*
+	 * E15: XNU refuses a dead right before it looks at the name -- also
+	 * one whose port died after its copy-in (a port dies under its own
+	 * lock, not ours; found by fuzz_sched), as if it had died first.
+	 */
+	if (r->ir_dead ||
+	    (r->ir_type != MACH_MSG_TYPE_PORT_RECEIVE &&
+	        !ip_active(r->ir_port)))
 		return KERN_INVALID_CAPABILITY;
 	/* The name's own checks (ipc_entry_alloc_name's, A6)... */
 	if (MACH_PORT_INDEX(name) >= IPC_TABLE_MAX)
@@ -1139,9 +1145,12 @@ ipc_right_copyout_name(
 		    IE_BITS_GEN(slot->ie_bits) != MACH_PORT_GEN(name))
 			return KERN_FAILURE; /* in use, another generation */
 	}
-	/* ...then the reverse lookup. */
+	/*
+	 * ...then the reverse lookup, even if the port has died since the
+	 * check above: its unconverted name is still the port's one name.
+	 */
 	if (r->ir_type != MACH_MSG_TYPE_PORT_SEND_ONCE &&
-	    ip_active(r->ir_port) && existing_name(space, r->ir_port, &have)) {
+	    existing_name(space, r->ir_port, &have)) {
 		/* The reverse lookup comes before "name in use" (E8). */
 		if (have != name)
 			return KERN_RIGHT_EXISTS;
