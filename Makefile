@@ -384,7 +384,7 @@ fuzz: deps
 		h=$$(basename $$f); mkdir -p fuzz/corpus/$$h $(B)/fuzz/new/$$h; \
 		echo "== fuzz $$h for $(FUZZ_SECONDS)s"; \
 		dict=""; [ -f fuzz/$$h.dict ] && dict="-dict=fuzz/$$h.dict"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+		$$f -max_total_time=$(FUZZ_SECONDS) -timeout=60 -print_final_stats=1 $$dict \
 			-artifact_prefix=$(B)/fuzz/ $(B)/fuzz/new/$$h fuzz/corpus/$$h; \
 	done
 

@@ -559,18 +559,21 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 	struct ipc_mqueue *mq = &port->ip_mq;
 
 	/*
-	 * F1: the caller's state change, then the futex words (atomic ops),
-	 * then the waiter counts.  The bumps publish, so the fence after
-	 * them is fence_atomic_load, free on x86 (as in ring_commit).
+	 * F1: the caller's state change, then a futex word (an atomic op),
+	 * then the waiter counts.  The bump publishes, so the fence after it
+	 * is fence_atomic_load, free on x86 (as in ring_commit).  Senders'
+	 * word moves only when one waits: a sender that announces itself
+	 * after we read its count looks again and sees the new state.
 	 */
-	ck_pr_fence_store_atomic(); /* F1: state before the bumps */
+	ck_pr_fence_store_atomic(); /* F1: state before the bump */
 	ck_pr_inc_32(&mq->imq_rcv_seq);
-	ck_pr_inc_32(&mq->imq_snd_seq);
-	ck_pr_fence_atomic_load(); /* F1: bumps before the counts */
+	ck_pr_fence_atomic_load(); /* F1: bump before the counts */
 	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0)
 		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
-	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0)
+	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0) {
+		ck_pr_inc_32(&mq->imq_snd_seq); /* Relaxed: F1 above */
 		ipc_futex_wake(&mq->imq_snd_seq, INT_MAX);
+	}
 }
 
 /*

@@ -160,6 +160,7 @@ void
 ipc_port_destroy(struct ipc_port *port)
 {
 	struct ipc_notify_req *pd, *ns;
+	bool requests;
 
 	ip_lock(port);
 	ipc_require(
@@ -192,13 +193,22 @@ ipc_port_destroy(struct ipc_port *port)
 	}
 	ns = port->ip_nsrequest;
 	port->ip_nsrequest = NULL;
+	/* Exact: once dead, the port takes no request (notify.c). */
+	requests = port->ip_requests != NULL;
 	ck_pr_store_32(&port->ip_state, IP_DEAD);
 	ip_unlock(port);
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
-	ipc_mqueue_drain(port);
-	ipc_port_dnnotify(port); /* C6(e) */
+	/*
+	 * F1 (in wake_all) orders our IP_DEAD before this load: a port with
+	 * no ring yet has no message, and a sender that makes the ring
+	 * later sees IP_DEAD after it publishes and drains itself.
+	 */
+	if (ck_pr_load_ptr(&port->ip_mq.imq_ring) != NULL)
+		ipc_mqueue_drain(port);
+	if (requests)
+		ipc_port_dnnotify(port); /* C6(e) */
 	if (ns != NULL) {
 		/* C6(g): the armed no-senders right dies unused. */
 		ipc_notify_req_send_once(ns);
