@@ -9,6 +9,16 @@
  *
  * Built by `make fuzz` (clang, -fsanitize=fuzzer,address,undefined) and,
  * with fuzz/replay.c, by gcc as a corpus replayer.
+ *
+ * Choices:  under libFuzzer (which calls LLVMFuzzerInitialize; replay.c
+ *           does not) the whole state is compared after every
+ *           FUZZ_FULL_EVERY-th step and at the end of each program, and
+ *           only what a step touched after the others (model_ops.c,
+ *           "Comparison"): comparing everything after every step held
+ *           the harness to 300 programs a second.  A divergence found
+ *           that way is run again with full comparisons to name its first
+ *           step.  Replays compare in full after every step, and so does
+ *           any run with MIPC_FUZZ_FULL_EVERY=1.
  */
 #include "model/model_ops.h"
 
@@ -16,7 +26,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#define FUZZ_FULL_EVERY 16
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	mops_set_full_every(FUZZ_FULL_EVERY);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -37,6 +37,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * For helpers whose branches and comparisons follow list lengths, pointer
+ * values or whether two answers agree, not Mach behaviour (the model's
+ * scans, model_ops.c's state comparison): with clang, libFuzzer's coverage
+ * leaves them out, which spares fuzz/fuzz_ops.c per-step tracing work and
+ * coverage features that would steer nothing.  Checks are unaffected.
+ */
+#if defined(__clang__)
+#define MODEL_NO_COVERAGE __attribute__((no_sanitize("coverage"), noinline))
+#else
+#define MODEL_NO_COVERAGE
+#endif
+
 #define MODEL_MAX_SPACES 4
 #define MODEL_MAX_DESC   8 /* port descriptors per modelled message */
 
@@ -215,6 +228,16 @@ struct model_name_info {
 
 /* Every name of sp; returns the count (at most max filled). */
 int model_names(const model_t *m, int sp, struct model_name_info *out, int max);
+/* The one name `name` of sp, as model_names would report it; false if none. */
+bool model_name(const model_t *m, int sp, mach_port_name_t name,
+    struct model_name_info *out);
+/*
+ * Where the receive right of the port that `name` (a send, send-once or
+ * receive right of sp) denotes is held: space and name.  False if the
+ * name holds no port, the port died or its receive right is in transit.
+ */
+bool model_receiver(const model_t *m, int sp, mach_port_name_t name, int *rsp,
+    mach_port_name_t *rname);
 /*
  * Convert every send / send-once name of sp whose port died into a dead
  * name, as mach_port_type on each would.  For drivers that must follow an

@@ -23,6 +23,9 @@
  *     every space and every queue.  Slow and obviously right.
  *
  * Choices.
+ *   - The scans (lookup, count_rights, ...) are MODEL_NO_COVERAGE
+ *     (model.h): to libFuzzer their loops are noise, and they were most
+ *     of the model's share of fuzz_ops's comparison tracing.
  *   - A dead name is accepted as a reply right for COPY_SEND / MOVE_SEND /
  *     MOVE_SEND_ONCE, as MACH.md I12 states (the newest XNU refuses it).
  *   - Message header bits outside MACH_MSGH_BITS_USER are stripped (I5).
@@ -217,7 +220,7 @@ model_set_notify_send_once(model_t *m, bool on)
 	m->notify_so = on;
 }
 
-bool
+MODEL_NO_COVERAGE bool
 model_space_alive(const model_t *m, int sp)
 {
 	return sp >= 0 && sp < m->nspaces && m->sp[sp].alive;
@@ -225,7 +228,7 @@ model_space_alive(const model_t *m, int sp)
 
 /* ---- entries ---------------------------------------------------------- */
 
-static struct mentry *
+MODEL_NO_COVERAGE static struct mentry *
 lookup(const model_t *m, int sp, mach_port_name_t name)
 {
 	struct mentry *e;
@@ -290,7 +293,7 @@ bind_new(model_t *m, int sp, mach_port_name_t engine, const char *what)
 }
 
 /* The entry of sp with a send or receive right for port (ipc_right_reverse). */
-static struct mentry *
+MODEL_NO_COVERAGE static struct mentry *
 reverse(const model_t *m, int sp, const struct mport *port)
 {
 	struct mentry *e;
@@ -320,7 +323,7 @@ check_dead(struct mentry *e)
 	return true;
 }
 
-static bool
+MODEL_NO_COVERAGE static bool
 lazy_dead(const struct mentry *e)
 {
 	return (e->bits & (T_SEND | T_SO)) && !(e->bits & T_RECV) &&
@@ -359,7 +362,7 @@ pset_new(model_t *m, int sp)
 	return s;
 }
 
-static bool
+MODEL_NO_COVERAGE static bool
 pset_has(const struct mpset *s, const struct mport *p)
 {
 	int i;
@@ -430,7 +433,7 @@ port_clear_receiver(model_t *m, struct mport *p)
 	p->immovable = false;
 }
 
-static unsigned
+MODEL_NO_COVERAGE static unsigned
 queue_len(const struct mport *p)
 {
 	unsigned n = 0;
@@ -554,7 +557,7 @@ port_destroy(model_t *m, struct mport *p)
 
 /* ---- counters (by scanning) -------------------------------------------- */
 
-static unsigned
+MODEL_NO_COVERAGE static unsigned
 msg_count_rights(
     const struct mmsg *msg, const struct mport *p, mach_msg_type_name_t type)
 {
@@ -575,7 +578,7 @@ msg_count_rights(
 }
 
 /* Send (or send-once) rights for p: one per name, plus those in messages. */
-static unsigned
+MODEL_NO_COVERAGE static unsigned
 count_rights(const model_t *m, const struct mport *p, mach_msg_type_name_t type)
 {
 	mach_port_type_t bit = type == MACH_MSG_TYPE_PORT_SEND ? T_SEND : T_SO;
@@ -2558,6 +2561,36 @@ model_names(const model_t *m, int sp, struct model_name_info *out, int max)
 		n++;
 	}
 	return n;
+}
+
+bool
+model_name(const model_t *m, int sp, mach_port_name_t name,
+    struct model_name_info *out)
+{
+	const struct mentry *e;
+
+	if (!model_space_alive(m, sp) || (e = lookup(m, sp, name)) == NULL)
+		return false;
+	out->name = e->name;
+	out->lazy_dead = lazy_dead(e);
+	out->type = out->lazy_dead ? T_DEAD : e->bits;
+	out->held = e->bits;
+	return true;
+}
+
+bool
+model_receiver(const model_t *m, int sp, mach_port_name_t name, int *rsp,
+    mach_port_name_t *rname)
+{
+	const struct mentry *e;
+	const struct mport *p;
+
+	if (!model_space_alive(m, sp) || (e = lookup(m, sp, name)) == NULL ||
+	    (p = e->port) == NULL || !p->alive || p->rcv_space < 0)
+		return false;
+	*rsp = p->rcv_space;
+	*rname = p->rcv_name;
+	return true;
 }
 
 void

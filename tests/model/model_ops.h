@@ -9,9 +9,11 @@
  * "slots" holding names the engine returned (or user-chosen ones); the
  * bytes pick operations, slots, special names (NULL, DEAD, stale, never
  * allocated, malformed) and arguments.  After every step the return code
- * and the observable state are compared (see model_ops.c); at the end
- * every space is destroyed and the engine's live-object counters must be
- * back to zero.
+ * and the observable state are compared (see model_ops.c; by default all
+ * of it, or only what the step touched between full comparisons every
+ * n-th step, mops_set_full_every); at the end the whole state is
+ * compared, every space is destroyed and the engine's live-object
+ * counters must be back to zero.
  */
 #ifndef MIPC_TESTS_MODEL_OPS_H
 #define MIPC_TESTS_MODEL_OPS_H
@@ -44,6 +46,15 @@ int mops_run(const uint8_t *data, size_t size, char *err, size_t errlen);
  * messages.  Fills at most cap bytes (whole records); returns the size.
  */
 size_t mops_generate(uint64_t seed, uint8_t *out, size_t cap);
+
+/*
+ * Compare the whole state after every n-th step of a program and only
+ * what the step touched after the others (model_ops.c, "Comparison");
+ * the end of a program is always compared in full.  0 or 1, the default:
+ * the whole state after every step.  MIPC_FUZZ_FULL_EVERY in the
+ * environment, when set, overrides n.
+ */
+void mops_set_full_every(unsigned n);
 
 /* Counters accumulated over every mops_run of the process. */
 void mops_get_stats(struct mops_stats *out);
