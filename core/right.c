@@ -1185,9 +1185,13 @@ insert_send_same_name(
 
 	if (e == NULL)
 		return KERN_INVALID_NAME;
-	(void)ipc_right_check(space, name, e);
 	type = e_type(e);
-	if (type == MACH_PORT_TYPE_DEAD_NAME)
+	/*
+	 * XNU only asks whether the port lives: a name whose port died is
+	 * refused but not converted (a later send may still be C8's).
+	 */
+	if (type == MACH_PORT_TYPE_DEAD_NAME ||
+	    (type != MACH_PORT_TYPE_PORT_SET && !ip_active(e_port(e))))
 		return KERN_INVALID_CAPABILITY;
 	if (msgt == MACH_MSG_TYPE_MAKE_SEND ? !(type & MACH_PORT_TYPE_RECEIVE)
 	                                    : !(type & MACH_PORT_TYPE_SEND))

@@ -1285,6 +1285,40 @@ START_TEST(E15_insert_copy_send_dead_name_invalid_capability)
 }
 END_TEST
 
+/*
+ * Found by fuzz_ops (with per-step state checks off, which otherwise hide
+ * it: their queries convert too).  insert_right(s, s, COPY_SEND) on a
+ * send-once name whose port died is refused, and -- as XNU's
+ * ipc_object_insert_send_right, which only asks whether the port lives --
+ * leaves the name unconverted: a later send through it is still C8's.
+ */
+START_TEST(E2_insert_copy_send_dead_port_leaves_name_unconverted)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_space_t b = space_new();
+	mach_port_name_t r = recv_new(b), s;
+	mach_msg_type_name_t t;
+	mach_msg_header_t h = {
+		.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+	};
+
+	KR_EQ(mipc_port_extract_right(
+	          b, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, task, &s, &t),
+	    KERN_SUCCESS);
+	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS); /* the port dies */
+	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_COPY_SEND),
+	    KERN_INVALID_CAPABILITY);
+	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_INVALID_CAPABILITY);
+	/* C8: an unconverted send-once name to a dead port still sends. */
+	h.msgh_remote_port = s;
+	KR_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL, 0,
+	          MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	expect_unknown(task, s);
+}
+END_TEST
+
 /* ---- suite -------------------------------------------------------------- */
 
 static Suite *
@@ -1375,6 +1409,8 @@ e_insert_right_suite(void)
 	tcase_add_test(
 	    tc, E8_slot_of_other_generation_failure_before_right_exists);
 	tcase_add_test(tc, E15_insert_copy_send_dead_name_invalid_capability);
+	tcase_add_test(
+	    tc, E2_insert_copy_send_dead_port_leaves_name_unconverted);
 	suite_add_tcase(s, tc);
 
 	return s;
