@@ -111,7 +111,7 @@ baton_wait(uint32_t me)
 		else
 			(void)futex(&turn, FUTEX_WAIT_PRIVATE, t);
 	}
-	/* A: the previous holder's writes (its futex/cas is the edge). */
+	/* A: pairs with R in baton_pass: the previous holder's writes. */
 	ck_pr_fence_acquire();
 }
 
