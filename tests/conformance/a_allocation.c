@@ -26,7 +26,7 @@ expect_fresh_receive(mipc_space_t task, mach_port_name_t n)
 	REFS_EQ(task, n, MACH_PORT_RIGHT_SEND_ONCE, 0);
 	REFS_EQ(task, n, MACH_PORT_RIGHT_PORT_SET, 0);
 	REFS_EQ(task, n, MACH_PORT_RIGHT_DEAD_NAME, 0);
-	st = conf_status(task, n);
+	st = status_of(task, n);
 	ck_assert_msg(st.mps_qlimit == 5, "qlimit %u, want 5", st.mps_qlimit);
 	ck_assert_msg(st.mps_seqno == 0, "seqno %u", st.mps_seqno);
 	ck_assert_msg(st.mps_mscount == 0, "mscount %u", st.mps_mscount);
@@ -40,7 +40,7 @@ expect_fresh_receive(mipc_space_t task, mach_port_name_t n)
 	KR_OK(mach_port_get_context(task, n, &ctx));
 	ck_assert_msg(
 	    ctx == 0, "context %#llx, want 0", (unsigned long long)ctx);
-	ck_assert_msg(conf_srights(task, n) == 0, "get_srights not 0");
+	ck_assert_msg(srights_of(task, n) == 0, "get_srights not 0");
 	memset(&lim, 0xa5, sizeof(lim));
 	KR_OK(mach_port_get_attributes(
 	    task, n, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim, &cnt));
@@ -60,22 +60,22 @@ START_TEST(A1_allocate_receive_fresh_port_state)
 	ck_assert_msg((n & 3) == 3, "name 0x%x: low bits not 0b11", n);
 	ck_assert_msg(MACH_PORT_INDEX(n) != 0, "name 0x%x has index 0", n);
 	expect_fresh_receive(task, n);
-	ck_assert_uint_eq(conf_names_count(task), 1);
+	ck_assert_uint_eq(name_count(task), 1);
 	GUARD_NONE("allocate");
 }
 END_TEST
 
 START_TEST(A1_allocate_receive_in_created_space)
 {
-	mipc_space_t s = conf_space();
-	mach_port_name_t n = conf_receive(s);
+	mipc_space_t s = space_new();
+	mach_port_name_t n = recv_new(s);
 
 	ck_assert_msg((n & 3) == 3, "name 0x%x: low bits not 0b11", n);
 	expect_fresh_receive(s, n);
-	ck_assert_uint_eq(conf_names_count(s), 1);
+	ck_assert_uint_eq(name_count(s), 1);
 	/* The right lives in s only; the default space is untouched. */
 	NAME_GONE(mach_task_self(), n);
-	ck_assert_uint_eq(conf_names_count(mach_task_self()), 0);
+	ck_assert_uint_eq(name_count(mach_task_self()), 0);
 	KR_OK(mipc_space_destroy(s));
 }
 END_TEST
@@ -87,7 +87,7 @@ START_TEST(A1_allocate_null_name_pointer_fails)
 	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, NULL));
 	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, NULL));
 	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_DEAD_NAME, NULL));
-	ck_assert_msg(conf_names_count(task) == 0,
+	ck_assert_msg(name_count(task) == 0,
 	    "a failed allocate left a right in the space");
 }
 END_TEST
@@ -143,7 +143,7 @@ expect_alloc_invalid_value(mach_port_right_t right)
 	mach_port_name_t n = MACH_PORT_NULL;
 
 	KR_EQ(mach_port_allocate(task, right, &n), KERN_INVALID_VALUE);
-	ck_assert_msg(conf_names_count(task) == 0,
+	ck_assert_msg(name_count(task) == 0,
 	    "allocate(right %u) failed but left a right", right);
 }
 
@@ -190,7 +190,7 @@ START_TEST(A4_allocate_name_unallocatable_right_invalid_value)
 		    KERN_INVALID_VALUE);
 		NAME_GONE(task, n);
 	}
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -225,7 +225,7 @@ START_TEST(A5_names_distinct_and_listed)
 	for (i = 1; i < N; i++)
 		ck_assert_msg(sorted[i] != sorted[i - 1],
 		    "name 0x%x handed out twice", sorted[i]);
-	ck_assert_uint_eq(conf_names_count(task), N);
+	ck_assert_uint_eq(name_count(task), N);
 	for (i = 0; i < N; i++) {
 		conf_names_find(task, n[i], &found, NULL);
 		ck_assert_msg(found, "0x%x missing from mach_port_names", n[i]);
@@ -253,11 +253,11 @@ START_TEST(A5_stale_name_invalid_for_every_call)
 
 	/* New rights may reuse the slot, never the name. */
 	for (i = 0; i < 64; i++) {
-		n = conf_receive(task);
+		n = recv_new(task);
 		ck_assert_msg(
 		    n != stale, "stale name 0x%x handed out again", stale);
 	}
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_type(task, stale, &type), KERN_INVALID_NAME);
 	KR_EQ(mach_port_get_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, &refs),
 	    KERN_INVALID_NAME);
@@ -276,7 +276,7 @@ START_TEST(A5_stale_name_invalid_for_every_call)
 	KR_EQ(mipc_port_insert_right(
 	          task, stale, task, stale, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_NAME);
-	ck_assert_uint_eq(conf_names_count(task), 64);
+	ck_assert_uint_eq(name_count(task), 64);
 }
 END_TEST
 
@@ -297,7 +297,7 @@ START_TEST(A5_stale_generation_same_slot_invalid)
 	    KERN_INVALID_NAME);
 	/* The live right was not touched through the stale name. */
 	TYPE_EQ(task, fresh, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_names_count(task), 1);
+	ck_assert_uint_eq(name_count(task), 1);
 }
 END_TEST
 
@@ -322,7 +322,7 @@ START_TEST(A6_allocate_name_null_dead_invalid_value)
 	KR_EQ(mach_port_allocate_name(
 	          task, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_NULL),
 	    KERN_INVALID_VALUE);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -336,7 +336,7 @@ START_TEST(A6_allocate_name_index_too_large_no_space)
 	    mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
 	    KERN_NO_SPACE);
 	NAME_GONE(task, HUGE_NAME);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -356,7 +356,7 @@ START_TEST(A6_allocate_name_low_bits_invalid_value)
 		          task, MACH_PORT_RIGHT_PORT_SET, bad[i]),
 		    KERN_INVALID_VALUE);
 	}
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -375,7 +375,7 @@ START_TEST(A6_allocate_name_index_zero_failure)
 		          task, MACH_PORT_RIGHT_PORT_SET, zero_index[i]),
 		    KERN_FAILURE);
 	}
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -403,7 +403,7 @@ START_TEST(A6_allocate_name_port_set_exact_name)
 	TYPE_EQ(task, n, MACH_PORT_TYPE_PORT_SET);
 	REFS_EQ(task, n, MACH_PORT_RIGHT_PORT_SET, 1);
 	ck_assert_uint_eq(conf_set_count(task, n), 0);
-	ck_assert_uint_eq(conf_names_count(task), 1);
+	ck_assert_uint_eq(name_count(task), 1);
 }
 END_TEST
 
@@ -418,7 +418,7 @@ START_TEST(A6_allocate_name_existing_right_name_exists)
 	    KERN_NAME_EXISTS);
 	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n),
 	    KERN_NAME_EXISTS);
-	r = conf_receive(task);
+	r = recv_new(task);
 	ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, r),
@@ -432,14 +432,14 @@ START_TEST(A6_allocate_name_existing_right_name_exists)
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	TYPE_EQ(task, ps, MACH_PORT_TYPE_PORT_SET);
 	TYPE_EQ(task, dn, MACH_PORT_TYPE_DEAD_NAME);
-	ck_assert_uint_eq(conf_names_count(task), 4);
+	ck_assert_uint_eq(name_count(task), 4);
 }
 END_TEST
 
 START_TEST(A6_allocate_name_slot_used_other_generation_failure)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
 	KR_EQ(mach_port_allocate_name(
@@ -452,21 +452,21 @@ START_TEST(A6_allocate_name_slot_used_other_generation_failure)
 	NAME_GONE(task, conf_other_gen(ps));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	TYPE_EQ(task, ps, MACH_PORT_TYPE_PORT_SET);
-	ck_assert_uint_eq(conf_names_count(task), 2);
+	ck_assert_uint_eq(name_count(task), 2);
 }
 END_TEST
 
 START_TEST(A6_allocate_name_same_name_in_two_spaces)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
+	mipc_space_t s1 = space_new(), s2 = space_new();
 	mach_port_name_t n = conf_unused_name(s1);
 
 	/* Names are per space: the same value denotes two distinct ports. */
 	KR_OK(mach_port_allocate_name(s1, MACH_PORT_RIGHT_RECEIVE, n));
 	KR_OK(mach_port_allocate_name(s2, MACH_PORT_RIGHT_RECEIVE, n));
 	KR_OK(mach_port_set_mscount(s1, n, 11));
-	ck_assert_uint_eq(conf_status(s1, n).mps_mscount, 11);
-	ck_assert_uint_eq(conf_status(s2, n).mps_mscount, 0);
+	ck_assert_uint_eq(status_of(s1, n).mps_mscount, 11);
+	ck_assert_uint_eq(status_of(s2, n).mps_mscount, 0);
 	KR_OK(mach_port_mod_refs(s1, n, MACH_PORT_RIGHT_RECEIVE, -1));
 	NAME_GONE(s1, n);
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_RECEIVE);
@@ -503,13 +503,13 @@ END_TEST
 START_TEST(A7_allocate_name_dead_name_ignores_used_name)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	/* Would be KERN_NAME_EXISTS for any other right. */
 	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, r));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_DEAD_NAME, 0);
-	ck_assert_uint_eq(conf_names_count(task), 2);
+	ck_assert_uint_eq(name_count(task), 2);
 }
 END_TEST
 
@@ -522,17 +522,17 @@ END_TEST
  */
 START_TEST(A9_allocate_beyond_table_no_space_space_usable)
 {
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mach_port_name_t r;
 
 	KR_EQ(mach_port_allocate_name(s, MACH_PORT_RIGHT_RECEIVE, HUGE_NAME),
 	    KERN_NO_SPACE);
 	KR_EQ(mach_port_allocate_name(s, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
 	    KERN_NO_SPACE);
-	ck_assert_uint_eq(conf_names_count(s), 0);
-	r = conf_receive(s);
+	ck_assert_uint_eq(name_count(s), 0);
+	r = recv_new(s);
 	TYPE_EQ(s, r, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_names_count(s), 1);
+	ck_assert_uint_eq(name_count(s), 1);
 	KR_OK(mipc_space_destroy(s));
 }
 END_TEST

@@ -28,8 +28,8 @@ pair_make(unsigned urefs)
 	struct pair p;
 
 	p.rs = mach_task_self();
-	p.ss = conf_space();
-	p.r = conf_receive(p.rs);
+	p.ss = space_new();
+	p.r = recv_new(p.rs);
 	p.s = conf_give_send(p.ss, p.rs, p.r, urefs);
 	return p;
 }
@@ -52,7 +52,7 @@ send_once_for(mipc_space_t space, mach_port_name_t r)
 START_TEST(B1_get_refs_right_out_of_range_invalid_value)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 	static const mach_port_right_t bad[] = { MACH_PORT_RIGHT_NUMBER,
 		MACH_PORT_RIGHT_NUMBER + 1, 100, 0xffffffffu };
@@ -81,7 +81,7 @@ START_TEST(B2_get_refs_null_dead_send_reports_one)
 	REFS_EQ(task, MACH_PORT_NULL, MACH_PORT_RIGHT_SEND_ONCE, 1);
 	REFS_EQ(task, MACH_PORT_DEAD, MACH_PORT_RIGHT_SEND, 1);
 	REFS_EQ(task, MACH_PORT_DEAD, MACH_PORT_RIGHT_SEND_ONCE, 1);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -124,8 +124,8 @@ END_TEST
 
 START_TEST(B3_get_refs_name_of_other_space_invalid_name)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_urefs_t refs;
 
 	KR_EQ(mach_port_get_refs(s2, r, MACH_PORT_RIGHT_RECEIVE, &refs),
@@ -138,7 +138,7 @@ END_TEST
 START_TEST(B4_get_refs_absent_right_on_receive_zero)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND_ONCE, 0);
@@ -177,7 +177,7 @@ END_TEST
 START_TEST(B4_get_refs_absent_right_on_send_once_zero)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
 	REFS_EQ(task, so, MACH_PORT_RIGHT_SEND, 0);
@@ -204,7 +204,7 @@ END_TEST
 START_TEST(B5_get_refs_receive_port_set_send_once_one)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t so = send_once_for(task, r);
 
@@ -244,7 +244,7 @@ END_TEST
 START_TEST(B5_get_refs_null_refs_pointer_fails)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	KR_FAILS(mach_port_get_refs(task, r, MACH_PORT_RIGHT_RECEIVE, NULL));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -256,7 +256,7 @@ END_TEST
 START_TEST(B6_mod_refs_right_out_of_range_invalid_value)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 	static const mach_port_right_t bad[] = { MACH_PORT_RIGHT_NUMBER,
 		MACH_PORT_RIGHT_NUMBER + 1, 0xffffffffu };
@@ -284,10 +284,10 @@ END_TEST
 START_TEST(B6_mod_refs_labelh_invalid_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
-	mach_port_name_t sr = conf_receive(task);
+	mach_port_name_t sr = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 	const mach_port_name_t names[] = { r, ps, dn, sr, so };
 	static const mach_port_delta_t deltas[] = { -1, 0, 1 };
@@ -325,7 +325,7 @@ START_TEST(B7_mod_refs_null_dead_send_success_no_effect)
 			    MACH_PORT_RIGHT_SEND_ONCE, deltas[j]));
 		}
 	}
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 	REFS_EQ(task, MACH_PORT_DEAD, MACH_PORT_RIGHT_SEND, 1);
 }
 END_TEST
@@ -353,7 +353,7 @@ START_TEST(B8_mod_refs_unknown_name_invalid_name_guard)
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, unknown, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, unknown);
@@ -363,16 +363,16 @@ START_TEST(B8_mod_refs_unknown_name_invalid_name_guard)
 	KR_EQ(mach_port_mod_refs(task, stale, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, stale);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
 START_TEST(B9_mod_refs_absent_right_on_receive_invalid_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
@@ -397,7 +397,7 @@ START_TEST(B9_mod_refs_absent_right_on_port_set_invalid_right)
 	mipc_space_t task = mach_task_self();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, ps);
@@ -421,7 +421,7 @@ START_TEST(B9_mod_refs_send_on_dead_name_no_guard)
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
 	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1));
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
 	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, 0),
@@ -437,9 +437,9 @@ END_TEST
 START_TEST(B9_mod_refs_send_plus_one_on_receive_no_guard)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_INVALID_RIGHT);
 	GUARD_NONE("mod_refs(SEND, +1) on a receive-only name");
@@ -452,7 +452,7 @@ END_TEST
 START_TEST(B10_mod_refs_send_zero_no_change)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 3);
@@ -462,7 +462,7 @@ START_TEST(B10_mod_refs_send_zero_no_change)
 	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 0));
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	GUARD_NONE("mod_refs(SEND, 0)");
 	pair_done(&p);
 }
@@ -485,12 +485,12 @@ START_TEST(B11_mod_refs_send_to_zero_frees_send_name)
 {
 	struct pair p = pair_make(3);
 
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
 	NAME_GONE(p.ss, p.s);
-	ck_assert_uint_eq(conf_names_count(p.ss), 0);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 0);
-	ck_assert_int_eq(conf_status(p.rs, p.r).mps_srights, 0);
+	ck_assert_uint_eq(name_count(p.ss), 0);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
+	ck_assert_int_eq(status_of(p.rs, p.r).mps_srights, 0);
 	/* The port itself is untouched. */
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_RECEIVE);
 	pair_done(&p);
@@ -500,15 +500,15 @@ END_TEST
 START_TEST(B11_mod_refs_send_to_zero_send_receive_reverts_to_receive)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 4);
 	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -4));
 	TYPE_EQ(task, r, 0x00020000u);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
-	ck_assert_uint_eq(conf_srights(task, r), 0);
-	ck_assert_int_eq(conf_status(task, r).mps_srights, 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
+	ck_assert_int_eq(status_of(task, r).mps_srights, 0);
 }
 END_TEST
 
@@ -518,15 +518,15 @@ START_TEST(B11_mod_refs_send_right_count_drops_by_one)
 
 	conf_make_send(p.rs, p.r, 2);
 	/* One send right per name holding urefs (MACH.md H9). */
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 2);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 2);
 	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 2);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 2);
 	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2));
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
-	ck_assert_int_eq(conf_status(p.rs, p.r).mps_srights, 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
+	ck_assert_int_eq(status_of(p.rs, p.r).mps_srights, 1);
 	KR_OK(mach_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_SEND, -2));
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 0);
-	ck_assert_int_eq(conf_status(p.rs, p.r).mps_srights, 0);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
+	ck_assert_int_eq(status_of(p.rs, p.r).mps_srights, 0);
 	pair_done(&p);
 }
 END_TEST
@@ -534,11 +534,11 @@ END_TEST
 START_TEST(B12_send_urefs_underflow_invalid_value)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 2);
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -3),
 	    KERN_INVALID_VALUE);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_VALUE, r);
@@ -550,8 +550,8 @@ START_TEST(B12_send_urefs_underflow_invalid_value)
 	GUARD_ONE(p.ss, kGUARD_EXC_INVALID_VALUE, p.s);
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
-	ck_assert_uint_eq(conf_srights(task, r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(task, r), 1);
 	pair_done(&p);
 }
 END_TEST
@@ -593,7 +593,7 @@ END_TEST
 START_TEST(B13_send_urefs_overshoot_saturates)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 100);
 	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 65535));
@@ -634,7 +634,7 @@ START_TEST(B13_pinned_send_ignores_deltas)
 		REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	}
 	GUARD_NONE("deltas on a pinned send right");
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	pair_done(&p);
 }
 END_TEST
@@ -642,19 +642,19 @@ END_TEST
 START_TEST(B13_pinned_send_minus_max_removes_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 1);
 	conf_pin(task, r, MACH_PORT_RIGHT_SEND);
 	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -65535));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_srights(task, r), 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
 
 	conf_pin(p.ss, p.s, MACH_PORT_RIGHT_SEND);
 	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -65535));
 	NAME_GONE(p.ss, p.s);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 0);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
 	pair_done(&p);
 }
 END_TEST
@@ -677,7 +677,7 @@ END_TEST
 START_TEST(B13_pinned_send_stays_pinned_on_copyin_and_merge)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 1);
@@ -686,7 +686,7 @@ START_TEST(B13_pinned_send_stays_pinned_on_copyin_and_merge)
 	KR_OK(
 	    mipc_port_insert_right(task, r, task, r, MACH_MSG_TYPE_MAKE_SEND));
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 65535);
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 2);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 2);
 	KR_OK(
 	    mipc_port_insert_right(task, r, task, r, MACH_MSG_TYPE_COPY_SEND));
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 65535);
@@ -701,7 +701,7 @@ START_TEST(B13_pinned_send_stays_pinned_on_copyin_and_merge)
 	KR_OK(mipc_port_insert_right(
 	    p.ss, p.s, p.rs, p.r, MACH_MSG_TYPE_MAKE_SEND));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	pair_done(&p);
 }
 END_TEST
@@ -709,14 +709,14 @@ END_TEST
 START_TEST(B14_mod_refs_send_never_creates_send_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
-	ck_assert_uint_eq(conf_srights(task, r), 0);
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 0);
 }
 END_TEST
 
@@ -756,17 +756,17 @@ END_TEST
 START_TEST(B16_mod_refs_receive_zero_success)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t g = conf_guarded(task, 0x5eed5eedull, 0);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, 0));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	/* Even on a guarded port. */
 	KR_OK(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, 0));
 	TYPE_EQ(task, g, MACH_PORT_TYPE_RECEIVE);
 	ck_assert_msg(
-	    conf_status(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
+	    status_of(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
 	    "port no longer guarded");
 	GUARD_NONE("mod_refs(RECEIVE, 0)");
 }
@@ -810,13 +810,13 @@ START_TEST(B17_mod_refs_receive_guarded_invalid_right_guard_destroy)
 	mach_port_name_t g = conf_guarded(task, guard, 0);
 	mach_port_name_t gs = conf_guarded(task, guard + 1, MPO_STRICT);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, guard);
 	TYPE_EQ(task, g, MACH_PORT_TYPE_RECEIVE);
 	ck_assert_msg(
-	    conf_status(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
+	    status_of(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
 	    "port no longer guarded");
 
 	KR_EQ(mach_port_mod_refs(task, gs, MACH_PORT_RIGHT_RECEIVE, -1),
@@ -831,7 +831,7 @@ START_TEST(B17_mod_refs_receive_guard_zero_still_fails)
 	mipc_space_t task = mach_task_self();
 	mach_port_name_t g = conf_guarded(task, 0, 0);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, 0);
@@ -845,7 +845,7 @@ START_TEST(B17_mod_refs_receive_guarded_send_receive_unchanged)
 	mach_port_name_t g = conf_guarded(task, 0x77, 0);
 
 	conf_make_send(task, g, 2);
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, 0x77);
@@ -877,7 +877,7 @@ END_TEST
 START_TEST(B18_mod_refs_receive_pinned_send_receive_keeps_urefs)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 1);
 	conf_pin(task, r, MACH_PORT_RIGHT_SEND);
@@ -894,26 +894,26 @@ END_TEST
 START_TEST(B20_mod_refs_send_once_zero_success)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
 	KR_OK(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, 0));
 	TYPE_EQ(task, so, MACH_PORT_TYPE_SEND_ONCE);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
 }
 END_TEST
 
 START_TEST(B20_mod_refs_send_once_minus_one_destroys)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
 	KR_OK(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1));
 	NAME_GONE(task, so);
 	conf_take_send_once_notification(task, r);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -921,7 +921,7 @@ END_TEST
 START_TEST(B20_mod_refs_send_once_bad_delta_invalid_value)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 	static const mach_port_delta_t deltas[] = { 1, 2, -2, -65535, INT_MIN };
 	unsigned i;
@@ -932,14 +932,14 @@ START_TEST(B20_mod_refs_send_once_bad_delta_invalid_value)
 		    KERN_INVALID_VALUE);
 		TYPE_EQ(task, so, MACH_PORT_TYPE_SEND_ONCE);
 	}
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
 }
 END_TEST
 
 START_TEST(B20_mod_refs_send_once_dead_port_invalid_right_converts)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t so = conf_give_send_once(s2, s1, r);
 
 	conf_kill(s1, r);
@@ -973,7 +973,7 @@ START_TEST(B21_mod_refs_port_set_minus_one_destroys)
 
 	KR_OK(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1));
 	NAME_GONE(task, ps);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -998,7 +998,7 @@ END_TEST
 START_TEST(B22_mod_refs_dead_name_on_live_send_rights_invalid_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 	struct pair p = pair_make(2);
 
@@ -1061,7 +1061,7 @@ START_TEST(B22_mod_refs_dead_name_to_zero_frees)
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 5);
 	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -5));
 	NAME_GONE(task, dn);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -1090,7 +1090,7 @@ START_TEST(B23_deallocate_null_dead_success)
 
 	KR_OK(mach_port_deallocate(task, MACH_PORT_NULL));
 	KR_OK(mach_port_deallocate(task, MACH_PORT_DEAD));
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
@@ -1100,7 +1100,7 @@ START_TEST(B23_deallocate_unknown_invalid_name_guard)
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_deallocate(task, unknown), KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, unknown);
 	KR_EQ(mach_port_deallocate(task, stale), KERN_INVALID_NAME);
@@ -1116,10 +1116,10 @@ START_TEST(B24_deallocate_send_removes_one_uref)
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 2);
 	KR_OK(mach_port_deallocate(p.ss, p.s));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	KR_OK(mach_port_deallocate(p.ss, p.s));
 	NAME_GONE(p.ss, p.s);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 0);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_RECEIVE);
 	pair_done(&p);
 }
@@ -1128,13 +1128,13 @@ END_TEST
 START_TEST(B25_deallocate_send_once_destroys_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
 	KR_OK(mach_port_deallocate(task, so));
 	NAME_GONE(task, so);
 	conf_take_send_once_notification(task, r);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -1160,7 +1160,7 @@ START_TEST(B27_deallocate_send_dead_port_as_dead_name)
 	mach_port_name_t so = conf_give_send_once(p.ss, p.rs, p.r);
 
 	conf_kill(p.rs, p.r);
-	conf_guard_clear();
+	guard_reset();
 	KR_OK(mach_port_deallocate(p.ss, p.s));
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 1);
@@ -1168,7 +1168,7 @@ START_TEST(B27_deallocate_send_dead_port_as_dead_name)
 	NAME_GONE(p.ss, p.s);
 	KR_OK(mach_port_deallocate(p.ss, so));
 	NAME_GONE(p.ss, so);
-	ck_assert_uint_eq(conf_names_count(p.ss), 0);
+	ck_assert_uint_eq(name_count(p.ss), 0);
 	GUARD_NONE("deallocate of rights to a dead port");
 	pair_done(&p);
 }
@@ -1177,9 +1177,9 @@ END_TEST
 START_TEST(B28_deallocate_receive_invalid_right_guard)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_EQ(mach_port_deallocate(task, r), KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -1200,7 +1200,7 @@ START_TEST(B28_deallocate_send_receive_removes_send_uref)
 	REFS_EQ(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, 1);
 	/* The port is alive. */
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
-	ck_assert_uint_eq(conf_srights(p.rs, p.r), 1);
+	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	pair_done(&p);
 }
 END_TEST
@@ -1209,15 +1209,15 @@ START_TEST(B29_deallocate_port_set_destroys_set)
 {
 	mipc_space_t task = mach_task_self();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	KR_OK(mach_port_insert_member(task, r, ps));
-	ck_assert_uint_eq(conf_status(task, r).mps_pset, 1);
+	ck_assert_uint_eq(status_of(task, r).mps_pset, 1);
 	KR_OK(mach_port_deallocate(task, ps));
 	NAME_GONE(task, ps);
 	/* The member keeps its name and leaves the set. */
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_status(task, r).mps_pset, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_pset, 0);
 }
 END_TEST
 
@@ -1226,7 +1226,7 @@ END_TEST
 START_TEST(swift_receive_refcount_one_then_released)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_urefs_t refs;
 
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
@@ -1239,7 +1239,7 @@ END_TEST
 START_TEST(swift_send_refcount_one_then_zero)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 	mach_port_urefs_t refs;
 
@@ -1259,22 +1259,22 @@ END_TEST
 START_TEST(swift_make_send_count)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so;
 
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 0);
 	KR_OK(mach_port_set_mscount(task, r, 7));
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 7);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 7);
 	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 8);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 8);
 	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 9);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
 	so = conf_unused_name(task);
 	KR_OK(
 	    mach_port_insert_right(task, so, r, MACH_MSG_TYPE_MAKE_SEND_ONCE));
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 9);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
 	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_COPY_SEND));
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 9);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 3);
 }
 END_TEST
@@ -1282,13 +1282,13 @@ END_TEST
 START_TEST(swift_send_once_name_differs_from_receive)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
 	ck_assert_msg(so != r, "send-once right merged into the receive name");
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	TYPE_EQ(task, so, MACH_PORT_TYPE_SEND_ONCE);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 1);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
 }
 END_TEST
 

@@ -27,17 +27,17 @@ START_TEST(D1_type_dead_is_dead_name)
 	mipc_space_t task = mach_task_self();
 
 	TYPE_EQ(task, MACH_PORT_DEAD, 0x00100000u);
-	ck_assert_uint_eq(conf_names_count(task), 0);
+	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
 START_TEST(D1_type_unknown_invalid_name)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space();
+	mipc_space_t s2 = space_new();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_type_t type;
 
 	KR_EQ(mach_port_type(task, unknown, &type), KERN_INVALID_NAME);
@@ -53,7 +53,7 @@ END_TEST
 START_TEST(D1_type_null_pointer_fails)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	KR_FAILS(mach_port_type(task, r, NULL));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -86,14 +86,14 @@ START_TEST(D2_type_receive)
 {
 	mipc_space_t task = mach_task_self();
 
-	TYPE_EQ(task, conf_receive(task), 0x00020000u);
+	TYPE_EQ(task, recv_new(task), 0x00020000u);
 }
 END_TEST
 
 START_TEST(D2_type_send_receive)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 1);
 	TYPE_EQ(task, r, 0x00030000u);
@@ -105,8 +105,8 @@ END_TEST
 START_TEST(D2_type_send)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space();
-	mach_port_name_t r = conf_receive(task);
+	mipc_space_t s2 = space_new();
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t s = conf_give_send(s2, task, r, 2);
 
 	TYPE_EQ(s2, s, 0x00010000u);
@@ -117,7 +117,7 @@ END_TEST
 START_TEST(D2_type_send_once)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = conf_give_send_once(task, task, r);
 
 	TYPE_EQ(task, so, 0x00040000u);
@@ -130,7 +130,7 @@ START_TEST(D2_type_port_set)
 {
 	mipc_space_t task = mach_task_self();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 
 	TYPE_EQ(task, ps, 0x00080000u);
 	/* Membership changes neither type. */
@@ -152,8 +152,8 @@ END_TEST
 
 START_TEST(D4_type_send_dead_port_dead_name_same_urefs)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t s = conf_give_send(s2, s1, r, 6);
 
 	TYPE_EQ(s2, s, MACH_PORT_TYPE_SEND);
@@ -172,8 +172,8 @@ END_TEST
 
 START_TEST(D4_type_send_once_dead_port_dead_name_one_uref)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t so = conf_give_send_once(s2, s1, r);
 
 	conf_kill(s1, r);
@@ -187,8 +187,8 @@ END_TEST
 
 START_TEST(D4_get_refs_converts_like_type)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t s = conf_give_send(s2, s1, r, 3);
 
 	conf_kill(s1, r);
@@ -205,7 +205,7 @@ END_TEST
 
 START_TEST(D5_names_empty_space)
 {
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mach_port_name_array_t names = NULL;
 	mach_port_type_array_t types = NULL;
 	mach_msg_type_number_t ncnt = 77, tcnt = 77;
@@ -260,9 +260,9 @@ expect_names(mipc_space_t space, struct expect *want, unsigned n)
 START_TEST(D5_names_lists_every_right_with_type)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space();
-	mach_port_name_t r = conf_receive(task);
-	mach_port_name_t sr = conf_receive(task);
+	mipc_space_t s2 = space_new();
+	mach_port_name_t r = recv_new(task);
+	mach_port_name_t sr = recv_new(task);
 	mach_port_name_t so = conf_give_send_once(task, task, r);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
@@ -302,7 +302,7 @@ START_TEST(D5_names_types_match_mach_port_type)
 	unsigned k;
 
 	for (k = 0; k < 8; k++) {
-		r = conf_receive(task);
+		r = recv_new(task);
 		if (k % 2)
 			conf_make_send(task, r, k);
 		if (k % 3 == 0)
@@ -323,11 +323,11 @@ END_TEST
 
 START_TEST(D5_names_dead_ports_listed_as_dead_names)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t s = conf_give_send(s2, s1, r, 5);
 	mach_port_name_t so = conf_give_send_once(s2, s1, r);
-	mach_port_name_t live = conf_receive(s1);
+	mach_port_name_t live = recv_new(s1);
 	mach_port_name_t ls = conf_give_send(s2, s1, live, 1);
 
 	conf_kill(s1, r);
@@ -355,8 +355,8 @@ END_TEST
  */
 START_TEST(D5_names_does_not_convert_dead_names)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t so = conf_give_send_once(s2, s1, r);
 	mach_msg_header_t h;
 
@@ -384,12 +384,12 @@ END_TEST
 START_TEST(D5_names_many_rights_all_listed)
 {
 	enum { N = 300 };
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	static struct expect want[N];
 	unsigned i;
 
 	for (i = 0; i < N; i++) {
-		want[i].name = conf_receive(s);
+		want[i].name = recv_new(s);
 		want[i].type = MACH_PORT_TYPE_RECEIVE;
 	}
 	expect_names(s, want, N);
@@ -410,12 +410,12 @@ START_TEST(D5_names_null_pointers_fail)
 	mach_port_type_array_t types = NULL;
 	mach_msg_type_number_t ncnt = 0, tcnt = 0;
 
-	conf_receive(task);
+	recv_new(task);
 	KR_FAILS(mach_port_names(task, NULL, &ncnt, &types, &tcnt));
 	KR_FAILS(mach_port_names(task, &names, NULL, &types, &tcnt));
 	KR_FAILS(mach_port_names(task, &names, &ncnt, NULL, &tcnt));
 	KR_FAILS(mach_port_names(task, &names, &ncnt, &types, NULL));
-	ck_assert_uint_eq(conf_names_count(task), 1);
+	ck_assert_uint_eq(name_count(task), 1);
 }
 END_TEST
 

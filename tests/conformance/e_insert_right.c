@@ -14,7 +14,7 @@
  * which stays raised while that message is queued (the notification is
  * deferred, see the end of the file).
  */
-#include "mach_assert.h"
+#include "conformance.h"
 
 /* Names that no insert may use (MACH.md 1.3, A6, E6). */
 #define NAME_LOW_BITS_122 ((mach_port_name_t)122) /* 0x7a: low bits 10 */
@@ -39,7 +39,7 @@ START_TEST(E1_insert_make_send_same_name_adds_send)
 	VAL_EQ(st.mps_srights, 1);
 	VAL_EQ(st.mps_sorights, 0);
 	VAL_EQ(srights_of(task, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -94,7 +94,7 @@ START_TEST(E2_insert_copy_send_adds_uref)
 	/* COPY_SEND makes no send right: mscount and srights unchanged. */
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(srights_of(task, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -251,7 +251,7 @@ START_TEST(E4_insert_bad_disposition_invalid_right)
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(status_of(task, r).mps_sorights, 0);
 	VAL_EQ(srights_of(task, r), 1);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -267,7 +267,7 @@ START_TEST(E4_insert_bad_disposition_unknown_poly_invalid_name)
 	    KERN_INVALID_NAME);
 	KR_EQ(mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_DISPOSE_SEND),
 	    KERN_INVALID_NAME);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -292,8 +292,8 @@ START_TEST(E5_insert_unknown_poly_invalid_name)
 	KR_EQ(
 	    mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_INVALID_NAME);
-	expect_unknown(task, n);
-	expect_unknown(task, poly);
+	NAME_GONE(task, n);
+	NAME_GONE(task, poly);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -312,7 +312,7 @@ START_TEST(E5_insert_null_poly_invalid_name)
 	KR_EQ(mach_port_insert_right(
 	          task, n, MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_NAME);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -327,7 +327,7 @@ START_TEST(E5_insert_dead_poly_fails)
 	    task, n, MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND));
 	KR_FAILS(mach_port_insert_right(
 	    task, n, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND));
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -394,7 +394,7 @@ START_TEST(E6_insert_name_low_bits_invalid_value)
 		KR_EQ(mach_port_insert_right(
 		          task, bad[i], r, MACH_MSG_TYPE_MAKE_SEND),
 		    KERN_INVALID_VALUE);
-		expect_unknown(task, bad[i]);
+		NAME_GONE(task, bad[i]);
 	}
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_mscount, 5);
@@ -481,7 +481,7 @@ START_TEST(E6_insert_bad_name_move_receive_destroys_port)
 	KR_EQ(mach_port_insert_right(
 	          task, NAME_LOW_BITS_122, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_VALUE);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(live_ports(), 0);
 	expect_no_fatal_guard();
 }
@@ -527,7 +527,7 @@ START_TEST(E7_insert_send_into_other_space)
 	VAL_EQ(st.mps_mscount, 1);
 	VAL_EQ(st.mps_srights, 1);
 	VAL_EQ(srights_of(b, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(a), KERN_SUCCESS);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -580,13 +580,13 @@ START_TEST(E7_insert_move_last_send_renames)
 
 	KR_EQ(mach_port_insert_right(task, n, s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(task, n, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(srights_of(b, r), 1);
 	/* MOVE_SEND makes nothing: mscount is still the first MAKE_SEND's. */
 	VAL_EQ(status_of(b, r).mps_mscount, 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -624,7 +624,7 @@ START_TEST(E8_insert_make_send_other_name_right_exists)
 
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_RIGHT_EXISTS);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	/* The transient send right counted, then was destroyed. */
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
@@ -644,7 +644,7 @@ START_TEST(E8_insert_make_send_other_name_with_send_right_exists)
 	n = free_name(task);
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_RIGHT_EXISTS);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 2);
@@ -717,7 +717,7 @@ START_TEST(E8_insert_moved_last_send_onto_used_name_name_exists)
 	/* Moving the last uref leaves task without a right for the port. */
 	KR_EQ(mach_port_insert_right(task, ps, s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_NAME_EXISTS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 	VAL_EQ(srights_of(b, r), 0);
 	VAL_EQ(status_of(b, r).mps_srights, 0);
@@ -743,7 +743,7 @@ START_TEST(E9_insert_make_send_once_new_name)
 	VAL_EQ(st.mps_sorights, 1);
 	VAL_EQ(st.mps_mscount, 0);
 	VAL_EQ(st.mps_srights, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -806,11 +806,11 @@ START_TEST(E10_insert_move_send_once_renames)
 
 	KR_EQ(mach_port_insert_right(task, n, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(refs_of(task, n, MACH_PORT_RIGHT_SEND_ONCE), 1);
 	VAL_EQ(status_of(task, r).mps_sorights, 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -825,7 +825,7 @@ START_TEST(E10_insert_move_send_once_used_name_name_exists)
 	    mach_port_insert_right(task, ps, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	/* The right left `so` and was destroyed. */
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	expect_no_fatal_guard();
@@ -842,10 +842,10 @@ START_TEST(E11_insert_move_receive_renames)
 
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(refs_of(task, n, MACH_PORT_RIGHT_RECEIVE), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -893,7 +893,7 @@ START_TEST(E11_insert_move_receive_clears_context)
 	VAL_EQ(ctx_of(task, n), 0);
 	/* A zero context can be guarded again (Q9). */
 	KR_EQ(mach_port_guard(task, n, 0x42, FALSE), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -913,7 +913,7 @@ START_TEST(E11_insert_move_receive_clears_guard)
 	/* No guard is left: a new one can be set and removed. */
 	KR_EQ(mach_port_guard(task, n, 0x88, FALSE), KERN_SUCCESS);
 	KR_EQ(mach_port_unguard(task, n, 0x88), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -934,8 +934,8 @@ START_TEST(E11_insert_move_receive_clears_strict_guard)
 	/* Unguarded now: mod_refs(RECEIVE, -1) may destroy it. */
 	KR_EQ(mach_port_mod_refs(task, n, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	expect_unknown(task, n);
-	expect_no_guard();
+	NAME_GONE(task, n);
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1000,7 +1000,7 @@ START_TEST(E11_insert_move_receive_into_other_space)
 	n = free_name(b);
 	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(members_of(task, ps, m, 4), 0);
 	VAL_EQ(type_of(b, n), MACH_PORT_TYPE_RECEIVE);
 	st = status_of(b, n);
@@ -1025,7 +1025,7 @@ START_TEST(E12_insert_move_receive_with_send_right_exists)
 	n = free_name(task);
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_RIGHT_EXISTS);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	/* The receive right was destroyed: the send name is now dead. */
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_DEAD_NAME), 1);
@@ -1079,7 +1079,7 @@ START_TEST(E13_insert_move_receive_same_name)
 	VAL_EQ(st.mps_pset, 0);
 	VAL_EQ(ctx_of(task, r), 0);
 	VAL_EQ(members_of(task, ps, m, 4), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1098,7 +1098,7 @@ START_TEST(E13_insert_move_receive_same_name_with_send)
 	VAL_EQ(srights_of(task, r), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 0);
 	VAL_EQ(status_of(task, r).mps_seqno, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1123,7 +1123,7 @@ START_TEST(E13_insert_move_send_same_name_no_change)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(srights_of(task, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1155,8 +1155,8 @@ START_TEST(E14_insert_move_receive_immovable_invalid_capability)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
-	expect_unknown(task, n);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
+	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED |
@@ -1166,7 +1166,7 @@ START_TEST(E14_insert_move_receive_immovable_invalid_capability)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	KR_EQ(mach_port_destruct(task, r, 0, 0x1234), KERN_SUCCESS);
 }
@@ -1184,8 +1184,8 @@ START_TEST(E14_insert_move_receive_guard_flag_invalid_capability)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
-	expect_unknown(b, n);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
+	NAME_GONE(b, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(name_count(b), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1202,7 +1202,7 @@ START_TEST(E14_insert_move_receive_reply_port_invalid_capability)
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
 	expect_only_guard(kGUARD_EXC_IMMOVABLE);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -1220,14 +1220,14 @@ START_TEST(E15_insert_move_send_dead_name_invalid_capability)
 	n = free_name(task);
 	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	/* The moved dead-name uref is consumed. */
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
 	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
-	expect_unknown(task, d);
-	expect_unknown(task, n);
+	NAME_GONE(task, d);
+	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -1247,7 +1247,7 @@ START_TEST(E15_dead_right_refused_before_name_checks)
 
 	KR_EQ(mach_port_insert_right(task, bad, d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
-	expect_unknown(task, d); /* its one uref was moved and consumed */
+	NAME_GONE(task, d); /* its one uref was moved and consumed */
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -1277,7 +1277,7 @@ START_TEST(E15_insert_copy_send_dead_name_invalid_capability)
 
 	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_CAPABILITY);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	/* COPY_SEND consumes nothing. */
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
@@ -1315,7 +1315,7 @@ START_TEST(E2_insert_copy_send_dead_port_leaves_name_unconverted)
 	KR_EQ(mach_msg(&h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL, 0,
 	          MACH_PORT_NULL),
 	    MACH_MSG_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 }
 END_TEST
 

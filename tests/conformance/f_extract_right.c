@@ -9,7 +9,7 @@
  * cases take rights out of spaces from mipc_space_create; same-task
  * round trips (F6) take them out of mach_task_self() and back in.
  */
-#include "mach_assert.h"
+#include "conformance.h"
 
 static const mach_msg_type_name_t good_disps[] = {
 	MACH_MSG_TYPE_MOVE_RECEIVE,
@@ -162,9 +162,9 @@ START_TEST(F3_extract_move_receive_returns_port_receive)
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_RECEIVE);
 	ck_assert_msg(MACH_PORT_VALID(poly), "poly 0x%x", poly);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_RECEIVE);
-	expect_unknown(b, r);
+	NAME_GONE(b, r);
 	VAL_EQ(name_count(b), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -186,7 +186,7 @@ START_TEST(F3_extract_make_send_returns_port_send)
 	VAL_EQ(type_of(b, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(b, r).mps_mscount, 1);
 	VAL_EQ(srights_of(b, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -267,7 +267,7 @@ START_TEST(F3_extract_move_send_once_returns_port_send_once)
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND_ONCE);
-	expect_unknown(b, so);
+	NAME_GONE(b, so);
 	VAL_EQ(status_of(b, r).mps_sorights, 1);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -466,7 +466,7 @@ START_TEST(F5_extract_move_send_dead_name_consumes_uref)
 	          task, d, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
-	expect_unknown(task, d);
+	NAME_GONE(task, d);
 	VAL_EQ(name_count(task), 0);
 	expect_no_fatal_guard();
 }
@@ -491,7 +491,7 @@ START_TEST(F5_extract_move_send_once_dead_name_consumes_uref)
 	          task, d, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
-	expect_unknown(task, d);
+	NAME_GONE(task, d);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -543,7 +543,7 @@ START_TEST(F6_extract_make_send_same_task_merges)
 	VAL_EQ(status_of(task, r).mps_mscount, 2);
 	VAL_EQ(srights_of(task, r), 1);
 	VAL_EQ(name_count(task), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -633,7 +633,7 @@ START_TEST(F6_extract_move_send_once_new_name)
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_NE(poly, so);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(status_of(task, r).mps_sorights, 1);
 }
@@ -659,7 +659,7 @@ START_TEST(F6_extract_move_receive_new_name_resets)
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_RECEIVE);
 	VAL_NE(poly, r);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_RECEIVE);
 	st = status_of(task, poly);
 	VAL_EQ(st.mps_mscount, 0);
@@ -668,7 +668,7 @@ START_TEST(F6_extract_move_receive_new_name_resets)
 	VAL_EQ(st.mps_qlimit, 7);
 	VAL_EQ(ctx_of(task, poly), 0);
 	VAL_EQ(members_of(task, ps, m, 4), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 

@@ -9,7 +9,7 @@
  * death.  One test per numbered behaviour (several where an item lists
  * several cases), named <item>_<call>_<case>.
  */
-#include "mach_assert.h"
+#include "conformance.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXM     16
@@ -89,7 +89,7 @@ START_TEST(G1_move_member_unknown_member_invalid_name)
 
 	guard_reset();
 	KR_EQ(mach_port_move_member(task, unknown, ps), KERN_INVALID_NAME);
-	expect_guard(kGUARD_EXC_INVALID_NAME, unknown);
+	GUARD_IS(kGUARD_EXC_INVALID_NAME, unknown);
 	expect_empty_set(task, ps);
 }
 END_TEST
@@ -102,7 +102,7 @@ START_TEST(G1_move_member_unknown_after_invalid_name)
 
 	guard_reset();
 	KR_EQ(mach_port_move_member(task, r, unknown), KERN_INVALID_NAME);
-	expect_guard(kGUARD_EXC_INVALID_NAME, unknown);
+	GUARD_IS(kGUARD_EXC_INVALID_NAME, unknown);
 	VAL_EQ(in_a_set(task, r), 0);
 }
 END_TEST
@@ -170,7 +170,7 @@ START_TEST(G2_move_member_into_set)
 	/* The member keeps its name and right. */
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -317,7 +317,7 @@ START_TEST(G4_insert_member_several_sets)
 	    "ps1 holds 0x%x 0x%x, want 0x%x and 0x%x", m[0], m[1], r, r2);
 	VAL_EQ(in_a_set(task, r), 1);
 	VAL_EQ(in_a_set(task, r2), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -477,7 +477,7 @@ START_TEST(G6_get_set_status_sorted)
 			;
 		ck_assert_msg(j < cnt, "member 0x%x missing", mem[i]);
 	}
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -569,7 +569,7 @@ START_TEST(G10_destroy_set_unlinks_members)
 
 	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
 	KR_EQ(mach_port_destroy(task, ps), KERN_SUCCESS);
-	expect_unknown(task, ps);
+	NAME_GONE(task, ps);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(in_a_set(task, r), 0);
 	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
@@ -586,7 +586,7 @@ START_TEST(G10_deallocate_set_unlinks_members)
 
 	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
 	KR_EQ(mach_port_deallocate(task, ps), KERN_SUCCESS);
-	expect_unknown(task, ps);
+	NAME_GONE(task, ps);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(in_a_set(task, r), 0);
 }
@@ -603,7 +603,7 @@ START_TEST(G10_mod_refs_set_unlinks_members)
 	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
 	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1),
 	    KERN_SUCCESS);
-	expect_unknown(task, ps);
+	NAME_GONE(task, ps);
 	VAL_EQ(in_a_set(task, r1), 0);
 	VAL_EQ(in_a_set(task, r2), 0);
 	VAL_EQ(type_of(task, r1), MACH_PORT_TYPE_RECEIVE);

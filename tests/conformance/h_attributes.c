@@ -9,7 +9,7 @@
  * DNREQUESTS_SIZE, INFO_EXT), mach_port_get_srights and
  * mach_port_get_context; nothing needs a message.
  */
-#include "mach_assert.h"
+#include "conformance.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BUFN     32 /* integer_t words: more than any flavor's count */
@@ -170,7 +170,7 @@ START_TEST(H1_limits_info_default_qlimit)
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, MACH_PORT_LIMITS_INFO_COUNT);
 	VAL_EQ(buf[0], 5);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -255,7 +255,7 @@ START_TEST(H2_receive_status_fresh_port)
 	VAL_EQ(st.mps_pdrequest, 0);
 	VAL_EQ(st.mps_nsrequest, 0);
 	VAL_EQ(st.mps_flags, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -604,7 +604,7 @@ START_TEST(H4_set_limits_zero_accepted)
 	set_qlimit(task, r, MACH_PORT_QLIMIT_ZERO);
 	VAL_EQ(qlimit_of(task, r), 0);
 	VAL_EQ(status_of(task, r).mps_qlimit, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -648,7 +648,7 @@ START_TEST(H6_set_dnrequests_size_no_effect)
 	    KERN_SUCCESS);
 	VAL_EQ(dnrequests_size(task, r), 0);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -679,7 +679,7 @@ START_TEST(H6_set_tempowner_sets_flags)
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_TEMPOWNER |
 	        MACH_PORT_STATUS_FLAG_IMP_DONATION);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -691,7 +691,7 @@ START_TEST(H6_set_importance_receiver_sets_flags)
 	KR_EQ(set_flavor(task, r, MACH_PORT_IMPORTANCE_RECEIVER), KERN_SUCCESS);
 	VAL_EQ(
 	    status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_IMP_DONATION);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -703,7 +703,7 @@ START_TEST(H6_set_denap_receiver_sets_flags)
 	KR_EQ(set_flavor(task, r, MACH_PORT_DENAP_RECEIVER), KERN_SUCCESS);
 	VAL_EQ(
 	    status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_IMP_DONATION);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -915,7 +915,7 @@ START_TEST(H8_set_mscount)
 	VAL_EQ(srights_of(task, r), 1);
 	KR_EQ(mach_port_set_mscount(task, r, 0xffffffffu), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 0xffffffffu);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1051,7 +1051,7 @@ START_TEST(H10_set_seqno)
 		KR_EQ(mach_port_set_seqno(task, r, v[i]), KERN_SUCCESS);
 		VAL_EQ(status_of(task, r).mps_seqno, v[i]);
 	}
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1111,7 +1111,7 @@ START_TEST(H11_context_roundtrip)
 	VAL_EQ(ctx_of(task, r), 0);
 	/* A context is not a guard. */
 	VAL_EQ(status_of(task, r).mps_flags, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1181,7 +1181,7 @@ START_TEST(H11_get_context_strict_guard_zero)
 	KR_EQ(mach_port_unguard(task, r, 0x3333), KERN_SUCCESS);
 	KR_EQ(mach_port_guard(task, r, 0x3333, FALSE), KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0x3333);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1193,13 +1193,13 @@ START_TEST(H11_set_context_strict_guard_invalid_argument)
 	KR_EQ(mach_port_guard(task, r, 0x5151, TRUE), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_set_context(task, r, 0x6262), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_SET_CONTEXT, r);
+	GUARD_IS(kGUARD_EXC_SET_CONTEXT, r);
 	/* The guard value did not change. */
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0x5151), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1210,15 +1210,15 @@ START_TEST(H11_set_context_guarded_replaces_guard)
 
 	KR_EQ(mach_port_guard(task, r, 0x1010, FALSE), KERN_SUCCESS);
 	KR_EQ(mach_port_set_context(task, r, 0x2020), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(ctx_of(task, r), 0x2020);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0x1010), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0x2020), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
 }
 END_TEST

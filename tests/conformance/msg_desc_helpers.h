@@ -14,7 +14,7 @@
 #ifndef MIPC_TESTS_CONFORMANCE_MSG_DESC_HELPERS_H
 #define MIPC_TESTS_CONFORMANCE_MSG_DESC_HELPERS_H
 
-#include "mach_assert.h"
+#include "conformance.h"
 
 #include <stdbool.h>
 #include <stdint.h>

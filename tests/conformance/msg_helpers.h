@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * msg_helpers.h -- what the message conformance suites (MACH.md areas I,
- * J, K, U, V) share on top of mach_assert.h: a message buffer, senders and
+ * J, K, U, V) share on top of conformance.h: a message buffer, senders and
  * receivers that never block (MACH_SEND_TIMEOUT / MACH_RCV_TIMEOUT with 0
  * ms), readers of received headers, descriptors and trailers, and worker
  * threads for the cases that need a blocked sender or receiver.
@@ -21,7 +21,7 @@
 #ifndef MIPC_TESTS_CONFORMANCE_MSG_HELPERS_H
 #define MIPC_TESTS_CONFORMANCE_MSG_HELPERS_H
 
-#include "mach_assert.h"
+#include "conformance.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -61,7 +61,7 @@ START_TEST(I1_option_none_succeeds_without_effect)
 	    MACH_MSG_SUCCESS);
 	ck_assert_msg(memcmp(&m, &copy, sizeof(m)) == 0, "buffer modified");
 	expect_rs_intact(task, r);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -78,7 +78,7 @@ START_TEST(I1_option_none_valid_message_not_sent)
 	    MACH_MSG_SUCCESS);
 	expect_rs_intact(task, r);
 	RECV_EMPTY(task, r);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -417,7 +417,7 @@ START_TEST(I5_bits_outside_user_stripped)
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 51);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -530,7 +530,7 @@ START_TEST(I6_null_local_port_with_disposition_accepted)
 	VAL_EQ(mscount_of(task, r), 1);
 	VAL_EQ(sorights_of(task, r), 0);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -598,7 +598,7 @@ START_TEST(I7_voucher_not_a_voucher_invalid_guard)
 	m.h.msgh_voucher_port = s;
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_VOUCHER);
-	expect_guard(kGUARD_EXC_SEND_INVALID_VOUCHER, s);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_VOUCHER, s);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(srights_of(b, rb), 1);
 	expect_rs_intact(task, r);
@@ -650,7 +650,7 @@ START_TEST(I7_voucher_disposition_with_null_voucher_accepted)
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 76);
 	VAL_EQ(in.h.msgh_voucher_port, MACH_PORT_NULL);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -667,7 +667,7 @@ START_TEST(I7_voucher_disposition_zero_carries_field)
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 77);
 	VAL_EQ(in.h.msgh_voucher_port, 0x12345678u);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -882,7 +882,7 @@ START_TEST(I11_dest_unknown_name_invalid_dest)
 	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0), unknown,
 	    MACH_PORT_NULL, 112);
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_DEST);
-	expect_unknown(task, unknown);
+	NAME_GONE(task, unknown);
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -954,9 +954,9 @@ START_TEST(I12_reply_unknown_name_invalid_reply_guard)
 	    r, unknown, 121);
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, unknown);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_REPLY, unknown);
 	expect_rs_intact(task, r);
-	expect_unknown(task, unknown);
+	NAME_GONE(task, unknown);
 }
 END_TEST
 
@@ -972,7 +972,7 @@ START_TEST(I12_reply_port_set_invalid_reply_guard)
 	    ps, 122);
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, ps);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_REPLY, ps);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 	expect_rs_intact(task, r);
 }
@@ -997,7 +997,7 @@ START_TEST(I12_reply_checked_before_dest_capability)
 	    r, 130);
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, r);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_REPLY, r);
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 }
@@ -1016,7 +1016,7 @@ START_TEST(I11_dest_port_set_before_unknown_reply)
 	    ps, unknown, 131);
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_DEST);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 }
 END_TEST
@@ -1062,7 +1062,7 @@ START_TEST(C8_dead_send_once_dest_still_checks_reply)
 	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), so,
 	    MACH_PORT_NULL, 134);
 	VAL_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 }
 END_TEST
 
@@ -1092,13 +1092,13 @@ START_TEST(C8_dead_send_once_dest_still_checks_reply_port_rule)
 	    so, rp, 135);
 	guard_reset();
 	SEND_FAILS(task, &m, HDR_SIZE, MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, rp);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_REPLY, rp);
 	VAL_EQ(type_of(task, rp), MACH_PORT_TYPE_SEND_RECEIVE);
 	/* The send-once name is untouched: C8 still applies to it. */
 	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0), so,
 	    MACH_PORT_NULL, 136);
 	VAL_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	KR_EQ(mach_port_destruct(task, rp, -1, 0), KERN_SUCCESS);
 }
 END_TEST
@@ -1208,7 +1208,7 @@ START_TEST(I12_reply_dead_name_accepted_copy_send)
 	VAL_EQ(refs_of(task, dn, MACH_PORT_RIGHT_DEAD_NAME), 1);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001111u, MACH_PORT_DEAD, r, HDR_SIZE, 124);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1229,7 +1229,7 @@ START_TEST(I12_reply_dead_name_accepted_move_send)
 	VAL_EQ(refs_of(task, dn, MACH_PORT_RIGHT_DEAD_NAME), 1);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001111u, MACH_PORT_DEAD, r, HDR_SIZE, 125);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1246,10 +1246,10 @@ START_TEST(I12_reply_dead_name_accepted_move_send_once)
 	    r, dn, 126);
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	/* Its only uref moved: the name is gone. */
-	expect_unknown(task, dn);
+	NAME_GONE(task, dn);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001112u, MACH_PORT_DEAD, r, HDR_SIZE, 126);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1402,7 +1402,7 @@ START_TEST(I14_move_send_twice_two_urefs_succeeds)
 	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND), s,
 	    s, 142);
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	RECV_OK(b, &in, rb, 0);
 	/* The reply send right merges into the receive right's name. */
 	HDR_EQ(&in, 0x00001111u, rb, rb, HDR_SIZE, 142);
@@ -1427,7 +1427,7 @@ START_TEST(I14_move_send_copy_send_one_uref_succeeds)
 	    s, 143);
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	/* The move took the only uref. */
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	RECV_OK(b, &in, rb, 0);
 	HDR_EQ(&in, 0x00001111u, rb, rb, HDR_SIZE, 143);
 	VAL_EQ(refs_of(b, rb, MACH_PORT_RIGHT_SEND), 1);
@@ -1488,7 +1488,7 @@ START_TEST(I14_make_send_and_make_send_once_same_receive)
 	st = status_of(task, r);
 	VAL_EQ(st.mps_srights, 0);
 	VAL_EQ(st.mps_sorights, 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 

@@ -49,7 +49,7 @@ START_TEST(J1_copy_send_no_reply_header)
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, rb, HDR_SIZE, 1001);
 	VAL_EQ(in.h.msgh_voucher_port, MACH_PORT_NULL);
 	VAL_EQ(name_count(b), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -230,7 +230,7 @@ START_TEST(J2_self_make_send_reply_merges_into_receive_name)
 	VAL_EQ(type_of(task, sr), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, sr, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(srights_of(task, sr), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -350,7 +350,7 @@ START_TEST(J3_move_send_dest_released_at_receipt)
 	msg_buf_t in;
 
 	SEND_OK(task, s, MACH_MSG_TYPE_MOVE_SEND, 3003);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(srights_of(b, rb), 1);
 	VAL_EQ(status_of(b, rb).mps_srights, 1);
 	RECV_OK(b, &in, rb, 0);
@@ -384,7 +384,7 @@ START_TEST(J3_move_send_once_dest_consumed_at_receipt)
 
 	VAL_EQ(sorights_of(task, r), 1);
 	SEND_OK(task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, 3005);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, r), 1);
 	VAL_EQ(msgcount_of(task, r), 1);
 	RECV_OK(task, &in, r, 0);
@@ -1040,7 +1040,7 @@ START_TEST(J14_send_override_accepted)
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 14001);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 14002);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1057,7 +1057,7 @@ START_TEST(J14_notify_ignored_without_override)
 	    MACH_MSG_SUCCESS);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, 0x00001100u, MACH_PORT_NULL, r, HDR_SIZE, 14003);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 

@@ -65,7 +65,7 @@ START_TEST(K1_unknown_name_invalid_name)
 	KR_EQ(
 	    msg_recv(task, &in, sizeof(in), unknown, 0), MACH_RCV_INVALID_NAME);
 	UNTOUCHED_FROM(&in, 0);
-	expect_unknown(task, unknown);
+	NAME_GONE(task, unknown);
 	expect_only_guard(kGUARD_EXC_RCV_INVALID_NAME);
 }
 END_TEST
@@ -80,7 +80,7 @@ START_TEST(K1_send_right_name_invalid_name_guard)
 
 	guard_reset();
 	KR_EQ(msg_recv(task, &in, sizeof(in), s, 0), MACH_RCV_INVALID_NAME);
-	expect_guard(kGUARD_EXC_RCV_INVALID_NAME, s);
+	GUARD_IS(kGUARD_EXC_RCV_INVALID_NAME, s);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -95,7 +95,7 @@ START_TEST(K1_send_once_name_invalid_name_guard)
 
 	guard_reset();
 	KR_EQ(msg_recv(task, &in, sizeof(in), so, 0), MACH_RCV_INVALID_NAME);
-	expect_guard(kGUARD_EXC_RCV_INVALID_NAME, so);
+	GUARD_IS(kGUARD_EXC_RCV_INVALID_NAME, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 }
 END_TEST
@@ -108,7 +108,7 @@ START_TEST(K1_dead_name_invalid_name_guard)
 
 	guard_reset();
 	KR_EQ(msg_recv(task, &in, sizeof(in), dn, 0), MACH_RCV_INVALID_NAME);
-	expect_guard(kGUARD_EXC_RCV_INVALID_NAME, dn);
+	GUARD_IS(kGUARD_EXC_RCV_INVALID_NAME, dn);
 	VAL_EQ(refs_of(task, dn, MACH_PORT_RIGHT_DEAD_NAME), 1);
 }
 END_TEST
@@ -125,7 +125,7 @@ START_TEST(K1_name_that_held_receive_right_no_guard)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	guard_reset();
 	KR_EQ(msg_recv(task, &in, sizeof(in), r, 0), MACH_RCV_INVALID_NAME);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -160,7 +160,7 @@ START_TEST(K2_timeout_zero_empty_port_timed_out)
 	st = status_of(task, r);
 	VAL_EQ(st.mps_seqno, 0);
 	VAL_EQ(st.mps_msgcount, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -683,7 +683,7 @@ START_TEST(K6_receive_right_sent_away_wakes_receiver)
 	KR_EQ(msg_send(task, &m, size), MACH_MSG_SUCCESS);
 	KR_EQ(worker_join(&w), MACH_RCV_PORT_CHANGED);
 	ck_assert_msg(blocked, "receiver did not block on the empty port");
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -912,7 +912,7 @@ START_TEST(K8_receive_right_lands_on_existing_send_name)
 
 	size = msg_init_ports(&m, s, MACH_MSG_TYPE_COPY_SEND, 8003, &d, 1);
 	KR_EQ(msg_send(task, &m, size), MACH_MSG_SUCCESS);
-	expect_unknown(task, p);
+	NAME_GONE(task, p);
 	RECV_OK(b, &in, rb, 0);
 	d = rcv_port_desc(&in, 0);
 	VAL_EQ(d.name, sb);

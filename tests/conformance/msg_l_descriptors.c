@@ -41,7 +41,7 @@ l1_case(mach_msg_type_name_t disp, mach_msg_type_name_t want,
 	VAL_EQ(type_of(x.b, d.name), want_type);
 	/* b holds d and the new name, nothing else. */
 	VAL_EQ(name_count(x.b), 2);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	md_pair_close(&x);
 }
 
@@ -131,7 +131,7 @@ START_TEST(L1_port_descriptor_null_and_dead_pass_through)
 	/* No right was made or moved in either space. */
 	VAL_EQ(name_count(x.b), 1);
 	VAL_EQ(name_count(x.task), task_names);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	md_pair_close(&x);
 }
 END_TEST
@@ -153,7 +153,7 @@ START_TEST(L2_move_receive_receive_only_name_disappears)
 	md_add_port(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	SEND_OK(x.task, &m);
 	/* Lost at send time, before anyone receives. */
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	VAL_EQ(name_count(x.task), before - 1);
 	RECV_OK(x.b, &r, x.d);
 	d = md_port_at(MD_HDR(&r), 0);
@@ -256,7 +256,7 @@ START_TEST(L2_move_receive_clears_guard)
 	/* Guarded but movable: a plain port descriptor may move it (Q13). */
 	p = construct_new(x.task, MPO_CONTEXT_AS_GUARD, 0x6767);
 	d = md_pair_port(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE);
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	st = status_of(x.b, d.name);
 	VAL_EQ(st.mps_flags &
 	        (MACH_PORT_STATUS_FLAG_GUARDED |
@@ -383,7 +383,7 @@ START_TEST(L3_move_send_last_uref_name_disappears)
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
 	d = md_pair_port(&x, se, MACH_MSG_TYPE_MOVE_SEND);
-	expect_unknown(x.task, se);
+	NAME_GONE(x.task, se);
 	VAL_EQ(d.name, e);
 	VAL_EQ(status_of(x.b, e).mps_srights, 1);
 	md_pair_close(&x);
@@ -474,9 +474,9 @@ START_TEST(L3_move_send_once_distinct_new_names)
 	so1 = sonce_in(x.task, p);
 	so2 = sonce_in(x.task, p);
 	n1 = md_pair_port(&x, so1, MACH_MSG_TYPE_MOVE_SEND_ONCE).name;
-	expect_unknown(x.task, so1);
+	NAME_GONE(x.task, so1);
 	n2 = md_pair_port(&x, so2, MACH_MSG_TYPE_MOVE_SEND_ONCE).name;
-	expect_unknown(x.task, so2);
+	NAME_GONE(x.task, so2);
 	VAL_NE(n1, n2);
 	VAL_EQ(type_of(x.b, n1), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(type_of(x.b, n2), MACH_PORT_TYPE_SEND_ONCE);
@@ -515,7 +515,7 @@ START_TEST(L4_copy_send_on_receive_only_invalid_right)
 	md_pair_open(&x);
 	p = recv_new(x.task);
 	l4_send_fails(&x, p, MACH_MSG_TYPE_COPY_SEND);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, p);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	md_pair_close(&x);
 }
@@ -529,7 +529,7 @@ START_TEST(L4_move_send_on_receive_only_invalid_right)
 	md_pair_open(&x);
 	p = recv_new(x.task);
 	l4_send_fails(&x, p, MACH_MSG_TYPE_MOVE_SEND);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, p);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	md_pair_close(&x);
 }
@@ -543,7 +543,7 @@ START_TEST(L4_move_send_once_on_receive_only_invalid_right)
 	md_pair_open(&x);
 	p = recv_new(x.task);
 	l4_send_fails(&x, p, MACH_MSG_TYPE_MOVE_SEND_ONCE);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, p);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(x.task, p).mps_sorights, 0);
 	md_pair_close(&x);
@@ -559,7 +559,7 @@ START_TEST(L4_make_send_on_send_right_invalid_right)
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
 	l4_send_fails(&x, se, MACH_MSG_TYPE_MAKE_SEND);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, se);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, se);
 	VAL_EQ(refs_of(x.task, se, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(status_of(x.b, e).mps_mscount, 1);
 	md_pair_close(&x);
@@ -575,7 +575,7 @@ START_TEST(L4_make_send_once_on_send_right_invalid_right)
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
 	l4_send_fails(&x, se, MACH_MSG_TYPE_MAKE_SEND_ONCE);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, se);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, se);
 	VAL_EQ(status_of(x.b, e).mps_sorights, 0);
 	md_pair_close(&x);
 }
@@ -590,7 +590,7 @@ START_TEST(L4_move_send_once_on_send_right_invalid_right)
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
 	l4_send_fails(&x, se, MACH_MSG_TYPE_MOVE_SEND_ONCE);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, se);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, se);
 	VAL_EQ(refs_of(x.task, se, MACH_PORT_RIGHT_SEND), 1);
 	md_pair_close(&x);
 }
@@ -605,7 +605,7 @@ START_TEST(L4_move_receive_on_send_right_invalid_right)
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
 	l4_send_fails(&x, se, MACH_MSG_TYPE_MOVE_RECEIVE);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, se);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, se);
 	VAL_EQ(type_of(x.task, se), MACH_PORT_TYPE_SEND);
 	VAL_EQ(type_of(x.b, e), MACH_PORT_TYPE_RECEIVE);
 	md_pair_close(&x);
@@ -621,7 +621,7 @@ START_TEST(L4_copy_send_on_send_once_invalid_right)
 	p = recv_new(x.task);
 	so = sonce_in(x.task, p);
 	l4_send_fails(&x, so, MACH_MSG_TYPE_COPY_SEND);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, so);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, so);
 	VAL_EQ(type_of(x.task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(status_of(x.task, p).mps_sorights, 1);
 	md_pair_close(&x);
@@ -636,7 +636,7 @@ START_TEST(L4_copy_send_on_port_set_invalid_right)
 	md_pair_open(&x);
 	ps = pset_new(x.task);
 	l4_send_fails(&x, ps, MACH_MSG_TYPE_COPY_SEND);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, ps);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, ps);
 	VAL_EQ(type_of(x.task, ps), MACH_PORT_TYPE_PORT_SET);
 	md_pair_close(&x);
 }
@@ -652,7 +652,7 @@ START_TEST(L4_unknown_name_invalid_right)
 	l4_send_fails(&x, n, MACH_MSG_TYPE_COPY_SEND);
 	/* Not a wrong right but no right at all: no flavor is pinned. */
 	expect_only_guard(kGUARD_EXC_SEND_INVALID_RIGHT);
-	expect_unknown(x.task, n);
+	NAME_GONE(x.task, n);
 	md_pair_close(&x);
 }
 END_TEST
@@ -666,7 +666,7 @@ START_TEST(L4_immovable_receive_invalid_right_guard_immovable)
 	p = construct_new(
 	    x.task, MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE, 0x1111);
 	l4_send_fails(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE);
-	expect_guard(kGUARD_EXC_IMMOVABLE, p);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(x.task, p).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED |
@@ -685,7 +685,7 @@ START_TEST(L4_reply_port_move_receive_guard_immovable)
 	md_pair_open(&x);
 	p = construct_new(x.task, MPO_REPLY_PORT, 0);
 	l4_send_fails(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE);
-	expect_guard(kGUARD_EXC_IMMOVABLE, p);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	md_pair_close(&x);
 }
@@ -720,7 +720,7 @@ START_TEST(L5_dead_name_copy_send_arrives_dead_keeps_uref)
 	VAL_EQ(d.disposition, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(refs_of(x.task, dn, MACH_PORT_RIGHT_DEAD_NAME), 2);
 	VAL_EQ(name_count(x.b), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	md_pair_close(&x);
 }
 END_TEST
@@ -768,7 +768,7 @@ START_TEST(L5_dead_name_last_uref_moved_name_freed)
 	dn = l5_dead(x.task, 1);
 	d = md_pair_port(&x, dn, MACH_MSG_TYPE_MOVE_SEND);
 	VAL_EQ(d.name, MACH_PORT_DEAD);
-	expect_unknown(x.task, dn);
+	NAME_GONE(x.task, dn);
 	md_pair_close(&x);
 }
 END_TEST
@@ -884,7 +884,7 @@ START_TEST(L6_self_round_trip_all_dispositions)
 	VAL_EQ(refs_of(task, n, MACH_PORT_RIGHT_SEND), 3);
 	/* The two received send-once rights, kept (not destroyed). */
 	VAL_EQ(status_of(task, n).mps_sorights, 2);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -919,7 +919,7 @@ l7_case(const char *order)
 		    (unsigned)mr);
 	}
 	/* Everything moved: the task's name is gone. */
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	for (i = 0; i < 3; i++) {
 		mr = md_recv(x.b, &r, x.d, 0);
 		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS,
@@ -1295,8 +1295,8 @@ START_TEST(L9_ool_ports_move_receive)
 	md_add_ool_ports(&m, arr, 2, MACH_MSG_TYPE_MOVE_RECEIVE, FALSE,
 	    MACH_MSG_PHYSICAL_COPY);
 	SEND_OK(x.task, &m);
-	expect_unknown(x.task, p1);
-	expect_unknown(x.task, p2);
+	NAME_GONE(x.task, p1);
+	NAME_GONE(x.task, p2);
 	RECV_OK(x.b, &r, x.d);
 	d = md_ool_ports_at(MD_HDR(&r), 0);
 	VAL_EQ(d.disposition, MACH_MSG_TYPE_PORT_RECEIVE);
@@ -1387,7 +1387,7 @@ START_TEST(L9_ool_ports_bad_name_destroys_copied_in_names)
 	    &m, arr, 3, MACH_MSG_TYPE_MOVE_SEND, FALSE, MACH_MSG_PHYSICAL_COPY);
 	guard_reset();
 	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
 	RECV_EMPTY(x.b, &r, x.d);
 	/* s1 was copied in before the failure and destroyed: one uref less. */
 	VAL_EQ(refs_of(x.task, s1, MACH_PORT_RIGHT_SEND), 1);
@@ -1420,7 +1420,7 @@ START_TEST(L9_ool_ports_bad_name_releases_made_rights)
 	    &m, arr, 3, MACH_MSG_TYPE_MAKE_SEND, FALSE, MACH_MSG_PHYSICAL_COPY);
 	guard_reset();
 	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, se);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, se);
 	RECV_EMPTY(x.b, &r, x.d);
 	/* Made, then destroyed with the failed array: mscount stays. */
 	st = status_of(x.task, p1);
@@ -1556,9 +1556,9 @@ START_TEST(L10_guarded_unguarded_on_send_unguarded_port_sent)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND, 0),
 	    MACH_MSG_SUCCESS);
-	expect_no_guard();
-	expect_unknown(x.task, p);
-	expect_unknown(x.task, x.s);
+	GUARD_NONE(__func__);
+	NAME_GONE(x.task, p);
+	NAME_GONE(x.task, x.s);
 	KR_EQ(md_recv(x.b, &r, x.d, MACH_RCV_GUARDED_DESC), MACH_MSG_SUCCESS);
 	VAL_EQ(type_of(x.b, md_guarded_at(MD_HDR(&r), 0).name),
 	    MACH_PORT_TYPE_RECEIVE);
@@ -1578,8 +1578,8 @@ START_TEST(L10_guarded_unguarded_on_send_zero_guard_sent)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND, 0),
 	    MACH_MSG_SUCCESS);
-	expect_no_guard();
-	expect_unknown(x.task, p);
+	GUARD_NONE(__func__);
+	NAME_GONE(x.task, p);
 	KR_EQ(md_recv(x.b, &r, x.d, MACH_RCV_GUARDED_DESC), MACH_MSG_SUCCESS);
 	VAL_EQ(md_guarded_at(MD_HDR(&r), 0).disposition,
 	    MACH_MSG_TYPE_PORT_RECEIVE);
@@ -1598,7 +1598,7 @@ START_TEST(L10_guarded_unguarded_on_send_guarded_port_incorrect_guard)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND, 0),
 	    MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, p);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(ctx_of(x.task, p), 0x5151);
 	RECV_EMPTY(x.b, &r, x.d);
@@ -1618,8 +1618,8 @@ START_TEST(L10_guarded_matching_context_sent)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE, 0x5252),
 	    MACH_MSG_SUCCESS);
-	expect_no_guard();
-	expect_unknown(x.task, p);
+	GUARD_NONE(__func__);
+	NAME_GONE(x.task, p);
 	KR_EQ(md_recv(x.b, &r, x.d, MACH_RCV_GUARDED_DESC), MACH_MSG_SUCCESS);
 	VAL_EQ(md_count(MD_HDR(&r)), 1);
 	md_pair_close(&x);
@@ -1637,7 +1637,7 @@ START_TEST(L10_guarded_context_mismatch_incorrect_guard)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE, 0x5354),
 	    MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, p);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(ctx_of(x.task, p), 0x5353);
 	RECV_EMPTY(x.b, &r, x.d);
@@ -1657,7 +1657,7 @@ START_TEST(L10_guarded_unguarded_port_needs_unguarded_on_send)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE, 0),
 	    MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, p);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, p);
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	RECV_EMPTY(x.b, &r, x.d);
 	md_pair_close(&x);
@@ -1681,7 +1681,7 @@ START_TEST(L11_guarded_desc_immovable_guarded_with_buffer_address)
 	md_add_guarded(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	    MACH_MSG_GUARD_FLAGS_IMMOVABLE_RECEIVE, 0x6161);
 	SEND_OK(x.task, &m);
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	KR_EQ(md_recv(x.b, &r, x.d, MACH_RCV_GUARDED_DESC), MACH_MSG_SUCCESS);
 	want = (mach_port_context_t)(uintptr_t)MD_HDR(&r);
 	d = md_guarded_at(MD_HDR(&r), 0);
@@ -1703,7 +1703,7 @@ START_TEST(L11_guarded_desc_immovable_guarded_with_buffer_address)
 	md_add_port(&m, n, MACH_MSG_TYPE_MOVE_RECEIVE);
 	guard_reset();
 	KR_EQ(md_send(x.b, &m), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_IMMOVABLE, n);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, n);
 	/* The guard is exactly the buffer address. */
 	KR_EQ(mipc_port_destruct(x.b, n, 0, want), KERN_SUCCESS);
 	md_pair_close(&x);

@@ -247,7 +247,7 @@ m2_send_fails(struct md_pair *x, struct md_msg *m, mach_port_name_t bad,
 	guard_reset();
 	KR_EQ(md_send(x->task, m), want);
 	if (want == MACH_SEND_INVALID_RIGHT)
-		expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
+		GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
 	else
 		expect_no_fatal_guard();
 	RECV_EMPTY(x->b, &r, x->d);
@@ -266,7 +266,7 @@ START_TEST(M2_invalid_right_consumes_moved_dest_send_right)
 	md_add_port(&m, bad, MACH_MSG_TYPE_COPY_SEND);
 	m2_send_fails(&x, &m, bad, MACH_SEND_INVALID_RIGHT);
 	/* The moved send right was taken and destroyed. */
-	expect_unknown(x.task, x.s);
+	NAME_GONE(x.task, x.s);
 	st = status_of(x.b, x.d);
 	VAL_EQ(st.mps_srights, 0);
 	VAL_EQ(st.mps_msgcount, 0);
@@ -297,7 +297,7 @@ START_TEST(M2_port_descriptor_disposition_zero_invalid_right)
 	md_add_port(&m, named, 0);
 	m2_send_fails(&x, &m, named, MACH_SEND_INVALID_RIGHT);
 	/* M2: the header's moved send right was taken and destroyed. */
-	expect_unknown(x.task, x.s);
+	NAME_GONE(x.task, x.s);
 	st = status_of(x.b, x.d);
 	VAL_EQ(st.mps_srights, 0);
 	VAL_EQ(st.mps_msgcount, 0);
@@ -322,7 +322,7 @@ START_TEST(M2_invalid_right_releases_made_dest_send_right)
 	md_add_port(&m, bad, MACH_MSG_TYPE_COPY_SEND);
 	guard_reset();
 	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_RIGHT, bad);
 	st = status_of(x.task, dst);
 	VAL_EQ(st.mps_mscount, 1);
 	VAL_EQ(st.mps_srights, 0);
@@ -392,7 +392,7 @@ START_TEST(M2_invalid_right_destroys_earlier_receive_right)
 	md_add_port(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	md_add_port(&m, bad, MACH_MSG_TYPE_COPY_SEND);
 	m2_send_fails(&x, &m, bad, MACH_SEND_INVALID_RIGHT);
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	IS_DEAD(w, wp);
 	VAL_EQ(md_stats().messages, 0);
 	KR_EQ(mipc_space_destroy(w), KERN_SUCCESS);
@@ -538,7 +538,7 @@ START_TEST(M2_invalid_memory_consumes_header_rights)
 	md_add_port(&m, t, MACH_MSG_TYPE_MAKE_SEND);
 	md_add_ool(&m, NULL, 100, FALSE, MACH_MSG_PHYSICAL_COPY);
 	m2_send_fails(&x, &m, MACH_PORT_NULL, MACH_SEND_INVALID_MEMORY);
-	expect_unknown(x.task, x.s);
+	NAME_GONE(x.task, x.s);
 	VAL_EQ(status_of(x.b, x.d).mps_srights, 0);
 	st = status_of(x.task, t);
 	VAL_EQ(st.mps_mscount, 1);
@@ -926,7 +926,7 @@ START_TEST(M3_pseudo_received_message_destroyable)
 	/* A server's recovery: mach_msg_destroy of the rewritten buffer. */
 	mach_msg_destroy(MD_HDR(&m));
 	/* The dest right (msgh_remote_port) was released ... */
-	expect_unknown(x.task, back);
+	NAME_GONE(x.task, back);
 	/* ... and the descriptors: send right and memory. */
 	st = status_of(x.task, t);
 	VAL_EQ(st.mps_srights, 0);
@@ -988,7 +988,7 @@ START_TEST(M5_send_once_to_dead_port_succeeds_and_destroys)
 	md_add_port(&m, t, MACH_MSG_TYPE_MAKE_SEND);
 	md_add_ool(&m, buf, sizeof(buf), FALSE, MACH_MSG_PHYSICAL_COPY);
 	KR_EQ(md_send(x.task, &m), MACH_MSG_SUCCESS);
-	expect_unknown(x.task, so);
+	NAME_GONE(x.task, so);
 	VAL_EQ(status_of(x.task, t).mps_srights, 0);
 	VAL_EQ(status_of(x.task, t).mps_mscount, 1);
 	VAL_EQ(md_stats().messages, 0);

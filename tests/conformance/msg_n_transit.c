@@ -28,7 +28,7 @@ START_TEST(N1_in_transit_receive_only_name_gone)
 	md_add_port(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	SEND_OK(x.task, &m);
 	/* In no space: gone from the sender, not yet in the receiver. */
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	VAL_EQ(name_count(x.task), before_task - 1);
 	VAL_EQ(name_count(x.b), before_b);
 	VAL_EQ(status_of(x.b, x.d).mps_msgcount, 1);
@@ -164,7 +164,7 @@ START_TEST(N2_receive_right_sent_to_itself_make_send_dest)
 	md_init(&m, p, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0, 0x4e06);
 	md_add_port(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	KR_EQ(md_send(task, &m), MACH_MSG_SUCCESS);
-	expect_unknown(task, p);
+	NAME_GONE(task, p);
 	IS_DEAD(w, wp);
 	VAL_EQ(md_stats().messages, 0);
 	KR_EQ(mipc_space_destroy(w), KERN_SUCCESS);
@@ -274,7 +274,7 @@ START_TEST(N3_two_port_cycle_destroys_both)
 	md_init(&m, a, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 0x4e0b);
 	md_add_port(&m, b, MACH_MSG_TYPE_MOVE_RECEIVE);
 	KR_EQ(md_send(task, &m), MACH_MSG_SUCCESS);
-	expect_unknown(task, b);
+	NAME_GONE(task, b);
 	IS_DEAD(task, a);
 	IS_DEAD(w, wa);
 	IS_DEAD(w, wb);
@@ -310,7 +310,7 @@ START_TEST(N3_three_port_cycle_destroys_all)
 	md_init(&m, a, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 0x4e0e);
 	md_add_port(&m, c, MACH_MSG_TYPE_MOVE_RECEIVE);
 	KR_EQ(md_send(task, &m), MACH_MSG_SUCCESS);
-	expect_unknown(task, c);
+	NAME_GONE(task, c);
 	IS_DEAD(w, wa);
 	IS_DEAD(w, wb);
 	IS_DEAD(w, wc);
@@ -345,7 +345,7 @@ START_TEST(N3_chain_without_loop_delivers)
 	VAL_EQ(type_of(task, na), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, na).mps_msgcount, 0);
 	VAL_EQ(md_stats().messages, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -443,7 +443,7 @@ START_TEST(N5_failed_body_copyin_destroys_carried_receive_right)
 	md_add_port(&m, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	md_add_port(&m, bad, MACH_MSG_TYPE_COPY_SEND);
 	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_RIGHT);
-	expect_unknown(x.task, p);
+	NAME_GONE(x.task, p);
 	IS_DEAD(w, wp);
 	RECV_EMPTY(x.b, &r, x.d);
 	KR_EQ(mipc_space_destroy(w), KERN_SUCCESS);

@@ -107,7 +107,7 @@ START_TEST(O1_destroyed_message_releases_descriptor_send_rights)
 	md_add_port(&m, t, MACH_MSG_TYPE_MAKE_SEND);
 	md_add_port(&m, se, MACH_MSG_TYPE_MOVE_SEND);
 	SEND_OK(x.task, &m);
-	expect_unknown(x.task, se);
+	NAME_GONE(x.task, se);
 	VAL_EQ(status_of(x.task, t).mps_srights, 1);
 	VAL_EQ(status_of(x.b, e).mps_srights, 1);
 	KR_EQ(mipc_port_destroy(x.b, x.d), KERN_SUCCESS);
@@ -134,7 +134,7 @@ START_TEST(O1_destroyed_message_destroys_descriptor_send_once)
 	md_add_port(&m, t, MACH_MSG_TYPE_MAKE_SEND_ONCE);
 	md_add_port(&m, so, MACH_MSG_TYPE_MOVE_SEND_ONCE);
 	SEND_OK(x.task, &m);
-	expect_unknown(x.task, so);
+	NAME_GONE(x.task, so);
 	VAL_EQ(status_of(x.task, t).mps_sorights, 2);
 	KR_EQ(mipc_port_destroy(x.b, x.d), KERN_SUCCESS);
 	md_expect_sonce_gone(x.task, t, 0, 2);
@@ -255,7 +255,7 @@ START_TEST(O1_dest_send_once_to_dying_port_is_quiet)
 	/* The port is dead: nothing to notify, nothing left queued. */
 	VAL_EQ(md_stats().messages, 0);
 	VAL_EQ(name_count(task), names - 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -483,7 +483,7 @@ START_TEST(O3_destroy_releases_reply_send_right)
 	IS_LIVE_SEND(f.task, x);
 	VAL_EQ(status_of(f.b, rp).mps_srights, 1);
 	mach_msg_destroy(MD_HDR(&r));
-	expect_unknown(f.task, x);
+	NAME_GONE(f.task, x);
 	st = status_of(f.b, rp);
 	VAL_EQ(st.mps_srights, 0);
 	VAL_EQ(st.mps_mscount, 1);
@@ -510,7 +510,7 @@ START_TEST(O3_destroy_reply_send_once_notifies_client)
 	    MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_EQ(type_of(f.task, x), MACH_PORT_TYPE_SEND_ONCE);
 	mach_msg_destroy(MD_HDR(&r));
-	expect_unknown(f.task, x);
+	NAME_GONE(f.task, x);
 	md_expect_sonce_gone(f.b, rp, 0, 1);
 	VAL_EQ(name_count(f.task), f.names);
 	o3_close(&f);
@@ -562,9 +562,9 @@ START_TEST(O3_destroy_releases_descriptor_rights)
 	VAL_EQ(type_of(f.task, n2), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(name_count(f.task), f.names + 3);
 	mach_msg_destroy(MD_HDR(&r));
-	expect_unknown(f.task, n0);
-	expect_unknown(f.task, n1);
-	expect_unknown(f.task, n2);
+	NAME_GONE(f.task, n0);
+	NAME_GONE(f.task, n1);
+	NAME_GONE(f.task, n2);
 	VAL_EQ(name_count(f.task), f.names);
 	st = status_of(f.b, e);
 	VAL_EQ(st.mps_srights, 0);
@@ -690,8 +690,8 @@ START_TEST(O3_mipc_msg_destroy_in_other_space)
 	od = md_ool_at(MD_HDR(&r), 1);
 	VAL_EQ(name_count(x.b), names + 2);
 	mipc_msg_destroy(x.b, MD_HDR(&r));
-	expect_unknown(x.b, n);
-	expect_unknown(x.b, r.u.hdr.msgh_remote_port);
+	NAME_GONE(x.b, n);
+	NAME_GONE(x.b, r.u.hdr.msgh_remote_port);
 	VAL_EQ(name_count(x.b), names);
 	VAL_EQ(status_of(x.task, rp).mps_srights, 0);
 	VAL_EQ(status_of(x.task, t).mps_srights, 0);

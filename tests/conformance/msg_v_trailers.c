@@ -283,7 +283,7 @@ START_TEST(V4_strict_guard_revealed_by_ctx_trailer)
 	SEND_OK(task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, 404);
 	RECV_OK(task, &in, r, RCV_ELEMENTS(MACH_RCV_TRAILER_CTX));
 	VAL_EQ(msg_trailer(&in).msgh_context, guard);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -298,7 +298,7 @@ START_TEST(V4_guard_value_in_ctx_trailer)
 	RECV_OK(task, &in, r, RCV_ELEMENTS(MACH_RCV_TRAILER_AV));
 	VAL_EQ(msg_trailer(&in).msgh_trailer_size, 68);
 	VAL_EQ(msg_trailer(&in).msgh_context, guard);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -362,7 +362,7 @@ START_TEST(V6_send_trailer_option_accepted_and_ignored)
 	VAL_EQ(t.msgh_context, 0);
 	VAL_EQ(t.msgh_ad, 0);
 	VAL_EQ(t.msgh_labels.sender, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 

@@ -67,7 +67,7 @@ START_TEST(P5_receive_right_accepted_previous_null)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	NT_NONE(task, n);
 	NT_NONE(task, r);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -87,7 +87,7 @@ START_TEST(P5_sync_nonzero_invalid_value)
 	VAL_EQ(sorights_of(task, n), 0);
 	/* Nothing registered: destroying r kills it. */
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	NT_NONE(task, n);
 }
 END_TEST
@@ -116,7 +116,7 @@ START_TEST(P5_unknown_name_invalid_name)
 	REQ_FAILS(task, x, MACH_NOTIFY_PORT_DESTROYED, 0, n, KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
-	expect_unknown(task, x);
+	NAME_GONE(task, x);
 }
 END_TEST
 
@@ -162,7 +162,7 @@ START_TEST(P5_reply_port_invalid_right_guard)
 	guard_reset();
 	REQ_FAILS(
 	    task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n, KERN_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_INVALID_RIGHT, r);
+	GUARD_IS(kGUARD_EXC_INVALID_RIGHT, r);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(nt_pdrequest_of(task, r), 0);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -180,11 +180,11 @@ START_TEST(P5_second_request_kernel_failure_first_kept)
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n1);
 	guard_reset();
 	REQ_FAILS(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n2, KERN_FAILURE);
-	expect_guard(kGUARD_EXC_KERN_FAILURE, r);
+	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
 	/* Same notify port again: refused the same way. */
 	guard_reset();
 	REQ_FAILS(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n1, KERN_FAILURE);
-	expect_guard(kGUARD_EXC_KERN_FAILURE, r);
+	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	NT_ONLY(task, n2, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n1), 1);
@@ -213,7 +213,7 @@ START_TEST(P5_cancel_while_registered_kernel_failure)
 	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_FAILURE);
-	expect_guard(kGUARD_EXC_KERN_FAILURE, r);
+	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
 	/* Nothing handed back, nothing sent, still registered. */
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
 	VAL_EQ(sorights_of(task, n), 1);
@@ -301,7 +301,7 @@ START_TEST(P6_destruct_triggers)
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	KR_EQ(mach_port_destruct(task, r, 0, 0), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(w, ws), MACH_PORT_TYPE_SEND);
@@ -321,7 +321,7 @@ START_TEST(P6_destroyed_message_carrying_receive_right_triggers)
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	send_receive_right(task, q, r, 0x5062);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(msgcount_of(task, q), 1);
 	NT_NONE(task, n);
 	/* q dies; its queued message, and the right in it, are destroyed. */
@@ -370,7 +370,7 @@ START_TEST(P6_failed_insert_triggers)
 	KR_EQ(mipc_port_insert_right(
 	          task, x, task, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_RIGHT_EXISTS);
-	expect_unknown(task, x);
+	NAME_GONE(task, x);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	/* Back under the task's existing send-right name (P7). */
 	VAL_EQ(r2, r);
@@ -450,7 +450,7 @@ START_TEST(P6_clears_guard_and_immovable_receive)
 	        MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	KR_EQ(mach_port_destruct(task, r, 0, g), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(flags_of(task, r2), 0);
@@ -458,8 +458,8 @@ START_TEST(P6_clears_guard_and_immovable_receive)
 	/* Unguarded and movable now. */
 	guard_reset();
 	rc = move_receive(task, r2, c);
-	expect_no_guard();
-	expect_unknown(task, r2);
+	GUARD_NONE(__func__);
+	NAME_GONE(task, r2);
 	VAL_EQ(type_of(c, rc), MACH_PORT_TYPE_RECEIVE);
 	KR_EQ(mipc_space_destroy(c), KERN_SUCCESS);
 }
@@ -486,7 +486,7 @@ START_TEST(P6_clears_immovable_receive_set_by_guard_flags)
 	VAL_EQ(ctx_of(task, r2), 0);
 	guard_reset();
 	rc = move_receive(task, r2, c);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(type_of(c, rc), MACH_PORT_TYPE_RECEIVE);
 	KR_EQ(mipc_space_destroy(c), KERN_SUCCESS);
 }
@@ -510,7 +510,7 @@ START_TEST(P6_clears_sticky_immovable_after_unguard)
 	KR_EQ(mipc_port_extract_right(
 	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, c, &pn, &pt),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	/* Unguarded: a plain destroy hands it to the backup. */
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
@@ -519,7 +519,7 @@ START_TEST(P6_clears_sticky_immovable_after_unguard)
 	/* The immovable-receive bit did not survive the transfer. */
 	guard_reset();
 	rc = move_receive(task, r2, c);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(type_of(c, rc), MACH_PORT_TYPE_RECEIVE);
 	KR_EQ(mipc_space_destroy(c), KERN_SUCCESS);
 }
@@ -566,7 +566,7 @@ START_TEST(P6_blocked_receiver_gets_port_changed)
 	ck_assert_msg(blocked, "the receiver was not blocked on r");
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
-	expect_unknown(b, r);
+	NAME_GONE(b, r);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -684,7 +684,7 @@ START_TEST(P7_receive_only_name_disappears)
 	nt_arm_moved(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, so);
 	VAL_EQ(name_count(task), 1);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	r2 = NT_ONLY(c, cn, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(c, r2), MACH_PORT_TYPE_RECEIVE);
@@ -782,7 +782,7 @@ START_TEST(P8_dead_backup_port_dies)
 	KR_EQ(mach_port_destroy(task, n), KERN_SUCCESS);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	/* r died: w's request fires, its name is dead. */
 	NT_ONLY(w, wdn, MACH_NOTIFY_DEAD_NAME, ws);
@@ -805,7 +805,7 @@ START_TEST(P8_backup_is_the_port_itself_dies)
 	VAL_EQ(sorights_of(task, r), 1);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	NT_ONLY(w, wdn, MACH_NOTIFY_DEAD_NAME, ws);
 	EXPECT_DEAD(w, ws, 2);
@@ -828,10 +828,10 @@ START_TEST(P8_backup_in_transit_inside_the_port_dies)
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	/* n's receive right travels inside a message queued on r. */
 	send_receive_right(task, r, n, 0x5081);
-	expect_unknown(task, n);
+	NAME_GONE(task, n);
 	VAL_EQ(msgcount_of(task, r), 1);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	/* r died, and with its queue n's receive right: both dead. */
 	NT_ONLY(w, wdn, MACH_NOTIFY_DEAD_NAME, ws);
@@ -870,7 +870,7 @@ START_TEST(P9_unknown_name_invalid_name)
 	REQ_FAILS(task, x, MACH_NOTIFY_NO_SENDERS, 0, n, KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
-	expect_unknown(task, x);
+	NAME_GONE(task, x);
 }
 END_TEST
 
@@ -1115,7 +1115,7 @@ START_TEST(P11_fires_on_mod_refs_send)
 	KR_EQ(
 	    mipc_port_mod_refs(b, sb, MACH_PORT_RIGHT_SEND, -1), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 1);
-	expect_unknown(b, sb);
+	NAME_GONE(b, sb);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -1132,7 +1132,7 @@ START_TEST(P11_fires_on_destroy_of_send_name)
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	KR_EQ(mipc_port_destroy(b, sb), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 1);
-	expect_unknown(b, sb);
+	NAME_GONE(b, sb);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -1149,7 +1149,7 @@ START_TEST(P11_fires_when_message_dest_right_consumed)
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	/* The last send right moves into the message: not released yet. */
 	SEND_OK(b, sb, MACH_MSG_TYPE_MOVE_SEND, 0x5111);
-	expect_unknown(b, sb);
+	NAME_GONE(b, sb);
 	NT_NONE(task, n);
 	VAL_EQ(nt_nsrequest_of(task, r), 1);
 	VAL_EQ(srights_of(task, r), 1);
@@ -1199,7 +1199,7 @@ START_TEST(P11_fires_when_message_carrying_send_right_destroyed)
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	size = msg_init_ports(&m, q, MACH_MSG_TYPE_MAKE_SEND, 0x5113, &d, 1);
 	KR_EQ(msg_send(b, &m, size), MACH_MSG_SUCCESS);
-	expect_unknown(b, sb);
+	NAME_GONE(b, sb);
 	NT_NONE(task, n);
 	VAL_EQ(srights_of(task, r), 1);
 	/* q dies with the message queued: the carried right is released. */
@@ -1350,7 +1350,7 @@ START_TEST(P13_destroy_send_receive_name_last_send_emits_no_senders)
 	VAL_EQ(mscount_of(task, r), 2);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 2);
 	VAL_EQ(sorights_of(task, n), 0);
 }
@@ -1367,7 +1367,7 @@ START_TEST(P13_destroy_send_receive_name_other_senders_send_once)
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	/* b's send right outlives the task's: the port dies with senders. */
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	EXPECT_DEAD(b, sb, 1);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1384,7 +1384,7 @@ START_TEST(P13_destruct_removing_last_send_emits_no_senders)
 	VAL_EQ(mscount_of(task, r), 1);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	KR_EQ(mach_port_destruct(task, r, -1, 0), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 1);
 }
 END_TEST

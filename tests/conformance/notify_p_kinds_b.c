@@ -89,7 +89,7 @@ START_TEST(P15_unknown_name_invalid_name)
 	    KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
-	expect_unknown(task, x);
+	NAME_GONE(task, x);
 }
 END_TEST
 
@@ -387,7 +387,7 @@ START_TEST(P17_receiver_space_destroyed_handler_deallocates_twice)
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
 	EXPECT_DEAD(task, s, 1);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
 }
@@ -416,7 +416,7 @@ START_TEST(P18_deallocate_last_uref_port_deleted)
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	nt_dnr_info(b, p, &total2, &used);
 	VAL_EQ(used, 0);
 	/* The table keeps its capacity. */
@@ -446,7 +446,7 @@ START_TEST(P18_mod_refs_last_uref_port_deleted)
 	KR_EQ(mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -464,7 +464,7 @@ START_TEST(P18_destroy_send_right_port_deleted)
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
 	KR_EQ(mach_port_destroy(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	VAL_EQ(srights_of(b, p), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -481,7 +481,7 @@ START_TEST(P18_move_send_last_uref_as_dest_port_deleted)
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
 	SEND_OK(task, s, MACH_MSG_TYPE_MOVE_SEND, 0x5181);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	NT_RECV_ID(b, p, 0x5181);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -548,7 +548,7 @@ START_TEST(P18_move_send_once_as_dest_port_deleted)
 	VAL_EQ(nt_dnr_used(b, p), 1);
 	SEND_OK(task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0x5184);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, so);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	/* Used as a destination: delivered, no MACH_NOTIFY_SEND_ONCE. */
 	NT_RECV_ID(b, p, 0x5184);
@@ -573,7 +573,7 @@ START_TEST(P18_move_receive_of_receive_only_name_port_deleted)
 	          MACH_MSG_TYPE_MOVE_RECEIVE, 0x5185),
 	    MACH_MSG_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, r);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	RECV_OK(b, &in, q, 0);
 	VAL_EQ(in.h.msgh_id, 0x5185);
 	rb = rcv_port_desc(&in, 0).name;
@@ -598,7 +598,7 @@ START_TEST(P18_insert_right_move_send_port_deleted)
 	KR_EQ(mipc_port_insert_right(c, x, task, s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(type_of(c, x), MACH_PORT_TYPE_SEND);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	KR_EQ(mipc_space_destroy(c), KERN_SUCCESS);
@@ -622,7 +622,7 @@ START_TEST(P18_extract_right_move_send_once_port_deleted)
 	    KERN_SUCCESS);
 	VAL_EQ(t, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, so);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(type_of(c, x), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	VAL_EQ(sorights_of(b, p), 1);
@@ -643,7 +643,7 @@ START_TEST(P18_deallocate_send_once_port_deleted_and_send_once)
 	/* The request reports the name; the right's port its destruction. */
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, so);
 	NT_ONLY(task, p, MACH_NOTIFY_SEND_ONCE, 0);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, p), 0);
 	VAL_EQ(nt_dnr_used(task, p), 0);
 }
@@ -668,7 +668,7 @@ START_TEST(P19_destroy_receive_name_port_deleted)
 	NT_ONLY(task, n1, MACH_NOTIFY_PORT_DELETED, r);
 	/* Other names for the dying port: DEAD_NAME. */
 	NT_ONLY(task, n2, MACH_NOTIFY_DEAD_NAME, sc);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	EXPECT_DEAD(c, sc, 2);
 	VAL_EQ(sorights_of(task, n1), 0);
 	VAL_EQ(sorights_of(task, n2), 0);
@@ -685,7 +685,7 @@ START_TEST(P19_destroy_receive_only_name_port_deleted)
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, r);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(sorights_of(task, n), 0);
 }
 END_TEST
@@ -717,7 +717,7 @@ START_TEST(P19_mod_refs_receive_on_receive_only_name_port_deleted)
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, r);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(sorights_of(task, n), 0);
 }
 END_TEST
@@ -1140,7 +1140,7 @@ START_TEST(P24_name_gone_fires_port_deleted)
 	NT_NONE(task, n);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	/* Nothing is left to fire on the dequeue. */
 	NT_RECV_ID(b, p, 0x5242);
@@ -1193,7 +1193,7 @@ START_TEST(P25_deallocate_notifies)
 
 	VAL_EQ(sorights_of(task, r), 1);
 	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
 }
@@ -1207,7 +1207,7 @@ START_TEST(P25_mod_refs_minus_one_notifies)
 
 	KR_EQ(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1),
 	    KERN_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
 }
@@ -1221,7 +1221,7 @@ START_TEST(P25_destroy_notifies)
 	mach_port_name_t so = sonce_in_other(b, task, r);
 
 	KR_EQ(mipc_port_destroy(b, so), KERN_SUCCESS);
-	expect_unknown(b, so);
+	NAME_GONE(b, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1285,7 +1285,7 @@ START_TEST(P25_destroyed_message_descriptor_rights_notify)
 	d[1] = port_desc(so, MACH_MSG_TYPE_MOVE_SEND_ONCE);
 	size = msg_init_ports(&m, sq, MACH_MSG_TYPE_COPY_SEND, 0x5252, d, 2);
 	KR_EQ(msg_send(task, &m, size), MACH_MSG_SUCCESS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, r), 2);
 	KR_EQ(mipc_port_destroy(b, q), KERN_SUCCESS);
 	NT_GOT(task, r, MACH_NOTIFY_SEND_ONCE, 0);
@@ -1344,7 +1344,7 @@ START_TEST(P25_refused_request_notifies)
 	KR_EQ(mipc_port_request_notification(b, ps, MACH_NOTIFY_DEAD_NAME, 0,
 	          so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
-	expect_unknown(b, so);
+	NAME_GONE(b, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1367,7 +1367,7 @@ START_TEST(P25_failed_insert_right_notifies)
 	KR_EQ(mach_port_insert_right(
 	          task, used, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
 	VAL_EQ(type_of(task, used), MACH_PORT_TYPE_RECEIVE);
@@ -1426,7 +1426,7 @@ START_TEST(P25_used_as_destination_no_notification)
 	msg_buf_t in;
 
 	SEND_OK(task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0x5256);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	RECV_OK(task, &in, r, 0);
 	HDR_EQ(&in, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE),
 	    MACH_PORT_NULL, r, HDR_SIZE, 0x5256);
@@ -1479,7 +1479,7 @@ START_TEST(P26_fired_or_cancelled_request_reports_nothing)
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1578,7 +1578,7 @@ START_TEST(P27_local_port_is_the_receivers_name)
 
 	/* Registered in the task with a right to a port c receives on. */
 	nt_arm_moved(task, s, MACH_NOTIFY_DEAD_NAME, 0, so);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(c, nc), 1);
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
 	/* msgh_local_port is nc, c's name (checked by the helper). */

@@ -36,7 +36,7 @@ START_TEST(P1_make_send_once_from_receive_right_accepted)
 	VAL_EQ(sorights_of(task, n), 1);
 	VAL_EQ(nt_dnr_used(b, p), 1);
 	NT_NONE(task, n);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -56,7 +56,7 @@ START_TEST(P1_move_send_once_right_accepted)
 	    KERN_SUCCESS);
 	VAL_EQ(prev, MACH_PORT_NULL);
 	/* The send-once right moved into the registration. */
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, n), 1);
 	VAL_EQ(
 	    type_of(task, s), MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST);
@@ -231,7 +231,7 @@ START_TEST(P2_unknown_name_made_send_once_destroyed)
 	    KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
-	expect_unknown(task, x);
+	NAME_GONE(task, x);
 }
 END_TEST
 
@@ -270,8 +270,8 @@ START_TEST(P2_refused_moved_send_once_destroyed)
 	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_FAILURE);
-	expect_guard(kGUARD_EXC_KERN_FAILURE, r);
-	expect_unknown(task, so);
+	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
+	NAME_GONE(task, so);
 	NT_ONLY(task, n2, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n2), 0);
 	NT_NONE(task, n1);
@@ -292,7 +292,7 @@ START_TEST(P2_refused_in_other_space_notifies_owner)
 	KR_EQ(mipc_port_request_notification(b, x, MACH_NOTIFY_DEAD_NAME, 0, so,
 	          MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_INVALID_NAME);
-	expect_unknown(b, so);
+	NAME_GONE(b, so);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
 	VAL_EQ(name_count(b), 0);
@@ -356,7 +356,7 @@ START_TEST(P3_replace_dead_name_returns_previous_send_once)
 	NT_NONE(task, n2);
 	/* previous is a send-once right to n1. */
 	SEND_OK(task, prev, MACH_MSG_TYPE_MOVE_SEND_ONCE, 0x5031);
-	expect_unknown(task, prev);
+	NAME_GONE(task, prev);
 	RECV_OK(task, &in, n1, 0);
 	HDR_EQ(&in, NT_BITS, MACH_PORT_NULL, n1, HDR_SIZE, 0x5031);
 	VAL_EQ(sorights_of(task, n1), 0);
@@ -575,7 +575,7 @@ START_TEST(P4_dead_name_fires_once)
 	EXPECT_DEAD(task, s, 2);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
 	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
-	expect_unknown(task, s);
+	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);

@@ -6,12 +6,12 @@
  *
  * One test per numbered behaviour (several where an item lists several
  * cases), named <item>_<call>_<case>.  Guard exceptions are recorded by
- * the handler mach_assert.h installs; a test that expects one resets the
+ * the handler conformance.h installs; a test that expects one resets the
  * recorder just before the violating call and then checks that exactly
  * one of the expected flavor was raised on the expected name (and the
  * payload where MACH.md gives it).
  */
-#include "mach_assert.h"
+#include "conformance.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -112,7 +112,7 @@ START_TEST(Q1_construct_unknown_flags_ignored)
 	VAL_EQ(st.mps_flags, 0);
 	VAL_EQ(st.mps_qlimit, MACH_PORT_QLIMIT_DEFAULT);
 	VAL_EQ(st.mps_mscount, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -170,8 +170,8 @@ START_TEST(Q2_construct_plain_stores_context)
 	/* Not guarded: mod_refs(RECEIVE, -1) destroys it. */
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
-	expect_no_guard();
+	NAME_GONE(task, r);
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -212,7 +212,7 @@ START_TEST(Q3_construct_insert_send_right)
 	VAL_EQ(st.mps_srights, 1);
 	VAL_EQ(srights_of(task, r), 1);
 	VAL_EQ(name_count(task), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -228,11 +228,11 @@ START_TEST(Q4_construct_context_as_guard)
 	/* Guarded with 0x1357: destruct needs that value. */
 	guard_reset();
 	KR_EQ(mach_port_destruct(task, r, 0, 0x2468), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_DESTROY, r);
+	GUARD_IS(kGUARD_EXC_DESTROY, r);
 	guard_reset();
 	KR_EQ(mach_port_destruct(task, r, 0, 0x1357), KERN_SUCCESS);
-	expect_no_guard();
-	expect_unknown(task, r);
+	GUARD_NONE(__func__);
+	NAME_GONE(task, r);
 }
 END_TEST
 
@@ -247,7 +247,7 @@ START_TEST(Q4_construct_strict_guard)
 	VAL_EQ(ctx_of(task, r), 0); /* hidden by the strict guard */
 	KR_EQ(assert_guard(task, r, 0x2222, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -266,7 +266,7 @@ START_TEST(Q4_construct_immovable_guard)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -295,7 +295,7 @@ START_TEST(Q4_construct_strict_without_guard_no_effect)
 	VAL_EQ(ctx_of(task, r), 0x6666);
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -309,9 +309,9 @@ START_TEST(Q4_construct_immovable_without_guard_no_effect)
 	n = free_name(task);
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_RECEIVE);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -498,10 +498,10 @@ START_TEST(Q7_destruct_wrong_guard_invalid_argument)
 
 	guard_reset();
 	KR_EQ(mach_port_destruct(task, r, 0, 0x2222), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_DESTROY, r);
+	GUARD_IS(kGUARD_EXC_DESTROY, r);
 	guard_reset();
 	KR_EQ(mach_port_destruct(task, r, -1, 0), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_DESTROY, r);
+	GUARD_IS(kGUARD_EXC_DESTROY, r);
 	/* Nothing changed. */
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -509,8 +509,8 @@ START_TEST(Q7_destruct_wrong_guard_invalid_argument)
 	VAL_EQ(ctx_of(task, r), 0x1111);
 	guard_reset();
 	KR_EQ(mach_port_destruct(task, r, -1, 0x1111), KERN_SUCCESS);
-	expect_no_guard();
-	expect_unknown(task, r);
+	GUARD_NONE(__func__);
+	NAME_GONE(task, r);
 }
 END_TEST
 
@@ -521,11 +521,11 @@ START_TEST(Q7_destruct_unguarded_ignores_guard)
 	mach_port_name_t c = construct_new(task, 0, 0x8888);
 
 	KR_EQ(mach_port_destruct(task, r, 0, 0xdeadbeef), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	/* A plain context is not a guard either. */
 	KR_EQ(mach_port_destruct(task, c, 0, 0x1), KERN_SUCCESS);
-	expect_unknown(task, c);
-	expect_no_guard();
+	NAME_GONE(task, c);
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -554,7 +554,7 @@ START_TEST(Q7_destruct_leaves_dead_name_with_urefs)
 	KR_EQ(mach_port_destruct(task, r, -1, 0), KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_DEAD_NAME), 2);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -567,7 +567,7 @@ START_TEST(Q7_destruct_all_urefs_frees_name)
 	make_send(task, r);
 	make_send(task, r);
 	KR_EQ(mach_port_destruct(task, r, -3, 0), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
 }
@@ -581,7 +581,7 @@ START_TEST(Q7_destruct_receive_only_frees_name)
 	mach_port_name_t s = send_in(b, task, r);
 
 	KR_EQ(mach_port_destruct(task, r, 0, 0), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	/* The port died: b's send right reads as a dead name. */
 	VAL_EQ(type_of(b, s), MACH_PORT_TYPE_DEAD_NAME);
@@ -608,7 +608,7 @@ START_TEST(Q7_destruct_pinned_urefs_need_exact)
 	    refs_of(task, r1, MACH_PORT_RIGHT_DEAD_NAME), MACH_PORT_UREFS_MAX);
 	/* Exactly -65535 removes them all. */
 	KR_EQ(mach_port_destruct(task, r2, -65535, 0), KERN_SUCCESS);
-	expect_unknown(task, r2);
+	NAME_GONE(task, r2);
 }
 END_TEST
 
@@ -653,7 +653,7 @@ START_TEST(Q9_reguard_after_zero_strict_guard_takes_new_strictness)
 	KR_EQ(mach_port_get_context(task, r, &ctx), KERN_SUCCESS);
 	VAL_EQ(ctx, 0xfeed);
 	KR_EQ(mach_port_unguard(task, r, 0xfeed), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -669,11 +669,11 @@ START_TEST(Q7_destruct_right_guard_succeeds)
 	KR_EQ(mach_port_destruct(task, a, 0, 0xa1), KERN_SUCCESS);
 	KR_EQ(mach_port_destruct(task, b, 0, 0xb2), KERN_SUCCESS);
 	KR_EQ(mach_port_destruct(task, c, 0, 0xc3), KERN_SUCCESS);
-	expect_unknown(task, a);
-	expect_unknown(task, b);
-	expect_unknown(task, c);
+	NAME_GONE(task, a);
+	NAME_GONE(task, b);
+	NAME_GONE(task, c);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -686,10 +686,10 @@ START_TEST(Q8_destruct_insert_send_right_minus_one_releases_all)
 	    task, MPO_INSERT_SEND_RIGHT | MPO_CONTEXT_AS_GUARD, 0xfeed);
 
 	KR_EQ(mach_port_destruct(task, r, -1, 0xfeed), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -703,9 +703,9 @@ START_TEST(Q8_destruct_insert_send_right_zero_leaves_dead_name)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_DEAD_NAME), 1);
 	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -731,7 +731,7 @@ START_TEST(Q9_guard_unknown_invalid_name)
 
 	guard_reset();
 	KR_EQ(mach_port_guard(task, unknown, 1, FALSE), KERN_INVALID_NAME);
-	expect_guard(kGUARD_EXC_INVALID_NAME, unknown);
+	GUARD_IS(kGUARD_EXC_INVALID_NAME, unknown);
 }
 END_TEST
 
@@ -762,11 +762,11 @@ START_TEST(Q9_guard_already_guarded_invalid_argument)
 	KR_EQ(mach_port_guard(task, r, 0x77, FALSE), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_guard(task, r, 0x88, FALSE), KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, r, 0x77);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, r, 0x77);
 	/* The same value does not help. */
 	guard_reset();
 	KR_EQ(mach_port_guard(task, r, 0x77, TRUE), KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, r, 0x77);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, r, 0x77);
 	VAL_EQ(ctx_of(task, r), 0x77);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 }
@@ -780,7 +780,7 @@ START_TEST(Q9_guard_already_strict_invalid_argument)
 
 	guard_reset();
 	KR_EQ(mach_port_guard(task, r, 0x42, FALSE), KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, r, 0x99);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, r, 0x99);
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
 }
@@ -795,14 +795,14 @@ START_TEST(Q9_guard_context_set_invalid_argument)
 	KR_EQ(mach_port_set_context(task, r, 0x99), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_guard(task, r, 0x42, FALSE), KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, r, 0x99);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, r, 0x99);
 	VAL_EQ(ctx_of(task, r), 0x99);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
 	/* A construct context counts the same. */
 	guard_reset();
 	KR_EQ(mach_port_guard_with_flags(task, c, 0x42, 0),
 	    KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, c, 0x5a5a);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, c, 0x5a5a);
 	VAL_EQ(status_of(task, c).mps_flags, 0);
 }
 END_TEST
@@ -820,7 +820,7 @@ START_TEST(Q9_guard_sets_flags)
 	VAL_EQ(status_of(task, s).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
 	VAL_EQ(ctx_of(task, s), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -837,7 +837,7 @@ START_TEST(Q9_guard_zero_accepted_then_reguard)
 	VAL_EQ(ctx_of(task, r), 5);
 	KR_EQ(mach_port_unguard(task, r, 5), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -877,12 +877,12 @@ START_TEST(Q9_guard_with_flags)
 			KR_EQ(assert_guard(task, r, 0x100 + i,
 			          MACH_PORT_GUARD_INFO_COUNT),
 			    KERN_SUCCESS);
-			expect_no_guard();
+			GUARD_NONE(__func__);
 		} else {
 			KR_EQ(assert_guard(task, r, 0x100 + i,
 			          MACH_PORT_GUARD_INFO_COUNT),
 			    KERN_INVALID_ARGUMENT);
-			expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+			GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 		}
 	}
 }
@@ -898,7 +898,7 @@ START_TEST(Q9_guard_with_flags_already_guarded_invalid_argument)
 	guard_reset();
 	KR_EQ(mach_port_guard_with_flags(task, r, 0x32, MPG_STRICT),
 	    KERN_INVALID_ARGUMENT);
-	expect_guard_payload(kGUARD_EXC_INVALID_ARGUMENT, r, 0x31);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_INVALID_ARGUMENT, r, 0x31);
 	KR_EQ(assert_guard(task, r, 0x31, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_SUCCESS);
 }
@@ -914,12 +914,12 @@ START_TEST(Q10_unguard_not_guarded_invalid_argument)
 
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_UNGUARDED, r);
+	GUARD_IS(kGUARD_EXC_UNGUARDED, r);
 	/* A plain context is not a guard. */
 	KR_EQ(mach_port_set_context(task, c, 0x44), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, c, 0x44), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_UNGUARDED, c);
+	GUARD_IS(kGUARD_EXC_UNGUARDED, c);
 	VAL_EQ(ctx_of(task, c), 0x44);
 }
 END_TEST
@@ -932,7 +932,7 @@ START_TEST(Q10_unguard_wrong_guard_invalid_argument)
 	KR_EQ(mach_port_guard(task, r, 0xaa, FALSE), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0xbb), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 	VAL_EQ(ctx_of(task, r), 0xaa);
 }
@@ -952,8 +952,8 @@ START_TEST(Q10_unguard_clears_guard)
 	KR_EQ(mach_port_unguard(task, r, 0xdd), KERN_SUCCESS);
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
-	expect_no_guard();
+	NAME_GONE(task, r);
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -968,7 +968,7 @@ START_TEST(Q10_unguard_strict_with_right_value)
 	VAL_EQ(ctx_of(task, r), 0);
 	KR_EQ(mach_port_set_context(task, r, 0x12), KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0x12);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -988,7 +988,7 @@ START_TEST(Q10_unguard_immovable_is_sticky)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	guard_reset();
 	KR_EQ(mach_port_extract_right(
 	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
@@ -1025,7 +1025,7 @@ START_TEST(Q11_swap_guard_not_guarded_invalid_argument)
 
 	guard_reset();
 	KR_EQ(mach_port_swap_guard(task, r, 0, 1), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_UNGUARDED, r);
+	GUARD_IS(kGUARD_EXC_UNGUARDED, r);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
 	VAL_EQ(ctx_of(task, r), 0);
 }
@@ -1039,7 +1039,7 @@ START_TEST(Q11_swap_guard_strict_invalid_argument)
 	KR_EQ(mach_port_guard(task, r, 0x61, TRUE), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_swap_guard(task, r, 0x61, 0x62), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_SET_CONTEXT, r);
+	GUARD_IS(kGUARD_EXC_SET_CONTEXT, r);
 	/* Still guarded with the old value. */
 	KR_EQ(assert_guard(task, r, 0x61, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_SUCCESS);
@@ -1055,7 +1055,7 @@ START_TEST(Q11_swap_guard_wrong_old_invalid_argument)
 	KR_EQ(mach_port_guard(task, r, 0x71, FALSE), KERN_SUCCESS);
 	guard_reset();
 	KR_EQ(mach_port_swap_guard(task, r, 0x70, 0x72), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 	VAL_EQ(ctx_of(task, r), 0x71);
 }
 END_TEST
@@ -1069,17 +1069,17 @@ START_TEST(Q11_swap_guard_replaces_value)
 	KR_EQ(mach_port_guard_with_flags(task, r, 0x11, MPG_IMMOVABLE_RECEIVE),
 	    KERN_SUCCESS);
 	KR_EQ(mach_port_swap_guard(task, r, 0x11, 0xde18), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	VAL_EQ(ctx_of(task, r), 0xde18);
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED |
 	        MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0x11), KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 	guard_reset();
 	KR_EQ(mach_port_unguard(task, r, 0xde18), KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1118,7 +1118,7 @@ START_TEST(Q12_assert_guard_info_unguarded_invalid_argument)
 	guard_reset();
 	KR_EQ(assert_guard(task, r, 0, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_UNGUARDED, r);
+	GUARD_IS(kGUARD_EXC_UNGUARDED, r);
 }
 END_TEST
 
@@ -1130,7 +1130,7 @@ START_TEST(Q12_assert_guard_info_not_strict_invalid_argument)
 	guard_reset();
 	KR_EQ(assert_guard(task, r, 0x91, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 }
 END_TEST
 
@@ -1143,7 +1143,7 @@ START_TEST(Q12_assert_guard_info_wrong_value_invalid_argument)
 	guard_reset();
 	KR_EQ(assert_guard(task, r, 0xa2, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_INVALID_ARGUMENT);
-	expect_guard(kGUARD_EXC_INCORRECT_GUARD, r);
+	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 }
 END_TEST
 
@@ -1159,7 +1159,7 @@ START_TEST(Q12_assert_guard_info_strict_match_succeeds)
 	KR_EQ(mach_port_guard(task, g, 0xb2, TRUE), KERN_SUCCESS);
 	KR_EQ(assert_guard(task, g, 0xb2, MACH_PORT_GUARD_INFO_COUNT),
 	    KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1196,15 +1196,15 @@ START_TEST(Q13_guarded_mod_refs_receive_invalid_right)
 	/* Delta 0 is still fine. */
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, 0),
 	    KERN_SUCCESS);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
-	expect_guard_payload(kGUARD_EXC_DESTROY, r, 0xfade);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_DESTROY, r, 0xfade);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	guard_reset();
 	KR_EQ(mach_port_mod_refs(task, s, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
-	expect_guard_payload(kGUARD_EXC_DESTROY, s, 0xface);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_DESTROY, s, 0xface);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -1216,7 +1216,7 @@ START_TEST(Q13_guarded_destroy_nonzero_guard_invalid_right)
 
 	guard_reset();
 	KR_EQ(mach_port_destroy(task, r), KERN_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_DESTROY, r);
+	GUARD_IS(kGUARD_EXC_DESTROY, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 }
@@ -1229,8 +1229,8 @@ START_TEST(Q13_guarded_destroy_zero_guard_succeeds)
 
 	KR_EQ(mach_port_guard(task, r, 0, FALSE), KERN_SUCCESS);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
-	expect_no_guard();
+	NAME_GONE(task, r);
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1243,13 +1243,13 @@ START_TEST(Q13_guarded_moved_arrives_unguarded)
 
 	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(status_of(b, n).mps_flags, 0);
 	VAL_EQ(ctx_of(b, n), 0);
 	KR_EQ(mipc_port_mod_refs(b, n, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	expect_unknown(b, n);
-	expect_no_guard();
+	NAME_GONE(b, n);
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
@@ -1267,7 +1267,7 @@ START_TEST(Q14_immovable_insert_move_receive_invalid_capability)
 	guard_reset();
 	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	VAL_EQ(name_count(b), 0);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -1304,14 +1304,14 @@ START_TEST(Q14_immovable_destruct_in_place_allowed)
 	mach_port_name_t b = recv_new(task);
 
 	KR_EQ(mach_port_destruct(task, a, -1, 0x16), KERN_SUCCESS);
-	expect_unknown(task, a);
+	NAME_GONE(task, a);
 	KR_EQ(mach_port_guard_with_flags(task, b, 0, MPG_IMMOVABLE_RECEIVE),
 	    KERN_SUCCESS);
 	/* Guard 0: even mach_port_destroy may destroy it. */
 	KR_EQ(mach_port_destroy(task, b), KERN_SUCCESS);
-	expect_unknown(task, b);
+	NAME_GONE(task, b);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1338,7 +1338,7 @@ START_TEST(Q14_immovable_still_makes_send_rights)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(srights_of(task, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST

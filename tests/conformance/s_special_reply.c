@@ -7,7 +7,7 @@
  *
  * One test per numbered behaviour and case, named <item>_<case>; INIT_*
  * for mipc_port_allocate_init, NO_GRANT_* for no-grant ports.  Guard
- * exceptions are recorded by the handler mach_assert.h installs; a test
+ * exceptions are recorded by the handler conformance.h installs; a test
  * that expects one resets the recorder just before the violating call.
  * S3 (priority linkage) needs turnstiles, not built yet: nothing here
  * depends on it, as no return code does.
@@ -155,7 +155,7 @@ START_TEST(INIT_no_flags_plain_receive_right)
 	VAL_EQ(st.mps_flags, 0);
 	VAL_EQ(st.mps_qlimit, MACH_PORT_QLIMIT_DEFAULT);
 	VAL_EQ(name_count(task), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -175,7 +175,7 @@ START_TEST(INIT_make_send_right_one_uref)
 	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(srights_of(task, r), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -250,7 +250,7 @@ START_TEST(INIT_unknown_flags_invalid_argument)
 	}
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -314,7 +314,7 @@ START_TEST(INIT_special_reply_is_immovable_and_unbound)
 	KR_EQ(mipc_port_extract_right(
 	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, b, &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, r);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	/* Binding a port to a thread is thread_get_special_reply_port's. */
 	KR_EQ(sync_recv(task, &m, r, r), MACH_RCV_INVALID_NOTIFY);
 	VAL_EQ(name_count(b), 0);
@@ -332,9 +332,9 @@ START_TEST(INIT_all_flags_together)
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_NO_GRANT);
 	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
-	expect_unknown(task, r);
+	NAME_GONE(task, r);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -351,7 +351,7 @@ START_TEST(S1_fresh_name_each_call)
 	VAL_EQ(type_of(task, a), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(type_of(task, c), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(name_count(task), 3);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -389,7 +389,7 @@ START_TEST(S1_previous_unbound_stays_allocated)
 	VAL_EQ(refs_of(task, old, MACH_PORT_RIGHT_SEND), 1);
 	/* An ordinary receive on it still works. */
 	RECV_EMPTY(task, old);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -400,7 +400,7 @@ START_TEST(S1_fresh_name_after_destroying_previous)
 	msg_buf_t m;
 
 	KR_EQ(mach_port_destroy(task, a), KERN_SUCCESS);
-	expect_unknown(task, a);
+	NAME_GONE(task, a);
 	b = srp_new();
 	VAL_EQ(type_of(task, b), MACH_PORT_TYPE_SEND_RECEIVE);
 	KR_EQ(sync_recv(task, &m, b, b), MACH_RCV_TIMED_OUT);
@@ -467,7 +467,7 @@ START_TEST(S2_move_receive_descriptor_invalid_right)
 
 	guard_reset();
 	KR_EQ(msg_send(task, &b, size), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_IMMOVABLE, s);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, s);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(msgcount_of(task, r), 0);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1); /* M2: copied */
@@ -484,7 +484,7 @@ START_TEST(S2_insert_move_receive_invalid_capability)
 	guard_reset();
 	KR_EQ(mipc_port_insert_right(b, n, task, s, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, s);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, s);
 	VAL_EQ(name_count(b), 0);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND_RECEIVE);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -502,7 +502,7 @@ START_TEST(S2_extract_move_receive_invalid_capability)
 	KR_EQ(mach_port_extract_right(
 	          task, s, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, s);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, s);
 	VAL_EQ(poly, MACH_PORT_NULL);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND_RECEIVE);
 }
@@ -519,7 +519,7 @@ START_TEST(S2_port_destroyed_request_invalid_right)
 	    mach_port_request_notification(task, s, MACH_NOTIFY_PORT_DESTROYED,
 	        0, nr, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_INVALID_RIGHT, s);
+	GUARD_IS(kGUARD_EXC_INVALID_RIGHT, s);
 	VAL_EQ(status_of(task, s).mps_pdrequest, 0);
 	/* The copied-in notify right died unused (P25). */
 	VAL_EQ(drain(task, nr), 1);
@@ -556,7 +556,7 @@ START_TEST(S2_reply_port_send_right_does_not_send)
 	guard_reset();
 	KR_EQ(send_to(task, s, MACH_MSG_TYPE_COPY_SEND, 1),
 	    MACH_SEND_INVALID_DEST);
-	expect_guard(kGUARD_EXC_INVALID_RIGHT, s);
+	GUARD_IS(kGUARD_EXC_INVALID_RIGHT, s);
 	VAL_EQ(msgcount_of(task, s), 0);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
 }
@@ -574,7 +574,7 @@ START_TEST(S2_reply_only_as_make_send_once)
 	              MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND),
 	          r, s, 1),
 	    MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_SEND_INVALID_REPLY, s);
+	GUARD_IS(kGUARD_EXC_SEND_INVALID_REPLY, s);
 	VAL_EQ(msgcount_of(task, r), 0);
 	VAL_EQ(status_of(task, s).mps_mscount, 1);
 }
@@ -608,7 +608,7 @@ START_TEST(S2_rpc_round_trip_through_send_once_reply)
 	VAL_EQ(b.h.msgh_local_port, s);
 	VAL_EQ(sorights_of(task, s), 0);
 	VAL_EQ(name_count(srv), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 	KR_EQ(mipc_space_destroy(srv), KERN_SUCCESS);
 }
 END_TEST
@@ -628,7 +628,7 @@ START_TEST(S4_current_srp_valid_peer_receives)
 	    MACH_MSG_SUCCESS);
 	KR_EQ(sync_recv(task, &m, s, peer), MACH_MSG_SUCCESS);
 	VAL_EQ(m.h.msgh_id, 4);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -646,7 +646,7 @@ START_TEST(S4_not_an_srp_invalid_notify)
 	/* Refused before the queue is looked at: the message stays. */
 	VAL_EQ(msgcount_of(task, r), 1);
 	VAL_EQ(drain(task, r), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -658,7 +658,7 @@ START_TEST(S4_port_set_invalid_notify)
 
 	KR_EQ(mach_port_insert_member(task, s, ps), KERN_SUCCESS);
 	KR_EQ(sync_recv(task, &m, ps, s), MACH_RCV_INVALID_NOTIFY);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -669,7 +669,7 @@ START_TEST(S4_dead_peer_invalid_notify)
 	msg_buf_t m;
 
 	KR_EQ(sync_recv(task, &m, s, MACH_PORT_DEAD), MACH_RCV_INVALID_NOTIFY);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -687,7 +687,7 @@ START_TEST(S4_peer_without_send_right_proceeds)
 	peers[3] = other_gen(peers[0]); /* names nothing */
 	for (i = 0; i < NELEM(peers); i++)
 		KR_EQ(sync_recv(task, &m, s, peers[i]), MACH_RCV_TIMED_OUT);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -699,7 +699,7 @@ START_TEST(S4_null_peer_no_sync_checks)
 
 	/* mach_msg2: a null sync peer means no linkage and no check. */
 	KR_EQ(sync_recv(task, &m, r, MACH_PORT_NULL), MACH_RCV_TIMED_OUT);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -712,7 +712,7 @@ START_TEST(S4_invalid_receive_name_comes_first)
 
 	guard_reset();
 	KR_EQ(sync_recv(task, &m, stale, s), MACH_RCV_INVALID_NAME);
-	expect_guard(kGUARD_EXC_RCV_INVALID_NAME, stale);
+	GUARD_IS(kGUARD_EXC_RCV_INVALID_NAME, stale);
 	guard_reset();
 	KR_EQ(sync_recv(task, &m, MACH_PORT_NULL, MACH_PORT_DEAD),
 	    MACH_RCV_INVALID_NAME);
@@ -758,7 +758,7 @@ START_TEST(S4_other_threads_srp_invalid_notify)
 	VAL_EQ(type_of(task, theirs), MACH_PORT_TYPE_SEND_RECEIVE);
 	KR_EQ(sync_recv(task, &m, theirs, mine), MACH_RCV_INVALID_NOTIFY);
 	KR_EQ(sync_recv(task, &m, mine, mine), MACH_RCV_TIMED_OUT);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -787,7 +787,7 @@ START_TEST(S4_combined_send_receive_peer_is_destination)
 	          HDR_SIZE, (mach_msg_size_t)sizeof(b), r, 0, MACH_PORT_NULL),
 	    MACH_RCV_INVALID_NOTIFY);
 	VAL_EQ(drain(task, r), 2);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -800,20 +800,20 @@ START_TEST(S5_destroyed_like_any_port)
 	mach_port_name_t so = srp_send_once(task, c, &h);
 
 	KR_EQ(mach_port_destroy(task, a), KERN_SUCCESS);
-	expect_unknown(task, a);
+	NAME_GONE(task, a);
 	KR_EQ(mach_port_mod_refs(task, b, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	/* Its own send right outlives it as a dead name (C6). */
 	VAL_EQ(type_of(task, b), MACH_PORT_TYPE_DEAD_NAME);
 	KR_EQ(mach_port_deallocate(task, b), KERN_SUCCESS);
 	KR_EQ(mach_port_destruct(task, c, -1, 0), KERN_SUCCESS);
-	expect_unknown(task, c);
+	NAME_GONE(task, c);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_DEAD_NAME);
 	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
 	KR_EQ(mach_port_destruct(task, h, -1, 0), KERN_SUCCESS);
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -830,7 +830,7 @@ START_TEST(S5_owner_exited_receive_times_out)
 	UNTOUCHED_FROM(&b, 0);
 	KR_EQ(mach_port_destroy(task, s), KERN_SUCCESS);
 	VAL_EQ(name_count(task), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -853,7 +853,7 @@ START_TEST(Q15_port_descriptor_copy_send_invalid_right)
 
 		guard_reset();
 		KR_EQ(msg_send(task, &b, size), MACH_SEND_INVALID_RIGHT);
-		expect_guard(kGUARD_EXC_IMMOVABLE, c);
+		GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 		imm_intact(task, c);
 		VAL_EQ(msgcount_of(task, r), 0);
 		VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -873,7 +873,7 @@ START_TEST(Q15_ool_ports_descriptor_invalid_right)
 
 	guard_reset();
 	KR_EQ(msg_send(task, &b, size), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_IMMOVABLE, c);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 	imm_intact(task, c);
 	VAL_EQ(msgcount_of(task, r), 0);
 }
@@ -893,7 +893,7 @@ START_TEST(Q15_send_once_descriptor_invalid_right)
 
 	guard_reset();
 	KR_EQ(msg_send(task, &b, size), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_IMMOVABLE, so);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(sorights_of(task, c), 1);
 	/* Still a destination: the send-once right is used up in place. */
@@ -932,7 +932,7 @@ START_TEST(Q15_make_send_descriptor_lands_immovable)
 	size = msg_init_ports(&m, rb2, MACH_MSG_TYPE_COPY_SEND, 1, &d, 1);
 	guard_reset();
 	KR_EQ(msg_send(b, &m, size), MACH_SEND_INVALID_RIGHT);
-	expect_guard(kGUARD_EXC_IMMOVABLE, got);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, got);
 	VAL_EQ(refs_of(b, got, MACH_PORT_RIGHT_SEND), 1);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 	VAL_EQ(srights_of(task, c), 1);
@@ -956,7 +956,7 @@ START_TEST(Q15_destination_copy_and_move_send_allowed)
 	RECV_OK(task, &b, c, 0);
 	VAL_EQ(b.h.msgh_id, 2);
 	VAL_EQ(srights_of(task, c), 0);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -977,7 +977,7 @@ START_TEST(Q15_reply_send_right_invalid_reply)
 		memcpy(&copy, &b, sizeof(b));
 		guard_reset();
 		KR_EQ(msg_send(task, &b, HDR_SIZE), MACH_SEND_INVALID_REPLY);
-		expect_guard(kGUARD_EXC_IMMOVABLE, c);
+		GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 		/* M1: nothing moved, the buffer is as it was. */
 		ck_assert(memcmp(&copy, &b, sizeof(b)) == 0);
 		imm_intact(task, c);
@@ -1000,7 +1000,7 @@ START_TEST(Q15_reply_send_once_right_invalid_reply)
 	              MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	          r, so, 1),
 	    MACH_SEND_INVALID_REPLY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, so);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
 	VAL_EQ(drain(task, c), 1); /* P25: its send-once notification */
@@ -1025,7 +1025,7 @@ START_TEST(Q15_reply_make_send_once_allowed)
 	          task, b.h.msgh_remote_port, MACH_MSG_TYPE_MOVE_SEND_ONCE, 2),
 	    MACH_MSG_SUCCESS);
 	VAL_EQ(drain(task, c), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1044,14 +1044,14 @@ START_TEST(Q15_insert_into_other_space_invalid_capability)
 		guard_reset();
 		KR_EQ(mach_port_insert_right(b, n, c, disps[i]),
 		    KERN_INVALID_CAPABILITY);
-		expect_guard(kGUARD_EXC_IMMOVABLE, c);
+		GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 		imm_intact(task, c);
 	}
 	guard_reset();
 	KR_EQ(mipc_port_insert_right(
 	          b, n, task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, so);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(name_count(b), 0);
 	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
@@ -1076,11 +1076,11 @@ START_TEST(Q15_insert_within_its_space_allowed)
 	KR_EQ(mach_port_insert_right(task, n, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND_ONCE);
-	expect_unknown(task, so);
+	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, c), 1);
 	KR_EQ(mach_port_deallocate(task, n), KERN_SUCCESS);
 	VAL_EQ(drain(task, c), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1098,7 +1098,7 @@ START_TEST(Q15_extract_copy_send_same_space_allowed)
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(refs_of(task, c, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(srights_of(task, c), 1);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 
@@ -1114,7 +1114,7 @@ START_TEST(Q15_extract_into_other_space_invalid_capability)
 	KR_EQ(mipc_port_extract_right(
 	          task, c, MACH_MSG_TYPE_COPY_SEND, b, &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, c);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 	VAL_EQ(poly, MACH_PORT_NULL);
 	VAL_EQ(name_count(b), 0);
 	imm_intact(task, c);
@@ -1134,7 +1134,7 @@ START_TEST(Q15_extract_move_send_same_space_invalid_capability)
 	KR_EQ(mach_port_extract_right(
 	          task, c, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
-	expect_guard(kGUARD_EXC_IMMOVABLE, c);
+	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 	imm_intact(task, c);
 }
 END_TEST
@@ -1181,7 +1181,7 @@ START_TEST(NO_GRANT_moved_destination_lost)
 	    msg_init_ports(&m, to_ng, MACH_MSG_TYPE_MOVE_SEND, 1, &d, 1);
 
 	KR_EQ(msg_send(task, &m, size), MACH_SEND_NO_GRANT_DEST);
-	expect_unknown(task, to_ng);
+	NAME_GONE(task, to_ng);
 	VAL_EQ(srights_of(b, ng), 0);
 	VAL_EQ(status_of(task, x).mps_mscount, 0);
 	VAL_EQ(msgcount_of(b, ng), 0);
@@ -1250,7 +1250,7 @@ START_TEST(NO_GRANT_data_only_messages_accepted)
 	size = msg_init_ool_ports(&b, ng, NULL, 0, MACH_MSG_TYPE_COPY_SEND);
 	KR_EQ(msg_send(task, &b, size), MACH_MSG_SUCCESS);
 	VAL_EQ(drain(task, ng), 3);
-	expect_no_guard();
+	GUARD_NONE(__func__);
 }
 END_TEST
 

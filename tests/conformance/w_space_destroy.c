@@ -18,9 +18,9 @@
 
 START_TEST(W1_destroy_space_kills_its_receive_rights)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r1 = conf_receive(s1);
-	mach_port_name_t r2 = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r1 = recv_new(s1);
+	mach_port_name_t r2 = recv_new(s1);
 	mach_port_name_t ps = conf_alloc(s1, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t n1, n2, so2;
 
@@ -45,54 +45,54 @@ END_TEST
 START_TEST(W1_destroy_space_releases_its_send_rights)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space(), s3 = conf_space();
-	mach_port_name_t r = conf_receive(task);
+	mipc_space_t s2 = space_new(), s3 = space_new();
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n3;
 
 	conf_give_send(s2, task, r, 7);
 	n3 = conf_give_send(s3, task, r, 1);
 	conf_pin(s3, n3, MACH_PORT_RIGHT_SEND);
-	ck_assert_uint_eq(conf_srights(task, r), 2);
-	ck_assert_int_eq(conf_status(task, r).mps_srights, 1);
+	ck_assert_uint_eq(srights_of(task, r), 2);
+	ck_assert_int_eq(status_of(task, r).mps_srights, 1);
 
 	KR_OK(mipc_space_destroy(s2));
-	ck_assert_uint_eq(conf_srights(task, r), 1);
-	ck_assert_int_eq(conf_status(task, r).mps_srights, 1);
+	ck_assert_uint_eq(srights_of(task, r), 1);
+	ck_assert_int_eq(status_of(task, r).mps_srights, 1);
 	/* A pinned count is still one send right, and it is released. */
 	KR_OK(mipc_space_destroy(s3));
-	ck_assert_uint_eq(conf_srights(task, r), 0);
-	ck_assert_int_eq(conf_status(task, r).mps_srights, 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
+	ck_assert_int_eq(status_of(task, r).mps_srights, 0);
 	/* The port itself lives on. */
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 2);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 2);
 }
 END_TEST
 
 START_TEST(W1_destroy_space_destroys_its_send_once_rights)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space();
-	mach_port_name_t r = conf_receive(task);
+	mipc_space_t s2 = space_new();
+	mach_port_name_t r = recv_new(task);
 
 	conf_give_send_once(s2, task, r);
 	conf_give_send_once(s2, task, r);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 2);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 2);
 	KR_OK(mipc_space_destroy(s2));
 	conf_take_send_once_notification(task, r);
 	conf_take_send_once_notification(task, r);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
 
 START_TEST(W1_destroy_space_releases_every_object)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r1 = conf_receive(s2);
-	mach_port_name_t r2 = conf_receive(s2);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r1 = recv_new(s2);
+	mach_port_name_t r2 = recv_new(s2);
 	mach_port_name_t ps = conf_alloc(s2, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t dn = conf_alloc(s2, MACH_PORT_RIGHT_DEAD_NAME);
-	mach_port_name_t other = conf_receive(s1);
+	mach_port_name_t other = recv_new(s1);
 	struct mipc_stats st;
 
 	conf_make_send(s2, r1, 3);
@@ -118,13 +118,13 @@ END_TEST
 
 START_TEST(W1_destroy_space_guarded_receive_no_guard_exception)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
+	mipc_space_t s1 = space_new(), s2 = space_new();
 	mach_port_name_t g = conf_guarded(s1, 0xc0ffee, 0);
 	mach_port_name_t gs = conf_guarded(s1, 0xc0ffef, MPO_STRICT);
 	mach_port_name_t n = conf_give_send(s2, s1, g, 1);
 	mach_port_name_t ns = conf_give_send(s2, s1, gs, 1);
 
-	conf_guard_clear();
+	guard_reset();
 	KR_OK(mipc_space_destroy(s1));
 	GUARD_NONE("space destroy with guarded receive rights");
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_DEAD_NAME);
@@ -135,8 +135,8 @@ END_TEST
 
 START_TEST(W1_destroy_space_holding_rights_to_dead_ports)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 
 	conf_give_send(s2, s1, r, 2);
 	conf_give_send_once(s2, s1, r);
@@ -149,19 +149,19 @@ END_TEST
 
 START_TEST(W1_default_space_reset_releases_rights)
 {
-	mipc_space_t s2 = conf_space();
-	mach_port_name_t r = conf_receive(mach_task_self());
+	mipc_space_t s2 = space_new();
+	mach_port_name_t r = recv_new(mach_task_self());
 	mach_port_name_t n = conf_give_send(s2, mach_task_self(), r, 2);
-	mach_port_name_t r2 = conf_receive(s2);
+	mach_port_name_t r2 = recv_new(s2);
 
 	conf_give_send(mach_task_self(), s2, r2, 1);
-	ck_assert_uint_eq(conf_srights(s2, r2), 1);
+	ck_assert_uint_eq(srights_of(s2, r2), 1);
 	mipc_default_space_reset();
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(s2, n, MACH_PORT_RIGHT_DEAD_NAME, 2);
-	ck_assert_uint_eq(conf_srights(s2, r2), 0);
+	ck_assert_uint_eq(srights_of(s2, r2), 0);
 	/* The next use gets a fresh, empty default space. */
-	ck_assert_uint_eq(conf_names_count(mach_task_self()), 0);
+	ck_assert_uint_eq(name_count(mach_task_self()), 0);
 	KR_OK(mipc_space_destroy(s2));
 }
 END_TEST
@@ -170,11 +170,11 @@ END_TEST
 
 START_TEST(W2_calls_on_destroyed_space_invalid_task)
 {
-	mipc_space_t live = conf_space();
-	mipc_space_t s = conf_space();
-	mach_port_name_t r = conf_receive(s);
+	mipc_space_t live = space_new();
+	mipc_space_t s = space_new();
+	mach_port_name_t r = recv_new(s);
 	mach_port_name_t ps = conf_alloc(s, MACH_PORT_RIGHT_PORT_SET);
-	mach_port_name_t lr = conf_receive(live);
+	mach_port_name_t lr = recv_new(live);
 	mach_port_name_t name = MACH_PORT_NULL, poly = MACH_PORT_NULL;
 	mach_port_name_t free_name = conf_unused_name(s);
 	mach_port_urefs_t refs;
@@ -244,15 +244,15 @@ START_TEST(W2_calls_on_destroyed_space_invalid_task)
 	ck_assert_ptr_eq(mipc_thread_set_space(prev), s);
 	/* A right copied in for the failed insert was destroyed again. */
 	TYPE_EQ(live, lr, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_srights(live, lr), 0);
-	ck_assert_uint_eq(conf_names_count(live), 1);
+	ck_assert_uint_eq(srights_of(live, lr), 0);
+	ck_assert_uint_eq(name_count(live), 1);
 	KR_OK(mipc_space_destroy(live));
 }
 END_TEST
 
 START_TEST(W2_destroyed_space_mach_task_self_calls)
 {
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mipc_space_t prev = mipc_thread_set_space(s);
 	mach_port_name_t r = MACH_PORT_NULL;
 
@@ -272,7 +272,7 @@ END_TEST
 
 START_TEST(W2_space_destroy_twice_invalid_task)
 {
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mipc_space_t prev = mipc_thread_set_space(s);
 
 	KR_OK(mipc_space_destroy(s));

@@ -42,7 +42,7 @@ START_TEST(X1_null_task_allocation_calls)
 	    MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_deallocate(NULL_TASK, 0x10103), MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_destroy(NULL_TASK, 0x10103), MACH_SEND_INVALID_DEST);
-	ck_assert_uint_eq(conf_names_count(mach_task_self()), 0);
+	ck_assert_uint_eq(name_count(mach_task_self()), 0);
 	GUARD_NONE("calls with a NULL task");
 }
 END_TEST
@@ -50,7 +50,7 @@ END_TEST
 START_TEST(X1_null_task_refs_type_names_calls)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_urefs_t refs;
 	mach_port_type_t type;
 	mach_port_name_array_t names = NULL;
@@ -75,7 +75,7 @@ END_TEST
 START_TEST(X1_null_task_insert_extract_right)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t polyPoly = 0;
 
@@ -89,17 +89,17 @@ START_TEST(X1_null_task_insert_extract_right)
 	    MACH_SEND_INVALID_DEST);
 	/* The request never reached the kernel: nothing was made. */
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
-	ck_assert_uint_eq(conf_status(task, r).mps_mscount, 0);
-	ck_assert_uint_eq(conf_status(task, r).mps_sorights, 0);
-	ck_assert_uint_eq(conf_srights(task, r), 0);
-	ck_assert_uint_eq(conf_names_count(task), 1);
+	ck_assert_uint_eq(status_of(task, r).mps_mscount, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
+	ck_assert_uint_eq(name_count(task), 1);
 }
 END_TEST
 
 START_TEST(X1_null_task_attribute_calls)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
 	mach_port_limits_t lim = { 1 };
@@ -118,7 +118,7 @@ START_TEST(X1_null_task_attribute_calls)
 	KR_EQ(mach_port_set_mscount(NULL_TASK, r, 9), MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_set_seqno(NULL_TASK, r, 9), MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_get_srights(NULL_TASK, r, &sr), MACH_SEND_INVALID_DEST);
-	st = conf_status(task, r);
+	st = status_of(task, r);
 	ck_assert_uint_eq(st.mps_qlimit, MACH_PORT_QLIMIT_DEFAULT);
 	ck_assert_uint_eq(st.mps_mscount, 0);
 	ck_assert_uint_eq(st.mps_seqno, 0);
@@ -128,7 +128,7 @@ END_TEST
 START_TEST(X1_null_task_context_guard_calls)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_context_t ctx = 0;
 
 	KR_EQ(
@@ -143,7 +143,7 @@ START_TEST(X1_null_task_context_guard_calls)
 	KR_OK(mach_port_get_context(task, r, &ctx));
 	ck_assert_msg(ctx == 0, "context %#llx after NULL-task calls",
 	    (unsigned long long)ctx);
-	ck_assert_uint_eq(conf_status(task, r).mps_flags, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_flags, 0);
 	GUARD_NONE("guard calls with a NULL task");
 }
 END_TEST
@@ -151,7 +151,7 @@ END_TEST
 START_TEST(X1_null_task_port_set_calls)
 {
 	mipc_space_t task = mach_task_self();
-	mach_port_name_t r = conf_receive(task);
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_array_t members = NULL;
 	mach_msg_type_number_t cnt = 0;
@@ -164,7 +164,7 @@ START_TEST(X1_null_task_port_set_calls)
 	KR_EQ(mach_port_get_set_status(NULL_TASK, ps, &members, &cnt),
 	    MACH_SEND_INVALID_DEST);
 	ck_assert_uint_eq(conf_set_count(task, ps), 0);
-	ck_assert_uint_eq(conf_status(task, r).mps_pset, 0);
+	ck_assert_uint_eq(status_of(task, r).mps_pset, 0);
 }
 END_TEST
 
@@ -196,8 +196,8 @@ END_TEST
 START_TEST(X1_null_space_mipc_spellings)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s2 = conf_space();
-	mach_port_name_t r = conf_receive(task);
+	mipc_space_t s2 = space_new();
+	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = MACH_PORT_NULL, poly = MACH_PORT_NULL;
 	mach_msg_type_name_t polyPoly = 0;
 	mach_port_type_t type;
@@ -218,8 +218,8 @@ START_TEST(X1_null_space_mipc_spellings)
 	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND,
 	          NULL_TASK, &poly, &polyPoly),
 	    MACH_SEND_INVALID_DEST);
-	ck_assert_uint_eq(conf_names_count(s2), 0);
-	ck_assert_uint_eq(conf_srights(task, r), 0);
+	ck_assert_uint_eq(name_count(s2), 0);
+	ck_assert_uint_eq(srights_of(task, r), 0);
 	KR_OK(mipc_space_destroy(s2));
 }
 END_TEST
@@ -475,7 +475,7 @@ END_TEST
 START_TEST(api_thread_set_space_switches_task_self)
 {
 	mipc_space_t def = mach_task_self();
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mipc_space_t prev;
 	mach_port_name_t r;
 
@@ -484,7 +484,7 @@ START_TEST(api_thread_set_space_switches_task_self)
 	ck_assert_ptr_eq(mach_task_self(), s);
 	ck_assert_ptr_eq(mipc_thread_space(), s);
 	/* Rights made through mach_task_self() land in s. */
-	r = conf_receive(mach_task_self());
+	r = recv_new(mach_task_self());
 	ck_assert_ptr_eq(mipc_thread_set_space(prev), s);
 	ck_assert_ptr_eq(mach_task_self(), def);
 	TYPE_EQ(s, r, MACH_PORT_TYPE_RECEIVE);
@@ -503,7 +503,7 @@ task_self_of_thread(void *arg)
 START_TEST(api_thread_space_is_per_thread)
 {
 	mipc_space_t def = mach_task_self();
-	mipc_space_t s = conf_space();
+	mipc_space_t s = space_new();
 	mipc_space_t prev, seen = NULL;
 	pthread_t th;
 
@@ -521,15 +521,15 @@ END_TEST
 
 START_TEST(api_insert_right_poly_from_current_space)
 {
-	mipc_space_t s1 = conf_space(), s2 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new(), s2 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t n = conf_unused_name(s2);
 	mipc_space_t prev = mipc_thread_set_space(s1);
 
 	KR_OK(mach_port_insert_right(s2, n, r, MACH_MSG_TYPE_MAKE_SEND));
 	mipc_thread_set_space(prev);
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_SEND);
-	ck_assert_uint_eq(conf_srights(s1, r), 1);
+	ck_assert_uint_eq(srights_of(s1, r), 1);
 	KR_OK(mipc_space_destroy(s1));
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_DEAD_NAME);
 	KR_OK(mipc_space_destroy(s2));
@@ -539,8 +539,8 @@ END_TEST
 START_TEST(api_extract_right_lands_in_current_space)
 {
 	mipc_space_t task = mach_task_self();
-	mipc_space_t s1 = conf_space();
-	mach_port_name_t r = conf_receive(s1);
+	mipc_space_t s1 = space_new();
+	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t polyPoly = 0;
 
@@ -548,7 +548,7 @@ START_TEST(api_extract_right_lands_in_current_space)
 	    s1, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &polyPoly));
 	ck_assert_uint_eq(polyPoly, MACH_MSG_TYPE_PORT_SEND);
 	TYPE_EQ(task, poly, MACH_PORT_TYPE_SEND);
-	ck_assert_uint_eq(conf_srights(s1, r), 1);
+	ck_assert_uint_eq(srights_of(s1, r), 1);
 	KR_OK(mipc_space_destroy(s1));
 	TYPE_EQ(task, poly, MACH_PORT_TYPE_DEAD_NAME);
 }
