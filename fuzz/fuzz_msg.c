@@ -33,7 +33,7 @@
  */
 #include <mipc/mipc.h>
 
-#include "mach_codes.h"
+#include "harness.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -364,28 +364,13 @@ drain(mipc_space_t s, mach_port_name_t name, mach_msg_option_t opt,
 static void
 teardown(struct world *w)
 {
-	struct mipc_stats st;
-
 	if (w->region != 0)
 		(void)mipc_vm_deallocate(w->s, w->region, 4096);
 	if (mipc_space_destroy(w->s) != KERN_SUCCESS ||
 	    mipc_space_destroy(w->t) != KERN_SUCCESS)
 		fail("mipc_space_destroy", 0);
 	mipc_default_space_reset();
-	mipc_quiesce();
-	mipc_get_stats(&st);
-	if (st.spaces || st.ports || st.psets || st.messages || st.ool_bytes ||
-	    st.tables) {
-		fprintf(stderr,
-		    "fuzz_msg: leak: spaces %llu ports %llu psets %llu "
-		    "messages %llu ool_bytes %llu tables %llu\n",
-		    (unsigned long long)st.spaces, (unsigned long long)st.ports,
-		    (unsigned long long)st.psets,
-		    (unsigned long long)st.messages,
-		    (unsigned long long)st.ool_bytes,
-		    (unsigned long long)st.tables);
-		abort();
-	}
+	harness_check_no_leaks("fuzz_msg");
 }
 
 /* Build the message in buf (buflen bytes) and send it once. */

@@ -44,7 +44,7 @@
  * tables and ports' counters at the end.
  */
 #include "internal.h"
-#include "mach_codes.h"
+#include "harness.h"
 
 #include <mipc/notify.h>
 
@@ -715,7 +715,6 @@ audit(void)
 static void
 teardown(void)
 {
-	struct mipc_stats st;
 	int sp;
 
 	for (sp = 0; sp < 2; sp++) {
@@ -724,20 +723,7 @@ teardown(void)
 		if (kr != KERN_SUCCESS && kr != KERN_INVALID_TASK)
 			fail("mipc_space_destroy", (uint32_t)kr);
 	}
-	mipc_quiesce();
-	mipc_get_stats(&st);
-	if (st.spaces || st.ports || st.psets || st.messages || st.ool_bytes ||
-	    st.tables) {
-		fprintf(stderr,
-		    "fuzz_sched: leak: spaces %llu ports %llu psets %llu "
-		    "messages %llu ool_bytes %llu tables %llu\n",
-		    (unsigned long long)st.spaces, (unsigned long long)st.ports,
-		    (unsigned long long)st.psets,
-		    (unsigned long long)st.messages,
-		    (unsigned long long)st.ool_bytes,
-		    (unsigned long long)st.tables);
-		abort();
-	}
+	harness_check_no_leaks("fuzz_sched");
 }
 
 int
