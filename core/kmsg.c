@@ -568,7 +568,6 @@ again:
 				/* A copy of the same send right: give it
 				 * back (the port is dead: no notification). */
 				ipc_right_discard(&k->ikm_reply);
-				k->ikm_reply.ir_dead = false;
 				goto dest_died;
 			}
 		}

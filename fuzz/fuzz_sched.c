@@ -81,7 +81,6 @@ static const uint8_t *sched_bytes; /* (baton) the schedule */
 static size_t sched_n, sched_pos;  /* (baton) */
 static unsigned int countdown;     /* (baton) points before next switch */
 static unsigned long spins_in_row; /* (baton) forced passes, no progress */
-static unsigned long guards;       /* (baton) guard exceptions seen */
 static pthread_t workers[2];
 static int trace = -1;
 
@@ -168,18 +167,6 @@ yield_hook(enum ipc_yield_point point)
 			fprintf(stderr, "t%d yields at point %d\n", me, point);
 		switch_to_other();
 	}
-}
-
-static void
-guard_count(mipc_space_t space, mach_port_name_t name, uint64_t flavor,
-    uint64_t payload, void *ctx)
-{
-	(void)space;
-	(void)name;
-	(void)flavor;
-	(void)payload;
-	(void)ctx;
-	guards++;
 }
 
 /* ------------------------------------------------------------------ */
@@ -472,7 +459,7 @@ worker(void *arg)
 				    me, i, prog[me][i].kind % 16, prog[me][i].a,
 				    prog[me][i].b, prog[me][i].c);
 			op_run(&prog[me][i]);
-			yield_hook(IPC_YIELD_LOCK); /* between operations */
+			yield_hook(IPC_YIELD_BETWEEN);
 		}
 		finished[me] = 1;
 		baton_pass(finished[1 - me] ? MAIN : (uint32_t)(1 - me));
@@ -490,7 +477,7 @@ start_workers(void)
 		return;
 	started = true;
 	trace = getenv("MIPC_FUZZ_TRACE") != NULL;
-	mipc_set_guard_handler(guard_count, NULL);
+	mipc_set_guard_handler(harness_guard_ignore, NULL);
 	ipc_yield_hook = yield_hook;
 	for (i = 0; i < 2; i++) {
 		if (pthread_create(

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * harness.h -- what the libFuzzer harnesses share: which return codes are
- * Mach's (MACH.md 1.2; a code outside these sets is a finding) and the
- * final leak check.
+ * Mach's (MACH.md 1.2; a code outside these sets is a finding), a guard
+ * handler that lets fatal flavors pass, and the final leak check.
  */
 #ifndef MIPC_FUZZ_HARNESS_H
 #define MIPC_FUZZ_HARNESS_H
@@ -35,6 +35,21 @@ static inline bool
 kern_code_ok(kern_return_t kr)
 {
 	return kr >= KERN_SUCCESS && kr <= KERN_NOT_FOUND;
+}
+
+/*
+ * Guard exceptions are expected of fuzzed calls (each is checked by its
+ * return code); a handler keeps the fatal flavors from aborting.
+ */
+static inline void
+harness_guard_ignore(mipc_space_t space, mach_port_name_t name, uint64_t flavor,
+    uint64_t payload, void *ctx)
+{
+	(void)space;
+	(void)name;
+	(void)flavor;
+	(void)payload;
+	(void)ctx;
 }
 
 /*
