@@ -57,21 +57,19 @@ ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
 }
 
 /*
- * ipc_guard_flush
- *	Deliver the calling thread's pending violations.
+ * ipc_guard_deliver
+ *	Deliver the violations the calling thread recorded (ipc_guard_flush,
+ *	internal.h, calls here when there are any).
  * Conditions:
  *	Nothing locked (the handler may call into mipc).
  */
 void
-ipc_guard_flush(struct mipc_space *space)
+ipc_guard_deliver(struct mipc_space *space, struct ipc_thread *th)
 {
-	struct ipc_thread *th = ipc_thread_cur;
 	mipc_guard_handler_t fn;
 	void *ctx;
 	uint32_t i, n;
 
-	if (th == NULL || th->th_guard_n == 0)
-		return;
 	n = th->th_guard_n;
 	th->th_guard_n = 0;
 	ipc_lock(&guard_lock);

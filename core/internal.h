@@ -227,7 +227,14 @@ typedef struct ipc_lock {
 		CK_SPINLOCK_FAS_INITIALIZER, (rank), (name) \
 	}
 
-void ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name);
+static inline void
+ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
+{
+	ck_spinlock_fas_init(&l->il_lock);
+	l->il_rank = (uint16_t)rank;
+	l->il_name = name;
+}
+
 void ipc_witness_acquire(ipc_lock_t *l);
 void ipc_witness_release(ipc_lock_t *l);
 bool ipc_witness_held(const ipc_lock_t *l);
@@ -963,8 +970,21 @@ void ipc_port_request_fini(struct ipc_port *port);
 /* pset.c */
 struct ipc_pset *ipc_pset_alloc(void);
 void ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset);
-void ipc_pset_remove_port_locked(
+void ipc_pset_unlink_port_locked(
     struct mipc_space *space, struct ipc_port *port);
+
+/*
+ * ipc_pset_remove_port_locked
+ *	Take a port out of every set it is in (its receive right is leaving
+ *	the space, or dying).
+ * Conditions: the space that holds the receive right locked.
+ */
+static inline void
+ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
+{
+	if (port->ip_psets != NULL)
+		ipc_pset_unlink_port_locked(space, port);
+}
 bool ipc_pset_has_port(
     const struct ipc_pset *pset, const struct ipc_port *port);
 
@@ -1047,6 +1067,17 @@ is_unlock(struct mipc_space *space)
 }
 
 /*
+ * Active check for entry points.
+ * Conditions: space locked.
+ */
+static inline kern_return_t
+ipc_space_check(struct mipc_space *space)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	return space->is_active ? KERN_SUCCESS : KERN_INVALID_TASK;
+}
+
+/*
  * ipc_entry_lookup
  *	The entry currently holding `name`, or NULL.
  * Conditions:
@@ -1110,7 +1141,6 @@ bool ipc_rmap_lookup(struct mipc_space *space, const struct ipc_port *port,
 bool ipc_rmap_insert(
     struct mipc_space *space, struct ipc_port *port, mach_port_name_t name);
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
-kern_return_t ipc_space_check(struct mipc_space *space);
 void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
 void ipc_space_reap(void);
 void ipc_thread_space_exit(struct ipc_thread *th);
@@ -1148,7 +1178,22 @@ void ipc_right_terminate(struct mipc_space *space, mach_port_name_t name,
 
 /* Record a violation; delivered by ipc_guard_flush() once unlocked. */
 void ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload);
-void ipc_guard_flush(struct mipc_space *space);
+void ipc_guard_deliver(struct mipc_space *space, struct ipc_thread *th);
+
+/*
+ * ipc_guard_flush
+ *	Deliver the calling thread's pending violations, if any.
+ * Conditions:
+ *	Nothing locked (the handler may call into mipc).
+ */
+static inline void
+ipc_guard_flush(struct mipc_space *space)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+
+	if (unlikely(th != NULL && th->th_guard_n != 0))
+		ipc_guard_deliver(space, th);
+}
 
 /* ------------------------------------------------------------------ */
 /* Exported Mach spellings                                             */

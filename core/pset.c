@@ -121,13 +121,14 @@ ipc_pset_has_port(const struct ipc_pset *pset, const struct ipc_port *port)
 }
 
 /*
- * ipc_pset_remove_port_locked
+ * ipc_pset_unlink_port_locked
  *	Take port out of every set (MACH.md G11: its receive right is
- *	leaving the space, or dying).
+ *	leaving the space, or dying); ipc_pset_remove_port_locked
+ *	(internal.h) calls here for a port in any set.
  * Conditions: the space holding port's receive right is locked.
  */
 void
-ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
+ipc_pset_unlink_port_locked(struct mipc_space *space, struct ipc_port *port)
 {
 	struct ipc_pset_link *l;
 

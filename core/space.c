@@ -482,17 +482,6 @@ space_release(struct mipc_space *space)
 }
 
 /*
- * Active check for entry points.
- * Conditions: space locked.
- */
-kern_return_t
-ipc_space_check(struct mipc_space *space)
-{
-	ipc_lock_assert_held(&space->is_lock);
-	return space->is_active ? KERN_SUCCESS : KERN_INVALID_TASK;
-}
-
-/*
  * Test builds: from now on, name orders follow from `seed` and the order
  * in which spaces are created, so that a fuzzer's input replays exactly.
  */

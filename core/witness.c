@@ -50,14 +50,6 @@ ipc_panic(const char *fmt, ...)
 }
 
 void
-ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
-{
-	ck_spinlock_fas_init(&l->il_lock);
-	l->il_rank = (uint16_t)rank;
-	l->il_name = name;
-}
-
-void
 ipc_witness_acquire(ipc_lock_t *l)
 {
 	if (witness_n != 0) {
