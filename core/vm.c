@@ -4,8 +4,9 @@
  * arrays mach_port_names returns, and (with messages) received
  * out-of-line regions.
  *
- * Owns:      the registry of regions mipc handed out (address -> size).
- * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry.
+ * Owns:      the registry of regions mipc handed out (address -> size),
+ *            and a few released small regions kept for reuse (vm_spare).
+ * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry and the spares.
  * Choices:   * Regions are anonymous mappings, page-aligned and zero-filled
  *              as Mach's are, so that out-of-line memory can later move
  *              between spaces by handing over whole pages.
@@ -16,6 +17,14 @@
  *              whatever is there; a library must not unmap its host's heap.
  *              Partial deallocation is not supported (same code).
  *            * Live bytes count as ool_bytes in mipc_get_stats().
+ *            * Up to VM_SPARE_MAX released regions of at most
+ *              VM_SPARE_BYTES stay mapped and go to the next request of
+ *              the same size, zeroed: mach_port_names arrays and small
+ *              out-of-line regions come and go in pairs, and an
+ *              mmap + first touch + munmap costs microseconds where a
+ *              memset of a page costs tens of nanoseconds.  Kept regions
+ *              count as released (ool_bytes) and are never handed out
+ *              with anything a previous holder wrote.
  */
 #include "internal.h"
 
@@ -34,6 +43,12 @@ static uint32_t vm_mask;         /* (vm_lock) slots - 1 */
 static uint32_t vm_used;         /* (vm_lock) live + deleted */
 
 #define VM_TOMB ((uintptr_t)1)
+
+#define VM_SPARE_MAX   8
+#define VM_SPARE_BYTES (16 * 1024)
+
+static struct vm_slot vm_spare[VM_SPARE_MAX]; /* (vm_lock) */
+static uint32_t vm_spare_n;                   /* (vm_lock) */
 
 static size_t
 vm_page(void)
@@ -125,11 +140,58 @@ vm_insert(uintptr_t addr, size_t size)
 	return true;
 }
 
+/* A kept region of exactly `len` bytes, or NULL (the latest first). */
+static void *
+spare_take(size_t len)
+{
+	void *p = NULL;
+	uint32_t i;
+
+	if (len > VM_SPARE_BYTES)
+		return NULL;
+	ipc_lock(&vm_lock);
+	for (i = vm_spare_n; i-- > 0;) {
+		if (vm_spare[i].vs_size == len) {
+			p = (void *)vm_spare[i].vs_addr;
+			vm_spare[i] = vm_spare[--vm_spare_n];
+			break;
+		}
+	}
+	ipc_unlock(&vm_lock);
+	return p;
+}
+
+/*
+ * Release a region nobody holds any more (out of the registry): keep it
+ * for reuse while there is room, else unmap it.
+ * Conditions: vm_lock not held.
+ */
+static void
+region_release(void *addr, size_t len)
+{
+	bool kept = false;
+
+	if (len <= VM_SPARE_BYTES) {
+		ipc_lock(&vm_lock);
+		if (vm_spare_n < VM_SPARE_MAX) {
+			vm_spare[vm_spare_n].vs_addr = (uintptr_t)addr;
+			vm_spare[vm_spare_n].vs_size = len;
+			vm_spare_n++;
+			kept = true;
+		}
+		ipc_unlock(&vm_lock);
+	}
+	if (!kept)
+		munmap(addr, len);
+	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+}
+
 /*
  * ipc_vm_alloc
  *	A zero-filled region of at least `size` bytes, registered.
  * Conditions:
- *	Any lock of rank below IPC_RANK_LEAF may be held.  One mmap call.
+ *	Any lock of rank below IPC_RANK_LEAF may be held.  One mmap call,
+ *	or none when a kept region of the same size is there.
  */
 kern_return_t
 ipc_vm_alloc(vm_size_t size, void **out)
@@ -141,10 +203,16 @@ ipc_vm_alloc(vm_size_t size, void **out)
 		return KERN_INVALID_ARGUMENT;
 	if (ipc_fail_check(IPC_KIND_OOL))
 		return KERN_RESOURCE_SHORTAGE;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-	    -1, 0);
-	if (p == MAP_FAILED)
-		return KERN_RESOURCE_SHORTAGE;
+	p = spare_take(len);
+	if (p != NULL) {
+		/* Zero-filled, as a fresh mapping; not yet anyone's. */
+		memset(p, 0, len);
+	} else {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return KERN_RESOURCE_SHORTAGE;
+	}
 	ipc_lock(&vm_lock);
 	if (!vm_insert((uintptr_t)p, len)) {
 		ipc_unlock(&vm_lock);
@@ -223,10 +291,7 @@ ipc_vm_register(void *addr, size_t size)
 void
 ipc_vm_free_region(void *addr, size_t size)
 {
-	size_t len = round_page(size);
-
-	munmap(addr, len);
-	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+	region_release(addr, round_page(size));
 }
 
 kern_return_t
@@ -275,8 +340,7 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 	s->vs_addr = VM_TOMB;
 	s->vs_size = 0;
 	ipc_unlock(&vm_lock);
-	munmap((void *)address, len);
-	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+	region_release((void *)address, len);
 	return KERN_SUCCESS;
 }
 MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);

@@ -581,6 +581,47 @@ START_TEST(api_vm_allocate_zero_filled_page_aligned)
 }
 END_TEST
 
+/*
+ * Released small regions are kept for reuse (vm.c, Choices): a region
+ * handed out again is zero-filled as a fresh mapping is, and counts as
+ * released while it waits.
+ */
+START_TEST(api_vm_reused_region_is_zero_filled)
+{
+	mipc_space_t task = mach_task_self();
+	long page = sysconf(_SC_PAGESIZE);
+	vm_address_t a = 0, b = 0, c = 0;
+	struct mipc_stats st;
+	size_t i;
+
+	KR_OK(vm_allocate(task, &a, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	memset((void *)a, 0xa5, 2 * (size_t)page);
+	KR_OK(vm_deallocate(task, a, 2 * (vm_size_t)page));
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.ool_bytes, 0);
+	/* A region of another size does not take the kept pages... */
+	KR_OK(vm_allocate(task, &c, (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	ck_assert_msg(c < a || c >= a + 2 * (vm_address_t)page,
+	    "a 1-page region %#lx inside the kept 2-page one %#lx",
+	    (unsigned long)c, (unsigned long)a);
+	KR_OK(vm_allocate(task, &b, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	/* ...one of the same size does (the point of keeping them)... */
+	ck_assert_msg(b == a, "region %#lx not reused (got %#lx)",
+	    (unsigned long)a, (unsigned long)b);
+	/* ...with none of what the last holder wrote. */
+	for (i = 0; i < 2 * (size_t)page; i++)
+		ck_assert_msg(
+		    ((const unsigned char *)b)[i] == 0, "byte %zu not zero", i);
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.ool_bytes, 3 * (uint64_t)page);
+	KR_OK(vm_deallocate(task, c, (vm_size_t)page));
+	KR_OK(vm_deallocate(task, b, 2 * (vm_size_t)page));
+	/* Released again: a second release is an unknown address. */
+	KR_EQ(
+	    vm_deallocate(task, b, 2 * (vm_size_t)page), KERN_INVALID_ADDRESS);
+}
+END_TEST
+
 START_TEST(api_vm_allocate_fixed_invalid_argument)
 {
 	mipc_space_t task = mach_task_self();
@@ -649,6 +690,7 @@ x_library_suite(void)
 	tcase_add_test(api, api_insert_right_poly_from_current_space);
 	tcase_add_test(api, api_extract_right_lands_in_current_space);
 	tcase_add_test(api, api_vm_allocate_zero_filled_page_aligned);
+	tcase_add_test(api, api_vm_reused_region_is_zero_filled);
 	tcase_add_test(api, api_vm_allocate_fixed_invalid_argument);
 	tcase_add_test(
 	    api, api_vm_deallocate_unknown_or_mismatched_invalid_address);
