@@ -15,7 +15,12 @@
  * full comparison and teardown scans).  Dispositions are mostly 16..21,
  * sometimes anything in 0..31.  Names and outcomes never depend on the
  * engine's (random) name values, except where a user-chosen name happens
- * to collide with one.
+ * to collide with one.  A receive whose option byte has bits 2..5 at
+ * 10..15 (6 in 16; no op_table entry of its own, so that older inputs
+ * keep their ops) is a combined send+receive, one mach_msg call (J12):
+ * the same receive, and a send decoded from the bytes after it as a send
+ * is.  The model sends; only if both sides' sends went through does it
+ * receive, and that code is the call's.
  *
  * Comparison.  The full comparison follows every step by default; after
  * mops_set_full_every(n), every n-th step, every full-check step
@@ -1364,150 +1369,192 @@ header_bad_bit(mach_msg_return_t mr)
 	}
 }
 
+/*
+ * A send as op_send and op_send_receive decode it: the model's arguments
+ * in *a, the message in the first 512 bytes of o->buf and, in desc, what
+ * the step's description says of it.
+ */
 static void
-op_send(struct mops *o, int sp)
+decode_send(struct mops *o, int sp, struct model_msg_args *a, char *desc,
+    size_t desclen)
 {
-	struct model_msg_args a;
 	mach_msg_type_name_t dd, rd;
-	mach_msg_return_t emr, mmr;
 	uint8_t v = nb(o), w = nb(o);
 	uint32_t base, i;
 	size_t off;
 	char d[160];
 
-	memset(&a, 0, sizeof(a));
+	memset(a, 0, sizeof(*a));
 	dd = pick_send_disp(o);
-	a.remote = pick_typed(o, sp, disp_source(dd));
+	a->remote = pick_typed(o, sp, disp_source(dd));
 	if (v & 1) {
 		rd = pick_send_disp(o);
-		a.local =
-		    (v & 2) ? a.remote : pick_typed(o, sp, disp_source(rd));
+		a->local =
+		    (v & 2) ? a->remote : pick_typed(o, sp, disp_source(rd));
 	} else {
-		a.local = MACH_PORT_NULL;
+		a->local = MACH_PORT_NULL;
 		rd = (v & 2) ? pick_send_disp(o) : 0;
 	}
 	if (!(g_gaps & GAP_C8_REPLY) && dd == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
-	    MACH_PORT_VALID(a.local) && a.local != a.remote &&
-	    lazy_send_once(o, sp, a.remote))
-		a.local = MACH_PORT_NULL; /* see "Known gaps" */
-	a.bits = MACH_MSGH_BITS(dd, rd);
+	    MACH_PORT_VALID(a->local) && a->local != a->remote &&
+	    lazy_send_once(o, sp, a->remote))
+		a->local = MACH_PORT_NULL; /* see "Known gaps" */
+	a->bits = MACH_MSGH_BITS(dd, rd);
 	if ((w & 0x0f) == 0x0f) { /* I7 */
 		static const mach_msg_type_name_t vt[] = { 17, 19, 18, 0 };
-		a.bits |= vt[(w >> 4) & 3] << 16;
-		a.voucher = (w & 0x40) ? MACH_PORT_NULL : pick_name(o, sp);
+		a->bits |= vt[(w >> 4) & 3] << 16;
+		a->voucher = (w & 0x40) ? MACH_PORT_NULL : pick_name(o, sp);
 	} else if ((w & 0x0f) == 0x0e) {
-		a.voucher = 0x1234567u; /* carried through with disposition 0 */
+		a->voucher =
+		    0x1234567u; /* carried through with disposition 0 */
 	}
 	if ((w & 0x1f) == 0x1d)
-		a.bits |= 0x60e0e000u; /* I5: non-user bits are stripped */
-	a.id = (mach_msg_id_t)nb(o);
-	a.ndesc = (v >> 2) & 3;
-	if (a.ndesc != 0 || (v & 0x10))
-		a.bits |= MACH_MSGH_BITS_COMPLEX;
-	for (i = 0; i < a.ndesc; i++) {
+		a->bits |= 0x60e0e000u; /* I5: non-user bits are stripped */
+	a->id = (mach_msg_id_t)nb(o);
+	a->ndesc = (v >> 2) & 3;
+	if (a->ndesc != 0 || (v & 0x10))
+		a->bits |= MACH_MSGH_BITS_COMPLEX;
+	for (i = 0; i < a->ndesc; i++) {
 		uint8_t t = nb(o);
-		a.desc[i].disp = pick_disp(o);
-		a.desc[i].name = pick_typed(o, sp, disp_source(a.desc[i].disp));
-		if (!MACH_MSG_TYPE_PORT_ANY(a.desc[i].disp) &&
+		a->desc[i].disp = pick_disp(o);
+		a->desc[i].name =
+		    pick_typed(o, sp, disp_source(a->desc[i].disp));
+		if (!MACH_MSG_TYPE_PORT_ANY(a->desc[i].disp) &&
 		    (!(g_gaps & GAP_DESC_DISP) ||
-		        !MACH_PORT_VALID(a.desc[i].name)))
-			a.desc[i].disp = MACH_MSG_TYPE_MOVE_RECEIVE +
-			    a.desc[i].disp % 6; /* see "Known gaps" */
-		a.desc[i].type = t >= 0xf8 ? (uint8_t)(5 + (t & 7)) : 0;
+		        !MACH_PORT_VALID(a->desc[i].name)))
+			a->desc[i].disp = MACH_MSG_TYPE_MOVE_RECEIVE +
+			    a->desc[i].disp % 6; /* see "Known gaps" */
+		a->desc[i].type = t >= 0xf8 ? (uint8_t)(5 + (t & 7)) : 0;
 	}
-	base = (a.bits & MACH_MSGH_BITS_COMPLEX)
-	    ? (uint32_t)sizeof(mach_msg_base_t) + 12u * a.ndesc
+	base = (a->bits & MACH_MSGH_BITS_COMPLEX)
+	    ? (uint32_t)sizeof(mach_msg_base_t) + 12u * a->ndesc
 	    : (uint32_t)sizeof(mach_msg_header_t);
 	switch ((v >> 5) & 7) {
 	case 5:
 	case 6:
-		a.send_size = base + 4u * (1u + (w >> 5)); /* body bytes */
+		a->send_size = base + 4u * (1u + (w >> 5)); /* body bytes */
 		break;
 	case 7:
 		if ((w & 0x30) == 0x30)
-			a.send_size = (w & 0x40) ? base - 4u : base + 2u;
+			a->send_size = (w & 0x40) ? base - 4u : base + 2u;
 		else if ((w & 0x30) == 0x20)
-			a.send_size = (w & 0x40) ? 20u : 0u;
+			a->send_size = (w & 0x40) ? 20u : 0u;
 		else
-			a.send_size = base;
+			a->send_size = base;
 		break;
 	default:
-		a.send_size = base;
+		a->send_size = base;
 		break;
 	}
 
 	memset(o->buf.b, 0, 512);
-	o->buf.h.msgh_bits = a.bits;
+	o->buf.h.msgh_bits = a->bits;
 	o->buf.h.msgh_size = base;
-	o->buf.h.msgh_remote_port = a.remote;
-	o->buf.h.msgh_local_port = a.local;
-	o->buf.h.msgh_voucher_port = a.voucher;
-	o->buf.h.msgh_id = a.id;
-	if (a.bits & MACH_MSGH_BITS_COMPLEX)
-		wr32(o->buf.b, sizeof(mach_msg_header_t), a.ndesc);
-	for (i = 0; i < a.ndesc; i++) {
+	o->buf.h.msgh_remote_port = a->remote;
+	o->buf.h.msgh_local_port = a->local;
+	o->buf.h.msgh_voucher_port = a->voucher;
+	o->buf.h.msgh_id = a->id;
+	if (a->bits & MACH_MSGH_BITS_COMPLEX)
+		wr32(o->buf.b, sizeof(mach_msg_header_t), a->ndesc);
+	for (i = 0; i < a->ndesc; i++) {
 		off = sizeof(mach_msg_base_t) + 12u * i;
-		wr32(o->buf.b, off, a.desc[i].name);
+		wr32(o->buf.b, off, a->desc[i].name);
 		wr32(o->buf.b, off + 8,
-		    (a.desc[i].disp << 16) | ((uint32_t)a.desc[i].type << 24));
+		    (a->desc[i].disp << 16) |
+		        ((uint32_t)a->desc[i].type << 24));
 	}
-	for (i = base; i < 512 && i < a.send_size; i++)
+	for (i = base; i < 512 && i < a->send_size; i++)
 		o->buf.b[i] = (uint8_t)(0x40 + i);
 
 	off = 0;
 	d[0] = '\0';
-	for (i = 0; i < a.ndesc; i++)
+	for (i = 0; i < a->ndesc; i++)
 		off +=
 		    (size_t)snprintf(d + off, sizeof(d) - off, " [%#x/%u t%u]",
-		        a.desc[i].name, a.desc[i].disp, a.desc[i].type);
-	DESC(o,
-	    "send(space %d, bits %#x, dest %#x, reply %#x, voucher %#x, "
-	    "id %d, size %u, ndesc %u%s)",
-	    sp, a.bits, a.remote, a.local, a.voucher, a.id, a.send_size,
-	    a.ndesc, d);
+		        a->desc[i].name, a->desc[i].disp, a->desc[i].type);
+	snprintf(desc, desclen,
+	    "bits %#x, dest %#x, reply %#x, voucher %#x, id %d, size %u, "
+	    "ndesc %u%s",
+	    a->bits, a->remote, a->local, a->voucher, a->id, a->send_size,
+	    a->ndesc, d);
+}
 
-	g_stats.sends++;
-	emr =
-	    mipc_msg(SPACE(o, sp), &o->buf.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
-	        a.send_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
-	mmr = model_msg_send(o->m, sp, &a, emr, o->buf.b);
+/*
+ * The model's send, after the engine's that returned emr (for a combined
+ * call, the code of its send part); `call` names the call in a report.
+ * Returns the model's code.
+ */
+static mach_msg_return_t
+check_send(struct mops *o, int sp, const struct model_msg_args *a,
+    mach_msg_return_t emr, const char *call)
+{
+	mach_msg_return_t mmr;
+
+	mmr = model_msg_send(o->m, sp, a, emr, o->buf.b);
 	if (!(g_gaps & GAP_CHECK_ORDER) && emr != mmr &&
 	    (header_bad_bit(emr) & model_send_diag(o->m)) &&
 	    (header_bad_bit(mmr) & model_send_diag(o->m)))
 		mmr = emr; /* see "Known gaps" */
-	expect_kr(o, "mach_msg(send)", emr, mmr);
+	expect_kr(o, call, emr, mmr);
 	if (emr == MACH_MSG_SUCCESS)
 		g_stats.sends_ok++;
 	if (g_hist)
 		fprintf(stderr, "SENDRC %#x\n", (unsigned)emr);
 	if (emr == MACH_SEND_TIMED_OUT && mmr == MACH_SEND_TIMED_OUT)
 		store_msg_names(o, sp, true, true,
-		    (a.bits & MACH_MSGH_BITS_COMPLEX) ? a.ndesc : 0);
+		    (a->bits & MACH_MSGH_BITS_COMPLEX) ? a->ndesc : 0);
+	return mmr;
 }
 
-/* Bytes from..to of the buffer still hold the 0xa5 op_receive wrote. */
-MODEL_NO_COVERAGE static bool
-filled(const struct mops *o, size_t from, size_t to)
+static void
+op_send(struct mops *o, int sp)
+{
+	struct model_msg_args a;
+	mach_msg_return_t emr;
+	char d[224];
+
+	decode_send(o, sp, &a, d, sizeof(d));
+	DESC(o, "send(space %d, %s)", sp, d);
+
+	g_stats.sends++;
+	emr =
+	    mipc_msg(SPACE(o, sp), &o->buf.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	        a.send_size, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+	check_send(o, sp, &a, emr, "mach_msg(send)");
+}
+
+/* A buffer of 0xa5 bytes: what op_receive fills its buffer with. */
+MODEL_NO_COVERAGE static const uint8_t *
+a5_bytes(void)
 {
 	static uint8_t a5[BUF_BYTES];
 
 	if (a5[0] != 0xa5)
 		memset(a5, 0xa5, sizeof(a5));
+	return a5;
+}
+
+/* Bytes from..to of the buffer still hold what they held before (pre). */
+MODEL_NO_COVERAGE static bool
+filled(const struct mops *o, const uint8_t *pre, size_t from, size_t to)
+{
 	if (to > BUF_BYTES)
 		to = BUF_BYTES;
-	return from >= to || memcmp(o->buf.b + from, a5, to - from) == 0;
+	return from >= to ||
+	    memcmp(o->buf.b + from, pre + from, to - from) == 0;
 }
 
 /*
  * What a receive may write (K3-K5, V1): a received message and its
  * trailer; for MACH_RCV_TOO_LARGE without MACH_RCV_LARGE a bare header and
  * as much trailer as fits in rcv_size; with MACH_RCV_LARGE only msgh_size
- * and (LARGE_IDENTITY) msgh_local_port; otherwise nothing.  The buffer was
- * filled with 0xa5.
+ * and (LARGE_IDENTITY) msgh_local_port; otherwise nothing.  `pre` is what
+ * the buffer held before the call: 0xa5 bytes for op_receive, the message
+ * sent (and 0xa5 bytes after it) for op_send_receive.
  */
 MODEL_NO_COVERAGE static void
-check_untouched(struct mops *o, mach_msg_return_t mr, mach_msg_option_t opt,
-    mach_msg_size_t rcv_size)
+check_untouched(struct mops *o, const uint8_t *pre, mach_msg_return_t mr,
+    mach_msg_option_t opt, mach_msg_size_t rcv_size)
 {
 	static const mach_msg_size_t tsizes[16] = { 8, 12, 20, 52, 60, 68, 68,
 		68, 68, 68, 68, 68, 68, 68, 68, 68 };
@@ -1517,7 +1564,7 @@ check_untouched(struct mops *o, mach_msg_return_t mr, mach_msg_option_t opt,
 	switch (mr) {
 	case MACH_MSG_SUCCESS:
 		end = (size_t)o->buf.h.msgh_size + tsize;
-		if (!filled(o, end, BUF_BYTES))
+		if (!filled(o, pre, end, BUF_BYTES))
 			mismatch(o,
 			    "receive wrote past msgh_size + trailer "
 			    "(%zu bytes, V1)",
@@ -1525,17 +1572,17 @@ check_untouched(struct mops *o, mach_msg_return_t mr, mach_msg_option_t opt,
 		break;
 	case MACH_RCV_TOO_LARGE:
 		if (opt & MACH_RCV_LARGE) {
-			if (!filled(o, 0, 4) || !filled(o, 8, 12) ||
-			    !filled(o, 16, BUF_BYTES) ||
-			    (rcv_size < 8 && !filled(o, 4, 8)) ||
+			if (!filled(o, pre, 0, 4) || !filled(o, pre, 8, 12) ||
+			    !filled(o, pre, 16, BUF_BYTES) ||
+			    (rcv_size < 8 && !filled(o, pre, 4, 8)) ||
 			    ((rcv_size < 16 ||
 			         !(opt & MACH_RCV_LARGE_IDENTITY)) &&
-			        !filled(o, 12, 16)))
+			        !filled(o, pre, 12, 16)))
 				mismatch(o,
 				    "MACH_RCV_LARGE receive wrote more "
 				    "than msgh_size / msgh_local_port "
 				    "(K5)");
-		} else if (!filled(o, rcv_size, BUF_BYTES)) {
+		} else if (!filled(o, pre, rcv_size, BUF_BYTES)) {
 			mismatch(o,
 			    "MACH_RCV_TOO_LARGE wrote past rcv_size "
 			    "%u (K4)",
@@ -1543,72 +1590,103 @@ check_untouched(struct mops *o, mach_msg_return_t mr, mach_msg_option_t opt,
 		}
 		break;
 	default:
-		if (!filled(o, 0, BUF_BYTES))
+		if (!filled(o, pre, 0, BUF_BYTES))
 			mismatch(o, "failed receive (%#x) wrote to the buffer",
 			    (unsigned)mr);
 		break;
 	}
 }
 
-static void
-op_receive(struct mops *o, int sp)
+/* A receive as op_receive decodes it, and what the comparison needs. */
+struct rcv {
+	mach_port_name_t name;
+	mach_msg_size_t size;
+	mach_msg_option_t opt; /* MACH_RCV_MSG | MACH_RCV_TIMEOUT | ... */
+	/* G7: members of the set `name` holding messages, their seqnos */
+	mach_port_name_t cands[16];
+	int64_t before[16];
+	int nc;
+};
+
+/*
+ * Decode a receive into *r; returns its option byte, whose bits 2..5
+ * also select send+receive (op_receive).
+ */
+static uint8_t
+decode_receive(struct mops *o, int sp, struct rcv *r)
 {
 	static const mach_msg_size_t sizes[] = { 0, 8, 16, 23, 24, 31, 32, 36,
 		40, 48, 64, 76, 100, 128, 256, 1024 };
 	static const unsigned elems[] = { 0, 0, 1, 1, 2, 3, 4, 7, 5, 8 };
-	mach_port_name_t cands[16], member = MACH_PORT_NULL;
-	int64_t before[16];
-	mach_port_name_t rcv =
+	uint8_t v;
+
+	memset(r, 0, sizeof(*r));
+	r->name =
 	    pick_typed(o, sp, MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET);
-	mach_msg_size_t rcv_size = sizes[nb(o) % 16];
-	uint8_t v = nb(o);
-	mach_msg_option_t opt = MACH_RCV_MSG | MACH_RCV_TIMEOUT;
-	mach_msg_return_t emr, mmr;
-	int nc, i;
-
+	r->size = sizes[nb(o) % 16];
+	v = nb(o);
+	r->opt = MACH_RCV_MSG | MACH_RCV_TIMEOUT;
 	if (v & 1)
-		opt |= MACH_RCV_LARGE;
+		r->opt |= MACH_RCV_LARGE;
 	if (v & 2)
-		opt |= MACH_RCV_LARGE_IDENTITY;
-	opt |= MACH_RCV_TRAILER_ELEMENTS(elems[(v >> 2) % 10]);
+		r->opt |= MACH_RCV_LARGE_IDENTITY;
+	r->opt |= MACH_RCV_TRAILER_ELEMENTS(elems[(v >> 2) % 10]);
 	if ((v >> 6) == 3)
-		rcv_size = 2048;
-	DESC(o, "receive(space %d, %#x, rcv_size %u, option %#x)", sp, rcv,
-	    rcv_size, (unsigned)opt);
+		r->size = 2048;
+	return v;
+}
 
-	nc = model_pset_ready_members(o->m, sp, rcv, cands, 16);
-	for (i = 0; i < nc; i++) {
-		before[i] = model_port_seqno(o->m, sp, cands[i]);
-		relate(o, sp, cands[i]);
+/*
+ * Just before the engine's receive, with the model in the state the
+ * engine's receive starts from: the members of a set that hold messages
+ * (the engine may take from any of them, G7) and their seqnos.
+ */
+static void
+receive_candidates(struct mops *o, int sp, struct rcv *r)
+{
+	int i;
+
+	r->nc = model_pset_ready_members(o->m, sp, r->name, r->cands, 16);
+	for (i = 0; i < r->nc; i++) {
+		r->before[i] = model_port_seqno(o->m, sp, r->cands[i]);
+		relate(o, sp, r->cands[i]);
 	}
+}
 
-	memset(o->buf.b, 0xa5, sizeof(o->buf.b));
-	g_stats.receives++;
-	emr = mipc_msg(
-	    SPACE(o, sp), &o->buf.h, opt, 0, rcv_size, rcv, 0, MACH_PORT_NULL);
+/*
+ * The model's receive after the engine's that returned emr; `pre` is what
+ * the buffer held before the call (check_untouched).
+ */
+static void
+check_receive(struct mops *o, int sp, const struct rcv *r,
+    mach_msg_return_t emr, const uint8_t *pre, const char *call)
+{
+	mach_port_name_t member = MACH_PORT_NULL;
+	mach_msg_return_t mmr;
+	int i;
 
 	/* G7: which member did the engine take the message from? */
-	if (nc > 0 &&
+	if (r->nc > 0 &&
 	    (emr == MACH_MSG_SUCCESS ||
-	        (emr == MACH_RCV_TOO_LARGE && !(opt & MACH_RCV_LARGE)))) {
-		for (i = 0; i < nc; i++) {
+	        (emr == MACH_RCV_TOO_LARGE && !(r->opt & MACH_RCV_LARGE)))) {
+		for (i = 0; i < r->nc; i++) {
 			mach_port_status_t st;
 			mach_msg_type_number_t cnt =
 			    MACH_PORT_RECEIVE_STATUS_COUNT;
-			if (mipc_port_get_attributes(SPACE(o, sp), cands[i],
+			if (mipc_port_get_attributes(SPACE(o, sp), r->cands[i],
 			        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st,
 			        &cnt) == KERN_SUCCESS &&
-			    (int64_t)st.mps_seqno != before[i]) {
-				member = cands[i];
+			    (int64_t)st.mps_seqno != r->before[i]) {
+				member = r->cands[i];
 				break;
 			}
 		}
 	}
 	mmr = model_msg_receive(
-	    o->m, sp, rcv, opt, rcv_size, member, emr, o->buf.b);
-	expect_kr(o, "mach_msg(receive)", emr, mmr);
+	    o->m, sp, r->name, r->opt, r->size, member, emr, o->buf.b);
+	expect_kr(o, call, emr, mmr);
 	if (emr == mmr)
-		check_untouched(o, emr, opt, rcv_size);
+		check_untouched(o, pre, emr, r->opt, r->size);
 	if (g_hist)
 		fprintf(stderr, "RCVRC %#x\n", (unsigned)emr);
 	if (emr == MACH_MSG_SUCCESS && mmr == MACH_MSG_SUCCESS) {
@@ -1618,6 +1696,91 @@ op_receive(struct mops *o, int sp)
 		        ? rd32(o->buf.b, sizeof(mach_msg_header_t))
 		        : 0);
 	}
+}
+
+/* A MACH_RCV_* code (maybe with MACH_MSG_MASK bits): the receive's own. */
+static bool
+is_rcv_code(mach_msg_return_t mr)
+{
+	return ((uint32_t)mr & 0xffffc000u) ==
+	    (MACH_RCV_IN_PROGRESS & ~0x3fffu);
+}
+
+/*
+ * mach_msg(MACH_SEND_MSG | MACH_RCV_MSG), one engine call (J12): the send
+ * (decoded after the receive, as op_send decodes one) happens first; if
+ * it fails, the receive is skipped and the call returns the send's code;
+ * else the receive runs on r->name with r->size into the same buffer and
+ * its code is the call's.  The model runs model_msg_send, then, only if
+ * that succeeded, model_msg_receive.  Touched / related: both halves'.
+ */
+static void
+op_send_receive(struct mops *o, int sp, struct rcv *r)
+{
+	static uint8_t pre[BUF_BYTES];
+	struct model_msg_args a;
+	mach_msg_return_t emr, esend, msend;
+	char d[224], call[112];
+
+	memset(o->buf.b, 0xa5, sizeof(o->buf.b));
+	decode_send(o, sp, &a, d, sizeof(d));
+	/* The receive first: a long send is what gets cut. */
+	DESC(o,
+	    "send+receive(space %d, rcv %#x, rcv_size %u, option %#x; "
+	    "send %.160s)",
+	    sp, r->name, r->size, (unsigned)r->opt, d);
+	memcpy(pre, o->buf.b, sizeof(pre));
+
+	g_stats.sends++;
+	emr = mipc_msg(SPACE(o, sp), &o->buf.h,
+	    MACH_SEND_MSG | MACH_SEND_TIMEOUT | r->opt, a.send_size, r->size,
+	    r->name, 0, MACH_PORT_NULL);
+	/* A receive's code (or success): the send part went through. */
+	if (emr == MACH_MSG_SUCCESS || is_rcv_code(emr)) {
+		esend = MACH_MSG_SUCCESS;
+		snprintf(call, sizeof(call),
+		    "mach_msg(send+receive) returned %s (%#x), so its send "
+		    "part",
+		    krname(emr), (unsigned)emr);
+	} else {
+		esend = emr;
+		snprintf(
+		    call, sizeof(call), "mach_msg(send+receive), send part,");
+	}
+	msend = check_send(o, sp, &a, esend, call);
+	if (esend != MACH_MSG_SUCCESS || msend != MACH_MSG_SUCCESS)
+		return; /* J12: no receive (or a divergence, reported) */
+
+	g_stats.receives++;
+	receive_candidates(o, sp, r);
+	check_receive(o, sp, r, emr, pre, "mach_msg(send+receive)");
+}
+
+/*
+ * A receive; bits 2..5 of its option byte at 10..15 make it a combined
+ * send+receive (op_send_receive) with the same receive options, the
+ * trailer elements still (v >> 2) % 10 of the whole byte.
+ */
+static void
+op_receive(struct mops *o, int sp)
+{
+	struct rcv r;
+	uint8_t v = decode_receive(o, sp, &r);
+	mach_msg_return_t emr;
+
+	if (((v >> 2) & 0xf) >= 10) {
+		op_send_receive(o, sp, &r);
+		return;
+	}
+	DESC(o, "receive(space %d, %#x, rcv_size %u, option %#x)", sp, r.name,
+	    r.size, (unsigned)r.opt);
+
+	receive_candidates(o, sp, &r);
+	memset(o->buf.b, 0xa5, sizeof(o->buf.b));
+	g_stats.receives++;
+	emr = mipc_msg(SPACE(o, sp), &o->buf.h, r.opt, 0, r.size, r.name, 0,
+	    MACH_PORT_NULL);
+	check_receive(o, sp, &r, emr, a5_bytes(), "mach_msg(receive)");
 }
 
 /* ---- spaces -------------------------------------------------------------- */
