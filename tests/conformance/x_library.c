@@ -14,7 +14,9 @@
  */
 #include "conformance.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define NULL_TASK ((mipc_space_t)NULL)
@@ -622,6 +624,60 @@ START_TEST(api_vm_reused_region_is_zero_filled)
 }
 END_TEST
 
+/* Is [a, a + len) mapped?  mincore fails with ENOMEM on unmapped pages. */
+static bool
+mapped(vm_address_t a, size_t len)
+{
+	unsigned char vec[64];
+
+	ck_assert_uint_le(len / (size_t)sysconf(_SC_PAGESIZE), sizeof(vec));
+	if (mincore((void *)a, len, vec) == 0)
+		return true;
+	ck_assert_int_eq(errno, ENOMEM);
+	return false;
+}
+
+/*
+ * What is kept is bounded: beyond 8 released small regions, and any
+ * region above 16 KiB, the pages go back to the system at once.
+ */
+START_TEST(api_vm_release_beyond_kept_unmaps)
+{
+	mipc_space_t task = mach_task_self();
+	vm_size_t page = (vm_size_t)sysconf(_SC_PAGESIZE);
+	vm_size_t big = 64 * 1024;
+	vm_address_t r[9], b = 0;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		KR_OK(vm_allocate(task, &r[i], page, VM_FLAGS_ANYWHERE));
+	for (i = 0; i < 9; i++)
+		KR_OK(vm_deallocate(task, r[i], page));
+	for (i = 0; i < 8; i++)
+		ck_assert_msg(mapped(r[i], page), "kept region %d unmapped", i);
+	ck_assert_msg(!mapped(r[8], page), "a ninth region kept");
+	KR_OK(vm_allocate(task, &b, big, VM_FLAGS_ANYWHERE));
+	ck_assert_msg(mapped(b, big), "a fresh region not mapped");
+	KR_OK(vm_deallocate(task, b, big));
+	ck_assert_msg(!mapped(b, big), "a 64 KiB region kept");
+}
+END_TEST
+
+/* Size 0: success, and the address is 0 (nothing to release). */
+START_TEST(api_vm_allocate_zero_size)
+{
+	mipc_space_t task = mach_task_self();
+	vm_address_t a = 0x1000;
+	struct mipc_stats st;
+
+	KR_OK(vm_allocate(task, &a, 0, VM_FLAGS_ANYWHERE));
+	ck_assert_uint_eq(a, 0);
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.ool_bytes, 0);
+	KR_OK(vm_deallocate(task, a, 0));
+}
+END_TEST
+
 START_TEST(api_vm_allocate_fixed_invalid_argument)
 {
 	mipc_space_t task = mach_task_self();
@@ -691,6 +747,8 @@ x_library_suite(void)
 	tcase_add_test(api, api_extract_right_lands_in_current_space);
 	tcase_add_test(api, api_vm_allocate_zero_filled_page_aligned);
 	tcase_add_test(api, api_vm_reused_region_is_zero_filled);
+	tcase_add_test(api, api_vm_release_beyond_kept_unmaps);
+	tcase_add_test(api, api_vm_allocate_zero_size);
 	tcase_add_test(api, api_vm_allocate_fixed_invalid_argument);
 	tcase_add_test(
 	    api, api_vm_deallocate_unknown_or_mismatched_invalid_address);
