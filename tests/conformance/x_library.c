@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -711,6 +712,39 @@ START_TEST(api_vm_deallocate_unknown_or_mismatched_invalid_address)
 }
 END_TEST
 
+/*
+ * No handler set: a fatal flavor prints and aborts, as XNU terminates the
+ * task (MACH.md 0; the issue's guard-exception contract).
+ */
+START_TEST(api_guard_no_handler_fatal_flavor_aborts)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_options_t opts;
+	mach_port_name_t n = MACH_PORT_NULL;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = MPO_CONTEXT_AS_GUARD;
+	KR_OK(mach_port_construct(task, &opts, 0x1234, &n));
+	mipc_set_guard_handler(NULL, NULL);
+	/* kGUARD_EXC_DESTROY (fatal): this call does not return. */
+	(void)mach_port_destroy(task, n);
+	ck_abort_msg("a fatal guard violation with no handler returned");
+}
+END_TEST
+
+/* No handler set: an optional flavor is dropped and the call answers. */
+START_TEST(api_guard_no_handler_optional_flavor_dropped)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t never = (0x123u << 8) | 3u;
+
+	mipc_set_guard_handler(NULL, NULL);
+	/* kGUARD_EXC_INVALID_NAME (optional): the code, and no abort. */
+	KR_EQ(mach_port_destroy(task, never), KERN_INVALID_NAME);
+	KR_EQ(mach_port_destroy(task, never), KERN_INVALID_NAME);
+}
+END_TEST
+
 static Suite *
 x_library_suite(void)
 {
@@ -752,6 +786,9 @@ x_library_suite(void)
 	tcase_add_test(api, api_vm_allocate_fixed_invalid_argument);
 	tcase_add_test(
 	    api, api_vm_deallocate_unknown_or_mismatched_invalid_address);
+	tcase_add_test_raise_signal(
+	    api, api_guard_no_handler_fatal_flavor_aborts, SIGABRT);
+	tcase_add_test(api, api_guard_no_handler_optional_flavor_dropped);
 	suite_add_tcase(s, api);
 	return s;
 }
