@@ -23,8 +23,10 @@
  *              out-of-line regions come and go in pairs, and an
  *              mmap + first touch + munmap costs microseconds where a
  *              memset of a page costs tens of nanoseconds.  Kept regions
- *              count as released (ool_bytes) and are never handed out
- *              with anything a previous holder wrote.
+ *              count as released (ool_bytes), are poisoned under ASan
+ *              (a touch after vm_deallocate is caught, as munmap would
+ *              make it fault) and are never handed out with anything a
+ *              previous holder wrote.
  */
 #include "internal.h"
 
@@ -154,6 +156,7 @@ spare_take(size_t len)
 		if (vm_spare[i].vs_size == len) {
 			p = (void *)vm_spare[i].vs_addr;
 			vm_spare[i] = vm_spare[--vm_spare_n];
+			ipc_asan_unpoison(p, len);
 			break;
 		}
 	}
@@ -174,6 +177,8 @@ region_release(void *addr, size_t len)
 	if (len <= VM_SPARE_BYTES) {
 		ipc_lock(&vm_lock);
 		if (vm_spare_n < VM_SPARE_MAX) {
+			/* As munmap would, under ASan: a late touch is caught. */
+			ipc_asan_poison(addr, len);
 			vm_spare[vm_spare_n].vs_addr = (uintptr_t)addr;
 			vm_spare[vm_spare_n].vs_size = len;
 			vm_spare_n++;

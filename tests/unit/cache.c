@@ -114,6 +114,22 @@ START_TEST(cache_use_after_free_is_caught)
 }
 END_TEST
 
+START_TEST(vm_kept_region_use_after_release_is_caught)
+{
+	vm_address_t a = 0;
+	volatile unsigned char *p;
+
+	ck_assert_int_eq(
+	    mipc_vm_allocate(mipc_thread_space(), &a, 100, VM_FLAGS_ANYWHERE),
+	    KERN_SUCCESS);
+	p = (volatile unsigned char *)a;
+	ck_assert_int_eq(
+	    mipc_vm_deallocate(mipc_thread_space(), a, 100), KERN_SUCCESS);
+	/* vm.c keeps the pages for reuse, poisoned: ASan must stop this. */
+	(void)p[8];
+}
+END_TEST
+
 START_TEST(sized_alloc_counts_bytes_and_objects)
 {
 	struct mipc_stats st;
@@ -286,6 +302,9 @@ cache_suite(void)
 	/* ASan reports the use after free and exits with status 1. */
 	if (MIPC_ASAN)
 		tcase_add_exit_test(dies, cache_use_after_free_is_caught, 1);
+	if (MIPC_ASAN)
+		tcase_add_exit_test(
+		    dies, vm_kept_region_use_after_release_is_caught, 1);
 	tcase_add_test_raise_signal(
 	    dies, witness_default_inversion_aborts, SIGABRT);
 	tcase_add_test_raise_signal(dies, require_failure_aborts, SIGABRT);
