@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cache.c -- tests of core/cache.c: per-CPU caches, sized allocations,
- * live counters, failure injection; and of core/witness.c.
+ * live counters, failure injection; of core/witness.c; and of the ASan
+ * poisoning of memory kept for reuse (cached objects, vm.c's regions).
  *
  * Includes core/internal.h: the caches and the witness are internal.
  */
