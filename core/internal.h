@@ -973,18 +973,6 @@ void ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset);
 void ipc_pset_unlink_port_locked(
     struct mipc_space *space, struct ipc_port *port);
 
-/*
- * ipc_pset_remove_port_locked
- *	Take a port out of every set it is in (its receive right is leaving
- *	the space, or dying).
- * Conditions: the space that holds the receive right locked.
- */
-static inline void
-ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
-{
-	if (port->ip_psets != NULL)
-		ipc_pset_unlink_port_locked(space, port);
-}
 bool ipc_pset_has_port(
     const struct ipc_pset *pset, const struct ipc_port *port);
 
@@ -1075,6 +1063,20 @@ ipc_space_check(struct mipc_space *space)
 {
 	ipc_lock_assert_held(&space->is_lock);
 	return space->is_active ? KERN_SUCCESS : KERN_INVALID_TASK;
+}
+
+/*
+ * ipc_pset_remove_port_locked
+ *	Take a port out of every set it is in (its receive right is leaving
+ *	the space, or dying).
+ * Conditions: the space that holds the receive right locked.
+ */
+static inline void
+ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	if (port->ip_psets != NULL)
+		ipc_pset_unlink_port_locked(space, port);
 }
 
 /*

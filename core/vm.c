@@ -165,27 +165,28 @@ spare_take(size_t len)
 }
 
 /*
- * Release a region nobody holds any more (out of the registry): keep it
- * for reuse while there is room, else unmap it.
- * Conditions: vm_lock not held.
+ * Keep a region nobody holds any more (it left the registry) for reuse,
+ * if it is small and there is room.  Returns false: the caller unmaps it.
+ * Conditions: vm_lock held.
  */
-static void
-region_release(void *addr, size_t len)
+static bool
+spare_keep_locked(void *addr, size_t len)
 {
-	bool kept = false;
+	ipc_lock_assert_held(&vm_lock);
+	if (len > VM_SPARE_BYTES || vm_spare_n == VM_SPARE_MAX)
+		return false;
+	/* As munmap would, under ASan: a late touch is caught. */
+	ipc_asan_poison(addr, len);
+	vm_spare[vm_spare_n].vs_addr = (uintptr_t)addr;
+	vm_spare[vm_spare_n].vs_size = len;
+	vm_spare_n++;
+	return true;
+}
 
-	if (len <= VM_SPARE_BYTES) {
-		ipc_lock(&vm_lock);
-		if (vm_spare_n < VM_SPARE_MAX) {
-			/* As munmap would, under ASan: a late touch is caught. */
-			ipc_asan_poison(addr, len);
-			vm_spare[vm_spare_n].vs_addr = (uintptr_t)addr;
-			vm_spare[vm_spare_n].vs_size = len;
-			vm_spare_n++;
-			kept = true;
-		}
-		ipc_unlock(&vm_lock);
-	}
+/* The region is released: kept, or unmapped; either way uncounted. */
+static void
+region_released(void *addr, size_t len, bool kept)
+{
 	if (!kept)
 		munmap(addr, len);
 	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
@@ -296,7 +297,13 @@ ipc_vm_register(void *addr, size_t size)
 void
 ipc_vm_free_region(void *addr, size_t size)
 {
-	region_release(addr, round_page(size));
+	size_t len = round_page(size);
+	bool kept;
+
+	ipc_lock(&vm_lock);
+	kept = spare_keep_locked(addr, len);
+	ipc_unlock(&vm_lock);
+	region_released(addr, len, kept);
 }
 
 kern_return_t
@@ -330,6 +337,7 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 {
 	struct vm_slot *s;
 	size_t len;
+	bool kept;
 
 	if (space == NULL)
 		return MACH_SEND_INVALID_DEST;
@@ -344,8 +352,9 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 	len = s->vs_size;
 	s->vs_addr = VM_TOMB;
 	s->vs_size = 0;
+	kept = spare_keep_locked((void *)address, len);
 	ipc_unlock(&vm_lock);
-	region_release((void *)address, len);
+	region_released((void *)address, len, kept);
 	return KERN_SUCCESS;
 }
 MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);
