@@ -397,7 +397,12 @@ EXPORT_OK = '^(mipc_|mach_)'
 
 .PHONY: lint
 lint: $(LIB_SO)
-	@echo "== clang-format"; clang-format --style=file:.ci/clang-format --dry-run --Werror $(LINT_SRC)
+	@echo "== clang-format"; clang-format --style=file --dry-run --Werror $(LINT_SRC)
+	@echo "== each core header compiles alone"
+	@for h in core/*.h; do \
+		echo "#include \"$$(basename $$h)\"" | $(CC) $(CSTD) -x c -fsyntax-only $(WARN) \
+			$(INC) $(DEP_CFLAGS) - || { echo "lint: $$h is not self-contained"; exit 1; }; \
+	done
 	@echo "== ordering labels: every ck_pr fence / cas / fas in core/ names its partner"
 	@bad=$$(awk 'FNR==1{delete prev} \
 		/ck_pr_(fence_|cas_|fas_)/ && !(/[ARF][0-9]+/ || prev[FNR-1] ~ /[ARF][0-9]+/ || prev[FNR-2] ~ /[ARF][0-9]+/ || /[Rr]elaxed/ || prev[FNR-1] ~ /[Rr]elaxed/) \

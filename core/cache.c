@@ -4,8 +4,8 @@
  * seam every other file of core/ allocates through.
  *
  * Owns:      ipc_caches[] (one per cached kind: per-CPU stacks, a depot,
- *            backend counters), the sized-kind counters, failure injection,
- *            mipc_get_stats().
+ *            backend counters), the sized-kind counters and failure
+ *            injection; the live counts mipc_get_stats() (thread.c) reads.
  * Locking:   ic_lock (IPC_RANK_LEAF) covers one kind's depot; nothing nests
  *            inside it.  The per-CPU stacks take no lock: they are changed
  *            only inside arch_pcpu_pop/push, rseq critical sections (or the
@@ -43,7 +43,9 @@
  *  2. backend_allocs - backend_frees = live + depot + per-CPU (quiescent).
  *  3. ic_depot_n <= IPC_DEPOT_MAX.
  */
-#include "internal.h"
+#include "cache.h"
+
+#include "lock.h"
 
 #include <jemalloc/jemalloc.h>
 
@@ -450,27 +452,18 @@ ipc_kind_live(enum ipc_kind kind)
 	return ck_pr_load_64(&ipc_sized_bytes[kind]);
 }
 
+uint64_t
+ipc_kind_objects(enum ipc_kind kind)
+{
+	ipc_require(kind < IPC_KIND_COUNT, "kind in range");
+	if (kind_cached(kind))
+		return cache_live(kind);
+	return ck_pr_load_64(&ipc_sized_objs[kind]);
+}
+
 const char *
 ipc_kind_name(enum ipc_kind kind)
 {
 	ipc_require(kind < IPC_KIND_COUNT, "kind in range");
 	return ipc_kinds[kind].ki_name;
-}
-
-void
-mipc_get_stats(struct mipc_stats *out)
-{
-	if (out == NULL)
-		return;
-	memset(out, 0, sizeof(*out));
-	out->spaces = ipc_kind_live(IPC_KIND_SPACE);
-	out->ports = ipc_kind_live(IPC_KIND_PORT);
-	out->psets = ipc_kind_live(IPC_KIND_PSET);
-	out->messages = ipc_kind_live(IPC_KIND_KMSG_S) +
-	    ipc_kind_live(IPC_KIND_KMSG_M) + ipc_kind_live(IPC_KIND_KMSG_L) +
-	    ck_pr_load_64(&ipc_sized_objs[IPC_KIND_KMSG_HUGE]);
-	out->ool_bytes = ck_pr_load_64(&ipc_sized_bytes[IPC_KIND_OOL]);
-	out->tables = ck_pr_load_64(&ipc_sized_objs[IPC_KIND_TABLE]);
-	out->threads = ipc_thread_live();
-	out->epoch_pending = ipc_epoch_pending_all();
 }

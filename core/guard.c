@@ -17,8 +17,13 @@
  *            TASK_EXC_GUARD_MP_DELIVER sees.  At most four violations are
  *            kept per call; more are a bug (ipc_require).
  */
-#include "internal.h"
+#include "guard.h"
 
+#include "lock.h"
+#include "space.h"
+#include "thread.h"
+
+#include <mipc/port.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,7 +64,7 @@ ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
 /*
  * ipc_guard_deliver
  *	Deliver the violations the calling thread recorded (ipc_guard_flush,
- *	internal.h, calls here when there are any).
+ *	guard.h, calls here when there are any).
  * Conditions:
  *	Nothing locked (the handler may call into mipc).
  */

@@ -8,9 +8,8 @@
  *            OOL regions (vm.c regions no space owns while in flight).
  * Locking:   copyin and copyout take the sending / receiving space's lock
  *            around right operations (right.c), never across memory copies
- *            of OOL data.  ipc_transit_lock (IPC_RANK_TRANSIT) serialises the
- *            IN_LIMBO <-> IN_TRANSIT transitions and the circularity walk
- *            (XNU's ipc_port_multiple_lock).
+ *            of OOL data.  Receive rights a message carries go in transit
+ *            through port.c (ipc_kmsg_set_transit below walks them).
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed.  Destruction is iterative through a per-thread queue,
  *            so a cascade (a dying port's queue holding receive rights of
@@ -37,15 +36,21 @@
  *              bytes (it is copied with memcpy, as a kernel would fault);
  *              only out-of-line addresses are probed.
  */
-#include "internal.h"
+#include "kmsg.h"
 
+#include "cache.h"
+#include "guard.h"
+#include "port.h"
+#include "right.h"
+#include "space.h"
+#include "thread.h"
+#include "vm.h"
+
+#include <mipc/message.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-
-static ipc_lock_t ipc_transit_lock =
-    IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
 
 /*
  * The process's credentials for trailers, read once at load: tasks are
@@ -138,61 +143,39 @@ ipc_kmsg_free(struct ipc_kmsg *k)
 /* Receive rights in transit (MACH.md N)                               */
 
 /*
- * ipc_port_check_circularity
- *	Would putting port's receive right in a message queued on dest make
- *	a cycle (dest is port, or dest's chain of in-transit destinations
- *	reaches port)?  If not, port goes IN_TRANSIT towards dest.
+ * ipc_kmsg_set_transit
+ *	Put the receive rights the message carries in transit towards its
+ *	destination (port.c); true if that would make a cycle (MACH.md N2,
+ *	N3: the caller destroys the message).
  * Conditions:
- *	Nothing locked.  port is IN_LIMBO, held by the caller's message.
- * Returns:
- *	true when circular (nothing changed: the caller destroys the message).
+ *	Nothing locked.  The message is copied in and not yet queued.
  */
 bool
-ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
+ipc_kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
 {
-	struct ipc_port *p;
+	uint32_t i, j;
 
-	ipc_lock(&ipc_transit_lock);
-	for (p = dest; p != NULL; p = p->ip_destination) {
-		if (p == port) {
-			ipc_unlock(&ipc_transit_lock);
-			return true;
+	for (i = 0; i < k->ikm_ndesc; i++) {
+		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_right *r = NULL;
+		uint32_t n = 1;
+
+		if (d->kd_type == MACH_MSG_PORT_DESCRIPTOR ||
+		    d->kd_type == MACH_MSG_GUARDED_PORT_DESCRIPTOR)
+			r = &d->kd_port;
+		else if (d->kd_type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
+			r = d->kd_oolp.kd_rights;
+			n = d->kd_oolp.kd_count;
 		}
-		if (ck_pr_load_32(&p->ip_state) != IP_IN_TRANSIT)
-			break;
+		for (j = 0; r != NULL && j < n; j++) {
+			if (r[j].ir_port == NULL ||
+			    r[j].ir_type != MACH_MSG_TYPE_PORT_RECEIVE)
+				continue;
+			if (ipc_port_check_circularity(r[j].ir_port, dest))
+				return true;
+		}
 	}
-	ip_reference(dest);
-	ip_lock(port);
-	ipc_require(port->ip_state == IP_IN_LIMBO, "a moved receive right");
-	port->ip_destination = dest;
-	ck_pr_store_32(&port->ip_state, IP_IN_TRANSIT);
-	ip_unlock(port);
-	ipc_unlock(&ipc_transit_lock);
 	return false;
-}
-
-/*
- * ipc_port_release_transit
- *	A receive right leaves its message (received or destroyed): back to
- *	IN_LIMBO, dropping the reference on its old destination.
- * Conditions: nothing locked.
- */
-void
-ipc_port_release_transit(struct ipc_port *port)
-{
-	struct ipc_port *dest = NULL;
-
-	ipc_lock(&ipc_transit_lock);
-	ip_lock(port);
-	if (port->ip_state == IP_IN_TRANSIT) {
-		dest = port->ip_destination;
-		port->ip_destination = NULL;
-		ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
-	}
-	ip_unlock(port);
-	ipc_unlock(&ipc_transit_lock);
-	if (dest != NULL)
-		ip_release(dest);
 }
 
 /* ------------------------------------------------------------------ */
@@ -721,8 +704,7 @@ desc_ool_copyin(struct ipc_kdesc *d, mach_msg_ool_descriptor_t *o)
 	}
 	d->kd_ool.kd_addr = dst;
 	if (o->deallocate)
-		(void)mipc_vm_deallocate(
-		    mipc_thread_space(), (vm_address_t)src, size);
+		(void)ipc_vm_release((vm_address_t)src, size);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -766,7 +748,7 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 		d->kd_oolp.kd_rights = rights;
 		d->kd_oolp.kd_count = n;
 		if (o->deallocate)
-			(void)mipc_vm_deallocate(mipc_thread_space(),
+			(void)ipc_vm_release(
 			    (vm_address_t)o->address, n * sizeof(*names));
 	}
 	ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));

@@ -2,7 +2,7 @@
 /*
  * mqueue.c -- message queues: a ck_ring per port (many senders, many
  * receivers), an overflow list for what the ring cannot hold, queue
- * limits, and waiting (a bounded spin, then a futex).
+ * limits, and the waits on them (spin policy and futex in waitq.c).
  *
  * Owns:      struct ipc_mqueue (embedded in each port) and its ring.
  * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
@@ -59,7 +59,16 @@
  * on, so its wait returns at once) or the receiver's retry sees the message.
  * An uncontended send reads imq_rcv_waiters == 0 and makes no system call.
  */
-#include "internal.h"
+#include "mqueue.h"
+
+#include "cache.h"
+#include "kmsg.h"
+#include "lock.h"
+#include "port.h"
+#include "port_request.h"
+#include "pset.h"
+#include "thread.h"
+#include "waitq.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -70,63 +79,6 @@
 #include <unistd.h>
 
 CK_RING_PROTOTYPE(imq, imq_slot)
-
-/* ------------------------------------------------------------------ */
-/* Futex                                                               */
-
-static long
-futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
-{
-	ipc_slow_note();
-	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
-}
-
-/*
- * Wait while *word == val, until woken or the deadline (CLOCK_MONOTONIC,
- * NULL: none).  Returns false when the deadline passed.
- */
-bool
-ipc_futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
-{
-	struct timespec rel, now;
-
-	if (deadline == NULL) {
-		futex(word, FUTEX_WAIT_PRIVATE, val, NULL);
-		return true;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	rel.tv_sec = deadline->tv_sec - now.tv_sec;
-	rel.tv_nsec = deadline->tv_nsec - now.tv_nsec;
-	if (rel.tv_nsec < 0) {
-		rel.tv_nsec += 1000000000;
-		rel.tv_sec--;
-	}
-	if (rel.tv_sec < 0)
-		return false;
-	if (futex(word, FUTEX_WAIT_PRIVATE, val, &rel) != 0 &&
-	    errno == ETIMEDOUT)
-		return false;
-	return true;
-}
-
-void
-ipc_futex_wake(uint32_t *word, int n)
-{
-	futex(word, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
-}
-
-/* Deadline `ms` milliseconds from now. */
-void
-ipc_deadline(struct timespec *ts, uint32_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_nsec -= 1000000000;
-		ts->tv_sec++;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* Ring                                                                */
@@ -153,7 +105,7 @@ ring_get(struct ipc_mqueue *mq)
 	mine = ipc_alloc(IPC_KIND_MISC, sizeof(*mine));
 	if (mine == NULL)
 		return NULL;
-	ck_ring_init(&mine->ir_ring, IMQ_RING_SLOTS);
+	ck_ring_init(&mine->rg_ring, IMQ_RING_SLOTS);
 	ipc_tsan_release(mine); /* R10: the ring is built before use */
 	/* R10: a CAS publishes it; the loser frees its own. */
 	if (!ck_pr_cas_ptr(&mq->imq_ring, NULL, mine)) {
@@ -179,7 +131,7 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 {
 	unsigned int spins = 0;
 
-	while (ck_pr_load_uint(&ring->ir_ring.p_tail) != ticket) {
+	while (ck_pr_load_uint(&ring->rg_ring.p_tail) != ticket) {
 		ipc_debug_yield(IPC_YIELD_SPIN);
 		if (++spins < IMQ_COMMIT_SPINS) {
 			ck_pr_stall();
@@ -196,7 +148,7 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 	 * on x86, where a locked op is already a full barrier) instead of a
 	 * full fence on every send.
 	 */
-	(void)ck_pr_fas_uint(&ring->ir_ring.p_tail, ticket + 1); /* R9, F1 */
+	(void)ck_pr_fas_uint(&ring->rg_ring.p_tail, ticket + 1); /* R9, F1 */
 }
 
 /*
@@ -210,7 +162,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 {
 	unsigned int ticket;
 	struct imq_slot *slot = ck_ring_enqueue_reserve_mpmc_imq(
-	    &ring->ir_ring, ring->ir_slots, &ticket);
+	    &ring->rg_ring, ring->rg_slots, &ticket);
 
 	if (slot == NULL)
 		return false;
@@ -238,18 +190,18 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 	struct imq_slot *s;
 
 	for (;;) {
-		consumer = ck_pr_load_uint(&ring->ir_ring.c_head);
+		consumer = ck_pr_load_uint(&ring->rg_ring.c_head);
 		/* A9: p_tail published the slot (ck_ring's fence). */
 		ck_pr_fence_load();
-		producer = ck_pr_load_uint(&ring->ir_ring.p_tail);
+		producer = ck_pr_load_uint(&ring->rg_ring.p_tail);
 		if (consumer == producer)
 			return false;
 		ck_pr_fence_load(); /* A9: slot after p_tail */
-		s = &ring->ir_slots[consumer & (IMQ_RING_SLOTS - 1)];
+		s = &ring->rg_slots[consumer & (IMQ_RING_SLOTS - 1)];
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
 		ck_pr_fence_load(); /* A9: c_head reread after the copy */
-		if (ck_pr_load_uint(&ring->ir_ring.c_head) == consumer) {
+		if (ck_pr_load_uint(&ring->rg_ring.c_head) == consumer) {
 			*pos = consumer;
 			return true;
 		}
@@ -262,7 +214,7 @@ ring_take(struct imq_ring *ring, unsigned int pos)
 {
 	/* A9: the CAS claims the slot we copied (fence_store_atomic). */
 	ck_pr_fence_store_atomic();
-	return ck_pr_cas_uint(&ring->ir_ring.c_head, pos, pos + 1);
+	return ck_pr_cas_uint(&ring->rg_ring.c_head, pos, pos + 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -496,7 +448,7 @@ ipc_mqueue_seqno(struct ipc_port *port)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
 	uint32_t head =
-	    ring != NULL ? ck_pr_load_uint(&ring->ir_ring.c_head) : 0;
+	    ring != NULL ? ck_pr_load_uint(&ring->rg_ring.c_head) : 0;
 
 	return head - ck_pr_load_32(&port->ip_mq.imq_seq_base);
 }
@@ -507,7 +459,7 @@ ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
 	uint32_t head =
-	    ring != NULL ? ck_pr_load_uint(&ring->ir_ring.c_head) : 0;
+	    ring != NULL ? ck_pr_load_uint(&ring->rg_ring.c_head) : 0;
 
 	/* Relaxed: receivers racing a set_seqno get either numbering. */
 	ck_pr_store_32(&port->ip_mq.imq_seq_base, head - seqno);
@@ -540,7 +492,7 @@ ipc_mqueue_fini(struct ipc_port *port)
 	ipc_require(port->ip_mq.imq_ovf_head == NULL,
 	    "a freed port's overflow list is empty");
 	if (ring != NULL) {
-		ipc_require(ring->ir_ring.c_head == ring->ir_ring.p_tail,
+		ipc_require(ring->rg_ring.c_head == ring->rg_ring.p_tail,
 		    "a freed port's queue is empty");
 		ring_free(ring);
 	}

@@ -11,7 +11,7 @@
  *            wait outside it, holding a reference on what they wait on.
  * Ordering:  receive-right moves: a port's receive right that leaves a
  *            space changes its binding (ip_receiver) under locks, then the
- *            mover waits one grace period (ipc_epoch_synchronize) before
+ *            mover waits one grace period (ipc_epoch_wait_readers) before
  *            the right can reach anyone: a receiver that found the port
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
@@ -24,45 +24,26 @@
  *              destination name for a combined send + receive; a null
  *              peer skips the checks (the trap's sync_send is null).
  */
-#include "internal.h"
+#include "cache.h"
+#include "guard.h"
+#include "kmsg.h"
+#include "mqueue.h"
+#include "object.h"
+#include "port.h"
+#include "port_request.h"
+#include "pset.h"
+#include "reply.h"
+#include "space.h"
+#include "thread.h"
+#include "waitq.h"
 
 #include <limits.h>
+#include <mipc/mach.h>
+#include <mipc/message.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* Send                                                                */
-
-/*
- * Put the receive rights a message carries in transit towards its
- * destination; true if that would make a cycle (MACH.md N2, N3).
- */
-static bool
-kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
-{
-	uint32_t i, j;
-
-	for (i = 0; i < k->ikm_ndesc; i++) {
-		struct ipc_kdesc *d = &k->ikm_desc[i];
-		struct ipc_right *r = NULL;
-		uint32_t n = 1;
-
-		if (d->kd_type == MACH_MSG_PORT_DESCRIPTOR ||
-		    d->kd_type == MACH_MSG_GUARDED_PORT_DESCRIPTOR)
-			r = &d->kd_port;
-		else if (d->kd_type == MACH_MSG_OOL_PORTS_DESCRIPTOR) {
-			r = d->kd_oolp.kd_rights;
-			n = d->kd_oolp.kd_count;
-		}
-		for (j = 0; r != NULL && j < n; j++) {
-			if (r[j].ir_port == NULL ||
-			    r[j].ir_type != MACH_MSG_TYPE_PORT_RECEIVE)
-				continue;
-			if (ipc_port_check_circularity(r[j].ir_port, dest))
-				return true;
-		}
-	}
-	return false;
-}
 
 /*
  * msg_send_fp
@@ -197,7 +178,7 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 	if (unlikely(k->ikm_flags & IKM_F_RECEIVE)) {
 		/* See "Ordering" above: stale receivers finish first. */
 		ipc_epoch_wait_readers();
-		if (kmsg_set_transit(k, dest)) {
+		if (ipc_kmsg_set_transit(k, dest)) {
 			/* N2, N3, M4: accepted, then destroyed. */
 			ipc_kmsg_destroy(k);
 			return MACH_MSG_SUCCESS;

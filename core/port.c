@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * port.c -- port objects: life cycle, right counters, destruction; port
- * creation (allocate, allocate_init, construct) and the per-port calls:
- * attributes, make-send count, sequence number, context and guards.
+ * port.c -- port objects: life cycle, right counters, destruction,
+ * receive rights in transit; port creation (allocate, allocate_init,
+ * construct) and the per-port calls: attributes, make-send count, sequence
+ * number, context and guards.
  *
- * Owns:      struct ipc_port, and the object reference counting shared
- *            with port sets (struct ipc_object).
- * States:    see enum ipc_port_state in internal.h (IN_SPACE, IN_LIMBO,
- *            IN_TRANSIT, DEAD).
+ * Owns:      struct ipc_port, the retirement of objects (ports and sets,
+ *            object.h), ipc_transit_lock and the ip_destination chains.
+ * States:    see enum ipc_port_state in port.h (IN_SPACE, IN_LIMBO,
+ *            IN_TRANSIT, DEAD); every change goes through ip_state_set().
  * Locking:   ip_lock (IPC_RANK_PORT) covers the (L) fields; it nests inside
  *            the lock of the space that holds the receive right, never the
  *            reverse.  The receiver fields change only under both.
+ *            ipc_transit_lock (IPC_RANK_TRANSIT) serialises IN_LIMBO <->
+ *            IN_TRANSIT and the circularity walk; it nests inside space
+ *            locks and outside port locks.
  * Lifetime:  each entry naming the port, each right held by a call or a
  *            message, holds one reference; the last release retires the
  *            port through the epoch (lock-free lookups may be reading it).
@@ -26,12 +30,25 @@
  *              enforced reply port, as a platform binary's is (S2): the
  *              same choice as for MPO_REPLY_PORT.
  */
-#include "internal.h"
+#include "port.h"
 
+#include "cache.h"
+#include "guard.h"
+#include "lock.h"
+#include "mqueue.h"
+#include "notify.h"
+#include "object.h"
+#include "port_request.h"
+#include "pset.h"
+#include "space.h"
+#include "thread.h"
+
+#include <mipc/mach.h>
+#include <mipc/port.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* References                                                          */
+/* References (object.h)                                               */
 
 static void
 object_free(struct ipc_deferred *d)
@@ -46,31 +63,16 @@ object_free(struct ipc_deferred *d)
 		ipc_cache_free(IPC_KIND_PSET, o);
 }
 
-void
-ipc_object_reference(struct ipc_object *o)
-{
-	/* Relaxed: the caller holds a reference already. */
-	ipc_require(
-	    ck_pr_faa_32(&o->io_refs, 1) != 0, "reference a live object");
-}
-
 /*
- * ipc_object_release
- *	Drop a reference; the last one retires the object.
+ * ipc_object_retire
+ *	The last reference went (ipc_object_release): free the object once
+ *	lock-free readers that may still see it are gone.
  * Conditions:
- *	Any locks but the object's own.  Never blocks.
+ *	Any lock but the object's own.  Never blocks or allocates.
  */
 void
-ipc_object_release(struct ipc_object *o)
+ipc_object_retire(struct ipc_object *o)
 {
-	bool zero;
-
-	/* R7: our accesses happen before the free (A7). */
-	ipc_tsan_release(o);
-	ck_pr_dec_32_zero(&o->io_refs, &zero);
-	if (!zero)
-		return;
-	ipc_tsan_acquire(o); /* A7: pairs with R7 of every releaser */
 	if (o->io_kind == IOT_PORT)
 		ipc_require(((struct ipc_port *)o)->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
@@ -101,7 +103,7 @@ ipc_port_alloc(void)
 	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
 	port->ip_object.io_refs = 1;
 	port->ip_object.io_kind = IOT_PORT;
-	port->ip_state = IP_IN_LIMBO;
+	port->ip_state = IP_IN_LIMBO; /* born in its creator's hands */
 	port->ip_flags = 0;
 	port->ip_cflags = 0;
 	port->ip_receiver = NULL;
@@ -142,7 +144,7 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 	ipc_mqueue_set_seqno(port, 0);
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
-	ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+	ip_state_set(port, IP_IN_LIMBO);
 	/* K6: receivers waiting under the old binding give up. */
 	ipc_mqueue_wake_all(port);
 }
@@ -183,7 +185,8 @@ ipc_port_destroy(struct ipc_port *port)
 		port->ip_pdrequest = NULL;
 		port->ip_flags &=
 		    ~(IP_F_IMMOVABLE_RECEIVE | IP_F_GUARD_IMMOVABLE);
-		ck_pr_store_32(&port->ip_state, IP_IN_LIMBO);
+		if (port->ip_state != IP_IN_LIMBO)
+			ip_state_set(port, IP_IN_LIMBO);
 		ip_unlock(port);
 		ipc_mqueue_wake_all(port); /* K6: PORT_CHANGED */
 		if (ipc_thread_cur == NULL || !ipc_epoch_inside(ipc_thread_cur))
@@ -195,7 +198,7 @@ ipc_port_destroy(struct ipc_port *port)
 	port->ip_nsrequest = NULL;
 	/* Exact: once dead, the port takes no request (notify.c). */
 	requests = port->ip_requests != NULL;
-	ck_pr_store_32(&port->ip_state, IP_DEAD);
+	ip_state_set(port, IP_DEAD);
 	ip_unlock(port);
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
@@ -321,6 +324,76 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 }
 
 /* ------------------------------------------------------------------ */
+/* Receive rights in transit (MACH.md N)                               */
+
+/*
+ * ipc_transit_lock serialises the IN_LIMBO <-> IN_TRANSIT transitions and
+ * the circularity walk along ip_destination chains (XNU's
+ * ipc_port_multiple_lock).  Rank IPC_RANK_TRANSIT: above any space lock,
+ * below every port lock.
+ */
+static ipc_lock_t ipc_transit_lock =
+    IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
+
+/*
+ * ipc_port_check_circularity
+ *	Would putting port's receive right in a message queued on dest make
+ *	a cycle (dest is port, or dest's chain of in-transit destinations
+ *	reaches port)?  If not, port goes IN_TRANSIT towards dest.
+ * Conditions:
+ *	Nothing locked.  port is IN_LIMBO, held by the caller's message.
+ * Returns:
+ *	true when circular (nothing changed: the caller destroys the message).
+ */
+bool
+ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
+{
+	struct ipc_port *p;
+
+	ipc_lock(&ipc_transit_lock);
+	for (p = dest; p != NULL; p = p->ip_destination) {
+		if (p == port) {
+			ipc_unlock(&ipc_transit_lock);
+			return true;
+		}
+		if (ck_pr_load_32(&p->ip_state) != IP_IN_TRANSIT)
+			break;
+	}
+	ip_reference(dest);
+	ip_lock(port);
+	ipc_require(port->ip_state == IP_IN_LIMBO, "a moved receive right");
+	port->ip_destination = dest;
+	ip_state_set(port, IP_IN_TRANSIT);
+	ip_unlock(port);
+	ipc_unlock(&ipc_transit_lock);
+	return false;
+}
+
+/*
+ * ipc_port_release_transit
+ *	A receive right leaves its message (received or destroyed): back to
+ *	IN_LIMBO, dropping the reference on its old destination.
+ * Conditions: nothing locked.
+ */
+void
+ipc_port_release_transit(struct ipc_port *port)
+{
+	struct ipc_port *dest = NULL;
+
+	ipc_lock(&ipc_transit_lock);
+	ip_lock(port);
+	if (port->ip_state == IP_IN_TRANSIT) {
+		dest = port->ip_destination;
+		port->ip_destination = NULL;
+		ip_state_set(port, IP_IN_LIMBO);
+	}
+	ip_unlock(port);
+	ipc_unlock(&ipc_transit_lock);
+	if (dest != NULL)
+		ip_release(dest);
+}
+
+/* ------------------------------------------------------------------ */
 /* Creation                                                            */
 
 /*
@@ -346,12 +419,12 @@ port_install(struct mipc_space *space, struct ipc_port *port, bool with_send,
 		kr = KERN_RESOURCE_SHORTAGE;
 	}
 	if (kr != KERN_SUCCESS) {
-		port->ip_state = IP_DEAD;
+		ip_state_set(port, IP_DEAD);
 		ip_release(port);
 		return kr;
 	}
 	ip_set_receiver(port, space, name);
-	port->ip_state = IP_IN_SPACE;
+	ip_state_set(port, IP_IN_SPACE);
 	if (with_send) {
 		ck_pr_store_32(&port->ip_srights, 1);
 		port->ip_mscount = 1;
@@ -377,9 +450,6 @@ dead_name_install(struct mipc_space *space, mach_port_name_t *namep)
 		    &e->ie_bits, e->ie_bits | MACH_PORT_TYPE_DEAD_NAME | 1);
 	return kr;
 }
-
-kern_return_t ipc_pset_install(
-    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep);
 
 static kern_return_t
 allocate_common(struct mipc_space *space, mach_port_right_t right,
@@ -514,7 +584,7 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 		kr = port_install(space, port, (f & MPO_INSERT_SEND_RIGHT) != 0,
 		    MACH_PORT_NULL, name);
 	else {
-		port->ip_state = IP_DEAD;
+		ip_state_set(port, IP_DEAD);
 		ip_release(port);
 	}
 	is_unlock(space);
@@ -562,7 +632,7 @@ ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
 	/* The queue now, so that no send to the port allocates. */
 	if ((flags & MIPC_PORT_INIT_MESSAGE_QUEUE) &&
 	    !ipc_mqueue_prepare(port)) {
-		port->ip_state = IP_DEAD;
+		ip_state_set(port, IP_DEAD);
 		ip_release(port);
 		return KERN_RESOURCE_SHORTAGE;
 	}
@@ -573,7 +643,7 @@ ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
 		    (flags & MIPC_PORT_INIT_MAKE_SEND_RIGHT) != 0,
 		    MACH_PORT_NULL, namep);
 	else {
-		port->ip_state = IP_DEAD;
+		ip_state_set(port, IP_DEAD);
 		ip_release(port);
 	}
 	is_unlock(space);

@@ -16,9 +16,22 @@
  *            G4); move_member removes it from all others.  Links are
  *            counted as tables in mipc_get_stats().
  */
-#include "internal.h"
+#include "pset.h"
+
+#include "cache.h"
+#include "guard.h"
+#include "lock.h"
+#include "mqueue.h"
+#include "object.h"
+#include "port.h"
+#include "space.h"
+#include "thread.h"
+#include "vm.h"
+#include "waitq.h"
 
 #include <limits.h>
+#include <mipc/mach.h>
+#include <mipc/port.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,11 +50,11 @@ ipc_pset_alloc(void)
 }
 
 /*
- * A new set under a fresh name or `want`.
- * Conditions: space locked and active.
+ * ipc_pset_install
+ *	A new set under a fresh name or `want`.
+ * Conditions:
+ *	Space locked and active.  Allocates.
  */
-kern_return_t ipc_pset_install(
-    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep);
 kern_return_t
 ipc_pset_install(
     struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep)
@@ -124,7 +137,7 @@ ipc_pset_has_port(const struct ipc_pset *pset, const struct ipc_port *port)
  * ipc_pset_unlink_port_locked
  *	Take port out of every set (MACH.md G11: its receive right is
  *	leaving the space, or dying); ipc_pset_remove_port_locked
- *	(internal.h) calls here for a port in any set.
+ *	(pset.h) calls here for a port in any set.
  * Conditions: the space holding port's receive right is locked.
  */
 void

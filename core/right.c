@@ -25,8 +25,21 @@
  *              within one space, extract_right COPY_SEND into the same
  *              space.  Elsewhere: KERN_INVALID_CAPABILITY [IMMOVABLE].
  */
-#include "internal.h"
+#include "right.h"
 
+#include "guard.h"
+#include "kmsg.h"
+#include "lock.h"
+#include "notify.h"
+#include "object.h"
+#include "port.h"
+#include "port_request.h"
+#include "pset.h"
+#include "space.h"
+#include "thread.h"
+
+#include <mipc/mach.h>
+#include <mipc/port.h>
 /* ------------------------------------------------------------------ */
 /* Entry helpers                                                       */
 
@@ -1017,7 +1030,7 @@ merge_into(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 		/* A receive right lands on the name of its send right. */
 		ip_lock(port);
 		ip_set_receiver(port, space, name);
-		ck_pr_store_32(&port->ip_state, IP_IN_SPACE);
+		ip_state_set(port, IP_IN_SPACE);
 		ip_unlock(port);
 		e_set(e, type | MACH_PORT_TYPE_RECEIVE, e_urefs(e));
 		ip_release(port);
@@ -1045,7 +1058,7 @@ install_into(struct mipc_space *space, mach_port_name_t name,
 	default:
 		ip_lock(port);
 		ip_set_receiver(port, space, name);
-		ck_pr_store_32(&port->ip_state, IP_IN_SPACE);
+		ip_state_set(port, IP_IN_SPACE);
 		ip_unlock(port);
 		e_set(e, MACH_PORT_TYPE_RECEIVE, 0);
 		break;

@@ -33,8 +33,19 @@
  *            * Tables grow by doubling up to IPC_TABLE_MAX entries; beyond,
  *              allocation fails with KERN_NO_SPACE (MACH.md A9).
  */
-#include "internal.h"
+#include "space.h"
 
+#include "cache.h"
+#include "guard.h"
+#include "lock.h"
+#include "port.h"
+#include "pset.h"
+#include "right.h"
+#include "thread.h"
+#include "vm.h"
+
+#include <mipc/mach.h>
+#include <mipc/port.h>
 #include <string.h>
 
 static ipc_lock_t ipc_spaces_lock =

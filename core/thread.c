@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * thread.c -- per-thread state: the epoch record, deferred frees,
- * reclamation at safe points, quiescence.
+ * reclamation at safe points, quiescence, and the library-wide calls
+ * mipc_get_stats() and mipc_quiesce().
  *
  * Owns:      struct ipc_thread of every thread that called into mipc
  *            (its special reply binding, th_srp_bind, is reply.c's), the
@@ -45,8 +46,12 @@
  * was retired before the wait began, so no reader can still hold it -- and
  * then runs the callbacks itself.
  */
-#include "internal.h"
+#include "thread.h"
 
+#include "cache.h"
+#include "space.h"
+
+#include <mipc/mipc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +316,24 @@ quiesce_round(void)
 		e->function(e);
 	}
 	return grabbed != NULL;
+}
+
+void
+mipc_get_stats(struct mipc_stats *out)
+{
+	if (out == NULL)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->spaces = ipc_kind_live(IPC_KIND_SPACE);
+	out->ports = ipc_kind_live(IPC_KIND_PORT);
+	out->psets = ipc_kind_live(IPC_KIND_PSET);
+	out->messages = ipc_kind_live(IPC_KIND_KMSG_S) +
+	    ipc_kind_live(IPC_KIND_KMSG_M) + ipc_kind_live(IPC_KIND_KMSG_L) +
+	    ipc_kind_objects(IPC_KIND_KMSG_HUGE);
+	out->ool_bytes = ipc_kind_live(IPC_KIND_OOL);
+	out->tables = ipc_kind_objects(IPC_KIND_TABLE);
+	out->threads = ipc_thread_live();
+	out->epoch_pending = ipc_epoch_pending_all();
 }
 
 void

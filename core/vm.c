@@ -28,8 +28,13 @@
  *              make it fault) and are never handed out with anything a
  *              previous holder wrote.
  */
-#include "internal.h"
+#include "vm.h"
 
+#include "cache.h"
+#include "lock.h"
+
+#include <mipc/mach.h>
+#include <mipc/port.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -332,15 +337,23 @@ mipc_vm_allocate(
 }
 MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
 
+/*
+ * ipc_vm_release
+ *	Release a region mipc handed out (vm_deallocate's work, also used
+ *	for the deallocate option of OOL descriptors).  size 0 does nothing.
+ * Conditions:
+ *	Nothing locked.
+ * Returns:
+ *	KERN_SUCCESS, or KERN_INVALID_ADDRESS for an address mipc did not
+ *	hand out or a size that does not match its region's.
+ */
 kern_return_t
-mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
+ipc_vm_release(vm_address_t address, vm_size_t size)
 {
 	struct vm_slot *s;
 	size_t len;
 	bool kept;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
 	if (size == 0)
 		return KERN_SUCCESS;
 	ipc_lock(&vm_lock);
@@ -356,5 +369,13 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 	ipc_unlock(&vm_lock);
 	region_released((void *)address, len, kept);
 	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
+{
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	return ipc_vm_release(address, size);
 }
 MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);

@@ -4,7 +4,7 @@
  *
  * Owns:      ipc_panic(), the per-thread list of held locks (test builds),
  *            ipc_witness_hook, ipc_yield_hook (the scheduler of yield
- *            points, internal.h; set only by fuzz/fuzz_sched.c).
+ *            points, base.h; set only by fuzz/fuzz_sched.c).
  * Locking:   none; the witness list is thread-local.
  * Choices:   the witness is jemalloc's witness.c in miniature: ranks must
  *            strictly increase, except IPC_RANK_LEAF locks, of which one
@@ -12,7 +12,7 @@
  *            will add an equal-rank comparison when they land.  Compiled
  *            always, called only when ipc_test_hooks is set.
  */
-#include "internal.h"
+#include "lock.h"
 
 #include <stdarg.h>
 #include <stdio.h>

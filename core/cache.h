@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cache.h -- object kinds, the per-CPU object caches (cache.c) and the
+ * sized allocation seam onto jemalloc, with live counters and failure
+ * injection per kind.
+ *
+ * Owns:      enum ipc_kind and the sizes of the cached kinds; every
+ *            allocation of core/ goes through the calls below.
+ */
+#ifndef MIPC_CORE_CACHE_H
+#define MIPC_CORE_CACHE_H
+
+#include "base.h"
+
+/* ------------------------------------------------------------------ */
+/* Object kinds, caches and the allocation seam (cache.c)              */
+
+/*
+ * Every allocation in core/ names its kind: the kind picks the per-CPU
+ * cache (fixed-size kinds) or goes straight to the backend (variable
+ * size), keeps the live counter that mipc_get_stats() reports, and is the
+ * unit of failure injection.
+ */
+enum ipc_kind {
+	IPC_KIND_SPACE,     /* struct ipc_space            (cached) */
+	IPC_KIND_PORT,      /* struct ipc_port             (cached) */
+	IPC_KIND_PSET,      /* struct ipc_pset             (cached) */
+	IPC_KIND_KMSG_S,    /* kmsg, small size class      (cached) */
+	IPC_KIND_KMSG_M,    /* kmsg, medium size class     (cached) */
+	IPC_KIND_KMSG_L,    /* kmsg, large size class      (cached) */
+	IPC_KIND_KMSG_HUGE, /* kmsg beyond the classes     (sized) */
+	IPC_KIND_TABLE,     /* name and request tables     (sized) */
+	IPC_KIND_OOL,       /* out-of-line memory          (sized) */
+	IPC_KIND_THREAD,    /* per-thread state            (sized) */
+	IPC_KIND_MISC,      /* anything else               (sized) */
+	IPC_KIND_COUNT,
+	IPC_KIND_ANY = IPC_KIND_COUNT /* failure injection: any kind */
+};
+
+/* Object sizes of the cached kinds; each struct asserts it fits. */
+#define IPC_SPACE_SIZE  256
+#define IPC_PORT_SIZE   256
+#define IPC_PSET_SIZE   128
+#define IPC_KMSG_S_SIZE 256
+#define IPC_KMSG_M_SIZE 1024
+#define IPC_KMSG_L_SIZE 4096
+
+/* Fixed-size objects of a cached kind; NULL when memory is exhausted. */
+void *ipc_cache_alloc(enum ipc_kind kind);
+void ipc_cache_free(enum ipc_kind kind, void *obj);
+
+/*
+ * The sized seam onto jemalloc (mallocx/sdallocx): every variable-size
+ * allocation of core/ goes through it, so that kinds are counted and
+ * failures can be injected.  ipc_free must be given the allocated size.
+ */
+void *ipc_alloc(enum ipc_kind kind, size_t size);
+void *ipc_zalloc(enum ipc_kind kind, size_t size);
+void ipc_free(enum ipc_kind kind, void *p, size_t size);
+
+void ipc_kind_account(enum ipc_kind kind, int64_t bytes);
+
+/* Live objects (cached kinds) or bytes (sized kinds) of one kind. */
+uint64_t ipc_kind_live(enum ipc_kind kind);
+/* Live objects of one kind, cached or sized. */
+uint64_t ipc_kind_objects(enum ipc_kind kind);
+const char *ipc_kind_name(enum ipc_kind kind);
+
+/*
+ * Failure injection (test builds; no-ops otherwise).
+ * ipc_fail_nth(kind, n): the n-th allocation of `kind` from now fails
+ * (n = 1 is the next one; 0 disarms).  IPC_KIND_ANY counts every kind.
+ * ipc_alloc_count(kind): allocations attempted so far, for sweeps that
+ * fail each allocation site in turn.
+ */
+void ipc_fail_nth(enum ipc_kind kind, uint64_t n);
+uint64_t ipc_alloc_count(enum ipc_kind kind);
+bool ipc_fail_check_slow(enum ipc_kind kind);
+
+static inline bool
+ipc_fail_check(enum ipc_kind kind)
+{
+	return ipc_test_hooks && ipc_fail_check_slow(kind);
+}
+
+#endif /* MIPC_CORE_CACHE_H */

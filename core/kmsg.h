@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * kmsg.h -- messages after copyin (kmsg.c): the rights and memory a
+ * message carries, its descriptors, allocation, copyin, copyout and
+ * destruction.
+ *
+ * Owns:      struct ipc_right (a right held by a call or a message),
+ *            struct ipc_kdesc, struct ipc_kmsg.
+ */
+#ifndef MIPC_CORE_KMSG_H
+#define MIPC_CORE_KMSG_H
+
+#include "base.h"
+
+#include <mipc/message.h>
+#include <mipc/types.h>
+
+struct ipc_port;
+struct mipc_space;
+
+/*
+ * Copy a message body.  Mach messages are small and 4-byte multiples; a
+ * 16-byte-chunk loop beats the string-move instruction a compiler emits
+ * for a variable memcpy (its start-up cost is most of a 64-byte copy).
+ */
+static inline void
+ipc_copy_msg(void *dst, const void *src, size_t size)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if (size > 256) {
+		memcpy(d, s, size);
+		return;
+	}
+	for (; size >= 16; size -= 16, d += 16, s += 16)
+		memcpy(d, s, 16);
+	if (size >= 8) {
+		memcpy(d, s, 8);
+		size -= 8, d += 8, s += 8;
+	}
+	if (size >= 4) {
+		memcpy(d, s, 4);
+		size -= 4, d += 4, s += 4;
+	}
+	while (size-- > 0)
+		*d++ = *s++;
+}
+
+/* A right held by a call in progress: a port reference plus the right. */
+struct ipc_right {
+	struct ipc_port *ir_port; /* NULL with ir_dead: a dead right */
+	mach_msg_type_name_t
+	    ir_type;  /* MACH_MSG_TYPE_PORT_{RECEIVE,SEND,SEND_ONCE} */
+	bool ir_dead; /* copied in from a dead name */
+};
+
+/* One descriptor after copyin. */
+struct ipc_kdesc {
+	uint32_t kd_type;   /* MACH_MSG_*_DESCRIPTOR */
+	uint32_t kd_offset; /* of the user descriptor in the message */
+	union {
+		struct ipc_right kd_port; /* port and guarded port */
+		struct {
+			void *kd_addr; /* our vm region, or NULL */
+			uint32_t kd_size;
+		} kd_ool;
+		struct {
+			struct ipc_right *kd_rights; /* IPC_KIND_TABLE */
+			uint32_t kd_count;
+		} kd_oolp;
+	};
+};
+
+#define IKM_F_RECEIVE 0x1u /* carries receive rights */
+#define IKM_F_KERNEL  0x2u /* made by mipc: sender token {0, 1} */
+#define IKM_F_LIMITED 0x4u /* admitted against qlimit */
+
+/*
+ * A message after copyin: rights and memory it carries are owned by it.
+ * Followed by the message bytes as sent (header + body, ikm_size bytes),
+ * then ikm_ndesc struct ipc_kdesc.
+ */
+struct ipc_kmsg {
+	struct ipc_kmsg *ikm_next;  /* overflow list, destroy queue */
+	uint32_t ikm_alloc;         /* bytes allocated */
+	uint16_t ikm_kind;          /* enum ipc_kind it came from */
+	uint16_t ikm_flags;         /* IKM_F_* */
+	uint32_t ikm_size;          /* msgh_size: the send size */
+	uint32_t ikm_ndesc;         /* copied-in descriptors */
+	struct ipc_right ikm_dest;  /* the destination right */
+	struct ipc_right ikm_reply; /* the reply right, if any */
+	uint32_t ikm_sender;        /* sending space's serial */
+	struct ipc_kdesc *ikm_desc; /* into this allocation */
+	uint64_t ikm_pad;
+	mach_msg_header_t ikm_header; /* followed by the body */
+};
+
+static inline char *
+ikm_bytes(struct ipc_kmsg *k)
+{
+	return (char *)&k->ikm_header;
+}
+
+struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
+void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space,
+    const mach_msg_header_t *msg, mach_msg_size_t send_size,
+    mach_msg_option_t option, struct ipc_kmsg **kmsgp);
+mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
+    struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
+    mach_msg_option_t option, uint32_t seqno, struct ipc_port *port);
+void ipc_kmsg_copyout_pseudo(
+    struct mipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg);
+void ipc_kmsg_too_large(struct ipc_kmsg *kmsg, mach_msg_header_t *msg,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv, mach_msg_option_t option,
+    uint32_t seqno, struct ipc_port *port);
+mach_msg_size_t ipc_trailer_size(mach_msg_option_t option);
+
+/*
+ * Put the receive rights a message carries in transit towards its
+ * destination; true if that would make a cycle (MACH.md N2, N3).
+ */
+bool ipc_kmsg_set_transit(struct ipc_kmsg *kmsg, struct ipc_port *dest);
+
+#endif /* MIPC_CORE_KMSG_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * mqueue.h -- message queues (mqueue.c): the ring of slots each port
+ * embeds, its overflow list, counters and waiter words.
+ *
+ * Owns:      struct ipc_mqueue and its ring; see mqueue.c's essay for the
+ *            order, counting, sequence-number and wake-up arguments.
+ */
+#ifndef MIPC_CORE_MQUEUE_H
+#define MIPC_CORE_MQUEUE_H
+
+#include "lock.h"
+
+#include <ck_ring.h>
+#include <mipc/types.h>
+#include <time.h>
+
+struct ipc_kmsg;
+struct ipc_port;
+
+/* One ring slot: the message and its size, for peeking without it. */
+struct imq_slot {
+	struct ipc_kmsg *ims_kmsg;
+	uint32_t ims_size;
+	uint32_t ims_pad;
+};
+
+#define IMQ_RING_SLOTS 16u /* power of two; overflow takes the rest */
+
+struct imq_ring {
+	ck_ring_t rg_ring;
+	struct imq_slot rg_slots[IMQ_RING_SLOTS];
+};
+
+struct ipc_mqueue {
+	uint32_t imq_count;            /* (A) messages queued */
+	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
+	struct imq_ring *imq_ring;     /* (A) allocated on first send */
+	uint32_t imq_rcv_seq;          /* (A) futex word of receivers */
+	uint32_t imq_rcv_waiters;      /* (A) receivers about to sleep */
+	uint32_t imq_snd_seq;          /* (A) futex word of blocked senders */
+	uint32_t imq_snd_waiters;      /* (A) senders about to sleep */
+	uint32_t imq_ovf_n;            /* (A) messages in the overflow list */
+	ipc_lock_t imq_ovf_lock;       /* rank IPC_RANK_LEAF */
+	struct ipc_kmsg *imq_ovf_head; /* (imq_ovf_lock) */
+	struct ipc_kmsg *imq_ovf_tail; /* (imq_ovf_lock) */
+};
+
+enum imq_result { IMQ_EMPTY, IMQ_LEFT, IMQ_TAKEN };
+
+void ipc_mqueue_init(struct ipc_mqueue *mq);
+void ipc_mqueue_fini(struct ipc_port *port);
+bool ipc_mqueue_prepare(struct ipc_port *port);
+bool ipc_mqueue_admit(struct ipc_port *port, bool limited);
+void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
+enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
+    bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+uint32_t ipc_mqueue_count(struct ipc_port *port);
+uint32_t ipc_mqueue_seqno(struct ipc_port *port);
+void ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno);
+void ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit);
+void ipc_mqueue_drain(struct ipc_port *port);
+void ipc_mqueue_wake_all(struct ipc_port *port);
+kern_return_t ipc_mqueue_send_wait(
+    struct ipc_port *port, const struct timespec *deadline);
+
+#endif /* MIPC_CORE_MQUEUE_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * object.h -- what ports and port sets share: the object header with its
+ * lock, reference count and kind, and inline reference counting.
+ *
+ * Owns:      struct ipc_object.  The last release retires the object
+ *            through the epoch (ipc_object_retire, port.c), because
+ *            lock-free readers may still be looking at it.
+ * Ordering:  R7/A7: every releaser's accesses to the object happen before
+ *            the retirement.  The release fence before the decrement
+ *            orders a non-final releaser's accesses before its decrement;
+ *            the acquire fence after the final decrement orders it after
+ *            every other one.  (Free on x86: a locked decrement is a full
+ *            barrier and ck's TSO table makes both fences no-ops.)  The
+ *            grace period then covers readers that hold no reference.
+ */
+#ifndef MIPC_CORE_OBJECT_H
+#define MIPC_CORE_OBJECT_H
+
+#include "lock.h"
+#include "thread.h"
+
+#include <ck_pr.h>
+
+/*
+ * Legend: (L) the object's lock  (S) the lock of the space holding the
+ * receive right / the set  (A) atomic, order named at each access
+ * (E) epoch-protected lock-free read  (C) constant after init.
+ */
+
+enum ipc_object_kind {
+	IOT_PORT = 1,
+	IOT_PSET = 2,
+};
+
+struct ipc_object {
+	ipc_lock_t io_lock; /* rank IPC_RANK_PORT */
+	uint32_t io_refs;   /* (A) references; the last frees via epoch */
+	uint32_t io_kind;   /* (C) enum ipc_object_kind */
+	struct ipc_deferred io_free; /* retirement through the epoch */
+};
+
+/* The last reference went: retire through the epoch (port.c). */
+IPC_COLD void ipc_object_retire(struct ipc_object *o);
+
+/*
+ * ipc_object_reference
+ *	Take another reference.
+ * Conditions:
+ *	The caller holds a reference already (or reads under a section
+ *	that saw a live entry naming the object).  Any lock state.
+ */
+static inline void
+ipc_object_reference(struct ipc_object *o)
+{
+	/* Relaxed: the caller holds a reference already. */
+	uint32_t was = ck_pr_faa_32(&o->io_refs, 1);
+
+	ipc_require(was != 0, "reference a live object");
+}
+
+/*
+ * ipc_object_release
+ *	Drop a reference; the last one retires the object.
+ * Conditions:
+ *	Any locks but the object's own.  Never blocks.
+ */
+static inline void
+ipc_object_release(struct ipc_object *o)
+{
+	bool zero;
+
+	/* R7: our accesses to o before the decrement (pairs with A7). */
+	ipc_tsan_release(o);
+	ck_pr_fence_release();
+	ck_pr_dec_32_zero(&o->io_refs, &zero);
+	if (likely(!zero))
+		return;
+	/* A7: every releaser's accesses before the retirement (R7). */
+	ck_pr_fence_acquire();
+	ipc_tsan_acquire(o);
+	ipc_object_retire(o);
+}
+
+#endif /* MIPC_CORE_OBJECT_H */

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * port.h -- port objects (port.c): states and their one transition
+ * function, flags, struct ipc_port, lock-free accessors and right
+ * counters, life cycle, and receive rights in transit.
+ *
+ * Owns:      struct ipc_port and the port state machine.
+ * Locking:   ip_lock (IPC_RANK_PORT) covers the (L) fields; it nests
+ *            inside the lock of the space holding the receive right.
+ */
+#ifndef MIPC_CORE_PORT_H
+#define MIPC_CORE_PORT_H
+
+#include "cache.h"
+#include "mqueue.h"
+#include "object.h"
+
+#include <ck_pr.h>
+#include <mipc/port.h>
+#include <mipc/types.h>
+
+struct ipc_notify_req;
+struct ipc_pset_link;
+struct ipc_request_table;
+struct ipc_thread;
+struct mipc_space;
+
+/*
+ * Port states (ip_state), one encoding table:
+ *
+ *   state         ip_receiver   ip_destination   meaning
+ *   IN_SPACE      space         NULL             receive right under a name
+ *   IN_LIMBO      NULL          NULL             receive right copied in,
+ *                                                held by a call in progress
+ *   IN_TRANSIT    NULL          port             receive right in a message
+ *                                                queued on ip_destination
+ *   DEAD          NULL          NULL             destroyed; names lazily die
+ *
+ * Transitions: IN_SPACE <-> IN_LIMBO (copyin / copyout of the receive
+ * right), IN_LIMBO <-> IN_TRANSIT (enqueue / dequeue), any live state ->
+ * DEAD (ipc_port_destroy).  DEAD is final.  Every change goes through
+ * ip_state_set(), which checks the transition is one of these.
+ */
+enum ipc_port_state {
+	IP_IN_SPACE = 1,
+	IP_IN_LIMBO,
+	IP_IN_TRANSIT,
+	IP_DEAD,
+};
+
+/*
+ * IP_F_* bits: the first four and TEMPOWNER / IMP_DONATION live in ip_flags
+ * (L) and change; the rest are set once at creation in ip_cflags (C).
+ */
+#define IP_F_GUARDED           0x0001u /* context is a guard */
+#define IP_F_STRICT            0x0002u /* strict guard */
+#define IP_F_IMMOVABLE_RECEIVE 0x0004u /* receive right may not move */
+#define IP_F_GUARD_IMMOVABLE   0x0008u /* immovable set through a guard */
+#define IP_F_NO_GRANT          0x0010u /* no rights may be sent to it */
+#define IP_F_TEMPOWNER         0x0020u /* importance: temp owner */
+#define IP_F_IMP_DONATION      0x0040u /* importance donation */
+#define IP_F_REPLY_PORT        0x0080u /* MPO_REPLY_PORT */
+#define IP_F_PROVISIONAL_REPLY 0x0100u /* MPO_PROVISIONAL_REPLY_PORT */
+#define IP_F_ENFORCE_REPLY     0x0200u /* MPO_ENFORCE_REPLY_PORT_SEMANTICS */
+#define IP_F_SPECIAL_REPLY     0x0400u /* thread special reply port */
+#define IP_F_EXCEPTION_PORT    0x0800u /* MPO_EXCEPTION_PORT */
+#define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
+#define IP_F_IMMOVABLE_SEND    0x2000u /* send rights stay in their space */
+
+/*
+ * Field order is for the message path: what every send and receive
+ * writes -- io_refs, ip_srights, imq_count -- shares the port's first
+ * cache line with ip_state, so a message moves one port line between CPUs.
+ */
+struct ipc_port {
+	struct ipc_object ip_object;
+	uint32_t ip_state;                 /* (L) enum ipc_port_state */
+	uint32_t ip_srights;               /* (A) send rights (H9) */
+	struct ipc_mqueue ip_mq;           /* its own synchronisation */
+	uint32_t ip_flags;                 /* (L) IP_F_* that change */
+	uint32_t ip_cflags;                /* (C) IP_F_* fixed at creation */
+	struct mipc_space *ip_receiver;    /* (L, A) IN_SPACE: the holder */
+	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
+	uint32_t ip_mscount;               /* (L) make-send count */
+	uint32_t ip_sorights;              /* (A) send-once rights */
+	uint32_t ip_qlimit;                /* (L, A) queue limit */
+	uint64_t ip_context;               /* (L) context, or guard value */
+	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
+	struct ipc_notify_req *ip_nsrequest; /* (L) no-senders request */
+	struct ipc_notify_req *ip_pdrequest; /* (L) port-destroyed request */
+	struct ipc_request_table
+	    *ip_requests;               /* (L) dead-name, send-possible */
+	uint32_t ip_sp_armed;           /* (A) armed send-possible */
+	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
+	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
+};
+
+MIPC_STATIC_ASSERT(
+    port_fits_its_cache, sizeof(struct ipc_port) <= IPC_PORT_SIZE);
+
+static inline struct ipc_port *
+ip_from_object(struct ipc_object *o)
+{
+	ipc_require(o == NULL || o->io_kind == IOT_PORT, "object is a port");
+	return (struct ipc_port *)o;
+}
+
+static inline void
+ip_lock(struct ipc_port *port)
+{
+	ipc_lock(&port->ip_object.io_lock);
+}
+
+static inline void
+ip_unlock(struct ipc_port *port)
+{
+	ipc_unlock(&port->ip_object.io_lock);
+}
+
+/*
+ * The space holding port's receive right.  Written under the port lock and
+ * the holder's space lock; read without the port lock by a space that only
+ * asks "is it me?" -- the answer cannot change without its own lock.
+ */
+static inline struct mipc_space *
+ip_receiver(const struct ipc_port *port)
+{
+	/* Relaxed: see above. */
+	return ck_pr_load_ptr(&port->ip_receiver);
+}
+
+static inline void
+ip_set_receiver(
+    struct ipc_port *port, struct mipc_space *space, mach_port_name_t name)
+{
+	ck_pr_store_ptr(&port->ip_receiver, space);
+	port->ip_receiver_name = name;
+}
+
+static inline bool
+ip_active(const struct ipc_port *port)
+{
+	/* Relaxed: a hint outside the lock; decisions retake it. */
+	return ck_pr_load_32(&port->ip_state) != IP_DEAD;
+}
+
+/*
+ * Right counters.  Atomic, so that the fast paths copy and consume send
+ * rights without the port lock.  A copy of an existing send right uses
+ * ip_srights_inc_nonzero: it cannot raise a count that reached zero (and
+ * may have fired no-senders), so a copy racing the last release either
+ * happened before it or fails over to the locked path, where the name is
+ * gone.  Only a MAKE_SEND, under the port lock, raises it from zero.
+ */
+static inline void
+ip_srights_inc(struct ipc_port *port)
+{
+	ck_pr_inc_32(&port->ip_srights); /* Relaxed: a counter */
+}
+
+static inline bool
+ip_srights_inc_nonzero(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_load_32(&port->ip_srights);
+
+	while (n != 0) {
+		/* Relaxed use: the count orders nothing by itself. */
+		if (ck_pr_cas_32_value(&port->ip_srights, n, n + 1, &n))
+			return true;
+	}
+	return false;
+}
+
+/* Returns the count after the decrement. */
+static inline uint32_t
+ip_srights_dec(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_faa_32(&port->ip_srights, (uint32_t)-1);
+
+	ipc_require(n != 0, "send rights never underflow");
+	return n - 1;
+}
+
+static inline uint32_t
+ip_srights(const struct ipc_port *port)
+{
+	return ck_pr_load_32(&port->ip_srights);
+}
+
+static inline void
+ip_sorights_inc(struct ipc_port *port)
+{
+	ck_pr_inc_32(&port->ip_sorights); /* Relaxed: a counter */
+}
+
+static inline void
+ip_sorights_dec(struct ipc_port *port)
+{
+	uint32_t n = ck_pr_faa_32(&port->ip_sorights, (uint32_t)-1);
+
+	ipc_require(n != 0, "send-once rights never underflow");
+}
+
+static inline void
+ip_reference(struct ipc_port *port)
+{
+	ipc_object_reference(&port->ip_object);
+}
+
+static inline void
+ip_release(struct ipc_port *port)
+{
+	ipc_object_release(&port->ip_object);
+}
+
+/*
+ * ip_state_set
+ *	Move port to state `to`; the transition must be one of the table
+ *	above (an illegal one is a bug and stops the process).
+ * Conditions:
+ *	Port locked, or not yet published (a new port in its creator's
+ *	hands, or one whose creation failed).
+ */
+static inline void
+ip_state_set(struct ipc_port *port, enum ipc_port_state to)
+{
+	uint32_t from = port->ip_state;
+	bool legal;
+
+	switch (to) {
+	case IP_IN_SPACE:
+	case IP_IN_TRANSIT:
+		legal = from == IP_IN_LIMBO;
+		break;
+	case IP_IN_LIMBO:
+		legal = from == IP_IN_SPACE || from == IP_IN_TRANSIT;
+		break;
+	case IP_DEAD:
+		legal = from == IP_IN_SPACE || from == IP_IN_LIMBO;
+		break;
+	default:
+		legal = false;
+		break;
+	}
+	ipc_require(legal, "a legal port state transition");
+	/*
+	 * Relaxed: lock-free readers take ip_state as a hint (ip_active) and
+	 * decide under the lock; the DEAD transition is published to them by
+	 * F1 in ipc_mqueue_wake_all.
+	 */
+	ck_pr_store_32(&port->ip_state, to);
+}
+
+struct ipc_port *ipc_port_alloc(void);
+void ipc_port_destroy(struct ipc_port *port);
+void ipc_port_clear_receiver_locked(struct ipc_port *port);
+void ipc_port_release_send(struct ipc_port *port);
+void ipc_port_destroy_sonce(struct ipc_port *port);
+void ipc_port_srights_zero(struct ipc_port *port);
+void ipc_port_release_sonce(struct ipc_port *port);
+void ipc_port_release_receive(struct ipc_port *port);
+void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
+kern_return_t ipc_port_alloc_init(struct mipc_space *space, uint32_t flags,
+    uint64_t srp_bind, mach_port_name_t *namep);
+
+/* Receive rights in transit (MACH.md N). */
+bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);
+void ipc_port_release_transit(struct ipc_port *port);
+
+#endif /* MIPC_CORE_PORT_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * pset.h -- port sets (pset.c): the set object and the membership links
+ * shared by a set's member list and each port's list of sets.
+ *
+ * Owns:      struct ipc_pset, struct ipc_pset_link.
+ * Locking:   the space lock covers both lists; readers walk them lock-free
+ *            inside epoch sections.
+ */
+#ifndef MIPC_CORE_PSET_H
+#define MIPC_CORE_PSET_H
+
+#include "cache.h"
+#include "object.h"
+#include "port.h"
+#include "space.h"
+
+struct ipc_pset {
+	struct ipc_object ips_object;
+	struct mipc_space *ips_space;      /* (S) holder; NULL once destroyed */
+	mach_port_name_t ips_name;         /* (S) its name there */
+	struct ipc_pset_link *ips_members; /* (S, E) member ports */
+	uint32_t ips_rcv_seq;              /* (A) futex word of receivers */
+	uint32_t ips_rcv_waiters;          /* (A) receivers about to sleep */
+	uint32_t ips_rotor;                /* (A) fairness: where to start */
+};
+
+MIPC_STATIC_ASSERT(
+    pset_fits_its_cache, sizeof(struct ipc_pset) <= IPC_PSET_SIZE);
+
+/* One membership: port in pset.  Both lists are (S). */
+struct ipc_pset_link {
+	struct ipc_port *pl_port;
+	struct ipc_pset *pl_pset;
+	struct ipc_pset_link *pl_next_in_port;
+	struct ipc_pset_link *pl_next_in_pset;
+	struct ipc_deferred pl_free; /* freed after a grace period */
+};
+
+static inline struct ipc_pset *
+ips_from_object(struct ipc_object *o)
+{
+	ipc_require(
+	    o == NULL || o->io_kind == IOT_PSET, "object is a port set");
+	return (struct ipc_pset *)o;
+}
+
+struct ipc_pset *ipc_pset_alloc(void);
+/*
+ * A new set under a fresh name or `want`.
+ * Conditions: space locked and active.
+ */
+kern_return_t ipc_pset_install(
+    struct mipc_space *space, mach_port_name_t want, mach_port_name_t *namep);
+void ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset);
+void ipc_pset_unlink_port_locked(
+    struct mipc_space *space, struct ipc_port *port);
+bool ipc_pset_has_port(
+    const struct ipc_pset *pset, const struct ipc_port *port);
+
+/*
+ * ipc_pset_remove_port_locked
+ *	Take a port out of every set it is in (its receive right is leaving
+ *	the space, or dying).
+ * Conditions: the space that holds the receive right locked.
+ */
+static inline void
+ipc_pset_remove_port_locked(struct mipc_space *space, struct ipc_port *port)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	if (port->ip_psets != NULL)
+		ipc_pset_unlink_port_locked(space, port);
+}
+
+#endif /* MIPC_CORE_PSET_H */
