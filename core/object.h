@@ -6,6 +6,12 @@
  * Owns:      struct ipc_object.  The last release retires the object
  *            through the epoch (ipc_object_retire, port.c), because
  *            lock-free readers may still be looking at it.
+ * Lifetime:  a lock-free reader may reach an object only through a
+ *            pointer that holds a reference (an entry, a queued message,
+ *            a set link of a live member): whoever drops such a reference
+ *            unpublishes the pointer first, so that no reader can find the
+ *            object after its last reference went and its grace period
+ *            began.
  * Ordering:  R7/A7: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;

@@ -77,6 +77,7 @@ ipc_object_retire(struct ipc_object *o)
 		ipc_require(((struct ipc_port *)o)->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
 	ipc_epoch_defer(ipc_thread_self(), &o->io_free, object_free);
+	ipc_debug_yield(IPC_YIELD_RETIRE);
 }
 
 /* ------------------------------------------------------------------ */

@@ -123,14 +123,19 @@ ipc_right_check(
 			urefs++;
 	}
 	e->ie_index = 0;
+	/*
+	 * The entry forgets the port before its reference goes: that may be
+	 * the last one, and a lock-free reader entering after the port's
+	 * retirement must not find it here (object.h, R7).
+	 */
+	ck_pr_store_ptr(&e->ie_object, NULL);
+	e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
 	if (type & MACH_PORT_TYPE_SEND) {
 		ipc_rmap_delete(space, port);
 		ipc_port_release_send(port);
 	} else {
 		ipc_port_release_sonce(port);
 	}
-	ck_pr_store_ptr(&e->ie_object, NULL);
-	e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
 	return true;
 }
 

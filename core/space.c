@@ -279,8 +279,10 @@ ipc_entry_alloc_name(
  * ipc_entry_dealloc
  *	Free the entry of `name`; the name becomes invalid at once.
  * Conditions:
- *	Space locked.  The caller already released the entry's object and
- *	removed it from the reverse map.
+ *	Space locked.  The caller removed the object from the reverse map and
+ *	releases the entry's reference on it afterwards, never before: a
+ *	lock-free reader may find an object through an entry only while the
+ *	entry holds a reference (object.h).
  */
 void
 ipc_entry_dealloc(
