@@ -84,8 +84,11 @@ extern ipc_yield_hook_t ipc_yield_hook; /* witness.c; set before threads */
 static inline void
 ipc_debug_yield(enum ipc_yield_point point)
 {
-	if (ipc_test_hooks && unlikely(ipc_yield_hook != NULL))
-		ipc_yield_hook(point);
+	/* One load: a test may clear the hook while another thread runs. */
+	ipc_yield_hook_t hook = ipc_test_hooks ? ipc_yield_hook : NULL;
+
+	if (unlikely(hook != NULL))
+		hook(point);
 }
 
 /* ------------------------------------------------------------------ */

@@ -65,10 +65,13 @@ extern ipc_witness_hook_t ipc_witness_hook;
 static inline void
 ipc_lock(ipc_lock_t *l)
 {
+	/* One load: a test may clear the hook while we wait (base.h). */
+	ipc_yield_hook_t hook = ipc_test_hooks ? ipc_yield_hook : NULL;
+
 	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire(l);
-	if (ipc_test_hooks && unlikely(ipc_yield_hook != NULL)) {
+	if (unlikely(hook != NULL)) {
 		/*
 		 * A scheduled test: a busy lock's holder must get to run.
 		 * Leaf locks (allocator depots, statistics) are no yield
@@ -76,9 +79,9 @@ ipc_lock(ipc_lock_t *l)
 		 * not on the calls, and a schedule must replay exactly.
 		 */
 		if (l->il_rank != IPC_RANK_LEAF)
-			ipc_yield_hook(IPC_YIELD_LOCK);
+			hook(IPC_YIELD_LOCK);
 		while (!ck_spinlock_fas_trylock(&l->il_lock))
-			ipc_yield_hook(IPC_YIELD_SPIN);
+			hook(IPC_YIELD_SPIN);
 	} else {
 		ck_spinlock_fas_lock(&l->il_lock);
 	}
