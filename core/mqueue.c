@@ -10,9 +10,8 @@
  * Ordering:  A9/R9   ring slots: a slot is written before p_tail publishes
  *                    it (ring_commit); TSan learns it from our annotation
  *                    on the kmsg (R9 in ipc_mqueue_enqueue, A9 at dequeue).
- *            F1      waiter handshakes: "publish, full fence, look for
- *                    waiters" on one side, "announce waiting, full fence,
- *                    look again" on the other (Dekker); see Lost wake-ups.
+ *            F1      waiter handshakes (waitq.c) after every publication;
+ *                    see Lost wake-ups.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
  *            "message queue on demand") and freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
@@ -42,22 +41,13 @@
  * unchanged, without touching a kmsg that another receiver may be
  * destroying.  MACH_RCV_LARGE leaves the message in place.
  *
- * Lost wake-ups.
- *
- *	sender                          receiver
- *	enqueue (p_tail swap)           inc imq_rcv_waiters
- *	fence (F1)                      fence (F1)
- *	load imq_rcv_waiters            seq = load imq_rcv_seq
- *	  > 0: inc imq_rcv_seq, wake    try dequeue: empty?
- *	                                futex_wait(imq_rcv_seq, seq)
- *
- * Where the publication is itself an atomic op (the p_tail swap, the
- * imq_count decrement), F1 is ck_pr_fence_atomic_load: a compiler barrier
- * on x86, a dmb on ARM64.
- *
- * Either the sender sees the waiter (and bumps the word the receiver waits
- * on, so its wait returns at once) or the receiver's retry sees the message.
- * An uncontended send reads imq_rcv_waiters == 0 and makes no system call.
+ * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
+ * ips_rcv_wq), blocked senders on imq_snd_wq, with waitq.c's protocol
+ * (F1): each publication here -- a ring commit, an overflow append, room
+ * made by a dequeue, a death -- is followed by ipc_waitq_fence and a look
+ * at the waiter count.  Where the publication is itself an atomic op (the
+ * p_tail swap, the imq_count decrement) the fence is free on x86.  An
+ * uncontended send or receive finds no waiter and makes no system call.
  */
 #include "mqueue.h"
 
@@ -71,7 +61,6 @@
 #include "waitq.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -320,26 +309,17 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 static void
 wake_receivers(struct ipc_port *port, bool atomic_publication)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
 	struct ipc_pset_link *l;
 
-	/* F1: publication before reading the waiter counts. */
-	if (atomic_publication)
-		ck_pr_fence_atomic_load(); /* F1: after the p_tail swap */
-	else
-		ck_pr_fence_memory(); /* F1: after the overflow append */
-	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0) {
-		ck_pr_inc_32(&mq->imq_rcv_seq);
-		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
-	}
+	/* F1: the publication before any waiter count (waitq.c). */
+	ipc_waitq_fence(
+	    atomic_publication ? IPC_WAKE_AFTER_ATOMIC : IPC_WAKE_AFTER_STORE);
+	ipc_waitq_wake_fenced(&port->ip_mq.imq_rcv_wq, IPC_WAKE_ALL);
 	for (l = ck_pr_load_ptr(&port->ip_psets); l != NULL;
 	     l = ck_pr_load_ptr(&l->pl_next_in_port)) {
 		struct ipc_pset *ps = ck_pr_load_ptr(&l->pl_pset);
 
-		if (ck_pr_load_32(&ps->ips_rcv_waiters) != 0) {
-			ck_pr_inc_32(&ps->ips_rcv_seq);
-			ipc_futex_wake(&ps->ips_rcv_seq, INT_MAX);
-		}
+		ipc_waitq_wake_fenced(&ps->ips_rcv_wq, IPC_WAKE_ALL);
 	}
 }
 
@@ -421,11 +401,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	}
 	ck_pr_dec_32(&mq->imq_count);
 	/* F1: the freed room (an atomic op) before looking for senders. */
-	ck_pr_fence_atomic_load();
-	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0) {
-		ck_pr_inc_32(&mq->imq_snd_seq);
-		ipc_futex_wake(&mq->imq_snd_seq, 1);
-	}
+	ipc_waitq_wake(&mq->imq_snd_wq, IPC_WAKE_AFTER_ATOMIC, IPC_WAKE_ONE);
 	/*
 	 * P23: armed send-possible requests fire on a receiver's dequeue --
 	 * not on a dead port's drain, where they owe DEAD_NAME (P24).
@@ -502,30 +478,45 @@ ipc_mqueue_fini(struct ipc_port *port)
 /* Waiting                                                             */
 
 /*
- * Wake everything waiting on a port: receivers (the port died or moved,
- * MACH.md K6) and blocked senders (the port died, J9; the limit rose, H5).
+ * ipc_mqueue_wake_all
+ *	Wake everything waiting on a port: receivers (the port died or moved,
+ *	MACH.md K6) and blocked senders (the port died, J9; the limit rose,
+ *	H5).  They look again and see the change.
+ * Conditions:
+ *	The change is made (ip_state, ip_receiver or ip_qlimit stored).  No
+ *	lock held: the wake may be a system call.
+ * Ordering:
+ *	F1: one full fence orders the change before both waiter counts; it
+ *	also orders a death before ipc_port_destroy's look at imq_ring.
  */
 void
 ipc_mqueue_wake_all(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 
-	/*
-	 * F1: the caller's state change, then a futex word (an atomic op),
-	 * then the waiter counts.  The bump publishes, so the fence after it
-	 * is fence_atomic_load, free on x86 (as in ring_commit).  Senders'
-	 * word moves only when one waits: a sender that announces itself
-	 * after we read its count looks again and sees the new state.
-	 */
-	ck_pr_fence_store_atomic(); /* F1: state before the bump */
-	ck_pr_inc_32(&mq->imq_rcv_seq);
-	ck_pr_fence_atomic_load(); /* F1: bump before the counts */
-	if (ck_pr_load_32(&mq->imq_rcv_waiters) != 0)
-		ipc_futex_wake(&mq->imq_rcv_seq, INT_MAX);
-	if (ck_pr_load_32(&mq->imq_snd_waiters) != 0) {
-		ck_pr_inc_32(&mq->imq_snd_seq); /* Relaxed: F1 above */
-		ipc_futex_wake(&mq->imq_snd_seq, INT_MAX);
-	}
+	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* F1 */
+	ipc_waitq_wake_fenced(&mq->imq_rcv_wq, IPC_WAKE_ALL);
+	ipc_waitq_wake_fenced(&mq->imq_snd_wq, IPC_WAKE_ALL);
+}
+
+/* What a blocked sender waits for, and what it found. */
+struct send_wait {
+	struct ipc_port *sw_port;
+	kern_return_t sw_kr;
+};
+
+static bool
+send_wait_check(void *ctx)
+{
+	struct send_wait *sw = ctx;
+
+	if (!ip_active(sw->sw_port))
+		sw->sw_kr = KERN_TERMINATED;
+	else if (ipc_mqueue_admit(sw->sw_port, true))
+		sw->sw_kr = KERN_SUCCESS;
+	else
+		return false;
+	return true;
 }
 
 /*
@@ -542,35 +533,12 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 kern_return_t
 ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
-	kern_return_t kr;
+	struct send_wait sw = { port, KERN_SUCCESS };
 
-	for (;;) {
-		uint32_t seq;
-		unsigned int spins = 0;
-
-		do {
-			if (!ip_active(port))
-				return KERN_TERMINATED;
-			if (ipc_mqueue_admit(port, true))
-				return KERN_SUCCESS;
-		} while (ipc_spin_step(&spins));
-		ck_pr_inc_32(&mq->imq_snd_waiters);
-		/* F1: announce before looking again. */
-		ck_pr_fence_memory();
-		seq = ck_pr_load_32(&mq->imq_snd_seq);
-		if (!ip_active(port))
-			kr = KERN_TERMINATED;
-		else if (ipc_mqueue_admit(port, true))
-			kr = KERN_SUCCESS;
-		else if (!ipc_futex_wait(&mq->imq_snd_seq, seq, deadline))
-			kr = KERN_OPERATION_TIMED_OUT;
-		else
-			kr = KERN_ABORTED; /* woken: try again */
-		ck_pr_dec_32(&mq->imq_snd_waiters);
-		if (kr != KERN_ABORTED)
-			return kr;
-	}
+	if (ipc_waitq_wait(&port->ip_mq.imq_snd_wq, deadline, send_wait_check,
+	        &sw) == IPC_WAIT_TIMED_OUT)
+		return KERN_OPERATION_TIMED_OUT;
+	return sw.sw_kr;
 }
 
 /* Raise or lower the queue limit (H4, H5): woken senders retry. */

@@ -10,6 +10,7 @@
 #define MIPC_CORE_MQUEUE_H
 
 #include "lock.h"
+#include "waitq.h"
 
 #include <ck_ring.h>
 #include <mipc/types.h>
@@ -36,10 +37,8 @@ struct ipc_mqueue {
 	uint32_t imq_count;            /* (A) messages queued */
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
 	struct imq_ring *imq_ring;     /* (A) allocated on first send */
-	uint32_t imq_rcv_seq;          /* (A) futex word of receivers */
-	uint32_t imq_rcv_waiters;      /* (A) receivers about to sleep */
-	uint32_t imq_snd_seq;          /* (A) futex word of blocked senders */
-	uint32_t imq_snd_waiters;      /* (A) senders about to sleep */
+	struct ipc_waitq imq_rcv_wq;   /* receivers waiting for a message */
+	struct ipc_waitq imq_snd_wq;   /* senders waiting for room */
 	uint32_t imq_ovf_n;            /* (A) messages in the overflow list */
 	ipc_lock_t imq_ovf_lock;       /* rank IPC_RANK_LEAF */
 	struct ipc_kmsg *imq_ovf_head; /* (imq_ovf_lock) */

@@ -358,21 +358,13 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 	}
 }
 
-/* Futex word and waiter count of what we receive from. */
-static void
-rcv_wait_words(struct rcv_target *t, uint32_t **seq, uint32_t **waiters)
+/* The waitq of what we receive from. */
+static struct ipc_waitq *
+rcv_waitq(struct ipc_object *o)
 {
-	if (t->rt_is_set) {
-		struct ipc_pset *ps = ips_from_object(t->rt_object);
-
-		*seq = &ps->ips_rcv_seq;
-		*waiters = &ps->ips_rcv_waiters;
-	} else {
-		struct ipc_port *p = ip_from_object(t->rt_object);
-
-		*seq = &p->ip_mq.imq_rcv_seq;
-		*waiters = &p->ip_mq.imq_rcv_waiters;
-	}
+	if (o->io_kind == IOT_PSET)
+		return &ips_from_object(o)->ips_rcv_wq;
+	return &ip_from_object(o)->ip_mq.imq_rcv_wq;
 }
 
 /*
@@ -395,141 +387,146 @@ sync_wait_check(struct ipc_thread *th, struct mipc_space *space,
 	return mr;
 }
 
+/* A receive in progress: what it asks for and what it found. */
+struct rcv {
+	struct ipc_thread *r_th;
+	struct mipc_space *r_space;
+	mach_port_name_t r_name;
+	uint32_t r_need_max;
+	bool r_leave_large;
+	bool r_gone;                 /* the name receives nothing (now) */
+	struct ipc_object *r_waited; /* referenced while we wait on it */
+	struct rcv_got r_got;
+};
+
+/*
+ * One look: find what the name receives from and try to take a message.
+ * The first look that finds the queue empty keeps a reference on what it
+ * found, to wait on; later looks insist on finding the same object (K6,
+ * G10: a port that died or moved, a set destroyed, is a change).
+ * Conditions: nothing locked; outside any epoch section.
+ */
+static inline __attribute__((always_inline)) void
+rcv_try(struct rcv *r)
+{
+	struct rcv_target t;
+
+	ipc_epoch_enter(r->r_th);
+	r->r_gone = !rcv_lookup(r->r_space, r->r_name, &t) ||
+	    (r->r_waited != NULL && t.rt_object != r->r_waited);
+	if (!r->r_gone) {
+		if (t.rt_is_set)
+			try_set(r->r_space, ips_from_object(t.rt_object),
+			    r->r_need_max, r->r_leave_large, &r->r_got);
+		else
+			try_port(ip_from_object(t.rt_object), r->r_name,
+			    r->r_need_max, r->r_leave_large, &r->r_got);
+		if (r->r_got.rg_result == IMQ_EMPTY && r->r_waited == NULL) {
+			r->r_waited = t.rt_object;
+			ipc_object_reference(r->r_waited);
+		}
+	}
+	ipc_epoch_exit(r->r_th);
+}
+
+/* ipc_waitq_wait's check: done once a look found anything but empty. */
+static bool
+rcv_check(void *ctx)
+{
+	struct rcv *r = ctx;
+
+	rcv_try(r);
+	return r->r_gone || r->r_got.rg_result != IMQ_EMPTY;
+}
+
+/* What the name's failed lookup means (K1, K6, G10). */
+static mach_msg_return_t
+rcv_gone(struct rcv *r)
+{
+	if (r->r_waited != NULL)
+		return MACH_RCV_PORT_CHANGED; /* what we waited on went */
+	if (ck_pr_load_32(&r->r_space->is_active) == 0)
+		return MACH_RCV_INVALID_NAME;
+	/* K1: no guard if the name used to hold the right. */
+	if (!rcv_name_was_receive(r->r_th, r->r_space, r->r_name)) {
+		ipc_guard_raise(r->r_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
+		ipc_guard_flush(r->r_space);
+	}
+	return MACH_RCV_INVALID_NAME;
+}
+
+/* Deliver what the look found: a message, or the reason there is none. */
+static mach_msg_return_t
+rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size)
+{
+	struct rcv_got *g = &r->r_got;
+
+	if (r->r_gone)
+		return rcv_gone(r);
+	if (g->rg_result == IMQ_LEFT) {
+		/* K5: the message stays; report what it needs. */
+		if (rcv_size >= 8)
+			msg->msgh_size = g->rg_size;
+		if ((option & MACH_RCV_LARGE_IDENTITY) && rcv_size >= 16)
+			msg->msgh_local_port = g->rg_name;
+		return MACH_RCV_TOO_LARGE;
+	}
+	if (g->rg_size > r->r_need_max) {
+		/* K4: taken, destroyed, bare header. */
+		ipc_kmsg_too_large(g->rg_kmsg, msg, rcv_size, g->rg_name,
+		    option, g->rg_seqno, g->rg_port);
+		return MACH_RCV_TOO_LARGE;
+	}
+	return ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
+	    g->rg_seqno, g->rg_port);
+}
+
 static mach_msg_return_t
 msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t peer)
 {
-	struct ipc_thread *th = ipc_thread_self();
 	mach_msg_size_t tsize = ipc_trailer_size(option);
-	uint32_t need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
-	bool leave_large = (option & MACH_RCV_LARGE) != 0;
-	struct ipc_object *waited = NULL;
 	struct timespec deadline;
-	struct rcv_target t;
-	struct rcv_got g;
-	unsigned int spins = 0;
+	struct rcv r;
+	mach_msg_return_t mr;
 
-	if (unlikely(th == NULL))
+	r.r_th = ipc_thread_self();
+	if (unlikely(r.r_th == NULL))
 		return MACH_RCV_INVALID_NAME;
 	if (unlikely(peer != MACH_PORT_NULL)) {
-		mach_msg_return_t mr =
-		    sync_wait_check(th, space, rcv_name, peer);
-
+		mr = sync_wait_check(r.r_th, space, rcv_name, peer);
 		if (mr != MACH_MSG_SUCCESS)
 			return mr;
 	}
-	if ((option & MACH_RCV_TIMEOUT) && timeout != 0)
-		ipc_deadline(&deadline, timeout);
-	for (;;) {
-		uint32_t *seq, *waiters, seen;
-		bool ok;
+	r.r_space = space;
+	r.r_name = rcv_name;
+	r.r_need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
+	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
+	r.r_waited = NULL;
 
-		ipc_epoch_enter(th);
-		if (!rcv_lookup(space, rcv_name, &t) ||
-		    (waited != NULL && t.rt_object != waited)) {
-			ipc_epoch_exit(th);
-			if (waited != NULL) {
-				/* K6, G10: what we waited on died or moved. */
-				ipc_object_release(waited);
-				return MACH_RCV_PORT_CHANGED;
-			}
-			if (ck_pr_load_32(&space->is_active) == 0)
-				return MACH_RCV_INVALID_NAME;
-			/* K1: no guard if the name used to hold the right. */
-			if (!rcv_name_was_receive(th, space, rcv_name)) {
-				ipc_guard_raise(
-				    rcv_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
-				ipc_guard_flush(space);
-			}
-			return MACH_RCV_INVALID_NAME;
-		}
-		if (t.rt_is_set)
-			try_set(space, ips_from_object(t.rt_object), need_max,
-			    leave_large, &g);
-		else
-			try_port(ip_from_object(t.rt_object), rcv_name,
-			    need_max, leave_large, &g);
-
-		if (g.rg_result == IMQ_LEFT) {
-			/* K5: the message stays; report what it needs. */
-			ipc_epoch_exit(th);
-			if (waited != NULL)
-				ipc_object_release(waited);
-			if (rcv_size >= 8)
-				msg->msgh_size = g.rg_size;
-			if ((option & MACH_RCV_LARGE_IDENTITY) &&
-			    rcv_size >= 16)
-				msg->msgh_local_port = g.rg_name;
-			return MACH_RCV_TOO_LARGE;
-		}
-		if (g.rg_result == IMQ_TAKEN) {
-			ipc_epoch_exit(th);
-			if (waited != NULL)
-				ipc_object_release(waited);
-			if (g.rg_size > need_max) {
-				/* K4: taken, destroyed, bare header. */
-				ipc_kmsg_too_large(g.rg_kmsg, msg, rcv_size,
-				    g.rg_name, option, g.rg_seqno, g.rg_port);
-				return MACH_RCV_TOO_LARGE;
-			}
-			return ipc_kmsg_copyout(space, g.rg_kmsg, msg,
-			    g.rg_name, option, g.rg_seqno, g.rg_port);
-		}
-
-		/* Empty. */
+	rcv_try(&r);
+	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
 		if ((option & MACH_RCV_TIMEOUT) && timeout == 0) {
-			ipc_epoch_exit(th);
-			if (waited != NULL)
-				ipc_object_release(waited);
-			return MACH_RCV_TIMED_OUT; /* K2 */
+			mr = MACH_RCV_TIMED_OUT; /* K2 */
+			goto out;
 		}
-		if (waited == NULL) {
-			waited = t.rt_object;
-			ipc_object_reference(waited);
+		if (option & MACH_RCV_TIMEOUT)
+			ipc_deadline(&deadline, timeout);
+		if (ipc_waitq_wait(rcv_waitq(r.r_waited),
+		        (option & MACH_RCV_TIMEOUT) ? &deadline : NULL,
+		        rcv_check, &r) == IPC_WAIT_TIMED_OUT) {
+			mr = MACH_RCV_TIMED_OUT;
+			goto out;
 		}
-		ipc_epoch_exit(th);
-		if (ipc_spin_step(&spins))
-			continue;
-		/* Announce, look again, sleep (mqueue.c: Lost wake-ups). */
-		rcv_wait_words(&t, &seq, &waiters);
-		ck_pr_inc_32(waiters);
-		ck_pr_fence_memory(); /* F1 */
-		seen = ck_pr_load_32(seq);
-		ipc_epoch_enter(th);
-		ok = rcv_lookup(space, rcv_name, &t) && t.rt_object == waited;
-		if (ok) {
-			if (t.rt_is_set)
-				try_set(space, ips_from_object(waited),
-				    need_max, true, &g);
-			else
-				try_port(ip_from_object(waited), rcv_name,
-				    need_max, true, &g);
-			if (g.rg_result == IMQ_TAKEN) {
-				/* Put nothing back: we asked leave_large,
-				 * so a taken message fits. */
-				ipc_epoch_exit(th);
-				ck_pr_dec_32(waiters);
-				ipc_object_release(waited);
-				return ipc_kmsg_copyout(space, g.rg_kmsg, msg,
-				    g.rg_name, option, g.rg_seqno, g.rg_port);
-			}
-		}
-		ipc_epoch_exit(th);
-		if (ok && g.rg_result == IMQ_EMPTY) {
-			bool in_time = ipc_futex_wait(seq, seen,
-			    (option & MACH_RCV_TIMEOUT) ? &deadline : NULL);
-
-			if (!in_time) {
-				ck_pr_dec_32(waiters);
-				ipc_object_release(waited);
-				return MACH_RCV_TIMED_OUT;
-			}
-		}
-		ck_pr_dec_32(waiters);
-		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
 	}
+	mr = rcv_finish(&r, msg, option, rcv_size);
+out:
+	if (r.r_waited != NULL)
+		ipc_object_release(r.r_waited);
+	return mr;
 }
 
 /* ------------------------------------------------------------------ */

@@ -29,7 +29,6 @@
 #include "vm.h"
 #include "waitq.h"
 
-#include <limits.h>
 #include <mipc/mach.h>
 #include <mipc/port.h>
 #include <stdlib.h>
@@ -173,10 +172,7 @@ ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
 	}
 	ck_pr_store_ptr(&pset->ips_space, NULL);
 	/* G10: receivers blocked on the set get MACH_RCV_PORT_CHANGED. */
-	ck_pr_inc_32(&pset->ips_rcv_seq);
-	ck_pr_fence_memory(); /* F1: see mqueue.c */
-	if (ck_pr_load_32(&pset->ips_rcv_waiters) != 0)
-		ipc_futex_wake(&pset->ips_rcv_seq, INT_MAX);
+	ipc_waitq_wake(&pset->ips_rcv_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
 	ipc_object_release(&pset->ips_object);
 }
 
@@ -234,12 +230,9 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	ck_pr_store_ptr(&port->ip_psets, l);
 	ck_pr_store_ptr(&pset->ips_members, l);
 	/* G8: a member with messages wakes the set's receivers. */
-	if (ipc_mqueue_count(port) != 0) {
-		ck_pr_inc_32(&pset->ips_rcv_seq);
-		ck_pr_fence_memory(); /* F1 */
-		if (ck_pr_load_32(&pset->ips_rcv_waiters) != 0)
-			ipc_futex_wake(&pset->ips_rcv_seq, INT_MAX);
-	}
+	if (ipc_mqueue_count(port) != 0)
+		ipc_waitq_wake(
+		    &pset->ips_rcv_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
 	return KERN_SUCCESS;
 }
 

@@ -14,14 +14,14 @@
 #include "object.h"
 #include "port.h"
 #include "space.h"
+#include "waitq.h"
 
 struct ipc_pset {
 	struct ipc_object ips_object;
 	struct mipc_space *ips_space;      /* (S) holder; NULL once destroyed */
 	mach_port_name_t ips_name;         /* (S) its name there */
 	struct ipc_pset_link *ips_members; /* (S, E) member ports */
-	uint32_t ips_rcv_seq;              /* (A) futex word of receivers */
-	uint32_t ips_rcv_waiters;          /* (A) receivers about to sleep */
+	struct ipc_waitq ips_rcv_wq;       /* receivers waiting on the set */
 	uint32_t ips_rotor;                /* (A) fairness: where to start */
 };
 

@@ -1,10 +1,40 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * waitq.c -- waiting: futex words and deadlines.
+ * waitq.c -- the one wait/wake protocol: every blocking path of mipc
+ * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      no state; the system calls every blocking path makes.
- * Locking:   none; never called with a lock held (a futex wait under a
- *            spinlock would stall every other taker).
+ * Owns:      the spin-then-yield-then-futex policy, the F1 handshake,
+ *            futex system calls and deadlines.
+ * Locking:   none; never called with a lock held (a futex wait or wake
+ *            under a spinlock would stall every other taker).
+ * Ordering:  F1 (both sides below).
+ * Choices:   * A waitq is a futex word plus a waiter count, not a list of
+ *              threads: every wake bumps the word and wakes up to n
+ *              sleepers, who re-check and sleep again if the event was
+ *              not for them.  Receivers and blocked senders are few per
+ *              port; a spurious wake costs a re-check.
+ *            * A signal that interrupts a futex wait restarts the wait
+ *              after a re-check (MACH_RCV_INTERRUPT is not honoured yet).
+ *
+ * Theory of operation: lost wake-ups (F1)
+ *
+ *	waker                             waiter (ipc_waitq_wait)
+ *	publish (enqueue, free room,      prepare: inc wq_waiters
+ *	  mark dead, ...)                 fence (F1)
+ *	fence (F1)                        seq = load wq_seq
+ *	load wq_waiters                   check again: done? -> leave
+ *	  > 0: inc wq_seq, futex_wake     futex_wait(wq_seq, seq)
+ *	                                  leave: dec wq_waiters
+ *
+ * Dekker: either the waker sees the waiter's announcement (and bumps the
+ * word the waiter sleeps on, so its futex_wait returns at once or is
+ * woken), or the waiter's second check sees the publication.  A waker that
+ * finds wq_waiters == 0 -- every uncontended send and receive -- makes no
+ * system call and no locked instruction beyond its publication.
+ *
+ * Turnstiles (priority inheritance) attach at prepare and leave: a thread
+ * that decides to sleep donates its turnstile and pushes on the inheritor
+ * of what it waits on; leaving takes them back (turnstile.c).
  */
 #include "waitq.h"
 
@@ -21,8 +51,12 @@ futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
-bool
-ipc_futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
+/*
+ * Sleep while *word == val, until woken or the deadline (CLOCK_MONOTONIC,
+ * NULL: none).  Returns false when the deadline passed.
+ */
+static bool
+futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
 {
 	struct timespec rel, now;
 
@@ -46,12 +80,6 @@ ipc_futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
 }
 
 void
-ipc_futex_wake(uint32_t *word, int n)
-{
-	futex(word, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
-}
-
-void
 ipc_deadline(struct timespec *ts, uint32_t ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, ts);
@@ -60,5 +88,88 @@ ipc_deadline(struct timespec *ts, uint32_t ms)
 	if (ts->tv_nsec >= 1000000000) {
 		ts->tv_nsec -= 1000000000;
 		ts->tv_sec++;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Waking                                                              */
+
+/*
+ * ipc_waitq_wake_slow
+ *	Someone announced itself on wq: move the word it sleeps on, and wake
+ *	up to n sleepers.
+ * Conditions:
+ *	Nothing locked; the caller fenced after its publication (F1).
+ */
+IPC_COLD void
+ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
+{
+	/* Relaxed: F1 ordered the publication; the futex orders the rest. */
+	ck_pr_inc_32(&wq->wq_seq);
+	futex(&wq->wq_seq, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                             */
+
+/* One step of the spin; false when it is time to sleep. */
+static bool
+spin_step(unsigned int *spins)
+{
+	unsigned int n = (*spins)++;
+
+	ipc_debug_yield(IPC_YIELD_SPIN);
+	if (n < IPC_SPIN_PAUSES) {
+		arch_cpu_relax();
+		return true;
+	}
+	if (n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
+		sched_yield();
+		return true;
+	}
+	return false;
+}
+
+/* Announce the waiter: F1, waiter side.  Returns the word's snapshot. */
+static uint32_t
+wait_prepare(struct ipc_waitq *wq)
+{
+	ck_pr_inc_32(&wq->wq_waiters);
+	/* F1: the announcement before the second look (ipc_waitq_fence). */
+	ck_pr_fence_memory();
+	return ck_pr_load_32(&wq->wq_seq);
+}
+
+static void
+wait_leave(struct ipc_waitq *wq)
+{
+	ck_pr_dec_32(&wq->wq_waiters); /* Relaxed: a hint for wakers */
+}
+
+enum ipc_wait_result
+ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
+    ipc_wait_check_t check, void *ctx)
+{
+	unsigned int spins = 0;
+
+	for (;;) {
+		uint32_t seq;
+		bool in_time;
+
+		do {
+			if (check(ctx))
+				return IPC_WAIT_DONE;
+		} while (spin_step(&spins));
+
+		seq = wait_prepare(wq);
+		if (check(ctx)) {
+			wait_leave(wq);
+			return IPC_WAIT_DONE;
+		}
+		in_time = futex_wait(&wq->wq_seq, seq, deadline);
+		wait_leave(wq);
+		if (!in_time)
+			return IPC_WAIT_TIMED_OUT;
+		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
 	}
 }

@@ -1,51 +1,144 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * waitq.h -- waiting (waitq.c): futex words, deadlines and the spin
- * policy every blocking path follows before it sleeps.
+ * waitq.h -- the one wait/wake protocol (waitq.c): every thread that
+ * blocks in mipc -- a receiver on an empty port or set, a sender on a full
+ * queue -- waits on a struct ipc_waitq, and everything that could end such
+ * a wait wakes that waitq.
+ *
+ * Owns:      struct ipc_waitq (embedded in what is waited on), struct
+ *            ipc_wait (one waiting thread, on its stack), the spin policy,
+ *            futex words and deadlines.
+ * Ordering:  F1, the lost-wake-up handshake (Dekker), see waitq.c:
+ *            a waker publishes, fences, then reads wq_waiters; a waiter
+ *            counts itself in wq_waiters, fences, then looks again.
  */
 #ifndef MIPC_CORE_WAITQ_H
 #define MIPC_CORE_WAITQ_H
 
 #include "base.h"
 
+#include <ck_pr.h>
+#include <limits.h>
 #include <sched.h>
 #include <time.h>
+
+/*
+ * What is waited on: a futex word every wake bumps, and the number of
+ * threads between prepare and leaving -- the gate that lets a waker with
+ * nobody waiting skip the system call (the fast path's case).
+ */
+struct ipc_waitq {
+	uint32_t wq_seq;     /* (A) futex word; bumped by each wake */
+	uint32_t wq_waiters; /* (A) threads announced, not yet left */
+};
+
+#define IPC_WAITQ_INITIALIZER \
+	{                     \
+		0, 0          \
+	}
+
+static inline void
+ipc_waitq_init(struct ipc_waitq *wq)
+{
+	wq->wq_seq = 0;
+	wq->wq_waiters = 0;
+}
+
+/*
+ * How the waker published what a waiter looks for; it picks the F1 fence.
+ * After an atomic read-modify-write (a ring commit's swap, a counter's
+ * decrement) the fence is ck_pr_fence_atomic_load: free on x86, where the
+ * locked op is already a full barrier.  After plain stores it is a full
+ * fence.
+ */
+enum ipc_wake_after {
+	IPC_WAKE_AFTER_ATOMIC,
+	IPC_WAKE_AFTER_STORE,
+};
+
+#define IPC_WAKE_ONE 1
+#define IPC_WAKE_ALL INT_MAX
+
+/*
+ * ipc_waitq_fence
+ *	F1, waker side: the publication before any wq_waiters load.
+ */
+static inline void
+ipc_waitq_fence(enum ipc_wake_after after)
+{
+	if (after == IPC_WAKE_AFTER_ATOMIC)
+		ck_pr_fence_atomic_load(); /* F1: pairs with ipc_wait_prepare */
+	else
+		ck_pr_fence_memory(); /* F1: pairs with ipc_wait_prepare */
+}
+
+void ipc_waitq_wake_slow(struct ipc_waitq *wq, int n);
+
+/*
+ * ipc_waitq_wake_fenced
+ *	Wake up to n waiters (IPC_WAKE_ONE, IPC_WAKE_ALL) if any announced
+ *	itself; the caller has already issued ipc_waitq_fence() after its
+ *	publication (one fence may serve several waitqs).
+ * Conditions:
+ *	Any lock state, but prefer none: when a waiter is found the wake is
+ *	a system call.  (Set membership changes and receive-right moves
+ *	still wake under the space lock.)
+ */
+static inline void
+ipc_waitq_wake_fenced(struct ipc_waitq *wq, int n)
+{
+	if (unlikely(ck_pr_load_32(&wq->wq_waiters) != 0))
+		ipc_waitq_wake_slow(wq, n);
+}
+
+/* Publication already made: fence, then wake up to n waiters if any. */
+static inline void
+ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
+{
+	ipc_waitq_fence(after);
+	ipc_waitq_wake_fenced(wq, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                             */
 
 /*
  * How a waiter waits before it sleeps: IPC_SPIN_PAUSES cheap re-checks (a
  * peer on another CPU usually answers within them), then IPC_SPIN_YIELDS
  * sched_yield()s, which on a shared CPU hand the slice to the very thread
- * we wait for instead of burning it, and cost one syscall elsewhere.
+ * we wait for instead of burning it, and cost one syscall elsewhere.  A
+ * woken waiter spins half as long before it sleeps again.
  */
 #define IPC_SPIN_PAUSES 16
 #define IPC_SPIN_YIELDS 8
 
-/* One step of that wait; false when it is time to sleep. */
-static inline bool
-ipc_spin_step(unsigned int *spins)
-{
-	unsigned int n = (*spins)++;
-
-	ipc_debug_yield(IPC_YIELD_SPIN);
-	if (n < IPC_SPIN_PAUSES) {
-		arch_cpu_relax();
-		return true;
-	}
-	if (n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
-		sched_yield();
-		return true;
-	}
-	return false;
-}
+enum ipc_wait_result {
+	IPC_WAIT_DONE,      /* the check found what it waited for */
+	IPC_WAIT_TIMED_OUT, /* the deadline passed first */
+};
 
 /*
- * Wait while *word == val, until woken or the deadline (CLOCK_MONOTONIC,
- * NULL: none).  Returns false when the deadline passed.
+ * The check a waiter repeats: true when the wait is over, for any reason
+ * the caller records in ctx (a message taken, a port dead, room made).
+ * It runs with nothing locked; it may be called while the waiter is
+ * announced, so it must not block.
  */
-bool ipc_futex_wait(
-    uint32_t *word, uint32_t val, const struct timespec *deadline);
-void ipc_futex_wake(uint32_t *word, int n);
-/* Deadline `ms` milliseconds from now. */
+typedef bool (*ipc_wait_check_t)(void *ctx);
+
+/*
+ * ipc_waitq_wait
+ *	Wait on wq until check(ctx) returns true or the deadline passes:
+ *	spin (pauses, then yields), then announce, look again, sleep; repeat.
+ * Conditions:
+ *	Nothing locked; outside any epoch section (we may sleep).  The caller
+ *	keeps wq's memory alive (a reference on its object).
+ * Returns:
+ *	IPC_WAIT_DONE (check returned true) or IPC_WAIT_TIMED_OUT.
+ */
+enum ipc_wait_result ipc_waitq_wait(struct ipc_waitq *wq,
+    const struct timespec *deadline, ipc_wait_check_t check, void *ctx);
+
+/* Deadline `ms` milliseconds from now (CLOCK_MONOTONIC). */
 void ipc_deadline(struct timespec *ts, uint32_t ms);
 
 #endif /* MIPC_CORE_WAITQ_H */
