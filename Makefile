@@ -9,7 +9,8 @@
 #   bench          the benchmark table against peers (medians, ratios)
 #   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   coverage       line and branch coverage of core/ from `make test`'s runs (gcov)
-#   lint           clang-format check, ordering labels, arch #if, exported symbols
+#   lint           clang-format, each core header alone, ordering labels and
+#                  _locked asserts (.ci/lint-core.pl), arch #if, exported symbols
 #   cross          compile-only build for aarch64 (aarch64-linux-gnu-gcc)
 #   stress         longer torture runs (STRESS_SECONDS), never in CI
 #   test-loop      rerun `test` until it fails, for rare races
@@ -403,11 +404,8 @@ lint: $(LIB_SO)
 		echo "#include \"$$(basename $$h)\"" | $(CC) $(CSTD) -x c -fsyntax-only $(WARN) \
 			$(INC) $(DEP_CFLAGS) - || { echo "lint: $$h is not self-contained"; exit 1; }; \
 	done
-	@echo "== ordering labels: every ck_pr fence / cas / fas in core/ names its partner"
-	@bad=$$(awk 'FNR==1{delete prev} \
-		/ck_pr_(fence_|cas_|fas_)/ && !(/[ARF][0-9]+/ || prev[FNR-1] ~ /[ARF][0-9]+/ || prev[FNR-2] ~ /[ARF][0-9]+/ || /[Rr]elaxed/ || prev[FNR-1] ~ /[Rr]elaxed/) \
-		{ print FILENAME ":" FNR ": " $$0 } { prev[FNR]=$$0 }' core/*.c core/*.h); \
-	if [ -n "$$bad" ]; then echo "$$bad"; echo "lint: unlabelled ordering"; exit 1; fi
+	@echo "== core contracts: ordering labels and partners, _locked asserts (.ci/lint-core.pl)"
+	@perl .ci/lint-core.pl --self-test && perl .ci/lint-core.pl core/*.c core/*.h
 	@echo "== no architecture #if outside arch/"
 	@bad=$$(grep -nE '^\s*#\s*(if|ifdef|ifndef|elif).*(__x86_64__|__aarch64__|__i386__|__arm__|_M_X64)' \
 		$$(git ls-files 'core/*' 'include/*' 'bench/*' 'fuzz/*' 'tests/*') || true); \

@@ -10,8 +10,12 @@
  *            inside it.  The per-CPU stacks take no lock: they are changed
  *            only inside arch_pcpu_pop/push, rseq critical sections (or the
  *            per-CPU lock of arch/generic).
- * Ordering:  A1/R1 TSan edges on each object handed between threads through
- *            a per-CPU stack (the rseq sequences are invisible to TSan).
+ * Ordering:  [T1] TSan-only edges on each object handed between threads
+ *            through a per-CPU stack (the rseq sequences are invisible to
+ *            TSan).  The machine ordering is carried by the CPU itself
+ *            (threads that share a per-CPU stack run on that CPU in turn,
+ *            the kernel's context switch ordering them) or by ic_lock for
+ *            the depot.
  * Lifetime:  objects are owned by their caller between alloc and free;
  *            cached objects are owned by the cache, poisoned under ASan.
  * Choices:   * Live counts cost nothing on the fast path: they are derived
@@ -262,7 +266,7 @@ cache_alloc_slow(enum ipc_kind kind)
 	}
 
 	for (i = 1; i < n; i++) {
-		/* R1: see cache_free(); the object enters a per-CPU stack. */
+		/* [T1]: see cache_free(); the object enters a per-CPU stack. */
 		ipc_tsan_release(batch[i]);
 		if (!arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, batch[i]))
 			break;
@@ -304,7 +308,7 @@ cache_free_slow(enum ipc_kind kind, void *obj)
 
 		if (o == NULL)
 			break;
-		ipc_tsan_acquire(o); /* A1: as in ipc_cache_alloc() */
+		ipc_tsan_acquire(o); /* [T1]: as in ipc_cache_alloc() */
 		batch[n++] = o;
 	}
 
@@ -339,7 +343,7 @@ ipc_cache_alloc(enum ipc_kind kind)
 	o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
 	if (unlikely(o == NULL))
 		return cache_alloc_slow(kind);
-	/* A1: pairs with R1 in ipc_cache_free() of the last owner. */
+	/* [T1]: pairs with ipc_cache_free() of the last owner. */
 	ipc_tsan_acquire(o);
 	obj_handed_out(c, o);
 	return o;
@@ -357,7 +361,7 @@ ipc_cache_free(enum ipc_kind kind, void *obj)
 	struct ipc_cache *c = &ipc_caches[kind];
 
 	obj_cached(c, obj);
-	/* R1: the next owner's ipc_cache_alloc() acquires (A1). */
+	/* [T1]: the next owner's ipc_cache_alloc() acquires. */
 	ipc_tsan_release(obj);
 	if (likely(arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, obj)))
 		return;

@@ -408,6 +408,8 @@ header_copyin_locked(struct mipc_space *space, struct ipc_kmsg *k,
 	struct ipc_entry *de, *re = NULL;
 	uint32_t dtype, rtype = 0;
 	bool reply_first;
+
+	ipc_lock_assert_held(&space->is_lock);
 	kern_return_t kr;
 
 again:
@@ -528,7 +530,8 @@ again:
 	}
 
 	/*
-	 * --- checks done: the copyins below cannot fail ---
+	 * --- checks done: the copyins below can fail only by the
+	 * destination's death since its check (see dest_died) ---
 	 * One name as both (I14): the right that does not consume goes
 	 * first, so MOVE_SEND + COPY_SEND works with a single reference.
 	 */
@@ -757,7 +760,8 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 
 /*
  * Copy in the descriptors, in order.  On failure the descriptors before
- * the failing one are released (MACH.md M2); *done says how many.
+ * the failing one are released (MACH.md M2) and k->ikm_ndesc says how
+ * many were kept (none).
  */
 static mach_msg_return_t
 body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)

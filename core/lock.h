@@ -56,6 +56,7 @@ ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
 void ipc_witness_acquire(ipc_lock_t *l);
 void ipc_witness_release(ipc_lock_t *l);
 bool ipc_witness_held(const ipc_lock_t *l);
+unsigned int ipc_witness_held_count(void);
 
 /* Called on a rank inversion (test builds); default: ipc_panic. */
 typedef void (*ipc_witness_hook_t)(
@@ -114,6 +115,14 @@ ipc_unlock(ipc_lock_t *l)
 		if (ipc_test_hooks)                                      \
 			ipc_require(ipc_witness_held(l),                 \
 			    "lock held on entry to a _locked function"); \
+	} while (0)
+
+/* First statement of a "nothing locked" function that may block. */
+#define ipc_lock_assert_none_held()                                     \
+	do {                                                            \
+		if (ipc_test_hooks)                                     \
+			ipc_require(ipc_witness_held_count() == 0,      \
+			    "no lock held where the thread may block"); \
 	} while (0)
 
 #define ipc_lock_assert_not_held(l)                                          \

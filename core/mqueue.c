@@ -7,11 +7,18 @@
  * Owns:      struct ipc_mqueue (embedded in each port) and its ring.
  * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
  *            overflow list.  Counters and futex words are atomics.
- * Ordering:  A9/R9   ring slots: a slot is written before p_tail publishes
- *                    it (ring_commit); TSan learns it from our annotation
- *                    on the kmsg (R9 in ipc_mqueue_enqueue, A9 at dequeue).
- *            F1      waiter handshakes (waitq.c) after every publication;
- *                    see Lost wake-ups.
+ * Ordering:  [R9]/[A9]   ring slots: a slot is written before p_tail
+ *                        publishes it (ring_commit's store fence), and
+ *                        read after p_tail and before c_head is reread
+ *                        (ring_peek's load fences); TSan learns it from
+ *                        annotations on the kmsg.
+ *            [R10]/[A10] a ring is built before the CAS that publishes it
+ *                        (ring_get); readers reach it through that pointer
+ *                        (address dependency).
+ *            [R11]       imq_ovf_n drops only after the ring has the
+ *                        message; partner [A11] in ipc_mqueue_enqueue.
+ *            [F1]        waiter handshakes (waitq.c) after every
+ *                        publication; see Lost wake-ups.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
  *            "message queue on demand") and freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
@@ -43,7 +50,7 @@
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq), blocked senders on imq_snd_wq, with waitq.c's protocol
- * (F1): each publication here -- a ring commit, an overflow append, room
+ * ([F1]): each publication here -- a ring commit, an overflow append, room
  * made by a dequeue, a death -- is followed by ipc_waitq_fence and a look
  * at the waiter count.  Where the publication is itself an atomic op (the
  * p_tail swap, the imq_count decrement) the fence is free on x86.  An
@@ -88,19 +95,27 @@ ring_get(struct ipc_mqueue *mq)
 	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring), *mine;
 
 	if (likely(ring != NULL)) {
-		ipc_tsan_acquire(ring); /* A10: pairs with R10 */
+		/* [A10]: the ring's fields through its pointer ([R10]). */
+		ck_pr_fence_load_depends();
+		ipc_tsan_acquire(ring);
 		return ring;
 	}
 	mine = ipc_alloc(IPC_KIND_MISC, sizeof(*mine));
 	if (mine == NULL)
 		return NULL;
 	ck_ring_init(&mine->rg_ring, IMQ_RING_SLOTS);
-	ipc_tsan_release(mine); /* R10: the ring is built before use */
-	/* R10: a CAS publishes it; the loser frees its own. */
+	ipc_tsan_release(mine);
+	/*
+	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a
+	 * CAS orders nothing by itself: ck_stack_push_upmc fences likewise).
+	 * The loser of a race frees its own.
+	 */
+	ck_pr_fence_store_atomic(); /* [R10] */
 	if (!ck_pr_cas_ptr(&mq->imq_ring, NULL, mine)) {
 		ring_free(mine);
 		ring = ck_pr_load_ptr(&mq->imq_ring);
-		ipc_tsan_acquire(ring); /* A10 */
+		ck_pr_fence_load_depends(); /* [A10] */
+		ipc_tsan_acquire(ring);
 		return ring;
 	}
 	return mine;
@@ -129,20 +144,20 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 			sched_yield();
 		}
 	}
-	/* R9: p_tail publishes the slot; the store fence orders it. */
+	/* [R9]: p_tail publishes the slot; the store fence orders it. */
 	ck_pr_fence_store();
 	/*
-	 * F1, sender side: an atomic swap rather than a store, so that the
+	 * [F1], sender side: an atomic swap rather than a store, so that the
 	 * fence before the waiter-count load can be fence_atomic_load (free
 	 * on x86, where a locked op is already a full barrier) instead of a
 	 * full fence on every send.
 	 */
-	(void)ck_pr_fas_uint(&ring->rg_ring.p_tail, ticket + 1); /* R9, F1 */
+	(void)ck_pr_fas_uint(&ring->rg_ring.p_tail, ticket + 1); /* [R9] [F1] */
 }
 
 /*
  * Put one slot in the ring (reserve, write, commit), or return false when
- * it is full.  The slot is a TSan sync object (R9/A9): each writer
+ * it is full.  The slot is a TSan sync object ([R9]/[A9]): each writer
  * acquires it from the reader that emptied it and releases it to the next
  * reader, since ck_ring's own edges are invisible to TSan.
  */
@@ -158,7 +173,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 	/*
 	 * Slots are read speculatively (ring_peek validates its copy after
 	 * the fact, seqlock-style), so they are accessed through ck_pr on
-	 * both sides; the kmsg itself carries the TSan edge (R9/A9).
+	 * both sides; the kmsg itself carries the TSan edge ([R9]/[A9]).
 	 */
 	ipc_debug_yield(IPC_YIELD_ENQUEUE);
 	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
@@ -180,16 +195,16 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 
 	for (;;) {
 		consumer = ck_pr_load_uint(&ring->rg_ring.c_head);
-		/* A9: p_tail published the slot (ck_ring's fence). */
+		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
 		ck_pr_fence_load();
 		producer = ck_pr_load_uint(&ring->rg_ring.p_tail);
 		if (consumer == producer)
 			return false;
-		ck_pr_fence_load(); /* A9: slot after p_tail */
+		ck_pr_fence_load(); /* [A9]: slot after p_tail */
 		s = &ring->rg_slots[consumer & (IMQ_RING_SLOTS - 1)];
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
-		ck_pr_fence_load(); /* A9: c_head reread after the copy */
+		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
 		if (ck_pr_load_uint(&ring->rg_ring.c_head) == consumer) {
 			*pos = consumer;
 			return true;
@@ -201,7 +216,7 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 static bool
 ring_take(struct imq_ring *ring, unsigned int pos)
 {
-	/* A9: the CAS claims the slot we copied (fence_store_atomic). */
+	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
 	ck_pr_fence_store_atomic();
 	return ck_pr_cas_uint(&ring->rg_ring.c_head, pos, pos + 1);
 }
@@ -213,13 +228,14 @@ ring_take(struct imq_ring *ring, unsigned int pos)
 static void
 ovf_append_locked(struct ipc_mqueue *mq, struct ipc_kmsg *kmsg)
 {
+	ipc_lock_assert_held(&mq->imq_ovf_lock);
 	kmsg->ikm_next = NULL;
 	if (mq->imq_ovf_tail != NULL)
 		mq->imq_ovf_tail->ikm_next = kmsg;
 	else
 		mq->imq_ovf_head = kmsg;
 	mq->imq_ovf_tail = kmsg;
-	ck_pr_inc_32(&mq->imq_ovf_n); /* R11: see ovf_refill */
+	ck_pr_inc_32(&mq->imq_ovf_n); /* Relaxed: the lock orders the list */
 }
 
 /*
@@ -240,14 +256,16 @@ ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
 		uint32_t size = k->ikm_size;
 		struct ipc_kmsg *next = k->ikm_next;
 
-		/* R9: our reads of k are over before a receiver has it. */
+		/* [R9]: our reads of k are over before a receiver has it. */
 		ipc_tsan_release(k);
 		if (!ring_put(ring, k, size))
 			break;
 		mq->imq_ovf_head = next;
 		if (mq->imq_ovf_head == NULL)
 			mq->imq_ovf_tail = NULL;
-		ck_pr_dec_32(&mq->imq_ovf_n); /* R11: after the ring has it */
+		/* [R11]: the ring has it (ring_commit) before the count drops. */
+		ck_pr_fence_store_atomic();
+		ck_pr_dec_32(&mq->imq_ovf_n);
 		moved = true;
 	}
 	ipc_unlock(&mq->imq_ovf_lock);
@@ -311,10 +329,11 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
 {
 	struct ipc_pset_link *l;
 
-	/* F1: the publication before any waiter count (waitq.c). */
+	/* [F1]: the publication before any waiter count (waitq.c). */
 	ipc_waitq_fence(
 	    atomic_publication ? IPC_WAKE_AFTER_ATOMIC : IPC_WAKE_AFTER_STORE);
 	ipc_waitq_wake_fenced(&port->ip_mq.imq_rcv_wq, IPC_WAKE_ALL);
+	/* [A12]: each link read through its pointer ([R12] in pset.c). */
 	for (l = ck_pr_load_ptr(&port->ip_psets); l != NULL;
 	     l = ck_pr_load_ptr(&l->pl_next_in_port)) {
 		struct ipc_pset *ps = ck_pr_load_ptr(&l->pl_pset);
@@ -331,7 +350,9 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
  *	port is found dead afterwards, the queue is drained (the message is
  *	destroyed with the rest, MACH.md M5 / J9).
  * Ordering:
- *	R9: the ring publication releases the kmsg to the receiver (A9).
+ *	[R9]: the ring publication releases the kmsg to the receiver ([A9]).
+ *	[A11]: imq_ovf_n read as 0 means every earlier message is in the
+ *	ring ([R11] in ovf_refill), so ours goes behind them (J4).
  */
 void
 ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
@@ -339,21 +360,24 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
 	uint32_t size = kmsg->ikm_size;
-	bool in_ring = true;
+	bool in_ring = false;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
-	ipc_tsan_release(kmsg); /* R9: no access to kmsg after this */
-	if (unlikely(ck_pr_load_32(&mq->imq_ovf_n) != 0 ||
-	        !ring_put(ring, kmsg, size))) {
+	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
+	if (likely(ck_pr_load_32(&mq->imq_ovf_n) == 0)) {
+		/* [A11]: the count, then our reservation behind theirs. */
+		ck_pr_fence_load_atomic();
+		in_ring = ring_put(ring, kmsg, size);
+	}
+	if (unlikely(!in_ring)) {
 		ipc_lock(&mq->imq_ovf_lock);
 		ovf_append_locked(mq, kmsg);
 		ipc_unlock(&mq->imq_ovf_lock);
 		/* The ring may have emptied meanwhile: move forward. */
 		ovf_refill(mq, ring);
-		in_ring = false;
 	}
 	wake_receivers(port, in_ring);
-	/* F1 (above) also orders our publication before this state load. */
+	/* [F1] (above) also orders our publication before this state load. */
 	if (unlikely(!ip_active(port)))
 		ipc_mqueue_drain(port);
 }
@@ -363,7 +387,9 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 
 /*
  * ipc_mqueue_peek_take
- *	Look at the head message; take it when `take(size)` says so.
+ *	Look at the head message and take it -- unless it is larger than
+ *	need_max and leave_large asks to leave such a message in place
+ *	(MACH_RCV_LARGE).
  * Conditions:
  *	Nothing locked; inside an epoch section.
  * Returns:
@@ -381,7 +407,8 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 
 	if (ring == NULL)
 		return IMQ_EMPTY;
-	ipc_tsan_acquire(ring); /* A10 */
+	ck_pr_fence_load_depends(); /* [A10] */
+	ipc_tsan_acquire(ring);
 	for (;;) {
 		if (!ring_peek(ring, &slot, &pos)) {
 			if (ovf_refill(mq, ring))
@@ -394,13 +421,13 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		ipc_debug_yield(IPC_YIELD_DEQUEUE);
 		if (!ring_take(ring, pos))
 			continue;                /* another receiver took it */
-		ipc_tsan_acquire(slot.ims_kmsg); /* A9: pairs with R9 */
+		ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 		*kmsgp = slot.ims_kmsg;
 		*seqno = pos - ck_pr_load_32(&mq->imq_seq_base);
 		break;
 	}
 	ck_pr_dec_32(&mq->imq_count);
-	/* F1: the freed room (an atomic op) before looking for senders. */
+	/* [F1]: the freed room (an atomic op) before looking for senders. */
 	ipc_waitq_wake(&mq->imq_snd_wq, IPC_WAKE_AFTER_ATOMIC, IPC_WAKE_ONE);
 	/*
 	 * P23: armed send-possible requests fire on a receiver's dequeue --
@@ -486,7 +513,7 @@ ipc_mqueue_fini(struct ipc_port *port)
  *	The change is made (ip_state, ip_receiver or ip_qlimit stored).  No
  *	lock held: the wake may be a system call.
  * Ordering:
- *	F1: one full fence orders the change before both waiter counts; it
+ *	[F1]: one full fence orders the change before both waiter counts; it
  *	also orders a death before ipc_port_destroy's look at imq_ring.
  */
 void
@@ -494,7 +521,7 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 
-	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* F1 */
+	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* [F1] */
 	ipc_waitq_wake_fenced(&mq->imq_rcv_wq, IPC_WAKE_ALL);
 	ipc_waitq_wake_fenced(&mq->imq_snd_wq, IPC_WAKE_ALL);
 }
@@ -545,7 +572,7 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 void
 ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit)
 {
-	/* Relaxed swap; F1 in wake_all orders it before the wake. */
+	/* Relaxed swap: [F1] in wake_all orders it before the wake. */
 	uint32_t old = ck_pr_fas_32(&port->ip_qlimit, qlimit);
 
 	if (qlimit > old)

@@ -49,10 +49,12 @@
  * msg_send_fp
  *	The send fast path: a simple message (no descriptors, no voucher)
  *	through a COPY_SEND destination, with no reply or a MAKE_SEND_ONCE
- *	reply from a receive right, to a port with room.  A run of checks
- *	without side effects, each falling back to the slow path (which is
- *	the specification), then a point of no return.  No lock, no
- *	allocator slow path, no system call unless a receiver sleeps.
+ *	reply from a receive right, to a port with room.  Reserve, then
+ *	commit: cheap checks interleaved with reservations (the kmsg, a
+ *	slot of queue room, a send right), each failure undoing what was
+ *	reserved and falling back to the slow path (the specification),
+ *	then a point of no return.  No lock, no allocator slow path, no
+ *	system call unless a receiver sleeps.
  * Returns:
  *	true when the message was sent.
  */
@@ -328,6 +330,7 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 	uint32_t n = 0, start, i;
 
 	g->rg_result = IMQ_EMPTY;
+	/* [A12]: each link read through its pointer ([R12] in pset.c). */
 	for (l = ck_pr_load_ptr(&ps->ips_members); l != NULL;
 	     l = ck_pr_load_ptr(&l->pl_next_in_pset))
 		n++;

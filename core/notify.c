@@ -221,13 +221,17 @@ struct request {
 	uint32_t rq_mscount;          /* for an immediate no-senders */
 };
 
-/* Receive-right checks shared by port-destroyed and no-senders. */
+/*
+ * Receive-right checks shared by port-destroyed and no-senders.
+ * Conditions: the requesting space locked.
+ */
 static kern_return_t
 request_receive_locked(
     struct request *rq, struct ipc_entry *e, struct ipc_port **portp)
 {
 	struct ipc_port *port;
 
+	ipc_lock_assert_held(&rq->rq_space->is_lock);
 	if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE))
 		return KERN_INVALID_RIGHT;
 	port = ip_from_object(e->ie_object);
@@ -248,6 +252,7 @@ request_locked(struct request *rq)
 	struct ipc_port *port;
 	kern_return_t kr;
 
+	ipc_lock_assert_held(&space->is_lock);
 	switch (rq->rq_id) {
 	case MACH_NOTIFY_PORT_DESTROYED:
 	case MACH_NOTIFY_NO_SENDERS:
@@ -494,9 +499,11 @@ static kern_return_t
 dnrequest_info_locked(struct mipc_space *space, mach_port_name_t name,
     unsigned int *total, unsigned int *used)
 {
-	struct ipc_entry *e = ipc_entry_lookup(space, name);
+	struct ipc_entry *e;
 	struct ipc_port *port;
 
+	ipc_lock_assert_held(&space->is_lock);
+	e = ipc_entry_lookup(space, name);
 	if (e == NULL)
 		return KERN_INVALID_NAME;
 	if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE))

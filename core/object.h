@@ -12,7 +12,7 @@
  *            unpublishes the pointer first, so that no reader can find the
  *            object after its last reference went and its grace period
  *            began.
- * Ordering:  R7/A7: every releaser's accesses to the object happen before
+ * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;
  *            the acquire fence after the final decrement orders it after
@@ -76,13 +76,13 @@ ipc_object_release(struct ipc_object *o)
 {
 	bool zero;
 
-	/* R7: our accesses to o before the decrement (pairs with A7). */
+	/* [R7]: our accesses to o before the decrement (pairs with [A7]). */
 	ipc_tsan_release(o);
 	ck_pr_fence_release();
 	ck_pr_dec_32_zero(&o->io_refs, &zero);
 	if (likely(!zero))
 		return;
-	/* A7: every releaser's accesses before the retirement (R7). */
+	/* [A7]: every releaser's accesses before the retirement ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(o);
 	ipc_object_retire(o);

@@ -205,7 +205,7 @@ ipc_port_destroy(struct ipc_port *port)
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
 	/*
-	 * F1 (in wake_all) orders our IP_DEAD before this load: a port with
+	 * [F1] (in wake_all) orders our IP_DEAD before this load: a port with
 	 * no ring yet has no message, and a sender that makes the ring
 	 * later sees IP_DEAD after it publishes and drains itself.
 	 */

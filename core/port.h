@@ -246,7 +246,7 @@ ip_state_set(struct ipc_port *port, enum ipc_port_state to)
 	/*
 	 * Relaxed: lock-free readers take ip_state as a hint (ip_active) and
 	 * decide under the lock; the DEAD transition is published to them by
-	 * F1 in ipc_mqueue_wake_all.
+	 * [F1] in ipc_mqueue_wake_all.
 	 */
 	ck_pr_store_32(&port->ip_state, to);
 }

@@ -52,9 +52,12 @@ ipc_port_request_size(struct ipc_port *port)
  * for a registrant's name.
  */
 static void
-slot_free_locked(struct ipc_request_table *t, uint32_t index)
+slot_free_locked(
+    struct ipc_port *port, struct ipc_request_table *t, uint32_t index)
 {
 	struct ipc_port_request *r = &t->irt_req[index];
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
 
 	memset(r, 0, sizeof(*r));
 	r->ipr_flags = IPR_FREE;
@@ -93,7 +96,7 @@ ipc_port_request_alloc_locked(struct ipc_port *port)
 	}
 	/* The old table was full: its free list is empty. */
 	for (i = nsize - 1; i > osize; i--)
-		slot_free_locked(nt, i);
+		slot_free_locked(port, nt, i);
 	port->ip_requests = nt;
 	return osize; /* the first new slot */
 }
@@ -114,6 +117,7 @@ ipc_port_request_take_locked(
 	struct ipc_notify_req req = { NULL, NULL };
 	struct ipc_port_request *r;
 
+	ipc_lock_assert_held(&port->ip_object.io_lock);
 	if (t == NULL || index == 0 || index >= t->irt_size)
 		return req;
 	r = &t->irt_req[index];
@@ -124,7 +128,7 @@ ipc_port_request_take_locked(
 	    (IPR_SEND_POSSIBLE | IPR_ARMED))
 		ck_pr_dec_32(&port->ip_sp_armed);
 	t->irt_used--;
-	slot_free_locked(t, index);
+	slot_free_locked(port, t, index);
 	return req;
 }
 

@@ -224,7 +224,7 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	l->pl_pset = pset;
 	l->pl_next_in_port = port->ip_psets;
 	l->pl_next_in_pset = pset->ips_members;
-	/* R12: the link is built before lock-free readers find it. */
+	/* [R12]: the link is built before lock-free readers find it. */
 	ipc_tsan_release(l);
 	ck_pr_fence_store();
 	ck_pr_store_ptr(&port->ip_psets, l);

@@ -9,7 +9,7 @@
  *            th_srp_bind, each special reply port's ip_srp_bind.
  * Locking:   none.  A thread's binding is read and written by that thread
  *            only (O); a port's is set before the port is published (C,
- *            R8 in space.h orders it before any lookup finds the port).
+ *            [R8] in space.h orders it before any lookup finds the port).
  * Ordering:  the serial counter is relaxed: it only has to be unique.
  * Lifetime:  a binding holds no reference on the port nor the port on the
  *            thread, so a port outlives its thread and a thread its port

@@ -126,7 +126,7 @@ ipc_right_check(
 	/*
 	 * The entry forgets the port before its reference goes: that may be
 	 * the last one, and a lock-free reader entering after the port's
-	 * retirement must not find it here (object.h, R7).
+	 * retirement must not find it here (object.h, [R7]).
 	 */
 	ck_pr_store_ptr(&e->ie_object, NULL);
 	e_set(e, MACH_PORT_TYPE_DEAD_NAME, urefs);
@@ -147,6 +147,7 @@ kern_return_t
 ipc_right_type_locked(struct mipc_space *space, mach_port_name_t name,
     struct ipc_entry *e, mach_port_type_t *typep, mach_port_urefs_t *urefsp)
 {
+	ipc_lock_assert_held(&space->is_lock);
 	(void)ipc_right_check(space, name, e);
 	ipc_right_peek_locked(space, name, e, typep);
 	*urefsp = e_urefs(e);
@@ -820,8 +821,9 @@ immovable_send_ok(const struct ipc_port *port, uint32_t flags)
  * ipc_right_copyin
  *	Take the right `msgt` (a disposition 16..21) out of `name`.
  * Conditions:
- *	Space locked and active; out is filled on success only.  On failure
- *	nothing changed, except a dead-name conversion.
+ *	Space locked and active.  On success out holds the right.  On
+ *	failure nothing changed, except a dead-name conversion; out may have
+ *	been written (its port and dead fields) and must be ignored.
  *	IPC_COPYIN_CHECKED: the caller checked the right under this lock,
  *	but its port may have died since (a port dies under its own lock);
  *	then fail with KERN_ABORTED and convert nothing, so that the caller

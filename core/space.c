@@ -10,11 +10,14 @@
  *            entries, free list and reverse map; port locks nest inside it.
  *            Readers look entries up without it, inside an epoch section.
  *            ipc_spaces_lock (IPC_RANK_GLOBAL) covers the zombie list.
- * Ordering:  R5/A5: a grown table is fully built before it is published
+ * Ordering:  [R5]/[A5]: a grown table is fully built before it is published
  *            (table_grow), and seen built by lock-free readers
  *            (ipc_entry_lookup).  Entries are written with ck_pr stores
  *            under is_lock and read with ck_pr loads by readers; a reader
  *            that needs a consistent (bits, object) pair rereads the bits.
+ *            [R8]/[A8] (space.h): an entry's object is built before its
+ *            pointer, the pointer stored before the bits.  [R6]/[A6]: the
+ *            default space is built before the CAS that publishes it.
  * Lifetime:  a space is referenced by its creator and by every thread that
  *            has it as current space; mipc_space_destroy() tears the
  *            contents down at once and parks the struct on the zombie list,
@@ -155,7 +158,7 @@ table_grow(struct mipc_space *space, uint32_t want)
 	memcpy(nt->it_entries, ot->it_entries,
 	    (size_t)osize * sizeof(struct ipc_entry));
 	table_link_free(space, nt, osize, nsize);
-	/* R5: the new table is built before readers can find it (A5). */
+	/* [R5]: the new table is built before readers can find it ([A5]). */
 	ipc_tsan_release(nt);
 	ck_pr_fence_store();
 	ck_pr_store_ptr(&space->is_table, nt);
@@ -474,7 +477,11 @@ mipc_space_create(mipc_space_t *out)
 	space->is_refs = 1;
 	/* Relaxed: only uniqueness matters. */
 	space->is_serial = ck_pr_faa_32(&ipc_space_serials, 1) + 1;
-	/* R6: the space is built before another thread is handed it. */
+	/*
+	 * [T6]: the space is built before another thread is handed it; the
+	 * caller's own hand-over carries the edge (or [R6] for the default
+	 * space), TSan learns it here.
+	 */
 	ipc_tsan_release(space);
 	*out = space;
 	return KERN_SUCCESS;
@@ -518,7 +525,7 @@ mipc_space_destroy(mipc_space_t space)
 
 	if (space == NULL)
 		return KERN_INVALID_ARGUMENT;
-	ipc_tsan_acquire(space); /* A6: pairs with R6 */
+	ipc_tsan_acquire(space); /* [T6] */
 	is_lock(space);
 	if (!space->is_active) {
 		is_unlock(space);
@@ -584,16 +591,22 @@ default_space(void)
 	struct mipc_space *space = ck_pr_load_ptr(&ipc_default_space);
 
 	if (likely(space != NULL)) {
-		ipc_tsan_acquire(space); /* A6 */
+		ck_pr_fence_load_depends(); /* [A6]: through the pointer */
+		ipc_tsan_acquire(space);
 		return space;
 	}
 	if (mipc_space_create(&space) != KERN_SUCCESS)
 		return NULL;
-	/* R6: publish the built space; the loser of a race drops its own. */
+	/*
+	 * [R6]: the space is built before the CAS publishes it (a CAS alone
+	 * orders nothing on ARM64); the loser of a race drops its own.
+	 */
+	ck_pr_fence_store_atomic(); /* [R6] */
 	if (!ck_pr_cas_ptr(&ipc_default_space, NULL, space)) {
 		mipc_space_destroy(space);
 		space = ck_pr_load_ptr(&ipc_default_space);
-		ipc_tsan_acquire(space); /* A6 */
+		ck_pr_fence_load_depends(); /* [A6] */
+		ipc_tsan_acquire(space);
 	}
 	return space;
 }

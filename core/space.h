@@ -125,7 +125,7 @@ ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
 
 	if (unlikely(t == NULL))
 		return NULL;
-	/* A5: pairs with R5 in table_grow(); the table is built. */
+	/* [A5]: pairs with [R5] in table_grow(); the table is built. */
 	ck_pr_fence_load();
 	ipc_tsan_acquire(t);
 	if (unlikely(idx - 1 >= t->it_size - 1))
@@ -140,25 +140,43 @@ ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
 }
 
 /*
- * Publish an object in an entry (R8) / load it as a lock-free reader (A8):
- * the object is fully built before a reader can find it.  ck_pr is
- * invisible to TSan, hence the annotations.
+ * ipc_entry_set_object
+ *	Publish an object in an entry ([R8]): the object is fully built
+ *	before its pointer is stored, and the pointer before the entry's
+ *	bits, which the caller stores next (a reader that sees the new type
+ *	and generation finds the new object, built).
+ * Conditions:
+ *	Space locked.
  */
 static inline void
 ipc_entry_set_object(struct ipc_entry *e, struct ipc_object *o)
 {
-	if (o != NULL)
-		ipc_tsan_release(o); /* R8 */
+	if (o != NULL) {
+		ipc_tsan_release(o);
+		ck_pr_fence_store(); /* [R8]: the object before its pointer */
+	}
 	ck_pr_store_ptr(&e->ie_object, o);
+	ck_pr_fence_store(); /* [R8]: the pointer before the caller's bits */
 }
 
+/*
+ * ipc_entry_load_object
+ *	The object of an entry whose bits this lock-free reader has just
+ *	loaded (ipc_entry_lookup): [A8] orders that load before this one;
+ *	the object's fields are then read through the pointer (address
+ *	dependency).  NULL if the entry was cleared meanwhile.
+ * Conditions:
+ *	Inside an epoch section, or space locked.
+ */
 static inline struct ipc_object *
 ipc_entry_load_object(const struct ipc_entry *e)
 {
-	struct ipc_object *o = ck_pr_load_ptr(&e->ie_object);
+	struct ipc_object *o;
 
+	ck_pr_fence_load(); /* [A8]: the bits before the object ([R8]) */
+	o = ck_pr_load_ptr(&e->ie_object);
 	if (o != NULL)
-		ipc_tsan_acquire(o); /* A8: pairs with R8 */
+		ipc_tsan_acquire(o);
 	return o;
 }
 kern_return_t ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,

@@ -11,11 +11,15 @@
  *            registered with ck's lock-free list; a thread's state is
  *            touched only by that thread (O), except its record's pending
  *            stacks, which mipc_quiesce() drains with atomic pops.
- * Ordering:  A2/R2: TSan edges from every section exit and every defer
- *            (release on &ipc_epoch) to every deferred free (acquire in
- *            deferred_run), standing for the grace period ck_epoch computes
- *            in code TSan cannot see.  A4/R4: a record's initialisation
- *            before it is walked by another thread.
+ * Ordering:  TSan-only edges ([T<n>]: the machine ordering is carried by
+ *            ck, in code TSan cannot see):
+ *            [T2] from every section exit and every defer (release on
+ *                 &ipc_epoch) to every deferred free (acquire in
+ *                 deferred_run): the grace period, carried by
+ *                 ck_epoch_begin/end/synchronize's fences;
+ *            [T4] a record's initialisation before another thread walks
+ *                 it, carried by ck_epoch_register's ck_stack push (a
+ *                 store fence before its CAS).
  * Lifetime:  state is created on first use (ipc_thread_self) and released
  *            at thread exit by a pthread key destructor, after a barrier has
  *            run the thread's deferred frees.  Records are never freed (ck
@@ -94,7 +98,7 @@ epoch_record_get(void)
 	if (r == NULL)
 		return NULL;
 	memset(r, 0, sizeof(*r));
-	/* R4: pairs with A4 where records are walked (record_of). */
+	/* [T4]: pairs with record_of()'s acquire. */
 	ipc_tsan_release(r);
 	ck_epoch_register(&ipc_epoch, r, NULL);
 	return r;
@@ -175,7 +179,7 @@ deferred_run(ck_epoch_entry_t *e)
 	struct ipc_deferred *d =
 	    ipc_container_of(e, struct ipc_deferred, id_ck);
 
-	ipc_tsan_acquire(&ipc_epoch); /* A2 */
+	ipc_tsan_acquire(&ipc_epoch); /* [T2] */
 	d->id_fn(d);
 }
 
@@ -184,7 +188,7 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
     void (*fn)(struct ipc_deferred *d))
 {
 	d->id_fn = fn;
-	/* R2: pairs with A2 in deferred_run(), on any thread. */
+	/* [T2]: pairs with deferred_run()'s acquire, on any thread. */
 	ipc_tsan_release(&ipc_epoch);
 	if (unlikely(th == NULL)) {
 		/* No state: the shared orphan record (pushes are atomic);
@@ -225,7 +229,14 @@ epoch_synchronize(void)
  *	A receive right that changed binding uses it so that no receiver
  *	that found it under the old binding is still taking messages (see
  *	msg.c, Ordering).
- * Conditions: nothing locked; outside any section.
+ * Conditions:
+ *	Outside any section.  Usually nothing locked; the port-destroyed
+ *	path (ipc_port_destroy sending a receive right to its backup) may
+ *	hold the space lock of the right's old holder.  That cannot
+ *	deadlock: no epoch section waits for a space or port lock (inside
+ *	sections only the leaf overflow and depot locks are taken, never
+ *	held across a grace period).  It only makes that space's other
+ *	callers wait one grace period.
  */
 void
 ipc_epoch_wait_readers(void)
@@ -244,7 +255,7 @@ ipc_epoch_pending(const struct ipc_thread *th)
 	return ck_pr_load_uint(&th->th_epoch->n_pending);
 }
 
-/* A4: a record found on ck's list was published by R4. */
+/* [T4]: a record found on ck's list was published built. */
 static ck_epoch_record_t *
 record_of(ck_stack_entry_t *cursor)
 {

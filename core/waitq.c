@@ -3,11 +3,11 @@
  * waitq.c -- the one wait/wake protocol: every blocking path of mipc
  * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      the spin-then-yield-then-futex policy, the F1 handshake,
+ * Owns:      the spin-then-yield-then-futex policy, the [F1] handshake,
  *            futex system calls and deadlines.
  * Locking:   none; never called with a lock held (a futex wait or wake
  *            under a spinlock would stall every other taker).
- * Ordering:  F1 (both sides below).
+ * Ordering:  [F1] (both sides below).
  * Choices:   * A waitq is a futex word plus a waiter count, not a list of
  *              threads: every wake bumps the word and wakes up to n
  *              sleepers, who re-check and sleep again if the event was
@@ -16,12 +16,12 @@
  *            * A signal that interrupts a futex wait restarts the wait
  *              after a re-check (MACH_RCV_INTERRUPT is not honoured yet).
  *
- * Theory of operation: lost wake-ups (F1)
+ * Theory of operation: lost wake-ups ([F1])
  *
  *	waker                             waiter (ipc_waitq_wait)
  *	publish (enqueue, free room,      prepare: inc wq_waiters
- *	  mark dead, ...)                 fence (F1)
- *	fence (F1)                        seq = load wq_seq
+ *	  mark dead, ...)                 fence [F1]
+ *	fence [F1]                        seq = load wq_seq
  *	load wq_waiters                   check again: done? -> leave
  *	  > 0: inc wq_seq, futex_wake     futex_wait(wq_seq, seq)
  *	                                  leave: dec wq_waiters
@@ -37,6 +37,8 @@
  * of what it waits on; leaving takes them back (turnstile.c).
  */
 #include "waitq.h"
+
+#include "lock.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -99,12 +101,12 @@ ipc_deadline(struct timespec *ts, uint32_t ms)
  *	Someone announced itself on wq: move the word it sleeps on, and wake
  *	up to n sleepers.
  * Conditions:
- *	Nothing locked; the caller fenced after its publication (F1).
+ *	Nothing locked; the caller fenced after its publication ([F1]).
  */
 IPC_COLD void
 ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 {
-	/* Relaxed: F1 ordered the publication; the futex orders the rest. */
+	/* Relaxed: [F1] ordered the publication; the futex orders the rest. */
 	ck_pr_inc_32(&wq->wq_seq);
 	futex(&wq->wq_seq, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
 }
@@ -130,12 +132,12 @@ spin_step(unsigned int *spins)
 	return false;
 }
 
-/* Announce the waiter: F1, waiter side.  Returns the word's snapshot. */
+/* Announce the waiter: [F1], waiter side.  Returns the word's snapshot. */
 static uint32_t
 wait_prepare(struct ipc_waitq *wq)
 {
 	ck_pr_inc_32(&wq->wq_waiters);
-	/* F1: the announcement before the second look (ipc_waitq_fence). */
+	/* [F1]: the announcement before the second look (ipc_waitq_fence). */
 	ck_pr_fence_memory();
 	return ck_pr_load_32(&wq->wq_seq);
 }
@@ -152,6 +154,7 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 {
 	unsigned int spins = 0;
 
+	ipc_lock_assert_none_held();
 	for (;;) {
 		uint32_t seq;
 		bool in_time;

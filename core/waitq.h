@@ -8,7 +8,7 @@
  * Owns:      struct ipc_waitq (embedded in what is waited on), struct
  *            ipc_wait (one waiting thread, on its stack), the spin policy,
  *            futex words and deadlines.
- * Ordering:  F1, the lost-wake-up handshake (Dekker), see waitq.c:
+ * Ordering:  [F1], the lost-wake-up handshake (Dekker), see waitq.c:
  *            a waker publishes, fences, then reads wq_waiters; a waiter
  *            counts itself in wq_waiters, fences, then looks again.
  */
@@ -45,7 +45,7 @@ ipc_waitq_init(struct ipc_waitq *wq)
 }
 
 /*
- * How the waker published what a waiter looks for; it picks the F1 fence.
+ * How the waker published what a waiter looks for; it picks the [F1] fence.
  * After an atomic read-modify-write (a ring commit's swap, a counter's
  * decrement) the fence is ck_pr_fence_atomic_load: free on x86, where the
  * locked op is already a full barrier.  After plain stores it is a full
@@ -61,15 +61,15 @@ enum ipc_wake_after {
 
 /*
  * ipc_waitq_fence
- *	F1, waker side: the publication before any wq_waiters load.
+ *	[F1], waker side: the publication before any wq_waiters load.
  */
 static inline void
 ipc_waitq_fence(enum ipc_wake_after after)
 {
 	if (after == IPC_WAKE_AFTER_ATOMIC)
-		ck_pr_fence_atomic_load(); /* F1: pairs with ipc_wait_prepare */
+		ck_pr_fence_atomic_load(); /* [F1]: pairs with wait_prepare (waitq.c) */
 	else
-		ck_pr_fence_memory(); /* F1: pairs with ipc_wait_prepare */
+		ck_pr_fence_memory(); /* [F1]: pairs with wait_prepare (waitq.c) */
 }
 
 void ipc_waitq_wake_slow(struct ipc_waitq *wq, int n);

@@ -79,6 +79,12 @@ ipc_witness_release(ipc_lock_t *l)
 	    l->il_name);
 }
 
+unsigned int
+ipc_witness_held_count(void)
+{
+	return witness_n;
+}
+
 bool
 ipc_witness_held(const ipc_lock_t *l)
 {
