@@ -50,7 +50,7 @@ CCNAME := $(notdir $(firstword $(CC)))
 BV := $(B)/$(CCNAME)
 
 # Public headers installed, an explicit list (as XNU's EXPORT_MI_LIST).
-PUBLIC_HEADERS := $(addprefix include/mipc/,mipc.h types.h port.h message.h notify.h mach.h)
+PUBLIC_HEADERS := $(addprefix include/mipc/,mipc.h types.h port.h message.h notify.h sync.h mach.h)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 CORE_HDR := $(wildcard core/*.h) $(wildcard include/mipc/*.h) \

@@ -41,6 +41,7 @@
 #include "cache.h"
 #include "guard.h"
 #include "port.h"
+#include "reply.h"
 #include "right.h"
 #include "space.h"
 #include "thread.h"
@@ -1043,6 +1044,10 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
 	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
 		ipc_port_release_transit(r->ir_port);
+	else if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
+	    unlikely(r->ir_port->ip_cflags & IP_F_SPECIAL_REPLY))
+		/* S3: the reply right left for a plain receiver. */
+		ipc_special_reply_copyout_sonce(r->ir_port);
 	is_lock(space);
 	kr = ipc_space_check(space) == KERN_SUCCESS
 	    ? ipc_right_copyout(space, r, &name)

@@ -23,9 +23,12 @@ enum ipc_lock_rank { /* acquire in increasing order only */
 	IPC_RANK_NONE = 0,
 	IPC_RANK_GLOBAL = 1,   /* registry of spaces / threads */
 	IPC_RANK_SPACE,        /* space write lock (table growth, slow paths) */
-	IPC_RANK_TRANSIT,      /* in-transit ports, circularity (kmsg.c) */
+	IPC_RANK_TRANSIT,      /* in-transit ports, circularity (port.c) */
+	IPC_RANK_WORKLOOP,     /* workloop: servicer binding, attach list */
 	IPC_RANK_PORT,         /* port lock; the interlock of its turnstiles */
-	IPC_RANK_TURNSTILE,    /* turnstile lock: ours, then the inheritor's */
+	IPC_RANK_TURNSTILE,    /* turnstile lock: ours, then the inheritor's
+	                          (ipc_lock_hop: two at most) */
+	IPC_RANK_THREAD,       /* a thread's priority lock (turnstile.c) */
 	IPC_RANK_LEAF = 0x100, /* cache depot, stats: nothing nests inside */
 };
 
@@ -54,9 +57,12 @@ ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
 }
 
 void ipc_witness_acquire(ipc_lock_t *l);
+void ipc_witness_acquire_hop(ipc_lock_t *l);
+void ipc_witness_acquire_unordered(ipc_lock_t *l);
 void ipc_witness_release(ipc_lock_t *l);
 bool ipc_witness_held(const ipc_lock_t *l);
 unsigned int ipc_witness_held_count(void);
+unsigned int ipc_witness_max_rank(void); /* IPC_RANK_NONE: none held */
 
 /* Called on a rank inversion (test builds); default: ipc_panic. */
 typedef void (*ipc_witness_hook_t)(
@@ -88,6 +94,38 @@ ipc_lock(ipc_lock_t *l)
 	}
 	/* A: pairs with the release in ipc_unlock(); for TSan's benefit. */
 	ipc_tsan_acquire(l);
+}
+
+/*
+ * ipc_lock_hop
+ *	Take a turnstile lock while holding exactly one other: a
+ *	propagation hop, "ours, then the inheritor's" (turnstile.c).  The
+ *	witness allows the equal rank here and nowhere else.
+ */
+static inline void
+ipc_lock_hop(ipc_lock_t *l)
+{
+	ipc_slow_note();
+	if (ipc_test_hooks)
+		ipc_witness_acquire_hop(l);
+	ck_spinlock_fas_lock(&l->il_lock);
+	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
+}
+
+/*
+ * ipc_lock_try_unordered
+ *	Try a lock against the rank order: safe, since it never waits.  The
+ *	caller copes with failure (turnstile.c's thread-to-turnstile hop).
+ */
+static inline bool
+ipc_lock_try_unordered(ipc_lock_t *l)
+{
+	if (!ck_spinlock_fas_trylock(&l->il_lock))
+		return false;
+	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
+	if (ipc_test_hooks)
+		ipc_witness_acquire_unordered(l);
+	return true;
 }
 
 static inline bool
@@ -123,6 +161,14 @@ ipc_unlock(ipc_lock_t *l)
 		if (ipc_test_hooks)                                     \
 			ipc_require(ipc_witness_held_count() == 0,      \
 			    "no lock held where the thread may block"); \
+	} while (0)
+
+/* Every lock held ranks below `rank` (e.g. no interlock held). */
+#define ipc_lock_assert_rank_below(rank)                              \
+	do {                                                          \
+		if (ipc_test_hooks)                                   \
+			ipc_require(ipc_witness_max_rank() < (rank),  \
+			    "no lock of this rank or above is held"); \
 	} while (0)
 
 #define ipc_lock_assert_not_held(l)                                          \

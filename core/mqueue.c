@@ -37,7 +37,16 @@
  * through a send right is admitted only while imq_count < qlimit (J5, J7);
  * send-once messages and notifications are always admitted (J6), up to
  * MACH_PORT_QLIMIT_KERNEL.  Receivers decrement after taking a message and
- * wake one blocked sender (J8).
+ * admit blocked senders (J8).
+ *
+ * Blocked senders.  A sender that finds the queue full spins, then blocks
+ * on the port's send turnstile: it donates its turnstile, pushes its
+ * priority on the port's inheritor (turnstile.c) and parks on its own
+ * word.  Room goes to blocked senders before anyone else, highest priority
+ * first, FIFO among equals (XNU wakes the turnstile's top waiter): while
+ * imq_snd_wq counts a blocked sender, ipc_mqueue_admit refuses send-right
+ * messages, and whoever makes room -- a dequeue, a raised limit -- takes
+ * the port lock, reserves the room for the top waiters and unparks them.
  *
  * Sequence numbers.  A message's sequence number is its ring position minus
  * imq_seq_base: positions only grow, so dequeue order and seqno order agree
@@ -49,10 +58,10 @@
  * destroying.  MACH_RCV_LARGE leaves the message in place.
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
- * ips_rcv_wq), blocked senders on imq_snd_wq, with waitq.c's protocol
- * ([F1]): each publication here -- a ring commit, an overflow append, room
- * made by a dequeue, a death -- is followed by ipc_waitq_fence and a look
- * at the waiter count.  Where the publication is itself an atomic op (the
+ * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
+ * themselves in imq_snd_wq the same way.  Each publication here -- a ring
+ * commit, an overflow append, room made by a dequeue, a death -- is
+ * followed by ipc_waitq_fence and a look at the waiter count.  Where the publication is itself an atomic op (the
  * p_tail swap, the imq_count decrement) the fence is free on x86.  An
  * uncontended send or receive finds no waiter and makes no system call.
  */
@@ -65,14 +74,12 @@
 #include "port_request.h"
 #include "pset.h"
 #include "thread.h"
+#include "turnstile.h"
 #include "waitq.h"
 
-#include <errno.h>
-#include <linux/futex.h>
+#include <mipc/sync.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 CK_RING_PROTOTYPE(imq, imq_slot)
 
@@ -294,10 +301,29 @@ ipc_mqueue_prepare(struct ipc_port *port)
 	return ring_get(&port->ip_mq) != NULL;
 }
 
+/* Room below limit for one more message; false when full. */
+static bool
+admit_below(struct ipc_mqueue *mq, const uint32_t *limitp)
+{
+	uint32_t count = ck_pr_load_32(&mq->imq_count);
+
+	while (count < ck_pr_load_32(limitp)) {
+		/* Relaxed use: the count orders nothing by itself. */
+		if (ck_pr_cas_32_value(
+		        &mq->imq_count, count, count + 1, &count))
+			return true;
+	}
+	return false;
+}
+
+static const uint32_t imq_kernel_limit = MACH_PORT_QLIMIT_KERNEL;
+
 /*
  * ipc_mqueue_admit
  *	Reserve room for one message: with `limited` (a send through a send
- *	right) only below qlimit, else below MACH_PORT_QLIMIT_KERNEL.
+ *	right) only below qlimit, and only while no sender is blocked --
+ *	blocked senders are admitted first, highest priority first -- else
+ *	below MACH_PORT_QLIMIT_KERNEL.
  * Conditions:
  *	Nothing locked.  Never blocks.  Returns false when full.
  */
@@ -305,18 +331,12 @@ bool
 ipc_mqueue_admit(struct ipc_port *port, bool limited)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
-	uint32_t count = ck_pr_load_32(&mq->imq_count), limit;
 
-	for (;;) {
-		limit = limited ? ck_pr_load_32(&port->ip_qlimit)
-		                : MACH_PORT_QLIMIT_KERNEL;
-		if (count >= limit)
-			return false;
-		/* Relaxed use: the count orders nothing by itself. */
-		if (ck_pr_cas_32_value(
-		        &mq->imq_count, count, count + 1, &count))
-			return true;
-	}
+	if (!limited)
+		return admit_below(mq, &imq_kernel_limit);
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		return false;
+	return admit_below(mq, &port->ip_qlimit);
 }
 
 /*
@@ -428,7 +448,9 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	}
 	ck_pr_dec_32(&mq->imq_count);
 	/* [F1]: the freed room (an atomic op) before looking for senders. */
-	ipc_waitq_wake(&mq->imq_snd_wq, IPC_WAKE_AFTER_ATOMIC, IPC_WAKE_ONE);
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		ipc_mqueue_admit_senders(port);
 	/*
 	 * P23: armed send-possible requests fire on a receiver's dequeue --
 	 * not on a dead port's drain, where they owe DEAD_NAME (P24).
@@ -505,17 +527,33 @@ ipc_mqueue_fini(struct ipc_port *port)
 /* Waiting                                                             */
 
 /*
- * ipc_mqueue_wake_all
- *	Wake everything waiting on a port: receivers (the port died or moved,
- *	MACH.md K6) and blocked senders (the port died, J9; the limit rose,
- *	H5).  They look again and see the change.
+ * ipc_mqueue_wake_receivers
+ *	Receivers look again: the port died or moved (MACH.md K6).
  * Conditions:
- *	The change is made (ip_state, ip_receiver or ip_qlimit stored).  No
- *	lock held: the wake may be a system call.
+ *	The change is made (ip_state, ip_receiver stored).  Any lock state:
+ *	the wake may be a system call, made under the caller's locks.
  * Ordering:
- *	[F1]: one full fence orders the change before both waiter counts; it
- *	also orders a death before ipc_port_destroy's look at imq_ring.
+ *	[F1]: a full fence orders the change before the waiter count.
  */
+void
+ipc_mqueue_wake_receivers(struct ipc_port *port)
+{
+	ipc_waitq_wake(
+	    &port->ip_mq.imq_rcv_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+}
+
+/*
+ * ipc_mqueue_wake_all
+ *	Wake everything waiting on a dying port: receivers, and blocked
+ *	senders (J9), who look again and see it dead.
+ * Conditions:
+ *	The port is dead.  Nothing locked.
+ * Ordering:
+ *	[F1]: one full fence orders the death before both waiter counts; it
+ *	also orders it before ipc_port_destroy's look at imq_ring.
+ */
+static void senders_wake(struct ipc_port *port, bool admit);
+
 void
 ipc_mqueue_wake_all(struct ipc_port *port)
 {
@@ -523,33 +561,178 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 
 	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* [F1] */
 	ipc_waitq_wake_fenced(&mq->imq_rcv_wq, IPC_WAKE_ALL);
-	ipc_waitq_wake_fenced(&mq->imq_snd_wq, IPC_WAKE_ALL);
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		senders_wake(port, false);
 }
 
-/* What a blocked sender waits for, and what it found. */
-struct send_wait {
-	struct ipc_port *sw_port;
-	kern_return_t sw_kr;
+/* ------------------------------------------------------------------ */
+/* Blocked senders                                                     */
+
+/* Why a parked sender was woken (th_park_state). */
+#define SND_WAITING  1u
+#define SND_ADMITTED 2u /* room reserved for it: it enqueues */
+#define SND_RETRY    3u /* look again (the port died) */
+
+/* Threads to unpark once every lock is dropped, each referenced. */
+struct snd_wake {
+	struct ipc_thread *sw_head;
 };
 
-static bool
-send_wait_check(void *ctx)
+static void
+snd_wake_add(struct snd_wake *sw, struct ipc_thread *th, uint32_t why)
 {
-	struct send_wait *sw = ctx;
+	ck_pr_store_32(&th->th_park_state, why); /* [R17] in ipc_unpark */
+	ipc_thread_reference(th);
+	th->th_wake_next = sw->sw_head;
+	sw->sw_head = th;
+}
 
-	if (!ip_active(sw->sw_port))
-		sw->sw_kr = KERN_TERMINATED;
-	else if (ipc_mqueue_admit(sw->sw_port, true))
-		sw->sw_kr = KERN_SUCCESS;
-	else
-		return false;
-	return true;
+static void
+snd_wake_run(struct snd_wake *sw)
+{
+	struct ipc_thread *th, *next;
+
+	for (th = sw->sw_head; th != NULL; th = next) {
+		next = th->th_wake_next;
+		ipc_unpark(th);
+		ipc_thread_release(th);
+	}
+	sw->sw_head = NULL;
+}
+
+/*
+ * Admit blocked senders, highest priority first (FIFO among equals), as
+ * long as there is room: XNU wakes its send turnstile's top waiter.
+ * Conditions: port locked.
+ */
+static void
+admit_waiters_locked(
+    struct ipc_port *port, struct snd_wake *sw, struct ipc_ts_ctx *ctx)
+{
+	struct ipc_turnstile *ts = port->ip_send_ts;
+	struct ipc_thread *th;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
+	    admit_below(&port->ip_mq, &port->ip_qlimit)) {
+		ipc_turnstile_wait_remove(ts, th, ctx);
+		snd_wake_add(sw, th, SND_ADMITTED);
+	}
+}
+
+/*
+ * Wake blocked senders: admit what fits (admit), or all to look again
+ * (the port died).  Conditions: nothing locked.
+ */
+static void
+senders_wake(struct ipc_port *port, bool admit)
+{
+	struct ipc_ts_ctx ctx;
+	struct snd_wake sw = { NULL };
+	struct ipc_thread *th;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	if (admit) {
+		admit_waiters_locked(port, &sw, &ctx);
+	} else {
+		while (port->ip_send_ts != NULL &&
+		    (th = ipc_turnstile_first_waiter(port->ip_send_ts)) !=
+		        NULL) {
+			ipc_turnstile_wait_remove(port->ip_send_ts, th, &ctx);
+			snd_wake_add(&sw, th, SND_RETRY);
+		}
+	}
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	snd_wake_run(&sw);
+}
+
+/*
+ * ipc_mqueue_admit_senders
+ *	Room appeared (a dequeue, a raised limit): the top blocked senders
+ *	get it.
+ * Conditions: nothing locked (an epoch section may be open).
+ */
+void
+ipc_mqueue_admit_senders(struct ipc_port *port)
+{
+	senders_wake(port, true);
+}
+
+/*
+ * Block on the port's send turnstile until admitted, woken to look again,
+ * or the deadline.  Returns KERN_SUCCESS (admitted), KERN_ABORTED (look
+ * again), KERN_TERMINATED (dead), KERN_OPERATION_TIMED_OUT.
+ */
+static kern_return_t
+send_block(struct ipc_thread *th, struct ipc_port *port,
+    const struct timespec *deadline)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct ipc_ts_ctx ctx;
+	struct snd_wake sw = { NULL };
+	struct ipc_turnstile *ts;
+	kern_return_t kr;
+	uint32_t state;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	if (!ip_active(port)) {
+		ip_unlock(port);
+		return KERN_TERMINATED;
+	}
+	ck_pr_store_32(&th->th_park_state, SND_WAITING);
+	ts = ipc_turnstile_prepare(
+	    &port->ip_send_ts, th->th_turnstile, port, IPC_TS_SEND);
+	th->th_turnstile = NULL;
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
+	ipc_turnstile_wait_add(ts, th, &ctx);
+	ck_pr_inc_32(&mq->imq_snd_wq.wq_waiters);
+	/* [F1]: announced before we look for room (pairs with dequeues). */
+	ck_pr_fence_memory();
+	admit_waiters_locked(port, &sw, &ctx);
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	snd_wake_run(&sw);
+	/* Blocked, pushing: what introspection reports from now. */
+	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_SEND_FULL);
+
+	kr = KERN_SUCCESS;
+	for (;;) {
+		uint32_t seen = ipc_park_prepare(th);
+
+		if (ck_pr_load_32(&th->th_park_state) != SND_WAITING)
+			break;
+		if (!ipc_park_wait(th, seen, deadline)) {
+			kr = KERN_OPERATION_TIMED_OUT;
+			break;
+		}
+	}
+
+	ip_lock(port);
+	state = ck_pr_load_32(&th->th_park_state);
+	if (state == SND_WAITING) {
+		/* Timed out: still on the turnstile. */
+		ipc_turnstile_wait_remove(port->ip_send_ts, th, &ctx);
+	} else {
+		/* Decided for us meanwhile: that wins over the timeout. */
+		kr = state == SND_ADMITTED ? KERN_SUCCESS : KERN_ABORTED;
+	}
+	th->th_turnstile = ipc_turnstile_complete(&port->ip_send_ts, &ctx);
+	ck_pr_dec_32(&mq->imq_snd_wq.wq_waiters);
+	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_NONE);
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	return kr;
 }
 
 /*
  * ipc_mqueue_send_wait
  *	Block a sender until the port admits a send-right message, the port
- *	dies, or the deadline passes.
+ *	dies, or the deadline passes: a bounded spin, then the port's send
+ *	turnstile, where the sender pushes its priority on the port's
+ *	inheritor and is admitted in priority order.
  * Conditions:
  *	Nothing locked; outside any epoch section; the caller holds a port
  *	reference.
@@ -560,21 +743,38 @@ send_wait_check(void *ctx)
 kern_return_t
 ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 {
-	struct send_wait sw = { port, KERN_SUCCESS };
+	struct ipc_thread *th = ipc_thread_self();
+	kern_return_t kr;
 
-	if (ipc_waitq_wait(&port->ip_mq.imq_snd_wq, deadline, send_wait_check,
-	        &sw) == IPC_WAIT_TIMED_OUT)
-		return KERN_OPERATION_TIMED_OUT;
-	return sw.sw_kr;
+	ipc_require(th != NULL, "a sender has thread state");
+	for (;;) {
+		unsigned int spins = 0;
+
+		do {
+			if (!ip_active(port))
+				return KERN_TERMINATED;
+			if (ipc_mqueue_admit(port, true))
+				return KERN_SUCCESS;
+		} while (ipc_wait_spin_step(&spins));
+		kr = send_block(th, port, deadline);
+		if (kr != KERN_ABORTED)
+			return kr;
+	}
 }
 
-/* Raise or lower the queue limit (H4, H5): woken senders retry. */
-void
-ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit)
+/*
+ * ipc_mqueue_set_qlimit_locked
+ *	Raise or lower the queue limit (H4, H5); true when it rose and
+ *	blocked senders may now fit: the caller calls
+ *	ipc_mqueue_admit_senders once unlocked.
+ * Conditions: port locked.
+ */
+bool
+ipc_mqueue_set_qlimit_locked(struct ipc_port *port, uint32_t qlimit)
 {
-	/* Relaxed swap: [F1] in wake_all orders it before the wake. */
+	/* Relaxed swap: the port lock and [F1] order it for waiters. */
 	uint32_t old = ck_pr_fas_32(&port->ip_qlimit, qlimit);
 
-	if (qlimit > old)
-		ipc_mqueue_wake_all(port);
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	return qlimit > old;
 }

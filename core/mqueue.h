@@ -57,8 +57,10 @@ enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
 uint32_t ipc_mqueue_count(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
 void ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno);
-void ipc_mqueue_set_qlimit(struct ipc_port *port, uint32_t qlimit);
+bool ipc_mqueue_set_qlimit_locked(struct ipc_port *port, uint32_t qlimit);
+void ipc_mqueue_admit_senders(struct ipc_port *port);
 void ipc_mqueue_drain(struct ipc_port *port);
+void ipc_mqueue_wake_receivers(struct ipc_port *port);
 void ipc_mqueue_wake_all(struct ipc_port *port);
 kern_return_t ipc_mqueue_send_wait(
     struct ipc_port *port, const struct timespec *deadline);

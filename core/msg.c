@@ -33,6 +33,7 @@
 #include "port_request.h"
 #include "pset.h"
 #include "reply.h"
+#include "turnstile.h"
 #include "space.h"
 #include "thread.h"
 #include "waitq.h"
@@ -40,6 +41,7 @@
 #include <limits.h>
 #include <mipc/mach.h>
 #include <mipc/message.h>
+#include <mipc/sync.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
@@ -68,6 +70,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k;
 	uint32_t dbits;
+	bool link;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
 	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND ||
@@ -101,6 +104,10 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		rp = ip_from_object(ipc_entry_load_object(re));
 		if (rp == NULL || !ip_active(rp))
 			goto slow;
+		/* S3: a waiter on the SRP makes its link a locked change. */
+		if (unlikely(rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
+		    ((uintptr_t)ck_pr_load_ptr(&rp->ip_sync_link) & IPC_LINK_W))
+			goto slow;
 	}
 	if (!ipc_mqueue_admit(dp, true))
 		goto slow; /* full: the slow path blocks or times out */
@@ -110,10 +117,13 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	}
 	/*
 	 * --- POINT OF NO RETURN: nothing below fails ---
-	 * (S3 seam: a special reply port's MAKE_SEND_ONCE reply will need
-	 * the slow path once it links the port to dp; see kmsg.c.)
+	 * S3: a special reply port's reply right links the SRP to dp
+	 * (reply.c); the link's reference on dp and the message's are taken
+	 * in one atomic.
 	 */
-	ip_reference(dp);
+	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    ipc_link_load(rp) == IPC_LINK_ANY;
+	ipc_object_reference_n(&dp->ip_object, link ? 2 : 1);
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
@@ -121,6 +131,17 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		ip_sorights_inc(rp);
 		k->ikm_reply.ir_port = rp;
 		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		if (unlikely(link)) {
+			uintptr_t v = IPC_LINK_ANY;
+
+			if (!ipc_link_cas(
+			        rp, &v, (uintptr_t)dp | IPC_LINK_PORT)) {
+				ip_release(dp); /* not linked after all */
+				if (v & IPC_LINK_W)
+					ipc_special_reply_link(
+					    rp, dp); /* rare */
+			}
+		}
 	}
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = bits;
@@ -176,6 +197,11 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 	if (mr != MACH_MSG_SUCCESS || k == NULL)
 		return mr;
 	dest = k->ikm_dest.ir_port;
+	/* S3: a send-once reply right of an SRP links it to dest. */
+	if (unlikely(k->ikm_reply.ir_port != NULL &&
+	        k->ikm_reply.ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
+	        (k->ikm_reply.ir_port->ip_cflags & IP_F_SPECIAL_REPLY)))
+		ipc_special_reply_link(k->ikm_reply.ir_port, dest);
 
 	if (unlikely(k->ikm_flags & IKM_F_RECEIVE)) {
 		/* See "Ordering" above: stale receivers finish first. */
@@ -206,6 +232,9 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 		} else {
 			if (option & MACH_SEND_TIMEOUT)
 				ipc_deadline(&deadline, timeout);
+			/* What introspection names (mipc_thread_wait_info). */
+			ck_pr_store_32(
+			    &th->th_wait_name, msg->msgh_remote_port);
 			kr = ipc_mqueue_send_wait(dest,
 			    (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
 		}
@@ -399,6 +428,7 @@ struct rcv {
 	bool r_leave_large;
 	bool r_gone;                 /* the name receives nothing (now) */
 	struct ipc_object *r_waited; /* referenced while we wait on it */
+	struct ipc_port *r_srp;      /* r_waited, a special reply port */
 	struct rcv_got r_got;
 };
 
@@ -427,10 +457,54 @@ rcv_try(struct rcv *r)
 		if (r->r_got.rg_result == IMQ_EMPTY && r->r_waited == NULL) {
 			r->r_waited = t.rt_object;
 			ipc_object_reference(r->r_waited);
+		} else if (unlikely(r->r_got.rg_result != IMQ_EMPTY &&
+		               !t.rt_is_set &&
+		               (ip_from_object(t.rt_object)->ip_cflags &
+		                   IP_F_SPECIAL_REPLY))) {
+			/* The receive on an SRP ends (XNU's results_complete). */
+			ipc_special_reply_receive_complete(
+			    ip_from_object(t.rt_object));
 		}
 	}
 	ipc_epoch_exit(r->r_th);
 }
+
+/*
+ * ipc_waitq_wait's hooks: about to sleep, a client on its special reply
+ * port pushes through the link (reply.c); any receiver shows in
+ * introspection.  Unblock undoes it when the wait ends.
+ */
+static void
+rcv_block(void *ctx)
+{
+	struct rcv *r = ctx;
+	struct ipc_port *port;
+
+	ck_pr_store_32(&r->r_th->th_wait_name, r->r_name);
+	if (r->r_waited->io_kind == IOT_PORT) {
+		port = ip_from_object(r->r_waited);
+		if (port->ip_cflags & IP_F_SPECIAL_REPLY) {
+			r->r_srp = port;
+			ipc_special_reply_block(r->r_th, port);
+			ck_pr_store_32(
+			    &r->r_th->th_wait_kind, MIPC_WAIT_SRP_REPLY);
+			return;
+		}
+	}
+	ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
+}
+
+static void
+rcv_unblock(void *ctx)
+{
+	struct rcv *r = ctx;
+
+	ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_NONE);
+	if (r->r_srp != NULL)
+		ipc_special_reply_unblock(r->r_th, r->r_srp);
+}
+
+static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock };
 
 /* ipc_waitq_wait's check: done once a look found anything but empty. */
 static bool
@@ -509,6 +583,7 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 	r.r_need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
 	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
 	r.r_waited = NULL;
+	r.r_srp = NULL;
 
 	rcv_try(&r);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
@@ -520,15 +595,23 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 			ipc_deadline(&deadline, timeout);
 		if (ipc_waitq_wait(rcv_waitq(r.r_waited),
 		        (option & MACH_RCV_TIMEOUT) ? &deadline : NULL,
-		        rcv_check, &r) == IPC_WAIT_TIMED_OUT) {
+		        rcv_check, &r, &rcv_hooks) == IPC_WAIT_TIMED_OUT) {
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
 		}
 	}
 	mr = rcv_finish(&r, msg, option, rcv_size);
 out:
-	if (r.r_waited != NULL)
+	if (r.r_waited != NULL) {
+		/* A wait on an SRP that found nothing also ends its receive. */
+		if (r.r_waited->io_kind == IOT_PORT &&
+		    (mr == MACH_RCV_TIMED_OUT || mr == MACH_RCV_PORT_CHANGED) &&
+		    (ip_from_object(r.r_waited)->ip_cflags &
+		        IP_F_SPECIAL_REPLY))
+			ipc_special_reply_receive_complete(
+			    ip_from_object(r.r_waited));
 		ipc_object_release(r.r_waited);
+	}
 	return mr;
 }
 

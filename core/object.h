@@ -39,11 +39,15 @@ enum ipc_object_kind {
 	IOT_PSET = 2,
 };
 
+/*
+ * 24 bytes, so that the fields every message touches fit beside it in
+ * the object's first cache line; the cold retirement entry lives at the
+ * end of each kind's struct (ip_free, ips_free).
+ */
 struct ipc_object {
 	ipc_lock_t io_lock; /* rank IPC_RANK_PORT */
 	uint32_t io_refs;   /* (A) references; the last frees via epoch */
 	uint32_t io_kind;   /* (C) enum ipc_object_kind */
-	struct ipc_deferred io_free; /* retirement through the epoch */
 };
 
 /* The last reference went: retire through the epoch (port.c). */
@@ -63,6 +67,36 @@ ipc_object_reference(struct ipc_object *o)
 	uint32_t was = ck_pr_faa_32(&o->io_refs, 1);
 
 	ipc_require(was != 0, "reference a live object");
+}
+
+/* n references at once (a message and a link take two in one atomic). */
+static inline void
+ipc_object_reference_n(struct ipc_object *o, uint32_t n)
+{
+	/* Relaxed: the caller holds a reference already. */
+	uint32_t was = ck_pr_faa_32(&o->io_refs, n);
+
+	ipc_require(was != 0, "reference a live object");
+}
+
+/*
+ * ipc_object_reference_try
+ *	Take a reference unless the count already reached zero (the object
+ *	is being retired): for lock-free readers that found the object
+ *	through a pointer holding no reference of theirs.
+ * Conditions: inside an epoch section (the memory stays valid).
+ */
+static inline bool
+ipc_object_reference_try(struct ipc_object *o)
+{
+	uint32_t n = ck_pr_load_32(&o->io_refs);
+
+	while (n != 0) {
+		/* Relaxed: the section keeps the memory; nothing else. */
+		if (ck_pr_cas_32_value(&o->io_refs, n, n + 1, &n))
+			return true;
+	}
+	return false;
 }
 
 /*

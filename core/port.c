@@ -40,8 +40,11 @@
 #include "object.h"
 #include "port_request.h"
 #include "pset.h"
+#include "reply.h"
 #include "space.h"
 #include "thread.h"
+#include "turnstile.h"
+#include "watchport.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -51,16 +54,24 @@
 /* References (object.h)                                               */
 
 static void
-object_free(struct ipc_deferred *d)
+port_free(struct ipc_deferred *d)
 {
-	struct ipc_object *o = ipc_container_of(d, struct ipc_object, io_free);
+	struct ipc_port *port = ipc_container_of(d, struct ipc_port, ip_free);
 
-	if (o->io_kind == IOT_PORT) {
-		ipc_mqueue_fini((struct ipc_port *)o);
-		ipc_port_request_fini((struct ipc_port *)o);
-		ipc_cache_free(IPC_KIND_PORT, o);
-	} else
-		ipc_cache_free(IPC_KIND_PSET, o);
+	ipc_require(port->ip_send_ts == NULL && port->ip_sync_link == NULL &&
+	        port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL,
+	    "a freed port pushes and is pushed by nothing");
+	ipc_mqueue_fini(port);
+	ipc_port_request_fini(port);
+	ipc_cache_free(IPC_KIND_PORT, port);
+}
+
+static void
+pset_free(struct ipc_deferred *d)
+{
+	struct ipc_pset *pset = ipc_container_of(d, struct ipc_pset, ips_free);
+
+	ipc_cache_free(IPC_KIND_PSET, pset);
 }
 
 /*
@@ -73,10 +84,16 @@ object_free(struct ipc_deferred *d)
 void
 ipc_object_retire(struct ipc_object *o)
 {
-	if (o->io_kind == IOT_PORT)
-		ipc_require(((struct ipc_port *)o)->ip_state == IP_DEAD,
+	if (o->io_kind == IOT_PORT) {
+		struct ipc_port *port = ip_from_object(o);
+
+		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
-	ipc_epoch_defer(ipc_thread_self(), &o->io_free, object_free);
+		ipc_epoch_defer(ipc_thread_self(), &port->ip_free, port_free);
+	} else {
+		ipc_epoch_defer(ipc_thread_self(),
+		    &ips_from_object(o)->ips_free, pset_free);
+	}
 	ipc_debug_yield(IPC_YIELD_RETIRE);
 }
 
@@ -121,6 +138,10 @@ ipc_port_alloc(void)
 	port->ip_sp_armed = 0;
 	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
+	port->ip_send_ts = NULL;
+	port->ip_sync_link = NULL;
+	port->ip_rcv_ts = NULL;
+	port->ip_srp_owner = NULL;
 	ipc_mqueue_init(&port->ip_mq);
 	return port;
 }
@@ -147,7 +168,7 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	ip_state_set(port, IP_IN_LIMBO);
 	/* K6: receivers waiting under the old binding give up. */
-	ipc_mqueue_wake_all(port);
+	ipc_mqueue_wake_receivers(port);
 }
 
 /*
@@ -162,9 +183,13 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 void
 ipc_port_destroy(struct ipc_port *port)
 {
+	struct ipc_ts_ctx ctx;
+	struct ipc_link_old lo = { 0 };
 	struct ipc_notify_req *pd, *ns;
+	struct ipc_port *watched;
 	bool requests;
 
+	ipc_ts_ctx_init(&ctx);
 	ip_lock(port);
 	ipc_require(
 	    port->ip_state == IP_IN_LIMBO || port->ip_state == IP_IN_SPACE,
@@ -189,7 +214,7 @@ ipc_port_destroy(struct ipc_port *port)
 		if (port->ip_state != IP_IN_LIMBO)
 			ip_state_set(port, IP_IN_LIMBO);
 		ip_unlock(port);
-		ipc_mqueue_wake_all(port); /* K6: PORT_CHANGED */
+		ipc_mqueue_wake_receivers(port); /* K6: PORT_CHANGED */
 		if (ipc_thread_cur == NULL || !ipc_epoch_inside(ipc_thread_cur))
 			ipc_epoch_wait_readers(); /* see msg.c, Ordering */
 		ipc_notify_port_destroyed(pd, port);
@@ -200,7 +225,16 @@ ipc_port_destroy(struct ipc_port *port)
 	/* Exact: once dead, the port takes no request (notify.c). */
 	requests = port->ip_requests != NULL;
 	ip_state_set(port, IP_DEAD);
+	/* No push survives its reason: a dead port pushes nowhere. */
+	watched = ipc_watchport_clear_locked(port);
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+		ipc_special_reply_port_dead_locked(port, &ctx, &lo);
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+	if (watched != NULL)
+		ip_release(watched);
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
@@ -349,12 +383,23 @@ static ipc_lock_t ipc_transit_lock =
 bool
 ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 {
-	struct ipc_port *p;
+	struct ipc_ts_ctx ctx;
+	struct ipc_port *p, *watched;
+	bool push;
 
+	ipc_ts_ctx_init(&ctx);
+	/*
+	 * Send case 2: a port in transit pushes on its destination's send
+	 * turnstile, held for it from now until it leaves the message (XNU
+	 * prepares it here too); outside our locks: it may allocate.
+	 */
+	push = ipc_port_send_turnstile_prepare(dest);
 	ipc_lock(&ipc_transit_lock);
 	for (p = dest; p != NULL; p = p->ip_destination) {
 		if (p == port) {
 			ipc_unlock(&ipc_transit_lock);
+			if (push)
+				ipc_port_send_turnstile_complete(dest);
 			return true;
 		}
 		if (ck_pr_load_32(&p->ip_state) != IP_IN_TRANSIT)
@@ -365,8 +410,16 @@ ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 	ipc_require(port->ip_state == IP_IN_LIMBO, "a moved receive right");
 	port->ip_destination = dest;
 	ip_state_set(port, IP_IN_TRANSIT);
+	if (push)
+		port->ip_flags |= IP_F_TRANSIT_PUSH;
+	/* A watched port's receive right went in a message (T6). */
+	watched = ipc_watchport_clear_locked(port);
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	ip_unlock(port);
 	ipc_unlock(&ipc_transit_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (watched != NULL)
+		ip_release(watched);
 	return false;
 }
 
@@ -379,19 +432,151 @@ ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 void
 ipc_port_release_transit(struct ipc_port *port)
 {
+	struct ipc_ts_ctx ctx;
 	struct ipc_port *dest = NULL;
+	bool push = false;
 
+	ipc_ts_ctx_init(&ctx);
 	ipc_lock(&ipc_transit_lock);
 	ip_lock(port);
 	if (port->ip_state == IP_IN_TRANSIT) {
 		dest = port->ip_destination;
 		port->ip_destination = NULL;
+		push = (port->ip_flags & IP_F_TRANSIT_PUSH) != 0;
+		port->ip_flags &= ~IP_F_TRANSIT_PUSH;
 		ip_state_set(port, IP_IN_LIMBO);
+		/* Stop pushing on dest before its turnstile may go. */
+		ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	}
 	ip_unlock(port);
 	ipc_unlock(&ipc_transit_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (push)
+		ipc_port_send_turnstile_complete(dest);
 	if (dest != NULL)
 		ip_release(dest);
+}
+
+/* ------------------------------------------------------------------ */
+/* Send turnstiles (the seed's ipc_port_send_update_inheritor)         */
+
+/*
+ * Whom the send turnstile of a port pushes on: the first of the seed's
+ * seven cases that applies.
+ *
+ *   1  a special reply port of a sync bootstrap check-in: its bound
+ *      thread                                  (workloops and check-in)
+ *   2  in transit: the destination's send turnstile
+ *   3  watched: the watching thread (watchport.c)
+ *   4  sync link KNOTE: the workloop's turnstile   (workloops)
+ *   5  sync link STASH: the stash turnstile        (workloops)
+ *   6  sync link RCV_THREAD: that thread           (check-in)
+ *   7  attached to a workloop: its turnstile       (workloops)
+ *
+ * An inactive port pushes nowhere; a plain thread receiving is never an
+ * inheritor (MACH.md T1).
+ */
+static void
+send_inheritor_locked(struct ipc_port *port, uint8_t *kind, void **obj)
+{
+	struct ipc_thread *th;
+	uintptr_t link;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	*kind = IPC_TSI_NONE;
+	*obj = NULL;
+	if (!ip_active(port))
+		return;
+	if (port->ip_state == IP_IN_TRANSIT) { /* case 2 */
+		if (port->ip_flags & IP_F_TRANSIT_PUSH) {
+			*kind = IPC_TSI_TURNSTILE;
+			*obj = port->ip_destination->ip_send_ts;
+		}
+		return;
+	}
+	th = ipc_watchport_thread_locked(port); /* case 3 */
+	if (th != NULL) {
+		*kind = IPC_TSI_THREAD;
+		*obj = th;
+		return;
+	}
+	link = (uintptr_t)port->ip_sync_link;
+	if (!(port->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    ipc_link_state(link) == IPC_LINK_RCV_THREAD) { /* case 6 */
+		*kind = IPC_TSI_THREAD;
+		*obj = ipc_link_ptr(link);
+	}
+}
+
+void
+ipc_port_send_turnstile_recompute_slow(
+    struct ipc_port *port, struct ipc_ts_ctx *ctx)
+{
+	uint8_t kind;
+	void *obj;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	send_inheritor_locked(port, &kind, &obj);
+	ipc_turnstile_set_inheritor(port->ip_send_ts, kind, obj, ctx);
+}
+
+/*
+ * ipc_port_send_turnstile_prepare / _complete
+ *	Count a user of the port's send turnstile that is no waiter (XNU's
+ *	ts_prim_count): a linked special reply port, a port in transit.
+ *	The first such user donates a turnstile of its own (allocated here,
+ *	outside the lock), the last takes one back and frees it, so that
+ *	waiters keep donating and taking back one each.
+ */
+bool
+ipc_port_send_turnstile_prepare(struct ipc_port *port)
+{
+	struct ipc_ts_ctx ctx;
+	struct ipc_turnstile *spare = NULL, *ts;
+
+	ipc_ts_ctx_init(&ctx);
+	for (;;) {
+		ip_lock(port);
+		ts = port->ip_send_ts;
+		if (ts != NULL && ts->ts_prim_count != 0)
+			break;
+		if (spare != NULL) {
+			ts = ipc_turnstile_prepare(
+			    &port->ip_send_ts, spare, port, IPC_TS_SEND);
+			spare = NULL;
+			ipc_port_send_turnstile_recompute_locked(port, &ctx);
+			break;
+		}
+		ip_unlock(port);
+		spare = ipc_turnstile_alloc();
+		if (spare == NULL)
+			return false; /* no memory: no push, same codes */
+	}
+	ts->ts_prim_count++;
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	if (spare != NULL)
+		ipc_turnstile_release(spare);
+	return true;
+}
+
+void
+ipc_port_send_turnstile_complete(struct ipc_port *port)
+{
+	struct ipc_ts_ctx ctx;
+	struct ipc_turnstile *ts, *back = NULL;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	ts = port->ip_send_ts;
+	ipc_require(ts != NULL && ts->ts_prim_count != 0,
+	    "a send-turnstile user completes once");
+	if (--ts->ts_prim_count == 0)
+		back = ipc_turnstile_complete(&port->ip_send_ts, &ctx);
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	if (back != NULL)
+		ipc_turnstile_release(back);
 }
 
 /* ------------------------------------------------------------------ */
@@ -960,6 +1145,7 @@ struct attr_arg {
 	mach_port_info_t aa_info;
 	mach_msg_type_number_t *aa_cnt;
 	mach_msg_type_number_t aa_incnt;
+	struct ipc_port *aa_raised; /* referenced: its limit rose (H5) */
 };
 
 static kern_return_t
@@ -999,7 +1185,7 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t *cnt)
 {
-	struct attr_arg aa = { flavor, info, cnt, 0 };
+	struct attr_arg aa = { flavor, info, cnt, 0, NULL };
 	mach_msg_type_number_t need;
 	kern_return_t nullcode;
 
@@ -1054,8 +1240,13 @@ op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 	(void)name;
 	switch (aa->aa_flavor) {
 	case MACH_PORT_LIMITS_INFO:
-		ipc_mqueue_set_qlimit(port,
-		    ((mach_port_limits_t *)(void *)aa->aa_info)->mpl_qlimit);
+		if (ipc_mqueue_set_qlimit_locked(port,
+		        ((mach_port_limits_t *)(void *)aa->aa_info)
+		            ->mpl_qlimit)) {
+			/* H5: blocked senders get the room once unlocked. */
+			ip_reference(port);
+			aa->aa_raised = port;
+		}
 		return KERN_SUCCESS;
 	case MACH_PORT_DNREQUESTS_SIZE:
 		return KERN_SUCCESS;
@@ -1078,7 +1269,8 @@ mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
-	struct attr_arg aa = { flavor, info, NULL, cnt };
+	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
+	kern_return_t kr;
 
 	if (space == NULL)
 		return MACH_SEND_INVALID_DEST;
@@ -1104,7 +1296,12 @@ mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	return with_receive(space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
+	kr = with_receive(space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
+	if (aa.aa_raised != NULL) {
+		ipc_mqueue_admit_senders(aa.aa_raised);
+		ip_release(aa.aa_raised);
+	}
+	return kr;
 }
 MIPC_MACH_ALIAS(mipc_port_set_attributes, mach_port_set_attributes);
 
@@ -1133,7 +1330,7 @@ mipc_port_assert_attributes(mipc_space_t space, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
-	struct attr_arg aa = { flavor, info, NULL, cnt };
+	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
 
 	if (space == NULL)
 		return MACH_SEND_INVALID_DEST;

@@ -66,20 +66,26 @@ enum ipc_port_state {
 #define IP_F_EXCEPTION_PORT    0x0800u /* MPO_EXCEPTION_PORT */
 #define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
 #define IP_F_IMMOVABLE_SEND    0x2000u /* send rights stay in their space */
+#define IP_F_TRANSIT_PUSH \
+	0x4000u /* (L) in transit, holding a push
+                                          link on its destination */
 
 /*
  * Field order is for the message path: what every send and receive
- * writes -- io_refs, ip_srights, imq_count -- shares the port's first
- * cache line with ip_state, so a message moves one port line between CPUs.
+ * writes -- io_refs, ip_srights, imq_count, and an RPC's sync link --
+ * shares the port's first cache line with ip_state and the constant
+ * flags both paths test, so a message moves one port line between CPUs.
  */
 struct ipc_port {
 	struct ipc_object ip_object;
-	uint32_t ip_state;                 /* (L) enum ipc_port_state */
-	uint32_t ip_srights;               /* (A) send rights (H9) */
-	struct ipc_mqueue ip_mq;           /* its own synchronisation */
-	uint32_t ip_flags;                 /* (L) IP_F_* that change */
-	uint32_t ip_cflags;                /* (C) IP_F_* fixed at creation */
-	struct mipc_space *ip_receiver;    /* (L, A) IN_SPACE: the holder */
+	uint32_t ip_state;              /* (L) enum ipc_port_state */
+	uint32_t ip_srights;            /* (A) send rights (H9) */
+	void *ip_sync_link;             /* (A; L once W) special reply port: its
+	                        sync-IPC link word (reply.c) */
+	uint32_t ip_cflags;             /* (C) IP_F_* fixed at creation */
+	uint32_t ip_flags;              /* (L) IP_F_* that change */
+	struct ipc_mqueue ip_mq;        /* its own synchronisation */
+	struct mipc_space *ip_receiver; /* (L, A) IN_SPACE: the holder */
 	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
 	uint32_t ip_mscount;               /* (L) make-send count */
 	uint32_t ip_sorights;              /* (A) send-once rights */
@@ -93,7 +99,21 @@ struct ipc_port {
 	uint32_t ip_sp_armed;           /* (A) armed send-possible */
 	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
 	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
+	struct ipc_turnstile *ip_send_ts; /* (L) blocked senders and pushes
+	                                     on the port (send cases) */
+	union {
+		struct ipc_turnstile *ip_rcv_ts;    /* (L) special reply port:
+		                                       its waiter's turnstile */
+		struct ipc_watchport *ip_watchport; /* (L) other ports: the
+		                                       thread watching it */
+	};
+	struct ipc_thread *ip_srp_owner; /* (L) special reply port: bound
+	                                    thread, referenced (reply.c) */
+	struct ipc_deferred ip_free;     /* retirement through the epoch */
 };
+
+MIPC_STATIC_ASSERT(port_hot_fields_share_a_line,
+    offsetof(struct ipc_port, ip_mq) + sizeof(uint32_t) <= 64);
 
 MIPC_STATIC_ASSERT(
     port_fits_its_cache, sizeof(struct ipc_port) <= IPC_PORT_SIZE);
@@ -262,6 +282,32 @@ void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);
 kern_return_t ipc_port_alloc_init(struct mipc_space *space, uint32_t flags,
     uint64_t srp_bind, mach_port_name_t *namep);
+
+/*
+ * Send turnstiles (turnstile.c, the seed's ipc_port_send_update_inheritor).
+ * prepare/complete count a non-waiter user of the port's send turnstile
+ * (a linked special reply port, a port in transit to it): prepare may
+ * allocate one (false when memory is exhausted: then no push).
+ * Conditions: nothing locked; the caller holds a port reference.
+ */
+bool ipc_port_send_turnstile_prepare(struct ipc_port *port);
+void ipc_port_send_turnstile_complete(struct ipc_port *port);
+/*
+ * Recompute whom the send turnstile pushes on, if the port has one.
+ * Conditions: port locked; the walk runs in ipc_ts_ctx_finish.
+ */
+struct ipc_ts_ctx;
+void ipc_port_send_turnstile_recompute_slow(
+    struct ipc_port *port, struct ipc_ts_ctx *ctx);
+
+static inline void
+ipc_port_send_turnstile_recompute_locked(
+    struct ipc_port *port, struct ipc_ts_ctx *ctx)
+{
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	if (unlikely(port->ip_send_ts != NULL))
+		ipc_port_send_turnstile_recompute_slow(port, ctx);
+}
 
 /* Receive rights in transit (MACH.md N). */
 bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);

@@ -22,6 +22,7 @@ struct ipc_pset {
 	mach_port_name_t ips_name;         /* (S) its name there */
 	struct ipc_pset_link *ips_members; /* (S, E) member ports */
 	struct ipc_waitq ips_rcv_wq;       /* receivers waiting on the set */
+	struct ipc_deferred ips_free;      /* retirement through the epoch */
 	uint32_t ips_rotor;                /* (A) fairness: where to start */
 };
 

@@ -2,71 +2,384 @@
 /*
  * reply.c -- special reply ports and sync IPC linkage: each thread's
  * binding to the special reply port (SRP) it waits for replies on
- * (thread_get_special_reply_port, MACH.md S1, S2, S5) and the checks of a
- * MACH_RCV_SYNC_WAIT receive (S4).
+ * (thread_get_special_reply_port, MACH.md S1, S2, S5), the checks of a
+ * MACH_RCV_SYNC_WAIT receive (S4), and the link that lets a client waiting
+ * for its reply push on the server (S3, T2: receive case 1 of the seed's
+ * ipc_port_recv_update_inheritor).
  *
- * Owns:      the binding serials: ipc_srp_serial, each thread's
- *            th_srp_bind, each special reply port's ip_srp_bind.
- * Locking:   none.  A thread's binding is read and written by that thread
- *            only (O); a port's is set before the port is published (C,
- *            [R8] in space.h orders it before any lookup finds the port).
- * Ordering:  the serial counter is relaxed: it only has to be unique.
- * Lifetime:  a binding holds no reference on the port nor the port on the
- *            thread, so a port outlives its thread and a thread its port
- *            with nothing to undo (S5), and no test teardown finds a port
- *            kept alive by a thread that merely called in once.
+ * Owns:      the binding serials (ipc_srp_serial, th_srp_bind,
+ *            ip_srp_bind), the bound pointers (th_srp, weak; ip_srp_owner,
+ *            counted), each SRP's sync-link word (ip_sync_link, encoding
+ *            in reply.h) and its receive turnstile (ip_rcv_ts).
+ * Locking:   the SRP's port lock is the interlock of its receive turnstile
+ *            and of the link word once W is set; without W the word
+ *            changes by CAS only.  Port lock, then the owner's th_lock
+ *            (IPC_RANK_THREAD).  Never two port locks: the destination's
+ *            send turnstile is prepared and completed outside the SRP's
+ *            lock, as XNU does.
+ * Ordering:  the link word's CASes carry no ordering of their own: what a
+ *            link points to is referenced, and every reader of the
+ *            pointer takes its own reference inside an epoch section
+ *            ("Relaxed" below); W orders through the port lock.
+ * Lifetime:  a link PORT/PORT_PUSH holds a reference on its destination
+ *            (and PORT_PUSH a user count on the destination's send
+ *            turnstile); the SRP holds one on its owner thread; the thread
+ *            points to its SRP weakly, cleared when the SRP dies, so a
+ *            thread that merely called in keeps no port alive.
  * Choices:   * The SRP is made with MIPC_PORT_INIT_SPECIAL_REPLY |
  *              _MAKE_SEND_RIGHT | _MESSAGE_QUEUE, XNU's flags, in the
  *              calling thread's current space; port.c gives it the
  *              hardened runtime's reply-port marking (as MPO_REPLY_PORT).
- *            * The previous SRP is unbound before the new one is made, as
- *              XNU does, so a failed call leaves the thread with none.
- *            * S3's priority linkage waits for turnstiles (turnstile.c);
- *              its seams are marked "S3 seam" here, in kmsg.c's header
- *              copyin and in msg.c.  Nothing it does changes a return
- *              code, so S1-S5 hold without it.
+ *            * The link is set lock-free on the send fast path and broken
+ *              lock-free by the server's copy-out and the client's receive
+ *              completion; the destination's send turnstile is prepared
+ *              only when the client really blocks (PORT -> PORT_PUSH), not
+ *              at every send as XNU does, so an RPC that does not block
+ *              takes no lock and allocates nothing.
+ *            * Like XNU, every receive on an SRP that returns -- a reply,
+ *              a timeout, a poll that found nothing -- resets the link to
+ *              ANY (mach_msg_receive_results_complete).
  *
  * Theory of operation
  *
- * XNU keeps a counted pointer from the thread to its SRP
- * (ith_special_reply_port) and sync-link state on the port; rebinding and
- * thread termination unbind.  What the IPC calls need from that today is
- * one question: "is this port the calling thread's current SRP?" (S4).  We
- * answer it with a binding serial instead of a pointer:
+ *   client send (S3)      ANY --CAS--> PORT|dest          (+1 dest ref)
+ *   server plain copy-out PORT* --CAS--> NO_LINKAGE      (releases dest)
+ *   client receive ends   any --CAS--> ANY                (releases)
+ *   client blocks         lock; set W; PORT -> PORT_PUSH if the dest's
+ *                         send turnstile was prepared; donate the thread's
+ *                         turnstile to ip_rcv_ts; inheritor = dest's send
+ *                         turnstile (receive case 1); unlock; walk
+ *   client wakes          lock; leave ip_rcv_ts; last waiter clears W
+ *   SRP dies              lock; -> ANY; owner unbound
+ *   owner rebinds / exits lock; owner cleared; non-ANY -> NO_LINKAGE
  *
- *   1. thread_get_special_reply_port() takes a fresh 64-bit serial from
- *      ipc_srp_serial, stores it in the new port (ip_srp_bind, constant
- *      from before publication) and, once the port is installed, in the
- *      thread (th_srp_bind).
- *   2. A port is the thread's current SRP iff both serials are equal and
- *      not zero.  Ports made any other way carry 0 (even with
- *      MIPC_PORT_INIT_SPECIAL_REPLY: binding is this file's job, as it is
- *      thread_get_special_reply_port's in XNU).
- *   3. Rebinding overwrites th_srp_bind: the previous SRP is unbound
- *      without being touched (it stays allocated, S1).
+ * While W is set every transition takes the SRP's lock and recomputes the
+ * receive turnstile's inheritor, so a push never outlives its link; a
+ * CAS that finds W set retries under the lock.
  *
- * Invariants:
- *   I1. Serials are never reused (2^64 of them), so a port freed and a new
- *       one allocated at the same address cannot pass for the old binding:
- *       the check compares serials, never addresses.
- *   I2. th_srp_bind names at most one live port: only the port made with
- *       that serial carries it, and receive rights of an SRP never move
- *       (S2), so it is found only in the space it was made in.
- *   I3. Nothing is released at thread exit or port death; a thread whose
- *       SRP died keeps a serial that matches nothing.
- *
- * When turnstile.c arrives, the thread will need a counted pointer to its
- * SRP as well (to push on the server's turnstile) and XNU's unbind steps
- * at rebinding and thread exit; the serial stays the identity check.
+ * The binding's identity (S4: "is this port the calling thread's current
+ * SRP?") is a 64-bit serial, never reused: a port freed and another
+ * allocated at the same address cannot pass for the old binding.
  */
 #include "reply.h"
 
 #include "port.h"
 #include "space.h"
 #include "thread.h"
+#include "turnstile.h"
 
+#include <ck_pr.h>
 #include <mipc/mach.h>
+#include <mipc/sync.h>
+
 static uint64_t ipc_srp_serial; /* (A) last binding serial handed out */
+
+/* ------------------------------------------------------------------ */
+/* Link targets                                                        */
+
+/*
+ * What an old link held, released once every lock is dropped: a
+ * reference on its destination, a user count on that destination's send
+ * turnstile, a thread reference.
+ */
+static void
+link_old_collect(uintptr_t v, struct ipc_link_old *lo)
+{
+	switch (ipc_link_state(v)) {
+	case IPC_LINK_PORT:
+		lo->lo_port = ipc_link_ptr(v);
+		break;
+	case IPC_LINK_PORT_PUSH:
+		lo->lo_port = ipc_link_ptr(v);
+		lo->lo_push = true;
+		break;
+	case IPC_LINK_RCV_THREAD:
+		lo->lo_thread = ipc_link_ptr(v);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ipc_link_old_release_slow(struct ipc_link_old *lo)
+{
+	if (lo->lo_port != NULL) {
+		if (lo->lo_push)
+			ipc_port_send_turnstile_complete(lo->lo_port);
+		ip_release(lo->lo_port);
+	}
+	if (lo->lo_thread != NULL)
+		ipc_thread_release(lo->lo_thread);
+	if (lo->lo_owner != NULL)
+		ipc_thread_release(lo->lo_owner);
+	lo->lo_port = NULL;
+	lo->lo_thread = lo->lo_owner = NULL;
+}
+
+void
+ipc_special_reply_recompute_locked(struct ipc_port *srp, struct ipc_ts_ctx *ctx)
+{
+	uintptr_t v = ipc_link_load(srp);
+	struct ipc_turnstile *ts = srp->ip_rcv_ts;
+	struct ipc_port *dp;
+
+	ipc_lock_assert_held(&srp->ip_object.io_lock);
+	if (ts == NULL)
+		return;
+	/* Receive case 1: PORT_PUSH -> the dest's send turnstile. */
+	if (ip_active(srp) && ipc_link_state(v) == IPC_LINK_PORT_PUSH) {
+		dp = ipc_link_ptr(v);
+		/* Stable: the link's user count keeps it (XNU reads it so). */
+		ipc_turnstile_set_inheritor(
+		    ts, IPC_TSI_TURNSTILE, dp->ip_send_ts, ctx);
+		return;
+	}
+	ipc_turnstile_set_inheritor(ts, IPC_TSI_NONE, NULL, ctx);
+}
+
+/*
+ * ipc_special_reply_reset
+ *	Move the link to `state` (no pointer), whatever it was; keeps W.
+ *	Lock-free while W is clear, under the lock once it is set.  The
+ *	server's copy-out (NO_LINKAGE) and the client's receive completion
+ *	(ANY) come here when the link is not already in that state.
+ * Conditions: nothing locked; srp referenced.
+ */
+void
+ipc_special_reply_reset(struct ipc_port *srp, uint32_t state)
+{
+	struct ipc_ts_ctx ctx;
+	struct ipc_link_old lo = { 0 };
+	uintptr_t v = ipc_link_load(srp);
+
+	ipc_ts_ctx_init(&ctx);
+	for (;;) {
+		if (ipc_link_state(v) == state && ipc_link_ptr(v) == NULL)
+			return;
+		if (v & IPC_LINK_W)
+			break;
+		if (ipc_link_cas(srp, &v, state)) {
+			link_old_collect(v, &lo);
+			ipc_link_old_release(&lo);
+			return;
+		}
+	}
+	ip_lock(srp);
+	v = ipc_link_load(srp);
+	while (!ipc_link_cas(srp, &v, state | (v & IPC_LINK_W)))
+		;
+	link_old_collect(v, &lo);
+	ipc_special_reply_recompute_locked(srp, &ctx);
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+}
+
+/* ------------------------------------------------------------------ */
+/* The client's link (S3)                                              */
+
+/* XNU links only towards ordinary ports (not to kernel objects). */
+static bool
+link_eligible(struct ipc_port *srp, struct ipc_port *dest)
+{
+	return srp != dest && (srp->ip_cflags & IP_F_SPECIAL_REPLY);
+}
+
+void
+ipc_special_reply_link(struct ipc_port *srp, struct ipc_port *dest)
+{
+	struct ipc_ts_ctx ctx;
+	bool prepared, used = false;
+	uintptr_t v;
+
+	ipc_ts_ctx_init(&ctx);
+	if (!link_eligible(srp, dest) || ipc_special_reply_link_fp(srp, dest))
+		return;
+	/* A thread waits on the SRP (W): link as XNU does, under its lock,
+	 * with the dest's send turnstile prepared first. */
+	prepared = ipc_port_send_turnstile_prepare(dest);
+	ip_lock(srp);
+	v = ipc_link_load(srp);
+	while (ipc_link_state(v) == IPC_LINK_ANY && ip_active(srp)) {
+		if (!ipc_link_cas(srp, &v,
+		        (uintptr_t)dest | (v & IPC_LINK_W) |
+		            (prepared ? IPC_LINK_PORT_PUSH : IPC_LINK_PORT)))
+			continue;
+		ip_reference(dest);
+		used = prepared;
+		ipc_special_reply_recompute_locked(srp, &ctx);
+		break;
+	}
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+	if (prepared && !used)
+		ipc_port_send_turnstile_complete(dest);
+}
+
+/* ------------------------------------------------------------------ */
+/* The server's copy-out and the client's completion                   */
+
+/* ------------------------------------------------------------------ */
+/* The client blocks                                                   */
+
+void
+ipc_special_reply_block(struct ipc_thread *th, struct ipc_port *srp)
+{
+	struct ipc_ts_ctx ctx;
+	struct ipc_port *dp = NULL;
+	struct ipc_turnstile *ts;
+	bool prepared = false, used = false;
+	uintptr_t v;
+
+	ipc_ts_ctx_init(&ctx);
+	if (th->th_turnstile == NULL)
+		return; /* already waiting on something: no second push */
+	/* The link's destination, if any: referenced, its send turnstile
+	 * prepared, outside our lock (never two port locks). */
+	ipc_epoch_enter(th);
+	v = ipc_link_load(srp);
+	if (ipc_link_state(v) == IPC_LINK_PORT) {
+		dp = ipc_link_ptr(v);
+		if (!ipc_object_reference_try(&dp->ip_object))
+			dp = NULL;
+	}
+	ipc_epoch_exit(th);
+	if (dp != NULL)
+		prepared = ipc_port_send_turnstile_prepare(dp);
+
+	ip_lock(srp);
+	/* W: from now on the word changes only under our lock. */
+	v = ipc_link_load(srp);
+	for (;;) {
+		uintptr_t n = v | IPC_LINK_W;
+
+		used = prepared && ipc_link_state(v) == IPC_LINK_PORT &&
+		    ipc_link_ptr(v) == dp;
+		if (used) /* the link holds the user count now */
+			n = (uintptr_t)dp | IPC_LINK_PORT_PUSH | IPC_LINK_W;
+		if (ipc_link_cas(srp, &v, n))
+			break;
+	}
+	ts = ipc_turnstile_prepare(
+	    &srp->ip_rcv_ts, th->th_turnstile, srp, IPC_TS_RECEIVE);
+	th->th_turnstile = NULL;
+	ipc_special_reply_recompute_locked(srp, &ctx);
+	ipc_turnstile_wait_add(ts, th, &ctx);
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+	if (prepared && !used)
+		ipc_port_send_turnstile_complete(dp);
+	if (dp != NULL)
+		ip_release(dp);
+}
+
+void
+ipc_special_reply_unblock(struct ipc_thread *th, struct ipc_port *srp)
+{
+	struct ipc_ts_ctx ctx;
+	uintptr_t v;
+
+	ipc_ts_ctx_init(&ctx);
+	if (th->th_turnstile != NULL)
+		return; /* it did not block with a push */
+	ip_lock(srp);
+	ipc_turnstile_wait_remove(srp->ip_rcv_ts, th, &ctx);
+	th->th_turnstile = ipc_turnstile_complete(&srp->ip_rcv_ts, &ctx);
+	if (srp->ip_rcv_ts == NULL) {
+		/* The last waiter: the word goes back to CAS transitions. */
+		v = ipc_link_load(srp);
+		while (!ipc_link_cas(srp, &v, v & ~(uintptr_t)IPC_LINK_W))
+			;
+	}
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Death, binding and unbinding                                        */
+
+void
+ipc_special_reply_port_dead_locked(
+    struct ipc_port *srp, struct ipc_ts_ctx *ctx, struct ipc_link_old *lo)
+{
+	struct ipc_thread *owner = srp->ip_srp_owner;
+	uintptr_t v;
+
+	ipc_lock_assert_held(&srp->ip_object.io_lock);
+	/* XNU's ipc_port_destroy: the link goes back to ANY. */
+	v = ipc_link_load(srp);
+	while (!ipc_link_cas(srp, &v, v & IPC_LINK_W))
+		;
+	link_old_collect(v, lo);
+	ipc_special_reply_recompute_locked(srp, ctx);
+	/* The owner's weak pointer goes before our last reference can. */
+	if (owner != NULL) {
+		ipc_lock(&owner->th_lock);
+		if (owner->th_srp == srp)
+			owner->th_srp = NULL;
+		ipc_unlock(&owner->th_lock);
+		srp->ip_srp_owner = NULL;
+		lo->lo_owner = owner;
+	}
+}
+
+void
+ipc_special_reply_unbind(struct ipc_thread *th)
+{
+	struct ipc_ts_ctx ctx;
+	struct ipc_link_old lo = { 0 };
+	struct ipc_thread *owner = NULL;
+	struct ipc_port *srp;
+	uintptr_t v;
+
+	ipc_ts_ctx_init(&ctx);
+	th->th_srp_bind = 0;
+	ipc_lock(&th->th_lock);
+	srp = th->th_srp;
+	th->th_srp = NULL;
+	/* Alive: its death would have cleared th_srp under this lock. */
+	if (srp != NULL)
+		ip_reference(srp);
+	ipc_unlock(&th->th_lock);
+	if (srp == NULL)
+		return;
+	ip_lock(srp);
+	if (srp->ip_srp_owner == th) {
+		/* XNU's UNLINK_THREAD: non-ANY -> NO_LINKAGE. */
+		owner = th;
+		srp->ip_srp_owner = NULL;
+		v = ipc_link_load(srp);
+		while (ipc_link_state(v) != IPC_LINK_ANY) {
+			if (!ipc_link_cas(srp, &v,
+			        IPC_LINK_NO_LINKAGE | (v & IPC_LINK_W)))
+				continue;
+			link_old_collect(v, &lo);
+			ipc_special_reply_recompute_locked(srp, &ctx);
+			break;
+		}
+	}
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+	lo.lo_owner = owner;
+	ipc_link_old_release(&lo);
+	ip_release(srp);
+}
+
+/* Bind port as th's SRP.  Conditions: nothing locked; port referenced. */
+static void
+srp_bind(struct ipc_thread *th, struct ipc_port *port)
+{
+	ip_lock(port);
+	if (ip_active(port) && port->ip_srp_owner == NULL) {
+		ipc_thread_reference(th);
+		port->ip_srp_owner = th;
+		ipc_lock(&th->th_lock);
+		th->th_srp = port;
+		ipc_unlock(&th->th_lock);
+	}
+	ip_unlock(port);
+}
 
 /*
  * ipc_special_reply_sync_wait
@@ -89,10 +402,10 @@ ipc_special_reply_sync_wait(
 	if (!MACH_PORT_VALID(peer))
 		return MACH_RCV_INVALID_NOTIFY;
 	/*
-	 * S3 seam: if `peer` names a send right in the receiving space,
-	 * XNU links the SRP to that port (ipc_port_link_special_reply_port)
-	 * so that the waiting thread pushes on its receiver; any other name
-	 * proceeds unlinked.  Either way the receive goes on.
+	 * If `peer` names a send right in the receiving space, XNU links the
+	 * SRP to that port (ipc_port_link_special_reply_port); any other
+	 * name proceeds unlinked.  Either way the receive goes on.  (The
+	 * link itself is made by the workloop issue's sync-wait support.)
 	 */
 	return MACH_MSG_SUCCESS;
 }
@@ -103,16 +416,18 @@ thread_get_special_reply_port(void)
 	struct ipc_thread *th = ipc_thread_self();
 	struct mipc_space *space;
 	mach_port_name_t name = MACH_PORT_NULL;
+	struct ipc_entry *e;
+	struct ipc_port *port = NULL;
 	uint64_t bind;
 
 	if (th == NULL)
 		return MACH_PORT_NULL;
 	space = mipc_thread_space();
 	/* S1: the previous SRP is unbound first; it stays allocated. */
-	th->th_srp_bind = 0;
+	ipc_special_reply_unbind(th);
 	if (space == NULL)
 		return MACH_PORT_NULL;
-	/* Relaxed: the serial need only be unique (I1). */
+	/* Relaxed: the serial need only be unique. */
 	bind = ck_pr_faa_64(&ipc_srp_serial, 1) + 1;
 	if (ipc_port_alloc_init(space,
 	        MIPC_PORT_INIT_SPECIAL_REPLY | MIPC_PORT_INIT_MAKE_SEND_RIGHT |
@@ -120,5 +435,20 @@ thread_get_special_reply_port(void)
 	        bind, &name) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	th->th_srp_bind = bind;
+	/* The port, to bind its owner (a destroy may have raced us). */
+	is_lock(space);
+	e = ipc_entry_lookup(space, name);
+	if (e != NULL && (IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE)) {
+		port = ip_from_object(e->ie_object);
+		if (port->ip_srp_bind == bind)
+			ip_reference(port);
+		else
+			port = NULL;
+	}
+	is_unlock(space);
+	if (port != NULL) {
+		srp_bind(th, port);
+		ip_release(port);
+	}
 	return name;
 }

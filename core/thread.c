@@ -53,12 +53,21 @@
 #include "thread.h"
 
 #include "cache.h"
+#include "lock.h"
+#include "reply.h"
 #include "space.h"
+#include "turnstile.h"
+#include "watchport.h"
 
+#include <errno.h>
 #include <mipc/mipc.h>
+#include <mipc/sync.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 __thread struct ipc_thread *ipc_thread_cur
     __attribute__((tls_model("initial-exec")));
@@ -106,7 +115,10 @@ epoch_record_get(void)
 
 /*
  * ipc_thread_init_slow
- *	Create the calling thread's state.
+ *	Create the calling thread's state, with the turnstile it owns (so
+ *	that blocking never allocates) and a base priority read from the
+ *	OS: a thread started at nice n pushes as the priority NICE maps to n
+ *	(nice 0: 31).
  * Conditions:
  *	Nothing locked; allocates.  Returns NULL when out of memory (the
  *	caller reports KERN_RESOURCE_SHORTAGE).
@@ -115,23 +127,73 @@ IPC_COLD struct ipc_thread *
 ipc_thread_init_slow(void)
 {
 	struct ipc_thread *th;
+	int nice;
 
 	th = ipc_zalloc(IPC_KIND_THREAD, sizeof(*th));
 	if (th == NULL)
 		return NULL;
+	th->th_turnstile = ipc_turnstile_alloc();
+	if (th->th_turnstile == NULL) {
+		ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
+		return NULL;
+	}
 	th->th_epoch = epoch_record_get();
 	if (th->th_epoch == NULL) {
+		ipc_turnstile_release(th->th_turnstile);
 		ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
 		return NULL;
 	}
 	if (pthread_setspecific(ipc_thread_key, th) != 0) {
 		ck_epoch_unregister(th->th_epoch);
+		ipc_turnstile_release(th->th_turnstile);
 		ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
 		return NULL;
 	}
+	th->th_refs = 1; /* the thread's own, until it exits */
+	ipc_lock_init(&th->th_lock, IPC_RANK_THREAD, "thread");
+	th->th_tid = (pid_t)syscall(SYS_gettid);
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)th->th_tid);
+	th->th_base = (uint8_t)ipc_priority_from_nice(
+	    nice == -1 && errno != 0 ? 0 : nice);
+	th->th_qos = ipc_qos_for_priority(th->th_base);
+	th->th_effective = th->th_base;
+	th->th_os_want = th->th_os_applied = th->th_base;
 	ck_pr_inc_64(&ipc_threads_live);
 	ipc_thread_cur = th;
 	return th;
+}
+
+void
+ipc_thread_reference(struct ipc_thread *th)
+{
+	uint32_t was = ck_pr_faa_32(&th->th_refs, 1); /* Relaxed: held */
+
+	ipc_require(was != 0, "reference a live thread state");
+}
+
+/*
+ * ipc_thread_release
+ *	Drop a reference; the last frees the state of an exited thread.
+ * Conditions: nothing of the thread locked.
+ */
+void
+ipc_thread_release(struct ipc_thread *th)
+{
+	bool zero;
+
+	/* [R16]: our accesses before the free. */
+	ipc_tsan_release(th);
+	ck_pr_fence_release();
+	ck_pr_dec_32_zero(&th->th_refs, &zero);
+	if (likely(!zero))
+		return;
+	ck_pr_fence_acquire(); /* [A16]: pairs with [R16] */
+	ipc_tsan_acquire(th);
+	ipc_require(th->th_dead && th->th_inheritor_q.pl_head == NULL &&
+	        th->th_blocked_on == NULL && th->th_turnstile == NULL,
+	    "a freed thread state exited and is pushed by nothing");
+	ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
 }
 
 /* Key destructor: the thread is exiting. */
@@ -143,12 +205,158 @@ ipc_thread_exit(void *arg)
 	ipc_require(th == ipc_thread_cur, "thread state belongs to its thread");
 	ipc_require(
 	    !ipc_epoch_inside(th), "thread exits inside an epoch section");
+	/* What pushed because of us, or on us, goes (turnstile unwinding). */
+	ipc_special_reply_unbind(th);
+	ipc_watchports_clear(th);
+	ipc_thread_os_fini(th);
+	ipc_lock(&th->th_lock);
+	th->th_dead = true;
+	ipc_unlock(&th->th_lock);
 	ipc_thread_space_exit(th);
 	ck_epoch_barrier(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
+	th->th_epoch = NULL;
+	ipc_turnstile_release(th->th_turnstile);
+	th->th_turnstile = NULL;
 	ipc_thread_cur = NULL;
-	ipc_free(IPC_KIND_THREAD, th, sizeof(*th));
 	ck_pr_dec_64(&ipc_threads_live);
+	ipc_thread_release(th);
+}
+
+/* ------------------------------------------------------------------ */
+/* Handles and priorities (sync.h)                                     */
+
+/* XNU's thread_qos_policy_params.qos_pri, with the 47 for UI. */
+static const uint8_t qos_pri[] = {
+	[MIPC_QOS_UNSPECIFIED] = 31,
+	[MIPC_QOS_MAINTENANCE] = 4,
+	[MIPC_QOS_BACKGROUND] = 4,
+	[MIPC_QOS_UTILITY] = 20,
+	[MIPC_QOS_DEFAULT] = 31,
+	[MIPC_QOS_USER_INITIATED] = 37,
+	[MIPC_QOS_USER_INTERACTIVE] = 47,
+};
+
+/* XNU's thread_user_promotion_qos_for_pri. */
+uint8_t
+ipc_qos_for_priority(uint8_t pri)
+{
+	uint8_t qos;
+
+	for (qos = MIPC_QOS_USER_INTERACTIVE; qos > MIPC_QOS_MAINTENANCE;
+	     qos--) {
+		if (qos_pri[qos] <= pri)
+			return qos;
+	}
+	return MIPC_QOS_MAINTENANCE;
+}
+
+/*
+ * XNU's thread_qos_scaled_relative_priority: relpri -15..0 scaled into
+ * (the next lower class's priority, this class's], -15 just above.
+ */
+static int
+qos_scaled_relpri(mipc_qos_t qos, int relpri)
+{
+	static const uint8_t lower[] = {
+		[MIPC_QOS_MAINTENANCE] = 0,
+		[MIPC_QOS_BACKGROUND] = 0,
+		[MIPC_QOS_UTILITY] = MIPC_QOS_BACKGROUND,
+		[MIPC_QOS_DEFAULT] = MIPC_QOS_UTILITY,
+		[MIPC_QOS_USER_INITIATED] = MIPC_QOS_DEFAULT,
+		[MIPC_QOS_USER_INTERACTIVE] = MIPC_QOS_USER_INITIATED,
+	};
+	int max = qos_pri[qos], min = lower[qos] ? qos_pri[lower[qos]] : 0;
+
+	if (relpri == 0)
+		return 0;
+	return -(((max - min) * -relpri) >> 4);
+}
+
+static struct ipc_thread *
+th_of(mipc_thread_t handle)
+{
+	return (struct ipc_thread *)(void *)handle;
+}
+
+mipc_thread_t
+mipc_thread_self(void)
+{
+	return (mipc_thread_t)(void *)ipc_thread_self();
+}
+
+void
+mipc_thread_retain(mipc_thread_t handle)
+{
+	if (handle != NULL)
+		ipc_thread_reference(th_of(handle));
+}
+
+void
+mipc_thread_release(mipc_thread_t handle)
+{
+	if (handle != NULL)
+		ipc_thread_release(th_of(handle));
+}
+
+/* Set th's base priority; its pushes follow (turnstile.c walks). */
+static kern_return_t
+thread_set_base(struct ipc_thread *th, uint8_t base, uint8_t qos)
+{
+	struct ipc_ts_ctx ctx;
+
+	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&th->th_lock);
+	if (th->th_dead) {
+		ipc_unlock(&th->th_lock);
+		return KERN_TERMINATED;
+	}
+	th->th_base = base;
+	th->th_qos = qos;
+	ipc_unlock(&th->th_lock);
+	ipc_ts_ctx_add_thread(&ctx, th);
+	ipc_ts_ctx_finish(&ctx);
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_thread_set_base_priority(mipc_thread_t handle, int pri)
+{
+	if (handle == NULL || pri < MIPC_PRI_MIN || pri > MIPC_PRI_MAX)
+		return KERN_INVALID_ARGUMENT;
+	return thread_set_base(
+	    th_of(handle), (uint8_t)pri, ipc_qos_for_priority((uint8_t)pri));
+}
+
+kern_return_t
+mipc_thread_set_qos(mipc_thread_t handle, mipc_qos_t qos, int relpri)
+{
+	if (handle == NULL || qos > MIPC_QOS_USER_INTERACTIVE || relpri < -15 ||
+	    relpri > 0 || (qos == MIPC_QOS_UNSPECIFIED && relpri != 0))
+		return KERN_INVALID_ARGUMENT;
+	return thread_set_base(th_of(handle),
+	    (uint8_t)(qos_pri[qos] + qos_scaled_relpri(qos, relpri)), qos);
+}
+
+kern_return_t
+mipc_thread_get_priority(mipc_thread_t handle, struct mipc_thread_priority *out)
+{
+	struct ipc_thread *th = th_of(handle);
+
+	if (th == NULL || out == NULL)
+		return KERN_INVALID_ARGUMENT;
+	ipc_lock(&th->th_lock);
+	if (th->th_dead) {
+		ipc_unlock(&th->th_lock);
+		return KERN_TERMINATED;
+	}
+	out->base = th->th_base;
+	out->promotion = th->th_promotion;
+	out->effective = th->th_effective;
+	out->qos = th->th_qos;
+	out->effective_qos = ipc_qos_for_priority(th->th_effective);
+	ipc_unlock(&th->th_lock);
+	return KERN_SUCCESS;
 }
 
 uint64_t
@@ -332,6 +540,8 @@ quiesce_round(void)
 void
 mipc_get_stats(struct mipc_stats *out)
 {
+	struct ipc_ts_stats ts;
+
 	if (out == NULL)
 		return;
 	memset(out, 0, sizeof(*out));
@@ -345,6 +555,13 @@ mipc_get_stats(struct mipc_stats *out)
 	out->tables = ipc_kind_objects(IPC_KIND_TABLE);
 	out->threads = ipc_thread_live();
 	out->epoch_pending = ipc_epoch_pending_all();
+	out->turnstiles = ipc_kind_objects(IPC_KIND_TURNSTILE);
+	ipc_turnstile_stats(&ts);
+	out->ts_walks = ts.tss_walks;
+	out->ts_hops = ts.tss_hops;
+	out->ts_hop_limit = ts.tss_hop_limit;
+	out->os_applies = ts.tss_os_applies;
+	out->os_apply_errors = ts.tss_os_errors;
 }
 
 void

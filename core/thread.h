@@ -1,27 +1,41 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * thread.h -- per-thread state (thread.c) and epoch sections: the
- * lock-free readers' protection and deferred frees.
+ * thread.h -- per-thread state (thread.c): the epoch record and sections
+ * (the lock-free readers' protection, deferred frees), priorities and the
+ * turnstile each thread owns (turnstile.c), parking, handles.
  *
  * Owns:      struct ipc_thread, ipc_thread_self(), ipc_epoch_enter/exit,
  *            struct ipc_deferred and ipc_epoch_defer(), grace periods.
+ * Locking:   th_lock (IPC_RANK_THREAD, above every turnstile lock) covers
+ *            the priority fields and the pushes the thread receives.
+ * Lifetime:  a thread's state is created on first use and referenced by
+ *            the thread itself until it exits, by user handles
+ *            (mipc_thread_retain) and by every turnstile that pushes on
+ *            it; the last reference frees it.
  */
 #ifndef MIPC_CORE_THREAD_H
 #define MIPC_CORE_THREAD_H
 
 #include "base.h"
+#include "lock.h"
+#include "turnstile.h"
 
 #include <ck_epoch.h>
 #include <mipc/types.h>
+#include <sys/types.h>
 
+struct ipc_port;
+struct ipc_watchports;
 struct mipc_space;
 
 /*
- * (O) owning thread only.
+ * Legend: (O) owning thread only  (H) th_lock  (A) atomic  (C) constant
+ * (W) the lock of the turnstile the thread waits on.
  */
 struct ipc_thread {
 	ck_epoch_record_t *th_epoch; /* (O) our ck_epoch record */
 	uint32_t th_defers;          /* (O) defers since last poll */
+	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
 	struct mipc_space *th_space; /* (O) current space; NULL: default */
 	uint32_t th_guard_n;         /* (O) guard violations pending */
 	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
@@ -30,7 +44,47 @@ struct ipc_thread {
 		uint64_t ge_flavor;
 		uint64_t ge_payload;
 	} th_guard[4]; /* (O) raised under locks, delivered after (guard.c) */
+
+	/* Priorities (turnstile.c) */
+	ipc_lock_t th_lock;                  /* IPC_RANK_THREAD */
+	pid_t th_tid;                        /* (C) the OS thread */
+	uint8_t th_base;                     /* (H) set by the user */
+	uint8_t th_qos;                      /* (H) the base's QoS class */
+	uint8_t th_promotion;                /* (H) max push received, capped */
+	uint8_t th_effective;                /* (H, A) max(base, promotion) */
+	bool th_dead;                        /* (H, A) exited */
+	struct ipc_plist th_inheritor_q;     /* (H) turnstiles pushing on us */
+	struct ipc_plist_node th_wait_node;  /* (W) our node in its waiters */
+	struct ipc_turnstile *th_blocked_on; /* (H, W) what we wait on */
+	struct ipc_turnstile *th_turnstile;  /* (O) ours; NULL while donated */
+	struct ipc_watchports *th_watchports; /* (H) watchport.c */
+	struct ipc_port *th_srp; /* (H) bound special reply port, weak:
+	                                   cleared by its death (reply.c) */
+
+	/* What we are blocked on, for introspection (sync.h) */
+	uint32_t th_wait_kind;         /* (A) MIPC_WAIT_* */
+	mach_port_name_t th_wait_name; /* (A) its name in our space */
+
+	/* Parking: blocked senders sleep on their own word (waitq.c) */
+	uint32_t th_park;                /* (A) futex word */
+	uint32_t th_park_state;          /* (A) why we were woken */
+	struct ipc_thread *th_wake_next; /* a waker's list, on its stack */
+
+	/* OS priority, applied after locks are dropped (turnstile.c) */
+	uint32_t th_os_busy;   /* (A) an applier runs */
+	uint8_t th_os_want;    /* (A) effective to apply */
+	uint8_t th_os_applied; /* (th_os_busy) what the OS has */
 };
+
+void ipc_thread_reference(struct ipc_thread *th);
+void ipc_thread_release(struct ipc_thread *th);
+
+/* XNU's priority -> QoS class (thread_user_promotion_qos_for_pri). */
+uint8_t ipc_qos_for_priority(uint8_t pri);
+/* The priority a thread at nice `nice` starts with (turnstile.c). */
+int ipc_priority_from_nice(int nice);
+/* The thread exits: no OS priority call reaches it again (turnstile.c). */
+void ipc_thread_os_fini(struct ipc_thread *th);
 
 /* The calling thread's state, created on first use; NULL if out of memory. */
 extern __thread struct ipc_thread *ipc_thread_cur

@@ -39,6 +39,7 @@
 #include "waitq.h"
 
 #include "lock.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -114,9 +115,8 @@ ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 /* ------------------------------------------------------------------ */
 /* Waiting                                                             */
 
-/* One step of the spin; false when it is time to sleep. */
-static bool
-spin_step(unsigned int *spins)
+bool
+ipc_wait_spin_step(unsigned int *spins)
 {
 	unsigned int n = (*spins)++;
 
@@ -150,9 +150,11 @@ wait_leave(struct ipc_waitq *wq)
 
 enum ipc_wait_result
 ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
-    ipc_wait_check_t check, void *ctx)
+    ipc_wait_check_t check, void *ctx, const struct ipc_wait_hooks *hooks)
 {
+	enum ipc_wait_result res;
 	unsigned int spins = 0;
+	bool blocked = false;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
@@ -160,19 +162,61 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 		bool in_time;
 
 		do {
-			if (check(ctx))
-				return IPC_WAIT_DONE;
-		} while (spin_step(&spins));
+			if (check(ctx)) {
+				res = IPC_WAIT_DONE;
+				goto out;
+			}
+		} while (ipc_wait_spin_step(&spins));
 
+		if (!blocked && hooks != NULL) {
+			hooks->wh_block(ctx);
+			blocked = true;
+		}
 		seq = wait_prepare(wq);
 		if (check(ctx)) {
 			wait_leave(wq);
-			return IPC_WAIT_DONE;
+			res = IPC_WAIT_DONE;
+			goto out;
 		}
 		in_time = futex_wait(&wq->wq_seq, seq, deadline);
 		wait_leave(wq);
-		if (!in_time)
-			return IPC_WAIT_TIMED_OUT;
+		if (!in_time) {
+			res = IPC_WAIT_TIMED_OUT;
+			goto out;
+		}
 		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
 	}
+out:
+	if (blocked)
+		hooks->wh_unblock(ctx);
+	return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* Parking                                                             */
+
+uint32_t
+ipc_park_prepare(struct ipc_thread *th)
+{
+	uint32_t seen = ck_pr_load_32(&th->th_park);
+
+	ck_pr_fence_load(); /* [A17]: the word, then the state it guards */
+	return seen;
+}
+
+bool
+ipc_park_wait(
+    struct ipc_thread *th, uint32_t seen, const struct timespec *deadline)
+{
+	ipc_lock_assert_none_held();
+	return futex_wait(&th->th_park, seen, deadline);
+}
+
+void
+ipc_unpark(struct ipc_thread *th)
+{
+	/* [R17]: the state the waker set, before the word moves. */
+	ck_pr_fence_store_atomic();
+	ck_pr_inc_32(&th->th_park);
+	futex(&th->th_park, FUTEX_WAKE_PRIVATE, 1, NULL);
 }

@@ -129,14 +129,39 @@ typedef bool (*ipc_wait_check_t)(void *ctx);
  * ipc_waitq_wait
  *	Wait on wq until check(ctx) returns true or the deadline passes:
  *	spin (pauses, then yields), then announce, look again, sleep; repeat.
+ *	hooks (or NULL) run around the sleeping part: the place where a
+ *	waiter donates its turnstile and pushes (turnstile.c).
  * Conditions:
  *	Nothing locked; outside any epoch section (we may sleep).  The caller
  *	keeps wq's memory alive (a reference on its object).
  * Returns:
  *	IPC_WAIT_DONE (check returned true) or IPC_WAIT_TIMED_OUT.
  */
+struct ipc_wait_hooks {
+	void (*wh_block)(void *ctx);   /* once, before the first sleep */
+	void (*wh_unblock)(void *ctx); /* when the wait ends, if blocked */
+};
 enum ipc_wait_result ipc_waitq_wait(struct ipc_waitq *wq,
-    const struct timespec *deadline, ipc_wait_check_t check, void *ctx);
+    const struct timespec *deadline, ipc_wait_check_t check, void *ctx,
+    const struct ipc_wait_hooks *hooks);
+
+/* One step of the spin policy; false when it is time to sleep. */
+bool ipc_wait_spin_step(unsigned int *spins);
+
+/*
+ * Parking: ordered waits (blocked senders, admitted highest priority
+ * first) sleep on their own thread's word, th_park; whoever decides for a
+ * waiter sets its th_park_state, then unparks it (ipc_unpark bumps the
+ * word and wakes it).  The waiter:
+ *	seen = ipc_park_prepare(th); if (state still waiting) ipc_park_wait
+ * [R17]/[A17]: the waker's state before its bump; the waiter's load of
+ * the word before its load of the state.
+ */
+struct ipc_thread;
+uint32_t ipc_park_prepare(struct ipc_thread *th);
+bool ipc_park_wait(
+    struct ipc_thread *th, uint32_t seen, const struct timespec *deadline);
+void ipc_unpark(struct ipc_thread *th);
 
 /* Deadline `ms` milliseconds from now (CLOCK_MONOTONIC). */
 void ipc_deadline(struct timespec *ts, uint32_t ms);

@@ -8,9 +8,13 @@
  * Locking:   none; the witness list is thread-local.
  * Choices:   the witness is jemalloc's witness.c in miniature: ranks must
  *            strictly increase, except IPC_RANK_LEAF locks, of which one
- *            may be held at a time above everything else.  Turnstile hops
- *            will add an equal-rank comparison when they land.  Compiled
- *            always, called only when ipc_test_hooks is set.
+ *            may be held at a time above everything else.  Two exceptions,
+ *            each through its own call: a turnstile hop (ipc_lock_hop)
+ *            takes a second turnstile lock, allowed only with exactly one
+ *            held and on top; a try-lock against the order
+ *            (ipc_lock_try_unordered) is recorded unchecked, since it
+ *            never waits.  Compiled always, called only when
+ *            ipc_test_hooks is set.
  */
 #include "lock.h"
 
@@ -62,6 +66,30 @@ ipc_witness_acquire(ipc_lock_t *l)
 	witness_held[witness_n++] = l;
 }
 
+/* A turnstile hop: exactly one turnstile lock held, on top. */
+void
+ipc_witness_acquire_hop(ipc_lock_t *l)
+{
+	unsigned int i, ts = 0;
+
+	for (i = 0; i < witness_n; i++)
+		ts += witness_held[i]->il_rank == IPC_RANK_TURNSTILE;
+	if (l->il_rank != IPC_RANK_TURNSTILE || witness_n == 0 || ts != 1 ||
+	    witness_held[witness_n - 1]->il_rank != IPC_RANK_TURNSTILE)
+		ipc_witness_hook(
+		    witness_n != 0 ? witness_held[witness_n - 1] : l, l);
+	ipc_require(witness_n < WITNESS_MAX, "witness: too many locks held");
+	witness_held[witness_n++] = l;
+}
+
+/* A try-lock never waits: record it without an order check. */
+void
+ipc_witness_acquire_unordered(ipc_lock_t *l)
+{
+	ipc_require(witness_n < WITNESS_MAX, "witness: too many locks held");
+	witness_held[witness_n++] = l;
+}
+
 void
 ipc_witness_release(ipc_lock_t *l)
 {
@@ -83,6 +111,18 @@ unsigned int
 ipc_witness_held_count(void)
 {
 	return witness_n;
+}
+
+unsigned int
+ipc_witness_max_rank(void)
+{
+	unsigned int i, max = IPC_RANK_NONE;
+
+	for (i = 0; i < witness_n; i++) {
+		if (witness_held[i]->il_rank > max)
+			max = witness_held[i]->il_rank;
+	}
+	return max;
 }
 
 bool

@@ -15,6 +15,7 @@
 #include <mipc/port.h>
 #include <mipc/message.h>
 #include <mipc/notify.h>
+#include <mipc/sync.h>
 #include <mipc/mach.h>
 
 #include <stdint.h>
@@ -38,6 +39,14 @@ struct mipc_stats {
 	uint64_t tables;        /* name tables and request tables */
 	uint64_t threads;       /* threads with mipc per-thread state */
 	uint64_t epoch_pending; /* frees waiting for a grace period */
+	/* Priority inheritance (sync.h) */
+	uint64_t turnstiles;      /* live turnstiles: one per thread, plus
+	                             ports' send turnstiles held by links */
+	uint64_t ts_walks;        /* propagation walks (monotonic) */
+	uint64_t ts_hops;         /* hops those walks took (monotonic) */
+	uint64_t ts_hop_limit;    /* walks stopped by the hop limit */
+	uint64_t os_applies;      /* OS priority changes applied */
+	uint64_t os_apply_errors; /* ... that the OS refused */
 };
 
 /* Fill *out with the current live counts. */
