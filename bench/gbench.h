@@ -18,8 +18,8 @@
  *              thread placement in parentheses when it matters (STYLE
  *              Rule 14): "pingpong/ck_ring_spsc (cross core)".
  *            * A row names cases by these names.  A name no case was
- *              registered under shows as "??" in the table and is listed
- *              in the log, so a typo cannot pass for a blank cell.
+ *              registered under shows as "??" in the table and is named on
+ *              stderr, so a typo cannot pass for a blank cell.
  */
 #ifndef MIPC_BENCH_GBENCH_H
 #define MIPC_BENCH_GBENCH_H
@@ -108,7 +108,9 @@ void gb_note(const char *text);
  *                         context banner) to FILE instead of stdout;
  *       --mipc_verbose    ... and to stdout as well;
  *       --mipc_summary=FILE  the table's rows and every case as JSON;
- *       --mipc_plot=FILE  the rows as a tab-separated table for plot.gp.
+ *       --mipc_plot=FILE  the rows as a tab-separated table for plot.gp;
+ *       --mipc_gnuplot=SCRIPT  draw FILE with SCRIPT (plot.gp) as .svg and
+ *                         .png beside it, when gnuplot is installed.
  */
 int gb_main(int argc, char **argv);
 
