@@ -283,7 +283,15 @@ stress: deps
 	@MIPC_STRESS_SECONDS=$(STRESS_SECONDS) $(MAKE) --no-print-directory test-tsan
 
 # ---------------------------------------------------------------------------
-# Benchmarks: C benchmarks over a thin C++ shim around Google Benchmark.
+# Benchmarks: C benchmarks over a thin C++ shim around Google Benchmark,
+# mipc beside its peers (pipes, sockets, eventfd, futex, ck_ring, ZeroMQ,
+# nng) in one process, every case's repetitions interleaved at random.
+# The terminal gets one summary table (bench/rows.c); the rest goes to
+# $(BENCH_OUT): latest.log (Google Benchmark's lines; BENCH_VERBOSE=1 also
+# prints them), latest.json (the table's rows, ratios and ranges),
+# latest.raw.json (Google Benchmark's JSON), latest.svg/.png (drawn with
+# bench/plot.gp when gnuplot is installed).  Run outputs are not committed (bench/results/.gitignore).
+# The peers' packages are the bench's alone: deps-bench, not deps.
 
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_OBJ := $(patsubst %.c,$(BV)/bench/%.o,$(BENCH_SRC)) $(BV)/bench/bench/gbench.o
@@ -291,26 +299,42 @@ BENCH_BIN := $(BV)/bench/mipc_bench
 BENCH_REPS ?= 5
 BENCH_FILTER ?= .
 BENCH_MIN_TIME ?= 0.2
+BENCH_VERBOSE ?= 0
+BENCH_OUT ?= bench/results
+BENCH_DEPS := libzmq3-dev libnng-dev gnuplot-nox
+BENCH_PEER_LIBS = $(call PC,libs,libzmq) -lnng
+# rpc_epoll/mipc is built once a public header declares mipc_port_get_fd.
+BENCH_PORT_FD_RE := mipc_port_get_fd[[:space:]]*[(]
+BENCH_DEFS := $(if $(shell grep -Eqs '$(BENCH_PORT_FD_RE)' include/mipc/*.h \
+	&& echo y),-DMIPC_HAVE_PORT_FD=1)
 
 $(BV)/bench/%.o: %.c bench/gbench.h $(CORE_HDR) | $(B)/.gitignore
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -O2 -g $(WARN) $(INC) -Ibench $(DEP_CFLAGS) -c $< -o $@
+	$(CC) $(CSTD) -O2 -g $(WARN) $(INC) -Ibench $(DEP_CFLAGS) $(BENCH_DEFS) -c $< -o $@
 
 $(BV)/bench/bench/gbench.o: bench/gbench.cc bench/gbench.h | $(B)/.gitignore
 	@mkdir -p $(dir $@)
 	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ibench $(call PC,cflags,benchmark) -c $< -o $@
 
 $(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
-	$(CXX) -o $@ $^ $(call PC,libs,benchmark) $(DEP_LIBS) -lrt
+	$(CXX) -o $@ $^ $(call PC,libs,benchmark) $(BENCH_PEER_LIBS) $(DEP_LIBS) -lrt
 
-.PHONY: bench bench-build
-bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) bench-build
-	@mkdir -p bench/results
-	$(BENCH_BIN) --benchmark_repetitions=$(BENCH_REPS) \
+.PHONY: bench bench-build deps-bench
+deps-bench:
+	@$(MAKE) --no-print-directory deps DEPS_EXTRA="$(BENCH_DEPS)"
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory -q bench-build || \
+		$(MAKE) --no-print-directory -j$(NPROC) bench-build
+	@mkdir -p $(BENCH_OUT)
+	@$(BENCH_BIN) --benchmark_repetitions=$(BENCH_REPS) \
+		--benchmark_enable_random_interleaving=true \
 		--benchmark_min_time=$(BENCH_MIN_TIME) \
 		--benchmark_filter='$(BENCH_FILTER)' \
-		--benchmark_out=bench/results/latest.json --benchmark_out_format=json
+		--benchmark_out=$(BENCH_OUT)/latest.raw.json --benchmark_out_format=json \
+		--mipc_log=$(BENCH_OUT)/latest.log --mipc_summary=$(BENCH_OUT)/latest.json \
+		--mipc_plot=$(BENCH_OUT)/latest.dat --mipc_gnuplot=bench/plot.gp \
+		$(if $(filter 1,$(BENCH_VERBOSE)),--mipc_verbose)
 
 bench-build: $(BENCH_BIN)
 

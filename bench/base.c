@@ -347,9 +347,4 @@ bench_base_register(void)
 	    &ring_mpmc, &latency);
 	gb_register("pingpong/atomic_spin (cross core)", bm_pingpong_spin, NULL,
 	    &latency);
-
-	gb_ratio("alloc_free/mipc_cache",
-	    (const char *const[]){ "alloc_free/jemalloc", NULL }, 0.7);
-	gb_ratio("epoch/mipc_section",
-	    (const char *const[]){ "epoch/ck_bare", NULL }, 1.2);
 }

@@ -1,27 +1,45 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * gbench.cc -- the thin C++ shim behind gbench.h: Google Benchmark (1.7)
- * driven from C.
+ * driven from C, and the summary `make bench` prints.
  *
- * Owns:      the ratio declarations, the display reporter that collects
- *            each case's median, and the summary table printed at the end.
+ * Owns:      the rows of the summary table, the display reporter that
+ *            collects each case's median and range, the table printed at
+ *            the end, the summary JSON and the plot's data file.
  * Choices:   * The display reporter is the stock ConsoleReporter, extended
- *              only to record runs; RunSpecifiedBenchmarks(display) still
- *              builds the --benchmark_out file reporter itself, so the
- *              Makefile's JSON output is untouched.
- *            * A case's median is the library's "median" aggregate; with
+ *              only to record runs.  With --mipc_log its output, context
+ *              banner included (Debian builds libbenchmark without NDEBUG,
+ *              so the banner says "Library was built as DEBUG": that is
+ *              Google Benchmark, not mipc), goes to the log file; the
+ *              terminal gets the table alone.  RunSpecifiedBenchmarks
+ *              still builds the --benchmark_out file reporter itself, so
+ *              the raw JSON is Google Benchmark's own.
+ *            * A case's time is the library's "median" aggregate; with
  *              one repetition (no aggregates) we take the median of the
- *              iteration runs we saw, i.e. the single run.
+ *              runs we saw.  Ranges are the fastest and slowest repetition.
  *            * The table is a report, not a test: a missed target prints
  *              MISS and the exit status stays 0.
+ *            * With stderr on a terminal, one progress line (elapsed time,
+ *              runs, the case running) is rewritten in place and erased
+ *              before the table, so the table is all that stays.
  */
 #include "gbench.h"
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
 #include <map>
+#include <memory>
+#include <set>
+#include <sstream>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -37,17 +55,59 @@ S(gb_state *st)
 	return reinterpret_cast<benchmark::State *>(st);
 }
 
-struct Ratio {
-	std::string name;
-	std::vector<std::string> baselines;
-	double target;
+const char *const peer_col[GB_NPEERS] = { "pipe", "socket", "eventfd", "futex",
+	"ck_ring", "ZeroMQ", "nng" };
+const char *const peer_long[GB_NPEERS] = { "pipe", "socketpair", "eventfd",
+	"futex handoff", "ck_ring", "ZeroMQ inproc", "nng inproc" };
+
+struct Target {
+	std::string what;
+	std::vector<std::string> terms;
+	double limit;
+	bool faster; // limit is a speed-up: mipc <= sum / limit
 };
 
-std::vector<Ratio> &
-ratios()
+struct Row {
+	bool section = false; // a heading: title only
+	std::string id, title, mipc, why_not, meaning, base_what;
+	std::string peer[GB_NPEERS];
+	std::vector<std::string> base;
+	std::vector<Target> targets;
+};
+
+struct Options {
+	std::string log, summary, plot, gnuplot;
+	std::string drawn; // the pictures gnuplot drew, or why none
+	bool verbose = false;
+	bool interleaved = false;
+	std::string argv_line;
+};
+
+std::vector<Row> &
+rows()
 {
-	static std::vector<Ratio> r;
+	static std::vector<Row> r;
 	return r;
+}
+
+std::vector<std::string> &
+notes()
+{
+	static std::vector<std::string> n;
+	return n;
+}
+
+std::set<std::string> &
+registered()
+{
+	static std::set<std::string> s;
+	return s;
+}
+
+std::string
+str(const char *s)
+{
+	return s != nullptr ? s : "";
 }
 
 // What we keep of one case (a family instance: name, args, threads).
@@ -55,13 +115,13 @@ struct Entry {
 	bool real_time = false;
 	bool have_median = false;
 	double median_ns = 0;
-	std::vector<double> runs_ns; // iteration runs, the fallback
+	std::vector<double> runs_ns; // one per repetition
 	int64_t repetitions = 1;
 	std::string error;
 
 	bool has_value() const
 	{
-		return have_median || !runs_ns.empty();
+		return error.empty() && (have_median || !runs_ns.empty());
 	}
 
 	double value() const
@@ -73,9 +133,23 @@ struct Entry {
 		size_t n = v.size();
 		return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	}
+
+	double lo() const
+	{
+		return runs_ns.empty()
+		    ? value()
+		    : *std::min_element(runs_ns.begin(), runs_ns.end());
+	}
+
+	double hi() const
+	{
+		return runs_ns.empty()
+		    ? value()
+		    : *std::max_element(runs_ns.begin(), runs_ns.end());
+	}
 };
 
-// The name ratios refer to: without the time type, min_time, repetitions.
+// The name rows refer to: without the time type, min_time, repetitions.
 std::string
 key_of(const Run &r)
 {
@@ -105,6 +179,31 @@ class TableReporter : public benchmark::ConsoleReporter
 
 	std::vector<std::string> order;
 	std::map<std::string, Entry> entries;
+
+	const Entry *find(const std::string &k) const
+	{
+		auto it = entries.find(k);
+		return it == entries.end() ? nullptr : &it->second;
+	}
+
+	bool usable(const std::string &k) const
+	{
+		const Entry *e = find(k);
+		return e != nullptr && e->has_value();
+	}
+
+	// Sum of the medians of ks, or NAN when one is missing.
+	double sum(const std::vector<std::string> &ks) const
+	{
+		double s = 0;
+
+		for (const std::string &k : ks) {
+			if (!usable(k))
+				return NAN;
+			s += find(k)->value();
+		}
+		return ks.empty() ? NAN : s;
+	}
 
       private:
 	void record(const Run &r)
@@ -139,71 +238,669 @@ class TableReporter : public benchmark::ConsoleReporter
 	}
 };
 
-void
-print_table(const TableReporter &rep)
+// ---------------------------------------------------------------------
+// Text helpers
+
+// Display width: UTF-8 code points (all ours are one column wide).
+size_t
+width(const std::string &s)
 {
-	size_t w = 9;
+	size_t w = 0;
+
+	for (unsigned char c : s)
+		w += (c & 0xc0) != 0x80;
+	return w;
+}
+
+std::string
+pad(const std::string &s, size_t w, bool right)
+{
+	size_t n = width(s);
+	std::string fill(n < w ? w - n : 0, ' ');
+	return right ? fill + s : s + fill;
+}
+
+std::string
+fmt(const char *f, double v)
+{
+	char b[64];
+
+	std::snprintf(b, sizeof(b), f, v);
+	return b;
+}
+
+// 3 significant digits with a unit: "56.7 ns", "1.36 µs", "50.7 µs".
+std::string
+fmt_time(double ns)
+{
+	static const char *const unit[] = { "ns", "µs", "ms", "s" };
+	int u = 0;
+
+	while (ns >= 999.5 && u < 3) {
+		ns /= 1000;
+		u++;
+	}
+	const char *f = ns < 9.995 ? "%.2f " : ns < 99.95 ? "%.1f " : "%.0f ";
+	return fmt(f, ns) + unit[u];
+}
+
+// A limit or factor without trailing zeros: 3, 1.2, 1.5.
+std::string
+fmt_num(double v)
+{
+	return fmt("%.3g", v);
+}
+
+std::string
+target_text(const Target &t)
+{
+	if (t.terms.empty()) {
+		std::string s = fmt_time(t.limit);
+		// "1.00 µs" reads better as "1 µs" in a bound.
+		size_t dot = s.find(".00 ");
+		if (dot != std::string::npos)
+			s.erase(dot, 3);
+		return "≤" + s;
+	}
+	if (t.faster)
+		return "≥" + fmt_num(t.limit) + "× " + t.what;
+	return "≤" + fmt_num(t.limit) + "× " + t.what;
+}
+
+std::string
+json_str(const std::string &s)
+{
+	std::string o = "\"";
+
+	for (unsigned char c : s) {
+		if (c == '"' || c == '\\') {
+			o += '\\';
+			o += (char)c;
+		} else if (c < 0x20) {
+			char b[8];
+			std::snprintf(b, sizeof(b), "\\u%04x", c);
+			o += b;
+		} else {
+			o += (char)c;
+		}
+	}
+	return o + "\"";
+}
+
+std::string
+json_num(double v)
+{
+	if (std::isnan(v) || std::isinf(v))
+		return "null";
+	return fmt("%.6g", v);
+}
+
+// ---------------------------------------------------------------------
+// The rows, evaluated
+
+struct Cell {
+	std::string text; // as printed
+	std::string json; // as written to the summary
+	double ns = NAN;  // NAN: no value
+};
+
+struct Eval {
+	Cell mipc;
+	Cell peer[GB_NPEERS];
+	double ratio = NAN;
+	std::string against; // the ratio's denominator's label
+	double base_ns = NAN;
+	std::vector<std::string> base_cases;
+	std::vector<std::string> target_cells; // "≤3× parts ok"
+	std::vector<int> target_ok;            // 1, 0, -1 n/a
+	std::vector<double> target_value;      // ratio, speed-up or ns
+};
+
+struct Footnotes {
+	std::vector<std::string> text;
+
+	std::string add(const std::string &s)
+	{
+		auto it = std::find(text.begin(), text.end(), s);
+		size_t i = it - text.begin();
+		if (it == text.end())
+			text.push_back(s);
+		return "[" + std::to_string(i + 1) + "]";
+	}
+};
+
+Cell
+cell_of(const TableReporter &rep, const std::string &name, Footnotes &fn,
+    const std::string &who)
+{
+	Cell c;
+
+	if (name.empty())
+		return c;
+	if (registered().count(name) == 0) {
+		c.text = "??";
+		c.json = "{\"case\": " + json_str(name) +
+		    ", \"error\": \"no case has this name\"}";
+		return c;
+	}
+	const Entry *e = rep.find(name);
+	if (e == nullptr) {
+		c.text = "-";
+		c.json = "{\"case\": " + json_str(name) +
+		    ", \"error\": \"not run (filtered out)\"}";
+		return c;
+	}
+	if (!e->error.empty()) {
+		c.text = "skip" + fn.add(who + ": " + e->error);
+		c.json = "{\"case\": " + json_str(name) +
+		    ", \"error\": " + json_str(e->error) + "}";
+		return c;
+	}
+	c.ns = e->value();
+	c.text = fmt_time(c.ns);
+	c.json = "{\"case\": " + json_str(name) +
+	    ", \"ns\": " + json_num(c.ns) +
+	    ", \"min_ns\": " + json_num(e->lo()) +
+	    ", \"max_ns\": " + json_num(e->hi()) + "}";
+	return c;
+}
+
+Eval
+evaluate(const TableReporter &rep, const Row &r, Footnotes &fn)
+{
+	Eval v;
+
+	if (r.mipc.empty()) {
+		v.mipc.text = "not built";
+		v.mipc.json = "{\"case\": null, \"status\": " +
+		    json_str("not built yet: " + r.why_not) + "}";
+	} else {
+		v.mipc = cell_of(rep, r.mipc, fn, r.title + " / mipc");
+	}
+	for (int p = 0; p < GB_NPEERS; p++)
+		v.peer[p] =
+		    cell_of(rep, r.peer[p], fn, r.title + " / " + peer_long[p]);
+
+	if (!r.base.empty()) {
+		v.against = r.base_what;
+		v.base_cases = r.base;
+		v.base_ns = rep.sum(r.base);
+	} else {
+		int best = -1;
+		for (int p = 0; p < GB_NPEERS; p++)
+			if (!std::isnan(v.peer[p].ns) &&
+			    (best < 0 || v.peer[p].ns < v.peer[best].ns))
+				best = p;
+		if (best >= 0) {
+			v.against = peer_col[best];
+			v.base_cases = { r.peer[best] };
+			v.base_ns = v.peer[best].ns;
+		}
+	}
+	if (!std::isnan(v.mipc.ns) && v.base_ns > 0)
+		v.ratio = v.mipc.ns / v.base_ns;
+
+	for (const Target &t : r.targets) {
+		double lim = t.terms.empty() ? t.limit : rep.sum(t.terms);
+		double x = NAN;
+		int ok = -1;
+
+		if (!std::isnan(v.mipc.ns) && !std::isnan(lim) && lim > 0) {
+			if (t.terms.empty()) {
+				x = v.mipc.ns;
+				ok = x <= t.limit;
+			} else if (t.faster) {
+				x = lim / v.mipc.ns; // the speed-up
+				ok = x >= t.limit;
+			} else {
+				x = v.mipc.ns / lim;
+				ok = x <= t.limit;
+			}
+		}
+		v.target_cells.push_back(target_text(t));
+		v.target_ok.push_back(ok);
+		v.target_value.push_back(x);
+	}
+	return v;
+}
+
+// ---------------------------------------------------------------------
+// The table
+
+struct Style {
+	bool color;
+	std::string dim() const
+	{
+		return color ? "\033[2m" : "";
+	}
+	std::string bold() const
+	{
+		return color ? "\033[1m" : "";
+	}
+	std::string green() const
+	{
+		return color ? "\033[32m" : "";
+	}
+	std::string red() const
+	{
+		return color ? "\033[1;31m" : "";
+	}
+	std::string off() const
+	{
+		return color ? "\033[0m" : "";
+	}
+};
+
+std::string
+verdict(int ok, const Style &s)
+{
+	if (ok < 0)
+		return "n/a";
+	return ok ? s.green() + "ok" + s.off() : s.red() + "MISS" + s.off();
+}
+
+void
+print_table(
+    std::ostream &out, const TableReporter &rep, const Options &o, bool color)
+{
+	const Style s{ color };
+	Footnotes fn;
+	std::vector<Eval> ev;
+	size_t tw = 8, cw = 9, rw = 5;
 	int64_t reps = 1;
 
-	for (const std::string &k : rep.order) {
-		w = std::max(w, k.size());
-		reps = std::max(reps, rep.entries.at(k).repetitions);
-	}
-	std::fflush(stdout);
-	std::printf("\nmedians of %lld repetition%s, ns per iteration\n",
-	    (long long)reps, reps == 1 ? "" : "s");
-	std::printf("  %-*s %12s  %s\n", (int)w, "benchmark", "ns", "clock");
-	for (const std::string &k : rep.order) {
-		const Entry &e = rep.entries.at(k);
-
-		if (!e.error.empty() || !e.has_value())
-			std::printf("  %-*s %12s  skipped: %s\n", (int)w,
-			    k.c_str(), "-", e.error.c_str());
-		else
-			std::printf("  %-*s %12.2f  %s\n", (int)w, k.c_str(),
-			    e.value(), e.real_time ? "real" : "cpu");
+	for (const auto &kv : rep.entries)
+		reps = std::max(reps, kv.second.repetitions);
+	for (const Row &r : rows()) {
+		ev.push_back(r.section ? Eval() : evaluate(rep, r, fn));
+		if (r.section)
+			continue;
+		tw = std::max(tw, width(r.title));
+		const Eval &v = ev.back();
+		if (!std::isnan(v.ratio))
+			rw = std::max(
+			    rw, width(fmt("%.2f× ", v.ratio) + v.against));
 	}
 
-	if (ratios().empty())
-		return;
-	size_t fw = 6, bw = 11;
-	std::vector<std::string> joined;
-	for (const Ratio &r : ratios()) {
-		std::string b;
-		for (const std::string &s : r.baselines)
-			b += (b.empty() ? "" : " + ") + s;
-		joined.push_back(b);
-		fw = std::max(fw, r.name.size());
-		bw = std::max(bw, b.size());
-	}
-	std::printf("\nratios: figure / sum of baseline medians "
-	            "(ok when ratio <= target)\n");
-	std::printf("  %-*s  %-*s %8s %8s\n", (int)fw, "figure", (int)bw,
-	    "baseline(s)", "ratio", "target");
-	for (size_t i = 0; i < ratios().size(); i++) {
-		const Ratio &r = ratios()[i];
-		auto usable = [&](const std::string &k) {
-			auto it = rep.entries.find(k);
-			return it != rep.entries.end() &&
-			    it->second.error.empty() && it->second.has_value();
-		};
-		bool ok = usable(r.name) && !r.baselines.empty();
-		double sum = 0;
-		for (const std::string &s : r.baselines) {
-			ok = ok && usable(s);
-			if (ok)
-				sum += rep.entries.at(s).value();
-		}
-		std::printf("  %-*s  %-*s ", (int)fw, r.name.c_str(), (int)bw,
-		    joined[i].c_str());
-		if (!ok || sum <= 0) {
-			std::printf("%8s %8.2f  n/a\n", "-", r.target);
+	out << "\n"
+	    << s.bold() << "mipc against its peers" << s.off() << ": median of "
+	    << reps << " repetition" << (reps == 1 ? "" : "s") << " per case"
+	    << (o.interleaved ? ", all cases interleaved in random order" : "")
+	    << ", in one process; time per operation\n\n";
+
+	std::string head =
+	    pad("scenario", tw, false) + " " + pad("mipc", cw, true);
+	for (int p = 0; p < GB_NPEERS; p++)
+		head += pad(peer_col[p], cw, true);
+	head += "  " + pad("ratio", rw, false) + "  target";
+	out << s.bold() << head << s.off() << "\n";
+	std::string rule;
+	for (size_t i = 0; i < width(head); i++)
+		rule += "─";
+	out << rule << "\n";
+
+	for (size_t i = 0; i < rows().size(); i++) {
+		const Row &r = rows()[i];
+		const Eval &v = ev[i];
+
+		if (r.section) {
+			out << rule << "\n"
+			    << s.bold() << r.title << s.off() << "\n";
 			continue;
 		}
-		double ratio = rep.entries.at(r.name).value() / sum;
-		std::printf("%8.3f %8.2f  %s\n", ratio, r.target,
-		    ratio <= r.target ? "ok" : "MISS");
+		std::string line = pad(r.title, tw, false) + " " + s.bold() +
+		    pad(v.mipc.text, cw, true) + s.off();
+		for (int p = 0; p < GB_NPEERS; p++)
+			line += pad(v.peer[p].text, cw, true);
+		std::string ratio = std::isnan(v.ratio)
+		    ? ""
+		    : fmt("%.2f× ", v.ratio) + v.against;
+		line += "  " + pad(ratio, rw, false) + "  ";
+		for (size_t t = 0; t < v.target_cells.size(); t++)
+			line += (t ? ", " : "") + v.target_cells[t] + " " +
+			    verdict(v.target_ok[t], s);
+		while (!line.empty() && line.back() == ' ')
+			line.pop_back();
+		out << line << "\n";
+		out << s.dim() << "    " << r.meaning << s.off() << "\n";
+		if (r.mipc.empty())
+			out << s.dim() << "    mipc: not built yet, "
+			    << r.why_not << s.off() << "\n";
 	}
+	out << rule << "\n";
+
+	out << "ratio = mipc / the row's baseline (named after the ratio), "
+	       "else / its fastest peer.\n"
+	       "target: ≤k× X: mipc takes at most k times X; ≥k× X: mipc is "
+	       "at least k times faster than X.\n"
+	       "blank: that peer has no such case; -: not run (filtered out); "
+	       "skip[n]: the case skipped itself:\n";
+	for (size_t i = 0; i < fn.text.size(); i++)
+		out << "  [" << i + 1 << "] " << fn.text[i] << "\n";
+	for (const std::string &n : notes())
+		out << n << "\n";
+	out << "socket = AF_UNIX socketpair (SOCK_SEQPACKET); eventfd carries "
+	       "8 B; ZeroMQ and nng: inproc transport.\n";
+	if (!o.log.empty())
+		out << "Google Benchmark's own lines: " << o.log
+		    << " (BENCH_VERBOSE=1 shows them); its \"Library was "
+		       "built as DEBUG\"\n  banner is about Debian's "
+		       "libbenchmark package, not mipc (built -O2).\n";
+	if (!o.summary.empty())
+		out << "summary (rows, ratios, ranges): " << o.summary << "\n";
+	if (!o.drawn.empty())
+		out << "plot: " << o.drawn << "\n";
+	out << std::flush;
+}
+
+// ---------------------------------------------------------------------
+// The summary JSON and the plot data
+
+std::string
+now_iso()
+{
+	char b[64];
+	std::time_t t = std::time(nullptr);
+	std::tm tm;
+
+	gmtime_r(&t, &tm);
+	std::strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return b;
+}
+
+void
+write_summary(
+    const std::string &path, const TableReporter &rep, const Options &o)
+{
+	std::ofstream f(path);
+	Footnotes fn;
+	char host[256] = "";
+	int64_t reps = 1;
+
+	for (const auto &kv : rep.entries)
+		reps = std::max(reps, kv.second.repetitions);
+	gethostname(host, sizeof(host) - 1);
+	f << "{\n  \"schema\": \"mipc-bench-summary/1\",\n"
+	  << "  \"date\": " << json_str(now_iso()) << ",\n"
+	  << "  \"host\": " << json_str(host) << ",\n"
+	  << "  \"cpus_online\": " << sysconf(_SC_NPROCESSORS_ONLN) << ",\n"
+	  << "  \"repetitions\": " << reps << ",\n"
+	  << "  \"interleaved\": " << (o.interleaved ? "true" : "false")
+	  << ",\n"
+	  << "  \"statistic\": \"median of the repetitions; min_ns/max_ns: "
+	     "fastest and slowest repetition\",\n"
+	  << "  \"targets\": \"kind ratio_max: value = mipc / sum of "
+	     "against <= limit; speedup_min: value = sum of against / mipc >= "
+	     "limit; ns_max: value = mipc's ns <= limit\",\n"
+	  << "  \"command\": " << json_str(o.argv_line) << ",\n"
+	  << "  \"benchmark_library\": \"Google Benchmark, Debian's "
+	     "libbenchmark (built without NDEBUG, hence its DEBUG banner); "
+	     "mipc is built -O2\",\n"
+	  << "  \"notes\": [";
+	for (size_t i = 0; i < notes().size(); i++)
+		f << (i ? ", " : "") << json_str(notes()[i]);
+	f << "],\n  \"columns\": [\"mipc\"";
+	for (int p = 0; p < GB_NPEERS; p++)
+		f << ", " << json_str(peer_long[p]);
+	f << "],\n  \"rows\": [";
+
+	std::string section;
+	bool first = true;
+	for (const Row &r : rows()) {
+		if (r.section) {
+			section = r.title;
+			continue;
+		}
+		Eval v = evaluate(rep, r, fn);
+		f << (first ? "" : ",") << "\n    {\"id\": " << json_str(r.id)
+		  << ", \"title\": " << json_str(r.title);
+		if (!section.empty())
+			f << ", \"section\": " << json_str(section);
+		f << ",\n     \"meaning\": " << json_str(r.meaning)
+		  << ",\n     \"mipc\": "
+		  << (v.mipc.json.empty() ? "null" : v.mipc.json)
+		  << ",\n     \"peers\": {";
+		bool pf = true;
+		for (int p = 0; p < GB_NPEERS; p++) {
+			if (v.peer[p].json.empty())
+				continue;
+			f << (pf ? "" : ", ") << "\n       "
+			  << json_str(peer_long[p]) << ": " << v.peer[p].json;
+			pf = false;
+		}
+		f << "},\n     \"ratio\": {\"value\": " << json_num(v.ratio)
+		  << ", \"against\": " << json_str(v.against)
+		  << ", \"baseline_ns\": " << json_num(v.base_ns)
+		  << ", \"baseline_cases\": [";
+		for (size_t i = 0; i < v.base_cases.size(); i++)
+			f << (i ? ", " : "") << json_str(v.base_cases[i]);
+		f << "]},\n     \"targets\": [";
+		for (size_t t = 0; t < r.targets.size(); t++) {
+			const Target &tg = r.targets[t];
+			f << (t ? ", " : "") << "\n       {\"text\": "
+			  << json_str(v.target_cells[t]) << ", \"kind\": "
+			  << (tg.terms.empty()   ? "\"ns_max\""
+			             : tg.faster ? "\"speedup_min\""
+			                         : "\"ratio_max\"")
+			  << ", \"limit\": " << json_num(tg.limit)
+			  << ", \"against\": [";
+			for (size_t i = 0; i < tg.terms.size(); i++)
+				f << (i ? ", " : "") << json_str(tg.terms[i]);
+			f << "], \"value\": " << json_num(v.target_value[t])
+			  << ", \"ok\": "
+			  << (v.target_ok[t] < 0      ? "null"
+			             : v.target_ok[t] ? "true"
+			                              : "false")
+			  << "}";
+		}
+		f << "]}";
+		first = false;
+	}
+	f << "\n  ],\n  \"cases\": [";
+	for (size_t i = 0; i < rep.order.size(); i++) {
+		const std::string &k = rep.order[i];
+		const Entry &e = rep.entries.at(k);
+		f << (i ? "," : "") << "\n    {\"name\": " << json_str(k)
+		  << ", \"clock\": " << (e.real_time ? "\"real\"" : "\"cpu\"");
+		if (e.has_value())
+			f << ", \"median_ns\": " << json_num(e.value())
+			  << ", \"min_ns\": " << json_num(e.lo())
+			  << ", \"max_ns\": " << json_num(e.hi())
+			  << ", \"repetitions\": " << e.runs_ns.size();
+		else
+			f << ", \"error\": " << json_str(e.error);
+		f << "}";
+	}
+	f << "\n  ]\n}\n";
+}
+
+// Tab-separated: row, mipc, each peer, baseline; "NaN" where blank.
+// Returns the number of rows written.
+int
+write_plot(const std::string &path, const TableReporter &rep)
+{
+	int n = 0;
+	std::ofstream f(path);
+	Footnotes fn;
+	auto num = [](double v) {
+		return std::isnan(v) ? std::string("NaN") : fmt("%.6g", v);
+	};
+
+	f << "row\tmipc";
+	for (int p = 0; p < GB_NPEERS; p++)
+		f << "\t" << peer_long[p];
+	f << "\tbaseline\n";
+	for (const Row &r : rows()) {
+		if (r.section)
+			continue;
+		Eval v = evaluate(rep, r, fn);
+		bool any = false;
+		for (int p = 0; p < GB_NPEERS; p++)
+			any = any || !std::isnan(v.peer[p].ns);
+		if (!any)
+			continue; // the plot is mipc against its peers
+		std::string label = r.title;
+		if (r.mipc.empty())
+			label += " (no mipc yet)";
+		f << label << "\t" << num(v.mipc.ns);
+		for (int p = 0; p < GB_NPEERS; p++)
+			f << "\t" << num(v.peer[p].ns);
+		// The row's own baseline when it is not one of its peers.
+		bool own = !r.base.empty();
+		for (int p = 0; own && p < GB_NPEERS; p++)
+			own = !(r.base.size() == 1 && r.base[0] == r.peer[p]);
+		f << "\t" << num(own ? v.base_ns : NAN) << "\n";
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Draw the plot data with gnuplot and `script`, as SVG and PNG beside the
+ * data file; gnuplot's own output goes to the log.  Returns what to say.
+ */
+std::string
+draw_plot(const Options &o, int rows)
+{
+	std::string stem = o.plot, said;
+
+	if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".dat") == 0)
+		stem.resize(stem.size() - 4);
+	for (const std::string &p : { o.plot, o.gnuplot, o.log, stem })
+		if (p.find('\'') != std::string::npos)
+			return "not drawn (a path holds a quote)";
+	if (std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+		return "not drawn: gnuplot is not installed (make deps-bench "
+		       "installs it)";
+	for (const char *term : { "svg", "png" }) {
+		std::string out = stem + "." + term;
+		std::string cmd = "gnuplot -e \"data='" + o.plot + "'; out='" +
+		    out + "'; term='" + term +
+		    "'; rows=" + std::to_string(rows) + "\" '" + o.gnuplot +
+		    "'" +
+		    (o.log.empty() ? std::string(" >/dev/null")
+		                   : " >>'" + o.log + "'") +
+		    " 2>&1";
+		if (std::system(cmd.c_str()) != 0)
+			return "gnuplot failed (its messages: " +
+			    (o.log.empty() ? std::string("none kept") : o.log) +
+			    ")";
+		said += (said.empty() ? "" : ", ") + out;
+	}
+	return said;
+}
+
+// ---------------------------------------------------------------------
+// Output streams and progress
+
+// Writes to two stream buffers (the log and, verbose, stdout).
+class TeeBuf : public std::streambuf
+{
+      public:
+	TeeBuf(std::streambuf *a, std::streambuf *b) : a_(a), b_(b)
+	{
+	}
+
+      protected:
+	int overflow(int c) override
+	{
+		if (c == EOF)
+			return 0;
+		int r1 = a_->sputc((char)c), r2 = b_ ? b_->sputc((char)c) : c;
+		return r1 == EOF || r2 == EOF ? EOF : c;
+	}
+	std::streamsize xsputn(const char *s, std::streamsize n) override
+	{
+		std::streamsize r = a_->sputn(s, n);
+		if (b_ != nullptr)
+			b_->sputn(s, n);
+		return r;
+	}
+	int sync() override
+	{
+		int r = a_->pubsync();
+		if (b_ != nullptr)
+			b_->pubsync();
+		return r;
+	}
+
+      private:
+	std::streambuf *a_, *b_;
+};
+
+struct Progress {
+	bool on = false;
+	long runs = 0;
+	std::chrono::steady_clock::time_point start, last;
+
+	void tick(const char *name)
+	{
+		if (!on)
+			return;
+		runs++;
+		auto now = std::chrono::steady_clock::now();
+		if (runs > 1 && now - last < std::chrono::milliseconds(200))
+			return;
+		last = now;
+		long secs =
+		    (long)std::chrono::duration_cast<std::chrono::seconds>(
+		        now - start)
+		        .count();
+		std::fprintf(stderr,
+		    "\r\033[Kmake bench: %ld:%02ld, run %ld: %.60s", secs / 60,
+		    secs % 60, runs, name);
+		std::fflush(stderr);
+	}
+
+	void clear()
+	{
+		if (on)
+			std::fprintf(stderr, "\r\033[K");
+		std::fflush(stderr);
+	}
+};
+
+Progress &
+progress()
+{
+	static Progress p;
+	return p;
+}
+
+// Take our --mipc_* flags out of argv.
+Options
+parse_ours(int *argc, char **argv)
+{
+	Options o;
+	int j = 1;
+
+	for (int i = 0; i < *argc; i++)
+		o.argv_line += (i ? " " : "") + std::string(argv[i]);
+	for (int i = 1; i < *argc; i++) {
+		std::string a = argv[i];
+		auto val = [&](const char *flag, std::string *out) {
+			std::string f = std::string("--") + flag + "=";
+			if (a.compare(0, f.size(), f) != 0)
+				return false;
+			*out = a.substr(f.size());
+			return true;
+		};
+		if (val("mipc_log", &o.log) ||
+		    val("mipc_summary", &o.summary) ||
+		    val("mipc_plot", &o.plot) ||
+		    val("mipc_gnuplot", &o.gnuplot))
+			continue;
+		if (a == "--mipc_verbose") {
+			o.verbose = true;
+			continue;
+		}
+		if (a == "--benchmark_enable_random_interleaving=true")
+			o.interleaved = true;
+		argv[j++] = argv[i];
+	}
+	*argc = j;
+	argv[j] = nullptr;
+	return o;
 }
 
 } // namespace
@@ -219,17 +916,26 @@ gb_register(const char *name, gb_fn fn, void *arg, const struct gb_opts *opts)
 		benchmark::kMillisecond,
 	};
 	struct gb_opts o = {};
+	std::string key = name;
 
 	if (opts != nullptr)
 		o = *opts;
-	benchmark::internal::Benchmark *b =
-	    benchmark::RegisterBenchmark(name, [fn, arg](benchmark::State &st) {
+	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
+	    name, [fn, arg, key](benchmark::State &st) {
+		    if (st.thread_index() == 0)
+			    progress().tick(key.c_str());
 		    fn(reinterpret_cast<gb_state *>(&st), arg);
 	    });
-	for (int i = 0; i < o.nargs && i < GB_MAX_ARGS; i++)
+	for (int i = 0; i < o.nargs && i < GB_MAX_ARGS; i++) {
 		b->Arg(o.args[i]);
-	if (o.threads > 0)
+		registered().insert(key + "/" + std::to_string(o.args[i]));
+	}
+	if (o.threads > 0) {
 		b->Threads(o.threads);
+		key += "/threads:" + std::to_string(o.threads);
+	}
+	if (o.nargs == 0)
+		registered().insert(key);
 	if (o.real_time)
 		b->UseRealTime();
 	b->Unit(o.unit >= GB_NS && o.unit <= GB_MS ? units[o.unit]
@@ -237,28 +943,114 @@ gb_register(const char *name, gb_fn fn, void *arg, const struct gb_opts *opts)
 }
 
 void
-gb_ratio(const char *name, const char *const *baselines, double target)
+gb_row(const struct gb_row *row)
 {
-	Ratio r{ name, {}, target };
+	Row r;
 
-	for (; baselines != nullptr && *baselines != nullptr; baselines++)
-		r.baselines.emplace_back(*baselines);
-	ratios().push_back(r);
+	r.id = str(row->id);
+	r.title = str(row->title);
+	r.mipc = str(row->mipc);
+	r.why_not = str(row->why_not);
+	r.meaning = str(row->meaning);
+	r.base_what = str(row->base_what);
+	for (int p = 0; p < GB_NPEERS; p++)
+		r.peer[p] = str(row->peer[p]);
+	for (int i = 0; i < GB_MAX_TERMS && row->base[i] != nullptr; i++)
+		r.base.emplace_back(row->base[i]);
+	for (int t = 0; t < GB_MAX_TARGETS; t++) {
+		const struct gb_target *g = &row->target[t];
+		Target x{ str(g->what), {}, g->limit, g->faster };
+
+		if (g->limit <= 0)
+			continue;
+		for (int i = 0; i < GB_MAX_TERMS && g->terms[i] != nullptr; i++)
+			x.terms.emplace_back(g->terms[i]);
+		r.targets.push_back(x);
+	}
+	rows().push_back(r);
+}
+
+void
+gb_section(const char *title)
+{
+	Row r;
+
+	r.section = true;
+	r.title = str(title);
+	rows().push_back(r);
+}
+
+void
+gb_note(const char *text)
+{
+	notes().emplace_back(str(text));
 }
 
 int
 gb_main(int argc, char **argv)
 {
+	Options o = parse_ours(&argc, argv);
+	std::ofstream log;
+	std::unique_ptr<TeeBuf> tee;
+	std::unique_ptr<std::ostream> raw;
+
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;
 
-	TableReporter rep(isatty(STDOUT_FILENO)
+	bool tty = isatty(STDOUT_FILENO);
+	TableReporter rep(tty && (o.log.empty() || o.verbose)
 	        ? benchmark::ConsoleReporter::OO_ColorTabular
 	        : benchmark::ConsoleReporter::OO_Tabular);
+	if (!o.log.empty()) {
+		// Append mode: gnuplot appends its messages at the end too.
+		{
+			std::ofstream truncate(o.log);
+		}
+		log.open(o.log, std::ios::app);
+		if (!log) {
+			std::fprintf(
+			    stderr, "cannot write %s\n", o.log.c_str());
+			return 1;
+		}
+		tee.reset(new TeeBuf(
+		    log.rdbuf(), o.verbose ? std::cout.rdbuf() : nullptr));
+		raw.reset(new std::ostream(tee.get()));
+		rep.SetOutputStream(raw.get());
+		rep.SetErrorStream(raw.get());
+		progress().on = !o.verbose && isatty(STDERR_FILENO);
+	}
+	progress().start = std::chrono::steady_clock::now();
+
 	benchmark::RunSpecifiedBenchmarks(&rep);
 	benchmark::Shutdown();
-	print_table(rep);
+	progress().clear();
+
+	for (const Row &r : rows()) {
+		std::vector<std::string> names(r.peer, r.peer + GB_NPEERS);
+		names.push_back(r.mipc);
+		names.insert(names.end(), r.base.begin(), r.base.end());
+		for (const Target &t : r.targets)
+			names.insert(
+			    names.end(), t.terms.begin(), t.terms.end());
+		for (const std::string &n : names)
+			if (!n.empty() && registered().count(n) == 0)
+				std::cerr << "bench: row \"" << r.title
+				          << "\" names no case \"" << n
+				          << "\"\n";
+	}
+	if (!o.summary.empty())
+		write_summary(o.summary, rep, o);
+	int plotted = o.plot.empty() ? 0 : write_plot(o.plot, rep);
+	if (raw)
+		raw->flush(); // gnuplot appends to the log
+	log.flush();
+	if (plotted > 0 && !o.gnuplot.empty())
+		o.drawn = draw_plot(o, plotted);
+	if (raw)
+		print_table(*raw, rep, o, false);
+	if (!o.verbose || o.log.empty())
+		print_table(std::cout, rep, o, tty);
 	std::fflush(stdout);
 	return 0;
 }

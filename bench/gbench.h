@@ -3,20 +3,23 @@
  * gbench.h -- the C face of Google Benchmark (the shim is gbench.cc).
  *
  * Owns:      the registration options (struct gb_opts), the loop and timer
- *            controls a C benchmark uses, ratio declarations for the
- *            summary table, and the registration function of each bench
- *            file (called by main.c).
+ *            controls a C benchmark uses, the rows of the summary table
+ *            (struct gb_row, registered by rows.c), and the registration
+ *            function of each bench file (called by main.c).
  * Choices:   * gb_state is an opaque benchmark::State.  The shim is
  *              compiled separately, so every call below is a real call:
  *              GB_LOOP takes all its iterations in one KeepRunningBatch and
  *              then counts them in plain C, which keeps the per-iteration
  *              cost of the harness at an increment and a compare.
  *            * Times are reported in ns unless gb_opts says otherwise; the
- *              summary table always shows ns per iteration, median of the
- *              repetitions (--benchmark_repetitions).
+ *              summary table always shows the time per iteration, median
+ *              of the repetitions (--benchmark_repetitions).
  *            * A case is named "<fast-path>/<implementation>", with the
  *              thread placement in parentheses when it matters (STYLE
  *              Rule 14): "pingpong/ck_ring_spsc (cross core)".
+ *            * A row names cases by these names.  A name no case was
+ *              registered under shows as "??" in the table and is named on
+ *              stderr, so a typo cannot pass for a blank cell.
  */
 #ifndef MIPC_BENCH_GBENCH_H
 #define MIPC_BENCH_GBENCH_H
@@ -50,14 +53,65 @@ void gb_register(
     const char *name, gb_fn fn, void *arg, const struct gb_opts *opts);
 
 /*
- * The figure `name` divided by the sum of the medians of `baselines` (a
- * NULL-terminated list of benchmark names) must be <= target.  Names are
- * as registered, plus "/<arg>" for cases registered with args.  The
- * summary table reports it; a miss does not change the exit status.
+ * The summary table: one row per scenario, mipc's time beside each peer's
+ * (blank where a peer has no such case), a ratio, and targets.
  */
-void gb_ratio(const char *name, const char *const *baselines, double target);
+enum gb_peer {
+	GB_PIPE,
+	GB_SOCKETPAIR,
+	GB_EVENTFD,
+	GB_FUTEX,
+	GB_CK_RING,
+	GB_ZMQ,
+	GB_NNG,
+	GB_NPEERS
+};
 
-/* Parse the --benchmark_* flags, run, print the summary table. */
+#define GB_MAX_TERMS   4
+#define GB_MAX_TARGETS 3
+
+/*
+ * A target: mipc's time <= limit x the sum of the medians of terms[] (a
+ * NULL-terminated list), or with `faster` mipc's time <= that sum / limit
+ * ("at least limit times faster than `what`").  With no terms, mipc's
+ * time <= limit ns.  A zero limit leaves the slot unused.
+ */
+struct gb_target {
+	const char *what; /* names the terms in the target's text */
+	const char *terms[GB_MAX_TERMS];
+	double limit;
+	bool faster;
+};
+
+struct gb_row {
+	const char *id;                 /* key in latest.json: "rpc_spin" */
+	const char *title;              /* first column: "RPC spinning" */
+	const char *mipc;               /* mipc's case; NULL: not built yet */
+	const char *why_not;            /* with mipc NULL: what it needs */
+	const char *peer[GB_NPEERS];    /* a case per column, or NULL */
+	const char *base_what;          /* ratio against: NULL, fastest peer */
+	const char *base[GB_MAX_TERMS]; /* cases summed for base_what */
+	struct gb_target target[GB_MAX_TARGETS];
+	const char *meaning; /* one line under the row */
+};
+
+/* Append a row (copied), or a section heading, to the table. */
+void gb_row(const struct gb_row *row);
+void gb_section(const char *title);
+
+/* A line printed under the table (copied): placement, build, ... */
+void gb_note(const char *text);
+
+/*
+ * Parse the --benchmark_* flags and ours, run, print the summary table.
+ * Ours: --mipc_log=FILE   Google Benchmark's console output (and its
+ *                         context banner) to FILE instead of stdout;
+ *       --mipc_verbose    ... and to stdout as well;
+ *       --mipc_summary=FILE  the table's rows and every case as JSON;
+ *       --mipc_plot=FILE  the rows as a tab-separated table for plot.gp;
+ *       --mipc_gnuplot=SCRIPT  draw FILE with SCRIPT (plot.gp) as .svg and
+ *                         .png beside it, when gnuplot is installed.
+ */
 int gb_main(int argc, char **argv);
 
 /* Loop control: the timer runs from the first call to the last. */
@@ -116,6 +170,8 @@ void bench_rights_register(void);
 void bench_msg_register(void);
 void bench_peers_register(void);
 void bench_notify_register(void);
+void bench_mq_register(void);
+void bench_rows_register(void); /* last: the table, in display order */
 
 #ifdef __cplusplus
 }

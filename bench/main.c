@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * main.c -- the benchmark binary: register every bench file's cases, then
- * hand over to Google Benchmark (gbench.cc), which runs them and prints
- * the table of medians and ratios.
+ * declare the summary table's rows (rows.c), and hand over to Google
+ * Benchmark (gbench.cc), which runs the cases and prints the table.
  */
 #include "gbench.h"
 
@@ -14,5 +14,7 @@ main(int argc, char **argv)
 	bench_msg_register();
 	bench_peers_register();
 	bench_notify_register();
+	bench_mq_register();
+	bench_rows_register();
 	return gb_main(argc, argv);
 }

@@ -11,7 +11,7 @@
  *            dead_name/mipc/<N>    destroy a port that N spaces hold send
  *                                  rights to, each with a dead-name request,
  *                                  and receive the N notifications;
- *            and the ratio row of issue 5.
+ *            (the row of issue 5 in the summary table: rows.c).
  * Choices:   * Arming (a fresh send right, the request) is outside the
  *              timed region: ports are armed in batches of NS_BATCH with
  *              the timer paused, so the pause costs little per iteration.
@@ -300,13 +300,10 @@ bm_dead_name(gb_state *st, void *arg)
 void
 bench_notify_register(void)
 {
-	static const char *const eventfd_base[] = { "nosenders_rt/eventfd_8B",
-		NULL };
 	struct gb_opts dn = { .nargs = 3, .args = { 1, 100, 10000 } };
 
 	gb_register("nosenders_rt/mipc", bm_nosenders_mipc, NULL, NULL);
 	gb_register(
 	    "nosenders_rt/eventfd_8B", bm_nosenders_eventfd, NULL, NULL);
 	gb_register("dead_name/mipc", bm_dead_name, NULL, &dn);
-	gb_ratio("nosenders_rt/mipc", eventfd_base, 1.0);
 }

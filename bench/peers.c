@@ -2,16 +2,20 @@
 /*
  * peers.c -- the IPC a user would otherwise pick, beside each message case
  * of msg.c (issue 4), in the same run: pipes, AF_UNIX socketpairs, eventfd,
- * a raw futex handoff, raw ck_ring and SCM_RIGHTS.
+ * a raw futex handoff, raw ck_ring and SCM_RIGHTS.  (ZeroMQ and nng: mq.c.)
  *
  * Owns:      send_recv_64/<peer>    same thread, one 64-byte message;
  *            ring/ck_ring_mpmc_enq_deq  a bare MPMC enqueue+dequeue, one of
  *                                   the baselines of send_recv_64/mipc;
  *            rpc_block/<peer> (<placement>)  blocking round trips;
+ *            rpc_epoll/<peer> (cross core)  the same with the server
+ *                                   waiting in epoll_wait, then reading;
  *            stream_1to1/<peer>, stream_2to1/<peer> (<placement>)
  *                                   one-way streams, time per message;
  *            msg_port_right/scm_rights  one fd passed and closed;
- *            ool_64k_copy/<peer>    one 64 KiB message, same thread.
+ *            ool_64k_copy/<peer>    one 64 KiB message, same thread;
+ *            create_close/<peer>    make a channel and close it, the
+ *                                   peers of a port allocate+destroy.
  * Choices:   * Every message is 64 bytes except eventfd's, which can only
  *              carry its 8-byte counter: those cases say "eventfd_8B".
  *              eventfd has no stream case: its counter merges writes, so
@@ -20,7 +24,12 @@
  *              and out again around the pointer's trip, so it moves a
  *              message as the other rows do; the bare pointer trip is
  *              ring/ck_ring_mpmc_enq_deq.
- *            * rpc_spin has no row here: its peer is base.c's
+ *            * Two ring streams: stream_Nto1/ck_ring_mpmc moves a bare
+ *              pointer (PERF.md's raw baseline), stream_Nto1/ck_ring_copy64
+ *              copies the 64-byte message into the ring's slot and out
+ *              again (CK_RING_PROTOTYPE), as mipc copies it in and out:
+ *              the stream row's like-for-like baseline (PERF.md §5).
+ *            * rpc_spin has no case here: its peer is base.c's
  *              pingpong/ck_ring_mpmc (cross core), the same two-ring spin.
  *            * Sockets are SOCK_SEQPACKET across threads (a socketpair of
  *              SOCK_DGRAM has a 10-datagram queue that would throttle the
@@ -31,10 +40,10 @@
  *              send, so the time covers delivery, not just queueing.  A
  *              failed send is counted and retried, so that the receiver
  *              never waits for a message that will not come.
- *            * stream_2to1/ck_ring_mpmc skips itself when its senders share
- *              a CPU: a producer preempted between reserving and publishing
- *              its slot holds the other in ck_ring's publish wait for a
- *              time slice (see bm_stream()).
+ *            * stream_2to1/ck_ring_* skip themselves when their senders
+ *              share a CPU: a producer preempted between reserving and
+ *              publishing its slot holds the other in ck_ring's publish
+ *              wait for a time slice (see bm_stream()).
  *            * Same-core rows exist for the blocking RPC only: a spinning
  *              partner on our own CPU measures the scheduler's time slice.
  *            * The futex handoff is raw: two words, FUTEX_WAIT until the
@@ -53,6 +62,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -285,23 +295,39 @@ bm_ring_enq_deq(gb_state *st, void *arg)
 struct rpc_case {
 	enum link_kind rc_kind;   /* (C) unused by the futex handoff */
 	enum team_place rc_place; /* (C) */
+	bool rc_epoll;            /* (C) the server waits in epoll_wait */
 };
 
 struct link_rpc {
 	struct link lr_link;                  /* (C) */
+	int lr_epoll;                         /* (C) -1, or the server's set */
 	uint64_t lr_errors TEAM_LINE_ALIGNED; /* (A) the server's, at exit */
 };
 
-/* Echo requests until a stop request (or a dead link). */
+/*
+ * Echo requests until a stop request (or a dead link).  With an epoll set
+ * the server waits there for the request channel to be readable (level-
+ * triggered; a hang-up is readable too), then reads, as an event loop does.
+ */
 static void *
 link_server(void *arg)
 {
 	struct link_rpc *r = arg;
 	const struct link *l = &r->lr_link;
 	uint64_t m[MSG_WORDS] = { 0 }, errors = 0;
+	struct epoll_event ev;
 
 	for (;;) {
-		ssize_t n = read(l->lk_req_rd, m, l->lk_len);
+		ssize_t n;
+
+		if (r->lr_epoll >= 0 &&
+		    epoll_wait(r->lr_epoll, &ev, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			errors++;
+			break;
+		}
+		n = read(l->lk_req_rd, m, l->lk_len);
 
 		if (n != (ssize_t)l->lk_len) {
 			errors++;
@@ -339,9 +365,26 @@ bm_rpc_link(gb_state *st, void *arg)
 		return;
 	}
 	r.lr_errors = 0;
+	r.lr_epoll = -1;
+	if (c->rc_epoll) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		ev.data.fd = r.lr_link.lk_req_rd;
+		if ((r.lr_epoll = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+		    epoll_ctl(r.lr_epoll, EPOLL_CTL_ADD, r.lr_link.lk_req_rd,
+		        &ev) != 0) {
+			if (r.lr_epoll >= 0)
+				close(r.lr_epoll);
+			link_close(&r.lr_link);
+			gb_skip_with_error(st, "epoll setup failed");
+			return;
+		}
+	}
 	if ((err = team_pin_self(&t)) != NULL ||
 	    (err = team_start(&t, (int)c->rc_place, link_server, &r)) != NULL) {
 		team_join(&t);
+		if (r.lr_epoll >= 0)
+			close(r.lr_epoll);
 		link_close(&r.lr_link);
 		gb_skip_with_error(st, err);
 		return;
@@ -358,6 +401,8 @@ bm_rpc_link(gb_state *st, void *arg)
 		link_hang_up(&r.lr_link);
 	team_join(&t);
 	out[0] = REQ_VALUE;
+	if (r.lr_epoll >= 0)
+		close(r.lr_epoll);
 	link_close(&r.lr_link);
 	gb_counter(st, "errors", (double)(errors + r.lr_errors));
 }
@@ -455,10 +500,17 @@ bm_rpc_futex(gb_state *st, void *arg)
 #define GATE_GO      1u
 #define GATE_STOP    2u
 
-enum stream_kind { STREAM_RING = -1 }; /* else an enum link_kind */
+/* else an enum link_kind */
+enum stream_kind { STREAM_RING = -1, STREAM_RING_COPY = -2 };
+
+/* The copying ring's slot: the message itself (CK_RING_PROTOTYPE). */
+struct msg64 {
+	uint64_t w[MSG_WORDS];
+};
+CK_RING_PROTOTYPE(msg64, msg64)
 
 struct stream_case {
-	int sc_kind;    /* (C) STREAM_RING or an enum link_kind */
+	int sc_kind;    /* (C) an enum stream_kind or enum link_kind */
 	int sc_senders; /* (C) 1 or 2 */
 	int sc_rank2;   /* (C) the second sender's CPU rank */
 };
@@ -471,6 +523,7 @@ static struct stream {
 	struct link s_link;                /* (C) */
 	ck_ring_t s_ring TEAM_LINE_ALIGNED;
 	ck_ring_buffer_t s_ring_buf[STREAM_SLOTS];
+	struct msg64 s_copy_buf[STREAM_SLOTS] TEAM_LINE_ALIGNED;
 } stream;
 
 struct sender {
@@ -503,6 +556,13 @@ stream_sender(void *arg)
 	if (!stream_gate(s))
 		goto out;
 	for (k = 0; k < sd->sd_count; k++) {
+		if (s->s_kind == STREAM_RING_COPY) {
+			m[0] = k + 1;
+			while (!ck_ring_enqueue_mpmc_msg64(
+			    &s->s_ring, s->s_copy_buf, (struct msg64 *)m))
+				ck_pr_stall();
+			continue;
+		}
 		if (s->s_kind == STREAM_RING) {
 			while (!ck_ring_enqueue_mpmc(&s->s_ring, s->s_ring_buf,
 			    (void *)(uintptr_t)(k + 1)))
@@ -526,6 +586,15 @@ stream_recv(struct stream *s, uint64_t *m, bool wait)
 {
 	void *p;
 
+	if (s->s_kind == STREAM_RING_COPY) {
+		while (!ck_ring_dequeue_mpmc_msg64(
+		    &s->s_ring, s->s_copy_buf, (struct msg64 *)m)) {
+			if (!wait)
+				return false;
+			ck_pr_stall();
+		}
+		return m[0] != 0;
+	}
 	if (s->s_kind == STREAM_RING) {
 		while (!ck_ring_dequeue_mpmc(&s->s_ring, s->s_ring_buf, &p)) {
 			if (!wait)
@@ -548,7 +617,7 @@ bm_stream(gb_state *st, void *arg)
 	const char *err = NULL;
 	int k;
 
-	if (c->sc_kind == STREAM_RING && c->sc_senders > 1 &&
+	if (c->sc_kind < 0 && c->sc_senders > 1 &&
 	    c->sc_rank2 == TEAM_CROSS_CORE) {
 		/*
 		 * A producer that reserved a slot and was preempted before
@@ -565,7 +634,7 @@ bm_stream(gb_state *st, void *arg)
 	ck_pr_store_32(&s->s_gate, GATE_WAIT); /* no sender yet */
 	ck_pr_store_32(&s->s_done, 0);
 	s->s_errors = 0;
-	if (s->s_kind == STREAM_RING) {
+	if (s->s_kind < 0) {
 		ck_ring_init(&s->s_ring, STREAM_SLOTS);
 	} else if ((err = link_open(&s->s_link, (enum link_kind)s->s_kind,
 	                false)) != NULL) {
@@ -605,13 +674,13 @@ bm_stream(gb_state *st, void *arg)
 	 * sender stays blocked on a full channel.
 	 */
 	ck_pr_store_32(&s->s_gate, GATE_STOP);
-	if (s->s_kind != STREAM_RING)
+	if (s->s_kind >= 0)
 		fcntl(s->s_link.lk_req_rd, F_SETFL, O_NONBLOCK);
 	while (ck_pr_load_32(&s->s_done) < (uint32_t)t.tm_n)
 		if (!stream_recv(s, m, false))
 			ck_pr_stall();
 	team_join(&t);
-	if (s->s_kind != STREAM_RING)
+	if (s->s_kind >= 0)
 		link_close(&s->s_link);
 	gb_counter(st, "errors", (double)(errors + s->s_errors));
 }
@@ -757,6 +826,25 @@ bm_ool_link(gb_state *st, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* create_close/<peer>: a channel made and closed, same thread          */
+
+static void
+bm_create_close(gb_state *st, void *arg)
+{
+	const struct same_case *c = arg;
+	uint64_t errors = 0;
+	struct link l;
+
+	GB_LOOP(st, i)
+	{
+		(void)i;
+		errors += link_open(&l, c->sc_kind, false) != NULL;
+		link_close(&l);
+	}
+	gb_counter(st, "errors", (double)errors);
+}
+
+/* ------------------------------------------------------------------ */
 /* Registration                                                        */
 
 void
@@ -775,15 +863,17 @@ bench_peers_register(void)
 		TEAM_SAME_CORE };
 	static struct rpc_case rpc_futex[2];
 	static struct rpc_case rpc_link[2][3];
+	static struct rpc_case rpc_epoll[3];
 	static const struct {
 		const char *name;
 		int kind;
 	} streams[] = {
 		{ "ck_ring_mpmc", STREAM_RING },
+		{ "ck_ring_copy64", STREAM_RING_COPY },
 		{ "pipe", LINK_PIPE },
 		{ "socketpair_seqpacket", LINK_SEQPACKET },
 	};
-	static struct stream_case stream_cases[2][3];
+	static struct stream_case stream_cases[2][4];
 	const int rank2 = team_second_sender_rank();
 	char name[128];
 	size_t p, k;
@@ -812,9 +902,17 @@ bench_peers_register(void)
 			    name, bm_rpc_link, &rpc_link[p][k], &latency);
 		}
 	}
+	for (k = 0; k < 3; k++) {
+		rpc_epoll[k].rc_kind = rpc_links[k].kind;
+		rpc_epoll[k].rc_place = TEAM_CROSS_CORE;
+		rpc_epoll[k].rc_epoll = true;
+		snprintf(name, sizeof(name), "rpc_epoll/%s (cross core)",
+		    rpc_links[k].name);
+		gb_register(name, bm_rpc_link, &rpc_epoll[k], &latency);
+	}
 
 	for (p = 0; p < 2; p++)
-		for (k = 0; k < 3; k++) {
+		for (k = 0; k < 4; k++) {
 			struct stream_case *c = &stream_cases[p][k];
 
 			c->sc_kind = streams[k].kind;
@@ -831,4 +929,9 @@ bench_peers_register(void)
 	gb_register("ool_64k_copy/pipe", bm_ool_link, &same_pipe, NULL);
 	gb_register("ool_64k_copy/socketpair_seqpacket", bm_ool_link,
 	    &same_seqpacket, NULL);
+	gb_register("create_close/pipe", bm_create_close, &same_pipe, NULL);
+	gb_register("create_close/socketpair_seqpacket", bm_create_close,
+	    &same_seqpacket, NULL);
+	gb_register(
+	    "create_close/eventfd", bm_create_close, &same_eventfd, NULL);
 }

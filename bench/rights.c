@@ -143,12 +143,6 @@ void
 bench_rights_register(void)
 {
 	static const struct gb_opts two = { .threads = 2, .real_time = false };
-	static const char *const jemalloc[] = { "alloc_free/jemalloc", NULL };
-	static const char *const lookup1[] = { "lookup/ck_epoch_array_load",
-		NULL };
-	static const char *const lookup2[] = {
-		"lookup/ck_epoch_array_load/threads:2", NULL
-	};
 
 	gb_register(
 	    "port_alloc_destroy/mipc", bm_port_alloc_destroy, NULL, NULL);
@@ -160,8 +154,4 @@ bench_rights_register(void)
 	    "lookup/ck_epoch_array_load", bm_epoch_array_load, NULL, NULL);
 	gb_register(
 	    "lookup/ck_epoch_array_load", bm_epoch_array_load, NULL, &two);
-
-	gb_ratio("port_alloc_destroy/mipc", jemalloc, 3.0);
-	gb_ratio("lookup/mipc_get_refs", lookup1, 2.0);
-	gb_ratio("lookup/mipc_get_refs/threads:2", lookup2, 2.0);
 }

@@ -30,6 +30,16 @@ team_cpus(void)
 	return n > 0 ? n : 1;
 }
 
+int
+team_cpu_of_rank(int rank)
+{
+	cpu_set_t mask;
+
+	if (pthread_getaffinity_np(pthread_self(), sizeof(mask), &mask) != 0)
+		return -1;
+	return cpu_of_rank(&mask, rank);
+}
+
 const char *
 team_place_name(enum team_place place)
 {

@@ -44,6 +44,9 @@ struct team {
 /* Usable CPUs in the calling thread's affinity mask (at least 1). */
 int team_cpus(void);
 
+/* The CPU number of `rank` in the calling thread's mask, or -1. */
+int team_cpu_of_rank(int rank);
+
 /* "cross core" or "same core", for case names. */
 const char *team_place_name(enum team_place place);
 
