@@ -89,6 +89,7 @@ static const struct ipc_kind_info ipc_kinds[IPC_KIND_COUNT] = {
 	[IPC_KIND_OOL] = { "ool", 0 },
 	[IPC_KIND_THREAD] = { "thread", 0 },
 	[IPC_KIND_TURNSTILE] = { "turnstile", 0 },
+	[IPC_KIND_WORKLOOP] = { "workloop", 0 },
 	[IPC_KIND_MISC] = { "misc", 0 },
 };
 

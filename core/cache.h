@@ -33,6 +33,7 @@ enum ipc_kind {
 	IPC_KIND_OOL,       /* out-of-line memory          (sized) */
 	IPC_KIND_THREAD,    /* per-thread state            (sized) */
 	IPC_KIND_TURNSTILE, /* turnstiles                  (sized) */
+	IPC_KIND_WORKLOOP,  /* workloops                   (sized) */
 	IPC_KIND_MISC,      /* anything else               (sized) */
 	IPC_KIND_COUNT,
 	IPC_KIND_ANY = IPC_KIND_COUNT /* failure injection: any kind */

@@ -13,6 +13,7 @@
 #include "base.h"
 #include "lock.h"
 #include "cache.h"
+#include "turnstile.h"
 #include "thread.h"
 #include "waitq.h"
 #include "object.h"
@@ -27,6 +28,8 @@
 #include "guard.h"
 #include "vm.h"
 #include "reply.h"
+#include "watchport.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/mipc.h>

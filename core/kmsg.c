@@ -1042,9 +1042,11 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 
 	if (r->ir_port == NULL)
 		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
-	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE)
+	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE) {
 		ipc_port_release_transit(r->ir_port);
-	else if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
+		/* Cases 4-6: through a workloop, or a check-in's reply. */
+		ipc_port_copyout_receive(r->ir_port);
+	} else if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
 	    unlikely(r->ir_port->ip_cflags & IP_F_SPECIAL_REPLY))
 		/* S3: the reply right left for a plain receiver. */
 		ipc_special_reply_copyout_sonce(r->ir_port);

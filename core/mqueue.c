@@ -73,9 +73,11 @@
 #include "port.h"
 #include "port_request.h"
 #include "pset.h"
+#include "reply.h"
 #include "thread.h"
 #include "turnstile.h"
 #include "waitq.h"
+#include "workloop.h"
 
 #include <mipc/sync.h>
 #include <string.h>
@@ -357,8 +359,14 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
 	for (l = ck_pr_load_ptr(&port->ip_psets); l != NULL;
 	     l = ck_pr_load_ptr(&l->pl_next_in_port)) {
 		struct ipc_pset *ps = ck_pr_load_ptr(&l->pl_pset);
+		struct ipc_workloop *wl = ck_pr_load_ptr(&ps->ips_wl);
 
 		ipc_waitq_wake_fenced(&ps->ips_rcv_wq, IPC_WAKE_ALL);
+		/* A named set a workloop receives from wakes its servicer
+		 * (the workloop is freed after a grace period). */
+		if (unlikely(wl != NULL))
+			ipc_waitq_wake_fenced(
+			    &wl->wl_pset->ips_rcv_wq, IPC_WAKE_ALL);
 	}
 }
 
@@ -383,6 +391,9 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	bool in_ring = false;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
+	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
+	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_special_reply_msg_sent(port);
 	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
 	if (likely(ck_pr_load_32(&mq->imq_ovf_n) == 0)) {
 		/* [A11]: the count, then our reservation behind theirs. */

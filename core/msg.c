@@ -37,6 +37,7 @@
 #include "space.h"
 #include "thread.h"
 #include "waitq.h"
+#include "workloop.h"
 
 #include <limits.h>
 #include <mipc/mach.h>
@@ -190,7 +191,8 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 
 	if (unlikely(th == NULL))
 		return MACH_SEND_NO_BUFFER;
-	if (likely(msg_send_fp(th, space, msg, send_size)))
+	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
+	    likely(msg_send_fp(th, space, msg, send_size)))
 		return MACH_MSG_SUCCESS;
 	mr = ipc_kmsg_copyin(space, msg, send_size, option, &k);
 	ipc_guard_flush(space);
@@ -200,8 +202,14 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 	/* S3: a send-once reply right of an SRP links it to dest. */
 	if (unlikely(k->ikm_reply.ir_port != NULL &&
 	        k->ikm_reply.ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
-	        (k->ikm_reply.ir_port->ip_cflags & IP_F_SPECIAL_REPLY)))
+	        (k->ikm_reply.ir_port->ip_cflags & IP_F_SPECIAL_REPLY))) {
+		/* Case 1: a sync bootstrap check-in marks its SRP, even
+		 * when the link itself is refused (XNU). */
+		if (option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)
+			ck_pr_or_32(&k->ikm_reply.ir_port->ip_sync_flags,
+			    IP_SYNC_BOOTSTRAP); /* Relaxed: a flag */
 		ipc_special_reply_link(k->ikm_reply.ir_port, dest);
+	}
 
 	if (unlikely(k->ikm_flags & IKM_F_RECEIVE)) {
 		/* See "Ordering" above: stale receivers finish first. */
@@ -413,8 +421,8 @@ sync_wait_check(struct ipc_thread *th, struct mipc_space *space,
 
 	ipc_epoch_enter(th);
 	if (rcv_lookup(space, rcv_name, &t))
-		mr = ipc_special_reply_sync_wait(
-		    th, t.rt_is_set ? NULL : ip_from_object(t.rt_object), peer);
+		mr = ipc_special_reply_sync_wait(th, space,
+		    t.rt_is_set ? NULL : ip_from_object(t.rt_object), peer);
 	ipc_epoch_exit(th);
 	return mr;
 }
@@ -427,6 +435,7 @@ struct rcv {
 	uint32_t r_need_max;
 	bool r_leave_large;
 	bool r_gone;                 /* the name receives nothing (now) */
+	struct ipc_workloop *r_wl;   /* or: receive through this workloop */
 	struct ipc_object *r_waited; /* referenced while we wait on it */
 	struct ipc_port *r_srp;      /* r_waited, a special reply port */
 	struct rcv_got r_got;
@@ -439,31 +448,111 @@ struct rcv {
  * G10: a port that died or moved, a set destroyed, is a change).
  * Conditions: nothing locked; outside any epoch section.
  */
+/*
+ * Receive through a workloop: the attached port with a message and the
+ * highest push first (XNU delivers knotes by QoS bucket), then its named
+ * sets.  Conditions: inside an epoch section.
+ */
+static void
+try_workloop(struct mipc_space *space, struct ipc_workloop *wl,
+    uint32_t need_max, bool leave_large, struct rcv_got *g)
+{
+	struct ipc_port *best = NULL;
+	struct ipc_pset_link *l;
+	int best_pri = -1;
+	uint32_t i, n;
+
+	g->rg_result = IMQ_EMPTY;
+	/* [A12]: each link read through its pointer ([R12] in pset.c). */
+	for (l = ck_pr_load_ptr(&wl->wl_pset->ips_members); l != NULL;
+	     l = ck_pr_load_ptr(&l->pl_next_in_pset)) {
+		struct ipc_port *p = ck_pr_load_ptr(&l->pl_port);
+		int pri = 0;
+
+		if (ip_receiver(p) != space || ipc_mqueue_count(p) == 0)
+			continue;
+		ip_lock(p);
+		if (p->ip_send_ts != NULL)
+			pri = ck_pr_load_8(&p->ip_send_ts->ts_priority);
+		ip_unlock(p);
+		if (pri > best_pri) {
+			best = p;
+			best_pri = pri;
+		}
+	}
+	if (best != NULL) {
+		try_port(
+		    best, best->ip_receiver_name, need_max, leave_large, g);
+		if (g->rg_result != IMQ_EMPTY)
+			return;
+	}
+	n = ck_pr_load_32(&wl->wl_nsets);
+	for (i = 0; i < n && i < 8 && g->rg_result == IMQ_EMPTY; i++) {
+		struct ipc_pset *ps = ck_pr_load_ptr(&wl->wl_sets[i]);
+
+		if (ps != NULL)
+			try_set(space, ps, need_max, leave_large, g);
+	}
+	if (g->rg_result == IMQ_EMPTY && best != NULL)
+		try_set(space, wl->wl_pset, need_max, leave_large, g);
+}
+
+/* What r receives from: a name's port or set, or a workloop's set. */
+static bool
+rcv_target(struct rcv *r, struct rcv_target *t)
+{
+	struct ipc_pset *ps;
+
+	if (likely(r->r_wl == NULL))
+		return rcv_lookup(r->r_space, r->r_name, t);
+	ps = r->r_wl->wl_pset;
+	if (ck_pr_load_ptr(&ps->ips_space) != r->r_space)
+		return false; /* the workloop was destroyed */
+	t->rt_object = &ps->ips_object;
+	t->rt_is_set = true;
+	return true;
+}
+
+/*
+ * A receive on a port ends with a message (taken) or without one: what
+ * sync IPC keeps about it follows (XNU's results_complete for a special
+ * reply port; a check-in's receive right stops pushing, case 6).
+ */
+static inline void
+rcv_ended(struct ipc_port *p, bool taken)
+{
+	if (unlikely(p->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_special_reply_receive_complete(p, taken);
+	else if (taken)
+		ipc_port_sync_received(p);
+}
+
 static inline __attribute__((always_inline)) void
 rcv_try(struct rcv *r)
 {
 	struct rcv_target t;
 
 	ipc_epoch_enter(r->r_th);
-	r->r_gone = !rcv_lookup(r->r_space, r->r_name, &t) ||
+	r->r_gone = !rcv_target(r, &t) ||
 	    (r->r_waited != NULL && t.rt_object != r->r_waited);
 	if (!r->r_gone) {
-		if (t.rt_is_set)
+		if (unlikely(r->r_wl != NULL))
+			try_workloop(r->r_space, r->r_wl, r->r_need_max,
+			    r->r_leave_large, &r->r_got);
+		else if (t.rt_is_set)
 			try_set(r->r_space, ips_from_object(t.rt_object),
 			    r->r_need_max, r->r_leave_large, &r->r_got);
 		else
 			try_port(ip_from_object(t.rt_object), r->r_name,
 			    r->r_need_max, r->r_leave_large, &r->r_got);
-		if (r->r_got.rg_result == IMQ_EMPTY && r->r_waited == NULL) {
-			r->r_waited = t.rt_object;
-			ipc_object_reference(r->r_waited);
-		} else if (unlikely(r->r_got.rg_result != IMQ_EMPTY &&
-		               !t.rt_is_set &&
-		               (ip_from_object(t.rt_object)->ip_cflags &
-		                   IP_F_SPECIAL_REPLY))) {
-			/* The receive on an SRP ends (XNU's results_complete). */
-			ipc_special_reply_receive_complete(
-			    ip_from_object(t.rt_object));
+		if (r->r_got.rg_result == IMQ_EMPTY) {
+			if (r->r_waited == NULL) {
+				r->r_waited = t.rt_object;
+				ipc_object_reference(r->r_waited);
+			}
+		} else {
+			rcv_ended(
+			    r->r_got.rg_port, r->r_got.rg_result == IMQ_TAKEN);
 		}
 	}
 	ipc_epoch_exit(r->r_th);
@@ -481,6 +570,10 @@ rcv_block(void *ctx)
 	struct ipc_port *port;
 
 	ck_pr_store_32(&r->r_th->th_wait_name, r->r_name);
+	if (r->r_wl != NULL) {
+		ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
+		return;
+	}
 	if (r->r_waited->io_kind == IOT_PORT) {
 		port = ip_from_object(r->r_waited);
 		if (port->ip_cflags & IP_F_SPECIAL_REPLY) {
@@ -520,7 +613,7 @@ rcv_check(void *ctx)
 static mach_msg_return_t
 rcv_gone(struct rcv *r)
 {
-	if (r->r_waited != NULL)
+	if (r->r_waited != NULL || r->r_wl != NULL)
 		return MACH_RCV_PORT_CHANGED; /* what we waited on went */
 	if (ck_pr_load_32(&r->r_space->is_active) == 0)
 		return MACH_RCV_INVALID_NAME;
@@ -555,31 +648,30 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		    option, g->rg_seqno, g->rg_port);
 		return MACH_RCV_TOO_LARGE;
 	}
+	if (unlikely(r->r_wl != NULL)) {
+		/* Copy out through the workloop: its rights stash there. */
+		mach_msg_return_t mr;
+
+		r->r_th->th_servicing = r->r_wl;
+		mr = ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name,
+		    option, g->rg_seqno, g->rg_port);
+		r->r_th->th_servicing = NULL;
+		return mr;
+	}
 	return ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
 	    g->rg_seqno, g->rg_port);
 }
 
-static mach_msg_return_t
-msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
-    mach_msg_option_t option, mach_msg_size_t rcv_size,
-    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
-    mach_port_name_t peer)
+/* The receive, once r names what it receives from. */
+static inline __attribute__((always_inline)) mach_msg_return_t
+rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
 {
 	mach_msg_size_t tsize = ipc_trailer_size(option);
 	struct timespec deadline;
-	struct rcv r;
+	struct rcv r = *rp;
 	mach_msg_return_t mr;
 
-	r.r_th = ipc_thread_self();
-	if (unlikely(r.r_th == NULL))
-		return MACH_RCV_INVALID_NAME;
-	if (unlikely(peer != MACH_PORT_NULL)) {
-		mr = sync_wait_check(r.r_th, space, rcv_name, peer);
-		if (mr != MACH_MSG_SUCCESS)
-			return mr;
-	}
-	r.r_space = space;
-	r.r_name = rcv_name;
 	r.r_need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
 	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
 	r.r_waited = NULL;
@@ -605,14 +697,50 @@ out:
 	if (r.r_waited != NULL) {
 		/* A wait on an SRP that found nothing also ends its receive. */
 		if (r.r_waited->io_kind == IOT_PORT &&
-		    (mr == MACH_RCV_TIMED_OUT || mr == MACH_RCV_PORT_CHANGED) &&
-		    (ip_from_object(r.r_waited)->ip_cflags &
-		        IP_F_SPECIAL_REPLY))
-			ipc_special_reply_receive_complete(
-			    ip_from_object(r.r_waited));
+		    (mr == MACH_RCV_TIMED_OUT || mr == MACH_RCV_PORT_CHANGED))
+			rcv_ended(ip_from_object(r.r_waited), false);
 		ipc_object_release(r.r_waited);
 	}
 	return mr;
+}
+
+static mach_msg_return_t
+msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t peer)
+{
+	struct rcv r;
+	mach_msg_return_t mr;
+
+	r.r_th = ipc_thread_self();
+	if (unlikely(r.r_th == NULL))
+		return MACH_RCV_INVALID_NAME;
+	if (unlikely(peer != MACH_PORT_NULL)) {
+		mr = sync_wait_check(r.r_th, space, rcv_name, peer);
+		if (mr != MACH_MSG_SUCCESS)
+			return mr;
+	}
+	r.r_space = space;
+	r.r_name = rcv_name;
+	r.r_wl = NULL;
+	return rcv_run(&r, msg, option, rcv_size, timeout);
+}
+
+mach_msg_return_t
+ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_msg_timeout_t timeout)
+{
+	struct rcv r;
+
+	r.r_th = ipc_thread_self();
+	if (unlikely(r.r_th == NULL))
+		return MACH_RCV_INVALID_NAME;
+	r.r_space = wl->wl_space;
+	r.r_name = MACH_PORT_NULL;
+	r.r_wl = wl;
+	return rcv_run(&r, msg, option, rcv_size, timeout);
 }
 
 /* ------------------------------------------------------------------ */

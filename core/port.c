@@ -45,6 +45,7 @@
 #include "thread.h"
 #include "turnstile.h"
 #include "watchport.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -136,6 +137,7 @@ ipc_port_alloc(void)
 	port->ip_pdrequest = NULL;
 	port->ip_requests = NULL;
 	port->ip_sp_armed = 0;
+	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
 	port->ip_send_ts = NULL;
@@ -153,11 +155,15 @@ ipc_port_alloc(void)
  *	ipc_port_clear_receiver, which also clears the immovable bit).
  * Conditions:
  *	Port locked and alive; the caller already unlinked it from its
- *	sets under the holder's space lock.
+ *	sets under the holder's space lock.  Returns the reference of the
+ *	workloop it was attached to, for the caller to release, and the
+ *	walk of its new inheritor in ctx.
  */
-void
-ipc_port_clear_receiver_locked(struct ipc_port *port)
+struct ipc_workloop *
+ipc_port_clear_receiver_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
 {
+	struct ipc_workloop *wl;
+
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	ipc_require(port->ip_state != IP_DEAD, "clearing a live receiver");
 	ipc_require(port->ip_psets == NULL, "port left its sets first");
@@ -167,8 +173,11 @@ ipc_port_clear_receiver_locked(struct ipc_port *port)
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	ip_state_set(port, IP_IN_LIMBO);
+	/* A workloop receiving from it in the old space lets go (case 7). */
+	wl = ipc_workloop_detach_port_locked(port, ctx);
 	/* K6: receivers waiting under the old binding give up. */
 	ipc_mqueue_wake_receivers(port);
+	return wl;
 }
 
 /*
@@ -186,6 +195,7 @@ ipc_port_destroy(struct ipc_port *port)
 	struct ipc_ts_ctx ctx;
 	struct ipc_link_old lo = { 0 };
 	struct ipc_notify_req *pd, *ns;
+	struct ipc_workloop *wl;
 	struct ipc_port *watched;
 	bool requests;
 
@@ -227,6 +237,8 @@ ipc_port_destroy(struct ipc_port *port)
 	ip_state_set(port, IP_DEAD);
 	/* No push survives its reason: a dead port pushes nowhere. */
 	watched = ipc_watchport_clear_locked(port);
+	wl = ipc_workloop_detach_port_locked(port, &ctx);
+	ipc_port_sync_reset_locked(port, &lo);
 	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
 		ipc_special_reply_port_dead_locked(port, &ctx, &lo);
 	ipc_port_send_turnstile_recompute_locked(port, &ctx);
@@ -235,6 +247,8 @@ ipc_port_destroy(struct ipc_port *port)
 	ipc_link_old_release(&lo);
 	if (watched != NULL)
 		ip_release(watched);
+	if (wl != NULL)
+		ipc_workloop_release(wl);
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
@@ -334,7 +348,7 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	memset(st, 0, sizeof(*st));
-	st->mps_pset = port->ip_psets != NULL;
+	st->mps_pset = ipc_pset_port_in_named_set(port);
 	st->mps_seqno = ipc_mqueue_seqno(port);
 	st->mps_mscount = port->ip_mscount;
 	st->mps_qlimit = port->ip_qlimit;
@@ -383,6 +397,7 @@ static ipc_lock_t ipc_transit_lock =
 bool
 ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 {
+	struct ipc_link_old lo = { 0 };
 	struct ipc_ts_ctx ctx;
 	struct ipc_port *p, *watched;
 	bool push;
@@ -414,10 +429,16 @@ ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 		port->ip_flags |= IP_F_TRANSIT_PUSH;
 	/* A watched port's receive right went in a message (T6). */
 	watched = ipc_watchport_clear_locked(port);
+	/* Its sync link goes (ANY); a check-in's reply marks it (case 6). */
+	ipc_port_sync_reset_locked(port, &lo);
+	if ((dest->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    (ck_pr_load_32(&dest->ip_sync_flags) & IP_SYNC_BOOTSTRAP))
+		port->ip_flags |= IP_F_CHECKIN_RIGHT;
 	ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	ip_unlock(port);
 	ipc_unlock(&ipc_transit_lock);
 	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
 	if (watched != NULL)
 		ip_release(watched);
 	return false;
@@ -487,6 +508,15 @@ send_inheritor_locked(struct ipc_port *port, uint8_t *kind, void **obj)
 	*obj = NULL;
 	if (!ip_active(port))
 		return;
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY) {
+		/* Case 1: a sync bootstrap check-in's SRP: its thread. */
+		if ((ck_pr_load_32(&port->ip_sync_flags) & IP_SYNC_BOOTSTRAP) &&
+		    port->ip_srp_owner != NULL) {
+			*kind = IPC_TSI_THREAD;
+			*obj = port->ip_srp_owner;
+			return;
+		}
+	}
 	if (port->ip_state == IP_IN_TRANSIT) { /* case 2 */
 		if (port->ip_flags & IP_F_TRANSIT_PUSH) {
 			*kind = IPC_TSI_TURNSTILE;
@@ -500,12 +530,142 @@ send_inheritor_locked(struct ipc_port *port, uint8_t *kind, void **obj)
 		*obj = th;
 		return;
 	}
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+		return;
 	link = (uintptr_t)port->ip_sync_link;
-	if (!(port->ip_cflags & IP_F_SPECIAL_REPLY) &&
-	    ipc_link_state(link) == IPC_LINK_RCV_THREAD) { /* case 6 */
+	switch (ipc_link_state(link)) {
+	case IPC_LINK_KNOTE: /* case 4 */
+	case IPC_LINK_STASH: /* case 5 */
+		*kind = IPC_TSI_TURNSTILE;
+		*obj = ipc_workloop_link_turnstile(link);
+		return;
+	case IPC_LINK_RCV_THREAD: /* case 6 */
 		*kind = IPC_TSI_THREAD;
 		*obj = ipc_link_ptr(link);
+		return;
+	default:
+		break;
 	}
+	if (port->ip_workloop != NULL) { /* case 7 */
+		*kind = IPC_TSI_TURNSTILE;
+		*obj = port->ip_workloop->wl_ts;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* A port's sync link (send cases 4-6; an SRP's is reply.c's)          */
+
+/*
+ * ipc_port_sync_reset_locked
+ *	The port's link goes back to ANY (XNU's ipc_port_adjust_port_locked
+ *	for attach, watchport, transit): what it held goes in lo.
+ * Conditions: port locked; the caller recomputes the inheritor.
+ */
+void
+ipc_port_sync_reset_locked(struct ipc_port *port, struct ipc_link_old *lo)
+{
+	uintptr_t v = (uintptr_t)port->ip_sync_link;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	if (v == IPC_LINK_ANY || (port->ip_cflags & IP_F_SPECIAL_REPLY))
+		return;
+	ipc_link_old_collect(v, lo);
+	ck_pr_store_ptr(&port->ip_sync_link, NULL); /* Relaxed: (L) */
+}
+
+/*
+ * ipc_port_sync_unstash
+ *	Re-enable: a right stashed by wl's previous delivery stops pushing
+ *	on it.  A port's link goes back to ANY, an SRP's to NO_LINKAGE.
+ * Conditions: nothing locked; port referenced.
+ */
+void
+ipc_port_sync_unstash(struct ipc_port *port, struct ipc_workloop *wl)
+{
+	struct ipc_link_old lo = { 0 };
+	struct ipc_ts_ctx ctx;
+	uintptr_t v;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY) {
+		ipc_special_reply_unstash_locked(port, wl, &ctx, &lo);
+	} else {
+		v = (uintptr_t)port->ip_sync_link;
+		if ((ipc_link_state(v) == IPC_LINK_KNOTE &&
+		        ipc_link_ptr(v) == (void *)wl) ||
+		    (ipc_link_state(v) == IPC_LINK_STASH &&
+		        ipc_link_ptr(v) == (void *)wl->wl_stash_ts)) {
+			ipc_port_sync_reset_locked(port, &lo);
+			ipc_port_send_turnstile_recompute_locked(port, &ctx);
+		}
+	}
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+}
+
+/*
+ * ipc_port_copyout_receive
+ *	A receive right leaves its message for a space (XNU's copy-out of
+ *	RECEIVE): through a workloop it is stashed there (cases 4, 5); the
+ *	receive right of a sync bootstrap check-in's reply keeps pushing on
+ *	the thread that received it (case 6); else its link is ANY.
+ * Conditions: nothing locked; the port is IN_LIMBO, the caller's.
+ */
+void
+ipc_port_copyout_receive(struct ipc_port *port)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_workloop *wl = th != NULL ? th->th_servicing : NULL;
+	struct ipc_link_old lo = { 0 };
+	struct ipc_ts_ctx ctx;
+	uintptr_t n;
+
+	if (wl == NULL && port->ip_sync_link == NULL &&
+	    !(port->ip_flags & IP_F_CHECKIN_RIGHT))
+		return; /* ours, in limbo: the flag is stable */
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	ipc_port_sync_reset_locked(port, &lo);
+	if (wl != NULL) {
+		n = ipc_workloop_stash_locked(wl, port);
+	} else if (th != NULL && (port->ip_flags & IP_F_CHECKIN_RIGHT)) {
+		ipc_thread_reference(th);
+		n = (uintptr_t)th | IPC_LINK_RCV_THREAD;
+	} else {
+		n = IPC_LINK_ANY;
+	}
+	port->ip_flags &= ~IP_F_CHECKIN_RIGHT;
+	ck_pr_store_ptr(&port->ip_sync_link, (void *)n); /* Relaxed: (L) */
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+}
+
+/*
+ * ipc_port_sync_received
+ *	A message was received on the port: a check-in's receive right
+ *	stops pushing on the thread that checked in (case 6 ends).
+ * Conditions: nothing locked (an epoch section may be open).
+ */
+void
+ipc_port_sync_received_slow(struct ipc_port *port)
+{
+	struct ipc_link_old lo = { 0 };
+	struct ipc_ts_ctx ctx;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(port);
+	if (ipc_link_state((uintptr_t)port->ip_sync_link) ==
+	    IPC_LINK_RCV_THREAD) {
+		ipc_port_sync_reset_locked(port, &lo);
+		ipc_port_send_turnstile_recompute_locked(port, &ctx);
+	}
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
 }
 
 void

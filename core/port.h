@@ -66,9 +66,22 @@ enum ipc_port_state {
 #define IP_F_EXCEPTION_PORT    0x0800u /* MPO_EXCEPTION_PORT */
 #define IP_F_CONNECTION_PORT   0x1000u /* MPO_CONNECTION_PORT */
 #define IP_F_IMMOVABLE_SEND    0x2000u /* send rights stay in their space */
-#define IP_F_TRANSIT_PUSH \
-	0x4000u /* (L) in transit, holding a push
-                                          link on its destination */
+/* (L) in transit, holding a push link on its destination's turnstile */
+#define IP_F_TRANSIT_PUSH 0x4000u
+/* (L) the receive right of a sync bootstrap check-in's reply (case 6) */
+#define IP_F_CHECKIN_RIGHT 0x8000u
+
+/* ip_sync_flags (A): sync IPC state that lock-free paths set. */
+#define IP_SYNC_MSG_SENT \
+	0x1u /* SRP: a message reached it since its
+                                  owner last received (lost links) */
+#define IP_SYNC_LOST_LINK \
+	0x2u /* SRP: its link was cut before a reply
+                                  (S6, S7: reset_link reports it) */
+#define IP_SYNC_BOOTSTRAP \
+	0x4u /* SRP: a sync bootstrap check-in's
+                                  (case 1); port: received in its reply
+                                  (case 6) */
 
 /*
  * Field order is for the message path: what every send and receive
@@ -97,6 +110,7 @@ struct ipc_port {
 	struct ipc_request_table
 	    *ip_requests;               /* (L) dead-name, send-possible */
 	uint32_t ip_sp_armed;           /* (A) armed send-possible */
+	uint32_t ip_sync_flags;         /* (A) IP_SYNC_*, sync IPC (reply.c) */
 	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
 	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
 	struct ipc_turnstile *ip_send_ts; /* (L) blocked senders and pushes
@@ -107,9 +121,14 @@ struct ipc_port {
 		struct ipc_watchport *ip_watchport; /* (L) other ports: the
 		                                       thread watching it */
 	};
-	struct ipc_thread *ip_srp_owner; /* (L) special reply port: bound
-	                                    thread, referenced (reply.c) */
-	struct ipc_deferred ip_free;     /* retirement through the epoch */
+	union {
+		struct ipc_thread *ip_srp_owner;  /* (L) special reply port:
+		                                    bound thread, referenced */
+		struct ipc_workloop *ip_workloop; /* (L) other ports: the
+		                                     workloop attached (case 7),
+		                                     referenced (workloop.c) */
+	};
+	struct ipc_deferred ip_free; /* retirement through the epoch */
 };
 
 MIPC_STATIC_ASSERT(port_hot_fields_share_a_line,
@@ -273,7 +292,10 @@ ip_state_set(struct ipc_port *port, enum ipc_port_state to)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
-void ipc_port_clear_receiver_locked(struct ipc_port *port);
+struct ipc_ts_ctx;
+struct ipc_workloop;
+struct ipc_workloop *ipc_port_clear_receiver_locked(
+    struct ipc_port *port, struct ipc_ts_ctx *ctx);
 void ipc_port_release_send(struct ipc_port *port);
 void ipc_port_destroy_sonce(struct ipc_port *port);
 void ipc_port_srights_zero(struct ipc_port *port);
@@ -307,6 +329,22 @@ ipc_port_send_turnstile_recompute_locked(
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	if (unlikely(port->ip_send_ts != NULL))
 		ipc_port_send_turnstile_recompute_slow(port, ctx);
+}
+
+/* A port's sync link (send cases 4-6): port.c. */
+struct ipc_link_old;
+void ipc_port_sync_reset_locked(struct ipc_port *port, struct ipc_link_old *lo);
+void ipc_port_sync_unstash(struct ipc_port *port, struct ipc_workloop *wl);
+void ipc_port_copyout_receive(struct ipc_port *port);
+void ipc_port_sync_received_slow(struct ipc_port *port);
+
+/* A message was received on port: case 6 ends (check-in rights). */
+static inline void
+ipc_port_sync_received(struct ipc_port *port)
+{
+	if (unlikely(port->ip_sync_link != NULL) &&
+	    !(port->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_port_sync_received_slow(port);
 }
 
 /* Receive rights in transit (MACH.md N). */

@@ -28,6 +28,7 @@
 #include "thread.h"
 #include "vm.h"
 #include "waitq.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -162,9 +163,13 @@ ipc_pset_unlink_port_locked(struct mipc_space *space, struct ipc_port *port)
 void
 ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
 {
+	struct ipc_workloop *wl;
 	struct ipc_pset_link *l;
 
 	ipc_lock_assert_held(&space->is_lock);
+	wl = ipc_workloop_detach_pset_locked(pset);
+	if (wl != NULL)
+		ipc_workloop_release(wl);
 	while ((l = pset->ips_members) != NULL) {
 		ck_pr_store_ptr(&pset->ips_members, l->pl_next_in_pset);
 		unlink_from_port(l);
@@ -252,6 +257,57 @@ remove_member(struct ipc_port *port, struct ipc_pset *pset)
 	return KERN_NOT_IN_SET;
 }
 
+/*
+ * Leave every named set but keep (NULL: all of them).  Workloops' unnamed
+ * sets are no port sets to the user: move_member leaves them alone.
+ * Conditions: space locked.
+ */
+static void
+leave_named_sets_except(struct ipc_port *port, struct ipc_pset *keep)
+{
+	struct ipc_pset_link **pp = &port->ip_psets, *l;
+
+	while ((l = *pp) != NULL) {
+		if (l->pl_pset == keep || l->pl_pset->ips_unnamed) {
+			pp = &l->pl_next_in_port;
+			continue;
+		}
+		ck_pr_store_ptr(pp, l->pl_next_in_port);
+		unlink_from_pset(l);
+		link_free(l);
+	}
+}
+
+bool
+ipc_pset_port_in_named_set(const struct ipc_port *port)
+{
+	const struct ipc_pset_link *l;
+
+	for (l = port->ip_psets; l != NULL; l = l->pl_next_in_port) {
+		if (!l->pl_pset->ips_unnamed)
+			return true;
+	}
+	return false;
+}
+
+/* Workloops' membership (workloop.c).  Conditions: space locked. */
+kern_return_t
+ipc_pset_add_member_locked(
+    struct mipc_space *space, struct ipc_port *port, struct ipc_pset *pset)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	return ipc_pset_has_port(pset, port) ? KERN_ALREADY_IN_SET
+	                                     : add_member(port, pset);
+}
+
+kern_return_t
+ipc_pset_remove_member_locked(
+    struct mipc_space *space, struct ipc_port *port, struct ipc_pset *pset)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	return remove_member(port, pset);
+}
+
 enum member_op { MEMBER_INSERT, MEMBER_EXTRACT, MEMBER_MOVE };
 
 static kern_return_t
@@ -280,36 +336,15 @@ member_call(struct mipc_space *space, mach_port_name_t name,
 		kr = remove_member(port, pset);
 		break;
 	case MEMBER_MOVE:
-		if (pset == NULL) {
-			kr = port->ip_psets == NULL ? KERN_NOT_IN_SET
-			                            : KERN_SUCCESS;
-			ipc_pset_remove_port_locked(space, port);
-		} else if (!ipc_pset_has_port(pset, port)) {
-			struct ipc_pset_link *keep;
-
-			/* Allocate first: on failure nothing changes. */
+		/* G2: into pset (allocated first: on failure nothing changes),
+		 * out of every other set; pset NULL: out of all of them. */
+		if (pset == NULL)
+			kr = ipc_pset_port_in_named_set(port) ? KERN_SUCCESS
+			                                      : KERN_NOT_IN_SET;
+		else if (!ipc_pset_has_port(pset, port))
 			kr = add_member(port, pset);
-			if (kr != KERN_SUCCESS)
-				break;
-			keep = port->ip_psets;
-			ck_pr_store_ptr(&port->ip_psets, keep->pl_next_in_port);
-			ipc_pset_remove_port_locked(space, port);
-			ck_pr_store_ptr(&keep->pl_next_in_port, NULL);
-			ck_pr_store_ptr(&port->ip_psets, keep);
-		} else {
-			/* Already in it: leave every other set (G2). */
-			struct ipc_pset_link **pp = &port->ip_psets, *l;
-
-			while ((l = *pp) != NULL) {
-				if (l->pl_pset == pset) {
-					pp = &l->pl_next_in_port;
-					continue;
-				}
-				ck_pr_store_ptr(pp, l->pl_next_in_port);
-				unlink_from_pset(l);
-				link_free(l);
-			}
-		}
+		if (kr == KERN_SUCCESS)
+			leave_named_sets_except(port, pset);
 		break;
 	}
 out:

@@ -22,6 +22,9 @@ struct ipc_pset {
 	mach_port_name_t ips_name;         /* (S) its name there */
 	struct ipc_pset_link *ips_members; /* (S, E) member ports */
 	struct ipc_waitq ips_rcv_wq;       /* receivers waiting on the set */
+	bool ips_unnamed;                  /* (C) a workloop's: in no entry */
+	struct ipc_workloop *ips_wl;       /* (S, E) the workloop receiving
+	                                      from this set, referenced */
 	struct ipc_deferred ips_free;      /* retirement through the epoch */
 	uint32_t ips_rotor;                /* (A) fairness: where to start */
 };
@@ -58,6 +61,12 @@ void ipc_pset_unlink_port_locked(
     struct mipc_space *space, struct ipc_port *port);
 bool ipc_pset_has_port(
     const struct ipc_pset *pset, const struct ipc_port *port);
+/* Is port in a set the user made (not a workloop's unnamed one)? */
+bool ipc_pset_port_in_named_set(const struct ipc_port *port);
+kern_return_t ipc_pset_add_member_locked(
+    struct mipc_space *space, struct ipc_port *port, struct ipc_pset *pset);
+kern_return_t ipc_pset_remove_member_locked(
+    struct mipc_space *space, struct ipc_port *port, struct ipc_pset *pset);
 
 /*
  * ipc_pset_remove_port_locked

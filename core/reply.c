@@ -67,6 +67,7 @@
 #include "space.h"
 #include "thread.h"
 #include "turnstile.h"
+#include "workloop.h"
 
 #include <ck_pr.h>
 #include <mipc/mach.h>
@@ -82,10 +83,16 @@ static uint64_t ipc_srp_serial; /* (A) last binding serial handed out */
  * reference on its destination, a user count on that destination's send
  * turnstile, a thread reference.
  */
-static void
-link_old_collect(uintptr_t v, struct ipc_link_old *lo)
+void
+ipc_link_old_collect(uintptr_t v, struct ipc_link_old *lo)
 {
 	switch (ipc_link_state(v)) {
+	case IPC_LINK_KNOTE:
+		lo->lo_wl = ipc_link_ptr(v);
+		break;
+	case IPC_LINK_STASH:
+		lo->lo_ts = ipc_link_ptr(v);
+		break;
 	case IPC_LINK_PORT:
 		lo->lo_port = ipc_link_ptr(v);
 		break;
@@ -113,8 +120,14 @@ ipc_link_old_release_slow(struct ipc_link_old *lo)
 		ipc_thread_release(lo->lo_thread);
 	if (lo->lo_owner != NULL)
 		ipc_thread_release(lo->lo_owner);
+	if (lo->lo_wl != NULL)
+		ipc_workloop_release(lo->lo_wl);
+	if (lo->lo_ts != NULL)
+		ipc_turnstile_release(lo->lo_ts);
 	lo->lo_port = NULL;
 	lo->lo_thread = lo->lo_owner = NULL;
+	lo->lo_wl = NULL;
+	lo->lo_ts = NULL;
 }
 
 void
@@ -127,15 +140,27 @@ ipc_special_reply_recompute_locked(struct ipc_port *srp, struct ipc_ts_ctx *ctx)
 	ipc_lock_assert_held(&srp->ip_object.io_lock);
 	if (ts == NULL)
 		return;
-	/* Receive case 1: PORT_PUSH -> the dest's send turnstile. */
-	if (ip_active(srp) && ipc_link_state(v) == IPC_LINK_PORT_PUSH) {
-		dp = ipc_link_ptr(v);
-		/* Stable: the link's user count keeps it (XNU reads it so). */
-		ipc_turnstile_set_inheritor(
-		    ts, IPC_TSI_TURNSTILE, dp->ip_send_ts, ctx);
+	if (!ip_active(srp)) {
+		ipc_turnstile_set_inheritor(ts, IPC_TSI_NONE, NULL, ctx);
 		return;
 	}
-	ipc_turnstile_set_inheritor(ts, IPC_TSI_NONE, NULL, ctx);
+	switch (ipc_link_state(v)) {
+	case IPC_LINK_PORT_PUSH:
+		/* Case 1: the dest's send turnstile, stable: the link's user
+		 * count keeps it (XNU reads it so). */
+		dp = ipc_link_ptr(v);
+		ipc_turnstile_set_inheritor(
+		    ts, IPC_TSI_TURNSTILE, dp->ip_send_ts, ctx);
+		break;
+	case IPC_LINK_KNOTE: /* case 2: the workloop that dequeued it */
+	case IPC_LINK_STASH: /* case 3: its delivery's stash turnstile */
+		ipc_turnstile_set_inheritor(
+		    ts, IPC_TSI_TURNSTILE, ipc_workloop_link_turnstile(v), ctx);
+		break;
+	default:
+		ipc_turnstile_set_inheritor(ts, IPC_TSI_NONE, NULL, ctx);
+		break;
+	}
 }
 
 /*
@@ -160,7 +185,7 @@ ipc_special_reply_reset(struct ipc_port *srp, uint32_t state)
 		if (v & IPC_LINK_W)
 			break;
 		if (ipc_link_cas(srp, &v, state)) {
-			link_old_collect(v, &lo);
+			ipc_link_old_collect(v, &lo);
 			ipc_link_old_release(&lo);
 			return;
 		}
@@ -169,7 +194,7 @@ ipc_special_reply_reset(struct ipc_port *srp, uint32_t state)
 	v = ipc_link_load(srp);
 	while (!ipc_link_cas(srp, &v, state | (v & IPC_LINK_W)))
 		;
-	link_old_collect(v, &lo);
+	ipc_link_old_collect(v, &lo);
 	ipc_special_reply_recompute_locked(srp, &ctx);
 	ip_unlock(srp);
 	ipc_ts_ctx_finish(&ctx);
@@ -297,6 +322,208 @@ ipc_special_reply_unblock(struct ipc_thread *th, struct ipc_port *srp)
 }
 
 /* ------------------------------------------------------------------ */
+/* Through a workloop: stash, re-enable, lost links (S6, S7)           */
+
+/*
+ * ipc_special_reply_copyout_sonce_wl
+ *	A server copies an SRP's send-once right out through the workloop
+ *	it services: a linked SRP (non-ANY) pushes on that workloop from
+ *	now until re-enable (receive cases 2, 3); ANY stays ANY (XNU).
+ * Conditions: nothing locked; srp referenced; the caller is wl's
+ * servicer.
+ */
+void
+ipc_special_reply_copyout_sonce_wl(
+    struct ipc_port *srp, struct ipc_workloop *wl)
+{
+	struct ipc_link_old lo = { 0 };
+	struct ipc_ts_ctx ctx;
+	uintptr_t v, n;
+
+	ipc_ts_ctx_init(&ctx);
+	ip_lock(srp);
+	v = ipc_link_load(srp);
+	if (ipc_link_state(v) != IPC_LINK_ANY && ip_active(srp)) {
+		n = ipc_workloop_stash_locked(wl, srp);
+		if (n == 0)
+			n = IPC_LINK_NO_LINKAGE; /* a knote that cannot push */
+		while (!ipc_link_cas(srp, &v, n | (v & IPC_LINK_W)))
+			;
+		ipc_link_old_collect(v, &lo);
+		ipc_special_reply_recompute_locked(srp, &ctx);
+	}
+	ip_unlock(srp);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+}
+
+void
+ipc_special_reply_msg_sent_slow(struct ipc_port *srp)
+{
+	/* Relaxed: read under the port lock by the re-enable. */
+	ck_pr_or_32(&srp->ip_sync_flags, IP_SYNC_MSG_SENT);
+}
+
+void
+ipc_special_reply_msg_received(struct ipc_port *srp)
+{
+	/* XNU's SR_RECEIVED_MSG: the next request starts afresh. */
+	if (ck_pr_load_32(&srp->ip_sync_flags) & IP_SYNC_MSG_SENT)
+		ck_pr_and_32(
+		    &srp->ip_sync_flags, ~IP_SYNC_MSG_SENT); /* Relaxed */
+}
+
+/*
+ * The link of an SRP stashed by wl's previous delivery is cut
+ * (NO_LINKAGE): a lost link if its reply was not sent.
+ * Conditions: srp locked; returns what the link held in lo.
+ */
+void
+ipc_special_reply_unstash_locked(struct ipc_port *srp, struct ipc_workloop *wl,
+    struct ipc_ts_ctx *ctx, struct ipc_link_old *lo)
+{
+	uintptr_t v = ipc_link_load(srp);
+
+	ipc_lock_assert_held(&srp->ip_object.io_lock);
+	for (;;) {
+		if (!((ipc_link_state(v) == IPC_LINK_KNOTE &&
+		          ipc_link_ptr(v) == (void *)wl) ||
+		        (ipc_link_state(v) == IPC_LINK_STASH &&
+		            ipc_link_ptr(v) == (void *)wl->wl_stash_ts)))
+			return; /* linked elsewhere since: not ours */
+		if (ipc_link_cas(
+		        srp, &v, IPC_LINK_NO_LINKAGE | (v & IPC_LINK_W)))
+			break;
+	}
+	ipc_link_old_collect(v, lo);
+	/* S7 (DEVELOPMENT kernels' bookkeeping, always kept here). */
+	if (!(ck_pr_load_32(&srp->ip_sync_flags) & IP_SYNC_MSG_SENT))
+		ck_pr_or_32(
+		    &srp->ip_sync_flags, IP_SYNC_LOST_LINK); /* Relaxed */
+	ipc_special_reply_recompute_locked(srp, ctx);
+}
+
+/*
+ * MACH_RCV_SYNC_WAIT (S4): the SRP links to the sync peer when it names a
+ * send right of the receiving space; any other name proceeds unlinked.
+ * Conditions: inside an epoch section.
+ */
+static void
+sync_wait_link(
+    struct mipc_space *space, struct ipc_port *srp, mach_port_name_t peer)
+{
+	struct ipc_entry *e = ipc_entry_lookup(space, peer);
+	struct ipc_port *dp;
+
+	if (e == NULL ||
+	    !(IE_BITS_TYPE(ck_pr_load_32(&e->ie_bits)) & MACH_PORT_TYPE_SEND))
+		return;
+	dp = ip_from_object(ipc_entry_load_object(e));
+	if (dp == NULL || dp == srp ||
+	    !ipc_object_reference_try(&dp->ip_object))
+		return;
+	if (ip_active(dp))
+		(void)ipc_special_reply_link_fp(srp, dp);
+	ip_release(dp);
+}
+
+kern_return_t
+mach_port_special_reply_port_reset_link(
+    task_t task, mach_port_name_t name, boolean_t *srp_lost_link)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct mipc_space *space = task;
+	struct ipc_port *port = NULL;
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (th == NULL || space != mipc_thread_space())
+		return KERN_INVALID_TASK; /* the caller's own space only */
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	if (th->th_srp_bind == 0)
+		return KERN_INVALID_VALUE;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS) {
+		e = ipc_entry_lookup(space, name);
+		if (e == NULL)
+			kr = KERN_INVALID_NAME;
+		else if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE))
+			kr = KERN_INVALID_RIGHT;
+		else
+			port = ip_from_object(e->ie_object);
+	}
+	if (kr == KERN_SUCCESS && port->ip_srp_bind != th->th_srp_bind)
+		kr = KERN_INVALID_ARGUMENT;
+	if (kr == KERN_SUCCESS) {
+		/* Report and clear, atomically. */
+		uint32_t was = ck_pr_load_32(&port->ip_sync_flags);
+
+		/* Relaxed: a flag. */
+		while (!ck_pr_cas_32_value(
+		    &port->ip_sync_flags, was, was & ~IP_SYNC_LOST_LINK, &was))
+			;
+		if (srp_lost_link != NULL)
+			*srp_lost_link = (was & IP_SYNC_LOST_LINK) != 0;
+	}
+	is_unlock(space);
+	return kr;
+}
+
+mach_port_t
+mig_get_special_reply_port(void)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	if (th == NULL)
+		return MACH_PORT_NULL;
+	if (th->th_srp_bind == 0 || th->th_srp_name == MACH_PORT_NULL)
+		(void)thread_get_special_reply_port();
+	return th->th_srp_name;
+}
+
+kern_return_t
+mach_sync_ipc_link_monitoring_start(mach_port_t *special_reply_port)
+{
+	mipc_space_t self = mipc_thread_space();
+	boolean_t link_broken;
+	mach_port_t srp;
+	kern_return_t kr;
+
+	if (special_reply_port == NULL)
+		return KERN_INVALID_ARGUMENT;
+	*special_reply_port = MACH_PORT_DEAD;
+	srp = mig_get_special_reply_port();
+	kr = mipc_port_mod_refs(self, srp, MACH_PORT_RIGHT_SEND, 1);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	if (kr != KERN_SUCCESS) {
+		(void)mipc_port_deallocate(self, srp);
+		return kr;
+	}
+	*special_reply_port = srp;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mach_sync_ipc_link_monitoring_stop(mach_port_t srp, boolean_t *in_effect)
+{
+	mipc_space_t self = mipc_thread_space();
+	boolean_t link_broken = TRUE;
+	kern_return_t kr;
+
+	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	if (in_effect != NULL)
+		*in_effect = kr == KERN_SUCCESS && !link_broken;
+	(void)mipc_port_deallocate(self, srp);
+	return kr;
+}
+
+/* ------------------------------------------------------------------ */
 /* Death, binding and unbinding                                        */
 
 void
@@ -311,7 +538,7 @@ ipc_special_reply_port_dead_locked(
 	v = ipc_link_load(srp);
 	while (!ipc_link_cas(srp, &v, v & IPC_LINK_W))
 		;
-	link_old_collect(v, lo);
+	ipc_link_old_collect(v, lo);
 	ipc_special_reply_recompute_locked(srp, ctx);
 	/* The owner's weak pointer goes before our last reference can. */
 	if (owner != NULL) {
@@ -335,6 +562,7 @@ ipc_special_reply_unbind(struct ipc_thread *th)
 
 	ipc_ts_ctx_init(&ctx);
 	th->th_srp_bind = 0;
+	th->th_srp_name = MACH_PORT_NULL;
 	ipc_lock(&th->th_lock);
 	srp = th->th_srp;
 	th->th_srp = NULL;
@@ -354,7 +582,7 @@ ipc_special_reply_unbind(struct ipc_thread *th)
 			if (!ipc_link_cas(srp, &v,
 			        IPC_LINK_NO_LINKAGE | (v & IPC_LINK_W)))
 				continue;
-			link_old_collect(v, &lo);
+			ipc_link_old_collect(v, &lo);
 			ipc_special_reply_recompute_locked(srp, &ctx);
 			break;
 		}
@@ -393,20 +621,15 @@ srp_bind(struct ipc_thread *th, struct ipc_port *port)
  *	the thread's current SRP or the peer is MACH_PORT_DEAD.
  */
 mach_msg_return_t
-ipc_special_reply_sync_wait(
-    struct ipc_thread *th, struct ipc_port *port, mach_port_name_t peer)
+ipc_special_reply_sync_wait(struct ipc_thread *th, struct mipc_space *space,
+    struct ipc_port *port, mach_port_name_t peer)
 {
 	if (port == NULL || port->ip_srp_bind == 0 ||
 	    port->ip_srp_bind != th->th_srp_bind)
 		return MACH_RCV_INVALID_NOTIFY;
 	if (!MACH_PORT_VALID(peer))
 		return MACH_RCV_INVALID_NOTIFY;
-	/*
-	 * If `peer` names a send right in the receiving space, XNU links the
-	 * SRP to that port (ipc_port_link_special_reply_port); any other
-	 * name proceeds unlinked.  Either way the receive goes on.  (The
-	 * link itself is made by the workloop issue's sync-wait support.)
-	 */
+	sync_wait_link(space, port, peer);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -435,6 +658,7 @@ thread_get_special_reply_port(void)
 	        bind, &name) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	th->th_srp_bind = bind;
+	th->th_srp_name = name;
 	/* The port, to bind its owner (a destroy may have raced us). */
 	is_lock(space);
 	e = ipc_entry_lookup(space, name);

@@ -10,6 +10,7 @@
 
 #include "base.h"
 #include "port.h"
+#include "thread.h"
 
 #include <ck_pr.h>
 #include <mipc/types.h>
@@ -64,8 +65,8 @@ ipc_link_ptr(uintptr_t v)
  * S4: may this thread receive on `port` with MACH_RCV_SYNC_WAIT and sync
  * peer `peer`?  Conditions: inside an epoch section.
  */
-mach_msg_return_t ipc_special_reply_sync_wait(
-    struct ipc_thread *th, struct ipc_port *port, mach_port_name_t peer);
+mach_msg_return_t ipc_special_reply_sync_wait(struct ipc_thread *th,
+    struct mipc_space *space, struct ipc_port *port, mach_port_name_t peer);
 
 /*
  * The client's side of the link (S3): its send with the SRP as
@@ -118,12 +119,20 @@ ipc_special_reply_link_fp(struct ipc_port *srp, struct ipc_port *dest)
  * Conditions: nothing locked.
  */
 void ipc_special_reply_reset(struct ipc_port *srp, uint32_t state);
+void ipc_special_reply_copyout_sonce_wl(
+    struct ipc_port *srp, struct ipc_workloop *wl);
 
 static inline void
 ipc_special_reply_copyout_sonce(struct ipc_port *srp)
 {
 	uintptr_t v = ipc_link_load(srp);
+	struct ipc_thread *th = ipc_thread_cur;
 
+	/* Through a workloop: receive cases 2 and 3 (stash). */
+	if (unlikely(th != NULL && th->th_servicing != NULL)) {
+		ipc_special_reply_copyout_sonce_wl(srp, th->th_servicing);
+		return;
+	}
 	/* XNU's not_special: an unlinked SRP stays as it is. */
 	if (ipc_link_state(v) == IPC_LINK_ANY)
 		return;
@@ -141,11 +150,15 @@ ipc_special_reply_copyout_sonce(struct ipc_port *srp)
  * SR_ALLOW_SYNC_LINKAGE): the link is reset to ANY.
  * Conditions: nothing locked; srp referenced.
  */
+void ipc_special_reply_msg_received(struct ipc_port *srp);
+
 static inline void
-ipc_special_reply_receive_complete(struct ipc_port *srp)
+ipc_special_reply_receive_complete(struct ipc_port *srp, bool got_msg)
 {
 	uintptr_t v = ipc_link_load(srp);
 
+	if (got_msg)
+		ipc_special_reply_msg_received(srp);
 	if (v == IPC_LINK_ANY)
 		return;
 	/* The RPC's case, inline: NO_LINKAGE (nothing held) -> ANY. */
@@ -153,6 +166,30 @@ ipc_special_reply_receive_complete(struct ipc_port *srp)
 		return;
 	ipc_special_reply_reset(srp, IPC_LINK_ANY);
 }
+
+/*
+ * A message reaches an SRP stashed by a workloop: its reply is sent, so
+ * severing the link later is no lost link (S7).
+ * Conditions: nothing locked.
+ */
+void ipc_special_reply_msg_sent_slow(struct ipc_port *srp);
+
+static inline void
+ipc_special_reply_msg_sent(struct ipc_port *srp)
+{
+	uint32_t state = ipc_link_state(ipc_link_load(srp));
+
+	if (unlikely(state == IPC_LINK_KNOTE || state == IPC_LINK_STASH))
+		ipc_special_reply_msg_sent_slow(srp);
+}
+
+/*
+ * An SRP stashed by wl's previous delivery: the link is cut, a lost link
+ * recorded if no reply was sent.  Conditions: srp locked.
+ */
+struct ipc_workloop;
+void ipc_special_reply_unstash_locked(struct ipc_port *srp,
+    struct ipc_workloop *wl, struct ipc_ts_ctx *ctx, struct ipc_link_old *lo);
 
 /*
  * A client about to sleep on its SRP donates its turnstile to the SRP's
@@ -174,7 +211,12 @@ struct ipc_link_old {
 	bool lo_push;
 	struct ipc_thread *lo_thread;
 	struct ipc_thread *lo_owner;
+	struct ipc_workloop *lo_wl;  /* KNOTE */
+	struct ipc_turnstile *lo_ts; /* STASH */
 };
+
+/* What the link word v held, into lo (any state). */
+void ipc_link_old_collect(uintptr_t v, struct ipc_link_old *lo);
 
 /* Conditions: nothing locked. */
 void ipc_link_old_release_slow(struct ipc_link_old *lo);
@@ -183,7 +225,7 @@ static inline void
 ipc_link_old_release(struct ipc_link_old *lo)
 {
 	if (unlikely(lo->lo_port != NULL || lo->lo_thread != NULL ||
-	        lo->lo_owner != NULL))
+	        lo->lo_owner != NULL || lo->lo_wl != NULL || lo->lo_ts != NULL))
 		ipc_link_old_release_slow(lo);
 }
 

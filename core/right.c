@@ -37,6 +37,8 @@
 #include "pset.h"
 #include "space.h"
 #include "thread.h"
+#include "turnstile.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -206,12 +208,18 @@ static struct ipc_port *
 receive_take(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
 {
+	struct ipc_workloop *wl;
+	struct ipc_ts_ctx ctx;
 	struct ipc_port *port = e_port(e);
 
 	ipc_pset_remove_port_locked(space, port);
+	ipc_ts_ctx_init(&ctx);
 	ip_lock(port);
-	ipc_port_clear_receiver_locked(port);
+	wl = ipc_port_clear_receiver_locked(port, &ctx);
 	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	if (wl != NULL)
+		ipc_workloop_release(wl);
 	if (e_type(e) & MACH_PORT_TYPE_SEND) {
 		/* The name keeps its send right and its own reference. */
 		ip_reference(port);

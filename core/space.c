@@ -487,15 +487,15 @@ mipc_space_create(mipc_space_t *out)
 	return KERN_SUCCESS;
 }
 
-static void
-space_reference(struct mipc_space *space)
+void
+ipc_space_reference(struct mipc_space *space)
 {
 	/* Relaxed: the caller already holds a reference. */
 	ck_pr_inc_32(&space->is_refs);
 }
 
-static void
-space_release(struct mipc_space *space)
+void
+ipc_space_release(struct mipc_space *space)
 {
 	/* Relaxed: freeing happens in ipc_space_reap under its lock. */
 	ck_pr_dec_32(&space->is_refs);
@@ -560,7 +560,7 @@ mipc_space_destroy(mipc_space_t space)
 	space->is_zombie_next = ipc_zombies;
 	ipc_zombies = space;
 	ipc_unlock(&ipc_spaces_lock);
-	space_release(space);
+	ipc_space_release(space);
 	return KERN_SUCCESS;
 }
 
@@ -634,9 +634,9 @@ mipc_thread_set_space(mipc_space_t space)
 	if (space == ck_pr_load_ptr(&ipc_default_space))
 		space = NULL;
 	if (space != NULL)
-		space_reference(space);
+		ipc_space_reference(space);
 	if (th->th_space != NULL)
-		space_release(th->th_space);
+		ipc_space_release(th->th_space);
 	th->th_space = space;
 	return prev;
 }
@@ -646,7 +646,7 @@ void
 ipc_thread_space_exit(struct ipc_thread *th)
 {
 	if (th->th_space != NULL)
-		space_release(th->th_space);
+		ipc_space_release(th->th_space);
 	th->th_space = NULL;
 }
 

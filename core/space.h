@@ -191,6 +191,10 @@ bool ipc_rmap_insert(
     struct mipc_space *space, struct ipc_port *port, mach_port_name_t name);
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
 void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
+/* Keep a space's memory (not its contents) alive: a destroyed space's
+ * handle answers KERN_INVALID_TASK until the last reference goes. */
+void ipc_space_reference(struct mipc_space *space);
+void ipc_space_release(struct mipc_space *space);
 void ipc_space_reap(void);
 void ipc_thread_space_exit(struct ipc_thread *th);
 

@@ -39,6 +39,8 @@ struct ipc_thread {
 	struct mipc_space *th_space; /* (O) current space; NULL: default */
 	uint32_t th_guard_n;         /* (O) guard violations pending */
 	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
+	mach_port_name_t
+	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */
 	struct ipc_guard_ev {
 		mach_port_name_t ge_name;
 		uint64_t ge_flavor;
@@ -60,6 +62,8 @@ struct ipc_thread {
 	struct ipc_watchports *th_watchports; /* (H) watchport.c */
 	struct ipc_port *th_srp; /* (H) bound special reply port, weak:
 	                                   cleared by its death (reply.c) */
+	struct ipc_workloop *th_servicing; /* (O) the workloop we copy out
+	                                      through (XNU's ith_knote) */
 
 	/* What we are blocked on, for introspection (sync.h) */
 	uint32_t th_wait_kind;         /* (A) MIPC_WAIT_* */

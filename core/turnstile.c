@@ -230,6 +230,12 @@ ipc_ts_ctx_add_thread(struct ipc_ts_ctx *ctx, struct ipc_thread *th)
 }
 
 void
+ipc_ts_ctx_add_turnstile(struct ipc_ts_ctx *ctx, struct ipc_turnstile *ts)
+{
+	ctx_add(ctx, IPC_TSI_TURNSTILE, ts);
+}
+
+void
 ipc_ts_ctx_finish_slow(struct ipc_ts_ctx *ctx)
 {
 	uint32_t i;
@@ -262,6 +268,7 @@ ipc_turnstile_prepare(struct ipc_turnstile **slot, struct ipc_turnstile *mine,
 		mine->ts_type = type;
 		mine->ts_proprietor = proprietor;
 		mine->ts_cap = IPC_TS_CAP_USER;
+		mine->ts_floor = 0;
 		mine->ts_priority = 0;
 		ipc_unlock(&mine->ts_lock);
 		*slot = ts = mine;
@@ -312,7 +319,9 @@ ts_compute(const struct ipc_turnstile *ts)
 	uint8_t w = ipc_plist_max(&ts->ts_waiters);
 	uint8_t q = ipc_plist_max(&ts->ts_inheritor_q);
 
-	return w > q ? w : q;
+	uint8_t m = w > q ? w : q;
+
+	return m > ts->ts_floor ? m : ts->ts_floor;
 }
 
 /* What ts pushes on a thread: its priority, capped. */
@@ -827,10 +836,16 @@ ts_hop_kind(const struct ipc_turnstile *ts)
 	case IPC_TS_STASH:
 		return MIPC_OWNER_WORKLOOP;
 	case IPC_TS_SEND:
-		/* A send turnstile pushing on another: its port is in
-		 * transit (case 2). */
-		return ts->ts_inh_kind == IPC_TSI_TURNSTILE ? MIPC_OWNER_TRANSIT
-		                                            : MIPC_OWNER_PORT;
+		/* A send turnstile pushing on another send turnstile: its
+		 * port is in transit (case 2).  One pushing on a workloop's
+		 * turnstile is an ordinary port (cases 4, 5, 7).  The
+		 * inheritor's type never changes while we hold ts's lock,
+		 * which keeps the reference ts holds on it. */
+		return ts->ts_inh_kind == IPC_TSI_TURNSTILE &&
+		        ((const struct ipc_turnstile *)ts->ts_inheritor)
+		                ->ts_type == IPC_TS_SEND
+		    ? MIPC_OWNER_TRANSIT
+		    : MIPC_OWNER_PORT;
 	default:
 		return MIPC_OWNER_PORT;
 	}
@@ -945,10 +960,9 @@ mipc_thread_wait_info(mipc_thread_t handle, struct mipc_wait_info *out)
 	n = chain_walk(th, hops, TS_MAX_HOPS);
 	/* hops[1] is what it waits on; the push leaves it thus: */
 	if (n > 2) {
-		out->owner_kind = hops[2].kind == MIPC_OWNER_THREAD
-		    ? MIPC_OWNER_THREAD
-		    : hops[1].kind == MIPC_OWNER_TRANSIT ? MIPC_OWNER_TRANSIT
-		                                         : hops[2].kind;
+		out->owner_kind = hops[1].kind == MIPC_OWNER_TRANSIT
+		    ? MIPC_OWNER_TRANSIT
+		    : hops[2].kind;
 	}
 	for (i = 1; i < n; i++) {
 		if (hops[i].kind == MIPC_OWNER_THREAD) {

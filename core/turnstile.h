@@ -78,14 +78,15 @@ struct ipc_turnstile {
 	                                      queue */
 	void *ts_inheritor;                /* (I, T) thread or turnstile,
 	                                      referenced */
-	uint8_t ts_inh_kind;           /* (I, T) enum ipc_ts_inheritor_kind */
-	uint8_t ts_priority;           /* (T) what we push: max of both
+	uint8_t ts_inh_kind; /* (I, T) enum ipc_ts_inheritor_kind */
+	uint8_t ts_priority; /* (T) what we push: max of both
 	                                      lists; 0 for none */
-	uint8_t ts_type;               /* (I) enum ipc_ts_type */
-	uint8_t ts_cap;                /* (I) highest push given to a
+	uint8_t ts_type;     /* (I) enum ipc_ts_type */
+	uint8_t ts_cap;      /* (I) highest push given to a
 	                                      thread: MAXPRI_USER or 127 */
-	uint32_t ts_refs;              /* (A) owner, inheritor links, walks */
-	uint32_t ts_gen;               /* (T) bumped at each donation */
+	uint8_t ts_floor;    /* (T) pushed with no waiter: a workloop's floor */
+	uint32_t ts_refs;    /* (A) owner, inheritor links, walks */
+	uint32_t ts_gen;     /* (T) bumped at each donation */
 	uint32_t ts_prim_count;        /* (I) non-waiter users (send) */
 	uint32_t ts_donors;            /* (I) turnstiles donated to it,
 	                                      itself included */
@@ -176,8 +177,10 @@ struct ipc_thread *ipc_turnstile_first_waiter(struct ipc_turnstile *ts);
 void ipc_turnstile_set_inheritor(
     struct ipc_turnstile *ts, uint8_t kind, void *obj, struct ipc_ts_ctx *ctx);
 
-/* Record a walk from a thread whose base priority changed. */
+/* Record a walk from a thread whose base priority changed, or from a
+ * turnstile whose floor changed. */
 void ipc_ts_ctx_add_thread(struct ipc_ts_ctx *ctx, struct ipc_thread *th);
+void ipc_ts_ctx_add_turnstile(struct ipc_ts_ctx *ctx, struct ipc_turnstile *ts);
 
 /* ------------------------------------------------------------------ */
 /* Statistics                                                          */

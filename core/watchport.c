@@ -37,6 +37,7 @@
 #include "guard.h"
 #include "lock.h"
 #include "port.h"
+#include "reply.h"
 #include "space.h"
 #include "thread.h"
 #include "turnstile.h"
@@ -103,6 +104,7 @@ static void
 elem_attach(struct ipc_watchport *wp, struct ipc_port *port)
 {
 	struct ipc_ts_ctx ctx;
+	struct ipc_link_old lo = { 0 };
 	struct ipc_port *drop = NULL, *old_drop = NULL;
 
 	ipc_ts_ctx_init(&ctx);
@@ -113,10 +115,13 @@ elem_attach(struct ipc_watchport *wp, struct ipc_port *port)
 	} else {
 		old_drop = ipc_watchport_clear_locked(port);
 		port->ip_watchport = wp;
+		/* Adding severs a workloop's stash link (state ANY). */
+		ipc_port_sync_reset_locked(port, &lo);
 		ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	}
 	ip_unlock(port);
 	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
 	if (drop != NULL)
 		ip_release(drop);
 	if (old_drop != NULL)

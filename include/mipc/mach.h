@@ -118,6 +118,32 @@ MIPC_API kern_return_t mach_port_dnrequest_info(ipc_space_t task,
  */
 MIPC_API mach_port_name_t thread_get_special_reply_port(void);
 
+/*
+ * The calling thread's special reply port, made on first use and kept
+ * (libsyscall's MIG convention).
+ */
+MIPC_API mach_port_t mig_get_special_reply_port(void);
+
+/*
+ * MACH.md S6: whether the link of the calling thread's special reply
+ * port `name` was lost since the last call (a server's workloop moved on
+ * without replying, S7), and clear that.  The flag is always maintained,
+ * as XNU's DEVELOPMENT kernels do.  Codes: KERN_INVALID_TASK for another
+ * space than the caller's current one; KERN_INVALID_NAME for NULL / DEAD
+ * or an unknown name; KERN_INVALID_VALUE when the thread has no special
+ * reply port; KERN_INVALID_RIGHT without a receive right;
+ * KERN_INVALID_ARGUMENT when it is not the thread's special reply port.
+ */
+MIPC_API kern_return_t mach_port_special_reply_port_reset_link(
+    task_t task, mach_port_name_t name, boolean_t *srp_lost_link);
+/* libsyscall's wrappers: start takes a send reference on the special
+ * reply port and resets its link; stop reports in_effect = !lost and
+ * drops the reference. */
+MIPC_API kern_return_t mach_sync_ipc_link_monitoring_start(
+    mach_port_t *special_reply_port);
+MIPC_API kern_return_t mach_sync_ipc_link_monitoring_stop(
+    mach_port_t special_reply_port, boolean_t *in_effect);
+
 MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
 MIPC_API kern_return_t vm_deallocate(

@@ -29,6 +29,7 @@
 #ifndef MIPC_SYNC_H
 #define MIPC_SYNC_H
 
+#include <mipc/message.h>
 #include <mipc/port.h>
 #include <mipc/types.h>
 
@@ -135,6 +136,54 @@ MIPC_API kern_return_t mipc_set_os_policy(
 
 /* The nice value NICE applies for a priority (the table above). */
 MIPC_API int mipc_priority_to_nice(int pri);
+
+/* ---- workloops (kqworkloop + EVFILT_MACHPORT) --------------------------- */
+
+/*
+ * A workloop is a serial event loop bound to ports: at most one servicer
+ * thread is bound at a time, and it is the inheritor of every push on the
+ * attached ports -- the way a Mach server gets pushed (a plain thread in
+ * a mach_msg receive never is).
+ *
+ * mipc_workloop_attach: a receive right (its pushes land on the
+ * servicer: send case 7); a port set (received from, no push); a special
+ * reply port: KERN_NOT_SUPPORTED; anything else: KERN_INVALID_RIGHT (an
+ * unknown name KERN_INVALID_NAME).  A port attached to another workloop:
+ * KERN_INVALID_ARGUMENT; to this one: KERN_SUCCESS.  A receive right
+ * that leaves the space is detached.
+ *
+ * mipc_workloop_msg: an optional send (MACH_SEND_MSG, typically the
+ * reply; a failed send returns its code and receives nothing), then
+ * re-enable (rights received through the previous delivery stop pushing:
+ * a special reply port whose reply was not sent records a lost link,
+ * MACH.md S7), bind the caller as servicer, and with MACH_RCV_MSG receive
+ * from the attached ports -- the one pushed hardest first -- copying the
+ * message out through the workloop: a receive right or a special reply
+ * port's send-once right it carries keeps pushing on the servicer until
+ * the next call (the first as XNU's KNOTE, later ones through the stash).
+ * msg, rcv_size, timeout and the MACH_RCV_* options are mach_msg's; a
+ * second thread calling while one is bound gets KERN_ALREADY_WAITING; a
+ * destroyed workloop MACH_RCV_PORT_CHANGED.
+ *
+ * mipc_workloop_end: the bound servicer re-enables and unbinds.
+ * mipc_workloop_set_min_priority: a floor for the servicer while bound.
+ * MIPC_WORKLOOP_INHERIT_RT: pushes above 63 reach the servicer.
+ */
+typedef struct mipc_workloop *mipc_workloop_t;
+#define MIPC_WORKLOOP_INHERIT_RT 0x1u
+MIPC_API kern_return_t mipc_workloop_create(
+    mipc_space_t space, uint32_t flags, mipc_workloop_t *out);
+MIPC_API kern_return_t mipc_workloop_destroy(mipc_workloop_t wl);
+MIPC_API kern_return_t mipc_workloop_set_min_priority(
+    mipc_workloop_t wl, int pri);
+MIPC_API kern_return_t mipc_workloop_attach(
+    mipc_workloop_t wl, mach_port_name_t name);
+MIPC_API kern_return_t mipc_workloop_detach(
+    mipc_workloop_t wl, mach_port_name_t name);
+MIPC_API mach_msg_return_t mipc_workloop_msg(mipc_workloop_t wl,
+    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout);
+MIPC_API void mipc_workloop_end(mipc_workloop_t wl);
 
 /* ---- watchports -------------------------------------------------------- */
 

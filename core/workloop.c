@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * workloop.c -- workloops: the kqworkloop + EVFILT_MACHPORT analog.  A
+ * workloop is a serial event loop bound to ports: at most one servicer
+ * thread at a time receives from them, and a workloop is the way a server
+ * gets pushed (a plain thread in mach_msg receive never is, MACH.md T1).
+ *
+ * Owns:      struct ipc_workloop: its turnstile (wl_ts, inheritor: the
+ *            bound servicer), its stash turnstile, the unnamed port set
+ *            whose members are the attached ports, the named sets it
+ *            receives from, and the stash of the current delivery.
+ * Locking:   wl_lock (IPC_RANK_WORKLOOP, below port locks) is the
+ *            interlock of wl_ts and wl_stash_ts, the servicer binding and
+ *            wl_dead.  Membership (the unnamed set, wl_sets) is under the
+ *            space lock, as every set's is; a port's ip_workloop under its
+ *            port lock.  The stash (wl_stash, wl_knote_used) is touched
+ *            only by the bound servicer, so it takes no lock.
+ * Lifetime:  a workloop is referenced by its handle (until destroy), by
+ *            each attached port (ip_workloop) and named set (ips_wl), and
+ *            by each KNOTE link; freed after a grace period, since wakers
+ *            reach it through set links inside epoch sections.
+ * Choices:   XNU's semantics, with a thread instead of a kevent:
+ *            * attach(port) = EVFILT_MACHPORT with MACH_RCV_MSG and
+ *              EV_DISPATCH: the port's send turnstile pushes on wl_ts (send
+ *              case 7); a port set can be attached to receive from, with
+ *              no push (XNU has none for set knotes); a special reply port
+ *              is refused (KERN_NOT_SUPPORTED, XNU's ENOTSUP); a port is
+ *              attached to one workloop at a time (KERN_INVALID_ARGUMENT
+ *              for a second); re-attaching to the same one succeeds.  A
+ *              receive right that leaves the space is detached.
+ *            * mipc_workloop_msg = [send the reply] + re-enable (the
+ *              previous delivery's stash is severed: a special reply port
+ *              whose reply was not sent records a lost link, S7) + bind
+ *              the caller + receive, highest-pushing port first + copy out
+ *              through the workloop (stash: the first right KNOTE, later
+ *              ones STASH).  A parked servicer stays the inheritor, so it
+ *              wakes boosted.  A second thread calling while one is bound
+ *              gets KERN_ALREADY_WAITING: a workloop is serial.
+ *            * min_priority is a floor of wl_ts while a servicer is bound
+ *              (binder's node min_priority); MIPC_WORKLOOP_INHERIT_RT lets
+ *              pushes above 63 through (binder's inherit_rt).
+ */
+#include "workloop.h"
+
+#include "cache.h"
+#include "kmsg.h"
+#include "lock.h"
+#include "object.h"
+#include "port.h"
+#include "pset.h"
+#include "reply.h"
+#include "space.h"
+#include "thread.h"
+#include "turnstile.h"
+
+#include <mipc/message.h>
+#include <mipc/sync.h>
+
+/* ------------------------------------------------------------------ */
+/* References                                                          */
+
+static void
+wl_free_now(struct ipc_deferred *d)
+{
+	struct ipc_workloop *wl =
+	    ipc_container_of(d, struct ipc_workloop, wl_free);
+
+	ipc_turnstile_release(wl->wl_ts);
+	ipc_turnstile_release(wl->wl_stash_ts);
+	ipc_space_release(wl->wl_space);
+	ipc_free(IPC_KIND_WORKLOOP, wl, sizeof(*wl));
+}
+
+void
+ipc_workloop_reference(struct ipc_workloop *wl)
+{
+	uint32_t was = ck_pr_faa_32(&wl->wl_refs, 1); /* Relaxed: held */
+
+	ipc_require(was != 0, "reference a live workloop");
+}
+
+void
+ipc_workloop_release(struct ipc_workloop *wl)
+{
+	bool zero;
+
+	/* [R18]: our accesses before the free. */
+	ipc_tsan_release(wl);
+	ck_pr_fence_release();
+	ck_pr_dec_32_zero(&wl->wl_refs, &zero);
+	if (likely(!zero))
+		return;
+	ck_pr_fence_acquire(); /* [A18]: pairs with [R18] */
+	ipc_tsan_acquire(wl);
+	ipc_epoch_defer(ipc_thread_self(), &wl->wl_free, wl_free_now);
+}
+
+static struct ipc_workloop *
+wl_of(mipc_workloop_t handle)
+{
+	return (struct ipc_workloop *)(void *)handle;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stash and re-enable                                                 */
+
+uintptr_t
+ipc_workloop_stash_locked(struct ipc_workloop *wl, struct ipc_port *port)
+{
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	if (wl->wl_nstash == IPC_WL_STASH_MAX)
+		return 0; /* full: no push, as a knote that cannot push */
+	ip_reference(port);
+	wl->wl_stash[wl->wl_nstash++] = port;
+	if (!wl->wl_knote_used) {
+		wl->wl_knote_used = true;
+		ipc_workloop_reference(wl);
+		return (uintptr_t)wl | IPC_LINK_KNOTE;
+	}
+	ipc_turnstile_reference(wl->wl_stash_ts);
+	return (uintptr_t)wl->wl_stash_ts | IPC_LINK_STASH;
+}
+
+struct ipc_turnstile *
+ipc_workloop_link_turnstile(uintptr_t link)
+{
+	if (ipc_link_state(link) == IPC_LINK_KNOTE)
+		return ((struct ipc_workloop *)ipc_link_ptr(link))->wl_ts;
+	return ipc_link_ptr(link);
+}
+
+/*
+ * Re-enable: every right of the previous delivery stops pushing on us
+ * (XNU's filt_machport_turnstile_complete_port): a port's link goes back
+ * to ANY, a special reply port's to NO_LINKAGE, recording a lost link if
+ * its reply was not sent (S7).  Conditions: the bound servicer; nothing
+ * locked.
+ */
+static void
+wl_reenable(struct ipc_workloop *wl)
+{
+	uint32_t i;
+
+	for (i = 0; i < wl->wl_nstash; i++) {
+		struct ipc_port *port = wl->wl_stash[i];
+
+		ipc_port_sync_unstash(port, wl);
+		ip_release(port);
+	}
+	wl->wl_nstash = 0;
+	wl->wl_knote_used = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Binding                                                             */
+
+/* Bind th as the servicer: wl_ts pushes on it.  wl locked. */
+static void
+wl_bind_locked(
+    struct ipc_workloop *wl, struct ipc_thread *th, struct ipc_ts_ctx *ctx)
+{
+	ipc_lock_assert_held(&wl->wl_lock);
+	ipc_thread_reference(th);
+	wl->wl_servicer = th;
+	ipc_lock(&wl->wl_ts->ts_lock);
+	wl->wl_ts->ts_floor = wl->wl_min_pri;
+	ipc_unlock(&wl->wl_ts->ts_lock);
+	ipc_turnstile_set_inheritor(wl->wl_ts, IPC_TSI_THREAD, th, ctx);
+}
+
+/* Unbind the servicer; returns it for the caller to release. */
+static struct ipc_thread *
+wl_unbind_locked(struct ipc_workloop *wl, struct ipc_ts_ctx *ctx)
+{
+	struct ipc_thread *th = wl->wl_servicer;
+
+	ipc_lock_assert_held(&wl->wl_lock);
+	if (th == NULL)
+		return NULL;
+	wl->wl_servicer = NULL;
+	ipc_lock(&wl->wl_ts->ts_lock);
+	wl->wl_ts->ts_floor = 0;
+	ipc_unlock(&wl->wl_ts->ts_lock);
+	ipc_turnstile_set_inheritor(wl->wl_ts, IPC_TSI_NONE, NULL, ctx);
+	return th;
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+
+kern_return_t
+mipc_workloop_create(mipc_space_t space, uint32_t flags, mipc_workloop_t *out)
+{
+	struct ipc_workloop *wl;
+
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	if (out == NULL || (flags & ~MIPC_WORKLOOP_INHERIT_RT))
+		return KERN_INVALID_ARGUMENT;
+	wl = ipc_zalloc(IPC_KIND_WORKLOOP, sizeof(*wl));
+	if (wl == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	wl->wl_ts = ipc_turnstile_alloc();
+	wl->wl_stash_ts = ipc_turnstile_alloc();
+	wl->wl_pset = ipc_pset_alloc();
+	if (wl->wl_ts == NULL || wl->wl_stash_ts == NULL ||
+	    wl->wl_pset == NULL) {
+		if (wl->wl_ts != NULL)
+			ipc_turnstile_release(wl->wl_ts);
+		if (wl->wl_stash_ts != NULL)
+			ipc_turnstile_release(wl->wl_stash_ts);
+		if (wl->wl_pset != NULL)
+			ipc_object_release(&wl->wl_pset->ips_object);
+		ipc_free(IPC_KIND_WORKLOOP, wl, sizeof(*wl));
+		return KERN_RESOURCE_SHORTAGE;
+	}
+	ipc_lock_init(&wl->wl_lock, IPC_RANK_WORKLOOP, "workloop");
+	wl->wl_refs = 1;
+	wl->wl_flags = flags;
+	wl->wl_ts->ts_type = IPC_TS_WORKLOOP;
+	wl->wl_ts->ts_proprietor = wl;
+	wl->wl_ts->ts_cap =
+	    (flags & MIPC_WORKLOOP_INHERIT_RT) ? MIPC_PRI_MAX : IPC_TS_CAP_USER;
+	wl->wl_stash_ts->ts_type = IPC_TS_STASH;
+	wl->wl_stash_ts->ts_proprietor = wl;
+	is_lock(space);
+	if (ipc_space_check(space) != KERN_SUCCESS) {
+		is_unlock(space);
+		ipc_turnstile_release(wl->wl_ts);
+		ipc_turnstile_release(wl->wl_stash_ts);
+		ipc_object_release(&wl->wl_pset->ips_object);
+		ipc_free(IPC_KIND_WORKLOOP, wl, sizeof(*wl));
+		return KERN_INVALID_TASK;
+	}
+	ipc_space_reference(space);
+	wl->wl_space = space;
+	wl->wl_pset->ips_space = space; /* unnamed: in no entry */
+	wl->wl_pset->ips_unnamed = true;
+	is_unlock(space);
+	/* The stash turnstile pushes on ours, for good. */
+	{
+		struct ipc_ts_ctx ctx;
+
+		ipc_ts_ctx_init(&ctx);
+		ipc_lock(&wl->wl_lock);
+		ipc_turnstile_set_inheritor(
+		    wl->wl_stash_ts, IPC_TSI_TURNSTILE, wl->wl_ts, &ctx);
+		ipc_unlock(&wl->wl_lock);
+		ipc_ts_ctx_finish(&ctx);
+	}
+	*out = (mipc_workloop_t)(void *)wl;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_workloop_set_min_priority(mipc_workloop_t handle, int pri)
+{
+	struct ipc_workloop *wl = wl_of(handle);
+	struct ipc_ts_ctx ctx;
+
+	if (wl == NULL || pri < MIPC_PRI_MIN || pri > MIPC_PRI_MAX)
+		return KERN_INVALID_ARGUMENT;
+	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&wl->wl_lock);
+	if (wl->wl_dead) {
+		ipc_unlock(&wl->wl_lock);
+		return KERN_TERMINATED;
+	}
+	wl->wl_min_pri = (uint8_t)pri;
+	if (wl->wl_servicer != NULL) {
+		ipc_lock(&wl->wl_ts->ts_lock);
+		wl->wl_ts->ts_floor = (uint8_t)pri;
+		ipc_unlock(&wl->wl_ts->ts_lock);
+		ipc_ts_ctx_add_turnstile(&ctx, wl->wl_ts);
+	}
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	return KERN_SUCCESS;
+}
+
+/*
+ * What `name` attaches: a port's receive right (not a special reply
+ * port's) or a port set.  Conditions: space locked and active.
+ */
+static kern_return_t
+attach_lookup(struct mipc_space *space, mach_port_name_t name,
+    struct ipc_port **portp, struct ipc_pset **psetp)
+{
+	struct ipc_entry *e;
+	uint32_t type;
+
+	*portp = NULL;
+	*psetp = NULL;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL)
+		return KERN_INVALID_NAME;
+	type = IE_BITS_TYPE(e->ie_bits);
+	if (type == MACH_PORT_TYPE_PORT_SET) {
+		*psetp = ips_from_object(e->ie_object);
+		return KERN_SUCCESS;
+	}
+	if (!(type & MACH_PORT_TYPE_RECEIVE))
+		return KERN_INVALID_RIGHT;
+	*portp = ip_from_object(e->ie_object);
+	if ((*portp)->ip_cflags & IP_F_SPECIAL_REPLY)
+		return KERN_NOT_SUPPORTED;
+	return KERN_SUCCESS;
+}
+
+kern_return_t
+mipc_workloop_attach(mipc_workloop_t handle, mach_port_name_t name)
+{
+	struct ipc_workloop *wl = wl_of(handle);
+	struct ipc_link_old lo = { 0 };
+	struct mipc_space *space;
+	struct ipc_ts_ctx ctx;
+	struct ipc_port *port;
+	struct ipc_pset *pset;
+	kern_return_t kr;
+
+	if (wl == NULL)
+		return KERN_INVALID_ARGUMENT;
+	ipc_ts_ctx_init(&ctx);
+	space = wl->wl_space;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = attach_lookup(space, name, &port, &pset);
+	if (kr == KERN_SUCCESS && ck_pr_load_8((uint8_t *)&wl->wl_dead))
+		kr = KERN_TERMINATED;
+	if (kr != KERN_SUCCESS)
+		goto out;
+	if (pset != NULL) {
+		/* Receive only: a set's members get no push (XNU). */
+		if (pset->ips_wl == wl)
+			goto out;
+		if (pset->ips_wl != NULL) {
+			kr = KERN_INVALID_ARGUMENT;
+			goto out;
+		}
+		if (wl->wl_nsets ==
+		    sizeof(wl->wl_sets) / sizeof(wl->wl_sets[0])) {
+			kr = KERN_NO_SPACE;
+			goto out;
+		}
+		ipc_object_reference(&pset->ips_object);
+		wl->wl_sets[wl->wl_nsets++] = pset;
+		ipc_workloop_reference(wl);
+		ck_pr_store_ptr(&pset->ips_wl, wl); /* Relaxed: see pset.h */
+		goto out;
+	}
+	ip_lock(port);
+	if (port->ip_workloop == wl) {
+		ip_unlock(port);
+		goto out;
+	}
+	if (port->ip_workloop != NULL) {
+		ip_unlock(port);
+		kr = KERN_INVALID_ARGUMENT;
+		goto out;
+	}
+	ip_unlock(port);
+	kr = ipc_pset_add_member_locked(space, port, wl->wl_pset);
+	if (kr != KERN_SUCCESS)
+		goto out;
+	ip_lock(port);
+	ipc_workloop_reference(wl);
+	port->ip_workloop = wl;
+	/* XNU's filt_portattach: a non-ANY link goes ANY, then case 7. */
+	ipc_port_sync_reset_locked(port, &lo);
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
+	ip_unlock(port);
+out:
+	is_unlock(space);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+	return kr;
+}
+
+/* Take wl off port (port locked); returns wl's reference to drop. */
+struct ipc_workloop *
+ipc_workloop_detach_port_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
+{
+	struct ipc_workloop *wl;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+		return NULL;
+	wl = port->ip_workloop;
+	if (wl != NULL) {
+		port->ip_workloop = NULL;
+		ipc_port_send_turnstile_recompute_locked(port, ctx);
+	}
+	return wl;
+}
+
+/* Take wl off a named set.  Conditions: its space locked. */
+struct ipc_workloop *
+ipc_workloop_detach_pset_locked(struct ipc_pset *pset)
+{
+	struct ipc_workloop *wl = pset->ips_wl;
+	uint32_t i;
+
+	ipc_lock_assert_held(&pset->ips_space->is_lock);
+	if (wl == NULL)
+		return NULL;
+	ck_pr_store_ptr(&pset->ips_wl, NULL);
+	for (i = 0; i < wl->wl_nsets; i++) {
+		if (wl->wl_sets[i] == pset) {
+			wl->wl_sets[i] = wl->wl_sets[--wl->wl_nsets];
+			/* The set's reference: the caller's entry holds one. */
+			ipc_object_release(&pset->ips_object);
+			break;
+		}
+	}
+	return wl;
+}
+
+kern_return_t
+mipc_workloop_detach(mipc_workloop_t handle, mach_port_name_t name)
+{
+	struct ipc_workloop *wl = wl_of(handle), *drop = NULL;
+	struct mipc_space *space;
+	struct ipc_ts_ctx ctx;
+	struct ipc_port *port;
+	struct ipc_pset *pset;
+	kern_return_t kr;
+
+	if (wl == NULL)
+		return KERN_INVALID_ARGUMENT;
+	ipc_ts_ctx_init(&ctx);
+	space = wl->wl_space;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS)
+		kr = attach_lookup(space, name, &port, &pset);
+	if (kr != KERN_SUCCESS)
+		goto out;
+	if (pset != NULL) {
+		if (pset->ips_wl != wl)
+			kr = KERN_NOT_IN_SET;
+		else
+			drop = ipc_workloop_detach_pset_locked(pset);
+		goto out;
+	}
+	if (!ipc_pset_has_port(wl->wl_pset, port)) {
+		kr = KERN_NOT_IN_SET;
+		goto out;
+	}
+	(void)ipc_pset_remove_member_locked(space, port, wl->wl_pset);
+	ip_lock(port);
+	drop = ipc_workloop_detach_port_locked(port, &ctx);
+	ip_unlock(port);
+out:
+	is_unlock(space);
+	ipc_ts_ctx_finish(&ctx);
+	if (drop != NULL)
+		ipc_workloop_release(drop);
+	return kr;
+}
+
+void
+mipc_workloop_end(mipc_workloop_t handle)
+{
+	struct ipc_workloop *wl = wl_of(handle);
+	struct ipc_thread *th = ipc_thread_cur, *was = NULL;
+	struct ipc_ts_ctx ctx;
+
+	if (wl == NULL || th == NULL)
+		return;
+	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&wl->wl_lock);
+	if (wl->wl_servicer != th) {
+		ipc_unlock(&wl->wl_lock);
+		return; /* only the bound servicer ends its service */
+	}
+	ipc_unlock(&wl->wl_lock);
+	wl_reenable(wl);
+	ipc_lock(&wl->wl_lock);
+	was = wl_unbind_locked(wl, &ctx);
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (was != NULL)
+		ipc_thread_release(was);
+}
+
+kern_return_t
+mipc_workloop_destroy(mipc_workloop_t handle)
+{
+	struct ipc_workloop *wl = wl_of(handle);
+	struct ipc_thread *th = ipc_thread_cur, *was = NULL;
+	struct ipc_workloop *drops[64];
+	struct mipc_space *space;
+	struct ipc_pset_link *l;
+	struct ipc_ts_ctx ctx;
+	uint32_t ndrops = 0, i;
+
+	if (wl == NULL)
+		return KERN_INVALID_ARGUMENT;
+	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&wl->wl_lock);
+	if (wl->wl_dead) {
+		ipc_unlock(&wl->wl_lock);
+		return KERN_TERMINATED;
+	}
+	if (wl->wl_servicer != NULL && wl->wl_servicer != th) {
+		ipc_unlock(&wl->wl_lock);
+		return KERN_FAILURE; /* another thread services it now */
+	}
+	wl->wl_dead = true;
+	ipc_unlock(&wl->wl_lock);
+	/* Its last delivery's rights stop pushing, then its servicer. */
+	wl_reenable(wl);
+	ipc_lock(&wl->wl_lock);
+	was = wl_unbind_locked(wl, &ctx);
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (was != NULL)
+		ipc_thread_release(was);
+	/* Detach everything: ports (case 7 ends), named sets. */
+	space = wl->wl_space;
+	is_lock(space);
+	while ((l = wl->wl_pset->ips_members) != NULL && ndrops < 64) {
+		struct ipc_port *port = l->pl_port;
+
+		(void)ipc_pset_remove_member_locked(space, port, wl->wl_pset);
+		ip_lock(port);
+		drops[ndrops] = ipc_workloop_detach_port_locked(port, &ctx);
+		ip_unlock(port);
+		if (drops[ndrops] != NULL)
+			ndrops++;
+	}
+	while (wl->wl_nsets > 0 && ndrops < 64)
+		drops[ndrops++] =
+		    ipc_workloop_detach_pset_locked(wl->wl_sets[0]);
+	ipc_pset_destroy_locked(space, wl->wl_pset);
+	is_unlock(space);
+	ipc_ts_ctx_finish(&ctx);
+	for (i = 0; i < ndrops; i++)
+		ipc_workloop_release(drops[i]);
+	ipc_lock(&wl->wl_lock);
+	ipc_turnstile_set_inheritor(wl->wl_stash_ts, IPC_TSI_NONE, NULL, &ctx);
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_workloop_release(wl); /* the handle's */
+	return KERN_SUCCESS;
+}
+
+mach_msg_return_t
+mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
+{
+	struct ipc_workloop *wl = wl_of(handle);
+	struct ipc_thread *th;
+	struct ipc_ts_ctx ctx;
+	mach_msg_return_t mr;
+
+	if (wl == NULL)
+		return MACH_RCV_INVALID_NAME;
+	th = ipc_thread_self();
+	if (th == NULL)
+		return MACH_RCV_INVALID_NAME;
+	/* Serial: bind the caller, or refuse a second thread. */
+	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&wl->wl_lock);
+	if (wl->wl_dead) {
+		ipc_unlock(&wl->wl_lock);
+		return MACH_RCV_PORT_CHANGED;
+	}
+	if (wl->wl_servicer != NULL && wl->wl_servicer != th) {
+		ipc_unlock(&wl->wl_lock);
+		return KERN_ALREADY_WAITING;
+	}
+	if (wl->wl_servicer == NULL)
+		wl_bind_locked(wl, th, &ctx);
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (option & MACH_SEND_MSG) {
+		/* The reply first, while the request's rights still push. */
+		mr = mipc_msg(wl->wl_space, msg,
+		    option &
+		        ~(MACH_RCV_MSG | MACH_RCV_LARGE |
+		            MACH_RCV_LARGE_IDENTITY | MACH_RCV_TIMEOUT |
+		            MACH_RCV_SYNC_WAIT),
+		    send_size, 0, MACH_PORT_NULL, timeout, MACH_PORT_NULL);
+		if (mr != MACH_MSG_SUCCESS)
+			return mr; /* J12: no receive after a failed send */
+	}
+	/* Re-enable: the previous delivery's rights stop pushing. */
+	wl_reenable(wl);
+	if (!(option & MACH_RCV_MSG))
+		return MACH_MSG_SUCCESS;
+	if (msg == NULL)
+		return MACH_RCV_INVALID_DATA;
+	return ipc_msg_receive_workloop(wl, msg, option, rcv_size, timeout);
+}
