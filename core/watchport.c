@@ -25,7 +25,9 @@
  * Choices:   XNU's rules (task.c, kern_exec.c): at most 128 ports; a
  *            thread with watchports already gets KERN_INVALID_ARGUMENT;
  *            ineligible ports (dead, special reply ports, receive rights
- *            not in a space) are skipped; a port already watched moves to
+ *            not in a space) are skipped, and so are MACH_PORT_NULL,
+ *            MACH_PORT_DEAD and dead names (COPY_SEND copies dead rights
+ *            in as IO_DEAD); a port already watched moves to
  *            the new thread; extract and insert keep a port watched; its
  *            death, its receive right entering transit, the thread's exit
  *            and mipc_thread_clear_watchports end it.  A name that is not
@@ -153,13 +155,26 @@ mipc_thread_add_watchports(mipc_thread_t handle, mipc_space_t space,
 	is_lock(space);
 	kr = ipc_space_check(space);
 	for (i = 0; kr == KERN_SUCCESS && i < count; i++) {
-		struct ipc_entry *e = MACH_PORT_VALID(names[i])
-		    ? ipc_entry_lookup(space, names[i])
-		    : NULL;
+		struct ipc_entry *e;
+		uint32_t type;
 
+		/*
+		 * kern_exec.c copies valid names in with COPY_SEND, which
+		 * allows dead rights (IO_DEAD), and keeps valid ports only:
+		 * NULL, DEAD, a dead name, a send-once right to a dead port
+		 * are skipped, not errors.
+		 */
+		if (!MACH_PORT_VALID(names[i]))
+			continue;
+		e = ipc_entry_lookup(space, names[i]);
+		type = e != NULL ? IE_BITS_TYPE(e->ie_bits) : 0;
 		if (e == NULL) {
 			kr = KERN_INVALID_NAME;
-		} else if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_SEND)) {
+		} else if (type == MACH_PORT_TYPE_DEAD_NAME ||
+		    (type == MACH_PORT_TYPE_SEND_ONCE &&
+		        !ip_active(ip_from_object(e->ie_object)))) {
+			continue;
+		} else if (!(type & MACH_PORT_TYPE_SEND)) {
 			kr = KERN_INVALID_RIGHT;
 		} else {
 			ws->tw_elem[n].wp_set = ws;

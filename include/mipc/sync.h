@@ -196,8 +196,9 @@ MIPC_API void mipc_workloop_end(mipc_workloop_t wl);
  * KERN_INVALID_ARGUMENT if th has watchports already.  A name that does
  * not denote a send right fails the call (KERN_INVALID_NAME,
  * KERN_INVALID_RIGHT) and adds nothing; ports that cannot be watched --
- * dead, special reply ports, receive rights not in a space -- are
- * skipped, as XNU skips them.  A port watched by another thread moves to
+ * dead (a dead name too), special reply ports, receive rights not in a
+ * space -- and MACH_PORT_NULL / MACH_PORT_DEAD are skipped, as XNU skips
+ * them.  A port watched by another thread moves to
  * th.  MACH_SEND_INVALID_DEST for a NULL space, KERN_INVALID_TASK for a
  * destroyed one, KERN_TERMINATED for an exited thread.
  */

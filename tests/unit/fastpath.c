@@ -3,7 +3,10 @@
  * fastpath.c -- the uncontended send and receive paths take no lock, make
  * no allocator slow-path call and no system call (DESIGN.md 4), counted by
  * the test build's ipc_slow_entries over 10,000 send/receive pairs; and
- * the fast path and the slow path deliver the same message.
+ * the fast path and the slow path deliver the same message.  An
+ * uncontended RPC through a special reply port (issue 13): the client's
+ * calls take no slow path, the link adds none to the server's, and no
+ * turnstile is created or walked.
  *
  * Includes core/internal.h for the slow-path counter.
  */
@@ -127,6 +130,226 @@ START_TEST(fastpath_and_slowpath_deliver_the_same)
 }
 END_TEST
 
+/* ---- special reply port RPCs (issue 13) --------------------------------- */
+
+/*
+ * An RPC's client and server in one thread, the server's side done
+ * between the client's calls.  The client's calls -- its send, which
+ * links its special reply port to the server's port (S3), and its receive
+ * of the reply, which resets the link (receive completion) -- are counted
+ * apart from the server's receive, whose copy-out of the send-once reply
+ * right breaks the link (N1).  The client's side must take no slow path
+ * at all.  The server's side is not lock-free with any reply port: the
+ * send-once right it receives needs a fresh name (the space lock), and its
+ * reply (MOVE_SEND_ONCE) is not a fast-path send; so its count is
+ * compared with the same RPC through an ordinary receive right as reply
+ * port: the special reply port's link adds nothing.  No turnstile is
+ * created or walked.
+ */
+static mach_port_name_t reply;
+static uint64_t client_slow, server_slow;
+
+#define COUNTED(counter, call)                         \
+	({                                             \
+		uint64_t before_ = ipc_slow_entries;   \
+		mach_msg_return_t mr_ = (call);        \
+		(counter) += ipc_slow_entries - before_; \
+		mr_;                                   \
+	})
+
+/* The request: to the server's port, `reply` as MAKE_SEND_ONCE reply. */
+static void
+request_init(msg64_t *m, int i)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.msgh_bits = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	m->h.msgh_remote_port = port;
+	m->h.msgh_local_port = reply;
+	m->h.msgh_id = i;
+}
+
+/* The server takes request i and replies. */
+static void
+serve(int i)
+{
+	rcv64_t r;
+	msg64_t m;
+
+	MIPC_REQUIRE(COUNTED(server_slow, receive_one(&r)) == MACH_MSG_SUCCESS,
+	    "server receive %d", i);
+	MIPC_REQUIRE(r.m.h.msgh_id == i, "request %d in order", i);
+	MIPC_REQUIRE(MACH_MSGH_BITS_REMOTE(r.m.h.msgh_bits) ==
+	        MACH_MSG_TYPE_PORT_SEND_ONCE,
+	    "request %d has its reply right", i);
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	m.h.msgh_remote_port = r.m.h.msgh_remote_port;
+	m.h.msgh_id = 100000 + i;
+	MIPC_REQUIRE(COUNTED(server_slow,
+	                 mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL)) ==
+	        MACH_MSG_SUCCESS,
+	    "reply %d", i);
+}
+
+/* Client: send request i+1 and receive reply i in one call. */
+static void
+client_combined(int i)
+{
+	union {
+		msg64_t m;
+		rcv64_t r;
+	} u;
+
+	request_init(&u.m, i + 1);
+	MIPC_REQUIRE(COUNTED(client_slow,
+	                 mach_msg(&u.m.h, MACH_SEND_MSG | MACH_RCV_MSG,
+	                     sizeof(u.m), sizeof(u.r), reply, 0,
+	                     MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
+	    "client call %d", i);
+	MIPC_REQUIRE(u.r.m.h.msgh_id == 100000 + i, "reply %d", i);
+}
+
+/* Client: send request i, (server), receive reply i: separate calls. */
+static void
+client_split(int i)
+{
+	msg64_t m;
+	rcv64_t r;
+
+	request_init(&m, i);
+	MIPC_REQUIRE(COUNTED(client_slow,
+	                 mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL)) ==
+	        MACH_MSG_SUCCESS,
+	    "client send %d", i);
+	serve(i);
+	MIPC_REQUIRE(COUNTED(client_slow,
+	                 mach_msg(&r.m.h, MACH_RCV_MSG, 0, sizeof(r), reply, 0,
+	                     MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
+	    "client receive %d", i);
+	MIPC_REQUIRE(r.m.h.msgh_id == 100000 + i, "reply %d", i);
+}
+
+static struct mipc_stats
+stats(void)
+{
+	struct mipc_stats s;
+
+	mipc_get_stats(&s);
+	return s;
+}
+
+/*
+ * 10,000 RPCs through `reply` (split or combined); the slow-path entries
+ * of the client's and of the server's side.  Asserts that no turnstile
+ * was created or walked.
+ */
+static void
+rpcs(bool combined, uint64_t *client, uint64_t *server)
+{
+	struct mipc_stats a, b;
+	rcv64_t r;
+	msg64_t m;
+	int i;
+
+	if (combined) {
+		request_init(&m, 0);
+		ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
+		                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+	}
+	for (i = 0; i < 10100; i++) {
+		if (i == 100) { /* warmed up: rings, caches, names */
+			a = stats();
+			client_slow = server_slow = 0;
+		}
+		if (combined) {
+			serve(i);
+			client_combined(i);
+		} else {
+			client_split(i);
+		}
+	}
+	b = stats();
+	*client = client_slow;
+	*server = server_slow;
+	ck_assert_uint_eq(b.turnstiles, a.turnstiles);
+	ck_assert_uint_eq(b.turnstiles, b.threads);
+	ck_assert_msg(b.ts_walks == a.ts_walks, "%llu turnstile walks",
+	    (unsigned long long)(b.ts_walks - a.ts_walks));
+	if (combined) {
+		/* The last request's reply, to leave the queues empty. */
+		serve(i);
+		ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG, 0, sizeof(r),
+		                     reply, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+	}
+}
+
+static void
+srp_rpcs_match_plain(bool combined)
+{
+	uint64_t c_plain, s_plain, c_srp, s_srp;
+
+	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+	                     MACH_PORT_RIGHT_RECEIVE, &reply),
+	    KERN_SUCCESS);
+	rpcs(combined, &c_plain, &s_plain);
+	reply = thread_get_special_reply_port();
+	ck_assert(MACH_PORT_VALID(reply));
+	rpcs(combined, &c_srp, &s_srp);
+	ck_assert_msg(c_srp == 0 && c_plain == 0,
+	    "client side: %llu slow-path entries with the special reply port, "
+	    "%llu with a plain one, over 10000 RPCs",
+	    (unsigned long long)c_srp, (unsigned long long)c_plain);
+	ck_assert_msg(s_srp == s_plain,
+	    "server side: %llu slow-path entries with the special reply port, "
+	    "%llu with a plain one, over 10000 RPCs",
+	    (unsigned long long)s_srp, (unsigned long long)s_plain);
+}
+
+START_TEST(fastpath_srp_rpc_split_adds_no_slow_path_no_turnstile)
+{
+	srp_rpcs_match_plain(false);
+}
+END_TEST
+
+START_TEST(fastpath_srp_rpc_combined_adds_no_slow_path_no_turnstile)
+{
+	srp_rpcs_match_plain(true);
+}
+END_TEST
+
+/* The counters see a blocked client's wait and its turnstile walks. */
+START_TEST(fastpath_srp_counters_see_a_wait)
+{
+	rcv64_t r;
+	msg64_t m;
+	uint64_t before;
+	struct mipc_stats a, b;
+
+	reply = thread_get_special_reply_port();
+	request_init(&m, 1);
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	a = stats();
+	before = ipc_slow_entries;
+	/* Nobody replies: the client blocks (turnstile, futex), times out. */
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), reply, 1, MACH_PORT_NULL),
+	    MACH_RCV_TIMED_OUT);
+	b = stats();
+	ck_assert_msg(ipc_slow_entries > before, "the wait was counted");
+	ck_assert_msg(b.ts_walks > a.ts_walks, "the push was walked");
+	ck_assert_uint_eq(b.turnstiles, b.threads);
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	mach_msg_destroy(&r.m.h);
+}
+END_TEST
+
 static Suite *
 fastpath_suite(void)
 {
@@ -137,6 +360,13 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_10000_pairs_take_no_slow_path);
 	tcase_add_test(tc, fastpath_counter_sees_the_slow_path);
 	tcase_add_test(tc, fastpath_and_slowpath_deliver_the_same);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("srp_rpc");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, fastpath_srp_rpc_split_adds_no_slow_path_no_turnstile);
+	tcase_add_test(
+	    tc, fastpath_srp_rpc_combined_adds_no_slow_path_no_turnstile);
+	tcase_add_test(tc, fastpath_srp_counters_see_a_wait);
 	suite_add_tcase(s, tc);
 	return s;
 }
