@@ -22,11 +22,12 @@
  *              which the Makefile defines when include/mipc declares
  *              mipc_port_get_fd; rpc_server: issue 14's mach_msg_server on
  *              a workloop, "rpc_server/mipc (cross core)").
- *            * Room for the priority-inversion benchmark (issue 13,
- *              bench/inversion.c): a row whose .mipc is the NICE case's
- *              p99 (reported as its time), .base the NONE case with
- *              .base_what "NONE", and targets { "work", {}, 2 x the work
- *              in ns } and { "NONE", { <NONE case> }, 0.1 }.
+ *            * The priority-inversion benchmark (issue 13,
+ *              bench/inversion.c) has no row here: its figures are
+ *              latency percentiles of 2-s runs, not medians of repeated
+ *              cases, so it prints its own block under this table and
+ *              adds an "inversion" member to latest.json (main.c runs it
+ *              after gb_main).
  */
 #include "gbench.h"
 #include "team.h"
