@@ -7,6 +7,8 @@
 #   deps           check dependencies; install missing Debian packages as root
 #   test           every test under ASan+UBSan, the multi-threaded ones under TSan
 #   bench          the benchmark table against peers (medians, ratios)
+#   bench-ab       BASE=<commit>: this tree's libmipc against BASE's, in one
+#                  process, interleaved (or instruction counts: AB_MODE=callgrind)
 #   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   coverage       line and branch coverage of core/ from `make test`'s runs (gcov)
 #   lint           clang-format, each core header alone, ordering labels and
@@ -296,7 +298,8 @@ stress: deps
 # latest.log and latest.json.
 # The peers' packages are the bench's alone: deps-bench, not deps.
 
-BENCH_SRC := $(sort $(wildcard bench/*.c))
+# bench/ab.c is bench-ab's driver (below), a program of its own.
+BENCH_SRC := $(filter-out bench/ab.c,$(sort $(wildcard bench/*.c)))
 BENCH_OBJ := $(patsubst %.c,$(BV)/bench/%.o,$(BENCH_SRC)) $(BV)/bench/bench/gbench.o
 BENCH_BIN := $(BV)/bench/mipc_bench
 BENCH_REPS ?= 5
@@ -350,6 +353,69 @@ bench: deps-bench
 		$(if $(filter 1,$(BENCH_VERBOSE)),--mipc_verbose)
 
 bench-build: $(BENCH_BIN)
+
+# A/B: is this tree slower than BASE?  `make bench-ab BASE=<commit or tag>`
+# builds BASE's release libmipc.so in a temporary git worktree under
+# build/ab/ (removed after; the library is kept as
+# build/ab/lib-<commit>-<cc>.so for the next run), copies this tree's
+# beside it, and runs bench/ab.c's driver, which dlopens both into one
+# process and interleaves chunks of each case between them, reversing the
+# order each round (PERF.md 1).  CASES=comma,list (send_recv_64 rpc_spin
+# rpc_block port_alloc_destroy stream_1to1; default all); AB_ROUNDS,
+# AB_CHUNK_MS; AB_LIMIT is the gate on the paired ratio B/A (1.03: "no
+# more than 3% slower"); BENCH_ISOLATE=1 as for bench (the A/A noise,
+# BASE=HEAD, is then about +-4% here).  AB_MODE=callgrind counts
+# instructions per operation instead, under valgrind (deterministic).
+# Results:
+# $(AB_DIR)/latest.json (timing), $(AB_DIR)/callgrind.out (counts).
+# The driver links jemalloc itself: a dlopen'ed libjemalloc could not get
+# its initial-exec TLS ("cannot allocate memory in static TLS block").
+AB_DIR := $(B)/ab
+AB_BIN := $(BV)/ab/mipc_ab
+AB_ROUNDS ?= 21
+AB_CHUNK_MS ?= 50
+AB_LIMIT ?= 1.03
+AB_MODE ?= time
+CASES ?= all
+
+$(AB_BIN): bench/ab.c bench/team.c bench/team.h $(wildcard include/mipc/*.h) | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O2 -g -fno-ipa-icf $(WARN) -Iinclude -Ibench $(call PC,cflags,ck) \
+		-o $@ bench/ab.c bench/team.c -Wl,--no-as-needed $(DEP_LIBS) -Wl,--as-needed -ldl
+
+.PHONY: bench-ab
+bench-ab: $(AB_BIN) $(LIB_SO)
+	@test -n '$(BASE)' || { echo "bench-ab: name the baseline: make bench-ab BASE=<commit or tag>" >&2; exit 2; }
+	@sha=$$(git rev-parse --verify --quiet '$(BASE)^{commit}') || \
+		{ echo "bench-ab: $(BASE) is not a commit" >&2; exit 2; }; \
+	a=$(AB_DIR)/lib-$$sha-$(CCNAME).so; b=$(AB_DIR)/lib-work-$(CCNAME).so; \
+	if [ ! -f $$a ]; then \
+		wt=$(AB_DIR)/src-$$sha; \
+		rm -rf $$wt; git worktree prune; \
+		echo "bench-ab: building $(BASE) ($${sha:0:12}) in $$wt"; \
+		git worktree add --detach --quiet $$wt $$sha || exit 1; \
+		trap 'git worktree remove --force '$$wt EXIT; \
+		$(MAKE) --no-print-directory -C $$wt -j$(NPROC) CC='$(CC)' all > $(AB_DIR)/build-$$sha.log 2>&1 || \
+			{ echo "bench-ab: building $(BASE) failed: $(AB_DIR)/build-$$sha.log" >&2; exit 1; }; \
+		so=$$(ls $$wt/$(BV)/rel/libmipc.so.*.*.* | head -n 1); \
+		cp $$so $$a.tmp && mv $$a.tmp $$a; \
+	fi; \
+	cp $(LIB_SO) $$b; \
+	alabel="$(BASE) ($$(git log -1 --format='%h %<(50,trunc)%s' $$sha | sed 's/ *$$//'))"; \
+	blabel="this tree ($$(git log -1 --format=%h HEAD)$$(git diff --quiet HEAD -- core include arch || echo ', with uncommitted changes'))"; \
+	set -- --a=$$a --b=$$b "--a-label=$$alabel" "--b-label=$$blabel" --cases='$(CASES)'; \
+	if [ '$(AB_MODE)' = callgrind ]; then \
+		command -v valgrind >/dev/null || $(MAKE) --no-print-directory deps DEPS_EXTRA=valgrind || exit 1; \
+		echo "bench-ab: counting under valgrind (a minute or two)"; \
+		valgrind --tool=callgrind --callgrind-out-file=$(AB_DIR)/callgrind.out \
+			--collect-atstart=no --toggle-collect='counted_*' \
+			$(AB_BIN) "$$@" --callgrind > $(AB_DIR)/callgrind.log 2>&1 || \
+			{ echo "bench-ab: the callgrind run failed: $(AB_DIR)/callgrind.log" >&2; exit 1; }; \
+		$(AB_BIN) "$$@" --callgrind-report=$(AB_DIR)/callgrind.out; \
+	else \
+		$(BENCH_RUN) $(AB_BIN) "$$@" --rounds=$(AB_ROUNDS) --chunk-ms=$(AB_CHUNK_MS) \
+			--limit=$(AB_LIMIT) --json=$(AB_DIR)/latest.json; \
+	fi
 
 # ---------------------------------------------------------------------------
 # Coverage (gcov): the ASan suites and the corpus replayers rebuilt with
