@@ -47,8 +47,8 @@
  *              deterministic.  rpc_block's client call is counted whole
  *              (send, its bounded spin, sleep, wake, receive) against a
  *              server that is not in a receive when the request comes (a
- *              woken server would race the client's spin) and polls for
- *              it 20 ms later, when the client sleeps; its reply, which
+ *              woken server would race the client's spin) and takes it
+ *              once /proc shows the client in futex(); its reply, which
  *              wakes the client, is counted.  Not counted: a send waking
  *              a sleeping receiver.  --callgrind-report=FILE reads
  *              callgrind's output (callgrind_annotate) and prints the
@@ -71,7 +71,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MSG_BYTES     64
 #define REQ_ID        4000
@@ -773,8 +775,8 @@ run_timing(const struct opts *o)
 #define CG_CROSS    1000
 #define CG_BLOCK    40
 #define CG_WARM     200
-#define CG_BATCH    16          /* stream: messages per turn */
-#define CG_DELAY_NS 20000000ull /* rpc_block: the server's wait */
+#define CG_BATCH    16         /* stream: messages per turn */
+#define CG_DELAY_NS 5000000ull /* rpc_block: the server's polls */
 
 /* The state of one operation's call (the wrappers pass it through). */
 struct cg {
@@ -950,7 +952,8 @@ struct cg_pair {
 	sem_t c_to_partner, c_to_main;
 	int c_iters; /* turns, warm-up included */
 	int c_warm;
-	bool c_block; /* rpc_block's server */
+	bool c_block;       /* rpc_block's server */
+	pid_t c_client_tid; /* the main thread */
 };
 
 static void
@@ -958,6 +961,27 @@ sem_wait_(sem_t *s)
 {
 	while (sem_wait(s) != 0 && errno == EINTR)
 		;
+}
+
+/*
+ * Is thread tid sleeping in futex()?  Under valgrind a runnable thread
+ * waiting for valgrind's lock looks asleep too ('S'), but not in futex:
+ * /proc's syscall file names the guest's own call.
+ */
+static bool
+in_futex(pid_t tid)
+{
+	char path[64], line[128];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(line, sizeof(line), f) != NULL)
+		yes = atol(line) == SYS_futex && line[0] != '-';
+	fclose(f);
+	return yes;
 }
 
 static void *
@@ -981,13 +1005,17 @@ cg_rpc_partner(void *arg)
 		}
 		/*
 		 * rpc_block: not in a receive when the request comes (its
-		 * wake-up would race the client's spin), and the client
-		 * asleep before we take it and reply.
+		 * wake-up would race the client's spin); the client asleep
+		 * in its futex before we take the request and reply.
 		 */
 		do
 			nanosleep(&d, NULL);
-		while (op_recv(x->c_lib, x->c_lib->l_service, &g.g_b, true) !=
-		    MACH_MSG_SUCCESS);
+		while (!in_futex(x->c_client_tid));
+		if (op_recv(x->c_lib, x->c_lib->l_service, &g.g_b, true) !=
+		    MACH_MSG_SUCCESS) {
+			lib_error(x->c_lib, 1);
+			break;
+		}
 		cg_call("cg_rpc_srv_reply_wake", &g, counted);
 	}
 	x->c_lib->set_space(NULL);
@@ -1070,6 +1098,7 @@ cg_run_lib(const struct opts *o, struct lib *l)
 		memset(&x, 0, sizeof(x));
 		x.c_lib = l;
 		x.c_block = true;
+		x.c_client_tid = (pid_t)syscall(SYS_gettid);
 		x.c_warm = 4;
 		x.c_iters = 4 + CG_BLOCK;
 		if (cg_pair_start(&x, &t, cg_rpc_partner)) {
