@@ -66,8 +66,8 @@ nice_then_register(void *arg)
 		*base = -2;
 		return NULL;
 	}
-	*base = mipc_thread_get_priority(mipc_thread_self(), &pr) ==
-	        KERN_SUCCESS
+	*base =
+	    mipc_thread_get_priority(mipc_thread_self(), &pr) == KERN_SUCCESS
 	    ? pr.base
 	    : -1;
 	return NULL;
@@ -79,8 +79,9 @@ START_TEST(P_initial_base_from_the_os_nice)
 	int base = -3;
 
 	if (getpriority(PRIO_PROCESS, 0) != 0) {
-		fprintf(stderr, "P_initial_base_from_the_os_nice: skipped, "
-		                "the test does not run at nice 0\n");
+		fprintf(stderr,
+		    "P_initial_base_from_the_os_nice: skipped, "
+		    "the test does not run at nice 0\n");
 		return;
 	}
 	ck_assert_int_eq(
@@ -142,7 +143,8 @@ START_TEST(P_base_priority_gives_its_qos_class)
 	for (i = 0; i < NELEM(t); i++) {
 		KR_OK(mipc_thread_set_base_priority(me, t[i].pri));
 		pr = pri_of(me);
-		ck_assert_msg(pr.qos == t[i].qos && pr.effective_qos == t[i].qos,
+		ck_assert_msg(
+		    pr.qos == t[i].qos && pr.effective_qos == t[i].qos,
 		    "base %d: qos %u effective_qos %u, want %u", t[i].pri,
 		    pr.qos, pr.effective_qos, t[i].qos);
 	}
@@ -190,7 +192,8 @@ START_TEST(P_set_qos_scales_the_relative_priority)
 		mipc_qos_t qos;
 		int relpri, pri;
 	} t[] = {
-		{ MIPC_QOS_USER_INTERACTIVE, -1, 47 },  /* (37,47]: 10*1>>4 = 0 */
+		{ MIPC_QOS_USER_INTERACTIVE, -1,
+		    47 }, /* (37,47]: 10*1>>4 = 0 */
 		{ MIPC_QOS_USER_INTERACTIVE, -2, 46 },  /* 20>>4 = 1 */
 		{ MIPC_QOS_USER_INTERACTIVE, -8, 42 },  /* 80>>4 = 5 */
 		{ MIPC_QOS_USER_INTERACTIVE, -15, 38 }, /* 150>>4 = 9 */
@@ -200,10 +203,10 @@ START_TEST(P_set_qos_scales_the_relative_priority)
 		{ MIPC_QOS_DEFAULT, -5, 28 },           /* 55>>4 = 3 */
 		{ MIPC_QOS_UTILITY, -15, 5 },           /* (4,20]: 240>>4 */
 		{ MIPC_QOS_UTILITY, -1, 19 },
-		{ MIPC_QOS_BACKGROUND, -15, 1 },        /* (0,4]: 60>>4 = 3 */
+		{ MIPC_QOS_BACKGROUND, -15, 1 }, /* (0,4]: 60>>4 = 3 */
 		{ MIPC_QOS_BACKGROUND, -4, 3 },
 		{ MIPC_QOS_MAINTENANCE, -15, 1 },
-		{ MIPC_QOS_MAINTENANCE, -3, 4 },        /* 12>>4 = 0 */
+		{ MIPC_QOS_MAINTENANCE, -3, 4 }, /* 12>>4 = 0 */
 	};
 	mipc_thread_t me = mipc_thread_self();
 	struct mipc_thread_priority pr;
@@ -213,8 +216,8 @@ START_TEST(P_set_qos_scales_the_relative_priority)
 		KR_OK(mipc_thread_set_qos(me, t[i].qos, t[i].relpri));
 		pr = pri_of(me);
 		ck_assert_msg(pr.base == t[i].pri,
-		    "qos %u relpri %d: base %u, want %d", t[i].qos,
-		    t[i].relpri, pr.base, t[i].pri);
+		    "qos %u relpri %d: base %u, want %d", t[i].qos, t[i].relpri,
+		    pr.base, t[i].pri);
 		VAL_EQ(pr.qos, t[i].qos);
 	}
 	KR_OK(mipc_thread_set_base_priority(me, MIPC_PRI_DEFAULT));
@@ -346,15 +349,15 @@ START_TEST(P_handle_of_exited_thread_terminated)
 	actor_finish(a);
 	KR_EQ(mipc_thread_get_priority(a->a_th, &pr), KERN_TERMINATED);
 	KR_EQ(mipc_thread_set_base_priority(a->a_th, 31), KERN_TERMINATED);
-	KR_EQ(mipc_thread_set_qos(a->a_th, MIPC_QOS_DEFAULT, 0),
-	    KERN_TERMINATED);
+	KR_EQ(
+	    mipc_thread_set_qos(a->a_th, MIPC_QOS_DEFAULT, 0), KERN_TERMINATED);
 	KR_EQ(mipc_thread_wait_info(a->a_th, &w), KERN_TERMINATED);
 	KR_EQ(mipc_thread_add_watchports(a->a_th, mach_task_self(), &p, 1),
 	    KERN_TERMINATED);
 	KR_EQ(mipc_thread_clear_watchports(a->a_th), KERN_TERMINATED);
 	/* Argument checks come first, as for a live thread. */
-	KR_EQ(mipc_thread_set_base_priority(a->a_th, 128),
-	    KERN_INVALID_ARGUMENT);
+	KR_EQ(
+	    mipc_thread_set_base_priority(a->a_th, 128), KERN_INVALID_ARGUMENT);
 	actors_end(as, 1);
 }
 END_TEST
@@ -364,15 +367,15 @@ START_TEST(P_priority_to_nice_table)
 {
 	static const struct {
 		int pri, nice;
-	} anchors[] = { { -5, 19 }, { 0, 19 }, { 2, 19 }, { 4, 19 },
-		{ 20, 10 }, { 31, 0 }, { 37, -5 }, { 47, -10 }, { 63, -20 },
-		{ 64, -20 }, { 95, -20 }, { 127, -20 }, { 300, -20 } };
+	} anchors[] = { { -5, 19 }, { 0, 19 }, { 2, 19 }, { 4, 19 }, { 20, 10 },
+		{ 31, 0 }, { 37, -5 }, { 47, -10 }, { 63, -20 }, { 64, -20 },
+		{ 95, -20 }, { 127, -20 }, { 300, -20 } };
 	int pri, prev;
 	unsigned i;
 
 	for (i = 0; i < NELEM(anchors); i++)
-		ck_assert_msg(mipc_priority_to_nice(anchors[i].pri) ==
-		        anchors[i].nice,
+		ck_assert_msg(
+		    mipc_priority_to_nice(anchors[i].pri) == anchors[i].nice,
 		    "nice(%d) = %d, want %d", anchors[i].pri,
 		    mipc_priority_to_nice(anchors[i].pri), anchors[i].nice);
 	/* Monotonic, within -20..19, and strictly between distinct anchors. */
@@ -498,8 +501,7 @@ START_TEST(W_space_arguments)
 	    MACH_SEND_INVALID_DEST);
 	KR_OK(mipc_space_create(&s));
 	KR_OK(mipc_space_destroy(s));
-	KR_EQ(mipc_thread_add_watchports(t->a_th, s, &p, 1),
-	    KERN_INVALID_TASK);
+	KR_EQ(mipc_thread_add_watchports(t->a_th, s, &p, 1), KERN_INVALID_TASK);
 	ck_assert(!pushes_on(task, p, t));
 	watch(t->a_th, task, p);
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
@@ -580,7 +582,7 @@ START_TEST(W_dead_ports_skipped)
 	    s, r2, MACH_MSG_TYPE_MAKE_SEND, task, &d2, &ty));
 	KR_OK(mipc_port_extract_right(
 	    s, r3, MACH_MSG_TYPE_MAKE_SEND_ONCE, task, &d3, &ty));
-	KR_OK(mipc_space_destroy(s)); /* the three ports die */
+	KR_OK(mipc_space_destroy(s));                /* the three ports die */
 	TYPE_EQ(task, d2, MACH_PORT_TYPE_DEAD_NAME); /* d2 is reported */
 	actor_park(t, 4);
 	names[0] = d1;
@@ -629,8 +631,8 @@ END_TEST
  * never block.
  */
 static bool
-transit_pushes_on(mipc_space_t sp, mach_port_name_t dst, struct actor *t,
-    bool via_reply)
+transit_pushes_on(
+    mipc_space_t sp, mach_port_name_t dst, struct actor *t, bool via_reply)
 {
 	mach_port_name_t p = tport_new(sp, 1), helper, to = dst;
 	mach_msg_type_name_t disp = MACH_MSG_TYPE_COPY_SEND;
@@ -643,8 +645,8 @@ transit_pushes_on(mipc_space_t sp, mach_port_name_t dst, struct actor *t,
 	if (via_reply) {
 		helper = tport_new(sp, 5);
 		msg_init(&b,
-		    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
-		        MACH_MSG_TYPE_MAKE_SEND_ONCE),
+		    MACH_MSGH_BITS(
+		        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 		    helper, dst, 1);
 		KR_EQ(msg_send(sp, &b, HDR_SIZE), MACH_MSG_SUCCESS);
 		RECV_OK(sp, &b, helper, 0);
@@ -948,8 +950,7 @@ child_unprivileged_probe(void)
 	/* Still at nice 0: the probe left nothing it could not undo. */
 	if (getpriority(PRIO_PROCESS, 0) != 0)
 		return 22;
-	if (mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL) !=
-	    KERN_SUCCESS)
+	if (mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL) != KERN_SUCCESS)
 		return 23;
 	return 0;
 }

@@ -79,8 +79,8 @@ serve_request(mipc_space_t sp, mach_port_name_t p, mach_msg_id_t id)
 
 	RECV_OK(sp, &b, p, 0);
 	VAL_EQ(b.h.msgh_id, id);
-	VAL_EQ(MACH_MSGH_BITS_REMOTE(b.h.msgh_bits),
-	    MACH_MSG_TYPE_PORT_SEND_ONCE);
+	VAL_EQ(
+	    MACH_MSGH_BITS_REMOTE(b.h.msgh_bits), MACH_MSG_TYPE_PORT_SEND_ONCE);
 	return b.h.msgh_remote_port;
 }
 
@@ -92,15 +92,15 @@ reply_to(mipc_space_t sp, mach_port_name_t so, mach_msg_id_t id)
 }
 
 /* Only the threads' own turnstiles are alive now. */
-#define TS_EQ_THREADS()                                                   \
-	do {                                                              \
-		struct mipc_stats s_;                                     \
-		mipc_quiesce();                                           \
-		mipc_get_stats(&s_);                                      \
-		ck_assert_msg(s_.turnstiles == s_.threads,                \
-		    "%llu turnstiles for %llu threads",                   \
-		    (unsigned long long)s_.turnstiles,                    \
-		    (unsigned long long)s_.threads);                      \
+#define TS_EQ_THREADS()                                    \
+	do {                                               \
+		struct mipc_stats s_;                      \
+		mipc_quiesce();                            \
+		mipc_get_stats(&s_);                       \
+		ck_assert_msg(s_.turnstiles == s_.threads, \
+		    "%llu turnstiles for %llu threads",    \
+		    (unsigned long long)s_.turnstiles,     \
+		    (unsigned long long)s_.threads);       \
 	} while (0)
 
 /* The chain of pushes from th into hops[]; how many. */
@@ -111,11 +111,11 @@ chain_of(mipc_thread_t th, struct mipc_push_hop *hops, uint32_t max)
 	return mipc_thread_push_chain(th, hops, max);
 }
 
-#define HOP_EQ(h, kind_, pri_)                                              \
-	do {                                                                \
-		ck_assert_msg((h).kind == (kind_) && (h).priority == (pri_),  \
+#define HOP_EQ(h, kind_, pri_)                                               \
+	do {                                                                 \
+		ck_assert_msg((h).kind == (kind_) && (h).priority == (pri_), \
 		    "hop %s: kind %u priority %u, want %s %d", #h, (h).kind, \
-		    (h).priority, #kind_, (int)(pri_));                     \
+		    (h).priority, #kind_, (int)(pri_));                      \
 	} while (0)
 
 /*
@@ -333,8 +333,8 @@ START_TEST(S3_watcher_exits_drops_the_push)
 	/* A handle outlives its thread: KERN_TERMINATED everywhere. */
 	KR_EQ(mipc_thread_get_priority(t->a_th, &pr), KERN_TERMINATED);
 	KR_EQ(mipc_thread_set_base_priority(t->a_th, 20), KERN_TERMINATED);
-	KR_EQ(mipc_thread_set_qos(t->a_th, MIPC_QOS_UTILITY, 0),
-	    KERN_TERMINATED);
+	KR_EQ(
+	    mipc_thread_set_qos(t->a_th, MIPC_QOS_UTILITY, 0), KERN_TERMINATED);
 	KR_EQ(mipc_thread_wait_info(t->a_th, &w), KERN_TERMINATED);
 	KR_EQ(mipc_thread_clear_watchports(t->a_th), KERN_TERMINATED);
 	p2 = tport_new(sc.sp, 1);
@@ -730,7 +730,8 @@ START_TEST(J8_room_goes_to_blocked_senders_first)
 	VAL_EQ(tport_take(task, p), 1);
 	/* The room is H's: a non-blocking send still finds the queue full. */
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS);
-	KR_EQ(send_to(task, p, MACH_MSG_TYPE_COPY_SEND, 3), MACH_SEND_TIMED_OUT);
+	KR_EQ(
+	    send_to(task, p, MACH_MSG_TYPE_COPY_SEND, 3), MACH_SEND_TIMED_OUT);
 	VAL_EQ(tport_take(task, p), 2);
 	actors_end(as, 1);
 }
@@ -832,7 +833,7 @@ END_TEST
  * with '>', which lets one more through; the issue's "10 thread hops" is
  * the contract here.)
  */
-#define M3_N         13
+#define M3_N           13
 #define M3_THREAD_HOPS 10
 
 START_TEST(M3_hop_limit_stops_the_walk)
@@ -872,7 +873,8 @@ START_TEST(M3_hop_limit_stops_the_walk)
 		    "thread %d of the chain, past the hop limit, at %d", k,
 		    eff_of(as[k].a_th));
 	ck_assert_msg(after.ts_hop_limit > before.ts_hop_limit,
-	    "ts_hop_limit %llu -> %llu", (unsigned long long)before.ts_hop_limit,
+	    "ts_hop_limit %llu -> %llu",
+	    (unsigned long long)before.ts_hop_limit,
 	    (unsigned long long)after.ts_hop_limit);
 	ck_assert_msg(after.ts_walks > before.ts_walks &&
 	        after.ts_hops > before.ts_hops + 2 * M3_THREAD_HOPS,
@@ -887,7 +889,8 @@ START_TEST(M3_hop_limit_stops_the_walk)
 	for (k = 0; k < M3_N; k++) {
 		VAL_EQ(hops[2 * k].kind, MIPC_OWNER_THREAD);
 		VAL_EQ(hops[2 * k].tid, as[k].a_tid);
-		VAL_EQ(hops[2 * k].priority, k <= M3_THREAD_HOPS + 1 ? UI : LOW);
+		VAL_EQ(
+		    hops[2 * k].priority, k <= M3_THREAD_HOPS + 1 ? UI : LOW);
 	}
 	/* Unwind from the head: each admission releases the next. */
 	for (k = 1; k < M3_N; k++) {
@@ -1362,7 +1365,8 @@ START_TEST(U8_srp_owner_rebinds_breaks_the_link)
 	watch(t->a_th, task, p);
 	srp = thread_get_special_reply_port();
 	msg_init(&m,
-	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    p, srp, 10);
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	actor_init(b, ACT_RECV, UI);
@@ -1399,7 +1403,8 @@ START_TEST(U8_rebound_srp_waiter_pushes_nothing)
 	watch(t->a_th, task, p);
 	srp = thread_get_special_reply_port();
 	msg_init(&m,
-	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    p, srp, 10);
 	KR_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	(void)thread_get_special_reply_port();
@@ -1426,7 +1431,8 @@ owner_sends_request(struct actor *a)
 
 	atomic_store(&a->a_srp, srp);
 	msg_init(&m,
-	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    a->a_dest, srp, 10);
 	a->a_mr = msg_send(mipc_thread_space(), &m, HDR_SIZE);
 }

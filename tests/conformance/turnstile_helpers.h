@@ -44,14 +44,14 @@ enum act_kind {
 struct actor {
 	/* Set by the test before actor_start. */
 	enum act_kind a_kind;
-	int a_base;                  /* base priority first; -1: leave it */
-	mipc_space_t a_space;        /* space of the call (NULL: current) */
-	mipc_space_t a_cur_space;    /* current space to set (RPC), or NULL */
-	mach_port_name_t a_dest;     /* SEND, RPC: destination send right */
-	mach_port_name_t a_rcv;      /* RECV: receive name */
-	mach_msg_id_t a_id;          /* SEND, RPC: message id */
+	int a_base;                   /* base priority first; -1: leave it */
+	mipc_space_t a_space;         /* space of the call (NULL: current) */
+	mipc_space_t a_cur_space;     /* current space to set (RPC), or NULL */
+	mach_port_name_t a_dest;      /* SEND, RPC: destination send right */
+	mach_port_name_t a_rcv;       /* RECV: receive name */
+	mach_msg_id_t a_id;           /* SEND, RPC: message id */
 	mach_msg_timeout_t a_timeout; /* ms; 0: ACT_LONG_MS */
-	bool a_split;                /* RPC: send, then receive (2 calls) */
+	bool a_split;                 /* RPC: send, then receive (2 calls) */
 	void (*a_fn)(struct actor *a);
 	void *a_arg;
 
@@ -60,7 +60,7 @@ struct actor {
 	bool a_started, a_joined;
 	mipc_thread_t a_th; /* retained: valid after the thread exits */
 	pid_t a_tid;
-	atomic_uint a_srp;    /* RPC: its special reply port */
+	atomic_uint a_srp; /* RPC: its special reply port */
 	mach_msg_return_t a_mr;
 	msg_buf_t a_buf; /* what RPC / RECV received */
 	atomic_int a_done;
@@ -115,22 +115,22 @@ eff_of(mipc_thread_t th)
 }
 
 /* Thread th's effective priority is `want`. */
-#define EFF_EQ(th, want)                                                   \
-	do {                                                               \
-		struct mipc_thread_priority p_ = pri_of(th);               \
-		ck_assert_msg(p_.effective == (want),                      \
-		    "effective priority of %s is %u (base %u, promotion "  \
-		    "%u), want %d",                                        \
+#define EFF_EQ(th, want)                                                    \
+	do {                                                                \
+		struct mipc_thread_priority p_ = pri_of(th);                \
+		ck_assert_msg(p_.effective == (want),                       \
+		    "effective priority of %s is %u (base %u, promotion "   \
+		    "%u), want %d",                                         \
 		    #th, p_.effective, p_.base, p_.promotion, (int)(want)); \
 	} while (0)
 
 /* Thread th is back at its base: no push reaches it. */
-#define AT_BASE(th)                                                          \
-	do {                                                                 \
-		struct mipc_thread_priority p_ = pri_of(th);                 \
-		ck_assert_msg(p_.effective == p_.base && p_.promotion == 0,  \
-		    "%s not at base: effective %u, base %u, promotion %u",   \
-		    #th, p_.effective, p_.base, p_.promotion);               \
+#define AT_BASE(th)                                                         \
+	do {                                                                \
+		struct mipc_thread_priority p_ = pri_of(th);                \
+		ck_assert_msg(p_.effective == p_.base && p_.promotion == 0, \
+		    "%s not at base: effective %u, base %u, promotion %u",  \
+		    #th, p_.effective, p_.base, p_.promotion);              \
 	} while (0)
 
 static inline struct mipc_wait_info
@@ -171,7 +171,8 @@ act_rpc(struct actor *a)
 	srp = thread_get_special_reply_port();
 	atomic_store(&a->a_srp, srp);
 	msg_init(&a->a_buf,
-	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    a->a_dest, srp, a->a_id);
 	if (a->a_split) {
 		a->a_mr = mipc_msg(sp, &a->a_buf.h,
@@ -181,10 +182,10 @@ act_rpc(struct actor *a)
 			return;
 		opt = MACH_RCV_MSG | MACH_RCV_TIMEOUT;
 	}
-	a->a_mr = mipc_msg(sp, &a->a_buf.h, opt,
-	    (opt & MACH_SEND_MSG) ? HDR_SIZE : 0,
-	    (mach_msg_size_t)sizeof(a->a_buf), srp, act_timeout(a),
-	    MACH_PORT_NULL);
+	a->a_mr =
+	    mipc_msg(sp, &a->a_buf.h, opt, (opt & MACH_SEND_MSG) ? HDR_SIZE : 0,
+	        (mach_msg_size_t)sizeof(a->a_buf), srp, act_timeout(a),
+	        MACH_PORT_NULL);
 }
 
 static inline void *
@@ -197,8 +198,8 @@ actor_main(void *arg)
 	mipc_thread_retain(a->a_th);
 	a->a_tid = thread_tid();
 	if (a->a_base >= 0)
-		MIPC_REQUIRE(mipc_thread_set_base_priority(a->a_th, a->a_base) ==
-		        KERN_SUCCESS,
+		MIPC_REQUIRE(mipc_thread_set_base_priority(
+		                 a->a_th, a->a_base) == KERN_SUCCESS,
 		    "base priority %d", a->a_base);
 	sem_post(&a->a_ready);
 	switch (a->a_kind) {
@@ -218,8 +219,8 @@ actor_main(void *arg)
 		msg_fill(&a->a_buf, MSG_FILL);
 		a->a_mr = mipc_msg(act_space(a), &a->a_buf.h,
 		    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
-		    (mach_msg_size_t)sizeof(a->a_buf), a->a_rcv,
-		    act_timeout(a), MACH_PORT_NULL);
+		    (mach_msg_size_t)sizeof(a->a_buf), a->a_rcv, act_timeout(a),
+		    MACH_PORT_NULL);
 		break;
 	case ACT_FN:
 		a->a_fn(a);
@@ -253,8 +254,8 @@ actor_start(struct actor *a)
 	MIPC_REQUIRE(pthread_create(&a->a_pt, NULL, actor_main, a) == 0,
 	    "pthread_create");
 	a->a_started = true;
-	ck_assert_msg(act_sem_wait(&a->a_ready, ACT_BOUND_MS),
-	    "an actor did not start");
+	ck_assert_msg(
+	    act_sem_wait(&a->a_ready, ACT_BOUND_MS), "an actor did not start");
 }
 
 /* A parked actor (a watcher) at `base`. */
@@ -317,8 +318,8 @@ act_wait_blocked(struct actor *a, uint32_t kind, const char *what, int line)
 			return;
 		act_nap();
 	}
-	ck_abort_msg("line %d: %s not blocked (wait_kind %u) after %d ms",
-	    line, what, w.wait_kind, ACT_BOUND_MS);
+	ck_abort_msg("line %d: %s not blocked (wait_kind %u) after %d ms", line,
+	    what, w.wait_kind, ACT_BOUND_MS);
 }
 
 /* Wait (bounded) until the actor's call returned; its return code. */
@@ -384,8 +385,8 @@ actors_end(struct actor *as, unsigned n)
 	mipc_quiesce();
 	mipc_get_stats(&s);
 	ck_assert_msg(s.turnstiles == s.threads,
-	    "%llu turnstiles for %llu threads", (unsigned long long)s.turnstiles,
-	    (unsigned long long)s.threads);
+	    "%llu turnstiles for %llu threads",
+	    (unsigned long long)s.turnstiles, (unsigned long long)s.threads);
 }
 
 /* ---- ports ----------------------------------------------------------------- */

@@ -149,12 +149,12 @@ END_TEST
 static mach_port_name_t reply;
 static uint64_t client_slow, server_slow;
 
-#define COUNTED(counter, call)                         \
-	({                                             \
-		uint64_t before_ = ipc_slow_entries;   \
-		mach_msg_return_t mr_ = (call);        \
+#define COUNTED(counter, call)                           \
+	({                                               \
+		uint64_t before_ = ipc_slow_entries;     \
+		mach_msg_return_t mr_ = (call);          \
 		(counter) += ipc_slow_entries - before_; \
-		mr_;                                   \
+		mr_;                                     \
 	})
 
 /* The request: to the server's port, `reply` as MAKE_SEND_ONCE reply. */
@@ -186,10 +186,10 @@ serve(int i)
 	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
 	m.h.msgh_remote_port = r.m.h.msgh_remote_port;
 	m.h.msgh_id = 100000 + i;
-	MIPC_REQUIRE(COUNTED(server_slow,
-	                 mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
-	                     MACH_PORT_NULL, 0, MACH_PORT_NULL)) ==
-	        MACH_MSG_SUCCESS,
+	MIPC_REQUIRE(
+	    COUNTED(server_slow,
+	        mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+	            MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
 	    "reply %d", i);
 }
 
@@ -203,10 +203,10 @@ client_combined(int i)
 	} u;
 
 	request_init(&u.m, i + 1);
-	MIPC_REQUIRE(COUNTED(client_slow,
-	                 mach_msg(&u.m.h, MACH_SEND_MSG | MACH_RCV_MSG,
-	                     sizeof(u.m), sizeof(u.r), reply, 0,
-	                     MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
+	MIPC_REQUIRE(
+	    COUNTED(client_slow,
+	        mach_msg(&u.m.h, MACH_SEND_MSG | MACH_RCV_MSG, sizeof(u.m),
+	            sizeof(u.r), reply, 0, MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
 	    "client call %d", i);
 	MIPC_REQUIRE(u.r.m.h.msgh_id == 100000 + i, "reply %d", i);
 }
@@ -219,10 +219,10 @@ client_split(int i)
 	rcv64_t r;
 
 	request_init(&m, i);
-	MIPC_REQUIRE(COUNTED(client_slow,
-	                 mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
-	                     MACH_PORT_NULL, 0, MACH_PORT_NULL)) ==
-	        MACH_MSG_SUCCESS,
+	MIPC_REQUIRE(
+	    COUNTED(client_slow,
+	        mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+	            MACH_PORT_NULL)) == MACH_MSG_SUCCESS,
 	    "client send %d", i);
 	serve(i);
 	MIPC_REQUIRE(COUNTED(client_slow,
@@ -293,8 +293,8 @@ srp_rpcs_match_plain(bool combined)
 {
 	uint64_t c_plain, s_plain, c_srp, s_srp;
 
-	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
-	                     MACH_PORT_RIGHT_RECEIVE, &reply),
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply),
 	    KERN_SUCCESS);
 	rpcs(combined, &c_plain, &s_plain);
 	reply = thread_get_special_reply_port();
@@ -363,7 +363,8 @@ fastpath_suite(void)
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("srp_rpc");
 	tcase_add_checked_fixture(tc, setup, NULL);
-	tcase_add_test(tc, fastpath_srp_rpc_split_adds_no_slow_path_no_turnstile);
+	tcase_add_test(
+	    tc, fastpath_srp_rpc_split_adds_no_slow_path_no_turnstile);
 	tcase_add_test(
 	    tc, fastpath_srp_rpc_combined_adds_no_slow_path_no_turnstile);
 	tcase_add_test(tc, fastpath_srp_counters_see_a_wait);
