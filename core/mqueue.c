@@ -584,39 +584,54 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 #define SND_ADMITTED 2u /* room reserved for it: it enqueues */
 #define SND_RETRY    3u /* look again (the port died) */
 
-/* Threads to unpark once every lock is dropped, each referenced. */
+/*
+ * Threads to unpark once every lock is dropped, each referenced.  An
+ * array on the waker's stack, not a list through the threads: a sender
+ * sees its new state as soon as the waker sets it (under the port lock)
+ * and may leave, send again and be picked by another waker while this
+ * one still walks its list (a link in the thread would be overwritten).
+ */
+#define SND_WAKE_BATCH 16
+
 struct snd_wake {
-	struct ipc_thread *sw_head;
+	uint32_t sw_n;
+	struct ipc_thread *sw_th[SND_WAKE_BATCH];
 };
+
+static bool
+snd_wake_full(const struct snd_wake *sw)
+{
+	return sw->sw_n == SND_WAKE_BATCH;
+}
 
 static void
 snd_wake_add(struct snd_wake *sw, struct ipc_thread *th, uint32_t why)
 {
 	ck_pr_store_32(&th->th_park_state, why); /* [R17] in ipc_unpark */
 	ipc_thread_reference(th);
-	th->th_wake_next = sw->sw_head;
-	sw->sw_head = th;
+	sw->sw_th[sw->sw_n++] = th;
 }
 
 static void
 snd_wake_run(struct snd_wake *sw)
 {
-	struct ipc_thread *th, *next;
+	uint32_t i;
 
-	for (th = sw->sw_head; th != NULL; th = next) {
-		next = th->th_wake_next;
-		ipc_unpark(th);
-		ipc_thread_release(th);
+	for (i = 0; i < sw->sw_n; i++) {
+		ipc_unpark(sw->sw_th[i]);
+		ipc_thread_release(sw->sw_th[i]);
 	}
-	sw->sw_head = NULL;
+	sw->sw_n = 0;
 }
 
 /*
  * Admit blocked senders, highest priority first (FIFO among equals), as
  * long as there is room: XNU wakes its send turnstile's top waiter.
+ * Returns true when the batch filled first: the caller runs it and
+ * comes back for more.
  * Conditions: port locked.
  */
-static void
+static bool
 admit_waiters_locked(
     struct ipc_port *port, struct snd_wake *sw, struct ipc_ts_ctx *ctx)
 {
@@ -626,9 +641,12 @@ admit_waiters_locked(
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
 	    admit_below(&port->ip_mq, &port->ip_qlimit)) {
+		if (snd_wake_full(sw))
+			return true;
 		ipc_turnstile_wait_remove(ts, th, ctx);
 		snd_wake_add(sw, th, SND_ADMITTED);
 	}
+	return false;
 }
 
 /*
@@ -639,24 +657,31 @@ static void
 senders_wake(struct ipc_port *port, bool admit)
 {
 	struct ipc_ts_ctx ctx;
-	struct snd_wake sw = { NULL };
+	struct snd_wake sw = { 0 };
 	struct ipc_thread *th;
+	bool more;
 
-	ipc_ts_ctx_init(&ctx);
-	ip_lock(port);
-	if (admit) {
-		admit_waiters_locked(port, &sw, &ctx);
-	} else {
-		while (port->ip_send_ts != NULL &&
-		    (th = ipc_turnstile_first_waiter(port->ip_send_ts)) !=
-		        NULL) {
-			ipc_turnstile_wait_remove(port->ip_send_ts, th, &ctx);
-			snd_wake_add(&sw, th, SND_RETRY);
+	do {
+		ipc_ts_ctx_init(&ctx);
+		more = false;
+		ip_lock(port);
+		if (admit) {
+			more = admit_waiters_locked(port, &sw, &ctx);
+		} else {
+			while (port->ip_send_ts != NULL &&
+			    (th = ipc_turnstile_first_waiter(
+			         port->ip_send_ts)) != NULL) {
+				if ((more = snd_wake_full(&sw)))
+					break;
+				ipc_turnstile_wait_remove(
+				    port->ip_send_ts, th, &ctx);
+				snd_wake_add(&sw, th, SND_RETRY);
+			}
 		}
-	}
-	ip_unlock(port);
-	ipc_ts_ctx_finish(&ctx);
-	snd_wake_run(&sw);
+		ip_unlock(port);
+		ipc_ts_ctx_finish(&ctx);
+		snd_wake_run(&sw);
+	} while (more);
 }
 
 /*
@@ -682,8 +707,10 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct ipc_ts_ctx ctx;
-	struct snd_wake sw = { NULL };
+	struct snd_wake sw = { 0 };
 	struct ipc_turnstile *ts;
+	bool more;
+	unsigned int spins;
 	kern_return_t kr;
 	uint32_t state;
 
@@ -702,19 +729,25 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	ck_pr_inc_32(&mq->imq_snd_wq.wq_waiters);
 	/* [F1]: announced before we look for room (pairs with dequeues). */
 	ck_pr_fence_memory();
-	admit_waiters_locked(port, &sw, &ctx);
+	more = admit_waiters_locked(port, &sw, &ctx);
 	ip_unlock(port);
 	ipc_ts_ctx_finish(&ctx);
 	snd_wake_run(&sw);
+	if (unlikely(more))
+		senders_wake(port, true);
 	/* Blocked, pushing: what introspection reports from now. */
 	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_SEND_FULL);
 
+	/* Pushing now: the yields of the spin come after it (waitq.h). */
+	spins = IPC_SPIN_PAUSES;
 	kr = KERN_SUCCESS;
 	for (;;) {
 		uint32_t seen = ipc_park_prepare(th);
 
 		if (ck_pr_load_32(&th->th_park_state) != SND_WAITING)
 			break;
+		if (ipc_wait_spin_step(&spins))
+			continue;
 		if (!ipc_park_wait(th, seen, deadline)) {
 			kr = KERN_OPERATION_TIMED_OUT;
 			break;
@@ -766,7 +799,7 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 				return KERN_TERMINATED;
 			if (ipc_mqueue_admit(port, true))
 				return KERN_SUCCESS;
-		} while (ipc_wait_spin_step(&spins));
+		} while (spins < IPC_SPIN_PAUSES && ipc_wait_spin_step(&spins));
 		kr = send_block(th, port, deadline);
 		if (kr != KERN_ABORTED)
 			return kr;

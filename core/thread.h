@@ -70,9 +70,8 @@ struct ipc_thread {
 	mach_port_name_t th_wait_name; /* (A) its name in our space */
 
 	/* Parking: blocked senders sleep on their own word (waitq.c) */
-	uint32_t th_park;                /* (A) futex word */
-	uint32_t th_park_state;          /* (A) why we were woken */
-	struct ipc_thread *th_wake_next; /* a waker's list, on its stack */
+	uint32_t th_park;       /* (A) futex word */
+	uint32_t th_park_state; /* (A) why we were woken */
 
 	/* OS priority, applied after locks are dropped (turnstile.c) */
 	uint32_t th_os_busy;   /* (A) an applier runs */

@@ -166,6 +166,12 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 				res = IPC_WAIT_DONE;
 				goto out;
 			}
+			/* The push before the first yield (waitq.h). */
+			if (!blocked && hooks != NULL &&
+			    spins >= IPC_SPIN_PAUSES) {
+				hooks->wh_block(ctx);
+				blocked = true;
+			}
 		} while (ipc_wait_spin_step(&spins));
 
 		if (!blocked && hooks != NULL) {
