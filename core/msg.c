@@ -625,8 +625,22 @@ rcv_gone(struct rcv *r)
 	return MACH_RCV_INVALID_NAME;
 }
 
+/* Copy out through the workloop: its rights stash there. */
+static IPC_COLD mach_msg_return_t
+rcv_finish_wl(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option)
+{
+	struct rcv_got *g = &r->r_got;
+	mach_msg_return_t mr;
+
+	r->r_th->th_servicing = r->r_wl;
+	mr = ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
+	    g->rg_seqno, g->rg_port);
+	r->r_th->th_servicing = NULL;
+	return mr;
+}
+
 /* Deliver what the look found: a message, or the reason there is none. */
-static mach_msg_return_t
+static inline __attribute__((always_inline)) mach_msg_return_t
 rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t rcv_size)
 {
@@ -648,16 +662,8 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		    option, g->rg_seqno, g->rg_port);
 		return MACH_RCV_TOO_LARGE;
 	}
-	if (unlikely(r->r_wl != NULL)) {
-		/* Copy out through the workloop: its rights stash there. */
-		mach_msg_return_t mr;
-
-		r->r_th->th_servicing = r->r_wl;
-		mr = ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name,
-		    option, g->rg_seqno, g->rg_port);
-		r->r_th->th_servicing = NULL;
-		return mr;
-	}
+	if (unlikely(r->r_wl != NULL))
+		return rcv_finish_wl(r, msg, option);
 	return ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
 	    g->rg_seqno, g->rg_port);
 }

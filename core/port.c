@@ -59,8 +59,10 @@ port_free(struct ipc_deferred *d)
 {
 	struct ipc_port *port = ipc_container_of(d, struct ipc_port, ip_free);
 
-	ipc_require(port->ip_send_ts == NULL && port->ip_sync_link == NULL &&
-	        port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL,
+	/* Test builds: four lines no other path of a free touches. */
+	ipc_assert_slow(port->ip_send_ts == NULL &&
+	        port->ip_sync_link == NULL && port->ip_rcv_ts == NULL &&
+	        port->ip_srp_owner == NULL,
 	    "a freed port pushes and is pushed by nothing");
 	ipc_mqueue_fini(port);
 	ipc_port_request_fini(port);
@@ -189,17 +191,54 @@ ipc_port_clear_receiver_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
  *	with its entry already removed under the locked space; it left its
  *	sets.  The caller gives up the reference it held.
  */
-void
-ipc_port_destroy(struct ipc_port *port)
+/*
+ * A dying port with sync state: no push survives its reason, a dead port
+ * pushes nowhere.  Out of line: most ports never had any.
+ * Conditions: port locked and dead; returns with it unlocked.
+ */
+static IPC_COLD void
+port_destroy_sync(struct ipc_port *port)
 {
 	struct ipc_ts_ctx ctx;
 	struct ipc_link_old lo = { 0 };
-	struct ipc_notify_req *pd, *ns;
 	struct ipc_workloop *wl;
 	struct ipc_port *watched;
-	bool requests;
 
 	ipc_ts_ctx_init(&ctx);
+	watched = ipc_watchport_clear_locked(port);
+	wl = ipc_workloop_detach_port_locked(port, &ctx);
+	ipc_port_sync_reset_locked(port, &lo);
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+		ipc_special_reply_port_dead_locked(port, &ctx, &lo);
+	ipc_port_send_turnstile_recompute_locked(port, &ctx);
+	ip_unlock(port);
+	ipc_ts_ctx_finish(&ctx);
+	ipc_link_old_release(&lo);
+	if (watched != NULL)
+		ip_release(watched);
+	if (wl != NULL)
+		ipc_workloop_release(wl);
+}
+
+/*
+ * Whether a port has anything port_destroy_sync undoes: a special reply
+ * port, a watchport or workloop (unions with the SRP's fields), a sync
+ * link, a send turnstile.
+ */
+static inline bool
+port_has_sync_state(const struct ipc_port *port)
+{
+	return (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
+	    port->ip_watchport != NULL || port->ip_workloop != NULL ||
+	    port->ip_sync_link != NULL || port->ip_send_ts != NULL;
+}
+
+void
+ipc_port_destroy(struct ipc_port *port)
+{
+	struct ipc_notify_req *pd, *ns;
+	bool requests;
+
 	ip_lock(port);
 	ipc_require(
 	    port->ip_state == IP_IN_LIMBO || port->ip_state == IP_IN_SPACE,
@@ -235,20 +274,10 @@ ipc_port_destroy(struct ipc_port *port)
 	/* Exact: once dead, the port takes no request (notify.c). */
 	requests = port->ip_requests != NULL;
 	ip_state_set(port, IP_DEAD);
-	/* No push survives its reason: a dead port pushes nowhere. */
-	watched = ipc_watchport_clear_locked(port);
-	wl = ipc_workloop_detach_port_locked(port, &ctx);
-	ipc_port_sync_reset_locked(port, &lo);
-	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
-		ipc_special_reply_port_dead_locked(port, &ctx, &lo);
-	ipc_port_send_turnstile_recompute_locked(port, &ctx);
-	ip_unlock(port);
-	ipc_ts_ctx_finish(&ctx);
-	ipc_link_old_release(&lo);
-	if (watched != NULL)
-		ip_release(watched);
-	if (wl != NULL)
-		ipc_workloop_release(wl);
+	if (unlikely(port_has_sync_state(port)))
+		port_destroy_sync(port);
+	else
+		ip_unlock(port);
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);

@@ -364,15 +364,6 @@ ipc_special_reply_msg_sent_slow(struct ipc_port *srp)
 	ck_pr_or_32(&srp->ip_sync_flags, IP_SYNC_MSG_SENT);
 }
 
-void
-ipc_special_reply_msg_received(struct ipc_port *srp)
-{
-	/* XNU's SR_RECEIVED_MSG: the next request starts afresh. */
-	if (ck_pr_load_32(&srp->ip_sync_flags) & IP_SYNC_MSG_SENT)
-		ck_pr_and_32(
-		    &srp->ip_sync_flags, ~IP_SYNC_MSG_SENT); /* Relaxed */
-}
-
 /*
  * The link of an SRP stashed by wl's previous delivery is cut
  * (NO_LINKAGE): a lost link if its reply was not sent.

@@ -150,7 +150,14 @@ ipc_special_reply_copyout_sonce(struct ipc_port *srp)
  * SR_ALLOW_SYNC_LINKAGE): the link is reset to ANY.
  * Conditions: nothing locked; srp referenced.
  */
-void ipc_special_reply_msg_received(struct ipc_port *srp);
+static inline void
+ipc_special_reply_msg_received(struct ipc_port *srp)
+{
+	/* XNU's SR_RECEIVED_MSG: the next request starts afresh. */
+	if (unlikely(ck_pr_load_32(&srp->ip_sync_flags) & IP_SYNC_MSG_SENT))
+		ck_pr_and_32(
+		    &srp->ip_sync_flags, ~IP_SYNC_MSG_SENT); /* Relaxed */
+}
 
 static inline void
 ipc_special_reply_receive_complete(struct ipc_port *srp, bool got_msg)
