@@ -710,7 +710,6 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	struct snd_wake sw = { 0 };
 	struct ipc_turnstile *ts;
 	bool more;
-	unsigned int spins;
 	kern_return_t kr;
 	uint32_t state;
 
@@ -738,16 +737,17 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	/* Blocked, pushing: what introspection reports from now. */
 	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_SEND_FULL);
 
-	/* Pushing now: the yields of the spin come after it (waitq.h). */
-	spins = IPC_SPIN_PAUSES;
+	/*
+	 * Pushing now, and sleeping at once as XNU's blocked sender does:
+	 * no yields (waitq.h) -- under CFS a yield goes to whoever has the
+	 * least vruntime, rarely the receiver we push on.
+	 */
 	kr = KERN_SUCCESS;
 	for (;;) {
 		uint32_t seen = ipc_park_prepare(th);
 
 		if (ck_pr_load_32(&th->th_park_state) != SND_WAITING)
 			break;
-		if (ipc_wait_spin_step(&spins))
-			continue;
 		if (!ipc_park_wait(th, seen, deadline)) {
 			kr = KERN_OPERATION_TIMED_OUT;
 			break;

@@ -563,7 +563,7 @@ rcv_try(struct rcv *r)
  * port pushes through the link (reply.c); any receiver shows in
  * introspection.  Unblock undoes it when the wait ends.
  */
-static void
+static bool
 rcv_block(void *ctx)
 {
 	struct rcv *r = ctx;
@@ -572,7 +572,7 @@ rcv_block(void *ctx)
 	ck_pr_store_32(&r->r_th->th_wait_name, r->r_name);
 	if (r->r_wl != NULL) {
 		ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
-		return;
+		return false;
 	}
 	if (r->r_waited->io_kind == IOT_PORT) {
 		port = ip_from_object(r->r_waited);
@@ -581,10 +581,11 @@ rcv_block(void *ctx)
 			ipc_special_reply_block(r->r_th, port);
 			ck_pr_store_32(
 			    &r->r_th->th_wait_kind, MIPC_WAIT_SRP_REPLY);
-			return;
+			return true;
 		}
 	}
 	ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
+	return false;
 }
 
 static void

@@ -154,7 +154,7 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 {
 	enum ipc_wait_result res;
 	unsigned int spins = 0;
-	bool blocked = false;
+	bool blocked = false, pusher = false;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
@@ -166,18 +166,17 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 				res = IPC_WAIT_DONE;
 				goto out;
 			}
-			/* The push before the first yield (waitq.h). */
-			if (!blocked && hooks != NULL &&
-			    spins >= IPC_SPIN_PAUSES) {
-				hooks->wh_block(ctx);
-				blocked = true;
+			/* Past the pauses: block (push); a pusher sleeps. */
+			if (spins >= IPC_SPIN_PAUSES) {
+				if (!blocked && hooks != NULL) {
+					blocked = true;
+					pusher = hooks->wh_block(ctx);
+				}
+				if (pusher)
+					break;
 			}
 		} while (ipc_wait_spin_step(&spins));
 
-		if (!blocked && hooks != NULL) {
-			hooks->wh_block(ctx);
-			blocked = true;
-		}
 		seq = wait_prepare(wq);
 		if (check(ctx)) {
 			wait_leave(wq);
