@@ -105,10 +105,18 @@ ipc_lock(ipc_lock_t *l)
 static inline void
 ipc_lock_hop(ipc_lock_t *l)
 {
+	ipc_yield_hook_t hook = ipc_test_hooks ? ipc_yield_hook : NULL;
+
 	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire_hop(l);
-	ck_spinlock_fas_lock(&l->il_lock);
+	/* Scheduled: the holder must get to run (as in ipc_lock). */
+	if (unlikely(hook != NULL)) {
+		while (!ck_spinlock_fas_trylock(&l->il_lock))
+			hook(IPC_YIELD_SPIN);
+	} else {
+		ck_spinlock_fas_lock(&l->il_lock);
+	}
 	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
 }
 

@@ -7,7 +7,11 @@
  * shared spaces: allocate, destroy, deallocate, mod_refs, extract and
  * insert rights across the spaces, set membership, messages carrying
  * rights (send, receive, send+receive, destroy), notification requests,
- * attributes, guards, destruct and space destruction.  Only one worker
+ * attributes, guards, destruct and space destruction; and priority
+ * inheritance (issue 13): an RPC through the worker's special reply port
+ * that blocks (with a timeout) in its send and its receive, base priority
+ * and QoS changes of either worker, and watchports added and cleared.
+ * Only one worker
  * runs at a time: it holds the baton, and at every yield point of the
  * engine (ipc_debug_yield: before a lock, inside a lock-free lookup,
  * between a ring reservation and its publication, between a dequeue's
@@ -16,7 +20,10 @@
  * that waits for the other thread (a busy lock, an earlier producer, a
  * grace period: IPC_YIELD_SPIN) always passes it.  The interleaving is
  * therefore a function of the input alone, and libFuzzer explores
- * interleavings as it explores programs.
+ * interleavings as it explores programs.  A worker that blocks (an RPC's
+ * bounded waits) keeps the baton while it sleeps: the other worker cannot
+ * run, so the wait ends by its timeout, and the replies and admissions it
+ * could get are those the other worker gave while it spun.
  *
  * Checked: every code is one of Mach's; no crash, sanitizer report or
  * broken engine invariant (ipc_require); no deadlock (both threads
@@ -27,15 +34,20 @@
  * it (MACH.md H9), its send-once count equals the send-once names plus
  * the notification requests that name it, each receive right's port says
  * it lives under that name in that space, each set member is a receive
- * right of the set's space.  Then both spaces are destroyed and, after
- * mipc_quiesce(), no space, port, set, message or table is left.
+ * right of the set's space; neither worker waits for anything, and both
+ * are at their base priority, pushed by nothing.  Then the watchports are
+ * cleared, both spaces are destroyed and, after mipc_quiesce(), no space,
+ * port, set, message or table is left, and only the threads' own
+ * turnstiles.
  *
  * Input layout (missing bytes read as zero):
  *   [0]      setup: qlimit of the first ports (bit 0: 1, else 5), which
  *            thread runs first (bit 1), a no-senders request armed at
  *            start (bit 2)
  *   [1], [2] program lengths of threads 0 and 1 (each mod MAX_OPS + 1)
- *   then     4-byte operations of thread 0, then of thread 1 (op_run)
+ *   then     4-byte operations of thread 0, then of thread 1 (op_run;
+ *            kind 15 with a high nibble 1-3 is an RPC, a base change, a
+ *            watchport change: op_sync)
  *   then     the schedule: each byte is how many yield points run before
  *            the baton passes (0 = at the next one); when it ends, the
  *            running thread keeps the baton until it finishes
@@ -47,6 +59,7 @@
 #include "harness.h"
 
 #include <mipc/notify.h>
+#include <mipc/sync.h>
 
 #include <linux/futex.h>
 #include <pthread.h>
@@ -82,6 +95,9 @@ static size_t sched_n, sched_pos;  /* (baton) */
 static unsigned int countdown;     /* (baton) points before next switch */
 static unsigned long spins_in_row; /* (baton) forced passes, no progress */
 static pthread_t workers[2];
+static mipc_thread_t worker_th[2];  /* (A) published before they run */
+static uint32_t bounded[2];         /* (baton) in a wait with a timeout */
+static mach_port_name_t srps[2][2]; /* (baton) worker x space: its SRP */
 static int trace = -1;
 
 static void
@@ -148,6 +164,9 @@ yield_hook(enum ipc_yield_point point)
 	if (me < 0)
 		return; /* the main thread sets up and tears down alone */
 	if (point == IPC_YIELD_SPIN) {
+		/* A bounded wait (an RPC's) may outlive the other worker. */
+		if (finished[1 - me] && bounded[me])
+			return;
 		if (finished[1 - me])
 			fail("waits for a thread that has finished",
 			    (unsigned)me);
@@ -296,6 +315,99 @@ op_receive(int sp, const struct op *o)
 		keep_received(sp, &m, o);
 }
 
+/* Priorities a base change picks from (XNU's bands, and beyond 63). */
+static const int op_bases[] = { 4, 20, 31, 37, 47, 60, 63, 80 };
+
+/*
+ * The worker's special reply port in space sp, made in that space (its
+ * current space for the call), or a fresh one when `fresh`.  The name also
+ * goes to a slot, for the other operations to act on (destroy, move...).
+ */
+static mach_port_name_t
+worker_srp(int sp, bool fresh, mach_port_name_t *slot)
+{
+	mipc_space_t prev;
+	mach_port_name_t n = srps[self][sp];
+
+	if (fresh || n == MACH_PORT_NULL) {
+		prev = mipc_thread_set_space(spaces[sp]);
+		n = thread_get_special_reply_port();
+		(void)mipc_thread_set_space(prev);
+		srps[self][sp] = n;
+		*slot = n;
+	}
+	return n;
+}
+
+/*
+ * The priority-inheritance operations (kind 15, high nibble 1-3):
+ *   1  an RPC: send to a slot's right with the worker's SRP as
+ *      MAKE_SEND_ONCE reply, then receive on it; send and receive wait
+ *      1-4 ms (a full queue: a blocked sender; no reply yet: a client on
+ *      its SRP, pushing);
+ *   2  a base priority (or QoS) change of either worker;
+ *   3  watchports of either worker: add one or two slots' rights, or
+ *      clear.
+ */
+static void
+op_sync(const struct op *o)
+{
+	int sp = o->a & 1;
+	mipc_space_t s = spaces[sp];
+	mipc_thread_t th = worker_th[o->b & 1];
+	mach_port_name_t *slot = &names[sp][(o->a >> 1) & (NSLOTS - 1)];
+	struct msgbuf m;
+	mach_port_name_t srp, w[2];
+	mach_msg_return_t mr;
+
+	switch (o->kind >> 4) {
+	case 1:
+		srp = worker_srp(
+		    sp, (o->c & 0x40) != 0, &names[sp][o->b & (NSLOTS - 1)]);
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_remote_port = *slot;
+		m.h.msgh_local_port = srp;
+		m.h.msgh_bits =
+		    MACH_MSGH_BITS((o->c & 0x80) ? MACH_MSG_TYPE_MAKE_SEND
+		                                 : MACH_MSG_TYPE_COPY_SEND,
+		        MACH_MSG_TYPE_MAKE_SEND_ONCE);
+		m.h.msgh_id = o->c;
+		bounded[self] = 1;
+		mr = mipc_msg(s, &m.h,
+		    MACH_SEND_MSG | MACH_SEND_TIMEOUT | MACH_RCV_MSG |
+		        MACH_RCV_TIMEOUT,
+		    sizeof(m.h), sizeof(m), srp, 1 + (o->c & 3),
+		    MACH_PORT_NULL);
+		bounded[self] = 0;
+		check_mr("rpc", mr);
+		if (mr == MACH_MSG_SUCCESS)
+			keep_received(sp, &m, o);
+		break;
+	case 2:
+		if (o->c & 0x80)
+			check_kr("set_qos",
+			    mipc_thread_set_qos(th, (mipc_qos_t)(o->c % 7),
+			        -(int)((o->c >> 3) & 0xf)));
+		else
+			check_kr("set_base_priority",
+			    mipc_thread_set_base_priority(
+			        th, op_bases[o->c % NELEM(op_bases)]));
+		break;
+	default:
+		if (o->c & 1) {
+			check_kr("clear_watchports",
+			    mipc_thread_clear_watchports(th));
+			break;
+		}
+		w[0] = *slot;
+		w[1] = names[sp][o->c >> 5];
+		check_kr("add_watchports",
+		    mipc_thread_add_watchports(
+		        th, s, w, 1 + ((o->c >> 1) & 1)));
+		break;
+	}
+}
+
 static void
 op_run(const struct op *o)
 {
@@ -432,6 +544,10 @@ op_run(const struct op *o)
 		op_send(sp, o, true);
 		break;
 	default:
+		if (o->kind >= 0x10 && o->kind < 0x40) {
+			op_sync(o);
+			break;
+		}
 		/* Rare on purpose: a space's death ends most of the game. */
 		if (o->c == 0xd1)
 			check_kr("space_destroy", mipc_space_destroy(s));
@@ -450,6 +566,8 @@ worker(void *arg)
 	int me = (int)(intptr_t)arg;
 	unsigned int i;
 
+	/* Before self is set: its yield points are not the schedule's. */
+	ck_pr_store_ptr(&worker_th[me], mipc_thread_self());
 	self = me;
 	for (;;) {
 		baton_wait((uint32_t)me);
@@ -485,6 +603,12 @@ start_workers(void)
 			fail("pthread_create", (unsigned long)i);
 		(void)pthread_detach(workers[i]);
 	}
+	for (i = 0; i < 2; i++) {
+		while (ck_pr_load_ptr(&worker_th[i]) == NULL)
+			sched_yield();
+		/* A: the worker's state before we use its handle. */
+		ck_pr_fence_acquire();
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -499,6 +623,13 @@ setup(uint8_t flags)
 	int sp, i;
 
 	memset(names, 0, sizeof(names));
+	memset(srps, 0, sizeof(srps));
+	/* The same start every replay: both workers at the default base. */
+	for (i = 0; i < 2; i++) {
+		if (mipc_thread_set_base_priority(worker_th[i], 31) !=
+		    KERN_SUCCESS)
+			fail("reset base priority", (unsigned long)i);
+	}
 	for (sp = 0; sp < 2; sp++) {
 		if (mipc_space_create(&spaces[sp]) != KERN_SUCCESS)
 			fail("mipc_space_create", 0);
@@ -699,18 +830,65 @@ audit(void)
 	}
 }
 
+/*
+ * Both workers are idle (waiting for the baton, in no mipc call): neither
+ * waits on anything, and no push is left on either -- nor on us.
+ */
+static void
+audit_priorities(void)
+{
+	struct mipc_thread_priority p;
+	struct mipc_wait_info w;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		mipc_thread_t th = i < 2 ? worker_th[i] : mipc_thread_self();
+
+		if (mipc_thread_get_priority(th, &p) != KERN_SUCCESS ||
+		    mipc_thread_wait_info(th, &w) != KERN_SUCCESS)
+			fail("a live thread's handle", (unsigned long)i);
+		if (w.wait_kind != MIPC_WAIT_NONE)
+			fail(
+			    "an idle thread waits", (unsigned long)w.wait_kind);
+		if (p.effective != p.base || p.promotion != 0) {
+			fprintf(stderr,
+			    "thread %d: effective %u base %u promotion %u\n", i,
+			    p.effective, p.base, p.promotion);
+			fail("a push outlived its reason", (unsigned long)i);
+		}
+	}
+}
+
 static void
 teardown(void)
 {
+	struct mipc_stats st;
 	int sp;
 
+	/* The workers keep running: their watchports must not. */
+	for (sp = 0; sp < 2; sp++) {
+		if (mipc_thread_clear_watchports(worker_th[sp]) != KERN_SUCCESS)
+			fail("clear watchports", (unsigned long)sp);
+	}
 	for (sp = 0; sp < 2; sp++) {
 		kern_return_t kr = mipc_space_destroy(spaces[sp]);
 
 		if (kr != KERN_SUCCESS && kr != KERN_INVALID_TASK)
 			fail("mipc_space_destroy", (uint32_t)kr);
 	}
+	/* Switching spaces (worker_srp) makes the default space exist. */
+	mipc_default_space_reset();
 	harness_check_no_leaks("fuzz_sched");
+	mipc_get_stats(&st);
+	if (trace)
+		fprintf(stderr, "turnstile walks so far %llu\n",
+		    (unsigned long long)st.ts_walks);
+	if (st.turnstiles != st.threads) {
+		fprintf(stderr, "fuzz_sched: %llu turnstiles, %llu threads\n",
+		    (unsigned long long)st.turnstiles,
+		    (unsigned long long)st.threads);
+		fail("turnstiles left beyond the threads' own", st.turnstiles);
+	}
 }
 
 int
@@ -748,6 +926,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	drain_all();
 	audit();
+	audit_priorities();
 	teardown();
 	return 0;
 }

@@ -6,7 +6,10 @@
  * Each test runs in a forked child (Check's default); the checked teardown
  * runs in that child after the test body, waits for every deferred free
  * (mipc_quiesce) and asserts that every live-object counter is back to
- * zero, so a test that leaks a right, a port, a message or a byte fails.
+ * zero, so a test that leaks a right, a port, a message or a byte fails;
+ * that only the threads' own turnstiles are alive (one per live thread:
+ * a leaked push or send turnstile fails); and that the test's thread is
+ * pushed by nothing.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H
 #define MIPC_TESTS_CHECK_MIPC_H
@@ -25,6 +28,7 @@ static inline void
 mipc_check_no_leaks(void)
 {
 	struct mipc_stats s;
+	struct mipc_thread_priority pri = { 0, 0, 0, 0, 0 };
 
 	if (mipc_check_before_leaks != NULL)
 		mipc_check_before_leaks();
@@ -46,6 +50,18 @@ mipc_check_no_leaks(void)
 	    (unsigned long long)s.tables);
 	ck_assert_msg(s.epoch_pending == 0, "%llu frees still pending",
 	    (unsigned long long)s.epoch_pending);
+	/*
+	 * No push outlives its reason (issue 13): only the threads' own
+	 * turnstiles are left, and this thread is pushed by nothing.
+	 */
+	ck_assert_msg(s.turnstiles == s.threads,
+	    "leak: %llu turnstiles for %llu threads",
+	    (unsigned long long)s.turnstiles, (unsigned long long)s.threads);
+	ck_assert_msg(mipc_thread_get_priority(mipc_thread_self(), &pri) ==
+	            KERN_SUCCESS &&
+	        pri.effective == pri.base && pri.promotion == 0,
+	    "this thread is still pushed: effective %u, base %u, promotion %u",
+	    pri.effective, pri.base, pri.promotion);
 }
 
 /*

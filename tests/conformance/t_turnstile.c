@@ -1008,6 +1008,64 @@ START_TEST(M4_cycle_walks_terminate_and_timeouts_unwind)
 }
 END_TEST
 
+/*
+ * A push into a cycle, then its source lowered, then the cycle cut: every
+ * walk ends, and once the cycle is cut the priorities are those of the
+ * final graph.  (While the cycle lasts, a push that entered it may stay
+ * after its source weakened: each member pushes the other with its
+ * effective priority, as XNU's base_pri includes promotions.  That is a
+ * user-level deadlock's state, not asserted here.)
+ */
+START_TEST(M4_push_into_a_cycle_settles_when_the_cycle_is_cut)
+{
+	mipc_space_t task = mach_task_self();
+	struct actor as[3], *a = &as[0], *b = &as[1], *c = &as[2];
+	mach_port_name_t pa = tport_new(task, 1), pb = tport_new(task, 1);
+
+	tport_fill(task, pa, 1);
+	tport_fill(task, pb, 2);
+	actor_init(a, ACT_SEND, 40);
+	a->a_dest = pb;
+	a->a_id = 3;
+	actor_init(b, ACT_SEND, 20);
+	b->a_dest = pa;
+	b->a_id = 4;
+	actor_start(a);
+	actor_start(b);
+	watch(a->a_th, task, pa);
+	watch(b->a_th, task, pb);
+	WAIT_BLOCKED(a, MIPC_WAIT_SEND_FULL);
+	WAIT_BLOCKED(b, MIPC_WAIT_SEND_FULL);
+	actor_send(c, UI, NULL, pa, 5, 0);
+	WAIT_BLOCKED(c, MIPC_WAIT_SEND_FULL);
+	EFF_EQ(a->a_th, UI);
+	EFF_EQ(b->a_th, UI);
+	/* Lowered and raised again: the walks end each time. */
+	KR_OK(mipc_thread_set_base_priority(c->a_th, LOW));
+	KR_OK(mipc_thread_set_base_priority(c->a_th, 60));
+	EFF_EQ(a->a_th, 60);
+	EFF_EQ(b->a_th, 60);
+	KR_OK(mipc_thread_set_base_priority(c->a_th, LOW));
+	/* Cut: PA stops pushing on A.  A pushes B with its own 40. */
+	KR_OK(mipc_thread_clear_watchports(a->a_th));
+	EFF_EQ(a->a_th, 40);
+	EFF_EQ(b->a_th, 40);
+	VAL_EQ(pri_of(a->a_th).promotion, 0);
+	/* Unwind: B (first waiter at the top priority) gets into PA. */
+	VAL_EQ(tport_take(task, pb), 2);
+	VAL_EQ(WAIT_DONE(a), MACH_MSG_SUCCESS);
+	AT_BASE(b->a_th);
+	VAL_EQ(tport_take(task, pa), 1);
+	VAL_EQ(WAIT_DONE(b), MACH_MSG_SUCCESS);
+	VAL_EQ(tport_take(task, pa), 4);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	VAL_EQ(tport_take(task, pa), 5);
+	VAL_EQ(tport_take(task, pb), 3);
+	KR_OK(mipc_thread_clear_watchports(b->a_th));
+	actors_end(as, 3);
+}
+END_TEST
+
 /* ---- M5: mixed waiters -------------------------------------------------------- */
 
 static bool
@@ -1558,6 +1616,7 @@ turnstile_suite(void)
 	tcase_add_test(tc, M2_client_push_follows_destination_into_transit);
 	tcase_add_test(tc, M3_hop_limit_stops_the_walk);
 	tcase_add_test(tc, M4_cycle_walks_terminate_and_timeouts_unwind);
+	tcase_add_test(tc, M4_push_into_a_cycle_settles_when_the_cycle_is_cut);
 	tcase_add_test(tc, M5_mixed_senders_one_times_out);
 	tcase_add_test(tc, M5_mixed_senders_admitted_in_turn);
 	tcase_add_test(tc, M5_mixed_clients_on_one_port);
