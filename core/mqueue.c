@@ -737,11 +737,7 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	/* Blocked, pushing: what introspection reports from now. */
 	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_SEND_FULL);
 
-	/*
-	 * Pushing now, and sleeping at once as XNU's blocked sender does:
-	 * no yields (waitq.h) -- under CFS a yield goes to whoever has the
-	 * least vruntime, rarely the receiver we push on.
-	 */
+	/* Pushing now; a pusher has spun already and never yields. */
 	kr = KERN_SUCCESS;
 	for (;;) {
 		uint32_t seen = ipc_park_prepare(th);
@@ -799,7 +795,7 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 				return KERN_TERMINATED;
 			if (ipc_mqueue_admit(port, true))
 				return KERN_SUCCESS;
-		} while (spins < IPC_SPIN_PAUSES && ipc_wait_spin_step(&spins));
+		} while (ipc_wait_spin_step(&spins, true));
 		kr = send_block(th, port, deadline);
 		if (kr != KERN_ABORTED)
 			return kr;

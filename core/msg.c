@@ -563,7 +563,7 @@ rcv_try(struct rcv *r)
  * port pushes through the link (reply.c); any receiver shows in
  * introspection.  Unblock undoes it when the wait ends.
  */
-static bool
+static void
 rcv_block(void *ctx)
 {
 	struct rcv *r = ctx;
@@ -572,7 +572,7 @@ rcv_block(void *ctx)
 	ck_pr_store_32(&r->r_th->th_wait_name, r->r_name);
 	if (r->r_wl != NULL) {
 		ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
-		return false;
+		return;
 	}
 	if (r->r_waited->io_kind == IOT_PORT) {
 		port = ip_from_object(r->r_waited);
@@ -581,11 +581,10 @@ rcv_block(void *ctx)
 			ipc_special_reply_block(r->r_th, port);
 			ck_pr_store_32(
 			    &r->r_th->th_wait_kind, MIPC_WAIT_SRP_REPLY);
-			return true;
+			return;
 		}
 	}
 	ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
-	return false;
 }
 
 static void
@@ -598,7 +597,22 @@ rcv_unblock(void *ctx)
 		ipc_special_reply_unblock(r->r_th, r->r_srp);
 }
 
-static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock };
+static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock,
+	false };
+/* A client waiting on its special reply port pushes (waitq.h). */
+static const struct ipc_wait_hooks rcv_hooks_srp = { rcv_block, rcv_unblock,
+	true };
+
+static const struct ipc_wait_hooks *
+rcv_hooks_for(const struct rcv *r)
+{
+	struct ipc_object *o = r->r_waited;
+
+	return r->r_wl == NULL && o->io_kind == IOT_PORT &&
+	        (ip_from_object(o)->ip_cflags & IP_F_SPECIAL_REPLY)
+	    ? &rcv_hooks_srp
+	    : &rcv_hooks;
+}
 
 /* ipc_waitq_wait's check: done once a look found anything but empty. */
 static bool
@@ -694,7 +708,8 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 			ipc_deadline(&deadline, timeout);
 		if (ipc_waitq_wait(rcv_waitq(r.r_waited),
 		        (option & MACH_RCV_TIMEOUT) ? &deadline : NULL,
-		        rcv_check, &r, &rcv_hooks) == IPC_WAIT_TIMED_OUT) {
+		        rcv_check, &r,
+		        rcv_hooks_for(&r)) == IPC_WAIT_TIMED_OUT) {
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
 		}

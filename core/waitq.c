@@ -116,16 +116,17 @@ ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 /* Waiting                                                             */
 
 bool
-ipc_wait_spin_step(unsigned int *spins)
+ipc_wait_spin_step(unsigned int *spins, bool pusher)
 {
 	unsigned int n = (*spins)++;
 
 	ipc_debug_yield(IPC_YIELD_SPIN);
-	if (n < IPC_SPIN_PAUSES) {
+	if (n < (pusher ? IPC_SPIN_PAUSES + IPC_SPIN_PUSHER_PAUSES
+	                : IPC_SPIN_PAUSES)) {
 		arch_cpu_relax();
 		return true;
 	}
-	if (n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
+	if (!pusher && n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
 		sched_yield();
 		return true;
 	}
@@ -154,7 +155,8 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 {
 	enum ipc_wait_result res;
 	unsigned int spins = 0;
-	bool blocked = false, pusher = false;
+	bool blocked = false;
+	bool pusher = hooks != NULL && hooks->wh_pusher;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
@@ -166,17 +168,18 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 				res = IPC_WAIT_DONE;
 				goto out;
 			}
-			/* Past the pauses: block (push); a pusher sleeps. */
-			if (spins >= IPC_SPIN_PAUSES) {
-				if (!blocked && hooks != NULL) {
-					blocked = true;
-					pusher = hooks->wh_block(ctx);
-				}
-				if (pusher)
-					break;
+			/* A plain waiter shows as blocked before it yields. */
+			if (!blocked && hooks != NULL && !pusher &&
+			    spins >= IPC_SPIN_PAUSES) {
+				hooks->wh_block(ctx);
+				blocked = true;
 			}
-		} while (ipc_wait_spin_step(&spins));
+		} while (ipc_wait_spin_step(&spins, pusher));
 
+		if (!blocked && hooks != NULL) {
+			hooks->wh_block(ctx); /* a pusher: the push */
+			blocked = true;
+		}
 		seq = wait_prepare(wq);
 		if (check(ctx)) {
 			wait_leave(wq);

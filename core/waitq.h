@@ -110,14 +110,18 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
  * woken waiter spins half as long before it sleeps again.
  *
  * A waiter that pushes its priority (a blocked sender, a client on its
- * special reply port) does not yield at all: it pushes, then sleeps, as
- * XNU's waiter blocks at once.  Under CFS a yield hands the slice to the
- * runnable thread with the least vruntime -- with CPU hogs about, rarely
- * the low-priority thread we wait for, even once pushed: bench/inversion.c
- * measured p99s of 9-50 ms with the yields, 143 us (W = 100 us) without.
+ * special reply port) never yields: it pauses IPC_SPIN_PUSHER_PAUSES more
+ * instead (about the time the yields take on an idle CPU, so an RPC whose
+ * reply comes within microseconds neither pushes nor sleeps), then
+ * pushes, then sleeps, as XNU's waiter blocks once it must.  Under CFS a
+ * yield hands the slice to the runnable thread with the least vruntime --
+ * with CPU hogs about, rarely the low-priority thread we wait for, even
+ * once pushed: bench/inversion.c measured p99s of 9-50 ms with the
+ * yields, 143 us (W = 100 us) without.
  */
-#define IPC_SPIN_PAUSES 16
-#define IPC_SPIN_YIELDS 8
+#define IPC_SPIN_PAUSES        16
+#define IPC_SPIN_YIELDS        8
+#define IPC_SPIN_PUSHER_PAUSES 64
 
 enum ipc_wait_result {
 	IPC_WAIT_DONE,      /* the check found what it waited for */
@@ -145,17 +149,16 @@ typedef bool (*ipc_wait_check_t)(void *ctx);
  *	IPC_WAIT_DONE (check returned true) or IPC_WAIT_TIMED_OUT.
  */
 struct ipc_wait_hooks {
-	/* Once, before the yields; true: the waiter now pushes its
-	 * priority, so it sleeps without yielding (see above). */
-	bool (*wh_block)(void *ctx);
+	void (*wh_block)(void *ctx);   /* once, before the first sleep */
 	void (*wh_unblock)(void *ctx); /* when the wait ends, if blocked */
+	bool wh_pusher;                /* wh_block pushes: no yields */
 };
 enum ipc_wait_result ipc_waitq_wait(struct ipc_waitq *wq,
     const struct timespec *deadline, ipc_wait_check_t check, void *ctx,
     const struct ipc_wait_hooks *hooks);
 
 /* One step of the spin policy; false when it is time to sleep. */
-bool ipc_wait_spin_step(unsigned int *spins);
+bool ipc_wait_spin_step(unsigned int *spins, bool pusher);
 
 /*
  * Parking: ordered waits (blocked senders, admitted highest priority
