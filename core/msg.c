@@ -506,8 +506,9 @@ rcv_target(struct rcv *r, struct rcv_target *t)
 	if (likely(r->r_wl == NULL))
 		return rcv_lookup(r->r_space, r->r_name, t);
 	ps = r->r_wl->wl_pset;
-	if (ck_pr_load_ptr(&ps->ips_space) != r->r_space)
-		return false; /* the workloop was destroyed */
+	if (ck_pr_load_ptr(&ps->ips_space) != r->r_space ||
+	    ck_pr_load_32(&r->r_space->is_active) == 0)
+		return false; /* the workloop or its space was destroyed */
 	t->rt_object = &ps->ips_object;
 	t->rt_is_set = true;
 	return true;
@@ -545,7 +546,12 @@ rcv_try(struct rcv *r)
 		else
 			try_port(ip_from_object(t.rt_object), r->r_name,
 			    r->r_need_max, r->r_leave_large, &r->r_got);
-		if (r->r_got.rg_result == IMQ_EMPTY) {
+		/* Nothing queued: an attached port that vanished is news. */
+		if (unlikely(r->r_wl != NULL) &&
+		    r->r_got.rg_result == IMQ_EMPTY &&
+		    ipc_workloop_take_vanish(r->r_wl))
+			r->r_gone = true;
+		else if (r->r_got.rg_result == IMQ_EMPTY) {
 			if (r->r_waited == NULL) {
 				r->r_waited = t.rt_object;
 				ipc_object_reference(r->r_waited);

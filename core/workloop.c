@@ -36,6 +36,12 @@
  *              ones STASH).  A parked servicer stays the inheritor, so it
  *              wakes boosted.  A second thread calling while one is bound
  *              gets KERN_ALREADY_WAITING: a workloop is serial.
+ *            * An attachment that goes away by itself (the port dies or
+ *              leaves the space, the named set is destroyed) is a vanish
+ *              event: the servicer's next receive that finds no message
+ *              returns MACH_RCV_PORT_CHANGED, once per attachment (XNU's
+ *              knote_vanish / EV_EOF), so a server loop ends when its port
+ *              goes; the user's own detach is no event.
  *            * min_priority is a floor of wl_ts while a servicer is bound
  *              (binder's node min_priority); MIPC_WORKLOOP_INHERIT_RT lets
  *              pushes above 63 through (binder's inherit_rt).
@@ -52,6 +58,7 @@
 #include "space.h"
 #include "thread.h"
 #include "turnstile.h"
+#include "waitq.h"
 
 #include <mipc/message.h>
 #include <mipc/sync.h>
@@ -379,9 +386,42 @@ out:
 	return kr;
 }
 
+/*
+ * A port or set attached to wl went away without the user detaching it
+ * (died, left the space, destroyed): a vanish event (XNU delivers
+ * EV_VANISHED / EV_EOF on the knote, knote_vanish).  A servicer waiting
+ * in ipc_msg_receive_workloop wakes and returns MACH_RCV_PORT_CHANGED;
+ * one that is not waiting gets it from its next receive that finds no
+ * message, so a server loop learns of it however the race falls.
+ * Conditions: any lock; never blocks.
+ */
+static void
+wl_vanish(struct ipc_workloop *wl)
+{
+	ck_pr_inc_32(&wl->wl_vanished);
+	/* [F1] after the atomic increment (waitq.c): the receiver's check
+	 * (ipc_workloop_take_vanish) then sees it. */
+	ipc_waitq_wake(
+	    &wl->wl_pset->ips_rcv_wq, IPC_WAKE_AFTER_ATOMIC, IPC_WAKE_ALL);
+}
+
+bool
+ipc_workloop_take_vanish(struct ipc_workloop *wl)
+{
+	uint32_t n = ck_pr_load_32(&wl->wl_vanished);
+
+	while (n != 0) {
+		/* Relaxed use: the count orders nothing by itself. */
+		if (ck_pr_cas_32_value(&wl->wl_vanished, n, n - 1, &n))
+			return true;
+	}
+	return false;
+}
+
 /* Take wl off port (port locked); returns wl's reference to drop. */
-struct ipc_workloop *
-ipc_workloop_detach_port_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
+static struct ipc_workloop *
+wl_detach_port_locked(
+    struct ipc_port *port, struct ipc_ts_ctx *ctx, bool vanish)
 {
 	struct ipc_workloop *wl;
 
@@ -392,13 +432,23 @@ ipc_workloop_detach_port_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
 	if (wl != NULL) {
 		port->ip_workloop = NULL;
 		ipc_port_send_turnstile_recompute_locked(port, ctx);
+		if (vanish)
+			wl_vanish(wl);
 	}
 	return wl;
 }
 
-/* Take wl off a named set.  Conditions: its space locked. */
+/* The port dies or leaves its space (port.c): a vanish event. */
 struct ipc_workloop *
-ipc_workloop_detach_pset_locked(struct ipc_pset *pset)
+ipc_workloop_detach_port_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
+{
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	return wl_detach_port_locked(port, ctx, true);
+}
+
+/* Take wl off a named set.  Conditions: its space locked. */
+static struct ipc_workloop *
+wl_detach_pset_locked(struct ipc_pset *pset, bool vanish)
 {
 	struct ipc_workloop *wl = pset->ips_wl;
 	uint32_t i;
@@ -415,7 +465,17 @@ ipc_workloop_detach_pset_locked(struct ipc_pset *pset)
 			break;
 		}
 	}
+	if (vanish)
+		wl_vanish(wl);
 	return wl;
+}
+
+/* The named set is destroyed (pset.c): a vanish event. */
+struct ipc_workloop *
+ipc_workloop_detach_pset_locked(struct ipc_pset *pset)
+{
+	ipc_lock_assert_held(&pset->ips_space->is_lock);
+	return wl_detach_pset_locked(pset, true);
 }
 
 kern_return_t
@@ -442,7 +502,7 @@ mipc_workloop_detach(mipc_workloop_t handle, mach_port_name_t name)
 		if (pset->ips_wl != wl)
 			kr = KERN_NOT_IN_SET;
 		else
-			drop = ipc_workloop_detach_pset_locked(pset);
+			drop = wl_detach_pset_locked(pset, false);
 		goto out;
 	}
 	if (!ipc_pset_has_port(wl->wl_pset, port)) {
@@ -451,7 +511,7 @@ mipc_workloop_detach(mipc_workloop_t handle, mach_port_name_t name)
 	}
 	(void)ipc_pset_remove_member_locked(space, port, wl->wl_pset);
 	ip_lock(port);
-	drop = ipc_workloop_detach_port_locked(port, &ctx);
+	drop = wl_detach_port_locked(port, &ctx, false);
 	ip_unlock(port);
 out:
 	is_unlock(space);
@@ -527,14 +587,13 @@ mipc_workloop_destroy(mipc_workloop_t handle)
 
 		(void)ipc_pset_remove_member_locked(space, port, wl->wl_pset);
 		ip_lock(port);
-		drops[ndrops] = ipc_workloop_detach_port_locked(port, &ctx);
+		drops[ndrops] = wl_detach_port_locked(port, &ctx, false);
 		ip_unlock(port);
 		if (drops[ndrops] != NULL)
 			ndrops++;
 	}
 	while (wl->wl_nsets > 0 && ndrops < 64)
-		drops[ndrops++] =
-		    ipc_workloop_detach_pset_locked(wl->wl_sets[0]);
+		drops[ndrops++] = wl_detach_pset_locked(wl->wl_sets[0], false);
 	ipc_pset_destroy_locked(space, wl->wl_pset);
 	is_unlock(space);
 	ipc_ts_ctx_finish(&ctx);

@@ -40,6 +40,8 @@ struct ipc_workloop {
 	bool wl_dead;                      /* (W) destroyed */
 	bool wl_knote_used;                /* (W) the delivery's first right
 	                                     took the KNOTE slot */
+	uint32_t wl_vanished;              /* (A) vanish events not yet
+	                                      delivered (workloop.c) */
 	uint32_t wl_nstash;                /* (W) rights of this delivery */
 	struct ipc_port *wl_stash[IPC_WL_STASH_MAX]; /* (W) referenced */
 	uint32_t wl_nsets;           /* (S) named sets attached */
@@ -68,12 +70,19 @@ struct ipc_turnstile *ipc_workloop_link_turnstile(uintptr_t link);
 /*
  * Detach the workloop from a port leaving its space or dying (port
  * locked; recomputes its inheritor into ctx), or from a named set
- * (space locked).  Each returns the workloop reference the caller drops
- * once unlocked (NULL if none was attached).
+ * destroyed (space locked): each is a vanish event for the workloop's
+ * servicer (XNU's knote_vanish).  Each returns the workloop reference
+ * the caller drops once unlocked (NULL if none was attached).
  */
 struct ipc_workloop *ipc_workloop_detach_port_locked(
     struct ipc_port *port, struct ipc_ts_ctx *ctx);
 struct ipc_workloop *ipc_workloop_detach_pset_locked(struct ipc_pset *pset);
+
+/*
+ * A vanish event pending?  Takes one (the receive reports it as
+ * MACH_RCV_PORT_CHANGED).  Conditions: any.
+ */
+bool ipc_workloop_take_vanish(struct ipc_workloop *wl);
 
 /* Receive through the workloop (msg.c): highest push first, stashing. */
 mach_msg_return_t ipc_msg_receive_workloop(struct ipc_workloop *wl,
