@@ -464,6 +464,24 @@ mach_port_special_reply_port_reset_link(
 	return kr;
 }
 
+/*
+ * Is th's bound special reply port alive and in `space`?  (A thread may
+ * change spaces, which a Mach thread cannot: the port libsyscall caches
+ * must then be made again where the thread now is.)
+ */
+static bool
+srp_bound_in(struct ipc_thread *th, struct mipc_space *space)
+{
+	bool in;
+
+	ipc_lock(&th->th_lock);
+	/* Alive while bound: its death clears th_srp under this lock; an
+	 * SRP is immovable (S2), so its receiver is stable. */
+	in = th->th_srp != NULL && ip_receiver(th->th_srp) == space;
+	ipc_unlock(&th->th_lock);
+	return in;
+}
+
 mach_port_t
 mig_get_special_reply_port(void)
 {
@@ -471,7 +489,8 @@ mig_get_special_reply_port(void)
 
 	if (th == NULL)
 		return MACH_PORT_NULL;
-	if (th->th_srp_bind == 0 || th->th_srp_name == MACH_PORT_NULL)
+	if (th->th_srp_bind == 0 || th->th_srp_name == MACH_PORT_NULL ||
+	    !srp_bound_in(th, mipc_thread_space()))
 		(void)thread_get_special_reply_port();
 	return th->th_srp_name;
 }

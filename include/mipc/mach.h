@@ -120,7 +120,9 @@ MIPC_API mach_port_name_t thread_get_special_reply_port(void);
 
 /*
  * The calling thread's special reply port, made on first use and kept
- * (libsyscall's MIG convention).
+ * (libsyscall's MIG convention) while it lives in the thread's current
+ * space: a thread that moved to another space, or whose port was
+ * destroyed, gets a new one (thread_get_special_reply_port).
  */
 MIPC_API mach_port_t mig_get_special_reply_port(void);
 
