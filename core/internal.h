@@ -30,6 +30,7 @@
 #include "reply.h"
 #include "watchport.h"
 #include "workloop.h"
+#include "kobject.h"
 
 #include <mipc/mach.h>
 #include <mipc/mipc.h>

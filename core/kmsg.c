@@ -269,6 +269,39 @@ ipc_kmsg_destroy(struct ipc_kmsg *k)
 	destroying = false;
 }
 
+/*
+ * ipc_kmsg_reuse
+ *	Empty a message for reuse as a simple `size`-byte message (kobject.c
+ *	turns a request into its error reply when memory for a reply is
+ *	exhausted): what its body carries -- descriptors' rights, out-of-line
+ *	memory -- is released; its header rights stay the caller's.
+ * Conditions:
+ *	Nothing locked; the message is no queue's.  Never allocates.
+ * Returns:
+ *	false, changing nothing, when its memory cannot hold `size` bytes.
+ */
+bool
+ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
+{
+	size_t room = k->ikm_alloc;
+
+	if (k->ikm_kind == IPC_KIND_KMSG_S)
+		room = IPC_KMSG_S_SIZE;
+	else if (k->ikm_kind == IPC_KIND_KMSG_M)
+		room = IPC_KMSG_M_SIZE;
+	else if (k->ikm_kind == IPC_KIND_KMSG_L)
+		room = IPC_KMSG_L_SIZE;
+	if (kmsg_bytes(size, 0) > room)
+		return false;
+	kmsg_clean_body(k, k->ikm_ndesc);
+	k->ikm_ndesc = 0;
+	k->ikm_size = size;
+	k->ikm_flags = 0;
+	k->ikm_desc =
+	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Validation (MACH.md I2-I8: nothing is consumed)                      */
 

@@ -105,6 +105,7 @@ ikm_bytes(struct ipc_kmsg *k)
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
+bool ipc_kmsg_reuse(struct ipc_kmsg *kmsg, uint32_t size);
 mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space,
     const mach_msg_header_t *msg, mach_msg_size_t send_size,
     mach_msg_option_t option, struct ipc_kmsg **kmsgp);

@@ -23,6 +23,9 @@ enum ipc_lock_rank { /* acquire in increasing order only */
 	IPC_RANK_NONE = 0,
 	IPC_RANK_GLOBAL = 1,   /* registry of spaces / threads */
 	IPC_RANK_SPACE,        /* space write lock (table growth, slow paths) */
+	IPC_RANK_KOBJECT,      /* a kernel object's own state (kobject.c:
+	                          the bootstrap namespace); port locks nest
+	                          inside, never a space lock */
 	IPC_RANK_TRANSIT,      /* in-transit ports, circularity (port.c) */
 	IPC_RANK_WORKLOOP,     /* workloop: servicer binding, attach list */
 	IPC_RANK_PORT,         /* port lock; the interlock of its turnstiles */

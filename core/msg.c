@@ -19,6 +19,11 @@
  * Choices:   * a receive on a set scans its members from a rotating start
  *              (ips_rotor): every member is looked at in turn, so none
  *              starves (MACH.md G7), at O(members) per empty scan.
+ *            * A message for a kernel-object port is served by kobject.c
+ *              in the sender's thread instead of queued: the fast path's
+ *              flag test refuses such a destination for free, the slow
+ *              path tests the flag only for a port without a queue (a
+ *              kobject port never has one).
  *            * MACH_RCV_SYNC_WAIT (S4) follows XNU's mach_msg2 trap: the
  *              sync peer is `notify` for a receive-only call and the
  *              destination name for a combined send + receive; a null
@@ -27,6 +32,7 @@
 #include "cache.h"
 #include "guard.h"
 #include "kmsg.h"
+#include "kobject.h"
 #include "mqueue.h"
 #include "object.h"
 #include "port.h"
@@ -93,7 +99,8 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		goto slow;
 	dp = ip_from_object(ipc_entry_load_object(de));
 	if (dp == NULL || !ip_active(dp) ||
-	    (dp->ip_cflags & (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY)) ||
+	    (dp->ip_cflags &
+	        (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY | IP_F_KOBJECT)) ||
 	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
 		goto slow;
 	if (rt != 0) {
@@ -220,9 +227,20 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 			return MACH_MSG_SUCCESS;
 		}
 	}
-	if (unlikely(!ipc_mqueue_prepare(dest))) {
-		ipc_kmsg_copyout_pseudo(space, k, msg);
-		return MACH_SEND_NO_BUFFER;
+	/*
+	 * A port without a queue yet: make it -- or, for a kernel object,
+	 * which never has one, serve the message now, in our thread
+	 * (kobject.c).  Relaxed: a hint; ipc_mqueue_prepare() decides.
+	 */
+	if (unlikely(ck_pr_load_ptr(&dest->ip_mq.imq_ring) == NULL)) {
+		if (unlikely(dest->ip_cflags & IP_F_KOBJECT)) {
+			ipc_kobject_server(k);
+			return MACH_MSG_SUCCESS;
+		}
+		if (!ipc_mqueue_prepare(dest)) {
+			ipc_kmsg_copyout_pseudo(space, k, msg);
+			return MACH_SEND_NO_BUFFER;
+		}
 	}
 	limited = k->ikm_dest.ir_type == MACH_MSG_TYPE_PORT_SEND;
 	if (unlikely(!ipc_mqueue_admit(dest, limited))) {
@@ -537,21 +555,24 @@ rcv_try(struct rcv *r)
 	r->r_gone = !rcv_target(r, &t) ||
 	    (r->r_waited != NULL && t.rt_object != r->r_waited);
 	if (!r->r_gone) {
-		if (unlikely(r->r_wl != NULL))
+		if (unlikely(r->r_wl != NULL)) {
 			try_workloop(r->r_space, r->r_wl, r->r_need_max,
 			    r->r_leave_large, &r->r_got);
-		else if (t.rt_is_set)
+			/* Nothing queued: an attachment that vanished is
+			 * news (workloop.c). */
+			if (r->r_got.rg_result == IMQ_EMPTY &&
+			    ipc_workloop_take_vanish(r->r_wl)) {
+				r->r_gone = true;
+				goto out;
+			}
+		} else if (t.rt_is_set) {
 			try_set(r->r_space, ips_from_object(t.rt_object),
 			    r->r_need_max, r->r_leave_large, &r->r_got);
-		else
+		} else {
 			try_port(ip_from_object(t.rt_object), r->r_name,
 			    r->r_need_max, r->r_leave_large, &r->r_got);
-		/* Nothing queued: an attached port that vanished is news. */
-		if (unlikely(r->r_wl != NULL) &&
-		    r->r_got.rg_result == IMQ_EMPTY &&
-		    ipc_workloop_take_vanish(r->r_wl))
-			r->r_gone = true;
-		else if (r->r_got.rg_result == IMQ_EMPTY) {
+		}
+		if (r->r_got.rg_result == IMQ_EMPTY) {
 			if (r->r_waited == NULL) {
 				r->r_waited = t.rt_object;
 				ipc_object_reference(r->r_waited);
@@ -561,6 +582,7 @@ rcv_try(struct rcv *r)
 			    r->r_got.rg_port, r->r_got.rg_result == IMQ_TAKEN);
 		}
 	}
+out:
 	ipc_epoch_exit(r->r_th);
 }
 

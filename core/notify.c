@@ -20,13 +20,16 @@
  *            queue is prepared then too, so firing never allocates.  A
  *            send-once right destroyed unused outside any request allocates
  *            its MACH_NOTIFY_SEND_ONCE at that moment; when memory is
- *            exhausted that one is dropped.
+ *            exhausted that one is dropped.  A notification to a
+ *            kernel-object port (a kernel object's own request) is served
+ *            by kobject.c at once, never queued.
  */
 #include "notify.h"
 
 #include "cache.h"
 #include "guard.h"
 #include "kmsg.h"
+#include "kobject.h"
 #include "mqueue.h"
 #include "port.h"
 #include "port_request.h"
@@ -78,6 +81,11 @@ notify_send(struct ipc_port *soport, struct ipc_kmsg *k, mach_msg_id_t id,
 	if (body_size != 0)
 		memcpy(
 		    ikm_bytes(k) + sizeof(mach_msg_header_t), body, body_size);
+	if (unlikely(soport->ip_cflags & IP_F_KOBJECT)) {
+		/* A kernel object's own request fired: served now. */
+		ipc_kobject_server(k);
+		return;
+	}
 	if (!ip_active(soport) || !ipc_mqueue_prepare(soport) ||
 	    !ipc_mqueue_admit(soport, false)) {
 		/* Undeliverable: the right goes silently, the rest dies. */

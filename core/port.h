@@ -70,6 +70,14 @@ enum ipc_port_state {
 #define IP_F_TRANSIT_PUSH 0x4000u
 /* (L) the receive right of a sync bootstrap check-in's reply (case 6) */
 #define IP_F_CHECKIN_RIGHT 0x8000u
+/*
+ * (C) a kernel-object port (kobject.c): its receive right is held by the
+ * library, its messages served in the sender's thread.  Its type (enum
+ * ipc_kotype) is in the top byte of ip_cflags, its object in ip_kobject.
+ */
+#define IP_F_KOBJECT    0x10000u
+#define IP_KOTYPE_SHIFT 24
+#define ip_kotype(port) ((port)->ip_cflags >> IP_KOTYPE_SHIFT)
 
 /* ip_sync_flags (A): sync IPC state that lock-free paths set. */
 #define IP_SYNC_MSG_SENT \
@@ -108,11 +116,16 @@ struct ipc_port {
 	struct ipc_notify_req *ip_nsrequest; /* (L) no-senders request */
 	struct ipc_notify_req *ip_pdrequest; /* (L) port-destroyed request */
 	struct ipc_request_table
-	    *ip_requests;               /* (L) dead-name, send-possible */
-	uint32_t ip_sp_armed;           /* (A) armed send-possible */
-	uint32_t ip_sync_flags;         /* (A) IP_SYNC_*, sync IPC (reply.c) */
-	uint64_t ip_srp_bind;           /* (C) special reply binding, reply.c */
-	struct ipc_pset_link *ip_psets; /* (S, E) sets we belong to */
+	    *ip_requests;       /* (L) dead-name, send-possible */
+	uint32_t ip_sp_armed;   /* (A) armed send-possible */
+	uint32_t ip_sync_flags; /* (A) IP_SYNC_*, sync IPC (reply.c) */
+	union {
+		uint64_t ip_srp_bind; /* (C) special reply port: its
+		                         binding (reply.c) */
+		void *ip_kobject;     /* (C) kobject port: the object it
+		                         stands for (kobject.c) */
+	};
+	struct ipc_pset_link *ip_psets;   /* (S, E) sets we belong to */
 	struct ipc_turnstile *ip_send_ts; /* (L) blocked senders and pushes
 	                                     on the port (send cases) */
 	union {

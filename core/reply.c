@@ -495,6 +495,29 @@ mig_get_special_reply_port(void)
 	return th->th_srp_name;
 }
 
+/*
+ * libsyscall's: after a failed RPC the special reply port may hold a stale
+ * answer (a send-once notification of a destroyed request): it is
+ * destroyed, and the next mig_get_special_reply_port makes another.
+ */
+void
+mig_dealloc_special_reply_port(mach_port_t migport)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mipc_space_t space = mipc_thread_space();
+	mach_port_name_t srp;
+
+	if (th == NULL || space == NULL)
+		return;
+	srp = th->th_srp_name;
+	if (!MACH_PORT_VALID(srp) || !srp_bound_in(th, space))
+		return;
+	(void)mipc_port_destroy(space, srp);
+	if (migport != srp)
+		(void)mipc_port_deallocate(space, migport);
+	th->th_srp_name = MACH_PORT_NULL;
+}
+
 kern_return_t
 mach_sync_ipc_link_monitoring_start(mach_port_t *special_reply_port)
 {

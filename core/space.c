@@ -23,7 +23,9 @@
  *            contents down at once and parks the struct on the zombie list,
  *            from which mipc_quiesce() frees it once unreferenced, so the
  *            handle answers KERN_INVALID_TASK until then.  Old tables are
- *            retired through the epoch.
+ *            retired through the epoch.  When the last live space is
+ *            destroyed, process-wide kernel objects (the bootstrap
+ *            namespace) let go of what they hold (kobject.c).
  * Choices:   * Names as XNU makes them (MACH.md 1.3): index << 8 | gen, gen
  *              with its two low bits set, advancing by 4 per reuse and
  *              rolling back to 0x03 after a random period of 16/32/48/64
@@ -40,6 +42,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "kobject.h"
 #include "lock.h"
 #include "port.h"
 #include "pset.h"
@@ -56,6 +59,7 @@ static ipc_lock_t ipc_spaces_lock =
 static struct mipc_space *ipc_zombies;        /* (G) destroyed spaces */
 static struct mipc_space *ipc_default_space;  /* (A) */
 static uint32_t ipc_space_serials;            /* (A) */
+static uint32_t ipc_spaces_live;              /* (A) created, not destroyed */
 static uint32_t ipc_space_seed = 0x9e3779b9u; /* (A) */
 static bool ipc_space_seed_fixed;             /* test builds: replayable */
 
@@ -477,6 +481,7 @@ mipc_space_create(mipc_space_t *out)
 	space->is_refs = 1;
 	/* Relaxed: only uniqueness matters. */
 	space->is_serial = ck_pr_faa_32(&ipc_space_serials, 1) + 1;
+	ck_pr_inc_32(&ipc_spaces_live); /* Relaxed: a count, see destroy */
 	/*
 	 * [T6]: the space is built before another thread is handed it; the
 	 * caller's own hand-over carries the edge (or [R6] for the default
@@ -561,6 +566,13 @@ mipc_space_destroy(mipc_space_t space)
 	ipc_zombies = space;
 	ipc_unlock(&ipc_spaces_lock);
 	ipc_space_release(space);
+	/*
+	 * The process's last space: process-wide kernel objects let go.
+	 * Relaxed: a space created concurrently finds them made again on
+	 * demand (bootstrap.c), whichever side of this it falls.
+	 */
+	if (ck_pr_faa_32(&ipc_spaces_live, (uint32_t)-1) == 1)
+		ipc_kobject_spaces_gone();
 	return KERN_SUCCESS;
 }
 

@@ -80,6 +80,8 @@ struct mipc_space {
 	uint32_t is_rmap_used;             /* (S) live + tombstones */
 	struct mipc_space *is_zombie_next; /* (G) destroyed, waiting reap */
 	uint32_t is_serial;                /* (C) for audit tokens */
+	mach_port_name_t is_bootstrap;     /* (S) its bootstrap_port name
+	                                      (bootstrap.c), 0 until used */
 };
 
 MIPC_STATIC_ASSERT(

@@ -127,6 +127,14 @@ MIPC_API mach_port_name_t thread_get_special_reply_port(void);
 MIPC_API mach_port_t mig_get_special_reply_port(void);
 
 /*
+ * After a failed RPC through it (libsyscall's, as MIG's user stubs call
+ * it): the calling thread's special reply port is destroyed, in case a
+ * stale answer waits in it; the next mig_get_special_reply_port makes a
+ * new one.  migport, if it is another name, is deallocated.
+ */
+MIPC_API void mig_dealloc_special_reply_port(mach_port_t migport);
+
+/*
  * MACH.md S6: whether the link of the calling thread's special reply
  * port `name` was lost since the last call (a server's workloop moved on
  * without replying, S7), and clear that.  The flag is always maintained,
@@ -145,6 +153,106 @@ MIPC_API kern_return_t mach_sync_ipc_link_monitoring_start(
     mach_port_t *special_reply_port);
 MIPC_API kern_return_t mach_sync_ipc_link_monitoring_stop(
     mach_port_t special_reply_port, boolean_t *in_effect);
+
+/* ---- MIG conventions (mach/mig_errors.h, mach/ndr.h) ------------------ */
+
+/* The reply of a routine that returns only a code, and what a server's
+ * demux fills for an error (RetCode). */
+typedef struct {
+	mach_msg_header_t Head;
+	NDR_record_t NDR;
+	kern_return_t RetCode;
+} mig_reply_error_t;
+
+MIPC_API extern const NDR_record_t mipc_ndr_record;
+#define NDR_record mipc_ndr_record
+
+typedef integer_t mach_msg_options_t;
+
+/* ---- the bootstrap name service (servers/bootstrap.h) ------------------ */
+
+/*
+ * One namespace of service names for every space of the process, served
+ * by the library itself (a kernel-object port; launchd's bootstrap
+ * server without plists).  Names are 1..127 bytes, NUL-terminated within
+ * name_t; a NULL, empty or unterminated name is KERN_INVALID_ARGUMENT, one
+ * that runs into unreadable memory KERN_INVALID_ADDRESS, a NULL sp
+ * KERN_INVALID_ARGUMENT.  Each call is a MIG-style RPC on the calling
+ * thread's special reply port in its current space (bp a send right
+ * there); transport errors are mach_msg's.
+ *
+ *   bootstrap_check_in      the receive right of `name`: a name nobody
+ *                           declared is created (launchd's non-strict
+ *                           check-in); one created by
+ *                           bootstrap_create_service comes with the
+ *                           messages already sent to it; one checked in
+ *                           or registered is BOOTSTRAP_SERVICE_ACTIVE.
+ *                           Sent with MACH_SEND_SYNC_BOOTSTRAP_CHECKIN:
+ *                           threads blocked sending to the service push
+ *                           on the checking-in thread until it receives a
+ *                           message on the port (sync check-in, sync.h).
+ *   bootstrap_look_up       a send right to `name`'s port, or
+ *                           BOOTSTRAP_UNKNOWN_SERVICE.
+ *   bootstrap_register      `name` -> the send right sp (deprecated in
+ *                           Mach, still used): BOOTSTRAP_NAME_IN_USE if
+ *                           the name exists.  sp MACH_PORT_NULL removes a
+ *                           name registered so (BOOTSTRAP_UNKNOWN_SERVICE
+ *                           if none, BOOTSTRAP_NOT_PRIVILEGED for a
+ *                           checked-in or declared one).
+ *   bootstrap_create_service  declare `name`: the bootstrap holds its
+ *                           receive right until someone checks in; *sp a
+ *                           send right, so clients can send before the
+ *                           server starts.  BOOTSTRAP_NAME_IN_USE if it
+ *                           exists.
+ *
+ * A service whose receive right dies (its holder destroys it, or its
+ * space goes) is unregistered: the bootstrap gets the right back in a
+ * port-destroyed notification and destroys the port, so its senders hold
+ * dead names; a registered send right's port that dies is unregistered
+ * by a dead-name notification.  Out of memory: BOOTSTRAP_NO_MEMORY (or
+ * KERN_RESOURCE_SHORTAGE, MACH_SEND_NO_BUFFER).  The namespace lasts while
+ * the process has a space: when the last space is destroyed, every name
+ * goes and the bootstrap's rights are released.
+ *
+ * bootstrap_port is an expression: the calling thread's current space's
+ * send right to the bootstrap port, made there on first use and kept
+ * (MACH_PORT_NULL in a destroyed space or without memory).
+ */
+#define BOOTSTRAP_MAX_NAME_LEN     128
+#define BOOTSTRAP_SUCCESS          0
+#define BOOTSTRAP_NOT_PRIVILEGED   1100
+#define BOOTSTRAP_NAME_IN_USE      1101
+#define BOOTSTRAP_UNKNOWN_SERVICE  1102
+#define BOOTSTRAP_SERVICE_ACTIVE   1103
+#define BOOTSTRAP_BAD_COUNT        1104
+#define BOOTSTRAP_NO_MEMORY        1105
+#define BOOTSTRAP_NO_CHILDREN      1106
+#define BOOTSTRAP_STATUS_INACTIVE  0
+#define BOOTSTRAP_STATUS_ACTIVE    1
+#define BOOTSTRAP_STATUS_ON_DEMAND 2
+
+typedef char name_t[BOOTSTRAP_MAX_NAME_LEN];
+
+/* `space`'s send right to the bootstrap port (see bootstrap_port). */
+MIPC_API mach_port_t mipc_bootstrap_port(mipc_space_t space);
+#define bootstrap_port (mipc_bootstrap_port(mach_task_self()))
+
+/*
+ * Apple declares service_name `const name_t` (check_in, look_up) and
+ * `name_t` (register, create_service): the same types as these after
+ * parameter adjustment.  Spelled as pointers so that GCC does not take
+ * the array bound for a promise to read 128 bytes and warn about a
+ * shorter string literal.
+ */
+MIPC_API kern_return_t bootstrap_check_in(
+    mach_port_t bp, const char *service_name, mach_port_t *sp);
+MIPC_API kern_return_t bootstrap_look_up(
+    mach_port_t bp, const char *service_name, mach_port_t *sp);
+MIPC_API kern_return_t bootstrap_register(
+    mach_port_t bp, char *service_name, mach_port_t sp);
+MIPC_API kern_return_t bootstrap_create_service(
+    mach_port_t bp, char *service_name, mach_port_t *sp);
+MIPC_API const char *bootstrap_strerror(kern_return_t r);
 
 MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
