@@ -169,6 +169,58 @@ MIPC_API extern const NDR_record_t mipc_ndr_record;
 
 typedef integer_t mach_msg_options_t;
 
+/* ---- server loops (libsyscall's mach_msg.c) ----------------------------- */
+
+/*
+ * Receive requests on rcv_name (a receive right or a port set of the
+ * calling thread's current space), hand each to demux(request, reply),
+ * send the reply, as libsyscall's mach_msg_server: RetCode MIG_NO_REPLY
+ * sends nothing; another error RetCode in a simple reply destroys the
+ * request (not its reply right); a reply through a send-once right is
+ * sent without timeout, through a send right with MACH_SEND_TIMEOUT 0; a
+ * reply that cannot be sent because its port is gone, or would block, is
+ * destroyed (MACH_SEND_INVALID_DEST, MACH_SEND_TIMED_OUT); MACH_RCV_LARGE
+ * in options grows the buffer for a larger request; other options
+ * (MACH_RCV_TRAILER_*, MACH_RCV_TIMEOUT, MACH_SEND_TRAILER...) go to both
+ * halves.  The buffers hold max_size bytes (rounded to pages) plus the
+ * trailer.
+ *
+ * The loop runs on a workloop (sync.h) made for the call, with rcv_name
+ * attached, so the servicing thread inherits the priority of the clients
+ * waiting on it, and replies and receives in one mipc_workloop_msg.  If
+ * rcv_name is already attached to another workloop (another thread runs
+ * a server loop on it) the port is received through a private port set
+ * of this loop's workloop instead: several threads running
+ * mach_msg_server on one port form a pool (mipc_server_run); a request's
+ * push then reaches the thread that dequeued it.  When the receive fails
+ * -- the port or set died or left the space (MACH_RCV_PORT_CHANGED), a
+ * timeout asked for in options, a too-large request without
+ * MACH_RCV_LARGE -- or a reply send fails otherwise, the error is
+ * returned.  mach_msg_server_once serves one request.
+ */
+MIPC_API mach_msg_return_t mach_msg_server_once(
+    boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+    mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options);
+MIPC_API mach_msg_return_t mach_msg_server(
+    boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+    mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options);
+
+/*
+ * A pool: nthreads servicers (1..64) run mach_msg_server on rcv_name in
+ * `space` -- the calling thread and nthreads - 1 threads it starts, each
+ * on its own workloop.  The first servicer's workloop has the port
+ * attached (blocked senders and clients waiting on queued requests push
+ * on it); the others receive it through a port set each.  Returns when
+ * every servicer has returned: the first error any of them returned
+ * (MACH_RCV_PORT_CHANGED when the port went away).  KERN_INVALID_ARGUMENT
+ * for a NULL demux or nthreads out of range, KERN_RESOURCE_SHORTAGE when
+ * threads cannot be started.
+ */
+MIPC_API mach_msg_return_t mipc_server_run(mipc_space_t space,
+    boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
+    mach_msg_size_t max_size, mach_port_name_t rcv_name,
+    mach_msg_options_t options, uint32_t nthreads);
+
 /* ---- the bootstrap name service (servers/bootstrap.h) ------------------ */
 
 /*
