@@ -5,7 +5,8 @@
 #
 #   all (default)  libmipc.a and libmipc.so (SONAME libmipc.so.0)
 #   deps           check dependencies; install missing Debian packages as root
-#   test           every test under ASan+UBSan, the multi-threaded ones under TSan
+#   test           every test under ASan+UBSan, the multi-threaded ones under TSan,
+#                  and the examples of doc/examples/
 #   bench          the benchmark table against peers (medians, ratios)
 #   bench-ab       BASE=<commit>: this tree's libmipc against BASE's, in one
 #                  process, interleaved (or instruction counts: AB_MODE=callgrind)
@@ -219,10 +220,21 @@ $(BV)/asan/fuzz/%: fuzz/%.c fuzz/replay.c $(wildcard fuzz/*.h) $(BV)/asan/libmip
 	$(CC) $(ASAN_CFLAGS) -Itests -o $@ fuzz/$*.c fuzz/replay.c \
 		$(BV)/asan/libmipc_test.a $(call PC,libs,ck) -pthread -lm
 
-.PHONY: test test-build test-asan test-tsan test-replay test-summary test-headers
+# Examples (doc/examples/*.c): public headers only, linked with the
+# ASan+UBSan library and run; each checks what it prints and exits nonzero
+# when something is wrong.
+EXAMPLE_SRC := $(sort $(wildcard doc/examples/*.c))
+EXAMPLES := $(patsubst doc/examples/%.c,$(BV)/asan/examples/%,$(EXAMPLE_SRC))
+
+$(BV)/asan/examples/%: doc/examples/%.c $(BV)/asan/libmipc_test.a | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g $(WARN) -Iinclude $(ASAN_FLAGS) -o $@ $< \
+		$(BV)/asan/libmipc_test.a $(call PC,libs,ck) -pthread -lm
+
+.PHONY: test test-build test-asan test-tsan test-replay test-summary test-headers test-examples
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
-	@$(MAKE) --no-print-directory test-headers test-asan test-tsan test-replay test-summary
+	@$(MAKE) --no-print-directory test-headers test-asan test-tsan test-replay test-examples test-summary
 
 # Each public header compiles on its own, as C11 and as C++11 (urcu's
 # test_build): nothing it needs is left to the includer.
@@ -236,7 +248,18 @@ test-headers:
 		done; \
 	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
-test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY)
+test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY) $(EXAMPLES)
+
+test-examples: $(EXAMPLES)
+	@mkdir -p $(BV)/asan/examples/logs; fail=0; \
+	for e in $(EXAMPLES); do \
+		log=$(BV)/asan/examples/logs/$$(basename $$e).log; \
+		echo "== example $$(basename $$e)"; \
+		if ! env $(SAN_ENV) timeout 300 $$e > $$log 2>&1; then \
+			fail=1; echo "FAILED: example $$(basename $$e) (log: $$log)"; tail -n 40 $$log; \
+		fi; \
+	done; \
+	echo "$$fail" > $(BV)/asan/examples/logs/.status
 
 test-replay: $(FUZZ_REPLAY)
 	@mkdir -p $(BV)/asan/replay; fail=0; \
@@ -257,7 +280,7 @@ test-asan: $(ASAN_TESTS)
 test-tsan: $(TSAN_TESTS)
 	$(call run_suites,tsan,$(TSAN_TESTS))
 
-test-summary: test-headers test-asan test-tsan test-replay
+test-summary: test-headers test-asan test-tsan test-replay test-examples
 	@echo; echo "== Summary (Check, per suite)"; \
 	for v in asan tsan; do \
 		for l in $(BV)/$$v/logs/*.log; do \
@@ -270,8 +293,12 @@ test-summary: test-headers test-asan test-tsan test-replay
 		[ -f "$$l" ] || continue; \
 		printf '  %-5s %-40s %s\n' replay "$$(basename $$l .log)" "$$(tail -n 1 $$l)"; \
 	done; \
+	for l in $(BV)/asan/examples/logs/*.log; do \
+		[ -f "$$l" ] || continue; \
+		printf '  %-5s %-40s %s\n' example "$$(basename $$l .log)" "$$(tail -n 1 $$l)"; \
+	done; \
 	st=$$(cat $(BV)/asan/logs/.status $(BV)/tsan/logs/.status $(BV)/asan/replay/.status \
-		2>/dev/null | sort -u | tail -n 1); \
+		$(BV)/asan/examples/logs/.status 2>/dev/null | sort -u | tail -n 1); \
 	if [ "$$st" != 0 ]; then echo "make test: FAILED"; exit 1; fi; \
 	echo "make test: all suites passed"
 
