@@ -1284,7 +1284,7 @@ ipc_kmsg_copyout_pseudo(
 	if (rp != NULL && (rp->ip_cflags & IP_F_REPLY_PORT) &&
 	    reply_t == MACH_MSG_TYPE_PORT_SEND_ONCE) {
 		/* M3: a reply port's send-once right is quietly dropped. */
-		mach_port_name_t rn = rp->ip_receiver_name;
+		mach_port_name_t rn = ip_receiver_name_hint(rp);
 
 		right_consume(&k->ikm_reply);
 		reply = rn;

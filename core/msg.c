@@ -405,8 +405,8 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 			p = ck_pr_load_ptr(&l->pl_port);
 			if (ip_receiver(p) != space)
 				continue;
-			try_port(
-			    p, p->ip_receiver_name, need_max, leave_large, g);
+			try_port(p, ip_receiver_name_hint(p), need_max,
+			    leave_large, g);
 			if (g->rg_result != IMQ_EMPTY)
 				return;
 		}
@@ -499,8 +499,8 @@ try_workloop(struct mipc_space *space, struct ipc_workloop *wl,
 		}
 	}
 	if (best != NULL) {
-		try_port(
-		    best, best->ip_receiver_name, need_max, leave_large, g);
+		try_port(best, ip_receiver_name_hint(best), need_max,
+		    leave_large, g);
 		if (g->rg_result != IMQ_EMPTY)
 			return;
 	}

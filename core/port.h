@@ -107,7 +107,7 @@ struct ipc_port {
 	uint32_t ip_flags;              /* (L) IP_F_* that change */
 	struct ipc_mqueue ip_mq;        /* its own synchronisation */
 	struct mipc_space *ip_receiver; /* (L, A) IN_SPACE: the holder */
-	mach_port_name_t ip_receiver_name; /* (L) IN_SPACE: its name there */
+	mach_port_name_t ip_receiver_name; /* (L, A) IN_SPACE: its name there */
 	uint32_t ip_mscount;               /* (L) make-send count */
 	uint32_t ip_sorights;              /* (A) send-once rights */
 	uint32_t ip_qlimit;                /* (L, A) queue limit */
@@ -186,7 +186,20 @@ ip_set_receiver(
     struct ipc_port *port, struct mipc_space *space, mach_port_name_t name)
 {
 	ck_pr_store_ptr(&port->ip_receiver, space);
-	port->ip_receiver_name = name;
+	/* Relaxed: receivers read it lock-free (ip_receiver_name_hint). */
+	ck_pr_store_32(&port->ip_receiver_name, name);
+}
+
+/*
+ * The receive right's name, read without the port lock by a receiver that
+ * found the port in its space inside an epoch section: a port dying (or
+ * moving) meanwhile may give the old name or none, never a torn one.
+ */
+static inline mach_port_name_t
+ip_receiver_name_hint(const struct ipc_port *port)
+{
+	/* Relaxed: see above. */
+	return ck_pr_load_32(&port->ip_receiver_name);
 }
 
 static inline bool
