@@ -101,7 +101,7 @@ srv_primary_of(mipc_space_t space, mach_port_name_t rcv)
 
 /* Join `primary`'s port through a set of our own.  (R) held. */
 static bool
-srv_join_locked(struct srv *sv, struct srv *primary)
+srv_join(struct srv *sv, struct srv *primary)
 {
 	mach_port_name_t set = MACH_PORT_NULL;
 
@@ -158,7 +158,7 @@ srv_open(struct srv *sv, mipc_space_t space, mach_port_name_t rcv,
 		break;
 	case KERN_INVALID_ARGUMENT: /* another workloop has it */
 		primary = srv_primary_of(space, rcv);
-		ok = primary != NULL && srv_join_locked(sv, primary);
+		ok = primary != NULL && srv_join(sv, primary);
 		break;
 	default:
 		break;
