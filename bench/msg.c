@@ -9,6 +9,8 @@
  *            rpc_epoll/mipc (cross core)  round trips to a server waiting
  *                                     in epoll on its port's descriptor
  *                                     (built with MIPC_HAVE_PORT_FD);
+ *            rpc_server/mipc (cross core) round trips to mach_msg_server
+ *                                     on a workloop (issue 14);
  *            stream_1to1/mipc, stream_2to1/mipc (<placement>)
  *                                     one-way streams, time per message;
  *            msg_port_right/mipc      same thread, one port descriptor;
@@ -35,6 +37,10 @@
  *              close that descriptor: which side releases it is for
  *              mipc_port_get_fd's contract to say (adjust rpc_fd_release()
  *              when it does).
+ *            * rpc_server's server is mach_msg_server with a MIG-style demux
+ *              (reply and next receive in one call, on a workloop); its
+ *              client is rpc_block's.  A stop request makes the demux
+ *              destroy the service port, and the loop returns.
  *            * The reply port is a plain receive right of the client, sent
  *              MAKE_SEND_ONCE in the request; the server replies
  *              MOVE_SEND_ONCE to msgh_remote_port, with msgh_id + 100 as
@@ -433,9 +439,10 @@ out:
 /* rpc_spin/mipc, rpc_block/mipc, rpc_epoll/mipc                       */
 
 enum rpc_mode {
-	RPC_BLOCK, /* both sides block in mach_msg */
-	RPC_SPIN,  /* both sides poll */
-	RPC_EPOLL, /* the server waits in epoll; the client blocks */
+	RPC_BLOCK,  /* both sides block in mach_msg */
+	RPC_SPIN,   /* both sides poll */
+	RPC_EPOLL,  /* the server waits in epoll; the client blocks */
+	RPC_SERVER, /* the server is mach_msg_server; the client blocks */
 };
 
 struct rpc_case {
@@ -549,6 +556,42 @@ rpc_server(void *arg)
 	return NULL;
 }
 
+/* rpc_server/mipc: the case's rpc, for the demux (one case at a time). */
+static struct rpc *rpc_served;
+
+/* MIG's shape: the reply header from the request, RetCode after NDR. */
+static boolean_t
+rpc_demux(mach_msg_header_t *in, mach_msg_header_t *out)
+{
+	struct rpc *r = rpc_served;
+	mig_reply_error_t *e = (mig_reply_error_t *)out;
+
+	msg_header(out, MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in->msgh_bits), 0),
+	    MSG_BYTES, in->msgh_remote_port, MACH_PORT_NULL, in->msgh_id + 100);
+	if (in->msgh_id == STOP_ID) {
+		/* Our port goes: the loop returns MACH_RCV_PORT_CHANGED. */
+		(void)mach_port_mod_refs(r->r_server_space, r->r_service,
+		    MACH_PORT_RIGHT_RECEIVE, -1);
+		e->RetCode = MIG_NO_REPLY;
+		return TRUE;
+	}
+	e->RetCode = in->msgh_id == REQ_ID ? KERN_SUCCESS : MIG_BAD_ID;
+	return in->msgh_id == REQ_ID;
+}
+
+static void *
+rpc_msg_server(void *arg)
+{
+	struct rpc *r = arg;
+
+	mipc_thread_set_space(r->r_server_space);
+	if (mach_msg_server(rpc_demux, MSG_BYTES, r->r_service, 0) !=
+	    MACH_RCV_PORT_CHANGED)
+		ck_pr_add_64(&r->r_errors, 1); /* relaxed: read after join */
+	mipc_thread_set_space(NULL);
+	return NULL;
+}
+
 static mach_msg_return_t
 rpc_call(mach_port_name_t service, mach_port_name_t reply, bool spin,
     struct msg64_rcv *buf)
@@ -628,8 +671,11 @@ bm_rpc(gb_state *st, void *arg)
 		goto out;
 	}
 #endif
+	rpc_served = &r;
 	if ((err = team_pin_self(&t)) != NULL ||
-	    (err = team_start(&t, (int)c->rc_place, rpc_server, &r)) != NULL) {
+	    (err = team_start(&t, (int)c->rc_place,
+	         c->rc_mode == RPC_SERVER ? rpc_msg_server : rpc_server, &r)) !=
+	        NULL) {
 		gb_skip_with_error(st, err);
 		goto out;
 	}
@@ -848,6 +894,8 @@ bench_msg_register(void)
 	static struct rpc_case epoll = { .rc_mode = RPC_EPOLL,
 		.rc_place = TEAM_CROSS_CORE };
 #endif
+	static struct rpc_case server = { .rc_mode = RPC_SERVER,
+		.rc_place = TEAM_CROSS_CORE };
 	static struct stream_case streams[2] = {
 		{ .sc_senders = 1 },
 		{ .sc_senders = 2 },
@@ -866,6 +914,7 @@ bench_msg_register(void)
 #ifdef MIPC_HAVE_PORT_FD
 	gb_register("rpc_epoll/mipc (cross core)", bm_rpc, &epoll, &latency);
 #endif
+	gb_register("rpc_server/mipc (cross core)", bm_rpc, &server, &latency);
 	streams[0].sc_rank2 = streams[1].sc_rank2 = team_second_sender_rank();
 	gb_register(
 	    "stream_1to1/mipc (cross core)", bm_stream, &streams[0], &latency);

@@ -20,8 +20,7 @@
  *              case exists, register it in its bench file and put its name
  *              in the row's .mipc (rpc_epoll: done by MIPC_HAVE_PORT_FD,
  *              which the Makefile defines when include/mipc declares
- *              mipc_port_get_fd; rpc_server: issue 14's mach_msg_server on
- *              a workloop, "rpc_server/mipc (cross core)").
+ *              mipc_port_get_fd).
  *            * The priority-inversion benchmark (issue 13,
  *              bench/inversion.c) has no row here: its figures are
  *              latency percentiles of 2-s runs, not medians of repeated
@@ -152,8 +151,7 @@ rows_messages(void)
 	const struct gb_row server = {
 		.id = "rpc_server",
 		.title = "RPC mach_msg_server",
-		.mipc = NULL, /* "rpc_server/mipc (cross core)", issue 14 */
-		.why_not = "needs workloops (issue 14)",
+		.mipc = "rpc_server/mipc (cross core)",
 		.peer = {
 			[GB_PIPE] = "rpc_block/pipe (cross core)",
 			[GB_SOCKETPAIR] =
