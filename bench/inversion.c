@@ -26,8 +26,14 @@
  *            receive right the server watches (mipc_thread_add_watchports);
  *            a send blocks while the previous message waits, and pushes on
  *            the port, hence on the server, until the server dequeues it.
- *            A workloop server (issue 14) is one more struct inv_kind and
- *            a line in inv_kinds[].
+ *            "workloop" (issue 14): the client makes RPCs (its special
+ *            reply port as MAKE_SEND_ONCE reply) to a port served by
+ *            mach_msg_server on a workloop: the request pushes on the
+ *            servicer while queued (send case 7) and, once dequeued,
+ *            through its reply right (receive case 2) until the reply.
+ *            Its demux does the work; it holds the first request until
+ *            the probe has looked (r_holding), so the probe sees the
+ *            servicer bound and pushed.
  * Policies:  NICE: mipc_set_os_policy(NICE) for the case; the engine gives
  *            the client nice -10 for its base and the server nice 10, and
  *            moves the server's nice while it is pushed.  NONE: the
@@ -154,6 +160,9 @@ struct inv_kind {
 	mach_msg_return_t (*k_request)(struct inv_run *r, struct inv_msg *m);
 	/* client, after its last request: make the server return */
 	void (*k_stop)(struct inv_run *r);
+	/* server, instead of k_serve/k_serve_done: its own loop, which
+	 * returns once stopped (a kind built on mach_msg_server) */
+	mach_msg_return_t (*k_loop)(struct inv_run *r);
 };
 
 struct inv_run {
@@ -178,6 +187,7 @@ struct inv_run {
 	uint32_t r_go;                        /* (A) GO_* */
 	uint32_t r_gate;                      /* (A) the server may serve */
 	uint32_t r_hog_stop;                  /* (A) */
+	uint32_t r_holding;                   /* (A) k_loop: first request in */
 	uint64_t r_started TEAM_LINE_ALIGNED; /* (A) requests begun [R1] */
 	uint64_t r_served;                    /* (server) requests taken */
 	uint64_t r_client_errors;             /* (client) */
@@ -442,8 +452,119 @@ static const struct inv_kind kind_watchport = {
 	.k_stop = wp_stop,
 };
 
-/* The kinds measured, in display order (issue 14 adds its workloop). */
-static const struct inv_kind *const inv_kinds[] = { &kind_watchport };
+/* ------------------------------------------------------------------ */
+/* Server kind "workloop" (mach_msg_server, issue 14)                  */
+
+static struct inv_run *wl_run; /* the case's, for the demux */
+
+static kern_return_t
+wl_setup(struct inv_run *r)
+{
+	mach_port_options_t o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = MPO_INSERT_SEND_RIGHT;
+	wl_run = r;
+	return mach_port_construct(r->r_space, &o, 0, &r->r_port);
+}
+
+static kern_return_t
+wl_server_init(struct inv_run *r)
+{
+	(void)r;
+	return KERN_SUCCESS;
+}
+
+static bool inv_pushing(struct inv_run *r);
+static void boost_check(struct inv_run *r);
+
+/* MIG's shape: the work, then a simple reply. */
+static boolean_t
+wl_demux(mach_msg_header_t *in, mach_msg_header_t *out)
+{
+	struct inv_run *r = wl_run;
+	mig_reply_error_t *e = (mig_reply_error_t *)out;
+
+	inv_header(out, MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in->msgh_bits), 0),
+	    in->msgh_remote_port, MACH_PORT_NULL, in->msgh_id + 100);
+	out->msgh_size = sizeof(*e);
+	e->NDR = NDR_record;
+	e->RetCode = KERN_SUCCESS;
+	if (in->msgh_id == STOP_ID) {
+		/* Our port goes: the loop returns MACH_RCV_PORT_CHANGED. */
+		(void)mach_port_mod_refs(
+		    r->r_space, r->r_port, MACH_PORT_RIGHT_RECEIVE, -1);
+		e->RetCode = MIG_NO_REPLY;
+		return TRUE;
+	}
+	if (in->msgh_id != REQ_ID) {
+		r->r_server_errors++;
+		e->RetCode = MIG_BAD_ID;
+		return FALSE;
+	}
+	/* The first request waits, bound and pushed, for the probe. */
+	ck_pr_store_32(&r->r_holding, 1);
+	while (
+	    ck_pr_load_32(&r->r_gate) == 0 && ck_pr_load_32(&r->r_go) == GO_RUN)
+		sleep_ns(100000);
+	r->r_served++;
+	work(r->r_work_ns);
+	if (inv_pushing(r))
+		boost_check(r);
+	return TRUE;
+}
+
+static mach_msg_return_t
+wl_loop(struct inv_run *r)
+{
+	return mach_msg_server(wl_demux, sizeof(struct inv_msg), r->r_port, 0);
+}
+
+static mach_msg_return_t
+wl_request(struct inv_run *r, struct inv_msg *m)
+{
+	struct inv_msg_rcv b;
+	mach_port_name_t srp = mig_get_special_reply_port();
+	mach_msg_return_t mr;
+
+	inv_header(&m->m_header,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    r->r_port, srp, REQ_ID);
+	memcpy(&b.r_msg, m, sizeof(*m));
+	mr = mipc_msg(r->r_space, &b.r_msg.m_header,
+	    MACH_SEND_MSG | MACH_RCV_MSG, sizeof(*m), sizeof(b), srp,
+	    MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+	if (mr == MACH_MSG_SUCCESS && b.r_msg.m_header.msgh_id != REQ_ID + 100)
+		mr = MIG_REPLY_MISMATCH;
+	return mr;
+}
+
+static void
+wl_stop(struct inv_run *r)
+{
+	struct inv_msg m = { .m_body = { 0 } };
+
+	if (inv_send(r->r_space, r->r_port, &m, STOP_ID) != MACH_MSG_SUCCESS)
+		mach_port_destroy(r->r_space, r->r_port); /* ends the loop */
+}
+
+static const struct inv_kind kind_workloop = {
+	.k_name = "workloop",
+	.k_what = "RPCs to mach_msg_server on a workloop (send case 7, "
+	          "then receive case 2 until the reply)",
+	.k_wait = MIPC_WAIT_SRP_REPLY,
+	.k_ahead = 0, /* the request we took waits for our reply */
+	.k_setup = wl_setup,
+	.k_server_init = wl_server_init,
+	.k_request = wl_request,
+	.k_stop = wl_stop,
+	.k_loop = wl_loop,
+};
+
+/* The kinds measured, in display order. */
+static const struct inv_kind *const inv_kinds[] = { &kind_watchport,
+	&kind_workloop };
 
 static const uint64_t inv_work_us[] = { 100, 500 };
 
@@ -540,6 +661,15 @@ inv_server(void *arg)
 	    ? mipc_priority_to_nice(INV_CLIENT_PRI)
 	    : r->r_server_nice;
 	ck_pr_inc_32(&r->r_ready);
+	if (k->k_loop != NULL) {
+		/* Its loop holds the first request until the gate opens. */
+		while (ck_pr_load_32(&r->r_go) == GO_WAIT)
+			sleep_ns(100000);
+		if (ck_pr_load_32(&r->r_go) == GO_RUN &&
+		    k->k_loop(r) != MACH_RCV_PORT_CHANGED)
+			r->r_server_errors++;
+		goto out;
+	}
 	while (ck_pr_load_32(&r->r_go) == GO_WAIT ||
 	    (ck_pr_load_32(&r->r_go) == GO_RUN &&
 	        ck_pr_load_32(&r->r_gate) == 0))
@@ -656,6 +786,9 @@ probe(struct inv_run *r, struct inv_probe *p)
 	struct mipc_wait_info wi;
 
 	memset(p, 0, sizeof(*p));
+	/* A loop kind's server holds the first request: wait for it. */
+	if (r->r_kind->k_loop != NULL && !wait_for(&r->r_holding, 1))
+		return;
 	for (;;) {
 		p->ip_kr = mipc_thread_wait_info(r->r_client_th, &wi);
 		if (p->ip_kr != KERN_SUCCESS)
