@@ -39,6 +39,10 @@
  *            * Like XNU, every receive on an SRP that returns -- a reply,
  *              a timeout, a poll that found nothing -- resets the link to
  *              ANY (mach_msg_receive_results_complete).
+ *            * mig_get_special_reply_port keeps libsyscall's cached port
+ *              only while it lives in the thread's current space (a mipc
+ *              thread may change spaces); mig_dealloc_special_reply_port
+ *              destroys it after a failed RPC, as MIG's stubs do.
  *
  * Theory of operation
  *
