@@ -11,6 +11,8 @@
  */
 #include "conformance.h"
 
+#include "guard_page.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define BUFN     32 /* integer_t words: more than any flavor's count */
 
@@ -1305,6 +1307,76 @@ END_TEST
 
 /* ---- suite -------------------------------------------------------------- */
 
+/* ---- issue 12: out-parameters at a guard page ----------------------------- */
+
+/*
+ * Every out-parameter of the attribute and query calls, in a buffer of
+ * exactly its size ending at a PROT_NONE page: each call writes its count
+ * of integers and not a byte more (and reads nothing past it).
+ */
+START_TEST(H3_out_params_written_within_count_at_guard_page)
+{
+	static const struct {
+		mach_port_flavor_t flavor;
+		mach_msg_type_number_t count;
+	} fl[] = {
+		{ MACH_PORT_LIMITS_INFO, MACH_PORT_LIMITS_INFO_COUNT },
+		{ MACH_PORT_RECEIVE_STATUS, MACH_PORT_RECEIVE_STATUS_COUNT },
+		{ MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_DNREQUESTS_SIZE_COUNT },
+		{ MACH_PORT_INFO_EXT, MACH_PORT_INFO_EXT_COUNT },
+	};
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task);
+	size_t i;
+
+	make_send(task, r);
+	for (i = 0; i < NELEM(fl); i++) {
+		size_t len = fl[i].count * sizeof(integer_t);
+		mach_port_info_t info = guard_tail(len);
+		mach_msg_type_number_t *cnt = guard_tail(sizeof(*cnt));
+
+		*cnt = fl[i].count;
+		KR_OK(
+		    mach_port_get_attributes(task, r, fl[i].flavor, info, cnt));
+		VAL_EQ(*cnt, fl[i].count);
+		guard_free(info);
+		guard_free(cnt);
+	}
+	{
+		mach_port_type_t *t = guard_tail(sizeof(*t));
+		mach_port_urefs_t *u = guard_tail(sizeof(*u));
+		mach_port_context_t *c = guard_tail(sizeof(*c));
+		mach_port_rights_t *sr = guard_tail(sizeof(*sr));
+		mach_port_name_array_t *na = guard_tail(sizeof(*na));
+		mach_port_type_array_t *ta = guard_tail(sizeof(*ta));
+		mach_msg_type_number_t *nc = guard_tail(sizeof(*nc));
+		mach_msg_type_number_t *tc = guard_tail(sizeof(*tc));
+
+		KR_OK(mach_port_type(task, r, t));
+		VAL_EQ(*t, MACH_PORT_TYPE_SEND_RECEIVE);
+		KR_OK(mach_port_get_refs(task, r, MACH_PORT_RIGHT_SEND, u));
+		VAL_EQ(*u, 1);
+		KR_OK(mach_port_get_context(task, r, c));
+		KR_OK(mach_port_get_srights(task, r, sr));
+		VAL_EQ(*sr, 1);
+		KR_OK(mach_port_names(task, na, nc, ta, tc));
+		VAL_EQ(*nc, 1);
+		VAL_EQ(*tc, 1);
+		KR_OK(vm_deallocate(task, (vm_address_t)*na, sizeof(**na)));
+		KR_OK(vm_deallocate(task, (vm_address_t)*ta, sizeof(**ta)));
+		guard_free(t);
+		guard_free(u);
+		guard_free(c);
+		guard_free(sr);
+		guard_free(na);
+		guard_free(ta);
+		guard_free(nc);
+		guard_free(tc);
+	}
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 h_attributes_suite(void)
 {
@@ -1388,6 +1460,10 @@ h_attributes_suite(void)
 	tcase_add_test(tc, H12_get_srights_counts);
 	tcase_add_test(tc, H12_get_srights_non_receive_invalid_right);
 	tcase_add_test(tc, H12_get_srights_bad_names_fail);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_hostile_buffers");
+	tcase_add_test(tc, H3_out_params_written_within_count_at_guard_page);
 	suite_add_tcase(s, tc);
 
 	return s;

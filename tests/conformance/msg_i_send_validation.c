@@ -16,6 +16,8 @@
  */
 #include "msg_helpers.h"
 
+#include "guard_page.h"
+
 #include <stdlib.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -1579,6 +1581,226 @@ START_TEST(I15_good_reply_dead_dest_keeps_reply)
 }
 END_TEST
 
+/* ---- Hostile buffers (issue 12, items 1 and 18) -------------------------- */
+
+/*
+ * A send buffer of exactly `size` bytes of m, ending at a PROT_NONE page:
+ * any read past send_size faults.
+ */
+static mach_msg_header_t *
+guarded_copy(const msg_buf_t *m, mach_msg_size_t size)
+{
+	return guard_tail_copy(m, size);
+}
+
+/*
+ * I2 at a guard page: send_size 0..23 from a buffer of exactly that many
+ * bytes.  The size is checked before any header field is read (XNU's
+ * mach_msg_trap_send), on the fast path's entry too.
+ */
+START_TEST(I2_send_size_below_header_at_guard_page)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	mach_msg_size_t size;
+	msg_buf_t m;
+
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), r,
+	    MACH_PORT_NULL, 0x1201);
+	for (size = 0; size < HDR_SIZE; size++) {
+		mach_msg_header_t *g = guarded_copy(&m, size);
+		mach_msg_return_t mr;
+
+		mr = mach_msg(g, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size, 0,
+		    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_SEND_MSG_TOO_SMALL,
+		    "mach_msg send_size %u: 0x%x", size, (unsigned)mr);
+		mr = mipc_msg(task, g, MACH_SEND_MSG, size, 0, MACH_PORT_NULL,
+		    0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_SEND_MSG_TOO_SMALL,
+		    "mipc_msg send_size %u: 0x%x", size, (unsigned)mr);
+		guard_free(g);
+	}
+	expect_rs_intact(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * The same through mipc_msg's MACH_RCV_SYNC_WAIT branch, which takes the
+ * sync peer from msgh_remote_port: only once the send validated the size.
+ */
+START_TEST(I2_sync_wait_send_size_below_header_at_guard_page)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	mach_msg_size_t size;
+	msg_buf_t m;
+
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), r,
+	    MACH_PORT_NULL, 0x1202);
+	for (size = 0; size < HDR_SIZE; size++) {
+		mach_msg_header_t *g = guarded_copy(&m, size);
+		mach_msg_return_t mr;
+
+		mr = mipc_msg(task, g,
+		    MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT |
+		        MACH_SEND_TIMEOUT | MACH_RCV_TIMEOUT,
+		    size, size, r, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_SEND_MSG_TOO_SMALL,
+		    "send_size %u: 0x%x", size, (unsigned)mr);
+		guard_free(g);
+	}
+	expect_rs_intact(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/* Send `size` bytes of m from a buffer ending at a guard page. */
+static mach_msg_return_t
+send_guarded(mipc_space_t sp, const msg_buf_t *m, mach_msg_size_t size)
+{
+	mach_msg_header_t *g = guarded_copy(m, size);
+	mach_msg_return_t mr =
+	    msg_call(sp, g, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size, 0,
+	        MACH_PORT_NULL, 0, MACH_PORT_NULL);
+
+	guard_free(g);
+	return mr;
+}
+
+/*
+ * I3 at a guard page: a valid message whose last byte is the last before
+ * a PROT_NONE page is sent without reading past send_size -- the fast
+ * path (COPY_SEND, MAKE_SEND_ONCE reply) and the slow path (MOVE_SEND,
+ * complex bodies) alike.
+ */
+/* r is a send+receive name with one send uref and an empty queue. */
+static void
+rs_settled(mipc_space_t sp, mach_port_name_t r)
+{
+	VAL_EQ(type_of(sp, r), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(sp, r, MACH_PORT_RIGHT_SEND), 1);
+	VAL_EQ(status_of(sp, r).mps_msgcount, 0);
+	VAL_EQ(status_of(sp, r).mps_srights, 1);
+}
+
+START_TEST(I3_send_reads_nothing_past_send_size_at_guard_page)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	mach_port_name_t reply = recv_new(task);
+	mach_port_name_t t = recv_new(task);
+	msg_buf_t m, got;
+	uint32_t word = 0x5eed1203u;
+
+	/* Header only, fast path. */
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), r,
+	    MACH_PORT_NULL, 1);
+	KR_EQ(send_guarded(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
+	RECV_OK(task, &got, r, 0);
+	VAL_EQ(got.h.msgh_id, 1);
+	/* A body word, and a MAKE_SEND_ONCE reply: fast path. */
+	msg_init(&m,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	    r, reply, 2);
+	memcpy(m.bytes + HDR_SIZE, &word, sizeof(word));
+	KR_EQ(send_guarded(task, &m, HDR_SIZE + 4), MACH_MSG_SUCCESS);
+	RECV_OK(task, &got, r, 0);
+	VAL_EQ(got.h.msgh_id, 2);
+	VAL_EQ(got.h.msgh_size, HDR_SIZE + 4);
+	ck_assert(memcmp(got.bytes + HDR_SIZE, &word, sizeof(word)) == 0);
+	KR_OK(mach_port_deallocate(task, got.h.msgh_remote_port));
+	conf_take_send_once_notification(task, reply);
+	/* MAKE_SEND destination: the slow path. */
+	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), r,
+	    MACH_PORT_NULL, 3);
+	KR_EQ(send_guarded(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
+	RECV_OK(task, &got, r, 0);
+	VAL_EQ(got.h.msgh_id, 3);
+	/* A complex body with one port descriptor, last. */
+	{
+		mach_msg_port_descriptor_t d;
+		mach_msg_body_t body = { 1 };
+
+		msg_init(&m,
+		    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) |
+		        MACH_MSGH_BITS_COMPLEX,
+		    r, MACH_PORT_NULL, 4);
+		memset(&d, 0, sizeof(d));
+		d.name = t;
+		d.disposition = MACH_MSG_TYPE_MAKE_SEND;
+		d.type = MACH_MSG_PORT_DESCRIPTOR;
+		memcpy(m.bytes + HDR_SIZE, &body, sizeof(body));
+		memcpy(m.bytes + BASE_SIZE, &d, sizeof(d));
+		KR_EQ(send_guarded(task, &m, BASE_SIZE + sizeof(d)),
+		    MACH_MSG_SUCCESS);
+		RECV_OK(task, &got, r, 0);
+		VAL_EQ(got.h.msgh_id, 4);
+		memcpy(&d, got.bytes + BASE_SIZE, sizeof(d));
+		VAL_EQ(d.name, t);
+		KR_OK(mach_port_deallocate(task, t));
+	}
+	rs_settled(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * A header misaligned by 1..7 bytes is legal input (XNU copies the header
+ * in): sent without undefined behaviour (UBSan checks every access), on
+ * the fast path (COPY_SEND, MAKE_SEND_ONCE reply) and the slow path.
+ */
+START_TEST(I3_header_misaligned_by_1_to_7_sends)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	mach_port_name_t reply = recv_new(task);
+	size_t mis;
+
+	for (mis = 1; mis < 8; mis++) {
+		static const mach_msg_type_name_t rd[3] = {
+			MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_COPY_SEND,
+			MACH_MSG_TYPE_MAKE_SEND
+		};
+		unsigned k;
+
+		for (k = 0; k < 3; k++) {
+			char *buf = guard_head(HDR_SIZE + 8 + mis);
+			mach_msg_header_t h, *u = (void *)(buf + mis);
+			uint64_t body = 0x1218000000000000ull | (mis << 8) | k;
+			msg_buf_t got;
+
+			memset(&h, 0, sizeof(h));
+			h.msgh_bits = MACH_MSGH_BITS(
+			    rd[k], k == 1 ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+			h.msgh_remote_port = r;
+			h.msgh_local_port = k == 1 ? reply : MACH_PORT_NULL;
+			h.msgh_id = (mach_msg_id_t)(mis * 10 + k);
+			memcpy(buf + mis, &h, sizeof(h));
+			memcpy(buf + mis + HDR_SIZE, &body, sizeof(body));
+			KR_EQ(mach_msg(u, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+			          HDR_SIZE + 8, 0, MACH_PORT_NULL, 0,
+			          MACH_PORT_NULL),
+			    MACH_MSG_SUCCESS);
+			guard_free(buf);
+			RECV_OK(task, &got, r, 0);
+			VAL_EQ(got.h.msgh_id, mis * 10 + k);
+			VAL_EQ(got.h.msgh_size, HDR_SIZE + 8);
+			ck_assert(memcmp(got.bytes + HDR_SIZE, &body, 8) == 0);
+			if (k == 1) {
+				KR_OK(mach_port_deallocate(
+				    task, got.h.msgh_remote_port));
+				conf_take_send_once_notification(task, reply);
+			}
+		}
+	}
+	rs_settled(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 msg_i_send_validation_suite(void)
 {
@@ -1659,6 +1881,13 @@ msg_i_send_validation_suite(void)
 	tcase_add_test(tc, I15_make_send_dest_bad_reply_keeps_mscount);
 	tcase_add_test(tc, I15_move_send_once_dest_bad_voucher_keeps_rights);
 	tcase_add_test(tc, I15_good_reply_dead_dest_keeps_reply);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_hostile_buffers");
+	tcase_add_test(tc, I2_send_size_below_header_at_guard_page);
+	tcase_add_test(tc, I2_sync_wait_send_size_below_header_at_guard_page);
+	tcase_add_test(tc, I3_send_reads_nothing_past_send_size_at_guard_page);
+	tcase_add_test(tc, I3_header_misaligned_by_1_to_7_sends);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -14,6 +14,8 @@
  */
 #include "msg_helpers.h"
 
+#include "guard_page.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A send+receive name: receive right plus one send uref (mscount 1). */
@@ -977,6 +979,172 @@ START_TEST(K8_right_for_port_dead_in_transit_is_dead)
 }
 END_TEST
 
+/* ---- Hostile buffers (issue 12, item 18; guard pages) -------------------- */
+
+/* Receive on r into `len` bytes at `buf` (no MSG_FILL, no checks). */
+static mach_msg_return_t
+recv_into(mipc_space_t sp, void *buf, mach_msg_size_t len, mach_port_name_t r,
+    mach_msg_option_t opt)
+{
+	return msg_call(sp, buf, MACH_RCV_MSG | MACH_RCV_TIMEOUT | opt, 0, len,
+	    r, 0, MACH_PORT_NULL);
+}
+
+/*
+ * A receive buffer of exactly rcv_size bytes ending at a PROT_NONE page:
+ * nothing is written past rcv_size, whether the message fits (every
+ * trailer size), is left queued (K5, with and without LARGE_IDENTITY) or
+ * is destroyed with a bare header (K4).
+ */
+START_TEST(K3_receive_writes_nothing_past_rcv_size_at_guard_page)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	const mach_msg_size_t msize = HDR_SIZE + 8;
+	unsigned elem;
+	mach_msg_size_t sz;
+
+	for (elem = 0; elem <= MACH_RCV_TRAILER_AV; elem++) {
+		mach_msg_option_t opt =
+		    MACH_RCV_TRAILER_TYPE(0) | MACH_RCV_TRAILER_ELEMENTS(elem);
+		msg_buf_t probe;
+		void *g;
+
+		send_sized(task, r, msize, (mach_msg_id_t)elem);
+		/* Too small by 4 .. msize: left queued, K5. */
+		for (sz = 0; sz < msize + 8; sz += 4) {
+			g = guard_tail(sz);
+			MIPC_REQUIRE(recv_into(task, g, sz, r,
+			                 opt | MACH_RCV_LARGE |
+			                     MACH_RCV_LARGE_IDENTITY) ==
+			        MACH_RCV_TOO_LARGE,
+			    "rcv_size %u trailer %u: not too large", sz, elem);
+			guard_free(g);
+		}
+		/* The smallest buffer that fits: message and trailer. */
+		msg_fill(&probe, MSG_FILL);
+		for (sz = msize;; sz += 4) {
+			g = guard_tail(sz);
+			if (recv_into(task, g, sz, r, opt | MACH_RCV_LARGE) ==
+			    MACH_MSG_SUCCESS) {
+				memcpy(&probe, g, sz);
+				guard_free(g);
+				break;
+			}
+			guard_free(g);
+			MIPC_REQUIRE(sz < msize + 80, "never fits");
+		}
+		VAL_EQ(probe.h.msgh_id, elem);
+		VAL_EQ(probe.h.msgh_size, msize);
+		VAL_EQ(trailer_at(&probe, msize).msgh_trailer_size, sz - msize);
+	}
+	/* K4: too small without MACH_RCV_LARGE destroys the message. */
+	for (sz = 0; sz < msize + 8; sz += 4) {
+		void *g = guard_tail(sz);
+
+		send_sized(task, r, msize, 99);
+		MIPC_REQUIRE(
+		    recv_into(task, g, sz, r,
+		        MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT)) ==
+		        MACH_RCV_TOO_LARGE,
+		    "K4 rcv_size %u", sz);
+		guard_free(g);
+	}
+	RECV_EMPTY(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * A receive buffer misaligned by 1..7 bytes (legal: XNU copies out byte
+ * for byte): header, body, descriptors and trailer are written without
+ * undefined behaviour (UBSan checks each store), and read back right.
+ */
+START_TEST(K3_receive_into_buffer_misaligned_by_1_to_7)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_send_new(task);
+	mach_port_name_t t = recv_new(task);
+	mach_port_name_t reply = recv_new(task);
+	uint8_t data[40];
+	size_t mis, i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	for (mis = 1; mis < 8; mis++) {
+		struct {
+			mach_msg_header_t h;
+			mach_msg_body_t body;
+			mach_msg_port_descriptor_t port;
+			mach_msg_ool_descriptor_t ool;
+			uint32_t word;
+		} m, got;
+		const mach_msg_size_t len =
+		    (mach_msg_size_t)sizeof(m) + MAX_TRAILER_SIZE;
+		mach_msg_max_trailer_t tr;
+		char *buf = guard_head(len + 8);
+
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+		                    MACH_MSG_TYPE_MAKE_SEND_ONCE) |
+		    MACH_MSGH_BITS_COMPLEX;
+		m.h.msgh_remote_port = r;
+		m.h.msgh_local_port = reply;
+		m.h.msgh_id = (mach_msg_id_t)mis;
+		m.body.msgh_descriptor_count = 2;
+		m.port.name = t;
+		m.port.disposition = MACH_MSG_TYPE_MAKE_SEND;
+		m.port.type = MACH_MSG_PORT_DESCRIPTOR;
+		m.ool.address = data;
+		m.ool.size = sizeof(data);
+		m.ool.copy = MACH_MSG_PHYSICAL_COPY;
+		m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+		m.word = 0x12180000u | (uint32_t)mis;
+		KR_EQ(mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0,
+		          MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		KR_EQ(recv_into(task, buf + mis, len, r,
+		          MACH_RCV_TRAILER_TYPE(0) |
+		              MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AV)),
+		    MACH_MSG_SUCCESS);
+		memcpy(&got, buf + mis, sizeof(got));
+		memcpy(&tr, buf + mis + sizeof(got), sizeof(tr));
+		VAL_EQ(got.h.msgh_id, mis);
+		VAL_EQ(got.h.msgh_size, sizeof(m));
+		VAL_EQ(got.h.msgh_local_port, r);
+		VAL_EQ(got.port.name, t);
+		VAL_EQ(got.ool.size, sizeof(data));
+		ck_assert(memcmp(got.ool.address, data, sizeof(data)) == 0);
+		VAL_EQ(got.word, m.word);
+		VAL_EQ(tr.msgh_trailer_size, MAX_TRAILER_SIZE);
+		KR_OK(vm_deallocate(
+		    task, (vm_address_t)got.ool.address, got.ool.size));
+		KR_OK(mach_port_deallocate(task, t));
+		KR_OK(mach_port_deallocate(task, got.h.msgh_remote_port));
+		conf_take_send_once_notification(task, reply);
+
+		/* K5 into a misaligned buffer: msgh_size, msgh_local_port. */
+		send_sized(task, r, HDR_SIZE + 16, 7);
+		KR_EQ(recv_into(task, buf + mis, HDR_SIZE, r,
+		          MACH_RCV_LARGE | MACH_RCV_LARGE_IDENTITY),
+		    MACH_RCV_TOO_LARGE);
+		memcpy(&got.h, buf + mis, sizeof(got.h));
+		VAL_EQ(got.h.msgh_size,
+		    HDR_SIZE + 16 + sizeof(mach_msg_trailer_t));
+		VAL_EQ(got.h.msgh_local_port, r);
+		/* K4 into a misaligned buffer: the bare header. */
+		KR_EQ(recv_into(task, buf + mis, HDR_SIZE + 4, r, 0),
+		    MACH_RCV_TOO_LARGE);
+		memcpy(&got.h, buf + mis, sizeof(got.h));
+		VAL_EQ(got.h.msgh_size, HDR_SIZE);
+		VAL_EQ(got.h.msgh_id, 7);
+		guard_free(buf);
+	}
+	RECV_EMPTY(task, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 msg_k_receive_suite(void)
 {
@@ -1030,6 +1198,12 @@ msg_k_receive_suite(void)
 	tcase_add_test(tc, K8_receive_right_lands_on_existing_send_name);
 	tcase_add_test(tc, K8_receive_right_fresh_name_otherwise);
 	tcase_add_test(tc, K8_right_for_port_dead_in_transit_is_dead);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_hostile_buffers");
+	tcase_add_test(
+	    tc, K3_receive_writes_nothing_past_rcv_size_at_guard_page);
+	tcase_add_test(tc, K3_receive_into_buffer_misaligned_by_1_to_7);
 	suite_add_tcase(s, tc);
 
 	return s;

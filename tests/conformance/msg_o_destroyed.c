@@ -18,6 +18,8 @@
  */
 #include "msg_desc_helpers.h"
 
+#include "guard_page.h"
+
 #include <stdlib.h>
 
 /* ---- O1: what destroying a message releases -------------------------------- */
@@ -701,6 +703,211 @@ START_TEST(O3_mipc_msg_destroy_in_other_space)
 }
 END_TEST
 
+/* ---- Hostile buffers (issue 12, items 2 and 18) -------------------------- */
+
+#define HDR_SIZE  ((mach_msg_size_t)sizeof(mach_msg_header_t)) /* 24 */
+#define BASE_SIZE ((mach_msg_size_t)sizeof(mach_msg_base_t))   /* 28 */
+
+/* `len` bytes of `msg` copied into a buffer that ends at a guard page. */
+static mach_msg_header_t *
+o3_guarded(const void *msg, size_t len)
+{
+	return guard_tail_copy(msg, len);
+}
+
+/* A crafted header: bits, msgh_size, remote port (send right). */
+static void
+o3_hdr(uint8_t *b, mach_msg_bits_t bits, mach_msg_size_t size,
+    mach_port_name_t remote)
+{
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = bits;
+	h.msgh_size = size;
+	h.msgh_remote_port = remote;
+	memcpy(b, &h, sizeof(h));
+}
+
+/*
+ * mach_msg_destroy of crafted messages, each in a buffer of exactly
+ * msgh_size bytes ending at a PROT_NONE page: nothing past msgh_size is
+ * read (a header shorter than 24 bytes, a complex bit with no body, a
+ * descriptor count larger than the body, a descriptor cut short), and the
+ * rights named before the cut are still released.
+ */
+START_TEST(O3_destroy_reads_nothing_past_msgh_size_at_guard_page)
+{
+	mipc_space_t task = mach_task_self();
+	const mach_msg_bits_t cx =
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	mach_port_name_t keep = recv_new(task), t = recv_new(task);
+	mach_msg_port_descriptor_t pd;
+	mach_msg_ool_descriptor_t od;
+	mach_msg_body_t body;
+	uint8_t b[128];
+	mach_msg_header_t *g;
+	mach_msg_size_t sz;
+
+	make_send(task, keep);
+	/* 1: msgh_size below a header: the remote port is past it. */
+	for (sz = 0; sz < HDR_SIZE; sz += 4) {
+		memset(b, 0, sizeof(b));
+		o3_hdr(b, cx, sz, keep);
+		g = o3_guarded(b, sz < 8 ? 8 : sz);
+		mach_msg_destroy(g);
+		guard_free(g);
+	}
+	/* 2: complex, msgh_size 24: no descriptor count. */
+	memset(b, 0, sizeof(b));
+	o3_hdr(b, cx, HDR_SIZE, MACH_PORT_NULL);
+	g = o3_guarded(b, HDR_SIZE);
+	mach_msg_destroy(g);
+	guard_free(g);
+	/* 3: one descriptor announced, none there. */
+	body.msgh_descriptor_count = 1;
+	memcpy(b + HDR_SIZE, &body, sizeof(body));
+	o3_hdr(b, cx, BASE_SIZE, MACH_PORT_NULL);
+	g = o3_guarded(b, BASE_SIZE);
+	mach_msg_destroy(g);
+	guard_free(g);
+	/* 4: an OOL descriptor (16 bytes) cut after 12. */
+	memset(&od, 0, sizeof(od));
+	od.type = MACH_MSG_OOL_DESCRIPTOR;
+	memcpy(b + BASE_SIZE, &od, sizeof(od));
+	o3_hdr(b, cx, BASE_SIZE + 12, MACH_PORT_NULL);
+	g = o3_guarded(b, BASE_SIZE + 12);
+	mach_msg_destroy(g);
+	guard_free(g);
+	/* 5: a real port descriptor, then a count that runs far past it. */
+	memset(&pd, 0, sizeof(pd));
+	pd.name = t;
+	pd.disposition = MACH_MSG_TYPE_PORT_SEND;
+	pd.type = MACH_MSG_PORT_DESCRIPTOR;
+	make_send(task, t);
+	VAL_EQ(type_of(task, t), MACH_PORT_TYPE_SEND_RECEIVE);
+	body.msgh_descriptor_count = 0xffffffffu;
+	memcpy(b + HDR_SIZE, &body, sizeof(body));
+	memcpy(b + BASE_SIZE, &pd, sizeof(pd));
+	o3_hdr(b, cx, BASE_SIZE + sizeof(pd), MACH_PORT_NULL);
+	g = o3_guarded(b, BASE_SIZE + sizeof(pd));
+	mach_msg_destroy(g);
+	guard_free(g);
+	/* The descriptor before the cut was destroyed (its send right). */
+	VAL_EQ(type_of(task, t), MACH_PORT_TYPE_RECEIVE);
+	/* Nothing else moved: keep's send right is intact. */
+	VAL_EQ(type_of(task, keep), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(task, keep, MACH_PORT_RIGHT_SEND), 1);
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/* One OOL ports descriptor naming `count` names at `addr`. */
+static mach_msg_size_t
+o3_oolp_msg(uint8_t *b, void *addr, mach_msg_size_t count)
+{
+	mach_msg_ool_ports_descriptor_t d;
+	mach_msg_body_t body = { 1 };
+
+	memset(b, 0, BASE_SIZE + sizeof(d));
+	memset(&d, 0, sizeof(d));
+	d.address = addr;
+	d.count = count;
+	d.disposition = MACH_MSG_TYPE_PORT_SEND;
+	d.deallocate = TRUE;
+	d.copy = MACH_MSG_VIRTUAL_COPY;
+	d.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	o3_hdr(
+	    b, MACH_MSGH_BITS_COMPLEX, BASE_SIZE + sizeof(d), MACH_PORT_NULL);
+	memcpy(b + HDR_SIZE, &body, sizeof(body));
+	memcpy(b + BASE_SIZE, &d, sizeof(d));
+	return BASE_SIZE + sizeof(d);
+}
+
+/*
+ * mach_msg_destroy never reads an OOL ports array mipc did not hand out
+ * to this space: an address in a PROT_NONE page, a count that runs past
+ * the region holding the array, and another space's region are left
+ * alone (names not read, memory not freed).
+ */
+START_TEST(O3_destroy_ool_ports_array_not_handed_out_not_read)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_space_t b2 = space_new();
+	const size_t pg = md_page();
+	mach_port_name_t t = recv_new(task);
+	uint8_t b[128];
+	char *noaccess = guard_head(pg);
+	vm_address_t region = 0, other = 0;
+	mach_msg_size_t sz;
+
+	make_send(task, t);
+	/* An array address in a PROT_NONE page. */
+	sz = o3_oolp_msg(b, noaccess - pg, 4);
+	mach_msg_destroy((mach_msg_header_t *)(void *)b);
+	(void)sz;
+	/* A region of ours, but the count runs far past it. */
+	KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+	memcpy((void *)region, &t, sizeof(t));
+	o3_oolp_msg(b, (void *)region, (mach_msg_size_t)(1u << 24));
+	mach_msg_destroy((mach_msg_header_t *)(void *)b);
+	VAL_EQ(type_of(task, t), MACH_PORT_TYPE_SEND_RECEIVE);
+	KR_OK(vm_deallocate(task, region, pg));
+	/* Another space's region: not ours to read or free. */
+	KR_OK(mipc_vm_allocate(b2, &other, pg, VM_FLAGS_ANYWHERE));
+	memcpy((void *)other, &t, sizeof(t));
+	o3_oolp_msg(b, (void *)other, 1);
+	mach_msg_destroy((mach_msg_header_t *)(void *)b);
+	VAL_EQ(type_of(task, t), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(task, t, MACH_PORT_RIGHT_SEND), 1);
+	KR_OK(mipc_vm_deallocate(b2, other, pg));
+	guard_free(noaccess);
+	KR_OK(mipc_space_destroy(b2));
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * mach_msg_destroy of a received message copied to an address misaligned
+ * by 1..7 bytes: read without undefined behaviour, every right and region
+ * released.
+ */
+START_TEST(O3_destroy_of_message_misaligned_by_1_to_7)
+{
+	struct o3_fix f;
+	size_t mis;
+
+	o3_open(&f);
+	for (mis = 1; mis < 8; mis++) {
+		struct md_msg m, r;
+		mach_port_name_t rp = recv_new(f.b), e = recv_new(f.b);
+		uint8_t data[32];
+		char *buf;
+		mach_msg_ool_descriptor_t od;
+
+		md_fill(data, sizeof(data), (unsigned)mis);
+		md_init(&m, f.sd, MACH_MSG_TYPE_COPY_SEND, rp,
+		    MACH_MSG_TYPE_MAKE_SEND, 0x4f40);
+		md_add_port(&m, e, MACH_MSG_TYPE_MAKE_SEND);
+		md_add_ool(
+		    &m, data, sizeof(data), FALSE, MACH_MSG_PHYSICAL_COPY);
+		o3_deliver(&f, &m, &r);
+		od = md_ool_at(MD_HDR(&r), 1);
+		buf = guard_head(r.u.hdr.msgh_size + mis);
+		memcpy(buf + mis, &r, r.u.hdr.msgh_size);
+		mach_msg_destroy((mach_msg_header_t *)(void *)(buf + mis));
+		guard_free(buf);
+		VAL_EQ(name_count(f.task), f.names);
+		VAL_EQ(status_of(f.b, rp).mps_srights, 0);
+		VAL_EQ(status_of(f.b, e).mps_srights, 0);
+		VM_GONE(od.address, od.size);
+		KR_OK(mach_port_mod_refs(f.b, rp, MACH_PORT_RIGHT_RECEIVE, -1));
+		KR_OK(mach_port_mod_refs(f.b, e, MACH_PORT_RIGHT_RECEIVE, -1));
+	}
+	o3_close(&f);
+}
+END_TEST
+
 static Suite *
 msg_o_destroyed_suite(void)
 {
@@ -738,6 +945,13 @@ msg_o_destroyed_suite(void)
 	tcase_add_test(tc, O3_destroy_releases_ool_port_array);
 	tcase_add_test(tc, O3_destroy_ignores_null_and_dead_names);
 	tcase_add_test(tc, O3_mipc_msg_destroy_in_other_space);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_hostile_buffers");
+	tcase_add_test(
+	    tc, O3_destroy_reads_nothing_past_msgh_size_at_guard_page);
+	tcase_add_test(tc, O3_destroy_ool_ports_array_not_handed_out_not_read);
+	tcase_add_test(tc, O3_destroy_of_message_misaligned_by_1_to_7);
 	suite_add_tcase(s, tc);
 
 	return s;
