@@ -12,6 +12,8 @@
  */
 #include "msg_desc_helpers.h"
 
+#include <sys/mman.h>
+
 /* ---- L1: port descriptor dispositions and their received form ----------- */
 
 /*
@@ -1840,6 +1842,177 @@ START_TEST(L13_complex_size_and_count_as_sent)
 }
 END_TEST
 
+/* ---- Hostile memory (issue 12, items 3 and 6) ----------------------------- */
+
+/*
+ * L8: OOL memory that stops being readable -- here a region mipc handed
+ * out, then made PROT_NONE by its holder -- is MACH_SEND_INVALID_MEMORY
+ * (XNU's vm_map_copyin fails), never a fault, whether all of it or only
+ * its last page went.  Nothing is consumed.
+ */
+START_TEST(L8_ool_source_region_unreadable_invalid_memory)
+{
+	struct md_pair x;
+	struct md_msg m, r;
+	const size_t pg = md_page();
+	vm_address_t region = 0;
+	unsigned k;
+
+	md_pair_open(&x);
+	KR_OK(vm_allocate(x.task, &region, 2 * pg, VM_FLAGS_ANYWHERE));
+	for (k = 0; k < 2; k++) {
+		static const mach_msg_copy_options_t copy[2] = {
+			MACH_MSG_PHYSICAL_COPY, MACH_MSG_VIRTUAL_COPY
+		};
+
+		/* All of it, then only the second page. */
+		ck_assert(mprotect((void *)region, 2 * pg, PROT_NONE) == 0);
+		md_pair_msg(&x, &m, 0x4c30);
+		md_add_ool(&m, (void *)region, (mach_msg_size_t)(2 * pg), FALSE,
+		    copy[k]);
+		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
+		ck_assert(
+		    mprotect((void *)region, pg, PROT_READ | PROT_WRITE) == 0);
+		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
+		ck_assert(mprotect((void *)region, 2 * pg,
+		              PROT_READ | PROT_WRITE) == 0);
+	}
+	RECV_EMPTY(x.b, &r, x.d);
+	VAL_EQ(refs_of(x.task, x.s, MACH_PORT_RIGHT_SEND), 1);
+	VAL_EQ(md_stats().messages, 0);
+	KR_OK(vm_deallocate(x.task, region, 2 * pg));
+	md_pair_close(&x);
+}
+END_TEST
+
+/* The same for an OOL ports array in a region that became unreadable. */
+START_TEST(L9_ool_ports_array_unreadable_invalid_memory)
+{
+	struct md_pair x;
+	struct md_msg m, r;
+	const size_t pg = md_page();
+	vm_address_t region = 0;
+	mach_port_name_t p = recv_new(mach_task_self());
+
+	md_pair_open(&x);
+	KR_OK(vm_allocate(x.task, &region, pg, VM_FLAGS_ANYWHERE));
+	memcpy((void *)region, &p, sizeof(p));
+	ck_assert(mprotect((void *)region, pg, PROT_NONE) == 0);
+	md_pair_msg(&x, &m, 0x4c31);
+	md_add_ool_ports(&m, (void *)region, 1, MACH_MSG_TYPE_MAKE_SEND, FALSE,
+	    MACH_MSG_PHYSICAL_COPY);
+	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
+	ck_assert(mprotect((void *)region, pg, PROT_READ | PROT_WRITE) == 0);
+	RECV_EMPTY(x.b, &r, x.d);
+	VAL_EQ(status_of(x.task, p).mps_mscount, 0);
+	KR_OK(vm_deallocate(x.task, region, pg));
+	md_pair_close(&x);
+}
+END_TEST
+
+/*
+ * Build, inside `region`, a message to `dest` carrying one OOL
+ * descriptor with deallocate that names `region` itself.
+ */
+static mach_msg_size_t
+l_self_dealloc_msg(vm_address_t region, size_t len, mach_port_name_t dest,
+    mach_msg_copy_options_t copy, bool ports)
+{
+	struct md_msg m;
+
+	md_init(&m, dest, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0, 0x4c32);
+	if (ports)
+		md_add_ool_ports(&m, (void *)region,
+		    (mach_msg_size_t)(len / sizeof(mach_port_name_t)),
+		    MACH_MSG_TYPE_MOVE_SEND, TRUE, copy);
+	else
+		md_add_ool(
+		    &m, (void *)region, (mach_msg_size_t)len, TRUE, copy);
+	memcpy((void *)region, MD_HDR(&m), m.size);
+	return m.size;
+}
+
+/*
+ * L8 with the message inside the region an OOL descriptor deallocates:
+ * the send succeeds and takes the region (XNU's vm_map_copyin with
+ * src_destroy), so the combined call's receive into that same buffer
+ * finds it gone -- MACH_RCV_INVALID_DATA, as XNU's copyout to an unmapped
+ * buffer answers, and nothing is written there (the region may already be
+ * somebody else's).
+ */
+START_TEST(L8_ool_deallocating_the_message_buffer_receive_invalid_data)
+{
+	mipc_space_t task = mach_task_self();
+	const size_t pg = md_page();
+	unsigned k;
+
+	for (k = 0; k < 3; k++) {
+		static const mach_msg_copy_options_t copy[3] = {
+			MACH_MSG_PHYSICAL_COPY, MACH_MSG_VIRTUAL_COPY,
+			MACH_MSG_PHYSICAL_COPY
+		};
+		mach_port_name_t r = recv_new(task);
+		vm_address_t region = 0;
+		mach_msg_size_t sz;
+		struct md_msg e;
+
+		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+		sz = l_self_dealloc_msg(region, pg, r, copy[k], k == 2);
+		KR_EQ(mach_msg((mach_msg_header_t *)region,
+		          MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sz,
+		          (mach_msg_size_t)pg, r, 0, MACH_PORT_NULL),
+		    MACH_RCV_INVALID_DATA);
+		/* The message was taken (as XNU's receive takes it). */
+		RECV_EMPTY(task, &e, r);
+		KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	}
+	expect_no_fatal_guard();
+}
+END_TEST
+
+/*
+ * The same when the send itself fails after the region was taken (a full
+ * queue and MACH_SEND_TIMEOUT): the pseudo-receive (M3) returns the
+ * rights, but writes nothing into the buffer that is gone; the send
+ * reports MACH_SEND_TIMED_OUT.
+ */
+START_TEST(L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write)
+{
+	mipc_space_t task = mach_task_self();
+	const size_t pg = md_page();
+	mach_port_name_t r = recv_new(task);
+	struct md_msg e;
+	unsigned k;
+
+	make_send(task, r);
+	set_qlimit(task, r, 1);
+	KR_EQ(md_send_simple(task, r, MACH_MSG_TYPE_COPY_SEND, 1),
+	    MACH_MSG_SUCCESS);
+	for (k = 0; k < 2; k++) {
+		vm_address_t region = 0;
+		mach_msg_size_t sz;
+
+		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+		sz = l_self_dealloc_msg(
+		    region, pg, r, MACH_MSG_PHYSICAL_COPY, k == 1);
+		/* COPY_SEND: r keeps its single send uref. */
+		memcpy((void *)region,
+		    &(mach_msg_bits_t){
+		        MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) |
+		        MACH_MSGH_BITS_COMPLEX },
+		    sizeof(mach_msg_bits_t));
+		KR_EQ(mach_msg((mach_msg_header_t *)region,
+		          MACH_SEND_MSG | MACH_SEND_TIMEOUT, sz, 0,
+		          MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_SEND_TIMED_OUT);
+		VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
+	}
+	RECV_OK(task, &e, r);
+	RECV_EMPTY(task, &e, r);
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 msg_l_descriptors_suite(void)
 {
@@ -1938,6 +2111,15 @@ msg_l_descriptors_suite(void)
 	tcase_add_test(tc, L11_guarded_desc_both_flags_guarded_flag_cleared);
 	tcase_add_test(tc, L12_guarded_desc_without_option_destroys_right);
 	tcase_add_test(tc, L13_complex_size_and_count_as_sent);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_hostile_memory");
+	tcase_add_test(tc, L8_ool_source_region_unreadable_invalid_memory);
+	tcase_add_test(tc, L9_ool_ports_array_unreadable_invalid_memory);
+	tcase_add_test(
+	    tc, L8_ool_deallocating_the_message_buffer_receive_invalid_data);
+	tcase_add_test(
+	    tc, L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write);
 	suite_add_tcase(s, tc);
 
 	return s;

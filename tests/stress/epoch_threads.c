@@ -3,7 +3,9 @@
  * epoch_threads.c -- epoch reclamation across threads: a deferred free
  * waits for every section open when it was retired; mipc_quiesce() runs
  * the garbage of threads that are still alive; readers racing with
- * retirement never see a freed object.
+ * retirement never see a freed object.  Issue 12 (item 19): a record
+ * recycled from an exited thread, and mipc_quiesce() racing retirement,
+ * carry their happens-before edges (TSan).
  *
  * Includes core/internal.h: the epoch is internal.
  */
@@ -194,6 +196,126 @@ START_TEST(epoch_readers_never_see_freed)
 }
 END_TEST
 
+/*
+ * issue 12, item 19: a thread's record, released at its exit, recycled by
+ * a thread that never synchronised with it except through mipc (the
+ * record's free state, a CAS TSan does not see).  The new owner's first
+ * section must be ordered after everything the old owner did.
+ */
+static int recycle_go;
+
+static void *
+old_owner(void *arg)
+{
+	mipc_space_t sp = arg;
+	mach_port_name_t n = MACH_PORT_NULL;
+
+	MIPC_REQUIRE(
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n) == KERN_SUCCESS,
+	    "allocate");
+	MIPC_REQUIRE(mipc_port_mod_refs(sp, n, MACH_PORT_RIGHT_RECEIVE, -1) ==
+	        KERN_SUCCESS,
+	    "destroy");
+	return NULL;
+}
+
+static mipc_space_t recycle_space;
+static mach_port_name_t recycle_port;
+
+static void *
+new_owner(void *arg)
+{
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+
+	(void)arg;
+	/* ck_pr: no edge TSan can see from the old owner's exit. */
+	while (ck_pr_load_int(&recycle_go) == 0)
+		arch_cpu_relax();
+	/* First call: a lock-free receive, a section before any lock. */
+	MIPC_REQUIRE(mipc_msg(recycle_space, &m.h,
+	                 MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	                 recycle_port, 0, MACH_PORT_NULL) == MACH_RCV_TIMED_OUT,
+	    "receive on an empty port");
+	return NULL;
+}
+
+START_TEST(epoch_record_recycled_from_exited_thread)
+{
+	long i, rounds = stress_iters(50);
+	mipc_space_t sp;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_create(&recycle_space), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_allocate(recycle_space,
+	                     MACH_PORT_RIGHT_RECEIVE, &recycle_port),
+	    KERN_SUCCESS);
+	for (i = 0; i < rounds; i++) {
+		pthread_t o, n;
+
+		ck_pr_store_int(&recycle_go, 0);
+		/* The new owner exists before the old one: no create edge. */
+		ck_assert_int_eq(pthread_create(&n, NULL, new_owner, NULL), 0);
+		ck_assert_int_eq(pthread_create(&o, NULL, old_owner, sp), 0);
+		pthread_join(o, NULL);
+		ck_pr_store_int(&recycle_go, 1);
+		pthread_join(n, NULL);
+	}
+	ck_assert_int_eq(mipc_space_destroy(recycle_space), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * issue 12, item 19: mipc_quiesce() running while other threads retire
+ * objects: it pops their pending entries (ck_stack, invisible to TSan) and
+ * runs them; each entry must be seen as built.
+ */
+static int defer_stop;
+
+static void *
+deferrer(void *arg)
+{
+	mipc_space_t sp = arg;
+
+	stress_pin(1);
+	while (!ck_pr_load_int(&defer_stop)) {
+		mach_port_name_t n = MACH_PORT_NULL;
+
+		/* A port's last reference retires it through the epoch. */
+		MIPC_REQUIRE(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE,
+		                 &n) == KERN_SUCCESS,
+		    "allocate");
+		MIPC_REQUIRE(mipc_port_mod_refs(sp, n, MACH_PORT_RIGHT_RECEIVE,
+		                 -1) == KERN_SUCCESS,
+		    "destroy");
+	}
+	return NULL;
+}
+
+START_TEST(epoch_quiesce_while_threads_retire)
+{
+	long i, rounds = stress_iters(2000);
+	mipc_space_t sp;
+	pthread_t t[2];
+	int k;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	ck_pr_store_int(&defer_stop, 0);
+	for (k = 0; k < 2; k++)
+		ck_assert_int_eq(pthread_create(&t[k], NULL, deferrer, sp), 0);
+	stress_pin(0);
+	for (i = 0; i < rounds; i++)
+		mipc_quiesce();
+	ck_pr_store_int(&defer_stop, 1);
+	for (k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 epoch_threads_suite(void)
 {
@@ -204,6 +326,12 @@ epoch_threads_suite(void)
 	tcase_add_test(tc, epoch_free_waits_for_open_section);
 	tcase_add_test(tc, epoch_quiesce_takes_live_threads_garbage);
 	tcase_add_test(tc, epoch_readers_never_see_freed);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("issue_12");
+	tcase_set_timeout(tc, stress_timeout(120));
+	tcase_add_test(tc, epoch_record_recycled_from_exited_thread);
+	tcase_add_test(tc, epoch_quiesce_while_threads_retire);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,11 +6,17 @@
  * and a moved send right.  No message may be lost or duplicated, each
  * receiver must see every sender's messages in order, and every right and
  * byte must be released at the end.
+ *
+ * Issue 12's cases: a receiver on its own port while other threads churn
+ * send rights on its name (item 21), and OOL source memory deallocated or
+ * made unreadable while a send copies it (item 3).
  */
 #include "stress.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum { SENDERS = 2, RECEIVERS = 2 };
 
@@ -198,6 +204,262 @@ START_TEST(msg_threads_two_by_two_on_a_set)
 }
 END_TEST
 
+/* ---- issue 12, item 21: a receiver amid send-right churn on its name ------ */
+
+/*
+ * One space; a thread receives on its own receive right `port` (timeouts
+ * of 0 and 1 ms, so it both polls and sleeps) while other threads of the
+ * same space make send rights to that name and drop them (insert_right
+ * and extract_right MAKE_SEND, then deallocate) and a sender keeps
+ * messages coming.  The receive right never moves or dies, so the receiver
+ * must never be told MACH_RCV_INVALID_NAME or MACH_RCV_PORT_CHANGED: the
+ * name's user references change, its receive right does not.
+ */
+static mipc_space_t churn_space;
+static mach_port_name_t churn_port;
+static int churn_stop;
+
+static void *
+churn_insert(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	stress_pin(1);
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
+		MIPC_REQUIRE(
+		    mipc_port_insert_right(churn_space, churn_port, churn_space,
+		        churn_port, MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS,
+		    "insert_right MAKE_SEND");
+		MIPC_REQUIRE(mipc_port_deallocate(churn_space, churn_port) ==
+		        KERN_SUCCESS,
+		    "deallocate");
+		n++;
+	}
+	return (void *)(intptr_t)n;
+}
+
+static void *
+churn_extract(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	stress_pin(2);
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
+		mach_port_name_t got = MACH_PORT_NULL;
+		mach_msg_type_name_t t = 0;
+
+		MIPC_REQUIRE(mipc_port_extract_right(churn_space, churn_port,
+		                 MACH_MSG_TYPE_MAKE_SEND, churn_space, &got,
+		                 &t) == KERN_SUCCESS &&
+		        got == churn_port,
+		    "extract_right MAKE_SEND into the same space");
+		MIPC_REQUIRE(mipc_port_deallocate(churn_space, churn_port) ==
+		        KERN_SUCCESS,
+		    "deallocate");
+		n++;
+	}
+	return (void *)(intptr_t)n;
+}
+
+static void *
+churn_sender(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	stress_pin(3);
+	while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
+		mach_msg_header_t h;
+		mach_msg_return_t mr;
+
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h.msgh_remote_port = churn_port;
+		mr =
+		    mipc_msg(churn_space, &h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		        sizeof(h), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(
+		    mr == MACH_MSG_SUCCESS || mr == MACH_SEND_TIMED_OUT,
+		    "send: 0x%x", mr);
+		if ((++n & 7) == 0)
+			usleep(100);
+	}
+	return (void *)(intptr_t)n;
+}
+
+START_TEST(msg_threads_receive_on_own_port_amid_send_right_churn)
+{
+	long i, rounds = stress_iters(20000);
+	pthread_t t[3];
+	void *(*fn[3])(void *) = { churn_insert, churn_extract, churn_sender };
+	int k;
+
+	ck_assert_int_eq(mipc_space_create(&churn_space), KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_allocate(
+	                     churn_space, MACH_PORT_RIGHT_RECEIVE, &churn_port),
+	    KERN_SUCCESS);
+	churn_stop = 0;
+	for (k = 0; k < 3; k++)
+		ck_assert_int_eq(pthread_create(&t[k], NULL, fn[k], NULL), 0);
+	stress_pin(0);
+	for (i = 0; i < rounds; i++) {
+		struct {
+			mach_msg_header_t h;
+			mach_msg_max_trailer_t t;
+		} m;
+		mach_msg_return_t mr;
+
+		mr = mipc_msg(churn_space, &m.h,
+		    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m), churn_port,
+		    (i & 15) == 0 ? 1 : 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS || mr == MACH_RCV_TIMED_OUT,
+		    "receive %ld on a live receive right: 0x%x", i, mr);
+	}
+	__atomic_store_n(&churn_stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < 3; k++)
+		pthread_join(t[k], NULL);
+	ck_assert_int_eq(mipc_space_destroy(churn_space), KERN_SUCCESS);
+}
+END_TEST
+
+/* ---- issue 12, item 3: OOL source memory that goes away mid-copy ----------- */
+
+/*
+ * A sender sends 1 MiB of OOL memory (physical copy, from a region the
+ * space vm_allocated) while another thread vm_deallocates that region, or
+ * makes it unreadable (mprotect PROT_NONE), at a random moment.  The send
+ * answers MACH_MSG_SUCCESS with every byte, or MACH_SEND_INVALID_MEMORY
+ * (XNU's answer when vm_map_copyin finds the memory gone) -- never a
+ * fault, never a message with part of the data.
+ */
+#define OOL_RACE_BYTES (1u << 20)
+
+static mipc_space_t ool_space;
+static mach_port_name_t ool_port;
+static vm_address_t ool_region;
+static pthread_barrier_t ool_bar;
+static long ool_rounds;
+
+static void *
+ool_remover(void *arg)
+{
+	unsigned int seed = 12345;
+	long i;
+
+	(void)arg;
+	stress_pin(1);
+	for (i = 0; i < ool_rounds; i++) {
+		unsigned int spin = rand_r(&seed) % 20000, k;
+
+		pthread_barrier_wait(&ool_bar); /* region ready */
+		for (k = 0; k < spin; k++)
+			__asm__ __volatile__("" ::: "memory");
+		if (i & 1)
+			MIPC_REQUIRE(mprotect((void *)ool_region,
+			                 OOL_RACE_BYTES, PROT_NONE) == 0,
+			    "mprotect");
+		else
+			MIPC_REQUIRE(mipc_vm_deallocate(ool_space, ool_region,
+			                 OOL_RACE_BYTES) == KERN_SUCCESS,
+			    "vm_deallocate");
+		pthread_barrier_wait(&ool_bar); /* round over */
+	}
+	return NULL;
+}
+
+START_TEST(msg_threads_ool_source_removed_during_send)
+{
+	long i, ok = 0, gone = 0;
+	pthread_t t;
+
+	ool_rounds = stress_iters(200);
+	ck_assert_int_eq(mipc_space_create(&ool_space), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(ool_space, MACH_PORT_RIGHT_RECEIVE, &ool_port),
+	    KERN_SUCCESS);
+	pthread_barrier_init(&ool_bar, NULL, 2);
+	ck_assert_int_eq(pthread_create(&t, NULL, ool_remover, NULL), 0);
+	stress_pin(0);
+	for (i = 0; i < ool_rounds; i++) {
+		struct {
+			mach_msg_header_t h;
+			mach_msg_body_t body;
+			mach_msg_ool_descriptor_t ool;
+			mach_msg_max_trailer_t t;
+		} m;
+		mach_msg_return_t mr;
+		size_t k, zero;
+
+		ck_assert_int_eq(mipc_vm_allocate(ool_space, &ool_region,
+		                     OOL_RACE_BYTES, VM_FLAGS_ANYWHERE),
+		    KERN_SUCCESS);
+		memset((void *)ool_region, (int)(i & 0xff) | 1, OOL_RACE_BYTES);
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0) |
+		    MACH_MSGH_BITS_COMPLEX;
+		m.h.msgh_remote_port = ool_port;
+		m.body.msgh_descriptor_count = 1;
+		m.ool.address = (void *)ool_region;
+		m.ool.size = OOL_RACE_BYTES;
+		m.ool.copy = MACH_MSG_PHYSICAL_COPY;
+		m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+		pthread_barrier_wait(&ool_bar);
+		mr = mipc_msg(ool_space, &m.h, MACH_SEND_MSG,
+		    sizeof(m) - sizeof(m.t), 0, MACH_PORT_NULL, 0,
+		    MACH_PORT_NULL);
+		pthread_barrier_wait(&ool_bar);
+		MIPC_REQUIRE(
+		    mr == MACH_MSG_SUCCESS || mr == MACH_SEND_INVALID_MEMORY,
+		    "send %ld: 0x%x", i, mr);
+		if (i & 1) {
+			/* Readable again, then released. */
+			MIPC_REQUIRE(
+			    mprotect((void *)ool_region, OOL_RACE_BYTES,
+			        PROT_READ | PROT_WRITE) == 0,
+			    "mprotect");
+			MIPC_REQUIRE(mipc_vm_deallocate(ool_space, ool_region,
+			                 OOL_RACE_BYTES) == KERN_SUCCESS,
+			    "vm_deallocate");
+		}
+		if (mr != MACH_MSG_SUCCESS) {
+			gone++;
+			continue;
+		}
+		ok++;
+		mr = mipc_msg(ool_space, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+		    0, sizeof(m), ool_port, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "receive: 0x%x", mr);
+		MIPC_REQUIRE(m.ool.size == OOL_RACE_BYTES, "size");
+		/*
+		 * Every byte sent; or, when the region was released before
+		 * the copy began and mipc's own new mapping took its
+		 * address (one address space), every byte of what is there
+		 * now (zeros).  Never a mix: that is a torn copy.
+		 */
+		for (k = 0, zero = 0; k < OOL_RACE_BYTES; k += 4096) {
+			unsigned char c = ((unsigned char *)m.ool.address)[k];
+
+			zero += c == 0;
+			MIPC_REQUIRE(c == (unsigned char)((i & 0xff) | 1) ||
+			        (c == 0 && !(i & 1)),
+			    "round %ld: byte %zu not what was sent", i, k);
+		}
+		MIPC_REQUIRE(zero == 0 || zero == OOL_RACE_BYTES / 4096,
+		    "round %ld: a torn copy (%zu zero pages)", i, zero);
+		MIPC_REQUIRE(
+		    mipc_vm_deallocate(ool_space, (vm_address_t)m.ool.address,
+		        OOL_RACE_BYTES) == KERN_SUCCESS,
+		    "release the received region");
+	}
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&ool_bar);
+	ck_assert_int_eq(ok + gone, ool_rounds);
+	ck_assert_int_eq(mipc_space_destroy(ool_space), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 msg_threads_suite(void)
 {
@@ -207,6 +469,13 @@ msg_threads_suite(void)
 	tcase_set_timeout(tc, stress_timeout(240));
 	tcase_add_test(tc, msg_threads_two_by_two_on_a_port);
 	tcase_add_test(tc, msg_threads_two_by_two_on_a_set);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("issue_12");
+	tcase_set_timeout(tc, stress_timeout(120));
+	tcase_add_test(
+	    tc, msg_threads_receive_on_own_port_amid_send_right_churn);
+	tcase_add_test(tc, msg_threads_ool_source_removed_during_send);
 	suite_add_tcase(s, tc);
 	return s;
 }
