@@ -13,6 +13,9 @@
  */
 #include "conformance.h"
 
+#include <limits.h>
+#include <pthread.h>
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A construct that must fail, and leave no name and no port behind. */
@@ -1345,6 +1348,143 @@ END_TEST
 
 /* ---- suite -------------------------------------------------------------- */
 
+/* ---- issue 12: items 14, 16, 17 ------------------------------------------- */
+
+struct q_fresh {
+	mipc_space_t space;
+	mach_port_name_t name;
+	kern_return_t kr;
+};
+
+/* A thread whose first mipc call violates a guard. */
+static void *
+q_fresh_destroy(void *arg)
+{
+	struct q_fresh *f = arg;
+
+	f->kr = mipc_port_destroy(f->space, f->name);
+	return NULL;
+}
+
+/*
+ * Q13 on a thread that never called mipc before: the violation reaches
+ * the handler all the same (mipc keeps no per-thread state yet when the
+ * guard is raised).
+ */
+START_TEST(Q13_guarded_destroy_on_fresh_thread_raises_guard)
+{
+	mipc_space_t task = mach_task_self();
+	struct q_fresh f;
+	pthread_t t;
+
+	f.space = task;
+	f.name = construct_new(task, MPO_CONTEXT_AS_GUARD | MPO_STRICT, 0x1214);
+	f.kr = KERN_SUCCESS;
+	guard_reset();
+	ck_assert_int_eq(pthread_create(&t, NULL, q_fresh_destroy, &f), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	KR_EQ(f.kr, KERN_INVALID_RIGHT);
+	GUARD_IS_PAYLOAD(kGUARD_EXC_DESTROY, f.name, 0x1214);
+	VAL_EQ(type_of(task, f.name), MACH_PORT_TYPE_RECEIVE);
+	KR_OK(mach_port_destruct(task, f.name, 0, 0x1214));
+}
+END_TEST
+
+/* construct(MPO_CONNECTION_PORT | extra) naming `service`: its code. */
+static kern_return_t
+q_connection(
+    mipc_space_t sp, mach_port_name_t service, uint32_t extra, uint32_t qlimit)
+{
+	mach_port_options_t opts;
+	mach_port_name_t n = MACH_PORT_NULL;
+	kern_return_t kr;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = MPO_CONNECTION_PORT | extra;
+	opts.mpl.mpl_qlimit = qlimit;
+	opts.service_port_name = service;
+	kr = mach_port_construct(sp, &opts, 0, &n);
+	VAL_EQ(n, MACH_PORT_NULL);
+	return kr;
+}
+
+/*
+ * Q6: MPO_CONNECTION_PORT with a bad service port name, XNU's codes
+ * (mach_port_construct -> ipc_service_port_derive_sblabel ->
+ * ipc_port_translate_send): 0 -> KERN_INVALID_ARGUMENT; MACH_PORT_DEAD or
+ * a name the space does not use -> KERN_INVALID_NAME; a dead name, or a
+ * name without a send right -> KERN_INVALID_RIGHT; a send right to a port
+ * that is no service port -> KERN_INVALID_CAPABILITY.  The service port is
+ * checked before MPO_QLIMIT's value.  Nothing is made.
+ */
+START_TEST(Q6_construct_connection_port_bad_service_name_codes)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t recv = recv_new(task);
+	mach_port_name_t send = recv_new(task);
+	mach_port_name_t dead = dead_new(task);
+	mach_port_name_t pset = pset_new(task);
+	mipc_space_t b = space_new();
+	mach_port_name_t gone = recv_new(b);
+	mach_port_name_t so, sgone;
+	unsigned names;
+
+	make_send(task, send);
+	so = sonce_in(task, send);
+	/* A send right whose port died: reads as a dead name. */
+	sgone = send_in(task, b, gone);
+	KR_OK(mach_port_mod_refs(b, gone, MACH_PORT_RIGHT_RECEIVE, -1));
+	VAL_EQ(type_of(task, sgone), MACH_PORT_TYPE_DEAD_NAME);
+	names = name_count(task);
+
+	KR_EQ(q_connection(task, MACH_PORT_NULL, 0, 0), KERN_INVALID_ARGUMENT);
+	KR_EQ(q_connection(task, MACH_PORT_DEAD, 0, 0), KERN_INVALID_NAME);
+	KR_EQ(q_connection(task, conf_unused_name(task), 0, 0),
+	    KERN_INVALID_NAME);
+	KR_EQ(
+	    q_connection(task, conf_other_gen(send), 0, 0), KERN_INVALID_NAME);
+	KR_EQ(q_connection(task, dead, 0, 0), KERN_INVALID_RIGHT);
+	KR_EQ(q_connection(task, sgone, 0, 0), KERN_INVALID_RIGHT);
+	KR_EQ(q_connection(task, recv, 0, 0), KERN_INVALID_RIGHT);
+	KR_EQ(q_connection(task, so, 0, 0), KERN_INVALID_RIGHT);
+	KR_EQ(q_connection(task, pset, 0, 0), KERN_INVALID_RIGHT);
+	KR_EQ(q_connection(task, send, 0, 0), KERN_INVALID_CAPABILITY);
+	/* Before the queue limit's value (XNU's order). */
+	KR_EQ(q_connection(task, MACH_PORT_NULL, MPO_QLIMIT, 5000),
+	    KERN_INVALID_ARGUMENT);
+	KR_EQ(q_connection(task, send, MPO_QLIMIT, 5000),
+	    KERN_INVALID_CAPABILITY);
+	/* Nothing was made, nothing consumed. */
+	VAL_EQ(name_count(task), names);
+	VAL_EQ(refs_of(task, send, MACH_PORT_RIGHT_SEND), 1);
+	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
+	expect_no_fatal_guard();
+	KR_OK(mach_port_deallocate(task, so));
+	KR_OK(mipc_space_destroy(b));
+}
+END_TEST
+
+/*
+ * Q7: srdelta = INT_MIN is an underflow like any other (its magnitude is
+ * computed without the signed negation overflow UBSan catches).
+ */
+START_TEST(Q7_destruct_srdelta_int_min_invalid_value)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
+
+	KR_EQ(mach_port_destruct(task, r, INT_MIN, 0), KERN_INVALID_VALUE);
+	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
+	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
+	conf_pin(task, r, MACH_PORT_RIGHT_SEND);
+	KR_EQ(mach_port_destruct(task, r, INT_MIN, 0), KERN_INVALID_VALUE);
+	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), MACH_PORT_UREFS_MAX);
+	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, INT_MIN),
+	    KERN_INVALID_VALUE);
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 q_construct_guards_suite(void)
 {
@@ -1442,6 +1582,12 @@ q_construct_guards_suite(void)
 	    tc, Q14_immovable_extract_move_receive_invalid_capability);
 	tcase_add_test(tc, Q14_immovable_destruct_in_place_allowed);
 	tcase_add_test(tc, Q14_immovable_still_makes_send_rights);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12");
+	tcase_add_test(tc, Q13_guarded_destroy_on_fresh_thread_raises_guard);
+	tcase_add_test(tc, Q6_construct_connection_port_bad_service_name_codes);
+	tcase_add_test(tc, Q7_destruct_srdelta_int_min_invalid_value);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -1110,11 +1110,15 @@ START_TEST(Q15_extract_into_other_space_invalid_capability)
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
+	/*
+	 * The caller is b (the space the right would land in): the right is
+	 * not in its own space, so no guard (item 15, below).
+	 */
 	guard_reset();
 	KR_EQ(mipc_port_extract_right(
 	          task, c, MACH_MSG_TYPE_COPY_SEND, b, &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
-	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
+	GUARD_NONE(__func__);
 	VAL_EQ(poly, MACH_PORT_NULL);
 	VAL_EQ(name_count(b), 0);
 	imm_intact(task, c);
@@ -1136,6 +1140,43 @@ START_TEST(Q15_extract_move_send_same_space_invalid_capability)
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 	imm_intact(task, c);
+}
+END_TEST
+
+/*
+ * issue 12, item 15: extracting an immovable send right from another
+ * task's space fails with KERN_INVALID_CAPABILITY but raises no guard on
+ * the caller: XNU's mach_port_guard_exception_immovable raises only when
+ * the space is the caller's own (space == current_space()).  Found by
+ * XNU's extract_right_soft_fail test.  The caller of
+ * mipc_port_extract_right is the space the right would land in (`to`),
+ * as for XNU's ALLOW_IMMOVABLE_SEND condition.
+ */
+START_TEST(Q15_extract_from_other_space_raises_no_guard)
+{
+	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_COPY_SEND,
+		MACH_MSG_TYPE_MOVE_SEND };
+	mipc_space_t task = mach_task_self();
+	mipc_space_t b = space_new();
+	mach_port_name_t c = imm_new(b);
+	mach_port_name_t poly = MACH_PORT_NULL;
+	mach_msg_type_name_t pt = 0;
+	size_t i;
+
+	for (i = 0; i < NELEM(disps); i++) {
+		guard_reset();
+		KR_EQ(mach_port_extract_right(b, c, disps[i], &poly, &pt),
+		    KERN_INVALID_CAPABILITY);
+		GUARD_NONE(__func__);
+		KR_EQ(mipc_port_extract_right(b, c, disps[i], task, &poly, &pt),
+		    KERN_INVALID_CAPABILITY);
+		GUARD_NONE(__func__);
+		VAL_EQ(poly, MACH_PORT_NULL);
+		VAL_EQ(type_of(b, c), MACH_PORT_TYPE_SEND_RECEIVE);
+		VAL_EQ(refs_of(b, c, MACH_PORT_RIGHT_SEND), 1);
+	}
+	VAL_EQ(name_count(task), 0);
+	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
 END_TEST
 
@@ -1323,6 +1364,7 @@ s_special_reply_suite(void)
 	tcase_add_test(tc, Q15_extract_copy_send_same_space_allowed);
 	tcase_add_test(tc, Q15_extract_into_other_space_invalid_capability);
 	tcase_add_test(tc, Q15_extract_move_send_same_space_invalid_capability);
+	tcase_add_test(tc, Q15_extract_from_other_space_raises_no_guard);
 	suite_add_tcase(s, tc);
 
 	tc = conf_tcase("NO_GRANT");

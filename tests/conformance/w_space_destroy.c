@@ -166,6 +166,73 @@ START_TEST(W1_default_space_reset_releases_rights)
 }
 END_TEST
 
+/*
+ * W1, issue 12 item 11: the memory a space holds -- regions it received
+ * (OOL memory, OOL port arrays), allocated (vm_allocate) or was handed by
+ * a query it made (mach_port_names) -- is released with it, as task
+ * termination unmaps a task's address space.
+ */
+START_TEST(W1_destroy_space_releases_its_regions)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_space_t b = space_new();
+	mach_port_name_t rb = recv_new(b), t = recv_new(task);
+	mach_port_name_t s = conf_give_send(task, b, rb, 1);
+	struct {
+		mach_msg_header_t h;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t ool;
+		mach_msg_ool_ports_descriptor_t ports;
+		mach_msg_max_trailer_t t;
+	} m;
+	static char data[10000];
+	mach_port_name_array_t names = NULL;
+	mach_port_type_array_t types = NULL;
+	mach_msg_type_number_t nn = 0, nt = 0;
+	vm_address_t a = 0;
+	struct mipc_stats st;
+	uint64_t ool0;
+	mipc_space_t prev;
+
+	mipc_quiesce();
+	mipc_get_stats(&st);
+	ool0 = st.ool_bytes;
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits =
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.h.msgh_remote_port = s;
+	m.body.msgh_descriptor_count = 2;
+	m.ool.address = data;
+	m.ool.size = sizeof(data);
+	m.ool.copy = MACH_MSG_PHYSICAL_COPY;
+	m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+	m.ports.address = &t;
+	m.ports.count = 1;
+	m.ports.disposition = MACH_MSG_TYPE_MAKE_SEND;
+	m.ports.copy = MACH_MSG_PHYSICAL_COPY;
+	m.ports.type = MACH_MSG_OOL_PORTS_DESCRIPTOR;
+	KR_OK(mach_msg(&m.h, MACH_SEND_MSG, sizeof(m) - sizeof(m.t), 0,
+	    MACH_PORT_NULL, 0, MACH_PORT_NULL));
+	memset(&m, 0, sizeof(m));
+	KR_OK(mipc_msg(b, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	    rb, 0, MACH_PORT_NULL));
+	ck_assert_ptr_nonnull(m.ool.address);
+	ck_assert_ptr_nonnull(m.ports.address);
+	KR_OK(mipc_vm_allocate(b, &a, 3 * 4096, VM_FLAGS_ANYWHERE));
+	prev = mipc_thread_set_space(b);
+	KR_OK(mach_port_names(b, &names, &nn, &types, &nt));
+	(void)mipc_thread_set_space(prev);
+	mipc_get_stats(&st);
+	ck_assert_msg(st.ool_bytes > ool0, "no region counted");
+	/* None released by hand: destroying b releases them all. */
+	KR_OK(mipc_space_destroy(b));
+	mipc_quiesce();
+	mipc_get_stats(&st);
+	VAL_EQ(st.ool_bytes, ool0);
+	VAL_EQ(status_of(task, t).mps_srights, 0);
+}
+END_TEST
+
 /* ---- W2 ------------------------------------------------------------------ */
 
 START_TEST(W2_calls_on_destroyed_space_invalid_task)
@@ -294,6 +361,7 @@ w_space_destroy_suite(void)
 	tcase_add_test(tc, W1_destroy_space_guarded_receive_no_guard_exception);
 	tcase_add_test(tc, W1_destroy_space_holding_rights_to_dead_ports);
 	tcase_add_test(tc, W1_default_space_reset_releases_rights);
+	tcase_add_test(tc, W1_destroy_space_releases_its_regions);
 	tcase_add_test(tc, W2_calls_on_destroyed_space_invalid_task);
 	tcase_add_test(tc, W2_destroyed_space_mach_task_self_calls);
 	tcase_add_test(tc, W2_space_destroy_twice_invalid_task);

@@ -745,6 +745,111 @@ START_TEST(api_guard_no_handler_optional_flavor_dropped)
 }
 END_TEST
 
+/* ---- issue 12, item 10: regions belong to a space ------------------------- */
+
+/*
+ * Send `len` bytes at `src` from `from` to receive right `r` of `to` as
+ * one OOL descriptor (physical copy, deallocate as given); receive it in
+ * `to` and return the region it arrived in.
+ */
+static void *
+x_ool_xfer(mipc_space_t from, mipc_space_t to, mach_port_name_t r,
+    const void *src, mach_msg_size_t len, boolean_t dealloc)
+{
+	struct {
+		mach_msg_header_t h;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t ool;
+		mach_msg_max_trailer_t t;
+	} m;
+	mach_port_name_t s = conf_give_send(from, to, r, 1);
+
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits =
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	m.h.msgh_remote_port = s;
+	m.body.msgh_descriptor_count = 1;
+	m.ool.address = (void *)(uintptr_t)src;
+	m.ool.size = len;
+	m.ool.deallocate = dealloc;
+	m.ool.copy = MACH_MSG_PHYSICAL_COPY;
+	m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+	KR_EQ(mipc_msg(from, &m.h, MACH_SEND_MSG, sizeof(m) - sizeof(m.t), 0,
+	          MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	memset(&m, 0, sizeof(m));
+	KR_EQ(mipc_msg(to, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	          r, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	VAL_EQ(m.ool.size, len);
+	return m.ool.address;
+}
+
+/*
+ * vm_deallocate of a region another space holds -- one it received, one
+ * it allocated -- is KERN_INVALID_ADDRESS and leaves the region alone; its
+ * holder releases it.  An array a query hands out belongs to the caller
+ * (the thread's space, MIG's reply), not to the space queried.  Sending
+ * another space's region with deallocate copies it and leaves it there.
+ */
+START_TEST(api_vm_region_of_another_space_invalid_address)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_space_t b = space_new();
+	mach_port_name_t rb = recv_new(b), rt = recv_new(task);
+	long page = sysconf(_SC_PAGESIZE);
+	char data[100];
+	vm_address_t got, own = 0;
+	mach_port_name_array_t names = NULL;
+	mach_port_type_array_t types = NULL;
+	mach_msg_type_number_t nn = 0, nt = 0;
+	void *copy;
+
+	memset(data, 0x5a, sizeof(data));
+	got = (vm_address_t)x_ool_xfer(task, b, rb, data, sizeof(data), FALSE);
+	KR_EQ(vm_deallocate(task, got, sizeof(data)), KERN_INVALID_ADDRESS);
+	ck_assert(memcmp((void *)got, data, sizeof(data)) == 0);
+	KR_OK(mipc_vm_allocate(b, &own, (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	KR_EQ(vm_deallocate(task, own, (vm_size_t)page), KERN_INVALID_ADDRESS);
+	memset((void *)own, 0x33, (size_t)page);
+	/* b's region sent by the task, deallocate: copied, not taken. */
+	copy = x_ool_xfer(
+	    task, task, rt, (void *)own, (mach_msg_size_t)page, TRUE);
+	ck_assert(((unsigned char *)copy)[page - 1] == 0x33);
+	ck_assert(((unsigned char *)own)[0] == 0x33);
+	KR_OK(vm_deallocate(task, (vm_address_t)copy, (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(b, got, sizeof(data)));
+	KR_OK(mipc_vm_deallocate(b, own, (vm_size_t)page));
+	/* mach_port_names(b) from the task: the arrays are the task's. */
+	KR_OK(mach_port_names(b, &names, &nn, &types, &nt));
+	VAL_EQ(nn, 1);
+	KR_EQ(mipc_vm_deallocate(b, (vm_address_t)names, sizeof(*names)),
+	    KERN_INVALID_ADDRESS);
+	KR_OK(vm_deallocate(task, (vm_address_t)names, sizeof(*names)));
+	KR_OK(vm_deallocate(task, (vm_address_t)types, sizeof(*types)));
+	KR_OK(mipc_space_destroy(b));
+}
+END_TEST
+
+/* A destroyed space's handle allocates and frees nothing. */
+START_TEST(api_vm_calls_on_destroyed_space_invalid_task)
+{
+	mipc_space_t b = space_new();
+	mipc_space_t prev;
+	vm_address_t a = 0, keep = 0;
+
+	KR_OK(mipc_vm_allocate(b, &keep, 4096, VM_FLAGS_ANYWHERE));
+	/* Current, so that the handle outlives the destroy (W2). */
+	prev = mipc_thread_set_space(b);
+	KR_OK(mipc_space_destroy(b));
+	KR_EQ(mipc_vm_allocate(b, &a, 4096, VM_FLAGS_ANYWHERE),
+	    KERN_INVALID_TASK);
+	VAL_EQ(a, 0);
+	KR_EQ(mipc_vm_deallocate(b, keep, 4096), KERN_INVALID_TASK);
+	(void)mipc_thread_set_space(prev);
+}
+END_TEST
+
 static Suite *
 x_library_suite(void)
 {
@@ -786,6 +891,8 @@ x_library_suite(void)
 	tcase_add_test(api, api_vm_allocate_fixed_invalid_argument);
 	tcase_add_test(
 	    api, api_vm_deallocate_unknown_or_mismatched_invalid_address);
+	tcase_add_test(api, api_vm_region_of_another_space_invalid_address);
+	tcase_add_test(api, api_vm_calls_on_destroyed_space_invalid_task);
 	tcase_add_test_raise_signal(
 	    api, api_guard_no_handler_fatal_flavor_aborts, SIGABRT);
 	tcase_add_test(api, api_guard_no_handler_optional_flavor_dropped);
