@@ -1911,25 +1911,31 @@ START_TEST(L9_ool_ports_array_unreadable_invalid_memory)
 END_TEST
 
 /*
- * Build, inside `region`, a message to `dest` carrying one OOL
- * descriptor with deallocate that names `region` itself.
+ * Build, in the second half of the one-page `region`, a message to `dest`
+ * (disposition `disp`) carrying one OOL descriptor with deallocate that
+ * names the region: its memory, or an OOL ports array in its first half
+ * (MACH_PORT_NULL names; it rounds to the region's page).  Returns the
+ * message's address; *sizep its size.
  */
-static mach_msg_size_t
+static mach_msg_header_t *
 l_self_dealloc_msg(vm_address_t region, size_t len, mach_port_name_t dest,
-    mach_msg_copy_options_t copy, bool ports)
+    mach_msg_type_name_t disp, mach_msg_copy_options_t copy, bool ports,
+    mach_msg_size_t *sizep)
 {
+	char *at = (char *)region + len / 2;
 	struct md_msg m;
 
-	md_init(&m, dest, MACH_MSG_TYPE_MAKE_SEND, MACH_PORT_NULL, 0, 0x4c32);
+	md_init(&m, dest, disp, MACH_PORT_NULL, 0, 0x4c32);
 	if (ports)
 		md_add_ool_ports(&m, (void *)region,
-		    (mach_msg_size_t)(len / sizeof(mach_port_name_t)),
+		    (mach_msg_size_t)(len / 2 / sizeof(mach_port_name_t)),
 		    MACH_MSG_TYPE_MOVE_SEND, TRUE, copy);
 	else
 		md_add_ool(
 		    &m, (void *)region, (mach_msg_size_t)len, TRUE, copy);
-	memcpy((void *)region, MD_HDR(&m), m.size);
-	return m.size;
+	memcpy(at, MD_HDR(&m), m.size);
+	*sizep = m.size;
+	return (mach_msg_header_t *)(void *)at;
 }
 
 /*
@@ -1953,14 +1959,16 @@ START_TEST(L8_ool_deallocating_the_message_buffer_receive_invalid_data)
 		};
 		mach_port_name_t r = recv_new(task);
 		vm_address_t region = 0;
+		mach_msg_header_t *h;
 		mach_msg_size_t sz;
 		struct md_msg e;
 
 		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
-		sz = l_self_dealloc_msg(region, pg, r, copy[k], k == 2);
-		KR_EQ(mach_msg((mach_msg_header_t *)region,
-		          MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sz,
-		          (mach_msg_size_t)pg, r, 0, MACH_PORT_NULL),
+		h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_MAKE_SEND,
+		    copy[k], k == 2, &sz);
+		KR_EQ(
+		    mach_msg(h, MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+		        sz, (mach_msg_size_t)(pg / 2), r, 0, MACH_PORT_NULL),
 		    MACH_RCV_INVALID_DATA);
 		/* The message was taken (as XNU's receive takes it). */
 		RECV_EMPTY(task, &e, r);
@@ -1990,22 +1998,17 @@ START_TEST(L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write)
 	    MACH_MSG_SUCCESS);
 	for (k = 0; k < 2; k++) {
 		vm_address_t region = 0;
+		mach_msg_header_t *h;
 		mach_msg_size_t sz;
 
 		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
-		sz = l_self_dealloc_msg(
-		    region, pg, r, MACH_MSG_PHYSICAL_COPY, k == 1);
-		/* COPY_SEND: r keeps its single send uref. */
-		memcpy((void *)region,
-		    &(mach_msg_bits_t){
-		        MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) |
-		        MACH_MSGH_BITS_COMPLEX },
-		    sizeof(mach_msg_bits_t));
-		KR_EQ(mach_msg((mach_msg_header_t *)region,
-		          MACH_SEND_MSG | MACH_SEND_TIMEOUT, sz, 0,
+		h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_COPY_SEND,
+		    MACH_MSG_PHYSICAL_COPY, k == 1, &sz);
+		KR_EQ(mach_msg(h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sz, 0,
 		          MACH_PORT_NULL, 0, MACH_PORT_NULL),
 		    MACH_SEND_TIMED_OUT);
-		VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
+		/* M3: the copied destination right came back (one uref). */
+		VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2 + k);
 	}
 	RECV_OK(task, &e, r);
 	RECV_EMPTY(task, &e, r);

@@ -762,12 +762,15 @@ x_ool_xfer(mipc_space_t from, mipc_space_t to, mach_port_name_t r,
 		mach_msg_ool_descriptor_t ool;
 		mach_msg_max_trailer_t t;
 	} m;
-	mach_port_name_t s = conf_give_send(from, to, r, 1);
-
 	memset(&m, 0, sizeof(m));
-	m.h.msgh_bits =
-	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
-	m.h.msgh_remote_port = s;
+	if (from == to) {
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		m.h.msgh_remote_port = r;
+	} else {
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, 0);
+		m.h.msgh_remote_port = conf_give_send(from, to, r, 1);
+	}
+	m.h.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 	m.body.msgh_descriptor_count = 1;
 	m.ool.address = (void *)(uintptr_t)src;
 	m.ool.size = len;
