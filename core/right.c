@@ -83,6 +83,18 @@ urefs_add(uint32_t urefs, uint32_t delta)
 }
 
 /*
+ * |delta| of a negative delta, in unsigned arithmetic: -INT_MIN overflows
+ * an int (issue 12); 0u - (uint32_t)INT_MIN is 2^31, an underflow like
+ * any other (XNU's MACH_PORT_UREFS_UNDERFLOW, which the kernel computes
+ * with wrapping arithmetic).
+ */
+static inline uint32_t
+delta_magnitude(mach_port_delta_t delta)
+{
+	return 0u - (uint32_t)delta;
+}
+
+/*
  * Drop one send right without releasing a reference (the entry keeps its
  * reference for another right it holds).
  */
@@ -355,11 +367,11 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 			return KERN_SUCCESS;
 		urefs = 0;
 	} else if (delta < 0) {
-		if ((uint32_t)-delta > urefs) {
+		if (delta_magnitude(delta) > urefs) {
 			ipc_guard_raise(name, kGUARD_EXC_INVALID_VALUE, 0);
 			return KERN_INVALID_VALUE;
 		}
-		urefs -= (uint32_t)-delta;
+		urefs -= delta_magnitude(delta);
 	} else {
 		urefs = urefs_add(urefs, (uint32_t)delta);
 	}
@@ -640,7 +652,7 @@ op_destruct(struct mipc_space *space, mach_port_name_t name,
 	}
 	urefs = e_urefs(e);
 	if (dd->dd_srdelta != 0) {
-		uint32_t k = (uint32_t)-dd->dd_srdelta;
+		uint32_t k = delta_magnitude(dd->dd_srdelta);
 
 		if (k > urefs) {
 			/* Q7: underflow is refused first, pinned or not. */
