@@ -23,7 +23,12 @@
  *            * Immovable send rights (Q15) pass only where XNU passes
  *              ALLOW_IMMOVABLE_SEND: a message's destination, insert_right
  *              within one space, extract_right COPY_SEND into the same
- *              space.  Elsewhere: KERN_INVALID_CAPABILITY [IMMOVABLE].
+ *              space.  Elsewhere: KERN_INVALID_CAPABILITY, with the
+ *              IMMOVABLE guard only when the right is in the caller's own
+ *              space (XNU's space == current_space()).  The caller of
+ *              mipc_port_extract_right is the space the right goes to
+ *              (`to`; mach_port_extract_right's current space), as for
+ *              ALLOW_IMMOVABLE_SEND.
  */
 #include "right.h"
 
@@ -838,6 +843,20 @@ immovable_send_ok(const struct ipc_port *port, uint32_t flags)
 }
 
 /*
+ * An immovable send right refused: the IMMOVABLE guard is the caller's
+ * only when the right is in the caller's own space (XNU's
+ * mach_port_guard_exception_immovable checks space == current_space());
+ * extracting from another task's space fails quietly
+ * (extract_right_soft_fail).
+ */
+static void
+immovable_send_guard(mach_port_name_t name, uint32_t flags)
+{
+	if (!(flags & IPC_COPYIN_FOREIGN))
+		ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
+}
+
+/*
  * ipc_right_copyin
  *	Take the right `msgt` (a disposition 16..21) out of `name`.
  * Conditions:
@@ -951,7 +970,7 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 			return KERN_INVALID_CAPABILITY;
 		}
 		if (!immovable_send_ok(port, flags)) {
-			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
+			immovable_send_guard(name, flags);
 			return KERN_INVALID_CAPABILITY;
 		}
 		out->ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -980,7 +999,7 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		if (type != MACH_PORT_TYPE_SEND_ONCE)
 			return KERN_INVALID_RIGHT;
 		if (!immovable_send_ok(port, flags)) {
-			ipc_guard_raise(name, kGUARD_EXC_IMMOVABLE, 0);
+			immovable_send_guard(name, flags);
 			return KERN_INVALID_CAPABILITY;
 		}
 		entry_free(space, name, e);
@@ -1337,13 +1356,18 @@ mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
 		return KERN_INVALID_VALUE; /* F1 */
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_RIGHT; /* F2 */
-	/* Q15: an immovable send right is COPY_SEND-extractable in place. */
+	/*
+	 * Q15: an immovable send right is COPY_SEND-extractable in place.
+	 * The caller is `to` (XNU's current_space()): a right taken from
+	 * any other space is the caller's own only there.
+	 */
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
 		kr = ipc_right_copyin(space, name, msgt,
 		    IPC_COPYIN_DEAD_OK |
-		        (space == to && msgt == MACH_MSG_TYPE_COPY_SEND
+		        (space != to ? IPC_COPYIN_FOREIGN
+		                : msgt == MACH_MSG_TYPE_COPY_SEND
 		                ? IPC_COPYIN_ALLOW_IMMOVABLE_SEND
 		                : 0),
 		    &r);

@@ -18,6 +18,8 @@
 	0x4u /* the right stays in its space (Q15) */
 #define IPC_COPYIN_CHECKED \
 	0x8u /* checked: a port dead since fails, KERN_ABORTED */
+#define IPC_COPYIN_FOREIGN \
+	0x10u /* not the caller's own space: no IMMOVABLE guard (Q15) */
 
 bool ipc_right_check(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *entry);
