@@ -23,7 +23,9 @@
  *              runtime's behaviour, MACH.md R1), not a provisional one.
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
  *              in XNU and refused here as for an ordinary task
- *              (KERN_DENIED, MACH.md Q6).
+ *              (KERN_DENIED, MACH.md Q6); so no service port exists, and
+ *              MPO_CONNECTION_PORT fails with XNU's code for the service
+ *              name it is given (connection_service_check).
  *            * mipc_port_allocate_init offers the kernel's ipc_port_init
  *              flags to users, plus immovable send and no-grant (XNU's
  *              kobject options).  A special reply port is marked as an
@@ -891,6 +893,46 @@ mipc_port_allocate_name(
 }
 MIPC_MACH_ALIAS(mipc_port_allocate_name, mach_port_allocate_name);
 
+/*
+ * MPO_CONNECTION_PORT names its service port by a send right in the
+ * caller's space; XNU translates it (ipc_service_port_derive_sblabel ->
+ * ipc_port_translate_send) before making anything: 0 ->
+ * KERN_INVALID_ARGUMENT (mach_port_construct's own check), MACH_PORT_DEAD
+ * or a name the space does not use -> KERN_INVALID_NAME, a name without a
+ * send right -> KERN_INVALID_RIGHT, a send right to a port that is no
+ * service port -> KERN_INVALID_CAPABILITY.  No service port exists here
+ * (MPO_SERVICE_PORT is refused), so a translation that succeeds ends in
+ * KERN_INVALID_CAPABILITY.  A dead name, or a send right whose port died
+ * (it reads as a dead name), answers KERN_INVALID_RIGHT; nothing is
+ * converted.
+ * Conditions: nothing locked.
+ */
+static kern_return_t
+connection_service_check(struct mipc_space *space, mach_port_name_t name)
+{
+	struct ipc_entry *e;
+	kern_return_t kr;
+
+	if (name == MACH_PORT_NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (!MACH_PORT_VALID(name))
+		return KERN_INVALID_NAME;
+	is_lock(space);
+	kr = ipc_space_check(space);
+	if (kr == KERN_SUCCESS) {
+		e = ipc_entry_lookup(space, name);
+		if (e == NULL)
+			kr = KERN_INVALID_NAME;
+		else if (!(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_SEND) ||
+		    !ip_active(ip_from_object(e->ie_object)))
+			kr = KERN_INVALID_RIGHT;
+		else
+			kr = KERN_INVALID_CAPABILITY;
+	}
+	is_unlock(space);
+	return kr;
+}
+
 kern_return_t
 mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
     mach_port_context_t context, mach_port_name_t *name)
@@ -913,17 +955,15 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	if (__builtin_popcount(f & service) > 1 ||
 	    __builtin_popcount(f & reply) > 1)
 		return KERN_INVALID_ARGUMENT;
-	if ((f & MPO_QLIMIT) && options->mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX)
-		return KERN_INVALID_VALUE;
 	/* MACH.md Q6: privileged kinds, refused as for an ordinary task. */
 	if (f & (MPO_TG_BLOCK_TRACKING | MPO_SERVICE_PORT))
 		return KERN_DENIED;
-	if (f & MPO_CONNECTION_PORT) {
-		if (!MACH_PORT_VALID(options->service_port_name))
-			return KERN_INVALID_ARGUMENT;
-		/* No service ports exist here: nothing can qualify. */
-		return KERN_INVALID_CAPABILITY;
-	}
+	if (f & MPO_CONNECTION_PORT)
+		return connection_service_check(
+		    space, options->service_port_name);
+	/* XNU checks the limit's value after the kinds above. */
+	if ((f & MPO_QLIMIT) && options->mpl.mpl_qlimit > MACH_PORT_QLIMIT_MAX)
+		return KERN_INVALID_VALUE;
 
 	port = ipc_port_alloc();
 	if (port == NULL)
