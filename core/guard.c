@@ -5,7 +5,9 @@
  * handler once the entry point has dropped its locks.
  *
  * Owns:      the handler (mipc_set_guard_handler) and each thread's pending
- *            violations (struct ipc_thread th_guard).
+ *            violations (ipc_guard_pending, thread-local: a thread with no
+ *            struct ipc_thread yet -- its first mipc call -- records its
+ *            violations all the same, and recording never allocates).
  * Locking:   guard_lock (IPC_RANK_LEAF) covers the handler pair; the
  *            handler itself runs with no mipc lock held, so it may call
  *            into mipc.
@@ -21,11 +23,14 @@
 
 #include "lock.h"
 #include "space.h"
-#include "thread.h"
 
 #include <mipc/port.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+__thread struct ipc_guard_pending ipc_guard_pending
+    __attribute__((tls_model("initial-exec")));
 
 static ipc_lock_t guard_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "guard handler");
@@ -50,15 +55,14 @@ mipc_set_guard_handler(mipc_guard_handler_t fn, void *ctx)
 void
 ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
 {
-	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_guard_pending *gp = &ipc_guard_pending;
 
-	if (th == NULL)
-		return; /* no state: no mipc call can be in progress */
-	ipc_require(th->th_guard_n < 4, "guard violations per call");
-	th->th_guard[th->th_guard_n].ge_name = name;
-	th->th_guard[th->th_guard_n].ge_flavor = flavor;
-	th->th_guard[th->th_guard_n].ge_payload = payload;
-	th->th_guard_n++;
+	ipc_require(
+	    gp->gp_n < IPC_GUARD_PENDING_MAX, "guard violations per call");
+	gp->gp_ev[gp->gp_n].ge_name = name;
+	gp->gp_ev[gp->gp_n].ge_flavor = flavor;
+	gp->gp_ev[gp->gp_n].ge_payload = payload;
+	gp->gp_n++;
 }
 
 /*
@@ -69,31 +73,33 @@ ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
  *	Nothing locked (the handler may call into mipc).
  */
 void
-ipc_guard_deliver(struct mipc_space *space, struct ipc_thread *th)
+ipc_guard_deliver(struct mipc_space *space)
 {
+	struct ipc_guard_ev ev[IPC_GUARD_PENDING_MAX];
 	mipc_guard_handler_t fn;
 	void *ctx;
 	uint32_t i, n;
 
-	n = th->th_guard_n;
-	th->th_guard_n = 0;
+	/* Taken out first: the handler may call into mipc and raise more. */
+	n = ipc_guard_pending.gp_n;
+	memcpy(ev, ipc_guard_pending.gp_ev, n * sizeof(ev[0]));
+	ipc_guard_pending.gp_n = 0;
 	ipc_lock(&guard_lock);
 	fn = guard_fn;
 	ctx = guard_ctx;
 	ipc_unlock(&guard_lock);
 	for (i = 0; i < n; i++) {
-		struct ipc_guard_ev ev = th->th_guard[i];
-
 		if (fn != NULL) {
-			fn(space, ev.ge_name, ev.ge_flavor, ev.ge_payload, ctx);
-		} else if (ev.ge_flavor <= kGUARD_EXC_MSG_FILTERED) {
+			fn(space, ev[i].ge_name, ev[i].ge_flavor,
+			    ev[i].ge_payload, ctx);
+		} else if (ev[i].ge_flavor <= kGUARD_EXC_MSG_FILTERED) {
 			fprintf(stderr,
 			    "mipc: fatal Mach port guard exception: flavor "
 			    "%llu "
 			    "on name 0x%x (payload 0x%llx); no handler set, "
 			    "terminating as XNU would\n",
-			    (unsigned long long)ev.ge_flavor, ev.ge_name,
-			    (unsigned long long)ev.ge_payload);
+			    (unsigned long long)ev[i].ge_flavor, ev[i].ge_name,
+			    (unsigned long long)ev[i].ge_payload);
 			abort();
 		}
 	}

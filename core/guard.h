@@ -6,13 +6,35 @@
 #ifndef MIPC_CORE_GUARD_H
 #define MIPC_CORE_GUARD_H
 
-#include "thread.h"
+#include "base.h"
 
 #include <mipc/types.h>
 
+struct mipc_space;
+
+#define IPC_GUARD_PENDING_MAX 4 /* violations one call may raise */
+
+/*
+ * The calling thread's violations raised and not yet delivered: guard.c's
+ * own thread-local storage, not struct ipc_thread, so that a violation is
+ * recorded on any thread -- one whose first mipc call this is has no
+ * per-thread state yet -- and recording never allocates.  (O)
+ */
+struct ipc_guard_pending {
+	uint32_t gp_n;
+	struct ipc_guard_ev {
+		mach_port_name_t ge_name;
+		uint64_t ge_flavor;
+		uint64_t ge_payload;
+	} gp_ev[IPC_GUARD_PENDING_MAX];
+};
+
+extern __thread struct ipc_guard_pending ipc_guard_pending
+    __attribute__((tls_model("initial-exec")));
+
 /* Record a violation; delivered by ipc_guard_flush() once unlocked. */
 void ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload);
-void ipc_guard_deliver(struct mipc_space *space, struct ipc_thread *th);
+void ipc_guard_deliver(struct mipc_space *space);
 
 /*
  * ipc_guard_flush
@@ -23,10 +45,8 @@ void ipc_guard_deliver(struct mipc_space *space, struct ipc_thread *th);
 static inline void
 ipc_guard_flush(struct mipc_space *space)
 {
-	struct ipc_thread *th = ipc_thread_cur;
-
-	if (unlikely(th != NULL && th->th_guard_n != 0))
-		ipc_guard_deliver(space, th);
+	if (unlikely(ipc_guard_pending.gp_n != 0))
+		ipc_guard_deliver(space);
 }
 
 #endif /* MIPC_CORE_GUARD_H */

@@ -37,15 +37,9 @@ struct ipc_thread {
 	uint32_t th_defers;          /* (O) defers since last poll */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
 	struct mipc_space *th_space; /* (O) current space; NULL: default */
-	uint32_t th_guard_n;         /* (O) guard violations pending */
 	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
 	mach_port_name_t
 	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */
-	struct ipc_guard_ev {
-		mach_port_name_t ge_name;
-		uint64_t ge_flavor;
-		uint64_t ge_payload;
-	} th_guard[4]; /* (O) raised under locks, delivered after (guard.c) */
 
 	/* Priorities (turnstile.c) */
 	ipc_lock_t th_lock;                  /* IPC_RANK_THREAD */
