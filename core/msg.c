@@ -291,6 +291,10 @@ struct rcv_target {
 	bool rt_is_set;
 };
 
+/* The entry bits that say which right a receive goes through. */
+#define RCV_IDENTITY \
+	(IE_BITS_GEN_MASK | MACH_PORT_TYPE_RECEIVE | MACH_PORT_TYPE_PORT_SET)
+
 /*
  * Find what `name` receives from.  Conditions: inside an epoch section.
  * Returns false if the name holds neither a receive right nor a set.
@@ -328,7 +332,17 @@ rcv_lookup(
 	} else {
 		return false;
 	}
-	if (ck_pr_load_32(&e->ie_bits) != bits)
+	/*
+	 * The snapshot holds if the name still holds the same right: same
+	 * generation, and still the receive right (or the set).  Its send
+	 * rights and user references are not what we receive through: other
+	 * threads of the space make and drop send rights on a server's port
+	 * name all the time (issue 12, item 21), and a receive must not read
+	 * that as the right gone.  A reused entry has a new generation (the
+	 * bits of its new use are stored before its new object, [R8]).
+	 */
+	ck_pr_fence_load(); /* [A8]: the object above before the bits again */
+	if ((ck_pr_load_32(&e->ie_bits) ^ bits) & RCV_IDENTITY)
 		return false;
 	t->rt_object = o;
 	return true;
