@@ -23,8 +23,10 @@
  *              receiver gets the same pages at the same address (one
  *              address space).  MACH_MSG_PHYSICAL_COPY always copies (then
  *              deallocates the source).  Any other memory is copied, read
- *              through process_vm_readv when it is not ours, so a bad
- *              address is MACH_SEND_INVALID_MEMORY rather than a crash.
+ *              through ipc_vm_copyin (vm.c), so memory that is or becomes
+ *              unreadable -- even a region mipc handed out, unmapped or
+ *              protected by another thread during the copy -- is
+ *              MACH_SEND_INVALID_MEMORY rather than a crash.
  *            * Vouchers do not exist here: a voucher disposition with a
  *              non-null name is MACH_SEND_INVALID_VOUCHER (MACH.md I7).
  *            * Audit tokens carry the pid in word 5 and the sending space's
@@ -50,7 +52,6 @@
 #include <mipc/message.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 /*
@@ -629,26 +630,6 @@ dest_died:
 /* ------------------------------------------------------------------ */
 /* Body copyin (MACH.md L, M2)                                         */
 
-/*
- * Read `size` bytes of out-of-line memory at `src` into dst, safely: a
- * bad address is MACH_SEND_INVALID_MEMORY, not a crash.
- */
-static bool
-user_read(void *dst, const void *src, size_t size)
-{
-	struct iovec local = { dst, size }, remote = { (void *)src, size };
-
-	if (src == NULL)
-		return false;
-	if (ipc_vm_owns(src, size)) {
-		memcpy(dst, src, size);
-		return true;
-	}
-	ipc_slow_note();
-	return process_vm_readv(ipc_creds.cr_pid, &local, 1, &remote, 1, 0) ==
-	    (ssize_t)size;
-}
-
 static mach_msg_return_t
 desc_port_copyin(struct mipc_space *space, struct ipc_kmsg *k,
     mach_port_name_t name, mach_msg_type_name_t disp, struct ipc_right *r)
@@ -735,7 +716,7 @@ desc_ool_copyin(struct ipc_kdesc *d, mach_msg_ool_descriptor_t *o)
 	if (ipc_vm_alloc(size, &dst) != KERN_SUCCESS)
 		return MACH_SEND_NO_BUFFER;
 	ipc_vm_unregister(dst, size); /* in flight: no space owns it */
-	if (!user_read(dst, src, size)) {
+	if (!ipc_vm_copyin(dst, src, size)) {
 		ipc_vm_free_region(dst, size);
 		return MACH_SEND_INVALID_MEMORY;
 	}
@@ -765,7 +746,7 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
 		return MACH_SEND_NO_BUFFER;
 	}
-	if (!user_read(names, o->address, n * sizeof(*names))) {
+	if (!ipc_vm_copyin(names, o->address, n * sizeof(*names))) {
 		ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
 		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
 		return MACH_SEND_INVALID_MEMORY;

@@ -17,6 +17,14 @@
  *              whatever is there; a library must not unmap its host's heap.
  *              Partial deallocation is not supported (same code).
  *            * Live bytes count as ool_bytes in mipc_get_stats().
+ *            * User memory is read with process_vm_readv on our own pid
+ *              (ipc_vm_copyin), never with memcpy: memory that another
+ *              thread unmaps or protects while we copy -- a region it
+ *              vm_deallocates, anything it munmaps -- fails the call
+ *              (EFAULT) instead of faulting the process, and the sender
+ *              gets MACH_SEND_INVALID_MEMORY, as from XNU's
+ *              vm_map_copyin.  One system call per out-of-line
+ *              descriptor; inline message bytes never come here.
  *            * Up to VM_SPARE_MAX released regions of at most
  *              VM_SPARE_BYTES stay mapped and go to the next request of
  *              the same size, zeroed: mach_port_names arrays and small
@@ -35,8 +43,10 @@
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct vm_slot {
@@ -56,6 +66,22 @@ static uint32_t vm_used;         /* (vm_lock) live + deleted */
 
 static struct vm_slot vm_spare[VM_SPARE_MAX]; /* (vm_lock) */
 static uint32_t vm_spare_n;                   /* (vm_lock) */
+
+/* Our pid, for process_vm_readv (read again in a forked child). */
+static pid_t vm_self;
+
+static void
+vm_self_read(void)
+{
+	vm_self = getpid();
+}
+
+__attribute__((constructor)) static void
+vm_module_init(void)
+{
+	vm_self_read();
+	(void)pthread_atfork(NULL, NULL, vm_self_read);
+}
 
 static size_t
 vm_page(void)
@@ -242,18 +268,33 @@ ipc_vm_alloc(vm_size_t size, void **out)
  * receiver gets them, or freed with their message.
  */
 
-/* Is [addr, addr + size) the start of a region mipc handed out? */
+/*
+ * ipc_vm_copyin
+ *	Copy `size` bytes of user memory at src (any memory: a region mipc
+ *	handed out or not) into dst, without faulting if src is or becomes
+ *	unreadable meanwhile (another thread unmapped or protected it).
+ * Conditions: nothing locked (one system call).  dst is ours.
+ * Returns: true, or false when src could not be read whole.
+ */
 bool
-ipc_vm_owns(const void *addr, size_t size)
+ipc_vm_copyin(void *dst, const void *src, size_t size)
 {
-	struct vm_slot *s;
-	bool ok;
+	size_t done = 0;
 
-	ipc_lock(&vm_lock);
-	s = vm_find((uintptr_t)addr);
-	ok = s != NULL && size <= s->vs_size;
-	ipc_unlock(&vm_lock);
-	return ok;
+	if (src == NULL)
+		return false;
+	ipc_slow_note();
+	while (done < size) {
+		struct iovec local = { (char *)dst + done, size - done };
+		struct iovec remote = { (char *)(uintptr_t)src + done,
+			size - done };
+		ssize_t n = process_vm_readv(vm_self, &local, 1, &remote, 1, 0);
+
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
 }
 
 /* Take a whole region out of the registry (moved in a message). */

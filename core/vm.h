@@ -11,7 +11,7 @@
 #include <mipc/types.h>
 
 kern_return_t ipc_vm_alloc(vm_size_t size, void **out);
-bool ipc_vm_owns(const void *addr, size_t size);
+bool ipc_vm_copyin(void *dst, const void *src, size_t size);
 bool ipc_vm_take_region(void *addr, size_t size);
 void ipc_vm_unregister(void *addr, size_t size);
 void ipc_vm_register(void *addr, size_t size);
