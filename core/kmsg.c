@@ -230,10 +230,9 @@ kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
 			d->kd_oolp.kd_count = 0;
 			break;
 		default: /* OOL memory */
-			if (d->kd_ool.kd_addr != NULL)
-				ipc_vm_free_region(
-				    d->kd_ool.kd_addr, d->kd_ool.kd_size);
-			d->kd_ool.kd_addr = NULL;
+			if (d->kd_ool.kd_region != NULL)
+				ipc_vm_free(d->kd_ool.kd_region);
+			d->kd_ool.kd_region = NULL;
 			break;
 		}
 	}
@@ -697,32 +696,41 @@ guarded_check(struct mipc_space *space, mach_port_name_t name,
 	return mr;
 }
 
+/*
+ * OOL memory: a region the sender holds, sent whole with deallocate and
+ * virtual copy, moves without a copy (its pages go to the receiver);
+ * anything else is copied into a fresh region through ipc_vm_copyin, so
+ * memory that is or becomes unreadable is MACH_SEND_INVALID_MEMORY, never
+ * a fault.  Only the sender's own regions are taken or released.
+ */
 static mach_msg_return_t
-desc_ool_copyin(struct ipc_kdesc *d, mach_msg_ool_descriptor_t *o)
+desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
+    const mach_msg_ool_descriptor_t *o)
 {
-	void *src = o->address, *dst;
+	const void *src = o->address;
 	uint32_t size = o->size;
+	struct ipc_vm_region *r;
 
-	d->kd_ool.kd_addr = NULL;
+	d->kd_ool.kd_region = NULL;
 	d->kd_ool.kd_size = size;
 	if (size == 0)
 		return MACH_MSG_SUCCESS;
-	/* A whole region of ours moves without a copy (virtual copy). */
-	if (o->deallocate && o->copy == MACH_MSG_VIRTUAL_COPY &&
-	    ipc_vm_take_region(src, size)) {
-		d->kd_ool.kd_addr = src;
-		return MACH_MSG_SUCCESS;
+	if (o->deallocate && o->copy == MACH_MSG_VIRTUAL_COPY) {
+		r = ipc_vm_take(space, src, size);
+		if (r != NULL) {
+			d->kd_ool.kd_region = r;
+			return MACH_MSG_SUCCESS;
+		}
 	}
-	if (ipc_vm_alloc(size, &dst) != KERN_SUCCESS)
+	if (ipc_vm_alloc(NULL, size, &r) != KERN_SUCCESS)
 		return MACH_SEND_NO_BUFFER;
-	ipc_vm_unregister(dst, size); /* in flight: no space owns it */
-	if (!ipc_vm_copyin(dst, src, size)) {
-		ipc_vm_free_region(dst, size);
+	if (!ipc_vm_copyin(ipc_vm_addr(r), src, size)) {
+		ipc_vm_free(r);
 		return MACH_SEND_INVALID_MEMORY;
 	}
-	d->kd_ool.kd_addr = dst;
+	d->kd_ool.kd_region = r;
 	if (o->deallocate)
-		(void)ipc_vm_release((vm_address_t)src, size);
+		(void)ipc_vm_release(space, (vm_address_t)src, size);
 	return MACH_MSG_SUCCESS;
 }
 
@@ -766,8 +774,8 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 		d->kd_oolp.kd_rights = rights;
 		d->kd_oolp.kd_count = n;
 		if (o->deallocate)
-			(void)ipc_vm_release(
-			    (vm_address_t)o->address, n * sizeof(*names));
+			(void)ipc_vm_release(space, (vm_address_t)o->address,
+			    n * sizeof(*names));
 	}
 	ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
 	return mr;
@@ -804,7 +812,7 @@ body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)
 		}
 		case MACH_MSG_OOL_DESCRIPTOR:
 		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
-			mr = desc_ool_copyin(d, (void *)u);
+			mr = desc_ool_copyin(space, d, (void *)u);
 			break;
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
 			mr = desc_oolp_copyin(space, k, d, (void *)u);
@@ -1077,16 +1085,24 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 	return name;
 }
 
-/* Hand an OOL region to the receiver (registered again). */
+/*
+ * Hand an OOL region to the receiver; K9: when it cannot take it (its
+ * space died meanwhile, or memory ran out) the region is released and the
+ * descriptor gets no address.
+ */
 static void *
-region_copyout(struct ipc_kdesc *d)
+region_copyout(struct mipc_space *space, struct ipc_kdesc *d, bool *novm)
 {
-	void *a = d->kd_ool.kd_addr;
+	struct ipc_vm_region *r = d->kd_ool.kd_region;
 
-	if (a != NULL)
-		ipc_vm_register(a, d->kd_ool.kd_size);
-	d->kd_ool.kd_addr = NULL;
-	return a;
+	d->kd_ool.kd_region = NULL;
+	if (r == NULL)
+		return NULL;
+	if (!ipc_vm_give(space, r)) {
+		*novm = true;
+		return NULL;
+	}
+	return ipc_vm_addr(r);
 }
 
 static mach_msg_return_t
@@ -1099,7 +1115,7 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 	for (i = 0; i < k->ikm_ndesc; i++) {
 		struct ipc_kdesc *d = &k->ikm_desc[i];
 		char *u = out + d->kd_offset;
-		bool nospace = false;
+		bool nospace = false, novm = false;
 
 		switch (d->kd_type) {
 		case MACH_MSG_PORT_DESCRIPTOR: {
@@ -1113,7 +1129,7 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 		case MACH_MSG_OOL_DESCRIPTOR: {
 			mach_msg_ool_descriptor_t *o = (void *)u;
 
-			o->address = region_copyout(d);
+			o->address = region_copyout(space, d, &novm);
 			o->size = d->kd_ool.kd_size;
 			/* L8 quirk: deallocate exactly when virtual copy. */
 			o->deallocate = o->copy == MACH_MSG_VIRTUAL_COPY;
@@ -1126,17 +1142,20 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 			uint32_t n = d->kd_oolp.kd_count;
 			mach_port_name_t *names = NULL;
 			mach_msg_type_name_t t = o->disposition;
+			struct ipc_vm_region *r;
 
 			t = MACH_MSG_TYPE_PORT_ANY_SEND_ONCE(t)
 			    ? MACH_MSG_TYPE_PORT_SEND_ONCE
 			    : t == MACH_MSG_TYPE_MOVE_RECEIVE
 			    ? MACH_MSG_TYPE_PORT_RECEIVE
 			    : MACH_MSG_TYPE_PORT_SEND;
-			if (n != 0 &&
-			    ipc_vm_alloc(n * sizeof(*names), (void **)&names) !=
-			        KERN_SUCCESS) {
-				names = NULL;
-				mr = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
+			/* The array is the receiver's memory. */
+			if (n != 0) {
+				if (ipc_vm_alloc(space, n * sizeof(*names),
+				        &r) == KERN_SUCCESS)
+					names = ipc_vm_addr(r);
+				else
+					novm = true;
 			}
 			for (j = 0; j < n; j++) {
 				mach_port_name_t nm = right_copyout(
@@ -1194,6 +1213,8 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 		}
 		if (nospace && mr == MACH_MSG_SUCCESS)
 			mr = MACH_RCV_BODY_ERROR | MACH_MSG_IPC_SPACE;
+		if (novm && mr == MACH_MSG_SUCCESS)
+			mr = MACH_RCV_BODY_ERROR | MACH_MSG_VM_SPACE;
 	}
 	k->ikm_ndesc = 0;
 	return mr;

@@ -16,6 +16,7 @@
 #include <mipc/types.h>
 
 struct ipc_port;
+struct ipc_vm_region;
 struct mipc_space;
 
 /*
@@ -62,7 +63,7 @@ struct ipc_kdesc {
 	union {
 		struct ipc_right kd_port; /* port and guarded port */
 		struct {
-			void *kd_addr; /* our vm region, or NULL */
+			struct ipc_vm_region *kd_region; /* in flight */
 			uint32_t kd_size;
 		} kd_ool;
 		struct {

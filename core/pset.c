@@ -390,6 +390,8 @@ kern_return_t
 mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
     mach_port_name_array_t *members, mach_msg_type_number_t *membersCnt)
 {
+	struct ipc_vm_region *r = NULL;
+	struct mipc_space *caller;
 	mach_port_name_t *v = NULL;
 	struct ipc_pset_link *l;
 	struct ipc_pset *pset;
@@ -403,6 +405,7 @@ mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
 		return KERN_INVALID_ARGUMENT;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_RIGHT;
+	caller = ipc_space_caller(space);
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr != KERN_SUCCESS)
@@ -420,20 +423,26 @@ mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
 	for (l = pset->ips_members; l != NULL; l = l->pl_next_in_pset)
 		n++;
 	if (n != 0) {
-		kr = ipc_vm_alloc(n * sizeof(*v), (void **)&v);
+		/* The caller's memory, as mach_port_names' (space.c). */
+		kr = ipc_vm_alloc(NULL, n * sizeof(*v), &r);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;
 		}
+		v = ipc_vm_addr(r);
 		n = 0;
 		for (l = pset->ips_members; l != NULL; l = l->pl_next_in_pset)
 			v[n++] = l->pl_port->ip_receiver_name;
 		qsort(v, n, sizeof(*v), name_cmp);
 	}
-	*members = v;
-	*membersCnt = n;
 out:
 	is_unlock(space);
-	return kr;
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (r != NULL && !ipc_vm_give(caller, r))
+		return KERN_INVALID_TASK; /* a caller destroyed meanwhile */
+	*members = v;
+	*membersCnt = n;
+	return KERN_SUCCESS;
 }
 MIPC_MACH_ALIAS(mipc_port_get_set_status, mach_port_get_set_status);

@@ -560,6 +560,8 @@ mipc_space_destroy(mipc_space_t space)
 	space->is_rmap = NULL;
 	is_unlock(space);
 	ipc_guard_flush(space);
+	/* Its memory too, as task termination unmaps the task (W1). */
+	ipc_vm_close(space);
 
 	ipc_lock(&ipc_spaces_lock);
 	space->is_zombie_next = ipc_zombies;
@@ -672,6 +674,21 @@ mipc_default_space_reset(void)
 		mipc_space_destroy(space);
 }
 
+/*
+ * ipc_space_caller
+ *	The space of the thread making a call: where Mach's replies, and
+ *	the memory they carry, land (mach_port_names' arrays).  `space` when
+ *	the thread has none (out of memory).
+ * Conditions: nothing locked (may create the default space).
+ */
+struct mipc_space *
+ipc_space_caller(struct mipc_space *space)
+{
+	struct mipc_space *me = mipc_thread_space();
+
+	return me != NULL ? me : space;
+}
+
 mipc_space_t
 mach_task_self(void)
 {
@@ -686,6 +703,8 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
     mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
     mach_msg_type_number_t *typesCnt)
 {
+	struct ipc_vm_region *rn = NULL, *rt = NULL;
+	struct mipc_space *caller;
 	mach_port_name_t *nv = NULL;
 	mach_port_type_t *tv = NULL;
 	uint32_t n = 0, i;
@@ -697,6 +716,7 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
 	if (names == NULL || namesCnt == NULL || types == NULL ||
 	    typesCnt == NULL)
 		return KERN_INVALID_ARGUMENT;
+	caller = ipc_space_caller(space);
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr != KERN_SUCCESS)
@@ -706,17 +726,21 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
 		n += IE_BITS_TYPE(t->it_entries[i].ie_bits) != 0;
 	/*
 	 * Arrays are handed out as Mach does, in memory the caller releases
-	 * with vm_deallocate (the vm registry lock is a leaf: allocating
-	 * here keeps the snapshot exact).
+	 * with vm_deallocate: the caller's (MIG's reply lands in the
+	 * caller's task).  Made in flight here (the vm lock is a leaf:
+	 * allocating under ours keeps the snapshot exact), given to the
+	 * caller once we are unlocked.
 	 */
 	if (n != 0) {
-		kr = ipc_vm_alloc(n * sizeof(*nv), (void **)&nv);
+		kr = ipc_vm_alloc(NULL, n * sizeof(*nv), &rn);
 		if (kr == KERN_SUCCESS)
-			kr = ipc_vm_alloc(n * sizeof(*tv), (void **)&tv);
+			kr = ipc_vm_alloc(NULL, n * sizeof(*tv), &rt);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;
 		}
+		nv = ipc_vm_addr(rn);
+		tv = ipc_vm_addr(rt);
 	}
 	n = 0;
 	for (i = 1; i < t->it_size; i++) {
@@ -730,17 +754,35 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
 		ipc_right_peek_locked(space, name, e, &tv[n]);
 		nv[n++] = name;
 	}
+out:
+	is_unlock(space);
+	ipc_guard_flush(space);
+	if (kr != KERN_SUCCESS) {
+		if (rn != NULL)
+			ipc_vm_free(rn);
+		if (rt != NULL)
+			ipc_vm_free(rt);
+		return kr;
+	}
+	if (rn != NULL) {
+		/* A caller destroyed meanwhile gets nothing (released). */
+		bool gave_n = ipc_vm_give(caller, rn);
+		bool gave_t = ipc_vm_give(caller, rt);
+
+		if (!gave_n || !gave_t) {
+			if (gave_n)
+				(void)ipc_vm_release(
+				    caller, (vm_address_t)nv, n * sizeof(*nv));
+			if (gave_t)
+				(void)ipc_vm_release(
+				    caller, (vm_address_t)tv, n * sizeof(*tv));
+			return KERN_INVALID_TASK;
+		}
+	}
 	*names = nv;
 	*types = tv;
 	*namesCnt = n;
 	*typesCnt = n;
-	nv = NULL;
-	tv = NULL;
-out:
-	is_unlock(space);
-	if (nv != NULL)
-		mipc_vm_deallocate(space, (vm_address_t)nv, n * sizeof(*nv));
-	ipc_guard_flush(space);
-	return kr;
+	return KERN_SUCCESS;
 }
 MIPC_MACH_ALIAS(mipc_port_names, mach_port_names);

@@ -15,6 +15,7 @@
 #include "lock.h"
 #include "object.h"
 #include "thread.h"
+#include "vm.h"
 
 #include <ck_pr.h>
 #include <mipc/port.h>
@@ -82,6 +83,7 @@ struct mipc_space {
 	uint32_t is_serial;                /* (C) for audit tokens */
 	mach_port_name_t is_bootstrap;     /* (S) its bootstrap_port name
 	                                      (bootstrap.c), 0 until used */
+	struct ipc_vm_holder is_vm;        /* (vm.c's lock) regions held */
 };
 
 MIPC_STATIC_ASSERT(
@@ -199,5 +201,7 @@ void ipc_space_reference(struct mipc_space *space);
 void ipc_space_release(struct mipc_space *space);
 void ipc_space_reap(void);
 void ipc_thread_space_exit(struct ipc_thread *th);
+
+struct mipc_space *ipc_space_caller(struct mipc_space *space);
 
 #endif /* MIPC_CORE_SPACE_H */

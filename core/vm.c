@@ -1,30 +1,43 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * vm.c -- memory handed across the API: vm_allocate / vm_deallocate, the
- * arrays mach_port_names returns, and (with messages) received
- * out-of-line regions.
+ * arrays mach_port_names returns, and (with messages) out-of-line regions;
+ * and the copy from user memory that may vanish while it is read.
  *
- * Owns:      the registry of regions mipc handed out (address -> size),
- *            and a few released small regions kept for reuse (vm_spare).
- * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry and the spares.
+ * Owns:      struct ipc_vm_region (one per region handed out), the
+ *            registry of held regions (address -> region), each space's
+ *            list of the regions it holds (struct ipc_vm_holder), the count
+ *            of bytes in flight, and a few released small regions kept for
+ *            reuse (vm_spare).
+ * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry, every holder's
+ *            list and closed flag, and the spares.  Memory is mapped,
+ *            zeroed and unmapped outside it.
+ * Lifetime:  a region is held by exactly one space (registered, on that
+ *            space's list) or is in flight (vr_space NULL, owned by the
+ *            message or the call that carries it, found by nobody).  Held
+ *            -> in flight: ipc_vm_take (sent with deallocate and virtual
+ *            copy: the pages move).  In flight -> held: ipc_vm_give (the
+ *            receiver gets them).  Either -> released: ipc_vm_release
+ *            (vm_deallocate) or ipc_vm_free (a destroyed message), and
+ *            ipc_vm_close (the holder is destroyed, as task termination
+ *            unmaps a task's address space).
  * Choices:   * Regions are anonymous mappings, page-aligned and zero-filled
- *              as Mach's are, so that out-of-line memory can later move
- *              between spaces by handing over whole pages.
- *            * vm_deallocate checks what it is given: only a region mipc
- *              handed out, by its start address and a size that rounds to
- *              the region's pages, is released; anything else returns
+ *              as Mach's are, so that out-of-line memory can move between
+ *              spaces by handing over whole pages.
+ *            * A region belongs to the space that allocated or received
+ *              it (the caller's space for arrays a query hands out, as
+ *              MIG's reply lands in the caller's task).  vm_deallocate
+ *              checks what it is given: only a region the space holds, by
+ *              its start address and a size that rounds to the region's
+ *              pages, is released; anything else -- another space's
+ *              region, an address mipc never handed out -- returns
  *              KERN_INVALID_ADDRESS and touches nothing.  Mach would unmap
- *              whatever is there; a library must not unmap its host's heap.
- *              Partial deallocation is not supported (same code).
- *            * Live bytes count as ool_bytes in mipc_get_stats().
- *            * User memory is read with process_vm_readv on our own pid
- *              (ipc_vm_copyin), never with memcpy: memory that another
- *              thread unmaps or protects while we copy -- a region it
- *              vm_deallocates, anything it munmaps -- fails the call
- *              (EFAULT) instead of faulting the process, and the sender
- *              gets MACH_SEND_INVALID_MEMORY, as from XNU's
- *              vm_map_copyin.  One system call per out-of-line
- *              descriptor; inline message bytes never come here.
+ *              whatever is there; a library must not unmap its host's heap
+ *              nor another task's memory.  Partial deallocation is not
+ *              supported (same code).  A destroyed space's handle answers
+ *              KERN_INVALID_TASK.
+ *            * Live bytes count as ool_bytes in mipc_get_stats(); bytes in
+ *              flight are also counted apart (ipc_vm_inflight_bytes).
  *            * Up to VM_SPARE_MAX released regions of at most
  *              VM_SPARE_BYTES stay mapped and go to the next request of
  *              the same size, zeroed: mach_port_names arrays and small
@@ -35,11 +48,20 @@
  *              (a touch after vm_deallocate is caught, as munmap would
  *              make it fault) and are never handed out with anything a
  *              previous holder wrote.
+ *            * User memory is read with process_vm_readv on our own pid
+ *              (ipc_vm_copyin), never with memcpy: memory that another
+ *              thread unmaps or protects while we copy -- a region it
+ *              vm_deallocates, or anything it munmaps -- fails the call
+ *              (EFAULT) instead of faulting the process, and the sender
+ *              gets MACH_SEND_INVALID_MEMORY, as from XNU's
+ *              vm_map_copyin.  One system call per out-of-line
+ *              descriptor; inline message bytes never come here.
  */
 #include "vm.h"
 
 #include "cache.h"
 #include "lock.h"
+#include "space.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -49,23 +71,22 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-struct vm_slot {
-	uintptr_t vs_addr; /* 0: empty; 1: deleted */
-	size_t vs_size;    /* rounded to pages */
-};
-
 static ipc_lock_t vm_lock = IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "vm registry");
-static struct vm_slot *vm_slots; /* (vm_lock) */
-static uint32_t vm_mask;         /* (vm_lock) slots - 1 */
-static uint32_t vm_used;         /* (vm_lock) live + deleted */
+static struct ipc_vm_region **vm_slots; /* (vm_lock) open addressing */
+static uint32_t vm_mask;                /* (vm_lock) slots - 1 */
+static uint32_t vm_used;                /* (vm_lock) live + deleted */
+static uint64_t vm_inflight;            /* (A) bytes of regions in flight */
 
-#define VM_TOMB ((uintptr_t)1)
+#define VM_TOMB ((struct ipc_vm_region *)1)
 
 #define VM_SPARE_MAX   8
 #define VM_SPARE_BYTES (16 * 1024)
 
-static struct vm_slot vm_spare[VM_SPARE_MAX]; /* (vm_lock) */
-static uint32_t vm_spare_n;                   /* (vm_lock) */
+static struct {
+	uintptr_t sp_addr;
+	size_t sp_len;
+} vm_spare[VM_SPARE_MAX];   /* (vm_lock) */
+static uint32_t vm_spare_n; /* (vm_lock) */
 
 /* Our pid, for process_vm_readv (read again in a forked child). */
 static pid_t vm_self;
@@ -103,6 +124,16 @@ round_page(size_t size)
 	return (size + pg - 1) & ~(pg - 1);
 }
 
+/* The length of the region `size` bytes of memory take (whole pages). */
+size_t
+ipc_vm_round(size_t size)
+{
+	return round_page(size);
+}
+
+/* ------------------------------------------------------------------ */
+/* Registry: address -> held region                                    */
+
 static uint32_t
 vm_hash(uintptr_t addr)
 {
@@ -112,7 +143,8 @@ vm_hash(uintptr_t addr)
 	return (uint32_t)(h >> 32);
 }
 
-static struct vm_slot *
+/* The registry slot of the region at addr, or NULL.  Conditions: vm_lock. */
+static struct ipc_vm_region **
 vm_find(uintptr_t addr)
 {
 	uint32_t i;
@@ -120,58 +152,97 @@ vm_find(uintptr_t addr)
 	if (vm_slots == NULL)
 		return NULL;
 	for (i = vm_hash(addr) & vm_mask;; i = (i + 1) & vm_mask) {
-		if (vm_slots[i].vs_addr == addr)
-			return &vm_slots[i];
-		if (vm_slots[i].vs_addr == 0)
+		struct ipc_vm_region *r = vm_slots[i];
+
+		if (r == NULL)
 			return NULL;
+		if (r != VM_TOMB && r->vr_addr == addr)
+			return &vm_slots[i];
 	}
 }
 
 static void
-vm_put(struct vm_slot *slots, uint32_t mask, uintptr_t addr, size_t size)
+vm_put(struct ipc_vm_region **slots, uint32_t mask, struct ipc_vm_region *r)
 {
 	uint32_t i;
 
-	for (i = vm_hash(addr) & mask;; i = (i + 1) & mask) {
-		if (slots[i].vs_addr == 0 || slots[i].vs_addr == VM_TOMB) {
-			slots[i].vs_addr = addr;
-			slots[i].vs_size = size;
+	for (i = vm_hash(r->vr_addr) & mask;; i = (i + 1) & mask) {
+		if (slots[i] == NULL || slots[i] == VM_TOMB) {
+			slots[i] = r;
 			return;
 		}
 	}
 }
 
-/* Conditions: vm_lock held.  Returns false when out of memory. */
+/*
+ * Make room for one more region (grow or rebuild the table).
+ * Conditions: vm_lock held.  Returns false when out of memory.
+ */
 static bool
-vm_insert(uintptr_t addr, size_t size)
+vm_reserve_locked(void)
 {
-	if (vm_slots == NULL || 2 * (vm_used + 1) > vm_mask + 1) {
-		uint32_t live = 0, n = 64, i;
-		struct vm_slot *ns;
+	uint32_t live = 0, n = 64, i;
+	struct ipc_vm_region **ns;
 
-		for (i = 0; vm_slots != NULL && i <= vm_mask; i++)
-			live += vm_slots[i].vs_addr > VM_TOMB;
-		while (n < 4 * (live + 1))
-			n *= 2;
-		ns = ipc_zalloc(IPC_KIND_MISC, n * sizeof(*ns));
-		if (ns == NULL)
-			return false;
-		for (i = 0; vm_slots != NULL && i <= vm_mask; i++) {
-			if (vm_slots[i].vs_addr > VM_TOMB)
-				vm_put(ns, n - 1, vm_slots[i].vs_addr,
-				    vm_slots[i].vs_size);
-		}
-		if (vm_slots != NULL)
-			ipc_free(IPC_KIND_MISC, vm_slots,
-			    (vm_mask + 1) * sizeof(*vm_slots));
-		vm_slots = ns;
-		vm_mask = n - 1;
-		vm_used = live;
+	ipc_lock_assert_held(&vm_lock);
+	if (vm_slots != NULL && 2 * (vm_used + 1) <= vm_mask + 1)
+		return true;
+	for (i = 0; vm_slots != NULL && i <= vm_mask; i++)
+		live += vm_slots[i] != NULL && vm_slots[i] != VM_TOMB;
+	while (n < 4 * (live + 1))
+		n *= 2;
+	ns = ipc_zalloc(IPC_KIND_MISC, n * sizeof(*ns));
+	if (ns == NULL)
+		return false;
+	for (i = 0; vm_slots != NULL && i <= vm_mask; i++) {
+		if (vm_slots[i] != NULL && vm_slots[i] != VM_TOMB)
+			vm_put(ns, n - 1, vm_slots[i]);
 	}
-	vm_put(vm_slots, vm_mask, addr, size);
-	vm_used++;
+	if (vm_slots != NULL)
+		ipc_free(
+		    IPC_KIND_MISC, vm_slots, (vm_mask + 1) * sizeof(*vm_slots));
+	vm_slots = ns;
+	vm_mask = n - 1;
+	vm_used = live;
 	return true;
 }
+
+/* Hold r in holder.  Conditions: vm_lock held, room reserved. */
+static void
+hold_locked(struct mipc_space *holder, struct ipc_vm_region *r)
+{
+	struct ipc_vm_holder *h = &holder->is_vm;
+
+	ipc_lock_assert_held(&vm_lock);
+	vm_put(vm_slots, vm_mask, r);
+	vm_used++;
+	r->vr_space = holder;
+	r->vr_next = h->vh_head;
+	r->vr_prevp = &h->vh_head;
+	if (h->vh_head != NULL)
+		h->vh_head->vr_prevp = &r->vr_next;
+	h->vh_head = r;
+}
+
+/* Stop holding the region in *slot.  Conditions: vm_lock held. */
+static struct ipc_vm_region *
+unhold_locked(struct ipc_vm_region **slot)
+{
+	struct ipc_vm_region *r = *slot;
+
+	ipc_lock_assert_held(&vm_lock);
+	*slot = VM_TOMB;
+	*r->vr_prevp = r->vr_next;
+	if (r->vr_next != NULL)
+		r->vr_next->vr_prevp = r->vr_prevp;
+	r->vr_space = NULL;
+	r->vr_next = NULL;
+	r->vr_prevp = NULL;
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Mappings                                                            */
 
 /* A kept region of exactly `len` bytes, or NULL (the latest first). */
 static void *
@@ -184,8 +255,8 @@ spare_take(size_t len)
 		return NULL;
 	ipc_lock(&vm_lock);
 	for (i = vm_spare_n; i-- > 0;) {
-		if (vm_spare[i].vs_size == len) {
-			p = (void *)vm_spare[i].vs_addr;
+		if (vm_spare[i].sp_len == len) {
+			p = (void *)vm_spare[i].sp_addr;
 			vm_spare[i] = vm_spare[--vm_spare_n];
 			ipc_asan_unpoison(p, len);
 			break;
@@ -196,49 +267,77 @@ spare_take(size_t len)
 }
 
 /*
- * Keep a region nobody holds any more (it left the registry) for reuse,
- * if it is small and there is room.  Returns false: the caller unmaps it.
+ * Keep a region nobody holds any more for reuse, if it is small and there
+ * is room.  Returns false: the caller unmaps it.
  * Conditions: vm_lock held.
  */
 static bool
-spare_keep_locked(void *addr, size_t len)
+spare_keep_locked(uintptr_t addr, size_t len)
 {
 	ipc_lock_assert_held(&vm_lock);
 	if (len > VM_SPARE_BYTES || vm_spare_n == VM_SPARE_MAX)
 		return false;
 	/* As munmap would, under ASan: a late touch is caught. */
-	ipc_asan_poison(addr, len);
-	vm_spare[vm_spare_n].vs_addr = (uintptr_t)addr;
-	vm_spare[vm_spare_n].vs_size = len;
+	ipc_asan_poison((void *)addr, len);
+	vm_spare[vm_spare_n].sp_addr = addr;
+	vm_spare[vm_spare_n].sp_len = len;
 	vm_spare_n++;
 	return true;
 }
 
-/* The region is released: kept, or unmapped; either way uncounted. */
+/*
+ * The region is released: its memory kept or unmapped, uncounted, its
+ * record freed.  Conditions: nothing locked; nobody holds r.
+ */
 static void
-region_released(void *addr, size_t len, bool kept)
+region_release(struct ipc_vm_region *r)
 {
+	bool kept;
+
+	ipc_lock(&vm_lock);
+	kept = spare_keep_locked(r->vr_addr, r->vr_len);
+	ipc_unlock(&vm_lock);
 	if (!kept)
-		munmap(addr, len);
-	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+		munmap((void *)r->vr_addr, r->vr_len);
+	ipc_kind_account(IPC_KIND_OOL, -(int64_t)r->vr_len);
+	ipc_free(IPC_KIND_MISC, r, sizeof(*r));
 }
+
+static void
+inflight_add(int64_t bytes)
+{
+	/* Relaxed: a statistic, read by mipc_get_stats only. */
+	ck_pr_add_64(&vm_inflight, (uint64_t)bytes);
+}
+
+/* ------------------------------------------------------------------ */
+/* Regions                                                             */
 
 /*
  * ipc_vm_alloc
- *	A zero-filled region of at least `size` bytes, registered.
+ *	A zero-filled region of at least `size` bytes, held by `holder`, or
+ *	in flight when holder is NULL.
  * Conditions:
  *	Any lock of rank below IPC_RANK_LEAF may be held.  One mmap call,
  *	or none when a kept region of the same size is there.
+ * Returns:
+ *	KERN_SUCCESS with *out; KERN_INVALID_ARGUMENT (size 0 or too big),
+ *	KERN_INVALID_TASK (the holder was destroyed), KERN_RESOURCE_SHORTAGE.
  */
 kern_return_t
-ipc_vm_alloc(vm_size_t size, void **out)
+ipc_vm_alloc(
+    struct mipc_space *holder, vm_size_t size, struct ipc_vm_region **out)
 {
 	size_t len = round_page(size);
+	struct ipc_vm_region *r;
 	void *p;
 
 	if (size == 0 || len < size)
 		return KERN_INVALID_ARGUMENT;
 	if (ipc_fail_check(IPC_KIND_OOL))
+		return KERN_RESOURCE_SHORTAGE;
+	r = ipc_alloc(IPC_KIND_MISC, sizeof(*r));
+	if (r == NULL)
 		return KERN_RESOURCE_SHORTAGE;
 	p = spare_take(len);
 	if (p != NULL) {
@@ -247,26 +346,159 @@ ipc_vm_alloc(vm_size_t size, void **out)
 	} else {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
+			ipc_free(IPC_KIND_MISC, r, sizeof(*r));
 			return KERN_RESOURCE_SHORTAGE;
+		}
 	}
-	ipc_lock(&vm_lock);
-	if (!vm_insert((uintptr_t)p, len)) {
-		ipc_unlock(&vm_lock);
-		munmap(p, len);
-		return KERN_RESOURCE_SHORTAGE;
-	}
-	ipc_unlock(&vm_lock);
 	ipc_kind_account(IPC_KIND_OOL, (int64_t)len);
-	*out = p;
+	r->vr_addr = (uintptr_t)p;
+	r->vr_len = len;
+	r->vr_space = NULL;
+	r->vr_next = NULL;
+	r->vr_prevp = NULL;
+	if (holder == NULL) {
+		inflight_add((int64_t)len);
+	} else {
+		kern_return_t kr = KERN_SUCCESS;
+
+		ipc_lock(&vm_lock);
+		if (holder->is_vm.vh_closed)
+			kr = KERN_INVALID_TASK;
+		else if (!vm_reserve_locked())
+			kr = KERN_RESOURCE_SHORTAGE;
+		else
+			hold_locked(holder, r);
+		ipc_unlock(&vm_lock);
+		if (kr != KERN_SUCCESS) {
+			region_release(r);
+			return kr;
+		}
+	}
+	*out = r;
 	return KERN_SUCCESS;
 }
 
 /*
- * Regions in flight (OOL memory inside a message) belong to no space:
- * unregistered, still counted in ool_bytes, registered again when a
- * receiver gets them, or freed with their message.
+ * ipc_vm_take
+ *	Take the region holder holds at addr, of exactly `size` (rounded to
+ *	its pages), out of its hands: in flight now, the caller's.
+ * Conditions: nothing locked.
+ * Returns: the region, or NULL (no such region of the holder's).
  */
+struct ipc_vm_region *
+ipc_vm_take(struct mipc_space *holder, const void *addr, vm_size_t size)
+{
+	struct ipc_vm_region **slot, *r = NULL;
+
+	ipc_lock(&vm_lock);
+	slot = vm_find((uintptr_t)addr);
+	if (slot != NULL && (*slot)->vr_space == holder &&
+	    round_page(size) == (*slot)->vr_len && size != 0)
+		r = unhold_locked(slot);
+	ipc_unlock(&vm_lock);
+	if (r != NULL)
+		inflight_add((int64_t)r->vr_len);
+	return r;
+}
+
+/*
+ * ipc_vm_give
+ *	A region in flight is handed to holder (a receiver).
+ * Conditions: nothing locked.
+ * Returns: true; false when holder was destroyed or the registry could not
+ *	grow: the region is released and the caller reports no address.
+ */
+bool
+ipc_vm_give(struct mipc_space *holder, struct ipc_vm_region *r)
+{
+	bool ok;
+
+	ipc_require(r->vr_space == NULL, "a region in flight");
+	inflight_add(-(int64_t)r->vr_len);
+	ipc_lock(&vm_lock);
+	ok = !holder->is_vm.vh_closed && vm_reserve_locked();
+	if (ok)
+		hold_locked(holder, r);
+	ipc_unlock(&vm_lock);
+	if (!ok)
+		region_release(r);
+	return ok;
+}
+
+/* Release a region in flight (its message was destroyed). */
+void
+ipc_vm_free(struct ipc_vm_region *r)
+{
+	ipc_require(r->vr_space == NULL, "a region in flight");
+	inflight_add(-(int64_t)r->vr_len);
+	region_release(r);
+}
+
+/*
+ * ipc_vm_release
+ *	Release a region holder holds (vm_deallocate's work, also used for
+ *	the deallocate option of OOL descriptors).  size 0 does nothing.
+ * Conditions:
+ *	Nothing locked.
+ * Returns:
+ *	KERN_SUCCESS; KERN_INVALID_ADDRESS for an address holder does not
+ *	hold or a size that does not match its region's; KERN_INVALID_TASK
+ *	when holder was destroyed.
+ */
+kern_return_t
+ipc_vm_release(struct mipc_space *holder, vm_address_t address, vm_size_t size)
+{
+	struct ipc_vm_region **slot, *r = NULL;
+	kern_return_t kr = KERN_INVALID_ADDRESS;
+
+	ipc_lock(&vm_lock);
+	if (holder->is_vm.vh_closed) {
+		kr = KERN_INVALID_TASK;
+	} else if (size == 0) {
+		kr = KERN_SUCCESS;
+	} else {
+		slot = vm_find(address);
+		if (slot != NULL && (*slot)->vr_space == holder &&
+		    round_page(size) == (*slot)->vr_len) {
+			r = unhold_locked(slot);
+			kr = KERN_SUCCESS;
+		}
+	}
+	ipc_unlock(&vm_lock);
+	if (r != NULL)
+		region_release(r);
+	return kr;
+}
+
+/*
+ * ipc_vm_close
+ *	The space is being destroyed: release every region it holds, and
+ *	refuse it any more (task termination unmaps the task's memory).
+ * Conditions: nothing locked.  Once per space.
+ */
+void
+ipc_vm_close(struct mipc_space *space)
+{
+	struct ipc_vm_region *list, *r;
+
+	ipc_lock(&vm_lock);
+	space->is_vm.vh_closed = true;
+	list = space->is_vm.vh_head;
+	for (r = list; r != NULL; r = r->vr_next) {
+		struct ipc_vm_region **slot = vm_find(r->vr_addr);
+
+		ipc_require(slot != NULL && *slot == r, "a held region");
+		*slot = VM_TOMB;
+		r->vr_space = NULL;
+	}
+	space->is_vm.vh_head = NULL;
+	ipc_unlock(&vm_lock);
+	while ((r = list) != NULL) {
+		list = r->vr_next;
+		region_release(r);
+	}
+}
 
 /*
  * ipc_vm_copyin
@@ -297,66 +529,21 @@ ipc_vm_copyin(void *dst, const void *src, size_t size)
 	return true;
 }
 
-/* Take a whole region out of the registry (moved in a message). */
-bool
-ipc_vm_take_region(void *addr, size_t size)
+/* Bytes of out-of-line memory inside messages (mipc_get_stats). */
+uint64_t
+ipc_vm_inflight_bytes(void)
 {
-	struct vm_slot *s;
-	bool ok = false;
-
-	ipc_lock(&vm_lock);
-	s = vm_find((uintptr_t)addr);
-	if (s != NULL && round_page(size) == s->vs_size) {
-		s->vs_addr = VM_TOMB;
-		s->vs_size = 0;
-		ok = true;
-	}
-	ipc_unlock(&vm_lock);
-	return ok;
+	return ck_pr_load_64(&vm_inflight);
 }
 
-void
-ipc_vm_unregister(void *addr, size_t size)
-{
-	ipc_require(ipc_vm_take_region(addr, size), "unregistering a region");
-}
-
-/* A region in flight is handed to a receiver. */
-void
-ipc_vm_register(void *addr, size_t size)
-{
-	bool ok;
-
-	ipc_lock(&vm_lock);
-	ok = vm_insert((uintptr_t)addr, round_page(size));
-	ipc_unlock(&vm_lock);
-	/*
-	 * The registry could not grow: the memory still reaches the
-	 * receiver, who cannot give it back with vm_deallocate; count it
-	 * as released rather than leak the count.
-	 */
-	if (!ok)
-		ipc_kind_account(IPC_KIND_OOL, -(int64_t)round_page(size));
-}
-
-/* Free a region in flight (its message was destroyed). */
-void
-ipc_vm_free_region(void *addr, size_t size)
-{
-	size_t len = round_page(size);
-	bool kept;
-
-	ipc_lock(&vm_lock);
-	kept = spare_keep_locked(addr, len);
-	ipc_unlock(&vm_lock);
-	region_released(addr, len, kept);
-}
+/* ------------------------------------------------------------------ */
+/* vm_allocate / vm_deallocate                                         */
 
 kern_return_t
 mipc_vm_allocate(
     mipc_space_t space, vm_address_t *address, vm_size_t size, int flags)
 {
-	void *p;
+	struct ipc_vm_region *r;
 	kern_return_t kr;
 
 	if (space == NULL)
@@ -365,58 +552,29 @@ mipc_vm_allocate(
 		return KERN_INVALID_ARGUMENT;
 	if (!(flags & VM_FLAGS_ANYWHERE))
 		return KERN_INVALID_ARGUMENT;
+	if (ck_pr_load_32(&space->is_active) == 0)
+		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_alloc rechecks */
 	if (size == 0) {
 		*address = 0;
 		return KERN_SUCCESS;
 	}
-	kr = ipc_vm_alloc(size, &p);
+	kr = ipc_vm_alloc(space, size, &r);
 	if (kr != KERN_SUCCESS)
-		return kr == KERN_INVALID_ARGUMENT ? KERN_INVALID_ARGUMENT
-		                                   : KERN_NO_SPACE;
-	*address = (vm_address_t)p;
+		return kr == KERN_INVALID_ARGUMENT || kr == KERN_INVALID_TASK
+		    ? kr
+		    : KERN_NO_SPACE;
+	*address = r->vr_addr;
 	return KERN_SUCCESS;
 }
 MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
-
-/*
- * ipc_vm_release
- *	Release a region mipc handed out (vm_deallocate's work, also used
- *	for the deallocate option of OOL descriptors).  size 0 does nothing.
- * Conditions:
- *	Nothing locked.
- * Returns:
- *	KERN_SUCCESS, or KERN_INVALID_ADDRESS for an address mipc did not
- *	hand out or a size that does not match its region's.
- */
-kern_return_t
-ipc_vm_release(vm_address_t address, vm_size_t size)
-{
-	struct vm_slot *s;
-	size_t len;
-	bool kept;
-
-	if (size == 0)
-		return KERN_SUCCESS;
-	ipc_lock(&vm_lock);
-	s = vm_find(address);
-	if (s == NULL || round_page(size) != s->vs_size) {
-		ipc_unlock(&vm_lock);
-		return KERN_INVALID_ADDRESS;
-	}
-	len = s->vs_size;
-	s->vs_addr = VM_TOMB;
-	s->vs_size = 0;
-	kept = spare_keep_locked((void *)address, len);
-	ipc_unlock(&vm_lock);
-	region_released((void *)address, len, kept);
-	return KERN_SUCCESS;
-}
 
 kern_return_t
 mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 {
 	if (space == NULL)
 		return MACH_SEND_INVALID_DEST;
-	return ipc_vm_release(address, size);
+	if (ck_pr_load_32(&space->is_active) == 0)
+		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_release rechecks */
+	return ipc_vm_release(space, address, size);
 }
 MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);

@@ -502,11 +502,12 @@ op_run(const struct op *o)
 			break;
 		kr = mipc_port_names(s, &nv, &nn, &tv, &nt);
 		check_kr("names", kr);
+		/* The arrays are the caller's memory (vm.c). */
 		if (kr == KERN_SUCCESS && nn != 0) {
-			mipc_vm_deallocate(
-			    s, (vm_address_t)nv, nn * sizeof(*nv));
-			mipc_vm_deallocate(
-			    s, (vm_address_t)tv, nt * sizeof(*tv));
+			mipc_vm_deallocate(mach_task_self(), (vm_address_t)nv,
+			    nn * sizeof(*nv));
+			mipc_vm_deallocate(mach_task_self(), (vm_address_t)tv,
+			    nt * sizeof(*tv));
 		}
 		break;
 	}

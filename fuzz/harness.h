@@ -53,15 +53,18 @@ harness_guard_ignore(mipc_space_t space, mach_port_name_t name, uint64_t flavor,
 }
 
 /*
- * After the input's spaces are destroyed: wait for every deferred free and
- * abort, naming `who`, unless no space, port, set, message, OOL byte or
- * table is left.
+ * After the input's spaces are destroyed: release the default space (the
+ * arrays a query hands out are the caller's memory, and a thread with no
+ * space of its own calls from the default one), wait for every deferred
+ * free and abort, naming `who`, unless no space, port, set, message, OOL
+ * byte or table is left.
  */
 static inline void
 harness_check_no_leaks(const char *who)
 {
 	struct mipc_stats st;
 
+	mipc_default_space_reset();
 	mipc_quiesce();
 	mipc_get_stats(&st);
 	if (st.spaces || st.ports || st.psets || st.messages || st.ool_bytes ||

@@ -488,8 +488,9 @@ members_of(mipc_space_t sp, mach_port_name_t ps, mach_port_name_t *out,
 		out[i] = m[i];
 	if (cnt > 0) {
 		ck_assert_ptr_nonnull(m);
-		KR_OK(mipc_vm_deallocate(
-		    sp, (vm_address_t)m, cnt * sizeof(mach_port_name_t)));
+		/* The caller's memory (see the header comment). */
+		KR_OK(vm_deallocate(mach_task_self(), (vm_address_t)m,
+		    cnt * sizeof(mach_port_name_t)));
 	}
 	return cnt;
 }

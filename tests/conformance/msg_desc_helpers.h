@@ -423,30 +423,43 @@ md_diff(const void *p, size_t n, unsigned seed)
 		    (size_t)(n));                                     \
 	} while (0)
 
-/* A region from vm_allocate, filled with md_fill(seed). */
+/* A region `sp` allocates (vm_allocate), filled with md_fill(seed). */
 static inline void *
-md_region(size_t size, unsigned seed)
+md_region_in(mipc_space_t sp, size_t size, unsigned seed)
 {
 	vm_address_t a = 0;
 
-	KR_EQ(vm_allocate(mach_task_self(), &a, size, VM_FLAGS_ANYWHERE),
-	    KERN_SUCCESS);
+	KR_EQ(mipc_vm_allocate(sp, &a, size, VM_FLAGS_ANYWHERE), KERN_SUCCESS);
 	ck_assert_msg(a != 0, "vm_allocate returned address 0");
 	md_fill((void *)a, size, seed);
 	return (void *)a;
 }
 
-/* Release received (or allocated) memory; must succeed. */
-#define VM_FREE(addr, size)                                                   \
-	KR_EQ(vm_deallocate(                                                  \
-	          mach_task_self(), (vm_address_t)(addr), (vm_size_t)(size)), \
+/* The same in the test's task. */
+static inline void *
+md_region(size_t size, unsigned seed)
+{
+	return md_region_in(mach_task_self(), size, seed);
+}
+
+/*
+ * Release memory `sp` holds -- it received or allocated it: a region
+ * belongs to one space (vm.c) -- which must succeed.
+ */
+#define VM_FREE_IN(sp, addr, size)                                             \
+	KR_EQ(                                                                 \
+	    mipc_vm_deallocate((sp), (vm_address_t)(addr), (vm_size_t)(size)), \
 	    KERN_SUCCESS)
 
-/* The region is no longer the caller's (it was handed over or freed). */
-#define VM_GONE(addr, size)                                                   \
-	KR_EQ(vm_deallocate(                                                  \
-	          mach_task_self(), (vm_address_t)(addr), (vm_size_t)(size)), \
+/* The region is no longer `sp`'s (it was handed over or freed). */
+#define VM_GONE_IN(sp, addr, size)                                             \
+	KR_EQ(                                                                 \
+	    mipc_vm_deallocate((sp), (vm_address_t)(addr), (vm_size_t)(size)), \
 	    KERN_INVALID_ADDRESS)
+
+/* The same for the test's task (mach_task_self()). */
+#define VM_FREE(addr, size) VM_FREE_IN(mach_task_self(), (addr), (size))
+#define VM_GONE(addr, size) VM_GONE_IN(mach_task_self(), (addr), (size))
 
 /* ---- two spaces: the test's task sends, space b receives ------------------ */
 

@@ -1013,8 +1013,8 @@ START_TEST(L8_ool_physical_copy_contents_and_fields)
 	/* The sender's buffer is untouched. */
 	CONTENTS_EQ(buf, sizeof(buf), 1);
 	/* The receiver owns the region: it is released exactly once. */
-	VM_FREE(d.address, d.size);
-	VM_GONE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
+	VM_GONE_IN(x.b, d.address, d.size);
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	md_pair_close(&x);
 }
@@ -1042,7 +1042,7 @@ START_TEST(L8_ool_virtual_copy_arrives_deallocate_true)
 	/* The quirk: deallocate reads 1 exactly for VIRTUAL_COPY. */
 	VAL_EQ(d.deallocate, TRUE);
 	CONTENTS_EQ(d.address, len, 2);
-	VM_FREE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
 	free(buf);
 	md_pair_close(&x);
 }
@@ -1065,7 +1065,7 @@ START_TEST(L8_ool_sender_writes_after_send_not_seen)
 	d = md_ool_at(MD_HDR(&r), 0);
 	VAL_EQ(d.size, sizeof(buf));
 	CONTENTS_EQ(d.address, sizeof(buf), 3);
-	VM_FREE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1090,7 +1090,7 @@ START_TEST(L8_ool_multi_page_contents)
 	d = md_ool_at(MD_HDR(&r), 0);
 	VAL_EQ(d.size, len);
 	CONTENTS_EQ(d.address, len, 4);
-	VM_FREE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	free(buf);
 	md_pair_close(&x);
@@ -1126,7 +1126,7 @@ START_TEST(L8_ool_deallocate_true_hands_region_over)
 	VAL_EQ(d.copy, MACH_MSG_VIRTUAL_COPY);
 	VAL_EQ(d.deallocate, TRUE);
 	CONTENTS_EQ(d.address, len, 5);
-	VM_FREE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	md_pair_close(&x);
 }
@@ -1152,7 +1152,7 @@ START_TEST(L8_ool_deallocate_true_physical_arrives_deallocate_false)
 	/* deallocate reflects the copy option, not what was sent. */
 	VAL_EQ(d.deallocate, FALSE);
 	CONTENTS_EQ(d.address, len, 6);
-	VM_FREE(d.address, d.size);
+	VM_FREE_IN(x.b, d.address, d.size);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1220,7 +1220,7 @@ START_TEST(L9_ool_ports_copy_send_names_and_fields)
 	VAL_EQ(refs_of(x.task, p2, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(arr[0], p1);
 	VAL_EQ(status_of(x.task, p1).mps_srights, 1);
-	VM_FREE(d.address, d.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, d.address, d.count * sizeof(mach_port_name_t));
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	md_pair_close(&x);
 }
@@ -1245,7 +1245,7 @@ START_TEST(L9_ool_ports_same_port_twice_merges)
 	VAL_EQ(md_name_in(&d, 0), md_name_in(&d, 1));
 	VAL_EQ(refs_of(x.b, md_name_in(&d, 0), MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(status_of(x.task, p).mps_mscount, 2);
-	VM_FREE(d.address, d.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, d.address, d.count * sizeof(mach_port_name_t));
 	md_pair_close(&x);
 }
 END_TEST
@@ -1276,7 +1276,7 @@ START_TEST(L9_ool_ports_make_send_once_distinct_names)
 	VAL_EQ(type_of(x.b, b), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(type_of(x.b, c), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(status_of(x.task, p).mps_sorights, 3);
-	VM_FREE(d.address, d.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, d.address, d.count * sizeof(mach_port_name_t));
 	md_pair_close(&x);
 }
 END_TEST
@@ -1306,7 +1306,7 @@ START_TEST(L9_ool_ports_move_receive)
 	VAL_EQ(type_of(x.b, md_name_in(&d, 0)), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(x.b, md_name_in(&d, 1)), MACH_PORT_TYPE_RECEIVE);
 	VAL_NE(md_name_in(&d, 0), md_name_in(&d, 1));
-	VM_FREE(d.address, d.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, d.address, d.count * sizeof(mach_port_name_t));
 	md_pair_close(&x);
 }
 END_TEST
@@ -1359,7 +1359,7 @@ START_TEST(L9_ool_ports_deallocate_true_frees_sender_array)
 	VAL_EQ(md_name_in(&d, 0), md_name_in(&d, 2));
 	VAL_EQ(md_name_in(&d, 1), MACH_PORT_NULL);
 	VAL_EQ(refs_of(x.b, md_name_in(&d, 0), MACH_PORT_RIGHT_SEND), 2);
-	VM_FREE(d.address, d.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, d.address, d.count * sizeof(mach_port_name_t));
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	md_pair_close(&x);
 }
@@ -1835,9 +1835,9 @@ START_TEST(L13_complex_size_and_count_as_sent)
 	    "inline data after the descriptors changed");
 	od = md_ool_at(MD_HDR(&r), 1);
 	CONTENTS_EQ(od.address, sizeof(buf), 7);
-	VM_FREE(od.address, od.size);
+	VM_FREE_IN(x.b, od.address, od.size);
 	pd = md_ool_ports_at(MD_HDR(&r), 2);
-	VM_FREE(pd.address, pd.count * sizeof(mach_port_name_t));
+	VM_FREE_IN(x.b, pd.address, pd.count * sizeof(mach_port_name_t));
 	md_pair_close(&x);
 }
 END_TEST

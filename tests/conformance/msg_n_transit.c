@@ -121,7 +121,7 @@ START_TEST(N1_in_transit_queue_travels_with_the_right)
 	    type_of(x.b, md_port_at(MD_HDR(&r), 0).name), MACH_PORT_TYPE_SEND);
 	od = md_ool_at(MD_HDR(&r), 1);
 	CONTENTS_EQ(od.address, sizeof(buf), 31);
-	VM_FREE(od.address, od.size);
+	VM_FREE_IN(x.b, od.address, od.size);
 	md_pair_close(&x);
 	/* b is gone with its send right for t. */
 	VAL_EQ(status_of(x.task, t).mps_srights, 0);

@@ -590,7 +590,8 @@ START_TEST(O3_destroy_frees_ool_memory)
 	o3_open(&f);
 	md_fill(buf, sizeof(buf), 44);
 	ool0 = md_stats().ool_bytes;
-	region = md_region(len, 45);
+	/* b sends it with deallocate: it must be b's to move. */
+	region = md_region_in(f.b, len, 45);
 	md_init(&m, f.sd, MACH_MSG_TYPE_COPY_SEND, MACH_PORT_NULL, 0, 0x4f35);
 	md_add_ool(&m, buf, sizeof(buf), FALSE, MACH_MSG_PHYSICAL_COPY);
 	md_add_ool(
@@ -697,7 +698,7 @@ START_TEST(O3_mipc_msg_destroy_in_other_space)
 	VAL_EQ(name_count(x.b), names);
 	VAL_EQ(status_of(x.task, rp).mps_srights, 0);
 	VAL_EQ(status_of(x.task, t).mps_srights, 0);
-	VM_GONE(od.address, od.size);
+	VM_GONE_IN(x.b, od.address, od.size);
 	VAL_EQ(md_stats().ool_bytes, ool0);
 	md_pair_close(&x);
 }

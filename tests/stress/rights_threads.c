@@ -120,11 +120,12 @@ worker(void *arg)
 			MIPC_REQUIRE(kr == KERN_SUCCESS && nn == nt,
 			    "mach_port_names: 0x%x, %u names, %u types", kr, nn,
 			    nt);
+			/* The caller's memory (vm.c), not s1's. */
 			if (nn != 0) {
-				vm_deallocate(s1, (vm_address_t)names,
-				    nn * sizeof(*names));
-				vm_deallocate(s1, (vm_address_t)types,
-				    nt * sizeof(*types));
+				vm_deallocate(mach_task_self(),
+				    (vm_address_t)names, nn * sizeof(*names));
+				vm_deallocate(mach_task_self(),
+				    (vm_address_t)types, nt * sizeof(*types));
 			}
 			break;
 		}
