@@ -875,7 +875,9 @@ body_has_rights(const char *msg, uint32_t ndesc)
 
 /*
  * ipc_kmsg_copyin
- *	Validate a message and copy it in from `space`.
+ *	Validate a message and copy it in from `space`.  `hdr` is the
+ *	caller's copy of its header (read once send_size was found to hold
+ *	one, at any alignment); `msg` the user's buffer of send_size bytes.
  * Conditions:
  *	Nothing locked.  Allocates.
  * Returns:
@@ -885,11 +887,10 @@ body_has_rights(const char *msg, uint32_t ndesc)
  *	returns MACH_MSG_SUCCESS with *kmsgp NULL: nothing to deliver.
  */
 mach_msg_return_t
-ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
-    mach_msg_size_t send_size, mach_msg_option_t option,
-    struct ipc_kmsg **kmsgp)
+ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
+    const void *msg, mach_msg_size_t send_size, struct ipc_kmsg **kmsgp)
 {
-	mach_msg_header_t h;
+	mach_msg_header_t h = *hdr;
 	mach_msg_bits_t bits;
 	mach_msg_type_name_t dt, rt, vt;
 	struct ipc_kmsg *k;
@@ -897,14 +898,11 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *msg,
 	mach_msg_return_t mr;
 	bool dead_sonce = false;
 
-	(void)option;
 	*kmsgp = NULL;
 	if (send_size < sizeof(mach_msg_header_t) || (send_size & 3) != 0)
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > MIPC_MSG_MAX_BODY)
 		return MACH_SEND_TOO_LARGE;
-	/* The message buffer must be readable for send_size bytes. */
-	memcpy(&h, msg, sizeof(h));
 	bits = h.msgh_bits & MACH_MSGH_BITS_USER; /* I5 */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
@@ -1105,9 +1103,15 @@ region_copyout(struct mipc_space *space, struct ipc_kdesc *d, bool *novm)
 	return ipc_vm_addr(r);
 }
 
+/*
+ * Rewrite the descriptors of the message image at `out` -- the kmsg's own
+ * copy, aligned, copied to the user's buffer afterwards -- with the names
+ * and addresses the receiver gets.  `uaddr` is the user's buffer address
+ * (a guarded descriptor's new guard, L11).
+ */
 static mach_msg_return_t
 body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
-    mach_msg_option_t option, bool pseudo)
+    uintptr_t uaddr, mach_msg_option_t option, bool pseudo)
 {
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	uint32_t i, j;
@@ -1196,15 +1200,14 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 				ip_lock(port);
 				if (ip_active(port) &&
 				    ip_receiver(port) == space) {
-					port->ip_context =
-					    (uint64_t)(uintptr_t)out;
+					port->ip_context = (uint64_t)uaddr;
 					port->ip_flags |= IP_F_GUARDED |
 					    IP_F_IMMOVABLE_RECEIVE |
 					    IP_F_GUARD_IMMOVABLE;
 				}
 				ip_unlock(port);
 				is_unlock(space);
-				g->context = (uint64_t)(uintptr_t)out;
+				g->context = (uint64_t)uaddr;
 			} else {
 				g->context = 0;
 			}
@@ -1224,7 +1227,9 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
  * ipc_kmsg_copyout
  *	Deliver a message into `msg` (rcv_size already checked) and space:
  *	header swapped (J1), rights named (J2, K8), descriptors rewritten (L),
- *	trailer written at msgh_size (V1).  Consumes the kmsg.
+ *	trailer written at msgh_size (V1).  Consumes the kmsg.  The message
+ *	is made in the kmsg's own (aligned) image, then copied out in one
+ *	go: a user buffer at any alignment is legal (XNU copies out bytes).
  * Conditions: nothing locked.  `port` is the port the message was taken
  *	from, its destination: the kmsg's destination right keeps it alive.
  */
@@ -1233,12 +1238,12 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
     mach_msg_header_t *msg, mach_port_name_t rcv, mach_msg_option_t option,
     uint32_t seqno, struct ipc_port *port)
 {
-	mach_msg_bits_t bits = k->ikm_header.msgh_bits;
+	mach_msg_header_t *h = &k->ikm_header;
+	mach_msg_bits_t bits = h->msgh_bits;
 	mach_msg_type_name_t dest_t = k->ikm_dest.ir_type;
 	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
 	mach_port_name_t reply;
-	mach_msg_return_t mr;
-	char *out = (char *)msg;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	bool nospace = false;
 
 	reply = right_copyout(space, &k->ikm_reply, &nospace);
@@ -1247,13 +1252,15 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 		ipc_kmsg_destroy(k);
 		return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 	}
-	ipc_copy_msg(out, ikm_bytes(k), k->ikm_size);
-	msg->msgh_bits = MACH_MSGH_BITS_SET(reply_t, dest_t, 0, bits);
-	msg->msgh_size = k->ikm_size;
-	msg->msgh_remote_port = reply;
-	msg->msgh_local_port = rcv;
-	mr = body_copyout(space, k, out, option, false);
-	write_trailer(k, out + k->ikm_size, ipc_trailer_size(option),
+	h->msgh_bits = MACH_MSGH_BITS_SET(reply_t, dest_t, 0, bits);
+	h->msgh_size = k->ikm_size;
+	h->msgh_remote_port = reply;
+	h->msgh_local_port = rcv;
+	if (k->ikm_ndesc != 0)
+		mr = body_copyout(
+		    space, k, ikm_bytes(k), (uintptr_t)msg, option, false);
+	ipc_copy_msg(msg, ikm_bytes(k), k->ikm_size);
+	write_trailer(k, (char *)msg + k->ikm_size, ipc_trailer_size(option),
 	    ipc_trailer_size(option), seqno, port);
 	/*
 	 * J3: the destination right is consumed at delivery -- last, since
@@ -1274,14 +1281,14 @@ void
 ipc_kmsg_copyout_pseudo(
     struct mipc_space *space, struct ipc_kmsg *k, mach_msg_header_t *msg)
 {
-	mach_msg_bits_t bits = k->ikm_header.msgh_bits;
+	mach_msg_header_t *h = &k->ikm_header;
+	mach_msg_bits_t bits = h->msgh_bits;
 	mach_msg_type_name_t dest_t = k->ikm_dest.ir_type;
 	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
 	struct ipc_port *rp = k->ikm_reply.ir_port;
 	mach_port_name_t dest, reply;
 	bool nospace = false;
 
-	memcpy(msg, ikm_bytes(k), k->ikm_size);
 	dest = right_copyout(space, &k->ikm_dest, &nospace);
 	if (rp != NULL && (rp->ip_cflags & IP_F_REPLY_PORT) &&
 	    reply_t == MACH_MSG_TYPE_PORT_SEND_ONCE) {
@@ -1294,10 +1301,12 @@ ipc_kmsg_copyout_pseudo(
 	} else {
 		reply = right_copyout(space, &k->ikm_reply, &nospace);
 	}
-	msg->msgh_bits = MACH_MSGH_BITS_SET(dest_t, reply_t, 0, bits);
-	msg->msgh_remote_port = dest;
-	msg->msgh_local_port = reply;
-	(void)body_copyout(space, k, (char *)msg, MACH_RCV_GUARDED_DESC, true);
+	h->msgh_bits = MACH_MSGH_BITS_SET(dest_t, reply_t, 0, bits);
+	h->msgh_remote_port = dest;
+	h->msgh_local_port = reply;
+	(void)body_copyout(space, k, ikm_bytes(k), (uintptr_t)msg,
+	    MACH_RCV_GUARDED_DESC, true);
+	memcpy(msg, ikm_bytes(k), k->ikm_size);
 	ipc_kmsg_free(k);
 }
 

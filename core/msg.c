@@ -63,15 +63,17 @@
  *	slot of queue room, a send right), each failure undoing what was
  *	reserved and falling back to the slow path (the specification),
  *	then a point of no return.  No lock, no allocator slow path, no
- *	system call unless a receiver sleeps.
+ *	system call unless a receiver sleeps.  `h` is the caller's copy of
+ *	the header (send_size holds one, I2); `msg` the user's buffer, read
+ *	only for its send_size bytes, at any alignment.
  * Returns:
  *	true when the message was sent.
  */
 static bool
 msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
-    const mach_msg_header_t *msg, mach_msg_size_t send_size)
+    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
-	mach_msg_bits_t bits = msg->msgh_bits & MACH_MSGH_BITS_USER;
+	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
@@ -82,16 +84,15 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
 	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND ||
 	    (rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
-	    (rt == 0) != (msg->msgh_local_port == MACH_PORT_NULL) ||
-	    send_size < sizeof(mach_msg_header_t) || (send_size & 3) ||
+	    (rt == 0) != (h->msgh_local_port == MACH_PORT_NULL) ||
 	    send_size > IPC_KMSG_L_SIZE / 2 ||
-	    !MACH_PORT_VALID(msg->msgh_remote_port))
+	    !MACH_PORT_VALID(h->msgh_remote_port))
 		return false;
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return false;
 	ipc_epoch_enter(th);
-	de = ipc_entry_lookup(space, msg->msgh_remote_port);
+	de = ipc_entry_lookup(space, h->msgh_remote_port);
 	if (de == NULL)
 		goto slow;
 	dbits = ck_pr_load_32(&de->ie_bits);
@@ -104,7 +105,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
 		goto slow;
 	if (rt != 0) {
-		re = ipc_entry_lookup(space, msg->msgh_local_port);
+		re = ipc_entry_lookup(space, h->msgh_local_port);
 		if (re == NULL || re == de ||
 		    !(IE_BITS_TYPE(ck_pr_load_32(&re->ie_bits)) &
 		        MACH_PORT_TYPE_RECEIVE))
@@ -186,8 +187,8 @@ arm_send_possible(
 }
 
 static mach_msg_return_t
-msg_send(struct mipc_space *space, mach_msg_header_t *msg,
-    mach_msg_option_t option, mach_msg_size_t send_size,
+msg_send(struct mipc_space *space, const mach_msg_header_t *h,
+    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_timeout_t timeout)
 {
 	struct ipc_thread *th = ipc_thread_self();
@@ -199,9 +200,9 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 	if (unlikely(th == NULL))
 		return MACH_SEND_NO_BUFFER;
 	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
-	    likely(msg_send_fp(th, space, msg, send_size)))
+	    likely(msg_send_fp(th, space, h, msg, send_size)))
 		return MACH_MSG_SUCCESS;
-	mr = ipc_kmsg_copyin(space, msg, send_size, option, &k);
+	mr = ipc_kmsg_copyin(space, h, msg, send_size, &k);
 	ipc_guard_flush(space);
 	if (mr != MACH_MSG_SUCCESS || k == NULL)
 		return mr;
@@ -252,15 +253,14 @@ msg_send(struct mipc_space *space, mach_msg_header_t *msg,
 			return MACH_SEND_NO_BUFFER; /* J6: 65534 queued */
 		}
 		if (option & MACH_SEND_NOTIFY)
-			arm_send_possible(space, msg->msgh_remote_port, dest);
+			arm_send_possible(space, h->msgh_remote_port, dest);
 		if ((option & MACH_SEND_TIMEOUT) && timeout == 0) {
 			kr = KERN_OPERATION_TIMED_OUT;
 		} else {
 			if (option & MACH_SEND_TIMEOUT)
 				ipc_deadline(&deadline, timeout);
 			/* What introspection names (mipc_thread_wait_info). */
-			ck_pr_store_32(
-			    &th->th_wait_name, msg->msgh_remote_port);
+			ck_pr_store_32(&th->th_wait_name, h->msgh_remote_port);
 			kr = ipc_mqueue_send_wait(dest,
 			    (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
 		}
@@ -706,11 +706,19 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (r->r_gone)
 		return rcv_gone(r);
 	if (g->rg_result == IMQ_LEFT) {
-		/* K5: the message stays; report what it needs. */
-		if (rcv_size >= 8)
-			msg->msgh_size = g->rg_size;
-		if ((option & MACH_RCV_LARGE_IDENTITY) && rcv_size >= 16)
-			msg->msgh_local_port = g->rg_name;
+		/*
+		 * K5: the message stays; report what it needs, each field
+		 * only if rcv_size covers it, at any alignment.
+		 */
+		if (rcv_size >= offsetof(mach_msg_header_t, msgh_remote_port))
+			memcpy((char *)msg +
+			        offsetof(mach_msg_header_t, msgh_size),
+			    &g->rg_size, sizeof(g->rg_size));
+		if ((option & MACH_RCV_LARGE_IDENTITY) &&
+		    rcv_size >= offsetof(mach_msg_header_t, msgh_voucher_port))
+			memcpy((char *)msg +
+			        offsetof(mach_msg_header_t, msgh_local_port),
+			    &g->rg_name, sizeof(g->rg_name));
 		return MACH_RCV_TOO_LARGE;
 	}
 	if (g->rg_size > r->r_need_max) {
@@ -820,16 +828,27 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 	mach_msg_return_t mr;
 
 	if (option & MACH_SEND_MSG) {
+		mach_msg_header_t h;
+
 		if (space == NULL)
 			return MACH_SEND_INVALID_DEST;
 		if (msg == NULL)
 			return MACH_SEND_INVALID_DATA;
-		/* S4: a combined call's sync peer is the destination sent. */
-		if (unlikely(option & MACH_RCV_SYNC_WAIT))
-			peer = msg->msgh_remote_port;
-		mr = msg_send(space, msg, option, send_size, timeout);
+		/*
+		 * I2 before any byte of the message is read; then one copy
+		 * of the header, so that a buffer at any alignment is legal
+		 * (XNU copies the header in) and nothing past send_size is
+		 * ever read.
+		 */
+		if (unlikely(send_size < sizeof(h) || (send_size & 3)))
+			return MACH_SEND_MSG_TOO_SMALL;
+		memcpy(&h, msg, sizeof(h));
+		mr = msg_send(space, &h, msg, option, send_size, timeout);
 		if (mr != MACH_MSG_SUCCESS)
 			return mr; /* J12: no receive after a failed send */
+		/* S4: a combined call's sync peer is the destination sent. */
+		if (unlikely(option & MACH_RCV_SYNC_WAIT))
+			peer = h.msgh_remote_port;
 	} else if (unlikely(option & MACH_RCV_SYNC_WAIT)) {
 		peer = notify; /* S4, J14: the sync peer */
 	}
@@ -854,18 +873,32 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 	    rcv_name, timeout, notify);
 }
 
+/* The header of a user buffer at any alignment (msg not NULL). */
+static mach_msg_header_t
+user_header(const mach_msg_header_t *msg)
+{
+	mach_msg_header_t h;
+
+	memcpy(&h, msg, sizeof(h));
+	return h;
+}
+
 mach_msg_return_t
 mach_msg_send(mach_msg_header_t *msg)
 {
-	return mach_msg(msg, MACH_SEND_MSG, msg != NULL ? msg->msgh_size : 0, 0,
-	    MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+	return mach_msg(msg, MACH_SEND_MSG,
+	    msg != NULL ? user_header(msg).msgh_size : 0, 0, MACH_PORT_NULL,
+	    MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 }
 
 mach_msg_return_t
 mach_msg_receive(mach_msg_header_t *msg)
 {
-	return mach_msg(msg, MACH_RCV_MSG, 0, msg != NULL ? msg->msgh_size : 0,
-	    msg != NULL ? msg->msgh_local_port : MACH_PORT_NULL,
+	mach_msg_header_t h = { 0 };
+
+	if (msg != NULL)
+		h = user_header(msg);
+	return mach_msg(msg, MACH_RCV_MSG, 0, h.msgh_size, h.msgh_local_port,
 	    MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 }
 
