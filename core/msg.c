@@ -42,6 +42,7 @@
 #include "turnstile.h"
 #include "space.h"
 #include "thread.h"
+#include "vm.h"
 #include "waitq.h"
 #include "workloop.h"
 
@@ -919,61 +920,113 @@ destroy_name(
 		(void)mipc_port_deallocate(space, name);
 }
 
+/*
+ * An OOL ports array: only one the space holds, whole, is read (it is
+ * taken out of the space's hands first, so no other thread releases it
+ * meanwhile, and read with ipc_vm_copyin, so it cannot fault); its names
+ * are destroyed and the array released.  Anything else -- an address mipc
+ * never handed out, another space's memory, a count past the region --
+ * is left alone.
+ */
+static void
+destroy_name_array(struct mipc_space *space, const void *addr,
+    mach_msg_size_t count, mach_msg_type_name_t type)
+{
+	mach_port_name_t chunk[64];
+	struct ipc_vm_region *r;
+	size_t i, n, done;
+
+	if (addr == NULL || count == 0)
+		return;
+	r = ipc_vm_take(space, addr, (size_t)count * sizeof(chunk[0]));
+	if (r == NULL)
+		return;
+	for (done = 0; done < count; done += n) {
+		n = count - done < 64 ? count - done : 64;
+		if (!ipc_vm_copyin(chunk, (const mach_port_name_t *)addr + done,
+		        n * sizeof(chunk[0])))
+			break;
+		for (i = 0; i < n; i++)
+			destroy_name(space, chunk[i], type);
+	}
+	ipc_vm_free(r);
+}
+
+/*
+ * mipc_msg_destroy
+ *	libsyscall's mach_msg_destroy (MACH.md O3) for a received message,
+ *	trusting nothing in it: fields are read at any alignment, nothing at
+ *	or past msgh_size is read (a header cut short names nothing; a
+ *	descriptor count larger than the body, or a descriptor cut short,
+ *	ends the walk there), and out-of-line memory is only released -- an
+ *	OOL ports array only read -- when the space holds it (vm.c).
+ */
 void
 mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
 {
-	mach_msg_base_t *b = (mach_msg_base_t *)msg;
-	uint32_t i, j, off = sizeof(mach_msg_base_t);
+	const char *m = (const char *)msg;
+	mach_msg_header_t h;
+	mach_msg_body_t body;
+	uint32_t i, off = sizeof(mach_msg_base_t);
 
 	if (space == NULL || msg == NULL)
 		return;
-	destroy_name(space, msg->msgh_remote_port,
-	    MACH_MSGH_BITS_REMOTE(msg->msgh_bits));
-	if (!MACH_MSGH_BITS_IS_COMPLEX(msg->msgh_bits))
+	/* msgh_bits and msgh_size, then the rest if msgh_size holds it. */
+	memcpy(&h, m, offsetof(mach_msg_header_t, msgh_remote_port));
+	if (h.msgh_size < sizeof(h))
 		return;
-	for (i = 0; i < b->body.msgh_descriptor_count; i++) {
-		char *d = (char *)msg + off;
-		uint8_t type = (uint8_t)d[11];
+	memcpy(&h, m, sizeof(h));
+	destroy_name(
+	    space, h.msgh_remote_port, MACH_MSGH_BITS_REMOTE(h.msgh_bits));
+	if (!MACH_MSGH_BITS_IS_COMPLEX(h.msgh_bits) ||
+	    h.msgh_size < sizeof(mach_msg_base_t))
+		return;
+	memcpy(&body, m + sizeof(h), sizeof(body));
+	for (i = 0; i < body.msgh_descriptor_count; i++) {
+		uint8_t type;
 
-		if (off + 12 > msg->msgh_size)
+		/* Its type byte ends the 12 bytes every descriptor has. */
+		if (h.msgh_size - off < 12)
+			return;
+		type = (uint8_t)m[off + 11];
+		if (type != MACH_MSG_PORT_DESCRIPTOR && h.msgh_size - off < 16)
 			return;
 		switch (type) {
 		case MACH_MSG_PORT_DESCRIPTOR: {
-			mach_msg_port_descriptor_t *p = (void *)d;
+			mach_msg_port_descriptor_t p;
 
-			destroy_name(space, p->name, p->disposition);
+			memcpy(&p, m + off, sizeof(p));
+			destroy_name(space, p.name, p.disposition);
 			off += 12;
 			break;
 		}
 		case MACH_MSG_OOL_DESCRIPTOR:
 		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR: {
-			mach_msg_ool_descriptor_t *o = (void *)d;
+			mach_msg_ool_descriptor_t o;
 
-			if (o->address != NULL && o->size != 0)
-				(void)mipc_vm_deallocate(
-				    space, (vm_address_t)o->address, o->size);
+			memcpy(&o, m + off, sizeof(o));
+			if (o.address != NULL && o.size != 0)
+				(void)ipc_vm_release(
+				    space, (vm_address_t)o.address, o.size);
 			off += 16;
 			break;
 		}
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR: {
-			mach_msg_ool_ports_descriptor_t *o = (void *)d;
-			mach_port_name_t *names = o->address;
+			mach_msg_ool_ports_descriptor_t o;
 
-			for (j = 0; names != NULL && j < o->count; j++)
-				destroy_name(space, names[j], o->disposition);
-			if (names != NULL && o->count != 0)
-				(void)mipc_vm_deallocate(space,
-				    (vm_address_t)names,
-				    o->count * sizeof(*names));
+			memcpy(&o, m + off, sizeof(o));
+			destroy_name_array(
+			    space, o.address, o.count, o.disposition);
 			off += 16;
 			break;
 		}
 		case MACH_MSG_GUARDED_PORT_DESCRIPTOR: {
-			mach_msg_guarded_port_descriptor_t *g = (void *)d;
+			mach_msg_guarded_port_descriptor_t g;
 
-			if (MACH_PORT_VALID(g->name))
+			memcpy(&g, m + off, sizeof(g));
+			if (MACH_PORT_VALID(g.name))
 				(void)mipc_port_destruct(
-				    space, g->name, 0, g->context);
+				    space, g.name, 0, g.context);
 			off += 16;
 			break;
 		}
