@@ -697,6 +697,19 @@ guarded_check(struct mipc_space *space, mach_port_name_t name,
 }
 
 /*
+ * The sender released the region [addr, addr + len): if it held the
+ * message buffer, the call must not write there any more (MACH.md L8;
+ * XNU takes the region out of the task's map, so its copyout fails).
+ */
+static void
+user_buf_released(struct ipc_user_buf *ub, uintptr_t addr, size_t len)
+{
+	if (ub != NULL && addr < ub->ub_addr + ub->ub_len &&
+	    ub->ub_addr < addr + len)
+		ub->ub_gone = true;
+}
+
+/*
  * OOL memory: a region the sender holds, sent whole with deallocate and
  * virtual copy, moves without a copy (its pages go to the receiver);
  * anything else is copied into a fresh region through ipc_vm_copyin, so
@@ -705,7 +718,7 @@ guarded_check(struct mipc_space *space, mach_port_name_t name,
  */
 static mach_msg_return_t
 desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
-    const mach_msg_ool_descriptor_t *o)
+    const mach_msg_ool_descriptor_t *o, struct ipc_user_buf *ub)
 {
 	const void *src = o->address;
 	uint32_t size = o->size;
@@ -718,6 +731,7 @@ desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
 	if (o->deallocate && o->copy == MACH_MSG_VIRTUAL_COPY) {
 		r = ipc_vm_take(space, src, size);
 		if (r != NULL) {
+			user_buf_released(ub, r->vr_addr, r->vr_len);
 			d->kd_ool.kd_region = r;
 			return MACH_MSG_SUCCESS;
 		}
@@ -729,14 +743,16 @@ desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
 		return MACH_SEND_INVALID_MEMORY;
 	}
 	d->kd_ool.kd_region = r;
-	if (o->deallocate)
-		(void)ipc_vm_release(space, (vm_address_t)src, size);
+	if (o->deallocate &&
+	    ipc_vm_release(space, (vm_address_t)src, size) == KERN_SUCCESS)
+		user_buf_released(ub, (uintptr_t)src, ipc_vm_round(size));
 	return MACH_MSG_SUCCESS;
 }
 
 static mach_msg_return_t
 desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
-    struct ipc_kdesc *d, mach_msg_ool_ports_descriptor_t *o)
+    struct ipc_kdesc *d, const mach_msg_ool_ports_descriptor_t *o,
+    struct ipc_user_buf *ub)
 {
 	mach_port_name_t *names;
 	struct ipc_right *rights;
@@ -773,9 +789,11 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 	} else {
 		d->kd_oolp.kd_rights = rights;
 		d->kd_oolp.kd_count = n;
-		if (o->deallocate)
-			(void)ipc_vm_release(space, (vm_address_t)o->address,
-			    n * sizeof(*names));
+		if (o->deallocate &&
+		    ipc_vm_release(space, (vm_address_t)o->address,
+		        n * sizeof(*names)) == KERN_SUCCESS)
+			user_buf_released(ub, (uintptr_t)o->address,
+			    ipc_vm_round(n * sizeof(*names)));
 	}
 	ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
 	return mr;
@@ -787,7 +805,8 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
  * many were kept (none).
  */
 static mach_msg_return_t
-body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)
+body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc,
+    struct ipc_user_buf *ub)
 {
 	char *msg = ikm_bytes(k);
 	uint32_t off = sizeof(mach_msg_base_t), i;
@@ -812,10 +831,10 @@ body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc)
 		}
 		case MACH_MSG_OOL_DESCRIPTOR:
 		case MACH_MSG_OOL_VOLATILE_DESCRIPTOR:
-			mr = desc_ool_copyin(space, d, (void *)u);
+			mr = desc_ool_copyin(space, d, (void *)u, ub);
 			break;
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
-			mr = desc_oolp_copyin(space, k, d, (void *)u);
+			mr = desc_oolp_copyin(space, k, d, (void *)u, ub);
 			break;
 		default: {
 			mach_msg_guarded_port_descriptor_t *g = (void *)u;
@@ -878,6 +897,8 @@ body_has_rights(const char *msg, uint32_t ndesc)
  *	Validate a message and copy it in from `space`.  `hdr` is the
  *	caller's copy of its header (read once send_size was found to hold
  *	one, at any alignment); `msg` the user's buffer of send_size bytes.
+ *	`ub`, if not NULL, is the user's buffer as the call may still write
+ *	it: ub_gone is set if a descriptor released it (MACH.md L8).
  * Conditions:
  *	Nothing locked.  Allocates.
  * Returns:
@@ -888,7 +909,8 @@ body_has_rights(const char *msg, uint32_t ndesc)
  */
 mach_msg_return_t
 ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
-    const void *msg, mach_msg_size_t send_size, struct ipc_kmsg **kmsgp)
+    const void *msg, mach_msg_size_t send_size, struct ipc_user_buf *ub,
+    struct ipc_kmsg **kmsgp)
 {
 	mach_msg_header_t h = *hdr;
 	mach_msg_bits_t bits;
@@ -987,7 +1009,7 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
 			kmsg_destroy_one(k); /* header rights only (M2) */
 			return MACH_SEND_NO_GRANT_DEST;
 		}
-		mr = body_copyin(space, k, ndesc);
+		mr = body_copyin(space, k, ndesc, ub);
 		if (mr != MACH_MSG_SUCCESS) {
 			kmsg_destroy_one(k); /* M2 */
 			return mr;
@@ -1230,6 +1252,9 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
  *	trailer written at msgh_size (V1).  Consumes the kmsg.  The message
  *	is made in the kmsg's own (aligned) image, then copied out in one
  *	go: a user buffer at any alignment is legal (XNU copies out bytes).
+ *	With msg NULL (the buffer was released by the call's own send, L8)
+ *	the rights and memory still go to the space, nothing is written, and
+ *	the receive answers MACH_RCV_INVALID_DATA, as XNU's failed copyout.
  * Conditions: nothing locked.  `port` is the port the message was taken
  *	from, its destination: the kmsg's destination right keeps it alive.
  */
@@ -1259,9 +1284,14 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 	if (k->ikm_ndesc != 0)
 		mr = body_copyout(
 		    space, k, ikm_bytes(k), (uintptr_t)msg, option, false);
-	ipc_copy_msg(msg, ikm_bytes(k), k->ikm_size);
-	write_trailer(k, (char *)msg + k->ikm_size, ipc_trailer_size(option),
-	    ipc_trailer_size(option), seqno, port);
+	if (likely(msg != NULL)) {
+		ipc_copy_msg(msg, ikm_bytes(k), k->ikm_size);
+		write_trailer(k, (char *)msg + k->ikm_size,
+		    ipc_trailer_size(option), ipc_trailer_size(option), seqno,
+		    port);
+	} else {
+		mr = MACH_RCV_INVALID_DATA;
+	}
 	/*
 	 * J3: the destination right is consumed at delivery -- last, since
 	 * its port reference is what keeps `port` alive until here (the
@@ -1275,7 +1305,8 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 /*
  * ipc_kmsg_copyout_pseudo
  *	Give a message that could not be sent back to its sender (MACH.md
- *	M3): rights return, header ports are not swapped, no trailer.
+ *	M3): rights return, header ports are not swapped, no trailer.  msg
+ *	NULL: the send released the buffer (L8); only the rights return.
  */
 void
 ipc_kmsg_copyout_pseudo(
@@ -1306,7 +1337,9 @@ ipc_kmsg_copyout_pseudo(
 	h->msgh_local_port = reply;
 	(void)body_copyout(space, k, ikm_bytes(k), (uintptr_t)msg,
 	    MACH_RCV_GUARDED_DESC, true);
-	memcpy(msg, ikm_bytes(k), k->ikm_size);
+	/* A buffer this very send released gets nothing (L8). */
+	if (msg != NULL)
+		memcpy(msg, ikm_bytes(k), k->ikm_size);
 	ipc_kmsg_free(k);
 }
 
@@ -1329,7 +1362,7 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 	h.msgh_size = sizeof(mach_msg_header_t);
 	h.msgh_remote_port = MACH_PORT_NULL;
 	h.msgh_local_port = rcv;
-	if (rcv_size >= sizeof(h)) {
+	if (msg != NULL && rcv_size >= sizeof(h)) {
 		memcpy(msg, &h, sizeof(h));
 		if (rcv_size - sizeof(h) < tsize)
 			tsize = rcv_size - sizeof(h);

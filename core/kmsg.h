@@ -20,6 +20,20 @@ struct ipc_vm_region;
 struct mipc_space;
 
 /*
+ * The caller's message buffer, as far as the call may write into it (the
+ * receive of a combined call, a pseudo-receive).  When an out-of-line
+ * descriptor with deallocate releases the region that holds it, ub_gone
+ * is set: the buffer is not the caller's any more and nothing may be
+ * written there (XNU took the region out of the task's map: its copyout
+ * fails, MACH_RCV_INVALID_DATA).
+ */
+struct ipc_user_buf {
+	uintptr_t ub_addr;
+	size_t ub_len;
+	bool ub_gone;
+};
+
+/*
  * Copy a message body.  Mach messages are small and 4-byte multiples; a
  * 16-byte-chunk loop beats the string-move instruction a compiler emits
  * for a variable memcpy (its start-up cost is most of a 64-byte copy).
@@ -109,7 +123,7 @@ void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 bool ipc_kmsg_reuse(struct ipc_kmsg *kmsg, uint32_t size);
 mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space,
     const mach_msg_header_t *hdr, const void *msg, mach_msg_size_t send_size,
-    struct ipc_kmsg **kmsgp);
+    struct ipc_user_buf *ub, struct ipc_kmsg **kmsgp);
 mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
     struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
     mach_msg_option_t option, uint32_t seqno, struct ipc_port *port);

@@ -28,6 +28,15 @@
  *              sync peer is `notify` for a receive-only call and the
  *              destination name for a combined send + receive; a null
  *              peer skips the checks (the trap's sync_send is null).
+ *            * User buffers are read and written only with memcpy, at any
+ *              alignment, and never past send_size / rcv_size / msgh_size
+ *              (XNU copies headers in and messages out byte for byte).
+ *            * A send whose OOL descriptor with deallocate releases the
+ *              region holding the message buffer (L8) leaves the call no
+ *              buffer: a pseudo-receive writes nothing, and the combined
+ *              receive takes its message into the space and answers
+ *              MACH_RCV_INVALID_DATA, as XNU's copyout to the region that
+ *              left the task's map fails.
  */
 #include "cache.h"
 #include "guard.h"
@@ -187,26 +196,48 @@ arm_send_possible(
 	is_unlock(space);
 }
 
+/*
+ * Sent, but the send released the region holding the message buffer (an
+ * OOL descriptor with deallocate naming it, MACH.md L8): the call's
+ * receive has no buffer.  Internal to this file, never returned.
+ */
+#define MSG_SENT_BUFFER_GONE ((mach_msg_return_t)0xffffffffu)
+
+/*
+ * The send slow path, the specification: copyin, admission, waiting,
+ * pseudo-receive.  rcv_size: how much of the buffer the call's receive
+ * (if MACH_RCV_MSG) may write.  A send that releases the region holding
+ * the buffer writes nothing there afterwards (no pseudo-receive bytes)
+ * and returns MSG_SENT_BUFFER_GONE for success.  Out of line: the fast
+ * path around it stays small.
+ */
 static mach_msg_return_t
-msg_send(struct mipc_space *space, const mach_msg_header_t *h,
-    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
-    mach_msg_timeout_t timeout)
+msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
+    const mach_msg_header_t *h, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
 {
-	struct ipc_thread *th = ipc_thread_self();
+	mach_msg_size_t rcv_len = (option & MACH_RCV_MSG) ? rcv_size : 0;
+	struct ipc_user_buf ub;
 	struct ipc_kmsg *k;
 	struct ipc_port *dest;
-	mach_msg_return_t mr;
+	mach_msg_return_t mr, sent = MACH_MSG_SUCCESS;
 	bool limited;
 
-	if (unlikely(th == NULL))
-		return MACH_SEND_NO_BUFFER;
-	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
-	    likely(msg_send_fp(th, space, h, msg, send_size)))
-		return MACH_MSG_SUCCESS;
-	mr = ipc_kmsg_copyin(space, h, msg, send_size, &k);
+	ub.ub_addr = (uintptr_t)msg;
+	ub.ub_len = send_size > rcv_len ? send_size : rcv_len;
+	ub.ub_gone = false;
+	mr = ipc_kmsg_copyin(space, h, msg, send_size, &ub, &k);
 	ipc_guard_flush(space);
-	if (mr != MACH_MSG_SUCCESS || k == NULL)
+	if (unlikely(ub.ub_gone)) {
+		/* Not ours any more: a pseudo-receive writes none. */
+		sent = MSG_SENT_BUFFER_GONE;
+		msg = NULL;
+	}
+	if (mr != MACH_MSG_SUCCESS)
 		return mr;
+	if (k == NULL)
+		return sent; /* C8 */
 	dest = k->ikm_dest.ir_port;
 	/* S3: a send-once reply right of an SRP links it to dest. */
 	if (unlikely(k->ikm_reply.ir_port != NULL &&
@@ -226,7 +257,7 @@ msg_send(struct mipc_space *space, const mach_msg_header_t *h,
 		if (ipc_kmsg_set_transit(k, dest)) {
 			/* N2, N3, M4: accepted, then destroyed. */
 			ipc_kmsg_destroy(k);
-			return MACH_MSG_SUCCESS;
+			return sent;
 		}
 	}
 	/*
@@ -268,7 +299,7 @@ msg_send(struct mipc_space *space, const mach_msg_header_t *h,
 		if (kr == KERN_TERMINATED) {
 			/* J9: the port died while we waited. */
 			ipc_kmsg_destroy(k);
-			return MACH_MSG_SUCCESS;
+			return sent;
 		}
 		if (kr != KERN_SUCCESS) {
 			/* M3: pseudo-receive. */
@@ -280,7 +311,27 @@ msg_send(struct mipc_space *space, const mach_msg_header_t *h,
 	ipc_mqueue_enqueue(dest, k);
 	k = NULL; /* the queue owns it now */
 	ipc_epoch_exit(th);
-	return MACH_MSG_SUCCESS;
+	return sent;
+}
+
+/*
+ * Send the message at `msg` (header copied in `h`): the fast path, else
+ * the slow path.  Returns as msg_send_slow.
+ */
+static inline mach_msg_return_t
+msg_send(struct mipc_space *space, const mach_msg_header_t *h,
+    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	if (unlikely(th == NULL))
+		return MACH_SEND_NO_BUFFER;
+	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
+	    likely(msg_send_fp(th, space, h, msg, send_size)))
+		return MACH_MSG_SUCCESS;
+	return msg_send_slow(
+	    th, space, h, msg, option, send_size, rcv_size, timeout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -709,8 +760,11 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (g->rg_result == IMQ_LEFT) {
 		/*
 		 * K5: the message stays; report what it needs, each field
-		 * only if rcv_size covers it, at any alignment.
+		 * only if rcv_size covers it, at any alignment.  No buffer
+		 * (L8): XNU's copyout of these fails.
 		 */
+		if (unlikely(msg == NULL))
+			return MACH_RCV_INVALID_DATA;
 		if (rcv_size >= offsetof(mach_msg_header_t, msgh_remote_port))
 			memcpy((char *)msg +
 			        offsetof(mach_msg_header_t, msgh_size),
@@ -726,7 +780,7 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		/* K4: taken, destroyed, bare header. */
 		ipc_kmsg_too_large(g->rg_kmsg, msg, rcv_size, g->rg_name,
 		    option, g->rg_seqno, g->rg_port);
-		return MACH_RCV_TOO_LARGE;
+		return msg != NULL ? MACH_RCV_TOO_LARGE : MACH_RCV_INVALID_DATA;
 	}
 	if (unlikely(r->r_wl != NULL))
 		return rcv_finish_wl(r, msg, option);
@@ -777,6 +831,12 @@ out:
 	return mr;
 }
 
+/*
+ * Receive into msg: rcv_size bytes at any alignment; NULL when the call's
+ * own send released the buffer (L8): a message is still taken and its
+ * rights and memory copied out into the space, and the receive answers
+ * MACH_RCV_INVALID_DATA, as XNU's copyout to an unmapped buffer.
+ */
 static mach_msg_return_t
 msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t rcv_size,
@@ -826,6 +886,7 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t notify)
 {
 	mach_port_name_t peer = MACH_PORT_NULL;
+	mach_msg_header_t *rcv_buf = msg;
 	mach_msg_return_t mr;
 
 	if (option & MACH_SEND_MSG) {
@@ -844,9 +905,13 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 		if (unlikely(send_size < sizeof(h) || (send_size & 3)))
 			return MACH_SEND_MSG_TOO_SMALL;
 		memcpy(&h, msg, sizeof(h));
-		mr = msg_send(space, &h, msg, option, send_size, timeout);
-		if (mr != MACH_MSG_SUCCESS)
-			return mr; /* J12: no receive after a failed send */
+		mr = msg_send(
+		    space, &h, msg, option, send_size, rcv_size, timeout);
+		if (unlikely(mr != MACH_MSG_SUCCESS)) {
+			if (mr != MSG_SENT_BUFFER_GONE)
+				return mr; /* J12: no receive after a failure */
+			rcv_buf = NULL;    /* L8: released by the send */
+		}
 		/* S4: a combined call's sync peer is the destination sent. */
 		if (unlikely(option & MACH_RCV_SYNC_WAIT))
 			peer = h.msgh_remote_port;
@@ -859,7 +924,7 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 		if (msg == NULL)
 			return MACH_RCV_INVALID_DATA;
 		return msg_receive(
-		    space, msg, option, rcv_size, rcv_name, timeout, peer);
+		    space, rcv_buf, option, rcv_size, rcv_name, timeout, peer);
 	}
 	return MACH_MSG_SUCCESS; /* I1 */
 }
