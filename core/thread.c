@@ -19,7 +19,16 @@
  *                 ck_epoch_begin/end/synchronize's fences;
  *            [T4] a record's initialisation before another thread walks
  *                 it, carried by ck_epoch_register's ck_stack push (a
- *                 store fence before its CAS).
+ *                 store fence before its CAS);
+ *            [T5] everything a record's last owner did before the thread
+ *                 that recycles it uses it (ck_epoch_begin reads its
+ *                 fields), carried by ck_epoch_unregister's store of the
+ *                 free state (after a fence) and ck_epoch_recycle's CAS.
+ *            The links of a record's pending stacks are published by
+ *            ck_stack's CAS too; mipc_quiesce() reads and relinks them
+ *            only through ck_pr, as ck does, never with an access TSan
+ *            would pair with the pusher's plain stores (the payload is
+ *            [T2]'s).
  * Lifetime:  state is created on first use (ipc_thread_self) and released
  *            at thread exit by a pthread key destructor, after a barrier has
  *            run the thread's deferred frees.  Records are never freed (ck
@@ -95,8 +104,11 @@ epoch_record_get(void)
 {
 	ck_epoch_record_t *r = ck_epoch_recycle(&ipc_epoch, NULL);
 
-	if (r != NULL)
+	if (r != NULL) {
+		/* [T5]: all its last owner did, before we use it. */
+		ipc_tsan_acquire(r);
 		return r;
+	}
 	/*
 	 * Records are never freed (ck_epoch keeps every one it has seen in
 	 * its list), so they come from the C library, outside the counted
@@ -214,6 +226,8 @@ ipc_thread_exit(void *arg)
 	ipc_unlock(&th->th_lock);
 	ipc_thread_space_exit(th);
 	ck_epoch_barrier(th->th_epoch);
+	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
+	ipc_tsan_release(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
 	th->th_epoch = NULL;
 	ipc_turnstile_release(th->th_turnstile);
@@ -476,6 +490,13 @@ record_of(ck_stack_entry_t *cursor)
 
 #define entry_of(cursor) ipc_container_of(cursor, ck_epoch_entry_t, stack_entry)
 
+/* The next entry of a popped pending stack (see Ordering above). */
+static ck_stack_entry_t *
+stack_next(ck_stack_entry_t *e)
+{
+	return ck_pr_load_ptr(&e->next);
+}
+
 uint64_t
 ipc_epoch_pending_all(void)
 {
@@ -513,12 +534,13 @@ quiesce_round(void)
 			head = ck_stack_batch_pop_upmc(&r->pending[i]);
 			if (head == NULL)
 				continue;
-			for (tail = head;; tail = CK_STACK_NEXT(tail)) {
+			/* Links through ck_pr: see Ordering above. */
+			for (tail = head;; tail = stack_next(tail)) {
 				n++;
-				if (CK_STACK_NEXT(tail) == NULL)
+				if (stack_next(tail) == NULL)
 					break;
 			}
-			tail->next = grabbed;
+			ck_pr_store_ptr(&tail->next, grabbed);
 			grabbed = head;
 			ck_pr_sub_uint(&r->n_pending, n);
 		}
@@ -527,12 +549,10 @@ quiesce_round(void)
 	/* 2. One full grace period after the last of them was retired. */
 	epoch_synchronize();
 
-	/* 3. Run them here. */
+	/* 3. Run them here (every entry is ipc_epoch_defer's). */
 	for (cursor = grabbed; cursor != NULL; cursor = next) {
-		ck_epoch_entry_t *e = entry_of(cursor);
-
-		next = CK_STACK_NEXT(cursor);
-		e->function(e);
+		next = stack_next(cursor);
+		deferred_run(entry_of(cursor));
 	}
 	return grabbed != NULL;
 }
