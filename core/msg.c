@@ -469,6 +469,7 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 			if (k < start && i == 0)
 				continue;
 			p = ck_pr_load_ptr(&l->pl_port);
+			ipc_pset_look_note();
 			if (ip_receiver(p) != space)
 				continue;
 			try_port(p, ip_receiver_name_hint(p), need_max,

@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+__thread uint64_t ipc_pset_looks;
+
 struct ipc_pset *
 ipc_pset_alloc(void)
 {

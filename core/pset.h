@@ -49,6 +49,19 @@ ips_from_object(struct ipc_object *o)
 	return (struct ipc_pset *)o;
 }
 
+/*
+ * Member ports a set receive of the calling thread looked at (test
+ * builds): tests/unit/pset.c bounds the work of a receive by it.
+ */
+extern __thread uint64_t ipc_pset_looks;
+
+static inline void
+ipc_pset_look_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_pset_looks++;
+}
+
 struct ipc_pset *ipc_pset_alloc(void);
 /*
  * A new set under a fresh name or `want`.
