@@ -343,7 +343,8 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 
 /*
  * Wake receivers after a message was published: the port's own, and
- * those of every set the port is in.
+ * those of every set the port is in -- whose ready queue gets the port
+ * first if it is not there (pset.c).
  * Conditions: inside an epoch section (the set links are read lock-free).
  */
 static void
@@ -351,7 +352,10 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
 {
 	struct ipc_pset_link *l;
 
-	/* [F1]: the publication before any waiter count (waitq.c). */
+	/*
+	 * [F1]: the publication before any waiter count (waitq.c); the same
+	 * fence is [F13]'s: the message before a set link's ready flag.
+	 */
 	ipc_waitq_fence(
 	    atomic_publication ? IPC_WAKE_AFTER_ATOMIC : IPC_WAKE_AFTER_STORE);
 	ipc_waitq_wake_fenced(&port->ip_mq.imq_rcv_wq, IPC_WAKE_ALL);
@@ -361,7 +365,12 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
 		struct ipc_pset *ps = ck_pr_load_ptr(&l->pl_pset);
 		struct ipc_workloop *wl = ck_pr_load_ptr(&ps->ips_wl);
 
-		ipc_waitq_wake_fenced(&ps->ips_rcv_wq, IPC_WAKE_ALL);
+		/* Queued now: fence again, the queue is what they see. */
+		if (ipc_pset_ready(l))
+			ipc_waitq_wake(&ps->ips_rcv_wq, IPC_WAKE_AFTER_STORE,
+			    IPC_WAKE_ALL);
+		else
+			ipc_waitq_wake_fenced(&ps->ips_rcv_wq, IPC_WAKE_ALL);
 		/* A named set a workloop receives from wakes its servicer
 		 * (the workloop is freed after a grace period). */
 		if (unlikely(wl != NULL))

@@ -16,9 +16,9 @@
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
  *            no stale receiver takes a message the new holder should get.
- * Choices:   * a receive on a set scans its members from a rotating start
- *              (ips_rotor): every member is looked at in turn, so none
- *              starves (MACH.md G7), at O(members) per empty scan.
+ * Choices:   * a receive on a set takes the member at the head of the set's
+ *              ready queue (pset.c): O(1) on an empty set, ready members
+ *              served in turn (MACH.md G7).
  *            * A message for a kernel-object port is served by kobject.c
  *              in the sender's thread instead of queued: the fast path's
  *              flag test refuses such a destination for free, the slow
@@ -442,44 +442,50 @@ try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
 	}
 }
 
-/* Try every member, from the rotor on.  Conditions: in an epoch section. */
+/*
+ * Take from the set's ready queue (pset.c): the member that has waited
+ * longest.  A member still holding messages afterwards (or the one left in
+ * place by MACH_RCV_LARGE) goes back to the tail, so ready members are
+ * served in turn (G7); one drained meanwhile -- by a receive on its own
+ * name, or another set receiver -- is dropped, and the next one tried.
+ * Conditions: in an epoch section.
+ */
 static void
 try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
     bool leave_large, struct rcv_got *g)
 {
 	struct ipc_pset_link *l;
-	uint32_t n = 0, start, i;
 
 	g->rg_result = IMQ_EMPTY;
-	/* [A12]: each link read through its pointer ([R12] in pset.c). */
-	for (l = ck_pr_load_ptr(&ps->ips_members); l != NULL;
-	     l = ck_pr_load_ptr(&l->pl_next_in_pset))
-		n++;
-	if (n == 0)
-		return;
-	/* Relaxed: the rotor only spreads the starting point. */
-	start = ck_pr_faa_32(&ps->ips_rotor, 1) % n;
-	for (i = 0; i < 2 * n && g->rg_result == IMQ_EMPTY; i++) {
-		uint32_t k = 0;
+	while ((l = ipc_pset_ready_take(ps)) != NULL) {
+		struct ipc_port *p = l->pl_port;
+		mach_port_name_t name;
 
-		for (l = ck_pr_load_ptr(&ps->ips_members); l != NULL;
-		     l = ck_pr_load_ptr(&l->pl_next_in_pset), k++) {
-			struct ipc_port *p;
+		/* [F13]: the link taken (idle) before the look (pset.c). */
+		ck_pr_fence_memory();
+		ipc_pset_look_note();
+		/* Moved out or dying: it is leaving its sets. */
+		if (!ip_receiver_name_in(p, space, &name))
+			continue;
+		try_port(p, name, need_max, leave_large, g);
+		if (g->rg_result == IMQ_EMPTY)
+			continue;
+		/*
+		 * Back to the tail while it holds messages; the receivers
+		 * that found the queue empty meanwhile sleep: wake one.
+		 */
+		if ((g->rg_result == IMQ_LEFT || ipc_mqueue_count(p) != 0) &&
+		    ipc_pset_ready(l)) {
+			struct ipc_workloop *wl = ck_pr_load_ptr(&ps->ips_wl);
 
-			if (k < start && i == 0)
-				continue;
-			p = ck_pr_load_ptr(&l->pl_port);
-			ipc_pset_look_note();
-			if (ip_receiver(p) != space)
-				continue;
-			try_port(p, ip_receiver_name_hint(p), need_max,
-			    leave_large, g);
-			if (g->rg_result != IMQ_EMPTY)
-				return;
+			ipc_waitq_wake(&ps->ips_rcv_wq, IPC_WAKE_AFTER_STORE,
+			    IPC_WAKE_ONE);
+			/* As wake_receivers (mqueue.c): its servicer too. */
+			if (unlikely(wl != NULL))
+				ipc_waitq_wake_fenced(
+				    &wl->wl_pset->ips_rcv_wq, IPC_WAKE_ONE);
 		}
-		if (i == 0 && start == 0)
-			break;
-		start = 0;
+		return;
 	}
 }
 
@@ -544,6 +550,7 @@ try_workloop(struct mipc_space *space, struct ipc_workloop *wl,
 {
 	struct ipc_port *best = NULL;
 	struct ipc_pset_link *l;
+	mach_port_name_t name;
 	int best_pri = -1;
 	uint32_t i, n;
 
@@ -565,9 +572,8 @@ try_workloop(struct mipc_space *space, struct ipc_workloop *wl,
 			best_pri = pri;
 		}
 	}
-	if (best != NULL) {
-		try_port(best, ip_receiver_name_hint(best), need_max,
-		    leave_large, g);
+	if (best != NULL && ip_receiver_name_in(best, space, &name)) {
+		try_port(best, name, need_max, leave_large, g);
 		if (g->rg_result != IMQ_EMPTY)
 			return;
 	}

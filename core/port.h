@@ -181,25 +181,59 @@ ip_receiver(const struct ipc_port *port)
 	return ck_pr_load_ptr(&port->ip_receiver);
 }
 
+/*
+ * Bind or unbind the receive right.  Conditions: port locked, and the
+ * space lock of the holder (old or new).  A set receiver reads the
+ * binding lock-free (ip_receiver_name_in): the name is stored before the
+ * holder that makes it valid, and the holder cleared before the name.
+ */
 static inline void
 ip_set_receiver(
     struct ipc_port *port, struct mipc_space *space, mach_port_name_t name)
 {
-	ck_pr_store_ptr(&port->ip_receiver, space);
-	/* Relaxed: receivers read it lock-free (ip_receiver_name_hint). */
-	ck_pr_store_32(&port->ip_receiver_name, name);
+	if (space != NULL) {
+		ck_pr_store_32(&port->ip_receiver_name, name);
+		ck_pr_fence_store(); /* [R14]: the name before the holder */
+		ck_pr_store_ptr(&port->ip_receiver, space);
+	} else {
+		ck_pr_store_ptr(&port->ip_receiver, NULL);
+		ck_pr_fence_store(); /* [R14]: the holder cleared first */
+		ck_pr_store_32(&port->ip_receiver_name, name);
+	}
 }
 
 /*
  * The receive right's name, read without the port lock by a receiver that
  * found the port in its space inside an epoch section: a port dying (or
- * moving) meanwhile may give the old name or none, never a torn one.
+ * moving) meanwhile may give the old name or none, never a torn one.  A
+ * set receiver needs the name that goes with the holder it checked:
+ * ip_receiver_name_in.
  */
 static inline mach_port_name_t
 ip_receiver_name_hint(const struct ipc_port *port)
 {
 	/* Relaxed: see above. */
 	return ck_pr_load_32(&port->ip_receiver_name);
+}
+
+/*
+ * ip_receiver_name_in
+ *	Is port's receive right held by space, and under which name?  Read
+ *	lock-free by a set receiver (msg.c try_set) that holds neither lock:
+ *	the holder, the name, the holder again -- the name is the one of a
+ *	binding to space that held across the read.
+ * Conditions: inside an epoch section (port is a set member's).
+ */
+static inline bool
+ip_receiver_name_in(const struct ipc_port *port, struct mipc_space *space,
+    mach_port_name_t *namep)
+{
+	if (ck_pr_load_ptr(&port->ip_receiver) != space)
+		return false;
+	ck_pr_fence_load(); /* [A14]: the holder before its name */
+	*namep = ck_pr_load_32(&port->ip_receiver_name);
+	ck_pr_fence_load(); /* [A14]: the name before the holder again */
+	return ck_pr_load_ptr(&port->ip_receiver) == space;
 }
 
 static inline bool

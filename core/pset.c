@@ -11,10 +11,31 @@
  *            (waking set receivers) and set receivers walk the lists
  *            lock-free inside epoch sections: list pointers are stored
  *            with ck_pr, links freed after a grace period.
+ *            ips_ready_lock (IPC_RANK_LEAF) covers the ready queue.
+ * Ordering:  [F13] a member's message and its place in the ready queue
+ *            (Dekker): a sender publishes the message, fences ([F1] in
+ *            mqueue.c serves), then reads pl_ready and queues the link
+ *            if it is idle; a set receiver takes the link (pl_ready idle,
+ *            under the lock), fences, then looks at the port.  Either the
+ *            sender sees the link idle and queues it again, or the
+ *            receiver sees the message.
+ *            [A12] the set receiver's read of a taken link pairs with
+ *            [R12] (add_member): the link was built before anyone found
+ *            it; for TSan, an acquire on the link.
  * Lifetime:  the entry naming a set holds its only reference.
- * Choices:   a port may be in several sets at once (modern XNU, MACH.md
- *            G4); move_member removes it from all others.  Links are
- *            counted as tables in mipc_get_stats().
+ * Choices:   * a port may be in several sets at once (modern XNU, MACH.md
+ *              G4); move_member removes it from all others.  Links are
+ *              counted as tables in mipc_get_stats().
+ *            * A set keeps a ready queue of its members that have
+ *              messages (DESIGN.md 3), oldest first: a sender queues the
+ *              membership when it finds it idle, a set receiver takes the
+ *              head, and puts it back at the tail while the port still
+ *              has messages, so ready members are served in turn (MACH.md
+ *              G7, XNU's rotation).  A receive costs O(ready members it
+ *              finds drained by others), an empty set O(1) whatever its
+ *              size (issue 12: the scan of every member was O(n^2)).  The
+ *              queue is a hint: a queued member may have been drained by
+ *              a receive on its own name (G9); the receiver drops it.
  */
 #include "pset.h"
 
@@ -46,6 +67,8 @@ ipc_pset_alloc(void)
 		return NULL;
 	memset(pset, 0, sizeof(*pset));
 	ipc_lock_init(&pset->ips_object.io_lock, IPC_RANK_PORT, "pset");
+	ipc_lock_init(&pset->ips_ready_lock, IPC_RANK_LEAF, "pset ready");
+	pset->ips_ready_tail = &pset->ips_ready;
 	pset->ips_object.io_refs = 1;
 	pset->ips_object.io_kind = IOT_PSET;
 	return pset;
@@ -84,6 +107,98 @@ ipc_pset_install(
 	return KERN_SUCCESS;
 }
 
+/* ------------------------------------------------------------------ */
+/* The ready queue                                                      */
+
+/* Append l.  Conditions: ips_ready_lock held; l idle. */
+static void
+ready_append_locked(struct ipc_pset *pset, struct ipc_pset_link *l)
+{
+	ipc_lock_assert_held(&pset->ips_ready_lock);
+	l->pl_ready_next = NULL;
+	l->pl_ready_prev = pset->ips_ready_tail;
+	*pset->ips_ready_tail = l;
+	pset->ips_ready_tail = &l->pl_ready_next;
+	ck_pr_store_32(&l->pl_ready, IPC_PSET_QUEUED);
+}
+
+/* Take l out of the queue.  Conditions: ips_ready_lock held; l queued. */
+static void
+ready_remove_locked(struct ipc_pset *pset, struct ipc_pset_link *l)
+{
+	ipc_lock_assert_held(&pset->ips_ready_lock);
+	*l->pl_ready_prev = l->pl_ready_next;
+	if (l->pl_ready_next != NULL)
+		l->pl_ready_next->pl_ready_prev = l->pl_ready_prev;
+	else
+		pset->ips_ready_tail = l->pl_ready_prev;
+	l->pl_ready_next = NULL;
+	l->pl_ready_prev = NULL;
+}
+
+/*
+ * ipc_pset_ready_slow
+ *	Queue l at the tail of its set's ready queue if it is idle.
+ * Conditions: as ipc_pset_ready (pset.h); takes ips_ready_lock.
+ */
+void
+ipc_pset_ready_slow(struct ipc_pset_link *l)
+{
+	struct ipc_pset *pset;
+
+	ipc_tsan_acquire(l); /* [A12]: reached lock-free (see Ordering) */
+	pset = l->pl_pset;
+	ipc_lock(&pset->ips_ready_lock);
+	if (l->pl_ready == IPC_PSET_IDLE)
+		ready_append_locked(pset, l);
+	ipc_unlock(&pset->ips_ready_lock);
+}
+
+/*
+ * ipc_pset_ready_take
+ *	The membership at the head of the set's ready queue, now idle; NULL
+ *	when no member is ready.
+ * Conditions:
+ *	Inside an epoch section (the link stays readable until it closes).
+ *	Takes ips_ready_lock.  The caller fences ([F13]) before it looks
+ *	at the port.
+ */
+struct ipc_pset_link *
+ipc_pset_ready_take(struct ipc_pset *pset)
+{
+	struct ipc_pset_link *l;
+
+	/* Relaxed: an empty queue is seen without the lock. */
+	if (ck_pr_load_ptr(&pset->ips_ready) == NULL)
+		return NULL;
+	ipc_lock(&pset->ips_ready_lock);
+	l = pset->ips_ready;
+	if (l != NULL) {
+		ready_remove_locked(pset, l);
+		ck_pr_store_32(&l->pl_ready, IPC_PSET_IDLE);
+	}
+	ipc_unlock(&pset->ips_ready_lock);
+	if (l != NULL)
+		ipc_tsan_acquire(l); /* [A12]: see Ordering */
+	return l;
+}
+
+/* The link leaves its set: out of the queue, never queued again. */
+static void
+ready_forget(struct ipc_pset_link *l)
+{
+	struct ipc_pset *pset = l->pl_pset;
+
+	ipc_lock(&pset->ips_ready_lock);
+	if (l->pl_ready == IPC_PSET_QUEUED)
+		ready_remove_locked(pset, l);
+	ck_pr_store_32(&l->pl_ready, IPC_PSET_GONE);
+	ipc_unlock(&pset->ips_ready_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Links                                                                */
+
 static void
 link_free_now(struct ipc_deferred *d)
 {
@@ -93,10 +208,14 @@ link_free_now(struct ipc_deferred *d)
 	ipc_free(IPC_KIND_TABLE, l, sizeof(*l));
 }
 
-/* Links are read lock-free (senders, set receivers): free after a grace. */
+/*
+ * Links are read lock-free (senders, set receivers): out of the ready
+ * queue now, freed after a grace period.
+ */
 static void
 link_free(struct ipc_pset_link *l)
 {
+	ready_forget(l);
 	ipc_epoch_defer(ipc_thread_self(), &l->pl_free, link_free_now);
 }
 
@@ -231,15 +350,25 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	l->pl_pset = pset;
 	l->pl_next_in_port = port->ip_psets;
 	l->pl_next_in_pset = pset->ips_members;
+	l->pl_ready_next = NULL;
+	l->pl_ready_prev = NULL;
+	l->pl_ready = IPC_PSET_IDLE;
 	/* [R12]: the link is built before lock-free readers find it. */
 	ipc_tsan_release(l);
 	ck_pr_fence_store();
 	ck_pr_store_ptr(&port->ip_psets, l);
 	ck_pr_store_ptr(&pset->ips_members, l);
-	/* G8: a member with messages wakes the set's receivers. */
-	if (ipc_mqueue_count(port) != 0)
+	/*
+	 * G8: a member with messages is ready at once and wakes the set's
+	 * receivers.  [F13]: the link is published (above) before we look
+	 * at the count; a sender that enqueues meanwhile finds the link.
+	 */
+	ck_pr_fence_memory(); /* [F13] */
+	if (ipc_mqueue_count(port) != 0) {
+		(void)ipc_pset_ready(l);
 		ipc_waitq_wake(
 		    &pset->ips_rcv_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+	}
 	return KERN_SUCCESS;
 }
 

@@ -3,13 +3,16 @@
  * g_port_sets.c -- MACH.md area G: port sets, mach_port_move_member,
  * mach_port_insert_member / extract_member, mach_port_get_set_status.
  *
- * Only what is observable without messages: membership through
- * RECEIVE_STATUS.mps_pset and mach_port_get_set_status, the effects of
- * destroying a set, of moving a member's receive right away and of its
- * death.  One test per numbered behaviour (several where an item lists
- * several cases), named <item>_<call>_<case>.
+ * Membership through RECEIVE_STATUS.mps_pset and mach_port_get_set_status,
+ * the effects of destroying a set, of moving a member's receive right away
+ * and of its death; and receiving on a set (G7-G9): which member a receive
+ * takes from, in what order, and when a member's messages become visible
+ * to the set (issue 12, item 8: the set's ready queue).  One test per
+ * numbered behaviour (several where an item lists several cases), named
+ * <item>_<call>_<case>.
  */
 #include "conformance.h"
+#include "msg_helpers.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAXM     16
@@ -769,6 +772,285 @@ END_TEST
 
 /* ---- suite -------------------------------------------------------------- */
 
+/* ---- G7-G9: receiving on a set ------------------------------------------ */
+
+/* A receive right with one send uref under the same name. */
+static mach_port_name_t
+recv_send_new(mipc_space_t sp)
+{
+	mach_port_name_t r = recv_new(sp);
+
+	make_send(sp, r);
+	return r;
+}
+
+/* Receive one message from `name` (non-blocking): its member and id. */
+static void
+set_recv(mipc_space_t sp, mach_port_name_t name, mach_port_name_t *member,
+    mach_msg_id_t *id)
+{
+	msg_buf_t in;
+
+	RECV_OK(sp, &in, name, 0);
+	*member = in.h.msgh_local_port;
+	*id = in.h.msgh_id;
+}
+
+/*
+ * G7: ready members are served in turn, each in FIFO order, and the
+ * message names the member it came through.  Three members with three
+ * messages each: the receives go r1 r2 r3 r1 r2 r3 ..., in the order the
+ * members became ready.
+ */
+START_TEST(G7_set_receive_serves_ready_members_in_turn)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r[3], member;
+	mach_msg_id_t id;
+	int i, k;
+
+	for (i = 0; i < 3; i++) {
+		r[i] = recv_send_new(task);
+		KR_EQ(mach_port_insert_member(task, r[i], ps), KERN_SUCCESS);
+	}
+	for (i = 0; i < 3; i++)
+		for (k = 0; k < 3; k++)
+			SEND_OK(
+			    task, r[i], MACH_MSG_TYPE_COPY_SEND, 100 * i + k);
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < 3; i++) {
+			set_recv(task, ps, &member, &id);
+			VAL_EQ(member, r[i]);
+			VAL_EQ(id, 100 * i + k);
+		}
+	RECV_EMPTY(task, ps);
+}
+END_TEST
+
+/* G7: a member that becomes ready goes behind those already waiting. */
+START_TEST(G7_set_receive_new_ready_member_waits_its_turn)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r1, r2, member;
+	mach_msg_id_t id;
+
+	r1 = recv_send_new(task);
+	r2 = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 1);
+	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 2);
+	set_recv(task, ps, &member, &id); /* r1 back to the tail */
+	VAL_EQ(id, 1);
+	SEND_OK(task, r2, MACH_MSG_TYPE_COPY_SEND, 3);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r1);
+	VAL_EQ(id, 2);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r2);
+	VAL_EQ(id, 3);
+	RECV_EMPTY(task, ps);
+}
+END_TEST
+
+/* G8: a port holding messages is ready in the set it joins. */
+START_TEST(G8_insert_member_with_messages_is_ready)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r, member;
+	mach_msg_id_t id;
+
+	r = recv_send_new(task);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 81);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 82);
+	RECV_EMPTY(task, ps);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r);
+	VAL_EQ(id, 81);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(id, 82);
+	RECV_EMPTY(task, ps);
+}
+END_TEST
+
+/* G8: ... and wakes a receiver blocked on the set. */
+START_TEST(G8_insert_member_with_messages_wakes_set_receiver)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r;
+	struct msg_worker w;
+	bool blocked;
+
+	r = recv_send_new(task);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 88);
+	worker_recv(&w, task, ps, 3000);
+	worker_start(&w);
+	blocked = worker_blocked(&w);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(worker_join(&w), MACH_MSG_SUCCESS);
+	ck_assert_msg(blocked, "receiver did not block on the empty set");
+	VAL_EQ(w.w_buf.h.msgh_local_port, r);
+	VAL_EQ(w.w_buf.h.msgh_id, 88);
+}
+END_TEST
+
+/* G8: moved from one set to another with its messages, it is ready there. */
+START_TEST(G8_move_member_with_messages_ready_in_new_set)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps1 = pset_new(task), ps2 = pset_new(task);
+	mach_port_name_t r1, r2, member;
+	mach_msg_id_t id;
+
+	r1 = recv_send_new(task);
+	r2 = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r1, ps1), KERN_SUCCESS);
+	KR_EQ(mach_port_insert_member(task, r2, ps1), KERN_SUCCESS);
+	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 1);
+	SEND_OK(task, r2, MACH_MSG_TYPE_COPY_SEND, 2);
+	KR_EQ(mach_port_move_member(task, r1, ps2), KERN_SUCCESS);
+	set_recv(task, ps1, &member, &id);
+	VAL_EQ(member, r2);
+	VAL_EQ(id, 2);
+	RECV_EMPTY(task, ps1);
+	set_recv(task, ps2, &member, &id);
+	VAL_EQ(member, r1);
+	VAL_EQ(id, 1);
+	RECV_EMPTY(task, ps2);
+}
+END_TEST
+
+/* A member taken out of the set while ready is no longer received from. */
+START_TEST(G8_extract_ready_member_leaves_its_messages)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r, member;
+	mach_msg_id_t id;
+
+	r = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 5);
+	KR_EQ(mach_port_extract_member(task, r, ps), KERN_SUCCESS);
+	RECV_EMPTY(task, ps);
+	/* In again: ready again. */
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r);
+	VAL_EQ(id, 5);
+}
+END_TEST
+
+/*
+ * G9: a member drained by a receive on its own name has nothing for the
+ * set; a message sent afterwards is found by the set, though the member
+ * may still stand in the set's ready queue from the first one.
+ */
+START_TEST(G9_member_drained_directly_then_set_gets_next)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r, member;
+	mach_msg_id_t id;
+	msg_buf_t in;
+
+	r = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 1);
+	RECV_OK(task, &in, r, 0);
+	VAL_EQ(in.h.msgh_id, 1);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 2);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r);
+	VAL_EQ(id, 2);
+	RECV_EMPTY(task, ps);
+	/* Drained directly, then an empty set receive, then a send. */
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 3);
+	RECV_OK(task, &in, r, 0);
+	RECV_EMPTY(task, ps);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 4);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(id, 4);
+}
+END_TEST
+
+/* G7, K5: a message left queued by MACH_RCV_LARGE keeps its member ready. */
+START_TEST(G7_set_receive_too_large_keeps_member_ready)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r, member;
+	mach_msg_id_t id;
+	msg_buf_t in;
+
+	r = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	msg_init(&in, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), r,
+	    MACH_PORT_NULL, 7);
+	KR_EQ(msg_send(task, &in, HDR_SIZE + 64), MACH_MSG_SUCCESS);
+	KR_EQ(msg_recv(task, &in, HDR_SIZE, ps, MACH_RCV_LARGE),
+	    MACH_RCV_TOO_LARGE);
+	set_recv(task, ps, &member, &id);
+	VAL_EQ(member, r);
+	VAL_EQ(id, 7);
+	RECV_EMPTY(task, ps);
+}
+END_TEST
+
+/* G4, G7: a port in two sets is ready in both; one receive takes it. */
+START_TEST(G7_member_of_two_sets_received_once)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps1 = pset_new(task), ps2 = pset_new(task);
+	mach_port_name_t r, member;
+	mach_msg_id_t id;
+
+	r = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 1);
+	set_recv(task, ps1, &member, &id);
+	VAL_EQ(id, 1);
+	RECV_EMPTY(task, ps2);
+	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 2);
+	set_recv(task, ps2, &member, &id);
+	VAL_EQ(member, r);
+	VAL_EQ(id, 2);
+	RECV_EMPTY(task, ps1);
+}
+END_TEST
+
+/*
+ * G7: two receivers blocked on a set, two messages to one member: both
+ * receivers get one.  The second may look while the first holds the
+ * member out of the ready queue and go back to sleep: putting the member
+ * back (it still has a message) must wake it.
+ */
+START_TEST(G7_two_set_receivers_two_messages_one_member)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t ps = pset_new(task), r;
+	struct msg_worker w[2];
+	int round, i;
+
+	r = recv_send_new(task);
+	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	for (round = 0; round < 20; round++) {
+		for (i = 0; i < 2; i++) {
+			worker_recv(&w[i], task, ps, 3000);
+			worker_start(&w[i]);
+		}
+		for (i = 0; i < 2; i++)
+			ck_assert(worker_blocked(&w[i]));
+		SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 2 * round);
+		SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 2 * round + 1);
+		for (i = 0; i < 2; i++)
+			KR_EQ(worker_join(&w[i]), MACH_MSG_SUCCESS);
+		VAL_EQ(
+		    w[0].w_buf.h.msgh_id + w[1].w_buf.h.msgh_id, 4 * round + 1);
+	}
+	RECV_EMPTY(task, ps);
+}
+END_TEST
+
 static Suite *
 g_port_sets_suite(void)
 {
@@ -822,6 +1104,20 @@ g_port_sets_suite(void)
 	tcase_add_test(tc, G12_port_set_not_extractable);
 	suite_add_tcase(s, tc);
 
+	tc = conf_tcase("G7_G9_set_receive");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, G7_set_receive_serves_ready_members_in_turn);
+	tcase_add_test(tc, G7_set_receive_new_ready_member_waits_its_turn);
+	tcase_add_test(tc, G7_set_receive_too_large_keeps_member_ready);
+	tcase_add_test(tc, G7_member_of_two_sets_received_once);
+	tcase_add_test(tc, G7_two_set_receivers_two_messages_one_member);
+	tcase_add_test(tc, G8_insert_member_with_messages_is_ready);
+	tcase_add_test(tc, G8_insert_member_with_messages_wakes_set_receiver);
+	tcase_add_test(tc, G8_move_member_with_messages_ready_in_new_set);
+	tcase_add_test(tc, G8_extract_ready_member_leaves_its_messages);
+	tcase_add_test(tc, G9_member_drained_directly_then_set_gets_next);
+	suite_add_tcase(s, tc);
+
 	return s;
 }
 
@@ -829,10 +1125,6 @@ MIPC_TEST_MAIN(g_port_sets_suite)
 
 /*
  * Deferred to the messages / notifications issues:
- *   G7   receiving on a set (member's name in msgh_local_port, FIFO per
- *        port, rotation among ready members);
- *   G8   adding a port holding messages wakes receivers blocked on the set;
- *   G9   receiving from a member directly while it is in a set;
  *   G10  members keep their queued messages; receivers blocked on a
  *        destroyed set get MACH_RCV_PORT_CHANGED;
  *   G11  leaving sets when the receive right moves in a message;

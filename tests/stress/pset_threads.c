@@ -8,10 +8,18 @@
  * space (never another port's, never a stale name of a port that moved),
  * and TSan sees every edge (issue 12, item 19: the receiver's name for a
  * member and the links of members made by another thread).
+ *
+ * And the set's ready queue (issue 12, item 8): two senders, two threads
+ * receiving on the set (blocking), one draining members directly by their
+ * own names (so the queue holds members with nothing left).  No message is
+ * lost, none received twice, and no set receiver sleeps while a message
+ * waits (a lost wake-up shows as a receive timing out with messages
+ * outstanding).
  */
 #include "stress.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,6 +205,234 @@ START_TEST(pset_threads_set_receive_while_members_move)
 }
 END_TEST
 
+/* ---- the ready queue: senders, set receivers, direct receivers ---------- */
+
+enum { RQ_MEMBERS = 3, RQ_SENDERS = 2, RQ_SET_RCV = 2 };
+
+static mipc_space_t rq_space;
+static mach_port_name_t rq_set, rq_member[RQ_MEMBERS];
+static long rq_rounds, rq_sent, rq_received;
+static unsigned char *rq_seen;
+static int rq_stop;
+
+/* Count one received message, checking it is one we sent, once. */
+static void
+rq_got(const prcv_t *r)
+{
+	uint32_t id = r->m.seq;
+
+	MIPC_REQUIRE(r->m.member < RQ_MEMBERS && (long)id < rq_rounds &&
+	        r->m.hdr.msgh_local_port == rq_member[r->m.member],
+	    "garbage: member %u seq %u local 0x%x", r->m.member, id,
+	    r->m.hdr.msgh_local_port);
+	MIPC_REQUIRE(__atomic_fetch_add(&rq_seen[id], 1, __ATOMIC_RELAXED) == 0,
+	    "message %u received twice", id);
+	__atomic_fetch_add(&rq_received, 1, __ATOMIC_RELEASE);
+}
+
+static void *
+rq_sender(void *arg)
+{
+	long t = (long)(intptr_t)arg, i, per = rq_rounds / RQ_SENDERS;
+
+	stress_pin((int)t);
+	for (i = 0; i < per; i++) {
+		pmsg_t m;
+		mach_msg_return_t mr;
+
+		memset(&m, 0, sizeof(m));
+		m.hdr.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		m.member = (uint32_t)((i + t) % RQ_MEMBERS);
+		m.seq = (uint32_t)(t * per + i);
+		m.hdr.msgh_remote_port = rq_member[m.member];
+		__atomic_fetch_add(&rq_sent, 1, __ATOMIC_RELEASE);
+		mr = mipc_msg(rq_space, &m.hdr, MACH_SEND_MSG, sizeof(m), 0,
+		    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "send: 0x%x", mr);
+		if ((i & 63) == 0)
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void *
+rq_set_receiver(void *arg)
+{
+	long t = (long)(intptr_t)arg;
+
+	stress_pin((int)t);
+	while (!__atomic_load_n(&rq_stop, __ATOMIC_ACQUIRE)) {
+		prcv_t r;
+		mach_msg_return_t mr;
+		long before = __atomic_load_n(&rq_sent, __ATOMIC_ACQUIRE);
+
+		mr = mipc_msg(rq_space, &r.m.hdr,
+		    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r), rq_set, 2000,
+		    MACH_PORT_NULL);
+		if (mr == MACH_RCV_TIMED_OUT) {
+			/*
+			 * Two seconds with nothing: every message whose
+			 * send began before we looked was received.
+			 */
+			MIPC_REQUIRE(
+			    __atomic_load_n(&rq_stop, __ATOMIC_ACQUIRE) ||
+			        __atomic_load_n(
+			            &rq_received, __ATOMIC_ACQUIRE) >= before,
+			    "set receive slept 2 s with %ld of %ld messages "
+			    "received",
+			    __atomic_load_n(&rq_received, __ATOMIC_ACQUIRE),
+			    before);
+			continue;
+		}
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "set receive: 0x%x", mr);
+		rq_got(&r);
+	}
+	return NULL;
+}
+
+static void *
+rq_direct_receiver(void *arg)
+{
+	long n = 0;
+
+	(void)arg;
+	stress_pin(3);
+	while (!__atomic_load_n(&rq_stop, __ATOMIC_ACQUIRE)) {
+		prcv_t r;
+		mach_msg_return_t mr;
+
+		mr = mipc_msg(rq_space, &r.m.hdr,
+		    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r),
+		    rq_member[n++ % RQ_MEMBERS], 0, MACH_PORT_NULL);
+		if (mr == MACH_RCV_TIMED_OUT) {
+			sched_yield();
+			continue;
+		}
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "receive: 0x%x", mr);
+		rq_got(&r);
+	}
+	return NULL;
+}
+
+START_TEST(pset_threads_ready_queue_loses_no_message)
+{
+	pthread_t snd[RQ_SENDERS], rcv[RQ_SET_RCV], direct;
+	long i;
+	int k;
+
+	rq_rounds = stress_iters(20000) / RQ_SENDERS * RQ_SENDERS;
+	rq_seen = calloc((size_t)rq_rounds, 1);
+	ck_assert_ptr_nonnull(rq_seen);
+	rq_sent = rq_received = 0;
+	rq_stop = 0;
+	ck_assert_int_eq(mipc_space_create(&rq_space), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(rq_space, MACH_PORT_RIGHT_PORT_SET, &rq_set),
+	    KERN_SUCCESS);
+	for (k = 0; k < RQ_MEMBERS; k++) {
+		ck_assert_int_eq(mipc_port_allocate(rq_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &rq_member[k]),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_insert_member(rq_space, rq_member[k], rq_set),
+		    KERN_SUCCESS);
+	}
+	for (k = 0; k < RQ_SET_RCV; k++)
+		ck_assert_int_eq(pthread_create(&rcv[k], NULL, rq_set_receiver,
+		                     (void *)(intptr_t)k),
+		    0);
+	ck_assert_int_eq(
+	    pthread_create(&direct, NULL, rq_direct_receiver, NULL), 0);
+	for (k = 0; k < RQ_SENDERS; k++)
+		ck_assert_int_eq(pthread_create(&snd[k], NULL, rq_sender,
+		                     (void *)(intptr_t)k),
+		    0);
+	for (k = 0; k < RQ_SENDERS; k++)
+		pthread_join(snd[k], NULL);
+	for (i = 0; i < 3000 &&
+	     __atomic_load_n(&rq_received, __ATOMIC_ACQUIRE) < rq_rounds;
+	     i++)
+		usleep(1000);
+	__atomic_store_n(&rq_stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < RQ_SET_RCV; k++)
+		pthread_join(rcv[k], NULL);
+	pthread_join(direct, NULL);
+	ck_assert_int_eq(rq_received, rq_rounds);
+	free(rq_seen);
+	ck_assert_int_eq(mipc_space_destroy(rq_space), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * Bursts: the set receivers sleep, a burst of messages lands on one
+ * member, and every message must be taken without a further send.  A
+ * receiver that looks while another holds the member out of the queue
+ * sleeps again; the one that puts the member back must wake it.
+ */
+START_TEST(pset_threads_burst_on_one_member_wakes_receivers)
+{
+	pthread_t rcv[RQ_SET_RCV];
+	long bursts = stress_iters(1500), b, want = 0, i;
+	int k;
+
+	rq_rounds = bursts * 4;
+	rq_seen = calloc((size_t)rq_rounds, 1);
+	ck_assert_ptr_nonnull(rq_seen);
+	rq_sent = rq_received = 0;
+	rq_stop = 0;
+	ck_assert_int_eq(mipc_space_create(&rq_space), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(rq_space, MACH_PORT_RIGHT_PORT_SET, &rq_set),
+	    KERN_SUCCESS);
+	for (k = 0; k < RQ_MEMBERS; k++) {
+		ck_assert_int_eq(mipc_port_allocate(rq_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &rq_member[k]),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_insert_member(rq_space, rq_member[k], rq_set),
+		    KERN_SUCCESS);
+	}
+	for (k = 0; k < RQ_SET_RCV; k++)
+		ck_assert_int_eq(pthread_create(&rcv[k], NULL, rq_set_receiver,
+		                     (void *)(intptr_t)k),
+		    0);
+	for (b = 0; b < bursts; b++) {
+		uint32_t member = (uint32_t)(b % RQ_MEMBERS);
+		long n = 2 + b % 3;
+
+		for (i = 0; i < n; i++) {
+			pmsg_t m;
+
+			memset(&m, 0, sizeof(m));
+			m.hdr.msgh_bits =
+			    MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+			m.hdr.msgh_remote_port = rq_member[member];
+			m.member = member;
+			m.seq = (uint32_t)want++;
+			__atomic_fetch_add(&rq_sent, 1, __ATOMIC_RELEASE);
+			ck_assert_int_eq(
+			    mipc_msg(rq_space, &m.hdr, MACH_SEND_MSG, sizeof(m),
+			        0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+			    MACH_MSG_SUCCESS);
+		}
+		/* No more sends until the burst is taken: at most 2 s. */
+		for (i = 0; i < 2000 &&
+		     __atomic_load_n(&rq_received, __ATOMIC_ACQUIRE) < want;
+		     i++)
+			usleep(1000);
+		ck_assert_msg(
+		    __atomic_load_n(&rq_received, __ATOMIC_ACQUIRE) == want,
+		    "burst %ld: %ld of %ld messages taken after 2 s", b,
+		    __atomic_load_n(&rq_received, __ATOMIC_ACQUIRE), want);
+	}
+	__atomic_store_n(&rq_stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < RQ_SET_RCV; k++)
+		pthread_join(rcv[k], NULL);
+	free(rq_seen);
+	ck_assert_int_eq(mipc_space_destroy(rq_space), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 pset_threads_suite(void)
 {
@@ -205,6 +441,12 @@ pset_threads_suite(void)
 
 	tcase_set_timeout(tc, stress_timeout(120));
 	tcase_add_test(tc, pset_threads_set_receive_while_members_move);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("ready_queue");
+	tcase_set_timeout(tc, stress_timeout(120));
+	tcase_add_test(tc, pset_threads_ready_queue_loses_no_message);
+	tcase_add_test(tc, pset_threads_burst_on_one_member_wakes_receivers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,12 +9,20 @@
  * empty set of 10,000 members scanned them 2n times: 0.6 s, paid again
  * before every sleep).
  *
+ * And one interleaving of two set receivers (tests/interleave.h): a member
+ * with two messages, taken out of the ready queue by one receiver while
+ * the other looks, finds the queue empty and sleeps; the first puts the
+ * member back and must wake the sleeper.
+ *
  * Includes core/internal.h for ipc_pset_looks, the count of member ports
- * a set receive of this thread looked at (test builds).
+ * a set receive of this thread looked at, and for ipc_yield_hook (test
+ * builds).
  */
 #include "check_mipc.h"
 
 #include "internal.h"
+
+#include "interleave.h"
 
 #include <string.h>
 
@@ -64,7 +72,7 @@ send_to(mach_port_name_t r, mach_msg_id_t id)
 }
 
 static mach_msg_return_t
-receive_set(mach_msg_header_t *out)
+receive_set_for(mach_msg_header_t *out, mach_msg_timeout_t ms)
 {
 	struct {
 		mach_msg_header_t h;
@@ -73,10 +81,16 @@ receive_set(mach_msg_header_t *out)
 	mach_msg_return_t mr;
 
 	mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
-	    set, 0, MACH_PORT_NULL);
+	    set, ms, MACH_PORT_NULL);
 	if (out != NULL)
 		*out = m.h;
 	return mr;
+}
+
+static mach_msg_return_t
+receive_set(mach_msg_header_t *out)
+{
+	return receive_set_for(out, 0);
 }
 
 START_TEST(pset_empty_set_receive_looks_at_no_member)
@@ -116,6 +130,51 @@ START_TEST(pset_receive_looks_only_at_ready_members)
 }
 END_TEST
 
+struct two_receives {
+	mach_msg_return_t tr_first, tr_second;
+	mach_msg_header_t tr_h1, tr_h2;
+};
+
+static void
+first_receiver(void *arg)
+{
+	struct two_receives *t = arg;
+
+	t->tr_first = receive_set(&t->tr_h1);
+}
+
+/* Sleeps if it finds nothing: a second is plenty, the other is done. */
+static void
+second_receiver(void *arg)
+{
+	struct two_receives *t = arg;
+
+	t->tr_second = receive_set_for(&t->tr_h2, 1000);
+}
+
+START_TEST(pset_member_put_back_wakes_a_sleeping_set_receiver)
+{
+	struct two_receives t;
+	unsigned int n;
+	bool reached = true;
+
+	for (n = 1; reached; n++) {
+		send_to(members[0], 1);
+		send_to(members[0], 2);
+		memset(&t, 0, sizeof(t));
+		reached =
+		    interleave_at(n, first_receiver, &t, second_receiver, &t);
+		ck_assert_msg(t.tr_first == MACH_MSG_SUCCESS &&
+		        t.tr_second == MACH_MSG_SUCCESS,
+		    "second receiver at yield point %u: first 0x%x, second "
+		    "0x%x",
+		    n, t.tr_first, t.tr_second);
+		ck_assert_int_eq(t.tr_h1.msgh_id + t.tr_h2.msgh_id, 3);
+		ck_assert_int_eq(receive_set(NULL), MACH_RCV_TIMED_OUT);
+	}
+}
+END_TEST
+
 static Suite *
 pset_suite(void)
 {
@@ -126,6 +185,7 @@ pset_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, pset_empty_set_receive_looks_at_no_member);
 	tcase_add_test(tc, pset_receive_looks_only_at_ready_members);
+	tcase_add_test(tc, pset_member_put_back_wakes_a_sleeping_set_receiver);
 	suite_add_tcase(s, tc);
 	return s;
 }
