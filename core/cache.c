@@ -5,7 +5,9 @@
  *
  * Owns:      ipc_caches[] (one per cached kind: per-CPU stacks, a depot,
  *            backend counters), the sized-kind counters and failure
- *            injection; the live counts mipc_get_stats() (thread.c) reads.
+ *            injection; the live counts mipc_get_stats() (thread.c) reads;
+ *            the bound on queued message bytes and its counters
+ *            (mipc_set_queued_bytes_limit).
  * Locking:   ic_lock (IPC_RANK_LEAF) covers one kind's depot; nothing nests
  *            inside it.  The per-CPU stacks take no lock: they are changed
  *            only inside arch_pcpu_pop/push, rseq critical sections (or the
@@ -28,6 +30,13 @@
  *            * A thread without rseq (valgrind, glibc.pthread.rseq=0) skips
  *              the per-CPU stacks and uses the depot under its lock: mixing
  *              locked and rseq access to one stack would be unsound.
+ *            * The bound on queued message bytes (issue 12, item 20) costs
+ *              nothing on the fast path either: it is checked where
+ *              message memory grows -- a refill of a KMSG kind from the
+ *              backend, a huge message, an out-of-line copy -- against
+ *              the live bytes derived as above.  Messages reused from the
+ *              caches are not checked; the caches bound what that lets
+ *              through (IPC_DEPOT_MAX and the per-CPU stacks per class).
  *
  * Theory of operation
  *
@@ -50,6 +59,8 @@
 #include "cache.h"
 
 #include "lock.h"
+
+#include <mipc/mipc.h>
 
 #include <jemalloc/jemalloc.h>
 
@@ -103,6 +114,11 @@ static uint32_t ipc_ncpu;
 static uint64_t ipc_sized_bytes[IPC_KIND_COUNT];
 static uint64_t ipc_sized_objs[IPC_KIND_COUNT];
 
+/* The bound on queued message bytes and its counters. (A) */
+static uint64_t ipc_queued_max = MIPC_QUEUED_BYTES_DEFAULT;
+static uint64_t ipc_queued_other; /* bytes ipc_queued_account counts */
+static uint64_t ipc_queued_refused;
+
 /* Failure injection. (A) */
 static uint64_t ipc_fail_countdown[IPC_KIND_COUNT + 1];
 static uint64_t ipc_alloc_attempts[IPC_KIND_COUNT + 1];
@@ -133,6 +149,14 @@ static inline bool
 kind_cached(enum ipc_kind kind)
 {
 	return ipc_kinds[kind].ki_size != 0;
+}
+
+/* The kinds that hold messages (the bound on queued bytes). */
+static inline bool
+kind_message(enum ipc_kind kind)
+{
+	return kind == IPC_KIND_KMSG_S || kind == IPC_KIND_KMSG_M ||
+	    kind == IPC_KIND_KMSG_L || kind == IPC_KIND_KMSG_HUGE;
 }
 
 /* May this thread use the per-CPU stacks right now? */
@@ -233,6 +257,31 @@ obj_handed_out(struct ipc_cache *c, void *obj)
 }
 
 /*
+ * Up to `want` objects from the backend into batch (cached: poisoned);
+ * how many.  More message memory must stay within the bound on queued
+ * bytes (see Choices).
+ */
+IPC_COLD static uint32_t
+cache_grow(enum ipc_kind kind, void **batch, uint32_t want)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+	uint32_t n = 0;
+
+	if (kind_message(kind) && !ipc_queued_admit(c->ic_size))
+		return 0;
+	while (n < want) {
+		void *o = backend_alloc(c->ic_size);
+
+		if (o == NULL)
+			break;
+		ck_pr_inc_64(&c->ic_backend_allocs);
+		obj_cached(c, o);
+		batch[n++] = o;
+	}
+	return n;
+}
+
+/*
  * Refill: take up to IPC_BATCH objects from the depot, or from the backend
  * when the depot is empty; keep one for the caller, push the rest onto this
  * CPU's stack, and put back whatever does not fit.
@@ -253,16 +302,7 @@ cache_alloc_slow(enum ipc_kind kind)
 	ipc_unlock(&c->ic_lock);
 
 	if (n == 0) {
-		want = want > 1 ? IPC_BATCH / 2 : 1;
-		while (n < want) {
-			void *o = backend_alloc(c->ic_size);
-
-			if (o == NULL)
-				break;
-			ck_pr_inc_64(&c->ic_backend_allocs);
-			obj_cached(c, o);
-			batch[n++] = o;
-		}
+		n = cache_grow(kind, batch, want > 1 ? IPC_BATCH / 2 : 1);
 		if (n == 0)
 			return NULL;
 	}
@@ -382,6 +422,8 @@ ipc_alloc(enum ipc_kind kind, size_t size)
 	ipc_slow_note();
 	if (unlikely(ipc_fail_check(kind)) || size == 0)
 		return NULL;
+	if (kind == IPC_KIND_KMSG_HUGE && !ipc_queued_admit(size))
+		return NULL;
 	p = backend_alloc(size);
 	if (p != NULL) {
 		ck_pr_add_64(&ipc_sized_bytes[kind], size);
@@ -472,4 +514,100 @@ ipc_kind_name(enum ipc_kind kind)
 {
 	ipc_require(kind < IPC_KIND_COUNT, "kind in range");
 	return ipc_kinds[kind].ki_name;
+}
+
+/* ------------------------------------------------------------------ */
+/* The bound on queued message bytes                                   */
+
+/*
+ * ipc_queued_bytes
+ *	Bytes of messages live now: the message kinds (objects handed out
+ *	times their size, huge messages' bytes) and what owners account.
+ * Conditions: nothing locked but ranks below IPC_RANK_LEAF; O(ncpu).
+ */
+uint64_t
+ipc_queued_bytes(void)
+{
+	return cache_live(IPC_KIND_KMSG_S) * IPC_KMSG_S_SIZE +
+	    cache_live(IPC_KIND_KMSG_M) * IPC_KMSG_M_SIZE +
+	    cache_live(IPC_KIND_KMSG_L) * IPC_KMSG_L_SIZE +
+	    ck_pr_load_64(&ipc_sized_bytes[IPC_KIND_KMSG_HUGE]) +
+	    ck_pr_load_64(&ipc_queued_other);
+}
+
+/* Objects of a cached kind the backend gave and got no back: >= live. */
+static uint64_t
+cache_held(enum ipc_kind kind)
+{
+	struct ipc_cache *c = &ipc_caches[kind];
+
+	/* Relaxed: counters; a racing refill is the caller's to absorb. */
+	return ck_pr_load_64(&c->ic_backend_allocs) -
+	    ck_pr_load_64(&c->ic_backend_frees);
+}
+
+/* An upper bound of ipc_queued_bytes, in O(1) without a lock. */
+static uint64_t
+queued_held(void)
+{
+	return cache_held(IPC_KIND_KMSG_S) * IPC_KMSG_S_SIZE +
+	    cache_held(IPC_KIND_KMSG_M) * IPC_KMSG_M_SIZE +
+	    cache_held(IPC_KIND_KMSG_L) * IPC_KMSG_L_SIZE +
+	    ck_pr_load_64(&ipc_sized_bytes[IPC_KIND_KMSG_HUGE]) +
+	    ck_pr_load_64(&ipc_queued_other);
+}
+
+/*
+ * ipc_queued_admit
+ *	May `bytes` more of message memory be allocated?  A refusal is
+ *	counted (queued_bytes_refusals).
+ * Conditions: as ipc_queued_bytes.
+ */
+bool
+ipc_queued_admit(size_t bytes)
+{
+	/* Relaxed: a bound read when memory grows, not an ordering. */
+	uint64_t max = ck_pr_load_64(&ipc_queued_max);
+
+	if (max == UINT64_MAX)
+		return true;
+	if (bytes <= max) {
+		/* What the caches hold bounds what is live: no lock. */
+		if (queued_held() <= max - bytes)
+			return true;
+		if (ipc_queued_bytes() <= max - bytes)
+			return true;
+	}
+	ck_pr_inc_64(&ipc_queued_refused);
+	return false;
+}
+
+/* Count (bytes > 0) or uncount message memory outside the message kinds. */
+void
+ipc_queued_account(int64_t bytes)
+{
+	/* Relaxed: a counter. */
+	ck_pr_add_64(&ipc_queued_other, (uint64_t)bytes);
+}
+
+uint64_t
+ipc_queued_limit(void)
+{
+	return ck_pr_load_64(&ipc_queued_max);
+}
+
+uint64_t
+ipc_queued_refusals(void)
+{
+	return ck_pr_load_64(&ipc_queued_refused);
+}
+
+size_t
+mipc_set_queued_bytes_limit(size_t bytes)
+{
+	uint64_t v = bytes == SIZE_MAX ? UINT64_MAX : (uint64_t)bytes;
+
+	/* Relaxed: see ipc_queued_admit. */
+	v = ck_pr_fas_64(&ipc_queued_max, v);
+	return v == UINT64_MAX ? SIZE_MAX : (size_t)v;
 }

@@ -62,6 +62,20 @@ void ipc_free(enum ipc_kind kind, void *p, size_t size);
 
 void ipc_kind_account(enum ipc_kind kind, int64_t bytes);
 
+/*
+ * The bound on queued message bytes (mipc_set_queued_bytes_limit, cache.c).
+ * The message kinds (KMSG_*) are checked by the allocator itself when it
+ * needs more memory; other memory a message carries (out-of-line regions
+ * and port arrays in flight) is checked by its owner with
+ * ipc_queued_admit before it allocates, and counted with
+ * ipc_queued_account while the message holds it.
+ */
+bool ipc_queued_admit(size_t bytes);
+void ipc_queued_account(int64_t bytes);
+uint64_t ipc_queued_bytes(void);
+uint64_t ipc_queued_limit(void);
+uint64_t ipc_queued_refusals(void);
+
 /* Live objects (cached kinds) or bytes (sized kinds) of one kind. */
 uint64_t ipc_kind_live(enum ipc_kind kind);
 /* Live objects of one kind, cached or sized. */

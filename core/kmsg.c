@@ -207,6 +207,35 @@ right_destroy(struct ipc_right *r)
 	ipc_right_discard(r);
 }
 
+/*
+ * The rights of an out-of-line ports descriptor, held by the message:
+ * message bytes, within the bound on queued bytes (cache.c).
+ */
+static struct ipc_right *
+oolp_rights_alloc(uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(struct ipc_right);
+	struct ipc_right *rights;
+
+	if (!ipc_queued_admit(bytes))
+		return NULL;
+	rights = ipc_alloc(IPC_KIND_TABLE, bytes);
+	if (rights != NULL)
+		ipc_queued_account((int64_t)bytes);
+	return rights;
+}
+
+static void
+oolp_rights_free(struct ipc_right *rights, uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(struct ipc_right);
+
+	if (rights == NULL)
+		return;
+	ipc_queued_account(-(int64_t)bytes);
+	ipc_free(IPC_KIND_TABLE, rights, bytes);
+}
+
 /* Release descriptors [0, n). */
 static void
 kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
@@ -224,8 +253,8 @@ kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
 		case MACH_MSG_OOL_PORTS_DESCRIPTOR:
 			for (j = 0; j < d->kd_oolp.kd_count; j++)
 				right_destroy(&d->kd_oolp.kd_rights[j]);
-			ipc_free(IPC_KIND_TABLE, d->kd_oolp.kd_rights,
-			    d->kd_oolp.kd_count * sizeof(struct ipc_right));
+			oolp_rights_free(
+			    d->kd_oolp.kd_rights, d->kd_oolp.kd_count);
 			d->kd_oolp.kd_rights = NULL;
 			d->kd_oolp.kd_count = 0;
 			break;
@@ -764,15 +793,15 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 	if (n == 0)
 		return MACH_MSG_SUCCESS;
 	names = ipc_alloc(IPC_KIND_MISC, n * sizeof(*names));
-	rights = ipc_alloc(IPC_KIND_TABLE, n * sizeof(*rights));
+	rights = oolp_rights_alloc(n);
 	if (names == NULL || rights == NULL) {
 		ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
-		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+		oolp_rights_free(rights, n);
 		return MACH_SEND_NO_BUFFER;
 	}
 	if (!ipc_vm_copyin(names, o->address, n * sizeof(*names))) {
 		ipc_free(IPC_KIND_MISC, names, n * sizeof(*names));
-		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+		oolp_rights_free(rights, n);
 		return MACH_SEND_INVALID_MEMORY;
 	}
 	for (i = 0; i < n; i++) {
@@ -785,7 +814,7 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 		/* L9: those already copied in from this array go. */
 		while (i-- > 0)
 			right_destroy(&rights[i]);
-		ipc_free(IPC_KIND_TABLE, rights, n * sizeof(*rights));
+		oolp_rights_free(rights, n);
 	} else {
 		d->kd_oolp.kd_rights = rights;
 		d->kd_oolp.kd_count = n;
@@ -802,9 +831,10 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 /*
  * Copy in the descriptors, in order.  On failure the descriptors before
  * the failing one are released (MACH.md M2) and k->ikm_ndesc says how
- * many were kept (none).
+ * many were kept (none).  Out of line: inlined, its registers cost every
+ * message's ipc_kmsg_copyin (3 instructions on a send with a reply port).
  */
-static mach_msg_return_t
+__attribute__((noinline)) static mach_msg_return_t
 body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc,
     struct ipc_user_buf *ub)
 {
@@ -1190,8 +1220,7 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 				if (names != NULL)
 					names[j] = nm;
 			}
-			ipc_free(IPC_KIND_TABLE, d->kd_oolp.kd_rights,
-			    n * sizeof(struct ipc_right));
+			oolp_rights_free(d->kd_oolp.kd_rights, n);
 			d->kd_oolp.kd_rights = NULL;
 			d->kd_oolp.kd_count = 0;
 			o->address = names;

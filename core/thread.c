@@ -582,6 +582,9 @@ mipc_get_stats(struct mipc_stats *out)
 	out->ts_hop_limit = ts.tss_hop_limit;
 	out->os_applies = ts.tss_os_applies;
 	out->os_apply_errors = ts.tss_os_errors;
+	out->queued_bytes = ipc_queued_bytes();
+	out->queued_bytes_limit = ipc_queued_limit();
+	out->queued_bytes_refusals = ipc_queued_refusals();
 }
 
 void

@@ -6,9 +6,8 @@
  *
  * Owns:      struct ipc_vm_region (one per region handed out), the
  *            registry of held regions (address -> region), each space's
- *            list of the regions it holds (struct ipc_vm_holder), the count
- *            of bytes in flight, and a few released small regions kept for
- *            reuse (vm_spare).
+ *            list of the regions it holds (struct ipc_vm_holder), and a
+ *            few released small regions kept for reuse (vm_spare).
  * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry, every holder's
  *            list and closed flag, and the spares.  Memory is mapped,
  *            zeroed and unmapped outside it.
@@ -37,7 +36,9 @@
  *              supported (same code).  A destroyed space's handle answers
  *              KERN_INVALID_TASK.
  *            * Live bytes count as ool_bytes in mipc_get_stats(); bytes in
- *              flight are also counted apart (ipc_vm_inflight_bytes).
+ *              flight are message bytes too (queued_bytes), and a copy
+ *              into a message is refused beyond the bound on them
+ *              (mipc_set_queued_bytes_limit, cache.c).
  *            * Up to VM_SPARE_MAX released regions of at most
  *              VM_SPARE_BYTES stay mapped and go to the next request of
  *              the same size, zeroed: mach_port_names arrays and small
@@ -75,7 +76,6 @@ static ipc_lock_t vm_lock = IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "vm registry");
 static struct ipc_vm_region **vm_slots; /* (vm_lock) open addressing */
 static uint32_t vm_mask;                /* (vm_lock) slots - 1 */
 static uint32_t vm_used;                /* (vm_lock) live + deleted */
-static uint64_t vm_inflight;            /* (A) bytes of regions in flight */
 
 #define VM_TOMB ((struct ipc_vm_region *)1)
 
@@ -303,11 +303,11 @@ region_release(struct ipc_vm_region *r)
 	ipc_free(IPC_KIND_MISC, r, sizeof(*r));
 }
 
+/* Regions in flight are message bytes (the bound on queued bytes). */
 static void
 inflight_add(int64_t bytes)
 {
-	/* Relaxed: a statistic, read by mipc_get_stats only. */
-	ck_pr_add_64(&vm_inflight, (uint64_t)bytes);
+	ipc_queued_account(bytes);
 }
 
 /* ------------------------------------------------------------------ */
@@ -335,6 +335,9 @@ ipc_vm_alloc(
 	if (size == 0 || len < size)
 		return KERN_INVALID_ARGUMENT;
 	if (ipc_fail_check(IPC_KIND_OOL))
+		return KERN_RESOURCE_SHORTAGE;
+	/* A copy into a message: within the bound on queued bytes. */
+	if (holder == NULL && !ipc_queued_admit(len))
 		return KERN_RESOURCE_SHORTAGE;
 	r = ipc_alloc(IPC_KIND_MISC, sizeof(*r));
 	if (r == NULL)
@@ -527,13 +530,6 @@ ipc_vm_copyin(void *dst, const void *src, size_t size)
 		done += (size_t)n;
 	}
 	return true;
-}
-
-/* Bytes of out-of-line memory inside messages (mipc_get_stats). */
-uint64_t
-ipc_vm_inflight_bytes(void)
-{
-	return ck_pr_load_64(&vm_inflight);
 }
 
 /* ------------------------------------------------------------------ */

@@ -45,7 +45,6 @@ kern_return_t ipc_vm_release(
 void ipc_vm_close(struct mipc_space *space);
 bool ipc_vm_copyin(void *dst, const void *src, size_t size);
 size_t ipc_vm_round(size_t size);
-uint64_t ipc_vm_inflight_bytes(void);
 
 static inline void *
 ipc_vm_addr(const struct ipc_vm_region *r)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * mipc.h -- umbrella header, and the library-wide calls: statistics and
- * quiescence.
+ * mipc.h -- umbrella header, and the library-wide calls: statistics,
+ * quiescence and the bound on queued message bytes.
  *
  * mipc is Mach port IPC as a user-space library: spaces of port names,
  * receive / send / send-once rights, messages, notifications and port sets
@@ -18,6 +18,7 @@
 #include <mipc/sync.h>
 #include <mipc/mach.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -47,10 +48,39 @@ struct mipc_stats {
 	uint64_t ts_hop_limit;    /* walks stopped by the hop limit */
 	uint64_t os_applies;      /* OS priority changes applied */
 	uint64_t os_apply_errors; /* ... that the OS refused */
+	/* The bound on queued message bytes (mipc_set_queued_bytes_limit): */
+	uint64_t queued_bytes;          /* message bytes queued or in flight */
+	uint64_t queued_bytes_limit;    /* the bound; UINT64_MAX: none */
+	uint64_t queued_bytes_refusals; /* allocations the bound refused */
 };
 
 /* Fill *out with the current live counts. */
 MIPC_API void mipc_get_stats(struct mipc_stats *out);
+
+/*
+ * The bound on queued message bytes, for the whole process: the bytes of
+ * every message sent and not yet received or destroyed -- the message
+ * itself and the out-of-line memory copied for it -- as Mach bounds them
+ * with the size of its kernel zones.  A send (or a notification request,
+ * whose message is reserved in advance) that would need more fails:
+ * MACH_SEND_NO_BUFFER (KERN_RESOURCE_SHORTAGE), and queued_bytes_refusals
+ * in mipc_get_stats() counts it.  This is what stops send-once messages,
+ * which no queue limit holds back (MACH.md J6).
+ *
+ * The bound is checked whenever mipc needs more memory for messages, so
+ * that a send reused from a cache of recently freed messages is not
+ * checked: queued bytes may pass the bound by what those caches hold (at
+ * most a few MiB).  Out-of-line memory the sender gives away
+ * (deallocate with a virtual copy) moves and is counted but never
+ * refused: it was the sender's already.
+ *
+ * mipc_set_queued_bytes_limit sets the bound (SIZE_MAX: none) and returns
+ * the previous one.  It starts at MIPC_QUEUED_BYTES_DEFAULT.  Lowering it
+ * below what is queued refuses new messages until enough are received.
+ */
+#define MIPC_QUEUED_BYTES_DEFAULT ((size_t)1 << 30) /* 1 GiB */
+
+MIPC_API size_t mipc_set_queued_bytes_limit(size_t bytes);
 
 /*
  * Wait for a grace period and run every deferred free, of every thread,

@@ -658,6 +658,145 @@ START_TEST(J6_send_once_fails_at_kernel_cap_no_buffer)
 }
 END_TEST
 
+/* ---- issue 12, item 20: a global bound on queued message bytes ----------- */
+
+#define BIG_MSG (256u * 1024) /* inline bytes of one message */
+
+struct big_msg {
+	mach_msg_header_t h;
+	unsigned char body[BIG_MSG - sizeof(mach_msg_header_t)];
+};
+
+struct big_rcv {
+	struct big_msg m;
+	mach_msg_max_trailer_t t;
+};
+
+/* Send one BIG_MSG-byte send-once message to r (qlimit does not apply). */
+static mach_msg_return_t
+send_big_once(mipc_space_t sp, mach_port_name_t r, struct big_msg *m, int id)
+{
+	memset(&m->h, 0, sizeof(m->h));
+	m->h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0);
+	m->h.msgh_remote_port = r;
+	m->h.msgh_id = id;
+	return mipc_msg(sp, &m->h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	    sizeof(*m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+/*
+ * Send-once messages ignore qlimit; only the global bound stops them:
+ * MACH_SEND_NO_BUFFER once the queued bytes would pass it, counted in the
+ * stats, nothing queued by the refused send, and room again once the
+ * messages are received.  (Unbounded, 1.6 GB queued before RLIMIT_AS.)
+ */
+START_TEST(J6_send_once_stopped_by_queued_bytes_limit)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task);
+	size_t limit = 8u << 20, old;
+	struct big_msg *m = calloc(1, sizeof(*m));
+	struct big_rcv *in = calloc(1, sizeof(*in));
+	struct mipc_stats st;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+	int n = 0, i;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(in);
+	old = mipc_set_queued_bytes_limit(limit);
+	VAL_EQ(old, MIPC_QUEUED_BYTES_DEFAULT);
+	mipc_get_stats(&st);
+	VAL_EQ(st.queued_bytes_limit, limit);
+	VAL_EQ(st.queued_bytes_refusals, 0);
+	while (
+	    n < 100 && (mr = send_big_once(task, r, m, n)) == MACH_MSG_SUCCESS)
+		n++;
+	KR_EQ(mr, MACH_SEND_NO_BUFFER);
+	ck_assert_msg(
+	    n >= (int)(limit / BIG_MSG) - 2 && n <= (int)(limit / BIG_MSG),
+	    "%d messages of %u bytes queued under a bound of %zu", n, BIG_MSG,
+	    limit);
+	VAL_EQ(msgcount_of(task, r), n);
+	mipc_get_stats(&st);
+	ck_assert_msg(st.queued_bytes >= (uint64_t)n * BIG_MSG &&
+	        st.queued_bytes <= limit,
+	    "queued_bytes %llu with %d messages queued, bound %zu",
+	    (unsigned long long)st.queued_bytes, n, limit);
+	VAL_EQ(st.queued_bytes_refusals, 1);
+	/* Received: the bytes are free again. */
+	for (i = 0; i < n; i++) {
+		KR_EQ(mipc_msg(task, &in->m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+		          0, sizeof(*in), r, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		VAL_EQ(in->m.h.msgh_id, i);
+	}
+	mipc_get_stats(&st);
+	VAL_EQ(st.queued_bytes < BIG_MSG, true);
+	KR_EQ(send_big_once(task, r, m, 1000), MACH_MSG_SUCCESS);
+	/* SIZE_MAX: no bound. */
+	VAL_EQ(mipc_set_queued_bytes_limit(SIZE_MAX), limit);
+	for (i = 0; i < n + 4; i++)
+		KR_EQ(send_big_once(task, r, m, 2000 + i), MACH_MSG_SUCCESS);
+	VAL_EQ(mipc_set_queued_bytes_limit(old), SIZE_MAX);
+	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	mipc_get_stats(&st);
+	VAL_EQ(st.queued_bytes < BIG_MSG, true);
+	free(in);
+	free(m);
+}
+END_TEST
+
+/* Out-of-line memory copied into a message counts while it is queued. */
+START_TEST(J6_queued_bytes_limit_counts_ool_in_flight)
+{
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task);
+	size_t limit = 4u << 20, len = 1u << 20, old;
+	void *data = calloc(1, len);
+	struct {
+		mach_msg_header_t h;
+		mach_msg_body_t body;
+		mach_msg_ool_descriptor_t ool;
+	} m;
+	struct mipc_stats st;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(data);
+	old = mipc_set_queued_bytes_limit(limit);
+	while (n < 100) {
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits =
+		    MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0) |
+		    MACH_MSGH_BITS_COMPLEX;
+		m.h.msgh_remote_port = r;
+		m.body.msgh_descriptor_count = 1;
+		m.ool.address = data;
+		m.ool.size = (mach_msg_size_t)len;
+		m.ool.copy = MACH_MSG_PHYSICAL_COPY;
+		m.ool.type = MACH_MSG_OOL_DESCRIPTOR;
+		mr = mipc_msg(task, &m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		    sizeof(m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		if (mr != MACH_MSG_SUCCESS)
+			break;
+		n++;
+	}
+	KR_EQ(mr, MACH_SEND_NO_BUFFER);
+	ck_assert_msg(n >= 3 && n <= 4,
+	    "%d messages of %zu out-of-line bytes queued under a bound of %zu",
+	    n, len, limit);
+	mipc_get_stats(&st);
+	VAL_EQ(st.queued_bytes_refusals, 1);
+	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	mipc_get_stats(&st);
+	VAL_EQ(st.queued_bytes < len, true);
+	VAL_EQ(mipc_set_queued_bytes_limit(old), limit);
+	free(data);
+}
+END_TEST
+
 /* ---- J7: qlimit 0 -------------------------------------------------------- */
 
 START_TEST(J7_qlimit_zero_send_right_times_out)
@@ -1103,6 +1242,12 @@ msg_j_delivery_suite(void)
 	tcase_add_test(tc, J7_qlimit_zero_send_right_times_out);
 	tcase_add_test(tc, J7_qlimit_zero_send_once_goes_through);
 	tcase_add_test(tc, J7_qlimit_zero_times_out_with_waiting_receiver);
+	suite_add_tcase(s, tc);
+
+	tc = conf_tcase("issue_12_queued_bytes");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, J6_send_once_stopped_by_queued_bytes_limit);
+	tcase_add_test(tc, J6_queued_bytes_limit_counts_ool_in_flight);
 	suite_add_tcase(s, tc);
 
 	tc = conf_tcase("J8_J10_blocked_senders_and_transit");
