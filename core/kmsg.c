@@ -924,9 +924,10 @@ body_has_rights(const char *msg, uint32_t ndesc)
 
 /*
  * ipc_kmsg_copyin
- *	Validate a message and copy it in from `space`.  `hdr` is the
- *	caller's copy of its header (read once send_size was found to hold
- *	one, at any alignment); `msg` the user's buffer of send_size bytes.
+ *	Copy a message in from `space` and validate it: `msg` is the user's
+ *	buffer of send_size bytes, at any alignment, read once -- into the
+ *	kmsg -- and everything checked and used is that copy, so that a
+ *	thread rewriting the buffer meanwhile changes nothing validated.
  *	`ub`, if not NULL, is the user's buffer as the call may still write
  *	it: ub_gone is set if a descriptor released it (MACH.md L8).
  * Conditions:
@@ -938,11 +939,10 @@ body_has_rights(const char *msg, uint32_t ndesc)
  *	returns MACH_MSG_SUCCESS with *kmsgp NULL: nothing to deliver.
  */
 mach_msg_return_t
-ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
-    const void *msg, mach_msg_size_t send_size, struct ipc_user_buf *ub,
-    struct ipc_kmsg **kmsgp)
+ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
+    mach_msg_size_t send_size, struct ipc_user_buf *ub, struct ipc_kmsg **kmsgp)
 {
-	mach_msg_header_t h = *hdr;
+	const mach_msg_header_t *h;
 	mach_msg_bits_t bits;
 	mach_msg_type_name_t dt, rt, vt;
 	struct ipc_kmsg *k;
@@ -955,11 +955,11 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
 		return MACH_SEND_MSG_TOO_SMALL;
 	if (send_size > MIPC_MSG_MAX_BODY)
 		return MACH_SEND_TOO_LARGE;
-	bits = h.msgh_bits & MACH_MSGH_BITS_USER; /* I5 */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return MACH_SEND_NO_BUFFER;
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
+	bits = k->ikm_header.msgh_bits & MACH_MSGH_BITS_USER; /* I5 */
 	if (bits & MACH_MSGH_BITS_COMPLEX) {
 		mr = body_validate(ikm_bytes(k), send_size, &ndesc);
 		if (mr != MACH_MSG_SUCCESS) {
@@ -978,6 +978,7 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
 			k = big;
 		}
 	}
+	h = &k->ikm_header; /* the copy: what is checked is what is used */
 	k->ikm_header.msgh_bits = bits;
 	k->ikm_header.msgh_size = send_size; /* I3 */
 	dt = MACH_MSGH_BITS_REMOTE(bits);
@@ -986,32 +987,32 @@ ipc_kmsg_copyin(struct mipc_space *space, const mach_msg_header_t *hdr,
 
 	/* I6: the reply disposition. */
 	mr = MACH_MSG_SUCCESS;
-	if (rt == 0 ? h.msgh_local_port != MACH_PORT_NULL
+	if (rt == 0 ? h->msgh_local_port != MACH_PORT_NULL
 	            : !MACH_MSG_TYPE_PORT_ANY_SEND(rt))
 		mr = MACH_SEND_INVALID_HEADER;
 	/* I7: vouchers (none exist). */
 	else if (vt != 0 && vt != MACH_MSG_TYPE_MOVE_SEND &&
 	    vt != MACH_MSG_TYPE_COPY_SEND)
 		mr = MACH_SEND_INVALID_VOUCHER;
-	else if (vt != 0 && h.msgh_voucher_port == MACH_PORT_DEAD)
+	else if (vt != 0 && h->msgh_voucher_port == MACH_PORT_DEAD)
 		mr = MACH_SEND_INVALID_VOUCHER;
 	/* I8, I9: the destination disposition, then its name. */
 	else if (!MACH_MSG_TYPE_PORT_ANY_SEND(dt))
 		mr = MACH_SEND_INVALID_HEADER;
-	else if (!MACH_PORT_VALID(h.msgh_remote_port))
+	else if (!MACH_PORT_VALID(h->msgh_remote_port))
 		mr = MACH_SEND_INVALID_DEST;
 	/* I10: one name as destination and reply. */
-	else if (h.msgh_remote_port == h.msgh_local_port &&
+	else if (h->msgh_remote_port == h->msgh_local_port &&
 	    (dt == MACH_MSG_TYPE_MOVE_SEND_ONCE ||
 	        rt == MACH_MSG_TYPE_MOVE_SEND_ONCE))
 		mr = MACH_SEND_INVALID_DEST;
 	/* I10: the voucher's name as destination or reply. */
-	else if (vt != 0 && MACH_PORT_VALID(h.msgh_voucher_port) &&
-	    h.msgh_remote_port == h.msgh_voucher_port &&
+	else if (vt != 0 && MACH_PORT_VALID(h->msgh_voucher_port) &&
+	    h->msgh_remote_port == h->msgh_voucher_port &&
 	    dt != MACH_MSG_TYPE_MOVE_SEND && dt != MACH_MSG_TYPE_COPY_SEND)
 		mr = MACH_SEND_INVALID_DEST;
-	else if (vt != 0 && MACH_PORT_VALID(h.msgh_voucher_port) &&
-	    h.msgh_local_port == h.msgh_voucher_port)
+	else if (vt != 0 && MACH_PORT_VALID(h->msgh_voucher_port) &&
+	    h->msgh_local_port == h->msgh_voucher_port)
 		mr = MACH_SEND_INVALID_REPLY;
 	if (mr != MACH_MSG_SUCCESS) {
 		ipc_kmsg_free(k);

@@ -121,9 +121,9 @@ struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 bool ipc_kmsg_reuse(struct ipc_kmsg *kmsg, uint32_t size);
-mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space,
-    const mach_msg_header_t *hdr, const void *msg, mach_msg_size_t send_size,
-    struct ipc_user_buf *ub, struct ipc_kmsg **kmsgp);
+mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
+    mach_msg_size_t send_size, struct ipc_user_buf *ub,
+    struct ipc_kmsg **kmsgp);
 mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
     struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
     mach_msg_option_t option, uint32_t seqno, struct ipc_port *port);

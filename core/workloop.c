@@ -613,6 +613,7 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
     mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
 {
 	struct ipc_workloop *wl = wl_of(handle);
+	mach_msg_header_t *rcv_buf = msg;
 	struct ipc_thread *th;
 	struct ipc_ts_ctx ctx;
 	mach_msg_return_t mr;
@@ -638,13 +639,17 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	ipc_unlock(&wl->wl_lock);
 	ipc_ts_ctx_finish(&ctx);
 	if (option & MACH_SEND_MSG) {
-		/* The reply first, while the request's rights still push. */
-		mr = mipc_msg(wl->wl_space, msg,
+		/*
+		 * The reply first, while the request's rights still push.  A
+		 * send that released the buffer (L8) leaves the receive none.
+		 */
+		mr = ipc_msg_send_workloop(wl->wl_space, msg,
 		    option &
 		        ~(MACH_RCV_MSG | MACH_RCV_LARGE |
 		            MACH_RCV_LARGE_IDENTITY | MACH_RCV_TIMEOUT |
 		            MACH_RCV_SYNC_WAIT),
-		    send_size, 0, MACH_PORT_NULL, timeout, MACH_PORT_NULL);
+		    send_size, (option & MACH_RCV_MSG) ? rcv_size : 0, timeout,
+		    &rcv_buf);
 		if (mr != MACH_MSG_SUCCESS)
 			return mr; /* J12: no receive after a failed send */
 	}
@@ -654,5 +659,5 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 		return MACH_MSG_SUCCESS;
 	if (msg == NULL)
 		return MACH_RCV_INVALID_DATA;
-	return ipc_msg_receive_workloop(wl, msg, option, rcv_size, timeout);
+	return ipc_msg_receive_workloop(wl, rcv_buf, option, rcv_size, timeout);
 }

@@ -84,6 +84,15 @@ struct ipc_workloop *ipc_workloop_detach_pset_locked(struct ipc_pset *pset);
  */
 bool ipc_workloop_take_vanish(struct ipc_workloop *wl);
 
+/*
+ * The send of mipc_workloop_msg (msg.c): *rcv_buf is msg, or NULL when
+ * the send released the buffer's region (MACH.md L8).
+ */
+mach_msg_return_t ipc_msg_send_workloop(struct mipc_space *space,
+    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_len, mach_msg_timeout_t timeout,
+    mach_msg_header_t **rcv_buf);
+
 /* Receive through the workloop (msg.c): highest push first, stashing. */
 mach_msg_return_t ipc_msg_receive_workloop(struct ipc_workloop *wl,
     mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t rcv_size,

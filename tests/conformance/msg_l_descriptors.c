@@ -12,6 +12,8 @@
  */
 #include "msg_desc_helpers.h"
 
+#include <mipc/sync.h>
+
 #include <sys/mman.h>
 
 /* ---- L1: port descriptor dispositions and their received form ----------- */
@@ -2016,6 +2018,39 @@ START_TEST(L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write)
 }
 END_TEST
 
+/*
+ * The same through mipc_workloop_msg (sync.h): its send then its receive
+ * through the workloop.  The send took the buffer's region; the receive
+ * must not write into it (it may be another holder's already).
+ */
+START_TEST(L8_workloop_msg_deallocating_the_message_buffer_invalid_data)
+{
+	mipc_space_t task = mach_task_self();
+	const size_t pg = md_page();
+	mach_port_name_t r = recv_new(task);
+	mipc_workloop_t wl;
+	vm_address_t region = 0;
+	mach_msg_header_t *h;
+	mach_msg_size_t sz;
+	struct md_msg e;
+
+	KR_OK(mipc_workloop_create(task, 0, &wl));
+	KR_OK(mipc_workloop_attach(wl, r));
+	KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+	h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_MAKE_SEND,
+	    MACH_MSG_PHYSICAL_COPY, false, &sz);
+	KR_EQ(mipc_workloop_msg(wl, h,
+	          MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, sz,
+	          (mach_msg_size_t)(pg / 2), 0),
+	    MACH_RCV_INVALID_DATA);
+	RECV_EMPTY(task, &e, r);
+	mipc_workloop_end(wl);
+	KR_OK(mipc_workloop_destroy(wl));
+	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	expect_no_fatal_guard();
+}
+END_TEST
+
 static Suite *
 msg_l_descriptors_suite(void)
 {
@@ -2123,6 +2158,8 @@ msg_l_descriptors_suite(void)
 	    tc, L8_ool_deallocating_the_message_buffer_receive_invalid_data);
 	tcase_add_test(
 	    tc, L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write);
+	tcase_add_test(
+	    tc, L8_workloop_msg_deallocating_the_message_buffer_invalid_data);
 	suite_add_tcase(s, tc);
 
 	return s;
