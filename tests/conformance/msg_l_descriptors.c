@@ -14,7 +14,16 @@
 
 #include <mipc/sync.h>
 
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ---- L1: port descriptor dispositions and their received form ----------- */
 
@@ -2051,6 +2060,105 @@ START_TEST(L8_workloop_msg_deallocating_the_message_buffer_invalid_data)
 }
 END_TEST
 
+/*
+ * In a process whose sandbox refuses process_vm_readv (a seccomp filter
+ * answering EPERM, as some container profiles do), OOL memory still
+ * travels -- small and larger than a pipe holds, ports arrays too -- and
+ * an unreadable source is still MACH_SEND_INVALID_MEMORY, not a crash.
+ * Runs in a forked child: the filter cannot be removed.
+ */
+static int
+l_ool_in_sandbox(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(
+		    BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_readv, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])),
+		f };
+	const size_t pg = md_page(), big = 300 * 1024;
+	mipc_space_t task = mach_task_self();
+	mach_port_name_t r = recv_new(task), names[4];
+	mach_msg_ool_descriptor_t d;
+	mach_msg_ool_ports_descriptor_t pd;
+	struct md_msg m, in;
+	uint8_t *data = malloc(big);
+	vm_address_t region = 0;
+	unsigned i;
+
+	if (data == NULL || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+		return 10;
+	if (syscall(__NR_process_vm_readv, getpid(), NULL, 0, NULL, 0, 0) !=
+	        -1 ||
+	    errno != EPERM)
+		return 11;
+	md_fill(data, big, 3);
+	/* 100 bytes, then 300 KiB. */
+	for (i = 0; i < 2; i++) {
+		size_t n = i == 0 ? 100 : big;
+
+		md_init(&m, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0,
+		    0x4c40);
+		md_add_ool(&m, data, (mach_msg_size_t)n, FALSE,
+		    MACH_MSG_PHYSICAL_COPY);
+		if (md_send(task, &m) != MACH_MSG_SUCCESS)
+			return 20 + (int)i;
+		if (md_recv(task, &in, r, 0) != MACH_MSG_SUCCESS)
+			return 22 + (int)i;
+		d = md_ool_at(MD_HDR(&in), 0);
+		if (d.size != n || md_diff(d.address, n, 3) != n)
+			return 24 + (int)i;
+		if (vm_deallocate(task, (vm_address_t)d.address, d.size) !=
+		    KERN_SUCCESS)
+			return 26 + (int)i;
+	}
+	/* A ports array. */
+	for (i = 0; i < 4; i++)
+		names[i] = MACH_PORT_NULL;
+	names[1] = r;
+	md_init(&m, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0, 0x4c41);
+	md_add_ool_ports(&m, names, 4, MACH_MSG_TYPE_MAKE_SEND, FALSE,
+	    MACH_MSG_PHYSICAL_COPY);
+	if (md_send(task, &m) != MACH_MSG_SUCCESS ||
+	    md_recv(task, &in, r, 0) != MACH_MSG_SUCCESS)
+		return 30;
+	pd = md_ool_ports_at(MD_HDR(&in), 0);
+	if (pd.count != 4 || md_name_in(&pd, 1) != r ||
+	    md_name_in(&pd, 0) != MACH_PORT_NULL)
+		return 31;
+	/* An unreadable source. */
+	if (vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
+	    mprotect((void *)region, pg, PROT_NONE) != 0)
+		return 40;
+	md_init(&m, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0, 0x4c42);
+	md_add_ool(&m, (void *)region, (mach_msg_size_t)pg, FALSE,
+	    MACH_MSG_PHYSICAL_COPY);
+	if (md_send(task, &m) != MACH_SEND_INVALID_MEMORY)
+		return 41;
+	free(data);
+	return 0;
+}
+
+START_TEST(L8_ool_copies_where_process_vm_readv_is_refused)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(l_ool_in_sandbox());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the sandboxed child failed at step %d (status 0x%x)",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : -1, status);
+}
+END_TEST
+
 static Suite *
 msg_l_descriptors_suite(void)
 {
@@ -2160,6 +2268,7 @@ msg_l_descriptors_suite(void)
 	    tc, L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write);
 	tcase_add_test(
 	    tc, L8_workloop_msg_deallocating_the_message_buffer_invalid_data);
+	tcase_add_test(tc, L8_ool_copies_where_process_vm_readv_is_refused);
 	suite_add_tcase(s, tc);
 
 	return s;
