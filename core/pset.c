@@ -555,7 +555,7 @@ mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
 		n++;
 	if (n != 0) {
 		/* The caller's memory, as mach_port_names' (space.c). */
-		kr = ipc_vm_alloc(NULL, n * sizeof(*v), &r);
+		kr = ipc_vm_alloc(NULL, n * sizeof(*v), true, &r);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;

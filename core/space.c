@@ -732,9 +732,9 @@ mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
 	 * caller once we are unlocked.
 	 */
 	if (n != 0) {
-		kr = ipc_vm_alloc(NULL, n * sizeof(*nv), &rn);
+		kr = ipc_vm_alloc(NULL, n * sizeof(*nv), true, &rn);
 		if (kr == KERN_SUCCESS)
-			kr = ipc_vm_alloc(NULL, n * sizeof(*tv), &rt);
+			kr = ipc_vm_alloc(NULL, n * sizeof(*tv), true, &rt);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;

@@ -219,6 +219,27 @@ MIPC_API kern_return_t mipc_vm_allocate(
 MIPC_API kern_return_t mipc_vm_deallocate(
     mipc_space_t space, vm_address_t address, vm_size_t size);
 
+/* Mach's <mach/vm_prot.h>. */
+typedef int vm_prot_t;
+#define VM_PROT_NONE    ((vm_prot_t)0x00)
+#define VM_PROT_READ    ((vm_prot_t)0x01)
+#define VM_PROT_WRITE   ((vm_prot_t)0x02)
+#define VM_PROT_EXECUTE ((vm_prot_t)0x04)
+#define VM_PROT_DEFAULT (VM_PROT_READ | VM_PROT_WRITE)
+#define VM_PROT_ALL     (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
+
+/*
+ * Change the protection of [address, address + size), which must lie in
+ * one region mipc handed out to `space` (KERN_INVALID_ADDRESS otherwise;
+ * KERN_INVALID_ARGUMENT for bits beyond VM_PROT_ALL).  Sending from a
+ * region that cannot be read answers MACH_SEND_INVALID_MEMORY.  Protect
+ * mipc's regions with this call, not mprotect(2): a copy from a region
+ * mipc believes readable reads it directly.  set_maximum lowers the
+ * current protection as well (no separate maximum is kept).
+ */
+MIPC_API kern_return_t mipc_vm_protect(mipc_space_t space, vm_address_t address,
+    vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
+
 #ifdef __cplusplus
 }
 #endif
