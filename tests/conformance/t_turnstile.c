@@ -909,13 +909,7 @@ M4_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(M4_cycle_walks_terminate_and_timeouts_unwind)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (M4_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(M4_attempt);
 }
 END_TEST
 
@@ -1014,13 +1008,7 @@ M5_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(M5_mixed_senders_one_times_out)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (M5_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(M5_attempt);
 }
 END_TEST
 
@@ -1112,13 +1100,7 @@ U1_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(U1_send_timeout_unwinds)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (U1_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(U1_attempt);
 }
 END_TEST
 
@@ -1154,13 +1136,7 @@ U2_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(U2_receive_timeout_on_srp_unwinds)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (U2_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(U2_attempt);
 }
 END_TEST
 

@@ -353,6 +353,24 @@ act_wait_blocked(struct actor *a, uint32_t kind, const char *what, int line)
 	    what, w.wait_kind, ACT_BOUND_MS);
 }
 
+/*
+ * A test whose unwinding is a timeout reads its priorities while the
+ * blocked thread must still be blocked and returns whether it was: if the
+ * timeout fired first (a very slow machine), the attempt is void and runs
+ * again with a longer one (1, 2, 4, 8 s); no assertion depends on timing.
+ */
+static inline void
+retry_timeouts(bool (*attempt)(mach_msg_timeout_t tmo))
+{
+	mach_msg_timeout_t tmo;
+
+	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
+		if (attempt(tmo))
+			return;
+	}
+	ck_abort_msg("every attempt's timeout fired before its checks");
+}
+
 /* Wait (bounded) until the actor's call returned; its return code. */
 #define WAIT_DONE(a) act_wait_done((a), #a, __LINE__)
 
@@ -901,6 +919,53 @@ pset_with(mipc_space_t sp, mach_port_name_t n)
 	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &ps));
 	KR_OK(mach_port_move_member(sp, n, ps));
 	return ps;
+}
+
+/* A port of sp (qlimit 1, full) with actor a at pri blocked sending id. */
+static inline mach_port_name_t
+tport_pushed(mipc_space_t sp, struct actor *a, int pri, mach_msg_id_t id)
+{
+	mach_port_name_t r = tport_new(sp, 1);
+
+	tport_fill(sp, r, 1);
+	actor_send(a, pri, NULL, r, id, 0);
+	WAIT_BLOCKED(a, MIPC_WAIT_SEND_FULL);
+	return r;
+}
+
+/*
+ * Let the sender `a` blocked on the full r in: take the message ahead
+ * (id 1), a gets in, take a's (id).
+ */
+static inline void
+tport_admit(
+    mipc_space_t sp, mach_port_name_t r, struct actor *a, mach_msg_id_t id)
+{
+	VAL_EQ(tport_take(sp, r), 1);
+	VAL_EQ(WAIT_DONE(a), MACH_MSG_SUCCESS);
+	VAL_EQ(tport_take(sp, r), id);
+}
+
+/* Receive right r sent to P, received through W by S: its name there. */
+static inline mach_port_name_t
+wscene_deliver(struct wscene *sc, mach_port_name_t r)
+{
+	struct actor *s = &sc->as[0];
+
+	send_receive_right(sc->sp, sc->p, r);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	VAL_EQ(rcv_port_desc(&s->a_buf, 0).disposition,
+	    MACH_MSG_TYPE_PORT_RECEIVE);
+	return rcv_port_desc(&s->a_buf, 0).name;
+}
+
+/* The end of a scene: S unbinds, W goes, the n actors end. */
+static inline void
+wscene_end(struct wscene *sc, unsigned n)
+{
+	VAL_EQ(ACTOR_DO(&sc->as[0], wl_cmd_end), MACH_MSG_SUCCESS);
+	KR_OK(mipc_workloop_destroy(sc->wl));
+	actors_end(sc->as, n);
 }
 
 #endif /* MIPC_TESTS_CONFORMANCE_TURNSTILE_HELPERS_H */
