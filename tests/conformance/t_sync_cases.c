@@ -279,6 +279,39 @@ START_TEST(S1_without_checkin_option_no_push)
 END_TEST
 
 /*
+ * 1.15: the push is never dropped between the steps.  With a CUSTOM OS
+ * policy recording every priority applied, C's thread is raised once to
+ * UI when P enters transit, stays there through the copy-out, and is
+ * lowered once, when a message is received on P.
+ */
+START_TEST(S1_S6_push_never_dropped_between_the_steps)
+{
+	struct checkin ci;
+	struct actor *c = &ci.as[0];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	int seq[16];
+	unsigned n;
+	mach_port_name_t pn;
+
+	checkin_request(&ci, 2, MACH_SEND_SYNC_BOOTSTRAP_CHECKIN);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	checkin_reply(&ci);
+	pn = checkin_receive(&ci);
+	EFF_EQ(c->a_th, UI);
+	/* One message received on P: case 6 ends (one sender still pushes). */
+	VAL_EQ(tport_take(ci.sp, pn), 1);
+	AT_BASE(c->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, c->a_tid, seq, NELEM(seq));
+	VAL_EQ(n, 2);
+	VAL_EQ(seq[0], UI);
+	VAL_EQ(seq[1], LOW);
+	checkin_drain(&ci, pn, 2);
+	actors_end(ci.as, 3);
+}
+END_TEST
+
+/*
  * Case 6 ends when a message is received on P -- by anyone (XNU's
  * copy-out of the destination): here L.  A second sender keeps pushing
  * P, now on nobody.
@@ -531,6 +564,37 @@ START_TEST(S4_receive_right_through_workloop_pushes_until_reenable)
 	VAL_EQ(ACTOR_DO(s, wl_cmd_recv_now), MACH_RCV_TIMED_OUT);
 	AT_BASE(s->a_th);
 	nowhere_shape(h);
+	tport_admit(sc.sp, rn, h, 5);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
+/*
+ * The same at a copy-out through a workloop: R, in transit to P
+ * (attached), pushes on S; received, it is stashed and pushes on S
+ * still -- S is raised once and lowered once, at re-enable.
+ */
+START_TEST(S4_push_never_dropped_at_the_copyout)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *h = &sc.as[1];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	mach_port_name_t r, rn;
+	int seq[16];
+	unsigned n;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	r = tport_pushed(sc.sp, h, UI, 5);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	rn = wscene_deliver(&sc, r);
+	EFF_EQ(s->a_th, UI);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reenable), MACH_MSG_SUCCESS);
+	AT_BASE(s->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	VAL_EQ(n, 2);
+	VAL_EQ(seq[0], UI);
+	VAL_EQ(seq[1], LOW);
 	tport_admit(sc.sp, rn, h, 5);
 	wscene_end(&sc, 2);
 }
@@ -1427,6 +1491,7 @@ sync_cases_suite(void)
 	tcase_add_test(
 	    tc, S1_checkin_right_in_transit_pushes_on_checking_in_thread);
 	tcase_add_test(tc, S1_without_checkin_option_no_push);
+	tcase_add_test(tc, S1_S6_push_never_dropped_between_the_steps);
 	tcase_add_test(tc, S1_checkin_mark_stays_on_the_srp);
 	tcase_add_test(tc, S6_message_received_on_the_right_ends_it);
 	tcase_add_test(tc, S6_checking_in_thread_receives_on_it);
@@ -1442,6 +1507,7 @@ sync_cases_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(
 	    tc, S4_receive_right_through_workloop_pushes_until_reenable);
+	tcase_add_test(tc, S4_push_never_dropped_at_the_copyout);
 	tcase_add_test(tc, S4_attach_of_the_stashed_right_is_case_7);
 	tcase_add_test(tc, S5_second_receive_right_on_the_stash);
 	tcase_add_test(tc, S5_stash_pushes_at_the_highest);
