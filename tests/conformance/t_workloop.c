@@ -749,6 +749,149 @@ START_TEST(WL_destroy_by_its_servicer_severs_the_stash)
 }
 END_TEST
 
+/*
+ * Destroyed while its servicer is parked in a receive: the servicer wakes
+ * with MACH_RCV_PORT_CHANGED (what it waited on went, G10), unpushed;
+ * the attached port is detached and keeps its queue.
+ */
+START_TEST(WL_destroy_wakes_a_parked_servicer)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_workloop_t wl;
+	mach_port_name_t p;
+	struct actor as[2], *s = &as[0], *h = &as[1];
+
+	parked_scene(task, &wl, &p, s, h);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_workloop_destroy(wl));
+	VAL_EQ(WAIT_DONE(s), MACH_RCV_PORT_CHANGED);
+	AT_BASE(s->a_th);
+	nowhere_shape(h);
+	/* Still bound, to a dead workloop: end frees it. */
+	VAL_EQ(ACTOR_DO(s, wl_cmd_bind), MACH_RCV_PORT_CHANGED);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	/* P is the space's still, detached. */
+	set_qlimit(task, p, 1);
+	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS);
+	VAL_EQ(tport_take(task, p), 3);
+	actors_end(as, 2);
+}
+END_TEST
+
+/*
+ * Destroyed by another thread while its servicer is bound and holds a
+ * delivery (a receive right R, stashed: case 4): the attachments go at
+ * once; the stash stays the servicer's until its next call, which
+ * re-enables and answers MACH_RCV_PORT_CHANGED; its end frees it.
+ */
+START_TEST(WL_destroy_while_servicer_holds_a_delivery)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *h = &sc.as[1], *hr = &sc.as[2];
+	mach_port_name_t r, rn;
+
+	wscene_init(&sc, 1, 0);
+	r = tport_pushed(sc.sp, hr, IN, 5);
+	send_receive_right(sc.sp, sc.p, r);
+	EFF_EQ(s->a_th, IN); /* R in transit to P, attached */
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	rn = rcv_port_desc(&s->a_buf, 0).name;
+	EFF_EQ(s->a_th, IN); /* R stashed on the knote (case 4) */
+	/* Another push through P (case 7). */
+	tport_fill(sc.sp, sc.p, 1);
+	actor_send(h, UI, NULL, sc.p, 2, 0);
+	WAIT_BLOCKED(h, MIPC_WAIT_SEND_FULL);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_workloop_destroy(sc.wl));
+	/* P is detached: its push went; R's stays until S moves on. */
+	nowhere_shape(h);
+	EFF_EQ(s->a_th, IN);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_RCV_PORT_CHANGED);
+	AT_BASE(s->a_th);
+	nowhere_shape(hr);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	/* Everything is the space's and works. */
+	tport_admit(sc.sp, rn, hr, 5);
+	tport_admit(sc.sp, sc.p, h, 2);
+	actors_end(sc.as, 3);
+}
+END_TEST
+
+/*
+ * Destroyed with messages queued on its ports, carrying rights: the
+ * ports are the space's, so the messages stay on them, rights and all;
+ * what they pushed through the workloop stops.  Nothing is leaked (the
+ * teardown counts every object).
+ */
+START_TEST(WL_destroy_with_queued_messages)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *hr = &sc.as[1];
+	mach_port_name_t r, q, rn;
+	mach_msg_port_descriptor_t d;
+	msg_buf_t b;
+	mach_msg_size_t size;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	q = tport_new(sc.sp, 1);
+	d = port_desc(q, MACH_MSG_TYPE_MAKE_SEND);
+	size = msg_init_ports(&b, sc.p, MACH_MSG_TYPE_COPY_SEND, 800, &d, 1);
+	KR_EQ(msg_send(sc.sp, &b, size), MACH_MSG_SUCCESS);
+	r = tport_pushed(sc.sp, hr, UI, 5);
+	send_receive_right(sc.sp, sc.p, r);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_workloop_destroy(sc.wl));
+	AT_BASE(s->a_th);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	VAL_EQ(msgcount_of(sc.sp, sc.p), 2);
+	RECV_OK(sc.sp, &b, sc.p, 0);
+	VAL_EQ(b.h.msgh_id, 800);
+	VAL_EQ(rcv_port_desc(&b, 0).name, q);
+	REFS_EQ(sc.sp, q, MACH_PORT_RIGHT_SEND, 2); /* its own + the one sent */
+	rn = take_receive_right(sc.sp, sc.p);
+	tport_admit(sc.sp, rn, hr, 5);
+	actors_end(sc.as, 2);
+}
+END_TEST
+
+/*
+ * Destroyed under its servicer while a client waits for its reply (the
+ * reply right stashed on the knote): the push stays until the servicer
+ * moves on; the servicer's reply still goes (the send comes first), its
+ * receive answers MACH_RCV_PORT_CHANGED.  The dead workloop refuses
+ * everything else.
+ */
+START_TEST(WL_destroyed_under_its_servicer_the_reply_still_goes)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	KR_OK(mipc_workloop_set_min_priority(sc.wl, 20));
+	actor_rpc(c, UI, sc.p, 10, 0);
+	WAIT_BLOCKED(c, MIPC_WAIT_SRP_REPLY);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_workloop_destroy(sc.wl));
+	/* The knote's push is the servicer's still; the floor went. */
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_thread_set_base_priority(c->a_th, 10));
+	EFF_EQ(s->a_th, 10);
+	KR_OK(mipc_thread_set_base_priority(c->a_th, UI));
+	KR_EQ(mipc_workloop_destroy(sc.wl), KERN_TERMINATED);
+	KR_EQ(mipc_workloop_set_min_priority(sc.wl, 30), KERN_TERMINATED);
+	KR_EQ(mipc_workloop_attach(sc.wl, sc.p), KERN_TERMINATED);
+	KR_EQ(mipc_workloop_detach(sc.wl, sc.p), KERN_NOT_IN_SET);
+	s->a_id = 11;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reply_recv), MACH_RCV_PORT_CHANGED);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	VAL_EQ(c->a_buf.h.msgh_id, 11);
+	AT_BASE(s->a_th);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	actors_end(sc.as, 2);
+}
+END_TEST
+
 /* ---- attached ports that move or die ------------------------------------- */
 
 /*
@@ -936,6 +1079,11 @@ workloop_suite(void)
 
 	tc = conf_tcase("WL_lifetime");
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, WL_destroy_wakes_a_parked_servicer);
+	tcase_add_test(tc, WL_destroy_while_servicer_holds_a_delivery);
+	tcase_add_test(tc, WL_destroy_with_queued_messages);
+	tcase_add_test(
+	    tc, WL_destroyed_under_its_servicer_the_reply_still_goes);
 	tcase_add_test(tc, WL_destroy_by_its_servicer_severs_the_stash);
 	tcase_add_test(tc, WL_receive_right_leaving_the_space_detaches);
 	tcase_add_test(tc, WL_attached_port_destroyed);
