@@ -185,6 +185,7 @@ wl_bind_locked(
 	ipc_thread_reference(th);
 	ipc_workloop_reference(wl);
 	wl->wl_servicer = th;
+	th->th_bound_wl = wl; /* (O): th is the caller */
 	ipc_lock(&wl->wl_ts->ts_lock);
 	wl->wl_ts->ts_floor = wl->wl_min_pri;
 	ipc_unlock(&wl->wl_ts->ts_lock);
@@ -203,6 +204,8 @@ wl_unbind_locked(struct ipc_workloop *wl, struct ipc_ts_ctx *ctx)
 	ipc_lock_assert_held(&wl->wl_lock);
 	if (th == NULL)
 		return NULL;
+	ipc_require(th == ipc_thread_cur, "a servicer unbinds itself");
+	th->th_bound_wl = NULL;
 	wl->wl_servicer = NULL;
 	ipc_lock(&wl->wl_ts->ts_lock);
 	wl->wl_ts->ts_floor = 0;
@@ -247,6 +250,13 @@ wl_unbind(struct ipc_workloop *wl)
 		ipc_thread_release(was);
 		ipc_workloop_release(wl);
 	}
+}
+
+void
+ipc_workloop_thread_exit(struct ipc_thread *th)
+{
+	if (th->th_bound_wl != NULL)
+		wl_unbind(th->th_bound_wl);
 }
 
 /* ------------------------------------------------------------------ */
@@ -678,6 +688,9 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	th = ipc_thread_self();
 	if (th == NULL)
 		return MACH_RCV_INVALID_NAME;
+	/* A thread services one workloop at a time (XNU: uu_kqr_bound). */
+	if (th->th_bound_wl != NULL && th->th_bound_wl != wl)
+		return KERN_INVALID_ARGUMENT;
 	/* Serial: bind the caller, or refuse a second thread. */
 	ipc_ts_ctx_init(&ctx);
 	ipc_lock(&wl->wl_lock);

@@ -93,6 +93,13 @@ mach_msg_return_t ipc_msg_send_workloop(struct mipc_space *space,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout,
     mach_msg_header_t **rcv_buf);
 
+/*
+ * The thread exits: the workloop it services (th_bound_wl) re-enables
+ * and unbinds it, as XNU unbinds a terminating thread.  Conditions: th
+ * is the calling thread; nothing locked.
+ */
+void ipc_workloop_thread_exit(struct ipc_thread *th);
+
 /* Receive through the workloop (msg.c): highest push first, stashing. */
 mach_msg_return_t ipc_msg_receive_workloop(struct ipc_workloop *wl,
     mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t rcv_size,

@@ -163,11 +163,13 @@ MIPC_API int mipc_priority_to_nice(int pri);
  * the next call (the first as XNU's KNOTE, later ones through the stash).
  * msg, rcv_size, timeout and the MACH_RCV_* options are mach_msg's; a
  * second thread calling while one is bound gets KERN_ALREADY_WAITING; a
- * workloop whose space was destroyed MACH_RCV_PORT_CHANGED.  An attached
- * port or set that vanishes without mipc_workloop_detach -- dies, leaves
- * the space, is destroyed -- is an event (XNU's EV_VANISHED): the receive
- * that finds no message returns MACH_RCV_PORT_CHANGED, once per vanished
- * attachment.
+ * workloop whose space was destroyed MACH_RCV_PORT_CHANGED; a thread
+ * bound to another workloop KERN_INVALID_ARGUMENT (a thread services one
+ * at a time).  A servicer that exits is unbound, as by
+ * mipc_workloop_end.  An attached port or set that vanishes without
+ * mipc_workloop_detach -- dies, leaves the space, is destroyed -- is an
+ * event (XNU's EV_VANISHED): the receive that finds no message returns
+ * MACH_RCV_PORT_CHANGED, once per vanished attachment.
  *
  * mipc_workloop_destroy: its ports are detached (they and their messages
  * stay the space's).  Destroyed by another thread than its bound

@@ -1378,6 +1378,39 @@ START_TEST(LL_reset_link_reports_once)
 }
 END_TEST
 
+/*
+ * The servicer's thread exits holding a request whose reply it never
+ * sent: the link is cut as by a re-enable (XNU: the knote's drop,
+ * SR_ENABLE_EVENT), a lost link; the reply right stays the space's.
+ */
+START_TEST(LL_servicer_exit_before_reply_loses_the_link)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	mach_port_name_t so;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	actor_init(c, ACT_CMD, UI);
+	c->a_dest = sc.p;
+	c->a_id = 10;
+	actor_start(c);
+	VAL_EQ(ACTOR_DO(c, ll_start), KERN_SUCCESS);
+	actor_post(c, cl_rpc);
+	WAIT_BLOCKED(c, MIPC_WAIT_SRP_REPLY);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	so = s->a_so;
+	EFF_EQ(s->a_th, UI);
+	actor_finish(s);
+	OWNER_IS(c, MIPC_OWNER_NONE, 0);
+	reply_to(sc.sp, so, 11);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	VAL_EQ(ACTOR_DO(c, ll_stop), KERN_SUCCESS);
+	VAL_EQ(c->a_seen, FALSE);
+	KR_OK(mipc_workloop_destroy(sc.wl));
+	actors_end(sc.as, 2);
+}
+END_TEST
+
 /* S6's return codes, checked on an actor's thread (fresh: no SRP yet). */
 static void
 ll_reset_codes(struct actor *a)
@@ -1539,6 +1572,7 @@ sync_cases_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, LL_kevent_qos_shapes, 0, (int)NELEM(ll_shapes));
 	tcase_add_test(tc, LL_reset_link_reports_once);
+	tcase_add_test(tc, LL_servicer_exit_before_reply_loses_the_link);
 	tcase_add_test(tc, LL_reset_link_return_codes);
 	tcase_add_test(tc, LL_monitoring_start_stop);
 	suite_add_tcase(s, tc);

@@ -967,6 +967,63 @@ END_TEST
 
 /* ---- the servicer's thread ----------------------------------------------- */
 
+/*
+ * A bound servicer whose thread exits (holding a delivery): it is
+ * unbound (XNU unbinds a terminating thread), its push and stash go, and
+ * another thread may service the workloop.
+ */
+START_TEST(WL_servicer_thread_exit_unbinds)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *hr = &sc.as[1], *t = &sc.as[2];
+	mach_port_name_t r, rn;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	r = tport_pushed(sc.sp, hr, UI, 5);
+	send_receive_right(sc.sp, sc.p, r);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	rn = rcv_port_desc(&s->a_buf, 0).name;
+	EFF_EQ(s->a_th, UI);
+	actor_finish(s); /* the thread exits, bound */
+	KR_EQ(mipc_thread_get_priority(
+	          s->a_th, &(struct mipc_thread_priority){ 0 }),
+	    KERN_TERMINATED);
+	nowhere_shape(hr);
+	actor_servicer(t, LOW, sc.wl);
+	VAL_EQ(ACTOR_DO(t, wl_cmd_bind), MACH_MSG_SUCCESS);
+	AT_BASE(t->a_th);
+	VAL_EQ(tport_take(sc.sp, rn), 1);
+	VAL_EQ(WAIT_DONE(hr), MACH_MSG_SUCCESS);
+	VAL_EQ(ACTOR_DO(t, wl_cmd_end), MACH_MSG_SUCCESS);
+	KR_OK(mipc_workloop_destroy(sc.wl));
+	actors_end(sc.as, 3);
+}
+END_TEST
+
+/* A thread services one workloop at a time (XNU: uu_kqr_bound). */
+START_TEST(WL_serial_one_workloop_per_thread)
+{
+	mipc_space_t task = mach_task_self();
+	mipc_workloop_t w1 = wl_new(task, 0), w2 = wl_new(task, 0);
+	struct actor as[1], *s = &as[0];
+
+	actor_servicer(s, LOW, w1);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_bind), MACH_MSG_SUCCESS);
+	s->a_wl = w2;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_bind), KERN_INVALID_ARGUMENT);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), KERN_INVALID_ARGUMENT);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS); /* not W2's */
+	s->a_wl = w1;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	s->a_wl = w2;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_bind), MACH_MSG_SUCCESS);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	KR_OK(mipc_workloop_destroy(w1));
+	KR_OK(mipc_workloop_destroy(w2));
+	actors_end(as, 1);
+}
+END_TEST
+
 /* ---- the send part of msg ------------------------------------------------ */
 
 /*
@@ -1087,6 +1144,8 @@ workloop_suite(void)
 	tcase_add_test(tc, WL_destroy_by_its_servicer_severs_the_stash);
 	tcase_add_test(tc, WL_receive_right_leaving_the_space_detaches);
 	tcase_add_test(tc, WL_attached_port_destroyed);
+	tcase_add_test(tc, WL_servicer_thread_exit_unbinds);
+	tcase_add_test(tc, WL_serial_one_workloop_per_thread);
 	tcase_add_test(tc, WL_msg_failed_send_receives_nothing);
 	tcase_add_test(tc, WL_msg_too_large);
 	suite_add_tcase(s, tc);
