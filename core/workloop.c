@@ -12,9 +12,11 @@
  * Locking:   wl_lock (IPC_RANK_WORKLOOP, below port locks) is the
  *            interlock of wl_ts and wl_stash_ts, the servicer binding and
  *            wl_dead.  Membership (the unnamed set, wl_sets) is under the
- *            space lock, as every set's is; a port's ip_workloop under its
- *            port lock.  The stash (wl_stash, wl_knote_used) is touched
- *            only by the bound servicer, so it takes no lock.
+ *            space lock, as every set's is, and so is the space's list of
+ *            its workloops (is_workloops, for its destruction); a port's
+ *            ip_workloop under its port lock.  The stash (wl_stash,
+ *            wl_knote_used) is touched only by the bound servicer, so it
+ *            takes no lock.
  * Lifetime:  a workloop is referenced by its handle (until destroy), by
  *            its servicer's binding, by each attached port (ip_workloop)
  *            and named set (ips_wl), and by each KNOTE link; freed after a
@@ -253,6 +255,20 @@ wl_unbind(struct ipc_workloop *wl)
 }
 
 void
+ipc_workloop_space_destroyed_locked(struct mipc_space *space)
+{
+	struct ipc_workloop *wl;
+
+	ipc_lock_assert_held(&space->is_lock);
+	for (wl = space->is_workloops; wl != NULL; wl = wl->wl_space_next) {
+		/* Its ports and named sets went with their entries. */
+		ck_pr_store_ptr(&wl->wl_pset->ips_space, NULL);
+		ipc_waitq_wake(&wl->wl_pset->ips_rcv_wq, IPC_WAKE_AFTER_STORE,
+		    IPC_WAKE_ALL);
+	}
+}
+
+void
 ipc_workloop_thread_exit(struct ipc_thread *th)
 {
 	if (th->th_bound_wl != NULL)
@@ -310,6 +326,11 @@ mipc_workloop_create(mipc_space_t space, uint32_t flags, mipc_workloop_t *out)
 	wl->wl_space = space;
 	wl->wl_pset->ips_space = space; /* unnamed: in no entry */
 	wl->wl_pset->ips_unnamed = true;
+	wl->wl_space_next = space->is_workloops;
+	if (wl->wl_space_next != NULL)
+		wl->wl_space_next->wl_space_prevp = &wl->wl_space_next;
+	wl->wl_space_prevp = &space->is_workloops;
+	space->is_workloops = wl;
 	is_unlock(space);
 	/* The stash turnstile pushes on ours, for good. */
 	{
@@ -658,7 +679,13 @@ mipc_workloop_destroy(mipc_workloop_t handle)
 	while (wl->wl_nsets > 0 && ndrops < 64)
 		drops[ndrops++] = wl_detach_pset_locked(wl->wl_sets[0], false);
 	/* A servicer parked in its receive wakes: MACH_RCV_PORT_CHANGED. */
-	ipc_pset_destroy_locked(space, wl->wl_pset);
+	if (ck_pr_load_ptr(&wl->wl_pset->ips_space) != NULL)
+		ipc_pset_destroy_locked(space, wl->wl_pset);
+	else /* killed with its space: only its reference is left */
+		ipc_object_release(&wl->wl_pset->ips_object);
+	*wl->wl_space_prevp = wl->wl_space_next;
+	if (wl->wl_space_next != NULL)
+		wl->wl_space_next->wl_space_prevp = wl->wl_space_prevp;
 	is_unlock(space);
 	ipc_ts_ctx_finish(&ctx);
 	for (i = 0; i < ndrops; i++)

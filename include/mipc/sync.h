@@ -180,6 +180,10 @@ MIPC_API int mipc_priority_to_nice(int pri);
  * MACH_RCV_PORT_CHANGED, a running one gets it from its next call (after
  * that call's send: the reply still goes).
  *
+ * When the workloop's space is destroyed, its ports go with it and a
+ * servicer parked in mipc_workloop_msg wakes with MACH_RCV_PORT_CHANGED;
+ * attach answers KERN_INVALID_TASK; destroy it still.
+ *
  * mipc_workloop_end: the bound servicer re-enables and unbinds.
  * mipc_workloop_set_min_priority: a floor for the servicer while bound.
  * MIPC_WORKLOOP_INHERIT_RT: pushes above 63 reach the servicer.

@@ -965,6 +965,43 @@ START_TEST(WL_attached_port_destroyed)
 }
 END_TEST
 
+/*
+ * The workloop's space destroyed under parked servicers (one workloop
+ * with a port attached, one with nothing): both wake with
+ * MACH_RCV_PORT_CHANGED (what they received from went); attach then
+ * answers KERN_INVALID_TASK; end and destroy still work.
+ */
+START_TEST(WL_space_destroyed_wakes_a_parked_servicer)
+{
+	mipc_space_t sp = NULL;
+	mipc_workloop_t wl, empty;
+	mach_port_name_t p;
+	struct actor as[2], *s = &as[0], *t = &as[1];
+
+	KR_OK(mipc_space_create(&sp));
+	wl = wl_new(sp, 0);
+	empty = wl_new(sp, 0);
+	p = tport_new(sp, 1);
+	KR_OK(mipc_workloop_attach(wl, p));
+	actor_servicer(s, LOW, wl);
+	actor_post(s, wl_cmd_recv);
+	WAIT_BLOCKED(s, MIPC_WAIT_RECEIVE);
+	actor_servicer(t, LOW, empty);
+	actor_post(t, wl_cmd_recv);
+	WAIT_BLOCKED(t, MIPC_WAIT_RECEIVE);
+	KR_OK(mipc_space_destroy(sp));
+	VAL_EQ(WAIT_DONE(s), MACH_RCV_PORT_CHANGED);
+	VAL_EQ(WAIT_DONE(t), MACH_RCV_PORT_CHANGED);
+	VAL_EQ(ACTOR_DO(t, wl_cmd_recv), MACH_RCV_PORT_CHANGED);
+	KR_EQ(mipc_workloop_attach(wl, p), KERN_INVALID_TASK);
+	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
+	VAL_EQ(ACTOR_DO(t, wl_cmd_end), MACH_MSG_SUCCESS);
+	KR_OK(mipc_workloop_destroy(wl));
+	KR_OK(mipc_workloop_destroy(empty));
+	actors_end(as, 2);
+}
+END_TEST
+
 /* ---- the servicer's thread ----------------------------------------------- */
 
 /*
@@ -1144,6 +1181,7 @@ workloop_suite(void)
 	tcase_add_test(tc, WL_destroy_by_its_servicer_severs_the_stash);
 	tcase_add_test(tc, WL_receive_right_leaving_the_space_detaches);
 	tcase_add_test(tc, WL_attached_port_destroyed);
+	tcase_add_test(tc, WL_space_destroyed_wakes_a_parked_servicer);
 	tcase_add_test(tc, WL_servicer_thread_exit_unbinds);
 	tcase_add_test(tc, WL_serial_one_workloop_per_thread);
 	tcase_add_test(tc, WL_msg_failed_send_receives_nothing);
