@@ -1379,6 +1379,48 @@ START_TEST(LL_reset_link_reports_once)
 END_TEST
 
 /*
+ * A reply sent before the re-enable is no lost link even while it sits
+ * unreceived in the client's SRP (XNU's msg_sent bit): here the client
+ * sent its request and does not wait yet.  The same for the send-once
+ * notification of a reply right deallocated; and, the control, a
+ * re-enable before the reply is a lost link.
+ */
+START_TEST(LL_reply_queued_before_reenable_is_no_lost_link)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	int round;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	actor_init(c, ACT_CMD, UI);
+	c->a_dest = sc.p;
+	c->a_id = 10;
+	actor_start(c);
+	VAL_EQ(ACTOR_DO(c, ll_start), KERN_SUCCESS);
+	for (round = 0; round < 3; round++) {
+		VAL_EQ(ACTOR_DO(c, cl_send), MACH_MSG_SUCCESS);
+		VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+		s->a_id = 11;
+		if (round == 2) /* re-enable first: lost */
+			VAL_EQ(ACTOR_DO(s, wl_cmd_reenable), MACH_MSG_SUCCESS);
+		if (round == 1)
+			VAL_EQ(ACTOR_DO(s, ll_deallocate), KERN_SUCCESS);
+		else
+			VAL_EQ(
+			    ACTOR_DO(s, wl_cmd_plain_reply), MACH_MSG_SUCCESS);
+		VAL_EQ(ACTOR_DO(s, wl_cmd_reenable), MACH_MSG_SUCCESS);
+		VAL_EQ(ACTOR_DO(c, cl_receive), MACH_MSG_SUCCESS);
+		VAL_EQ(c->a_buf.h.msgh_id,
+		    round == 1 ? MACH_NOTIFY_SEND_ONCE : 11);
+		VAL_EQ(ACTOR_DO(c, ll_reset), KERN_SUCCESS);
+		VAL_EQ(c->a_seen, round == 2 ? TRUE : FALSE);
+	}
+	VAL_EQ(ACTOR_DO(c, ll_stop), KERN_SUCCESS);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
+/*
  * The servicer's thread exits holding a request whose reply it never
  * sent: the link is cut as by a re-enable (XNU: the knote's drop,
  * SR_ENABLE_EVENT), a lost link; the reply right stays the space's.
@@ -1572,6 +1614,7 @@ sync_cases_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, LL_kevent_qos_shapes, 0, (int)NELEM(ll_shapes));
 	tcase_add_test(tc, LL_reset_link_reports_once);
+	tcase_add_test(tc, LL_reply_queued_before_reenable_is_no_lost_link);
 	tcase_add_test(tc, LL_servicer_exit_before_reply_loses_the_link);
 	tcase_add_test(tc, LL_reset_link_return_codes);
 	tcase_add_test(tc, LL_monitoring_start_stop);

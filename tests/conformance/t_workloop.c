@@ -645,9 +645,10 @@ START_TEST(WL_receive_order_highest_push_first)
 	mach_msg_id_t got[5];
 	unsigned i;
 
+	/* Neither attachment order nor its reverse is the push order. */
+	KR_OK(mipc_workloop_attach(wl, p2));
 	KR_OK(mipc_workloop_attach(wl, p3));
 	KR_OK(mipc_workloop_attach(wl, p1));
-	KR_OK(mipc_workloop_attach(wl, p2));
 	SEND_OK(task, p3, MACH_MSG_TYPE_COPY_SEND, 30);
 	SEND_OK(task, p1, MACH_MSG_TYPE_COPY_SEND, 10);
 	SEND_OK(task, p2, MACH_MSG_TYPE_COPY_SEND, 20);
