@@ -9,7 +9,10 @@
  *     first still holds it (e18adfa keeps the wakers' lists off the
  *     threads; this reproduced the old link race within seconds);
  *   * two appliers of one thread's OS priority: the one that leaves must
- *     not read what the next one writes.
+ *     not read what the next one writes;
+ *   * a receive that finds its port or set empty keeps a reference to
+ *     wait on: the object may have died (its last reference gone) since
+ *     the lookup.
  *
  * The window of the sender's race is widened by a slow OS policy: a
  * watcher thread watches the port, so every waker's priority walk ends
@@ -235,6 +238,61 @@ START_TEST(concurrent_applies_to_one_thread)
 }
 END_TEST
 
+/* Sets and ports made and destroyed under a receiver's feet. */
+static mach_port_name_t victim; /* (A) */
+
+static void *
+victim_churn(void *arg)
+{
+	long i, n = (long)(intptr_t)arg;
+
+	for (i = 0; i < n; i++) {
+		mach_port_name_t v = MACH_PORT_NULL;
+
+		MIPC_REQUIRE(mach_port_allocate(sp,
+		                 (i & 1) ? MACH_PORT_RIGHT_PORT_SET
+		                         : MACH_PORT_RIGHT_RECEIVE,
+		                 &v) == KERN_SUCCESS,
+		    "allocate");
+		__atomic_store_n(&victim, v, __ATOMIC_RELEASE);
+		sched_yield();
+		MIPC_REQUIRE(
+		    mach_port_destroy(sp, v) == KERN_SUCCESS, "destroy");
+	}
+	__atomic_store_n(&senders_left, 0, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(receive_while_its_set_or_port_dies)
+{
+	pthread_t ct;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	victim = MACH_PORT_NULL;
+	senders_left = 1;
+	ck_assert_int_eq(pthread_create(&ct, NULL, victim_churn,
+	                     (void *)(intptr_t)stress_iters(20000)),
+	    0);
+	while (__atomic_load_n(&senders_left, __ATOMIC_ACQUIRE) != 0) {
+		struct {
+			mach_msg_header_t h;
+			mach_msg_max_trailer_t t;
+		} m;
+		mach_msg_return_t mr =
+		    mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(m), __atomic_load_n(&victim, __ATOMIC_ACQUIRE),
+		        0, MACH_PORT_NULL);
+
+		MIPC_REQUIRE(mr == MACH_RCV_TIMED_OUT ||
+		        mr == MACH_RCV_INVALID_NAME ||
+		        mr == MACH_RCV_PORT_CHANGED,
+		    "receive: 0x%x", mr);
+	}
+	pthread_join(ct, NULL);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 race_threads_suite(void)
 {
@@ -244,6 +302,7 @@ race_threads_suite(void)
 	tcase_set_timeout(tc, stress_timeout(240));
 	tcase_add_test(tc, admitted_sender_blocks_again_before_its_waker_ran);
 	tcase_add_test(tc, concurrent_applies_to_one_thread);
+	tcase_add_test(tc, receive_while_its_set_or_port_dies);
 	suite_add_tcase(s, tc);
 	return s;
 }
