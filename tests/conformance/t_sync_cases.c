@@ -1212,6 +1212,17 @@ ll_deallocate(struct actor *a)
 	a->a_so = MACH_PORT_NULL;
 }
 
+/* C (UI), a client of P monitoring its link (ll_start), request id 10. */
+static void
+ll_client(struct wscene *sc, struct actor *c)
+{
+	actor_init(c, ACT_CMD, UI);
+	c->a_dest = sc->p;
+	c->a_id = 10;
+	actor_start(c);
+	VAL_EQ(ACTOR_DO(c, ll_start), KERN_SUCCESS);
+}
+
 /*
  * One kevent_qos.c shape: the server's steps for each request, after it
  * received the request through its workloop:
@@ -1392,11 +1403,7 @@ START_TEST(LL_reply_queued_before_reenable_is_no_lost_link)
 	int round;
 
 	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
-	actor_init(c, ACT_CMD, UI);
-	c->a_dest = sc.p;
-	c->a_id = 10;
-	actor_start(c);
-	VAL_EQ(ACTOR_DO(c, ll_start), KERN_SUCCESS);
+	ll_client(&sc, c);
 	for (round = 0; round < 3; round++) {
 		VAL_EQ(ACTOR_DO(c, cl_send), MACH_MSG_SUCCESS);
 		VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
@@ -1432,11 +1439,7 @@ START_TEST(LL_servicer_exit_before_reply_loses_the_link)
 	mach_port_name_t so;
 
 	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
-	actor_init(c, ACT_CMD, UI);
-	c->a_dest = sc.p;
-	c->a_id = 10;
-	actor_start(c);
-	VAL_EQ(ACTOR_DO(c, ll_start), KERN_SUCCESS);
+	ll_client(&sc, c);
 	actor_post(c, cl_rpc);
 	WAIT_BLOCKED(c, MIPC_WAIT_SRP_REPLY);
 	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
