@@ -1120,8 +1120,8 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 	if (r->ir_port == NULL)
 		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
 	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE) {
-		ipc_port_release_transit(r->ir_port);
-		/* Cases 4-6: through a workloop, or a check-in's reply. */
+		/* Out of transit, in one step with cases 4-6: through a
+		 * workloop, or a check-in's reply. */
 		ipc_port_copyout_receive(r->ir_port);
 	} else if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
 	    unlikely(r->ir_port->ip_cflags & IP_F_SPECIAL_REPLY))

@@ -391,8 +391,15 @@ rcv_lookup(
 	if (e == NULL)
 		return false;
 	bits = ck_pr_load_32(&e->ie_bits);
+	/* The name's entry still, not a new one in its slot. */
+	if (IE_BITS_GEN(bits) != MACH_PORT_GEN(name))
+		return false;
 	o = ipc_entry_load_object(e);
-	if (o == NULL)
+	/* An object of another kind: the entry changes under us. */
+	if (o == NULL ||
+	    o->io_kind !=
+	        (IE_BITS_TYPE(bits) == MACH_PORT_TYPE_PORT_SET ? IOT_PSET
+	                                                       : IOT_PORT))
 		return false;
 	if (IE_BITS_TYPE(bits) == MACH_PORT_TYPE_PORT_SET) {
 		struct ipc_pset *ps = ips_from_object(o);
@@ -672,9 +679,13 @@ rcv_try(struct rcv *r)
 			    r->r_need_max, r->r_leave_large, &r->r_got);
 		}
 		if (r->r_got.rg_result == IMQ_EMPTY) {
+			/* Found it empty: keep it to wait on -- unless it
+			 * died meanwhile (its last reference may be gone). */
 			if (r->r_waited == NULL) {
-				r->r_waited = t.rt_object;
-				ipc_object_reference(r->r_waited);
+				if (ipc_object_reference_try(t.rt_object))
+					r->r_waited = t.rt_object;
+				else
+					r->r_gone = true;
 			}
 		} else {
 			rcv_ended(

@@ -49,6 +49,7 @@
 #include "right.h"
 #include "thread.h"
 #include "vm.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -551,6 +552,8 @@ mipc_space_destroy(mipc_space_t space)
 			    MACH_PORT_MAKE(i, IE_BITS_GEN(bits)), e, pass == 0);
 		}
 	}
+	/* Their servicers parked in a receive wake: nothing to receive. */
+	ipc_workloop_space_destroyed_locked(space);
 	t = space->is_table;
 	ck_pr_store_ptr(&space->is_table, NULL);
 	ipc_epoch_defer(ipc_thread_self(), &t->it_free, table_free);

@@ -22,6 +22,7 @@
 #include <mipc/types.h>
 
 struct ipc_port;
+struct ipc_workloop;
 
 /*
  * ie_bits encoding (XNU's ipc_entry.h masks):
@@ -84,6 +85,7 @@ struct mipc_space {
 	mach_port_name_t is_bootstrap;     /* (S) its bootstrap_port name
 	                                      (bootstrap.c), 0 until used */
 	struct ipc_vm_holder is_vm;        /* (vm.c's lock) regions held */
+	struct ipc_workloop *is_workloops; /* (S) its workloops (workloop.c) */
 };
 
 MIPC_STATIC_ASSERT(

@@ -67,6 +67,7 @@
 #include "space.h"
 #include "turnstile.h"
 #include "watchport.h"
+#include "workloop.h"
 
 #include <errno.h>
 #include <mipc/mipc.h>
@@ -218,6 +219,7 @@ ipc_thread_exit(void *arg)
 	ipc_require(
 	    !ipc_epoch_inside(th), "thread exits inside an epoch section");
 	/* What pushed because of us, or on us, goes (turnstile unwinding). */
+	ipc_workloop_thread_exit(th);
 	ipc_special_reply_unbind(th);
 	ipc_watchports_clear(th);
 	ipc_thread_os_fini(th);

@@ -58,6 +58,8 @@ struct ipc_thread {
 	                                   cleared by its death (reply.c) */
 	struct ipc_workloop *th_servicing; /* (O) the workloop we copy out
 	                                      through (XNU's ith_knote) */
+	struct ipc_workloop *th_bound_wl;  /* (O) the workloop we service,
+	                                      bound (XNU's uu_kqr_bound) */
 
 	/* What we are blocked on, for introspection (sync.h) */
 	uint32_t th_wait_kind;         /* (A) MIPC_WAIT_* */

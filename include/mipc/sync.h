@@ -163,11 +163,26 @@ MIPC_API int mipc_priority_to_nice(int pri);
  * the next call (the first as XNU's KNOTE, later ones through the stash).
  * msg, rcv_size, timeout and the MACH_RCV_* options are mach_msg's; a
  * second thread calling while one is bound gets KERN_ALREADY_WAITING; a
- * destroyed workloop, or one whose space was destroyed,
- * MACH_RCV_PORT_CHANGED.  An attached port or set that vanishes without
+ * workloop whose space was destroyed MACH_RCV_PORT_CHANGED; a thread
+ * bound to another workloop KERN_INVALID_ARGUMENT (a thread services one
+ * at a time).  A servicer that exits is unbound, as by
+ * mipc_workloop_end.  An attached port or set that vanishes without
  * mipc_workloop_detach -- dies, leaves the space, is destroyed -- is an
  * event (XNU's EV_VANISHED): the receive that finds no message returns
  * MACH_RCV_PORT_CHANGED, once per vanished attachment.
+ *
+ * mipc_workloop_destroy: its ports are detached (they and their messages
+ * stay the space's).  Destroyed by another thread than its bound
+ * servicer, it stays valid for that servicer only -- attach, destroy and
+ * set_min_priority answer KERN_TERMINATED, msg MACH_RCV_PORT_CHANGED,
+ * detach KERN_NOT_IN_SET -- until the servicer calls
+ * mipc_workloop_end: a servicer parked in mipc_workloop_msg wakes with
+ * MACH_RCV_PORT_CHANGED, a running one gets it from its next call (after
+ * that call's send: the reply still goes).
+ *
+ * When the workloop's space is destroyed, its ports go with it and a
+ * servicer parked in mipc_workloop_msg wakes with MACH_RCV_PORT_CHANGED;
+ * attach answers KERN_INVALID_TASK; destroy it still.
  *
  * mipc_workloop_end: the bound servicer re-enables and unbinds.
  * mipc_workloop_set_min_priority: a floor for the servicer while bound.
