@@ -31,6 +31,7 @@
 #include "watchport.h"
 #include "workloop.h"
 #include "kobject.h"
+#include "waitfd.h"
 
 #include <mipc/mach.h>
 #include <mipc/mipc.h>

@@ -140,7 +140,7 @@ ipc_port_alloc(void)
 	port->ip_nsrequest = NULL;
 	port->ip_pdrequest = NULL;
 	port->ip_requests = NULL;
-	port->ip_sp_armed = 0;
+	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
