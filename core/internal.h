@@ -32,6 +32,7 @@
 #include "workloop.h"
 #include "kobject.h"
 #include "waitfd.h"
+#include "introspect.h"
 
 #include <mipc/mach.h>
 #include <mipc/mipc.h>

@@ -44,6 +44,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "lock.h"
 #include "mqueue.h"
 #include "object.h"
@@ -75,6 +76,7 @@ ipc_pset_alloc(void)
 	pset->ips_ready_tail = &pset->ips_ready;
 	pset->ips_object.io_refs = 1;
 	pset->ips_object.io_kind = IOT_PSET;
+	ipc_leak_note(IPC_KIND_PSET, pset);
 	return pset;
 }
 

@@ -42,6 +42,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "kobject.h"
 #include "lock.h"
 #include "port.h"
@@ -446,6 +447,7 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
 static void
 space_free(struct mipc_space *space)
 {
+	ipc_leak_forget(space);
 	ipc_cache_free(IPC_KIND_SPACE, space);
 }
 
@@ -488,6 +490,7 @@ mipc_space_create(mipc_space_t *out)
 	 * space), TSan learns it here.
 	 */
 	ipc_tsan_release(space);
+	ipc_leak_note(IPC_KIND_SPACE, space);
 	*out = space;
 	return KERN_SUCCESS;
 }
