@@ -75,7 +75,9 @@ MIPC_API void mipc_thread_release(mipc_thread_t th);
  * that runs while the thread sleeps in mipc ends the call with
  * MACH_RCV_INTERRUPTED / MACH_SEND_INTERRUPTED, SA_RESTART or not; without
  * them the wait resumes with what remains of its timeout (libsyscall's
- * retry, MACH.md J11).
+ * retry, MACH.md J11).  A handler that runs before the thread sleeps --
+ * while mipc still spins in user space -- ends nothing (XNU would
+ * interrupt the wait that follows): to stop a thread reliably, abort it.
  *
  * KERN_SUCCESS; KERN_INVALID_ARGUMENT for NULL; KERN_TERMINATED for a
  * thread that has exited.

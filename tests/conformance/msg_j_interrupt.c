@@ -7,7 +7,9 @@
  * thread that is not in mipc at all.
  *
  * Signals are sent with pthread_kill to an actor (turnstile_helpers.h)
- * known to be blocked (mipc_thread_wait_info); the handler only counts.
+ * known to be blocked (mipc_thread_wait_info) and asleep in the kernel
+ * (/proc: a signal while mipc spins is not seen, sync.h); the handler
+ * only counts.
  * Each test runs in its own forked child, so handlers installed here do
  * not leak into other tests.  XNU's semantics: an interrupted wait
  * returns the INTERRUPTED code only with the option; without it the wait
@@ -46,17 +48,26 @@ sig_install(bool restart)
 	atomic_store(&sig_count, 0);
 }
 
-/* Signal the actor until its handler has run n times in all (bounded). */
+/*
+ * Signal the actor n times, each time once it sleeps in the kernel (a
+ * handler that runs while mipc still spins ends nothing: sync.h), and
+ * wait for each handler to have run.  Bounded.
+ */
 static void
 sig_deliver(struct actor *a, int n)
 {
-	int i;
+	int k, i;
 
-	for (i = 0; i < ACT_BOUND_MS && atomic_load(&sig_count) < n; i++) {
+	for (k = 1; k <= n; k++) {
+		ck_assert_msg(
+		    wait_sleeping(a->a_tid), "not asleep in mach_msg");
 		ck_assert_int_eq(pthread_kill(a->a_pt, SIGUSR1), 0);
-		act_nap();
+		for (i = 0; i < ACT_BOUND_MS && atomic_load(&sig_count) < k;
+		     i++)
+			act_nap();
+		ck_assert_msg(
+		    atomic_load(&sig_count) >= k, "the handler never ran");
 	}
-	ck_assert_msg(atomic_load(&sig_count) >= n, "the handler never ran");
 }
 
 /* ---- actors with options ------------------------------------------------ */

@@ -111,6 +111,7 @@ START_TEST(stats_count_blocks_wakes_and_slow_paths)
 	r.a_rcv = p;
 	actor_start(&r);
 	WAIT_BLOCKED(&r, MIPC_WAIT_RECEIVE);
+	ck_assert(wait_sleeping(r.a_tid)); /* past its spin, in futex() */
 	SEND_OK(sp, p, MACH_MSG_TYPE_COPY_SEND, 1);
 	VAL_EQ(WAIT_DONE(&r), MACH_MSG_SUCCESS);
 	mipc_get_stats(&s1);
