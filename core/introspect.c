@@ -398,8 +398,11 @@ leak_put_locked(const struct leak_rec *r)
 
 		if (ck_pr_load_32(&s->is_refs) == 0)
 			return false; /* destroyed, waiting to be reaped */
-		fprintf(stderr, "mipc: leak: space #%u %p%s, made at:\n",
+		fprintf(stderr, "mipc: leak: space #%u %p%s%s, made at:\n",
 		    s->is_serial, r->lr_obj,
+		    ipc_space_is_default(s) ? " (the default space, "
+		                              "mach_task_self)"
+		                            : "",
 		    ck_pr_load_32(&s->is_active) ? ""
 		                                 : " (destroyed, still current "
 		                                   "in a thread)");

@@ -667,6 +667,14 @@ ipc_thread_space_exit(struct ipc_thread *th)
 	th->th_space = NULL;
 }
 
+/* Is space the process-wide default space (mach_task_self)?  A snapshot. */
+bool
+ipc_space_is_default(const struct mipc_space *space)
+{
+	/* Relaxed: compared, never dereferenced. */
+	return space == ck_pr_load_ptr(&ipc_default_space);
+}
+
 void
 mipc_default_space_reset(void)
 {

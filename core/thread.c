@@ -635,6 +635,9 @@ stats_fold(uint64_t sum[IPC_STAT_COUNT])
 	ipc_unlock(&ipc_threads_lock);
 }
 
+MIPC_STATIC_ASSERT(stats_v1_ends_at_size_min,
+    offsetof(struct mipc_stats, msgs_sent) == MIPC_STATS_SIZE_MIN);
+
 /*
  * mipc_get_stats (mipc.h): the caller's struct may be older (smaller) or
  * newer (larger) than ours: we fill the fields both know, zero the ones

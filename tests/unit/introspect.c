@@ -353,7 +353,8 @@ END_TEST
 
 /*
  * The child's scenarios (run by main before Check): "port" leaks a space
- * holding one receive right and prints its name; "none" cleans up.
+ * holding one receive right and prints its name; "task" the same in the
+ * default space; "none" cleans up.
  */
 static int
 leak_child(const char *what)
@@ -361,6 +362,13 @@ leak_child(const char *what)
 	mipc_space_t sp;
 	mach_port_name_t p;
 
+	if (strcmp(what, "task") == 0) {
+		if (mach_port_allocate(mach_task_self(),
+		        MACH_PORT_RIGHT_RECEIVE, &p) != KERN_SUCCESS)
+			return 2;
+		printf("0x%08x\n", p);
+		return 0;
+	}
 	if (mipc_space_create(&sp) != KERN_SUCCESS ||
 	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &p) != KERN_SUCCESS)
 		return 2;
@@ -441,6 +449,22 @@ START_TEST(leaks_report_names_the_leaked_port)
 }
 END_TEST
 
+START_TEST(leaks_report_says_which_space_is_the_default)
+{
+	static char out[256], err[16384];
+	char want[128];
+	unsigned name;
+
+	run_child("task", true, out, sizeof(out), err, sizeof(err));
+	ck_assert_int_eq(sscanf(out, "%x", &name), 1);
+	ck_assert_msg(
+	    strstr(err, "(the default space, mach_task_self)") != NULL, "%s",
+	    err);
+	snprintf(want, sizeof(want), "receive right name 0x%08x", name);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(leaks_report_quiet_when_nothing_leaks_or_unset)
 {
 	static char out[256], err[16384];
@@ -475,6 +499,7 @@ introspect_suite(void)
 	suite_add_tcase(s, du);
 	tcase_set_timeout(lk, 60);
 	tcase_add_test(lk, leaks_report_names_the_leaked_port);
+	tcase_add_test(lk, leaks_report_says_which_space_is_the_default);
 	tcase_add_test(lk, leaks_report_quiet_when_nothing_leaks_or_unset);
 	suite_add_tcase(s, lk);
 	return s;
