@@ -181,15 +181,18 @@ wf_release(struct ipc_waitfd *wf)
 /*
  * A read section without reclamation at its end (we may run under any
  * lock): set links and member ports stay valid inside it.  NULL when the
- * thread has no state (out of memory): then sets read as ready.
+ * thread has no state (out of memory) or no record (exiting): then sets
+ * read as ready.
  */
 static struct ipc_thread *
 wf_section_enter(void)
 {
 	struct ipc_thread *th = ipc_thread_cur;
 
-	if (th != NULL)
-		ck_epoch_begin(th->th_epoch, NULL);
+	/* An exiting thread gave its record back: no section either. */
+	if (th == NULL || th->th_epoch == NULL)
+		return NULL;
+	ck_epoch_begin(th->th_epoch, NULL);
 	return th;
 }
 
