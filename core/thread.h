@@ -203,18 +203,15 @@ uint64_t ipc_epoch_pending_all(void);
 
 /*
  * ipc_stat_add
- *	Count n events of kind s on th's own counters: relaxed atomic load
- *	and store (jemalloc's atomic_*_u64 with ATOMIC_RELAXED), no locked
- *	instruction -- th is the only writer, mipc_get_stats a reader.
+ *	Count n events of kind s on th's own counters: arch_counter_add, no
+ *	locked instruction (one add to memory on x86-64) -- th is the only
+ *	writer, mipc_get_stats a reader (relaxed atomic loads).
  * Conditions: th is the calling thread's state.
  */
 static inline void
 ipc_stat_add(struct ipc_thread *th, enum ipc_stat s, uint64_t n)
 {
-	uint64_t *c = &th->th_stats[s];
-
-	__atomic_store_n(
-	    c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+	arch_counter_add(&th->th_stats[s], n);
 }
 
 /* A thread without state (out of memory) counts in a shared atomic. */
