@@ -70,6 +70,14 @@
 /* ------------------------------------------------------------------ */
 /* Send                                                                */
 
+/* Counted on the sender's own counters (thread.h): no shared line. */
+static inline void
+msg_sent(struct ipc_thread *th, mach_msg_size_t size)
+{
+	ipc_stat_add(th, IPC_STAT_SENT, 1);
+	ipc_stat_add(th, IPC_STAT_BYTES_SENT, size);
+}
+
 /*
  * msg_send_fp
  *	The send fast path: a simple message (no descriptors, no voucher)
@@ -168,6 +176,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 			}
 		}
 	}
+	msg_sent(th, send_size); /* while th and the size are at hand */
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = bits;
 	k->ikm_header.msgh_size = send_size;
@@ -200,14 +209,6 @@ arm_send_possible(
 		ip_unlock(dest);
 	}
 	is_unlock(space);
-}
-
-/* Counted on the sender's own counters (thread.h): no shared line. */
-static inline void
-msg_sent(struct ipc_thread *th, mach_msg_size_t size)
-{
-	ipc_stat_add(th, IPC_STAT_SENT, 1);
-	ipc_stat_add(th, IPC_STAT_BYTES_SENT, size);
 }
 
 /*
@@ -352,10 +353,8 @@ msg_send(struct mipc_space *space, const mach_msg_header_t *h,
 	if (unlikely(th == NULL))
 		return MACH_SEND_NO_BUFFER;
 	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
-	    likely(msg_send_fp(th, space, h, msg, send_size))) {
-		msg_sent(th, send_size);
+	    likely(msg_send_fp(th, space, h, msg, send_size)))
 		return MACH_MSG_SUCCESS;
-	}
 	return msg_send_slow(
 	    th, space, h, msg, option, send_size, rcv_len, timeout);
 }
