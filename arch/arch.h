@@ -23,6 +23,11 @@
  *                             rseq area glibc registers (__rseq_offset,
  *                             __rseq_size), sched_getcpu() as fallback.  A
  *                             hint only: the thread may migrate right after.
+ *   arch_counter_add(c, n)    *c += n for a 64-bit counter with one
+ *                             writer and concurrent readers (relaxed
+ *                             atomic loads): no locked instruction, never
+ *                             a torn value (x86-64: one add to memory;
+ *                             generic: a relaxed atomic load and store).
  *   arch_ncpu()               number of possible CPU ids (ids are < it).
  *   arch_pcpu_available()     true when this thread may use the per-CPU
  *                             sections (rseq registered, or generic lock).

@@ -36,6 +36,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "lock.h"
 #include "mqueue.h"
 #include "notify.h"
@@ -68,6 +69,7 @@ port_free(struct ipc_deferred *d)
 	    "a freed port pushes and is pushed by nothing");
 	ipc_mqueue_fini(port);
 	ipc_port_request_fini(port);
+	ipc_leak_forget(port);
 	ipc_cache_free(IPC_KIND_PORT, port);
 }
 
@@ -76,6 +78,7 @@ pset_free(struct ipc_deferred *d)
 {
 	struct ipc_pset *pset = ipc_container_of(d, struct ipc_pset, ips_free);
 
+	ipc_leak_forget(pset);
 	ipc_cache_free(IPC_KIND_PSET, pset);
 }
 
@@ -140,7 +143,7 @@ ipc_port_alloc(void)
 	port->ip_nsrequest = NULL;
 	port->ip_pdrequest = NULL;
 	port->ip_requests = NULL;
-	port->ip_sp_armed = 0;
+	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
@@ -149,6 +152,7 @@ ipc_port_alloc(void)
 	port->ip_rcv_ts = NULL;
 	port->ip_srp_owner = NULL;
 	ipc_mqueue_init(&port->ip_mq);
+	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
 }
 

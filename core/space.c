@@ -42,6 +42,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "kobject.h"
 #include "lock.h"
 #include "port.h"
@@ -447,6 +448,7 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
 static void
 space_free(struct mipc_space *space)
 {
+	ipc_leak_forget(space);
 	ipc_cache_free(IPC_KIND_SPACE, space);
 }
 
@@ -489,6 +491,7 @@ mipc_space_create(mipc_space_t *out)
 	 * space), TSan learns it here.
 	 */
 	ipc_tsan_release(space);
+	ipc_leak_note(IPC_KIND_SPACE, space);
 	*out = space;
 	return KERN_SUCCESS;
 }
@@ -665,6 +668,14 @@ ipc_thread_space_exit(struct ipc_thread *th)
 	if (th->th_space != NULL)
 		ipc_space_release(th->th_space);
 	th->th_space = NULL;
+}
+
+/* Is space the process-wide default space (mach_task_self)?  A snapshot. */
+bool
+ipc_space_is_default(const struct mipc_space *space)
+{
+	/* Relaxed: compared, never dereferenced. */
+	return space == ck_pr_load_ptr(&ipc_default_space);
 }
 
 void

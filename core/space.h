@@ -202,6 +202,7 @@ void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
 void ipc_space_reference(struct mipc_space *space);
 void ipc_space_release(struct mipc_space *space);
 void ipc_space_reap(void);
+bool ipc_space_is_default(const struct mipc_space *space);
 void ipc_thread_space_exit(struct ipc_thread *th);
 
 struct mipc_space *ipc_space_caller(struct mipc_space *space);

@@ -40,6 +40,16 @@ arch_cpu_relax(void)
 }
 #endif
 
+#ifndef ARCH_HAVE_COUNTER_ADD
+static inline void
+arch_counter_add(uint64_t *c, uint64_t n)
+{
+	/* Relaxed: one writer; readers load atomically (a load and a store). */
+	__atomic_store_n(
+	    c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+#endif
+
 #ifndef ARCH_HAVE_CYCLES
 static inline uint64_t
 arch_cycles(void)

@@ -198,6 +198,42 @@ MIPC_API kern_return_t mipc_port_get_set_status(mipc_space_t space,
     mach_port_name_t name, mach_port_name_array_t *members,
     mach_msg_type_number_t *membersCnt);
 
+/* ---- event loops --------------------------------------------------------- */
+
+/*
+ * A file descriptor for epoll, poll, select, libuv or libevent that polls
+ * readable (POLLIN / EPOLLIN) while a message can be received on `name`, a
+ * receive right or a port set of `space` -- level-triggered, as nng's
+ * NNG_OPT_RECVFD: readable as long as a message is queued, not readable
+ * once the queue (every member's queue, for a set) is drained.  Wait on
+ * it, then receive with MACH_RCV_TIMEOUT and timeout 0 until
+ * MACH_RCV_TIMED_OUT.  Never read or write the descriptor.
+ *
+ * Each call returns a new descriptor (close-on-exec) that the caller owns
+ * and must close(); closing it does not disarm anything, and it may be
+ * closed before or after the port goes.  mipc keeps its own for as long as
+ * the receive right stays in the space or the set lives, and closes it
+ * then.  When the receive right leaves the space (destroyed, moved in a
+ * message, its space destroyed) or the set is destroyed, the descriptor
+ * vanishes, as XNU's EVFILT_MACHPORT knote does: it stays readable for
+ * good, with POLLOUT gone (its counter is at its maximum), and a receive
+ * on the name says why (MACH_RCV_INVALID_NAME).  A right that comes back
+ * needs a new call.
+ *
+ * While armed, a send to the port costs a little more (a lookup under a
+ * lock, one eventfd write when the descriptor goes from unreadable to
+ * readable) and so does the receive that empties it (one eventfd read);
+ * ports and sets without one cost nothing more.
+ *
+ * Returns KERN_SUCCESS; KERN_INVALID_NAME for a name the space does not
+ * hold (MACH_PORT_NULL, MACH_PORT_DEAD included); KERN_INVALID_RIGHT for
+ * a send, send-once or dead name; KERN_INVALID_ARGUMENT for a NULL fd;
+ * MACH_SEND_INVALID_DEST for a NULL space, KERN_INVALID_TASK for a
+ * destroyed one; KERN_RESOURCE_SHORTAGE when out of memory or descriptors.
+ */
+MIPC_API kern_return_t mipc_port_get_fd(
+    mipc_space_t space, mach_port_name_t name, int *fd);
+
 /* ---- memory handed across the API -------------------------------------- */
 
 #define VM_FLAGS_FIXED    0x0000

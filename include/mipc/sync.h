@@ -55,6 +55,35 @@ MIPC_API mipc_thread_t mipc_thread_self(void);
 MIPC_API void mipc_thread_retain(mipc_thread_t th);
 MIPC_API void mipc_thread_release(mipc_thread_t th);
 
+/* ---- cancellation ------------------------------------------------------ */
+
+/*
+ * Interrupt th's wait in mipc, as XNU's thread_abort does: a thread
+ * blocked receiving (mach_msg, MACH_RCV_SYNC_WAIT, mipc_workloop_msg)
+ * returns MACH_RCV_INTERRUPTED, a thread blocked sending to a full queue
+ * MACH_SEND_INTERRUPTED (the message comes back, as on a timeout) -- with
+ * or without the MACH_*_INTERRUPT options, so that a server can stop its
+ * threads without destroying its ports.  Pushes the waiter made are
+ * withdrawn and a blocked sender gives up its place in the queue of
+ * senders.  If th is not waiting, the abort is remembered and ends th's
+ * next wait in mipc at once (a call that completes without waiting leaves
+ * it pending); XNU instead forgets it when the thread next returns to
+ * user space, which would lose the race with a thread about to block.
+ * One abort ends one wait.
+ *
+ * Signals: with MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT, a signal handler
+ * that runs while the thread sleeps in mipc ends the call with
+ * MACH_RCV_INTERRUPTED / MACH_SEND_INTERRUPTED, SA_RESTART or not; without
+ * them the wait resumes with what remains of its timeout (libsyscall's
+ * retry, MACH.md J11).  A handler that runs before the thread sleeps --
+ * while mipc still spins in user space -- ends nothing (XNU would
+ * interrupt the wait that follows): to stop a thread reliably, abort it.
+ *
+ * KERN_SUCCESS; KERN_INVALID_ARGUMENT for NULL; KERN_TERMINATED for a
+ * thread that has exited.
+ */
+MIPC_API kern_return_t mipc_thread_abort(mipc_thread_t th);
+
 /* ---- priorities -------------------------------------------------------- */
 
 /* XNU's priority bands. */

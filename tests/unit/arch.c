@@ -9,6 +9,7 @@
 
 #include <arch.h>
 
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,6 +150,46 @@ START_TEST(arch_pcpu_cpu_beyond_n_refused)
 }
 END_TEST
 
+static uint64_t counter;
+static int counter_done;
+
+/* A reader: every value it sees is whole and never smaller than before. */
+static void *
+counter_reader(void *arg)
+{
+	uint64_t last = 0, v;
+
+	(void)arg;
+	while (!__atomic_load_n(&counter_done, __ATOMIC_ACQUIRE)) {
+		v = __atomic_load_n(&counter, __ATOMIC_RELAXED);
+		MIPC_REQUIRE(v >= last && (v >> 32) == (v & 0xffffffffull),
+		    "counter read %#llx after %#llx", (unsigned long long)v,
+		    (unsigned long long)last);
+		last = v;
+	}
+	return NULL;
+}
+
+START_TEST(arch_counter_add_adds_and_is_never_torn)
+{
+	pthread_t t;
+	int i;
+
+	counter = 0;
+	arch_counter_add(&counter, 1);
+	arch_counter_add(&counter, 1ull << 40); /* beyond an immediate */
+	ck_assert_uint_eq(counter, (1ull << 40) + 1);
+	counter = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, counter_reader, NULL), 0);
+	/* Each add also carries 2^32: a torn read would show it. */
+	for (i = 0; i < 1000000; i++)
+		arch_counter_add(&counter, (1ull << 32) + 1);
+	__atomic_store_n(&counter_done, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(counter, 1000000ull * ((1ull << 32) + 1));
+}
+END_TEST
+
 static Suite *
 arch_suite(void)
 {
@@ -164,6 +205,7 @@ arch_suite(void)
 	tcase_add_test(tc, arch_pcpu_full_refuses);
 	tcase_add_test(tc, arch_pcpu_stacks_are_per_cpu);
 	tcase_add_test(tc, arch_pcpu_cpu_beyond_n_refused);
+	tcase_add_test(tc, arch_counter_add_adds_and_is_never_torn);
 	suite_add_tcase(s, tc);
 	return s;
 }
