@@ -95,21 +95,29 @@ $(B)/.gitignore:
 	@mkdir -p $(B) && echo '*' > $@
 
 # obj_rules(dir, compile command): each object under dir/ from the source
-# of the same path, with its .d.  Objects under dir/tests/ and dir/fuzz/
-# get their own patterns, because the rules that link binaries there
-# (dir/tests/%, dir/fuzz/%) would match the objects too, and make prefers
-# the pattern with the shorter stem.
+# of the same path, with its .d.  An object also depends on its .d, made by
+# an empty rule: an object without one (deleted, or built before this
+# Makefile wrote them) is rebuilt, since nothing else would tell when its
+# headers change (see the end of this file); the touch keeps the object
+# newer than the .d, which clang writes after it.  Objects under dir/tests/ and dir/fuzz/ get their own
+# patterns, because the rules that link binaries there (dir/tests/%,
+# dir/fuzz/%) would match the objects too, and make prefers the pattern
+# with the shorter stem.
 define obj_rules
-$(1)/%.o: %.c | $(B)/.gitignore
+$(1)/%.o: %.c $(1)/%.d | $(B)/.gitignore
 	@mkdir -p $$(@D)
 	$(2) $$(DEPFLAGS) -c $$< -o $$@
-$(1)/tests/%.o: tests/%.c | $(B)/.gitignore
+	@touch $$@
+$(1)/tests/%.o: tests/%.c $(1)/tests/%.d | $(B)/.gitignore
 	@mkdir -p $$(@D)
 	$(2) $$(DEPFLAGS) -c $$< -o $$@
-$(1)/fuzz/%.o: fuzz/%.c | $(B)/.gitignore
+	@touch $$@
+$(1)/fuzz/%.o: fuzz/%.c $(1)/fuzz/%.d | $(B)/.gitignore
 	@mkdir -p $$(@D)
 	$(2) $$(DEPFLAGS) -c $$< -o $$@
-.PRECIOUS: $(1)/tests/%.o $(1)/fuzz/%.o
+	@touch $$@
+$(1)/%.d: ;
+.PRECIOUS: $(1)/tests/%.o $(1)/fuzz/%.o $(1)/%.d
 endef
 
 # ---------------------------------------------------------------------------
@@ -572,10 +580,11 @@ BENCH_DEFS := $(if $(shell grep -Eqs '$(BENCH_PORT_FD_RE)' include/mipc/*.h \
 
 $(eval $(call obj_rules,$(BV)/bench,$$(CC) $$(CSTD) -O2 -g $$(WARN) $$(INC) -Ibench $$(DEP_CFLAGS) $$(BENCH_DEFS)))
 
-$(BV)/bench/bench/gbench.o: bench/gbench.cc | $(B)/.gitignore
+$(BV)/bench/bench/gbench.o: bench/gbench.cc $(BV)/bench/bench/gbench.d | $(B)/.gitignore
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -Ibench $(call PC,cflags,benchmark) \
 		$(DEPFLAGS) -c $< -o $@
+	@touch $@
 
 $(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
 	$(CXX) -o $@ $^ $(call PC,libs,benchmark) $(BENCH_PEER_LIBS) $(DEP_LIBS) -lrt
@@ -822,23 +831,28 @@ A64_REL_OBJ := $(patsubst %.c,$(A64)/rel/%.o,$(CORE_SRC))
 A64_LIB_A := $(A64)/rel/libmipc.a
 A64_LIB_SO := $(A64)/rel/libmipc.so.$(VERSION)
 
-$(A64)/test/core/%.o: core/%.c | $(B)/.gitignore
+$(A64)/test/core/%.o: core/%.c $(A64)/test/core/%.d | $(B)/.gitignore
 	@mkdir -p $(@D)
 	$(A64_CC) $(A64_CORE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@touch $@
 
-$(A64)/test/tests/model/model_%.o: tests/model/model_%.c | $(B)/.gitignore
+$(A64)/test/tests/model/model_%.o: tests/model/model_%.c $(A64)/test/tests/model/model_%.d | $(B)/.gitignore
 	@mkdir -p $(@D)
 	$(A64_CC) $(A64_CORE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@touch $@
 
-$(A64)/test/tests/%.o: tests/%.c | $(B)/.gitignore
+$(A64)/test/tests/%.o: tests/%.c $(A64)/test/tests/%.d | $(B)/.gitignore
 	@mkdir -p $(@D)
 	$(A64_CC) $(A64_TEST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@touch $@
 
-$(A64)/rel/core/%.o: core/%.c | $(B)/.gitignore
+$(A64)/rel/core/%.o: core/%.c $(A64)/rel/core/%.d | $(B)/.gitignore
 	@mkdir -p $(@D)
 	$(A64_CC) $(A64_REL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	@touch $@
 
-.PRECIOUS: $(A64)/test/tests/%.o
+$(A64)/%.d: ;
+.PRECIOUS: $(A64)/test/tests/%.o $(A64)/%.d
 
 $(A64)/test/libmipc_test.a: $(A64_CORE_OBJ)
 	@rm -f $@
@@ -1003,4 +1017,9 @@ clean:
 
 # ---------------------------------------------------------------------------
 # Header dependencies: the .d files every compile above wrote (-MMD -MP).
+# Each object depends on its .d (obj_rules); naming the .d of every object
+# already built as an explicit target keeps make from treating a missing
+# one as an intermediate file it may skip, so an object without its .d is
+# rebuilt rather than trusted.
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+$(patsubst %.o,%.d,$(shell find $(B) -name '*.o' 2>/dev/null)): ;
