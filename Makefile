@@ -10,7 +10,7 @@
 #                  and the four below:
 #     test-release   conformance and model suites against the shipped libmipc.a
 #     test-pcpu      both per-CPU paths: rseq off (glibc tunable), ARCH=generic
-#     test-install   staged install: pkg-config, static link, SANITIZE= libraries
+#     test-install   a staged install: pkg-config, -static, SANITIZE= libraries
 #     test-headers   each public header alone, as C11 and C++11
 #   test-aarch64   unit, conformance, model, stress suites built for aarch64
 #                  and run under qemu-user (deps-aarch64 installs the toolchain)
@@ -99,10 +99,10 @@ $(B)/.gitignore:
 # an empty rule: an object without one (deleted, or built before this
 # Makefile wrote them) is rebuilt, since nothing else would tell when its
 # headers change (see the end of this file); the touch keeps the object
-# newer than the .d, which clang writes after it.  Objects under dir/tests/ and dir/fuzz/ get their own
-# patterns, because the rules that link binaries there (dir/tests/%,
-# dir/fuzz/%) would match the objects too, and make prefers the pattern
-# with the shorter stem.
+# newer than the .d, which clang writes after it.  Objects under
+# dir/tests/ and dir/fuzz/ get their own patterns, because the rules that
+# link binaries there (dir/tests/%, dir/fuzz/%) would match the objects
+# too, and make prefers the pattern with the shorter stem.
 define obj_rules
 $(1)/%.o: %.c $(1)/%.d | $(B)/.gitignore
 	@mkdir -p $$(@D)
