@@ -635,10 +635,11 @@ AB_LIMIT ?= 1.03
 AB_MODE ?= time
 CASES ?= all
 
-$(AB_BIN): bench/ab.c bench/team.c bench/team.h $(wildcard include/mipc/*.h) | $(B)/.gitignore
-	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -O2 -g -fno-ipa-icf $(WARN) -Iinclude -Ibench $(call PC,cflags,ck) \
-		-o $@ bench/ab.c bench/team.c -Wl,--no-as-needed $(DEP_LIBS) -Wl,--as-needed -ldl
+$(eval $(call obj_rules,$(BV)/ab,$$(CC) $$(CSTD) -O2 -g -fno-ipa-icf $$(WARN) -Iinclude -Ibench \
+	$$(call PC,cflags,ck)))
+
+$(AB_BIN): $(BV)/ab/bench/ab.o $(BV)/ab/bench/team.o
+	$(CC) -o $@ $^ -Wl,--no-as-needed $(DEP_LIBS) -Wl,--as-needed -ldl
 
 .PHONY: bench-ab
 bench-ab: $(AB_BIN) $(LIB_SO)
@@ -1025,5 +1026,8 @@ clean:
 # already built as an explicit target keeps make from treating a missing
 # one as an intermediate file it may skip, so an object without its .d is
 # rebuilt rather than trusted.
--include $(shell find $(B) -name '*.d' 2>/dev/null)
-$(patsubst %.o,%.d,$(shell find $(B) -name '*.o' 2>/dev/null)): ;
+# (Not under $(AB_DIR): bench-ab's worktree of another commit, with its
+# own build/.)
+FIND_BUILT = $(shell find $(B) -path $(AB_DIR) -prune -o -name '*.$(1)' -print 2>/dev/null)
+-include $(call FIND_BUILT,d)
+$(patsubst %.o,%.d,$(call FIND_BUILT,o)): ;
