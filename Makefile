@@ -375,9 +375,6 @@ test-headers:
 		done; \
 	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
-test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY) $(EXAMPLES) $(RELT_TESTS) \
-		$(LIB_A) $(LIB_SO) $(SANLIBS) $(if $(GENERIC_TESTS),test-pcpu-build)
-
 test-examples: $(EXAMPLES)
 	@mkdir -p $(BV)/asan/examples/logs; fail=0; \
 	for e in $(EXAMPLES); do \
@@ -540,6 +537,11 @@ ifneq ($(GENERIC_TESTS),)
 else
 	@echo "test-pcpu: ARCH=$(ARCH) has no rseq: its one per-CPU path runs in test-asan and test-tsan"
 endif
+
+# Everything `make test` runs, built first with -j (its prerequisites are
+# expanded where this rule is read, so it comes after their definitions).
+test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY) $(EXAMPLES) $(RELT_TESTS) \
+		$(LIB_A) $(LIB_SO) $(SANLIBS) $(if $(GENERIC_TESTS),test-pcpu-build)
 
 # ---------------------------------------------------------------------------
 # Benchmarks: C benchmarks over a thin C++ shim around Google Benchmark,

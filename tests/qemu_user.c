@@ -3,16 +3,18 @@
  * qemu_user.c -- what qemu-user lacks, supplied to `make test-aarch64`'s
  * binaries only (linked with -Wl,--wrap=process_vm_readv).
  *
- * core/kmsg.c reads out-of-line memory it does not own with
- * process_vm_readv on its own pid, so that a bad address is
- * MACH_SEND_INVALID_MEMORY instead of a crash.  qemu-user (7.2) does not
- * implement that system call (ENOSYS), so without this every such send
- * would fail there.  The wrapper passes every call through and, only when
- * the kernel answers ENOSYS for a read of this very process, copies through
- * a pipe instead: write(2) from the source reads it with the same safety
- * (EFAULT or a short count on an unmapped page, never a fault), and the
- * result is the same partial count process_vm_readv would return.  On real
- * hardware the system call exists and the wrapper changes nothing.
+ * core/ reads memory it does not own with process_vm_readv on its own pid
+ * (kmsg.c: out-of-line data; bootstrap.c: a service name, split at a page
+ * boundary), so that a bad address is an error code instead of a crash.
+ * qemu-user (7.2) does not implement that system call (ENOSYS), so without
+ * this every such call would fail there, or take core/'s fallback that
+ * trusts the pointer.  The wrapper passes every call through and, only
+ * when the kernel answers ENOSYS for this very process, copies each remote
+ * iovec through a pipe instead: write(2) from the source reads it with the
+ * same safety (EFAULT or a short count on an unmapped page, never a
+ * fault).  As the system call does, it counts whole remote iovecs only,
+ * stops at the first one it cannot read, and fails with EFAULT when that
+ * is the first.  On real hardware the call exists and nothing changes.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -29,29 +31,63 @@ ssize_t __wrap_process_vm_readv(pid_t pid, const struct iovec *local,
 
 enum { CHUNK = 4096 }; /* below the smallest pipe buffer: never blocks */
 
-/* Copy n bytes from src to dst through the pipe fds; bytes copied. */
+/* Where the next byte goes: local[li] at offset off. */
+struct cursor {
+	const struct iovec *iov;
+	unsigned long n, li;
+	size_t off;
+};
+
+/* Room at the cursor (0: every local iovec is full). */
 static size_t
-pipe_copy(int fds[2], char *dst, const char *src, size_t n)
+room(struct cursor *c)
+{
+	while (c->li < c->n && c->off == c->iov[c->li].iov_len) {
+		c->li++;
+		c->off = 0;
+	}
+	return c->li < c->n ? c->iov[c->li].iov_len - c->off : 0;
+}
+
+/*
+ * Copy n bytes through the pipe to the cursor, counting them in *done:
+ * 1 all of them, 0 a fault, -1 the local iovecs are full.
+ */
+static int
+copy_one(
+    int fds[2], struct cursor *c, const char *src, size_t n, size_t *done_out)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		size_t want = n - done < CHUNK ? n - done : CHUNK;
-		ssize_t w = write(fds[1], src + done, want), r, got = 0;
+		size_t want = room(c), got = 0;
+		ssize_t w, r;
 
+		*done_out = done;
+		if (want == 0)
+			return -1;
+		if (want > n - done)
+			want = n - done;
+		if (want > CHUNK)
+			want = CHUNK;
+		w = write(fds[1], src + done, want);
 		if (w <= 0)
-			break;
-		while (got < w) {
-			r = read(fds[0], dst + done + got, (size_t)(w - got));
+			return 0;
+		while (got < (size_t)w) {
+			r = read(fds[0],
+			    (char *)c->iov[c->li].iov_base + c->off + got,
+			    (size_t)w - got);
 			if (r <= 0)
-				return done + (size_t)got;
-			got += r;
+				return 0;
+			got += (size_t)r;
 		}
-		done += (size_t)w;
+		c->off += got;
+		done += got;
+		*done_out = done;
 		if ((size_t)w < want)
-			break;
+			return 0;
 	}
-	return done;
+	return 1;
 }
 
 ssize_t
@@ -61,27 +97,32 @@ __wrap_process_vm_readv(pid_t pid, const struct iovec *local,
 {
 	ssize_t n = __real_process_vm_readv(
 	    pid, local, liovcnt, remote, riovcnt, flags);
-	int fds[2], saved;
-	size_t got;
+	struct cursor c = { local, liovcnt, 0, 0 };
+	unsigned long ri;
+	size_t total = 0;
+	int fds[2], rc = 1;
 
 	if (n >= 0 || errno != ENOSYS || pid != getpid())
 		return n;
-	/* The one shape core/ uses: one local and one remote iovec. */
-	if (liovcnt != 1 || riovcnt != 1 || flags != 0 ||
-	    local->iov_len < remote->iov_len) {
-		errno = ENOSYS;
+	if (flags != 0) {
+		errno = EINVAL;
 		return -1;
 	}
 	if (pipe(fds) != 0)
 		return -1;
-	got =
-	    pipe_copy(fds, local->iov_base, remote->iov_base, remote->iov_len);
-	saved = errno;
+	for (ri = 0; ri < riovcnt && rc == 1; ri++) {
+		size_t done = 0;
+
+		rc = copy_one(
+		    fds, &c, remote[ri].iov_base, remote[ri].iov_len, &done);
+		if (rc != 0) /* whole, or as much as the local iovecs took */
+			total += done;
+	}
 	close(fds[0]);
 	close(fds[1]);
-	if (got == 0 && remote->iov_len != 0) {
-		errno = saved == 0 ? EFAULT : saved;
+	if (rc == 0 && total == 0) {
+		errno = EFAULT;
 		return -1;
 	}
-	return (ssize_t)got;
+	return (ssize_t)total;
 }
