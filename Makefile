@@ -502,17 +502,19 @@ test-release: $(RELT_TESTS)
 #  * arch/generic's per-CPU lock (ARCH=generic, built in
 #    build/<cc>-generic/ by a sub-make): the unit suites (ASan) and the
 #    stress suites (TSan).
-# The stress suites here are PCPU_STRESS, all but rights_threads: that one
-# takes 11 s under TSan (a third of this target) for right bookkeeping,
-# whose allocations take the same cache paths cache_threads and msg_threads
-# drive harder; it runs in test-tsan.
+# The stress suites here are PCPU_STRESS, the ones that drive the object
+# caches across threads and CPUs (objects, messages, epochs,
+# notifications, and arch_pcpu_threads for the lock); rights_threads
+# (11 s under TSan, a third of this target) and turnstile_threads take the
+# same cache paths less hard and run in test-tsan.
 # Only where ARCH has rseq (x86_64, aarch64); under ARCH=generic the normal
 # runs are the lock path already.
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 GEN_BV := $(B)/$(CCNAME)-generic
 NOPCPU_ENV := GLIBC_TUNABLES=glibc.pthread.rseq=0 MIPC_TEST_NO_PCPU=1
-PCPU_STRESS := $(filter-out tests/stress/rights_threads.c,$(MT_TEST_SRC))
+PCPU_STRESS := $(addprefix tests/stress/,arch_pcpu_threads.c cache_threads.c epoch_threads.c \
+	msg_threads.c notify_threads.c)
 ifneq ($(filter x86_64 aarch64,$(ARCH)),)
 NOPCPU_ASAN := $(call test_bin,asan,$(UNIT_SRC))
 NOPCPU_TSAN := $(call test_bin,tsan,$(PCPU_STRESS))
