@@ -811,9 +811,10 @@ lint: $(LIB_SO)
 #    way to "no_pcpu" ones).  The aarch64 rseq sequences run only on
 #    tests/unit/arch.c's private area: logic and descriptor, never
 #    preempted or aborted.
-#  * process_vm_readv: not implemented either (ENOSYS), and core/kmsg.c
-#    reads out-of-line memory it does not own with it; the binaries link
-#    tests/qemu_user.c, which falls back to a pipe on ENOSYS only.
+#  * process_vm_readv: not implemented either (ENOSYS), and core/ reads
+#    memory it does not own with it (vm.c, bootstrap.c); the binaries link
+#    tests/qemu_user.c, which answers the call through a pipe on ENOSYS
+#    only (so vm.c's own fallback for refused calls does not run here).
 # The binaries run as `qemu-aarch64 -L / <binary>`, with no binfmt_misc:
 # loader and libc both come from libc6:arm64 (multiarch), one build.  Not
 # with -L /usr/aarch64-linux-gnu: that loader (libc6-arm64-cross) then

@@ -4,17 +4,19 @@
  * binaries only (linked with -Wl,--wrap=process_vm_readv).
  *
  * core/ reads memory it does not own with process_vm_readv on its own pid
- * (kmsg.c: out-of-line data; bootstrap.c: a service name, split at a page
+ * (vm.c: out-of-line data; bootstrap.c: a service name, split at a page
  * boundary), so that a bad address is an error code instead of a crash.
- * qemu-user (7.2) does not implement that system call (ENOSYS), so without
- * this every such call would fail there, or take core/'s fallback that
- * trusts the pointer.  The wrapper passes every call through and, only
- * when the kernel answers ENOSYS for this very process, copies each remote
- * iovec through a pipe instead: write(2) from the source reads it with the
- * same safety (EFAULT or a short count on an unmapped page, never a
- * fault).  As the system call does, it counts whole remote iovecs only,
- * stops at the first one it cannot read, and fails with EFAULT when that
- * is the first.  On real hardware the call exists and nothing changes.
+ * qemu-user (7.2) does not implement that system call (ENOSYS).  vm.c then
+ * copies through a pipe of its own, but bootstrap.c's fallback trusts the
+ * pointer, and bootstrap_name_at_an_unreadable_page dies of SIGSEGV.  The
+ * wrapper passes every call through and, only when the kernel answers
+ * ENOSYS for this very process, copies each remote iovec through a pipe
+ * instead: write(2) from the source reads it with the same safety (EFAULT
+ * or a short count on an unmapped page, never a fault).  As the system
+ * call does, it counts whole remote iovecs only, stops at the first one it
+ * cannot read, and fails with EFAULT when that is the first.  So under
+ * qemu-user core/ runs its process_vm_readv paths, as on hardware, where
+ * the call exists and nothing changes; vm.c's own fallback does not run.
  */
 #include <errno.h>
 #include <stddef.h>
