@@ -23,6 +23,8 @@
  *              glibc.pthread.rseq=0 forces it off on x86-64).
  *   "no_pcpu"  asserts the fallback without per-CPU sections: run only
  *              with MIPC_TEST_NO_PCPU=1.
+ *   "seccomp"  installs a seccomp filter, which qemu-user refuses:
+ *              `make test-aarch64` runs with CK_EXCLUDE_TAGS=seccomp.
  * CK_EXCLUDE_TAGS from the environment is honoured as well.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H
