@@ -41,6 +41,14 @@
  *   arch_pcpu_push(stacks, n, p)  push p onto the calling CPU's stack;
  *                             false when it is full or unavailable (the
  *                             caller keeps p).
+ *   arch_rseq_pop(rs, stacks, n), arch_rseq_push(rs, stacks, n, p)
+ *                             (ARCH_HAS_RSEQ only) the sequences behind
+ *                             pop and push, on an explicit struct rseq:
+ *                             pop and push pass the area glibc registered;
+ *                             tests/unit/arch.c passes a private one the
+ *                             kernel never sees, so the sequences' logic
+ *                             runs even where rseq is unavailable
+ *                             (qemu-user), though never aborted there.
  *
  * With rseq, pop and push are restartable sequences: the kernel aborts and
  * restarts them if the thread is preempted, migrated or signalled before the

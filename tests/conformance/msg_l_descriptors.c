@@ -2327,6 +2327,11 @@ msg_l_descriptors_suite(void)
 	    tc, L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write);
 	tcase_add_test(
 	    tc, L8_workloop_msg_deallocating_the_message_buffer_invalid_data);
+	suite_add_tcase(s, tc);
+
+	/* qemu-user cannot install a seccomp filter: not in test-aarch64. */
+	tc = conf_tcase("issue_12_sandbox");
+	tcase_set_tags(tc, "seccomp");
 	tcase_add_test(tc, L8_ool_copies_where_process_vm_readv_is_refused);
 	suite_add_tcase(s, tc);
 
