@@ -470,6 +470,43 @@ run_port(struct lib *l, uint64_t n)
 	return median(v, AB_SUBS);
 }
 
+/*
+ * The port row's baseline: jemalloc's malloc + free of a port's size,
+ * the same code for A and B (their ratio shows the noise); the port
+ * case's time over this one's is the ratio issue 15 sets a target for.
+ */
+#define PORT_BYTES 256 /* IPC_PORT_SIZE */
+
+static bool
+op_malloc_free(void)
+{
+	void *p = malloc(PORT_BYTES);
+
+	__asm__ volatile("" : : "r"(p) : "memory");
+	free(p);
+	return p != NULL;
+}
+
+static double
+run_malloc_free(struct lib *l, uint64_t n)
+{
+	struct team t;
+	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	double v[AB_SUBS];
+	int k;
+
+	team_pin_self(&t);
+	for (k = 0; k < AB_SUBS; k++) {
+		t0 = now_ns();
+		for (i = 0; i < m; i++)
+			bad += !op_malloc_free();
+		v[k] = (double)(now_ns() - t0) / (double)m;
+	}
+	team_join(&t);
+	lib_error(l, bad);
+	return median(v, AB_SUBS);
+}
+
 static void *
 stream_sender(void *arg)
 {
@@ -536,6 +573,8 @@ static const struct ab_case cases[] = {
 	    run_rpc_block, true },
 	{ "port_alloc_destroy", "mach_port_allocate RECEIVE + destroy",
 	    run_port, false },
+	{ "malloc_free", "jemalloc malloc + free of 256 B (port's baseline)",
+	    run_malloc_free, false },
 	{ "stream_1to1", "one sender -> one receiver, cross core, qlimit 1024",
 	    run_stream, true },
 };
@@ -805,6 +844,12 @@ cg_port(struct cg *g)
 }
 
 static void
+cg_malloc_free(struct cg *g)
+{
+	g->g_mr = op_malloc_free() ? MACH_MSG_SUCCESS : KERN_FAILURE;
+}
+
+static void
 cg_rpc_call_poll(struct cg *g)
 {
 	g->g_mr = op_call(g->g_lib, &g->g_b, true);
@@ -868,6 +913,7 @@ cg_stream_recv(struct cg *g)
 CG_WRAP(cg_sr_send)
 CG_WRAP(cg_sr_recv)
 CG_WRAP(cg_port)
+CG_WRAP(cg_malloc_free)
 CG_WRAP(cg_rpc_call_poll)
 CG_WRAP(cg_rpc_srv_recv)
 CG_WRAP(cg_rpc_srv_reply)
@@ -911,6 +957,8 @@ static const struct cg_phase phases[] = {
 	PHASE("rpc_block", cg_rpc_srv_reply_wake,
 	    "server reply to the sleeping client: send + wake", CG_BLOCK),
 	PHASE("port_alloc_destroy", cg_port, "allocate RECEIVE + destroy",
+	    CG_SAME),
+	PHASE("malloc_free", cg_malloc_free, "jemalloc malloc + free, 256 B",
 	    CG_SAME),
 	PHASE("stream_1to1", cg_stream_send, "sender SEND (batches of 16)",
 	    CG_CROSS),
@@ -1077,6 +1125,9 @@ cg_run_lib(const struct opts *o, struct lib *l)
 	if (case_selected(o, "port_alloc_destroy"))
 		for (i = 0; i < CG_WARM + CG_SAME; i++)
 			cg_call("cg_port", &g, i >= CG_WARM);
+	if (case_selected(o, "malloc_free"))
+		for (i = 0; i < CG_WARM + CG_SAME; i++)
+			cg_call("cg_malloc_free", &g, i >= CG_WARM);
 	if (team_cpus() < 2)
 		return;
 	if (case_selected(o, "rpc_spin")) {
@@ -1226,7 +1277,7 @@ usage(void)
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
 	    "cases: send_recv_64 rpc_spin rpc_block port_alloc_destroy "
-	    "stream_1to1\n");
+	    "malloc_free stream_1to1\n");
 }
 
 /* "--flag=value": value, else NULL. */
