@@ -51,7 +51,7 @@ struct ipc_object {
 };
 
 /* The last reference went: retire through the epoch (port.c). */
-IPC_COLD void ipc_object_retire(struct ipc_object *o);
+void ipc_object_retire(struct ipc_object *o);
 
 /*
  * ipc_object_reference

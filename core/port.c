@@ -17,7 +17,8 @@
  *            locks and outside port locks.
  * Lifetime:  each entry naming the port, each right held by a call or a
  *            message, holds one reference; the last release retires the
- *            port through the epoch (lock-free lookups may be reading it).
+ *            port through the epoch (lock-free lookups may be reading it),
+ *            a bare one in a batch of its thread's (ipc_object_retire).
  *            A port is dead before its last reference goes.
  * Choices:   * MPO_REPLY_PORT makes an enforced reply port (the hardened
  *              runtime's behaviour, MACH.md R1), not a provisional one.
@@ -57,11 +58,10 @@
 /* ------------------------------------------------------------------ */
 /* References (object.h)                                               */
 
+/* One port's memory back to its cache (a grace period after its death). */
 static void
-port_free(struct ipc_deferred *d)
+port_free_one(struct ipc_port *port)
 {
-	struct ipc_port *port = ipc_container_of(d, struct ipc_port, ip_free);
-
 	/* Test builds: four lines no other path of a free touches. */
 	ipc_assert_slow(port->ip_send_ts == NULL &&
 	        port->ip_sync_link == NULL && port->ip_rcv_ts == NULL &&
@@ -74,12 +74,70 @@ port_free(struct ipc_deferred *d)
 }
 
 static void
+port_free(struct ipc_deferred *d)
+{
+	port_free_one(ipc_container_of(d, struct ipc_port, ip_free));
+}
+
+/* A batch of bare ports (ipc_port_retired_flush), the head's entry. */
+static void
+port_free_batch(struct ipc_deferred *d)
+{
+	struct ipc_port *port = ipc_container_of(d, struct ipc_port, ip_free);
+	struct ipc_port *next;
+
+	for (; port != NULL; port = next) {
+		next = port->ip_retired_next;
+		port_free_one(port);
+	}
+}
+
+static void
 pset_free(struct ipc_deferred *d)
 {
 	struct ipc_pset *pset = ipc_container_of(d, struct ipc_pset, ips_free);
 
 	ipc_leak_forget(pset);
 	ipc_cache_free(IPC_KIND_PSET, pset);
+}
+
+/*
+ * Bare ports retire in batches: IPC_PORT_RETIRE_BATCH of them through one
+ * deferral, whose two locked instructions (ck_epoch_call_strict's push
+ * and count) would otherwise be a third of a quiet port's allocate +
+ * destroy.  A port is bare when its free only gives its memory back: it
+ * never had a queue (a ring) or a request table, so that what waits in a
+ * batch holds no memory another kind counts.  The batch is the retiring
+ * thread's own list (no atomics); it goes through the epoch when full,
+ * when the thread exits and when it calls mipc_quiesce.  Until then its
+ * ports count neither as live ports nor as pending frees (mipc_get_stats
+ * subtracts them, thread.c): they are dead and unreferenced, and at most
+ * IPC_PORT_RETIRE_BATCH - 1 per thread wait so.
+ */
+#define IPC_PORT_RETIRE_BATCH 16
+
+/*
+ * ipc_port_retired_flush
+ *	Retire th's batch of bare ports (if any) through the epoch.
+ * Conditions: th is the calling thread's; any lock state.
+ */
+void
+ipc_port_retired_flush(struct ipc_thread *th)
+{
+	struct ipc_port *head = th->th_retired;
+	uint32_t n = th->th_nretired;
+
+	if (head == NULL)
+		return;
+	th->th_retired = NULL;
+	ck_pr_store_32(&th->th_nretired, 0); /* (A): mipc_get_stats reads */
+	ipc_epoch_defer_n(th, &head->ip_free, port_free_batch, n);
+}
+
+static inline bool
+port_bare(const struct ipc_port *port)
+{
+	return port->ip_mq.imq_ring == NULL && port->ip_requests == NULL;
 }
 
 /*
@@ -92,15 +150,27 @@ pset_free(struct ipc_deferred *d)
 void
 ipc_object_retire(struct ipc_object *o)
 {
+	struct ipc_thread *th = ipc_thread_self();
+
 	if (o->io_kind == IOT_PORT) {
 		struct ipc_port *port = ip_from_object(o);
 
 		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
-		ipc_epoch_defer(ipc_thread_self(), &port->ip_free, port_free);
+		if (likely(th != NULL) && port_bare(port)) {
+			uint32_t n = th->th_nretired + 1;
+
+			port->ip_retired_next = th->th_retired;
+			th->th_retired = port;
+			/* (A): mipc_get_stats reads it. */
+			ck_pr_store_32(&th->th_nretired, n);
+			if (n == IPC_PORT_RETIRE_BATCH)
+				ipc_port_retired_flush(th);
+		} else {
+			ipc_epoch_defer(th, &port->ip_free, port_free);
+		}
 	} else {
-		ipc_epoch_defer(ipc_thread_self(),
-		    &ips_from_object(o)->ips_free, pset_free);
+		ipc_epoch_defer(th, &ips_from_object(o)->ips_free, pset_free);
 	}
 	ipc_debug_yield(IPC_YIELD_RETIRE);
 }

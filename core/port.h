@@ -122,7 +122,14 @@ struct ipc_port {
 	uint32_t ip_sorights;              /* (A) send-once rights */
 	uint32_t ip_qlimit;                /* (L, A) queue limit */
 	uint64_t ip_context;               /* (L) context, or guard value */
-	struct ipc_port *ip_destination; /* (L) IN_TRANSIT: queue holding us */
+	union {
+		struct ipc_port *ip_destination;  /* (L) IN_TRANSIT: queue
+		                                     holding us */
+		struct ipc_port *ip_retired_next; /* dead and unreferenced:
+		                                     the next of its batch
+		                                     (port.c, the retiring
+		                                     thread's) */
+	};
 	struct ipc_notify_req *ip_nsrequest; /* (L) no-senders request */
 	struct ipc_notify_req *ip_pdrequest; /* (L) port-destroyed request */
 	struct ipc_request_table
@@ -363,6 +370,7 @@ ip_state_set(struct ipc_port *port, enum ipc_port_state to)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
+void ipc_port_retired_flush(struct ipc_thread *th);
 struct ipc_ts_ctx;
 struct ipc_workloop;
 struct ipc_workloop *ipc_port_clear_receiver_locked(

@@ -75,6 +75,7 @@
 
 #include "cache.h"
 #include "lock.h"
+#include "port.h"
 #include "reply.h"
 #include "space.h"
 #include "turnstile.h"
@@ -287,6 +288,7 @@ ipc_thread_exit(void *arg)
 	registry_remove_locked(th);
 	ipc_unlock(&ipc_threads_lock);
 	ipc_thread_space_exit(th);
+	ipc_port_retired_flush(th); /* before the barrier runs them */
 	ck_epoch_barrier(th->th_epoch);
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
@@ -471,6 +473,13 @@ void
 ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
     void (*fn)(struct ipc_deferred *d))
 {
+	ipc_epoch_defer_n(th, d, fn, 1);
+}
+
+void
+ipc_epoch_defer_n(struct ipc_thread *th, struct ipc_deferred *d,
+    void (*fn)(struct ipc_deferred *d), uint32_t objects)
+{
 	d->id_fn = fn;
 	/* [T2]: pairs with deferred_run()'s acquire, on any thread. */
 	ipc_tsan_release(&ipc_epoch);
@@ -481,7 +490,8 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
 		return;
 	}
 	ck_epoch_call_strict(th->th_epoch, &d->id_ck, deferred_run);
-	if (++th->th_defers >= IPC_EPOCH_POLL_EVERY)
+	th->th_defers += objects;
+	if (th->th_defers >= IPC_EPOCH_POLL_EVERY)
 		ipc_epoch_poll_slow(th);
 }
 
@@ -619,6 +629,24 @@ quiesce_round(void)
 	return grabbed != NULL;
 }
 
+/*
+ * Live ports: what the port cache has handed out, less the dead ones that
+ * wait in live threads' batches (port.c, ipc_port_retired_flush).
+ */
+static uint64_t
+ports_live(void)
+{
+	uint64_t live = ipc_kind_live(IPC_KIND_PORT), waiting = 0;
+	struct ipc_thread *th;
+
+	ipc_lock(&ipc_threads_lock);
+	for (th = ipc_threads; th != NULL; th = th->th_reg_next)
+		waiting += ck_pr_load_32(&th->th_nretired);
+	ipc_unlock(&ipc_threads_lock);
+	/* A snapshot: a batch may be flushed between the two reads. */
+	return live > waiting ? live - waiting : 0;
+}
+
 /* Fold every thread's counters: the exited ones' and the live ones'. */
 static void
 stats_fold(uint64_t sum[IPC_STAT_COUNT])
@@ -659,7 +687,7 @@ kern_return_t(mipc_get_stats)(struct mipc_stats *out)
 	size = out->size;
 	memset(&st, 0, sizeof(st));
 	st.spaces = ipc_kind_live(IPC_KIND_SPACE);
-	st.ports = ipc_kind_live(IPC_KIND_PORT);
+	st.ports = ports_live();
 	st.psets = ipc_kind_live(IPC_KIND_PSET);
 	st.messages = ipc_kind_live(IPC_KIND_KMSG_S) +
 	    ipc_kind_live(IPC_KIND_KMSG_M) + ipc_kind_live(IPC_KIND_KMSG_L) +
@@ -712,6 +740,7 @@ mipc_quiesce(void)
 		return;
 	ipc_require(
 	    !ipc_epoch_inside(th), "mipc_quiesce inside an epoch section");
+	ipc_port_retired_flush(th);
 	/*
 	 * Freeing an object may retire others (a table and its ports), so
 	 * repeat while rounds find work; bounded, in case other threads keep

@@ -62,6 +62,9 @@ enum ipc_stat {
 struct ipc_thread {
 	ck_epoch_record_t *th_epoch; /* (O) our ck_epoch record */
 	uint32_t th_defers;          /* (O) defers since last poll */
+	uint32_t th_nretired;        /* (O) writes, (A) reads: th_retired's */
+	struct ipc_port *th_retired; /* (O) dead bare ports waiting to
+	                                be retired as one batch (port.c) */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
 	struct mipc_space *th_space; /* (O) current space; NULL: default */
 	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
@@ -193,6 +196,12 @@ struct ipc_deferred {
  */
 void ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
     void (*fn)(struct ipc_deferred *d));
+/*
+ * The same for d standing for `objects` objects freed together (a batch):
+ * reclamation is polled as often as if each had been deferred alone.
+ */
+void ipc_epoch_defer_n(struct ipc_thread *th, struct ipc_deferred *d,
+    void (*fn)(struct ipc_deferred *d), uint32_t objects);
 
 void ipc_epoch_wait_readers(void);
 

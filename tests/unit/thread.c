@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 struct retiree {
 	struct ipc_deferred r_entry;
@@ -191,6 +192,155 @@ START_TEST(thread_exit_runs_its_pending_frees)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Bare ports retire in batches (port.c, ipc_port_retired_flush)       */
+
+/* The port a name in sp holds, as a lock-free reader sees it. */
+static struct ipc_port *
+port_of(mipc_space_t sp, mach_port_name_t name)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_entry *e;
+	struct ipc_port *p = NULL;
+
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(sp, name);
+	if (e != NULL)
+		p = ip_from_object(ipc_entry_load_object(e));
+	ipc_epoch_exit(th);
+	return p;
+}
+
+struct churn {
+	mipc_space_t c_sp;
+	mach_port_name_t c_name; /* the reader's port: destroyed first */
+	struct ipc_port *c_watched;
+	int c_rounds;
+	int c_reused;    /* allocations that got c_watched's memory */
+	int c_retired;   /* th_nretired when done */
+	uint32_t c_done; /* (A) */
+	uint32_t c_go;   /* (A) may exit */
+};
+
+/* Destroy the reader's port, then churn bare ports through batches. */
+static void *
+churn_ports(void *arg)
+{
+	struct churn *c = arg;
+	mach_port_name_t n;
+	int i;
+
+	ck_assert_int_eq(mach_port_destroy(c->c_sp, c->c_name), KERN_SUCCESS);
+	for (i = 0; i < c->c_rounds; i++) {
+		ck_assert_int_eq(
+		    mach_port_allocate(c->c_sp, MACH_PORT_RIGHT_RECEIVE, &n),
+		    KERN_SUCCESS);
+		c->c_reused += port_of(c->c_sp, n) == c->c_watched;
+		ck_assert_int_eq(mach_port_destroy(c->c_sp, n), KERN_SUCCESS);
+	}
+	c->c_retired = (int)ck_pr_load_32(&ipc_thread_self()->th_nretired);
+	ck_pr_store_32(&c->c_done, 1);
+	/* Our exit's barrier would wait for the reader: not before it. */
+	while (!ck_pr_load_32(&c->c_go))
+		usleep(1000);
+	return NULL;
+}
+
+static void
+churn_wait(struct churn *c)
+{
+	while (!ck_pr_load_32(&c->c_done))
+		usleep(1000);
+}
+
+/*
+ * A reader inside its section holds a port that another thread destroys
+ * and whose batch that thread fills, retires and polls many times over:
+ * its memory is neither reused nor handed back to the cache (which would
+ * poison it under ASan) until the reader leaves.
+ */
+START_TEST(port_batch_waits_for_readers)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct churn c = { .c_rounds = 8 * 16 + 5 };
+	struct ipc_entry *e;
+	pthread_t t;
+
+	ck_assert_int_eq(mipc_space_create(&c.c_sp), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
+	    KERN_SUCCESS);
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(c.c_sp, c.c_name);
+	ck_assert_ptr_nonnull(e);
+	c.c_watched = ip_from_object(ipc_entry_load_object(e));
+	ck_assert_int_eq(pthread_create(&t, NULL, churn_ports, &c), 0);
+	churn_wait(&c);
+	/* Dead, unreferenced, and still a port's memory. */
+	ck_assert_int_eq(c.c_reused, 0);
+	ck_assert_int_eq(c.c_watched->ip_object.io_kind, IOT_PORT);
+	ck_assert_int_eq(ck_pr_load_32(&c.c_watched->ip_state), IP_DEAD);
+	ck_assert_int_eq(ck_pr_load_32(&c.c_watched->ip_object.io_refs), 0);
+	ck_assert_int_eq(c.c_retired, (8 * 16 + 5 + 1) % 16);
+	ipc_epoch_exit(th);
+	ck_pr_store_32(&c.c_go, 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(mipc_space_destroy(c.c_sp), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * Ports waiting in a live thread's batch are dead: mipc_get_stats counts
+ * them neither as live ports nor as pending frees, and the thread's exit
+ * frees them.
+ */
+START_TEST(port_batch_of_live_thread_not_counted)
+{
+	struct churn c = { .c_rounds = 3 };
+	struct mipc_stats st;
+	pthread_t t;
+
+	ck_assert_int_eq(mipc_space_create(&c.c_sp), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(pthread_create(&t, NULL, churn_ports, &c), 0);
+	churn_wait(&c);
+	ck_assert_int_eq(c.c_retired, 4);
+	mipc_quiesce();
+	st.size = sizeof(st);
+	ck_assert_int_eq(mipc_get_stats(&st), KERN_SUCCESS);
+	ck_assert_int_eq(st.ports, 0);
+	ck_assert_int_eq(st.epoch_pending, 0);
+	ck_pr_store_32(&c.c_go, 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(mipc_space_destroy(c.c_sp), KERN_SUCCESS);
+}
+END_TEST
+
+/* The batch holds only bare ports: one that had a queue retires alone. */
+START_TEST(port_with_queue_not_batched)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mipc_space_t sp;
+	mach_port_name_t n;
+	uint32_t before;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	ck_assert(ipc_mqueue_prepare(port_of(sp, n)));
+	before = th->th_nretired;
+	ck_assert_int_eq(mach_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_int_eq(th->th_nretired, before);
+	ck_assert_int_eq(
+	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_int_eq(th->th_nretired, (before + 1) % 16);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 thread_suite(void)
 {
@@ -205,6 +355,9 @@ thread_suite(void)
 	tcase_add_test(tc, epoch_quiesce_runs_pending);
 	tcase_add_test(tc, epoch_garbage_bounded_over_10m_retires);
 	tcase_add_test(tc, thread_exit_runs_its_pending_frees);
+	tcase_add_test(tc, port_batch_waits_for_readers);
+	tcase_add_test(tc, port_batch_of_live_thread_not_counted);
+	tcase_add_test(tc, port_with_queue_not_batched);
 	suite_add_tcase(s, tc);
 	tcase_add_test_raise_signal(
 	    dies, epoch_quiesce_inside_section_aborts, SIGABRT);
