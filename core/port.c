@@ -88,7 +88,14 @@ port_free_batch(struct ipc_deferred *d)
 
 	for (; port != NULL; port = next) {
 		next = port->ip_retired_next;
-		port_free_one(port);
+		/* Bare (port_bare): nothing but its memory to give back. */
+		ipc_assert_slow(port->ip_send_ts == NULL &&
+		        port->ip_sync_link == NULL && port->ip_rcv_ts == NULL &&
+		        port->ip_srp_owner == NULL &&
+		        port->ip_mq.imq_ovf_head == NULL,
+		    "a freed port pushes and is pushed by nothing");
+		ipc_leak_forget(port);
+		ipc_cache_free(IPC_KIND_PORT, port);
 	}
 }
 
@@ -322,11 +329,13 @@ ipc_port_destroy(struct ipc_port *port)
 	ipc_require(port->ip_psets == NULL, "a dying port is in no set");
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	port->ip_mscount = 0;
-	ipc_mqueue_set_seqno(port, 0);
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	pd = port->ip_pdrequest;
 	if (pd != NULL) {
+		/* Its sequence restarts with its next holder (a dead port
+		 * has none: no call reads it). */
+		ipc_mqueue_set_seqno(port, 0);
 		/*
 		 * P6: instead of dying, the port goes to its backup, with
 		 * its queue, qlimit, no-senders request and every right held

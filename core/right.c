@@ -478,7 +478,7 @@ right_delta(struct mipc_space *space, mach_port_name_t name,
 typedef kern_return_t (*name_op_t)(struct mipc_space *space,
     mach_port_name_t name, struct ipc_entry *e, void *arg);
 
-static kern_return_t
+static inline __attribute__((always_inline)) kern_return_t
 with_name(struct mipc_space *space, mach_port_name_t name, bool guard_unknown,
     name_op_t fn, void *arg)
 {
