@@ -13,6 +13,8 @@
 
 #include "interleave.h"
 
+#include <string.h>
+
 struct insert {
 	mipc_space_t owner, holder;
 	mach_port_name_t receive, send, to;
@@ -159,6 +161,122 @@ START_TEST(right_check_clears_entry_before_last_release)
 }
 END_TEST
 
+/*
+ * A receiver found its port by name inside its epoch section; another
+ * thread destroys the port, churns bare ports through whole batches (their
+ * retirements, polls) and makes a new port with a message queued.  The
+ * port's memory must not come back as the new port while the receiver is
+ * still in its section (port.c, ipc_port_retired_flush): had it been
+ * reused, the receiver would take the new port's message.  At every yield
+ * point of the receive, the receive takes nothing, and the new port keeps
+ * its message.
+ */
+struct reuse {
+	mipc_space_t sp;
+	mach_port_name_t old, fresh;
+	uintptr_t old_addr, fresh_addr;
+	mach_msg_return_t mr;
+};
+
+static void
+receive_old(void *arg)
+{
+	struct reuse *ru = arg;
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+	mipc_space_t prev = mipc_thread_set_space(ru->sp);
+
+	memset(&m, 0, sizeof(m));
+	ru->mr = mach_msg(&m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	    ru->old, 0, MACH_PORT_NULL);
+	mipc_thread_set_space(prev);
+}
+
+static uintptr_t
+port_addr(mipc_space_t sp, mach_port_name_t name)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_entry *e;
+	uintptr_t a = 0;
+
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(sp, name);
+	if (e != NULL)
+		a = (uintptr_t)ipc_entry_load_object(e);
+	ipc_epoch_exit(th);
+	return a;
+}
+
+static void
+destroy_and_reuse(void *arg)
+{
+	struct reuse *ru = arg;
+	mipc_space_t prev = mipc_thread_set_space(ru->sp);
+	mach_msg_header_t h;
+	mach_port_name_t n;
+	int i;
+
+	ck_assert_int_eq(mipc_port_destroy(ru->sp, ru->old), KERN_SUCCESS);
+	for (i = 0; i < 40; i++) {
+		ck_assert_int_eq(
+		    mipc_port_allocate(ru->sp, MACH_PORT_RIGHT_RECEIVE, &n),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(ru->sp, n), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(
+	    mipc_port_allocate(ru->sp, MACH_PORT_RIGHT_RECEIVE, &ru->fresh),
+	    KERN_SUCCESS);
+	ru->fresh_addr = port_addr(ru->sp, ru->fresh);
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = ru->fresh;
+	ck_assert_int_eq(mach_msg(&h, MACH_SEND_MSG, sizeof(h), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	mipc_thread_set_space(prev);
+}
+
+START_TEST(receive_races_port_free_and_reuse)
+{
+	unsigned int nth, raced = 0;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct reuse ru = { 0 };
+		mach_port_status_t st;
+		mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+		ck_assert_int_eq(mipc_space_create(&ru.sp), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_allocate(ru.sp, MACH_PORT_RIGHT_RECEIVE, &ru.old),
+		    KERN_SUCCESS);
+		ru.old_addr = port_addr(ru.sp, ru.old);
+		reached = interleave_at(
+		    nth, receive_old, &ru, destroy_and_reuse, &ru);
+		raced += reached;
+		ck_assert_msg(ru.mr == MACH_RCV_TIMED_OUT ||
+		        ru.mr == MACH_RCV_INVALID_NAME ||
+		        ru.mr == MACH_RCV_PORT_CHANGED,
+		    "yield point %u: receive returned %#x", nth, ru.mr);
+		if (reached)
+			ck_assert_msg(ru.fresh_addr != ru.old_addr,
+			    "yield point %u: the port's memory was reused "
+			    "under a reader",
+			    nth);
+		ck_assert_int_eq(
+		    mipc_port_get_attributes(ru.sp, ru.fresh,
+		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+		    KERN_SUCCESS);
+		ck_assert_uint_eq(st.mps_msgcount, 1);
+		ck_assert_int_eq(mipc_space_destroy(ru.sp), KERN_SUCCESS);
+	}
+	ck_assert_uint_gt(raced, 0);
+}
+END_TEST
+
 static Suite *
 right_suite(void)
 {
@@ -171,6 +289,10 @@ right_suite(void)
 	tc = mipc_tcase("dead_name_conversion");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, right_check_clears_entry_before_last_release);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("port_memory_reuse");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, receive_races_port_free_and_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }
