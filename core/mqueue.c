@@ -623,10 +623,12 @@ ipc_mqueue_wake_receivers(struct ipc_port *port)
  *	Wake everything waiting on a dying port: receivers, and blocked
  *	senders (J9), who look again and see it dead.
  * Conditions:
- *	The port is dead.  Nothing locked.
+ *	The port is dead, by ip_state_set_dead's atomic swap.  Nothing
+ *	locked.
  * Ordering:
- *	[F1]: one full fence orders the death before both waiter counts; it
- *	also orders it before ipc_port_destroy's look at imq_ring.
+ *	[F1]: the swap and one fence after an atomic (free on x86) order the
+ *	death before both waiter counts; they also order it before
+ *	ipc_port_destroy's look at imq_ring.
  */
 static void senders_wake(struct ipc_port *port, bool admit);
 
@@ -636,7 +638,7 @@ ipc_mqueue_wake_all(struct ipc_port *port)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	uint32_t w;
 
-	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* [F1] */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC); /* [F1]: after the swap */
 	w = ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters);
 	if (unlikely(w != 0))
 		receivers_changed_slow(port, w);

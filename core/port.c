@@ -358,7 +358,7 @@ ipc_port_destroy(struct ipc_port *port)
 	port->ip_nsrequest = NULL;
 	/* Exact: once dead, the port takes no request (notify.c). */
 	requests = port->ip_requests != NULL;
-	ip_state_set(port, IP_DEAD);
+	ip_state_set_dead(port); /* [F1] for ipc_mqueue_wake_all */
 	if (unlikely(port_has_sync_state(port)))
 		port_destroy_sync(port);
 	else
@@ -367,7 +367,8 @@ ipc_port_destroy(struct ipc_port *port)
 	/* C6(c)(d): waiters wake; (b) queued messages are destroyed. */
 	ipc_mqueue_wake_all(port);
 	/*
-	 * [F1] (in wake_all) orders our IP_DEAD before this load: a port with
+	 * [F1] (the swap, fenced in wake_all) orders our IP_DEAD before this
+	 * load: a port with
 	 * no ring yet has no message, and a sender that makes the ring
 	 * later sees IP_DEAD after it publishes and drains itself.
 	 */
