@@ -253,7 +253,7 @@ receive_take(
  * port dies (one port lock, in ipc_port_destroy).
  * Conditions: space locked; the entry holds only the receive right.
  */
-static void
+static inline __attribute__((always_inline)) void
 receive_destroy(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
 {
