@@ -58,16 +58,22 @@
 /* ------------------------------------------------------------------ */
 /* References (object.h)                                               */
 
+/* Test builds: four lines no other path of a free touches. */
+static inline bool
+port_unlinked(struct ipc_port *port)
+{
+	return port->ip_send_ts == NULL &&
+	    (port->ip_sync_link == NULL ||
+	        ((port->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	            ipc_link_load(port) == IPC_LINK_DEAD)) &&
+	    port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL;
+}
+
 /* One port's memory back to its cache (a grace period after its death). */
 static void
 port_free_one(struct ipc_port *port)
 {
-	/* Test builds: four lines no other path of a free touches. */
-	ipc_assert_slow(port->ip_send_ts == NULL &&
-	        (port->ip_sync_link == NULL ||
-	            ((port->ip_cflags & IP_F_SPECIAL_REPLY) &&
-	                ipc_link_load(port) == IPC_LINK_DEAD)) &&
-	        port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL,
+	ipc_assert_slow(port_unlinked(port),
 	    "a freed port pushes and is pushed by nothing");
 	ipc_mqueue_fini(port);
 	ipc_port_request_fini(port);
@@ -91,10 +97,8 @@ port_free_batch(struct ipc_deferred *d)
 	for (; port != NULL; port = next) {
 		next = port->ip_retired_next;
 		/* Bare (port_bare): nothing but its memory to give back. */
-		ipc_assert_slow(port->ip_send_ts == NULL &&
-		        port->ip_sync_link == NULL && port->ip_rcv_ts == NULL &&
-		        port->ip_srp_owner == NULL &&
-		        port->ip_mq.imq_ovf_head == NULL,
+		ipc_assert_slow(
+		    port_unlinked(port) && port->ip_mq.imq_ovf_head == NULL,
 		    "a freed port pushes and is pushed by nothing");
 		ipc_leak_forget(port);
 		ipc_cache_free(IPC_KIND_PORT, port);
