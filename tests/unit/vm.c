@@ -203,16 +203,16 @@ START_TEST(vm_reprotected_region_is_not_reused_as_it_is)
 	for (i = 0; i < 2; i++) {
 		vm_address_t a = 0, b = 0;
 
-		ck_assert_int_eq(mipc_vm_allocate(sp, &a, 3 * page,
-		                     VM_FLAGS_ANYWHERE),
+		ck_assert_int_eq(
+		    mipc_vm_allocate(sp, &a, 3 * page, VM_FLAGS_ANYWHERE),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
 		    mipc_vm_protect(sp, a, 3 * page, false, prots[i]),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
 		    mipc_vm_deallocate(sp, a, 3 * page), KERN_SUCCESS);
-		ck_assert_int_eq(mipc_vm_allocate(sp, &b, 3 * page,
-		                     VM_FLAGS_ANYWHERE),
+		ck_assert_int_eq(
+		    mipc_vm_allocate(sp, &b, 3 * page, VM_FLAGS_ANYWHERE),
 		    KERN_SUCCESS);
 		memset((void *)b, 0x5a, 3 * page); /* writable, all of it */
 		ck_assert_int_eq(
