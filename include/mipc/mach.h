@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mach.h -- the Mach spellings, over mipc's native API: what code written
- * for Mach (<mach/mach.h>) calls.  A task is a mipc space; mach_task_self()
- * is the calling thread's current space (mipc_thread_space()).
+ * for Mach (<mach/mach.h>) calls.  A task is a port: a send right to a
+ * space's task port (a kernel object).  mach_task_self() is the calling
+ * thread's current space's own name for its task port; every call below
+ * that takes a task looks the name up in the calling thread's current
+ * space and acts on the space it stands for (MIG's convert_port_to_task).
+ * A name that is not a live send right to a task port answers
+ * MACH_SEND_INVALID_DEST (what libsyscall's MIG retry returns, MACH.md
+ * X1), a send right to another kernel object KERN_INVALID_TASK.
  *
  * Each function here is exported under its Mach name with Mach's signature
- * and XNU's behaviour and return codes (see ../shared/MACH.md).
+ * and XNU's behaviour and return codes (see ../shared/MACH.md).  The
+ * overlay (include/mach-overlay: <mach/mach.h> ...) maps Mach's headers
+ * onto this one.
  */
 #ifndef MIPC_MACH_H
 #define MIPC_MACH_H
@@ -19,12 +27,33 @@
 extern "C" {
 #endif
 
-typedef mipc_space_t ipc_space_t;
-typedef mipc_space_t task_t;
-typedef mipc_space_t ipc_space_port_t;
-typedef mipc_space_t vm_map_t;
+/* As Mach's user headers declare them (mach/mach_types.h). */
+typedef mach_port_t ipc_space_t;
+typedef mach_port_t task_t;
+typedef mach_port_t task_name_t;
+typedef mach_port_t ipc_space_port_t;
+typedef mach_port_t vm_map_t;
+typedef mach_port_t host_t;
+typedef mach_port_t host_priv_t;
 
-MIPC_API mipc_space_t mach_task_self(void);
+/*
+ * The calling thread's current space's name for its own task port: one
+ * fixed name per space, made on first use, holding a send right whose
+ * last user reference is pinned (deallocating, destroying or moving it
+ * answers KERN_INVALID_CAPABILITY with a kGUARD_EXC_MOD_REFS_NON_FATAL
+ * guard, as XNU >= 7195's pinned task port).  MACH_PORT_NULL when no
+ * memory is left.  Calls through it on a destroyed current space answer
+ * KERN_INVALID_TASK.
+ */
+MIPC_API mach_port_t mach_task_self(void);
+
+/*
+ * A send right to the process's host port (a kernel object with no
+ * routines served: messages to it answer MIG_BAD_ID), one more user
+ * reference on each call, as host_self_trap gives.  MACH_PORT_NULL when
+ * no memory is left.
+ */
+MIPC_API mach_port_t mach_host_self(void);
 
 MIPC_API kern_return_t mach_port_allocate(
     ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
@@ -287,7 +316,7 @@ typedef char name_t[BOOTSTRAP_MAX_NAME_LEN];
 
 /* `space`'s send right to the bootstrap port (see bootstrap_port). */
 MIPC_API mach_port_t mipc_bootstrap_port(mipc_space_t space);
-#define bootstrap_port (mipc_bootstrap_port(mach_task_self()))
+#define bootstrap_port (mipc_bootstrap_port(mipc_thread_space()))
 
 /*
  * Apple declares service_name `const name_t` (check_in, look_up) and
