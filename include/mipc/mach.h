@@ -7,8 +7,9 @@
  * that takes a task looks the name up in the calling thread's current
  * space and acts on the space it stands for (MIG's convert_port_to_task).
  * A name that is not a live send right to a task port answers
- * MACH_SEND_INVALID_DEST (what libsyscall's MIG retry returns, MACH.md
- * X1), a send right to another kernel object KERN_INVALID_TASK.
+ * MACH_SEND_INVALID_DEST (what libsyscall's MIG retry returns when the
+ * fast trap refuses the task), a send right to another kernel object
+ * KERN_INVALID_TASK (XNU's MIG server).
  *
  * Each function here is exported under its Mach name with Mach's signature
  * and XNU's behaviour and return codes (see ../shared/MACH.md).  The
@@ -361,8 +362,8 @@ MIPC_API mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
  * MIG's per-thread reply port (libsyscall's mig_reply_port.c): made on
  * first use in the calling thread's current space, as
  * mach_port_construct(MPO_REPLY_PORT) makes it (a reply port: only
- * send-once rights are made from it, MACH.md R1), and kept while it lives
- * in that space.  mig_dealloc_reply_port destroys it (after a failed RPC
+ * send-once rights are made from it, and only in a header), and kept
+ * while it lives in that space.  mig_dealloc_reply_port destroys it (after a failed RPC
  * a late reply may wait in it) and deallocates migport if it is another
  * name; the next mig_get_reply_port makes a new one.  mig_put_reply_port
  * does nothing, as libsyscall's.  mach_reply_port() is the trap: a fresh
