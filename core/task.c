@@ -641,3 +641,42 @@ vm_protect(vm_map_t target_task, vm_address_t address, vm_size_t size,
 	TASK_CALL(target_task,
 	    mipc_vm_protect(SPACE, address, size, set_maximum, new_protection));
 }
+
+kern_return_t
+mach_vm_allocate(
+    vm_map_t target, mach_vm_address_t *address, mach_vm_size_t size, int flags)
+{
+	vm_address_t a;
+	kern_return_t kr;
+
+	if (address == NULL)
+		return KERN_INVALID_ARGUMENT;
+	if (size > (mach_vm_size_t)(vm_size_t)-1)
+		return KERN_NO_SPACE;
+	a = (vm_address_t)*address;
+	kr = vm_allocate(target, &a, (vm_size_t)size, flags);
+	if (kr == KERN_SUCCESS)
+		*address = a;
+	return kr;
+}
+
+kern_return_t
+mach_vm_deallocate(
+    vm_map_t target, mach_vm_address_t address, mach_vm_size_t size)
+{
+	if (address > (mach_vm_address_t)(vm_address_t)-1 ||
+	    size > (mach_vm_size_t)(vm_size_t)-1)
+		return KERN_INVALID_ARGUMENT;
+	return vm_deallocate(target, (vm_address_t)address, (vm_size_t)size);
+}
+
+kern_return_t
+mach_vm_protect(vm_map_t target_task, mach_vm_address_t address,
+    mach_vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection)
+{
+	if (address > (mach_vm_address_t)(vm_address_t)-1 ||
+	    size > (mach_vm_size_t)(vm_size_t)-1)
+		return KERN_INVALID_ADDRESS;
+	return vm_protect(target_task, (vm_address_t)address, (vm_size_t)size,
+	    set_maximum, new_protection);
+}

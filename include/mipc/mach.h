@@ -343,6 +343,17 @@ MIPC_API kern_return_t vm_deallocate(
 MIPC_API kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
     vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
 
+/* mach/mach_vm.h: the same with 64-bit addresses and sizes. */
+typedef uint64_t mach_vm_address_t;
+typedef uint64_t mach_vm_size_t;
+MIPC_API kern_return_t mach_vm_allocate(vm_map_t target,
+    mach_vm_address_t *address, mach_vm_size_t size, int flags);
+MIPC_API kern_return_t mach_vm_deallocate(
+    vm_map_t target, mach_vm_address_t address, mach_vm_size_t size);
+MIPC_API kern_return_t mach_vm_protect(vm_map_t target_task,
+    mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum,
+    vm_prot_t new_protection);
+
 /* ---- the rest of libsyscall's mach/ routines (core/machlib.c) ---------- */
 
 /*
@@ -419,7 +430,6 @@ MIPC_API char *mach_error_type(mach_error_t error_value);
 
 typedef mach_port_t ipc_space_read_t;
 typedef mach_port_t ipc_space_inspect_t;
-typedef uint64_t mach_vm_address_t;
 
 typedef struct ipc_info_space {
 	natural_t iis_genno_mask; /* generation number mask */

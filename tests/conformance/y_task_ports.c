@@ -275,6 +275,19 @@ START_TEST(task_port_of_another_space_takes_every_call)
 	/* vm_allocate through t: s's memory. */
 	KR_OK(vm_allocate(t, &a, 4096, VM_FLAGS_ANYWHERE));
 	KR_OK(vm_deallocate(t, a, 4096));
+	{
+		mach_vm_address_t ma = 0;
+
+		KR_OK(mach_vm_allocate(t, &ma, 8192, VM_FLAGS_ANYWHERE));
+		ck_assert_uint_ne(ma, 0);
+		KR_OK(mach_vm_protect(t, ma, 8192, FALSE, VM_PROT_READ));
+		KR_OK(mach_vm_deallocate(t, ma, 8192));
+		KR_EQ(mach_vm_allocate(t, NULL, 8192, VM_FLAGS_ANYWHERE),
+		    KERN_INVALID_ARGUMENT);
+		KR_EQ(mach_vm_allocate(
+		          MACH_PORT_NULL, &ma, 8192, VM_FLAGS_ANYWHERE),
+		    MACH_SEND_INVALID_DEST);
+	}
 	KR_OK(mach_port_destroy(t, ps));
 	KR_OK(mach_port_mod_refs(t, r, MACH_PORT_RIGHT_RECEIVE, -1));
 	KR_EQ(mach_port_type(t, r, &ty), KERN_INVALID_NAME);
