@@ -301,6 +301,101 @@ START_TEST(task_port_of_another_space_takes_every_call)
 }
 END_TEST
 
+/* RECEIVE_STATUS of `n` in `s`, read natively. */
+static mach_port_status_t
+status_in(mipc_space_t s, mach_port_name_t n)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	memset(&st, 0, sizeof(st));
+	KR_OK(mipc_port_get_attributes(
+	    s, n, MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt));
+	return st;
+}
+
+/*
+ * Every Mach spelling that takes a task, through another space's task
+ * name: each acts on that space (read back natively there), none on ours.
+ */
+START_TEST(task_port_every_call_acts_on_its_space)
+{
+	mach_port_t self = mach_task_self();
+	mipc_space_t s = space_new();
+	mach_port_t t = task_of(s);
+	mach_port_options_t opts;
+	mach_port_name_t r = MACH_PORT_NULL, g = MACH_PORT_NULL;
+	mach_port_name_t ps = MACH_PORT_NULL, ps2 = MACH_PORT_NULL;
+	mach_port_name_array_t members = NULL;
+	mach_msg_type_number_t cnt = 0;
+	mach_port_limits_t lim;
+	mach_port_rights_t srights = 9;
+	mach_port_type_t ty = 0;
+	unsigned int total = 0, used = 0;
+	mach_port_t prev = MACH_PORT_NULL, so;
+	mach_msg_type_name_t pt;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.flags = MPO_INSERT_SEND_RIGHT;
+	KR_OK(mach_port_construct(t, &opts, 0, &r));
+	KR_OK(mipc_port_type(s, r, &ty));
+	VAL_EQ(ty, MACH_PORT_TYPE_SEND_RECEIVE);
+	KR_OK(mach_port_get_srights(t, r, &srights));
+	VAL_EQ(srights, 1);
+	KR_OK(mach_port_set_mscount(t, r, 7));
+	VAL_EQ(status_in(s, r).mps_mscount, 7);
+	KR_OK(mach_port_set_seqno(t, r, 11));
+	VAL_EQ(status_in(s, r).mps_seqno, 11);
+	lim.mpl_qlimit = 3;
+	KR_OK(mach_port_set_attributes(t, r, MACH_PORT_LIMITS_INFO,
+	    (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT));
+	VAL_EQ(status_in(s, r).mps_qlimit, 3);
+	/* Guards, on a receive right of s. */
+	KR_OK(mach_port_allocate(t, MACH_PORT_RIGHT_RECEIVE, &g));
+	KR_OK(mach_port_guard(t, g, 0x77, FALSE));
+	VAL_EQ(status_in(s, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
+	    MACH_PORT_STATUS_FLAG_GUARDED);
+	KR_OK(mach_port_swap_guard(t, g, 0x77, 0x88));
+	KR_OK(mach_port_unguard(t, g, 0x88));
+	KR_OK(mach_port_guard_with_flags(t, g, 0x99, MPG_STRICT));
+	{
+		mach_port_guard_info_t gi = { 0x99 };
+
+		KR_OK(mach_port_assert_attributes(t, g, MACH_PORT_GUARD_INFO,
+		    (mach_port_info_t)&gi, MACH_PORT_GUARD_INFO_COUNT));
+	}
+	KR_OK(mach_port_unguard(t, g, 0x99));
+	/* Sets. */
+	KR_OK(mach_port_allocate(t, MACH_PORT_RIGHT_PORT_SET, &ps));
+	KR_OK(mach_port_allocate(t, MACH_PORT_RIGHT_PORT_SET, &ps2));
+	KR_OK(mach_port_insert_member(t, g, ps));
+	KR_OK(mach_port_move_member(t, g, ps2));
+	KR_OK(mach_port_get_set_status(t, ps2, &members, &cnt));
+	VAL_EQ(cnt, 1);
+	VAL_EQ(members[0], g);
+	KR_OK(vm_deallocate(self, (vm_address_t)members, sizeof(*members)));
+	KR_OK(mach_port_extract_member(t, g, ps2));
+	KR_OK(mipc_port_get_set_status(s, ps2, &members, &cnt));
+	VAL_EQ(cnt, 0);
+	/* A dead-name request in s, reported by dnrequest_info. */
+	KR_OK(mach_port_extract_right(
+	    t, g, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &pt));
+	KR_OK(mach_port_request_notification(t, r, MACH_NOTIFY_DEAD_NAME, 0, g,
+	    MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
+	KR_OK(mach_port_dnrequest_info(t, r, &total, &used));
+	VAL_EQ(used, 1);
+	ck_assert_uint_ge(total, used);
+	KR_OK(mach_port_destruct(t, r, -1, 0));
+	KR_EQ(mipc_port_type(s, r, &ty), KERN_INVALID_NAME);
+	KR_OK(mach_port_deallocate(self, so));
+	/* Nothing landed here but the two names we asked for. */
+	ck_assert_uint_eq(name_count(mipc_thread_space()), 1); /* t */
+	KR_OK(mach_port_deallocate(self, t));
+	KR_OK(mipc_space_destroy(s));
+	GUARD_NONE("every call through another task");
+}
+END_TEST
+
 START_TEST(task_port_of_own_space_is_the_self_name)
 {
 	mach_port_t task = mach_task_self();
@@ -819,6 +914,7 @@ task_suite(void)
 	tcase_add_test(tc, task_self_last_reference_is_pinned);
 	tcase_add_test(tc, task_self_last_reference_cannot_move);
 	tcase_add_test(tc, task_port_of_another_space_takes_every_call);
+	tcase_add_test(tc, task_port_every_call_acts_on_its_space);
 	tcase_add_test(tc, task_port_of_own_space_is_the_self_name);
 	tcase_add_test(tc, task_port_send_right_deallocated);
 	tcase_add_test(tc, task_port_errors_of_mipc_space_task_port);
