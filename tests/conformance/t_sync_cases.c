@@ -836,8 +836,7 @@ START_TEST(R2_push_never_dropped_at_the_dequeue)
 	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
 	ck_assert_msg(n == 1 && seq[0] == LOW,
 	    "servicer: %u applies (%d, %d, %d ...), want one (%d)", n,
-	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1,
-	    LOW);
+	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1, LOW);
 	wscene_end(&sc, 2);
 }
 END_TEST
