@@ -230,13 +230,13 @@ churn_ports(void *arg)
 	mach_port_name_t n;
 	int i;
 
-	ck_assert_int_eq(mach_port_destroy(c->c_sp, c->c_name), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(c->c_sp, c->c_name), KERN_SUCCESS);
 	for (i = 0; i < c->c_rounds; i++) {
 		ck_assert_int_eq(
-		    mach_port_allocate(c->c_sp, MACH_PORT_RIGHT_RECEIVE, &n),
+		    mipc_port_allocate(c->c_sp, MACH_PORT_RIGHT_RECEIVE, &n),
 		    KERN_SUCCESS);
 		c->c_reused += port_of(c->c_sp, n) == c->c_watched;
-		ck_assert_int_eq(mach_port_destroy(c->c_sp, n), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(c->c_sp, n), KERN_SUCCESS);
 	}
 	c->c_retired = (int)ck_pr_load_32(&ipc_thread_self()->th_nretired);
 	ck_pr_store_32(&c->c_done, 1);
@@ -268,7 +268,7 @@ START_TEST(port_batch_waits_for_readers)
 
 	ck_assert_int_eq(mipc_space_create(&c.c_sp), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
+	    mipc_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
 	    KERN_SUCCESS);
 	ipc_epoch_enter(th);
 	e = ipc_entry_lookup(c.c_sp, c.c_name);
@@ -302,7 +302,7 @@ START_TEST(port_batch_of_live_thread_not_counted)
 
 	ck_assert_int_eq(mipc_space_create(&c.c_sp), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
+	    mipc_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
 	    KERN_SUCCESS);
 	ck_assert_int_eq(pthread_create(&t, NULL, churn_ports, &c), 0);
 	churn_wait(&c);
@@ -328,14 +328,14 @@ START_TEST(port_with_queue_not_batched)
 
 	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
 	ck_assert(ipc_mqueue_prepare(port_of(sp, n)));
 	before = th->th_nretired;
-	ck_assert_int_eq(mach_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
 	ck_assert_int_eq(th->th_nretired, before);
 	ck_assert_int_eq(
-	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_destroy(sp, n), KERN_SUCCESS);
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
 	ck_assert_int_eq(th->th_nretired, (before + 1) % 16);
 	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
 }
