@@ -79,6 +79,69 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
 }
 
 /*
+ * msg_send_fp_sonce
+ *	The reply fast path (PERF.md 3.4a): a simple message with no reply
+ *	right through a MOVE_SEND_ONCE destination -- a server's reply.  The
+ *	send-once name is consumed under the space lock, as
+ *	ipc_right_copyin does it for a name with no request registered,
+ *	then the message is admitted (send-once: always, below
+ *	MACH_PORT_QLIMIT_KERNEL, J6) and queued, without the generic
+ *	copyin's layers.  Anything else -- a dead port (C8), a request on
+ *	the name (P18), a port with no queue yet or a kernel object, a full
+ *	kernel limit -- is the slow path's, before anything is consumed.
+ *	A port that dies after the check gets the message drained by the
+ *	enqueue, which is C8's outcome too (success, message destroyed).
+ * Returns:
+ *	true when the message was sent.
+ */
+static bool
+msg_send_fp_sonce(struct ipc_thread *th, struct mipc_space *space,
+    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
+{
+	mach_port_name_t name = h->msgh_remote_port;
+	struct ipc_entry *e;
+	struct ipc_port *dp;
+	struct ipc_kmsg *k;
+
+	if (h->msgh_local_port != MACH_PORT_NULL ||
+	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
+		return false;
+	k = ipc_kmsg_alloc(send_size, 0);
+	if (k == NULL)
+		return false;
+	is_lock(space);
+	if (!space->is_active)
+		goto slow;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL || IE_BITS_TYPE(e->ie_bits) != MACH_PORT_TYPE_SEND_ONCE ||
+	    e->ie_index != 0)
+		goto slow;
+	dp = ip_from_object(e->ie_object);
+	if (!ip_active(dp) || (dp->ip_cflags & IP_F_KOBJECT) ||
+	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL ||
+	    !ipc_mqueue_admit(dp, false))
+		goto slow;
+	/* --- POINT OF NO RETURN: the entry's right and reference move --- */
+	ipc_entry_dealloc(space, name, e);
+	k->ikm_sender = space->is_serial;
+	is_unlock(space);
+	k->ikm_dest.ir_port = dp;
+	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+	msg_sent(th, send_size);
+	ipc_copy_msg(ikm_bytes(k), msg, send_size);
+	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+	k->ikm_header.msgh_size = send_size;
+	ipc_epoch_enter(th);
+	ipc_mqueue_enqueue(dp, k);
+	ipc_epoch_exit(th);
+	return true;
+slow:
+	is_unlock(space);
+	ipc_kmsg_free(k);
+	return false;
+}
+
+/*
  * msg_send_fp
  *	The send fast path: a simple message (no descriptors, no voucher)
  *	through a COPY_SEND destination, with no reply or a MAKE_SEND_ONCE
@@ -106,8 +169,16 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	bool link;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
-	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND ||
-	    (rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
+	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND) {
+		if (MACH_MSGH_BITS_REMOTE(bits) ==
+		        MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+		    !(bits &
+		        (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK |
+		            MACH_MSGH_BITS_LOCAL_MASK)))
+			return msg_send_fp_sonce(th, space, h, msg, send_size);
+		return false;
+	}
+	if ((rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
 	    (rt == 0) != (h->msgh_local_port == MACH_PORT_NULL) ||
 	    send_size > IPC_KMSG_L_SIZE / 2 ||
 	    !MACH_PORT_VALID(h->msgh_remote_port))
