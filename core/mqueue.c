@@ -23,6 +23,12 @@
  *            "message queue on demand") and freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
  *            whoever sees it dead (the destroyer, or a late sender).
+ *            A queued message marked IKM_F_BORROWED holds no reference on
+ *            its port: the queue borrows the port's existence.  That holds
+ *            because a port's last reference goes only after its death
+ *            and the destroyer's drain (port.c), a late sender drains
+ *            inside its own epoch section, and receivers consume such a
+ *            right inside the section they took it in (msg.c).
  *
  * Theory of operation
  *
@@ -562,8 +568,19 @@ ipc_mqueue_drain(struct ipc_port *port)
 	uint32_t size, seqno;
 
 	while (ipc_mqueue_peek_take(
-	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN)
+	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN) {
+		/*
+		 * A borrowed destination right (no reference) goes here,
+		 * while the caller keeps the port: the destruction may be
+		 * queued behind a cascade that outlives it.  The port is
+		 * dead: its send rights reaching zero owe nothing (P11).
+		 */
+		if (k->ikm_flags & IKM_F_BORROWED) {
+			(void)ip_srights_dec(port);
+			k->ikm_dest.ir_port = NULL;
+		}
 		ipc_kmsg_destroy(k);
+	}
 }
 
 /* Free the ring of a port being freed.  Conditions: no other user. */

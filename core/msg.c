@@ -221,13 +221,15 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	}
 	/*
 	 * --- POINT OF NO RETURN: nothing below fails ---
-	 * S3: a special reply port's reply right links the SRP to dp
-	 * (reply.c); the link's reference on dp and the message's are taken
-	 * in one atomic.
+	 * The queued message borrows dp's existence (IKM_F_BORROWED,
+	 * mqueue.c): no reference of its own.  S3: a special reply port's
+	 * reply right links the SRP to dp (reply.c); the link holds a
+	 * reference (none to take from a port being retired: no link).
 	 */
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
-	    ipc_link_load(rp) == IPC_LINK_ANY;
-	ipc_object_reference_n(&dp->ip_object, link ? 2 : 1);
+	    ipc_link_load(rp) == IPC_LINK_ANY &&
+	    ipc_object_reference_try(&dp->ip_object);
+	k->ikm_flags = IKM_F_BORROWED;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
@@ -548,13 +550,34 @@ rcv_name_was_receive(
 struct rcv_got {
 	enum imq_result rg_result;
 	struct ipc_kmsg *rg_kmsg;
-	struct ipc_port *rg_port; /* kept alive by rg_kmsg's destination */
+	struct ipc_port *rg_port; /* valid inside the section that found it */
 	mach_port_name_t rg_name; /* the receiver's name for rg_port */
 	uint32_t rg_size;
 	uint32_t rg_seqno;
+	uint64_t rg_context;        /* rg_port's context at receipt (V4) */
+	struct ipc_port *rg_nsport; /* referenced: its send rights reached
+	                               zero with the message taken */
 };
 
-static void
+/*
+ * A taken message whose destination right borrowed its port's existence
+ * (IKM_F_BORROWED: no reference of its own) is consumed here, inside the
+ * section that keeps the port's memory: its send right goes; when that
+ * was the last, the receiver takes a reference to run the no-senders
+ * check (P11) once out of the section (rcv_try).  A port retired meanwhile
+ * (no reference left) is dead: no notification is owed.
+ * Conditions: inside the epoch section the message was taken in.
+ */
+static inline void
+consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
+{
+	k->ikm_dest.ir_port = NULL;
+	if (ip_srights_dec(port) == 0 &&
+	    ipc_object_reference_try(&port->ip_object))
+		g->rg_nsport = port;
+}
+
+static inline __attribute__((always_inline)) void
 try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
     bool leave_large, struct rcv_got *g)
 {
@@ -563,10 +586,14 @@ try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
 	if (g->rg_result != IMQ_EMPTY) {
 		g->rg_port = port;
 		g->rg_name = name;
-		/* A taken message's destination right is a reference. */
-		ipc_assert_slow(g->rg_result != IMQ_TAKEN ||
-		        g->rg_kmsg->ikm_dest.ir_port == port,
+		if (g->rg_result != IMQ_TAKEN)
+			return;
+		ipc_assert_slow(g->rg_kmsg->ikm_dest.ir_port == port,
 		    "a queued message's destination is its port");
+		/* V4: the context at receipt, while the port is ours. */
+		g->rg_context = ck_pr_load_64(&port->ip_context);
+		if (g->rg_kmsg->ikm_flags & IKM_F_BORROWED)
+			consume_borrowed(port, g->rg_kmsg, g);
 	}
 }
 
@@ -789,6 +816,11 @@ rcv_try(struct rcv *r)
 	}
 out:
 	ipc_epoch_exit(r->r_th);
+	if (unlikely(r->r_got.rg_nsport != NULL)) {
+		ipc_port_srights_zero(r->r_got.rg_nsport); /* P11 */
+		ip_release(r->r_got.rg_nsport);
+		r->r_got.rg_nsport = NULL;
+	}
 }
 
 /*
@@ -884,7 +916,7 @@ rcv_finish_wl(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option)
 
 	r->r_th->th_servicing = r->r_wl;
 	mr = ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
-	    g->rg_seqno, g->rg_port);
+	    g->rg_seqno, g->rg_context);
 	r->r_th->th_servicing = NULL;
 	return mr;
 }
@@ -920,13 +952,13 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (g->rg_size > r->r_need_max) {
 		/* K4: taken, destroyed, bare header. */
 		ipc_kmsg_too_large(g->rg_kmsg, msg, rcv_size, g->rg_name,
-		    option, g->rg_seqno, g->rg_port);
+		    option, g->rg_seqno, g->rg_context);
 		return msg != NULL ? MACH_RCV_TOO_LARGE : MACH_RCV_INVALID_DATA;
 	}
 	if (unlikely(r->r_wl != NULL))
 		return rcv_finish_wl(r, msg, option);
 	return ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
-	    g->rg_seqno, g->rg_port);
+	    g->rg_seqno, g->rg_context);
 }
 
 /* The receive, once r names what it receives from. */
@@ -943,6 +975,7 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
 	r.r_waited = NULL;
 	r.r_srp = NULL;
+	r.r_got.rg_nsport = NULL;
 
 	rcv_try(&r);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {

@@ -427,6 +427,59 @@ START_TEST(fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path)
 }
 END_TEST
 
+/*
+ * A message the fast path queued carries its send right without a port
+ * reference of its own (IKM_F_BORROWED): no-senders still waits for the
+ * last such message to be received (P11), and a port destroyed with such
+ * messages queued drains them (teardown checks every counter).
+ */
+START_TEST(fastpath_borrowed_messages_hold_off_no_senders)
+{
+	mach_port_name_t n, prev = MACH_PORT_NULL;
+	rcv64_t r;
+	int i;
+
+	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(10 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), port, MACH_PORT_RIGHT_SEND, -1),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(r), n, 0, MACH_PORT_NULL),
+		    MACH_RCV_TIMED_OUT);
+		ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(r.m.h.msgh_id, 10 + i);
+	}
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+
+	/* Queued borrowed messages on a port that dies. */
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), port, port,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(20 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), port), KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+END_TEST
+
 /* The counters see a blocked client's wait and its turnstile walks. */
 START_TEST(fastpath_srp_counters_see_a_wait)
 {
@@ -466,6 +519,7 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_and_slowpath_deliver_the_same);
 	tcase_add_test(
 	    tc, fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path);
+	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");
