@@ -97,6 +97,13 @@ struct ipc_kdesc {
  * receiver consumes the right inside the section it took it in.
  */
 #define IKM_F_BORROWED 0x8u
+/*
+ * Queued, its destination send right is implicit: counted by no
+ * ip_srights, but by ipc_mqueue_count_implicit (the fast path's sends to
+ * a port with no no-senders request armed, msg.c; port.c says why that
+ * is exact).  Always with IKM_F_BORROWED.
+ */
+#define IKM_F_IMPLICIT 0x10u
 
 /*
  * A message after copyin: rights and memory it carries are owned by it.

@@ -16,12 +16,22 @@
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
  *            no stale receiver takes a message the new holder should get.
+ *            [A36] the fast path reads a port's no-senders request before
+ *            its send-right count, partner [R36] in port.c; [F36] a
+ *            receiver's take before its look at the request's hook,
+ *            partner port.c's count under the port lock.
  * Choices:   * MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT (J11) and
  *              mipc_thread_abort end a wait with MACH_RCV_INTERRUPTED /
  *              MACH_SEND_INTERRUPTED (waitq.c says when); an interrupted
  *              send is pseudo-received (M3), and an interrupted combined
  *              call whose send went through returns the receive's code,
  *              as libsyscall's receive-only retry would.
+ *            * The send fast path's messages hold no port reference
+ *              (IKM_F_BORROWED) and, while the destination has no
+ *              no-senders request armed, no counted send right
+ *              (IKM_F_IMPLICIT, port.c): a stream touches no counter of
+ *              the port's but the queue's.  The receiver consumes such a
+ *              right inside the section it took the message in.
  *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
  *              served in turn (MACH.md G7).
@@ -166,6 +176,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k;
 	uint32_t dbits;
+	uint16_t flags = IKM_F_BORROWED;
 	bool link;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
@@ -215,9 +226,20 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	}
 	if (!ipc_mqueue_admit(dp, true))
 		goto slow; /* full: the slow path blocks or times out */
-	if (!ip_srights_inc_nonzero(dp)) {
-		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
-		goto slow;
+	/*
+	 * The message's send right: implicit -- counted by no srights, only
+	 * by its slot (port.c, "Implicit send rights") -- while no
+	 * no-senders request is armed, the request read before the count
+	 * (an arming waits for us to publish); else counted, a copy of a
+	 * right that exists (ip_srights_inc_nonzero).
+	 */
+	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
+		ck_pr_fence_load(); /* [A36]: the request, then the count */
+		if (ip_srights(dp) == 0)
+			goto slow_room;
+		flags = IKM_F_BORROWED | IKM_F_IMPLICIT;
+	} else if (!ip_srights_inc_nonzero(dp)) {
+		goto slow_room;
 	}
 	/*
 	 * --- POINT OF NO RETURN: nothing below fails ---
@@ -229,7 +251,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
 	    ipc_link_load(rp) == IPC_LINK_ANY &&
 	    ipc_object_reference_try(&dp->ip_object);
-	k->ikm_flags = IKM_F_BORROWED;
+	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
@@ -258,6 +280,8 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	k = NULL; /* the queue owns it */
 	ipc_epoch_exit(th);
 	return true;
+slow_room:
+	ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
 slow:
 	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);
@@ -571,9 +595,22 @@ struct rcv_got {
 static inline void
 consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 {
+	bool last;
+
 	k->ikm_dest.ir_port = NULL;
-	if (ip_srights_dec(port) == 0 &&
-	    ipc_object_reference_try(&port->ip_object))
+	/*
+	 * An implicit right counted nowhere but in its slot: the one to
+	 * take may be the last one a no-senders request waits for (the
+	 * hook is set from its arming on; [F36]: after our take, port.c).
+	 */
+	if (k->ikm_flags & IKM_F_IMPLICIT) {
+		ck_pr_fence_atomic_load(); /* [F36] */
+		last =
+		    (ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_NS) != 0;
+	} else {
+		last = ip_srights_dec(port) == 0;
+	}
+	if (unlikely(last) && ipc_object_reference_try(&port->ip_object))
 		g->rg_nsport = port;
 }
 
@@ -817,7 +854,7 @@ rcv_try(struct rcv *r)
 out:
 	ipc_epoch_exit(r->r_th);
 	if (unlikely(r->r_got.rg_nsport != NULL)) {
-		ipc_port_srights_zero(r->r_got.rg_nsport); /* P11 */
+		ipc_port_ns_check(r->r_got.rg_nsport); /* P11 */
 		ip_release(r->r_got.rg_nsport);
 		r->r_got.rg_nsport = NULL;
 	}

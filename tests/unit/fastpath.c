@@ -480,6 +480,76 @@ START_TEST(fastpath_borrowed_messages_hold_off_no_senders)
 }
 END_TEST
 
+/*
+ * Sent with no no-senders request armed, the fast path's messages carry
+ * implicit send rights, counted by their slots alone: they are send
+ * rights all the same (mach_port_get_srights, mps_srights), a request
+ * armed while they are queued does not fire at once (P10) but when the
+ * last of them is received (P11).
+ */
+START_TEST(fastpath_implicit_send_rights_count_and_hold_off_no_senders)
+{
+	mach_port_name_t n, prev = MACH_PORT_NULL;
+	mach_port_rights_t srights = 0;
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	rcv64_t r;
+	int i;
+
+	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(30 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), port, MACH_PORT_RIGHT_SEND, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_get_srights(mach_task_self(), port, &srights),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(srights, 3);
+	ck_assert_int_eq(mach_port_get_attributes(mach_task_self(), port,
+	                     MACH_PORT_RECEIVE_STATUS, (int *)&st, &cnt),
+	    KERN_SUCCESS);
+	ck_assert(st.mps_srights);
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(r), n, 0, MACH_PORT_NULL),
+		    MACH_RCV_TIMED_OUT);
+		ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(r.m.h.msgh_id, 30 + i);
+	}
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+	ck_assert_int_eq(
+	    mach_port_get_srights(mach_task_self(), port, &srights),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(srights, 0);
+
+	/* No sender left at all: a request fires at once (P10). */
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+END_TEST
+
 /* The counters see a blocked client's wait and its turnstile walks. */
 START_TEST(fastpath_srp_counters_see_a_wait)
 {
@@ -520,6 +590,8 @@ fastpath_suite(void)
 	tcase_add_test(
 	    tc, fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path);
 	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
+	tcase_add_test(
+	    tc, fastpath_implicit_send_rights_count_and_hold_off_no_senders);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");
