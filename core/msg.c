@@ -224,8 +224,28 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		    ((uintptr_t)ck_pr_load_ptr(&rp->ip_sync_link) & IPC_LINK_W))
 			goto slow;
 	}
+	/*
+	 * References first, and only from live counts: the section keeps
+	 * the memory of what the lookups saw, not the objects -- another
+	 * thread may destroy the reply port's receive right, or dp's
+	 * receive right and last send right, meanwhile, and their last
+	 * references go (reply_srp_dead_before_linked_*).  The message
+	 * itself takes none on dp: it borrows dp's existence
+	 * (IKM_F_BORROWED, mqueue.c), and a dp dying meanwhile is drained
+	 * by our enqueue inside this section.  S3: a special reply port's
+	 * reply right links the SRP to dp (reply.c); the link holds a
+	 * reference of its own.
+	 */
+	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    ipc_link_load(rp) == IPC_LINK_ANY;
+	if (link && !ipc_object_reference_try(&dp->ip_object))
+		goto slow;
+	if (rp != NULL && !ipc_object_reference_try(&rp->ip_object)) {
+		rp = NULL;
+		goto slow_unref;
+	}
 	if (!ipc_mqueue_admit(dp, true))
-		goto slow; /* full: the slow path blocks or times out */
+		goto slow_unref; /* full: the slow path blocks or times out */
 	/*
 	 * The message's send right: implicit -- counted by no srights, only
 	 * by its slot (port.c, "Implicit send rights") -- while no
@@ -241,21 +261,12 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	} else if (!ip_srights_inc_nonzero(dp)) {
 		goto slow_room;
 	}
-	/*
-	 * --- POINT OF NO RETURN: nothing below fails ---
-	 * The queued message borrows dp's existence (IKM_F_BORROWED,
-	 * mqueue.c): no reference of its own.  S3: a special reply port's
-	 * reply right links the SRP to dp (reply.c); the link holds a
-	 * reference (none to take from a port being retired: no link).
-	 */
-	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
-	    ipc_link_load(rp) == IPC_LINK_ANY &&
-	    ipc_object_reference_try(&dp->ip_object);
+	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
+	/* --- POINT OF NO RETURN: nothing below fails --- */
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
-		ip_reference(rp);
 		ip_sorights_inc(rp);
 		k->ikm_reply.ir_port = rp;
 		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
@@ -282,6 +293,11 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	return true;
 slow_room:
 	ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
+slow_unref:
+	if (rp != NULL)
+		ip_release(rp);
+	if (link)
+		ip_release(dp);
 slow:
 	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);
