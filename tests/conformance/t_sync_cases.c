@@ -807,6 +807,70 @@ START_TEST(R2_dequeue_through_workloop_links_the_knote)
 }
 END_TEST
 
+/*
+ * The same, counted at the OS: from send case 7 (queued) to receive case
+ * 2 (dequeued) the servicer's push is never dropped and raised again --
+ * a drop would leave it, mid-call, at its own base beside other load.
+ * With a CUSTOM policy recording every priority applied: S is lowered
+ * once, when its reply's re-enable severs the link, and nothing before.
+ */
+START_TEST(R2_push_never_dropped_at_the_dequeue)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	int seq[16];
+	unsigned n;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	rscene(&sc, c, UI, 10, 0);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	EFF_EQ(s->a_th, UI);
+	s->a_id = 11;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reply), MACH_MSG_SUCCESS);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	AT_BASE(s->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	ck_assert_msg(n == 1 && seq[0] == LOW,
+	    "servicer: %u applies (%d, %d, %d ...), want one (%d)", n,
+	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1, LOW);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
+/* A parked servicer: raised once by the request, lowered once. */
+START_TEST(R2_parked_servicer_raised_once_lowered_once)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	int seq[16];
+	unsigned n;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	actor_post(s, wl_cmd_recv);
+	WAIT_BLOCKED(s, MIPC_WAIT_RECEIVE);
+	rscene(&sc, c, UI, 10, 0);
+	VAL_EQ(WAIT_DONE(s), MACH_MSG_SUCCESS);
+	EFF_EQ(s->a_th, UI);
+	s->a_id = 11;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reply), MACH_MSG_SUCCESS);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	AT_BASE(s->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	ck_assert_msg(n == 2 && seq[0] == UI && seq[1] == LOW,
+	    "servicer: %u applies (%d, %d, %d, %d ...), want %d, %d", n,
+	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1,
+	    n > 3 ? seq[3] : -1, UI, LOW);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
 /* The servicer parked before the request: the push still follows it. */
 START_TEST(R2_parked_servicer_takes_the_request)
 {
@@ -1586,6 +1650,8 @@ sync_cases_suite(void)
 	tcase_add_test(
 	    tc, S4_receive_right_through_workloop_pushes_until_reenable);
 	tcase_add_test(tc, S4_push_never_dropped_at_the_copyout);
+	tcase_add_test(tc, R2_push_never_dropped_at_the_dequeue);
+	tcase_add_test(tc, R2_parked_servicer_raised_once_lowered_once);
 	tcase_add_test(tc, S4_attach_of_the_stashed_right_is_case_7);
 	tcase_add_test(tc, S5_second_receive_right_on_the_stash);
 	tcase_add_test(tc, S5_stash_pushes_at_the_highest);
