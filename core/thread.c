@@ -78,6 +78,7 @@
 #include "reply.h"
 #include "space.h"
 #include "turnstile.h"
+#include "vm.h"
 #include "watchport.h"
 #include "workloop.h"
 
@@ -689,6 +690,8 @@ kern_return_t(mipc_get_stats)(struct mipc_stats *out)
 	st.guard_exceptions = c[IPC_STAT_GUARDS];
 	st.interrupts = c[IPC_STAT_INTERRUPTS];
 	st.fd_signals = c[IPC_STAT_FD_SIGNALS];
+	st.ool_cached_bytes = ipc_vm_cached_bytes();
+	st.ool_cache_budget = ipc_vm_cache_budget();
 	st.version = MIPC_STATS_VERSION;
 	if (size > sizeof(st)) {
 		memset((char *)out + sizeof(st), 0, size - sizeof(st));

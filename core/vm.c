@@ -42,9 +42,9 @@
  *            * Released regions of at most VM_CACHE_REGION (256 KiB) stay
  *              mapped, with their records, on a LIFO list per size in
  *              pages, as long as all of them together stay within
- *              VM_CACHE_BUDGET (4 MiB; both in mipc_get_stats: ool_cached,
- *              ool_cache_budget); beyond it a released region is
- *              unmapped.  An mmap + first touch + munmap costs 1.5 us per
+ *              VM_CACHE_BUDGET (4 MiB; both in mipc_get_stats:
+ *              ool_cached_bytes, ool_cache_budget); beyond it a released
+ *              region is unmapped.  An mmap + first touch + munmap costs 1.5 us per
  *              page on a VM (PERF.md 2.5) where a memset of a page costs
  *              tens of nanoseconds: out-of-line messages in steady state
  *              make no system call for their memory and take no fault.

@@ -44,7 +44,7 @@ extern "C" {
  * and returns in `size` the bytes it filled and in `version` its
  * MIPC_STATS_VERSION.  Fields are only ever appended.
  */
-#define MIPC_STATS_VERSION 2
+#define MIPC_STATS_VERSION 3
 
 struct mipc_stats {
 	uint32_t size;    /* in: sizeof the caller's struct; out: bytes
@@ -87,6 +87,9 @@ struct mipc_stats {
 	                              mipc_thread_abort */
 	uint64_t fd_signals;       /* event-loop descriptors made readable
 	                              (mipc_port_get_fd) */
+	/* Out-of-line memory kept mapped for reuse (version 3) */
+	uint64_t ool_cached_bytes; /* bytes of released regions kept */
+	uint64_t ool_cache_budget; /* the most it keeps (4 MiB) */
 };
 
 /* The smallest size accepted: the header and the version-1 counts. */

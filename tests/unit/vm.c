@@ -143,6 +143,7 @@ START_TEST(vm_copy_destination_tail_is_zeroed)
 	char src[100];
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), k;
 	const unsigned char *p;
+	struct mipc_stats st;
 
 	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
 	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &port),
@@ -153,6 +154,11 @@ START_TEST(vm_copy_destination_tail_is_zeroed)
 	memset((void *)a, 0xff, page);
 	ck_assert_int_eq(mipc_vm_deallocate(sp, a, page), KERN_SUCCESS);
 	ck_assert_uint_ge(ipc_vm_cached_bytes(), page);
+	/* The stats say what the cache keeps, and its budget. */
+	ck_assert_int_eq(mipc_get_stats(&st), KERN_SUCCESS);
+	ck_assert_uint_eq(st.ool_cached_bytes, ipc_vm_cached_bytes());
+	ck_assert_uint_eq(st.ool_cache_budget, ipc_vm_cache_budget());
+	ck_assert_uint_ge(st.ool_cache_budget, 4u << 20);
 	/* 100 bytes copied into a message take that page again. */
 	memset(src, 0x11, sizeof(src));
 	memset(&m, 0, sizeof(m));
