@@ -920,7 +920,6 @@ mipc_port_allocate(
 		return KERN_INVALID_ARGUMENT;
 	return allocate_common(space, right, MACH_PORT_NULL, name);
 }
-MIPC_MACH_ALIAS(mipc_port_allocate, mach_port_allocate);
 
 kern_return_t
 mipc_port_allocate_name(
@@ -936,7 +935,6 @@ mipc_port_allocate_name(
 	return allocate_common(space, right,
 	    right == MACH_PORT_RIGHT_DEAD_NAME ? MACH_PORT_NULL : name, &got);
 }
-MIPC_MACH_ALIAS(mipc_port_allocate_name, mach_port_allocate_name);
 
 /*
  * MPO_CONNECTION_PORT names its service port by a send right in the
@@ -1050,7 +1048,6 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	is_unlock(space);
 	return kr;
 }
-MIPC_MACH_ALIAS(mipc_port_construct, mach_port_construct);
 
 #define PORT_INIT_KNOWN                                                    \
 	(MIPC_PORT_INIT_MAKE_SEND_RIGHT | MIPC_PORT_INIT_MESSAGE_QUEUE |   \
@@ -1198,7 +1195,6 @@ mipc_port_set_mscount(
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
 }
-MIPC_MACH_ALIAS(mipc_port_set_mscount, mach_port_set_mscount);
 
 static kern_return_t
 op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1215,7 +1211,6 @@ mipc_port_set_seqno(
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
 }
-MIPC_MACH_ALIAS(mipc_port_set_seqno, mach_port_set_seqno);
 
 static kern_return_t
 op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1234,7 +1229,6 @@ mipc_port_get_srights(
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_get_srights, srights);
 }
-MIPC_MACH_ALIAS(mipc_port_get_srights, mach_port_get_srights);
 
 /* Context and guards (H11, Q9-Q12). */
 
@@ -1256,7 +1250,6 @@ mipc_port_get_context(
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_get_context, context);
 }
-MIPC_MACH_ALIAS(mipc_port_get_context, mach_port_get_context);
 
 static kern_return_t
 op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1277,7 +1270,6 @@ mipc_port_set_context(
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_set_context, &context);
 }
-MIPC_MACH_ALIAS(mipc_port_set_context, mach_port_set_context);
 
 struct guard_arg {
 	mach_port_context_t ga_guard;
@@ -1335,7 +1327,6 @@ mipc_port_guard(mipc_space_t space, mach_port_name_t name,
 
 	return guard_common(space, name, op_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_guard, mach_port_guard);
 
 kern_return_t
 mipc_port_guard_with_flags(mipc_space_t space, mach_port_name_t name,
@@ -1347,7 +1338,6 @@ mipc_port_guard_with_flags(mipc_space_t space, mach_port_name_t name,
 		return KERN_INVALID_ARGUMENT;
 	return guard_common(space, name, op_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_guard_with_flags, mach_port_guard_with_flags);
 
 static kern_return_t
 op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1377,7 +1367,6 @@ mipc_port_unguard(
 
 	return guard_common(space, name, op_unguard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_unguard, mach_port_unguard);
 
 static kern_return_t
 op_swap_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1409,7 +1398,6 @@ mipc_port_swap_guard(mipc_space_t space, mach_port_name_t name,
 
 	return guard_common(space, name, op_swap_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_swap_guard, mach_port_swap_guard);
 
 /* ------------------------------------------------------------------ */
 /* Attributes (H1-H6, Q12)                                             */
@@ -1504,7 +1492,6 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
 	}
 	return with_receive(space, name, nullcode, op_get_attr, &aa);
 }
-MIPC_MACH_ALIAS(mipc_port_get_attributes, mach_port_get_attributes);
 
 static kern_return_t
 op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1577,7 +1564,6 @@ mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
 	}
 	return kr;
 }
-MIPC_MACH_ALIAS(mipc_port_set_attributes, mach_port_set_attributes);
 
 static kern_return_t
 op_assert_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1617,4 +1603,3 @@ mipc_port_assert_attributes(mipc_space_t space, mach_port_name_t name,
 	return with_receive(
 	    space, name, KERN_INVALID_RIGHT, op_assert_attr, &aa);
 }
-MIPC_MACH_ALIAS(mipc_port_assert_attributes, mach_port_assert_attributes);

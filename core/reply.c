@@ -69,6 +69,7 @@
 
 #include "port.h"
 #include "space.h"
+#include "task.h"
 #include "thread.h"
 #include "turnstile.h"
 #include "workloop.h"
@@ -430,13 +431,17 @@ mach_port_special_reply_port_reset_link(
     task_t task, mach_port_name_t name, boolean_t *srp_lost_link)
 {
 	struct ipc_thread *th = ipc_thread_self();
-	struct mipc_space *space = task;
 	struct ipc_port *port = NULL;
+	struct mipc_space *space;
+	struct ipc_task_ref tr;
 	struct ipc_entry *e;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_task_convert(task, &tr);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	space = tr.tr_space;
+	ipc_task_done(&tr); /* compared only, then the current space's */
 	if (th == NULL || space != mipc_thread_space())
 		return KERN_INVALID_TASK; /* the caller's own space only */
 	if (!MACH_PORT_VALID(name))
@@ -540,7 +545,8 @@ mach_sync_ipc_link_monitoring_start(mach_port_t *special_reply_port)
 	kr = mipc_port_mod_refs(self, srp, MACH_PORT_RIGHT_SEND, 1);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	kr = mach_port_special_reply_port_reset_link(
+	    mach_task_self(), srp, &link_broken);
 	if (kr != KERN_SUCCESS) {
 		(void)mipc_port_deallocate(self, srp);
 		return kr;
@@ -556,7 +562,8 @@ mach_sync_ipc_link_monitoring_stop(mach_port_t srp, boolean_t *in_effect)
 	boolean_t link_broken = TRUE;
 	kern_return_t kr;
 
-	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	kr = mach_port_special_reply_port_reset_link(
+	    mach_task_self(), srp, &link_broken);
 	if (in_effect != NULL)
 		*in_effect = kr == KERN_SUCCESS && !link_broken;
 	(void)mipc_port_deallocate(self, srp);

@@ -48,6 +48,7 @@
 #include "port.h"
 #include "pset.h"
 #include "right.h"
+#include "task.h"
 #include "thread.h"
 #include "vm.h"
 #include "workloop.h"
@@ -566,6 +567,8 @@ mipc_space_destroy(mipc_space_t space)
 	space->is_rmap = NULL;
 	is_unlock(space);
 	ipc_guard_flush(space);
+	/* Its task port dies: holders see a dead name (task.c). */
+	ipc_task_space_destroyed(space);
 	/* Its memory too, as task termination unmaps the task (W1). */
 	ipc_vm_close(space);
 
@@ -703,12 +706,6 @@ ipc_space_caller(struct mipc_space *space)
 	return me != NULL ? me : space;
 }
 
-mipc_space_t
-mach_task_self(void)
-{
-	return mipc_thread_space();
-}
-
 /* ------------------------------------------------------------------ */
 /* mach_port_names                                                     */
 
@@ -799,4 +796,3 @@ out:
 	*typesCnt = n;
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_port_names, mach_port_names);

@@ -740,7 +740,6 @@ mipc_vm_allocate(
 	*address = r->vr_addr;
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
 
 kern_return_t
 mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
@@ -751,7 +750,6 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
 		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_release rechecks */
 	return ipc_vm_release(space, address, size);
 }
-MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);
 
 /*
  * vm_protect on a region mipc handed out: the pages' protection changes
@@ -824,4 +822,3 @@ mipc_vm_protect(mipc_space_t space, vm_address_t address, vm_size_t size,
 		sched_yield();
 	}
 }
-MIPC_MACH_ALIAS(mipc_vm_protect, vm_protect);
