@@ -13,6 +13,8 @@
 #     test-install   a staged install: pkg-config, -static, SANITIZE= libraries,
 #                    the Mach overlay (mipc-mach.pc) and its programs
 #     test-headers   each public and overlay header alone, as C11 and C++11
+#     doc-check      the manual pages of doc/man/: groff -ww clean, every
+#                    exported symbol named by one, synopses compile
 #   test-aarch64   unit, conformance, model, stress suites built for aarch64
 #                  and run under qemu-user (deps-aarch64 installs the toolchain)
 #   cross          the aarch64 release library, compile only
@@ -22,7 +24,8 @@
 #   fuzz           each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   coverage       line and branch coverage of core/ from `make test`'s runs (gcov)
 #   lint           clang-format, each core header alone, ordering labels and
-#                  _locked asserts (.ci/lint-core.pl), arch #if, exported symbols
+#                  _locked asserts (.ci/lint-core.pl), arch #if, exported symbols,
+#                  no reference outside the repository, doc-check
 #   analyze        clang static analyzer over core/ (not in CI yet, see there)
 #   stress         longer torture runs (STRESS_SECONDS), never in CI
 #   test-loop      rerun `test` until it fails, for rare races
@@ -54,6 +57,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 
 VERSION := 0.1.0
 SOMAJOR := 0
@@ -73,6 +77,15 @@ PUBLIC_HEADERS := $(addprefix include/mipc/,mipc.h types.h port.h message.h noti
 # under $(INCLUDEDIR)/mipc/mach-overlay, found through mipc-mach.pc).
 OVERLAY_DIRS := mach mach_debug servers
 OVERLAY_HEADERS := $(sort $(foreach d,$(OVERLAY_DIRS),$(wildcard include/mach-overlay/$(d)/*.h)))
+
+# Manual pages (troff, man(7) macros): a page per call or group of calls,
+# named after one of the names its NAME line lists; mipc(7) the overview.
+MAN3_PAGES := $(sort $(wildcard doc/man/man3/*.3))
+MAN7_PAGES := $(sort $(wildcard doc/man/man7/*.7))
+# The names a page's NAME line lists (shell, page in $$p): install makes
+# each a one-line .so page, so that `man mach_msg_destroy` finds mipc_msg.3.
+MAN_NAMES = awk '/^\.SH/ { n = ($$2 == "NAME"); next } n && !/^\./' $$p | \
+	sed 's/\\-.*//' | tr ',' ' '
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 
@@ -201,6 +214,7 @@ deps:
 	f=$$(clang -print-file-name=libclang_rt.fuzzer-$(UNAME_M).a 2>/dev/null); \
 	[ -f "$$f" ] || missing="$$missing libclang-rt-dev"; \
 	command -v clang-format >/dev/null || missing="$$missing clang-format"; \
+	command -v groff >/dev/null || missing="$$missing groff-base"; \
 	$(if $(DEPS_EXTRA),for p in $(DEPS_EXTRA); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done;) \
 	missing=$$(echo $$missing | tr ' ' '\n' | sort -u | tr '\n' ' '); \
 	if [ -z "$${missing// /}" ]; then exit 0; fi; \
@@ -383,7 +397,7 @@ EXAMPLES += $(MACH_EXAMPLES)
 .PHONY: test test-build test-asan test-tsan test-replay test-summary test-headers test-examples
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
-	@$(MAKE) --no-print-directory DEFER_STATUS=1 test-headers test-asan test-tsan \
+	@$(MAKE) --no-print-directory DEFER_STATUS=1 doc-check test-headers test-asan test-tsan \
 		test-replay test-examples test-release test-pcpu test-install test-summary
 
 # Each public header compiles on its own, as C11 and as C++11 (urcu's
@@ -406,6 +420,12 @@ test-headers:
 			else fail=$$((fail+1)); echo "overlay header $$h does not compile alone as $$lang"; fi; \
 		done; \
 	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+# The manual pages (.ci/doc-check says what it checks).  Also in lint.
+.PHONY: doc-check
+doc-check: $(LIB_SO)
+	@echo "== doc-check: doc/man renders (groff -ww), names every export, synopses compile"
+	@.ci/doc-check $(LIB_SO) $(CC)
 
 test-examples: $(EXAMPLES)
 	@mkdir -p $(BV)/asan/examples/logs; fail=0; \
@@ -817,6 +837,10 @@ lint: $(LIB_SO)
 		grep -vxF -f <(printf '%s\n' $$allowed _init _fini) || true); \
 	if [ -n "$$bad" ]; then echo "exported but not API:"; echo "$$bad"; exit 1; fi; \
 	echo "   $$(nm -D --defined-only $(LIB_SO) | wc -l) exported symbols, all API"
+	@echo "== no reference outside the repository (include, core, arch cite doc/)"
+	@bad=$$(grep -rnE '\.\./shared|shared/[A-Z]+\.md|MACH\.md|DESIGN\.md' include core arch || true); \
+	if [ -n "$$bad" ]; then echo "$$bad"; echo "lint: cite doc/man (man 3 <call>, mipc(7)) instead"; exit 1; fi
+	@$(MAKE) --no-print-directory doc-check
 
 # ---------------------------------------------------------------------------
 # aarch64: the suites executed under qemu-user; the release library
@@ -995,6 +1019,14 @@ install: $(INST_A) $(INST_SO)
 	install -m 755 $(INST_SO) $(DESTDIR)$(LIBDIR)/lib$(INST_NAME).so.$(VERSION)
 	ln -sf lib$(INST_NAME).so.$(VERSION) $(DESTDIR)$(LIBDIR)/lib$(INST_NAME).so.$(SOMAJOR)
 	ln -sf lib$(INST_NAME).so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/lib$(INST_NAME).so
+	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN3_PAGES) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(MAN7_PAGES) $(DESTDIR)$(MANDIR)/man7/
+	@for p in $(MAN3_PAGES); do b=$$(basename $$p .3); \
+		for n in $$($(MAN_NAMES)); do \
+			[ "$$n" = "$$b" ] || echo ".so man3/$$b.3" > $(DESTDIR)$(MANDIR)/man3/$$n.3; \
+		done; \
+	done
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(call pc_rel,$(LIBDIR))' \
 		'includedir=$(call pc_rel,$(INCLUDEDIR))' '' \
 		'Name: $(INST_NAME)' 'Description: $(INST_DESC)' 'Version: $(VERSION)' \
@@ -1030,6 +1062,10 @@ uninstall:
 			$(DESTDIR)$(LIBDIR)/lib$$n.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/lib$$n.so.$(VERSION) \
 			$(DESTDIR)$(PKGCONFIGDIR)/$$n.pc; \
 	done
+	for p in $(MAN3_PAGES); do \
+		rm -f $$(for n in $$($(MAN_NAMES)); do echo $(DESTDIR)$(MANDIR)/man3/$$n.3; done); \
+	done
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7_PAGES)))
 
 # test-install: what a user of the installed library gets, from installs
 # staged in a temporary DESTDIR (release, SANITIZE=thread, SANITIZE=address),
@@ -1041,7 +1077,8 @@ uninstall:
 #    jemalloc is its malloc (glibc's __libc_malloc is not linked);
 #  * `pkg-config --libs mipc` links it against libmipc.so.0 and it runs;
 #  * with -fsanitize=thread against mipc-tsan, and -fsanitize=address
-#    against mipc-asan, it runs without a sanitizer report.
+#    against mipc-asan, it runs without a sanitizer report;
+#  * every exported symbol has a page in share/man/man3 (`man` finds it).
 TI_RUN_ENV := TSAN_OPTIONS=halt_on_error=1:exitcode=66 \
 	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 
@@ -1072,6 +1109,15 @@ test-install: $(LIB_A) $(LIB_SO) $(SANLIBS)
 		&& readelf -d $$stage/shared | grep -q 'NEEDED.*libmipc\.so\.$(SOMAJOR)' \
 		&& $$stage/shared >> $$log 2>&1; then ok "shared, against libmipc.so.$(SOMAJOR)"; \
 	else bad "shared link (log: $$log)"; fi; \
+	man=$$stage/usr/local/share/man; miss=""; \
+	for f in $$(nm -D --defined-only $(LIB_SO) | awk '$$3 !~ /^_(init|fini)$$/ { print $$3 }'); do \
+		[ -f $$man/man3/$$f.3 ] || miss="$$miss $$f"; \
+	done; \
+	if [ -n "$$miss" ]; then bad "man pages: no man3 page for$$miss"; \
+	elif command -v man >/dev/null && ! MANPATH=$$man man --warnings mach_msg_destroy 2>&1 >/dev/null | grep -q .; then \
+		ok "man pages: one per exported symbol in share/man/man3 (man mach_msg_destroy renders mipc_msg.3)"; \
+	elif command -v man >/dev/null; then bad "man pages: man mach_msg_destroy does not render cleanly"; \
+	else ok "man pages: one per exported symbol in share/man/man3 (no man(1) here to render them)"; fi; \
 	cf=$$(echo $$(pc --cflags mipc-mach)); \
 	[ "$$cf" = "-I$$inc/mipc/mach-overlay -I$$inc" ] && ok "pkg-config --cflags mipc-mach: $$cf" \
 		|| bad "pkg-config --cflags mipc-mach: '$$cf', want '-I$$inc/mipc/mach-overlay -I$$inc'"; \

@@ -13,8 +13,8 @@
  *            into mipc.
  * Choices:   XNU delivers EXC_GUARD asynchronously (at AST) after the call
  *            returned its code; we call the handler just before returning.
- *            With no handler, fatal flavors (<= kGUARD_EXC_MSG_FILTERED,
- *            MACH.md 0) print and abort, as XNU terminates the task;
+ *            With no handler, fatal flavors (<= kGUARD_EXC_MSG_FILTERED)
+ *            print and abort, as XNU terminates the task;
  *            optional and soft flavors are dropped, as a task without
  *            TASK_EXC_GUARD_MP_DELIVER sees.  At most four violations are
  *            kept per call; more are a bug (ipc_require).

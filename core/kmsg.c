@@ -13,7 +13,7 @@
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed.  Destruction is iterative through a per-thread queue,
  *            so a cascade (a dying port's queue holding receive rights of
- *            ports whose queues hold more) never recurses (MACH.md O1).
+ *            ports whose queues hold more) never recurses (O1).
  * Choices:   * The message is kept as the user wrote it (ikm_header on),
  *              with the copied-in rights beside it in ipc_kdesc; copyout
  *              writes names and addresses into the receiver's buffer.
@@ -30,7 +30,7 @@
  *              unreadable is MACH_SEND_INVALID_MEMORY rather than a
  *              crash.
  *            * Vouchers do not exist here: a voucher disposition with a
- *              non-null name is MACH_SEND_INVALID_VOUCHER (MACH.md I7).
+ *              non-null name is MACH_SEND_INVALID_VOUCHER (I7).
  *            * Audit tokens carry the pid in word 5 and the sending space's
  *              serial number in word 7 (XNU's pid version); kernel-made
  *              messages carry zeros and the sender token {0, 1}.  The
@@ -144,12 +144,12 @@ ipc_kmsg_free(struct ipc_kmsg *k)
 }
 
 /* ------------------------------------------------------------------ */
-/* Receive rights in transit (MACH.md N)                               */
+/* Receive rights in transit (N)                                       */
 
 /*
  * ipc_kmsg_set_transit
  *	Put the receive rights the message carries in transit towards its
- *	destination (port.c); true if that would make a cycle (MACH.md N2,
+ *	destination (port.c); true if that would make a cycle (N2,
  *	N3: the caller destroys the message).
  * Conditions:
  *	Nothing locked.  The message is copied in and not yet queued.
@@ -183,7 +183,7 @@ ipc_kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
 }
 
 /* ------------------------------------------------------------------ */
-/* Destruction (MACH.md O1)                                            */
+/* Destruction (O1)                                                    */
 
 static __thread struct ipc_kmsg *destroy_queue;
 static __thread bool destroying;
@@ -337,7 +337,7 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 }
 
 /* ------------------------------------------------------------------ */
-/* Validation (MACH.md I2-I8: nothing is consumed)                      */
+/* Validation (I2-I8: nothing is consumed)                             */
 
 static inline uint8_t
 desc_type(const char *d)
@@ -408,7 +408,7 @@ body_validate(const char *msg, mach_msg_size_t size, uint32_t *ndesc)
 			ports += o->count;
 			break;
 		}
-		default: { /* guarded port (MACH.md L10) */
+		default: { /* guarded port (L10) */
 			const mach_msg_guarded_port_descriptor_t *g =
 			    (const void *)d;
 
@@ -432,7 +432,7 @@ body_validate(const char *msg, mach_msg_size_t size, uint32_t *ndesc)
 }
 
 /* ------------------------------------------------------------------ */
-/* Header copyin (MACH.md I6-I15, C8)                                  */
+/* Header copyin (I6-I15, C8)                                          */
 
 /* Does `e` qualify for disposition msgt (I12, I13), dead names aside? */
 static bool
@@ -452,7 +452,7 @@ entry_can(uint32_t type, mach_msg_type_name_t msgt)
 	}
 }
 
-/* The destination may be an immovable send right (MACH.md Q15). */
+/* The destination may be an immovable send right (Q15). */
 #define DEST_COPYIN                                            \
 	(IPC_COPYIN_HEADER | IPC_COPYIN_ALLOW_IMMOVABLE_SEND | \
 	    IPC_COPYIN_CHECKED)
@@ -661,7 +661,7 @@ dest_died:
 }
 
 /* ------------------------------------------------------------------ */
-/* Body copyin (MACH.md L, M2)                                         */
+/* Body copyin (L, M2)                                                 */
 
 static mach_msg_return_t
 desc_port_copyin(struct mipc_space *space, struct ipc_kmsg *k,
@@ -732,7 +732,7 @@ guarded_check(struct mipc_space *space, mach_port_name_t name,
 
 /*
  * The sender released the region [addr, addr + len): if it held the
- * message buffer, the call must not write there any more (MACH.md L8;
+ * message buffer, the call must not write there any more (L8;
  * XNU takes the region out of the task's map, so its copyout fails).
  */
 static void
@@ -837,7 +837,7 @@ desc_oolp_copyin(struct mipc_space *space, struct ipc_kmsg *k,
 
 /*
  * Copy in the descriptors, in order.  On failure the descriptors before
- * the failing one are released (MACH.md M2) and k->ikm_ndesc says how
+ * the failing one are released (M2) and k->ikm_ndesc says how
  * many were kept (none).  Out of line: inlined, its registers cost every
  * message's ipc_kmsg_copyin (3 instructions on a send with a reply port).
  */
@@ -936,7 +936,7 @@ body_has_rights(const char *msg, uint32_t ndesc)
  *	kmsg -- and everything checked and used is that copy, so that a
  *	thread rewriting the buffer meanwhile changes nothing validated.
  *	`ub`, if not NULL, is the user's buffer as the call may still write
- *	it: ub_gone is set if a descriptor released it (MACH.md L8).
+ *	it: ub_gone is set if a descriptor released it (L8).
  * Conditions:
  *	Nothing locked.  Allocates.
  * Returns:
@@ -1063,9 +1063,9 @@ ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
 }
 
 /* ------------------------------------------------------------------ */
-/* Copyout (MACH.md J1, J2, K8, L)                                     */
+/* Copyout (J1, J2, K8, L)                                             */
 
-/* REQUESTED_TRAILER_SIZE (MACH.md 1.8, V2). */
+/* REQUESTED_TRAILER_SIZE (1.8, V2). */
 mach_msg_size_t
 ipc_trailer_size(mach_msg_option_t option)
 {
@@ -1337,7 +1337,7 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 
 /*
  * ipc_kmsg_copyout_pseudo
- *	Give a message that could not be sent back to its sender (MACH.md
+ *	Give a message that could not be sent back to its sender (item
  *	M3): rights return, header ports are not swapped, no trailer.  msg
  *	NULL: the send released the buffer (L8); only the rights return.
  */
@@ -1378,7 +1378,7 @@ ipc_kmsg_copyout_pseudo(
 
 /*
  * ipc_kmsg_too_large
- *	MACH_RCV_TOO_LARGE without MACH_RCV_LARGE (MACH.md K4): the message
+ *	MACH_RCV_TOO_LARGE without MACH_RCV_LARGE (K4): the message
  *	was taken and is destroyed; the buffer gets a bare header and as much
  *	trailer as fits.
  */

@@ -150,7 +150,7 @@ mach_msg_size_t ipc_trailer_size(mach_msg_option_t option);
 
 /*
  * Put the receive rights a message carries in transit towards its
- * destination; true if that would make a cycle (MACH.md N2, N3).
+ * destination; true if that would make a cycle (N2, N3).
  */
 bool ipc_kmsg_set_transit(struct ipc_kmsg *kmsg, struct ipc_port *dest);
 

@@ -402,7 +402,7 @@ wake_receivers(struct ipc_port *port, bool atomic_publication)
  * Conditions:
  *	Nothing locked; inside an epoch section.  Consumes kmsg.  If the
  *	port is found dead afterwards, the queue is drained (the message is
- *	destroyed with the rest, MACH.md M5 / J9).
+ *	destroyed with the rest, M5 / J9).
  * Ordering:
  *	[R9]: the ring publication releases the kmsg to the receiver ([A9]).
  *	[A11]: imq_ovf_n read as 0 means every earlier message is in the
@@ -615,7 +615,7 @@ ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
 
 /*
  * ipc_mqueue_drain
- *	Destroy every queued message of a dead port (MACH.md C6(b), O2).
+ *	Destroy every queued message of a dead port (C6(b), O2).
  * Conditions:
  *	Nothing locked.  The port is dead.  Safe against concurrent drains
  *	and receivers: each message goes to exactly one of them.
@@ -677,7 +677,7 @@ receivers_changed_slow(struct ipc_port *port, uint32_t w)
 
 /*
  * ipc_mqueue_wake_receivers
- *	Receivers look again: the port died or moved (MACH.md K6).
+ *	Receivers look again: the port died or moved (K6).
  * Conditions:
  *	The change is made (ip_state, ip_receiver stored).  Any lock state:
  *	the wake may be a system call, made under the caller's locks.

@@ -34,7 +34,7 @@
  *              right inside the section it took the message in.
  *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
- *              served in turn (MACH.md G7).
+ *              served in turn (G7).
  *            * A message for a kernel-object port is served by kobject.c
  *              in the sender's thread instead of queued: the fast path's
  *              flag test refuses such a destination for free, the slow
@@ -326,7 +326,7 @@ arm_send_possible(
 
 /*
  * Sent, but the send released the region holding the message buffer (an
- * OOL descriptor with deallocate naming it, MACH.md L8): the call's
+ * OOL descriptor with deallocate naming it, L8): the call's
  * receive has no buffer.  Internal to this file, never returned.
  */
 #define MSG_SENT_BUFFER_GONE ((mach_msg_return_t)0xffffffffu)
@@ -1224,7 +1224,7 @@ mach_msg_receive(mach_msg_header_t *msg)
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_msg_destroy (MACH.md O3)                                       */
+/* mach_msg_destroy (O3)                                               */
 
 static void
 destroy_name(
@@ -1274,7 +1274,7 @@ destroy_name_array(struct mipc_space *space, const void *addr,
 
 /*
  * mipc_msg_destroy
- *	libsyscall's mach_msg_destroy (MACH.md O3) for a received message,
+ *	libsyscall's mach_msg_destroy (O3) for a received message,
  *	trusting nothing in it: fields are read at any alignment, nothing at
  *	or past msgh_size is read (a header cut short names nothing; a
  *	descriptor count larger than the body, or a descriptor cut short,

@@ -2,7 +2,7 @@
 /*
  * notify.c -- notifications: building and sending them, the no-senders and
  * port-destroyed requests that arm them, and mach_port_request_notification
- * (MACH.md P).  Dead-name and send-possible requests live in each port's
+ * (P).  Dead-name and send-possible requests live in each port's
  * request table (port_request.c).
  *
  * Owns:      struct ipc_notify_req (a request's send-once right and the
@@ -217,7 +217,7 @@ ipc_notify_port_destroyed(struct ipc_notify_req *req, struct ipc_port *port)
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_request_notification (MACH.md P1-P24)                      */
+/* mach_port_request_notification (P1-P24)                             */
 
 struct request {
 	struct mipc_space *rq_space;

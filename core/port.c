@@ -30,10 +30,10 @@
  *            (ipc_object_retire).  A port is dead before its last reference
  *            goes.
  * Choices:   * MPO_REPLY_PORT makes an enforced reply port (the hardened
- *              runtime's behaviour, MACH.md R1), not a provisional one.
+ *              runtime's behaviour, R1), not a provisional one.
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
  *              in XNU and refused here as for an ordinary task
- *              (KERN_DENIED, MACH.md Q6); so no service port exists, and
+ *              (KERN_DENIED, Q6); so no service port exists, and
  *              MPO_CONNECTION_PORT fails with XNU's code for the service
  *              name it is given (connection_service_check).
  *            * mipc_port_allocate_init offers the kernel's ipc_port_init
@@ -251,7 +251,7 @@ ipc_port_alloc(void)
 /*
  * ipc_port_clear_receiver_locked
  *	The receive right leaves its holder (moved, or about to die): reset
- *	what does not travel with it (MACH.md L2, P6; the seed's
+ *	what does not travel with it (L2, P6; the seed's
  *	ipc_port_clear_receiver, which also clears the immovable bit).
  * Conditions:
  *	Port locked and alive; the caller already unlinked it from its
@@ -282,7 +282,7 @@ ipc_port_clear_receiver_locked(struct ipc_port *port, struct ipc_ts_ctx *ctx)
 
 /*
  * ipc_port_destroy
- *	Destroy a receive right: the port dies (MACH.md C6).
+ *	Destroy a receive right: the port dies (C6).
  * Conditions:
  *	Nothing of the port locked; the space that held the right may be.
  *	The caller owns the receive right: the port is IN_LIMBO, or IN_SPACE
@@ -600,7 +600,7 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 		st->mps_flags |= MACH_PORT_STATUS_FLAG_STRICT_GUARD;
 	if (f & IP_F_IMP_DONATION)
 		st->mps_flags |= MACH_PORT_STATUS_FLAG_IMP_DONATION;
-	/* MACH.md Q10: the immovable bit shows only while guarded. */
+	/* Q10: the immovable bit shows only while guarded. */
 	if ((f & IP_F_GUARDED) && (f & IP_F_IMMOVABLE_RECEIVE))
 		st->mps_flags |= MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE;
 	if (port->ip_cflags & IP_F_NO_GRANT)
@@ -608,7 +608,7 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 }
 
 /* ------------------------------------------------------------------ */
-/* Receive rights in transit (MACH.md N)                               */
+/* Receive rights in transit (N)                                       */
 
 /*
  * ipc_transit_lock serialises the IN_LIMBO <-> IN_TRANSIT transitions and
@@ -755,7 +755,7 @@ ipc_port_release_transit(struct ipc_port *port)
  *   7  attached to a workloop: its turnstile       (workloops)
  *
  * An inactive port pushes nowhere; a plain thread receiving is never an
- * inheritor (MACH.md T1).
+ * inheritor (T1).
  */
 static void
 send_inheritor_locked(struct ipc_port *port, uint8_t *kind, void **obj)
@@ -1058,7 +1058,7 @@ port_install(struct mipc_space *space, struct ipc_port *port, bool with_send,
 	return KERN_SUCCESS;
 }
 
-/* A dead name with one user reference (MACH.md A3, A7). */
+/* A dead name with one user reference (A3, A7). */
 static kern_return_t
 dead_name_install(struct mipc_space *space, mach_port_name_t *namep)
 {
@@ -1099,7 +1099,7 @@ allocate_common(struct mipc_space *space, mach_port_right_t right,
 		kr = ipc_pset_install(space, want, namep);
 		break;
 	default:
-		/* MACH.md A7: the requested name is ignored. */
+		/* A7: the requested name is ignored. */
 		kr = dead_name_install(space, namep);
 		break;
 	}
@@ -1129,7 +1129,7 @@ mipc_port_allocate_name(
 		return MACH_SEND_INVALID_DEST;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
-	/* MACH.md A7: a dead name ignores the requested name. */
+	/* A7: a dead name ignores the requested name. */
 	return allocate_common(space, right,
 	    right == MACH_PORT_RIGHT_DEAD_NAME ? MACH_PORT_NULL : name, &got);
 }
@@ -1192,11 +1192,11 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	if (options == NULL || name == NULL)
 		return KERN_INVALID_ARGUMENT;
 	f = options->flags;
-	/* MACH.md Q1: at most one of each group. */
+	/* Q1: at most one of each group. */
 	if (__builtin_popcount(f & service) > 1 ||
 	    __builtin_popcount(f & reply) > 1)
 		return KERN_INVALID_ARGUMENT;
-	/* MACH.md Q6: privileged kinds, refused as for an ordinary task. */
+	/* Q6: privileged kinds, refused as for an ordinary task. */
 	if (f & (MPO_TG_BLOCK_TRACKING | MPO_SERVICE_PORT))
 		return KERN_DENIED;
 	if (f & MPO_CONNECTION_PORT)
@@ -1273,7 +1273,7 @@ ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
 		return KERN_RESOURCE_SHORTAGE;
 	if (flags & MIPC_PORT_INIT_SPECIAL_REPLY) {
 		/*
-		 * MACH.md S2: immovable, and a reply port as MPO_REPLY_PORT
+		 * S2: immovable, and a reply port as MPO_REPLY_PORT
 		 * makes one (the hardened runtime's marking, see Choices).
 		 */
 		port->ip_flags |= IP_F_IMMOVABLE_RECEIVE;
@@ -1428,7 +1428,7 @@ mipc_port_get_srights(
 	    space, name, KERN_INVALID_RIGHT, op_get_srights, srights);
 }
 
-/* Context and guards (MACH.md H11, Q9-Q12). */
+/* Context and guards (H11, Q9-Q12). */
 
 static kern_return_t
 op_get_context(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1456,7 +1456,7 @@ op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
 		ipc_guard_raise(name, kGUARD_EXC_SET_CONTEXT, port->ip_context);
 		return KERN_INVALID_ARGUMENT;
 	}
-	/* A non-strict guard is simply replaced (MACH.md H11). */
+	/* A non-strict guard is simply replaced (H11). */
 	port->ip_context = *(mach_port_context_t *)arg;
 	return KERN_SUCCESS;
 }
@@ -1497,7 +1497,7 @@ op_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
 	return KERN_SUCCESS;
 }
 
-/* MACH.md Q9: NULL, DEAD and unknown names are all KERN_INVALID_NAME. */
+/* Q9: NULL, DEAD and unknown names are all KERN_INVALID_NAME. */
 static kern_return_t
 guard_common(struct mipc_space *space, mach_port_name_t name, port_op_t fn,
     struct guard_arg *ga)
@@ -1551,7 +1551,7 @@ op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
 		    name, kGUARD_EXC_INCORRECT_GUARD, port->ip_context);
 		return KERN_INVALID_ARGUMENT;
 	}
-	/* MACH.md Q10: immovability outlives the guard. */
+	/* Q10: immovability outlives the guard. */
 	port->ip_context = 0;
 	port->ip_flags &= ~(IP_F_GUARDED | IP_F_STRICT);
 	return KERN_SUCCESS;
@@ -1598,7 +1598,7 @@ mipc_port_swap_guard(mipc_space_t space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
-/* Attributes (MACH.md H1-H6, Q12)                                     */
+/* Attributes (H1-H6, Q12)                                             */
 
 struct attr_arg {
 	mach_port_flavor_t aa_flavor;
@@ -1653,7 +1653,7 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
 		return MACH_SEND_INVALID_DEST;
 	if (info == NULL || cnt == NULL)
 		return KERN_INVALID_ARGUMENT;
-	/* The trap clamps the caller's count (MACH.md H3). */
+	/* The trap clamps the caller's count (H3). */
 	if (*cnt > MACH_PORT_INFO_EXT_COUNT)
 		*cnt = MACH_PORT_INFO_EXT_COUNT;
 	switch (flavor) {
@@ -1679,7 +1679,7 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
 	if (*cnt < need)
 		return KERN_FAILURE;
 	if (!MACH_PORT_VALID(name) && nullcode == KERN_SUCCESS) {
-		/* MACH.md H1/H3 quirks: success with nothing to report. */
+		/* H1/H3 quirks: success with nothing to report. */
 		if (flavor == MACH_PORT_DNREQUESTS_SIZE) {
 			info[0] = 0;
 			*cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;

@@ -457,7 +457,7 @@ ipc_port_sync_received(struct ipc_port *port)
 		ipc_port_sync_received_slow(port);
 }
 
-/* Receive rights in transit (MACH.md N). */
+/* Receive rights in transit (N). */
 bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);
 void ipc_port_release_transit(struct ipc_port *port);
 

@@ -23,14 +23,14 @@
  *            [R12] (add_member): the link was built before anyone found
  *            it; for TSan, an acquire on the link.
  * Lifetime:  the entry naming a set holds its only reference.
- * Choices:   * a port may be in several sets at once (modern XNU, MACH.md
+ * Choices:   * a port may be in several sets at once (modern XNU, item
  *              G4); move_member removes it from all others.  Links are
  *              counted as tables in mipc_get_stats().
  *            * A set keeps a ready queue of its members that have
- *              messages (DESIGN.md 3), oldest first: a sender queues the
+ *              messages, oldest first: a sender queues the
  *              membership when it finds it idle, a set receiver takes the
  *              head, and puts it back at the tail while the port still
- *              has messages, so ready members are served in turn (MACH.md
+ *              has messages, so ready members are served in turn (item
  *              G7, XNU's rotation).  A receive costs O(ready members it
  *              finds drained by others), an empty set O(1) whatever its
  *              size (issue 12: the scan of every member was O(n^2)).  The
@@ -265,7 +265,7 @@ ipc_pset_has_port(const struct ipc_pset *pset, const struct ipc_port *port)
 
 /*
  * ipc_pset_unlink_port_locked
- *	Take port out of every set (MACH.md G11: its receive right is
+ *	Take port out of every set (G11: its receive right is
  *	leaving the space, or dying); ipc_pset_remove_port_locked
  *	(pset.h) calls here for a port in any set.
  * Conditions: the space holding port's receive right is locked.
@@ -286,7 +286,7 @@ ipc_pset_unlink_port_locked(struct mipc_space *space, struct ipc_port *port)
 /*
  * ipc_pset_destroy_locked
  *	Destroy a set whose entry the caller removed: members are unlinked
- *	and keep their messages and names (MACH.md G10).  Consumes the
+ *	and keep their messages and names (G10).  Consumes the
  *	entry's reference.
  * Conditions: space locked.
  */
@@ -316,7 +316,7 @@ ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
 }
 
 /* ------------------------------------------------------------------ */
-/* Membership calls (MACH.md G1-G6)                                    */
+/* Membership calls (G1-G6)                                            */
 
 /*
  * Translate (port name, set name) as ipc_object_translate_port_pset does.

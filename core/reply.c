@@ -2,7 +2,7 @@
 /*
  * reply.c -- special reply ports and sync IPC linkage: each thread's
  * binding to the special reply port (SRP) it waits for replies on
- * (thread_get_special_reply_port, MACH.md S1, S2, S5), the checks of a
+ * (thread_get_special_reply_port, S1, S2, S5), the checks of a
  * MACH_RCV_SYNC_WAIT receive (S4), and the link that lets a client waiting
  * for its reply push on the server (S3, T2: receive case 1 of the seed's
  * ipc_port_recv_update_inheritor).

@@ -6,7 +6,7 @@
  * and what a dying space does with each right.
  *
  * Owns:      the meaning of an entry's type bits and user references
- *            (MACH.md areas B-F, Q7, W).
+ *            (behaviour items B-F, Q7, W).
  * Locking:   every function here runs with the space locked (is_lock),
  *            except mipc_port_get_refs's fast path, which reads one entry
  *            inside an epoch section and falls back to the locked path on
@@ -15,8 +15,8 @@
  *            the port, whatever rights and user references it has; a right
  *            held by a call (struct ipc_right) holds one too, plus its
  *            count in ip_srights / ip_sorights.
- * Choices:   * Rights follow XNU's ipc_right.c case by case; where MACH.md
- *              names a guard flavor it is raised (guard.c), with payload 0
+ * Choices:   * Rights follow XNU's ipc_right.c case by case; where XNU
+ *              raises a guard flavor it is raised (guard.c), with payload 0
  *              for name/right/value errors and the guard for guard errors.
  *            * A NULL out-pointer returns KERN_INVALID_ARGUMENT (XNU's MIG
  *              would fault).
@@ -80,7 +80,7 @@ e_port(const struct ipc_entry *e)
 	return ip_from_object(e->ie_object);
 }
 
-/* urefs + delta, saturating at MACH_PORT_UREFS_MAX (MACH.md B13). */
+/* urefs + delta, saturating at MACH_PORT_UREFS_MAX (B13). */
 static inline uint32_t
 urefs_add(uint32_t urefs, uint32_t delta)
 {
@@ -112,7 +112,7 @@ srights_drop(struct ipc_port *port)
 }
 
 /* ------------------------------------------------------------------ */
-/* Lazy dead-name conversion (MACH.md D4)                              */
+/* Lazy dead-name conversion (D4)                                      */
 
 /*
  * ipc_right_check
@@ -270,7 +270,7 @@ receive_destroy(
  * Destroy the receive right held by an entry (mod_refs(RECEIVE, -1),
  * destruct): the port dies, and a send right under the same name becomes
  * a dead name with the same user references, with no no-senders
- * processing (MACH.md B18, Q7).
+ * processing (B18, Q7).
  * Conditions: space locked; the entry holds the receive right.
  */
 static void
@@ -352,7 +352,7 @@ pset_remove(
 	ipc_pset_destroy_locked(space, pset);
 }
 
-/* Apply delta to a send or dead-name user count (MACH.md B11-B13, B22). */
+/* Apply delta to a send or dead-name user count (B11-B13, B22). */
 static kern_return_t
 urefs_delta(struct mipc_space *space, mach_port_name_t name,
     struct ipc_entry *e, mach_port_delta_t delta)
@@ -398,7 +398,7 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_mod_refs (MACH.md B6-B22)                                 */
+/* mach_port_mod_refs (B6-B22)                                         */
 
 static kern_return_t
 invalid_right(mach_port_name_t name)
@@ -424,7 +424,7 @@ right_delta(struct mipc_space *space, mach_port_name_t name,
 			return KERN_INVALID_VALUE;
 		port = e_port(e);
 		if (port->ip_flags & IP_F_GUARDED) {
-			/* MACH.md B17: regardless of the guard value. */
+			/* B17: regardless of the guard value. */
 			ipc_guard_raise(
 			    name, kGUARD_EXC_DESTROY, port->ip_context);
 			return KERN_INVALID_RIGHT;
@@ -545,7 +545,7 @@ mipc_port_mod_refs(mipc_space_t space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_deallocate (MACH.md B23-B29)                              */
+/* mach_port_deallocate (B23-B29)                                      */
 
 static kern_return_t
 op_deallocate(struct mipc_space *space, mach_port_name_t name,
@@ -580,7 +580,7 @@ mipc_port_deallocate(mipc_space_t space, mach_port_name_t name)
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_destroy (MACH.md C1-C5)                                   */
+/* mach_port_destroy (C1-C5)                                           */
 
 static kern_return_t
 op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
@@ -637,7 +637,7 @@ mipc_port_destroy(mipc_space_t space, mach_port_name_t name)
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_destruct (MACH.md Q7, Q8)                                 */
+/* mach_port_destruct (Q7, Q8)                                         */
 
 struct destruct_arg {
 	mach_port_delta_t dd_srdelta;
@@ -702,7 +702,7 @@ mipc_port_destruct(mipc_space_t space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
-/* mach_port_type and mach_port_get_refs (MACH.md B1-B5, D1-D2)        */
+/* mach_port_type and mach_port_get_refs (B1-B5, D1-D2)                */
 
 static kern_return_t
 op_type(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
@@ -836,7 +836,7 @@ slow:
 /* Copyin of one right (XNU ipc_right_copyin)                          */
 
 /*
- * MACH.md Q15: send and send-once rights of an immovable-send port stay in
+ * Q15: send and send-once rights of an immovable-send port stay in
  * their space, unless the caller says the right does (a message's
  * destination, a right copied back into the same space).  Set at
  * creation, so read without the port lock (XNU's ip_immovable_send).
@@ -937,7 +937,7 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		if ((port->ip_cflags & IP_F_REPLY_PORT) &&
 		    (msgt == MACH_MSG_TYPE_MAKE_SEND ||
 		        !(flags & IPC_COPYIN_HEADER))) {
-			/* MACH.md R1 */
+			/* R1 */
 			ipc_guard_raise(name, kGUARD_EXC_INVALID_RIGHT, 0);
 			return KERN_INVALID_CAPABILITY;
 		}
@@ -1074,7 +1074,7 @@ merge_into(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 
 	if (r->ir_type == MACH_MSG_TYPE_PORT_SEND) {
 		if (type & MACH_PORT_TYPE_SEND) {
-			/* Rights collapse: one per name (MACH.md H9). */
+			/* Rights collapse: one per name (H9). */
 			e_set(e, type, urefs_add(e_urefs(e), 1));
 			ipc_port_release_send(port);
 		} else {
@@ -1127,7 +1127,7 @@ install_into(struct mipc_space *space, mach_port_name_t name,
 
 /*
  * ipc_right_copyout
- *	Give r to space under the name the rules pick (MACH.md K8): a send
+ *	Give r to space under the name the rules pick (K8): a send
  *	right merges into the port's existing name, a send-once right gets a
  *	fresh name, a receive right lands on its send right's name or a
  *	fresh one; a right to a dead port becomes MACH_PORT_DEAD.
@@ -1175,7 +1175,7 @@ ipc_right_copyout(
 
 /*
  * ipc_right_copyout_name
- *	Give r to space under exactly `name` (insert_right; MACH.md E6-E13).
+ *	Give r to space under exactly `name` (insert_right; E6-E13).
  * Conditions:
  *	Space locked and active.  Consumes r on success; on failure r is
  *	untouched and the caller discards it.
@@ -1239,7 +1239,7 @@ ipc_right_copyout_name(
 }
 
 /* ------------------------------------------------------------------ */
-/* insert_right / extract_right (MACH.md E, F)                          */
+/* insert_right / extract_right (E, F)                                 */
 
 /*
  * XNU's fast path for insert_right(task, n, n, MAKE_SEND | COPY_SEND) in
@@ -1396,7 +1396,7 @@ mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
-/* Space termination (MACH.md W1)                                      */
+/* Space termination (W1)                                              */
 
 /*
  * ipc_right_terminate

@@ -26,7 +26,7 @@
  *            retired through the epoch.  When the last live space is
  *            destroyed, process-wide kernel objects (the bootstrap
  *            namespace) let go of what they hold (kobject.c).
- * Choices:   * Names as XNU makes them (MACH.md 1.3): index << 8 | gen, gen
+ * Choices:   * Names as XNU makes them (1.3): index << 8 | gen, gen
  *              with its two low bits set, advancing by 4 per reuse and
  *              rolling back to 0x03 after a random period of 16/32/48/64
  *              uses; free indexes are linked in a random order (a random
@@ -36,7 +36,7 @@
  *              rather than ck_hs: it maps a port pointer to a 32-bit name
  *              and is only touched under is_lock.
  *            * Tables grow by doubling up to IPC_TABLE_MAX entries; beyond,
- *              allocation fails with KERN_NO_SPACE (MACH.md A9).
+ *              allocation fails with KERN_NO_SPACE (A9).
  */
 #include "space.h"
 
@@ -236,7 +236,7 @@ ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,
 
 /*
  * ipc_entry_alloc_name
- *	The entry for exactly `name` (MACH.md A6 order of checks).
+ *	The entry for exactly `name` (A6 order of checks).
  * Conditions:
  *	Space locked and active.  May grow the table.
  * Returns:
@@ -525,7 +525,7 @@ ipc_space_seed_set(uint32_t seed)
 }
 
 /*
- * Tear a space down as task termination does (MACH.md W1): receive rights
+ * Tear a space down as task termination does (W1): receive rights
  * first (their ports die or go to their backups), then every other right.
  * Conditions: nothing locked; takes is_lock.
  */

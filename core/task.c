@@ -44,7 +44,7 @@
  *            * Unlike XNU >= 7195's immovable self port, the task port
  *              moves in messages (COPY_SEND of the self name; XNU 6153's
  *              behaviour): that is how Mach servers are handed tasks.
- *            * Bad task names (MACH.md X1): libsyscall's fast trap fails
+ *            * Bad task names (X1): libsyscall's fast trap fails
  *              and the MIG retry's send fails, so user code sees
  *              MACH_SEND_INVALID_DEST for MACH_PORT_NULL / DEAD, an
  *              unknown name, a dead name, a receive-only name.  A send

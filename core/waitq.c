@@ -17,7 +17,7 @@
  *              sleepers, who re-check and sleep again if the event was
  *              not for them.  Receivers and blocked senders are few per
  *              port; a spurious wake costs a re-check.
- *            * Signals (MACH.md J11).  Without IPC_WAIT_INTERRUPTIBLE
+ *            * Signals (J11).  Without IPC_WAIT_INTERRUPTIBLE
  *              (MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT) a signal
  *              handler that runs during a futex wait restarts the wait
  *              after a re-check, with what remains of the deadline

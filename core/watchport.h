@@ -35,7 +35,7 @@ struct ipc_thread *ipc_watchport_thread_locked(struct ipc_port *port);
 /*
  * ipc_watchport_clear_locked
  *	The port stops being watched: it dies, or its receive right goes in
- *	transit (MACH.md T6).  Its send turnstile's inheritor is recomputed
+ *	transit (T6).  Its send turnstile's inheritor is recomputed
  *	by the caller.
  * Conditions:
  *	Port locked.  Returns the port reference the watchport held, for

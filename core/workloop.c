@@ -3,7 +3,7 @@
  * workloop.c -- workloops: the kqworkloop + EVFILT_MACHPORT analog.  A
  * workloop is a serial event loop bound to ports: at most one servicer
  * thread at a time receives from them, and a workloop is the way a server
- * gets pushed (a plain thread in mach_msg receive never is, MACH.md T1).
+ * gets pushed (a plain thread in mach_msg receive never is, T1).
  *
  * Owns:      struct ipc_workloop: its turnstile (wl_ts, inheritor: the
  *            bound servicer), its stash turnstile, the unnamed port set

@@ -88,7 +88,7 @@ bool ipc_workloop_take_vanish(struct ipc_workloop *wl);
 
 /*
  * The send of mipc_workloop_msg (msg.c): *rcv_buf is msg, or NULL when
- * the send released the buffer's region (MACH.md L8).
+ * the send released the buffer's region (L8).
  */
 mach_msg_return_t ipc_msg_send_workloop(struct mipc_space *space,
     mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,

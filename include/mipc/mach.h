@@ -12,7 +12,9 @@
  * KERN_INVALID_TASK (XNU's MIG server).
  *
  * Each function here is exported under its Mach name with Mach's signature
- * and XNU's behaviour and return codes (see ../shared/MACH.md).  The
+ * and XNU's behaviour and return codes.  Documented in doc/man/: mipc(7)
+ * for the model, a page per call (man 3 mach_msg, man 3 mach_port_allocate,
+ * ...), each with every return code and the differences from XNU.  The
  * overlay (include/mach-overlay: <mach/mach.h> ...) maps Mach's headers
  * onto this one.
  */
@@ -139,8 +141,8 @@ MIPC_API kern_return_t mach_port_dnrequest_info(ipc_space_t task,
     mach_port_name_t name, unsigned int *dnr_total, unsigned int *dnr_used);
 
 /*
- * The calling thread's special reply port (MACH.md S1, S2, S4): a fresh
- * name in the thread's current space holding RECEIVE + SEND (1 uref),
+ * The calling thread's special reply port (thread_get_special_reply_port(3)):
+ * a fresh name in the thread's current space holding RECEIVE + SEND (1 uref),
  * made with MIPC_PORT_INIT_SPECIAL_REPLY | _MAKE_SEND_RIGHT |
  * _MESSAGE_QUEUE and bound to the thread; the previous one is unbound but
  * stays allocated.  A receive with MACH_RCV_SYNC_WAIT must name the bound
@@ -165,9 +167,9 @@ MIPC_API mach_port_t mig_get_special_reply_port(void);
 MIPC_API void mig_dealloc_special_reply_port(mach_port_t migport);
 
 /*
- * MACH.md S6: whether the link of the calling thread's special reply
+ * Whether the link of the calling thread's special reply
  * port `name` was lost since the last call (a server's workloop moved on
- * without replying, S7), and clear that.  The flag is always maintained,
+ * without replying), and clear that.  The flag is always maintained,
  * as XNU's DEVELOPMENT kernels do.  Codes: KERN_INVALID_TASK for another
  * space than the caller's current one; KERN_INVALID_NAME for NULL / DEAD
  * or an unknown name; KERN_INVALID_VALUE when the thread has no special

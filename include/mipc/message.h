@@ -3,7 +3,7 @@
  * message.h -- Mach messages: the 64-bit user layout of headers, bodies,
  * descriptors and trailers (osfmk/mach/message.h, #pragma pack(4)), the
  * option bits, and mach_msg / mipc_msg.  Static asserts pin every size and
- * offset MACH.md 1.7 lists.
+ * offset of that layout.  Documented in mipc_msg(3) (doc/man/).
  */
 #ifndef MIPC_MESSAGE_H
 #define MIPC_MESSAGE_H
@@ -31,7 +31,7 @@ typedef unsigned int mach_msg_priority_t;
 typedef boolean_t mach_msg_boolean_t;
 typedef integer_t mach_msg_filter_id;
 
-/* ---- header bits (MACH.md 1.6) ------------------------------------------ */
+/* ---- header bits -------------------------------------------------------- */
 
 #define MACH_MSGH_BITS_ZERO         0x00000000u
 #define MACH_MSGH_BITS_REMOTE_MASK  0x0000001fu
@@ -159,7 +159,7 @@ typedef union {
 	mach_msg_guarded_port_descriptor_t guarded_port;
 } mach_msg_descriptor_t;
 
-/* ---- trailers (MACH.md 1.7, V) ------------------------------------------ */
+/* ---- trailers ----------------------------------------------------------- */
 
 #define MACH_MSG_TRAILER_FORMAT_0     0
 #define MACH_MSG_TRAILER_MINIMUM_SIZE 8
@@ -240,7 +240,7 @@ typedef struct {
 
 #pragma pack(pop)
 
-/* Pin the user layout (MACH.md 1.7). */
+/* Pin the user layout (XNU's LP64 sizes and offsets). */
 #ifdef __cplusplus
 #define MIPC_MSG_ASSERT(what, expr) static_assert(expr, what)
 #else
@@ -277,7 +277,7 @@ MIPC_MSG_ASSERT("ool ports count at 12",
 MIPC_MSG_ASSERT("guarded name at 12",
     offsetof(mach_msg_guarded_port_descriptor_t, name) == 12);
 
-/* ---- options (MACH.md 1.8) ---------------------------------------------- */
+/* ---- options ------------------------------------------------------------ */
 
 #define MACH_MSG_OPTION_NONE             0x00000000
 #define MACH_SEND_MSG                    0x00000001
@@ -326,7 +326,7 @@ MIPC_MSG_ASSERT("guarded name at 12",
 #define MACH_MSG_SIZE_MAX      ((mach_msg_size_t)~0)
 #define MACH_MSG_SIZE_RELIABLE ((mach_msg_size_t)256 * 1024)
 
-/* Largest message body and port count (MACH.md 1.10). */
+/* Largest message body and port count. */
 #define MIPC_MSG_MAX_BODY  (48u * 1024 * 1024 - 68)
 #define MIPC_MSG_MAX_PORTS 16383u
 
@@ -334,7 +334,7 @@ MIPC_MSG_ASSERT("guarded name at 12",
 
 /*
  * Send and/or receive a message in `space`, with mach_msg's semantics and
- * return codes (MACH.md I-O, U, V).  With MACH_RCV_MSG the same buffer
+ * return codes (mipc_msg(3)).  With MACH_RCV_MSG the same buffer
  * receives (rcv_size bytes, trailer included).  `notify` is the send
  * priority with MACH_SEND_OVERRIDE, else ignored for sends.
  */
@@ -343,7 +343,7 @@ MIPC_API mach_msg_return_t mipc_msg(mipc_space_t space, mach_msg_header_t *msg,
     mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
     mach_msg_timeout_t timeout, mach_port_name_t notify);
 
-/* Release what a received message carries (libsyscall's, MACH.md O3). */
+/* Release what a received message carries (libsyscall's; mipc_msg(3)). */
 MIPC_API void mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg);
 
 #ifdef __cplusplus

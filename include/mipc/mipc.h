@@ -140,7 +140,7 @@ MIPC_API kern_return_t mipc_space_dump(mipc_space_t space, FILE *out);
  * whose message is reserved in advance) that would need more fails:
  * MACH_SEND_NO_BUFFER (KERN_RESOURCE_SHORTAGE), and queued_bytes_refusals
  * in mipc_get_stats() counts it.  This is what stops send-once messages,
- * which no queue limit holds back (MACH.md J6).
+ * which no queue limit holds back (mipc(7), QUEUE LIMITS).
  *
  * The bound is checked whenever mipc needs more memory for messages, so
  * that a send reused from a cache of recently freed messages is not

@@ -72,7 +72,7 @@ typedef struct {
 
 #pragma pack(pop)
 
-/* msgh_size of each, as delivered (MACH.md 1.9). */
+/* msgh_size of each, as delivered. */
 #define MIPC_NOTIFY_NAME_SIZE       36u /* deleted, send-possible, dead */
 #define MIPC_NOTIFY_DESTROYED_SIZE  40u /* port-destroyed */
 #define MIPC_NOTIFY_NO_SENDERS_SIZE 36u /* no-senders */
@@ -80,9 +80,10 @@ typedef struct {
 
 /*
  * Register (or, with notify MACH_PORT_NULL, cancel) a notification about
- * `name` in `space` (MACH.md P): msgid one of MACH_NOTIFY_SEND_POSSIBLE,
- * _PORT_DESTROYED, _NO_SENDERS, _DEAD_NAME; `notify` names a right in the
- * same space, given as MACH_MSG_TYPE_MAKE_SEND_ONCE (a receive right) or
+ * `name` in `space` (mipc_port_request_notification(3)): msgid one of
+ * MACH_NOTIFY_SEND_POSSIBLE, _PORT_DESTROYED, _NO_SENDERS, _DEAD_NAME;
+ * `notify` names a right in the same space, given as
+ * MACH_MSG_TYPE_MAKE_SEND_ONCE (a receive right) or
  * MACH_MSG_TYPE_MOVE_SEND_ONCE (a send-once right).  The replaced
  * registration's send-once right comes back in *previous as a new name
  * (MACH_PORT_NULL if none).  Once a request succeeded its notification is
@@ -93,7 +94,7 @@ MIPC_API kern_return_t mipc_port_request_notification(mipc_space_t space,
     mach_port_name_t notify, mach_msg_type_name_t notifyPoly,
     mach_port_name_t *previous);
 
-/* Request-table capacity and live requests (MACH.md H12). */
+/* Request-table capacity and live requests. */
 MIPC_API kern_return_t mipc_port_dnrequest_info(mipc_space_t space,
     mach_port_name_t name, unsigned int *dnr_total, unsigned int *dnr_used);
 

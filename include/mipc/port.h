@@ -11,7 +11,7 @@
  * A space is a Mach task's IPC space: a private table of port names.  All
  * calls are thread-safe, on any space, from any thread.  A call on a
  * destroyed space returns KERN_INVALID_TASK; a NULL space argument returns
- * MACH_SEND_INVALID_DEST, as libsyscall's MIG fallback does (MACH.md X1).
+ * MACH_SEND_INVALID_DEST, as libsyscall's MIG fallback does (mipc(7)).
  */
 #ifndef MIPC_PORT_H
 #define MIPC_PORT_H
@@ -30,12 +30,12 @@ typedef struct mipc_space *mipc_space_t;
 MIPC_API kern_return_t mipc_space_create(mipc_space_t *out);
 
 /*
- * Tear the space down as task termination does (MACH.md W): receive rights
- * are destroyed first (port-destroyed requests honoured), then send rights
- * released, send-once rights destroyed, port sets destroyed, dead names
- * dropped.  The handle stays valid for calls, which return
- * KERN_INVALID_TASK, until the last thread that uses it as its current
- * space has switched away; then its memory is released.
+ * Tear the space down as task termination does (mipc_space_create(3)):
+ * receive rights are destroyed first (port-destroyed requests honoured),
+ * then send rights released, send-once rights destroyed, port sets
+ * destroyed, dead names dropped.  The handle stays valid for calls, which
+ * return KERN_INVALID_TASK, until the last thread that uses it as its
+ * current space has switched away; then its memory is released.
  */
 MIPC_API kern_return_t mipc_space_destroy(mipc_space_t space);
 
@@ -106,19 +106,19 @@ MIPC_API kern_return_t mipc_port_construct(mipc_space_t space,
  *   MAKE_SEND_RIGHT  the name also holds a send right, 1 uref (mscount 1)
  *   MESSAGE_QUEUE    the message queue is allocated now, so the first
  *                    send neither allocates nor can fail for memory
- *   SPECIAL_REPLY    a special reply port (MACH.md S2): receive right
- *                    immovable, marked as a reply port (R1, as
+ *   SPECIAL_REPLY    a special reply port (thread_get_special_reply_port(3)):
+ *                    receive right immovable, marked as a reply port (as
  *                    MPO_REPLY_PORT), no PORT_DESTROYED / NO_SENDERS
  *                    requests, no importance attributes.  Not bound to
  *                    any thread: thread_get_special_reply_port binds.
  *   IMMOVABLE_SEND   send and send-once rights never leave the space that
- *                    holds them (MACH.md Q15, XNU's kernel control ports):
+ *                    holds them (XNU's kernel control ports):
  *                    usable as a message destination and COPY_SEND-
  *                    extractable into the same space; anything else is
  *                    KERN_INVALID_CAPABILITY / MACH_SEND_INVALID_RIGHT /
  *                    MACH_SEND_INVALID_REPLY with a kGUARD_EXC_IMMOVABLE.
  *   NO_GRANT         messages to it may carry no port rights:
- *                    MACH_SEND_NO_GRANT_DEST (MACH.md M2); status flag
+ *                    MACH_SEND_NO_GRANT_DEST (mipc_msg(3)); status flag
  *                    MACH_PORT_STATUS_FLAG_NO_GRANT.
  *
  * Returns KERN_INVALID_ARGUMENT for an unknown flag or a NULL name,

@@ -2,7 +2,8 @@
 /*
  * sync.h -- threads, priorities and priority inheritance: XNU's
  * turnstiles carry a blocked thread's priority to whoever must run for it
- * to unblock (doc/mipc_sync.3).
+ * to unblock (doc/man: mipc_thread_set_base_priority(3),
+ * mipc_workloop_create(3), mipc_thread_abort(3)).
  *
  * Priorities use XNU's scale, 0..127 (default 31).  A thread has a base
  * priority (set directly or from a QoS class), a promotion (the highest
@@ -75,7 +76,7 @@ MIPC_API void mipc_thread_release(mipc_thread_t th);
  * that runs while the thread sleeps in mipc ends the call with
  * MACH_RCV_INTERRUPTED / MACH_SEND_INTERRUPTED, SA_RESTART or not; without
  * them the wait resumes with what remains of its timeout (libsyscall's
- * retry, MACH.md J11).  A handler that runs before the thread sleeps --
+ * retry).  A handler that runs before the thread sleeps --
  * while mipc still spins in user space -- ends nothing (XNU would
  * interrupt the wait that follows): to stop a thread reliably, abort it.
  *
@@ -185,11 +186,12 @@ MIPC_API int mipc_priority_to_nice(int pri);
  * reply; a failed send returns its code and receives nothing), then
  * re-enable (rights received through the previous delivery stop pushing:
  * a special reply port whose reply was not sent records a lost link,
- * MACH.md S7), bind the caller as servicer, and with MACH_RCV_MSG receive
- * from the attached ports -- the one pushed hardest first -- copying the
- * message out through the workloop: a receive right or a special reply
- * port's send-once right it carries keeps pushing on the servicer until
- * the next call (the first as XNU's KNOTE, later ones through the stash).
+ * thread_get_special_reply_port(3)), bind the caller as servicer, and
+ * with MACH_RCV_MSG receive from the attached ports -- the one pushed
+ * hardest first -- copying the message out through the workloop: a
+ * receive right or a special reply port's send-once right it carries
+ * keeps pushing on the servicer until the next call (the first as XNU's
+ * KNOTE, later ones through the stash).
  * msg, rcv_size, timeout and the MACH_RCV_* options are mach_msg's; a
  * second thread calling while one is bound gets KERN_ALREADY_WAITING; a
  * workloop whose space was destroyed MACH_RCV_PORT_CHANGED; a thread
