@@ -231,7 +231,7 @@ START_TEST(dump_every_name_with_its_state)
 	mipc_space_t sp, other;
 	struct dump d;
 	struct actor r;
-	mach_port_name_t p, set, dead, remote, so, q;
+	mach_port_name_t p, set, dead, remote, rs, so, q;
 	mach_port_name_t prev = MACH_PORT_NULL;
 	mach_msg_type_name_t t;
 	char want[64];
@@ -248,10 +248,13 @@ START_TEST(dump_every_name_with_its_state)
 	/* set: holds q, a thread blocked receiving on it. */
 	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set));
 	KR_OK(mipc_port_insert_member(sp, q, set));
-	/* remote: a send right to a port of other; so: a send-once right. */
+	/*
+	 * rs: a send right to other's port `remote`, under a name sp picks
+	 * (the same name could be taken in sp); so: a send-once right.
+	 */
 	remote = tport_new(other, MACH_PORT_QLIMIT_DEFAULT);
-	KR_OK(mipc_port_insert_right(
-	    sp, remote, other, remote, MACH_MSG_TYPE_COPY_SEND));
+	KR_OK(mipc_port_extract_right(
+	    other, remote, MACH_MSG_TYPE_MAKE_SEND, sp, &rs, &t));
 	KR_OK(mipc_port_extract_right(
 	    other, remote, MACH_MSG_TYPE_MAKE_SEND_ONCE, sp, &so, &t));
 	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &dead));
@@ -280,8 +283,8 @@ START_TEST(dump_every_name_with_its_state)
 	FIELD_EQ(&d, set, 10, want);
 	snprintf(want, sizeof(want), "members=0x%08x", q);
 	FIELD_EQ(&d, set, 11, want);
-	FIELD_EQ(&d, remote, 1, "send");
-	FIELD_EQ(&d, remote, 3, "-");
+	FIELD_EQ(&d, rs, 1, "send");
+	FIELD_EQ(&d, rs, 3, "-");
 	snprintf(want, sizeof(want), "dest=#%u:0x%08x", 0u, remote);
 	{
 		struct dump od;
@@ -291,7 +294,7 @@ START_TEST(dump_every_name_with_its_state)
 		    want, sizeof(want), "dest=#%u:0x%08x", od.serial, remote);
 		FIELD_EQ(&od, remote, 7, "1"); /* the send-once right */
 	}
-	FIELD_EQ(&d, remote, 11, want);
+	FIELD_EQ(&d, rs, 11, want);
 	FIELD_EQ(&d, so, 1, "sonce");
 	FIELD_EQ(&d, so, 11, want);
 	FIELD_EQ(&d, dead, 1, "dead");
@@ -307,7 +310,7 @@ START_TEST(dump_every_name_with_its_state)
 	KR_OK(mipc_space_destroy(other));
 	/* The send right's port died: a dead name now. */
 	dump_parse(sp, &d, KERN_SUCCESS);
-	FIELD_EQ(&d, remote, 1, "dead");
+	FIELD_EQ(&d, rs, 1, "dead");
 	KR_OK(mipc_space_destroy(sp));
 	dump_parse(sp, &d, KERN_INVALID_TASK);
 	ck_assert_str_eq(d.state, "destroyed");
