@@ -27,6 +27,8 @@
  *              `make test-aarch64` runs with CK_EXCLUDE_TAGS=seccomp.
  *   "reexec"   runs its own binary again (/proc/self/exe), which under
  *              qemu-user is qemu: excluded by `make test-aarch64` too.
+ *   "timing"   needs another thread's work done within a bound that
+ *              qemu-user's emulation overruns: excluded there too.
  * CK_EXCLUDE_TAGS from the environment is honoured as well.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H
