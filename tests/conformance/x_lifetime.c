@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * x_lifetime.c -- library level (MACH.md X): what a space handle is and
+ * how long it is honoured, reclamation without the user's help, and what a
+ * forked child gets (issue 12, items 7, 12 and 13).
+ *
+ * A destroyed space's handle is refused for ever (KERN_INVALID_TASK, W2),
+ * even after mipc_quiesce() and after other spaces were created: it never
+ * acts on another space.  Destroyed spaces are reclaimed at safe points,
+ * so create/destroy cycles leave the live count bounded with no
+ * mipc_quiesce().  A forked child starts with a fresh, empty set of
+ * spaces, as a Mach task forked by XNU gets a new IPC space: its parent's
+ * handles are refused there, and the library works.
+ *
+ * Public headers only.
+ */
+#include "conformance.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- item 12: stale handles ---------------------------------------------- */
+
+START_TEST(api_stale_handle_refused_never_aliases_next_space)
+{
+	int round;
+
+	for (round = 0; round < 20; round++) {
+		mipc_space_t old = space_new(), fresh;
+		mach_port_name_t n = MACH_PORT_NULL;
+
+		recv_new(old);
+		KR_OK(mipc_space_destroy(old));
+		mipc_quiesce();
+		fresh = space_new();
+		/* Whatever memory the new space took, the old handle is
+		 * refused and nothing lands in the new space. */
+		KR_EQ(mach_port_allocate(old, MACH_PORT_RIGHT_RECEIVE, &n),
+		    KERN_INVALID_TASK);
+		ck_assert_uint_eq(name_count(fresh), 0);
+		KR_EQ(mipc_space_destroy(old), KERN_INVALID_TASK);
+		ck_assert_uint_eq(name_count(fresh), 0);
+		KR_OK(mipc_space_destroy(fresh));
+	}
+}
+END_TEST
+
+/*
+ * Every kind of call through a stale handle gets a destroyed space's code,
+ * however many spaces were made and destroyed since (the handle is never
+ * reused).
+ */
+START_TEST(api_stale_handles_refused_forever)
+{
+	enum { STALE = 8, CYCLES = 2000, LIVE = 8 };
+	mipc_space_t stale[STALE], live[LIVE], s;
+	mach_port_name_t lr[LIVE];
+	int i, k;
+
+	for (i = 0; i < STALE; i++) {
+		stale[i] = space_new();
+		recv_new(stale[i]);
+		KR_OK(mipc_space_destroy(stale[i]));
+	}
+	for (i = 0; i < CYCLES; i++) {
+		KR_OK(mipc_space_create(&s));
+		KR_OK(mipc_space_destroy(s));
+		if (i % 256 == 0)
+			mipc_quiesce();
+	}
+	mipc_quiesce();
+	for (k = 0; k < LIVE; k++) {
+		live[k] = space_new();
+		lr[k] = recv_new(live[k]);
+	}
+	for (i = 0; i < STALE; i++) {
+		mach_port_name_t n = MACH_PORT_NULL;
+		mach_port_type_t type;
+		mach_msg_header_t h;
+
+		KR_EQ(mach_port_allocate(stale[i], MACH_PORT_RIGHT_RECEIVE, &n),
+		    KERN_INVALID_TASK);
+		KR_EQ(mach_port_type(stale[i], lr[i % LIVE], &type),
+		    KERN_INVALID_TASK);
+		KR_EQ(mach_port_mod_refs(
+		          stale[i], lr[i % LIVE], MACH_PORT_RIGHT_RECEIVE, -1),
+		    KERN_INVALID_TASK);
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h.msgh_size = sizeof(h);
+		h.msgh_remote_port = lr[i % LIVE];
+		KR_EQ(mipc_msg(stale[i], &h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		          sizeof(h), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_SEND_INVALID_DEST);
+		KR_EQ(mipc_msg(stale[i], &h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		          sizeof(h), lr[i % LIVE], 0, MACH_PORT_NULL),
+		    MACH_RCV_INVALID_NAME);
+		KR_EQ(mipc_space_destroy(stale[i]), KERN_INVALID_TASK);
+	}
+	for (k = 0; k < LIVE; k++) {
+		/* Untouched: one name, the receive right, nothing queued. */
+		ck_assert_uint_eq(name_count(live[k]), 1);
+		TYPE_EQ(live[k], lr[k], MACH_PORT_TYPE_RECEIVE);
+		ck_assert_int_eq(status_of(live[k], lr[k]).mps_msgcount, 0);
+		KR_OK(mipc_space_destroy(live[k]));
+	}
+}
+END_TEST
+
+/* ---- item 13: reclamation without mipc_quiesce() -------------------------- */
+
+/*
+ * What reclamation at safe points may keep waiting for a grace period: far
+ * below the cycles run, so a space left for mipc_quiesce() is caught.
+ */
+#define LIVE_SLACK 256
+
+static struct mipc_stats
+stats_peek(void)
+{
+	struct mipc_stats s;
+
+	mipc_get_stats(&s);
+	return s;
+}
+
+START_TEST(api_destroyed_spaces_reclaimed_without_quiesce)
+{
+	enum { CYCLES = 20000 };
+	struct mipc_stats base, now;
+	uint64_t max_spaces = 0, max_tables = 0;
+	int i;
+
+	(void)mach_task_self();
+	mipc_quiesce();
+	base = stats_peek();
+	for (i = 0; i < CYCLES; i++) {
+		mipc_space_t s;
+		mach_port_name_t r;
+
+		MIPC_REQUIRE(mipc_space_create(&s) == KERN_SUCCESS, "create");
+		/* A right, so each space has a table and a port to free. */
+		MIPC_REQUIRE(mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE,
+		                 &r) == KERN_SUCCESS,
+		    "allocate");
+		MIPC_REQUIRE(mipc_space_destroy(s) == KERN_SUCCESS, "destroy");
+		now = stats_peek();
+		if (now.spaces > max_spaces)
+			max_spaces = now.spaces;
+		if (now.tables > max_tables)
+			max_tables = now.tables;
+		MIPC_REQUIRE(now.spaces <= base.spaces + LIVE_SLACK,
+		    "%llu spaces live after %d create/destroy cycles with no "
+		    "mipc_quiesce()",
+		    (unsigned long long)now.spaces, i + 1);
+		MIPC_REQUIRE(now.tables <= base.tables + LIVE_SLACK,
+		    "%llu tables live after %d cycles",
+		    (unsigned long long)now.tables, i + 1);
+		MIPC_REQUIRE(now.ports <= base.ports + LIVE_SLACK,
+		    "%llu ports live after %d cycles",
+		    (unsigned long long)now.ports, i + 1);
+	}
+	ck_assert_uint_le(max_spaces, base.spaces + LIVE_SLACK);
+	ck_assert_uint_le(max_tables, base.tables + LIVE_SLACK);
+}
+END_TEST
+
+/*
+ * A space destroyed while it is some thread's current space is reclaimed
+ * once that thread switches away, again with no mipc_quiesce().
+ */
+START_TEST(api_current_space_reclaimed_after_switch_without_quiesce)
+{
+	enum { CYCLES = 5000 };
+	struct mipc_stats base, now;
+	int i;
+
+	(void)mach_task_self();
+	mipc_quiesce();
+	base = stats_peek();
+	for (i = 0; i < CYCLES; i++) {
+		mipc_space_t s, prev;
+
+		MIPC_REQUIRE(mipc_space_create(&s) == KERN_SUCCESS, "create");
+		prev = mipc_thread_set_space(s);
+		MIPC_REQUIRE(mipc_space_destroy(s) == KERN_SUCCESS, "destroy");
+		MIPC_REQUIRE(mipc_thread_set_space(prev) == s, "switch back");
+		now = stats_peek();
+		MIPC_REQUIRE(now.spaces <= base.spaces + LIVE_SLACK,
+		    "%llu spaces live after %d cycles with no mipc_quiesce()",
+		    (unsigned long long)now.spaces, i + 1);
+	}
+}
+END_TEST
+
+/* ---- item 7: fork --------------------------------------------------------- */
+
+/* Exit codes of the child: which check failed. */
+enum {
+	CHILD_OK = 0,
+	CHILD_PARENT_SPACE_USABLE = 10,
+	CHILD_PARENT_DEFAULT_USABLE,
+	CHILD_STATS_NOT_FRESH,
+	CHILD_TASK_SELF_NOT_EMPTY,
+	CHILD_CALL_FAILED,
+	CHILD_MESSAGE_LOST,
+	CHILD_LEAK,
+};
+
+#define CHILD_CHECK(cond, code)      \
+	do {                         \
+		if (!(cond))         \
+			_exit(code); \
+	} while (0)
+
+/*
+ * What a child does with the library: refuses the parent's handles, finds
+ * nothing live, and runs a full life cycle (spaces, rights, a message, the
+ * default space, quiescence) that ends with every count at zero.
+ */
+static void
+fork_child_body(mipc_space_t parent, mipc_space_t parent_default,
+    mach_port_name_t parent_port)
+{
+	mipc_space_t s;
+	mach_port_name_t r = MACH_PORT_NULL, n = MACH_PORT_NULL;
+	mach_port_type_t type;
+	mach_msg_header_t m[4];
+	struct mipc_stats st;
+
+	/* Check's own SIGALRM handler would kill the whole group. */
+	signal(SIGALRM, SIG_DFL);
+	alarm(10); /* a hang fails the test, never CI */
+	CHILD_CHECK(
+	    mach_port_type(parent, parent_port, &type) == KERN_INVALID_TASK,
+	    CHILD_PARENT_SPACE_USABLE);
+	CHILD_CHECK(mach_port_allocate(parent, MACH_PORT_RIGHT_RECEIVE, &r) ==
+	        KERN_INVALID_TASK,
+	    CHILD_PARENT_SPACE_USABLE);
+	CHILD_CHECK(mach_port_allocate(parent_default, MACH_PORT_RIGHT_RECEIVE,
+	                &r) == KERN_INVALID_TASK,
+	    CHILD_PARENT_DEFAULT_USABLE);
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.spaces == 0 && st.ports == 0 && st.messages == 0,
+	    CHILD_STATS_NOT_FRESH);
+
+	/* The default space is the child's own, and empty. */
+	CHILD_CHECK(
+	    mach_task_self() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
+	{
+		mach_port_name_array_t names;
+		mach_port_type_array_t types;
+		mach_msg_type_number_t nc, tc;
+
+		CHILD_CHECK(mach_port_names(mach_task_self(), &names, &nc,
+		                &types, &tc) == KERN_SUCCESS,
+		    CHILD_CALL_FAILED);
+		CHILD_CHECK(nc == 0, CHILD_TASK_SELF_NOT_EMPTY);
+	}
+
+	/* A life cycle. */
+	CHILD_CHECK(mipc_space_create(&s) == KERN_SUCCESS, CHILD_CALL_FAILED);
+	CHILD_CHECK(
+	    mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	CHILD_CHECK(mipc_port_insert_right(mach_task_self(), r, s, r,
+	                MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	n = r;
+	memset(m, 0, sizeof(m));
+	m[0].msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m[0].msgh_size = sizeof(m[0]);
+	m[0].msgh_remote_port = n;
+	m[0].msgh_id = 4242;
+	CHILD_CHECK(
+	    mach_msg(&m[0], MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m[0]), 0,
+	        MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+	    CHILD_CALL_FAILED);
+	memset(m, 0, sizeof(m));
+	CHILD_CHECK(mipc_msg(s, &m[0], MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                sizeof(m), r, 1000, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+	    CHILD_MESSAGE_LOST);
+	CHILD_CHECK(m[0].msgh_id == 4242, CHILD_MESSAGE_LOST);
+	CHILD_CHECK(mipc_space_destroy(s) == KERN_SUCCESS, CHILD_CALL_FAILED);
+	mipc_default_space_reset();
+	mipc_quiesce();
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.spaces == 0 && st.ports == 0 && st.messages == 0 &&
+	        st.tables == 0 && st.epoch_pending == 0,
+	    CHILD_LEAK);
+	_exit(CHILD_OK);
+}
+
+/* Wait for child `pid`; its exit code, or 128 + signal. */
+static int
+child_status(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+START_TEST(api_fork_child_starts_with_fresh_empty_library)
+{
+	mipc_space_t s = space_new(), def = mach_task_self();
+	mach_port_name_t r = recv_new(s), dr = recv_new(def);
+	mach_port_name_t snd = conf_give_send(def, s, r, 1);
+	pid_t pid;
+	int code;
+
+	/* Something queued, so the parent's state is not trivial. */
+	{
+		mach_msg_header_t h;
+
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+		h.msgh_size = sizeof(h);
+		h.msgh_remote_port = snd;
+		KR_EQ(mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(h),
+		          0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		fork_child_body(s, def, r);
+	code = child_status(pid);
+	ck_assert_msg(code == CHILD_OK,
+	    "child: %d (10 parent space usable, 11 parent default space "
+	    "usable, 12 counts not fresh, 13 task self not fresh, 14 a call "
+	    "failed, 15 message lost, 16 leak, 142 hung)",
+	    code);
+	/* The parent is untouched. */
+	TYPE_EQ(s, r, MACH_PORT_TYPE_RECEIVE);
+	ck_assert_int_eq(status_of(s, r).mps_msgcount, 1);
+	TYPE_EQ(def, dr, MACH_PORT_TYPE_RECEIVE);
+	KR_OK(mipc_space_destroy(s));
+}
+END_TEST
+
+static Suite *
+x_lifetime_suite(void)
+{
+	Suite *s = suite_create("X_lifetime");
+	TCase *tc = conf_tcase("X");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, api_stale_handle_refused_never_aliases_next_space);
+	tcase_add_test(tc, api_stale_handles_refused_forever);
+	tcase_add_test(tc, api_destroyed_spaces_reclaimed_without_quiesce);
+	tcase_add_test(
+	    tc, api_current_space_reclaimed_after_switch_without_quiesce);
+	tcase_add_test(tc, api_fork_child_starts_with_fresh_empty_library);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MIPC_TEST_MAIN(x_lifetime_suite)
