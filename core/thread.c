@@ -595,8 +595,10 @@ mipc_quiesce(void)
 
 	if (th == NULL)
 		return;
-	ipc_require(
-	    !ipc_epoch_inside(th), "mipc_quiesce inside an epoch section");
+	ipc_require(!ipc_epoch_inside(th),
+	    "mipc_quiesce inside an epoch section (called from a signal "
+	    "handler that interrupted a mipc call? mipc is not "
+	    "async-signal-safe, see mipc.h)");
 	/*
 	 * Freeing an object may retire others (a table and its ports), so
 	 * repeat while rounds find work; bounded, in case other threads keep
