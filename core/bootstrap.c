@@ -735,14 +735,15 @@ const struct ipc_kobject_ops ipc_bootstrap_kobject_ops = {
 /* bootstrap_port                                                      */
 
 mach_port_t
-mipc_bootstrap_port(mipc_space_t space)
+mipc_bootstrap_port(mipc_space_t task)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_right r = { NULL, MACH_MSG_TYPE_PORT_SEND, false };
 	mach_port_name_t name = MACH_PORT_NULL;
 	struct ipc_port *bp;
 	struct ipc_entry *e;
 
-	if (space == NULL)
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	bp = bs_port_get();
 	if (bp == NULL)

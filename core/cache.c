@@ -89,7 +89,7 @@ struct ipc_kind_info {
 };
 
 static const struct ipc_kind_info ipc_kinds[IPC_KIND_COUNT] = {
-	[IPC_KIND_SPACE] = { "space", IPC_SPACE_SIZE },
+	[IPC_KIND_SPACE] = { "space", 0 },
 	[IPC_KIND_PORT] = { "port", IPC_PORT_SIZE },
 	[IPC_KIND_PSET] = { "pset", IPC_PSET_SIZE },
 	[IPC_KIND_KMSG_S] = { "kmsg_s", IPC_KMSG_S_SIZE },

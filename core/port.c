@@ -867,10 +867,14 @@ out:
 
 kern_return_t
 mipc_port_allocate(
-    mipc_space_t space, mach_port_right_t right, mach_port_name_t *name)
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (name == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return allocate_common(space, right, MACH_PORT_NULL, name);
@@ -879,12 +883,15 @@ MIPC_MACH_ALIAS(mipc_port_allocate, mach_port_allocate);
 
 kern_return_t
 mipc_port_allocate_name(
-    mipc_space_t space, mach_port_right_t right, mach_port_name_t name)
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t name)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
 	mach_port_name_t got;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
 	/* MACH.md A7: a dead name ignores the requested name. */
@@ -934,9 +941,10 @@ connection_service_check(struct mipc_space *space, mach_port_name_t name)
 }
 
 kern_return_t
-mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
+mipc_port_construct(mipc_space_t task, mach_port_options_t *options,
     mach_port_context_t context, mach_port_name_t *name)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	const uint32_t service =
 	    MPO_SERVICE_PORT | MPO_CONNECTION_PORT | MPO_TG_BLOCK_TRACKING;
 	const uint32_t reply = MPO_REPLY_PORT |
@@ -946,8 +954,9 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	uint32_t f;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (options == NULL || name == NULL)
 		return KERN_INVALID_ARGUMENT;
 	f = options->flags;
@@ -1067,10 +1076,14 @@ ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
 
 kern_return_t
 mipc_port_allocate_init(
-    mipc_space_t space, uint32_t flags, mach_port_name_t *name)
+    mipc_space_t task, uint32_t flags, mach_port_name_t *name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (name == NULL || (flags & ~PORT_INIT_KNOWN) != 0)
 		return KERN_INVALID_ARGUMENT;
 	return ipc_port_alloc_init(space, flags, 0, name);
@@ -1117,14 +1130,12 @@ typedef kern_return_t (*port_op_t)(
     struct ipc_port *port, mach_port_name_t name, void *arg);
 
 static kern_return_t
-with_receive(struct mipc_space *space, mach_port_name_t name,
+with_receive_held(struct mipc_space *space, mach_port_name_t name,
     kern_return_t nullcode, port_op_t fn, void *arg)
 {
 	struct ipc_port *port = NULL;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
@@ -1139,6 +1150,18 @@ with_receive(struct mipc_space *space, mach_port_name_t name,
 }
 
 static kern_return_t
+with_receive(mipc_space_t task, mach_port_name_t name, kern_return_t nullcode,
+    port_op_t fn, void *arg)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr = ipc_space_acquire(task, &space);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	return with_receive_held(space, name, nullcode, fn, arg);
+}
+
+static kern_return_t
 op_set_mscount(struct ipc_port *port, mach_port_name_t name, void *arg)
 {
 	(void)name;
@@ -1148,10 +1171,10 @@ op_set_mscount(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_mscount(
-    mipc_space_t space, mach_port_name_t name, mach_port_mscount_t mscount)
+    mipc_space_t task, mach_port_name_t name, mach_port_mscount_t mscount)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
+	    task, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
 }
 MIPC_MACH_ALIAS(mipc_port_set_mscount, mach_port_set_mscount);
 
@@ -1165,10 +1188,10 @@ op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_seqno(
-    mipc_space_t space, mach_port_name_t name, mach_port_seqno_t seqno)
+    mipc_space_t task, mach_port_name_t name, mach_port_seqno_t seqno)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
+	    task, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
 }
 MIPC_MACH_ALIAS(mipc_port_set_seqno, mach_port_set_seqno);
 
@@ -1182,12 +1205,12 @@ op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_get_srights(
-    mipc_space_t space, mach_port_name_t name, mach_port_rights_t *srights)
+    mipc_space_t task, mach_port_name_t name, mach_port_rights_t *srights)
 {
 	if (srights == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_get_srights, srights);
+	    task, name, KERN_INVALID_RIGHT, op_get_srights, srights);
 }
 MIPC_MACH_ALIAS(mipc_port_get_srights, mach_port_get_srights);
 
@@ -1204,12 +1227,12 @@ op_get_context(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_get_context(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t *context)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t *context)
 {
 	if (context == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_get_context, context);
+	    task, name, KERN_INVALID_RIGHT, op_get_context, context);
 }
 MIPC_MACH_ALIAS(mipc_port_get_context, mach_port_get_context);
 
@@ -1227,10 +1250,10 @@ op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_context(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t context)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t context)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_context, &context);
+	    task, name, KERN_INVALID_RIGHT, op_set_context, &context);
 }
 MIPC_MACH_ALIAS(mipc_port_set_context, mach_port_set_context);
 
@@ -1264,17 +1287,20 @@ op_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 /* MACH.md Q9: NULL, DEAD and unknown names are all KERN_INVALID_NAME. */
 static kern_return_t
-guard_common(struct mipc_space *space, mach_port_name_t name, port_op_t fn,
+guard_common(mipc_space_t task, mach_port_name_t name, port_op_t fn,
     struct guard_arg *ga)
 {
-	kern_return_t kr;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr = ipc_space_acquire(task, &space);
 
-	if (space != NULL && !MACH_PORT_VALID(name)) {
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (!MACH_PORT_VALID(name)) {
 		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
 		ipc_guard_flush(space);
 		return KERN_INVALID_NAME;
 	}
-	kr = with_receive(space, name, KERN_INVALID_NAME, fn, ga);
+	kr = with_receive_held(space, name, KERN_INVALID_NAME, fn, ga);
 	if (kr == KERN_INVALID_NAME) {
 		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
 		ipc_guard_flush(space);
@@ -1326,11 +1352,11 @@ op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_unguard(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t guard)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t guard)
 {
 	struct guard_arg ga = { guard, 0, 0 };
 
-	return guard_common(space, name, op_unguard, &ga);
+	return guard_common(task, name, op_unguard, &ga);
 }
 MIPC_MACH_ALIAS(mipc_port_unguard, mach_port_unguard);
 
@@ -1410,16 +1436,19 @@ op_get_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_get_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t *cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, cnt, 0, NULL };
+	kern_return_t kr;
 	mach_msg_type_number_t need;
 	kern_return_t nullcode;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (info == NULL || cnt == NULL)
 		return KERN_INVALID_ARGUMENT;
 	/* The trap clamps the caller's count (MACH.md H3). */
@@ -1457,7 +1486,7 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
 		}
 		return KERN_SUCCESS;
 	}
-	return with_receive(space, name, nullcode, op_get_attr, &aa);
+	return with_receive_held(space, name, nullcode, op_get_attr, &aa);
 }
 MIPC_MACH_ALIAS(mipc_port_get_attributes, mach_port_get_attributes);
 
@@ -1494,15 +1523,17 @@ op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_set_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	switch (flavor) {
 	case MACH_PORT_LIMITS_INFO:
 		if (cnt < MACH_PORT_LIMITS_INFO_COUNT)
@@ -1525,7 +1556,8 @@ mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	kr = with_receive(space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
+	kr = with_receive_held(
+	    space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
 	if (aa.aa_raised != NULL) {
 		ipc_mqueue_admit_senders(aa.aa_raised);
 		ip_release(aa.aa_raised);
@@ -1555,21 +1587,24 @@ op_assert_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_assert_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_assert_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
+	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (flavor != MACH_PORT_GUARD_INFO)
 		return KERN_INVALID_ARGUMENT;
 	if (cnt < MACH_PORT_GUARD_INFO_COUNT)
 		return KERN_FAILURE;
 	if (info == NULL)
 		return KERN_INVALID_ARGUMENT;
-	return with_receive(
+	return with_receive_held(
 	    space, name, KERN_INVALID_RIGHT, op_assert_attr, &aa);
 }
 MIPC_MACH_ALIAS(mipc_port_assert_attributes, mach_port_assert_attributes);

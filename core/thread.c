@@ -224,7 +224,6 @@ ipc_thread_exit(void *arg)
 	ipc_lock(&th->th_lock);
 	th->th_dead = true;
 	ipc_unlock(&th->th_lock);
-	ipc_thread_space_exit(th);
 	ck_epoch_barrier(th->th_epoch);
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
@@ -565,7 +564,7 @@ mipc_get_stats(struct mipc_stats *out)
 	if (out == NULL)
 		return;
 	memset(out, 0, sizeof(*out));
-	out->spaces = ipc_kind_live(IPC_KIND_SPACE);
+	out->spaces = ipc_space_live();
 	out->ports = ipc_kind_live(IPC_KIND_PORT);
 	out->psets = ipc_kind_live(IPC_KIND_PSET);
 	out->messages = ipc_kind_live(IPC_KIND_KMSG_S) +
@@ -609,5 +608,4 @@ mipc_quiesce(void)
 			break;
 	}
 	th->th_defers = 0;
-	ipc_space_reap();
 }

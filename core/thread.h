@@ -21,6 +21,7 @@
 #include "turnstile.h"
 
 #include <ck_epoch.h>
+#include <mipc/port.h>
 #include <mipc/types.h>
 #include <sys/types.h>
 
@@ -36,7 +37,7 @@ struct ipc_thread {
 	ck_epoch_record_t *th_epoch; /* (O) our ck_epoch record */
 	uint32_t th_defers;          /* (O) defers since last poll */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
-	struct mipc_space *th_space; /* (O) current space; NULL: default */
+	mipc_space_t th_space;       /* (O) current space; NULL: default */
 	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
 	mach_port_name_t
 	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */

@@ -596,13 +596,15 @@ ipc_vm_copyin(void *dst, const void *src, size_t size)
 
 kern_return_t
 mipc_vm_allocate(
-    mipc_space_t space, vm_address_t *address, vm_size_t size, int flags)
+    mipc_space_t task, vm_address_t *address, vm_size_t size, int flags)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *r;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (address == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (!(flags & VM_FLAGS_ANYWHERE))
@@ -624,10 +626,14 @@ mipc_vm_allocate(
 MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
 
 kern_return_t
-mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
+mipc_vm_deallocate(mipc_space_t task, vm_address_t address, vm_size_t size)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (ck_pr_load_32(&space->is_active) == 0)
 		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_release rechecks */
 	return ipc_vm_release(space, address, size);

@@ -10,8 +10,27 @@
  *
  * A space is a Mach task's IPC space: a private table of port names.  All
  * calls are thread-safe, on any space, from any thread.  A call on a
- * destroyed space returns KERN_INVALID_TASK; a NULL space argument returns
- * MACH_SEND_INVALID_DEST, as libsyscall's MIG fallback does (MACH.md X1).
+ * destroyed space returns KERN_INVALID_TASK; a NULL space argument, or a
+ * value that was never a space handle, returns MACH_SEND_INVALID_DEST, as
+ * libsyscall's MIG fallback does (MACH.md X1).
+ *
+ * What a handle is, and how long it lives:
+ *
+ *  - mipc_space_t names one space for ever.  It is not an address: it
+ *    carries the space's slot and a generation, checked on every call, and
+ *    no two spaces are ever given the same handle.
+ *  - After mipc_space_destroy() the handle is refused for ever: calls
+ *    through it return KERN_INVALID_TASK (mach_port_*, vm_*),
+ *    MACH_SEND_INVALID_DEST (sends) or MACH_RCV_INVALID_NAME (receives) --
+ *    also after mipc_quiesce() and after any number of spaces were
+ *    created since.  It never acts on another space.
+ *  - A call in progress holds the space it was given.  Destroying the
+ *    space under it tears the space's rights down at once; the call then
+ *    finishes against the destroyed space: a send blocked for room times
+ *    out into it (the rights it carried are destroyed, M3), a receive on
+ *    one of its ports returns MACH_RCV_PORT_CHANGED (K6).
+ *  - A destroyed space's memory is reclaimed by the library at its next
+ *    safe points (no mipc_quiesce() needed), once no call holds it.
  */
 #ifndef MIPC_PORT_H
 #define MIPC_PORT_H
@@ -22,7 +41,8 @@
 extern "C" {
 #endif
 
-typedef struct mipc_space *mipc_space_t;
+/* An opaque handle; never dereferenced, never an address (see above). */
+typedef struct mipc_space_handle *mipc_space_t;
 
 /* ---- spaces ------------------------------------------------------------ */
 
@@ -33,9 +53,8 @@ MIPC_API kern_return_t mipc_space_create(mipc_space_t *out);
  * Tear the space down as task termination does (MACH.md W): receive rights
  * are destroyed first (port-destroyed requests honoured), then send rights
  * released, send-once rights destroyed, port sets destroyed, dead names
- * dropped.  The handle stays valid for calls, which return
- * KERN_INVALID_TASK, until the last thread that uses it as its current
- * space has switched away; then its memory is released.
+ * dropped.  From then on the handle is refused (see above); a second
+ * destroy returns KERN_INVALID_TASK.
  */
 MIPC_API kern_return_t mipc_space_destroy(mipc_space_t space);
 
@@ -49,15 +68,17 @@ MIPC_API mipc_space_t mipc_thread_space(void);
 /*
  * Make `space` the calling thread's current space; returns the previous.
  * NULL, or the default space itself, selects "the default space", which
- * follows mipc_default_space_reset().  A thread holding a space as current
- * keeps its handle valid after mipc_space_destroy() (calls then return
- * KERN_INVALID_TASK) until it switches away.
+ * follows mipc_default_space_reset().  A current space that is destroyed
+ * stays current (calls through mach_task_self() then return
+ * KERN_INVALID_TASK) until the thread switches away; it pins no memory.
  */
 MIPC_API mipc_space_t mipc_thread_set_space(mipc_space_t space);
 
 /*
  * The process-wide default space, destroyed and replaced by a fresh one on
- * the next use (for test teardown: every right it held is released).
+ * the next use (for test teardown: every right it held is released).  A
+ * handle to the old one obtained before (mach_task_self()) is refused
+ * afterwards, as any destroyed space's.
  */
 MIPC_API void mipc_default_space_reset(void);
 
