@@ -99,4 +99,6 @@ ipc_fail_check(enum ipc_kind kind)
 	return ipc_test_hooks && ipc_fail_check_slow(kind);
 }
 
+void ipc_cache_atfork_child(void);
+
 #endif /* MIPC_CORE_CACHE_H */

@@ -37,6 +37,22 @@ static ipc_lock_t guard_lock =
 static mipc_guard_handler_t guard_fn; /* (guard_lock) */
 static void *guard_ctx;               /* (guard_lock) */
 
+/*
+ * fork(): the handler pair is kept in the child, so it must not be caught
+ * half-written: the forking thread holds guard_lock across fork().
+ */
+void
+ipc_guard_atfork_prepare(void)
+{
+	ipc_lock(&guard_lock);
+}
+
+void
+ipc_guard_atfork_after(void)
+{
+	ipc_unlock(&guard_lock);
+}
+
 void
 mipc_set_guard_handler(mipc_guard_handler_t fn, void *ctx)
 {

@@ -63,4 +63,7 @@ ipc_guard_flush_task(mipc_space_t task)
 		ipc_guard_deliver_task(task);
 }
 
+void ipc_guard_atfork_prepare(void);
+void ipc_guard_atfork_after(void);
+
 #endif /* MIPC_CORE_GUARD_H */

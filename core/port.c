@@ -415,6 +415,13 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 static ipc_lock_t ipc_transit_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
 
+/* fork(): the parent's ports are abandoned; the lock may have been held. */
+void
+ipc_port_atfork_child(void)
+{
+	ipc_lock_init(&ipc_transit_lock, IPC_RANK_TRANSIT, "in-transit ports");
+}
+
 /*
  * ipc_port_check_circularity
  *	Would putting port's receive right in a message queued on dest make

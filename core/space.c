@@ -50,6 +50,8 @@
  *            through the epoch at destroy.  When the last live space
  *            is destroyed, process-wide kernel objects (the bootstrap
  *            namespace) let go of what they hold (kobject.c).
+ *            fork(): the child gets every slot free and every parent
+ *            handle spent (ipc_space_atfork_child; fork.c).
  * Choices:   * Names as XNU makes them (MACH.md 1.3): index << 8 | gen, gen
  *              with its two low bits set, advancing by 4 per reuse and
  *              rolling back to 0x03 after a random period of 16/32/48/64
@@ -909,6 +911,41 @@ mipc_space_t
 mach_task_self(void)
 {
 	return mipc_thread_space();
+}
+
+/*
+ * ipc_space_atfork_child
+ *	fork(): the child starts with a fresh, empty set of spaces (XNU's
+ *	ipc_task_init gives a forked task a new IPC space).  Every slot is
+ *	made free and its handle stops resolving, so the parent's handles
+ *	are refused for ever (their generations stay issued); the spaces'
+ *	contents are abandoned (copies the child never touches).
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_space_atfork_child(void)
+{
+	uint32_t c, i;
+
+	ipc_lock_init(&ipc_slots_lock, IPC_RANK_LEAF, "space slots");
+	ipc_slots_free = NULL;
+	for (c = ipc_slots_chunks; c-- > 0;) {
+		struct mipc_space *chunk = ipc_space_dir[c];
+
+		for (i = IPC_SPACE_CHUNK; i-- > 0;) {
+			struct mipc_space *slot = &chunk[i];
+
+			slot->is_handle = 0;
+			slot->is_refs = 0;
+			slot_poison(slot);
+			if (slot->is_gen < IPC_SPACE_GEN_MAX) {
+				slot->is_next_free = ipc_slots_free;
+				ipc_slots_free = slot;
+			}
+		}
+	}
+	ipc_spaces_live = 0;
+	ipc_default_space = NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -302,6 +302,7 @@ bool ipc_rmap_insert(
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
 void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
 uint64_t ipc_space_live(void);
+void ipc_space_atfork_child(void);
 
 struct mipc_space *ipc_space_caller(struct mipc_space *space);
 

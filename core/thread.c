@@ -62,6 +62,7 @@
 #include "thread.h"
 
 #include "cache.h"
+#include "guard.h"
 #include "lock.h"
 #include "reply.h"
 #include "space.h"
@@ -97,6 +98,7 @@ ipc_thread_module_init(void)
 	ck_epoch_register(&ipc_epoch, &ipc_orphans, NULL);
 	ipc_require(pthread_key_create(&ipc_thread_key, ipc_thread_exit) == 0,
 	    "pthread key for per-thread state");
+	ipc_fork_init();
 }
 
 static ck_epoch_record_t *
@@ -370,6 +372,64 @@ mipc_thread_get_priority(mipc_thread_t handle, struct mipc_thread_priority *out)
 	out->effective_qos = ipc_qos_for_priority(th->th_effective);
 	ipc_unlock(&th->th_lock);
 	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_thread_atfork_child
+ *	fork(): the child's only thread is the one that forked.  The other
+ *	threads' records (perhaps inside sections, holding back grace periods
+ *	for ever) and every pending deferred free belong to a world the child
+ *	abandons: a fresh epoch, with the forking thread's record and the
+ *	orphans' registered anew, empty.
+ * Conditions: the only thread of a fresh child, outside any section (a
+ *	fork from a signal handler that interrupted mipc is not supported).
+ */
+void
+ipc_thread_atfork_child(void)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+
+	ck_epoch_init(&ipc_epoch);
+	memset(&ipc_orphans, 0, sizeof(ipc_orphans));
+	ck_epoch_register(&ipc_epoch, &ipc_orphans, NULL);
+	ipc_threads_live = 0;
+	/* Violations the parent raised are the parent's to deliver. */
+	ipc_guard_pending.gp_n = 0;
+	if (th == NULL)
+		return;
+	memset(th->th_epoch, 0, sizeof(*th->th_epoch));
+	ck_epoch_register(&ipc_epoch, th->th_epoch, NULL);
+	th->th_defers = 0;
+	th->th_space = NULL; /* the child's (new) default space */
+	/* Its special reply port, watchports, workloop: the parent's. */
+	th->th_srp_bind = 0;
+	th->th_srp_name = MACH_PORT_NULL;
+	th->th_srp = NULL;
+	th->th_watchports = NULL;
+	th->th_servicing = NULL;
+	/*
+	 * Priorities: pushes came from the parent's objects; the thread is
+	 * not blocked (it is forking), and has another id.  Its own
+	 * turnstile is idle and stays.  th_refs stays too: handles the user
+	 * holds still count (a reference a parent object held is leaked).
+	 */
+	ipc_lock_init(&th->th_lock, IPC_RANK_THREAD, "thread");
+	th->th_tid = (pid_t)syscall(SYS_gettid);
+	th->th_promotion = 0;
+	th->th_effective = th->th_base;
+	th->th_inheritor_q.pl_head = NULL;
+	th->th_blocked_on = NULL;
+	th->th_wait_kind = MIPC_WAIT_NONE;
+	th->th_wait_name = MACH_PORT_NULL;
+	th->th_park = 0;
+	th->th_park_state = 0;
+	th->th_os_busy = 0;
+	th->th_os_want = th->th_base;
+	ipc_threads_live = 1;
+	/* What the child keeps, counted again (caches restarted at 0). */
+	ipc_kind_account(IPC_KIND_THREAD, (int64_t)sizeof(*th));
+	if (th->th_turnstile != NULL)
+		ipc_turnstile_atfork_keep(th->th_turnstile);
 }
 
 uint64_t

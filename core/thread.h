@@ -165,4 +165,7 @@ unsigned int ipc_epoch_pending(const struct ipc_thread *th);
 uint64_t ipc_thread_live(void);
 uint64_t ipc_epoch_pending_all(void);
 
+void ipc_thread_atfork_child(void);
+void ipc_fork_init(void); /* fork.c */
+
 #endif /* MIPC_CORE_THREAD_H */

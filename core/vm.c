@@ -111,6 +111,24 @@ vm_module_init(void)
 	(void)pthread_atfork(NULL, NULL, vm_self_read);
 }
 
+/*
+ * ipc_vm_atfork_child
+ *	fork(): the child's spaces are new, so no region belongs to it.
+ *	Regions handed out in the parent stay mapped in the child, unknown to
+ *	mipc (vm_deallocate answers KERN_INVALID_ADDRESS; munmap them); the
+ *	registry, which another thread may have been changing, starts empty.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_vm_atfork_child(void)
+{
+	ipc_lock_init(&vm_lock, IPC_RANK_LEAF, "vm registry");
+	vm_slots = NULL;
+	vm_mask = 0;
+	vm_used = 0;
+	vm_spare_n = 0;
+}
+
 static size_t
 vm_page(void)
 {

@@ -49,6 +49,13 @@
 static ipc_lock_t wp_calls_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_GLOBAL, "watchport calls");
 
+/* fork(): the lock may have been held by a thread the child lacks. */
+void
+ipc_watchport_atfork_child(void)
+{
+	ipc_lock_init(&wp_calls_lock, IPC_RANK_GLOBAL, "watchport calls");
+}
+
 static size_t
 set_bytes(uint32_t n)
 {

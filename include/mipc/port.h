@@ -22,8 +22,8 @@
  *  - After mipc_space_destroy() the handle is refused for ever: calls
  *    through it return KERN_INVALID_TASK (mach_port_*, vm_*),
  *    MACH_SEND_INVALID_DEST (sends) or MACH_RCV_INVALID_NAME (receives) --
- *    also after mipc_quiesce() and after any number of spaces were
- *    created since.  It never acts on another space.
+ *    also after mipc_quiesce(), after any number of spaces were created
+ *    since, and in a forked child.  It never acts on another space.
  *  - A call in progress holds the space it was given.  Destroying the
  *    space under it tears the space's rights down at once; the call then
  *    finishes against the destroyed space: a send blocked for room times
@@ -31,6 +31,12 @@
  *    one of its ports returns MACH_RCV_PORT_CHANGED (K6).
  *  - A destroyed space's memory is reclaimed by the library at its next
  *    safe points (no mipc_quiesce() needed), once no call holds it.
+ *  - fork(): the child starts with a fresh, empty set of spaces, as a task
+ *    XNU forks gets a new IPC space (ipc_task_init); every handle of the
+ *    parent is refused there, the child's default space is new, and the
+ *    forking thread's current space is the default again.  The parent's
+ *    rights, messages and received out-of-line regions do not exist in the
+ *    child (regions stay mapped there, unknown to mipc: munmap them).
  */
 #ifndef MIPC_PORT_H
 #define MIPC_PORT_H
