@@ -6,7 +6,8 @@
  *
  * A destroyed space's handle is refused for ever (KERN_INVALID_TASK, W2),
  * even after mipc_quiesce() and after other spaces were created: it never
- * acts on another space.  Destroyed spaces are reclaimed at safe points,
+ * acts on another space.  A value that never was a handle is refused as
+ * NULL is (X1), never dereferenced.  Destroyed spaces are reclaimed at safe points,
  * so create/destroy cycles leave the live count bounded with no
  * mipc_quiesce().  A forked child starts with a fresh, empty set of
  * spaces, as a Mach task forked by XNU gets a new IPC space: its parent's
@@ -105,6 +106,51 @@ START_TEST(api_stale_handles_refused_forever)
 		ck_assert_int_eq(status_of(live[k], lr[k]).mps_msgcount, 0);
 		KR_OK(mipc_space_destroy(live[k]));
 	}
+}
+END_TEST
+
+/*
+ * A value that was never a handle -- an address, a small integer, all
+ * ones -- is refused as NULL is (MACH.md X1), and never dereferenced.
+ */
+START_TEST(api_garbage_handle_refused_never_dereferenced)
+{
+	int local;
+	mipc_space_t live = space_new();
+	mipc_space_t bad[] = { (mipc_space_t)(uintptr_t)1,
+		(mipc_space_t)(void *)&local, (mipc_space_t)(uintptr_t)-1,
+		(mipc_space_t)(void *)bad };
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mach_port_name_t n = MACH_PORT_NULL;
+		mach_msg_header_t h;
+		mipc_space_t prev;
+
+		KR_EQ(mach_port_allocate(bad[i], MACH_PORT_RIGHT_RECEIVE, &n),
+		    MACH_SEND_INVALID_DEST);
+		KR_EQ(mach_port_deallocate(bad[i], 0x103),
+		    MACH_SEND_INVALID_DEST);
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h.msgh_size = sizeof(h);
+		h.msgh_remote_port = 0x103;
+		KR_EQ(mipc_msg(bad[i], &h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		          sizeof(h), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_SEND_INVALID_DEST);
+		KR_EQ(mipc_msg(bad[i], &h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		          sizeof(h), 0x103, 0, MACH_PORT_NULL),
+		    MACH_RCV_INVALID_NAME);
+		KR_EQ(mipc_space_destroy(bad[i]), KERN_INVALID_ARGUMENT);
+		/* As a thread's current space too. */
+		prev = mipc_thread_set_space(bad[i]);
+		KR_EQ(mach_port_allocate(
+		          mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+		    MACH_SEND_INVALID_DEST);
+		mipc_thread_set_space(prev);
+	}
+	ck_assert_uint_eq(name_count(live), 0);
+	KR_OK(mipc_space_destroy(live));
 }
 END_TEST
 
@@ -352,6 +398,7 @@ x_lifetime_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, api_stale_handle_refused_never_aliases_next_space);
 	tcase_add_test(tc, api_stale_handles_refused_forever);
+	tcase_add_test(tc, api_garbage_handle_refused_never_dereferenced);
 	tcase_add_test(tc, api_destroyed_spaces_reclaimed_without_quiesce);
 	tcase_add_test(
 	    tc, api_current_space_reclaimed_after_switch_without_quiesce);
