@@ -888,10 +888,12 @@ immovable_send_guard(mach_port_name_t name, uint32_t flags)
  *	Space locked and active.  On success out holds the right.  On
  *	failure nothing changed, except a dead-name conversion; out may have
  *	been written (its port and dead fields) and must be ignored.
- *	IPC_COPYIN_CHECKED: the caller checked the right under this lock,
- *	but its port may have died since (a port dies under its own lock);
- *	then fail with KERN_ABORTED and convert nothing, so that the caller
- *	can decide again as if the port had died first.
+ *	IPC_COPYIN_CHECKED: the caller checked (and converted) the right
+ *	under this lock, but its port may have died since (a port dies under
+ *	its own lock); then fail with KERN_ABORTED and convert nothing, so
+ *	that the caller can decide again as if the port had died first.  A
+ *	death after that look is ordered after this copyin: the right is
+ *	taken as it was, and the message dies with its port (J9).
  * Returns:
  *	KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
  *	KERN_INVALID_CAPABILITY (immovable or reply-port rules; Q14, Q15,
@@ -911,11 +913,19 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		return KERN_INVALID_NAME;
 	if (!MACH_MSG_TYPE_PORT_ANY(msgt))
 		return KERN_INVALID_RIGHT;
-	if ((flags & IPC_COPYIN_CHECKED) &&
-	    (e_type(e) & MACH_PORT_TYPE_SEND_RIGHTS) &&
-	    !(e_type(e) & MACH_PORT_TYPE_RECEIVE) && !ip_active(e_port(e)))
-		return KERN_ABORTED;
-	(void)ipc_right_check(space, name, e);
+	if (flags & IPC_COPYIN_CHECKED) {
+		/*
+		 * One look at the port, not two: converting here too would
+		 * let a death between the looks turn the checked right into
+		 * a dead name the caller was told it is not.
+		 */
+		if ((e_type(e) & MACH_PORT_TYPE_SEND_RIGHTS) &&
+		    !(e_type(e) & MACH_PORT_TYPE_RECEIVE) &&
+		    !ip_active(e_port(e)))
+			return KERN_ABORTED;
+	} else {
+		(void)ipc_right_check(space, name, e);
+	}
 	type = e_type(e);
 	urefs = e_urefs(e);
 	out->ir_port = NULL;
