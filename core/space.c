@@ -830,23 +830,26 @@ mipc_space_destroy(mipc_space_t task)
 /* ------------------------------------------------------------------ */
 /* Current and default spaces                                          */
 
-/* The default space's handle, created on first use; NULL if no memory. */
+/*
+ * The default space's handle, created on first use; NULL if no memory.
+ * A loop: a reset may empty the role between a lost race and our look.
+ */
 static mipc_space_t
 default_space(void)
 {
-	mipc_space_t task = ck_pr_load_ptr(&ipc_default_space);
+	for (;;) {
+		mipc_space_t task = ck_pr_load_ptr(&ipc_default_space);
 
-	if (likely(task != NULL))
-		return task;
-	if (mipc_space_create(&task) != KERN_SUCCESS)
-		return NULL;
-	/* The loser of a race drops its own.  Relaxed: a handle is a
-	 * value; calls that resolve it order themselves ([A50]). */
-	if (!ck_pr_cas_ptr(&ipc_default_space, NULL, task)) {
+		if (likely(task != NULL))
+			return task;
+		if (mipc_space_create(&task) != KERN_SUCCESS)
+			return NULL;
+		/* The loser of a race drops its own.  Relaxed: a handle is a
+		 * value; calls that resolve it order themselves ([A50]). */
+		if (ck_pr_cas_ptr(&ipc_default_space, NULL, task))
+			return task;
 		mipc_space_destroy(task);
-		task = ck_pr_load_ptr(&ipc_default_space);
 	}
-	return task;
 }
 
 mipc_space_t
