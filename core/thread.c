@@ -29,6 +29,12 @@
  *            only through ck_pr, as ck does, never with an access TSan
  *            would pair with the pusher's plain stores (the payload is
  *            [T2]'s).
+ *            [R55]/[A55] a deferred entry is written before the CAS that
+ *            pushes it (epoch_call, our ck_epoch_call_strict) and popped
+ *            after (ck's batch pop); [T6], the same edge for TSan: the
+ *            entry's last plain writes, released before that CAS,
+ *            acquired where it runs -- so an entry whose memory is reused
+ *            after another thread ran it (mipc_quiesce) is ordered too.
  * Lifetime:  state is created on first use (ipc_thread_self) and released
  *            at thread exit by a pthread key destructor, after a barrier has
  *            run the thread's deferred frees.  Records are never freed (ck
@@ -461,7 +467,40 @@ deferred_run(ck_epoch_entry_t *e)
 	    ipc_container_of(e, struct ipc_deferred, id_ck);
 
 	ipc_tsan_acquire(&ipc_epoch); /* [T2] */
+	ipc_tsan_acquire(e); /* [T6]: the entry as epoch_call left it */
 	d->id_fn(d);
+}
+
+/*
+ * epoch_call
+ *	ck_epoch_call_strict, with one difference TSan needs: the entry's
+ *	link is written through ck_pr, and [T6] releases the entry between
+ *	its last plain write and the CAS that publishes it.  ck's own push
+ *	writes the link with a plain store after anything we could annotate:
+ *	when mipc_quiesce() ran another thread's frees and the memory was
+ *	reused, TSan saw the old and the new owner's writes of that link
+ *	unordered (space_lifetime_threads).
+ * Conditions: any; the push is atomic, others may pop concurrently.
+ */
+static void
+epoch_call(ck_epoch_record_t *r, ck_epoch_entry_t *e)
+{
+	unsigned int epoch = ck_pr_load_uint(&r->global->epoch);
+	ck_stack_t *target = &r->pending[epoch & (CK_EPOCH_LENGTH - 1)];
+	ck_stack_entry_t *head;
+
+	ck_pr_inc_uint(&r->n_pending); /* Relaxed: a counter, as ck's */
+	e->function = deferred_run;
+	head = ck_pr_load_ptr(&target->head);
+	for (;;) {
+		ck_pr_store_ptr(&e->stack_entry.next, head);
+		ipc_tsan_release(e); /* [T6]: pairs with deferred_run() */
+		ck_pr_fence_store(); /* [R55]: the entry, then the CAS */
+		/* [R55]: publishes it (ck_stack_push_upmc's order). */
+		if (ck_pr_cas_ptr_value(
+		        &target->head, head, &e->stack_entry, &head))
+			break;
+	}
 }
 
 void
@@ -474,10 +513,10 @@ ipc_epoch_defer(struct ipc_thread *th, struct ipc_deferred *d,
 	if (unlikely(th == NULL)) {
 		/* No state: the shared orphan record (pushes are atomic);
 		 * mipc_quiesce() drains it. */
-		ck_epoch_call_strict(&ipc_orphans, &d->id_ck, deferred_run);
+		epoch_call(&ipc_orphans, &d->id_ck);
 		return;
 	}
-	ck_epoch_call_strict(th->th_epoch, &d->id_ck, deferred_run);
+	epoch_call(th->th_epoch, &d->id_ck);
 	if (++th->th_defers >= IPC_EPOCH_POLL_EVERY)
 		ipc_epoch_poll_slow(th);
 }
@@ -590,6 +629,7 @@ quiesce_round(void)
 			ck_stack_entry_t *head, *tail;
 			unsigned int n = 0;
 
+			/* [A55]: ck's batch pop (swap, load fence). */
 			head = ck_stack_batch_pop_upmc(&r->pending[i]);
 			if (head == NULL)
 				continue;
