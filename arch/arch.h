@@ -23,6 +23,11 @@
  *                             rseq area glibc registers (__rseq_offset,
  *                             __rseq_size), sched_getcpu() as fallback.  A
  *                             hint only: the thread may migrate right after.
+ *   arch_counter_add(c, n)    *c += n for a 64-bit counter with one
+ *                             writer and concurrent readers (relaxed
+ *                             atomic loads): no locked instruction, never
+ *                             a torn value (x86-64: one add to memory;
+ *                             generic: a relaxed atomic load and store).
  *   arch_ncpu()               number of possible CPU ids (ids are < it).
  *   arch_pcpu_available()     true when this thread may use the per-CPU
  *                             sections (rseq registered, or generic lock).
@@ -36,6 +41,14 @@
  *   arch_pcpu_push(stacks, n, p)  push p onto the calling CPU's stack;
  *                             false when it is full or unavailable (the
  *                             caller keeps p).
+ *   arch_rseq_pop(rs, stacks, n), arch_rseq_push(rs, stacks, n, p)
+ *                             (ARCH_HAS_RSEQ only) the sequences behind
+ *                             pop and push, on an explicit struct rseq:
+ *                             pop and push pass the area glibc registered;
+ *                             tests/unit/arch.c passes a private one the
+ *                             kernel never sees, so the sequences' logic
+ *                             runs even where rseq is unavailable
+ *                             (qemu-user), though never aborted there.
  *
  * With rseq, pop and push are restartable sequences: the kernel aborts and
  * restarts them if the thread is preempted, migrated or signalled before the

@@ -33,10 +33,9 @@
  *              service port (issue 17); its client blocks as rpc_block's.
  *              The Makefile defines MIPC_HAVE_PORT_FD when a public header
  *              declares mipc_port_get_fd; without it the case is not
- *              registered and the table says "not built yet".  We do not
- *              close that descriptor: which side releases it is for
- *              mipc_port_get_fd's contract to say (adjust rpc_fd_release()
- *              when it does).
+ *              registered and the table says "not built yet".  The
+ *              descriptor is the caller's (port.h): rpc_fd_release()
+ *              closes it with the epoll set.
  *            * rpc_server's server is mach_msg_server with a MIG-style demux
  *              (reply and next receive in one call, on a workloop); its
  *              client is rpc_block's.  A stop request makes the demux
@@ -455,6 +454,7 @@ struct rpc {
 	mach_port_name_t r_service;        /* (C) receive right, server side */
 	enum rpc_mode r_mode;              /* (C) */
 	int r_epoll;                       /* (C) RPC_EPOLL: the epoll set */
+	int r_fd;                          /* (C) RPC_EPOLL: the port's fd */
 	uint32_t r_stop TEAM_LINE_ALIGNED; /* (A) see rpc_stop() */
 	uint64_t r_errors;                 /* (A) the server's, at exit */
 };
@@ -471,6 +471,7 @@ rpc_fd_arm(struct rpc *r)
 	kr = mipc_port_get_fd(r->r_server_space, r->r_service, &fd);
 	if (kr != KERN_SUCCESS)
 		return kr;
+	r->r_fd = fd;
 	ev.data.fd = fd;
 	if ((r->r_epoll = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    epoll_ctl(r->r_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
@@ -479,13 +480,16 @@ rpc_fd_arm(struct rpc *r)
 }
 #endif
 
-/* The port's descriptor is the port's to release (see the file comment). */
+/* The descriptor mipc_port_get_fd gave is ours to close (port.h). */
 static void
 rpc_fd_release(struct rpc *r)
 {
 	if (r->r_epoll >= 0)
 		close(r->r_epoll);
+	if (r->r_fd >= 0)
+		close(r->r_fd);
 	r->r_epoll = -1;
+	r->r_fd = -1;
 }
 
 /*
@@ -647,6 +651,7 @@ bm_rpc(gb_state *st, void *arg)
 	memset(&r, 0, sizeof(r));
 	r.r_mode = c->rc_mode;
 	r.r_epoll = -1;
+	r.r_fd = -1;
 	if ((kr = scope_enter(&sc)) != KERN_SUCCESS) {
 		gb_skip_code(st, "mipc_space_create", kr);
 		return;

@@ -13,8 +13,6 @@
  *            * Partners are started and joined outside the timed loop; a
  *              case must make its partners return (a stop message, a flag,
  *              a gate) before team_join().
- *            * The Makefile tracks only gbench.h as a bench header: touch
- *              the .c files after editing this one.
  */
 #ifndef MIPC_BENCH_TEAM_H
 #define MIPC_BENCH_TEAM_H

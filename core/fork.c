@@ -18,8 +18,11 @@
  *            abandons the parent's objects (copy-on-write pages it never
  *            touches) and re-initialises every global: caches, the epoch
  *            (with the forking thread's record alone), space slots (all
- *            free, handles spent), the vm registry, the bootstrap
- *            namespace, the server loops' registry, global locks.  The
+ *            free, handles spent), the vm registry and region cache,
+ *            the bootstrap namespace, the server loops' registry, the
+ *            event-loop descriptors' table (the parent's eventfds stay
+ *            open, unused), the leak records, the thread registry and
+ *            counters, global locks.  The
  *            forking thread keeps its state, with the default space as
  *            its current space.  The parent is untouched.
  *            Not supported: fork() from a signal handler that interrupted
@@ -30,12 +33,14 @@
 #include "bootstrap.h"
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "lock.h"
 #include "port.h"
 #include "server.h"
 #include "space.h"
 #include "thread.h"
 #include "vm.h"
+#include "waitfd.h"
 #include "watchport.h"
 
 #include <pthread.h>
@@ -66,6 +71,8 @@ fork_child(void)
 	ipc_vm_atfork_child();
 	ipc_bootstrap_atfork_child();
 	ipc_server_atfork_child();
+	ipc_waitfd_atfork_child();
+	ipc_leak_atfork_child();
 }
 
 /*

@@ -23,6 +23,7 @@
 
 #include "lock.h"
 #include "space.h"
+#include "thread.h"
 
 #include <mipc/port.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
 
 	ipc_require(
 	    gp->gp_n < IPC_GUARD_PENDING_MAX, "guard violations per call");
+	ipc_stat_note(IPC_STAT_GUARDS, 1);
 	gp->gp_ev[gp->gp_n].ge_name = name;
 	gp->gp_ev[gp->gp_n].ge_flavor = flavor;
 	gp->gp_ev[gp->gp_n].ge_payload = payload;

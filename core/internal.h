@@ -31,6 +31,8 @@
 #include "watchport.h"
 #include "workloop.h"
 #include "kobject.h"
+#include "waitfd.h"
+#include "introspect.h"
 
 #include <mipc/mach.h>
 #include <mipc/mipc.h>

@@ -22,11 +22,13 @@
  *              region) of exactly that size, moves without a copy: the
  *              receiver gets the same pages at the same address (one
  *              address space).  MACH_MSG_PHYSICAL_COPY always copies (then
- *              deallocates the source).  Any other memory is copied, read
- *              through ipc_vm_copyin (vm.c), so memory that is or becomes
- *              unreadable -- even a region mipc handed out, unmapped or
- *              protected by another thread during the copy -- is
- *              MACH_SEND_INVALID_MEMORY rather than a crash.
+ *              deallocates the source).  Any other memory is copied
+ *              (ipc_vm_copyin_from, vm.c): from a region the sender holds
+ *              with the region pinned against a concurrent release, from
+ *              anything else or a region vm_protect made unreadable
+ *              through a checked copy, so memory that is or becomes
+ *              unreadable is MACH_SEND_INVALID_MEMORY rather than a
+ *              crash.
  *            * Vouchers do not exist here: a voucher disposition with a
  *              non-null name is MACH_SEND_INVALID_VOUCHER (MACH.md I7).
  *            * Audit tokens carry the pid in word 5 and the sending space's
@@ -741,9 +743,11 @@ user_buf_released(struct ipc_user_buf *ub, uintptr_t addr, size_t len)
 /*
  * OOL memory: a region the sender holds, sent whole with deallocate and
  * virtual copy, moves without a copy (its pages go to the receiver);
- * anything else is copied into a fresh region through ipc_vm_copyin, so
- * memory that is or becomes unreadable is MACH_SEND_INVALID_MEMORY, never
- * a fault.  Only the sender's own regions are taken or released.
+ * anything else is copied into a fresh region through ipc_vm_copyin_from
+ * (a plain copy from a region the sender holds, a checked one from other
+ * memory), so memory that is or becomes unreadable is
+ * MACH_SEND_INVALID_MEMORY, never a fault.  Only the sender's own regions
+ * are taken or released.
  */
 static mach_msg_return_t
 desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
@@ -765,9 +769,9 @@ desc_ool_copyin(struct mipc_space *space, struct ipc_kdesc *d,
 			return MACH_MSG_SUCCESS;
 		}
 	}
-	if (ipc_vm_alloc(NULL, size, &r) != KERN_SUCCESS)
+	if (ipc_vm_alloc(NULL, size, true, &r) != KERN_SUCCESS)
 		return MACH_SEND_NO_BUFFER;
-	if (!ipc_vm_copyin(ipc_vm_addr(r), src, size)) {
+	if (!ipc_vm_copyin_from(space, ipc_vm_addr(r), src, size)) {
 		ipc_vm_free(r);
 		return MACH_SEND_INVALID_MEMORY;
 	}
@@ -1117,8 +1121,8 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
 	ipc_require(space != NULL, "a right copies out into a space held");
 	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE) {
-		ipc_port_release_transit(r->ir_port);
-		/* Cases 4-6: through a workloop, or a check-in's reply. */
+		/* Out of transit, in one step with cases 4-6: through a
+		 * workloop, or a check-in's reply. */
 		ipc_port_copyout_receive(r->ir_port);
 	} else if (r->ir_type == MACH_MSG_TYPE_PORT_SEND_ONCE &&
 	    unlikely(r->ir_port->ip_cflags & IP_F_SPECIAL_REPLY))
@@ -1210,7 +1214,7 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 			/* The array is the receiver's memory. */
 			if (n != 0) {
 				if (ipc_vm_alloc(space, n * sizeof(*names),
-				        &r) == KERN_SUCCESS)
+				        true, &r) == KERN_SUCCESS)
 					names = ipc_vm_addr(r);
 				else
 					novm = true;

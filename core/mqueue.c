@@ -76,6 +76,7 @@
 #include "reply.h"
 #include "thread.h"
 #include "turnstile.h"
+#include "waitfd.h"
 #include "waitq.h"
 #include "workloop.h"
 
@@ -426,6 +427,23 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 /* Dequeue                                                             */
 
 /*
+ * A receiver took a message from a port with hooks (ip_rcv_hooks):
+ * P23: armed send-possible requests fire on a receiver's dequeue -- not on
+ * a dead port's drain, where they owe DEAD_NAME (P24); descriptors of the
+ * port and its sets may have to go unreadable (waitfd.c).
+ */
+static IPC_COLD void
+dequeued_slow(struct ipc_port *port)
+{
+	uint32_t hooks = ck_pr_load_32(&port->ip_rcv_hooks);
+
+	if ((hooks & IP_RCV_HOOK_SP_MASK) != 0 && ip_active(port))
+		ipc_port_spnotify(port);
+	if (hooks & IP_RCV_HOOK_FD)
+		ipc_waitfd_dequeued(port);
+}
+
+/*
  * ipc_mqueue_peek_take
  *	Look at the head message and take it -- unless it is larger than
  *	need_max and leave_large asks to leave such a message in place
@@ -471,13 +489,33 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		ipc_mqueue_admit_senders(port);
-	/*
-	 * P23: armed send-possible requests fire on a receiver's dequeue --
-	 * not on a dead port's drain, where they owe DEAD_NAME (P24).
-	 */
-	if (unlikely(ck_pr_load_32(&port->ip_sp_armed) != 0) && ip_active(port))
-		ipc_port_spnotify(port);
+	/* Armed send-possible requests, event-loop descriptors. */
+	if (unlikely(ck_pr_load_32(&port->ip_rcv_hooks) != 0))
+		dequeued_slow(port);
 	return IMQ_TAKEN;
+}
+
+/*
+ * ipc_mqueue_has_message
+ *	Whether a receiver would find a message now (published in the ring
+ *	or the overflow list): what an event-loop descriptor mirrors.
+ * Conditions: any; a snapshot.
+ */
+bool
+ipc_mqueue_has_message(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring;
+
+	if (ck_pr_load_32(&mq->imq_ovf_n) != 0)
+		return true;
+	ring = ck_pr_load_ptr(&mq->imq_ring);
+	if (ring == NULL)
+		return false;
+	ck_pr_fence_load_depends(); /* [A10] */
+	ipc_tsan_acquire(ring);
+	return ck_pr_load_uint(&ring->rg_ring.c_head) !=
+	    ck_pr_load_uint(&ring->rg_ring.p_tail);
 }
 
 /* Messages queued (mps_msgcount). */
@@ -547,6 +585,20 @@ ipc_mqueue_fini(struct ipc_port *port)
 /* Waiting                                                             */
 
 /*
+ * The receive right left its space (moved, or dying): a descriptor armed
+ * on the port vanishes -- readable for good (waitfd.c; XNU's
+ * ipc_mqueue_changed delivers EV_EOF / EV_VANISHED) -- and receivers wake.
+ * w: the waiter count, read after [F1].
+ */
+static IPC_COLD void
+receivers_changed_slow(struct ipc_port *port, uint32_t w)
+{
+	if (w & IPC_WAITQ_FD)
+		ipc_waitfd_vanish(&port->ip_mq.imq_rcv_wq);
+	ipc_waitq_wake_slow(&port->ip_mq.imq_rcv_wq, IPC_WAKE_ALL);
+}
+
+/*
  * ipc_mqueue_wake_receivers
  *	Receivers look again: the port died or moved (MACH.md K6).
  * Conditions:
@@ -558,8 +610,12 @@ ipc_mqueue_fini(struct ipc_port *port)
 void
 ipc_mqueue_wake_receivers(struct ipc_port *port)
 {
-	ipc_waitq_wake(
-	    &port->ip_mq.imq_rcv_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+	uint32_t w;
+
+	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* [F1] */
+	w = ck_pr_load_32(&port->ip_mq.imq_rcv_wq.wq_waiters);
+	if (unlikely(w != 0))
+		receivers_changed_slow(port, w);
 }
 
 /*
@@ -578,9 +634,12 @@ void
 ipc_mqueue_wake_all(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
+	uint32_t w;
 
 	ipc_waitq_fence(IPC_WAKE_AFTER_STORE); /* [F1] */
-	ipc_waitq_wake_fenced(&mq->imq_rcv_wq, IPC_WAKE_ALL);
+	w = ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters);
+	if (unlikely(w != 0))
+		receivers_changed_slow(port, w);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		senders_wake(port, false);
 }
@@ -707,12 +766,15 @@ ipc_mqueue_admit_senders(struct ipc_port *port)
 
 /*
  * Block on the port's send turnstile until admitted, woken to look again,
- * or the deadline.  Returns KERN_SUCCESS (admitted), KERN_ABORTED (look
- * again), KERN_TERMINATED (dead), KERN_OPERATION_TIMED_OUT.
+ * the deadline, or an interruption.  Returns KERN_SUCCESS (admitted),
+ * KERN_ABORTED (look again), KERN_TERMINATED (dead),
+ * KERN_OPERATION_TIMED_OUT, MACH_SEND_INTERRUPTED (a signal with
+ * IPC_WAIT_INTERRUPTIBLE, or an abort: our place in the turnstile and our
+ * push are given up, as on a timeout).
  */
 static kern_return_t
 send_block(struct ipc_thread *th, struct ipc_port *port,
-    const struct timespec *deadline)
+    const struct timespec *deadline, unsigned int flags)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct ipc_ts_ctx ctx;
@@ -744,17 +806,28 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	if (unlikely(more))
 		senders_wake(port, true);
 	/* Blocked, pushing: what introspection reports from now. */
+	ck_pr_store_ptr(&th->th_wait_obj, port);
 	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_SEND_FULL);
 
 	/* Pushing now; a pusher has spun already and never yields. */
 	kr = KERN_SUCCESS;
 	for (;;) {
 		uint32_t seen = ipc_park_prepare(th);
+		enum ipc_wait_result w;
 
 		if (ck_pr_load_32(&th->th_park_state) != SND_WAITING)
 			break;
-		if (!ipc_park_wait(th, seen, deadline)) {
+		if (unlikely(ipc_abort_pending(th))) {
+			kr = MACH_SEND_INTERRUPTED;
+			break;
+		}
+		w = ipc_park_wait(th, seen, deadline, flags);
+		if (w == IPC_WAIT_TIMED_OUT) {
 			kr = KERN_OPERATION_TIMED_OUT;
+			break;
+		}
+		if (w == IPC_WAIT_INTERRUPTED) {
+			kr = MACH_SEND_INTERRUPTED;
 			break;
 		}
 	}
@@ -762,7 +835,7 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	ip_lock(port);
 	state = ck_pr_load_32(&th->th_park_state);
 	if (state == SND_WAITING) {
-		/* Timed out: still on the turnstile. */
+		/* Timed out or interrupted: still on the turnstile. */
 		ipc_turnstile_wait_remove(port->ip_send_ts, th, &ctx);
 	} else {
 		/* Decided for us meanwhile: that wins over the timeout. */
@@ -771,6 +844,7 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	th->th_turnstile = ipc_turnstile_complete(&port->ip_send_ts, &ctx);
 	ck_pr_dec_32(&mq->imq_snd_wq.wq_waiters);
 	ck_pr_store_32(&th->th_wait_kind, MIPC_WAIT_NONE);
+	ck_pr_store_ptr(&th->th_wait_obj, NULL);
 	ip_unlock(port);
 	ipc_ts_ctx_finish(&ctx);
 	return kr;
@@ -779,18 +853,21 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 /*
  * ipc_mqueue_send_wait
  *	Block a sender until the port admits a send-right message, the port
- *	dies, or the deadline passes: a bounded spin, then the port's send
- *	turnstile, where the sender pushes its priority on the port's
- *	inheritor and is admitted in priority order.
+ *	dies, the deadline passes or the wait is interrupted: a bounded
+ *	spin, then the port's send turnstile, where the sender pushes its
+ *	priority on the port's inheritor and is admitted in priority order.
+ *	flags: IPC_WAIT_INTERRUPTIBLE (MACH_SEND_INTERRUPT).
  * Conditions:
  *	Nothing locked; outside any epoch section; the caller holds a port
  *	reference.
  * Returns:
  *	KERN_SUCCESS (admitted), KERN_TERMINATED (port died),
- *	KERN_OPERATION_TIMED_OUT.
+ *	KERN_OPERATION_TIMED_OUT, MACH_SEND_INTERRUPTED (a signal with
+ *	IPC_WAIT_INTERRUPTIBLE, or mipc_thread_abort: the abort is consumed).
  */
 kern_return_t
-ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
+ipc_mqueue_send_wait(
+    struct ipc_port *port, const struct timespec *deadline, unsigned int flags)
 {
 	struct ipc_thread *th = ipc_thread_self();
 	kern_return_t kr;
@@ -804,11 +881,21 @@ ipc_mqueue_send_wait(struct ipc_port *port, const struct timespec *deadline)
 				return KERN_TERMINATED;
 			if (ipc_mqueue_admit(port, true))
 				return KERN_SUCCESS;
+			if (unlikely(ipc_abort_pending(th))) {
+				kr = MACH_SEND_INTERRUPTED;
+				goto interrupted;
+			}
 		} while (ipc_wait_spin_step(&spins, true));
-		kr = send_block(th, port, deadline);
+		kr = send_block(th, port, deadline, flags);
+		if (kr == MACH_SEND_INTERRUPTED)
+			goto interrupted;
 		if (kr != KERN_ABORTED)
 			return kr;
 	}
+interrupted:
+	(void)ipc_abort_take(th);
+	ipc_stat_add(th, IPC_STAT_INTERRUPTS, 1);
+	return kr;
 }
 
 /*

@@ -63,6 +63,7 @@ void ipc_mqueue_drain(struct ipc_port *port);
 void ipc_mqueue_wake_receivers(struct ipc_port *port);
 void ipc_mqueue_wake_all(struct ipc_port *port);
 kern_return_t ipc_mqueue_send_wait(
-    struct ipc_port *port, const struct timespec *deadline);
+    struct ipc_port *port, const struct timespec *deadline, unsigned int flags);
+bool ipc_mqueue_has_message(struct ipc_port *port);
 
 #endif /* MIPC_CORE_MQUEUE_H */

@@ -16,7 +16,13 @@
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
  *            no stale receiver takes a message the new holder should get.
- * Choices:   * a receive on a set takes the member at the head of the set's
+ * Choices:   * MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT (J11) and
+ *              mipc_thread_abort end a wait with MACH_RCV_INTERRUPTED /
+ *              MACH_SEND_INTERRUPTED (waitq.c says when); an interrupted
+ *              send is pseudo-received (M3), and an interrupted combined
+ *              call whose send went through returns the receive's code,
+ *              as libsyscall's receive-only retry would.
+ *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
  *              served in turn (MACH.md G7).
  *            * A message for a kernel-object port is served by kobject.c
@@ -63,6 +69,14 @@
 
 /* ------------------------------------------------------------------ */
 /* Send                                                                */
+
+/* Counted on the sender's own counters (thread.h): no shared line. */
+static inline void
+msg_sent(struct ipc_thread *th, mach_msg_size_t size)
+{
+	ipc_stat_add(th, IPC_STAT_SENT, 1);
+	ipc_stat_add(th, IPC_STAT_BYTES_SENT, size);
+}
 
 /*
  * msg_send_fp
@@ -167,6 +181,7 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 			}
 		}
 	}
+	msg_sent(th, send_size); /* while th and the size are at hand */
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = bits;
 	k->ikm_header.msgh_size = send_size;
@@ -230,6 +245,7 @@ msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
 	mach_msg_return_t mr, sent = MACH_MSG_SUCCESS;
 	bool limited;
 
+	ipc_stat_add(th, IPC_STAT_SLOW, 1);
 	ub.ub_addr = (uintptr_t)msg;
 	ub.ub_len = send_size > rcv_len ? send_size : rcv_len;
 	ub.ub_gone = false;
@@ -274,6 +290,7 @@ msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
 	if (unlikely(ck_pr_load_ptr(&dest->ip_mq.imq_ring) == NULL)) {
 		if (unlikely(dest->ip_cflags & IP_F_KOBJECT)) {
 			ipc_kobject_server(k);
+			msg_sent(th, send_size);
 			return MACH_MSG_SUCCESS;
 		}
 		if (!ipc_mqueue_prepare(dest)) {
@@ -300,23 +317,30 @@ msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
 			/* What introspection names (mipc_thread_wait_info). */
 			ck_pr_store_32(&th->th_wait_name, h->msgh_remote_port);
 			kr = ipc_mqueue_send_wait(dest,
-			    (option & MACH_SEND_TIMEOUT) ? &deadline : NULL);
+			    (option & MACH_SEND_TIMEOUT) ? &deadline : NULL,
+			    (option & MACH_SEND_INTERRUPT)
+			        ? IPC_WAIT_INTERRUPTIBLE
+			        : 0);
 		}
 		if (kr == KERN_TERMINATED) {
 			/* J9: the port died while we waited. */
 			ipc_kmsg_destroy(k);
+			msg_sent(th, send_size);
 			return sent;
 		}
 		if (kr != KERN_SUCCESS) {
-			/* M3: pseudo-receive. */
+			/* M3: pseudo-receive (timed out, interrupted). */
 			ipc_kmsg_copyout_pseudo(space, k, msg);
-			return MACH_SEND_TIMED_OUT;
+			return kr == MACH_SEND_INTERRUPTED
+			    ? MACH_SEND_INTERRUPTED
+			    : MACH_SEND_TIMED_OUT;
 		}
 	}
 	ipc_epoch_enter(th);
 	ipc_mqueue_enqueue(dest, k);
 	k = NULL; /* the queue owns it now */
 	ipc_epoch_exit(th);
+	msg_sent(th, send_size);
 	return sent;
 }
 
@@ -405,8 +429,15 @@ rcv_lookup(
 	if (e == NULL)
 		return false;
 	bits = ck_pr_load_32(&e->ie_bits);
+	/* The name's entry still, not a new one in its slot. */
+	if (IE_BITS_GEN(bits) != MACH_PORT_GEN(name))
+		return false;
 	o = ipc_entry_load_object(e);
-	if (o == NULL)
+	/* An object of another kind: the entry changes under us. */
+	if (o == NULL ||
+	    o->io_kind !=
+	        (IE_BITS_TYPE(bits) == MACH_PORT_TYPE_PORT_SET ? IOT_PSET
+	                                                       : IOT_PORT))
 		return false;
 	if (IE_BITS_TYPE(bits) == MACH_PORT_TYPE_PORT_SET) {
 		struct ipc_pset *ps = ips_from_object(o);
@@ -751,6 +782,7 @@ rcv_block(void *ctx)
 	struct ipc_port *port;
 
 	ck_pr_store_32(&r->r_th->th_wait_name, r->r_name);
+	ck_pr_store_ptr(&r->r_th->th_wait_obj, r->r_waited);
 	if (r->r_wl != NULL) {
 		ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_RECEIVE);
 		return;
@@ -774,6 +806,7 @@ rcv_unblock(void *ctx)
 	struct rcv *r = ctx;
 
 	ck_pr_store_32(&r->r_th->th_wait_kind, MIPC_WAIT_NONE);
+	ck_pr_store_ptr(&r->r_th->th_wait_obj, NULL);
 	if (r->r_srp != NULL)
 		ipc_special_reply_unblock(r->r_th, r->r_srp);
 }
@@ -901,26 +934,41 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 
 	rcv_try(&r);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
+		enum ipc_wait_result w;
+
 		if ((option & MACH_RCV_TIMEOUT) && timeout == 0) {
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}
+		ipc_stat_add(r.r_th, IPC_STAT_SLOW, 1);
 		if (option & MACH_RCV_TIMEOUT)
 			ipc_deadline(&deadline, timeout);
-		if (ipc_waitq_wait(rcv_waitq(r.r_waited),
-		        (option & MACH_RCV_TIMEOUT) ? &deadline : NULL,
-		        rcv_check, &r,
-		        rcv_hooks_for(&r)) == IPC_WAIT_TIMED_OUT) {
-			mr = MACH_RCV_TIMED_OUT;
+		w = ipc_waitq_wait(r.r_th, rcv_waitq(r.r_waited),
+		    (option & MACH_RCV_TIMEOUT) ? &deadline : NULL,
+		    (option & MACH_RCV_INTERRUPT) ? IPC_WAIT_INTERRUPTIBLE : 0,
+		    rcv_check, &r, rcv_hooks_for(&r));
+		if (w != IPC_WAIT_DONE) {
+			/* A signal with MACH_RCV_INTERRUPT, or an abort. */
+			mr = w == IPC_WAIT_TIMED_OUT ? MACH_RCV_TIMED_OUT
+			                             : MACH_RCV_INTERRUPTED;
 			goto out;
 		}
 	}
 	mr = rcv_finish(&r, msg, option, rcv_size);
+	if (likely(mr == MACH_MSG_SUCCESS)) {
+		ipc_stat_add(r.r_th, IPC_STAT_RECEIVED, 1);
+		ipc_stat_add(r.r_th, IPC_STAT_BYTES_RECEIVED, r.r_got.rg_size);
+	}
 out:
 	if (r.r_waited != NULL) {
-		/* A wait on an SRP that found nothing also ends its receive. */
+		/*
+		 * A wait on an SRP that found nothing -- timed out,
+		 * interrupted, PORT_CHANGED -- also ends its receive (XNU's
+		 * mach_msg_receive_results_complete without a message); one
+		 * that found something ended it in rcv_try.
+		 */
 		if (r.r_waited->io_kind == IOT_PORT &&
-		    (mr == MACH_RCV_TIMED_OUT || mr == MACH_RCV_PORT_CHANGED))
+		    r.r_got.rg_result == IMQ_EMPTY)
 			rcv_ended(ip_from_object(r.r_waited), false);
 		ipc_object_release(r.r_waited);
 	}

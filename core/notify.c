@@ -99,6 +99,7 @@ notify_send(struct ipc_port *soport, struct ipc_kmsg *k, mach_msg_id_t id,
 	ipc_mqueue_enqueue(soport, k);
 	if (th != NULL)
 		ipc_epoch_exit(th);
+	ipc_stat_note(IPC_STAT_NOTIFICATIONS, 1);
 }
 
 /*

@@ -36,6 +36,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "lock.h"
 #include "mqueue.h"
 #include "notify.h"
@@ -68,6 +69,7 @@ port_free(struct ipc_deferred *d)
 	    "a freed port pushes and is pushed by nothing");
 	ipc_mqueue_fini(port);
 	ipc_port_request_fini(port);
+	ipc_leak_forget(port);
 	ipc_cache_free(IPC_KIND_PORT, port);
 }
 
@@ -76,6 +78,7 @@ pset_free(struct ipc_deferred *d)
 {
 	struct ipc_pset *pset = ipc_container_of(d, struct ipc_pset, ips_free);
 
+	ipc_leak_forget(pset);
 	ipc_cache_free(IPC_KIND_PSET, pset);
 }
 
@@ -140,7 +143,7 @@ ipc_port_alloc(void)
 	port->ip_nsrequest = NULL;
 	port->ip_pdrequest = NULL;
 	port->ip_requests = NULL;
-	port->ip_sp_armed = 0;
+	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
 	port->ip_psets = NULL;
@@ -149,6 +152,7 @@ ipc_port_alloc(void)
 	port->ip_rcv_ts = NULL;
 	port->ip_srp_owner = NULL;
 	ipc_mqueue_init(&port->ip_mq);
+	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
 }
 
@@ -483,37 +487,62 @@ ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest)
 }
 
 /*
+ * A receive right leaves transit (port locked, the transit lock held):
+ * back to IN_LIMBO.  Returns its old destination, whose reference (and
+ * send-turnstile use, *push) the caller drops once unlocked; NULL if it
+ * was not in transit.  The caller recomputes the port's inheritor.
+ */
+static struct ipc_port *
+transit_leave_locked(struct ipc_port *port, bool *push)
+{
+	struct ipc_port *dest;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	*push = false;
+	if (port->ip_state != IP_IN_TRANSIT)
+		return NULL;
+	dest = port->ip_destination;
+	port->ip_destination = NULL;
+	*push = (port->ip_flags & IP_F_TRANSIT_PUSH) != 0;
+	port->ip_flags &= ~IP_F_TRANSIT_PUSH;
+	ip_state_set(port, IP_IN_LIMBO);
+	return dest;
+}
+
+/* What transit_leave_locked returned, dropped.  Nothing locked. */
+static void
+transit_left(struct ipc_port *dest, bool push)
+{
+	if (push)
+		ipc_port_send_turnstile_complete(dest);
+	if (dest != NULL)
+		ip_release(dest);
+}
+
+/*
  * ipc_port_release_transit
- *	A receive right leaves its message (received or destroyed): back to
- *	IN_LIMBO, dropping the reference on its old destination.
+ *	A receive right leaves its message (destroyed): back to IN_LIMBO,
+ *	dropping the reference on its old destination.
  * Conditions: nothing locked.
  */
 void
 ipc_port_release_transit(struct ipc_port *port)
 {
 	struct ipc_ts_ctx ctx;
-	struct ipc_port *dest = NULL;
-	bool push = false;
+	struct ipc_port *dest;
+	bool push;
 
 	ipc_ts_ctx_init(&ctx);
 	ipc_lock(&ipc_transit_lock);
 	ip_lock(port);
-	if (port->ip_state == IP_IN_TRANSIT) {
-		dest = port->ip_destination;
-		port->ip_destination = NULL;
-		push = (port->ip_flags & IP_F_TRANSIT_PUSH) != 0;
-		port->ip_flags &= ~IP_F_TRANSIT_PUSH;
-		ip_state_set(port, IP_IN_LIMBO);
-		/* Stop pushing on dest before its turnstile may go. */
+	dest = transit_leave_locked(port, &push);
+	/* Stop pushing on dest before its turnstile may go. */
+	if (dest != NULL)
 		ipc_port_send_turnstile_recompute_locked(port, &ctx);
-	}
 	ip_unlock(port);
 	ipc_unlock(&ipc_transit_lock);
 	ipc_ts_ctx_finish(&ctx);
-	if (push)
-		ipc_port_send_turnstile_complete(dest);
-	if (dest != NULL)
-		ip_release(dest);
+	transit_left(dest, push);
 }
 
 /* ------------------------------------------------------------------ */
@@ -646,10 +675,15 @@ ipc_port_sync_unstash(struct ipc_port *port, struct ipc_workloop *wl)
 /*
  * ipc_port_copyout_receive
  *	A receive right leaves its message for a space (XNU's copy-out of
- *	RECEIVE): through a workloop it is stashed there (cases 4, 5); the
- *	receive right of a sync bootstrap check-in's reply keeps pushing on
- *	the thread that received it (case 6); else its link is ANY.
- * Conditions: nothing locked; the port is IN_LIMBO, the caller's.
+ *	RECEIVE): out of transit and, in the same step, through a workloop
+ *	it is stashed there (cases 4, 5); the receive right of a sync
+ *	bootstrap check-in's reply keeps pushing on the thread that
+ *	received it (case 6); else its link is ANY.  One recompute moves
+ *	the push from the old destination to the new inheritor, so it is
+ *	never dropped in between (TURNSTILES.md 1.15; XNU does it under one
+ *	port lock hold).
+ * Conditions: nothing locked; the port is in transit in the caller's
+ * message (or IN_LIMBO).
  */
 void
 ipc_port_copyout_receive(struct ipc_port *port)
@@ -657,14 +691,21 @@ ipc_port_copyout_receive(struct ipc_port *port)
 	struct ipc_thread *th = ipc_thread_cur;
 	struct ipc_workloop *wl = th != NULL ? th->th_servicing : NULL;
 	struct ipc_link_old lo = { 0 };
+	struct ipc_port *dest;
 	struct ipc_ts_ctx ctx;
 	uintptr_t n;
+	bool push;
 
+	/* The message's, in transit: the flag and the link are stable. */
 	if (wl == NULL && port->ip_sync_link == NULL &&
-	    !(port->ip_flags & IP_F_CHECKIN_RIGHT))
-		return; /* ours, in limbo: the flag is stable */
+	    !(port->ip_flags & IP_F_CHECKIN_RIGHT)) {
+		ipc_port_release_transit(port);
+		return;
+	}
 	ipc_ts_ctx_init(&ctx);
+	ipc_lock(&ipc_transit_lock);
 	ip_lock(port);
+	dest = transit_leave_locked(port, &push);
 	ipc_port_sync_reset_locked(port, &lo);
 	if (wl != NULL) {
 		n = ipc_workloop_stash_locked(wl, port);
@@ -678,8 +719,10 @@ ipc_port_copyout_receive(struct ipc_port *port)
 	ck_pr_store_ptr(&port->ip_sync_link, (void *)n); /* Relaxed: (L) */
 	ipc_port_send_turnstile_recompute_locked(port, &ctx);
 	ip_unlock(port);
+	ipc_unlock(&ipc_transit_lock);
 	ipc_ts_ctx_finish(&ctx);
 	ipc_link_old_release(&lo);
+	transit_left(dest, push);
 }
 
 /*

@@ -79,6 +79,16 @@ enum ipc_port_state {
 #define IP_KOTYPE_SHIFT 24
 #define ip_kotype(port) ((port)->ip_cflags >> IP_KOTYPE_SHIFT)
 
+/*
+ * ip_rcv_hooks (A): a receiver's dequeue looks at this one word and calls
+ * out only when it is non-zero (mqueue.c): the count of armed
+ * send-possible requests (port_request.c), and IP_RCV_HOOK_FD while an
+ * event-loop descriptor mirrors the port or a set it is in (waitfd.c,
+ * under the holder's space lock).
+ */
+#define IP_RCV_HOOK_FD      0x80000000u
+#define IP_RCV_HOOK_SP_MASK 0x7fffffffu
+
 /* ip_sync_flags (A): sync IPC state that lock-free paths set. */
 #define IP_SYNC_MSG_SENT \
 	0x1u /* SRP: a message reached it since its
@@ -117,7 +127,8 @@ struct ipc_port {
 	struct ipc_notify_req *ip_pdrequest; /* (L) port-destroyed request */
 	struct ipc_request_table
 	    *ip_requests;       /* (L) dead-name, send-possible */
-	uint32_t ip_sp_armed;   /* (A) armed send-possible */
+	uint32_t ip_rcv_hooks;  /* (A) what a dequeue must tell:
+	                           IP_RCV_HOOK_* */
 	uint32_t ip_sync_flags; /* (A) IP_SYNC_*, sync IPC (reply.c) */
 	union {
 		uint64_t ip_srp_bind; /* (C) special reply port: its

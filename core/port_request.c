@@ -126,7 +126,7 @@ ipc_port_request_take_locked(
 	req = r->ipr_req;
 	if ((r->ipr_flags & (IPR_SEND_POSSIBLE | IPR_ARMED)) ==
 	    (IPR_SEND_POSSIBLE | IPR_ARMED))
-		ck_pr_dec_32(&port->ip_sp_armed);
+		ck_pr_dec_32(&port->ip_rcv_hooks); /* the count: port.h */
 	t->irt_used--;
 	slot_free_locked(port, t, index);
 	return req;
@@ -206,7 +206,8 @@ ipc_port_dnnotify(struct ipc_port *port)
 	ipc_require(
 	    port->ip_state == IP_DEAD, "dead-name notifications at death");
 	t = port->ip_requests;
-	ck_pr_store_32(&port->ip_sp_armed, 0);
+	/* Relaxed: the count goes; a descriptor's bit is waitfd.c's. */
+	ck_pr_and_32(&port->ip_rcv_hooks, IP_RCV_HOOK_FD);
 	for (i = 1; t != NULL && i < t->irt_size; i++) {
 		struct ipc_port_request *r = &t->irt_req[i];
 		struct ipc_notify_req req = r->ipr_req;
@@ -272,7 +273,7 @@ ipc_port_request_arm_sp(struct ipc_port *port, uint32_t index)
 		return false;
 	if (!(r->ipr_flags & IPR_ARMED)) {
 		r->ipr_flags |= IPR_ARMED;
-		ck_pr_inc_32(&port->ip_sp_armed);
+		ck_pr_inc_32(&port->ip_rcv_hooks); /* the count: port.h */
 	}
 	return true;
 }

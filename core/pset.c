@@ -36,11 +36,15 @@
  *              size (issue 12: the scan of every member was O(n^2)).  The
  *              queue is a hint: a queued member may have been drained by
  *              a receive on its own name (G9); the receiver drops it.
+ *            * Every link made or unmade tells waitfd.c (a set's
+ *              event-loop descriptor follows its members), at the cost of
+ *              a load of two words when no descriptor is armed.
  */
 #include "pset.h"
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "lock.h"
 #include "mqueue.h"
 #include "object.h"
@@ -48,6 +52,7 @@
 #include "space.h"
 #include "thread.h"
 #include "vm.h"
+#include "waitfd.h"
 #include "waitq.h"
 #include "workloop.h"
 
@@ -71,6 +76,7 @@ ipc_pset_alloc(void)
 	pset->ips_ready_tail = &pset->ips_ready;
 	pset->ips_object.io_refs = 1;
 	pset->ips_object.io_kind = IOT_PSET;
+	ipc_leak_note(IPC_KIND_PSET, pset);
 	return pset;
 }
 
@@ -209,13 +215,16 @@ link_free_now(struct ipc_deferred *d)
 }
 
 /*
- * Links are read lock-free (senders, set receivers): out of the ready
- * queue now, freed after a grace period.
+ * An unlinked membership: out of the ready queue now, event-loop
+ * descriptors follow (waitfd.c); links are read lock-free (senders, set
+ * receivers): freed after a grace period.
+ * Conditions: space locked.
  */
 static void
 link_free(struct ipc_pset_link *l)
 {
 	ready_forget(l);
+	ipc_waitfd_link_changed(l->pl_port, &l->pl_pset->ips_rcv_wq);
 	ipc_epoch_defer(ipc_thread_self(), &l->pl_free, link_free_now);
 }
 
@@ -288,6 +297,10 @@ ipc_pset_destroy_locked(struct mipc_space *space, struct ipc_pset *pset)
 	struct ipc_pset_link *l;
 
 	ipc_lock_assert_held(&space->is_lock);
+	/* Its descriptor vanishes first: members' hook bits then follow. */
+	if (unlikely(
+	        ck_pr_load_32(&pset->ips_rcv_wq.wq_waiters) & IPC_WAITQ_FD))
+		ipc_waitfd_vanish(&pset->ips_rcv_wq);
 	wl = ipc_workloop_detach_pset_locked(pset);
 	if (wl != NULL)
 		ipc_workloop_release(wl);
@@ -358,6 +371,7 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	ck_pr_fence_store();
 	ck_pr_store_ptr(&port->ip_psets, l);
 	ck_pr_store_ptr(&pset->ips_members, l);
+	ipc_waitfd_link_changed(port, &pset->ips_rcv_wq);
 	/*
 	 * G8: a member with messages is ready at once and wakes the set's
 	 * receivers.  [F13]: the link is published (above) before we look
@@ -559,7 +573,7 @@ mipc_port_get_set_status(mipc_space_t task, mach_port_name_t name,
 		n++;
 	if (n != 0) {
 		/* The caller's memory, as mach_port_names' (space.c). */
-		kr = ipc_vm_alloc(NULL, n * sizeof(*v), &r);
+		kr = ipc_vm_alloc(NULL, n * sizeof(*v), true, &r);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;

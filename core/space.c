@@ -68,6 +68,7 @@
 
 #include "cache.h"
 #include "guard.h"
+#include "introspect.h"
 #include "kobject.h"
 #include "lock.h"
 #include "port.h"
@@ -75,6 +76,7 @@
 #include "right.h"
 #include "thread.h"
 #include "vm.h"
+#include "workloop.h"
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
@@ -570,6 +572,7 @@ slot_reclaim(struct ipc_deferred *d)
 
 	ipc_require(space->is_table == NULL && space->is_rmap == NULL,
 	    "a reclaimed space was destroyed");
+	ipc_leak_forget(space);
 	slot_free(space);
 	ck_pr_dec_64(&ipc_slots_used); /* Relaxed: a statistic */
 }
@@ -744,6 +747,8 @@ mipc_space_create(mipc_space_t *out)
 	ck_pr_fence_store(); /* [R52] */
 	ck_pr_store_32(&space->is_refs, 1);
 	ck_pr_store_64(&space->is_gen, h >> IPC_SPACE_IDX_BITS);
+	/* Noted before the handle resolves: its reclamation forgets it. */
+	ipc_leak_note(IPC_KIND_SPACE, space);
 	/* [R50]: the space is built before its handle resolves ([A50]). */
 	ipc_tsan_release(space); /* [T50] */
 	ck_pr_fence_store();
@@ -805,6 +810,8 @@ mipc_space_destroy(mipc_space_t task)
 			    MACH_PORT_MAKE(i, IE_BITS_GEN(bits)), e, pass == 0);
 		}
 	}
+	/* Their servicers parked in a receive wake: nothing to receive. */
+	ipc_workloop_space_destroyed_locked(space);
 	t = space->is_table;
 	ck_pr_store_ptr(&space->is_table, NULL);
 	ipc_epoch_defer(ipc_thread_self(), &t->it_free, table_free);
@@ -878,6 +885,16 @@ mipc_thread_set_space(mipc_space_t space)
 	 * like any other destroyed handle, and pins nothing. */
 	th->th_space = space;
 	return prev;
+}
+
+/* Is space the process-wide default space (mach_task_self)?  A snapshot. */
+bool
+ipc_space_is_default(const struct mipc_space *space)
+{
+	mipc_space_t task = ipc_space_handle(space);
+
+	/* Relaxed: handles compared, never dereferenced. */
+	return task != NULL && task == ck_pr_load_ptr(&ipc_default_space);
 }
 
 void
@@ -990,9 +1007,9 @@ mipc_port_names(mipc_space_t task, mach_port_name_array_t *names,
 	 * caller once we are unlocked.
 	 */
 	if (n != 0) {
-		kr = ipc_vm_alloc(NULL, n * sizeof(*nv), &rn);
+		kr = ipc_vm_alloc(NULL, n * sizeof(*nv), true, &rn);
 		if (kr == KERN_SUCCESS)
-			kr = ipc_vm_alloc(NULL, n * sizeof(*tv), &rt);
+			kr = ipc_vm_alloc(NULL, n * sizeof(*tv), true, &rt);
 		if (kr != KERN_SUCCESS) {
 			kr = KERN_RESOURCE_SHORTAGE;
 			goto out;

@@ -22,6 +22,7 @@
 #include <mipc/types.h>
 
 struct ipc_port;
+struct ipc_workloop;
 
 /*
  * ie_bits encoding (XNU's ipc_entry.h masks):
@@ -98,6 +99,7 @@ struct mipc_space {
 	mach_port_name_t is_bootstrap;   /* (S) its bootstrap_port name
 	                                    (bootstrap.c), 0 until used */
 	struct ipc_vm_holder is_vm;      /* (vm.c's lock) regions held */
+	struct ipc_workloop *is_workloops; /* (S) its workloops (workloop.c) */
 	struct ipc_deferred is_reclaim;  /* the slot's retirement */
 } IPC_CACHE_ALIGNED;
 
@@ -302,6 +304,7 @@ bool ipc_rmap_insert(
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
 void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
 uint64_t ipc_space_live(void);
+bool ipc_space_is_default(const struct mipc_space *space);
 void ipc_space_atfork_child(void);
 
 struct mipc_space *ipc_space_caller(struct mipc_space *space);

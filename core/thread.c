@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * thread.c -- per-thread state: the epoch record, deferred frees,
- * reclamation at safe points, quiescence, and the library-wide calls
- * mipc_get_stats() and mipc_quiesce().
+ * reclamation at safe points, quiescence, the registry of live threads
+ * and their counters, and the library-wide calls mipc_get_stats() and
+ * mipc_quiesce().
  *
  * Owns:      struct ipc_thread of every thread that called into mipc
  *            (its special reply binding, th_srp_bind, is reply.c's), the
  *            global ck_epoch (ipc_epoch) and its records.
- * Locking:   none of ours.  Records are found by ck_epoch_recycle /
+ * Locking:   ipc_threads_lock (IPC_RANK_LEAF: state is made on first use,
+ *            under whatever locks the caller holds) covers the registry of
+ *            live threads and the counters exited threads left
+ *            (ipc_stats_exited).  Records are found by ck_epoch_recycle /
  *            registered with ck's lock-free list; a thread's state is
  *            touched only by that thread (O), except its record's pending
- *            stacks, which mipc_quiesce() drains with atomic pops.
+ *            stacks, which mipc_quiesce() drains with atomic pops, and its
+ *            counters, which mipc_get_stats() reads.
  * Ordering:  TSan-only edges ([T<n>]: the machine ordering is carried by
  *            ck, in code TSan cannot see):
  *            [T2] from every section exit and every defer (release on
@@ -38,7 +43,14 @@
  * Lifetime:  state is created on first use (ipc_thread_self) and released
  *            at thread exit by a pthread key destructor, after a barrier has
  *            run the thread's deferred frees.  Records are never freed (ck
- *            keeps them listed); a new thread recycles a released one.
+ *            keeps them listed); a new thread recycles a released one.  A
+ *            thread is in the registry from creation until its exit, where
+ *            its counters are added to ipc_stats_exited.
+ * Choices:   counters are per thread, not per CPU (cache.c's machinery):
+ *            the message paths already hold their thread's state in a
+ *            register, so a count is a relaxed load-add-store on a line
+ *            nobody else writes, with no rseq section; the price is a
+ *            walk of the live threads on each mipc_get_stats.
  *
  * Theory of operation
  *
@@ -73,7 +85,9 @@
 #include "reply.h"
 #include "space.h"
 #include "turnstile.h"
+#include "vm.h"
 #include "watchport.h"
+#include "workloop.h"
 
 #include <errno.h>
 #include <mipc/mipc.h>
@@ -94,6 +108,13 @@ static pthread_key_t ipc_thread_key;
 /* Defers of threads that could not get state (out of memory). */
 static ck_epoch_record_t ipc_orphans;
 static uint64_t ipc_threads_live; /* (A) */
+
+/* Registry of live threads, and what exited ones counted. */
+static ipc_lock_t ipc_threads_lock =
+    IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "thread registry");
+static struct ipc_thread *ipc_threads;            /* (ipc_threads_lock) */
+static uint64_t ipc_stats_exited[IPC_STAT_COUNT]; /* (ipc_threads_lock) */
+static uint64_t ipc_stats_orphan[IPC_STAT_COUNT]; /* (A) no thread state */
 
 static void ipc_thread_exit(void *arg);
 
@@ -180,8 +201,45 @@ ipc_thread_init_slow(void)
 	th->th_effective = th->th_base;
 	th->th_os_want = th->th_os_applied = th->th_base;
 	ck_pr_inc_64(&ipc_threads_live);
+	ipc_lock(&ipc_threads_lock);
+	th->th_reg_next = ipc_threads;
+	ipc_threads = th;
+	ipc_unlock(&ipc_threads_lock);
 	ipc_thread_cur = th;
 	return th;
+}
+
+/* Conditions: ipc_threads_lock held. */
+static void
+registry_remove_locked(struct ipc_thread *th)
+{
+	struct ipc_thread **pp;
+	unsigned int i;
+
+	ipc_lock_assert_held(&ipc_threads_lock);
+	for (pp = &ipc_threads; *pp != th; pp = &(*pp)->th_reg_next)
+		ipc_require(*pp != NULL, "an exiting thread is registered");
+	*pp = th->th_reg_next;
+	for (i = 0; i < IPC_STAT_COUNT; i++)
+		ipc_stats_exited[i] += th->th_stats[i];
+}
+
+void
+ipc_thread_foreach(void (*fn)(struct ipc_thread *th, void *arg), void *arg)
+{
+	struct ipc_thread *th;
+
+	ipc_lock(&ipc_threads_lock);
+	for (th = ipc_threads; th != NULL; th = th->th_reg_next)
+		fn(th, arg);
+	ipc_unlock(&ipc_threads_lock);
+}
+
+void
+ipc_stat_add_orphan(enum ipc_stat s, uint64_t n)
+{
+	/* Relaxed: a counter. */
+	ck_pr_add_64(&ipc_stats_orphan[s], n);
 }
 
 void
@@ -226,12 +284,16 @@ ipc_thread_exit(void *arg)
 	ipc_require(
 	    !ipc_epoch_inside(th), "thread exits inside an epoch section");
 	/* What pushed because of us, or on us, goes (turnstile unwinding). */
+	ipc_workloop_thread_exit(th);
 	ipc_special_reply_unbind(th);
 	ipc_watchports_clear(th);
 	ipc_thread_os_fini(th);
 	ipc_lock(&th->th_lock);
 	th->th_dead = true;
 	ipc_unlock(&th->th_lock);
+	ipc_lock(&ipc_threads_lock);
+	registry_remove_locked(th);
+	ipc_unlock(&ipc_threads_lock);
 	ck_epoch_barrier(th->th_epoch);
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
@@ -401,8 +463,16 @@ ipc_thread_atfork_child(void)
 	ipc_threads_live = 0;
 	/* Violations the parent raised are the parent's to deliver. */
 	ipc_guard_pending.gp_n = 0;
+	/* The registry: the forking thread alone; counters from zero. */
+	ipc_lock_init(&ipc_threads_lock, IPC_RANK_LEAF, "thread registry");
+	ipc_threads = NULL;
+	memset(ipc_stats_exited, 0, sizeof(ipc_stats_exited));
+	memset(ipc_stats_orphan, 0, sizeof(ipc_stats_orphan));
 	if (th == NULL)
 		return;
+	th->th_reg_next = NULL;
+	ipc_threads = th;
+	memset(th->th_stats, 0, sizeof(th->th_stats));
 	memset(th->th_epoch, 0, sizeof(*th->th_epoch));
 	ck_epoch_register(&ipc_epoch, th->th_epoch, NULL);
 	th->th_defers = 0;
@@ -413,6 +483,7 @@ ipc_thread_atfork_child(void)
 	th->th_srp = NULL;
 	th->th_watchports = NULL;
 	th->th_servicing = NULL;
+	th->th_bound_wl = NULL;
 	/*
 	 * Priorities: pushes came from the parent's objects; the thread is
 	 * not blocked (it is forking), and has another id.  Its own
@@ -427,6 +498,9 @@ ipc_thread_atfork_child(void)
 	th->th_blocked_on = NULL;
 	th->th_wait_kind = MIPC_WAIT_NONE;
 	th->th_wait_name = MACH_PORT_NULL;
+	th->th_wait_obj = NULL;
+	th->th_waitq = NULL;
+	th->th_abort = 0;
 	th->th_park = 0;
 	th->th_park_state = 0;
 	th->th_os_busy = 0;
@@ -656,34 +730,87 @@ quiesce_round(void)
 	return grabbed != NULL;
 }
 
-void
-mipc_get_stats(struct mipc_stats *out)
+/* Fold every thread's counters: the exited ones' and the live ones'. */
+static void
+stats_fold(uint64_t sum[IPC_STAT_COUNT])
 {
-	struct ipc_ts_stats ts;
+	struct ipc_thread *th;
+	unsigned int i;
 
-	if (out == NULL)
-		return;
-	memset(out, 0, sizeof(*out));
-	out->spaces = ipc_space_live();
-	out->ports = ipc_kind_live(IPC_KIND_PORT);
-	out->psets = ipc_kind_live(IPC_KIND_PSET);
-	out->messages = ipc_kind_live(IPC_KIND_KMSG_S) +
+	ipc_lock(&ipc_threads_lock);
+	for (i = 0; i < IPC_STAT_COUNT; i++)
+		sum[i] =
+		    ipc_stats_exited[i] + ck_pr_load_64(&ipc_stats_orphan[i]);
+	for (th = ipc_threads; th != NULL; th = th->th_reg_next) {
+		for (i = 0; i < IPC_STAT_COUNT; i++)
+			sum[i] +=
+			    __atomic_load_n(&th->th_stats[i], __ATOMIC_RELAXED);
+	}
+	ipc_unlock(&ipc_threads_lock);
+}
+
+MIPC_STATIC_ASSERT(stats_v1_ends_at_size_min,
+    offsetof(struct mipc_stats, msgs_sent) == MIPC_STATS_SIZE_MIN);
+
+/*
+ * mipc_get_stats (mipc.h): the caller's struct may be older (smaller) or
+ * newer (larger) than ours: we fill the fields both know, zero the ones
+ * only the caller knows, and say in out->size how many bytes are ours.
+ * The parentheses keep mipc.h's macro, which sets out->size, away.
+ */
+kern_return_t(mipc_get_stats)(struct mipc_stats *out)
+{
+	struct mipc_stats st;
+	struct ipc_ts_stats ts;
+	uint64_t c[IPC_STAT_COUNT];
+	size_t size;
+
+	if (out == NULL || out->size < MIPC_STATS_SIZE_MIN)
+		return KERN_INVALID_ARGUMENT;
+	size = out->size;
+	memset(&st, 0, sizeof(st));
+	st.spaces = ipc_space_live();
+	st.ports = ipc_kind_live(IPC_KIND_PORT);
+	st.psets = ipc_kind_live(IPC_KIND_PSET);
+	st.messages = ipc_kind_live(IPC_KIND_KMSG_S) +
 	    ipc_kind_live(IPC_KIND_KMSG_M) + ipc_kind_live(IPC_KIND_KMSG_L) +
 	    ipc_kind_objects(IPC_KIND_KMSG_HUGE);
-	out->ool_bytes = ipc_kind_live(IPC_KIND_OOL);
-	out->tables = ipc_kind_objects(IPC_KIND_TABLE);
-	out->threads = ipc_thread_live();
-	out->epoch_pending = ipc_epoch_pending_all();
-	out->turnstiles = ipc_kind_objects(IPC_KIND_TURNSTILE);
+	st.ool_bytes = ipc_kind_live(IPC_KIND_OOL);
+	st.tables = ipc_kind_objects(IPC_KIND_TABLE);
+	st.threads = ipc_thread_live();
+	st.epoch_pending = ipc_epoch_pending_all();
+	st.turnstiles = ipc_kind_objects(IPC_KIND_TURNSTILE);
 	ipc_turnstile_stats(&ts);
-	out->ts_walks = ts.tss_walks;
-	out->ts_hops = ts.tss_hops;
-	out->ts_hop_limit = ts.tss_hop_limit;
-	out->os_applies = ts.tss_os_applies;
-	out->os_apply_errors = ts.tss_os_errors;
-	out->queued_bytes = ipc_queued_bytes();
-	out->queued_bytes_limit = ipc_queued_limit();
-	out->queued_bytes_refusals = ipc_queued_refusals();
+	st.ts_walks = ts.tss_walks;
+	st.ts_hops = ts.tss_hops;
+	st.ts_hop_limit = ts.tss_hop_limit;
+	st.os_applies = ts.tss_os_applies;
+	st.os_apply_errors = ts.tss_os_errors;
+	st.queued_bytes = ipc_queued_bytes();
+	st.queued_bytes_limit = ipc_queued_limit();
+	st.queued_bytes_refusals = ipc_queued_refusals();
+	stats_fold(c);
+	st.msgs_sent = c[IPC_STAT_SENT];
+	st.msgs_received = c[IPC_STAT_RECEIVED];
+	st.bytes_sent = c[IPC_STAT_BYTES_SENT];
+	st.bytes_received = c[IPC_STAT_BYTES_RECEIVED];
+	st.slow_paths = c[IPC_STAT_SLOW];
+	st.blocks = c[IPC_STAT_BLOCKS];
+	st.wakes = c[IPC_STAT_WAKES];
+	st.notifications = c[IPC_STAT_NOTIFICATIONS];
+	st.guard_exceptions = c[IPC_STAT_GUARDS];
+	st.interrupts = c[IPC_STAT_INTERRUPTS];
+	st.fd_signals = c[IPC_STAT_FD_SIGNALS];
+	st.ool_cached_bytes = ipc_vm_cached_bytes();
+	st.ool_cache_budget = ipc_vm_cache_budget();
+	st.version = MIPC_STATS_VERSION;
+	if (size > sizeof(st)) {
+		memset((char *)out + sizeof(st), 0, size - sizeof(st));
+		size = sizeof(st);
+	}
+	st.size = (uint32_t)size;
+	memcpy(out, &st, size);
+	return KERN_SUCCESS;
 }
 
 void

@@ -5,9 +5,13 @@
  * turnstile each thread owns (turnstile.c), parking, handles.
  *
  * Owns:      struct ipc_thread, ipc_thread_self(), ipc_epoch_enter/exit,
- *            struct ipc_deferred and ipc_epoch_defer(), grace periods.
+ *            struct ipc_deferred and ipc_epoch_defer(), grace periods, the
+ *            registry of live threads, the per-thread counters
+ *            (ipc_stat_*) that mipc_get_stats folds.
  * Locking:   th_lock (IPC_RANK_THREAD, above every turnstile lock) covers
- *            the priority fields and the pushes the thread receives.
+ *            the priority fields, the pushes the thread receives and the
+ *            waitq it sleeps on (th_waitq, for mipc_thread_abort).
+ *            ipc_threads_lock (IPC_RANK_LEAF) covers the registry.
  * Lifetime:  a thread's state is created on first use and referenced by
  *            the thread itself until it exits, by user handles
  *            (mipc_thread_retain) and by every turnstile that pushes on
@@ -26,8 +30,31 @@
 #include <sys/types.h>
 
 struct ipc_port;
+struct ipc_waitq;
 struct ipc_watchports;
 struct mipc_space;
+
+/*
+ * Monotonic counters (mipc_get_stats).  Each thread counts its own, on a
+ * line no other thread writes: the message paths pay a plain load-add-store
+ * and no locked instruction; mipc_get_stats folds the live threads' with
+ * what exited threads left (thread.c).
+ */
+enum ipc_stat {
+	IPC_STAT_SENT,           /* messages sent (queued or delivered) */
+	IPC_STAT_RECEIVED,       /* messages received (copied out) */
+	IPC_STAT_BYTES_SENT,     /* their sizes (msgh_size) */
+	IPC_STAT_BYTES_RECEIVED, /* ... */
+	IPC_STAT_SLOW,           /* sends the fast path declined, receives
+	                            that found nothing and waited */
+	IPC_STAT_BLOCKS,         /* sleeps in the kernel (futex waits) */
+	IPC_STAT_WAKES,          /* wake-up system calls made */
+	IPC_STAT_NOTIFICATIONS,  /* notifications queued */
+	IPC_STAT_GUARDS,         /* guard exceptions raised */
+	IPC_STAT_INTERRUPTS,     /* waits ended by a signal or an abort */
+	IPC_STAT_FD_SIGNALS,     /* event-loop fd writes (waitfd.c) */
+	IPC_STAT_COUNT
+};
 
 /*
  * Legend: (O) owning thread only  (H) th_lock  (A) atomic  (C) constant
@@ -59,6 +86,8 @@ struct ipc_thread {
 	                                   cleared by its death (reply.c) */
 	struct ipc_workloop *th_servicing; /* (O) the workloop we copy out
 	                                      through (XNU's ith_knote) */
+	struct ipc_workloop *th_bound_wl;  /* (O) the workloop we service,
+	                                      bound (XNU's uu_kqr_bound) */
 
 	/* What we are blocked on, for introspection (sync.h) */
 	uint32_t th_wait_kind;         /* (A) MIPC_WAIT_* */
@@ -72,6 +101,16 @@ struct ipc_thread {
 	uint32_t th_os_busy;   /* (A) an applier runs */
 	uint8_t th_os_want;    /* (A) effective to apply */
 	uint8_t th_os_applied; /* (th_os_busy) what the OS has */
+
+	/* Cancellation (waitq.c): mipc_thread_abort */
+	uint32_t th_abort;          /* (A) an abort is pending */
+	struct ipc_waitq *th_waitq; /* (H) the waitq we sleep on, if any */
+	const void *th_wait_obj;    /* (A) the port or set we are blocked
+	                                on, compared only (mipc_space_dump) */
+
+	/* Registry and counters (thread.c) */
+	struct ipc_thread *th_reg_next;    /* (ipc_threads_lock) live list */
+	uint64_t th_stats[IPC_STAT_COUNT]; /* (O) writes, (A) reads */
 };
 
 void ipc_thread_reference(struct ipc_thread *th);
@@ -167,5 +206,42 @@ uint64_t ipc_epoch_pending_all(void);
 
 void ipc_thread_atfork_child(void);
 void ipc_fork_init(void); /* fork.c */
+
+/*
+ * ipc_stat_add
+ *	Count n events of kind s on th's own counters: arch_counter_add, no
+ *	locked instruction (one add to memory on x86-64) -- th is the only
+ *	writer, mipc_get_stats a reader (relaxed atomic loads).
+ * Conditions: th is the calling thread's state.
+ */
+static inline void
+ipc_stat_add(struct ipc_thread *th, enum ipc_stat s, uint64_t n)
+{
+	arch_counter_add(&th->th_stats[s], n);
+}
+
+/* A thread without state (out of memory) counts in a shared atomic. */
+void ipc_stat_add_orphan(enum ipc_stat s, uint64_t n);
+
+/* Count on the calling thread, whatever its state. */
+static inline void
+ipc_stat_note(enum ipc_stat s, uint64_t n)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+
+	if (likely(th != NULL))
+		ipc_stat_add(th, s, n);
+	else
+		ipc_stat_add_orphan(s, n);
+}
+
+/*
+ * ipc_thread_foreach
+ *	Call fn(th, arg) for every thread with live state, under the
+ *	registry lock (IPC_RANK_LEAF: fn takes no lock; it reads (A) fields).
+ *	th stays valid during the call.
+ */
+void ipc_thread_foreach(
+    void (*fn)(struct ipc_thread *th, void *arg), void *arg);
 
 #endif /* MIPC_CORE_THREAD_H */

@@ -736,7 +736,7 @@ static void
 os_apply(struct ipc_thread *th)
 {
 	uint32_t policy = os_policy_active();
-	uint8_t want;
+	uint8_t want, applied;
 
 	if (policy == MIPC_OS_POLICY_NONE)
 		return;
@@ -749,6 +749,7 @@ os_apply(struct ipc_thread *th)
 	/* [A14]: the busy flag is ours: the last applier's writes before. */
 	while (ck_pr_fas_32(&th->th_os_busy, 1) == 0) {
 		ck_pr_fence_acquire(); /* [A14] */
+		ipc_tsan_acquire(&th->th_os_busy);
 		want = ck_pr_load_8(&th->th_os_want);
 		if (want != th->th_os_applied) {
 			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
@@ -756,12 +757,15 @@ os_apply(struct ipc_thread *th)
 				ck_pr_inc_64(&ts_stats.tss_os_errors);
 			th->th_os_applied = want;
 		}
+		/* th_os_applied is the busy holder's: ours no more below. */
+		applied = th->th_os_applied;
 		/* [R14]: our apply before the next applier's. */
+		ipc_tsan_release(&th->th_os_busy);
 		ck_pr_fence_release();
 		ck_pr_store_32(&th->th_os_busy, 0);
 		/* [F2]: the release, then a look for a newer want. */
 		ck_pr_fence_memory();
-		if (ck_pr_load_8(&th->th_os_want) == th->th_os_applied)
+		if (ck_pr_load_8(&th->th_os_want) == applied)
 			break;
 	}
 }

@@ -6,10 +6,10 @@
  *
  * Owns:      struct ipc_vm_region (one per region handed out), the
  *            registry of held regions (address -> region), each space's
- *            list of the regions it holds (struct ipc_vm_holder), and a
- *            few released small regions kept for reuse (vm_spare).
+ *            list of the regions it holds (struct ipc_vm_holder), and the
+ *            cache of released regions kept mapped for reuse.
  * Locking:   vm_lock (IPC_RANK_LEAF) covers the registry, every holder's
- *            list and closed flag, and the spares.  Memory is mapped,
+ *            list and closed flag, and the cache.  Memory is mapped,
  *            zeroed and unmapped outside it.
  * Lifetime:  a region is held by exactly one space (registered, on that
  *            space's list) or is in flight (vr_space NULL, owned by the
@@ -39,26 +39,43 @@
  *              flight are message bytes too (queued_bytes), and a copy
  *              into a message is refused beyond the bound on them
  *              (mipc_set_queued_bytes_limit, cache.c).
- *            * Up to VM_SPARE_MAX released regions of at most
- *              VM_SPARE_BYTES stay mapped and go to the next request of
- *              the same size, zeroed: mach_port_names arrays and small
- *              out-of-line regions come and go in pairs, and an
- *              mmap + first touch + munmap costs microseconds where a
- *              memset of a page costs tens of nanoseconds.  Kept regions
- *              count as released (ool_bytes), are poisoned under ASan
- *              (a touch after vm_deallocate is caught, as munmap would
- *              make it fault) and are never handed out with anything a
- *              previous holder wrote.
- *            * User memory is read with process_vm_readv on our own pid
- *              (ipc_vm_copyin), never with memcpy: memory that another
- *              thread unmaps or protects while we copy -- a region it
- *              vm_deallocates, or anything it munmaps -- fails the call
- *              (EFAULT) instead of faulting the process, and the sender
- *              gets MACH_SEND_INVALID_MEMORY, as from XNU's
- *              vm_map_copyin.  One system call per out-of-line
- *              descriptor; inline message bytes never come here.  Where
- *              a sandbox refuses process_vm_readv, the bytes go through
- *              a pipe (write() faults no more than it does).
+ *            * Released regions of at most VM_CACHE_REGION (256 KiB) stay
+ *              mapped, with their records, on a LIFO list per size in
+ *              pages, as long as all of them together stay within
+ *              VM_CACHE_BUDGET (4 MiB; both in mipc_get_stats:
+ *              ool_cached_bytes, ool_cache_budget); beyond it a released
+ *              region is unmapped.  An mmap + first touch + munmap costs 1.5 us per
+ *              page on a VM (PERF.md 2.5) where a memset of a page costs
+ *              tens of nanoseconds: out-of-line messages in steady state
+ *              make no system call for their memory and take no fault.
+ *              A region handed out again is zeroed -- all of it for
+ *              vm_allocate, only the tail past what the caller writes for
+ *              a copy into a message or an array a query fills
+ *              (ipc_vm_alloc's overwrite) -- so it never shows what a
+ *              previous holder wrote.  Kept regions count as released
+ *              (ool_bytes) and are poisoned under ASan (a touch after
+ *              vm_deallocate is caught, as munmap would make it fault).
+ *            * Copies into messages read user memory two ways.  From a
+ *              region the sender holds (the usual out-of-line source),
+ *              a plain memcpy with the region pinned (ipc_vm_copyin_from):
+ *              a vm_deallocate meanwhile -- another thread's, or a move
+ *              of the region in another message -- defers its unmap to
+ *              the last unpin, so the copy happened before the release,
+ *              as XNU's vm_map_copyin under the map lock; no system call.
+ *              A region vm_protect took read access from, and any other
+ *              memory, is read with process_vm_readv on our own pid
+ *              (ipc_vm_copyin): memory that another thread unmaps or
+ *              protects while we copy fails the call (EFAULT) instead of
+ *              faulting the process, and the sender gets
+ *              MACH_SEND_INVALID_MEMORY, as from vm_map_copyin.  One
+ *              system call per such descriptor (about 1 us per page on
+ *              this project's VM, 6x a memcpy).  Where a sandbox refuses
+ *              process_vm_readv, the bytes go through a pipe (write()
+ *              faults no more than it does).  The contract this rests on:
+ *              memory mipc hands out is protected with vm_protect and
+ *              released with vm_deallocate -- mprotect(2) or munmap(2) of
+ *              it is the caller's breach, as free(3) of memory malloc did
+ *              not give.
  */
 #include "vm.h"
 
@@ -71,6 +88,7 @@
 #include <mipc/mach.h>
 #include <mipc/port.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -83,14 +101,17 @@ static uint32_t vm_used;                /* (vm_lock) live + deleted */
 
 #define VM_TOMB ((struct ipc_vm_region *)1)
 
-#define VM_SPARE_MAX   8
-#define VM_SPARE_BYTES (16 * 1024)
+/*
+ * The region cache (Choices): released regions of at most VM_CACHE_REGION
+ * bytes stay mapped, with their records, on a LIFO list per size in
+ * pages, as long as all of them together stay within VM_CACHE_BUDGET.
+ */
+#define VM_CACHE_REGION  ((size_t)256 * 1024)
+#define VM_CACHE_BUDGET  ((size_t)4 * 1024 * 1024)
+#define VM_CACHE_CLASSES 64 /* sizes 1..64 pages (4 KiB pages) */
 
-static struct {
-	uintptr_t sp_addr;
-	size_t sp_len;
-} vm_spare[VM_SPARE_MAX];   /* (vm_lock) */
-static uint32_t vm_spare_n; /* (vm_lock) */
+static struct ipc_vm_region *vm_cache[VM_CACHE_CLASSES]; /* (vm_lock) */
+static size_t vm_cache_bytes;                            /* (vm_lock, A) */
 
 /* Our pid, for process_vm_readv (read again in a forked child). */
 static pid_t vm_self;
@@ -126,7 +147,9 @@ ipc_vm_atfork_child(void)
 	vm_slots = NULL;
 	vm_mask = 0;
 	vm_used = 0;
-	vm_spare_n = 0;
+	/* The cache's regions stay mapped, abandoned with the rest. */
+	memset(vm_cache, 0, sizeof(vm_cache));
+	vm_cache_bytes = 0;
 }
 
 static size_t
@@ -269,63 +292,103 @@ unhold_locked(struct ipc_vm_region **slot)
 /* ------------------------------------------------------------------ */
 /* Mappings                                                            */
 
-/* A kept region of exactly `len` bytes, or NULL (the latest first). */
-static void *
-spare_take(size_t len)
+/* The cache's list for regions of len bytes, or -1: not cached. */
+static int
+cache_class(size_t len)
 {
-	void *p = NULL;
-	uint32_t i;
+	size_t pages = len / vm_page();
 
-	if (len > VM_SPARE_BYTES)
+	if (len > VM_CACHE_REGION || pages == 0 || pages > VM_CACHE_CLASSES)
+		return -1;
+	return (int)pages - 1;
+}
+
+/* A cached region of exactly `len` bytes, or NULL (the latest first). */
+static struct ipc_vm_region *
+cache_take(size_t len)
+{
+	int c = cache_class(len);
+	struct ipc_vm_region *r = NULL;
+
+	if (c < 0)
 		return NULL;
 	ipc_lock(&vm_lock);
-	for (i = vm_spare_n; i-- > 0;) {
-		if (vm_spare[i].sp_len == len) {
-			p = (void *)vm_spare[i].sp_addr;
-			vm_spare[i] = vm_spare[--vm_spare_n];
-			ipc_asan_unpoison(p, len);
-			break;
-		}
+	r = vm_cache[c];
+	if (r != NULL) {
+		vm_cache[c] = r->vr_next;
+		r->vr_next = NULL;
+		ck_pr_store_64((uint64_t *)&vm_cache_bytes,
+		    (uint64_t)(vm_cache_bytes - len)); /* Relaxed: stats */
 	}
 	ipc_unlock(&vm_lock);
-	return p;
+	if (r != NULL)
+		ipc_asan_unpoison((void *)r->vr_addr, len);
+	return r;
 }
 
 /*
- * Keep a region nobody holds any more for reuse, if it is small and there
- * is room.  Returns false: the caller unmaps it.
+ * Keep a region nobody holds any more, mapping and record, if it is small
+ * and the budget has room.  Returns false: the caller unmaps and frees it.
  * Conditions: vm_lock held.
  */
 static bool
-spare_keep_locked(uintptr_t addr, size_t len)
+cache_keep_locked(struct ipc_vm_region *r)
 {
+	int c = cache_class(r->vr_len);
+
 	ipc_lock_assert_held(&vm_lock);
-	if (len > VM_SPARE_BYTES || vm_spare_n == VM_SPARE_MAX)
+	if (c < 0 || vm_cache_bytes + r->vr_len > VM_CACHE_BUDGET)
 		return false;
 	/* As munmap would, under ASan: a late touch is caught. */
-	ipc_asan_poison((void *)addr, len);
-	vm_spare[vm_spare_n].sp_addr = addr;
-	vm_spare[vm_spare_n].sp_len = len;
-	vm_spare_n++;
+	ipc_asan_poison((void *)r->vr_addr, r->vr_len);
+	r->vr_next = vm_cache[c];
+	vm_cache[c] = r;
+	ck_pr_store_64((uint64_t *)&vm_cache_bytes,
+	    (uint64_t)(vm_cache_bytes + r->vr_len)); /* Relaxed: stats */
 	return true;
 }
 
+/* Bytes the cache keeps mapped now, and its bound (mipc_get_stats). */
+size_t
+ipc_vm_cached_bytes(void)
+{
+	return (size_t)ck_pr_load_64((uint64_t *)&vm_cache_bytes);
+}
+
+size_t
+ipc_vm_cache_budget(void)
+{
+	return VM_CACHE_BUDGET;
+}
+
+static void
+region_unmap(struct ipc_vm_region *r)
+{
+	munmap((void *)r->vr_addr, r->vr_len);
+	ipc_free(IPC_KIND_MISC, r, sizeof(*r));
+}
+
 /*
- * The region is released: its memory kept or unmapped, uncounted, its
- * record freed.  Conditions: nothing locked; nobody holds r.
+ * The region is released: uncounted, its memory and record cached or
+ * unmapped and freed -- or, while a copy reads it (pinned), left to the
+ * last unpin.  Conditions: nothing locked; nobody holds r.
  */
 static void
 region_release(struct ipc_vm_region *r)
 {
-	bool kept;
+	size_t len = r->vr_len;
+	bool kept = false, later;
 
 	ipc_lock(&vm_lock);
-	kept = spare_keep_locked(r->vr_addr, r->vr_len);
+	later = r->vr_pins != 0;
+	if (later)
+		r->vr_dead = true;
+	else
+		kept = cache_keep_locked(r);
 	ipc_unlock(&vm_lock);
-	if (!kept)
-		munmap((void *)r->vr_addr, r->vr_len);
-	ipc_kind_account(IPC_KIND_OOL, -(int64_t)r->vr_len);
-	ipc_free(IPC_KIND_MISC, r, sizeof(*r));
+	ipc_kind_account(IPC_KIND_OOL, -(int64_t)len);
+	if (!later && !kept)
+		region_unmap(r);
 }
 
 /* Regions in flight are message bytes (the bound on queued bytes). */
@@ -350,12 +413,11 @@ inflight_add(int64_t bytes)
  *	KERN_INVALID_TASK (the holder was destroyed), KERN_RESOURCE_SHORTAGE.
  */
 kern_return_t
-ipc_vm_alloc(
-    struct mipc_space *holder, vm_size_t size, struct ipc_vm_region **out)
+ipc_vm_alloc(struct mipc_space *holder, vm_size_t size, bool overwrite,
+    struct ipc_vm_region **out)
 {
 	size_t len = round_page(size);
 	struct ipc_vm_region *r;
-	void *p;
 
 	if (size == 0 || len < size)
 		return KERN_INVALID_ARGUMENT;
@@ -364,24 +426,35 @@ ipc_vm_alloc(
 	/* A copy into a message: within the bound on queued bytes. */
 	if (holder == NULL && !ipc_queued_admit(len))
 		return KERN_RESOURCE_SHORTAGE;
-	r = ipc_alloc(IPC_KIND_MISC, sizeof(*r));
-	if (r == NULL)
-		return KERN_RESOURCE_SHORTAGE;
-	p = spare_take(len);
-	if (p != NULL) {
-		/* Zero-filled, as a fresh mapping; not yet anyone's. */
-		memset(p, 0, len);
+	r = cache_take(len);
+	if (r != NULL) {
+		/*
+		 * Zero-filled, as a fresh mapping -- all of it, or only what
+		 * the caller's copy will not overwrite.
+		 */
+		if (overwrite)
+			memset((char *)r->vr_addr + size, 0, len - size);
+		else
+			memset((void *)r->vr_addr, 0, len);
 	} else {
+		void *p;
+
+		r = ipc_alloc(IPC_KIND_MISC, sizeof(*r));
+		if (r == NULL)
+			return KERN_RESOURCE_SHORTAGE;
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			ipc_free(IPC_KIND_MISC, r, sizeof(*r));
 			return KERN_RESOURCE_SHORTAGE;
 		}
+		r->vr_addr = (uintptr_t)p;
+		r->vr_len = len;
+		r->vr_pins = 0;
+		r->vr_dead = false;
+		r->vr_protected = false;
 	}
 	ipc_kind_account(IPC_KIND_OOL, (int64_t)len);
-	r->vr_addr = (uintptr_t)p;
-	r->vr_len = len;
 	r->vr_space = NULL;
 	r->vr_next = NULL;
 	r->vr_prevp = NULL;
@@ -609,8 +682,52 @@ ipc_vm_copyin(void *dst, const void *src, size_t size)
 	return true;
 }
 
+/*
+ * ipc_vm_copyin_from
+ *	ipc_vm_copyin for a message of holder's: when src lies at the start
+ *	of a region holder holds and nobody took a right from it with
+ *	vm_protect, a plain memcpy -- no system call -- with the region
+ *	pinned, so that a vm_deallocate meanwhile (another thread's, or a
+ *	move of it in another message) leaves its pages mapped until the
+ *	copy ends: the copy then happened before the release.  Anything
+ *	else goes through ipc_vm_copyin.
+ * Conditions: nothing locked.
+ * Returns: as ipc_vm_copyin.
+ */
+bool
+ipc_vm_copyin_from(
+    struct mipc_space *holder, void *dst, const void *src, size_t size)
+{
+	struct ipc_vm_region **slot, *r = NULL;
+	bool unmap = false, kept = false;
+
+	ipc_lock(&vm_lock);
+	slot = vm_find((uintptr_t)src);
+	if (slot != NULL && (*slot)->vr_space == holder &&
+	    size <= (*slot)->vr_len && !(*slot)->vr_protected) {
+		r = *slot;
+		r->vr_pins++;
+	}
+	ipc_unlock(&vm_lock);
+	if (r == NULL)
+		return ipc_vm_copyin(dst, src, size);
+	ipc_debug_yield(IPC_YIELD_COPY);
+	memcpy(dst, src, size);
+	ipc_lock(&vm_lock);
+	if (--r->vr_pins == 0 && r->vr_dead) {
+		/* Released while we read: the release ends here. */
+		r->vr_dead = false;
+		kept = cache_keep_locked(r);
+		unmap = !kept;
+	}
+	ipc_unlock(&vm_lock);
+	if (unmap)
+		region_unmap(r);
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
-/* vm_allocate / vm_deallocate                                         */
+/* vm_allocate / vm_deallocate / vm_protect                            */
 
 kern_return_t
 mipc_vm_allocate(
@@ -633,7 +750,7 @@ mipc_vm_allocate(
 		*address = 0;
 		return KERN_SUCCESS;
 	}
-	kr = ipc_vm_alloc(space, size, &r);
+	kr = ipc_vm_alloc(space, size, false, &r);
 	if (kr != KERN_SUCCESS)
 		return kr == KERN_INVALID_ARGUMENT || kr == KERN_INVALID_TASK
 		    ? kr
@@ -657,3 +774,78 @@ mipc_vm_deallocate(mipc_space_t task, vm_address_t address, vm_size_t size)
 	return ipc_vm_release(space, address, size);
 }
 MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);
+
+/*
+ * vm_protect on a region mipc handed out: the pages' protection changes
+ * (mprotect) and the region is marked, so that copies from it go through
+ * the checked copy and answer MACH_SEND_INVALID_MEMORY where it cannot
+ * be read, as XNU's vm_map_copyin does.  The range must lie inside one
+ * region the space holds (KERN_INVALID_ADDRESS otherwise).  set_maximum
+ * lowers the current protection too (mipc keeps no maximum apart).
+ * Memory mipc hands out is protected with vm_protect, not mprotect: the
+ * fast copy from a region (ipc_vm_copyin_from) trusts what it knows.
+ */
+kern_return_t
+mipc_vm_protect(mipc_space_t task, vm_address_t address, vm_size_t size,
+    boolean_t set_maximum, vm_prot_t new_protection)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct ipc_vm_region *r;
+	kern_return_t kr;
+	int prot = PROT_NONE;
+
+	(void)set_maximum;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = KERN_INVALID_ADDRESS;
+	if (new_protection & ~VM_PROT_ALL)
+		return KERN_INVALID_ARGUMENT;
+	if (size == 0)
+		return KERN_SUCCESS;
+	if (new_protection & VM_PROT_READ)
+		prot |= PROT_READ;
+	if (new_protection & VM_PROT_WRITE)
+		prot |= PROT_READ | PROT_WRITE; /* x86 and ARM64: W implies R */
+	if (new_protection & VM_PROT_EXECUTE)
+		prot |= PROT_EXEC;
+	for (;;) {
+		bool busy = false;
+
+		ipc_lock(&vm_lock);
+		if (space->is_vm.vh_closed) {
+			ipc_unlock(&vm_lock);
+			return KERN_INVALID_TASK;
+		}
+		for (r = space->is_vm.vh_head; r != NULL; r = r->vr_next) {
+			if (address >= r->vr_addr &&
+			    address - r->vr_addr < r->vr_len &&
+			    size <= r->vr_len - (address - r->vr_addr))
+				break;
+		}
+		if (r == NULL) {
+			ipc_unlock(&vm_lock);
+			return KERN_INVALID_ADDRESS;
+		}
+		/*
+		 * Marked first: no new copy pins it.  Copies already reading
+		 * it finish before the protection changes (XNU's vm_protect
+		 * waits for the map lock a copy-in holds).
+		 */
+		if ((new_protection & VM_PROT_READ) == 0)
+			r->vr_protected = true;
+		busy = r->vr_pins != 0;
+		if (!busy) {
+			kr = mprotect((void *)(address & ~(vm_page() - 1)),
+			         round_page(size + (address & (vm_page() - 1))),
+			         prot) == 0
+			    ? KERN_SUCCESS
+			    : KERN_PROTECTION_FAILURE;
+		}
+		ipc_unlock(&vm_lock);
+		if (!busy)
+			return kr;
+		sched_yield();
+	}
+}
+MIPC_MACH_ALIAS(mipc_vm_protect, vm_protect);

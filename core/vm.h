@@ -24,8 +24,11 @@ struct ipc_vm_region {
 	uintptr_t vr_addr;               /* (C) page-aligned */
 	size_t vr_len;                   /* (C) rounded to pages */
 	struct mipc_space *vr_space;     /* (V) holder; NULL: in flight */
-	struct ipc_vm_region *vr_next;   /* (V) holder's list */
+	struct ipc_vm_region *vr_next;   /* (V) holder's list; the cache's */
 	struct ipc_vm_region **vr_prevp; /* (V) holder's list */
+	uint32_t vr_pins;                /* (V) copies reading it now */
+	bool vr_dead;                    /* (V) released while pinned */
+	bool vr_protected;               /* (V) vm_protect took a right away */
 };
 
 /* What a space keeps for vm.c: its regions.  Embedded in mipc_space. */
@@ -34,8 +37,9 @@ struct ipc_vm_holder {
 	bool vh_closed;                /* (V) destroyed: holds nothing more */
 };
 
-kern_return_t ipc_vm_alloc(
-    struct mipc_space *holder, vm_size_t size, struct ipc_vm_region **out);
+/* overwrite: the caller writes all `size` bytes; only the rest is zeroed. */
+kern_return_t ipc_vm_alloc(struct mipc_space *holder, vm_size_t size,
+    bool overwrite, struct ipc_vm_region **out);
 struct ipc_vm_region *ipc_vm_take(
     struct mipc_space *holder, const void *addr, vm_size_t size);
 bool ipc_vm_give(struct mipc_space *holder, struct ipc_vm_region *r);
@@ -44,6 +48,10 @@ kern_return_t ipc_vm_release(
     struct mipc_space *holder, vm_address_t address, vm_size_t size);
 void ipc_vm_close(struct mipc_space *space);
 bool ipc_vm_copyin(void *dst, const void *src, size_t size);
+bool ipc_vm_copyin_from(
+    struct mipc_space *holder, void *dst, const void *src, size_t size);
+size_t ipc_vm_cached_bytes(void);
+size_t ipc_vm_cache_budget(void);
 size_t ipc_vm_round(size_t size);
 
 static inline void *

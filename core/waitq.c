@@ -4,17 +4,45 @@
  * waits here, and every event that could end a wait wakes here.
  *
  * Owns:      the spin-then-yield-then-futex policy, the [F1] handshake,
- *            futex system calls and deadlines.
- * Locking:   none; never called with a lock held (a futex wait or wake
- *            under a spinlock would stall every other taker).
- * Ordering:  [F1] (both sides below).
+ *            futex system calls and deadlines, interruption by signals
+ *            and aborts (mipc_thread_abort).
+ * Locking:   waiting never holds a lock.  A waiter names its waitq in
+ *            th_waitq under its th_lock, which an aborter takes to find
+ *            it (so the waitq stays alive while the aborter bumps it).
+ * Ordering:  [F1] (both sides below).  [R33]/[A33]: an aborter's
+ *            th_abort before its bump of the waiter's word; the waiter's
+ *            load of the word before its load of th_abort.
  * Choices:   * A waitq is a futex word plus a waiter count, not a list of
  *              threads: every wake bumps the word and wakes up to n
  *              sleepers, who re-check and sleep again if the event was
  *              not for them.  Receivers and blocked senders are few per
  *              port; a spurious wake costs a re-check.
- *            * A signal that interrupts a futex wait restarts the wait
- *              after a re-check (MACH_RCV_INTERRUPT is not honoured yet).
+ *            * Signals (MACH.md J11).  Without IPC_WAIT_INTERRUPTIBLE
+ *              (MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT) a signal
+ *              handler that runs during a futex wait restarts the wait
+ *              after a re-check, with what remains of the deadline
+ *              (libsyscall's retry passes the whole timeout again; an
+ *              absolute deadline cannot grow).  With it, the wait ends
+ *              IPC_WAIT_INTERRUPTED, whether or not the handler has
+ *              SA_RESTART -- a Mach trap does not look at SA_RESTART.  An
+ *              untimed futex wait is restarted inside the kernel under
+ *              SA_RESTART, so an interruptible wait always passes a
+ *              timeout (IPC_WAIT_FAR_MS when the caller has none): a
+ *              timed futex wait returns EINTR whenever a handler ran.
+ *              A signal that arrives while we spin is not seen; the
+ *              wait is interrupted only once it sleeps.
+ *            * Aborts (mipc_thread_abort).  XNU's thread_abort makes the
+ *              thread's current interruptible wait return
+ *              THREAD_INTERRUPTED (mach_msg: MACH_RCV_INTERRUPTED /
+ *              MACH_SEND_INTERRUPTED) and libsyscall retries unless the
+ *              INTERRUPT option was given; the abort is forgotten once
+ *              the thread returns to user space.  We differ twice, so
+ *              that a server can stop its threads: an abort ends any wait
+ *              in mipc, option or not; and an abort of a thread that is
+ *              not waiting is remembered until it ends that thread's next
+ *              wait (`stop = 1; mipc_thread_abort(th)` cannot lose the
+ *              race with a thread about to block).  Calls that complete
+ *              without waiting leave it pending.
  *
  * Theory of operation: lost wake-ups ([F1])
  *
@@ -40,6 +68,9 @@
 
 #include "lock.h"
 #include "thread.h"
+#include "waitfd.h"
+
+#include <mipc/sync.h>
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -54,18 +85,39 @@ futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
-/*
- * Sleep while *word == val, until woken or the deadline (CLOCK_MONOTONIC,
- * NULL: none).  Returns false when the deadline passed.
- */
-static bool
-futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
+static void
+futex_wake(uint32_t *uaddr, int n)
 {
-	struct timespec rel, now;
+	ipc_stat_note(IPC_STAT_WAKES, 1);
+	futex(uaddr, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
+}
 
+/* An interruptible wait without a deadline sleeps at most this long. */
+#define IPC_WAIT_FAR_MS (3600u * 1000u)
+
+/*
+ * Sleep while *word == val, until woken, the deadline (CLOCK_MONOTONIC,
+ * NULL: none) or, with IPC_WAIT_INTERRUPTIBLE, a signal handler (see
+ * Choices).  Returns IPC_WAIT_DONE when woken, spuriously or not, or when
+ * an interruptible wait's own far deadline passed.
+ */
+static enum ipc_wait_result
+futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline,
+    unsigned int flags)
+{
+	struct timespec rel, now, far;
+	bool own_deadline = false;
+
+	if (deadline == NULL && (flags & IPC_WAIT_INTERRUPTIBLE)) {
+		ipc_deadline(&far, IPC_WAIT_FAR_MS);
+		deadline = &far;
+		own_deadline = true;
+	}
+	ipc_stat_note(IPC_STAT_BLOCKS, 1);
 	if (deadline == NULL) {
+		/* EINTR (no SA_RESTART): the caller looks again. */
 		futex(word, FUTEX_WAIT_PRIVATE, val, NULL);
-		return true;
+		return IPC_WAIT_DONE;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	rel.tv_sec = deadline->tv_sec - now.tv_sec;
@@ -75,11 +127,14 @@ futex_wait(uint32_t *word, uint32_t val, const struct timespec *deadline)
 		rel.tv_sec--;
 	}
 	if (rel.tv_sec < 0)
-		return false;
-	if (futex(word, FUTEX_WAIT_PRIVATE, val, &rel) != 0 &&
-	    errno == ETIMEDOUT)
-		return false;
-	return true;
+		return own_deadline ? IPC_WAIT_DONE : IPC_WAIT_TIMED_OUT;
+	if (futex(word, FUTEX_WAIT_PRIVATE, val, &rel) != 0) {
+		if (errno == ETIMEDOUT && !own_deadline)
+			return IPC_WAIT_TIMED_OUT;
+		if (errno == EINTR && (flags & IPC_WAIT_INTERRUPTIBLE))
+			return IPC_WAIT_INTERRUPTED;
+	}
+	return IPC_WAIT_DONE;
 }
 
 void
@@ -107,9 +162,20 @@ ipc_deadline(struct timespec *ts, uint32_t ms)
 IPC_COLD void
 ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 {
+	/*
+	 * Reloaded after the caller's [F1] fence, so no older than the
+	 * count it tested: a thread missing from it sees the publication
+	 * (Dekker), and a descriptor alone needs no futex call.
+	 */
+	uint32_t w = ck_pr_load_32(&wq->wq_waiters);
+
+	if (w & IPC_WAITQ_FD)
+		ipc_waitfd_raise(wq);
+	if ((w & ~IPC_WAITQ_FD) == 0)
+		return;
 	/* Relaxed: [F1] ordered the publication; the futex orders the rest. */
 	ck_pr_inc_32(&wq->wq_seq);
-	futex(&wq->wq_seq, FUTEX_WAKE_PRIVATE, (uint32_t)n, NULL);
+	futex_wake(&wq->wq_seq, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -149,23 +215,48 @@ wait_leave(struct ipc_waitq *wq)
 	ck_pr_dec_32(&wq->wq_waiters); /* Relaxed: a hint for wakers */
 }
 
+/* Name the waitq we sleep on, for aborters; false if one is pending. */
+static bool
+wait_register(struct ipc_thread *th, struct ipc_waitq *wq)
+{
+	bool pending;
+
+	ipc_lock(&th->th_lock);
+	th->th_waitq = wq;
+	pending = ipc_abort_pending(th);
+	ipc_unlock(&th->th_lock);
+	return !pending;
+}
+
+static void
+wait_unregister(struct ipc_thread *th)
+{
+	ipc_lock(&th->th_lock);
+	th->th_waitq = NULL;
+	ipc_unlock(&th->th_lock);
+}
+
 enum ipc_wait_result
-ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
-    ipc_wait_check_t check, void *ctx, const struct ipc_wait_hooks *hooks)
+ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
+    const struct timespec *deadline, unsigned int flags, ipc_wait_check_t check,
+    void *ctx, const struct ipc_wait_hooks *hooks)
 {
 	enum ipc_wait_result res;
 	unsigned int spins = 0;
-	bool blocked = false;
+	bool blocked = false, registered = false;
 	bool pusher = hooks != NULL && hooks->wh_pusher;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
 		uint32_t seq;
-		bool in_time;
 
 		do {
 			if (check(ctx)) {
 				res = IPC_WAIT_DONE;
+				goto out;
+			}
+			if (unlikely(ipc_abort_pending(th))) {
+				res = IPC_WAIT_ABORTED;
 				goto out;
 			}
 			/* A plain waiter shows as blocked before it yields. */
@@ -180,23 +271,40 @@ ipc_waitq_wait(struct ipc_waitq *wq, const struct timespec *deadline,
 			hooks->wh_block(ctx); /* a pusher: the push */
 			blocked = true;
 		}
+		if (!registered) {
+			registered = true;
+			if (!wait_register(th, wq)) {
+				res = IPC_WAIT_ABORTED;
+				goto out;
+			}
+		}
 		seq = wait_prepare(wq);
 		if (check(ctx)) {
 			wait_leave(wq);
 			res = IPC_WAIT_DONE;
 			goto out;
 		}
-		in_time = futex_wait(&wq->wq_seq, seq, deadline);
-		wait_leave(wq);
-		if (!in_time) {
-			res = IPC_WAIT_TIMED_OUT;
+		ck_pr_fence_load(); /* [A33]: the word, then th_abort */
+		if (unlikely(ipc_abort_pending(th))) {
+			wait_leave(wq);
+			res = IPC_WAIT_ABORTED;
 			goto out;
 		}
+		res = futex_wait(&wq->wq_seq, seq, deadline, flags);
+		wait_leave(wq);
+		if (res != IPC_WAIT_DONE)
+			goto out;
 		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
 	}
 out:
+	if (registered)
+		wait_unregister(th);
 	if (blocked)
 		hooks->wh_unblock(ctx);
+	if (res == IPC_WAIT_ABORTED)
+		(void)ipc_abort_take(th);
+	if (res == IPC_WAIT_ABORTED || res == IPC_WAIT_INTERRUPTED)
+		ipc_stat_add(th, IPC_STAT_INTERRUPTS, 1);
 	return res;
 }
 
@@ -212,12 +320,12 @@ ipc_park_prepare(struct ipc_thread *th)
 	return seen;
 }
 
-bool
-ipc_park_wait(
-    struct ipc_thread *th, uint32_t seen, const struct timespec *deadline)
+enum ipc_wait_result
+ipc_park_wait(struct ipc_thread *th, uint32_t seen,
+    const struct timespec *deadline, unsigned int flags)
 {
 	ipc_lock_assert_none_held();
-	return futex_wait(&th->th_park, seen, deadline);
+	return futex_wait(&th->th_park, seen, deadline, flags);
 }
 
 void
@@ -226,5 +334,56 @@ ipc_unpark(struct ipc_thread *th)
 	/* [R17]: the state the waker set, before the word moves. */
 	ck_pr_fence_store_atomic();
 	ck_pr_inc_32(&th->th_park);
-	futex(&th->th_park, FUTEX_WAKE_PRIVATE, 1, NULL);
+	futex_wake(&th->th_park, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Aborts                                                              */
+
+bool
+ipc_abort_pending(struct ipc_thread *th)
+{
+	/* Ordered by the caller's [A17] / [A33] fence, or th_lock. */
+	return ck_pr_load_32(&th->th_abort) != 0;
+}
+
+bool
+ipc_abort_take(struct ipc_thread *th)
+{
+	/* Relaxed: only th consumes; the aborter's store is seen already. */
+	return ck_pr_fas_32(&th->th_abort, 0) != 0;
+}
+
+/*
+ * mipc_thread_abort (sync.h)
+ *	Mark th aborted, then wake it wherever it may sleep: the waitq it
+ *	named (receivers), its own parking word (blocked senders).  A thread
+ *	that is not waiting finds the mark at its next wait (Choices).
+ */
+kern_return_t
+mipc_thread_abort(mipc_thread_t handle)
+{
+	struct ipc_thread *th = (struct ipc_thread *)(void *)handle;
+	struct ipc_waitq *wq;
+
+	if (th == NULL)
+		return KERN_INVALID_ARGUMENT;
+	ipc_lock(&th->th_lock);
+	if (th->th_dead) {
+		ipc_unlock(&th->th_lock);
+		return KERN_TERMINATED;
+	}
+	ck_pr_store_32(&th->th_abort, 1);
+	wq = th->th_waitq;
+	if (wq != NULL) {
+		/* [R33]: th_abort before the word moves (pairs with [A33]). */
+		ck_pr_fence_store_atomic();
+		ck_pr_inc_32(&wq->wq_seq);
+		/* All: the others look again and sleep on (a spurious wake). */
+		futex_wake(&wq->wq_seq, IPC_WAKE_ALL);
+	}
+	ipc_unlock(&th->th_lock);
+	/* A blocked sender: [R17] orders th_abort before its word moves. */
+	ipc_unpark(th);
+	return KERN_SUCCESS;
 }

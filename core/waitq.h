@@ -5,12 +5,14 @@
  * queue -- waits on a struct ipc_waitq, and everything that could end such
  * a wait wakes that waitq.
  *
- * Owns:      struct ipc_waitq (embedded in what is waited on), struct
- *            ipc_wait (one waiting thread, on its stack), the spin policy,
- *            futex words and deadlines.
+ * Owns:      struct ipc_waitq (embedded in what is waited on), the spin
+ *            policy, futex words and deadlines, interruption (signals,
+ *            mipc_thread_abort).
  * Ordering:  [F1], the lost-wake-up handshake (Dekker), see waitq.c:
  *            a waker publishes, fences, then reads wq_waiters; a waiter
  *            counts itself in wq_waiters, fences, then looks again.
+ *            An armed event-loop descriptor (waitfd.c) counts as a waiter
+ *            that never leaves: IPC_WAITQ_FD in wq_waiters.
  */
 #ifndef MIPC_CORE_WAITQ_H
 #define MIPC_CORE_WAITQ_H
@@ -29,8 +31,17 @@
  */
 struct ipc_waitq {
 	uint32_t wq_seq;     /* (A) futex word; bumped by each wake */
-	uint32_t wq_waiters; /* (A) threads announced, not yet left */
+	uint32_t wq_waiters; /* (A) threads announced, not yet left; plus
+	                        IPC_WAITQ_FD while a descriptor is armed */
 };
+
+/*
+ * A descriptor mirrors this waitq (waitfd.c): wakers find the waiter count
+ * non-zero, as for a sleeping thread, and the slow wake raises it.  So an
+ * armed descriptor costs the send path nothing more than a receiver
+ * parked in the kernel would, and an unarmed one nothing at all.
+ */
+#define IPC_WAITQ_FD 0x80000000u
 
 #define IPC_WAITQ_INITIALIZER \
 	{                     \
@@ -124,9 +135,19 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
 #define IPC_SPIN_PUSHER_PAUSES 64
 
 enum ipc_wait_result {
-	IPC_WAIT_DONE,      /* the check found what it waited for */
-	IPC_WAIT_TIMED_OUT, /* the deadline passed first */
+	IPC_WAIT_DONE,        /* the check found what it waited for */
+	IPC_WAIT_TIMED_OUT,   /* the deadline passed first */
+	IPC_WAIT_INTERRUPTED, /* a signal, with IPC_WAIT_INTERRUPTIBLE */
+	IPC_WAIT_ABORTED,     /* mipc_thread_abort (consumed) */
 };
+
+/*
+ * Wait flags.  Without IPC_WAIT_INTERRUPTIBLE a signal handler that runs
+ * during the wait restarts it transparently (with what remains of the
+ * deadline), as libsyscall's mach_msg retries without MACH_*_INTERRUPT.
+ * An abort (mipc_thread_abort) ends any wait.
+ */
+#define IPC_WAIT_INTERRUPTIBLE 0x1u
 
 /*
  * The check a waiter repeats: true when the wait is over, for any reason
@@ -141,21 +162,26 @@ typedef bool (*ipc_wait_check_t)(void *ctx);
  *	Wait on wq until check(ctx) returns true or the deadline passes:
  *	spin (pauses, then yields), then announce, look again, sleep; repeat.
  *	hooks (or NULL) run around the sleeping part: the place where a
- *	waiter donates its turnstile and pushes (turnstile.c).
+ *	waiter donates its turnstile and pushes (turnstile.c).  A pending or
+ *	arriving abort of th ends the wait, as does a signal when flags say
+ *	IPC_WAIT_INTERRUPTIBLE.
  * Conditions:
  *	Nothing locked; outside any epoch section (we may sleep).  The caller
- *	keeps wq's memory alive (a reference on its object).
+ *	keeps wq's memory alive (a reference on its object).  th is the
+ *	calling thread's state.
  * Returns:
- *	IPC_WAIT_DONE (check returned true) or IPC_WAIT_TIMED_OUT.
+ *	IPC_WAIT_DONE (check returned true), IPC_WAIT_TIMED_OUT,
+ *	IPC_WAIT_INTERRUPTED or IPC_WAIT_ABORTED (check returned false).
  */
 struct ipc_wait_hooks {
 	void (*wh_block)(void *ctx);   /* once, before the first sleep */
 	void (*wh_unblock)(void *ctx); /* when the wait ends, if blocked */
 	bool wh_pusher;                /* wh_block pushes: no yields */
 };
-enum ipc_wait_result ipc_waitq_wait(struct ipc_waitq *wq,
-    const struct timespec *deadline, ipc_wait_check_t check, void *ctx,
-    const struct ipc_wait_hooks *hooks);
+struct ipc_thread;
+enum ipc_wait_result ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
+    const struct timespec *deadline, unsigned int flags, ipc_wait_check_t check,
+    void *ctx, const struct ipc_wait_hooks *hooks);
 
 /* One step of the spin policy; false when it is time to sleep. */
 bool ipc_wait_spin_step(unsigned int *spins, bool pusher);
@@ -165,15 +191,27 @@ bool ipc_wait_spin_step(unsigned int *spins, bool pusher);
  * first) sleep on their own thread's word, th_park; whoever decides for a
  * waiter sets its th_park_state, then unparks it (ipc_unpark bumps the
  * word and wakes it).  The waiter:
- *	seen = ipc_park_prepare(th); if (state still waiting) ipc_park_wait
- * [R17]/[A17]: the waker's state before its bump; the waiter's load of
- * the word before its load of the state.
+ *	seen = ipc_park_prepare(th);
+ *	if (state still waiting && !ipc_abort_pending(th)) ipc_park_wait
+ * [R17]/[A17]: the waker's state (or an aborter's th_abort) before its
+ * bump; the waiter's load of the word before its loads of the state.
+ * ipc_park_wait returns IPC_WAIT_DONE when woken (or spuriously),
+ * IPC_WAIT_TIMED_OUT, or IPC_WAIT_INTERRUPTED (a signal, only with
+ * IPC_WAIT_INTERRUPTIBLE; else the caller simply looks again).
  */
-struct ipc_thread;
 uint32_t ipc_park_prepare(struct ipc_thread *th);
-bool ipc_park_wait(
-    struct ipc_thread *th, uint32_t seen, const struct timespec *deadline);
+enum ipc_wait_result ipc_park_wait(struct ipc_thread *th, uint32_t seen,
+    const struct timespec *deadline, unsigned int flags);
 void ipc_unpark(struct ipc_thread *th);
+
+/*
+ * Aborts (mipc_thread_abort, waitq.c).  ipc_abort_pending: an abort waits
+ * to interrupt th's next wait (a load; waiters call it after their [A17]
+ * or [A33] fence).  ipc_abort_take: consume it; true if there was one.
+ * Conditions: th is the calling thread's state.
+ */
+bool ipc_abort_pending(struct ipc_thread *th);
+bool ipc_abort_take(struct ipc_thread *th);
 
 /* Deadline `ms` milliseconds from now (CLOCK_MONOTONIC). */
 void ipc_deadline(struct timespec *ts, uint32_t ms);

@@ -12,13 +12,16 @@
  * Locking:   wl_lock (IPC_RANK_WORKLOOP, below port locks) is the
  *            interlock of wl_ts and wl_stash_ts, the servicer binding and
  *            wl_dead.  Membership (the unnamed set, wl_sets) is under the
- *            space lock, as every set's is; a port's ip_workloop under its
- *            port lock.  The stash (wl_stash, wl_knote_used) is touched
- *            only by the bound servicer, so it takes no lock.
+ *            space lock, as every set's is, and so is the space's list of
+ *            its workloops (is_workloops, for its destruction); a port's
+ *            ip_workloop under its port lock.  The stash (wl_stash,
+ *            wl_knote_used) is touched only by the bound servicer, so it
+ *            takes no lock.
  * Lifetime:  a workloop is referenced by its handle (until destroy), by
- *            each attached port (ip_workloop) and named set (ips_wl), and
- *            by each KNOTE link; freed after a grace period, since wakers
- *            reach it through set links inside epoch sections.
+ *            its servicer's binding, by each attached port (ip_workloop)
+ *            and named set (ips_wl), and by each KNOTE link; freed after a
+ *            grace period, since wakers reach it through set links inside
+ *            epoch sections.
  * Choices:   XNU's semantics, with a thread instead of a kevent:
  *            * attach(port) = EVFILT_MACHPORT with MACH_RCV_MSG and
  *              EV_DISPATCH: the port's send turnstile pushes on wl_ts (send
@@ -45,6 +48,16 @@
  *            * min_priority is a floor of wl_ts while a servicer is bound
  *              (binder's node min_priority); MIPC_WORKLOOP_INHERIT_RT lets
  *              pushes above 63 through (binder's inherit_rt).
+ *            * destroy by another thread than the bound servicer kills the
+ *              workloop for everyone else at once (attachments, floor; a
+ *              parked servicer wakes with MACH_RCV_PORT_CHANGED, as a
+ *              receiver on a destroyed set, G10) but leaves the binding
+ *              and the stash, which only their thread touches, to the
+ *              servicer: its next call re-enables and answers
+ *              MACH_RCV_PORT_CHANGED, its end unbinds, and the binding's
+ *              reference keeps the workloop until then.  XNU has no
+ *              explicit destroy: a kqworkloop lives while its bound thread
+ *              or a knote references it.
  */
 #include "workloop.h"
 
@@ -161,21 +174,30 @@ wl_reenable(struct ipc_workloop *wl)
 /* ------------------------------------------------------------------ */
 /* Binding                                                             */
 
-/* Bind th as the servicer: wl_ts pushes on it.  wl locked. */
+/*
+ * Bind th as the servicer: wl_ts pushes on it.  The binding holds a
+ * reference on each: the workloop outlives a destroy by another thread
+ * until its servicer unbinds.  wl locked.
+ */
 static void
 wl_bind_locked(
     struct ipc_workloop *wl, struct ipc_thread *th, struct ipc_ts_ctx *ctx)
 {
 	ipc_lock_assert_held(&wl->wl_lock);
 	ipc_thread_reference(th);
+	ipc_workloop_reference(wl);
 	wl->wl_servicer = th;
+	th->th_bound_wl = wl; /* (O): th is the caller */
 	ipc_lock(&wl->wl_ts->ts_lock);
 	wl->wl_ts->ts_floor = wl->wl_min_pri;
 	ipc_unlock(&wl->wl_ts->ts_lock);
 	ipc_turnstile_set_inheritor(wl->wl_ts, IPC_TSI_THREAD, th, ctx);
 }
 
-/* Unbind the servicer; returns it for the caller to release. */
+/*
+ * Unbind the servicer; returns it for the caller to release, with the
+ * binding's workloop reference (wl_unbind does both).
+ */
 static struct ipc_thread *
 wl_unbind_locked(struct ipc_workloop *wl, struct ipc_ts_ctx *ctx)
 {
@@ -184,12 +206,73 @@ wl_unbind_locked(struct ipc_workloop *wl, struct ipc_ts_ctx *ctx)
 	ipc_lock_assert_held(&wl->wl_lock);
 	if (th == NULL)
 		return NULL;
+	ipc_require(th == ipc_thread_cur, "a servicer unbinds itself");
+	th->th_bound_wl = NULL;
 	wl->wl_servicer = NULL;
 	ipc_lock(&wl->wl_ts->ts_lock);
 	wl->wl_ts->ts_floor = 0;
 	ipc_unlock(&wl->wl_ts->ts_lock);
 	ipc_turnstile_set_inheritor(wl->wl_ts, IPC_TSI_NONE, NULL, ctx);
 	return th;
+}
+
+/*
+ * A destroyed workloop's stash turnstile stops pushing on its own, once
+ * nothing can be stashed any more (no servicer).  wl locked.
+ */
+static void
+wl_retire_stash_locked(struct ipc_workloop *wl, struct ipc_ts_ctx *ctx)
+{
+	ipc_lock_assert_held(&wl->wl_lock);
+	if (wl->wl_dead && wl->wl_servicer == NULL)
+		ipc_turnstile_set_inheritor(
+		    wl->wl_stash_ts, IPC_TSI_NONE, NULL, ctx);
+}
+
+/*
+ * The calling thread, bound, stops servicing: its delivery's rights
+ * stop pushing (re-enable), it is unbound, and the binding's references
+ * go -- the workloop's last one, after a destroy.  Conditions: nothing
+ * locked; th is wl's servicer.
+ */
+static void
+wl_unbind(struct ipc_workloop *wl)
+{
+	struct ipc_thread *was;
+	struct ipc_ts_ctx ctx;
+
+	ipc_ts_ctx_init(&ctx);
+	wl_reenable(wl);
+	ipc_lock(&wl->wl_lock);
+	was = wl_unbind_locked(wl, &ctx);
+	wl_retire_stash_locked(wl, &ctx);
+	ipc_unlock(&wl->wl_lock);
+	ipc_ts_ctx_finish(&ctx);
+	if (was != NULL) {
+		ipc_thread_release(was);
+		ipc_workloop_release(wl);
+	}
+}
+
+void
+ipc_workloop_space_destroyed_locked(struct mipc_space *space)
+{
+	struct ipc_workloop *wl;
+
+	ipc_lock_assert_held(&space->is_lock);
+	for (wl = space->is_workloops; wl != NULL; wl = wl->wl_space_next) {
+		/* Its ports and named sets went with their entries. */
+		ck_pr_store_ptr(&wl->wl_pset->ips_space, NULL);
+		ipc_waitq_wake(&wl->wl_pset->ips_rcv_wq, IPC_WAKE_AFTER_STORE,
+		    IPC_WAKE_ALL);
+	}
+}
+
+void
+ipc_workloop_thread_exit(struct ipc_thread *th)
+{
+	if (th->th_bound_wl != NULL)
+		wl_unbind(th->th_bound_wl);
 }
 
 /* ------------------------------------------------------------------ */
@@ -246,6 +329,11 @@ mipc_workloop_create(mipc_space_t task, uint32_t flags, mipc_workloop_t *out)
 	wl->wl_space = space;
 	wl->wl_pset->ips_space = space; /* unnamed: in no entry */
 	wl->wl_pset->ips_unnamed = true;
+	wl->wl_space_next = space->is_workloops;
+	if (wl->wl_space_next != NULL)
+		wl->wl_space_next->wl_space_prevp = &wl->wl_space_next;
+	wl->wl_space_prevp = &space->is_workloops;
+	space->is_workloops = wl;
 	is_unlock(space);
 	/* The stash turnstile pushes on ours, for good. */
 	{
@@ -528,37 +616,29 @@ void
 mipc_workloop_end(mipc_workloop_t handle)
 {
 	struct ipc_workloop *wl = wl_of(handle);
-	struct ipc_thread *th = ipc_thread_cur, *was = NULL;
-	struct ipc_ts_ctx ctx;
+	struct ipc_thread *th = ipc_thread_cur;
+	bool bound;
 
 	if (wl == NULL || th == NULL)
 		return;
-	ipc_ts_ctx_init(&ctx);
 	ipc_lock(&wl->wl_lock);
-	if (wl->wl_servicer != th) {
-		ipc_unlock(&wl->wl_lock);
-		return; /* only the bound servicer ends its service */
-	}
+	bound = wl->wl_servicer == th;
 	ipc_unlock(&wl->wl_lock);
-	wl_reenable(wl);
-	ipc_lock(&wl->wl_lock);
-	was = wl_unbind_locked(wl, &ctx);
-	ipc_unlock(&wl->wl_lock);
-	ipc_ts_ctx_finish(&ctx);
-	if (was != NULL)
-		ipc_thread_release(was);
+	if (bound) /* only the bound servicer ends its service */
+		wl_unbind(wl);
 }
 
 kern_return_t
 mipc_workloop_destroy(mipc_workloop_t handle)
 {
 	struct ipc_workloop *wl = wl_of(handle);
-	struct ipc_thread *th = ipc_thread_cur, *was = NULL;
+	struct ipc_thread *th = ipc_thread_cur;
 	struct ipc_workloop *drops[64];
 	struct mipc_space *space;
 	struct ipc_pset_link *l;
 	struct ipc_ts_ctx ctx;
 	uint32_t ndrops = 0, i;
+	bool mine;
 
 	if (wl == NULL)
 		return KERN_INVALID_ARGUMENT;
@@ -568,20 +648,24 @@ mipc_workloop_destroy(mipc_workloop_t handle)
 		ipc_unlock(&wl->wl_lock);
 		return KERN_TERMINATED;
 	}
-	if (wl->wl_servicer != NULL && wl->wl_servicer != th) {
-		ipc_unlock(&wl->wl_lock);
-		return KERN_FAILURE; /* another thread services it now */
-	}
 	wl->wl_dead = true;
-	ipc_unlock(&wl->wl_lock);
-	/* Its last delivery's rights stop pushing, then its servicer. */
-	wl_reenable(wl);
-	ipc_lock(&wl->wl_lock);
-	was = wl_unbind_locked(wl, &ctx);
+	/*
+	 * Another thread's binding, and its delivery's stash, stay its own
+	 * until its next call (which answers MACH_RCV_PORT_CHANGED) or its
+	 * end; the floor goes now.
+	 */
+	mine = wl->wl_servicer == NULL || wl->wl_servicer == th;
+	if (!mine) {
+		ipc_lock(&wl->wl_ts->ts_lock);
+		wl->wl_ts->ts_floor = 0;
+		ipc_unlock(&wl->wl_ts->ts_lock);
+		ipc_ts_ctx_add_turnstile(&ctx, wl->wl_ts);
+	}
 	ipc_unlock(&wl->wl_lock);
 	ipc_ts_ctx_finish(&ctx);
-	if (was != NULL)
-		ipc_thread_release(was);
+	/* Its last delivery's rights stop pushing, then its servicer. */
+	if (mine)
+		wl_unbind(wl);
 	/* Detach everything: ports (case 7 ends), named sets. */
 	space = wl->wl_space;
 	is_lock(space);
@@ -597,13 +681,20 @@ mipc_workloop_destroy(mipc_workloop_t handle)
 	}
 	while (wl->wl_nsets > 0 && ndrops < 64)
 		drops[ndrops++] = wl_detach_pset_locked(wl->wl_sets[0], false);
-	ipc_pset_destroy_locked(space, wl->wl_pset);
+	/* A servicer parked in its receive wakes: MACH_RCV_PORT_CHANGED. */
+	if (ck_pr_load_ptr(&wl->wl_pset->ips_space) != NULL)
+		ipc_pset_destroy_locked(space, wl->wl_pset);
+	else /* killed with its space: only its reference is left */
+		ipc_object_release(&wl->wl_pset->ips_object);
+	*wl->wl_space_prevp = wl->wl_space_next;
+	if (wl->wl_space_next != NULL)
+		wl->wl_space_next->wl_space_prevp = wl->wl_space_prevp;
 	is_unlock(space);
 	ipc_ts_ctx_finish(&ctx);
 	for (i = 0; i < ndrops; i++)
 		ipc_workloop_release(drops[i]);
 	ipc_lock(&wl->wl_lock);
-	ipc_turnstile_set_inheritor(wl->wl_stash_ts, IPC_TSI_NONE, NULL, &ctx);
+	wl_retire_stash_locked(wl, &ctx);
 	ipc_unlock(&wl->wl_lock);
 	ipc_ts_ctx_finish(&ctx);
 	ipc_workloop_release(wl); /* the handle's */
@@ -620,25 +711,27 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	struct ipc_thread *th;
 	struct ipc_ts_ctx ctx;
 	mach_msg_return_t mr;
+	bool dead;
 
 	if (wl == NULL)
 		return MACH_RCV_INVALID_NAME;
 	th = ipc_thread_self();
 	if (th == NULL)
 		return MACH_RCV_INVALID_NAME;
+	/* A thread services one workloop at a time (XNU: uu_kqr_bound). */
+	if (th->th_bound_wl != NULL && th->th_bound_wl != wl)
+		return KERN_INVALID_ARGUMENT;
 	/* Serial: bind the caller, or refuse a second thread. */
 	ipc_ts_ctx_init(&ctx);
 	ipc_lock(&wl->wl_lock);
-	if (wl->wl_dead) {
+	if (wl->wl_servicer != th && (wl->wl_servicer != NULL || wl->wl_dead)) {
+		mr = wl->wl_dead ? MACH_RCV_PORT_CHANGED : KERN_ALREADY_WAITING;
 		ipc_unlock(&wl->wl_lock);
-		return MACH_RCV_PORT_CHANGED;
-	}
-	if (wl->wl_servicer != NULL && wl->wl_servicer != th) {
-		ipc_unlock(&wl->wl_lock);
-		return KERN_ALREADY_WAITING;
+		return mr;
 	}
 	if (wl->wl_servicer == NULL)
 		wl_bind_locked(wl, th, &ctx);
+	dead = wl->wl_dead;
 	ipc_unlock(&wl->wl_lock);
 	ipc_ts_ctx_finish(&ctx);
 	if (option & MACH_SEND_MSG) {
@@ -658,6 +751,10 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	}
 	/* Re-enable: the previous delivery's rights stop pushing. */
 	wl_reenable(wl);
+	/* Destroyed under its servicer: the reply went; nothing more (a
+	 * destroy from now on makes the receive find its set gone). */
+	if (dead)
+		return MACH_RCV_PORT_CHANGED;
 	if (!(option & MACH_RCV_MSG))
 		return MACH_MSG_SUCCESS;
 	if (msg == NULL)

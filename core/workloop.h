@@ -44,6 +44,8 @@ struct ipc_workloop {
 	                                      delivered (workloop.c) */
 	uint32_t wl_nstash;                /* (W) rights of this delivery */
 	struct ipc_port *wl_stash[IPC_WL_STASH_MAX]; /* (W) referenced */
+	struct ipc_workloop *wl_space_next;          /* (S) is_workloops */
+	struct ipc_workloop **wl_space_prevp;        /* (S) */
 	uint32_t wl_nsets;           /* (S) named sets attached */
 	struct ipc_pset *wl_sets[8]; /* (S) referenced */
 	struct ipc_deferred wl_free; /* freed after a grace period */
@@ -92,6 +94,20 @@ mach_msg_return_t ipc_msg_send_workloop(struct mipc_space *space,
     mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout,
     mach_msg_header_t **rcv_buf);
+
+/*
+ * The space is being destroyed (its entries are gone): each of its
+ * workloops' unnamed sets dies, so a servicer parked in a receive wakes
+ * with MACH_RCV_PORT_CHANGED.  Conditions: space locked.
+ */
+void ipc_workloop_space_destroyed_locked(struct mipc_space *space);
+
+/*
+ * The thread exits: the workloop it services (th_bound_wl) re-enables
+ * and unbinds it, as XNU unbinds a terminating thread.  Conditions: th
+ * is the calling thread; nothing locked.
+ */
+void ipc_workloop_thread_exit(struct ipc_thread *th);
 
 /* Receive through the workloop (msg.c): highest push first, stashing. */
 mach_msg_return_t ipc_msg_receive_workloop(struct ipc_workloop *wl,

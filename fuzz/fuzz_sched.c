@@ -10,7 +10,10 @@
  * attributes, guards, destruct and space destruction; and priority
  * inheritance (issue 13): an RPC through the worker's special reply port
  * that blocks (with a timeout) in its send and its receive, base priority
- * and QoS changes of either worker, and watchports added and cleared.
+ * and QoS changes of either worker, and watchports added and cleared; and
+ * workloops (issue 14), one per space: attach, detach, receive and reply
+ * through it (a bounded wait), re-enable, end, a floor, and destroy under
+ * the other worker's binding.
  * Only one worker
  * runs at a time: it holds the baton, and at every yield point of the
  * engine (ipc_debug_yield: before a lock, inside a lock-free lookup,
@@ -35,7 +38,8 @@
  * the notification requests that name it, each receive right's port says
  * it lives under that name in that space, each set member is a receive
  * right of the set's space; neither worker waits for anything, and both
- * are at their base priority, pushed by nothing.  Then the watchports are
+ * are at their base priority, pushed by nothing (a worker stops servicing
+ * its workloop when its program ends).  Then the watchports are
  * cleared, both spaces are destroyed and, after mipc_quiesce(), no space,
  * port, set, message or table is left, and only the threads' own
  * turnstiles.
@@ -47,7 +51,7 @@
  *   [1], [2] program lengths of threads 0 and 1 (each mod MAX_OPS + 1)
  *   then     4-byte operations of thread 0, then of thread 1 (op_run;
  *            kind 15 with a high nibble 1-3 is an RPC, a base change, a
- *            watchport change: op_sync)
+ *            watchport change: op_sync; 5, a workloop call: op_workloop)
  *   then     the schedule: each byte is how many yield points run before
  *            the baton passes (0 = at the next one); when it ends, the
  *            running thread keeps the baton until it finishes
@@ -98,6 +102,7 @@ static pthread_t workers[2];
 static mipc_thread_t worker_th[2];  /* (A) published before they run */
 static uint32_t bounded[2];         /* (baton) in a wait with a timeout */
 static mach_port_name_t srps[2][2]; /* (baton) worker x space: its SRP */
+static mipc_workloop_t wls[2];      /* (baton) a workloop per space */
 static int trace = -1;
 
 static void
@@ -206,6 +211,17 @@ check_mr(const char *call, mach_msg_return_t mr)
 	if (trace)
 		fprintf(stderr, "t%d   %s: %#x\n", self, call, (unsigned)mr);
 	if (!mach_msg_code_ok(mr))
+		fail(call, (unsigned long)(uint32_t)mr);
+}
+
+/* mipc_workloop_msg: mach_msg's codes, or the workloop's own (sync.h). */
+static void
+check_wl(const char *call, mach_msg_return_t mr)
+{
+	if (trace)
+		fprintf(stderr, "t%d   %s: %#x\n", self, call, (unsigned)mr);
+	if (!mach_msg_code_ok(mr) && mr != KERN_ALREADY_WAITING &&
+	    mr != KERN_INVALID_ARGUMENT)
 		fail(call, (unsigned long)(uint32_t)mr);
 }
 
@@ -408,6 +424,94 @@ op_sync(const struct op *o)
 	}
 }
 
+/*
+ * The workloop operations (kind 0x5f).  The workloop is the space's, or
+ * the one this worker services (a destroyed one stays its until it ends:
+ * ipc_thread_self()->th_bound_wl).  c's low 3 bits choose:
+ *   0, 1  attach, detach a slot's name
+ *   2, 3  receive through it (3: after a reply to a slot's send-once
+ *         right), waiting 0-3 ms (bit 3 of c: bounded)
+ *   4     end
+ *   5     destroy it -- only while the other worker services it (its
+ *         binding keeps the handle valid for the other's interrupted
+ *         calls) -- and make another (flags: b's bit 0)
+ *   6     a floor    7  bind and re-enable only
+ */
+static void
+op_workloop(const struct op *o)
+{
+	int sp = o->a & 1;
+	mach_port_name_t *slot = &names[sp][(o->a >> 1) & (NSLOTS - 1)];
+	struct ipc_workloop *bound = ipc_thread_self()->th_bound_wl, *other;
+	mipc_workloop_t wl =
+	    bound != NULL ? (mipc_workloop_t)(void *)bound : wls[sp];
+	mach_msg_option_t opt = MACH_RCV_MSG | MACH_RCV_TIMEOUT;
+	mach_msg_timeout_t tmo = (o->c & 8) ? (o->c >> 4) & 3 : 0;
+	struct msgbuf m;
+	mach_msg_return_t mr;
+
+	if (wl == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	switch (o->c & 7) {
+	case 0:
+		check_kr(
+		    "workloop_attach", mipc_workloop_attach(wls[sp], *slot));
+		break;
+	case 1:
+		check_kr(
+		    "workloop_detach", mipc_workloop_detach(wls[sp], *slot));
+		break;
+	case 3:
+		m.h.msgh_remote_port = names[sp][o->b & (NSLOTS - 1)];
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+		m.h.msgh_size = sizeof(m.h);
+		opt |= MACH_SEND_MSG | MACH_SEND_TIMEOUT;
+		/* FALLTHROUGH */
+	case 2:
+		bounded[self] = tmo != 0;
+		mr = mipc_workloop_msg(
+		    wl, &m.h, opt, sizeof(m.h), sizeof(m), tmo);
+		bounded[self] = 0;
+		check_wl("workloop_msg", mr);
+		if (mr == MACH_MSG_SUCCESS)
+			keep_received(sp, &m, o);
+		break;
+	case 4:
+		mipc_workloop_end(wl);
+		break;
+	case 5:
+		/*
+		 * Only under the other worker's binding, which keeps the
+		 * handle valid for whatever call of its we interrupted; the
+		 * slot is cleared before we call in (no yield point comes
+		 * between), so it is destroyed once.
+		 */
+		other = ((struct ipc_thread *)(void *)worker_th[1 - self])
+		            ->th_bound_wl;
+		if (wls[sp] == NULL ||
+		    (mipc_workloop_t)(void *)other != wls[sp])
+			break;
+		wl = wls[sp];
+		wls[sp] = NULL;
+		check_kr("workloop_destroy", mipc_workloop_destroy(wl));
+		wl = NULL;
+		check_kr("workloop_create",
+		    mipc_workloop_create(spaces[sp],
+		        (o->b & 1) ? MIPC_WORKLOOP_INHERIT_RT : 0, &wl));
+		wls[sp] = wl;
+		break;
+	case 6:
+		check_kr("workloop_set_min_priority",
+		    mipc_workloop_set_min_priority(wls[sp], o->b & 63));
+		break;
+	default:
+		check_wl(
+		    "workloop_msg", mipc_workloop_msg(wl, NULL, 0, 0, 0, 0));
+		break;
+	}
+}
+
 static void
 op_run(const struct op *o)
 {
@@ -549,6 +653,10 @@ op_run(const struct op *o)
 			op_sync(o);
 			break;
 		}
+		if (o->kind == 0x5f) {
+			op_workloop(o);
+			break;
+		}
 		/* Rare on purpose: a space's death ends most of the game. */
 		if (o->c == 0xd1)
 			check_kr("space_destroy", mipc_space_destroy(s));
@@ -580,6 +688,11 @@ worker(void *arg)
 			op_run(&prog[me][i]);
 			yield_hook(IPC_YIELD_BETWEEN);
 		}
+		/* A servicer stops servicing when its program ends. */
+		if (ipc_thread_self()->th_bound_wl != NULL)
+			mipc_workloop_end(
+			    (mipc_workloop_t)(void *)ipc_thread_self()
+			        ->th_bound_wl);
 		finished[me] = 1;
 		baton_pass(finished[1 - me] ? MAIN : (uint32_t)(1 - me));
 	}
@@ -660,6 +773,11 @@ setup(uint8_t flags)
 			        &t) != KERN_SUCCESS)
 				fail("extract_right", 0);
 		}
+	}
+	for (sp = 0; sp < 2; sp++) {
+		if (mipc_workloop_create(spaces[sp], 0, &wls[sp]) !=
+		    KERN_SUCCESS)
+			fail("workloop_create", (unsigned long)sp);
 	}
 	if (flags & 4) {
 		/* A no-senders request on space 0's port 1, told to port 2. */
@@ -889,6 +1007,11 @@ teardown(void)
 
 		if (kr != KERN_SUCCESS && kr != KERN_INVALID_TASK)
 			fail("mipc_space_destroy", (uint32_t)kr);
+		/* Nobody services it any more: destroy frees it. */
+		if (wls[sp] != NULL &&
+		    mipc_workloop_destroy(wls[sp]) != KERN_SUCCESS)
+			fail("workloop_destroy", (unsigned long)sp);
+		wls[sp] = NULL;
 	}
 	/* Switching spaces (worker_srp) makes the default space exist. */
 	mipc_default_space_reset();

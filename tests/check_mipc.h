@@ -10,6 +10,22 @@
  * that only the threads' own turnstiles are alive (one per live thread:
  * a leaked push or send turnstile fails); and that the test's thread is
  * pushed by nothing.
+ *
+ * Tags (Check's tcase_set_tags) say what a test case needs beyond the
+ * public API; main() excludes a tag where the run cannot give it:
+ *   "hooks"    the test build's hooks (failure injection, core/ internals):
+ *              `make test-release` runs the suites against the shipped
+ *              libmipc.a with CK_EXCLUDE_TAGS=hooks.  A suite that uses a
+ *              core symbol outside the API must tag it (the Makefile checks).
+ *   "pcpu"     per-CPU sections (registered rseq, or ARCH=generic's lock):
+ *              excluded when the runner sets MIPC_TEST_NO_PCPU=1, i.e. runs
+ *              without rseq (qemu-user has none; GLIBC_TUNABLES=
+ *              glibc.pthread.rseq=0 forces it off on x86-64).
+ *   "no_pcpu"  asserts the fallback without per-CPU sections: run only
+ *              with MIPC_TEST_NO_PCPU=1.
+ *   "seccomp"  installs a seccomp filter, which qemu-user refuses:
+ *              `make test-aarch64` runs with CK_EXCLUDE_TAGS=seccomp.
+ * CK_EXCLUDE_TAGS from the environment is honoured as well.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H
 #define MIPC_TESTS_CHECK_MIPC_H
@@ -84,16 +100,35 @@ mipc_tcase(const char *name)
 	return tc;
 }
 
-#define MIPC_TEST_MAIN(suite_fn)                              \
-	int main(void)                                        \
-	{                                                     \
-		SRunner *sr = srunner_create(suite_fn());     \
-		int nf;                                       \
-                                                              \
-		srunner_run_all(sr, CK_NORMAL);               \
-		nf = srunner_ntests_failed(sr);               \
-		srunner_free(sr);                             \
-		return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE; \
+/* Does the runner say this process has no per-CPU sections (see above)? */
+static inline int
+mipc_test_no_pcpu(void)
+{
+	const char *v = getenv("MIPC_TEST_NO_PCPU");
+
+	return v != NULL && v[0] == '1';
+}
+
+static inline int
+mipc_test_run(Suite *suite)
+{
+	SRunner *sr = srunner_create(suite);
+	const char *env = getenv("CK_EXCLUDE_TAGS");
+	char exclude[256];
+	int nf;
+
+	snprintf(exclude, sizeof(exclude), "%s %s", env != NULL ? env : "",
+	    mipc_test_no_pcpu() ? "pcpu" : "no_pcpu");
+	srunner_run_tagged(sr, NULL, NULL, NULL, exclude, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#define MIPC_TEST_MAIN(suite_fn)                  \
+	int main(void)                            \
+	{                                         \
+		return mipc_test_run(suite_fn()); \
 	}
 
 #endif /* MIPC_TESTS_CHECK_MIPC_H */

@@ -6,7 +6,9 @@
  * guarded, so an architecture overrides by defining first.  Used alone with
  * ARCH=generic.  The per-CPU section here is a per-CPU spinlock (ps_lock):
  * correct on any CPU, slower than rseq, and still per-CPU so that threads
- * on different CPUs do not contend.
+ * on different CPUs do not contend.  An rseq architecture (ARCH_HAS_RSEQ)
+ * defines only its sequences, arch_rseq_pop/push on an explicit area; the
+ * sections here run them on the thread's registered area.
  */
 #ifndef MIPC_ARCH_H_INSIDE
 #error "include arch.h, not arch_md.h"
@@ -37,6 +39,16 @@ static inline void
 arch_cpu_relax(void)
 {
 	__asm__ __volatile__("" ::: "memory");
+}
+#endif
+
+#ifndef ARCH_HAVE_COUNTER_ADD
+static inline void
+arch_counter_add(uint64_t *c, uint64_t n)
+{
+	/* Relaxed: one writer; readers load atomically (a load and a store). */
+	__atomic_store_n(
+	    c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 #endif
 
@@ -97,7 +109,27 @@ _Static_assert(offsetof(struct arch_pcpu_stack, ps_count) == 8,
 _Static_assert(offsetof(struct arch_pcpu_stack, ps_slots) == 16,
     "the rseq sequences hard-code ps_slots at offset 16");
 
-#ifndef ARCH_HAVE_PCPU
+#if ARCH_HAS_RSEQ
+/*
+ * An rseq architecture's sections: its sequences (arch_rseq_pop/push) on
+ * the area glibc registered for this thread, or nothing without one.
+ */
+static inline void *
+arch_pcpu_pop(struct arch_pcpu_stack *stacks, uint32_t n)
+{
+	if (__rseq_size == 0)
+		return NULL;
+	return arch_rseq_pop(arch_rseq_area(), stacks, n);
+}
+
+static inline bool
+arch_pcpu_push(struct arch_pcpu_stack *stacks, uint32_t n, void *p)
+{
+	if (__rseq_size == 0)
+		return false;
+	return arch_rseq_push(arch_rseq_area(), stacks, n, p);
+}
+#else  /* !ARCH_HAS_RSEQ */
 static inline bool
 arch_pcpu_available(void)
 {
@@ -155,6 +187,6 @@ arch_pcpu_push(struct arch_pcpu_stack *stacks, uint32_t n, void *p)
 	arch_pcpu_unlock(s);
 	return ok;
 }
-#endif /* !ARCH_HAVE_PCPU */
+#endif /* !ARCH_HAS_RSEQ */
 
 #endif /* MIPC_ARCH_GENERIC_MD_H */

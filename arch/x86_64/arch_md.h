@@ -50,17 +50,25 @@ arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * One add to memory, not locked: the counter has one writer, and an
+ * aligned 8-byte store is single-copy atomic for its readers.  Invisible
+ * to TSan, as every asm is; the readers' loads are atomic.
+ */
+#define ARCH_HAVE_COUNTER_ADD 1
+static inline void
+arch_counter_add(uint64_t *c, uint64_t n)
+{
+	__asm__ __volatile__("addq %1, %0" : "+m"(*c) : "er"(n));
+}
+
 struct arch_pcpu_stack;
 
-#define ARCH_HAVE_PCPU 1
-
 static inline void *
-arch_pcpu_pop(struct arch_pcpu_stack *stacks, uint32_t n)
+arch_rseq_pop(struct rseq *rs, struct arch_pcpu_stack *stacks, uint32_t n)
 {
 	void *p;
 
-	if (__rseq_size == 0)
-		return NULL;
 	__asm__ __volatile__(
 	    ".pushsection __rseq_cs, \"aw\"\n\t"
 	    ".balign 32\n"
@@ -93,18 +101,17 @@ arch_pcpu_pop(struct arch_pcpu_stack *stacks, uint32_t n)
 	    "5:\n\t"
 	    "movq %%rdx, %[p]\n\t"
 	    : [p] "=r"(p)
-	    : [rs] "r"(arch_rseq_area()), [stacks] "r"(stacks), [n] "r"(n)
+	    : [rs] "r"(rs), [stacks] "r"(stacks), [n] "r"(n)
 	    : "rax", "rcx", "rdx", "memory", "cc");
 	return p;
 }
 
 static inline bool
-arch_pcpu_push(struct arch_pcpu_stack *stacks, uint32_t n, void *p)
+arch_rseq_push(
+    struct rseq *rs, struct arch_pcpu_stack *stacks, uint32_t n, void *p)
 {
 	uint32_t ok;
 
-	if (__rseq_size == 0)
-		return false;
 	__asm__ __volatile__(
 	    ".pushsection __rseq_cs, \"aw\"\n\t"
 	    ".balign 32\n"
@@ -138,8 +145,7 @@ arch_pcpu_push(struct arch_pcpu_stack *stacks, uint32_t n, void *p)
 	    "5:\n\t"
 	    "movl %%edx, %[ok]\n\t"
 	    : [ok] "=r"(ok)
-	    : [rs] "r"(arch_rseq_area()), [stacks] "r"(stacks), [n] "r"(n),
-	    [p] "r"(p)
+	    : [rs] "r"(rs), [stacks] "r"(stacks), [n] "r"(n), [p] "r"(p)
 	    : "rax", "rcx", "rdx", "memory", "cc");
 	return ok != 0;
 }

@@ -310,6 +310,8 @@ MIPC_API kern_return_t vm_allocate(
     vm_map_t target, vm_address_t *address, vm_size_t size, int flags);
 MIPC_API kern_return_t vm_deallocate(
     vm_map_t target, vm_address_t address, vm_size_t size);
+MIPC_API kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
+    vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
 
 #ifdef __cplusplus
 }

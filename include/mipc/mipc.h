@@ -34,18 +34,37 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /*
- * Live-object counts.  Each is exact when no other thread is using mipc and
- * mipc_quiesce() has returned; otherwise it is a snapshot that may lag by
- * the objects other threads are freeing right now.  Fields for objects a
- * build does not have read 0.  Only ever appended to.
+ * Statistics: live-object counts, then monotonic counters.
+ *
+ * Live counts are exact when no other thread is using mipc and
+ * mipc_quiesce() has returned; otherwise each is a snapshot that may lag
+ * by the objects other threads are freeing right now.  Counters count from
+ * the start of the process and only grow; each thread keeps its own and
+ * mipc_get_stats adds them up, so reading them costs the fast paths
+ * nothing shared (rates: read twice, subtract).
+ *
+ * The struct is versioned by its size: `size` is set by the caller to the
+ * sizeof(struct mipc_stats) it was compiled with (the mipc_get_stats macro
+ * below does it), so a program built against an older, shorter struct
+ * keeps working against a newer library and vice versa.  The library
+ * fills the fields both sides know, zeroes the ones only the caller knows,
+ * and returns in `size` the bytes it filled and in `version` its
+ * MIPC_STATS_VERSION.  Fields are only ever appended.
  */
+#define MIPC_STATS_VERSION 3
+
 struct mipc_stats {
+	uint32_t size;    /* in: sizeof the caller's struct; out: bytes
+	                     filled by the library */
+	uint32_t version; /* out: the library's MIPC_STATS_VERSION */
+	/* Live counts (version 1) */
 	uint64_t spaces;        /* live spaces (tasks) */
 	uint64_t ports;         /* live port objects, dead or alive */
 	uint64_t psets;         /* live port sets */
@@ -66,10 +85,66 @@ struct mipc_stats {
 	uint64_t queued_bytes;          /* message bytes queued or in flight */
 	uint64_t queued_bytes_limit;    /* the bound; UINT64_MAX: none */
 	uint64_t queued_bytes_refusals; /* allocations the bound refused */
+	/* Monotonic counters (version 2) */
+	uint64_t msgs_sent;        /* messages sent: queued or delivered */
+	uint64_t msgs_received;    /* messages received (copied out) */
+	uint64_t bytes_sent;       /* their msgh_size, summed */
+	uint64_t bytes_received;   /* ... */
+	uint64_t slow_paths;       /* sends the fast path declined, receives
+	                              that found nothing and had to wait */
+	uint64_t blocks;           /* sleeps in the kernel (futex waits) */
+	uint64_t wakes;            /* wake-up system calls */
+	uint64_t notifications;    /* notifications queued */
+	uint64_t guard_exceptions; /* guard exceptions raised */
+	uint64_t interrupts;       /* waits ended by a signal (the
+	                              MACH_*_INTERRUPT options) or by
+	                              mipc_thread_abort */
+	uint64_t fd_signals;       /* event-loop descriptors made readable
+	                              (mipc_port_get_fd) */
+	/* Out-of-line memory kept mapped for reuse (version 3) */
+	uint64_t ool_cached_bytes; /* bytes of released regions kept */
+	uint64_t ool_cache_budget; /* the most it keeps (4 MiB) */
 };
 
-/* Fill *out with the current live counts. */
-MIPC_API void mipc_get_stats(struct mipc_stats *out);
+/* The smallest size accepted: the header and the version-1 counts. */
+#define MIPC_STATS_SIZE_MIN 144u
+
+/*
+ * Fill *out (see above).  KERN_INVALID_ARGUMENT for NULL or a size below
+ * MIPC_STATS_SIZE_MIN.  C and C++ callers write mipc_get_stats(&st): the
+ * macro stores sizeof(st) in st.size first.  A caller through a function
+ * pointer or another language sets size itself.
+ */
+MIPC_API kern_return_t mipc_get_stats(struct mipc_stats *out);
+
+static inline kern_return_t
+mipc_get_stats_sized_(struct mipc_stats *out)
+{
+	if (out != NULL)
+		out->size = (uint32_t)sizeof(*out);
+	return (mipc_get_stats)(out);
+}
+#define mipc_get_stats(out) mipc_get_stats_sized_(out)
+
+/*
+ * Print the state of `space` to `out`, one line per name, in the manner of
+ * macOS's lsmp: its rights and user references; for a receive right the
+ * queue (messages, limit, next sequence number), the send and send-once
+ * rights outstanding, the requests armed, and the threads blocked on it
+ * (receiving, waiting for a reply, or sending to a full queue, by OS
+ * thread id); for a send right where its receive right lives; for a port
+ * set its members.  The format is documented beside the implementation
+ * (introspect.c) and stable for parsers: a header line, a column line,
+ * then one whitespace-separated line per name.  KERN_INVALID_ARGUMENT for
+ * a NULL stream, MACH_SEND_INVALID_DEST for a NULL space,
+ * KERN_INVALID_TASK for a destroyed one (a line saying so is printed),
+ * KERN_RESOURCE_SHORTAGE when out of memory.
+ *
+ * MIPC_DEBUG=leaks in the environment makes mipc print, at exit, every
+ * live space, port and port set -- its kind, the space and name holding
+ * it, and the stack that made it -- after the live counts (stderr).
+ */
+MIPC_API kern_return_t mipc_space_dump(mipc_space_t space, FILE *out);
 
 /*
  * The bound on queued message bytes, for the whole process: the bytes of

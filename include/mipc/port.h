@@ -24,6 +24,9 @@
  *    MACH_SEND_INVALID_DEST (sends) or MACH_RCV_INVALID_NAME (receives) --
  *    also after mipc_quiesce(), after any number of spaces were created
  *    since, and in a forked child.  It never acts on another space.
+ *  - A handle is a value: copy it, pass it between threads, keep it after
+ *    destroy.  A call racing mipc_space_destroy() either completes on the
+ *    live space or answers as for a destroyed one; it never faults.
  *  - A call in progress holds the space it was given.  Destroying the
  *    space under it tears the space's rights down at once; the call then
  *    finishes against the destroyed space: a send blocked for room times
@@ -35,8 +38,10 @@
  *    XNU forks gets a new IPC space (ipc_task_init); every handle of the
  *    parent is refused there, the child's default space is new, and the
  *    forking thread's current space is the default again.  The parent's
- *    rights, messages and received out-of-line regions do not exist in the
- *    child (regions stay mapped there, unknown to mipc: munmap them).
+ *    rights, messages, bootstrap services and received out-of-line
+ *    regions do not exist in the child (regions stay mapped there, unknown
+ *    to mipc: munmap them); descriptors from mipc_port_get_fd stay open in
+ *    the child but are never written again (close them).
  */
 #ifndef MIPC_PORT_H
 #define MIPC_PORT_H
@@ -225,6 +230,42 @@ MIPC_API kern_return_t mipc_port_get_set_status(mipc_space_t space,
     mach_port_name_t name, mach_port_name_array_t *members,
     mach_msg_type_number_t *membersCnt);
 
+/* ---- event loops --------------------------------------------------------- */
+
+/*
+ * A file descriptor for epoll, poll, select, libuv or libevent that polls
+ * readable (POLLIN / EPOLLIN) while a message can be received on `name`, a
+ * receive right or a port set of `space` -- level-triggered, as nng's
+ * NNG_OPT_RECVFD: readable as long as a message is queued, not readable
+ * once the queue (every member's queue, for a set) is drained.  Wait on
+ * it, then receive with MACH_RCV_TIMEOUT and timeout 0 until
+ * MACH_RCV_TIMED_OUT.  Never read or write the descriptor.
+ *
+ * Each call returns a new descriptor (close-on-exec) that the caller owns
+ * and must close(); closing it does not disarm anything, and it may be
+ * closed before or after the port goes.  mipc keeps its own for as long as
+ * the receive right stays in the space or the set lives, and closes it
+ * then.  When the receive right leaves the space (destroyed, moved in a
+ * message, its space destroyed) or the set is destroyed, the descriptor
+ * vanishes, as XNU's EVFILT_MACHPORT knote does: it stays readable for
+ * good, with POLLOUT gone (its counter is at its maximum), and a receive
+ * on the name says why (MACH_RCV_INVALID_NAME).  A right that comes back
+ * needs a new call.
+ *
+ * While armed, a send to the port costs a little more (a lookup under a
+ * lock, one eventfd write when the descriptor goes from unreadable to
+ * readable) and so does the receive that empties it (one eventfd read);
+ * ports and sets without one cost nothing more.
+ *
+ * Returns KERN_SUCCESS; KERN_INVALID_NAME for a name the space does not
+ * hold (MACH_PORT_NULL, MACH_PORT_DEAD included); KERN_INVALID_RIGHT for
+ * a send, send-once or dead name; KERN_INVALID_ARGUMENT for a NULL fd;
+ * MACH_SEND_INVALID_DEST for a NULL space, KERN_INVALID_TASK for a
+ * destroyed one; KERN_RESOURCE_SHORTAGE when out of memory or descriptors.
+ */
+MIPC_API kern_return_t mipc_port_get_fd(
+    mipc_space_t space, mach_port_name_t name, int *fd);
+
 /* ---- memory handed across the API -------------------------------------- */
 
 #define VM_FLAGS_FIXED    0x0000
@@ -245,6 +286,27 @@ MIPC_API kern_return_t mipc_vm_allocate(
  */
 MIPC_API kern_return_t mipc_vm_deallocate(
     mipc_space_t space, vm_address_t address, vm_size_t size);
+
+/* Mach's <mach/vm_prot.h>. */
+typedef int vm_prot_t;
+#define VM_PROT_NONE    ((vm_prot_t)0x00)
+#define VM_PROT_READ    ((vm_prot_t)0x01)
+#define VM_PROT_WRITE   ((vm_prot_t)0x02)
+#define VM_PROT_EXECUTE ((vm_prot_t)0x04)
+#define VM_PROT_DEFAULT (VM_PROT_READ | VM_PROT_WRITE)
+#define VM_PROT_ALL     (VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXECUTE)
+
+/*
+ * Change the protection of [address, address + size), which must lie in
+ * one region mipc handed out to `space` (KERN_INVALID_ADDRESS otherwise;
+ * KERN_INVALID_ARGUMENT for bits beyond VM_PROT_ALL).  Sending from a
+ * region that cannot be read answers MACH_SEND_INVALID_MEMORY.  Protect
+ * mipc's regions with this call, not mprotect(2): a copy from a region
+ * mipc believes readable reads it directly.  set_maximum lowers the
+ * current protection as well (no separate maximum is kept).
+ */
+MIPC_API kern_return_t mipc_vm_protect(mipc_space_t space, vm_address_t address,
+    vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,35 @@ MIPC_API mipc_thread_t mipc_thread_self(void);
 MIPC_API void mipc_thread_retain(mipc_thread_t th);
 MIPC_API void mipc_thread_release(mipc_thread_t th);
 
+/* ---- cancellation ------------------------------------------------------ */
+
+/*
+ * Interrupt th's wait in mipc, as XNU's thread_abort does: a thread
+ * blocked receiving (mach_msg, MACH_RCV_SYNC_WAIT, mipc_workloop_msg)
+ * returns MACH_RCV_INTERRUPTED, a thread blocked sending to a full queue
+ * MACH_SEND_INTERRUPTED (the message comes back, as on a timeout) -- with
+ * or without the MACH_*_INTERRUPT options, so that a server can stop its
+ * threads without destroying its ports.  Pushes the waiter made are
+ * withdrawn and a blocked sender gives up its place in the queue of
+ * senders.  If th is not waiting, the abort is remembered and ends th's
+ * next wait in mipc at once (a call that completes without waiting leaves
+ * it pending); XNU instead forgets it when the thread next returns to
+ * user space, which would lose the race with a thread about to block.
+ * One abort ends one wait.
+ *
+ * Signals: with MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT, a signal handler
+ * that runs while the thread sleeps in mipc ends the call with
+ * MACH_RCV_INTERRUPTED / MACH_SEND_INTERRUPTED, SA_RESTART or not; without
+ * them the wait resumes with what remains of its timeout (libsyscall's
+ * retry, MACH.md J11).  A handler that runs before the thread sleeps --
+ * while mipc still spins in user space -- ends nothing (XNU would
+ * interrupt the wait that follows): to stop a thread reliably, abort it.
+ *
+ * KERN_SUCCESS; KERN_INVALID_ARGUMENT for NULL; KERN_TERMINATED for a
+ * thread that has exited.
+ */
+MIPC_API kern_return_t mipc_thread_abort(mipc_thread_t th);
+
 /* ---- priorities -------------------------------------------------------- */
 
 /* XNU's priority bands. */
@@ -163,11 +192,26 @@ MIPC_API int mipc_priority_to_nice(int pri);
  * the next call (the first as XNU's KNOTE, later ones through the stash).
  * msg, rcv_size, timeout and the MACH_RCV_* options are mach_msg's; a
  * second thread calling while one is bound gets KERN_ALREADY_WAITING; a
- * destroyed workloop, or one whose space was destroyed,
- * MACH_RCV_PORT_CHANGED.  An attached port or set that vanishes without
+ * workloop whose space was destroyed MACH_RCV_PORT_CHANGED; a thread
+ * bound to another workloop KERN_INVALID_ARGUMENT (a thread services one
+ * at a time).  A servicer that exits is unbound, as by
+ * mipc_workloop_end.  An attached port or set that vanishes without
  * mipc_workloop_detach -- dies, leaves the space, is destroyed -- is an
  * event (XNU's EV_VANISHED): the receive that finds no message returns
  * MACH_RCV_PORT_CHANGED, once per vanished attachment.
+ *
+ * mipc_workloop_destroy: its ports are detached (they and their messages
+ * stay the space's).  Destroyed by another thread than its bound
+ * servicer, it stays valid for that servicer only -- attach, destroy and
+ * set_min_priority answer KERN_TERMINATED, msg MACH_RCV_PORT_CHANGED,
+ * detach KERN_NOT_IN_SET -- until the servicer calls
+ * mipc_workloop_end: a servicer parked in mipc_workloop_msg wakes with
+ * MACH_RCV_PORT_CHANGED, a running one gets it from its next call (after
+ * that call's send: the reply still goes).
+ *
+ * When the workloop's space is destroyed, its ports go with it and a
+ * servicer parked in mipc_workloop_msg wakes with MACH_RCV_PORT_CHANGED;
+ * attach answers KERN_INVALID_TASK; destroy it still.
  *
  * mipc_workloop_end: the bound servicer re-enables and unbinds.
  * mipc_workloop_set_min_priority: a floor for the servicer while bound.

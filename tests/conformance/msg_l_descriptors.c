@@ -1877,22 +1877,78 @@ START_TEST(L8_ool_source_region_unreadable_invalid_memory)
 		};
 
 		/* All of it, then only the second page. */
-		ck_assert(mprotect((void *)region, 2 * pg, PROT_NONE) == 0);
+		KR_OK(vm_protect(x.task, region, 2 * pg, FALSE, VM_PROT_NONE));
 		md_pair_msg(&x, &m, 0x4c30);
 		md_add_ool(&m, (void *)region, (mach_msg_size_t)(2 * pg), FALSE,
 		    copy[k]);
 		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
-		ck_assert(
-		    mprotect((void *)region, pg, PROT_READ | PROT_WRITE) == 0);
+		KR_OK(vm_protect(x.task, region, pg, FALSE, VM_PROT_DEFAULT));
 		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
-		ck_assert(mprotect((void *)region, 2 * pg,
-		              PROT_READ | PROT_WRITE) == 0);
+		KR_OK(
+		    vm_protect(x.task, region, 2 * pg, FALSE, VM_PROT_DEFAULT));
 	}
 	RECV_EMPTY(x.b, &r, x.d);
 	VAL_EQ(refs_of(x.task, x.s, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(md_stats().messages, 0);
 	KR_OK(vm_deallocate(x.task, region, 2 * pg));
 	md_pair_close(&x);
+}
+END_TEST
+
+/*
+ * The same from memory mipc did not hand out (the caller's own mapping,
+ * protected with mprotect): the checked copy answers
+ * MACH_SEND_INVALID_MEMORY, and reads what it may once readable again.
+ */
+START_TEST(L8_ool_source_foreign_memory_unreadable_invalid_memory)
+{
+	struct md_pair x;
+	struct md_msg m, r;
+	const size_t pg = md_page();
+	unsigned char *p;
+
+	md_pair_open(&x);
+	p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert(p != MAP_FAILED);
+	memset(p, 0x5a, 2 * pg);
+	ck_assert(mprotect(p + pg, pg, PROT_NONE) == 0);
+	md_pair_msg(&x, &m, 0x4c31);
+	md_add_ool(
+	    &m, p, (mach_msg_size_t)(2 * pg), FALSE, MACH_MSG_PHYSICAL_COPY);
+	KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
+	RECV_EMPTY(x.b, &r, x.d);
+	VAL_EQ(md_stats().messages, 0);
+	ck_assert(mprotect(p + pg, pg, PROT_READ | PROT_WRITE) == 0);
+	ck_assert(munmap(p, 2 * pg) == 0);
+	md_pair_close(&x);
+}
+END_TEST
+
+/*
+ * vm_protect takes a range inside one region the space holds, and only
+ * VM_PROT_* bits.
+ */
+START_TEST(L8_vm_protect_checks_its_range)
+{
+	mipc_space_t task = mach_task_self();
+	const size_t pg = md_page();
+	vm_address_t a = 0;
+	int on_stack;
+
+	KR_OK(vm_allocate(task, &a, 2 * pg, VM_FLAGS_ANYWHERE));
+	KR_EQ(vm_protect(task, a, 3 * pg, FALSE, VM_PROT_READ),
+	    KERN_INVALID_ADDRESS);
+	KR_EQ(vm_protect(task, a + pg, 2 * pg, FALSE, VM_PROT_READ),
+	    KERN_INVALID_ADDRESS);
+	KR_EQ(vm_protect(task, (vm_address_t)&on_stack, 4, FALSE, VM_PROT_READ),
+	    KERN_INVALID_ADDRESS);
+	KR_EQ(vm_protect(task, a, pg, FALSE, 0x10), KERN_INVALID_ARGUMENT);
+	KR_OK(vm_protect(task, a, 0, FALSE, VM_PROT_NONE));
+	KR_OK(vm_protect(task, a + pg, pg, TRUE, VM_PROT_READ));
+	KR_OK(vm_deallocate(task, a, 2 * pg));
+	KR_EQ(
+	    vm_protect(task, a, pg, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS);
 }
 END_TEST
 
@@ -2133,7 +2189,7 @@ l_ool_in_sandbox(void)
 		return 31;
 	/* An unreadable source. */
 	if (vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
-	    mprotect((void *)region, pg, PROT_NONE) != 0)
+	    vm_protect(task, region, pg, FALSE, VM_PROT_NONE) != KERN_SUCCESS)
 		return 40;
 	md_init(&m, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0, 0x4c42);
 	md_add_ool(&m, (void *)region, (mach_msg_size_t)pg, FALSE,
@@ -2261,6 +2317,9 @@ msg_l_descriptors_suite(void)
 
 	tc = conf_tcase("issue_12_hostile_memory");
 	tcase_add_test(tc, L8_ool_source_region_unreadable_invalid_memory);
+	tcase_add_test(
+	    tc, L8_ool_source_foreign_memory_unreadable_invalid_memory);
+	tcase_add_test(tc, L8_vm_protect_checks_its_range);
 	tcase_add_test(tc, L9_ool_ports_array_unreadable_invalid_memory);
 	tcase_add_test(
 	    tc, L8_ool_deallocating_the_message_buffer_receive_invalid_data);
@@ -2268,6 +2327,11 @@ msg_l_descriptors_suite(void)
 	    tc, L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write);
 	tcase_add_test(
 	    tc, L8_workloop_msg_deallocating_the_message_buffer_invalid_data);
+	suite_add_tcase(s, tc);
+
+	/* qemu-user cannot install a seccomp filter: not in test-aarch64. */
+	tc = conf_tcase("issue_12_sandbox");
+	tcase_set_tags(tc, "seccomp");
 	tcase_add_test(tc, L8_ool_copies_where_process_vm_readv_is_refused);
 	suite_add_tcase(s, tc);
 

@@ -28,8 +28,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
 /* ---- P: handles and priorities ------------------------------------------- */
 
 START_TEST(P_self_is_stable_and_starts_at_default)
@@ -722,43 +720,6 @@ START_TEST(W_port_not_in_a_space_skipped)
 END_TEST
 
 /* ---- OS policies ---------------------------------------------------------- */
-
-struct apply_log {
-	pthread_mutex_t mu;
-	unsigned n;
-	pid_t tid[64];
-	int pri[64];
-};
-
-static int
-record_apply(pid_t tid, int pri, void *ctx)
-{
-	struct apply_log *log = ctx;
-
-	pthread_mutex_lock(&log->mu);
-	if (log->n < NELEM(log->tid)) {
-		log->tid[log->n] = tid;
-		log->pri[log->n] = pri;
-		log->n++;
-	}
-	pthread_mutex_unlock(&log->mu);
-	return 0;
-}
-
-/* The last priority applied to tid, or -1. */
-static int
-last_applied(struct apply_log *log, pid_t tid)
-{
-	int pri = -1;
-	unsigned i;
-
-	pthread_mutex_lock(&log->mu);
-	for (i = 0; i < log->n; i++)
-		if (log->tid[i] == tid)
-			pri = log->pri[i];
-	pthread_mutex_unlock(&log->mu);
-	return pri;
-}
 
 START_TEST(OS_policy_arguments)
 {

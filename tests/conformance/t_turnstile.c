@@ -27,96 +27,7 @@
  */
 #include "turnstile_helpers.h"
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-#define LOW 4  /* the watchers' base: MAXPRI_THROTTLE */
-#define UI  47 /* USER_INTERACTIVE */
-#define IN  37 /* USER_INITIATED */
-
 /* ---- helpers -------------------------------------------------------------- */
-
-/* The actor is still blocked as `kind` (its call has not returned). */
-static bool
-still_blocked(struct actor *a, uint32_t kind)
-{
-	return !actor_done(a) && wait_of(a->a_th).wait_kind == kind;
-}
-
-/* Send the receive right `r` of sp in a message to `dest` (transit). */
-static void
-send_receive_right(mipc_space_t sp, mach_port_name_t dest, mach_port_name_t r)
-{
-	mach_msg_port_descriptor_t d = port_desc(r, MACH_MSG_TYPE_MOVE_RECEIVE);
-	msg_buf_t b;
-	mach_msg_size_t size =
-	    msg_init_ports(&b, dest, MACH_MSG_TYPE_COPY_SEND, 900, &d, 1);
-
-	KR_EQ(msg_send(sp, &b, size), MACH_MSG_SUCCESS);
-}
-
-/*
- * Receive the message carrying a receive right from `from`; the name the
- * right landed on in sp.
- */
-static mach_port_name_t
-take_receive_right(mipc_space_t sp, mach_port_name_t from)
-{
-	msg_buf_t b;
-	mach_msg_port_descriptor_t d;
-
-	RECV_OK(sp, &b, from, 0);
-	VAL_EQ(b.h.msgh_id, 900);
-	d = rcv_port_desc(&b, 0);
-	VAL_EQ(d.disposition, MACH_MSG_TYPE_PORT_RECEIVE);
-	return d.name;
-}
-
-/* The server's side of an RPC: take the request from p; its reply right. */
-static mach_port_name_t
-serve_request(mipc_space_t sp, mach_port_name_t p, mach_msg_id_t id)
-{
-	msg_buf_t b;
-
-	RECV_OK(sp, &b, p, 0);
-	VAL_EQ(b.h.msgh_id, id);
-	VAL_EQ(
-	    MACH_MSGH_BITS_REMOTE(b.h.msgh_bits), MACH_MSG_TYPE_PORT_SEND_ONCE);
-	return b.h.msgh_remote_port;
-}
-
-static void
-reply_to(mipc_space_t sp, mach_port_name_t so, mach_msg_id_t id)
-{
-	KR_EQ(send_to(sp, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, id),
-	    MACH_MSG_SUCCESS);
-}
-
-/* Only the threads' own turnstiles are alive now. */
-#define TS_EQ_THREADS()                                    \
-	do {                                               \
-		struct mipc_stats s_;                      \
-		mipc_quiesce();                            \
-		mipc_get_stats(&s_);                       \
-		ck_assert_msg(s_.turnstiles == s_.threads, \
-		    "%llu turnstiles for %llu threads",    \
-		    (unsigned long long)s_.turnstiles,     \
-		    (unsigned long long)s_.threads);       \
-	} while (0)
-
-/* The chain of pushes from th into hops[]; how many. */
-static uint32_t
-chain_of(mipc_thread_t th, struct mipc_push_hop *hops, uint32_t max)
-{
-	memset(hops, 0, max * sizeof(*hops));
-	return mipc_thread_push_chain(th, hops, max);
-}
-
-#define HOP_EQ(h, kind_, pri_)                                               \
-	do {                                                                 \
-		ck_assert_msg((h).kind == (kind_) && (h).priority == (pri_), \
-		    "hop %s: kind %u priority %u, want %s %d", #h, (h).kind, \
-		    (h).priority, #kind_, (int)(pri_));                      \
-	} while (0)
 
 /*
  * The common scene: T (LOW) watches P (qlimit 1, one message queued), H
@@ -998,13 +909,7 @@ M4_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(M4_cycle_walks_terminate_and_timeouts_unwind)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (M4_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(M4_attempt);
 }
 END_TEST
 
@@ -1103,13 +1008,7 @@ M5_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(M5_mixed_senders_one_times_out)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (M5_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(M5_attempt);
 }
 END_TEST
 
@@ -1201,13 +1100,7 @@ U1_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(U1_send_timeout_unwinds)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (U1_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(U1_attempt);
 }
 END_TEST
 
@@ -1243,13 +1136,7 @@ U2_attempt(mach_msg_timeout_t tmo)
 
 START_TEST(U2_receive_timeout_on_srp_unwinds)
 {
-	mach_msg_timeout_t tmo;
-
-	for (tmo = 1000; tmo <= 8000; tmo *= 2) {
-		if (U2_attempt(tmo))
-			return;
-	}
-	ck_abort_msg("every attempt's timeout fired before its checks");
+	retry_timeouts(U2_attempt);
 }
 END_TEST
 

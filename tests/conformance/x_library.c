@@ -639,28 +639,36 @@ mapped(vm_address_t a, size_t len)
 }
 
 /*
- * What is kept is bounded: beyond 8 released small regions, and any
- * region above 16 KiB, the pages go back to the system at once.
+ * What is kept is bounded (vm.c, Choices): regions up to 256 KiB, 4 MiB
+ * of them in all; a bigger region, and one past the budget, go back to
+ * the system at once.
  */
 START_TEST(api_vm_release_beyond_kept_unmaps)
 {
 	mipc_space_t task = mach_task_self();
 	vm_size_t page = (vm_size_t)sysconf(_SC_PAGESIZE);
-	vm_size_t big = 64 * 1024;
-	vm_address_t r[9], b = 0;
+	vm_size_t big = 256 * 1024, huge = big + page;
+	vm_address_t r[17], b = 0;
 	int i;
 
-	for (i = 0; i < 9; i++)
-		KR_OK(vm_allocate(task, &r[i], page, VM_FLAGS_ANYWHERE));
-	for (i = 0; i < 9; i++)
-		KR_OK(vm_deallocate(task, r[i], page));
-	for (i = 0; i < 8; i++)
+	/* 16 regions of 256 KiB fill the 4 MiB budget; the 17th is not kept. */
+	for (i = 0; i < 17; i++)
+		KR_OK(vm_allocate(task, &r[i], big, VM_FLAGS_ANYWHERE));
+	for (i = 0; i < 17; i++)
+		KR_OK(vm_deallocate(task, r[i], big));
+	for (i = 0; i < 16; i++)
 		ck_assert_msg(mapped(r[i], page), "kept region %d unmapped", i);
-	ck_assert_msg(!mapped(r[8], page), "a ninth region kept");
+	ck_assert_msg(!mapped(r[16], page), "a region past the budget kept");
+	/* Past 256 KiB nothing is kept. */
+	KR_OK(vm_allocate(task, &b, huge, VM_FLAGS_ANYWHERE));
+	ck_assert_msg(mapped(b, page), "a fresh region not mapped");
+	KR_OK(vm_deallocate(task, b, huge));
+	ck_assert_msg(!mapped(b, page), "a region above 256 KiB kept");
+	/* The latest kept comes back first. */
+	b = 0;
 	KR_OK(vm_allocate(task, &b, big, VM_FLAGS_ANYWHERE));
-	ck_assert_msg(mapped(b, big), "a fresh region not mapped");
+	ck_assert_msg(b == r[15], "the latest kept region not reused");
 	KR_OK(vm_deallocate(task, b, big));
-	ck_assert_msg(!mapped(b, big), "a 64 KiB region kept");
 }
 END_TEST
 

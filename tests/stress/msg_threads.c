@@ -329,7 +329,7 @@ END_TEST
 /*
  * A sender sends 1 MiB of OOL memory (physical copy, from a region the
  * space vm_allocated) while another thread vm_deallocates that region, or
- * makes it unreadable (mprotect PROT_NONE), at a random moment.  The send
+ * makes it unreadable (vm_protect VM_PROT_NONE), at a random moment.  The send
  * answers MACH_MSG_SUCCESS with every byte, or MACH_SEND_INVALID_MEMORY
  * (XNU's answer when vm_map_copyin finds the memory gone) -- never a
  * fault, never a message with part of the data.
@@ -357,9 +357,10 @@ ool_remover(void *arg)
 		for (k = 0; k < spin; k++)
 			__asm__ __volatile__("" ::: "memory");
 		if (i & 1)
-			MIPC_REQUIRE(mprotect((void *)ool_region,
-			                 OOL_RACE_BYTES, PROT_NONE) == 0,
-			    "mprotect");
+			MIPC_REQUIRE(mipc_vm_protect(ool_space, ool_region,
+			                 OOL_RACE_BYTES, FALSE,
+			                 VM_PROT_NONE) == KERN_SUCCESS,
+			    "vm_protect");
 		else
 			MIPC_REQUIRE(mipc_vm_deallocate(ool_space, ool_region,
 			                 OOL_RACE_BYTES) == KERN_SUCCESS,
@@ -415,10 +416,10 @@ START_TEST(msg_threads_ool_source_removed_during_send)
 		    "send %ld: 0x%x", i, mr);
 		if (i & 1) {
 			/* Readable again, then released. */
-			MIPC_REQUIRE(
-			    mprotect((void *)ool_region, OOL_RACE_BYTES,
-			        PROT_READ | PROT_WRITE) == 0,
-			    "mprotect");
+			MIPC_REQUIRE(mipc_vm_protect(ool_space, ool_region,
+			                 OOL_RACE_BYTES, FALSE,
+			                 VM_PROT_DEFAULT) == KERN_SUCCESS,
+			    "vm_protect");
 			MIPC_REQUIRE(mipc_vm_deallocate(ool_space, ool_region,
 			                 OOL_RACE_BYTES) == KERN_SUCCESS,
 			    "vm_deallocate");

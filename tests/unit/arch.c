@@ -4,11 +4,21 @@
  * per-CPU test is tests/stress/arch_pcpu_threads.c).
  *
  * Includes arch.h directly: the primitives are internal by design.
+ *
+ * Three groups (tags: check_mipc.h).  Untagged tests hold everywhere.
+ * "pcpu" tests need the per-CPU sections (registered rseq, or ARCH=generic's
+ * lock); "no_pcpu" tests assert that without rseq (qemu-user, or the
+ * runner's GLIBC_TUNABLES=glibc.pthread.rseq=0) the sections refuse, so
+ * that core/cache.c falls back to its depots.  The rseq sequences
+ * themselves also run on a private struct rseq the kernel never sees: their
+ * logic and the descriptor the kernel would check are tested wherever they
+ * are compiled, qemu-user included, though never preempted or aborted.
  */
 #include "check_mipc.h"
 
 #include <arch.h>
 
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,12 +150,174 @@ START_TEST(arch_pcpu_stacks_are_per_cpu)
 }
 END_TEST
 
+START_TEST(arch_pcpu_refused_without_rseq)
+{
+	uint32_t c;
+
+	/* The runner turned rseq off: the sections are unavailable ... */
+	ck_assert_msg(!arch_pcpu_available(),
+	    "MIPC_TEST_NO_PCPU=1 but the per-CPU sections are available");
+	/* ... refuse every push and pop, and touch no stack. */
+	ck_assert(!arch_pcpu_push(stacks, ncpu, (void *)0x40));
+	ck_assert_ptr_null(arch_pcpu_pop(stacks, ncpu));
+	for (c = 0; c < ncpu; c++)
+		ck_assert_int_eq(stacks[c].ps_count, 0);
+}
+END_TEST
+
+#if ARCH_HAS_RSEQ
+/* A struct rseq the kernel never sees: the sequences run, never abort. */
+static struct rseq private_rs;
+
+static void
+private_rs_on(int32_t cpu)
+{
+	memset(&private_rs, 0, sizeof(private_rs));
+	private_rs.cpu_id_start = (uint32_t)(cpu < 0 ? 0 : cpu);
+	private_rs.cpu_id = (uint32_t)cpu;
+}
+
+START_TEST(arch_rseq_sequences_on_a_private_area)
+{
+	static const int32_t refused[] = { RSEQ_CPU_ID_UNINITIALIZED,
+		RSEQ_CPU_ID_REGISTRATION_FAILED };
+	uint32_t c;
+	uintptr_t v;
+	size_t i;
+
+	private_rs_on(0);
+	ck_assert_ptr_null(arch_rseq_pop(&private_rs, stacks, ncpu));
+	for (v = 1; v <= ARCH_PCPU_SLOTS; v++)
+		ck_assert_msg(
+		    arch_rseq_push(&private_rs, stacks, ncpu, (void *)(v * 16)),
+		    "push %lu of %d", (unsigned long)v, ARCH_PCPU_SLOTS);
+	ck_assert_msg(!arch_rseq_push(&private_rs, stacks, ncpu, (void *)8),
+	    "a full stack accepted a push");
+	ck_assert_int_eq(stacks[0].ps_count, ARCH_PCPU_SLOTS);
+	for (v = ARCH_PCPU_SLOTS; v >= 1; v--)
+		ck_assert_ptr_eq(
+		    arch_rseq_pop(&private_rs, stacks, ncpu), (void *)(v * 16));
+	ck_assert_ptr_null(arch_rseq_pop(&private_rs, stacks, ncpu));
+	ck_assert_int_eq(stacks[0].ps_count, 0);
+
+	/* The CPU id picks the stack. */
+	private_rs_on((int32_t)ncpu - 1);
+	ck_assert(arch_rseq_push(&private_rs, stacks, ncpu, (void *)0x40));
+	ck_assert_int_eq(stacks[ncpu - 1].ps_count, 1);
+	ck_assert_ptr_eq(stacks[ncpu - 1].ps_slots[0], (void *)0x40);
+	if (ncpu > 1)
+		ck_assert_int_eq(stacks[0].ps_count, 0);
+	ck_assert_ptr_eq(
+	    arch_rseq_pop(&private_rs, stacks, ncpu), (void *)0x40);
+
+	/* An id not below n, or "not registered", touches nothing. */
+	private_rs_on((int32_t)ncpu);
+	ck_assert(!arch_rseq_push(&private_rs, stacks, ncpu, (void *)0x40));
+	ck_assert_ptr_null(arch_rseq_pop(&private_rs, stacks, ncpu));
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		private_rs_on(refused[i]);
+		ck_assert(
+		    !arch_rseq_push(&private_rs, stacks, ncpu, (void *)0x40));
+		ck_assert_ptr_null(arch_rseq_pop(&private_rs, stacks, ncpu));
+	}
+	for (c = 0; c < ncpu; c++)
+		ck_assert_int_eq(stacks[c].ps_count, 0);
+}
+END_TEST
+
+/*
+ * What the kernel reads when it preempts a thread inside a sequence: the
+ * descriptor rseq_cs points to.  It kills the thread unless version is 0,
+ * abort_ip lies outside [start_ip, start_ip + post_commit_offset) and the
+ * four bytes before abort_ip are the signature glibc registered.
+ */
+static void
+check_descriptor(const char *which)
+{
+	const struct rseq_cs *cs =
+	    (const struct rseq_cs *)(uintptr_t)private_rs.rseq_cs;
+	uint32_t sig;
+
+	ck_assert_msg(cs != NULL, "%s armed no descriptor", which);
+	ck_assert_msg(
+	    (uintptr_t)cs % 32 == 0, "%s: descriptor unaligned", which);
+	ck_assert_uint_eq(cs->version, 0);
+	ck_assert_uint_eq(cs->flags, 0);
+	ck_assert_msg(
+	    cs->post_commit_offset > 0 && cs->post_commit_offset < 256,
+	    "%s: critical region of %llu bytes", which,
+	    (unsigned long long)cs->post_commit_offset);
+	ck_assert_msg(cs->abort_ip - cs->start_ip >= cs->post_commit_offset,
+	    "%s: abort handler inside the critical region", which);
+	memcpy(&sig, (const void *)(uintptr_t)(cs->abort_ip - 4), sizeof(sig));
+	ck_assert_msg(
+	    sig == RSEQ_SIG, "%s: 0x%08x before the abort handler", which, sig);
+}
+
+START_TEST(arch_rseq_descriptors_pass_the_kernel_checks)
+{
+	uint64_t push_cs;
+
+	private_rs_on(0);
+	ck_assert(arch_rseq_push(&private_rs, stacks, ncpu, (void *)0x40));
+	check_descriptor("push");
+	push_cs = private_rs.rseq_cs;
+	private_rs.rseq_cs = 0;
+	ck_assert_ptr_eq(
+	    arch_rseq_pop(&private_rs, stacks, ncpu), (void *)0x40);
+	check_descriptor("pop");
+	ck_assert_msg(
+	    private_rs.rseq_cs != push_cs, "pop and push share one descriptor");
+}
+END_TEST
+#endif /* ARCH_HAS_RSEQ */
+
 START_TEST(arch_pcpu_cpu_beyond_n_refused)
 {
 	/* n = 0: no CPU id is in range; nothing may be touched. */
 	ck_assert(!arch_pcpu_push(stacks, 0, (void *)0x40));
 	ck_assert_ptr_null(arch_pcpu_pop(stacks, 0));
 	ck_assert_int_eq(stacks[0].ps_count, 0);
+}
+END_TEST
+
+static uint64_t counter;
+static int counter_done;
+
+/* A reader: every value it sees is whole and never smaller than before. */
+static void *
+counter_reader(void *arg)
+{
+	uint64_t last = 0, v;
+
+	(void)arg;
+	while (!__atomic_load_n(&counter_done, __ATOMIC_ACQUIRE)) {
+		v = __atomic_load_n(&counter, __ATOMIC_RELAXED);
+		MIPC_REQUIRE(v >= last && (v >> 32) == (v & 0xffffffffull),
+		    "counter read %#llx after %#llx", (unsigned long long)v,
+		    (unsigned long long)last);
+		last = v;
+	}
+	return NULL;
+}
+
+START_TEST(arch_counter_add_adds_and_is_never_torn)
+{
+	pthread_t t;
+	int i;
+
+	counter = 0;
+	arch_counter_add(&counter, 1);
+	arch_counter_add(&counter, 1ull << 40); /* beyond an immediate */
+	ck_assert_uint_eq(counter, (1ull << 40) + 1);
+	counter = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, counter_reader, NULL), 0);
+	/* Each add also carries 2^32: a torn read would show it. */
+	for (i = 0; i < 1000000; i++)
+		arch_counter_add(&counter, (1ull << 32) + 1);
+	__atomic_store_n(&counter_done, 1, __ATOMIC_RELEASE);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(counter, 1000000ull * ((1ull << 32) + 1));
 }
 END_TEST
 
@@ -158,12 +330,28 @@ arch_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, arch_ncpu_covers_online_cpus);
 	tcase_add_test(tc, arch_cpu_id_follows_affinity);
-	tcase_add_test(tc, arch_rseq_registered_where_implemented);
 	tcase_add_test(tc, arch_cycles_advance);
+	tcase_add_test(tc, arch_pcpu_cpu_beyond_n_refused);
+	tcase_add_test(tc, arch_counter_add_adds_and_is_never_torn);
+#if ARCH_HAS_RSEQ
+	tcase_add_test(tc, arch_rseq_sequences_on_a_private_area);
+	tcase_add_test(tc, arch_rseq_descriptors_pass_the_kernel_checks);
+#endif
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("arch_pcpu");
+	tcase_set_tags(tc, "pcpu");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, arch_rseq_registered_where_implemented);
 	tcase_add_test(tc, arch_pcpu_lifo);
 	tcase_add_test(tc, arch_pcpu_full_refuses);
 	tcase_add_test(tc, arch_pcpu_stacks_are_per_cpu);
-	tcase_add_test(tc, arch_pcpu_cpu_beyond_n_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("arch_no_pcpu");
+	tcase_set_tags(tc, "no_pcpu");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, arch_pcpu_refused_without_rseq);
 	suite_add_tcase(s, tc);
 	return s;
 }

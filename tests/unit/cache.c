@@ -3,6 +3,8 @@
  * cache.c -- tests of core/cache.c: per-CPU caches, sized allocations,
  * live counters, failure injection; of core/witness.c; and of the ASan
  * poisoning of memory kept for reuse (cached objects, vm.c's regions).
+ * The "no_pcpu" case (check_mipc.h) runs only without rseq, where the
+ * caches fall back to their depots.
  *
  * Includes core/internal.h: the caches and the witness are internal.
  */
@@ -81,6 +83,32 @@ START_TEST(cache_reuses_freed_objects)
 	/* LIFO per CPU: the object just freed comes back first. */
 	ck_assert_ptr_eq(a, b);
 	ipc_cache_free(IPC_KIND_PSET, b);
+}
+END_TEST
+
+START_TEST(cache_without_pcpu_goes_through_the_depot)
+{
+	void *a, *b;
+	uint64_t before;
+
+	/*
+	 * No per-CPU sections (the runner turned rseq off): every free and
+	 * every allocation of a cached kind takes the depot, under its lock,
+	 * and the depot hands back the object freed last.
+	 */
+	ck_assert(!arch_pcpu_available());
+	a = ipc_cache_alloc(IPC_KIND_PSET);
+	ck_assert_ptr_nonnull(a);
+	before = ipc_slow_entries;
+	ipc_cache_free(IPC_KIND_PSET, a);
+	ck_assert_msg(ipc_slow_entries > before, "a free skipped the depot");
+	before = ipc_slow_entries;
+	b = ipc_cache_alloc(IPC_KIND_PSET);
+	ck_assert_msg(
+	    ipc_slow_entries > before, "an allocation skipped the depot");
+	ck_assert_ptr_eq(a, b);
+	ipc_cache_free(IPC_KIND_PSET, b);
+	ck_assert_int_eq(live(IPC_KIND_PSET), 0);
 }
 END_TEST
 
@@ -296,6 +324,11 @@ cache_suite(void)
 	tcase_add_test(tc, fail_nth_any_kind_and_count);
 	tcase_add_test(tc, fail_nth_zero_disarms);
 	tcase_add_test(tc, witness_catches_rank_inversion);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("cache_no_pcpu");
+	tcase_set_tags(tc, "no_pcpu");
+	tcase_add_test(tc, cache_without_pcpu_goes_through_the_depot);
 	suite_add_tcase(s, tc);
 
 	/* ASan reports the use after free and exits with status 1. */
