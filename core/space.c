@@ -965,6 +965,7 @@ ipc_space_atfork_child(void)
 		}
 	}
 	ipc_spaces_live = 0;
+	ipc_slots_used = 0;
 	ipc_default_space = NULL;
 }
 
