@@ -273,8 +273,8 @@ dump_names_locked(
 static kern_return_t
 dump_destroyed(mipc_space_t task, uint32_t serial, FILE *out)
 {
-	fprintf(out, "mipc space #%u %p destroyed names 0\n", serial,
-	    (void *)task);
+	fprintf(
+	    out, "mipc space #%u %p destroyed names 0\n", serial, (void *)task);
 	fflush(out);
 	return KERN_INVALID_TASK;
 }

@@ -93,7 +93,7 @@ struct mipc_space *ipc_space_dir[1u
     << (IPC_SPACE_IDX_BITS - IPC_SPACE_CHUNK_SHIFT)]; /* (F, A) */
 static uint32_t ipc_slots_chunks;                     /* (F) chunks allocated */
 static struct mipc_space *ipc_slots_free;             /* (F) free slots */
-static uint64_t ipc_slots_used;  /* (A) created - reclaimed */
+static uint64_t ipc_slots_used; /* (A) created - reclaimed */
 
 static mipc_space_t ipc_default_space;        /* (A) its handle, or NULL */
 static uint32_t ipc_space_serials;            /* (A) */

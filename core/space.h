@@ -82,29 +82,28 @@ struct ipc_rmap_slot {
  * (S) is_lock  (E) epoch-protected read  (C) constant while in use.
  */
 struct mipc_space {
-	uint64_t is_handle;              /* (A) live handle; 0: none */
-	uint64_t is_gen;                 /* (A) last generation issued */
-	uint32_t is_refs;                /* (A) creator + calls holding it */
-	uint32_t is_index;               /* (C) the slot's index */
-	struct mipc_space *is_next_free; /* (F) slot free list */
-	ipc_lock_t is_lock;              /* rank IPC_RANK_SPACE */
-	uint32_t is_serial;              /* (C) for audit tokens */
-	struct ipc_table *is_table;      /* (S) writers, (E) readers */
-	uint32_t is_active;              /* (S) 0 once destroyed; (A) hint */
-	uint32_t is_free_head;           /* (S) first free index, 0: none */
-	uint32_t is_rand;                /* (S) xorshift state */
-	uint32_t is_rmap_mask;           /* (S) slots - 1 */
-	struct ipc_rmap_slot *is_rmap;   /* (S) open addressing */
-	uint32_t is_rmap_used;           /* (S) live + tombstones */
-	mach_port_name_t is_bootstrap;   /* (S) its bootstrap_port name
+	uint64_t is_handle;                /* (A) live handle; 0: none */
+	uint64_t is_gen;                   /* (A) last generation issued */
+	uint32_t is_refs;                  /* (A) creator + calls holding it */
+	uint32_t is_index;                 /* (C) the slot's index */
+	struct mipc_space *is_next_free;   /* (F) slot free list */
+	ipc_lock_t is_lock;                /* rank IPC_RANK_SPACE */
+	uint32_t is_serial;                /* (C) for audit tokens */
+	struct ipc_table *is_table;        /* (S) writers, (E) readers */
+	uint32_t is_active;                /* (S) 0 once destroyed; (A) hint */
+	uint32_t is_free_head;             /* (S) first free index, 0: none */
+	uint32_t is_rand;                  /* (S) xorshift state */
+	uint32_t is_rmap_mask;             /* (S) slots - 1 */
+	struct ipc_rmap_slot *is_rmap;     /* (S) open addressing */
+	uint32_t is_rmap_used;             /* (S) live + tombstones */
+	mach_port_name_t is_bootstrap;     /* (S) its bootstrap_port name
 	                                    (bootstrap.c), 0 until used */
-	struct ipc_vm_holder is_vm;      /* (vm.c's lock) regions held */
+	struct ipc_vm_holder is_vm;        /* (vm.c's lock) regions held */
 	struct ipc_workloop *is_workloops; /* (S) its workloops (workloop.c) */
-	struct ipc_deferred is_reclaim;  /* the slot's retirement */
+	struct ipc_deferred is_reclaim;    /* the slot's retirement */
 } IPC_CACHE_ALIGNED;
 
-MIPC_STATIC_ASSERT(
-    space_slot_is_small, sizeof(struct mipc_space) <= 256);
+MIPC_STATIC_ASSERT(space_slot_is_small, sizeof(struct mipc_space) <= 256);
 
 /*
  * Handles: (generation << IPC_SPACE_IDX_BITS) | slot index.  Generations
