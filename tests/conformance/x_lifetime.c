@@ -17,6 +17,7 @@
  */
 #include "conformance.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -240,6 +241,58 @@ START_TEST(api_current_space_reclaimed_after_switch_without_quiesce)
 }
 END_TEST
 
+/*
+ * The last reference on a destroyed space dropped by a thread's last
+ * deferred free -- here a workloop's, which holds its space, freed by the
+ * thread's exit -- retires the space's slot from inside that exit.  Found
+ * by msg_server's servicer test after the merge with the workloop server
+ * loops: ck_epoch_unregister emptied the exiting thread's pending frees,
+ * the slot's retirement among them, and the space was counted live for
+ * ever.  The teardown's count (spaces 0 after mipc_quiesce) is the check.
+ */
+static void *
+last_reference_then_exit(void *arg)
+{
+	mipc_space_t s;
+	mipc_workloop_t wl;
+	mach_port_name_t r = MACH_PORT_NULL;
+
+	(void)arg;
+	if (mipc_space_create(&s) != KERN_SUCCESS ||
+	    mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) !=
+	        KERN_SUCCESS ||
+	    mipc_workloop_create(s, 0, &wl) != KERN_SUCCESS)
+		return (void *)1;
+	/* The workloop holds the space past its destruction ... */
+	if (mipc_space_destroy(s) != KERN_SUCCESS)
+		return (void *)2;
+	/* ... and its free, run by this thread's exit, drops the last. */
+	if (mipc_workloop_destroy(wl) != KERN_SUCCESS)
+		return (void *)3;
+	return NULL;
+}
+
+START_TEST(api_space_reclaimed_when_its_last_reference_goes_at_thread_exit)
+{
+	struct mipc_stats st;
+	pthread_t t;
+	void *rv;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(
+		    pthread_create(&t, NULL, last_reference_then_exit, NULL), 0);
+		ck_assert_int_eq(pthread_join(t, &rv), 0);
+		ck_assert_ptr_null(rv);
+	}
+	mipc_quiesce();
+	memset(&st, 0, sizeof(st));
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.spaces, 0);
+	ck_assert_uint_eq(st.epoch_pending, 0);
+}
+END_TEST
+
 /* ---- item 7: fork --------------------------------------------------------- */
 
 /* Exit codes of the child: which check failed. */
@@ -402,6 +455,8 @@ x_lifetime_suite(void)
 	tcase_add_test(tc, api_destroyed_spaces_reclaimed_without_quiesce);
 	tcase_add_test(
 	    tc, api_current_space_reclaimed_after_switch_without_quiesce);
+	tcase_add_test(
+	    tc, api_space_reclaimed_when_its_last_reference_goes_at_thread_exit);
 	tcase_add_test(tc, api_fork_child_starts_with_fresh_empty_library);
 	suite_add_tcase(s, tc);
 	return s;
