@@ -294,7 +294,17 @@ ipc_thread_exit(void *arg)
 	ipc_lock(&ipc_threads_lock);
 	registry_remove_locked(th);
 	ipc_unlock(&ipc_threads_lock);
-	ck_epoch_barrier(th->th_epoch);
+	/*
+	 * Every free still pending on the record runs before it is
+	 * unregistered (ck_epoch_unregister empties its pending stacks),
+	 * including those the barrier's frees defer in turn: a workloop's
+	 * free drops the last reference on its space, which retires the
+	 * space's slot (space.c).  Each round runs what the previous one
+	 * deferred; chains of frees are finite.
+	 */
+	do {
+		ck_epoch_barrier(th->th_epoch);
+	} while (ck_pr_load_uint(&th->th_epoch->n_pending) != 0);
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
