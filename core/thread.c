@@ -41,11 +41,13 @@
  *            acquired where it runs -- so an entry whose memory is reused
  *            after another thread ran it (mipc_quiesce) is ordered too.
  * Lifetime:  state is created on first use (ipc_thread_self) and released
- *            at thread exit by a pthread key destructor, after a barrier has
- *            run the thread's deferred frees.  Records are never freed (ck
- *            keeps them listed); a new thread recycles a released one.  A
- *            thread is in the registry from creation until its exit, where
- *            its counters are added to ipc_stats_exited.
+ *            at thread exit by a pthread key destructor, after barriers
+ *            have run the thread's deferred frees and those they defer in
+ *            turn (ck_epoch_unregister would drop any left).  Records are
+ *            never freed (ck keeps them listed); a new thread recycles a
+ *            released one.  A thread is in the registry from creation
+ *            until its exit, where its counters are added to
+ *            ipc_stats_exited.
  * Choices:   counters are per thread, not per CPU (cache.c's machinery):
  *            the message paths already hold their thread's state in a
  *            register, so a count is a relaxed load-add-store on a line
