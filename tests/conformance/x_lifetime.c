@@ -11,12 +11,14 @@
  * so create/destroy cycles leave the live count bounded with no
  * mipc_quiesce().  A forked child starts with a fresh, empty set of
  * spaces, as a Mach task forked by XNU gets a new IPC space: its parent's
- * handles are refused there, and the library works.
+ * handles are refused there, none of its services, descriptors or
+ * counters are the child's, and the library works.
  *
  * Public headers only.
  */
 #include "conformance.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -281,7 +283,8 @@ START_TEST(api_space_reclaimed_when_its_last_reference_goes_at_thread_exit)
 
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(
-		    pthread_create(&t, NULL, last_reference_then_exit, NULL), 0);
+		    pthread_create(&t, NULL, last_reference_then_exit, NULL),
+		    0);
 		ck_assert_int_eq(pthread_join(t, &rv), 0);
 		ck_assert_ptr_null(rv);
 	}
@@ -442,6 +445,122 @@ START_TEST(api_fork_child_starts_with_fresh_empty_library)
 }
 END_TEST
 
+/* Is fd readable now (a message queued, for a mipc_port_get_fd one)? */
+static int
+fd_readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) != 0;
+}
+
+#define FORK_SERVICE "x_lifetime.fork.service"
+
+/*
+ * What the parent had beyond spaces: a bootstrap service, an armed
+ * event-loop descriptor, counters.  None of it is the child's: its
+ * namespace is empty, its counters start at zero, and what it arms is
+ * its own (the library's globals were reset, not inherited half-held).
+ */
+static void
+fork_child_globals_body(mipc_space_t parent_default)
+{
+	mach_port_t svc = MACH_PORT_NULL, p = MACH_PORT_NULL;
+	mach_port_name_t r = MACH_PORT_NULL;
+	struct mipc_stats st;
+	int fd = -1;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(10);
+	memset(&st, 0, sizeof(st));
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.msgs_sent == 0 && st.msgs_received == 0 &&
+	        st.fd_signals == 0 && st.queued_bytes == 0 &&
+	        st.ool_cached_bytes == 0,
+	    CHILD_STATS_NOT_FRESH);
+	CHILD_CHECK(
+	    mach_task_self() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
+	/* The parent's service is not known here ... */
+	CHILD_CHECK(bootstrap_look_up(bootstrap_port, FORK_SERVICE, &p) ==
+	        BOOTSTRAP_UNKNOWN_SERVICE,
+	    CHILD_TASK_SELF_NOT_EMPTY);
+	/* ... so the child may check the name in itself. */
+	CHILD_CHECK(bootstrap_check_in(bootstrap_port, FORK_SERVICE, &svc) ==
+	        KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	CHILD_CHECK(
+	    bootstrap_look_up(bootstrap_port, FORK_SERVICE, &p) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	/* An event-loop descriptor of the child's own follows its port. */
+	CHILD_CHECK(mach_port_allocate(mach_task_self(),
+	                MACH_PORT_RIGHT_RECEIVE, &r) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	CHILD_CHECK(mipc_port_get_fd(mach_task_self(), r, &fd) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	CHILD_CHECK(!fd_readable(fd), CHILD_CALL_FAILED);
+	{
+		mach_msg_header_t h;
+
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h.msgh_size = sizeof(h);
+		h.msgh_remote_port = r;
+		CHILD_CHECK(mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		                sizeof(h), 0, MACH_PORT_NULL, 0,
+		                MACH_PORT_NULL) == MACH_MSG_SUCCESS,
+		    CHILD_CALL_FAILED);
+	}
+	CHILD_CHECK(fd_readable(fd), CHILD_MESSAGE_LOST);
+	close(fd);
+	mipc_default_space_reset();
+	mipc_quiesce();
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.spaces == 0 && st.ports == 0 && st.messages == 0 &&
+	        st.tables == 0 && st.epoch_pending == 0,
+	    CHILD_LEAK);
+	_exit(CHILD_OK);
+}
+
+START_TEST(api_fork_child_has_none_of_parents_services_fds_or_counts)
+{
+	mipc_space_t def = mach_task_self();
+	mach_port_t svc = MACH_PORT_NULL, p = MACH_PORT_NULL;
+	mach_port_name_t r = recv_new(def);
+	pid_t pid;
+	int code, fd = -1;
+
+	KR_OK(bootstrap_check_in(bootstrap_port, FORK_SERVICE, &svc));
+	KR_OK(mipc_port_get_fd(def, r, &fd));
+	{
+		mach_msg_header_t h;
+
+		memset(&h, 0, sizeof(h));
+		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+		h.msgh_size = sizeof(h);
+		h.msgh_remote_port = r;
+		KR_EQ(mach_msg(&h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(h),
+		          0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+	}
+	ck_assert(fd_readable(fd));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		fork_child_globals_body(def);
+	code = child_status(pid);
+	ck_assert_msg(code == CHILD_OK,
+	    "child: %d (12 counts not fresh, 13 parent's default space or "
+	    "service seen, 14 a call failed, 15 fd not raised, 16 leak, "
+	    "142 hung)",
+	    code);
+	/* The parent is untouched: its service, its descriptor. */
+	KR_OK(bootstrap_look_up(bootstrap_port, FORK_SERVICE, &p));
+	ck_assert(fd_readable(fd));
+	KR_OK(mach_port_deallocate(def, p));
+	close(fd);
+}
+END_TEST
+
 static Suite *
 x_lifetime_suite(void)
 {
@@ -455,9 +574,11 @@ x_lifetime_suite(void)
 	tcase_add_test(tc, api_destroyed_spaces_reclaimed_without_quiesce);
 	tcase_add_test(
 	    tc, api_current_space_reclaimed_after_switch_without_quiesce);
-	tcase_add_test(
-	    tc, api_space_reclaimed_when_its_last_reference_goes_at_thread_exit);
+	tcase_add_test(tc,
+	    api_space_reclaimed_when_its_last_reference_goes_at_thread_exit);
 	tcase_add_test(tc, api_fork_child_starts_with_fresh_empty_library);
+	tcase_add_test(
+	    tc, api_fork_child_has_none_of_parents_services_fds_or_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }
