@@ -147,25 +147,34 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 		    ((uintptr_t)ck_pr_load_ptr(&rp->ip_sync_link) & IPC_LINK_W))
 			goto slow;
 	}
-	if (!ipc_mqueue_admit(dp, true))
-		goto slow; /* full: the slow path blocks or times out */
-	if (!ip_srights_inc_nonzero(dp)) {
-		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
-		goto slow;
-	}
 	/*
-	 * --- POINT OF NO RETURN: nothing below fails ---
-	 * S3: a special reply port's reply right links the SRP to dp
-	 * (reply.c); the link's reference on dp and the message's are taken
-	 * in one atomic.
+	 * References first, and only from live counts: the section keeps
+	 * the memory of what the lookups saw, not the objects -- another
+	 * thread may destroy the reply port's receive right, or dp's
+	 * receive right and last send right, meanwhile, and their last
+	 * references go (reply_srp_dead_before_linked_*).  S3: a special
+	 * reply port's reply right links the SRP to dp (reply.c); the
+	 * link's reference on dp and the message's are taken in one atomic.
 	 */
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
 	    ipc_link_load(rp) == IPC_LINK_ANY;
-	ipc_object_reference_n(&dp->ip_object, link ? 2 : 1);
+	if (!ipc_object_reference_try_n(&dp->ip_object, link ? 2 : 1))
+		goto slow;
+	if (rp != NULL && !ipc_object_reference_try(&rp->ip_object)) {
+		rp = NULL;
+		goto slow_unref;
+	}
+	if (!ipc_mqueue_admit(dp, true))
+		goto slow_unref; /* full: the slow path blocks or times out */
+	if (!ip_srights_inc_nonzero(dp)) {
+		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
+		goto slow_unref;
+	}
+	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
+	/* --- POINT OF NO RETURN: nothing below fails --- */
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
-		ip_reference(rp);
 		ip_sorights_inc(rp);
 		k->ikm_reply.ir_port = rp;
 		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
@@ -190,6 +199,12 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	k = NULL; /* the queue owns it */
 	ipc_epoch_exit(th);
 	return true;
+slow_unref:
+	if (rp != NULL)
+		ip_release(rp);
+	if (link)
+		ip_release(dp);
+	ip_release(dp);
 slow:
 	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);

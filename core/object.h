@@ -99,6 +99,20 @@ ipc_object_reference_try(struct ipc_object *o)
 	return false;
 }
 
+/* n references at once, unless the count already reached zero. */
+static inline bool
+ipc_object_reference_try_n(struct ipc_object *o, uint32_t n)
+{
+	uint32_t v = ck_pr_load_32(&o->io_refs);
+
+	while (v != 0) {
+		/* Relaxed: the section keeps the memory; nothing else. */
+		if (ck_pr_cas_32_value(&o->io_refs, v, v + n, &v))
+			return true;
+	}
+	return false;
+}
+
 /*
  * ipc_object_release
  *	Drop a reference; the last one retires the object.

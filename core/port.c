@@ -64,8 +64,10 @@ port_free(struct ipc_deferred *d)
 
 	/* Test builds: four lines no other path of a free touches. */
 	ipc_assert_slow(port->ip_send_ts == NULL &&
-	        port->ip_sync_link == NULL && port->ip_rcv_ts == NULL &&
-	        port->ip_srp_owner == NULL,
+	        (port->ip_sync_link == NULL ||
+	            ((port->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	                ipc_link_load(port) == IPC_LINK_DEAD)) &&
+	        port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL,
 	    "a freed port pushes and is pushed by nothing");
 	ipc_mqueue_fini(port);
 	ipc_port_request_fini(port);

@@ -54,7 +54,7 @@
  *                         turnstile to ip_rcv_ts; inheritor = dest's send
  *                         turnstile (receive case 1); unlock; walk
  *   client wakes          lock; leave ip_rcv_ts; last waiter clears W
- *   SRP dies              lock; -> ANY; owner unbound
+ *   SRP dies              lock; -> ANY|W for good (DEAD); owner unbound
  *   owner rebinds / exits lock; owner cleared; non-ANY -> NO_LINKAGE
  *
  * While W is set every transition takes the SRP's lock and recomputes the
@@ -196,10 +196,12 @@ ipc_special_reply_reset(struct ipc_port *srp, uint32_t state)
 	}
 	ip_lock(srp);
 	v = ipc_link_load(srp);
-	while (!ipc_link_cas(srp, &v, state | (v & IPC_LINK_W)))
-		;
-	ipc_link_old_collect(v, &lo);
-	ipc_special_reply_recompute_locked(srp, &ctx);
+	if (v != IPC_LINK_DEAD) { /* a dead SRP's word stays as it is */
+		while (!ipc_link_cas(srp, &v, state | (v & IPC_LINK_W)))
+			;
+		ipc_link_old_collect(v, &lo);
+		ipc_special_reply_recompute_locked(srp, &ctx);
+	}
 	ip_unlock(srp);
 	ipc_ts_ctx_finish(&ctx);
 	ipc_link_old_release(&lo);
@@ -315,8 +317,9 @@ ipc_special_reply_unblock(struct ipc_thread *th, struct ipc_port *srp)
 	ip_lock(srp);
 	ipc_turnstile_wait_remove(srp->ip_rcv_ts, th, &ctx);
 	th->th_turnstile = ipc_turnstile_complete(&srp->ip_rcv_ts, &ctx);
-	if (srp->ip_rcv_ts == NULL) {
-		/* The last waiter: the word goes back to CAS transitions. */
+	if (srp->ip_rcv_ts == NULL && ip_active(srp)) {
+		/* The last waiter: the word goes back to CAS transitions
+		 * (not on a dead SRP: its W stays, see port_dead_locked). */
 		v = ipc_link_load(srp);
 		while (!ipc_link_cas(srp, &v, v & ~(uintptr_t)IPC_LINK_W))
 			;
@@ -575,9 +578,15 @@ ipc_special_reply_port_dead_locked(
 	uintptr_t v;
 
 	ipc_lock_assert_held(&srp->ip_object.io_lock);
-	/* XNU's ipc_port_destroy: the link goes back to ANY. */
+	/*
+	 * XNU's ipc_port_destroy: the link goes back to ANY -- and W stays
+	 * set for good, so the lock-free transitions from ANY (the client's
+	 * send, S3) fail from now on and retry under the lock, where the
+	 * port is seen dead: a dead SRP is never linked again
+	 * (reply_srp_dead_before_linked_*).
+	 */
 	v = ipc_link_load(srp);
-	while (!ipc_link_cas(srp, &v, v & IPC_LINK_W))
+	while (!ipc_link_cas(srp, &v, IPC_LINK_DEAD))
 		;
 	ipc_link_old_collect(v, lo);
 	ipc_special_reply_recompute_locked(srp, ctx);

@@ -37,6 +37,7 @@ struct ipc_ts_ctx;
  *                                             send turnstile
  *   W (bit 3): a thread waits with its turnstile; from then on the word
  *   changes only under the port's lock.  Without W it changes by CAS.
+ *   A dead SRP keeps W for good (IPC_LINK_DEAD): never linked again.
  */
 #define IPC_LINK_ANY        0u
 #define IPC_LINK_PORT       1u
@@ -48,6 +49,8 @@ struct ipc_ts_ctx;
 #define IPC_LINK_STATE_MASK 0x7u
 #define IPC_LINK_W          0x8u
 #define IPC_LINK_PTR_MASK   (~(uintptr_t)0xf)
+/* A dead SRP's word: ANY with W set for good (reply.c, port death). */
+#define IPC_LINK_DEAD IPC_LINK_W
 
 static inline uint32_t
 ipc_link_state(uintptr_t v)

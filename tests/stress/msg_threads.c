@@ -291,7 +291,7 @@ churn_sender(void *arg)
 
 START_TEST(msg_threads_receive_on_own_port_amid_send_right_churn)
 {
-	long i, rounds = stress_iters(20000);
+	long i, rounds = stress_iters(5000);
 	pthread_t t[3];
 	void *(*fn[3])(void *) = { churn_insert, churn_extract, churn_sender };
 	int k;

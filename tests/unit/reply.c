@@ -5,10 +5,22 @@
  * thread's special reply port of its *current* space, made again when
  * the thread moved to another space or the port was destroyed.
  *
- * The conformance of special reply ports is s_special_reply.c.
+ * And a race the turnstile stress test caught (issue 13's
+ * turnstile_threads, 1 run in 30): a special reply port destroyed while
+ * its client's send links it lock-free must not be linked after its
+ * death -- the link would outlive the port, holding its destination.
+ *
+ * The conformance of special reply ports is s_special_reply.c.  Includes
+ * core/internal.h for the yield hook (interleave.h) and the link word.
  */
 #include "check_mipc.h"
 #include "conformance/conformance.h"
+
+#include "internal.h"
+
+#include "interleave.h"
+
+#include <string.h>
 
 /* The name denotes a receive right in sp that carries a send right too. */
 static void
@@ -58,6 +70,118 @@ START_TEST(reply_issue_14_mig_srp_made_again_after_destroy)
 }
 END_TEST
 
+struct srp_race {
+	mipc_space_t r_sp;
+	mach_port_name_t r_srp, r_dest;
+	mach_msg_return_t r_mr;
+};
+
+/* The client's request: reply right made from its SRP (send case S3). */
+static void
+race_send(void *arg)
+{
+	struct srp_race *r = arg;
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = r->r_dest;
+	h.msgh_local_port = r->r_srp;
+	r->r_mr = mipc_msg(r->r_sp, &h, MACH_SEND_MSG, sizeof(h), 0,
+	    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static void
+race_kill_srp(void *arg)
+{
+	struct srp_race *r = arg;
+
+	KR_OK(
+	    mipc_port_mod_refs(r->r_sp, r->r_srp, MACH_PORT_RIGHT_RECEIVE, -1));
+}
+
+/*
+ * At every yield point of the client's send, the SRP dies; then the
+ * server either receives the request (its copy-out cuts the link) or its
+ * port dies with the request queued.  A dead SRP's link must stay
+ * unlinked: test builds check it when the SRP is freed (port.c), and
+ * every port must be gone at the end (a dead SRP linked to the
+ * destination would hold it for ever).
+ */
+static void
+srp_dies_during_linking_send(bool receive)
+{
+	struct mipc_stats s0, s1;
+	unsigned int nth, sent = 0, refused = 0;
+	bool reached = true;
+
+	mipc_quiesce();
+	KR_OK(mipc_get_stats(&s0));
+	for (nth = 1; reached; nth++) {
+		struct srp_race r = { 0 };
+		mipc_space_t prev;
+		struct {
+			mach_msg_header_t h;
+			mach_msg_max_trailer_t t;
+		} m;
+
+		KR_OK(mipc_space_create(&r.r_sp));
+		prev = mipc_thread_set_space(r.r_sp);
+		r.r_srp = thread_get_special_reply_port();
+		ck_assert(MACH_PORT_VALID(r.r_srp));
+		KR_OK(mipc_port_allocate(
+		    r.r_sp, MACH_PORT_RIGHT_RECEIVE, &r.r_dest));
+		KR_OK(mipc_port_insert_right(r.r_sp, r.r_dest, r.r_sp, r.r_dest,
+		    MACH_MSG_TYPE_MAKE_SEND));
+		/* A message through first, so the send takes the fast path
+		 * (msg.c: the queue's ring exists). */
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+		m.h.msgh_remote_port = r.r_dest;
+		ck_assert_int_eq(
+		    mipc_msg(r.r_sp, &m.h, MACH_SEND_MSG, sizeof(m.h), 0,
+		        MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(mipc_msg(r.r_sp, &m.h, MACH_RCV_MSG, 0,
+		                     sizeof(m), r.r_dest, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		reached = interleave_at(nth, race_send, &r, race_kill_srp, &r);
+		if (r.r_mr == MACH_MSG_SUCCESS)
+			sent++;
+		else
+			refused++;
+		if (receive && r.r_mr == MACH_MSG_SUCCESS) {
+			memset(&m, 0, sizeof(m));
+			ck_assert_int_eq(
+			    mipc_msg(r.r_sp, &m.h, MACH_RCV_MSG, 0, sizeof(m),
+			        r.r_dest, 0, MACH_PORT_NULL),
+			    MACH_MSG_SUCCESS);
+			KR_OK(
+			    mipc_port_deallocate(r.r_sp, m.h.msgh_remote_port));
+		}
+		(void)mipc_thread_set_space(prev);
+		KR_OK(mipc_space_destroy(r.r_sp));
+		mipc_quiesce();
+	}
+	KR_OK(mipc_get_stats(&s1));
+	ck_assert_uint_eq(s1.ports, s0.ports);
+	ck_assert_msg(sent > 0, "%u sent, %u refused", sent, refused);
+}
+
+START_TEST(reply_srp_dead_before_linked_is_never_linked_received)
+{
+	srp_dies_during_linking_send(true);
+}
+END_TEST
+
+START_TEST(reply_srp_dead_before_linked_is_never_linked_destroyed)
+{
+	srp_dies_during_linking_send(false);
+}
+END_TEST
+
 static Suite *
 reply_suite(void)
 {
@@ -66,6 +190,13 @@ reply_suite(void)
 
 	tcase_add_test(tc, reply_issue_14_mig_srp_follows_the_current_space);
 	tcase_add_test(tc, reply_issue_14_mig_srp_made_again_after_destroy);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("srp_death_race");
+	tcase_add_test(
+	    tc, reply_srp_dead_before_linked_is_never_linked_received);
+	tcase_add_test(
+	    tc, reply_srp_dead_before_linked_is_never_linked_destroyed);
 	suite_add_tcase(s, tc);
 	return s;
 }
