@@ -44,7 +44,8 @@
  *              pages, as long as all of them together stay within
  *              VM_CACHE_BUDGET (4 MiB; both in mipc_get_stats:
  *              ool_cached_bytes, ool_cache_budget); beyond it a released
- *              region is unmapped.  An mmap + first touch + munmap costs 1.5 us per
+ *              region is unmapped, as is one whose pages vm_protect
+ *              changed (they may not be writable).  An mmap + first touch + munmap costs 1.5 us per
  *              page on a VM (PERF.md 2.5) where a memset of a page costs
  *              tens of nanoseconds: out-of-line messages in steady state
  *              make no system call for their memory and take no fault.
@@ -337,7 +338,9 @@ cache_keep_locked(struct ipc_vm_region *r)
 	int c = cache_class(r->vr_len);
 
 	ipc_lock_assert_held(&vm_lock);
-	if (c < 0 || vm_cache_bytes + r->vr_len > VM_CACHE_BUDGET)
+	/* Pages vm_protect changed may not be writable: not reused. */
+	if (c < 0 || r->vr_reprotected ||
+	    vm_cache_bytes + r->vr_len > VM_CACHE_BUDGET)
 		return false;
 	/* As munmap would, under ASan: a late touch is caught. */
 	ipc_asan_poison((void *)r->vr_addr, r->vr_len);
@@ -453,6 +456,7 @@ ipc_vm_alloc(struct mipc_space *holder, vm_size_t size, bool overwrite,
 		r->vr_pins = 0;
 		r->vr_dead = false;
 		r->vr_protected = false;
+		r->vr_reprotected = false;
 	}
 	ipc_kind_account(IPC_KIND_OOL, (int64_t)len);
 	r->vr_space = NULL;
@@ -841,6 +845,7 @@ mipc_vm_protect(mipc_space_t task, vm_address_t address, vm_size_t size,
 			         prot) == 0
 			    ? KERN_SUCCESS
 			    : KERN_PROTECTION_FAILURE;
+			r->vr_reprotected = true;
 		}
 		ipc_unlock(&vm_lock);
 		if (!busy)

@@ -29,6 +29,8 @@ struct ipc_vm_region {
 	uint32_t vr_pins;                /* (V) copies reading it now */
 	bool vr_dead;                    /* (V) released while pinned */
 	bool vr_protected;               /* (V) vm_protect took a right away */
+	bool vr_reprotected;             /* (V) vm_protect changed its pages:
+	                                    unmapped when released, not cached */
 };
 
 /* What a space keeps for vm.c: its regions.  Embedded in mipc_space. */

@@ -25,6 +25,8 @@
  *              with MIPC_TEST_NO_PCPU=1.
  *   "seccomp"  installs a seccomp filter, which qemu-user refuses:
  *              `make test-aarch64` runs with CK_EXCLUDE_TAGS=seccomp.
+ *   "reexec"   runs its own binary again (/proc/self/exe), which under
+ *              qemu-user is qemu: excluded by `make test-aarch64` too.
  * CK_EXCLUDE_TAGS from the environment is honoured as well.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H

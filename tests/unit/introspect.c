@@ -498,6 +498,9 @@ introspect_suite(void)
 	tcase_add_test(du, dump_shows_blocked_senders);
 	suite_add_tcase(s, du);
 	tcase_set_timeout(lk, 60);
+	/* Each case runs this binary again through /proc/self/exe, which
+	 * under qemu-user is qemu itself: not in test-aarch64. */
+	tcase_set_tags(lk, "reexec");
 	tcase_add_test(lk, leaks_report_names_the_leaked_port);
 	tcase_add_test(lk, leaks_report_says_which_space_is_the_default);
 	tcase_add_test(lk, leaks_report_quiet_when_nothing_leaks_or_unset);

@@ -187,6 +187,41 @@ START_TEST(vm_copy_destination_tail_is_zeroed)
 }
 END_TEST
 
+/*
+ * A region whose protection vm_protect changed is not handed out again
+ * as it is: the next allocation of that size writes its pages (zeroes
+ * them) and gives them to a caller who expects read and write.
+ */
+START_TEST(vm_reprotected_region_is_not_reused_as_it_is)
+{
+	static const vm_prot_t prots[] = { VM_PROT_READ, VM_PROT_NONE };
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	mipc_space_t sp;
+	unsigned int i;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	for (i = 0; i < 2; i++) {
+		vm_address_t a = 0, b = 0;
+
+		ck_assert_int_eq(
+		    mipc_vm_allocate(sp, &a, 3 * page, VM_FLAGS_ANYWHERE),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_vm_protect(sp, a, 3 * page, false, prots[i]),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_vm_deallocate(sp, a, 3 * page), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_vm_allocate(sp, &b, 3 * page, VM_FLAGS_ANYWHERE),
+		    KERN_SUCCESS);
+		memset((void *)b, 0x5a, 3 * page); /* writable, all of it */
+		ck_assert_int_eq(
+		    mipc_vm_deallocate(sp, b, 3 * page), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 vm_suite(void)
 {
@@ -196,6 +231,7 @@ vm_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, vm_copy_from_region_released_meanwhile_stays_whole);
 	tcase_add_test(tc, vm_copy_destination_tail_is_zeroed);
+	tcase_add_test(tc, vm_reprotected_region_is_not_reused_as_it_is);
 	suite_add_tcase(s, tc);
 	return s;
 }
