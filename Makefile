@@ -10,8 +10,9 @@
 #                  and the four below:
 #     test-release   conformance and model suites against the shipped libmipc.a
 #     test-pcpu      both per-CPU paths: rseq off (glibc tunable), ARCH=generic
-#     test-install   a staged install: pkg-config, -static, SANITIZE= libraries
-#     test-headers   each public header alone, as C11 and C++11
+#     test-install   a staged install: pkg-config, -static, SANITIZE= libraries,
+#                    the Mach overlay (mipc-mach.pc) and its programs
+#     test-headers   each public and overlay header alone, as C11 and C++11
 #   test-aarch64   unit, conformance, model, stress suites built for aarch64
 #                  and run under qemu-user (deps-aarch64 installs the toolchain)
 #   cross          the aarch64 release library, compile only
@@ -67,6 +68,11 @@ BV := $(B)/$(CCNAME)$(if $(filter-out $(NATIVE_ARCH),$(ARCH)),-$(ARCH))
 
 # Public headers installed, an explicit list (as XNU's EXPORT_MI_LIST).
 PUBLIC_HEADERS := $(addprefix include/mipc/,mipc.h types.h port.h message.h notify.h sync.h mach.h)
+# The Mach overlay: <mach/mach.h>, <servers/bootstrap.h> ... each mapping
+# onto the headers above, for Mach programs built unchanged (installed
+# under $(INCLUDEDIR)/mipc/mach-overlay, found through mipc-mach.pc).
+OVERLAY_DIRS := mach mach_debug servers
+OVERLAY_HEADERS := $(sort $(foreach d,$(OVERLAY_DIRS),$(wildcard include/mach-overlay/$(d)/*.h)))
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 
@@ -357,6 +363,23 @@ $(BV)/asan/examples/%: doc/examples/%.c $(BV)/asan/examples/%.d $(BV)/asan/libmi
 	@touch $@
 $(addsuffix .d,$(EXAMPLES)): ;
 
+# Mach programs (doc/examples/mach/*.c): written for macOS's <mach/mach.h>,
+# built as on macOS but for the build line, which adds the overlay (the
+# in-tree equivalent of `pkg-config --cflags mipc-mach`).  Run with the
+# examples.  (This rule's stem is shorter than the one above, so make
+# prefers it for examples/mach/.)
+MACH_EXAMPLE_SRC := $(sort $(wildcard doc/examples/mach/*.c))
+MACH_EXAMPLES := $(patsubst doc/examples/mach/%.c,$(BV)/asan/examples/mach/%,$(MACH_EXAMPLE_SRC))
+
+$(BV)/asan/examples/mach/%: doc/examples/mach/%.c $(BV)/asan/examples/mach/%.d \
+		$(BV)/asan/libmipc_test.a | $(B)/.gitignore
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g $(WARN) -Iinclude/mach-overlay -Iinclude $(ASAN_FLAGS) $(DEPFLAGS) \
+		-o $@ $< $(BV)/asan/libmipc_test.a $(call PC,libs,ck) -pthread -lm
+	@touch $@
+$(addsuffix .d,$(MACH_EXAMPLES)): ;
+EXAMPLES += $(MACH_EXAMPLES)
+
 .PHONY: test test-build test-asan test-tsan test-replay test-summary test-headers test-examples
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) test-build
@@ -372,6 +395,15 @@ test-headers:
 			if echo "#include <mipc/$$(basename $$h)>" | $$cc -x $$lang -fsyntax-only \
 				-Wall -Wextra -Werror -pedantic -Iinclude - ; then pass=$$((pass+1)); \
 			else fail=$$((fail+1)); echo "header $$h does not compile alone as $$lang"; fi; \
+		done; \
+	done; \
+	for h in $(OVERLAY_HEADERS); do \
+		for lang in c c++; do \
+			if [ $$lang = c ]; then cc="$(CC) -std=c11"; else cc="$(CXX) -std=c++11"; fi; \
+			if echo "#include <$${h#include/mach-overlay/}>" | $$cc -x $$lang -fsyntax-only \
+				-Wall -Wextra -Werror -pedantic -Iinclude/mach-overlay -Iinclude - ; then \
+				pass=$$((pass+1)); \
+			else fail=$$((fail+1)); echo "overlay header $$h does not compile alone as $$lang"; fi; \
 		done; \
 	done; echo "== headers: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
@@ -924,6 +956,11 @@ analyze: deps
 # ---------------------------------------------------------------------------
 # Install
 #
+# The release install adds the Mach overlay under
+# <includedir>/mipc/mach-overlay and mipc-mach.pc (Requires: mipc; Cflags:
+# the overlay), as libbsd installs libbsd-overlay.pc: a Mach program builds
+# with `cc prog.c $(pkg-config --cflags --libs mipc-mach)`.
+#
 # mipc.pc has no Requires: no type of ck or jemalloc appears in the public
 # headers, and ck's .pc would add its own -D__x86_64__ to every user's
 # cflags.  A static link's libraries are listed in Libs.private instead:
@@ -965,9 +1002,28 @@ install: $(INST_A) $(INST_SO)
 		'Libs.private: $(strip $(call PC,libs-only-L,ck jemalloc) -lck -ljemalloc -lm -lpthread -ldl)' \
 		'Cflags: -I$${includedir}' \
 		> $(DESTDIR)$(PKGCONFIGDIR)/$(INST_NAME).pc
+ifeq ($(INST_SAN),)
+	install -d $(addprefix $(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay/,$(OVERLAY_DIRS))
+	install -m 644 $(filter include/mach-overlay/mach/%,$(OVERLAY_HEADERS)) \
+		$(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay/mach/
+	install -m 644 $(filter include/mach-overlay/mach_debug/%,$(OVERLAY_HEADERS)) \
+		$(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay/mach_debug/
+	install -m 644 $(filter include/mach-overlay/servers/%,$(OVERLAY_HEADERS)) \
+		$(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay/servers/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(call pc_rel,$(INCLUDEDIR))' '' \
+		'Name: mipc-mach' \
+		'Description: Mach headers (<mach/mach.h> ...) over mipc: Mach programs build unchanged' \
+		'Version: $(VERSION)' 'Requires: mipc' \
+		'Cflags: -I$${includedir}/mipc/mach-overlay' \
+		> $(DESTDIR)$(PKGCONFIGDIR)/mipc-mach.pc
+endif
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/mipc/,$(notdir $(PUBLIC_HEADERS)))
+	rm -f $(patsubst include/%,$(DESTDIR)$(INCLUDEDIR)/mipc/%,$(OVERLAY_HEADERS)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/mipc-mach.pc
+	-for d in $(OVERLAY_DIRS); do rmdir $(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay/$$d; done 2>/dev/null
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/mipc/mach-overlay 2>/dev/null
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/mipc 2>/dev/null
 	for n in mipc mipc-tsan mipc-asan; do \
 		rm -f $(DESTDIR)$(LIBDIR)/lib$$n.a $(DESTDIR)$(LIBDIR)/lib$$n.so \
@@ -979,6 +1035,8 @@ uninstall:
 # staged in a temporary DESTDIR (release, SANITIZE=thread, SANITIZE=address),
 # checked with tests/install/user.c (threads making calls through mipc):
 #  * `pkg-config --cflags mipc` is -I<includedir> and nothing else;
+#  * `pkg-config --cflags mipc-mach` adds the Mach overlay before it, and
+#    the Mach programs of doc/examples/mach build with it and run;
 #  * `pkg-config --static --libs mipc` links it with -static, it runs, and
 #    jemalloc is its malloc (glibc's __libc_malloc is not linked);
 #  * `pkg-config --libs mipc` links it against libmipc.so.0 and it runs;
@@ -1014,6 +1072,15 @@ test-install: $(LIB_A) $(LIB_SO) $(SANLIBS)
 		&& readelf -d $$stage/shared | grep -q 'NEEDED.*libmipc\.so\.$(SOMAJOR)' \
 		&& $$stage/shared >> $$log 2>&1; then ok "shared, against libmipc.so.$(SOMAJOR)"; \
 	else bad "shared link (log: $$log)"; fi; \
+	cf=$$(echo $$(pc --cflags mipc-mach)); \
+	[ "$$cf" = "-I$$inc/mipc/mach-overlay -I$$inc" ] && ok "pkg-config --cflags mipc-mach: $$cf" \
+		|| bad "pkg-config --cflags mipc-mach: '$$cf', want '-I$$inc/mipc/mach-overlay -I$$inc'"; \
+	for m in $(MACH_EXAMPLE_SRC); do \
+		b=$$stage/$$(basename $$m .c); \
+		if $$cc $$b $$m $$(pc --cflags --libs mipc-mach) -pthread -Wl,-rpath,$$lib >> $$log 2>&1 \
+			&& $$b >> $$log 2>&1; then ok "Mach program $$(basename $$m) with pkg-config mipc-mach"; \
+		else bad "Mach program $$m with pkg-config mipc-mach (log: $$log)"; fi; \
+	done; \
 	for s in thread:tsan address:asan; do \
 		out=$$stage/$${s#*:}.out; \
 		if $$cc $$stage/$${s#*:} -fsanitize=$${s%:*} $$src $$(pc --cflags --libs mipc-$${s#*:}) \

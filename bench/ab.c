@@ -103,11 +103,11 @@ struct lib {
 	__typeof__(mipc_space_create) *space_create;
 	__typeof__(mipc_space_destroy) *space_destroy;
 	__typeof__(mipc_thread_set_space) *set_space;
-	__typeof__(mach_port_construct) *construct;
+	__typeof__(mipc_port_construct) *construct;
 	__typeof__(mipc_port_insert_right) *insert_right;
-	__typeof__(mach_port_allocate) *allocate;
-	__typeof__(mach_port_destroy) *destroy;
-	__typeof__(mach_port_set_attributes) *set_attributes;
+	__typeof__(mipc_port_allocate) *allocate;
+	__typeof__(mipc_port_destroy) *destroy;
+	__typeof__(mipc_port_set_attributes) *set_attributes;
 	__typeof__(thread_get_special_reply_port) *get_srp;
 	__typeof__(mipc_quiesce) *quiesce;
 
@@ -156,11 +156,11 @@ lib_load(struct lib *l)
 	SYM(space_create, "mipc_space_create");
 	SYM(space_destroy, "mipc_space_destroy");
 	SYM(set_space, "mipc_thread_set_space");
-	SYM(construct, "mach_port_construct");
+	SYM(construct, "mipc_port_construct");
 	SYM(insert_right, "mipc_port_insert_right");
-	SYM(allocate, "mach_port_allocate");
-	SYM(destroy, "mach_port_destroy");
-	SYM(set_attributes, "mach_port_set_attributes");
+	SYM(allocate, "mipc_port_allocate");
+	SYM(destroy, "mipc_port_destroy");
+	SYM(set_attributes, "mipc_port_set_attributes");
 	SYM(get_srp, "thread_get_special_reply_port");
 	SYM(quiesce, "mipc_quiesce");
 #undef SYM

@@ -395,9 +395,9 @@ wp_setup(struct inv_run *r)
 
 	memset(&o, 0, sizeof(o));
 	o.flags = MPO_INSERT_SEND_RIGHT;
-	kr = mach_port_construct(r->r_space, &o, 0, &r->r_port);
+	kr = mipc_port_construct(r->r_space, &o, 0, &r->r_port);
 	if (kr == KERN_SUCCESS)
-		kr = mach_port_set_attributes(r->r_space, r->r_port,
+		kr = mipc_port_set_attributes(r->r_space, r->r_port,
 		    MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
 		    MACH_PORT_LIMITS_INFO_COUNT);
 	return kr;
@@ -435,7 +435,7 @@ wp_stop(struct inv_run *r)
 	struct inv_msg m = { .m_body = { 0 } };
 
 	if (inv_send(r->r_space, r->r_port, &m, STOP_ID) != MACH_MSG_SUCCESS)
-		mach_port_destroy(r->r_space, r->r_port); /* wakes it */
+		mipc_port_destroy(r->r_space, r->r_port); /* wakes it */
 }
 
 static const struct inv_kind kind_watchport = {
@@ -465,7 +465,7 @@ wl_setup(struct inv_run *r)
 	memset(&o, 0, sizeof(o));
 	o.flags = MPO_INSERT_SEND_RIGHT;
 	wl_run = r;
-	return mach_port_construct(r->r_space, &o, 0, &r->r_port);
+	return mipc_port_construct(r->r_space, &o, 0, &r->r_port);
 }
 
 static kern_return_t
@@ -492,7 +492,7 @@ wl_demux(mach_msg_header_t *in, mach_msg_header_t *out)
 	e->RetCode = KERN_SUCCESS;
 	if (in->msgh_id == STOP_ID) {
 		/* Our port goes: the loop returns MACH_RCV_PORT_CHANGED. */
-		(void)mach_port_mod_refs(
+		(void)mipc_port_mod_refs(
 		    r->r_space, r->r_port, MACH_PORT_RIGHT_RECEIVE, -1);
 		e->RetCode = MIG_NO_REPLY;
 		return TRUE;
@@ -546,7 +546,7 @@ wl_stop(struct inv_run *r)
 	struct inv_msg m = { .m_body = { 0 } };
 
 	if (inv_send(r->r_space, r->r_port, &m, STOP_ID) != MACH_MSG_SUCCESS)
-		mach_port_destroy(r->r_space, r->r_port); /* ends the loop */
+		mipc_port_destroy(r->r_space, r->r_port); /* ends the loop */
 }
 
 static const struct inv_kind kind_workloop = {
@@ -896,7 +896,7 @@ out:
 	mipc_thread_release(r.r_client_th);
 	mipc_thread_release(r.r_server_th);
 	if (r.r_port != MACH_PORT_NULL)
-		mach_port_destroy(r.r_space, r.r_port);
+		mipc_port_destroy(r.r_space, r.r_port);
 	mipc_space_destroy(r.r_space);
 	mipc_quiesce();
 	free(r.r_lat);

@@ -143,7 +143,7 @@ port_make(mipc_space_t sp, bool send, mach_port_name_t *name)
 
 	memset(&o, 0, sizeof(o));
 	o.flags = send ? MPO_INSERT_SEND_RIGHT : 0;
-	return mach_port_construct(sp, &o, 0, name);
+	return mipc_port_construct(sp, &o, 0, name);
 }
 
 /*
@@ -223,7 +223,7 @@ bm_send_recv_64(gb_state *st, void *arg)
 			    send_recv64(port, &out, &in) != MACH_MSG_SUCCESS;
 		}
 	if (port != MACH_PORT_NULL)
-		mach_port_destroy(sc.sc_space, port);
+		mipc_port_destroy(sc.sc_space, port);
 	scope_exit(&sc);
 	mipc_quiesce();
 	gb_counter(st, "errors", (double)errors);
@@ -257,7 +257,7 @@ send_recv_port(mipc_space_t sp, mach_port_name_t dest, mach_port_name_t carried,
 	if (mr != MACH_MSG_SUCCESS)
 		return mr;
 	/* K8: the send right merged into `carried`; give the uref back. */
-	if (mach_port_deallocate(sp, d->name) != KERN_SUCCESS ||
+	if (mipc_port_deallocate(sp, d->name) != KERN_SUCCESS ||
 	    in->r_msg.mp_header.msgh_id != REQ_ID ||
 	    in->r_msg.mp_body.msgh_descriptor_count != 1 ||
 	    d->type != MACH_MSG_PORT_DESCRIPTOR || d->name != carried ||
@@ -288,7 +288,7 @@ bm_msg_port_right(gb_state *st, void *arg)
 	else if ((kr = send_recv_port(sc.sc_space, dest, carried, &out, &in)) !=
 	    MACH_MSG_SUCCESS)
 		gb_skip_code(st, "first send+receive", kr);
-	else if ((kr = mach_port_get_refs(sc.sc_space, carried,
+	else if ((kr = mipc_port_get_refs(sc.sc_space, carried,
 	              MACH_PORT_RIGHT_SEND, &refs)) != KERN_SUCCESS ||
 	    refs != 1)
 		gb_skip_with_error(st, "the carried send right leaks urefs");
@@ -300,9 +300,9 @@ bm_msg_port_right(gb_state *st, void *arg)
 			              &out, &in) != MACH_MSG_SUCCESS;
 		}
 	if (carried != MACH_PORT_NULL)
-		mach_port_destroy(sc.sc_space, carried);
+		mipc_port_destroy(sc.sc_space, carried);
 	if (dest != MACH_PORT_NULL)
-		mach_port_destroy(sc.sc_space, dest);
+		mipc_port_destroy(sc.sc_space, dest);
 	scope_exit(&sc);
 	mipc_quiesce();
 	gb_counter(st, "errors", (double)errors);
@@ -360,7 +360,7 @@ send_recv_ool(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
 	    MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
 	if (mr != MACH_MSG_SUCCESS) {
 		if (move) /* not consumed by a refused send (M) */
-			vm_deallocate(sp, region, OOL_BYTES);
+			mipc_vm_deallocate(sp, region, OOL_BYTES);
 		return mr;
 	}
 	mr = mach_msg(&in->r_msg.mo_header, MACH_RCV_MSG, 0, sizeof(*in), dest,
@@ -371,7 +371,7 @@ send_recv_ool(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
 	    d->type == MACH_MSG_OOL_DESCRIPTOR && d->size == OOL_BYTES &&
 	    d->address != NULL && ool_check((vm_address_t)d->address, v);
 	if (d->address != NULL &&
-	    vm_deallocate(sp, (vm_address_t)d->address, d->size) !=
+	    mipc_vm_deallocate(sp, (vm_address_t)d->address, d->size) !=
 	        KERN_SUCCESS)
 		ok = false;
 	return ok ? MACH_MSG_SUCCESS : WRONG_MSG;
@@ -397,7 +397,7 @@ bm_ool(gb_state *st, void *arg)
 		gb_skip_code(st, "mach_port_construct", kr);
 		goto out;
 	}
-	if ((kr = vm_allocate(sc.sc_space, &fixed, OOL_BYTES,
+	if ((kr = mipc_vm_allocate(sc.sc_space, &fixed, OOL_BYTES,
 	         VM_FLAGS_ANYWHERE)) != KERN_SUCCESS) {
 		gb_skip_code(st, "vm_allocate", kr);
 		goto out;
@@ -416,7 +416,7 @@ bm_ool(gb_state *st, void *arg)
 	GB_LOOP(st, i)
 	{
 		if (move &&
-		    vm_allocate(sc.sc_space, &region, OOL_BYTES,
+		    mipc_vm_allocate(sc.sc_space, &region, OOL_BYTES,
 		        VM_FLAGS_ANYWHERE) != KERN_SUCCESS) {
 			errors++;
 			continue;
@@ -426,9 +426,9 @@ bm_ool(gb_state *st, void *arg)
 	}
 out:
 	if (fixed != 0)
-		vm_deallocate(sc.sc_space, fixed, OOL_BYTES);
+		mipc_vm_deallocate(sc.sc_space, fixed, OOL_BYTES);
 	if (dest != MACH_PORT_NULL)
-		mach_port_destroy(sc.sc_space, dest);
+		mipc_port_destroy(sc.sc_space, dest);
 	scope_exit(&sc);
 	mipc_quiesce();
 	gb_counter(st, "errors", (double)errors);
@@ -552,7 +552,7 @@ rpc_server(void *arg)
 		if (mr != MACH_MSG_SUCCESS) {
 			errors++;
 			/* The client then receives a send-once notification. */
-			mach_port_deallocate(r->r_server_space, reply);
+			mipc_port_deallocate(r->r_server_space, reply);
 		}
 	}
 	ck_pr_add_64(&r->r_errors, errors); /* relaxed: read after join */
@@ -574,7 +574,7 @@ rpc_demux(mach_msg_header_t *in, mach_msg_header_t *out)
 	    MSG_BYTES, in->msgh_remote_port, MACH_PORT_NULL, in->msgh_id + 100);
 	if (in->msgh_id == STOP_ID) {
 		/* Our port goes: the loop returns MACH_RCV_PORT_CHANGED. */
-		(void)mach_port_mod_refs(r->r_server_space, r->r_service,
+		(void)mipc_port_mod_refs(r->r_server_space, r->r_service,
 		    MACH_PORT_RIGHT_RECEIVE, -1);
 		e->RetCode = MIG_NO_REPLY;
 		return TRUE;
@@ -632,7 +632,7 @@ rpc_stop(struct rpc *r, mach_port_name_t service)
 	        MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) == MACH_MSG_SUCCESS)
 		return;
 	ck_pr_store_32(&r->r_stop, 1); /* relaxed: polled */
-	mach_port_destroy(r->r_server_space, r->r_service);
+	mipc_port_destroy(r->r_server_space, r->r_service);
 }
 
 static void
@@ -700,10 +700,10 @@ out:
 	team_join(&t);
 	rpc_fd_release(&r);
 	if (reply != MACH_PORT_NULL)
-		mach_port_destroy(sc.sc_space, reply);
+		mipc_port_destroy(sc.sc_space, reply);
 	if (r.r_service != MACH_PORT_NULL) {
-		mach_port_destroy(r.r_server_space, r.r_service);
-		mach_port_destroy(sc.sc_space, r.r_service);
+		mipc_port_destroy(r.r_server_space, r.r_service);
+		mipc_port_destroy(sc.sc_space, r.r_service);
 	}
 	scope_exit(&sc);
 	mipc_space_destroy(r.r_server_space);
@@ -820,7 +820,7 @@ bm_stream(gb_state *st, void *arg)
 		return;
 	}
 	if ((kr = port_make(sc.sc_space, false, &port)) != KERN_SUCCESS ||
-	    (kr = mach_port_set_attributes(sc.sc_space, port,
+	    (kr = mipc_port_set_attributes(sc.sc_space, port,
 	         MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
 	         MACH_PORT_LIMITS_INFO_COUNT)) != KERN_SUCCESS ||
 	    (kr = mipc_port_insert_right(s->s_send_space, port, sc.sc_space,
@@ -873,8 +873,8 @@ bm_stream(gb_state *st, void *arg)
 out:
 	team_join(&t);
 	if (port != MACH_PORT_NULL) {
-		mach_port_destroy(sc.sc_space, port);
-		mach_port_destroy(s->s_send_space, port);
+		mipc_port_destroy(sc.sc_space, port);
+		mipc_port_destroy(s->s_send_space, port);
 	}
 	scope_exit(&sc);
 	mipc_space_destroy(s->s_send_space);

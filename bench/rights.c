@@ -32,8 +32,8 @@ bm_port_alloc_destroy(gb_state *st, void *arg)
 	GB_LOOP(st, i)
 	{
 		(void)i;
-		mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n);
-		mach_port_destroy(sp, n);
+		mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n);
+		mipc_port_destroy(sp, n);
 	}
 	mipc_space_destroy(sp);
 	mipc_quiesce();
@@ -49,7 +49,7 @@ bm_insert_send_dealloc(gb_state *st, void *arg)
 
 	(void)arg;
 	if (mipc_space_create(&sp) != KERN_SUCCESS ||
-	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n) !=
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n) !=
 	        KERN_SUCCESS) {
 		gb_skip_with_error(st, "setup failed");
 		return;
@@ -58,7 +58,7 @@ bm_insert_send_dealloc(gb_state *st, void *arg)
 	{
 		(void)i;
 		mipc_port_insert_right(sp, n, sp, n, MACH_MSG_TYPE_MAKE_SEND);
-		mach_port_deallocate(sp, n);
+		mipc_port_deallocate(sp, n);
 	}
 	mipc_space_destroy(sp);
 	mipc_quiesce();
@@ -75,11 +75,11 @@ hot_init(void)
 {
 	if (mipc_space_create(&hot_space) != KERN_SUCCESS)
 		abort();
-	if (mach_port_allocate(hot_space, MACH_PORT_RIGHT_RECEIVE, &hot_name) !=
+	if (mipc_port_allocate(hot_space, MACH_PORT_RIGHT_RECEIVE, &hot_name) !=
 	    KERN_SUCCESS)
 		abort();
-	if (mach_port_insert_right(hot_space, hot_name, hot_name,
-	        MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS) {
+	if (mipc_port_insert_right(hot_space, hot_name, mipc_thread_space(),
+	        hot_name, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS) {
 		/* mach_port_insert_right takes poly from the thread's space. */
 		if (mipc_port_insert_right(hot_space, hot_name, hot_space,
 		        hot_name, MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
@@ -97,7 +97,7 @@ bm_get_refs(gb_state *st, void *arg)
 	GB_LOOP(st, i)
 	{
 		(void)i;
-		mach_port_get_refs(
+		mipc_port_get_refs(
 		    hot_space, hot_name, MACH_PORT_RIGHT_SEND, &refs);
 		gb_do_not_optimize(&refs);
 	}

@@ -18,8 +18,10 @@
  *            abandons the parent's objects (copy-on-write pages it never
  *            touches) and re-initialises every global: caches, the epoch
  *            (with the forking thread's record alone), space slots (all
- *            free, handles spent), the vm registry and region cache,
- *            the bootstrap namespace, the server loops' registry, the
+ *            free, handles spent, so no task port of theirs survives:
+ *            the child's first mach_task_self() makes its fresh default
+ *            space's), the vm registry and region cache, the bootstrap
+ *            namespace and the host port, the server loops' registry, the
  *            event-loop descriptors' table (the parent's eventfds stay
  *            open, unused), the leak records, the thread registry and
  *            counters, global locks.  The
@@ -38,6 +40,7 @@
 #include "port.h"
 #include "server.h"
 #include "space.h"
+#include "task.h"
 #include "thread.h"
 #include "vm.h"
 #include "waitfd.h"
@@ -70,6 +73,7 @@ fork_child(void)
 	ipc_watchport_atfork_child();
 	ipc_vm_atfork_child();
 	ipc_bootstrap_atfork_child();
+	ipc_task_atfork_child();
 	ipc_server_atfork_child();
 	ipc_waitfd_atfork_child();
 	ipc_leak_atfork_child();

@@ -4,7 +4,8 @@
  * holds and whose messages it serves itself, synchronously, in the thread
  * that sends them -- XNU's ipc_kobject_server (osfmk/kern/ipc_kobject.c),
  * with a table of servers indexed by the port's type.  The bootstrap name
- * service is one (bootstrap.c); task ports will be another.
+ * service is one (bootstrap.c), task ports and the host port others
+ * (task.c).
  *
  * Owns:      the type table; the life of a request to a kobject port from
  *            its copy-in to its reply; the rights and notification
@@ -61,6 +62,7 @@
 #include "notify.h"
 #include "port.h"
 #include "port_request.h"
+#include "task.h"
 #include "thread.h"
 
 #include <mipc/mach.h>
@@ -74,6 +76,8 @@ const NDR_record_t mipc_ndr_record = { 0, 0, 0, 0, 1, 0, 0, 0 };
 
 static const struct ipc_kobject_ops *const ipc_kobject_table[IKOT_COUNT] = {
 	[IKOT_BOOTSTRAP] = &ipc_bootstrap_kobject_ops,
+	[IKOT_TASK] = &ipc_task_kobject_ops,
+	[IKOT_HOST] = &ipc_host_kobject_ops,
 };
 
 /* Set by tests only (test builds read it). */

@@ -24,6 +24,8 @@ enum ipc_kotype {
 	IKOT_NONE = 0,
 	IKOT_BOOTSTRAP = 1, /* the bootstrap name service (bootstrap.c) */
 	IKOT_TEST = 2,      /* test builds: ipc_kobject_test_ops */
+	IKOT_TASK = 3,      /* a space's task port (task.c) */
+	IKOT_HOST = 4,      /* the host port (task.c) */
 	IKOT_COUNT
 };
 

@@ -504,7 +504,6 @@ mipc_port_request_notification(mipc_space_t task, mach_port_name_t name,
 	ipc_guard_flush(space);
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_port_request_notification, mach_port_request_notification);
 
 static kern_return_t
 dnrequest_info_locked(struct mipc_space *space, mach_port_name_t name,
@@ -548,4 +547,3 @@ mipc_port_dnrequest_info(mipc_space_t task, mach_port_name_t name,
 	is_unlock(space);
 	return kr;
 }
-MIPC_MACH_ALIAS(mipc_port_dnrequest_info, mach_port_dnrequest_info);

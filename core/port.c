@@ -931,7 +931,6 @@ mipc_port_allocate(
 		return KERN_INVALID_ARGUMENT;
 	return allocate_common(space, right, MACH_PORT_NULL, name);
 }
-MIPC_MACH_ALIAS(mipc_port_allocate, mach_port_allocate);
 
 kern_return_t
 mipc_port_allocate_name(
@@ -950,7 +949,6 @@ mipc_port_allocate_name(
 	return allocate_common(space, right,
 	    right == MACH_PORT_RIGHT_DEAD_NAME ? MACH_PORT_NULL : name, &got);
 }
-MIPC_MACH_ALIAS(mipc_port_allocate_name, mach_port_allocate_name);
 
 /*
  * MPO_CONNECTION_PORT names its service port by a send right in the
@@ -1066,7 +1064,6 @@ mipc_port_construct(mipc_space_t task, mach_port_options_t *options,
 	is_unlock(space);
 	return kr;
 }
-MIPC_MACH_ALIAS(mipc_port_construct, mach_port_construct);
 
 #define PORT_INIT_KNOWN                                                    \
 	(MIPC_PORT_INIT_MAKE_SEND_RIGHT | MIPC_PORT_INIT_MESSAGE_QUEUE |   \
@@ -1228,7 +1225,6 @@ mipc_port_set_mscount(
 	return with_receive(
 	    task, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
 }
-MIPC_MACH_ALIAS(mipc_port_set_mscount, mach_port_set_mscount);
 
 static kern_return_t
 op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1245,7 +1241,6 @@ mipc_port_set_seqno(
 	return with_receive(
 	    task, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
 }
-MIPC_MACH_ALIAS(mipc_port_set_seqno, mach_port_set_seqno);
 
 static kern_return_t
 op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1264,7 +1259,6 @@ mipc_port_get_srights(
 	return with_receive(
 	    task, name, KERN_INVALID_RIGHT, op_get_srights, srights);
 }
-MIPC_MACH_ALIAS(mipc_port_get_srights, mach_port_get_srights);
 
 /* Context and guards (MACH.md H11, Q9-Q12). */
 
@@ -1286,7 +1280,6 @@ mipc_port_get_context(
 	return with_receive(
 	    task, name, KERN_INVALID_RIGHT, op_get_context, context);
 }
-MIPC_MACH_ALIAS(mipc_port_get_context, mach_port_get_context);
 
 static kern_return_t
 op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1307,7 +1300,6 @@ mipc_port_set_context(
 	return with_receive(
 	    task, name, KERN_INVALID_RIGHT, op_set_context, &context);
 }
-MIPC_MACH_ALIAS(mipc_port_set_context, mach_port_set_context);
 
 struct guard_arg {
 	mach_port_context_t ga_guard;
@@ -1368,7 +1360,6 @@ mipc_port_guard(mipc_space_t space, mach_port_name_t name,
 
 	return guard_common(space, name, op_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_guard, mach_port_guard);
 
 kern_return_t
 mipc_port_guard_with_flags(mipc_space_t space, mach_port_name_t name,
@@ -1380,7 +1371,6 @@ mipc_port_guard_with_flags(mipc_space_t space, mach_port_name_t name,
 		return KERN_INVALID_ARGUMENT;
 	return guard_common(space, name, op_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_guard_with_flags, mach_port_guard_with_flags);
 
 static kern_return_t
 op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1410,7 +1400,6 @@ mipc_port_unguard(
 
 	return guard_common(task, name, op_unguard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_unguard, mach_port_unguard);
 
 static kern_return_t
 op_swap_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1442,7 +1431,6 @@ mipc_port_swap_guard(mipc_space_t space, mach_port_name_t name,
 
 	return guard_common(space, name, op_swap_guard, &ga);
 }
-MIPC_MACH_ALIAS(mipc_port_swap_guard, mach_port_swap_guard);
 
 /* ------------------------------------------------------------------ */
 /* Attributes (MACH.md H1-H6, Q12)                                     */
@@ -1540,7 +1528,6 @@ mipc_port_get_attributes(mipc_space_t task, mach_port_name_t name,
 	}
 	return with_receive_held(space, name, nullcode, op_get_attr, &aa);
 }
-MIPC_MACH_ALIAS(mipc_port_get_attributes, mach_port_get_attributes);
 
 static kern_return_t
 op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1616,7 +1603,6 @@ mipc_port_set_attributes(mipc_space_t task, mach_port_name_t name,
 	}
 	return kr;
 }
-MIPC_MACH_ALIAS(mipc_port_set_attributes, mach_port_set_attributes);
 
 static kern_return_t
 op_assert_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
@@ -1659,4 +1645,3 @@ mipc_port_assert_attributes(mipc_space_t task, mach_port_name_t name,
 	return with_receive_held(
 	    space, name, KERN_INVALID_RIGHT, op_assert_attr, &aa);
 }
-MIPC_MACH_ALIAS(mipc_port_assert_attributes, mach_port_assert_attributes);

@@ -506,7 +506,6 @@ mipc_port_insert_member(
 {
 	return member_call(space, name, pset, MEMBER_INSERT);
 }
-MIPC_MACH_ALIAS(mipc_port_insert_member, mach_port_insert_member);
 
 kern_return_t
 mipc_port_extract_member(
@@ -514,7 +513,6 @@ mipc_port_extract_member(
 {
 	return member_call(space, name, pset, MEMBER_EXTRACT);
 }
-MIPC_MACH_ALIAS(mipc_port_extract_member, mach_port_extract_member);
 
 kern_return_t
 mipc_port_move_member(
@@ -522,7 +520,6 @@ mipc_port_move_member(
 {
 	return member_call(space, member, after, MEMBER_MOVE);
 }
-MIPC_MACH_ALIAS(mipc_port_move_member, mach_port_move_member);
 
 static int
 name_cmp(const void *a, const void *b)
@@ -594,4 +591,3 @@ out:
 	*membersCnt = n;
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_port_get_set_status, mach_port_get_set_status);

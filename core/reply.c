@@ -69,6 +69,7 @@
 
 #include "port.h"
 #include "space.h"
+#include "task.h"
 #include "thread.h"
 #include "turnstile.h"
 #include "workloop.h"
@@ -433,12 +434,16 @@ mach_port_special_reply_port_reset_link(
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_port *port = NULL;
 	struct ipc_entry *e;
+	mipc_space_t handle;
 	kern_return_t kr;
 
-	kr = ipc_space_acquire(task, &space);
+	kr = ipc_task_convert(task, &handle);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	if (th == NULL || task != mipc_thread_space())
+	kr = ipc_space_acquire(handle, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (th == NULL || handle != mipc_thread_space())
 		return KERN_INVALID_TASK; /* the caller's own space only */
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
@@ -544,7 +549,8 @@ mach_sync_ipc_link_monitoring_start(mach_port_t *special_reply_port)
 	kr = mipc_port_mod_refs(self, srp, MACH_PORT_RIGHT_SEND, 1);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	kr = mach_port_special_reply_port_reset_link(
+	    mach_task_self(), srp, &link_broken);
 	if (kr != KERN_SUCCESS) {
 		(void)mipc_port_deallocate(self, srp);
 		return kr;
@@ -560,7 +566,8 @@ mach_sync_ipc_link_monitoring_stop(mach_port_t srp, boolean_t *in_effect)
 	boolean_t link_broken = TRUE;
 	kern_return_t kr;
 
-	kr = mach_port_special_reply_port_reset_link(self, srp, &link_broken);
+	kr = mach_port_special_reply_port_reset_link(
+	    mach_task_self(), srp, &link_broken);
 	if (in_effect != NULL)
 		*in_effect = kr == KERN_SUCCESS && !link_broken;
 	(void)mipc_port_deallocate(self, srp);

@@ -41,6 +41,7 @@
 #include "port_request.h"
 #include "pset.h"
 #include "space.h"
+#include "task.h"
 #include "thread.h"
 #include "turnstile.h"
 #include "workloop.h"
@@ -380,6 +381,12 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 	} else {
 		urefs = urefs_add(urefs, (uint32_t)delta);
 	}
+	if (urefs == 0 && !dead && ipc_task_pinned(space, e_port(e))) {
+		/* The self name's last reference (task.c, "Pinning"). */
+		ipc_guard_raise(name, kGUARD_EXC_MOD_REFS_NON_FATAL,
+		    MPG_FLAGS_MOD_REFS_PINNED_DEALLOC);
+		return KERN_INVALID_CAPABILITY;
+	}
 	if (urefs != 0) {
 		e_set(e, e_type(e), urefs);
 	} else if (dead) {
@@ -539,7 +546,6 @@ mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
 	}
 	return with_name(space, name, true, op_mod_refs, &da);
 }
-MIPC_MACH_ALIAS(mipc_port_mod_refs, mach_port_mod_refs);
 
 /* ------------------------------------------------------------------ */
 /* mach_port_deallocate (MACH.md B23-B29)                              */
@@ -579,7 +585,6 @@ mipc_port_deallocate(mipc_space_t task, mach_port_name_t name)
 		return KERN_SUCCESS;
 	return with_name(space, name, true, op_deallocate, NULL);
 }
-MIPC_MACH_ALIAS(mipc_port_deallocate, mach_port_deallocate);
 
 /* ------------------------------------------------------------------ */
 /* mach_port_destroy (MACH.md C1-C5)                                   */
@@ -607,6 +612,11 @@ op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 		return KERN_SUCCESS;
 	}
 	if (!(type & MACH_PORT_TYPE_RECEIVE)) {
+		if (ipc_task_pinned(space, e_port(e))) {
+			ipc_guard_raise(name, kGUARD_EXC_MOD_REFS_NON_FATAL,
+			    MPG_FLAGS_MOD_REFS_PINNED_DESTROY);
+			return KERN_INVALID_CAPABILITY;
+		}
 		send_remove(space, name, e);
 		return KERN_SUCCESS;
 	}
@@ -636,7 +646,6 @@ mipc_port_destroy(mipc_space_t task, mach_port_name_t name)
 		return KERN_SUCCESS;
 	return with_name(space, name, true, op_destroy, NULL);
 }
-MIPC_MACH_ALIAS(mipc_port_destroy, mach_port_destroy);
 
 /* ------------------------------------------------------------------ */
 /* mach_port_destruct (MACH.md Q7, Q8)                                 */
@@ -705,7 +714,6 @@ mipc_port_destruct(mipc_space_t task, mach_port_name_t name,
 		return KERN_INVALID_NAME;
 	return with_name(space, name, false, op_destruct, &dd);
 }
-MIPC_MACH_ALIAS(mipc_port_destruct, mach_port_destruct);
 
 /* ------------------------------------------------------------------ */
 /* mach_port_type and mach_port_get_refs (MACH.md B1-B5, D1-D2)        */
@@ -739,7 +747,6 @@ mipc_port_type(
 	}
 	return with_name(space, name, false, op_type, ptype);
 }
-MIPC_MACH_ALIAS(mipc_port_type, mach_port_type);
 
 static mach_port_urefs_t
 refs_of(uint32_t type, uint32_t urefs, mach_port_right_t right)
@@ -849,7 +856,6 @@ slow:
 	ipc_epoch_exit(th);
 	return get_refs_slow(task, name, right, refs);
 }
-MIPC_MACH_ALIAS(mipc_port_get_refs, mach_port_get_refs);
 
 /* ------------------------------------------------------------------ */
 /* Copyin of one right (XNU ipc_right_copyin)                          */
@@ -1018,6 +1024,11 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 			ip_lock(port);
 			ip_srights_inc(port);
 			ip_unlock(port);
+		} else if (ipc_task_pinned(space, port)) {
+			/* The self name's last reference stays (task.c). */
+			ipc_guard_raise(name, kGUARD_EXC_MOD_REFS_NON_FATAL,
+			    MPG_FLAGS_MOD_REFS_PINNED_COPYIN);
+			return KERN_INVALID_CAPABILITY;
 		} else {
 			/* The name's only send reference moves out. */
 			ipc_rmap_delete(space, port);
@@ -1373,14 +1384,6 @@ mipc_port_insert_right(mipc_space_t task, mach_port_name_t name,
 }
 
 kern_return_t
-mach_port_insert_right(mipc_space_t task, mach_port_name_t name,
-    mach_port_t poly, mach_msg_type_name_t polyPoly)
-{
-	return mipc_port_insert_right(
-	    task, name, mipc_thread_space(), poly, polyPoly);
-}
-
-kern_return_t
 mipc_port_extract_right(mipc_space_t task, mach_port_name_t name,
     mach_msg_type_name_t msgt, mipc_space_t to_task, mach_port_name_t *poly,
     mach_msg_type_name_t *polyPoly)
@@ -1436,15 +1439,6 @@ mipc_port_extract_right(mipc_space_t task, mach_port_name_t name,
 	*poly = out;
 	*polyPoly = r.ir_type;
 	return KERN_SUCCESS;
-}
-
-kern_return_t
-mach_port_extract_right(mipc_space_t task, mach_port_name_t name,
-    mach_msg_type_name_t msgt_name, mach_port_t *poly,
-    mach_msg_type_name_t *polyPoly)
-{
-	return mipc_port_extract_right(
-	    task, name, msgt_name, mipc_thread_space(), poly, polyPoly);
 }
 
 /* ------------------------------------------------------------------ */

@@ -439,16 +439,16 @@ mach_msg_server_once(
     boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
     mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options)
 {
-	return srv_serve(
-	    mach_task_self(), demux, max_size, rcv_name, options, true, NULL);
+	return srv_serve(mipc_thread_space(), demux, max_size, rcv_name,
+	    options, true, NULL);
 }
 
 mach_msg_return_t
 mach_msg_server(boolean_t (*demux)(mach_msg_header_t *, mach_msg_header_t *),
     mach_msg_size_t max_size, mach_port_t rcv_name, mach_msg_options_t options)
 {
-	return srv_serve(
-	    mach_task_self(), demux, max_size, rcv_name, options, false, NULL);
+	return srv_serve(mipc_thread_space(), demux, max_size, rcv_name,
+	    options, false, NULL);
 }
 
 /* ------------------------------------------------------------------ */

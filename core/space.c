@@ -46,7 +46,10 @@
  *            Reclamation.  The last reference stops the handle resolving
  *            and retires the slot through the epoch: it is reused a grace
  *            period later, at the releasing thread's next safe point, with
- *            no mipc_quiesce() (issue 12, item 13).  Tables are retired
+ *            no mipc_quiesce() (issue 12, item 13).  A space's task port
+ *            (task.c) holds its handle, no reference: mipc_space_destroy
+ *            kills the port before it drops the creator's reference, so
+ *            no live task port outlives its handle's resolving.  Tables are retired
  *            through the epoch at destroy.  When the last live space
  *            is destroyed, process-wide kernel objects (the bootstrap
  *            namespace) let go of what they hold (kobject.c).
@@ -74,6 +77,7 @@
 #include "port.h"
 #include "pset.h"
 #include "right.h"
+#include "task.h"
 #include "thread.h"
 #include "vm.h"
 #include "workloop.h"
@@ -821,6 +825,8 @@ mipc_space_destroy(mipc_space_t task)
 	space->is_rmap = NULL;
 	is_unlock(space);
 	ipc_guard_flush(space);
+	/* Its task port dies: holders see a dead name (task.c). */
+	ipc_task_space_destroyed(space);
 	/* Its memory too, as task termination unmaps the task (W1). */
 	ipc_vm_close(space);
 	ipc_space_release(space); /* the creator's */
@@ -925,12 +931,6 @@ ipc_space_caller(struct mipc_space *space)
 		return me;
 	ipc_space_reference(space);
 	return space;
-}
-
-mipc_space_t
-mach_task_self(void)
-{
-	return mipc_thread_space();
 }
 
 /*
@@ -1061,4 +1061,3 @@ out:
 	*typesCnt = n;
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_port_names, mach_port_names);

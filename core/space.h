@@ -100,6 +100,10 @@ struct mipc_space {
 	                                    (bootstrap.c), 0 until used */
 	struct ipc_vm_holder is_vm;        /* (vm.c's lock) regions held */
 	struct ipc_workloop *is_workloops; /* (S) its workloops (workloop.c) */
+	struct ipc_port *is_task_port;     /* (S) its task port (task.c), made
+	                                    on first use; NULL after destroy */
+	mach_port_name_t is_task_name;     /* (S, A) its own pinned name for
+	                                    it (mach_task_self), 0 until made */
 	struct ipc_deferred is_reclaim;    /* the slot's retirement */
 } IPC_CACHE_ALIGNED;
 

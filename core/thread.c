@@ -488,7 +488,9 @@ ipc_thread_atfork_child(void)
 	memset(th->th_epoch, 0, sizeof(*th->th_epoch));
 	ck_epoch_register(&ipc_epoch, th->th_epoch, NULL);
 	th->th_defers = 0;
-	th->th_space = NULL; /* the child's (new) default space */
+	th->th_space = NULL;      /* the child's (new) default space */
+	th->th_task_space = NULL; /* a parent's handle: never matches */
+	th->th_task_name = MACH_PORT_NULL;
 	/* Its special reply port, watchports, workloop: the parent's. */
 	th->th_srp_bind = 0;
 	th->th_srp_name = MACH_PORT_NULL;

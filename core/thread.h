@@ -65,7 +65,10 @@ struct ipc_thread {
 	uint32_t th_defers;          /* (O) defers since last poll */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
 	mipc_space_t th_space;       /* (O) current space; NULL: default */
-	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
+	mipc_space_t th_task_space;  /* (O) the space th_task_name is of */
+	mach_port_name_t th_task_name; /* (O) its self name, as found last
+	                                  (task.c's cache; never stale) */
+	uint64_t th_srp_bind;          /* (O) special reply binding (reply.c) */
 	mach_port_name_t
 	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */
 

@@ -762,7 +762,6 @@ mipc_vm_allocate(
 	*address = r->vr_addr;
 	return KERN_SUCCESS;
 }
-MIPC_MACH_ALIAS(mipc_vm_allocate, vm_allocate);
 
 kern_return_t
 mipc_vm_deallocate(mipc_space_t task, vm_address_t address, vm_size_t size)
@@ -777,7 +776,6 @@ mipc_vm_deallocate(mipc_space_t task, vm_address_t address, vm_size_t size)
 		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_release rechecks */
 	return ipc_vm_release(space, address, size);
 }
-MIPC_MACH_ALIAS(mipc_vm_deallocate, vm_deallocate);
 
 /*
  * vm_protect on a region mipc handed out: the pages' protection changes
@@ -853,4 +851,3 @@ mipc_vm_protect(mipc_space_t task, vm_address_t address, vm_size_t size,
 		sched_yield();
 	}
 }
-MIPC_MACH_ALIAS(mipc_vm_protect, vm_protect);

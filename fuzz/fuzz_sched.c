@@ -608,10 +608,10 @@ op_run(const struct op *o)
 		check_kr("names", kr);
 		/* The arrays are the caller's memory (vm.c). */
 		if (kr == KERN_SUCCESS && nn != 0) {
-			mipc_vm_deallocate(mach_task_self(), (vm_address_t)nv,
-			    nn * sizeof(*nv));
-			mipc_vm_deallocate(mach_task_self(), (vm_address_t)tv,
-			    nt * sizeof(*tv));
+			mipc_vm_deallocate(mipc_thread_space(),
+			    (vm_address_t)nv, nn * sizeof(*nv));
+			mipc_vm_deallocate(mipc_thread_space(),
+			    (vm_address_t)tv, nt * sizeof(*tv));
 		}
 		break;
 	}

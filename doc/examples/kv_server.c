@@ -144,7 +144,7 @@ publish(const char *key, int64_t value)
 static kern_return_t
 subscribe(const char *key, mach_port_t inbox, mach_port_t *handle)
 {
-	mipc_space_t self = mach_task_self();
+	mach_port_t self = mach_task_self();
 	mach_port_t port = MACH_PORT_NULL, prev;
 	kern_return_t kr;
 
@@ -175,7 +175,7 @@ subscribe(const char *key, mach_port_t inbox, mach_port_t *handle)
 static void
 unsubscribe(mach_port_t port)
 {
-	mipc_space_t self = mach_task_self();
+	mach_port_t self = mach_task_self();
 	int i;
 
 	for (i = 0; i < srv.nsubs; i++) {
@@ -277,7 +277,7 @@ static void *
 server_main(void *arg)
 {
 	mach_msg_return_t *result = arg;
-	mipc_space_t self;
+	mach_port_t self;
 	kern_return_t kr;
 
 	(void)mipc_thread_set_space(srv.space);
@@ -428,7 +428,7 @@ static void *
 client_main(void *arg)
 {
 	struct client *c = arg;
-	mipc_space_t self;
+	mach_port_t self;
 	mach_port_t prev;
 	union kv_msg m;
 	int64_t seen[CLIENTS] = { 0 }, v = -1;

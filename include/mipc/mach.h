@@ -1,11 +1,20 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mach.h -- the Mach spellings, over mipc's native API: what code written
- * for Mach (<mach/mach.h>) calls.  A task is a mipc space; mach_task_self()
- * is the calling thread's current space (mipc_thread_space()).
+ * for Mach (<mach/mach.h>) calls.  A task is a port: a send right to a
+ * space's task port (a kernel object).  mach_task_self() is the calling
+ * thread's current space's own name for its task port; every call below
+ * that takes a task looks the name up in the calling thread's current
+ * space and acts on the space it stands for (MIG's convert_port_to_task).
+ * A name that is not a live send right to a task port answers
+ * MACH_SEND_INVALID_DEST (what libsyscall's MIG retry returns when the
+ * fast trap refuses the task), a send right to another kernel object
+ * KERN_INVALID_TASK (XNU's MIG server).
  *
  * Each function here is exported under its Mach name with Mach's signature
- * and XNU's behaviour and return codes (see ../shared/MACH.md).
+ * and XNU's behaviour and return codes (see ../shared/MACH.md).  The
+ * overlay (include/mach-overlay: <mach/mach.h> ...) maps Mach's headers
+ * onto this one.
  */
 #ifndef MIPC_MACH_H
 #define MIPC_MACH_H
@@ -19,12 +28,35 @@
 extern "C" {
 #endif
 
-typedef mipc_space_t ipc_space_t;
-typedef mipc_space_t task_t;
-typedef mipc_space_t ipc_space_port_t;
-typedef mipc_space_t vm_map_t;
+/* As Mach's user headers declare them (mach/mach_types.h). */
+typedef mach_port_t ipc_space_t;
+typedef mach_port_t task_t;
+typedef mach_port_t task_name_t;
+typedef mach_port_t ipc_space_port_t;
+typedef mach_port_t vm_map_t;
+typedef mach_port_t host_t;
+typedef mach_port_t host_priv_t;
 
-MIPC_API mipc_space_t mach_task_self(void);
+/*
+ * The calling thread's current space's name for its own task port: one
+ * fixed name per space, made on first use, holding a send right whose
+ * last user reference is pinned (deallocating, destroying or moving it
+ * answers KERN_INVALID_CAPABILITY with a kGUARD_EXC_MOD_REFS_NON_FATAL
+ * guard, as XNU >= 7195's pinned task port).  MACH_PORT_NULL when no
+ * memory is left.  Calls through it on a destroyed current space answer
+ * KERN_INVALID_TASK; a thread that asked before the space was destroyed
+ * keeps getting the same name, as libsyscall caches mach_task_self_.  A
+ * forked child's is its own fresh default space's (<mipc/port.h>).
+ */
+MIPC_API mach_port_t mach_task_self(void);
+
+/*
+ * A send right to the process's host port (a kernel object with no
+ * routines served: messages to it answer MIG_BAD_ID), one more user
+ * reference on each call, as host_self_trap gives.  MACH_PORT_NULL when
+ * no memory is left.
+ */
+MIPC_API mach_port_t mach_host_self(void);
 
 MIPC_API kern_return_t mach_port_allocate(
     ipc_space_t task, mach_port_right_t right, mach_port_name_t *name);
@@ -287,7 +319,7 @@ typedef char name_t[BOOTSTRAP_MAX_NAME_LEN];
 
 /* `space`'s send right to the bootstrap port (see bootstrap_port). */
 MIPC_API mach_port_t mipc_bootstrap_port(mipc_space_t space);
-#define bootstrap_port (mipc_bootstrap_port(mach_task_self()))
+#define bootstrap_port (mipc_bootstrap_port(mipc_thread_space()))
 
 /*
  * Apple declares service_name `const name_t` (check_in, look_up) and
@@ -312,6 +344,162 @@ MIPC_API kern_return_t vm_deallocate(
     vm_map_t target, vm_address_t address, vm_size_t size);
 MIPC_API kern_return_t vm_protect(vm_map_t target_task, vm_address_t address,
     vm_size_t size, boolean_t set_maximum, vm_prot_t new_protection);
+
+/* mach/mach_vm.h: the same with 64-bit addresses and sizes. */
+typedef uint64_t mach_vm_address_t;
+typedef uint64_t mach_vm_size_t;
+MIPC_API kern_return_t mach_vm_allocate(vm_map_t target,
+    mach_vm_address_t *address, mach_vm_size_t size, int flags);
+MIPC_API kern_return_t mach_vm_deallocate(
+    vm_map_t target, mach_vm_address_t address, mach_vm_size_t size);
+MIPC_API kern_return_t mach_vm_protect(vm_map_t target_task,
+    mach_vm_address_t address, mach_vm_size_t size, boolean_t set_maximum,
+    vm_prot_t new_protection);
+
+/* ---- the rest of libsyscall's mach/ routines (core/machlib.c) ---------- */
+
+/*
+ * mach_msg with distinct send and receive buffers (libsyscall's): msg is
+ * sent, the reply is received into rcv_msg (rcv_size bytes); rcv_msg NULL
+ * or msg itself is mach_msg.  With distinct buffers a combined
+ * send + receive is a send, then (if it succeeded) a receive.
+ * rcv_limit (the old scatter size) is ignored, as libsyscall ignores it.
+ */
+MIPC_API mach_msg_return_t mach_msg_overwrite(mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+    mach_msg_timeout_t timeout, mach_port_name_t notify,
+    mach_msg_header_t *rcv_msg, mach_msg_size_t rcv_limit);
+
+/*
+ * MIG's per-thread reply port (libsyscall's mig_reply_port.c): made on
+ * first use in the calling thread's current space, as
+ * mach_port_construct(MPO_REPLY_PORT) makes it (a reply port: only
+ * send-once rights are made from it, and only in a header), and kept
+ * while it lives in that space.  mig_dealloc_reply_port destroys it (after a failed RPC
+ * a late reply may wait in it) and deallocates migport if it is another
+ * name; the next mig_get_reply_port makes a new one.  mig_put_reply_port
+ * does nothing, as libsyscall's.  mach_reply_port() is the trap: a fresh
+ * receive right each call.  MACH_PORT_NULL when out of memory.
+ */
+MIPC_API mach_port_t mig_get_reply_port(void);
+MIPC_API void mig_dealloc_reply_port(mach_port_t reply_port);
+MIPC_API void mig_put_reply_port(mach_port_t reply_port);
+MIPC_API mach_port_name_t mach_reply_port(void);
+
+/* mach/error.h: how an error code is composed. */
+typedef kern_return_t mach_error_t;
+typedef mach_error_t (*mach_error_fn_t)(void);
+#define err_none            (mach_error_t)0
+#define ERR_SUCCESS         (mach_error_t)0
+#define ERR_ROUTINE_NIL     (mach_error_fn_t)0
+#define err_system(x)       ((signed)((((unsigned)(x)) & 0x3f) << 26))
+#define err_sub(x)          (((x)&0xfff) << 14)
+#define err_get_system(err) (((err) >> 26) & 0x3f)
+#define err_get_sub(err)    (((err) >> 14) & 0xfff)
+#define err_get_code(err)   ((err)&0x3fff)
+#define system_emask        (err_system(0x3f))
+#define sub_emask           (err_sub(0xfff))
+#define code_emask          (0x3fff)
+#define err_kern            err_system(0x0)
+#define err_us              err_system(0x1)
+#define err_server          err_system(0x2)
+#define err_ipc             err_system(0x3)
+#define err_mach_ipc        err_system(0x4)
+#define err_dipc            err_system(0x7)
+#define err_local           err_system(0x3e)
+#define err_ipc_compat      err_system(0x3f)
+#define err_max_system      0x3f
+#define unix_err(errno)     (err_kern | err_sub(3) | (errno))
+
+/*
+ * libsyscall's error strings: "(os/kern) invalid argument",
+ * "(ipc/send) invalid destination port", "(ipc/mig) bad request message
+ * ID" ... for the kernel (system 0, subsystem 0) and Mach IPC codes
+ * (system 4, and the old -1xx..-3xx numbers it maps there), "unknown
+ * error code" for another code of a known subsystem, "(?/?) unknown error
+ * system" and the like beyond (as for the bootstrap codes, which
+ * bootstrap_strerror names).  mach_error_type names the subsystem
+ * ("(os/kern)", "(ipc/send)" ..., "(?/?)").  mach_error prints
+ * "<str> <string>" to stderr, with the type and the code in hex for a
+ * code it cannot name.  The strings are constant: never write to them.
+ */
+MIPC_API char *mach_error_string(mach_error_t error_value);
+MIPC_API void mach_error(const char *str, mach_error_t error_value);
+MIPC_API char *mach_error_type(mach_error_t error_value);
+
+/* ---- space introspection (mach_debug/ipc_info.h, mach_port.defs) ------- */
+
+typedef mach_port_t ipc_space_read_t;
+typedef mach_port_t ipc_space_inspect_t;
+
+typedef struct ipc_info_space {
+	natural_t iis_genno_mask; /* generation number mask */
+	natural_t iis_table_size; /* size of table */
+	natural_t iis_table_next; /* next possible size of table (unused) */
+	natural_t iis_tree_size;  /* (unused) */
+	natural_t iis_tree_small; /* (unused) */
+	natural_t iis_tree_hash;  /* (unused) */
+} ipc_info_space_t;
+
+typedef struct ipc_info_space_basic {
+	natural_t iisb_genno_mask;  /* generation number mask */
+	natural_t iisb_table_size;  /* size of table */
+	natural_t iisb_table_next;  /* (unused) */
+	natural_t iisb_table_inuse; /* number of entries in use */
+	natural_t iisb_reserved[2];
+} ipc_info_space_basic_t;
+
+typedef struct ipc_info_name {
+	mach_port_name_t iin_name; /* port name, including gen number */
+	integer_t iin_collision;   /* (always 0) */
+	mach_port_type_t iin_type; /* straight port type */
+	mach_port_urefs_t iin_urefs;
+	natural_t iin_object; /* object identifier: equal for one port */
+	natural_t iin_next;   /* free entries: next free index */
+	natural_t iin_hash;   /* (always 0) */
+} ipc_info_name_t;
+
+typedef ipc_info_name_t *ipc_info_name_array_t;
+
+typedef struct ipc_info_tree_name {
+	ipc_info_name_t iitn_name;
+	mach_port_name_t iitn_lchild;
+	mach_port_name_t iitn_rchild;
+} ipc_info_tree_name_t;
+
+typedef ipc_info_tree_name_t *ipc_info_tree_name_array_t;
+
+/*
+ * What lsmp prints: one ipc_info_name_t per slot of the space's table
+ * (free slots too: type 0, and index 0), in memory the caller releases
+ * with vm_deallocate (as mach_port_names' arrays); the tree is always
+ * empty (NULL, 0).  iin_type is mach_port_type's (a dead port reads as a
+ * dead name, D5) with MACH_PORT_TYPE_DNREQUEST when the name has a
+ * dead-name request; iin_object is the same for every name of one port,
+ * across spaces, and 0 for a dead name.  KERN_INVALID_ARGUMENT for a NULL
+ * out-pointer, KERN_INVALID_TASK for a destroyed space, the conversion's
+ * codes for a bad task (mach.h's header comment).
+ */
+MIPC_API kern_return_t mach_port_space_info(ipc_space_read_t space,
+    ipc_info_space_t *space_info, ipc_info_name_array_t *table_info,
+    mach_msg_type_number_t *table_infoCnt,
+    ipc_info_tree_name_array_t *tree_info,
+    mach_msg_type_number_t *tree_infoCnt);
+MIPC_API kern_return_t mach_port_space_basic_info(
+    ipc_space_inspect_t task, ipc_info_space_basic_t *basic_info);
+
+/*
+ * The kernel object a send or receive right names: *object_type is
+ * XNU's IKOT_* number -- 2 (IKOT_TASK_CONTROL) for a task port, 3
+ * (IKOT_HOST) for the host port, 0 (IKOT_NONE) for any other port (the
+ * bootstrap port too, a user-space port in macOS); *object_addr is 0, as
+ * release kernels report it.  KERN_INVALID_NAME for an unknown name,
+ * KERN_INVALID_RIGHT for a dead name, port set or send-once right.
+ */
+MIPC_API kern_return_t mach_port_kobject(ipc_space_read_t task,
+    mach_port_name_t name, natural_t *object_type,
+    mach_vm_address_t *object_addr);
 
 #ifdef __cplusplus
 }

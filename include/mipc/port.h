@@ -93,6 +93,22 @@ MIPC_API mipc_space_t mipc_thread_set_space(mipc_space_t space);
  */
 MIPC_API void mipc_default_space_reset(void);
 
+/*
+ * The in-process task_for_pid: a send right to `space`'s task port (a
+ * kernel object, made on first use), given to the calling thread's
+ * current space; *name is its name there (an existing name for the port
+ * gains a user reference).  Mach calls through it act on `space`; when
+ * `space` is destroyed its task port dies, so the name becomes a dead
+ * name and dead-name notifications fire.  MACH_SEND_INVALID_DEST for a
+ * NULL space or a value never a handle, KERN_INVALID_TASK for a destroyed
+ * one (the name converts to a dead task once the space went: its handle,
+ * never reused, is what the port holds), KERN_INVALID_ARGUMENT
+ * for a NULL name, KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE when out of
+ * memory or names.
+ */
+MIPC_API kern_return_t mipc_space_task_port(
+    mipc_space_t space, mach_port_name_t *name);
+
 /* ---- guard exceptions -------------------------------------------------- */
 
 /*

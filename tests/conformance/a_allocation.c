@@ -37,12 +37,12 @@ expect_fresh_receive(mipc_space_t task, mach_port_name_t n)
 	ck_assert_msg(st.mps_pdrequest == 0, "pdrequest %d", st.mps_pdrequest);
 	ck_assert_msg(st.mps_nsrequest == 0, "nsrequest %d", st.mps_nsrequest);
 	ck_assert_msg(st.mps_flags == 0, "flags %#x", st.mps_flags);
-	KR_OK(mach_port_get_context(task, n, &ctx));
+	KR_OK(mipc_port_get_context(task, n, &ctx));
 	ck_assert_msg(
 	    ctx == 0, "context %#llx, want 0", (unsigned long long)ctx);
 	ck_assert_msg(srights_of(task, n) == 0, "get_srights not 0");
 	memset(&lim, 0xa5, sizeof(lim));
-	KR_OK(mach_port_get_attributes(
+	KR_OK(mipc_port_get_attributes(
 	    task, n, MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim, &cnt));
 	ck_assert_msg(cnt == 1 && lim.mpl_qlimit == MACH_PORT_QLIMIT_DEFAULT,
 	    "LIMITS_INFO cnt %u qlimit %u", cnt, lim.mpl_qlimit);
@@ -52,10 +52,10 @@ expect_fresh_receive(mipc_space_t task, mach_port_name_t n)
 
 START_TEST(A1_allocate_receive_fresh_port_state)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = MACH_PORT_NULL;
 
-	KR_OK(mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &n));
+	KR_OK(mipc_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &n));
 	ck_assert_msg(MACH_PORT_VALID(n), "name 0x%x not valid", n);
 	ck_assert_msg((n & 3) == 3, "name 0x%x: low bits not 0b11", n);
 	ck_assert_msg(MACH_PORT_INDEX(n) != 0, "name 0x%x has index 0", n);
@@ -74,19 +74,19 @@ START_TEST(A1_allocate_receive_in_created_space)
 	expect_fresh_receive(s, n);
 	ck_assert_uint_eq(name_count(s), 1);
 	/* The right lives in s only; the default space is untouched. */
-	NAME_GONE(mach_task_self(), n);
-	ck_assert_uint_eq(name_count(mach_task_self()), 0);
+	NAME_GONE(mipc_thread_space(), n);
+	ck_assert_uint_eq(name_count(mipc_thread_space()), 0);
 	KR_OK(mipc_space_destroy(s));
 }
 END_TEST
 
 START_TEST(A1_allocate_null_name_pointer_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
-	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, NULL));
-	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, NULL));
-	KR_FAILS(mach_port_allocate(task, MACH_PORT_RIGHT_DEAD_NAME, NULL));
+	KR_FAILS(mipc_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, NULL));
+	KR_FAILS(mipc_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, NULL));
+	KR_FAILS(mipc_port_allocate(task, MACH_PORT_RIGHT_DEAD_NAME, NULL));
 	ck_assert_msg(name_count(task) == 0,
 	    "a failed allocate left a right in the space");
 }
@@ -96,19 +96,19 @@ END_TEST
 
 START_TEST(A2_allocate_port_set_empty)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = MACH_PORT_NULL;
 	mach_port_name_array_t members = NULL;
 	mach_msg_type_number_t cnt = 0xdeadbeef;
 
-	KR_OK(mach_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, &ps));
+	KR_OK(mipc_port_allocate(task, MACH_PORT_RIGHT_PORT_SET, &ps));
 	ck_assert_msg(
 	    MACH_PORT_VALID(ps) && (ps & 3) == 3, "bad name 0x%x", ps);
 	TYPE_EQ(task, ps, 0x00080000u);
 	REFS_EQ(task, ps, MACH_PORT_RIGHT_PORT_SET, 1);
 	REFS_EQ(task, ps, MACH_PORT_RIGHT_RECEIVE, 0);
 	REFS_EQ(task, ps, MACH_PORT_RIGHT_SEND, 0);
-	KR_OK(mach_port_get_set_status(task, ps, &members, &cnt));
+	KR_OK(mipc_port_get_set_status(task, ps, &members, &cnt));
 	ck_assert_msg(cnt == 0, "new set has %u members", cnt);
 	conf_vm_release(members, cnt, sizeof(*members));
 }
@@ -118,10 +118,10 @@ END_TEST
 
 START_TEST(A3_allocate_dead_name_one_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = MACH_PORT_NULL;
 
-	KR_OK(mach_port_allocate(task, MACH_PORT_RIGHT_DEAD_NAME, &dn));
+	KR_OK(mipc_port_allocate(task, MACH_PORT_RIGHT_DEAD_NAME, &dn));
 	ck_assert_msg(
 	    MACH_PORT_VALID(dn) && (dn & 3) == 3, "bad name 0x%x", dn);
 	TYPE_EQ(task, dn, 0x00100000u);
@@ -129,7 +129,7 @@ START_TEST(A3_allocate_dead_name_one_uref)
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_SEND, 0);
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_RECEIVE, 0);
 	/* One uref: one deallocate frees the name. */
-	KR_OK(mach_port_deallocate(task, dn));
+	KR_OK(mipc_port_deallocate(task, dn));
 	NAME_GONE(task, dn);
 }
 END_TEST
@@ -139,10 +139,10 @@ END_TEST
 static void
 expect_alloc_invalid_value(mach_port_right_t right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = MACH_PORT_NULL;
 
-	KR_EQ(mach_port_allocate(task, right, &n), KERN_INVALID_VALUE);
+	KR_EQ(mipc_port_allocate(task, right, &n), KERN_INVALID_VALUE);
 	ck_assert_msg(name_count(task) == 0,
 	    "allocate(right %u) failed but left a right", right);
 }
@@ -178,7 +178,7 @@ END_TEST
 /* allocate_name goes through the same right switch (mach_port_allocate_full). */
 START_TEST(A4_allocate_name_unallocatable_right_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = conf_unused_name(task);
 	static const mach_port_right_t bad[] = { MACH_PORT_RIGHT_SEND,
 		MACH_PORT_RIGHT_SEND_ONCE, MACH_PORT_RIGHT_LABELH,
@@ -186,7 +186,7 @@ START_TEST(A4_allocate_name_unallocatable_right_invalid_value)
 	unsigned i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		KR_EQ(mach_port_allocate_name(task, bad[i], n),
+		KR_EQ(mipc_port_allocate_name(task, bad[i], n),
 		    KERN_INVALID_VALUE);
 		NAME_GONE(task, n);
 	}
@@ -208,7 +208,7 @@ cmp_names(const void *a, const void *b)
 START_TEST(A5_names_distinct_and_listed)
 {
 	enum { N = 200 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	static mach_port_name_t n[N], sorted[N];
 	static const mach_port_right_t kinds[] = { MACH_PORT_RIGHT_RECEIVE,
 		MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_DEAD_NAME };
@@ -241,7 +241,7 @@ END_TEST
 
 START_TEST(A5_stale_name_invalid_for_every_call)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task), n;
 	mach_port_urefs_t refs;
 	mach_port_type_t type;
@@ -258,21 +258,21 @@ START_TEST(A5_stale_name_invalid_for_every_call)
 		    n != stale, "stale name 0x%x handed out again", stale);
 	}
 	guard_reset();
-	KR_EQ(mach_port_type(task, stale, &type), KERN_INVALID_NAME);
-	KR_EQ(mach_port_get_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, &refs),
+	KR_EQ(mipc_port_type(task, stale, &type), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_get_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, &refs),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_get_refs(task, stale, MACH_PORT_RIGHT_SEND, &refs),
+	KR_EQ(mipc_port_get_refs(task, stale, MACH_PORT_RIGHT_SEND, &refs),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_deallocate(task, stale), KERN_INVALID_NAME);
-	KR_EQ(mach_port_destroy(task, stale), KERN_INVALID_NAME);
-	KR_EQ(mach_port_get_attributes(task, stale, MACH_PORT_RECEIVE_STATUS,
+	KR_EQ(mipc_port_deallocate(task, stale), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_destroy(task, stale), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_get_attributes(task, stale, MACH_PORT_RECEIVE_STATUS,
 	          (mach_port_info_t)&st, &cnt),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_get_srights(task, stale, &sr), KERN_INVALID_NAME);
-	KR_EQ(mach_port_get_context(task, stale, &ctx), KERN_INVALID_NAME);
-	KR_EQ(mach_port_set_mscount(task, stale, 1), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_get_srights(task, stale, &sr), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_get_context(task, stale, &ctx), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_set_mscount(task, stale, 1), KERN_INVALID_NAME);
 	KR_EQ(mipc_port_insert_right(
 	          task, stale, task, stale, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_NAME);
@@ -282,7 +282,7 @@ END_TEST
 
 START_TEST(A5_stale_generation_same_slot_invalid)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t fresh = conf_other_gen(stale);
 
@@ -290,10 +290,10 @@ START_TEST(A5_stale_generation_same_slot_invalid)
 	        MACH_PORT_INDEX(fresh) == MACH_PORT_INDEX(stale),
 	    "test bug: 0x%x vs 0x%x", fresh, stale);
 	/* Reoccupy the very slot under another generation. */
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, fresh));
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, fresh));
 	TYPE_EQ(task, fresh, MACH_PORT_TYPE_RECEIVE);
 	NAME_GONE(task, stale);
-	KR_EQ(mach_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_NAME);
 	/* The live right was not touched through the stale name. */
 	TYPE_EQ(task, fresh, MACH_PORT_TYPE_RECEIVE);
@@ -305,21 +305,21 @@ END_TEST
 
 START_TEST(A6_allocate_name_null_dead_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_NULL),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_RECEIVE, MACH_PORT_DEAD),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_NULL),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_PORT_SET, MACH_PORT_DEAD),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_DEAD_NAME, MACH_PORT_NULL),
 	    KERN_INVALID_VALUE);
 	ck_assert_uint_eq(name_count(task), 0);
@@ -328,12 +328,12 @@ END_TEST
 
 START_TEST(A6_allocate_name_index_too_large_no_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, HUGE_NAME),
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, HUGE_NAME),
 	    KERN_NO_SPACE);
 	KR_EQ(
-	    mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
+	    mipc_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
 	    KERN_NO_SPACE);
 	NAME_GONE(task, HUGE_NAME);
 	ck_assert_uint_eq(name_count(task), 0);
@@ -342,17 +342,17 @@ END_TEST
 
 START_TEST(A6_allocate_name_low_bits_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	/* 122 (tests/mach_port_insert_right.c), then each non-0b11 pattern. */
 	static const mach_port_name_t bad[] = { 122, 0x1000, 0x1001, 0x1002,
 		0x12340, 0x12341, 0x12342 };
 	unsigned i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		KR_EQ(mach_port_allocate_name(
+		KR_EQ(mipc_port_allocate_name(
 		          task, MACH_PORT_RIGHT_RECEIVE, bad[i]),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_allocate_name(
+		KR_EQ(mipc_port_allocate_name(
 		          task, MACH_PORT_RIGHT_PORT_SET, bad[i]),
 		    KERN_INVALID_VALUE);
 	}
@@ -362,16 +362,16 @@ END_TEST
 
 START_TEST(A6_allocate_name_index_zero_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	/* 123 (tests/mach_port_insert_right.c): index 0, low bits 0b11. */
 	static const mach_port_name_t zero_index[] = { 123, 0x03, 0x07, 0xff };
 	unsigned i;
 
 	for (i = 0; i < sizeof(zero_index) / sizeof(zero_index[0]); i++) {
-		KR_EQ(mach_port_allocate_name(
+		KR_EQ(mipc_port_allocate_name(
 		          task, MACH_PORT_RIGHT_RECEIVE, zero_index[i]),
 		    KERN_FAILURE);
-		KR_EQ(mach_port_allocate_name(
+		KR_EQ(mipc_port_allocate_name(
 		          task, MACH_PORT_RIGHT_PORT_SET, zero_index[i]),
 		    KERN_FAILURE);
 	}
@@ -381,12 +381,12 @@ END_TEST
 
 START_TEST(A6_allocate_name_receive_exact_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = conf_unused_name(task);
 	mach_port_type_t type = 0;
 	bool found;
 
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
 	expect_fresh_receive(task, n);
 	ck_assert_uint_eq(conf_names_find(task, n, &found, &type), 1);
 	ck_assert_msg(found && type == MACH_PORT_TYPE_RECEIVE,
@@ -396,10 +396,10 @@ END_TEST
 
 START_TEST(A6_allocate_name_port_set_exact_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = conf_unused_name(task);
 
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n));
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n));
 	TYPE_EQ(task, n, MACH_PORT_TYPE_PORT_SET);
 	REFS_EQ(task, n, MACH_PORT_RIGHT_PORT_SET, 1);
 	ck_assert_uint_eq(conf_set_count(task, n), 0);
@@ -409,23 +409,23 @@ END_TEST
 
 START_TEST(A6_allocate_name_existing_right_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = conf_unused_name(task);
 	mach_port_name_t r, ps, dn;
 
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n),
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n));
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, n),
 	    KERN_NAME_EXISTS);
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n),
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, n),
 	    KERN_NAME_EXISTS);
 	r = recv_new(task);
 	ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, r),
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_PORT_SET, r),
 	    KERN_NAME_EXISTS);
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, ps),
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, ps),
 	    KERN_NAME_EXISTS);
-	KR_EQ(mach_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, dn),
+	KR_EQ(mipc_port_allocate_name(task, MACH_PORT_RIGHT_RECEIVE, dn),
 	    KERN_NAME_EXISTS);
 	/* Nothing was replaced. */
 	TYPE_EQ(task, n, MACH_PORT_TYPE_RECEIVE);
@@ -438,14 +438,14 @@ END_TEST
 
 START_TEST(A6_allocate_name_slot_used_other_generation_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_RECEIVE, conf_other_gen(r)),
 	    KERN_FAILURE);
-	KR_EQ(mach_port_allocate_name(
+	KR_EQ(mipc_port_allocate_name(
 	          task, MACH_PORT_RIGHT_PORT_SET, conf_other_gen(ps)),
 	    KERN_FAILURE);
 	NAME_GONE(task, conf_other_gen(r));
@@ -462,12 +462,12 @@ START_TEST(A6_allocate_name_same_name_in_two_spaces)
 	mach_port_name_t n = conf_unused_name(s1);
 
 	/* Names are per space: the same value denotes two distinct ports. */
-	KR_OK(mach_port_allocate_name(s1, MACH_PORT_RIGHT_RECEIVE, n));
-	KR_OK(mach_port_allocate_name(s2, MACH_PORT_RIGHT_RECEIVE, n));
-	KR_OK(mach_port_set_mscount(s1, n, 11));
+	KR_OK(mipc_port_allocate_name(s1, MACH_PORT_RIGHT_RECEIVE, n));
+	KR_OK(mipc_port_allocate_name(s2, MACH_PORT_RIGHT_RECEIVE, n));
+	KR_OK(mipc_port_set_mscount(s1, n, 11));
 	ck_assert_uint_eq(status_of(s1, n).mps_mscount, 11);
 	ck_assert_uint_eq(status_of(s2, n).mps_mscount, 0);
-	KR_OK(mach_port_mod_refs(s1, n, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(s1, n, MACH_PORT_RIGHT_RECEIVE, -1));
 	NAME_GONE(s1, n);
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_RECEIVE);
 	KR_OK(mipc_space_destroy(s1));
@@ -479,16 +479,16 @@ END_TEST
 
 START_TEST(A7_allocate_name_dead_name_ignores_free_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_array_t names = NULL;
 	mach_port_type_array_t types = NULL;
 	mach_msg_type_number_t ncnt = 0, tcnt = 0;
 	mach_port_name_t dn;
 
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, stale));
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, stale));
 	NAME_GONE(task, stale);
-	KR_OK(mach_port_names(task, &names, &ncnt, &types, &tcnt));
+	KR_OK(mipc_port_names(task, &names, &ncnt, &types, &tcnt));
 	ck_assert_msg(ncnt == 1 && tcnt == 1, "%u names, want 1", ncnt);
 	dn = names[0];
 	ck_assert_msg(
@@ -502,11 +502,11 @@ END_TEST
 
 START_TEST(A7_allocate_name_dead_name_ignores_used_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	/* Would be KERN_NAME_EXISTS for any other right. */
-	KR_OK(mach_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, r));
+	KR_OK(mipc_port_allocate_name(task, MACH_PORT_RIGHT_DEAD_NAME, r));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_DEAD_NAME, 0);
 	ck_assert_uint_eq(name_count(task), 2);
@@ -525,9 +525,9 @@ START_TEST(A9_allocate_beyond_table_no_space_space_usable)
 	mipc_space_t s = space_new();
 	mach_port_name_t r;
 
-	KR_EQ(mach_port_allocate_name(s, MACH_PORT_RIGHT_RECEIVE, HUGE_NAME),
+	KR_EQ(mipc_port_allocate_name(s, MACH_PORT_RIGHT_RECEIVE, HUGE_NAME),
 	    KERN_NO_SPACE);
-	KR_EQ(mach_port_allocate_name(s, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
+	KR_EQ(mipc_port_allocate_name(s, MACH_PORT_RIGHT_PORT_SET, HUGE_NAME),
 	    KERN_NO_SPACE);
 	ck_assert_uint_eq(name_count(s), 0);
 	r = recv_new(s);

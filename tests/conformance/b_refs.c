@@ -27,7 +27,7 @@ pair_make(unsigned urefs)
 {
 	struct pair p;
 
-	p.rs = mach_task_self();
+	p.rs = mipc_thread_space();
 	p.ss = space_new();
 	p.r = recv_new(p.rs);
 	p.s = conf_give_send(p.ss, p.rs, p.r, urefs);
@@ -51,7 +51,7 @@ send_once_for(mipc_space_t space, mach_port_name_t r)
 
 START_TEST(B1_get_refs_right_out_of_range_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 	static const mach_port_right_t bad[] = { MACH_PORT_RIGHT_NUMBER,
@@ -60,14 +60,14 @@ START_TEST(B1_get_refs_right_out_of_range_invalid_value)
 	unsigned i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		KR_EQ(mach_port_get_refs(task, r, bad[i], &refs),
+		KR_EQ(mipc_port_get_refs(task, r, bad[i], &refs),
 		    KERN_INVALID_VALUE);
 		/* Checked before the name is looked at. */
-		KR_EQ(mach_port_get_refs(task, unknown, bad[i], &refs),
+		KR_EQ(mipc_port_get_refs(task, unknown, bad[i], &refs),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_get_refs(task, MACH_PORT_NULL, bad[i], &refs),
+		KR_EQ(mipc_port_get_refs(task, MACH_PORT_NULL, bad[i], &refs),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_get_refs(task, MACH_PORT_DEAD, bad[i], &refs),
+		KR_EQ(mipc_port_get_refs(task, MACH_PORT_DEAD, bad[i], &refs),
 		    KERN_INVALID_VALUE);
 	}
 }
@@ -75,7 +75,7 @@ END_TEST
 
 START_TEST(B2_get_refs_null_dead_send_reports_one)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
 	REFS_EQ(task, MACH_PORT_NULL, MACH_PORT_RIGHT_SEND, 1);
 	REFS_EQ(task, MACH_PORT_NULL, MACH_PORT_RIGHT_SEND_ONCE, 1);
@@ -87,7 +87,7 @@ END_TEST
 
 START_TEST(B2_get_refs_null_dead_other_rights_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	static const mach_port_right_t rights[] = { MACH_PORT_RIGHT_RECEIVE,
 		MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_DEAD_NAME,
 		MACH_PORT_RIGHT_LABELH };
@@ -96,10 +96,10 @@ START_TEST(B2_get_refs_null_dead_other_rights_invalid_name)
 
 	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
 		KR_EQ(
-		    mach_port_get_refs(task, MACH_PORT_NULL, rights[i], &refs),
+		    mipc_port_get_refs(task, MACH_PORT_NULL, rights[i], &refs),
 		    KERN_INVALID_NAME);
 		KR_EQ(
-		    mach_port_get_refs(task, MACH_PORT_DEAD, rights[i], &refs),
+		    mipc_port_get_refs(task, MACH_PORT_DEAD, rights[i], &refs),
 		    KERN_INVALID_NAME);
 	}
 }
@@ -107,16 +107,16 @@ END_TEST
 
 START_TEST(B3_get_refs_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 	mach_port_urefs_t refs;
 	mach_port_right_t right;
 
 	for (right = 0; right < MACH_PORT_RIGHT_NUMBER; right++) {
-		KR_EQ(mach_port_get_refs(task, unknown, right, &refs),
+		KR_EQ(mipc_port_get_refs(task, unknown, right, &refs),
 		    KERN_INVALID_NAME);
-		KR_EQ(mach_port_get_refs(task, stale, right, &refs),
+		KR_EQ(mipc_port_get_refs(task, stale, right, &refs),
 		    KERN_INVALID_NAME);
 	}
 }
@@ -128,7 +128,7 @@ START_TEST(B3_get_refs_name_of_other_space_invalid_name)
 	mach_port_name_t r = recv_new(s1);
 	mach_port_urefs_t refs;
 
-	KR_EQ(mach_port_get_refs(s2, r, MACH_PORT_RIGHT_RECEIVE, &refs),
+	KR_EQ(mipc_port_get_refs(s2, r, MACH_PORT_RIGHT_RECEIVE, &refs),
 	    KERN_INVALID_NAME);
 	KR_OK(mipc_space_destroy(s1));
 	KR_OK(mipc_space_destroy(s2));
@@ -137,7 +137,7 @@ END_TEST
 
 START_TEST(B4_get_refs_absent_right_on_receive_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
@@ -150,7 +150,7 @@ END_TEST
 
 START_TEST(B4_get_refs_absent_right_on_port_set_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
 	REFS_EQ(task, ps, MACH_PORT_RIGHT_SEND, 0);
@@ -176,7 +176,7 @@ END_TEST
 
 START_TEST(B4_get_refs_absent_right_on_send_once_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
@@ -190,7 +190,7 @@ END_TEST
 
 START_TEST(B4_get_refs_absent_right_on_dead_name_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_SEND, 0);
@@ -203,7 +203,7 @@ END_TEST
 
 START_TEST(B5_get_refs_receive_port_set_send_once_one)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t so = send_once_for(task, r);
@@ -223,9 +223,9 @@ START_TEST(B5_get_refs_send_counts_urefs)
 	struct pair p = pair_make(1);
 
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 9));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 9));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 10);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 60000));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 60000));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 60010);
 	pair_done(&p);
 }
@@ -233,20 +233,20 @@ END_TEST
 
 START_TEST(B5_get_refs_dead_name_counts_urefs)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 9));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 9));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 10);
 }
 END_TEST
 
 START_TEST(B5_get_refs_null_refs_pointer_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_FAILS(mach_port_get_refs(task, r, MACH_PORT_RIGHT_RECEIVE, NULL));
+	KR_FAILS(mipc_port_get_refs(task, r, MACH_PORT_RIGHT_RECEIVE, NULL));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 }
 END_TEST
@@ -255,7 +255,7 @@ END_TEST
 
 START_TEST(B6_mod_refs_right_out_of_range_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 	static const mach_port_right_t bad[] = { MACH_PORT_RIGHT_NUMBER,
@@ -263,13 +263,13 @@ START_TEST(B6_mod_refs_right_out_of_range_invalid_value)
 	unsigned i, j;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		KR_EQ(mach_port_mod_refs(task, r, bad[i], -1),
+		KR_EQ(mipc_port_mod_refs(task, r, bad[i], -1),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_mod_refs(task, unknown, bad[i], -1),
+		KR_EQ(mipc_port_mod_refs(task, unknown, bad[i], -1),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_mod_refs(task, MACH_PORT_NULL, bad[i], 0),
+		KR_EQ(mipc_port_mod_refs(task, MACH_PORT_NULL, bad[i], 0),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_mod_refs(task, MACH_PORT_DEAD, bad[i], 1),
+		KR_EQ(mipc_port_mod_refs(task, MACH_PORT_DEAD, bad[i], 1),
 		    KERN_INVALID_VALUE);
 	}
 	/* Before the name lookup: no INVALID_NAME guard for `unknown`. */
@@ -283,7 +283,7 @@ END_TEST
 
 START_TEST(B6_mod_refs_labelh_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
@@ -296,7 +296,7 @@ START_TEST(B6_mod_refs_labelh_invalid_right)
 	conf_make_send(task, sr, 2);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		for (j = 0; j < sizeof(deltas) / sizeof(deltas[0]); j++)
-			KR_EQ(mach_port_mod_refs(task, names[i],
+			KR_EQ(mipc_port_mod_refs(task, names[i],
 			          MACH_PORT_RIGHT_LABELH, deltas[j]),
 			    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -311,7 +311,7 @@ END_TEST
 
 START_TEST(B7_mod_refs_null_dead_send_success_no_effect)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	static const mach_port_delta_t deltas[] = { 0, 1, -1, 65535, -65535,
 		65536, -65536, INT_MAX, INT_MIN };
 	const mach_port_name_t names[] = { MACH_PORT_NULL, MACH_PORT_DEAD };
@@ -319,9 +319,9 @@ START_TEST(B7_mod_refs_null_dead_send_success_no_effect)
 
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < sizeof(deltas) / sizeof(deltas[0]); j++) {
-			KR_OK(mach_port_mod_refs(
+			KR_OK(mipc_port_mod_refs(
 			    task, names[i], MACH_PORT_RIGHT_SEND, deltas[j]));
-			KR_OK(mach_port_mod_refs(task, names[i],
+			KR_OK(mipc_port_mod_refs(task, names[i],
 			    MACH_PORT_RIGHT_SEND_ONCE, deltas[j]));
 		}
 	}
@@ -332,16 +332,16 @@ END_TEST
 
 START_TEST(B7_mod_refs_null_dead_other_rights_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	static const mach_port_right_t rights[] = { MACH_PORT_RIGHT_RECEIVE,
 		MACH_PORT_RIGHT_PORT_SET, MACH_PORT_RIGHT_DEAD_NAME,
 		MACH_PORT_RIGHT_LABELH };
 	unsigned i;
 
 	for (i = 0; i < sizeof(rights) / sizeof(rights[0]); i++) {
-		KR_EQ(mach_port_mod_refs(task, MACH_PORT_NULL, rights[i], -1),
+		KR_EQ(mipc_port_mod_refs(task, MACH_PORT_NULL, rights[i], -1),
 		    KERN_INVALID_NAME);
-		KR_EQ(mach_port_mod_refs(task, MACH_PORT_DEAD, rights[i], -1),
+		KR_EQ(mipc_port_mod_refs(task, MACH_PORT_DEAD, rights[i], -1),
 		    KERN_INVALID_NAME);
 	}
 }
@@ -349,18 +349,18 @@ END_TEST
 
 START_TEST(B8_mod_refs_unknown_name_invalid_name_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, unknown, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, unknown, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, unknown);
-	KR_EQ(mach_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, stale, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, stale);
-	KR_EQ(mach_port_mod_refs(task, stale, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, stale, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, stale);
 	ck_assert_uint_eq(name_count(task), 0);
@@ -369,23 +369,23 @@ END_TEST
 
 START_TEST(B9_mod_refs_absent_right_on_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_PORT_SET, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_PORT_SET, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
 	/* Codes only: XNU's delta path raises no guard for these two. */
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND_ONCE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND_ONCE, -1),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_LABELH, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_LABELH, -1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
@@ -394,22 +394,22 @@ END_TEST
 
 START_TEST(B9_mod_refs_absent_right_on_port_set_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, ps);
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, ps);
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_DEAD_NAME, -1),
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_DEAD_NAME, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, ps);
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_SEND_ONCE, -1),
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_SEND_ONCE, -1),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_LABELH, -1),
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_LABELH, -1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, ps, MACH_PORT_TYPE_PORT_SET);
 }
@@ -417,16 +417,16 @@ END_TEST
 
 START_TEST(B9_mod_refs_send_on_dead_name_no_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1));
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, 0),
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, 0),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_INVALID_RIGHT);
 	GUARD_NONE("mod_refs(SEND) on a dead name");
 	TYPE_EQ(task, dn, MACH_PORT_TYPE_DEAD_NAME);
@@ -436,11 +436,11 @@ END_TEST
 
 START_TEST(B9_mod_refs_send_plus_one_on_receive_no_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_INVALID_RIGHT);
 	GUARD_NONE("mod_refs(SEND, +1) on a receive-only name");
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -451,15 +451,15 @@ END_TEST
 
 START_TEST(B10_mod_refs_send_zero_no_change)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 3);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 0));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 0));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_SEND_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 3);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 0));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 0));
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
@@ -472,9 +472,9 @@ START_TEST(B11_mod_refs_send_add_and_remove)
 {
 	struct pair p = pair_make(1);
 
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 4));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 4));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 5);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 3);
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
 	pair_done(&p);
@@ -486,7 +486,7 @@ START_TEST(B11_mod_refs_send_to_zero_frees_send_name)
 	struct pair p = pair_make(3);
 
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
 	NAME_GONE(p.ss, p.s);
 	ck_assert_uint_eq(name_count(p.ss), 0);
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
@@ -499,11 +499,11 @@ END_TEST
 
 START_TEST(B11_mod_refs_send_to_zero_send_receive_reverts_to_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 4);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -4));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -4));
 	TYPE_EQ(task, r, 0x00020000u);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
@@ -519,12 +519,12 @@ START_TEST(B11_mod_refs_send_right_count_drops_by_one)
 	conf_make_send(p.rs, p.r, 2);
 	/* One send right per name holding urefs (MACH.md H9). */
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 2);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -3));
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 2);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2));
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
 	ck_assert_int_eq(status_of(p.rs, p.r).mps_srights, 1);
-	KR_OK(mach_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_SEND, -2));
+	KR_OK(mipc_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_SEND, -2));
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
 	ck_assert_int_eq(status_of(p.rs, p.r).mps_srights, 0);
 	pair_done(&p);
@@ -533,19 +533,19 @@ END_TEST
 
 START_TEST(B12_send_urefs_underflow_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 2);
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -3),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -3),
 	    KERN_INVALID_VALUE);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_VALUE, r);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_SEND_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 2);
 
-	KR_EQ(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2),
+	KR_EQ(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -2),
 	    KERN_INVALID_VALUE);
 	GUARD_ONE(p.ss, kGUARD_EXC_INVALID_VALUE, p.s);
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
@@ -564,7 +564,7 @@ START_TEST(B12_send_delta_beyond_urefs_max_invalid_value)
 	unsigned i;
 
 	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
-		KR_EQ(mach_port_mod_refs(
+		KR_EQ(mipc_port_mod_refs(
 		          p.ss, p.s, MACH_PORT_RIGHT_SEND, deltas[i]),
 		    KERN_INVALID_VALUE);
 		REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
@@ -579,12 +579,12 @@ START_TEST(B13_send_urefs_saturate)
 	struct pair p = pair_make(1);
 
 	/* 1 + 65534 reaches MACH_PORT_UREFS_MAX: pinned, no error. */
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65534));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65534));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, MACH_PORT_UREFS_MAX);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1000));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1000));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	/* And beyond in one step: still KERN_SUCCESS, not UREFS_OVERFLOW. */
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	pair_done(&p);
 }
@@ -592,11 +592,11 @@ END_TEST
 
 START_TEST(B13_send_urefs_overshoot_saturates)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 100);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 65535));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 65535));
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 65535);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_SEND_RECEIVE);
 }
@@ -606,15 +606,15 @@ START_TEST(B13_send_urefs_below_max_not_pinned)
 {
 	struct pair p = pair_make(1);
 
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65533));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65533));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65534);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -1));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -1));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65533);
 	/* Two single steps up: the second reaches the maximum and pins. */
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1));
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -1));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -1));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	pair_done(&p);
 }
@@ -629,7 +629,7 @@ START_TEST(B13_pinned_send_ignores_deltas)
 
 	conf_pin(p.ss, p.s, MACH_PORT_RIGHT_SEND);
 	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
-		KR_OK(mach_port_mod_refs(
+		KR_OK(mipc_port_mod_refs(
 		    p.ss, p.s, MACH_PORT_RIGHT_SEND, deltas[i]));
 		REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	}
@@ -641,18 +641,18 @@ END_TEST
 
 START_TEST(B13_pinned_send_minus_max_removes_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
 	conf_make_send(task, r, 1);
 	conf_pin(task, r, MACH_PORT_RIGHT_SEND);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -65535));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -65535));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	ck_assert_uint_eq(srights_of(task, r), 0);
 
 	conf_pin(p.ss, p.s, MACH_PORT_RIGHT_SEND);
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -65535));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, -65535));
 	NAME_GONE(p.ss, p.s);
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
 	pair_done(&p);
@@ -666,7 +666,7 @@ START_TEST(B13_pinned_send_deallocate_noop)
 
 	conf_pin(p.ss, p.s, MACH_PORT_RIGHT_SEND);
 	for (i = 0; i < 3; i++) {
-		KR_OK(mach_port_deallocate(p.ss, p.s));
+		KR_OK(mipc_port_deallocate(p.ss, p.s));
 		REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 65535);
 	}
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_SEND);
@@ -676,7 +676,7 @@ END_TEST
 
 START_TEST(B13_pinned_send_stays_pinned_on_copyin_and_merge)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 
@@ -708,10 +708,10 @@ END_TEST
 
 START_TEST(B14_mod_refs_send_never_creates_send_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
@@ -727,18 +727,18 @@ expect_send_on_dead_port(mach_port_delta_t delta)
 	struct pair p = pair_make(3);
 
 	conf_kill(p.rs, p.r);
-	KR_EQ(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, delta),
+	KR_EQ(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, delta),
 	    KERN_INVALID_RIGHT);
 	/* Converted, urefs untouched by the failed call. */
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 3);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 0);
-	KR_EQ(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, delta),
+	KR_EQ(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, delta),
 	    KERN_INVALID_RIGHT);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 3);
 	/* Usable as a dead name afterwards. */
-	KR_OK(mach_port_deallocate(p.ss, p.s));
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, -2));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, -2));
 	NAME_GONE(p.ss, p.s);
 	pair_done(&p);
 }
@@ -755,15 +755,15 @@ END_TEST
 
 START_TEST(B16_mod_refs_receive_zero_success)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t g = conf_guarded(task, 0x5eed5eedull, 0);
 
 	guard_reset();
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, 0));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, 0));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	/* Even on a guarded port. */
-	KR_OK(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, 0));
+	KR_OK(mipc_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, 0));
 	TYPE_EQ(task, g, MACH_PORT_TYPE_RECEIVE);
 	ck_assert_msg(
 	    status_of(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
@@ -776,7 +776,7 @@ START_TEST(B16_mod_refs_receive_minus_one_destroys_port)
 {
 	struct pair p = pair_make(2);
 
-	KR_OK(mach_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, -1));
 	NAME_GONE(p.rs, p.r);
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 2);
@@ -792,7 +792,7 @@ START_TEST(B16_mod_refs_receive_other_delta_invalid_value)
 	unsigned i;
 
 	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
-		KR_EQ(mach_port_mod_refs(
+		KR_EQ(mipc_port_mod_refs(
 		          p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, deltas[i]),
 		    KERN_INVALID_VALUE);
 		TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_RECEIVE);
@@ -805,13 +805,13 @@ END_TEST
 
 START_TEST(B17_mod_refs_receive_guarded_invalid_right_guard_destroy)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const uint64_t guard = 0xfeedface12345678ull;
 	mach_port_name_t g = conf_guarded(task, guard, 0);
 	mach_port_name_t gs = conf_guarded(task, guard + 1, MPO_STRICT);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, guard);
 	TYPE_EQ(task, g, MACH_PORT_TYPE_RECEIVE);
@@ -819,7 +819,7 @@ START_TEST(B17_mod_refs_receive_guarded_invalid_right_guard_destroy)
 	    status_of(task, g).mps_flags & MACH_PORT_STATUS_FLAG_GUARDED,
 	    "port no longer guarded");
 
-	KR_EQ(mach_port_mod_refs(task, gs, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, gs, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, gs, guard + 1);
 	TYPE_EQ(task, gs, MACH_PORT_TYPE_RECEIVE);
@@ -828,11 +828,11 @@ END_TEST
 
 START_TEST(B17_mod_refs_receive_guard_zero_still_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t g = conf_guarded(task, 0, 0);
 
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, 0);
 	TYPE_EQ(task, g, MACH_PORT_TYPE_RECEIVE);
@@ -841,12 +841,12 @@ END_TEST
 
 START_TEST(B17_mod_refs_receive_guarded_send_receive_unchanged)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t g = conf_guarded(task, 0x77, 0);
 
 	conf_make_send(task, g, 2);
 	guard_reset();
-	KR_EQ(mach_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, g, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE_PAYLOAD(task, kGUARD_EXC_DESTROY, g, 0x77);
 	TYPE_EQ(task, g, MACH_PORT_TYPE_SEND_RECEIVE);
@@ -859,7 +859,7 @@ START_TEST(B18_mod_refs_receive_on_send_receive_leaves_dead_name)
 	struct pair p = pair_make(4);
 
 	conf_make_send(p.rs, p.r, 3);
-	KR_OK(mach_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, -1));
 	/* The name stays, as a dead name with the same urefs. */
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.rs, p.r, MACH_PORT_RIGHT_DEAD_NAME, 3);
@@ -868,7 +868,7 @@ START_TEST(B18_mod_refs_receive_on_send_receive_leaves_dead_name)
 	/* The port died: other spaces' send names read as dead. */
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 4);
-	KR_OK(mach_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_DEAD_NAME, -3));
+	KR_OK(mipc_port_mod_refs(p.rs, p.r, MACH_PORT_RIGHT_DEAD_NAME, -3));
 	NAME_GONE(p.rs, p.r);
 	pair_done(&p);
 }
@@ -876,15 +876,15 @@ END_TEST
 
 START_TEST(B18_mod_refs_receive_pinned_send_receive_keeps_urefs)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	conf_make_send(task, r, 1);
 	conf_pin(task, r, MACH_PORT_RIGHT_SEND);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
 	TYPE_EQ(task, r, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_DEAD_NAME, 65535);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -65535));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -65535));
 	NAME_GONE(task, r);
 }
 END_TEST
@@ -893,11 +893,11 @@ END_TEST
 
 START_TEST(B20_mod_refs_send_once_zero_success)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
-	KR_OK(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, 0));
+	KR_OK(mipc_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, 0));
 	TYPE_EQ(task, so, MACH_PORT_TYPE_SEND_ONCE);
 	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
 }
@@ -905,12 +905,12 @@ END_TEST
 
 START_TEST(B20_mod_refs_send_once_minus_one_destroys)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
 	ck_assert_uint_eq(status_of(task, r).mps_sorights, 1);
-	KR_OK(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1));
+	KR_OK(mipc_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1));
 	NAME_GONE(task, so);
 	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
@@ -920,14 +920,14 @@ END_TEST
 
 START_TEST(B20_mod_refs_send_once_bad_delta_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 	static const mach_port_delta_t deltas[] = { 1, 2, -2, -65535, INT_MIN };
 	unsigned i;
 
 	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
-		KR_EQ(mach_port_mod_refs(
+		KR_EQ(mipc_port_mod_refs(
 		          task, so, MACH_PORT_RIGHT_SEND_ONCE, deltas[i]),
 		    KERN_INVALID_VALUE);
 		TYPE_EQ(task, so, MACH_PORT_TYPE_SEND_ONCE);
@@ -943,11 +943,11 @@ START_TEST(B20_mod_refs_send_once_dead_port_invalid_right_converts)
 	mach_port_name_t so = conf_give_send_once(s2, s1, r);
 
 	conf_kill(s1, r);
-	KR_EQ(mach_port_mod_refs(s2, so, MACH_PORT_RIGHT_SEND_ONCE, -1),
+	KR_EQ(mipc_port_mod_refs(s2, so, MACH_PORT_RIGHT_SEND_ONCE, -1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(s2, so, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(s2, so, MACH_PORT_RIGHT_DEAD_NAME, 1);
-	KR_OK(mach_port_deallocate(s2, so));
+	KR_OK(mipc_port_deallocate(s2, so));
 	NAME_GONE(s2, so);
 	KR_OK(mipc_space_destroy(s1));
 	KR_OK(mipc_space_destroy(s2));
@@ -958,20 +958,20 @@ END_TEST
 
 START_TEST(B21_mod_refs_port_set_zero_success)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
-	KR_OK(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, 0));
+	KR_OK(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, 0));
 	TYPE_EQ(task, ps, MACH_PORT_TYPE_PORT_SET);
 }
 END_TEST
 
 START_TEST(B21_mod_refs_port_set_minus_one_destroys)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 
-	KR_OK(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1));
+	KR_OK(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1));
 	NAME_GONE(task, ps);
 	ck_assert_uint_eq(name_count(task), 0);
 }
@@ -979,13 +979,13 @@ END_TEST
 
 START_TEST(B21_mod_refs_port_set_bad_delta_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	static const mach_port_delta_t deltas[] = { 1, 2, -2, 65535, INT_MIN };
 	unsigned i;
 
 	for (i = 0; i < sizeof(deltas) / sizeof(deltas[0]); i++) {
-		KR_EQ(mach_port_mod_refs(
+		KR_EQ(mipc_port_mod_refs(
 		          task, ps, MACH_PORT_RIGHT_PORT_SET, deltas[i]),
 		    KERN_INVALID_VALUE);
 		TYPE_EQ(task, ps, MACH_PORT_TYPE_PORT_SET);
@@ -997,17 +997,17 @@ END_TEST
 
 START_TEST(B22_mod_refs_dead_name_on_live_send_rights_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 	struct pair p = pair_make(2);
 
 	conf_make_send(task, r, 1);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_DEAD_NAME, -1),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_DEAD_NAME, -1),
+	KR_EQ(mipc_port_mod_refs(task, so, MACH_PORT_RIGHT_DEAD_NAME, -1),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_INVALID_RIGHT);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_SEND_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 1);
@@ -1020,14 +1020,14 @@ END_TEST
 
 START_TEST(B22_mod_refs_dead_name_underflow_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1));
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -3),
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1));
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -3),
 	    KERN_INVALID_VALUE);
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 2);
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65536),
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65536),
 	    KERN_INVALID_VALUE);
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 2);
 }
@@ -1035,31 +1035,31 @@ END_TEST
 
 START_TEST(B22_mod_refs_dead_name_saturates)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535);
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -1));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -1));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535);
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 7));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 7));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535);
-	KR_OK(mach_port_deallocate(task, dn));
+	KR_OK(mipc_port_deallocate(task, dn));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 65535);
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -65535));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -65535));
 	NAME_GONE(task, dn);
 }
 END_TEST
 
 START_TEST(B22_mod_refs_dead_name_to_zero_frees)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 4));
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 0));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 4));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 0));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 5);
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -5));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, -5));
 	NAME_GONE(task, dn);
 	ck_assert_uint_eq(name_count(task), 0);
 }
@@ -1072,11 +1072,11 @@ START_TEST(B22_mod_refs_dead_name_on_dead_port_converts_first)
 
 	conf_kill(p.rs, p.r);
 	/* Send name: converted, then -1 applies. */
-	KR_OK(mach_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, -1));
+	KR_OK(mipc_port_mod_refs(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, -1));
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 2);
 	/* Send-once name: one uref once converted, so -1 frees it. */
-	KR_OK(mach_port_mod_refs(p.ss, so, MACH_PORT_RIGHT_DEAD_NAME, -1));
+	KR_OK(mipc_port_mod_refs(p.ss, so, MACH_PORT_RIGHT_DEAD_NAME, -1));
 	NAME_GONE(p.ss, so);
 	pair_done(&p);
 }
@@ -1086,24 +1086,24 @@ END_TEST
 
 START_TEST(B23_deallocate_null_dead_success)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
-	KR_OK(mach_port_deallocate(task, MACH_PORT_NULL));
-	KR_OK(mach_port_deallocate(task, MACH_PORT_DEAD));
+	KR_OK(mipc_port_deallocate(task, MACH_PORT_NULL));
+	KR_OK(mipc_port_deallocate(task, MACH_PORT_DEAD));
 	ck_assert_uint_eq(name_count(task), 0);
 }
 END_TEST
 
 START_TEST(B23_deallocate_unknown_invalid_name_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t stale = conf_stale_name(task);
 	mach_port_name_t unknown = conf_unused_name(task);
 
 	guard_reset();
-	KR_EQ(mach_port_deallocate(task, unknown), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_deallocate(task, unknown), KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, unknown);
-	KR_EQ(mach_port_deallocate(task, stale), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_deallocate(task, stale), KERN_INVALID_NAME);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_NAME, stale);
 }
 END_TEST
@@ -1112,12 +1112,12 @@ START_TEST(B24_deallocate_send_removes_one_uref)
 {
 	struct pair p = pair_make(3);
 
-	KR_OK(mach_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 2);
-	KR_OK(mach_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 1);
-	KR_OK(mach_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
 	NAME_GONE(p.ss, p.s);
 	ck_assert_uint_eq(srights_of(p.rs, p.r), 0);
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_RECEIVE);
@@ -1127,11 +1127,11 @@ END_TEST
 
 START_TEST(B25_deallocate_send_once_destroys_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 
-	KR_OK(mach_port_deallocate(task, so));
+	KR_OK(mipc_port_deallocate(task, so));
 	NAME_GONE(task, so);
 	conf_take_send_once_notification(task, r);
 	ck_assert_uint_eq(status_of(task, r).mps_sorights, 0);
@@ -1141,15 +1141,15 @@ END_TEST
 
 START_TEST(B26_deallocate_dead_name_one_uref_at_a_time)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = conf_alloc(task, MACH_PORT_RIGHT_DEAD_NAME);
 
-	KR_OK(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 2));
-	KR_OK(mach_port_deallocate(task, dn));
+	KR_OK(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 2));
+	KR_OK(mipc_port_deallocate(task, dn));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 2);
-	KR_OK(mach_port_deallocate(task, dn));
+	KR_OK(mipc_port_deallocate(task, dn));
 	REFS_EQ(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1);
-	KR_OK(mach_port_deallocate(task, dn));
+	KR_OK(mipc_port_deallocate(task, dn));
 	NAME_GONE(task, dn);
 }
 END_TEST
@@ -1161,12 +1161,12 @@ START_TEST(B27_deallocate_send_dead_port_as_dead_name)
 
 	conf_kill(p.rs, p.r);
 	guard_reset();
-	KR_OK(mach_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
 	TYPE_EQ(p.ss, p.s, MACH_PORT_TYPE_DEAD_NAME);
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_DEAD_NAME, 1);
-	KR_OK(mach_port_deallocate(p.ss, p.s));
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
 	NAME_GONE(p.ss, p.s);
-	KR_OK(mach_port_deallocate(p.ss, so));
+	KR_OK(mipc_port_deallocate(p.ss, so));
 	NAME_GONE(p.ss, so);
 	ck_assert_uint_eq(name_count(p.ss), 0);
 	GUARD_NONE("deallocate of rights to a dead port");
@@ -1176,11 +1176,11 @@ END_TEST
 
 START_TEST(B28_deallocate_receive_invalid_right_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	guard_reset();
-	KR_EQ(mach_port_deallocate(task, r), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_deallocate(task, r), KERN_INVALID_RIGHT);
 	GUARD_ONE(task, kGUARD_EXC_INVALID_RIGHT, r);
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
@@ -1192,10 +1192,10 @@ START_TEST(B28_deallocate_send_receive_removes_send_uref)
 	struct pair p = pair_make(1);
 
 	conf_make_send(p.rs, p.r, 2);
-	KR_OK(mach_port_deallocate(p.rs, p.r));
+	KR_OK(mipc_port_deallocate(p.rs, p.r));
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_SEND_RECEIVE);
 	REFS_EQ(p.rs, p.r, MACH_PORT_RIGHT_SEND, 1);
-	KR_OK(mach_port_deallocate(p.rs, p.r));
+	KR_OK(mipc_port_deallocate(p.rs, p.r));
 	TYPE_EQ(p.rs, p.r, MACH_PORT_TYPE_RECEIVE);
 	REFS_EQ(p.rs, p.r, MACH_PORT_RIGHT_RECEIVE, 1);
 	/* The port is alive. */
@@ -1207,13 +1207,13 @@ END_TEST
 
 START_TEST(B29_deallocate_port_set_destroys_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_t r = recv_new(task);
 
-	KR_OK(mach_port_insert_member(task, r, ps));
+	KR_OK(mipc_port_insert_member(task, r, ps));
 	ck_assert_uint_eq(status_of(task, r).mps_pset, 1);
-	KR_OK(mach_port_deallocate(task, ps));
+	KR_OK(mipc_port_deallocate(task, ps));
 	NAME_GONE(task, ps);
 	/* The member keeps its name and leaves the set. */
 	TYPE_EQ(task, r, MACH_PORT_TYPE_RECEIVE);
@@ -1225,32 +1225,32 @@ END_TEST
 
 START_TEST(swift_receive_refcount_one_then_released)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_urefs_t refs;
 
 	REFS_EQ(task, r, MACH_PORT_RIGHT_RECEIVE, 1);
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
-	KR_EQ(mach_port_get_refs(task, r, MACH_PORT_RIGHT_RECEIVE, &refs),
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_EQ(mipc_port_get_refs(task, r, MACH_PORT_RIGHT_RECEIVE, &refs),
 	    KERN_INVALID_NAME);
 }
 END_TEST
 
 START_TEST(swift_send_refcount_one_then_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct pair p = pair_make(1);
 	mach_port_urefs_t refs;
 
 	conf_make_send(task, r, 1);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 1);
-	KR_OK(mach_port_deallocate(task, r));
+	KR_OK(mipc_port_deallocate(task, r));
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 0);
 
 	REFS_EQ(p.ss, p.s, MACH_PORT_RIGHT_SEND, 1);
-	KR_OK(mach_port_deallocate(p.ss, p.s));
-	KR_EQ(mach_port_get_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, &refs),
+	KR_OK(mipc_port_deallocate(p.ss, p.s));
+	KR_EQ(mipc_port_get_refs(p.ss, p.s, MACH_PORT_RIGHT_SEND, &refs),
 	    KERN_INVALID_NAME);
 	pair_done(&p);
 }
@@ -1258,22 +1258,25 @@ END_TEST
 
 START_TEST(swift_make_send_count)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so;
 
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 0);
-	KR_OK(mach_port_set_mscount(task, r, 7));
+	KR_OK(mipc_port_set_mscount(task, r, 7));
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 7);
-	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND));
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 8);
-	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND));
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
 	so = conf_unused_name(task);
-	KR_OK(
-	    mach_port_insert_right(task, so, r, MACH_MSG_TYPE_MAKE_SEND_ONCE));
+	KR_OK(mipc_port_insert_right(
+	    task, so, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND_ONCE));
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
-	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_COPY_SEND));
+	KR_OK(mipc_port_insert_right(
+	    task, r, mipc_thread_space(), r, MACH_MSG_TYPE_COPY_SEND));
 	ck_assert_uint_eq(status_of(task, r).mps_mscount, 9);
 	REFS_EQ(task, r, MACH_PORT_RIGHT_SEND, 3);
 }
@@ -1281,7 +1284,7 @@ END_TEST
 
 START_TEST(swift_send_once_name_differs_from_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = send_once_for(task, r);
 

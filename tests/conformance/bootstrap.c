@@ -26,7 +26,7 @@ static mipc_space_t task;
 static void
 setup(void)
 {
-	task = mach_task_self();
+	task = mipc_thread_space();
 }
 
 /* ---- helpers -------------------------------------------------------------- */

@@ -320,7 +320,7 @@ type_of(mipc_space_t sp, mach_port_name_t n)
 #define NAME_GONE(space, name)                                   \
 	do {                                                     \
 		mach_port_type_t gone_t_;                        \
-		KR_EQ(mach_port_type((space), (name), &gone_t_), \
+		KR_EQ(mipc_port_type((space), (name), &gone_t_), \
 		    KERN_INVALID_NAME);                          \
 	} while (0)
 
@@ -429,9 +429,22 @@ conf_vm_release(void *addr, mach_msg_type_number_t cnt, size_t elem)
 }
 
 /*
- * mach_port_names of `space`: returns the count; if `name` is found,
- * *found is set and *type gets its type.  Checks both arrays have the same
- * length and releases them.
+ * The space's own name for its task port when it is the caller's current
+ * space (made here if it had none), else MACH_PORT_NULL: every task holds
+ * one (mach_task_self), and the counts below leave it out, so that a test
+ * counts the names it made.
+ */
+static inline mach_port_name_t
+conf_self_name(mipc_space_t space)
+{
+	return space == mipc_thread_space() ? mach_task_self() : MACH_PORT_NULL;
+}
+
+/*
+ * mach_port_names of `space`: returns the count, the space's own task
+ * name (conf_self_name) left out; if `name` is found, *found is set and
+ * *type gets its type.  Checks both arrays have the same length and
+ * releases them.
  */
 static inline unsigned
 conf_names_find(mipc_space_t space, mach_port_name_t name, bool *found,
@@ -440,15 +453,17 @@ conf_names_find(mipc_space_t space, mach_port_name_t name, bool *found,
 	mach_port_name_array_t names = NULL;
 	mach_port_type_array_t types = NULL;
 	mach_msg_type_number_t ncnt = 0xdeadbeefu, tcnt = 0xdeadbeefu;
-	unsigned i, hits = 0;
+	mach_port_name_t self = conf_self_name(space);
+	unsigned i, hits = 0, selves = 0;
 
-	KR_OK(mach_port_names(space, &names, &ncnt, &types, &tcnt));
+	KR_OK(mipc_port_names(space, &names, &ncnt, &types, &tcnt));
 	ck_assert_msg(
 	    ncnt == tcnt, "mach_port_names: %u names but %u types", ncnt, tcnt);
 	if (ncnt > 0)
 		ck_assert_msg(names != NULL && types != NULL,
 		    "mach_port_names: %u entries but a NULL array", ncnt);
 	for (i = 0; i < ncnt; i++) {
+		selves += names[i] == self && self != MACH_PORT_NULL;
 		if (names[i] == name && name != MACH_PORT_NULL) {
 			hits++;
 			if (type != NULL)
@@ -461,7 +476,7 @@ conf_names_find(mipc_space_t space, mach_port_name_t name, bool *found,
 		*found = hits == 1;
 	conf_vm_release(names, ncnt, sizeof(*names));
 	conf_vm_release(types, tcnt, sizeof(*types));
-	return ncnt;
+	return ncnt - selves;
 }
 
 /* How many names the space holds (mach_port_names). */
@@ -508,9 +523,13 @@ live_ports(void)
 {
 	struct mipc_stats s;
 
+	/* The current space's task port, made now if need be, is not
+	 * counted: every task has one. */
+	uint64_t own = conf_self_name(mipc_thread_space()) != MACH_PORT_NULL;
+
 	mipc_quiesce();
 	mipc_get_stats(&s);
-	return s.ports;
+	return s.ports - own;
 }
 
 /* A legal name (index != 0, low bits 0b11) whose slot no live name uses. */
@@ -522,7 +541,8 @@ conf_unused_name(mipc_space_t space)
 	mach_msg_type_number_t ncnt = 0, tcnt = 0, i;
 	uint32_t idx;
 
-	KR_OK(mach_port_names(space, &names, &ncnt, &types, &tcnt));
+	(void)conf_self_name(space); /* made now, not in the slot we pick */
+	KR_OK(mipc_port_names(space, &names, &ncnt, &types, &tcnt));
 	for (idx = 1;; idx++) {
 		for (i = 0; i < ncnt; i++) {
 			if (MACH_PORT_INDEX(names[i]) == idx)
@@ -561,7 +581,7 @@ conf_alloc(mipc_space_t space, mach_port_right_t right)
 {
 	mach_port_name_t n = MACH_PORT_NULL;
 
-	KR_OK(mach_port_allocate(space, right, &n));
+	KR_OK(mipc_port_allocate(space, right, &n));
 	ck_assert_msg(MACH_PORT_VALID(n), "allocate gave invalid name 0x%x", n);
 	return n;
 }
@@ -593,7 +613,7 @@ construct_new(mipc_space_t space, uint32_t flags, mach_port_context_t ctx)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = flags;
-	KR_OK(mach_port_construct(space, &opts, ctx, &n));
+	KR_OK(mipc_port_construct(space, &opts, ctx, &n));
 	ck_assert_msg(
 	    MACH_PORT_VALID(n), "construct gave invalid name 0x%x", n);
 	return n;
@@ -612,7 +632,7 @@ conf_stale_name(mipc_space_t space)
 {
 	mach_port_name_t n = recv_new(space);
 
-	KR_OK(mach_port_mod_refs(space, n, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(space, n, MACH_PORT_RIGHT_RECEIVE, -1));
 	return n;
 }
 
@@ -679,7 +699,7 @@ conf_give_send(
 
 	KR_OK(mipc_port_insert_right(to, n, from, r, MACH_MSG_TYPE_MAKE_SEND));
 	if (urefs > 1)
-		KR_OK(mach_port_mod_refs(to, n, MACH_PORT_RIGHT_SEND,
+		KR_OK(mipc_port_mod_refs(to, n, MACH_PORT_RIGHT_SEND,
 		    (mach_port_delta_t)(urefs - 1)));
 	return n;
 }
@@ -702,7 +722,7 @@ conf_give_send_once(mipc_space_t to, mipc_space_t from, mach_port_name_t r)
 static inline void
 conf_pin(mipc_space_t space, mach_port_name_t name, mach_port_right_t right)
 {
-	KR_OK(mach_port_mod_refs(
+	KR_OK(mipc_port_mod_refs(
 	    space, name, right, (mach_port_delta_t)MACH_PORT_UREFS_MAX));
 }
 
@@ -710,7 +730,7 @@ conf_pin(mipc_space_t space, mach_port_name_t name, mach_port_right_t right)
 static inline void
 conf_kill(mipc_space_t space, mach_port_name_t r)
 {
-	KR_OK(mach_port_destroy(space, r));
+	KR_OK(mipc_port_destroy(space, r));
 }
 
 #endif /* MIPC_TESTS_CONFORMANCE_H */

@@ -25,11 +25,12 @@
 
 START_TEST(E1_insert_make_send_same_name_adds_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -45,13 +46,13 @@ END_TEST
 
 START_TEST(E1_insert_make_send_repeated_counts_mscount)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	int i;
 
 	for (i = 1; i <= 3; i++) {
-		KR_EQ(
-		    mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND),
+		KR_EQ(mipc_port_insert_right(task, r, mipc_thread_space(), r,
+		          MACH_MSG_TYPE_MAKE_SEND),
 		    KERN_SUCCESS);
 		VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), i);
 		VAL_EQ(status_of(task, r).mps_mscount, i);
@@ -83,11 +84,12 @@ END_TEST
 
 START_TEST(E2_insert_copy_send_adds_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -100,12 +102,13 @@ END_TEST
 
 START_TEST(E2_insert_copy_send_pure_send_adds_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
 
-	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, s, mipc_thread_space(), s, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 2);
@@ -117,10 +120,11 @@ END_TEST
 
 START_TEST(E2_insert_copy_send_receive_only_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 0);
@@ -131,11 +135,12 @@ END_TEST
 
 START_TEST(E2_insert_copy_send_send_once_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
-	KR_EQ(mach_port_insert_right(task, so, so, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, so, mipc_thread_space(), so, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(refs_of(task, so, MACH_PORT_RIGHT_SEND_ONCE), 1);
@@ -148,12 +153,13 @@ END_TEST
 
 START_TEST(E3_insert_make_send_on_send_only_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
 
-	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, s, mipc_thread_space(), s, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
@@ -165,10 +171,11 @@ END_TEST
 
 START_TEST(E3_insert_make_send_on_port_set_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_right(task, ps, ps, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, ps, mipc_thread_space(), ps, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 	VAL_EQ(refs_of(task, ps, MACH_PORT_RIGHT_PORT_SET), 1);
@@ -178,11 +185,12 @@ END_TEST
 
 START_TEST(E3_insert_make_send_on_send_once_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
-	KR_EQ(mach_port_insert_right(task, so, so, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, so, mipc_thread_space(), so, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(status_of(task, r).mps_mscount, 0);
@@ -193,10 +201,11 @@ END_TEST
 
 START_TEST(E3_insert_make_send_on_dead_name_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 
-	KR_EQ(mach_port_insert_right(task, d, d, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, d, mipc_thread_space(), d, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_CAPABILITY);
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
@@ -206,10 +215,11 @@ END_TEST
 
 START_TEST(E3_insert_copy_send_on_dead_name_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 
-	KR_EQ(mach_port_insert_right(task, d, d, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, d, mipc_thread_space(), d, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_CAPABILITY);
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
@@ -231,7 +241,7 @@ static const mach_msg_type_name_t bad_disps[] = {
 
 START_TEST(E4_insert_bad_disposition_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 	size_t i;
@@ -240,9 +250,11 @@ START_TEST(E4_insert_bad_disposition_invalid_right)
 	n = free_name(task);
 	for (i = 0; i < sizeof(bad_disps) / sizeof(bad_disps[0]); i++) {
 		/* Into the right's own name and into a free name. */
-		KR_EQ(mach_port_insert_right(task, r, r, bad_disps[i]),
+		KR_EQ(mipc_port_insert_right(
+		          task, r, mipc_thread_space(), r, bad_disps[i]),
 		    KERN_INVALID_RIGHT);
-		KR_EQ(mach_port_insert_right(task, n, r, bad_disps[i]),
+		KR_EQ(mipc_port_insert_right(
+		          task, n, mipc_thread_space(), r, bad_disps[i]),
 		    KERN_INVALID_RIGHT);
 	}
 	/* Nothing changed. */
@@ -258,14 +270,16 @@ END_TEST
 
 START_TEST(E4_insert_bad_disposition_unknown_poly_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t poly = free_name(task);
 	mach_port_name_t n = free_name(task);
 
 	/* n and poly may share a slot: only poly's emptiness matters. */
-	KR_EQ(mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_PORT_NONE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), poly, MACH_MSG_TYPE_PORT_NONE),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_DISPOSE_SEND),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), poly,
+	          MACH_MSG_TYPE_DISPOSE_SEND),
 	    KERN_INVALID_NAME);
 	NAME_GONE(task, n);
 	expect_no_fatal_guard();
@@ -276,21 +290,25 @@ END_TEST
 
 START_TEST(E5_insert_unknown_poly_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t poly = free_name(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_insert_right(task, poly, poly, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(task, poly, mipc_thread_space(), poly,
+	          MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_right(task, poly, poly, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(task, poly, mipc_thread_space(), poly,
+	          MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_NAME);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), poly,
+	          MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), poly, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_NAME);
-	KR_EQ(
-	    mach_port_insert_right(task, n, poly, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), poly,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_INVALID_NAME);
 	NAME_GONE(task, n);
 	NAME_GONE(task, poly);
@@ -300,17 +318,17 @@ END_TEST
 
 START_TEST(E5_insert_null_poly_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(
-	          task, n, MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(),
+	          MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_right(
-	          task, n, MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(),
+	          MACH_PORT_NULL, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_right(
-	          task, n, MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(),
+	          MACH_PORT_NULL, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_NAME);
 	NAME_GONE(task, n);
 	expect_no_fatal_guard();
@@ -319,14 +337,14 @@ END_TEST
 
 START_TEST(E5_insert_dead_poly_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = free_name(task);
 
 	/* MACH.md pins no code for MACH_PORT_DEAD as poly on the trap path. */
-	KR_FAILS(mach_port_insert_right(
-	    task, n, MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND));
-	KR_FAILS(mach_port_insert_right(
-	    task, n, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND));
+	KR_FAILS(mipc_port_insert_right(task, n, mipc_thread_space(),
+	    MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND));
+	KR_FAILS(mipc_port_insert_right(task, n, mipc_thread_space(),
+	    MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_SEND));
 	NAME_GONE(task, n);
 	expect_no_fatal_guard();
 }
@@ -334,7 +352,7 @@ END_TEST
 
 START_TEST(E5_insert_unknown_poly_native_from_other_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(b);
@@ -352,11 +370,11 @@ END_TEST
 
 START_TEST(E6_insert_null_name_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(
-	          task, MACH_PORT_NULL, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(task, MACH_PORT_NULL, mipc_thread_space(),
+	          r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_VALUE);
 	/* The send right was made (mscount 1), then destroyed. */
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -369,11 +387,11 @@ END_TEST
 
 START_TEST(E6_insert_dead_name_value_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(
-	          task, MACH_PORT_DEAD, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(task, MACH_PORT_DEAD, mipc_thread_space(),
+	          r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_VALUE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
@@ -386,13 +404,13 @@ START_TEST(E6_insert_name_low_bits_invalid_value)
 {
 	static const mach_port_name_t bad[] = { NAME_LOW_BITS_122, 0x1000,
 		0x1001, 0x1002, 0x12340 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		KR_EQ(mach_port_insert_right(
-		          task, bad[i], r, MACH_MSG_TYPE_MAKE_SEND),
+		KR_EQ(mipc_port_insert_right(task, bad[i], mipc_thread_space(),
+		          r, MACH_MSG_TYPE_MAKE_SEND),
 		    KERN_INVALID_VALUE);
 		NAME_GONE(task, bad[i]);
 	}
@@ -406,13 +424,13 @@ END_TEST
 START_TEST(E6_insert_name_index_zero_failure)
 {
 	static const mach_port_name_t bad[] = { NAME_INDEX0_123, 0x03, 0xff };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		KR_EQ(mach_port_insert_right(
-		          task, bad[i], r, MACH_MSG_TYPE_MAKE_SEND),
+		KR_EQ(mipc_port_insert_right(task, bad[i], mipc_thread_space(),
+		          r, MACH_MSG_TYPE_MAKE_SEND),
 		    KERN_FAILURE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(status_of(task, r).mps_mscount, 3);
@@ -423,11 +441,11 @@ END_TEST
 
 START_TEST(E6_insert_name_index_too_large_no_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(
-	          task, NAME_INDEX_HUGE, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(task, NAME_INDEX_HUGE, mipc_thread_space(),
+	          r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_NO_SPACE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(srights_of(task, r), 0);
@@ -437,13 +455,13 @@ END_TEST
 
 START_TEST(E6_insert_bad_name_copy_send_keeps_urefs)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(
-	          task, NAME_LOW_BITS_122, r, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(task, NAME_LOW_BITS_122,
+	          mipc_thread_space(), r, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_VALUE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(srights_of(task, r), 1);
@@ -453,20 +471,20 @@ END_TEST
 
 START_TEST(E6_insert_bad_name_move_send_consumes_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(
-	          task, NAME_INDEX0_123, r, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(task, NAME_INDEX0_123, mipc_thread_space(),
+	          r, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_FAILURE);
 	/* The moved uref was destroyed with the failed insert. */
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(srights_of(task, r), 1);
-	KR_EQ(mach_port_insert_right(
-	          task, NAME_INDEX0_123, r, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(task, NAME_INDEX0_123, mipc_thread_space(),
+	          r, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_FAILURE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(srights_of(task, r), 0);
@@ -475,11 +493,11 @@ END_TEST
 
 START_TEST(E6_insert_bad_name_move_receive_destroys_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(
-	          task, NAME_LOW_BITS_122, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(task, NAME_LOW_BITS_122,
+	          mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_VALUE);
 	NAME_GONE(task, r);
 	VAL_EQ(live_ports(), 0);
@@ -535,13 +553,14 @@ END_TEST
 
 START_TEST(E7_insert_send_into_other_task_mach)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t a = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(a);
 
 	/* poly is read from the calling thread's space (task). */
-	KR_EQ(mach_port_insert_right(a, n, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          a, n, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(a, n), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(a, n, MACH_PORT_RIGHT_SEND), 1);
@@ -572,13 +591,14 @@ END_TEST
 
 START_TEST(E7_insert_move_last_send_renames)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, n, s, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	NAME_GONE(task, s);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND);
@@ -602,8 +622,9 @@ START_TEST(E7_insert_poly_from_current_space)
 
 	/* With b as the thread's current space, poly r is b's name. */
 	prev = mipc_thread_set_space(b);
-	ck_assert_ptr_eq(mach_task_self(), b);
-	kr = mach_port_insert_right(a, n, r, MACH_MSG_TYPE_MAKE_SEND);
+	ck_assert_ptr_eq(mipc_thread_space(), b);
+	kr = mipc_port_insert_right(
+	    a, n, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND);
 	mipc_thread_set_space(prev);
 	KR_EQ(kr, KERN_SUCCESS);
 	VAL_EQ(type_of(a, n), MACH_PORT_TYPE_SEND);
@@ -618,11 +639,12 @@ END_TEST
 
 START_TEST(E8_insert_make_send_other_name_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_RIGHT_EXISTS);
 	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -636,13 +658,14 @@ END_TEST
 
 START_TEST(E8_insert_make_send_other_name_with_send_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
 	make_send(task, r);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_RIGHT_EXISTS);
 	NAME_GONE(task, n);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -654,12 +677,13 @@ END_TEST
 
 START_TEST(E8_insert_other_port_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p1 = recv_new(task);
 	mach_port_name_t p2 = recv_new(task);
 
 	/* tests/mach_port_insert_right.c: p2's send right under name p1. */
-	KR_EQ(mach_port_insert_right(task, p1, p2, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, p1, mipc_thread_space(), p2, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_RIGHT_EXISTS);
 	VAL_EQ(type_of(task, p1), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(task, p2), MACH_PORT_TYPE_RECEIVE);
@@ -672,12 +696,13 @@ END_TEST
 
 START_TEST(E8_insert_copy_send_other_name_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p1 = recv_new(task);
 	mach_port_name_t p2 = recv_new(task);
 
 	make_send(task, p2);
-	KR_EQ(mach_port_insert_right(task, p1, p2, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, p1, mipc_thread_space(), p2, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_RIGHT_EXISTS);
 	VAL_EQ(type_of(task, p1), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(refs_of(task, p2, MACH_PORT_RIGHT_SEND), 1);
@@ -688,7 +713,7 @@ END_TEST
 
 START_TEST(E8_insert_other_port_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t p1 = recv_new(task);
 	mach_port_name_t r2 = recv_new(b);
@@ -708,14 +733,15 @@ END_TEST
 
 START_TEST(E8_insert_moved_last_send_onto_used_name_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
 	mach_port_name_t ps = pset_new(task);
 
 	/* Moving the last uref leaves task without a right for the port. */
-	KR_EQ(mach_port_insert_right(task, ps, s, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, ps, mipc_thread_space(), s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_NAME_EXISTS);
 	NAME_GONE(task, s);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
@@ -729,12 +755,13 @@ END_TEST
 
 START_TEST(E9_insert_make_send_once_new_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(task);
 	mach_port_status_t st;
 
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), r,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(refs_of(task, n, MACH_PORT_RIGHT_SEND_ONCE), 1);
@@ -749,7 +776,7 @@ END_TEST
 
 START_TEST(E9_insert_make_send_once_never_merges)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n1 = sonce_in(task, r);
 	mach_port_name_t n2 = sonce_in(task, r);
@@ -764,10 +791,11 @@ END_TEST
 
 START_TEST(E9_insert_make_send_once_same_name_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, r, mipc_thread_space(), r,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND_ONCE), 0);
@@ -778,16 +806,18 @@ END_TEST
 
 START_TEST(E9_insert_make_send_once_used_name_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
-	KR_EQ(mach_port_insert_right(task, ps, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, ps, mipc_thread_space(), r,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
 	/* Onto another send-once name for the same port: no merge either. */
-	KR_EQ(mach_port_insert_right(task, so, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, so, mipc_thread_space(), r,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(refs_of(task, so, MACH_PORT_RIGHT_SEND_ONCE), 1);
@@ -799,12 +829,13 @@ END_TEST
 
 START_TEST(E10_insert_move_send_once_renames)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, n, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), so,
+	          MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_SUCCESS);
 	NAME_GONE(task, so);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND_ONCE);
@@ -816,13 +847,13 @@ END_TEST
 
 START_TEST(E10_insert_move_send_once_used_name_name_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(
-	    mach_port_insert_right(task, ps, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, ps, mipc_thread_space(), so,
+	          MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	/* The right left `so` and was destroyed. */
 	NAME_GONE(task, so);
@@ -836,11 +867,12 @@ END_TEST
 
 START_TEST(E11_insert_move_receive_renames)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_RECEIVE);
@@ -851,14 +883,15 @@ END_TEST
 
 START_TEST(E11_insert_move_receive_resets_mscount)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_set_mscount(task, r, 7), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 7), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 7);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, n).mps_mscount, 0);
 }
@@ -866,14 +899,15 @@ END_TEST
 
 START_TEST(E11_insert_move_receive_resets_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_set_seqno(task, r, 9), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_seqno(task, r, 9), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_seqno, 9);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, n).mps_seqno, 0);
 }
@@ -881,45 +915,47 @@ END_TEST
 
 START_TEST(E11_insert_move_receive_clears_context)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_set_context(task, r, 0xfeedface12345678ull),
+	KR_EQ(mipc_port_set_context(task, r, 0xfeedface12345678ull),
 	    KERN_SUCCESS);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, n), 0);
 	/* A zero context can be guarded again (Q9). */
-	KR_EQ(mach_port_guard(task, n, 0x42, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, n, 0x42, FALSE), KERN_SUCCESS);
 	GUARD_NONE(__func__);
 }
 END_TEST
 
 START_TEST(E11_insert_move_receive_clears_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_guard(task, r, 0x77, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, r, 0x77, FALSE), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, n).mps_flags, 0);
 	VAL_EQ(ctx_of(task, n), 0);
 	/* No guard is left: a new one can be set and removed. */
-	KR_EQ(mach_port_guard(task, n, 0x88, FALSE), KERN_SUCCESS);
-	KR_EQ(mach_port_unguard(task, n, 0x88), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, n, 0x88, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_unguard(task, n, 0x88), KERN_SUCCESS);
 	GUARD_NONE(__func__);
 }
 END_TEST
 
 START_TEST(E11_insert_move_receive_clears_strict_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r =
 	    construct_new(task, MPO_CONTEXT_AS_GUARD | MPO_STRICT, 0x99);
 	mach_port_name_t n;
@@ -927,12 +963,13 @@ START_TEST(E11_insert_move_receive_clears_strict_guard)
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, n).mps_flags, 0);
 	VAL_EQ(ctx_of(task, n), 0);
 	/* Unguarded now: mod_refs(RECEIVE, -1) may destroy it. */
-	KR_EQ(mach_port_mod_refs(task, n, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, n, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	NAME_GONE(task, n);
 	GUARD_NONE(__func__);
@@ -942,28 +979,29 @@ END_TEST
 START_TEST(E11_insert_move_receive_leaves_port_sets)
 {
 	mach_port_name_t m[4];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_pset, 1);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, n).mps_pset, 0);
 	VAL_EQ(members_of(task, ps1, m, 4), 0);
 	VAL_EQ(members_of(task, ps2, m, 4), 0);
-	KR_EQ(mach_port_extract_member(task, n, ps1), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_extract_member(task, n, ps1), KERN_NOT_IN_SET);
 }
 END_TEST
 
 START_TEST(E11_insert_move_receive_keeps_qlimit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t r0 = recv_new(task);
 	mach_port_name_t n;
@@ -971,12 +1009,14 @@ START_TEST(E11_insert_move_receive_keeps_qlimit)
 	set_qlimit(task, r, 3);
 	set_qlimit(task, r0, 0);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(qlimit_of(task, n), 3);
 	VAL_EQ(status_of(task, n).mps_qlimit, 3);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r0, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r0, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(qlimit_of(task, n), 0);
 }
@@ -985,20 +1025,21 @@ END_TEST
 START_TEST(E11_insert_move_receive_into_other_space)
 {
 	mach_port_name_t m[4];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t n;
 	mach_port_status_t st;
 
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_set_mscount(task, r, 11), KERN_SUCCESS);
-	KR_EQ(mach_port_set_seqno(task, r, 12), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 13), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 11), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_seqno(task, r, 12), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 13), KERN_SUCCESS);
 	set_qlimit(task, r, 14);
 	n = free_name(b);
-	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          b, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(members_of(task, ps, m, 4), 0);
@@ -1017,13 +1058,14 @@ END_TEST
 
 START_TEST(E12_insert_move_receive_with_send_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n;
 
 	make_send(task, r);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_RIGHT_EXISTS);
 	NAME_GONE(task, n);
 	/* The receive right was destroyed: the send name is now dead. */
@@ -1036,7 +1078,7 @@ END_TEST
 
 START_TEST(E12_insert_move_receive_with_send_keeps_urefs_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t sb = send_in(b, task, r);
@@ -1046,7 +1088,8 @@ START_TEST(E12_insert_move_receive_with_send_keeps_urefs_dead)
 	make_send(task, r);
 	make_send(task, r);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_RIGHT_EXISTS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_DEAD_NAME), 3);
@@ -1061,16 +1104,17 @@ END_TEST
 START_TEST(E13_insert_move_receive_same_name)
 {
 	mach_port_name_t m[4];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_status_t st;
 
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_set_mscount(task, r, 5), KERN_SUCCESS);
-	KR_EQ(mach_port_set_seqno(task, r, 6), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 7), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 5), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_seqno(task, r, 6), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 7), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	st = status_of(task, r);
@@ -1085,13 +1129,14 @@ END_TEST
 
 START_TEST(E13_insert_move_receive_same_name_with_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_set_seqno(task, r, 4), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_set_seqno(task, r, 4), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
@@ -1104,21 +1149,23 @@ END_TEST
 
 START_TEST(E13_insert_move_send_same_name_no_change)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(srights_of(task, r), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 2);
 	/* The last uref, too. */
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -1129,12 +1176,13 @@ END_TEST
 
 START_TEST(E13_insert_move_send_same_name_pure_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
 
-	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, s, mipc_thread_space(), s, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
@@ -1147,13 +1195,14 @@ END_TEST
 
 START_TEST(E14_insert_move_receive_immovable_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(
 	    task, MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE, 0x1234);
 	mach_port_name_t n = free_name(task);
 
 	guard_reset();
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	NAME_GONE(task, n);
@@ -1164,25 +1213,27 @@ START_TEST(E14_insert_move_receive_immovable_invalid_capability)
 	VAL_EQ(ctx_of(task, r), 0x1234);
 	/* Into its own name, too. */
 	guard_reset();
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
-	KR_EQ(mach_port_destruct(task, r, 0, 0x1234), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, 0, 0x1234), KERN_SUCCESS);
 }
 END_TEST
 
 START_TEST(E14_insert_move_receive_guard_flag_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = free_name(b);
 
-	KR_EQ(mach_port_guard_with_flags(task, r, 0x55, MPG_IMMOVABLE_RECEIVE),
+	KR_EQ(mipc_port_guard_with_flags(task, r, 0x55, MPG_IMMOVABLE_RECEIVE),
 	    KERN_SUCCESS);
 	guard_reset();
-	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          b, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, r);
 	NAME_GONE(b, n);
@@ -1194,12 +1245,13 @@ END_TEST
 
 START_TEST(E14_insert_move_receive_reply_port_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_REPLY_PORT, 0);
 	mach_port_name_t n = free_name(task);
 
 	guard_reset();
-	KR_EQ(mach_port_insert_right(task, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_INVALID_CAPABILITY);
 	expect_only_guard(kGUARD_EXC_IMMOVABLE);
 	NAME_GONE(task, n);
@@ -1211,20 +1263,22 @@ END_TEST
 
 START_TEST(E15_insert_move_send_dead_name_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t n;
 
-	KR_EQ(mach_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_SUCCESS);
 	n = free_name(task);
-	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
 	NAME_GONE(task, n);
 	/* The moved dead-name uref is consumed. */
 	VAL_EQ(type_of(task, d), MACH_PORT_TYPE_DEAD_NAME);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
-	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
 	NAME_GONE(task, d);
 	NAME_GONE(task, n);
@@ -1241,11 +1295,12 @@ END_TEST
  */
 START_TEST(E15_dead_right_refused_before_name_checks)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t bad = free_name(task) & ~3u; /* low bits 00 */
 
-	KR_EQ(mach_port_insert_right(task, bad, d, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, bad, mipc_thread_space(), d, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_INVALID_CAPABILITY);
 	NAME_GONE(task, d); /* its one uref was moved and consumed */
 	expect_no_fatal_guard();
@@ -1254,13 +1309,14 @@ END_TEST
 
 START_TEST(E8_slot_of_other_generation_failure_before_right_exists)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	/* The same slot under the next generation (A6). */
 	mach_port_name_t other = (r & ~0xffu) | ((r + 4u) & 0xffu);
 
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(task, other, r, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, other, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_FAILURE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -1271,11 +1327,12 @@ END_TEST
 
 START_TEST(E15_insert_copy_send_dead_name_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, n, d, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, n, mipc_thread_space(), d, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_CAPABILITY);
 	NAME_GONE(task, n);
 	/* COPY_SEND consumes nothing. */
@@ -1294,7 +1351,7 @@ END_TEST
  */
 START_TEST(E2_insert_copy_send_dead_port_leaves_name_unconverted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b), s;
 	mach_msg_type_name_t t;
@@ -1306,9 +1363,11 @@ START_TEST(E2_insert_copy_send_dead_port_leaves_name_unconverted)
 	          b, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, task, &s, &t),
 	    KERN_SUCCESS);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS); /* the port dies */
-	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, s, mipc_thread_space(), s, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_INVALID_CAPABILITY);
-	KR_EQ(mach_port_insert_right(task, s, s, MACH_MSG_TYPE_MAKE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, s, mipc_thread_space(), s, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_INVALID_CAPABILITY);
 	/* C8: an unconverted send-once name to a dead port still sends. */
 	h.msgh_remote_port = s;

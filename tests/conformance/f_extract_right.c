@@ -36,7 +36,7 @@ static const mach_msg_type_name_t bad_disps[] = {
 
 START_TEST(F1_extract_bad_disposition_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
@@ -44,8 +44,8 @@ START_TEST(F1_extract_bad_disposition_invalid_value)
 
 	make_send(task, r);
 	for (i = 0; i < NELEM(bad_disps); i++)
-		KR_EQ(
-		    mach_port_extract_right(task, r, bad_disps[i], &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, r, bad_disps[i],
+		          mipc_thread_space(), &poly, &pt),
 		    KERN_INVALID_VALUE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -59,19 +59,19 @@ END_TEST
 
 START_TEST(F1_extract_bad_disposition_checked_before_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
-	KR_EQ(mach_port_extract_right(
-	          task, MACH_PORT_NULL, MACH_MSG_TYPE_PORT_NONE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, MACH_PORT_NULL,
+	          MACH_MSG_TYPE_PORT_NONE, mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_extract_right(
-	          task, MACH_PORT_DEAD, MACH_MSG_TYPE_COPY_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, MACH_PORT_DEAD,
+	          MACH_MSG_TYPE_COPY_RECEIVE, mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_VALUE);
-	KR_EQ(mach_port_extract_right(
-	          task, unknown, MACH_MSG_TYPE_DISPOSE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, unknown, MACH_MSG_TYPE_DISPOSE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_VALUE);
 	expect_no_fatal_guard();
 }
@@ -81,14 +81,14 @@ END_TEST
 
 START_TEST(F2_extract_null_name_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 	size_t i;
 
 	for (i = 0; i < NELEM(good_disps); i++)
-		KR_EQ(mach_port_extract_right(
-		          task, MACH_PORT_NULL, good_disps[i], &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, MACH_PORT_NULL,
+		          good_disps[i], mipc_thread_space(), &poly, &pt),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(name_count(task), 0);
 	expect_no_fatal_guard();
@@ -97,14 +97,14 @@ END_TEST
 
 START_TEST(F2_extract_dead_name_value_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 	size_t i;
 
 	for (i = 0; i < NELEM(good_disps); i++)
-		KR_EQ(mach_port_extract_right(
-		          task, MACH_PORT_DEAD, good_disps[i], &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, MACH_PORT_DEAD,
+		          good_disps[i], mipc_thread_space(), &poly, &pt),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(name_count(task), 0);
 	expect_no_fatal_guard();
@@ -113,15 +113,15 @@ END_TEST
 
 START_TEST(F2_extract_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 	size_t i;
 
 	for (i = 0; i < NELEM(good_disps); i++)
-		KR_EQ(mach_port_extract_right(
-		          task, unknown, good_disps[i], &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, unknown, good_disps[i],
+		          mipc_thread_space(), &poly, &pt),
 		    KERN_INVALID_NAME);
 	VAL_EQ(name_count(task), 0);
 	expect_no_fatal_guard();
@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(F2_extract_unknown_name_native_other_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
@@ -150,14 +150,14 @@ END_TEST
 
 START_TEST(F3_extract_move_receive_returns_port_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          b, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_RECEIVE);
 	ck_assert_msg(MACH_PORT_VALID(poly), "poly 0x%x", poly);
@@ -171,14 +171,14 @@ END_TEST
 
 START_TEST(F3_extract_make_send_returns_port_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(
-	    mach_port_extract_right(b, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MAKE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND);
@@ -193,15 +193,15 @@ END_TEST
 
 START_TEST(F3_extract_copy_send_returns_port_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	make_send(b, r);
-	KR_EQ(
-	    mach_port_extract_right(b, r, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND);
@@ -214,15 +214,15 @@ END_TEST
 
 START_TEST(F3_extract_move_send_returns_port_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	make_send(b, r);
-	KR_EQ(
-	    mach_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND);
@@ -235,14 +235,14 @@ END_TEST
 
 START_TEST(F3_extract_make_send_once_returns_port_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          b, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND_ONCE);
@@ -255,15 +255,15 @@ END_TEST
 
 START_TEST(F3_extract_move_send_once_returns_port_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t so = sonce_in(b, r);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          b, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, so, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_SEND_ONCE);
@@ -275,16 +275,16 @@ END_TEST
 
 START_TEST(F3_extract_null_out_pointers_fail)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
 	make_send(task, r);
-	KR_FAILS(mach_port_extract_right(
-	    task, r, MACH_MSG_TYPE_COPY_SEND, NULL, &pt));
-	KR_FAILS(mach_port_extract_right(
-	    task, r, MACH_MSG_TYPE_COPY_SEND, &poly, NULL));
+	KR_FAILS(mipc_port_extract_right(
+	    task, r, MACH_MSG_TYPE_COPY_SEND, mipc_thread_space(), NULL, &pt));
+	KR_FAILS(mipc_port_extract_right(task, r, MACH_MSG_TYPE_COPY_SEND,
+	    mipc_thread_space(), &poly, NULL));
 	KR_FAILS(mipc_port_extract_right(
 	    task, r, MACH_MSG_TYPE_COPY_SEND, task, NULL, NULL));
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -296,7 +296,7 @@ END_TEST
 
 START_TEST(F4_extract_make_send_without_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -310,11 +310,13 @@ START_TEST(F4_extract_make_send_without_receive_invalid_right)
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++) {
-		KR_EQ(mach_port_extract_right(
-		          task, names[i], MACH_MSG_TYPE_MAKE_SEND, &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, names[i],
+		          MACH_MSG_TYPE_MAKE_SEND, mipc_thread_space(), &poly,
+		          &pt),
 		    KERN_INVALID_RIGHT);
-		KR_EQ(mach_port_extract_right(task, names[i],
-		          MACH_MSG_TYPE_MAKE_SEND_ONCE, &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, names[i],
+		          MACH_MSG_TYPE_MAKE_SEND_ONCE, mipc_thread_space(),
+		          &poly, &pt),
 		    KERN_INVALID_RIGHT);
 	}
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
@@ -333,17 +335,17 @@ END_TEST
 
 START_TEST(F4_extract_send_from_send_once_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
-	KR_EQ(mach_port_extract_right(
-	          task, so, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, so, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_right(
-	          task, so, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, so, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(refs_of(task, so, MACH_PORT_RIGHT_SEND_ONCE), 1);
@@ -355,14 +357,14 @@ END_TEST
 
 START_TEST(F4_extract_move_send_once_from_send_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
 	make_send(task, r);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
@@ -373,7 +375,7 @@ END_TEST
 
 START_TEST(F4_extract_move_receive_from_non_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -387,8 +389,9 @@ START_TEST(F4_extract_move_receive_from_non_receive_invalid_right)
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_extract_right(task, names[i],
-		          MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+		KR_EQ(mipc_port_extract_right(task, names[i],
+		          MACH_MSG_TYPE_MOVE_RECEIVE, mipc_thread_space(),
+		          &poly, &pt),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
@@ -403,19 +406,19 @@ END_TEST
 
 START_TEST(F4_extract_send_from_receive_only_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(srights_of(task, r), 0);
@@ -428,15 +431,15 @@ END_TEST
 
 START_TEST(F5_extract_copy_send_dead_name_returns_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, d, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, d, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
@@ -449,21 +452,21 @@ END_TEST
 
 START_TEST(F5_extract_move_send_dead_name_consumes_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, d, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, d, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
-	KR_EQ(mach_port_extract_right(
-	          task, d, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, d, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	NAME_GONE(task, d);
@@ -474,21 +477,21 @@ END_TEST
 
 START_TEST(F5_extract_move_send_once_dead_name_consumes_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, d, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, d, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_EQ(refs_of(task, d, MACH_PORT_RIGHT_DEAD_NAME), 1);
-	KR_EQ(mach_port_extract_right(
-	          task, d, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, d, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	NAME_GONE(task, d);
@@ -498,7 +501,7 @@ END_TEST
 
 START_TEST(F5_extract_copy_send_dead_port_returns_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t s = send_in(task, b, r);
@@ -508,8 +511,8 @@ START_TEST(F5_extract_copy_send_dead_port_returns_dead)
 	/* The port dies; task's send name is dead, converted at first use. */
 	KR_EQ(mipc_port_mod_refs(b, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, s, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, s, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, MACH_PORT_DEAD);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_DEAD_NAME);
@@ -522,21 +525,21 @@ END_TEST
 
 START_TEST(F6_extract_make_send_same_task_merges)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
@@ -549,14 +552,14 @@ END_TEST
 
 START_TEST(F6_extract_copy_send_same_task_merges)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	make_send(task, r);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
@@ -567,25 +570,25 @@ END_TEST
 
 START_TEST(F6_extract_move_send_same_task_no_change)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
 	VAL_EQ(srights_of(task, r), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 2);
 	/* The last uref goes out and comes back under the same name. */
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -596,18 +599,18 @@ END_TEST
 
 START_TEST(F6_extract_make_send_once_new_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so1 = MACH_PORT_NULL, so2 = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so1, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &so1, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_NE(so1, r);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so2, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &so2, &pt),
 	    KERN_SUCCESS);
 	VAL_NE(so2, r);
 	VAL_NE(so2, so1);
@@ -622,14 +625,14 @@ END_TEST
 
 START_TEST(F6_extract_move_send_once_new_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, so, MACH_MSG_TYPE_MOVE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND_ONCE);
 	VAL_NE(poly, so);
@@ -642,20 +645,20 @@ END_TEST
 START_TEST(F6_extract_move_receive_new_name_resets)
 {
 	mach_port_name_t m[4];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 	mach_port_status_t st;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_set_mscount(task, r, 4), KERN_SUCCESS);
-	KR_EQ(mach_port_set_seqno(task, r, 6), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 0xc0ffee), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 4), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_seqno(task, r, 6), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0xc0ffee), KERN_SUCCESS);
 	set_qlimit(task, r, 7);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_RECEIVE);
 	VAL_NE(poly, r);
@@ -674,17 +677,17 @@ END_TEST
 
 START_TEST(F6_extract_move_receive_keeps_name_with_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_set_seqno(task, r, 3), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 0x5eed), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_set_seqno(task, r, 3), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x5eed), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, r);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_RECEIVE);
@@ -734,7 +737,7 @@ END_TEST
 
 START_TEST(F6_extract_into_current_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t a = space_new();
 	mipc_space_t b = space_new();
 	mipc_space_t prev;
@@ -744,7 +747,8 @@ START_TEST(F6_extract_into_current_space)
 	kern_return_t kr;
 
 	prev = mipc_thread_set_space(a);
-	kr = mach_port_extract_right(b, r, MACH_MSG_TYPE_MAKE_SEND, &n, &pt);
+	kr = mipc_port_extract_right(
+	    b, r, MACH_MSG_TYPE_MAKE_SEND, mipc_thread_space(), &n, &pt);
 	mipc_thread_set_space(prev);
 	KR_EQ(kr, KERN_SUCCESS);
 	VAL_EQ(type_of(a, n), MACH_PORT_TYPE_SEND);
@@ -758,7 +762,7 @@ END_TEST
 
 START_TEST(F6_extract_move_receive_from_other_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
@@ -766,8 +770,8 @@ START_TEST(F6_extract_move_receive_from_other_space)
 
 	make_send(b, r);
 	KR_EQ(mipc_port_set_mscount(b, r, 9), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          b, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, poly), MACH_PORT_TYPE_RECEIVE);
 	/* b keeps its send right under r. */
@@ -783,15 +787,15 @@ END_TEST
 
 START_TEST(F7_extract_move_receive_immovable_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(
 	    task, MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE, 0xabc);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	guard_reset();
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
 	expect_only_guard(kGUARD_EXC_IMMOVABLE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -804,7 +808,7 @@ END_TEST
 
 START_TEST(F7_extract_move_receive_guard_flag_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
@@ -813,8 +817,8 @@ START_TEST(F7_extract_move_receive_guard_flag_invalid_capability)
 	KR_EQ(mipc_port_guard_with_flags(b, r, 0x66, MPG_IMMOVABLE_RECEIVE),
 	    KERN_SUCCESS);
 	guard_reset();
-	KR_EQ(mach_port_extract_right(
-	          b, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
 	expect_only_guard(kGUARD_EXC_IMMOVABLE);
 	VAL_EQ(type_of(b, r), MACH_PORT_TYPE_RECEIVE);
@@ -825,14 +829,14 @@ END_TEST
 
 START_TEST(F7_extract_move_receive_reply_port_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_REPLY_PORT, 0);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	guard_reset();
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
 	expect_only_guard(kGUARD_EXC_IMMOVABLE);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);

@@ -46,10 +46,10 @@ expect_empty_set(mipc_space_t sp, mach_port_name_t ps)
 
 START_TEST(G1_move_member_null_member_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_move_member(task, MACH_PORT_NULL, ps),
+	KR_EQ(mipc_port_move_member(task, MACH_PORT_NULL, ps),
 	    KERN_INVALID_RIGHT);
 	expect_empty_set(task, ps);
 	expect_no_fatal_guard();
@@ -58,10 +58,10 @@ END_TEST
 
 START_TEST(G1_move_member_dead_member_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_move_member(task, MACH_PORT_DEAD, ps),
+	KR_EQ(mipc_port_move_member(task, MACH_PORT_DEAD, ps),
 	    KERN_INVALID_RIGHT);
 	expect_empty_set(task, ps);
 	expect_no_fatal_guard();
@@ -70,13 +70,13 @@ END_TEST
 
 START_TEST(G1_move_member_dead_after_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	KR_EQ(
-	    mach_port_move_member(task, r, MACH_PORT_DEAD), KERN_INVALID_RIGHT);
+	    mipc_port_move_member(task, r, MACH_PORT_DEAD), KERN_INVALID_RIGHT);
 	/* Nothing changed: still in ps. */
 	expect_sole_member(task, ps, r);
 	VAL_EQ(in_a_set(task, r), 1);
@@ -86,12 +86,12 @@ END_TEST
 
 START_TEST(G1_move_member_unknown_member_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t ps = pset_new(task);
 
 	guard_reset();
-	KR_EQ(mach_port_move_member(task, unknown, ps), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_move_member(task, unknown, ps), KERN_INVALID_NAME);
 	GUARD_IS(kGUARD_EXC_INVALID_NAME, unknown);
 	expect_empty_set(task, ps);
 }
@@ -99,12 +99,12 @@ END_TEST
 
 START_TEST(G1_move_member_unknown_after_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t r = recv_new(task);
 
 	guard_reset();
-	KR_EQ(mach_port_move_member(task, r, unknown), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_move_member(task, r, unknown), KERN_INVALID_NAME);
 	GUARD_IS(kGUARD_EXC_INVALID_NAME, unknown);
 	VAL_EQ(in_a_set(task, r), 0);
 }
@@ -112,7 +112,7 @@ END_TEST
 
 START_TEST(G1_move_member_non_receive_member_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -125,7 +125,7 @@ START_TEST(G1_move_member_non_receive_member_invalid_right)
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_move_member(task, names[i], ps),
+		KR_EQ(mipc_port_move_member(task, names[i], ps),
 		    KERN_INVALID_RIGHT);
 	expect_empty_set(task, ps);
 	expect_empty_set(task, ps2);
@@ -139,7 +139,7 @@ END_TEST
 
 START_TEST(G1_move_member_after_not_port_set_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -150,7 +150,7 @@ START_TEST(G1_move_member_after_not_port_set_invalid_right)
 	size_t i;
 
 	for (i = 0; i < NELEM(afters); i++)
-		KR_EQ(mach_port_move_member(task, r, afters[i]),
+		KR_EQ(mipc_port_move_member(task, r, afters[i]),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(in_a_set(task, r), 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
@@ -163,11 +163,11 @@ END_TEST
 
 START_TEST(G2_move_member_into_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
 	expect_sole_member(task, ps, r);
 	VAL_EQ(in_a_set(task, r), 1);
 	/* The member keeps its name and right. */
@@ -179,21 +179,21 @@ END_TEST
 
 START_TEST(G2_move_member_leaves_other_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 	mach_port_name_t ps3 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_move_member(task, r, ps3), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps3), KERN_SUCCESS);
 	expect_empty_set(task, ps1);
 	expect_empty_set(task, ps2);
 	expect_sole_member(task, ps3, r);
 	VAL_EQ(in_a_set(task, r), 1);
 	/* Moving back into ps1 leaves ps3. */
-	KR_EQ(mach_port_move_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps1), KERN_SUCCESS);
 	expect_sole_member(task, ps1, r);
 	expect_empty_set(task, ps3);
 }
@@ -201,12 +201,12 @@ END_TEST
 
 START_TEST(G2_move_member_same_set_succeeds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
 	expect_sole_member(task, ps, r);
 	VAL_EQ(in_a_set(task, r), 1);
 }
@@ -232,14 +232,14 @@ END_TEST
 
 START_TEST(G3_move_member_null_removes_from_all_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
 	expect_empty_set(task, ps1);
 	expect_empty_set(task, ps2);
 	VAL_EQ(in_a_set(task, r), 0);
@@ -249,15 +249,15 @@ END_TEST
 
 START_TEST(G3_move_member_null_not_in_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
 	/* Once removed, a second removal finds no set either. */
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
 	VAL_EQ(in_a_set(task, r), 0);
 	expect_no_fatal_guard();
 }
@@ -267,17 +267,17 @@ END_TEST
 
 START_TEST(G4_insert_member_null_or_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, MACH_PORT_NULL, ps),
+	KR_EQ(mipc_port_insert_member(task, MACH_PORT_NULL, ps),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, MACH_PORT_DEAD, ps),
+	KR_EQ(mipc_port_insert_member(task, MACH_PORT_DEAD, ps),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, r, MACH_PORT_NULL),
+	KR_EQ(mipc_port_insert_member(task, r, MACH_PORT_NULL),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, r, MACH_PORT_DEAD),
+	KR_EQ(mipc_port_insert_member(task, r, MACH_PORT_DEAD),
 	    KERN_INVALID_RIGHT);
 	expect_empty_set(task, ps);
 	VAL_EQ(in_a_set(task, r), 0);
@@ -287,16 +287,16 @@ END_TEST
 
 START_TEST(G4_insert_member_already_in_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_ALREADY_IN_SET);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_ALREADY_IN_SET);
 	expect_sole_member(task, ps, r);
 	/* Joined by move_member, too. */
-	KR_EQ(mach_port_move_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_ALREADY_IN_SET);
+	KR_EQ(mipc_port_move_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_ALREADY_IN_SET);
 	expect_sole_member(task, ps, r);
 	expect_no_fatal_guard();
 }
@@ -305,15 +305,15 @@ END_TEST
 START_TEST(G4_insert_member_several_sets)
 {
 	mach_port_name_t m[MAXM];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t r2 = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps1), KERN_SUCCESS);
 	expect_sole_member(task, ps2, r);
 	VAL_EQ(members_of(task, ps1, m, MAXM), 2);
 	ck_assert_msg((m[0] == r && m[1] == r2) || (m[0] == r2 && m[1] == r),
@@ -326,7 +326,7 @@ END_TEST
 
 START_TEST(G4_insert_member_name_and_right_errors)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t rb = recv_new(b);
@@ -337,13 +337,13 @@ START_TEST(G4_insert_member_name_and_right_errors)
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, unknown, ps), KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_member(task, r, unknown), KERN_INVALID_NAME);
-	KR_EQ(mach_port_insert_member(task, s, ps), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, d, ps), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, ps2, ps), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, r, r2), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_insert_member(task, r, s), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, unknown, ps), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_insert_member(task, r, unknown), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_insert_member(task, s, ps), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, d, ps), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, ps2, ps), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, r, r2), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, r, s), KERN_INVALID_RIGHT);
 	expect_empty_set(task, ps);
 	expect_empty_set(task, ps2);
 	VAL_EQ(in_a_set(task, r), 0);
@@ -354,15 +354,15 @@ END_TEST
 
 START_TEST(G4_extract_member_not_in_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
 	/* A member of another set is still not in this one. */
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
 	expect_sole_member(task, ps2, r);
 	VAL_EQ(in_a_set(task, r), 1);
 	expect_no_fatal_guard();
@@ -371,19 +371,19 @@ END_TEST
 
 START_TEST(G4_extract_member_removes_from_one_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps1), KERN_SUCCESS);
 	expect_empty_set(task, ps1);
 	expect_sole_member(task, ps2, r);
 	VAL_EQ(in_a_set(task, r), 1);
-	KR_EQ(mach_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
-	KR_EQ(mach_port_extract_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps1), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_extract_member(task, r, ps2), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 0);
 	expect_empty_set(task, ps2);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -392,18 +392,18 @@ END_TEST
 
 START_TEST(G4_extract_member_null_or_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_member(task, MACH_PORT_NULL, ps),
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, MACH_PORT_NULL, ps),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_member(task, MACH_PORT_DEAD, ps),
+	KR_EQ(mipc_port_extract_member(task, MACH_PORT_DEAD, ps),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_member(task, r, MACH_PORT_NULL),
+	KR_EQ(mipc_port_extract_member(task, r, MACH_PORT_NULL),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_member(task, r, MACH_PORT_DEAD),
+	KR_EQ(mipc_port_extract_member(task, r, MACH_PORT_DEAD),
 	    KERN_INVALID_RIGHT);
 	expect_sole_member(task, ps, r);
 	expect_no_fatal_guard();
@@ -412,7 +412,7 @@ END_TEST
 
 START_TEST(G4_extract_member_name_and_right_errors)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t rb = recv_new(b);
@@ -421,11 +421,11 @@ START_TEST(G4_extract_member_name_and_right_errors)
 	mach_port_name_t r2 = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_member(task, unknown, ps), KERN_INVALID_NAME);
-	KR_EQ(mach_port_extract_member(task, r, unknown), KERN_INVALID_NAME);
-	KR_EQ(mach_port_extract_member(task, s, ps), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_extract_member(task, r, r2), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, unknown, ps), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_extract_member(task, r, unknown), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_extract_member(task, s, ps), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_extract_member(task, r, r2), KERN_INVALID_RIGHT);
 	expect_sole_member(task, ps, r);
 	expect_no_fatal_guard();
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -436,22 +436,22 @@ END_TEST
 
 START_TEST(G5_status_pset_is_boolean)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 	mach_port_name_t ps3 = pset_new(task);
 
 	VAL_EQ(in_a_set(task, r), 0);
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 1);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps3), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps3), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 1); /* not 3 */
-	KR_EQ(mach_port_extract_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps2), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 1);
-	KR_EQ(mach_port_extract_member(task, r, ps3), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps3), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 0);
 }
 END_TEST
@@ -461,13 +461,13 @@ END_TEST
 START_TEST(G6_get_set_status_sorted)
 {
 	mach_port_name_t mem[6], got[MAXM];
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 	mach_msg_type_number_t cnt, i, j;
 
 	for (i = 0; i < 6; i++) {
 		mem[i] = recv_new(task);
-		KR_EQ(mach_port_insert_member(task, mem[i], ps), KERN_SUCCESS);
+		KR_EQ(mipc_port_insert_member(task, mem[i], ps), KERN_SUCCESS);
 	}
 	cnt = members_of(task, ps, got, MAXM);
 	VAL_EQ(cnt, 6);
@@ -486,26 +486,26 @@ END_TEST
 
 START_TEST(G6_get_set_status_empty)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_array_t m = NULL;
 	mach_msg_type_number_t cnt = 0xdeadbeef;
 
-	KR_EQ(mach_port_get_set_status(task, ps, &m, &cnt), KERN_SUCCESS);
+	KR_EQ(mipc_port_get_set_status(task, ps, &m, &cnt), KERN_SUCCESS);
 	VAL_EQ(cnt, 0);
-	KR_EQ(vm_deallocate(task, (vm_address_t)m, 0), KERN_SUCCESS);
+	KR_EQ(mipc_vm_deallocate(task, (vm_address_t)m, 0), KERN_SUCCESS);
 }
 END_TEST
 
 START_TEST(G6_get_set_status_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_array_t m = NULL;
 	mach_msg_type_number_t cnt = 0;
 
-	KR_EQ(mach_port_get_set_status(task, MACH_PORT_NULL, &m, &cnt),
+	KR_EQ(mipc_port_get_set_status(task, MACH_PORT_NULL, &m, &cnt),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_get_set_status(task, MACH_PORT_DEAD, &m, &cnt),
+	KR_EQ(mipc_port_get_set_status(task, MACH_PORT_DEAD, &m, &cnt),
 	    KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 }
@@ -513,7 +513,7 @@ END_TEST
 
 START_TEST(G6_get_set_status_not_set_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -526,7 +526,7 @@ START_TEST(G6_get_set_status_not_set_invalid_right)
 	size_t i;
 
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_get_set_status(task, names[i], &m, &cnt),
+		KR_EQ(mipc_port_get_set_status(task, names[i], &m, &cnt),
 		    KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
@@ -535,12 +535,12 @@ END_TEST
 
 START_TEST(G6_get_set_status_unknown_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_array_t m = NULL;
 	mach_msg_type_number_t cnt = 0;
 
-	KR_EQ(mach_port_get_set_status(task, unknown, &m, &cnt),
+	KR_EQ(mipc_port_get_set_status(task, unknown, &m, &cnt),
 	    KERN_INVALID_NAME);
 	expect_no_fatal_guard();
 }
@@ -548,15 +548,15 @@ END_TEST
 
 START_TEST(G6_get_set_status_null_out_pointers_fail)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_array_t m = NULL;
 	mach_msg_type_number_t cnt = 0;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_FAILS(mach_port_get_set_status(task, ps, NULL, &cnt));
-	KR_FAILS(mach_port_get_set_status(task, ps, &m, NULL));
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_FAILS(mipc_port_get_set_status(task, ps, NULL, &cnt));
+	KR_FAILS(mipc_port_get_set_status(task, ps, &m, NULL));
 	expect_sole_member(task, ps, r);
 }
 END_TEST
@@ -565,30 +565,30 @@ END_TEST
 
 START_TEST(G10_destroy_set_unlinks_members)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, ps), KERN_SUCCESS);
 	NAME_GONE(task, ps);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(in_a_set(task, r), 0);
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
 	expect_sole_member(task, ps2, r);
 }
 END_TEST
 
 START_TEST(G10_deallocate_set_unlinks_members)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_deallocate(task, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, ps), KERN_SUCCESS);
 	NAME_GONE(task, ps);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(in_a_set(task, r), 0);
@@ -597,14 +597,14 @@ END_TEST
 
 START_TEST(G10_mod_refs_set_unlinks_members)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_new(task);
 	mach_port_name_t r2 = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1),
+	KR_EQ(mipc_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_mod_refs(task, ps, MACH_PORT_RIGHT_PORT_SET, -1),
 	    KERN_SUCCESS);
 	NAME_GONE(task, ps);
 	VAL_EQ(in_a_set(task, r1), 0);
@@ -616,30 +616,30 @@ END_TEST
 
 START_TEST(G10_destroy_one_of_two_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, ps1), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 1);
 	expect_sole_member(task, ps2, r);
-	KR_EQ(mach_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r, MACH_PORT_NULL), KERN_SUCCESS);
 	VAL_EQ(in_a_set(task, r), 0);
 }
 END_TEST
 
 START_TEST(G10_destroy_set_keeps_send_rights)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
 	make_send(task, r);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, ps), KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
@@ -651,16 +651,17 @@ END_TEST
 
 START_TEST(G11_insert_move_receive_leaves_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps1 = pset_new(task);
 	mach_port_name_t ps2 = pset_new(task);
 	mach_port_name_t n = free_name(b);
 
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_right(b, n, r, MACH_MSG_TYPE_MOVE_RECEIVE),
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_right(
+	          b, n, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_RECEIVE),
 	    KERN_SUCCESS);
 	expect_empty_set(task, ps1);
 	expect_empty_set(task, ps2);
@@ -671,7 +672,7 @@ END_TEST
 
 START_TEST(G11_extract_move_receive_leaves_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(b);
 	mach_port_name_t ps = pset_new(b);
@@ -679,8 +680,8 @@ START_TEST(G11_extract_move_receive_leaves_sets)
 	mach_msg_type_name_t pt = 0;
 
 	KR_EQ(mipc_port_move_member(b, r, ps), KERN_SUCCESS);
-	KR_EQ(
-	    mach_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_RECEIVE, &n, &pt),
+	KR_EQ(mipc_port_extract_right(b, r, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &n, &pt),
 	    KERN_SUCCESS);
 	expect_empty_set(b, ps);
 	VAL_EQ(in_a_set(task, n), 0);
@@ -690,20 +691,20 @@ END_TEST
 
 START_TEST(G11_port_death_leaves_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_new(task);
 	mach_port_name_t r2 = recv_new(task);
 	mach_port_name_t r3 = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 
-	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r3, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_mod_refs(task, r1, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r3, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_mod_refs(task, r1, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, r2), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r2), KERN_SUCCESS);
 	expect_sole_member(task, ps, r3);
-	KR_EQ(mach_port_destruct(task, r3, 0, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r3, 0, 0), KERN_SUCCESS);
 	expect_empty_set(task, ps);
 }
 END_TEST
@@ -724,16 +725,17 @@ START_TEST(G12_port_set_not_insertable)
 		MACH_MSG_TYPE_MAKE_SEND,
 		MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	};
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t n = free_name(b);
 	size_t i;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	for (i = 0; i < NELEM(disps); i++)
-		KR_EQ(mach_port_insert_right(b, n, ps, disps[i]),
+		KR_EQ(mipc_port_insert_right(
+		          b, n, mipc_thread_space(), ps, disps[i]),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(name_count(b), 0);
 	VAL_EQ(type_of(task, ps), MACH_PORT_TYPE_PORT_SET);
@@ -753,7 +755,7 @@ START_TEST(G12_port_set_not_extractable)
 		MACH_MSG_TYPE_MAKE_SEND,
 		MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	};
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t ps = pset_new(b);
 	mach_port_name_t n;
@@ -761,7 +763,8 @@ START_TEST(G12_port_set_not_extractable)
 	size_t i;
 
 	for (i = 0; i < NELEM(disps); i++)
-		KR_EQ(mach_port_extract_right(b, ps, disps[i], &n, &pt),
+		KR_EQ(mipc_port_extract_right(
+		          b, ps, disps[i], mipc_thread_space(), &n, &pt),
 		    KERN_INVALID_RIGHT);
 	VAL_EQ(type_of(b, ps), MACH_PORT_TYPE_PORT_SET);
 	VAL_EQ(name_count(task), 0);
@@ -804,14 +807,14 @@ set_recv(mipc_space_t sp, mach_port_name_t name, mach_port_name_t *member,
  */
 START_TEST(G7_set_receive_serves_ready_members_in_turn)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r[3], member;
 	mach_msg_id_t id;
 	int i, k;
 
 	for (i = 0; i < 3; i++) {
 		r[i] = recv_send_new(task);
-		KR_EQ(mach_port_insert_member(task, r[i], ps), KERN_SUCCESS);
+		KR_EQ(mipc_port_insert_member(task, r[i], ps), KERN_SUCCESS);
 	}
 	for (i = 0; i < 3; i++)
 		for (k = 0; k < 3; k++)
@@ -830,14 +833,14 @@ END_TEST
 /* G7: a member that becomes ready goes behind those already waiting. */
 START_TEST(G7_set_receive_new_ready_member_waits_its_turn)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r1, r2, member;
 	mach_msg_id_t id;
 
 	r1 = recv_send_new(task);
 	r2 = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps), KERN_SUCCESS);
 	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 1);
 	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 2);
 	set_recv(task, ps, &member, &id); /* r1 back to the tail */
@@ -856,7 +859,7 @@ END_TEST
 /* G8: a port holding messages is ready in the set it joins. */
 START_TEST(G8_insert_member_with_messages_is_ready)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r, member;
 	mach_msg_id_t id;
 
@@ -864,7 +867,7 @@ START_TEST(G8_insert_member_with_messages_is_ready)
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 81);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 82);
 	RECV_EMPTY(task, ps);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	set_recv(task, ps, &member, &id);
 	VAL_EQ(member, r);
 	VAL_EQ(id, 81);
@@ -877,7 +880,7 @@ END_TEST
 /* G8: ... and wakes a receiver blocked on the set. */
 START_TEST(G8_insert_member_with_messages_wakes_set_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r;
 	struct msg_worker w;
 	bool blocked;
@@ -887,7 +890,7 @@ START_TEST(G8_insert_member_with_messages_wakes_set_receiver)
 	worker_recv(&w, task, ps, 3000);
 	worker_start(&w);
 	blocked = worker_blocked(&w);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	KR_EQ(worker_join(&w), MACH_MSG_SUCCESS);
 	ck_assert_msg(blocked, "receiver did not block on the empty set");
 	VAL_EQ(w.w_buf.h.msgh_local_port, r);
@@ -898,18 +901,18 @@ END_TEST
 /* G8: moved from one set to another with its messages, it is ready there. */
 START_TEST(G8_move_member_with_messages_ready_in_new_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps1 = pset_new(task), ps2 = pset_new(task);
 	mach_port_name_t r1, r2, member;
 	mach_msg_id_t id;
 
 	r1 = recv_send_new(task);
 	r2 = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r1, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r1, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps1), KERN_SUCCESS);
 	SEND_OK(task, r1, MACH_MSG_TYPE_COPY_SEND, 1);
 	SEND_OK(task, r2, MACH_MSG_TYPE_COPY_SEND, 2);
-	KR_EQ(mach_port_move_member(task, r1, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_move_member(task, r1, ps2), KERN_SUCCESS);
 	set_recv(task, ps1, &member, &id);
 	VAL_EQ(member, r2);
 	VAL_EQ(id, 2);
@@ -924,17 +927,17 @@ END_TEST
 /* A member taken out of the set while ready is no longer received from. */
 START_TEST(G8_extract_ready_member_leaves_its_messages)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r, member;
 	mach_msg_id_t id;
 
 	r = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 5);
-	KR_EQ(mach_port_extract_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_member(task, r, ps), KERN_SUCCESS);
 	RECV_EMPTY(task, ps);
 	/* In again: ready again. */
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	set_recv(task, ps, &member, &id);
 	VAL_EQ(member, r);
 	VAL_EQ(id, 5);
@@ -948,13 +951,13 @@ END_TEST
  */
 START_TEST(G9_member_drained_directly_then_set_gets_next)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r, member;
 	mach_msg_id_t id;
 	msg_buf_t in;
 
 	r = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 1);
 	RECV_OK(task, &in, r, 0);
 	VAL_EQ(in.h.msgh_id, 1);
@@ -976,13 +979,13 @@ END_TEST
 /* G7, K5: a message left queued by MACH_RCV_LARGE keeps its member ready. */
 START_TEST(G7_set_receive_too_large_keeps_member_ready)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r, member;
 	mach_msg_id_t id;
 	msg_buf_t in;
 
 	r = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	msg_init(&in, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), r,
 	    MACH_PORT_NULL, 7);
 	KR_EQ(msg_send(task, &in, HDR_SIZE + 64), MACH_MSG_SUCCESS);
@@ -998,14 +1001,14 @@ END_TEST
 /* G4, G7: a port in two sets is ready in both; one receive takes it. */
 START_TEST(G7_member_of_two_sets_received_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps1 = pset_new(task), ps2 = pset_new(task);
 	mach_port_name_t r, member;
 	mach_msg_id_t id;
 
 	r = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r, ps1), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r, ps2), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps1), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps2), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 1);
 	set_recv(task, ps1, &member, &id);
 	VAL_EQ(id, 1);
@@ -1026,13 +1029,13 @@ END_TEST
  */
 START_TEST(G7_two_set_receivers_two_messages_one_member)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task), r;
 	struct msg_worker w[2];
 	int round, i;
 
 	r = recv_send_new(task);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	for (round = 0; round < 20; round++) {
 		for (i = 0; i < 2; i++) {
 			worker_recv(&w[i], task, ps, 3000);

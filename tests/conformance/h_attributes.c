@@ -86,13 +86,13 @@ set_flavor(mipc_space_t sp, mach_port_name_t n, mach_port_flavor_t flavor)
 
 START_TEST(H1_limits_info_count_zero_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = 0;
 
 	KR_EQ(
-	    mach_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
+	    mipc_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_FAILURE);
 	expect_no_fatal_guard();
 }
@@ -100,16 +100,16 @@ END_TEST
 
 START_TEST(H1_limits_info_null_dead_zero_count)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_LIMITS_INFO_COUNT;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_NULL, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, 0);
 	cnt = MACH_PORT_LIMITS_INFO_COUNT;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_DEAD, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, 0);
@@ -119,7 +119,7 @@ END_TEST
 
 START_TEST(H1_limits_info_not_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	integer_t buf[BUFN];
@@ -130,7 +130,7 @@ START_TEST(H1_limits_info_not_receive_invalid_right)
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++) {
 		cnt = MACH_PORT_LIMITS_INFO_COUNT;
-		KR_EQ(mach_port_get_attributes(
+		KR_EQ(mipc_port_get_attributes(
 		          task, names[i], MACH_PORT_LIMITS_INFO, buf, &cnt),
 		    KERN_INVALID_RIGHT);
 	}
@@ -141,12 +141,12 @@ END_TEST
 
 START_TEST(H1_limits_info_unknown_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_LIMITS_INFO_COUNT;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, unknown, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_INVALID_NAME);
 	expect_no_fatal_guard();
@@ -155,20 +155,20 @@ END_TEST
 
 START_TEST(H1_limits_info_default_qlimit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_LIMITS_INFO_COUNT;
 
 	KR_EQ(
-	    mach_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
+	    mipc_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, 1);
 	VAL_EQ(buf[0], MACH_PORT_QLIMIT_DEFAULT);
 	/* A larger count comes back as the flavor's own. */
 	cnt = BUFN;
 	KR_EQ(
-	    mach_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
+	    mipc_port_get_attributes(task, r, MACH_PORT_LIMITS_INFO, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, MACH_PORT_LIMITS_INFO_COUNT);
 	VAL_EQ(buf[0], 5);
@@ -180,16 +180,16 @@ END_TEST
 
 START_TEST(H2_receive_status_count_too_small_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT - 1;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, r, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_FAILURE);
 	cnt = 0;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, r, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_FAILURE);
 	expect_no_fatal_guard();
@@ -198,15 +198,15 @@ END_TEST
 
 START_TEST(H2_receive_status_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_NULL, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_INVALID_RIGHT);
 	cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_DEAD, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
@@ -215,7 +215,7 @@ END_TEST
 
 START_TEST(H2_receive_status_not_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	mach_port_name_t unknown;
@@ -227,13 +227,13 @@ START_TEST(H2_receive_status_not_receive_invalid_right)
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++) {
 		cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
-		KR_EQ(mach_port_get_attributes(
+		KR_EQ(mipc_port_get_attributes(
 		          task, names[i], MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 		    KERN_INVALID_RIGHT);
 	}
 	unknown = free_name(task);
 	cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, unknown, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_INVALID_NAME);
 	expect_no_fatal_guard();
@@ -243,7 +243,7 @@ END_TEST
 
 START_TEST(H2_receive_status_fresh_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st = status_of(task, r);
 
@@ -263,12 +263,12 @@ END_TEST
 
 START_TEST(H2_receive_status_count_clamped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = BUFN;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, r, MACH_PORT_RECEIVE_STATUS, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, MACH_PORT_RECEIVE_STATUS_COUNT);
@@ -278,7 +278,7 @@ END_TEST
 
 START_TEST(H2_receive_status_send_counts)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(H2_receive_status_srights_anywhere)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t s = send_in(b, task, r);
@@ -315,16 +315,16 @@ END_TEST
 
 START_TEST(H2_get_attributes_null_out_pointers_fail)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
 
-	KR_FAILS(mach_port_get_attributes(
+	KR_FAILS(mipc_port_get_attributes(
 	    task, r, MACH_PORT_RECEIVE_STATUS, NULL, &cnt));
-	KR_FAILS(mach_port_get_attributes(
+	KR_FAILS(mipc_port_get_attributes(
 	    task, r, MACH_PORT_RECEIVE_STATUS, buf, NULL));
-	KR_FAILS(mach_port_get_attributes(
+	KR_FAILS(mipc_port_get_attributes(
 	    task, r, MACH_PORT_LIMITS_INFO, buf, NULL));
 }
 END_TEST
@@ -333,12 +333,12 @@ END_TEST
 
 START_TEST(H3_dnrequests_size_count_zero_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = 0;
 
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, r, MACH_PORT_DNREQUESTS_SIZE, buf, &cnt),
 	    KERN_FAILURE);
 	expect_no_fatal_guard();
@@ -347,18 +347,18 @@ END_TEST
 
 START_TEST(H3_dnrequests_size_null_dead_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
 
 	buf[0] = 0x7777;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_NULL, MACH_PORT_DNREQUESTS_SIZE, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(buf[0], 0);
 	buf[0] = 0x7777;
 	cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
-	KR_EQ(mach_port_get_attributes(
+	KR_EQ(mipc_port_get_attributes(
 	          task, MACH_PORT_DEAD, MACH_PORT_DNREQUESTS_SIZE, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(buf[0], 0);
@@ -368,7 +368,7 @@ END_TEST
 
 START_TEST(H3_dnrequests_size_zero_before_requests)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 
@@ -384,7 +384,7 @@ END_TEST
 
 START_TEST(H3_dnrequests_size_not_receive_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	integer_t buf[BUFN];
@@ -395,7 +395,7 @@ START_TEST(H3_dnrequests_size_not_receive_fails)
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++) {
 		cnt = MACH_PORT_DNREQUESTS_SIZE_COUNT;
-		KR_FAILS(mach_port_get_attributes(
+		KR_FAILS(mipc_port_get_attributes(
 		    task, names[i], MACH_PORT_DNREQUESTS_SIZE, buf, &cnt));
 	}
 	others_done(&o);
@@ -404,15 +404,15 @@ END_TEST
 
 START_TEST(H3_info_ext_count_too_small_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_INFO_EXT_COUNT - 1;
 
-	KR_EQ(mach_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
+	KR_EQ(mipc_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
 	    KERN_FAILURE);
 	cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
-	KR_EQ(mach_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
+	KR_EQ(mipc_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
 	    KERN_FAILURE);
 	expect_no_fatal_guard();
 }
@@ -420,7 +420,7 @@ END_TEST
 
 START_TEST(H3_info_ext_status_and_boost)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_info_ext_t ext;
 	mach_port_status_t st;
@@ -428,10 +428,10 @@ START_TEST(H3_info_ext_status_and_boost)
 
 	make_send(task, r);
 	(void)sonce_in(task, r);
-	KR_EQ(mach_port_set_seqno(task, r, 21), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_seqno(task, r, 21), KERN_SUCCESS);
 	set_qlimit(task, r, 12);
 	memset(&ext, 0xa5, sizeof(ext));
-	KR_EQ(mach_port_get_attributes(task, r, MACH_PORT_INFO_EXT,
+	KR_EQ(mipc_port_get_attributes(task, r, MACH_PORT_INFO_EXT,
 	          (mach_port_info_t)(void *)&ext, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, MACH_PORT_INFO_EXT_COUNT);
@@ -452,12 +452,12 @@ END_TEST
 
 START_TEST(H3_info_ext_count_clamped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = BUFN;
 
-	KR_EQ(mach_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
+	KR_EQ(mipc_port_get_attributes(task, r, MACH_PORT_INFO_EXT, buf, &cnt),
 	    KERN_SUCCESS);
 	VAL_EQ(cnt, MACH_PORT_INFO_EXT_COUNT);
 }
@@ -466,7 +466,7 @@ END_TEST
 START_TEST(H3_get_attributes_unknown_flavor_invalid_argument)
 {
 	static const mach_port_flavor_t bad[] = { 0, 10, 99, -1, 0x7fffffff };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt;
@@ -474,7 +474,7 @@ START_TEST(H3_get_attributes_unknown_flavor_invalid_argument)
 
 	for (i = 0; i < NELEM(bad); i++) {
 		cnt = MACH_PORT_INFO_EXT_COUNT;
-		KR_EQ(mach_port_get_attributes(task, r, bad[i], buf, &cnt),
+		KR_EQ(mipc_port_get_attributes(task, r, bad[i], buf, &cnt),
 		    KERN_INVALID_ARGUMENT);
 	}
 	expect_no_fatal_guard();
@@ -483,18 +483,18 @@ END_TEST
 
 START_TEST(H3_get_attributes_guard_info_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r =
 	    construct_new(task, MPO_CONTEXT_AS_GUARD | MPO_STRICT, 0x31);
 	integer_t buf[BUFN];
 	mach_msg_type_number_t cnt = MACH_PORT_GUARD_INFO_COUNT;
 
 	KR_EQ(
-	    mach_port_get_attributes(task, r, MACH_PORT_GUARD_INFO, buf, &cnt),
+	    mipc_port_get_attributes(task, r, MACH_PORT_GUARD_INFO, buf, &cnt),
 	    KERN_INVALID_ARGUMENT);
 	cnt = MACH_PORT_INFO_EXT_COUNT;
 	KR_EQ(
-	    mach_port_get_attributes(task, r, MACH_PORT_GUARD_INFO, buf, &cnt),
+	    mipc_port_get_attributes(task, r, MACH_PORT_GUARD_INFO, buf, &cnt),
 	    KERN_INVALID_ARGUMENT);
 	expect_no_fatal_guard();
 }
@@ -504,11 +504,11 @@ END_TEST
 
 START_TEST(H4_set_limits_count_zero_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_limits_t l = { 9 };
 
-	KR_EQ(mach_port_set_attributes(task, r, MACH_PORT_LIMITS_INFO,
+	KR_EQ(mipc_port_set_attributes(task, r, MACH_PORT_LIMITS_INFO,
 	          (mach_port_info_t)(void *)&l, 0),
 	    KERN_FAILURE);
 	VAL_EQ(qlimit_of(task, r), 5);
@@ -520,7 +520,7 @@ START_TEST(H4_set_limits_above_max_invalid_value)
 {
 	static const mach_port_msgcount_t bad[] = { MACH_PORT_QLIMIT_MAX + 1,
 		MACH_PORT_QLIMIT_KERNEL, 0xffffffffu };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t unknown = free_name(task);
 	mach_port_limits_t l;
@@ -528,16 +528,16 @@ START_TEST(H4_set_limits_above_max_invalid_value)
 
 	for (i = 0; i < NELEM(bad); i++) {
 		l.mpl_qlimit = bad[i];
-		KR_EQ(mach_port_set_attributes(task, r, MACH_PORT_LIMITS_INFO,
+		KR_EQ(mipc_port_set_attributes(task, r, MACH_PORT_LIMITS_INFO,
 		          (mach_port_info_t)(void *)&l,
 		          MACH_PORT_LIMITS_INFO_COUNT),
 		    KERN_INVALID_VALUE);
 		/* Checked before the name is looked at. */
-		KR_EQ(mach_port_set_attributes(task, unknown,
+		KR_EQ(mipc_port_set_attributes(task, unknown,
 		          MACH_PORT_LIMITS_INFO, (mach_port_info_t)(void *)&l,
 		          MACH_PORT_LIMITS_INFO_COUNT),
 		    KERN_INVALID_VALUE);
-		KR_EQ(mach_port_set_attributes(task, MACH_PORT_NULL,
+		KR_EQ(mipc_port_set_attributes(task, MACH_PORT_NULL,
 		          MACH_PORT_LIMITS_INFO, (mach_port_info_t)(void *)&l,
 		          MACH_PORT_LIMITS_INFO_COUNT),
 		    KERN_INVALID_VALUE);
@@ -549,14 +549,14 @@ END_TEST
 
 START_TEST(H4_set_limits_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_limits_t l = { 3 };
 
-	KR_EQ(mach_port_set_attributes(task, MACH_PORT_NULL,
+	KR_EQ(mipc_port_set_attributes(task, MACH_PORT_NULL,
 	          MACH_PORT_LIMITS_INFO, (mach_port_info_t)(void *)&l,
 	          MACH_PORT_LIMITS_INFO_COUNT),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_set_attributes(task, MACH_PORT_DEAD,
+	KR_EQ(mipc_port_set_attributes(task, MACH_PORT_DEAD,
 	          MACH_PORT_LIMITS_INFO, (mach_port_info_t)(void *)&l,
 	          MACH_PORT_LIMITS_INFO_COUNT),
 	    KERN_INVALID_RIGHT);
@@ -566,7 +566,7 @@ END_TEST
 
 START_TEST(H4_set_limits_not_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	mach_port_limits_t l = { 3 };
@@ -575,7 +575,7 @@ START_TEST(H4_set_limits_not_receive_invalid_right)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_set_attributes(task, names[i],
+		KR_EQ(mipc_port_set_attributes(task, names[i],
 		          MACH_PORT_LIMITS_INFO, (mach_port_info_t)(void *)&l,
 		          MACH_PORT_LIMITS_INFO_COUNT),
 		    KERN_INVALID_RIGHT);
@@ -587,11 +587,11 @@ END_TEST
 
 START_TEST(H4_set_limits_unknown_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_limits_t l = { 3 };
 
-	KR_EQ(mach_port_set_attributes(task, unknown, MACH_PORT_LIMITS_INFO,
+	KR_EQ(mipc_port_set_attributes(task, unknown, MACH_PORT_LIMITS_INFO,
 	          (mach_port_info_t)(void *)&l, MACH_PORT_LIMITS_INFO_COUNT),
 	    KERN_INVALID_NAME);
 	expect_no_fatal_guard();
@@ -600,7 +600,7 @@ END_TEST
 
 START_TEST(H4_set_limits_zero_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	set_qlimit(task, r, MACH_PORT_QLIMIT_ZERO);
@@ -612,7 +612,7 @@ END_TEST
 
 START_TEST(H4_set_limits_max_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	set_qlimit(task, r, MACH_PORT_QLIMIT_MAX);
@@ -641,11 +641,11 @@ END_TEST
 
 START_TEST(H6_set_dnrequests_size_no_effect)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t v = 64;
 
-	KR_EQ(mach_port_set_attributes(task, r, MACH_PORT_DNREQUESTS_SIZE, &v,
+	KR_EQ(mipc_port_set_attributes(task, r, MACH_PORT_DNREQUESTS_SIZE, &v,
 	          MACH_PORT_DNREQUESTS_SIZE_COUNT),
 	    KERN_SUCCESS);
 	VAL_EQ(dnrequests_size(task, r), 0);
@@ -656,7 +656,7 @@ END_TEST
 
 START_TEST(H6_set_dnrequests_size_needs_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	integer_t v = 64;
@@ -665,7 +665,7 @@ START_TEST(H6_set_dnrequests_size_needs_receive)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++)
-		KR_FAILS(mach_port_set_attributes(task, names[i],
+		KR_FAILS(mipc_port_set_attributes(task, names[i],
 		    MACH_PORT_DNREQUESTS_SIZE, &v,
 		    MACH_PORT_DNREQUESTS_SIZE_COUNT));
 	others_done(&o);
@@ -674,7 +674,7 @@ END_TEST
 
 START_TEST(H6_set_tempowner_sets_flags)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	KR_EQ(set_flavor(task, r, MACH_PORT_TEMPOWNER), KERN_SUCCESS);
@@ -687,7 +687,7 @@ END_TEST
 
 START_TEST(H6_set_importance_receiver_sets_flags)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	KR_EQ(set_flavor(task, r, MACH_PORT_IMPORTANCE_RECEIVER), KERN_SUCCESS);
@@ -699,7 +699,7 @@ END_TEST
 
 START_TEST(H6_set_denap_receiver_sets_flags)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	KR_EQ(set_flavor(task, r, MACH_PORT_DENAP_RECEIVER), KERN_SUCCESS);
@@ -713,7 +713,7 @@ START_TEST(H6_set_importance_flavors_need_receive)
 {
 	static const mach_port_flavor_t fl[] = { MACH_PORT_TEMPOWNER,
 		MACH_PORT_IMPORTANCE_RECEIVER, MACH_PORT_DENAP_RECEIVER };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	size_t i, j;
@@ -732,14 +732,14 @@ START_TEST(H6_set_attributes_other_flavors_invalid_argument)
 {
 	static const mach_port_flavor_t bad[] = { MACH_PORT_RECEIVE_STATUS,
 		MACH_PORT_INFO_EXT, MACH_PORT_GUARD_INFO, 0, 99, -1 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t buf[BUFN];
 	size_t i;
 
 	memset(buf, 0, sizeof(buf));
 	for (i = 0; i < NELEM(bad); i++)
-		KR_EQ(mach_port_set_attributes(
+		KR_EQ(mipc_port_set_attributes(
 		          task, r, bad[i], buf, MACH_PORT_INFO_EXT_COUNT),
 		    KERN_INVALID_ARGUMENT);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
@@ -750,11 +750,11 @@ END_TEST
 
 START_TEST(H6_set_service_throttled_non_service_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	integer_t v = 1;
 
-	KR_EQ(mach_port_set_attributes(task, r, MACH_PORT_SERVICE_THROTTLED, &v,
+	KR_EQ(mipc_port_set_attributes(task, r, MACH_PORT_SERVICE_THROTTLED, &v,
 	          MACH_PORT_SERVICE_THROTTLED_COUNT),
 	    KERN_INVALID_CAPABILITY);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
@@ -766,7 +766,7 @@ END_TEST
 
 START_TEST(H7_new_port_default_qlimit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t a = recv_new(task);
 	mach_port_name_t c = construct_new(task, 0, 0);
 	mach_port_name_t g = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
@@ -781,7 +781,7 @@ END_TEST
 START_TEST(H7_construct_qlimit_sets_limit)
 {
 	static const mach_port_msgcount_t q[] = { 0, 1, 16, 1024 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_options_t opts;
 	mach_port_name_t n;
 	size_t i;
@@ -791,7 +791,7 @@ START_TEST(H7_construct_qlimit_sets_limit)
 		opts.flags = MPO_QLIMIT;
 		opts.mpl.mpl_qlimit = q[i];
 		n = MACH_PORT_NULL;
-		KR_EQ(mach_port_construct(task, &opts, 0, &n), KERN_SUCCESS);
+		KR_EQ(mipc_port_construct(task, &opts, 0, &n), KERN_SUCCESS);
 		VAL_EQ(qlimit_of(task, n), q[i]);
 		VAL_EQ(status_of(task, n).mps_qlimit, q[i]);
 	}
@@ -800,14 +800,14 @@ END_TEST
 
 START_TEST(H7_construct_qlimit_above_max_no_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_options_t opts;
 	mach_port_name_t n = MACH_PORT_NULL;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = MPO_QLIMIT;
 	opts.mpl.mpl_qlimit = MACH_PORT_QLIMIT_MAX + 1;
-	KR_EQ(mach_port_construct(task, &opts, 0, &n), KERN_INVALID_VALUE);
+	KR_EQ(mipc_port_construct(task, &opts, 0, &n), KERN_INVALID_VALUE);
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
 }
@@ -815,13 +815,13 @@ END_TEST
 
 START_TEST(H7_construct_qlimit_ignored_without_flag)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_options_t opts;
 	mach_port_name_t n = MACH_PORT_NULL;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.mpl.mpl_qlimit = 9;
-	KR_EQ(mach_port_construct(task, &opts, 0, &n), KERN_SUCCESS);
+	KR_EQ(mipc_port_construct(task, &opts, 0, &n), KERN_SUCCESS);
 	VAL_EQ(qlimit_of(task, n), MACH_PORT_QLIMIT_DEFAULT);
 }
 END_TEST
@@ -830,7 +830,7 @@ END_TEST
 
 START_TEST(H8_mscount_starts_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t a = recv_new(task);
 	mach_port_name_t c = construct_new(task, 0, 0);
 
@@ -841,7 +841,7 @@ END_TEST
 
 START_TEST(H8_mscount_insert_send_right_construct)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
 
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
@@ -851,7 +851,7 @@ END_TEST
 
 START_TEST(H8_mscount_counts_make_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
@@ -859,8 +859,8 @@ START_TEST(H8_mscount_counts_make_send)
 
 	make_send(task, r);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 2);
 	(void)send_in(b, task, r);
@@ -875,25 +875,27 @@ END_TEST
 
 START_TEST(H8_mscount_unchanged_by_copy_move_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly;
 	mach_msg_type_name_t pt;
 
 	make_send(task, r);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	(void)sonce_in(task, r);
-	KR_EQ(mach_port_extract_right(
-	          task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, r, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 3);
@@ -902,20 +904,20 @@ END_TEST
 
 START_TEST(H8_set_mscount)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_set_mscount(task, r, 42), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 42), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 42);
 	/* Setting it creates no send right. */
 	VAL_EQ(srights_of(task, r), 0);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	make_send(task, r);
 	VAL_EQ(status_of(task, r).mps_mscount, 43);
-	KR_EQ(mach_port_set_mscount(task, r, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 0), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 0);
 	VAL_EQ(srights_of(task, r), 1);
-	KR_EQ(mach_port_set_mscount(task, r, 0xffffffffu), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_mscount(task, r, 0xffffffffu), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_mscount, 0xffffffffu);
 	GUARD_NONE(__func__);
 }
@@ -923,19 +925,19 @@ END_TEST
 
 START_TEST(H8_set_mscount_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
 	KR_EQ(
-	    mach_port_set_mscount(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
+	    mipc_port_set_mscount(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
 	KR_EQ(
-	    mach_port_set_mscount(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
+	    mipc_port_set_mscount(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 }
 END_TEST
 
 START_TEST(H8_set_mscount_non_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	size_t i;
@@ -943,7 +945,7 @@ START_TEST(H8_set_mscount_non_receive_invalid_right)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_set_mscount(task, names[i], 7),
+		KR_EQ(mipc_port_set_mscount(task, names[i], 7),
 		    KERN_INVALID_RIGHT);
 	/* Not through o_send to the port behind it. */
 	VAL_EQ(status_of(o.o_b, o.o_rb).mps_mscount, 1);
@@ -954,7 +956,7 @@ END_TEST
 
 START_TEST(H8_mscount_reset_on_move)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = MACH_PORT_NULL;
@@ -977,7 +979,7 @@ END_TEST
 
 START_TEST(H9_srights_one_per_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t a = space_new();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
@@ -1012,14 +1014,14 @@ END_TEST
 
 START_TEST(H9_srights_last_uref_drop)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	make_send(task, r);
 	make_send(task, r);
-	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, r), KERN_SUCCESS);
 	VAL_EQ(srights_of(task, r), 1);
-	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, r), KERN_SUCCESS);
 	VAL_EQ(srights_of(task, r), 0);
 	VAL_EQ(status_of(task, r).mps_srights, 0);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -1028,7 +1030,7 @@ END_TEST
 
 START_TEST(H9_srights_space_destroy_releases)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t a = space_new();
 	mach_port_name_t r = recv_new(task);
 
@@ -1045,12 +1047,12 @@ END_TEST
 START_TEST(H10_set_seqno)
 {
 	static const mach_port_seqno_t v[] = { 77, 0, 1, 0xffffffffu };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t i;
 
 	for (i = 0; i < NELEM(v); i++) {
-		KR_EQ(mach_port_set_seqno(task, r, v[i]), KERN_SUCCESS);
+		KR_EQ(mipc_port_set_seqno(task, r, v[i]), KERN_SUCCESS);
 		VAL_EQ(status_of(task, r).mps_seqno, v[i]);
 	}
 	GUARD_NONE(__func__);
@@ -1059,17 +1061,17 @@ END_TEST
 
 START_TEST(H10_set_seqno_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
-	KR_EQ(mach_port_set_seqno(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_set_seqno(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_set_seqno(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
+	KR_EQ(mipc_port_set_seqno(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 }
 END_TEST
 
 START_TEST(H10_set_seqno_non_receive_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	mach_port_name_t unknown;
@@ -1078,9 +1080,9 @@ START_TEST(H10_set_seqno_non_receive_fails)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++)
-		KR_FAILS(mach_port_set_seqno(task, names[i], 8));
+		KR_FAILS(mipc_port_set_seqno(task, names[i], 8));
 	unknown = free_name(task);
-	KR_FAILS(mach_port_set_seqno(task, unknown, 8));
+	KR_FAILS(mipc_port_set_seqno(task, unknown, 8));
 	VAL_EQ(status_of(o.o_b, o.o_rb).mps_seqno, 0);
 	expect_no_fatal_guard();
 	others_done(&o);
@@ -1091,7 +1093,7 @@ END_TEST
 
 START_TEST(H11_context_starts_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	VAL_EQ(ctx_of(task, r), 0);
@@ -1100,16 +1102,16 @@ END_TEST
 
 START_TEST(H11_context_roundtrip)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_set_context(task, r, 0x1122334455667788ull),
+	KR_EQ(mipc_port_set_context(task, r, 0x1122334455667788ull),
 	    KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0x1122334455667788ull);
-	KR_EQ(mach_port_set_context(task, r, 0xffffffffffffffffull),
+	KR_EQ(mipc_port_set_context(task, r, 0xffffffffffffffffull),
 	    KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0xffffffffffffffffull);
-	KR_EQ(mach_port_set_context(task, r, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0), KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0);
 	/* A context is not a guard. */
 	VAL_EQ(status_of(task, r).mps_flags, 0);
@@ -1119,36 +1121,36 @@ END_TEST
 
 START_TEST(H11_context_null_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_context_t c = 0;
 
-	KR_EQ(mach_port_get_context(task, MACH_PORT_NULL, &c),
+	KR_EQ(mipc_port_get_context(task, MACH_PORT_NULL, &c),
 	    KERN_INVALID_RIGHT);
-	KR_EQ(mach_port_get_context(task, MACH_PORT_DEAD, &c),
+	KR_EQ(mipc_port_get_context(task, MACH_PORT_DEAD, &c),
 	    KERN_INVALID_RIGHT);
 	KR_EQ(
-	    mach_port_set_context(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
+	    mipc_port_set_context(task, MACH_PORT_NULL, 1), KERN_INVALID_RIGHT);
 	KR_EQ(
-	    mach_port_set_context(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
+	    mipc_port_set_context(task, MACH_PORT_DEAD, 1), KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 }
 END_TEST
 
 START_TEST(H11_context_unknown_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_context_t c = 0;
 
-	KR_EQ(mach_port_get_context(task, unknown, &c), KERN_INVALID_NAME);
-	KR_EQ(mach_port_set_context(task, unknown, 1), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_get_context(task, unknown, &c), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_set_context(task, unknown, 1), KERN_INVALID_NAME);
 	expect_no_fatal_guard();
 }
 END_TEST
 
 START_TEST(H11_context_other_right_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	mach_port_context_t c = 0;
@@ -1157,9 +1159,9 @@ START_TEST(H11_context_other_right_invalid_right)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++) {
-		KR_EQ(mach_port_get_context(task, names[i], &c),
+		KR_EQ(mipc_port_get_context(task, names[i], &c),
 		    KERN_INVALID_RIGHT);
-		KR_EQ(mach_port_set_context(task, names[i], 5),
+		KR_EQ(mipc_port_set_context(task, names[i], 5),
 		    KERN_INVALID_RIGHT);
 	}
 	VAL_EQ(ctx_of(o.o_b, o.o_rb), 0);
@@ -1171,17 +1173,17 @@ END_TEST
 
 START_TEST(H11_get_context_strict_guard_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t c =
 	    construct_new(task, MPO_CONTEXT_AS_GUARD | MPO_STRICT, 0x4444);
 
-	KR_EQ(mach_port_guard(task, r, 0x3333, TRUE), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, r, 0x3333, TRUE), KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0);
 	VAL_EQ(ctx_of(task, c), 0);
 	/* A non-strict guard reads back. */
-	KR_EQ(mach_port_unguard(task, r, 0x3333), KERN_SUCCESS);
-	KR_EQ(mach_port_guard(task, r, 0x3333, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_unguard(task, r, 0x3333), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, r, 0x3333, FALSE), KERN_SUCCESS);
 	VAL_EQ(ctx_of(task, r), 0x3333);
 	GUARD_NONE(__func__);
 }
@@ -1189,37 +1191,37 @@ END_TEST
 
 START_TEST(H11_set_context_strict_guard_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_guard(task, r, 0x5151, TRUE), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, r, 0x5151, TRUE), KERN_SUCCESS);
 	guard_reset();
-	KR_EQ(mach_port_set_context(task, r, 0x6262), KERN_INVALID_ARGUMENT);
+	KR_EQ(mipc_port_set_context(task, r, 0x6262), KERN_INVALID_ARGUMENT);
 	GUARD_IS(kGUARD_EXC_SET_CONTEXT, r);
 	/* The guard value did not change. */
 	VAL_EQ(status_of(task, r).mps_flags,
 	    MACH_PORT_STATUS_FLAG_GUARDED | MACH_PORT_STATUS_FLAG_STRICT_GUARD);
 	guard_reset();
-	KR_EQ(mach_port_unguard(task, r, 0x5151), KERN_SUCCESS);
+	KR_EQ(mipc_port_unguard(task, r, 0x5151), KERN_SUCCESS);
 	GUARD_NONE(__func__);
 }
 END_TEST
 
 START_TEST(H11_set_context_guarded_replaces_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_EQ(mach_port_guard(task, r, 0x1010, FALSE), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 0x2020), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(task, r, 0x1010, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x2020), KERN_SUCCESS);
 	GUARD_NONE(__func__);
 	VAL_EQ(ctx_of(task, r), 0x2020);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_GUARDED);
 	guard_reset();
-	KR_EQ(mach_port_unguard(task, r, 0x1010), KERN_INVALID_ARGUMENT);
+	KR_EQ(mipc_port_unguard(task, r, 0x1010), KERN_INVALID_ARGUMENT);
 	GUARD_IS(kGUARD_EXC_INCORRECT_GUARD, r);
 	guard_reset();
-	KR_EQ(mach_port_unguard(task, r, 0x2020), KERN_SUCCESS);
+	KR_EQ(mipc_port_unguard(task, r, 0x2020), KERN_SUCCESS);
 	GUARD_NONE(__func__);
 	VAL_EQ(status_of(task, r).mps_flags, 0);
 }
@@ -1227,13 +1229,13 @@ END_TEST
 
 START_TEST(H11_context_cleared_on_move)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = MACH_PORT_NULL;
 	mach_msg_type_name_t pt;
 
-	KR_EQ(mach_port_set_context(task, r, 0xabcdef), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0xabcdef), KERN_SUCCESS);
 	KR_EQ(mipc_port_extract_right(
 	          task, r, MACH_MSG_TYPE_MOVE_RECEIVE, b, &n, &pt),
 	    KERN_SUCCESS);
@@ -1244,10 +1246,10 @@ END_TEST
 
 START_TEST(H11_get_context_null_out_fails)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
-	KR_FAILS(mach_port_get_context(task, r, NULL));
+	KR_FAILS(mipc_port_get_context(task, r, NULL));
 }
 END_TEST
 
@@ -1255,7 +1257,7 @@ END_TEST
 
 START_TEST(H12_get_srights_counts)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t s;
@@ -1275,7 +1277,7 @@ END_TEST
 
 START_TEST(H12_get_srights_non_receive_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct others o;
 	mach_port_name_t names[4];
 	mach_port_rights_t n = 0;
@@ -1284,7 +1286,7 @@ START_TEST(H12_get_srights_non_receive_invalid_right)
 	others_make(task, &o);
 	others_names(&o, names);
 	for (i = 0; i < NELEM(names); i++)
-		KR_EQ(mach_port_get_srights(task, names[i], &n),
+		KR_EQ(mipc_port_get_srights(task, names[i], &n),
 		    KERN_INVALID_RIGHT);
 	expect_no_fatal_guard();
 	others_done(&o);
@@ -1293,15 +1295,15 @@ END_TEST
 
 START_TEST(H12_get_srights_bad_names_fail)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	mach_port_name_t r = recv_new(task);
 	mach_port_rights_t n = 0;
 
-	KR_FAILS(mach_port_get_srights(task, MACH_PORT_NULL, &n));
-	KR_FAILS(mach_port_get_srights(task, MACH_PORT_DEAD, &n));
-	KR_FAILS(mach_port_get_srights(task, unknown, &n));
-	KR_FAILS(mach_port_get_srights(task, r, NULL));
+	KR_FAILS(mipc_port_get_srights(task, MACH_PORT_NULL, &n));
+	KR_FAILS(mipc_port_get_srights(task, MACH_PORT_DEAD, &n));
+	KR_FAILS(mipc_port_get_srights(task, unknown, &n));
+	KR_FAILS(mipc_port_get_srights(task, r, NULL));
 }
 END_TEST
 
@@ -1325,7 +1327,7 @@ START_TEST(H3_out_params_written_within_count_at_guard_page)
 		{ MACH_PORT_DNREQUESTS_SIZE, MACH_PORT_DNREQUESTS_SIZE_COUNT },
 		{ MACH_PORT_INFO_EXT, MACH_PORT_INFO_EXT_COUNT },
 	};
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t i;
 
@@ -1337,7 +1339,7 @@ START_TEST(H3_out_params_written_within_count_at_guard_page)
 
 		*cnt = fl[i].count;
 		KR_OK(
-		    mach_port_get_attributes(task, r, fl[i].flavor, info, cnt));
+		    mipc_port_get_attributes(task, r, fl[i].flavor, info, cnt));
 		VAL_EQ(*cnt, fl[i].count);
 		guard_free(info);
 		guard_free(cnt);
@@ -1352,18 +1354,20 @@ START_TEST(H3_out_params_written_within_count_at_guard_page)
 		mach_msg_type_number_t *nc = guard_tail(sizeof(*nc));
 		mach_msg_type_number_t *tc = guard_tail(sizeof(*tc));
 
-		KR_OK(mach_port_type(task, r, t));
+		KR_OK(mipc_port_type(task, r, t));
 		VAL_EQ(*t, MACH_PORT_TYPE_SEND_RECEIVE);
-		KR_OK(mach_port_get_refs(task, r, MACH_PORT_RIGHT_SEND, u));
+		KR_OK(mipc_port_get_refs(task, r, MACH_PORT_RIGHT_SEND, u));
 		VAL_EQ(*u, 1);
-		KR_OK(mach_port_get_context(task, r, c));
-		KR_OK(mach_port_get_srights(task, r, sr));
+		KR_OK(mipc_port_get_context(task, r, c));
+		KR_OK(mipc_port_get_srights(task, r, sr));
 		VAL_EQ(*sr, 1);
-		KR_OK(mach_port_names(task, na, nc, ta, tc));
+		KR_OK(mipc_port_names(task, na, nc, ta, tc));
 		VAL_EQ(*nc, 1);
 		VAL_EQ(*tc, 1);
-		KR_OK(vm_deallocate(task, (vm_address_t)*na, sizeof(**na)));
-		KR_OK(vm_deallocate(task, (vm_address_t)*ta, sizeof(**ta)));
+		KR_OK(
+		    mipc_vm_deallocate(task, (vm_address_t)*na, sizeof(**na)));
+		KR_OK(
+		    mipc_vm_deallocate(task, (vm_address_t)*ta, sizeof(**ta)));
 		guard_free(t);
 		guard_free(u);
 		guard_free(c);

@@ -439,7 +439,7 @@ md_region_in(mipc_space_t sp, size_t size, unsigned seed)
 static inline void *
 md_region(size_t size, unsigned seed)
 {
-	return md_region_in(mach_task_self(), size, seed);
+	return md_region_in(mipc_thread_space(), size, seed);
 }
 
 /*
@@ -458,8 +458,8 @@ md_region(size_t size, unsigned seed)
 	    KERN_INVALID_ADDRESS)
 
 /* The same for the test's task (mach_task_self()). */
-#define VM_FREE(addr, size) VM_FREE_IN(mach_task_self(), (addr), (size))
-#define VM_GONE(addr, size) VM_GONE_IN(mach_task_self(), (addr), (size))
+#define VM_FREE(addr, size) VM_FREE_IN(mipc_thread_space(), (addr), (size))
+#define VM_GONE(addr, size) VM_GONE_IN(mipc_thread_space(), (addr), (size))
 
 /* ---- two spaces: the test's task sends, space b receives ------------------ */
 
@@ -473,7 +473,7 @@ struct md_pair {
 static inline void
 md_pair_open(struct md_pair *x)
 {
-	x->task = mach_task_self();
+	x->task = mipc_thread_space();
 	x->b = space_new();
 	x->d = recv_new(x->b);
 	x->s = send_in(x->task, x->b, x->d);

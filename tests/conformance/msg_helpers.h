@@ -92,7 +92,7 @@ msg_call(mipc_space_t sp, mach_msg_header_t *h, mach_msg_option_t opt,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	if (sp == mach_task_self())
+	if (sp == mipc_thread_space())
 		return mach_msg(
 		    h, opt, send_size, rcv_size, rcv_name, timeout, notify);
 	return mipc_msg(

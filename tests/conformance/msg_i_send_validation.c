@@ -50,7 +50,7 @@ expect_rs_intact(mipc_space_t sp, mach_port_name_t r)
 
 START_TEST(I1_option_none_succeeds_without_effect)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, copy;
 
@@ -69,7 +69,7 @@ END_TEST
 
 START_TEST(I1_option_none_valid_message_not_sent)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(I2_send_size_below_header_too_small)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const mach_msg_size_t sizes[] = { 0, 4, 8, 16, 20 };
 	msg_buf_t m;
@@ -111,7 +111,7 @@ END_TEST
 
 START_TEST(I2_send_size_not_multiple_of_4_too_small)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const mach_msg_size_t sizes[] = { 25, 26, 27, 30, 41 };
 	msg_buf_t m;
@@ -133,7 +133,7 @@ END_TEST
 
 START_TEST(I2_send_size_over_max_too_large)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -149,7 +149,7 @@ END_TEST
 
 START_TEST(I2_size_checked_before_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -166,7 +166,7 @@ END_TEST
 
 START_TEST(I3_msgh_size_field_ignored_larger)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -184,7 +184,7 @@ END_TEST
 
 START_TEST(I3_msgh_size_field_ignored_smaller)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -201,7 +201,7 @@ END_TEST
 
 START_TEST(I3_msgh_size_field_ignored_header_only)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -268,7 +268,7 @@ put_port(
 
 START_TEST(I4_complex_shorter_than_base_too_small)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -281,7 +281,7 @@ END_TEST
 
 START_TEST(I4_descriptor_count_exceeds_size_too_small)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(I4_descriptor_runs_past_end_too_small)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static char data[64];
 	msg_buf_t m;
@@ -320,7 +320,7 @@ END_TEST
 
 START_TEST(I4_unknown_descriptor_type_invalid_type)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const unsigned types[] = { 5, 6, 0x7f, 0xff };
 	msg_buf_t m;
@@ -347,7 +347,7 @@ END_TEST
 
 START_TEST(I4_ool_copy_option_invalid_type)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static char data[64];
 	msg_buf_t m;
@@ -368,7 +368,7 @@ END_TEST
 
 START_TEST(I4_more_than_max_ports_too_large)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t *names;
 	msg_buf_t m;
@@ -386,7 +386,7 @@ END_TEST
 
 START_TEST(I4_more_than_max_ports_across_descriptors_too_large)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t *names;
 	msg_buf_t m;
@@ -408,7 +408,7 @@ END_TEST
 
 START_TEST(I5_bits_outside_user_stripped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -425,7 +425,7 @@ END_TEST
 
 START_TEST(I5_raiseimp_and_circular_bits_stripped_complex_kept)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -446,7 +446,7 @@ END_TEST
 
 START_TEST(I6_local_disposition_zero_with_port_invalid_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_send_new(task);
 	msg_buf_t m;
@@ -461,7 +461,7 @@ END_TEST
 
 START_TEST(I6_local_disposition_out_of_range_invalid_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_send_new(task);
 	mach_msg_type_name_t d;
@@ -493,7 +493,7 @@ END_TEST
 
 START_TEST(I6_local_move_receive_keeps_receive_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_new(task);
 	msg_buf_t m;
@@ -509,7 +509,7 @@ END_TEST
 
 START_TEST(I6_null_local_port_with_disposition_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -540,7 +540,7 @@ END_TEST
 
 START_TEST(I7_voucher_disposition_invalid)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const mach_msg_type_name_t disps[] = { 1, 15, 16, 18, 20, 21, 22,
 		31 };
@@ -569,7 +569,7 @@ END_TEST
 
 START_TEST(I7_voucher_dead_name_value_invalid)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -586,7 +586,7 @@ END_TEST
 
 START_TEST(I7_voucher_not_a_voucher_invalid_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rb = recv_new(b);
@@ -610,7 +610,7 @@ END_TEST
 
 START_TEST(I7_voucher_unknown_or_receive_name_invalid)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_new(task);
 	mach_port_name_t unknown = free_name(task);
@@ -632,7 +632,7 @@ END_TEST
 
 START_TEST(I7_voucher_disposition_with_null_voucher_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -658,7 +658,7 @@ END_TEST
 
 START_TEST(I7_voucher_disposition_zero_carries_field)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -677,7 +677,7 @@ END_TEST
 
 START_TEST(I8_remote_disposition_out_of_range_invalid_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_type_name_t d;
 	msg_buf_t m, copy;
@@ -706,7 +706,7 @@ END_TEST
 
 START_TEST(I8_zero_bits_null_dest_invalid_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	msg_buf_t m;
 
 	msg_init(&m, 0, MACH_PORT_NULL, MACH_PORT_NULL, 82);
@@ -717,7 +717,7 @@ END_TEST
 
 START_TEST(I8_disposition_checked_before_dest_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t m;
 
@@ -739,7 +739,7 @@ END_TEST
 
 START_TEST(I9_dest_null_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	msg_buf_t m;
 
 	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0), MACH_PORT_NULL,
@@ -754,7 +754,7 @@ END_TEST
 
 START_TEST(I9_dest_dead_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rr = recv_send_new(task);
 	msg_buf_t m;
 
@@ -775,7 +775,7 @@ END_TEST
 
 START_TEST(I10_dest_reply_same_name_send_once_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	static const mach_msg_type_name_t pairs[][2] = {
@@ -812,7 +812,7 @@ END_TEST
 
 START_TEST(I10_dest_voucher_same_name_needs_send_disposition)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -835,7 +835,7 @@ END_TEST
 
 START_TEST(I10_dest_voucher_same_name_send_disposition_reaches_lookup)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -853,7 +853,7 @@ END_TEST
 
 START_TEST(I10_reply_equals_voucher_invalid_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_send_new(task);
 	msg_buf_t m;
@@ -874,7 +874,7 @@ END_TEST
 
 START_TEST(I11_dest_unknown_name_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t m;
 
@@ -891,7 +891,7 @@ END_TEST
 
 START_TEST(I11_dest_port_set_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_MOVE_SEND,
 		MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND,
@@ -917,7 +917,7 @@ END_TEST
 
 START_TEST(I11_dest_dead_name_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = dead_new(task);
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_MOVE_SEND,
 		MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND_ONCE };
@@ -945,7 +945,7 @@ END_TEST
 
 START_TEST(I12_reply_unknown_name_invalid_reply_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t m;
@@ -964,7 +964,7 @@ END_TEST
 
 START_TEST(I12_reply_port_set_invalid_reply_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t m;
@@ -989,7 +989,7 @@ END_TEST
  */
 START_TEST(I12_reply_checked_before_dest_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t d = recv_new(task), r = recv_new(task);
 	msg_buf_t m;
 
@@ -1007,7 +1007,7 @@ END_TEST
 
 START_TEST(I11_dest_port_set_before_unknown_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t m;
@@ -1025,7 +1025,7 @@ END_TEST
 
 START_TEST(I7_voucher_checked_before_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t v = recv_send_new(task);
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t m;
@@ -1043,15 +1043,15 @@ END_TEST
 
 START_TEST(C8_dead_send_once_dest_still_checks_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = recv_new(task), r = recv_new(task), so;
 	mach_msg_type_name_t t;
 	msg_buf_t m;
 
-	KR_EQ(mach_port_extract_right(
-	          task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	KR_EQ(mipc_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &so, &t),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, p), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, p), KERN_SUCCESS);
 	/* A bad reply fails the header: the send-once name is untouched. */
 	msg_init(&m,
 	    MACH_MSGH_BITS(
@@ -1075,7 +1075,7 @@ END_TEST
  */
 START_TEST(C8_dead_send_once_dest_still_checks_reply_port_rule)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = recv_new(task), rp, so;
 	mach_port_options_t o;
 	mach_msg_type_name_t t;
@@ -1083,11 +1083,11 @@ START_TEST(C8_dead_send_once_dest_still_checks_reply_port_rule)
 
 	memset(&o, 0, sizeof(o));
 	o.flags = MPO_REPLY_PORT | MPO_INSERT_SEND_RIGHT;
-	KR_EQ(mach_port_construct(task, &o, 0, &rp), KERN_SUCCESS);
-	KR_EQ(mach_port_extract_right(
-	          task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	KR_EQ(mipc_port_construct(task, &o, 0, &rp), KERN_SUCCESS);
+	KR_EQ(mipc_port_extract_right(task, p, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+	          mipc_thread_space(), &so, &t),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_destroy(task, p), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, p), KERN_SUCCESS);
 	msg_init(&m,
 	    MACH_MSGH_BITS(
 	        MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_TYPE_COPY_SEND),
@@ -1101,7 +1101,7 @@ START_TEST(C8_dead_send_once_dest_still_checks_reply_port_rule)
 	    MACH_PORT_NULL, 136);
 	VAL_EQ(msg_send(task, &m, HDR_SIZE), MACH_MSG_SUCCESS);
 	NAME_GONE(task, so);
-	KR_EQ(mach_port_destruct(task, rp, -1, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, rp, -1, 0), KERN_SUCCESS);
 }
 END_TEST
 
@@ -1131,7 +1131,7 @@ reply_fails(mipc_space_t task, mach_port_name_t dest,
 
 START_TEST(I12_reply_make_needs_receive_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rb = recv_new(b);
@@ -1159,7 +1159,7 @@ END_TEST
 
 START_TEST(I12_reply_copy_move_send_needs_send_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_new(task);
 	mach_port_name_t so = sonce_in(task, rr);
@@ -1179,7 +1179,7 @@ END_TEST
 
 START_TEST(I12_reply_move_send_once_needs_send_once_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_send_new(task);
 	mach_port_name_t ro = recv_new(task);
@@ -1197,7 +1197,7 @@ END_TEST
 
 START_TEST(I12_reply_dead_name_accepted_copy_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t dn = dead_new(task);
 	msg_buf_t m, in;
@@ -1216,12 +1216,12 @@ END_TEST
 
 START_TEST(I12_reply_dead_name_accepted_move_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t dn = dead_new(task);
 	msg_buf_t m, in;
 
-	KR_EQ(mach_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1),
+	KR_EQ(mipc_port_mod_refs(task, dn, MACH_PORT_RIGHT_DEAD_NAME, 1),
 	    KERN_SUCCESS);
 	msg_init(&m,
 	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MOVE_SEND), r,
@@ -1237,7 +1237,7 @@ END_TEST
 
 START_TEST(I12_reply_dead_name_accepted_move_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t dn = dead_new(task);
 	msg_buf_t m, in;
@@ -1283,7 +1283,7 @@ dest_fails(mipc_space_t task, const mach_port_name_t *names,
 
 START_TEST(I13_dest_make_needs_receive_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1307,7 +1307,7 @@ END_TEST
 
 START_TEST(I13_dest_copy_move_send_needs_send_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ro = recv_new(task);
 	mach_port_name_t rso = recv_new(task);
 	mach_port_name_t so = sonce_in(task, rso);
@@ -1329,7 +1329,7 @@ END_TEST
 
 START_TEST(I13_dest_move_send_once_needs_send_once_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t ro = recv_new(task);
 	const mach_port_name_t names[] = { r, ro };
@@ -1345,7 +1345,7 @@ END_TEST
 
 START_TEST(I13_dest_send_right_to_dead_port_converted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1372,7 +1372,7 @@ END_TEST
 
 START_TEST(I14_move_send_twice_one_uref_invalid_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1392,14 +1392,14 @@ END_TEST
 
 START_TEST(I14_move_send_twice_two_urefs_succeeds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
 	msg_buf_t m, in;
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	msg_init(&m,
 	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND, MACH_MSG_TYPE_MOVE_SEND), s,
 	    s, 142);
@@ -1418,7 +1418,7 @@ END_TEST
 
 START_TEST(I14_move_send_copy_send_one_uref_succeeds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1440,7 +1440,7 @@ END_TEST
 
 START_TEST(I14_copy_send_twice_one_uref_succeeds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1462,7 +1462,7 @@ END_TEST
 
 START_TEST(I14_make_send_and_make_send_once_same_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	msg_buf_t m, in;
@@ -1498,7 +1498,7 @@ END_TEST
 
 START_TEST(I15_move_send_dest_bad_reply_consumes_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1520,7 +1520,7 @@ END_TEST
 
 START_TEST(I15_make_send_dest_bad_reply_keeps_mscount)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_send_new(task);
 	msg_buf_t m;
@@ -1537,7 +1537,7 @@ END_TEST
 
 START_TEST(I15_move_send_once_dest_bad_voucher_keeps_rights)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1563,7 +1563,7 @@ END_TEST
 
 START_TEST(I15_good_reply_dead_dest_keeps_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -1600,7 +1600,7 @@ guarded_copy(const msg_buf_t *m, mach_msg_size_t size)
  */
 START_TEST(I2_send_size_below_header_at_guard_page)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_size_t size;
 	msg_buf_t m;
@@ -1632,7 +1632,7 @@ END_TEST
  */
 START_TEST(I2_sync_wait_send_size_below_header_at_guard_page)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_size_t size;
 	msg_buf_t m;
@@ -1687,7 +1687,7 @@ rs_settled(mipc_space_t sp, mach_port_name_t r)
 
 START_TEST(I3_send_reads_nothing_past_send_size_at_guard_page)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t reply = recv_new(task);
 	mach_port_name_t t = recv_new(task);
@@ -1711,7 +1711,7 @@ START_TEST(I3_send_reads_nothing_past_send_size_at_guard_page)
 	VAL_EQ(got.h.msgh_id, 2);
 	VAL_EQ(got.h.msgh_size, HDR_SIZE + 4);
 	ck_assert(memcmp(got.bytes + HDR_SIZE, &word, sizeof(word)) == 0);
-	KR_OK(mach_port_deallocate(task, got.h.msgh_remote_port));
+	KR_OK(mipc_port_deallocate(task, got.h.msgh_remote_port));
 	conf_take_send_once_notification(task, reply);
 	/* MAKE_SEND destination: the slow path. */
 	msg_init(&m, MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0), r,
@@ -1740,7 +1740,7 @@ START_TEST(I3_send_reads_nothing_past_send_size_at_guard_page)
 		VAL_EQ(got.h.msgh_id, 4);
 		memcpy(&d, got.bytes + BASE_SIZE, sizeof(d));
 		VAL_EQ(d.name, t);
-		KR_OK(mach_port_deallocate(task, t));
+		KR_OK(mipc_port_deallocate(task, t));
 	}
 	rs_settled(task, r);
 	expect_no_fatal_guard();
@@ -1754,7 +1754,7 @@ END_TEST
  */
 START_TEST(I3_header_misaligned_by_1_to_7_sends)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t reply = recv_new(task);
 	size_t mis;
@@ -1790,7 +1790,7 @@ START_TEST(I3_header_misaligned_by_1_to_7_sends)
 			VAL_EQ(got.h.msgh_size, HDR_SIZE + 8);
 			ck_assert(memcmp(got.bytes + HDR_SIZE, &body, 8) == 0);
 			if (k == 1) {
-				KR_OK(mach_port_deallocate(
+				KR_OK(mipc_port_deallocate(
 				    task, got.h.msgh_remote_port));
 				conf_take_send_once_notification(task, reply);
 			}

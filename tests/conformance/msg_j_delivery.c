@@ -39,7 +39,7 @@ peer_new(mipc_space_t from, mach_port_name_t *rb, mach_port_name_t *s)
 
 START_TEST(J1_copy_send_no_reply_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t in;
@@ -56,7 +56,7 @@ END_TEST
 
 START_TEST(J1_copy_send_with_make_send_once_reply_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t rr = recv_new(task);
@@ -82,7 +82,7 @@ END_TEST
 
 START_TEST(J1_make_send_once_dest_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t in;
 
@@ -94,7 +94,7 @@ END_TEST
 
 START_TEST(J1_make_send_dest_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t in;
 
@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(J1_move_send_dest_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t in;
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(J1_move_send_once_dest_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t so = sonce_in_other(task, b, rb);
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(J1_complex_bit_preserved)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t m, in;
@@ -154,7 +154,7 @@ END_TEST
 
 START_TEST(J1_received_through_set_names_member)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t ps = pset_new(b);
@@ -170,7 +170,7 @@ END_TEST
 
 START_TEST(J1_reply_died_in_transit_reads_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t rr = recv_new(task);
@@ -181,7 +181,7 @@ START_TEST(J1_reply_died_in_transit_reads_dead)
 	              MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND),
 	          s, rr, 1009),
 	    MACH_MSG_SUCCESS);
-	KR_EQ(mach_port_mod_refs(task, rr, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, rr, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	RECV_OK(b, &in, rb, 0);
 	HDR_EQ(&in, 0x00001111u, MACH_PORT_DEAD, rb, HDR_SIZE, 1009);
@@ -192,7 +192,7 @@ END_TEST
 
 START_TEST(J1_send_once_reply_died_in_transit_reads_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t rr = recv_new(task);
@@ -203,7 +203,7 @@ START_TEST(J1_send_once_reply_died_in_transit_reads_dead)
 	              MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	          s, rr, 1010),
 	    MACH_MSG_SUCCESS);
-	KR_EQ(mach_port_destroy(task, rr), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, rr), KERN_SUCCESS);
 	RECV_OK(b, &in, rb, 0);
 	HDR_EQ(&in, 0x00001112u, MACH_PORT_DEAD, rb, HDR_SIZE, 1010);
 	VAL_EQ(name_count(b), 1);
@@ -215,7 +215,7 @@ END_TEST
 
 START_TEST(J2_self_make_send_reply_merges_into_receive_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t sr = recv_send_new(task);
 	msg_buf_t in;
 
@@ -236,7 +236,7 @@ END_TEST
 
 START_TEST(J2_reply_send_merges_into_existing_send_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t rr = recv_new(task);
@@ -261,7 +261,7 @@ END_TEST
 
 START_TEST(J2_reply_send_once_gets_fresh_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mach_port_name_t rr = recv_new(task);
@@ -303,7 +303,7 @@ END_TEST
 
 START_TEST(J3_make_send_dest_released_at_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	msg_buf_t in;
@@ -326,7 +326,7 @@ END_TEST
 
 START_TEST(J3_copy_send_dest_released_at_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t in;
@@ -344,7 +344,7 @@ END_TEST
 
 START_TEST(J3_move_send_dest_released_at_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t in;
@@ -362,7 +362,7 @@ END_TEST
 
 START_TEST(J3_make_send_once_dest_consumed_at_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t in;
 
@@ -377,7 +377,7 @@ END_TEST
 
 START_TEST(J3_move_send_once_dest_consumed_at_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	msg_buf_t in;
@@ -399,7 +399,7 @@ END_TEST
 
 START_TEST(J4_fifo_order_one_sender)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 	int i;
@@ -428,7 +428,7 @@ END_TEST
 
 START_TEST(J4_fifo_order_send_and_send_once_mixed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 	int i;
@@ -461,7 +461,7 @@ END_TEST
 
 START_TEST(J4_fifo_order_two_sending_spaces)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mipc_space_t c = space_new();
@@ -495,7 +495,7 @@ END_TEST
 
 START_TEST(J5_default_qlimit_five_then_timed_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	int i;
 
@@ -515,7 +515,7 @@ END_TEST
 
 START_TEST(J5_nonzero_timeout_times_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -532,7 +532,7 @@ END_TEST
 
 START_TEST(J5_qlimit_one_room_after_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	msg_buf_t in;
@@ -554,7 +554,7 @@ END_TEST
 
 START_TEST(J5_make_and_move_send_dests_limited)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
@@ -576,7 +576,7 @@ END_TEST
 
 START_TEST(J5_without_timeout_sender_blocks_until_room)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	struct msg_worker w;
@@ -613,7 +613,7 @@ END_TEST
 
 START_TEST(J6_send_once_bypasses_qlimit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t so;
 	msg_buf_t in;
@@ -638,7 +638,7 @@ END_TEST
 
 START_TEST(J6_send_once_fails_at_kernel_cap_no_buffer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_msg_return_t mr;
 	msg_buf_t m;
@@ -692,7 +692,7 @@ send_big_once(mipc_space_t sp, mach_port_name_t r, struct big_msg *m, int id)
  */
 START_TEST(J6_send_once_stopped_by_queued_bytes_limit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t limit = 8u << 20, old;
 	struct big_msg *m = calloc(1, sizeof(*m));
@@ -738,7 +738,7 @@ START_TEST(J6_send_once_stopped_by_queued_bytes_limit)
 	for (i = 0; i < n + 4; i++)
 		KR_EQ(send_big_once(task, r, m, 2000 + i), MACH_MSG_SUCCESS);
 	VAL_EQ(mipc_set_queued_bytes_limit(old), SIZE_MAX);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	mipc_get_stats(&st);
 	VAL_EQ(st.queued_bytes < BIG_MSG, true);
@@ -750,7 +750,7 @@ END_TEST
 /* Out-of-line memory copied into a message counts while it is queued. */
 START_TEST(J6_queued_bytes_limit_counts_ool_in_flight)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	size_t limit = 4u << 20, len = 1u << 20, old;
 	void *data = calloc(1, len);
@@ -788,7 +788,7 @@ START_TEST(J6_queued_bytes_limit_counts_ool_in_flight)
 	    n, len, limit);
 	mipc_get_stats(&st);
 	VAL_EQ(st.queued_bytes_refusals, 1);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	mipc_get_stats(&st);
 	VAL_EQ(st.queued_bytes < len, true);
@@ -801,7 +801,7 @@ END_TEST
 
 START_TEST(J7_qlimit_zero_send_right_times_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 
 	set_qlimit(task, r, 0);
@@ -815,7 +815,7 @@ END_TEST
 
 START_TEST(J7_qlimit_zero_send_once_goes_through)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -829,7 +829,7 @@ END_TEST
 
 START_TEST(J7_qlimit_zero_times_out_with_waiting_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	struct msg_worker w;
 	bool blocked;
@@ -855,7 +855,7 @@ END_TEST
 
 START_TEST(J8_dequeue_admits_exactly_one_blocked_sender)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	struct msg_worker w[2];
@@ -896,7 +896,7 @@ END_TEST
 
 START_TEST(J8_raising_qlimit_admits_the_difference)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	struct msg_worker w[3];
@@ -937,7 +937,7 @@ END_TEST
 
 START_TEST(J9_port_death_completes_blocked_sender)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	struct msg_worker w;
@@ -961,7 +961,7 @@ END_TEST
 
 START_TEST(J9_receive_right_move_keeps_sender_blocked)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t rb, s, rc;
 	mipc_space_t b = peer_new(task, &rb, &s);
 	mipc_space_t c = space_new();
@@ -996,7 +996,7 @@ END_TEST
 
 START_TEST(J10_send_to_port_in_transit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = recv_send_new(task);
 	mach_port_name_t q, sq, pb;
 	mipc_space_t b = peer_new(task, &q, &sq);
@@ -1033,7 +1033,7 @@ END_TEST
 
 START_TEST(J12_combined_send_then_receive_same_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t m;
 
@@ -1052,7 +1052,7 @@ END_TEST
 
 START_TEST(J12_send_failure_skips_receive)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, copy;
 
@@ -1070,7 +1070,7 @@ END_TEST
 
 START_TEST(J12_receive_uses_rcv_size)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -1091,7 +1091,7 @@ END_TEST
 
 START_TEST(J12_combined_receive_other_port_times_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_send_new(task);
 	mach_port_name_t r2 = recv_new(task);
 	msg_buf_t m;
@@ -1108,7 +1108,7 @@ END_TEST
 
 START_TEST(J12_combined_self_rpc)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t sr = recv_send_new(task);
 	msg_buf_t m;
 
@@ -1128,7 +1128,7 @@ END_TEST
 
 START_TEST(J13_make_send_dest_counts_until_receipt)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	msg_buf_t in;
@@ -1156,7 +1156,7 @@ END_TEST
 
 START_TEST(J14_send_override_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	/* QoS 4 in bits 16-19; then a pthread-priority encoding. */
 	static const mach_port_name_t prio[] = { 0x00040000u, 0x000015ffu };
@@ -1185,7 +1185,7 @@ END_TEST
 
 START_TEST(J14_notify_ignored_without_override)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 

@@ -119,7 +119,7 @@ static void
 blocked_receiver(struct actor *a, struct call *c, mach_msg_option_t opt,
     mach_msg_timeout_t timeout)
 {
-	c->c_sp = mach_task_self();
+	c->c_sp = mipc_thread_space();
 	c->c_name = tport_new(c->c_sp, MACH_PORT_QLIMIT_DEFAULT);
 	c->c_opt = opt;
 	c->c_timeout = timeout;
@@ -237,7 +237,7 @@ scene_blocked_sender(struct scene *sc, mach_msg_option_t opt)
 	struct actor *t = &sc->as[0], *h = &sc->as[1];
 
 	memset(sc, 0, sizeof(*sc));
-	sc->sp = mach_task_self();
+	sc->sp = mipc_thread_space();
 	sc->p = tport_new(sc->sp, 1);
 	actor_park(t, LOW);
 	watch(t->a_th, sc->sp, sc->p);
@@ -374,7 +374,7 @@ act_sync_rpc(struct actor *a)
 
 START_TEST(abort_sync_wait_rpc_client_unpushes_the_server)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	struct actor as[2], *t = &as[0], *cl = &as[1];
 	struct call c = { 0 };
 	msg_buf_t b;
@@ -398,7 +398,7 @@ START_TEST(abort_sync_wait_rpc_client_unpushes_the_server)
 	AT_BASE(t->a_th);
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
 	actors_end(as, 2);
-	KR_OK(mach_port_destroy(sp, c.c_name));
+	KR_OK(mipc_port_destroy(sp, c.c_name));
 }
 END_TEST
 
@@ -417,7 +417,7 @@ act_workloop(struct actor *a)
 
 START_TEST(abort_workloop_servicer)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	struct actor as[2], *w = &as[0], *h = &as[1];
 	struct call c = { 0 };
 
@@ -440,7 +440,7 @@ START_TEST(abort_workloop_servicer)
 	VAL_EQ(h->a_buf.h.msgh_id, 12);
 	KR_OK(mipc_workloop_destroy(c.c_wl));
 	actors_end(as, 2);
-	KR_OK(mach_port_destroy(sp, c.c_name));
+	KR_OK(mipc_port_destroy(sp, c.c_name));
 }
 END_TEST
 
@@ -451,7 +451,7 @@ END_TEST
  */
 START_TEST(abort_thread_not_in_mipc_is_remembered)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = tport_new(sp, MACH_PORT_QLIMIT_DEFAULT);
 	msg_buf_t b;
 
@@ -471,13 +471,13 @@ START_TEST(abort_thread_not_in_mipc_is_remembered)
 	KR_EQ(msg_call(sp, &b.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(b),
 	          p, 20, MACH_PORT_NULL),
 	    MACH_RCV_TIMED_OUT);
-	KR_OK(mach_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, p));
 }
 END_TEST
 
 START_TEST(abort_pending_ends_a_send_on_a_full_queue)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = tport_new(sp, 1);
 	mach_port_urefs_t refs;
 	msg_buf_t b;
@@ -493,7 +493,7 @@ START_TEST(abort_pending_ends_a_send_on_a_full_queue)
 	VAL_EQ(msgcount_of(sp, p), 1);
 	/* M3: the copied send right comes back, as on a timeout. */
 	VAL_EQ(refs_of(sp, p, MACH_PORT_RIGHT_SEND), refs + 1);
-	KR_OK(mach_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, p));
 }
 END_TEST
 
@@ -519,15 +519,15 @@ END_TEST
  */
 START_TEST(abort_stops_a_server_without_destroying_ports)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	struct actor as[3];
 	struct call c = { 0 };
 	mach_port_name_t set, p;
 	unsigned i;
 
-	KR_OK(mach_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set));
+	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set));
 	p = tport_new(sp, MACH_PORT_QLIMIT_DEFAULT);
-	KR_OK(mach_port_insert_member(sp, p, set));
+	KR_OK(mipc_port_insert_member(sp, p, set));
 	c.c_sp = sp;
 	c.c_name = set;
 	c.c_timeout = ACT_LONG_MS;
@@ -544,8 +544,8 @@ START_TEST(abort_stops_a_server_without_destroying_ports)
 	SEND_OK(sp, p, MACH_MSG_TYPE_COPY_SEND, 9);
 	VAL_EQ(tport_take(sp, set), 9);
 	actors_end(as, NELEM(as));
-	KR_OK(mach_port_destroy(sp, p));
-	KR_OK(mach_port_destroy(sp, set));
+	KR_OK(mipc_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, set));
 }
 END_TEST
 

@@ -44,7 +44,7 @@ send_sized(
 
 START_TEST(K1_null_and_dead_names_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	msg_buf_t in;
 
 	msg_fill(&in, MSG_FILL);
@@ -59,7 +59,7 @@ END_TEST
 
 START_TEST(K1_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t unknown = free_name(task);
 	msg_buf_t in;
 
@@ -74,7 +74,7 @@ END_TEST
 
 START_TEST(K1_send_right_name_invalid_name_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -90,7 +90,7 @@ END_TEST
 
 START_TEST(K1_send_once_name_invalid_name_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	msg_buf_t in;
@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(K1_dead_name_invalid_name_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = dead_new(task);
 	msg_buf_t in;
 
@@ -117,12 +117,12 @@ END_TEST
 
 START_TEST(K1_name_that_held_receive_right_no_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
 	/* B18: the send right becomes a dead name under the same name. */
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_DEAD_NAME);
 	guard_reset();
@@ -133,7 +133,7 @@ END_TEST
 
 START_TEST(K1_invalid_name_returns_without_timeout_option)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t dn = dead_new(task);
 	msg_buf_t in;
 
@@ -151,7 +151,7 @@ END_TEST
 
 START_TEST(K2_timeout_zero_empty_port_timed_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	msg_buf_t in;
@@ -168,7 +168,7 @@ END_TEST
 
 START_TEST(K2_timeout_nonzero_empty_port_timed_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t in;
 
@@ -181,13 +181,13 @@ END_TEST
 
 START_TEST(K2_timeout_empty_port_set_timed_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t in;
 
 	KR_EQ(msg_recv(task, &in, sizeof(in), ps, 0), MACH_RCV_TIMED_OUT);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	KR_EQ(msg_recv(task, &in, sizeof(in), ps, 0), MACH_RCV_TIMED_OUT);
 	KR_EQ(mach_msg(&in.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(in),
 	          ps, 10, MACH_PORT_NULL),
@@ -221,7 +221,7 @@ late_sender_main(void *arg)
 
 START_TEST(K2_timeout_ignored_without_option)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct late_sender ls = { task, r, thread_tid(), -1 };
 	pthread_t t;
@@ -243,7 +243,7 @@ END_TEST
 
 START_TEST(K3_default_trailer_needs_32_for_header_message)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -262,7 +262,7 @@ END_TEST
 
 START_TEST(K3_requested_trailer_counts)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	/* elements, trailer size */
 	static const mach_msg_size_t cases[][2] = {
@@ -303,7 +303,7 @@ END_TEST
 
 START_TEST(K3_body_counts)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -321,7 +321,7 @@ END_TEST
 
 START_TEST(K4_too_large_without_large_dequeues_and_destroys)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	mach_port_status_t st;
@@ -346,7 +346,7 @@ END_TEST
 
 START_TEST(K4_too_large_releases_dest_send_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t m, in;
 
@@ -365,7 +365,7 @@ END_TEST
 
 START_TEST(K4_too_large_destroys_reply_send_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rr = recv_new(task);
 	msg_buf_t m, in;
@@ -386,7 +386,7 @@ END_TEST
 
 START_TEST(K4_too_large_send_once_reply_not_copied_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -410,7 +410,7 @@ END_TEST
 
 START_TEST(K4_too_large_destroys_body_rights)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t x = recv_send_new(task);
 	mach_port_name_t y = recv_send_new(task);
@@ -441,7 +441,7 @@ END_TEST
 
 START_TEST(K4_too_large_frees_ool_memory)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static unsigned char data[8192];
 	mach_msg_ool_descriptor_t d;
@@ -471,7 +471,7 @@ END_TEST
 
 START_TEST(K4_bare_header_gets_partial_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const unsigned char want[6] = { 0, 0, 0, 0, 8, 0 };
 	msg_buf_t in;
@@ -492,7 +492,7 @@ END_TEST
 
 START_TEST(K4_bare_header_with_seqno_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
@@ -516,7 +516,7 @@ END_TEST
 
 START_TEST(K5_too_large_with_large_stays_queued)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_status_t st;
 	msg_buf_t in, want;
@@ -547,7 +547,7 @@ END_TEST
 
 START_TEST(K5_tiny_buffer_not_written)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -561,7 +561,7 @@ END_TEST
 
 START_TEST(K5_large_identity_names_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in, want;
 
@@ -582,14 +582,14 @@ END_TEST
 
 START_TEST(K5_large_identity_through_set_names_member)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_send_new(task);
 	mach_port_name_t r2 = recv_send_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t in, want;
 
-	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps), KERN_SUCCESS);
 	send_sized(task, r2, 40, 5004);
 	msg_fill(&in, MSG_FILL);
 	KR_EQ(msg_recv(
@@ -613,7 +613,7 @@ END_TEST
 
 START_TEST(K6_port_destroyed_wakes_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	struct msg_worker w;
 	bool blocked;
@@ -621,7 +621,7 @@ START_TEST(K6_port_destroyed_wakes_receiver)
 	worker_recv(&w, task, r, 3000);
 	worker_start(&w);
 	blocked = worker_blocked(&w);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	KR_EQ(worker_join(&w), MACH_RCV_PORT_CHANGED);
 	ck_assert_msg(blocked, "receiver did not block on the empty port");
@@ -631,7 +631,7 @@ END_TEST
 
 START_TEST(K6_port_destroy_call_wakes_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	struct msg_worker w;
 	bool blocked;
@@ -639,7 +639,7 @@ START_TEST(K6_port_destroy_call_wakes_receiver)
 	worker_recv(&w, task, r, 3000);
 	worker_start(&w);
 	blocked = worker_blocked(&w);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	KR_EQ(worker_join(&w), MACH_RCV_PORT_CHANGED);
 	ck_assert_msg(blocked, "receiver did not block on the empty port");
 }
@@ -647,7 +647,7 @@ END_TEST
 
 START_TEST(K6_receive_right_moved_out_wakes_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t rb;
@@ -667,7 +667,7 @@ END_TEST
 
 START_TEST(K6_receive_right_sent_away_wakes_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t q = recv_new(b);
 	mach_port_name_t sq = send_in(task, b, q);
@@ -692,17 +692,17 @@ END_TEST
 
 START_TEST(K6_set_destroyed_wakes_set_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	struct msg_worker w;
 	bool blocked;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	worker_recv(&w, task, ps, 3000);
 	worker_start(&w);
 	blocked = worker_blocked(&w);
-	KR_EQ(mach_port_destroy(task, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, ps), KERN_SUCCESS);
 	KR_EQ(worker_join(&w), MACH_RCV_PORT_CHANGED);
 	ck_assert_msg(blocked, "receiver did not block on the empty set");
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
@@ -711,7 +711,7 @@ END_TEST
 
 START_TEST(K6_adding_port_to_set_keeps_port_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	struct msg_worker w;
@@ -720,7 +720,7 @@ START_TEST(K6_adding_port_to_set_keeps_port_receiver)
 	worker_recv(&w, task, r, 3000);
 	worker_start(&w);
 	blocked = worker_blocked(&w);
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	sleep_ms(30);
 	ck_assert_msg(!worker_done(&w),
 	    "insert_member disturbed the port's receiver (0x%x)",
@@ -776,7 +776,7 @@ k7_receiver_main(void *arg)
 
 START_TEST(K7_each_message_to_exactly_one_receiver)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	struct k7_receiver k[K7_THREADS];
 	atomic_int seen[K7_MESSAGES];
@@ -831,7 +831,7 @@ END_TEST
 
 START_TEST(K8_send_rights_merge_into_existing_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -867,7 +867,7 @@ END_TEST
 
 START_TEST(K8_send_once_rights_get_fresh_names)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -902,7 +902,7 @@ END_TEST
 
 START_TEST(K8_receive_right_lands_on_existing_send_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -928,7 +928,7 @@ END_TEST
 
 START_TEST(K8_receive_right_fresh_name_otherwise)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -952,7 +952,7 @@ END_TEST
 
 START_TEST(K8_right_for_port_dead_in_transit_is_dead)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b);
 	mach_port_name_t s = send_in(task, b, rb);
@@ -965,7 +965,7 @@ START_TEST(K8_right_for_port_dead_in_transit_is_dead)
 	d[1] = port_desc(p, MACH_MSG_TYPE_MAKE_SEND_ONCE);
 	size = msg_init_ports(&m, s, MACH_MSG_TYPE_COPY_SEND, 8005, d, 2);
 	KR_EQ(msg_send(task, &m, size), MACH_MSG_SUCCESS);
-	KR_EQ(mach_port_mod_refs(task, p, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, p, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	RECV_OK(b, &in, rb, 0);
 	g = rcv_port_desc(&in, 0);
@@ -998,7 +998,7 @@ recv_into(mipc_space_t sp, void *buf, mach_msg_size_t len, mach_port_name_t r,
  */
 START_TEST(K3_receive_writes_nothing_past_rcv_size_at_guard_page)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	const mach_msg_size_t msize = HDR_SIZE + 8;
 	unsigned elem;
@@ -1062,7 +1062,7 @@ END_TEST
  */
 START_TEST(K3_receive_into_buffer_misaligned_by_1_to_7)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t t = recv_new(task);
 	mach_port_name_t reply = recv_new(task);
@@ -1117,10 +1117,10 @@ START_TEST(K3_receive_into_buffer_misaligned_by_1_to_7)
 		ck_assert(memcmp(got.ool.address, data, sizeof(data)) == 0);
 		VAL_EQ(got.word, m.word);
 		VAL_EQ(tr.msgh_trailer_size, MAX_TRAILER_SIZE);
-		KR_OK(vm_deallocate(
+		KR_OK(mipc_vm_deallocate(
 		    task, (vm_address_t)got.ool.address, got.ool.size));
-		KR_OK(mach_port_deallocate(task, t));
-		KR_OK(mach_port_deallocate(task, got.h.msgh_remote_port));
+		KR_OK(mipc_port_deallocate(task, t));
+		KR_OK(mipc_port_deallocate(task, got.h.msgh_remote_port));
 		conf_take_send_once_notification(task, reply);
 
 		/* K5 into a misaligned buffer: msgh_size, msgh_local_port. */

@@ -219,7 +219,7 @@ START_TEST(L2_move_receive_resets_mscount_and_seqno)
 	p = recv_new(x.task);
 	make_send(x.task, p);
 	make_send(x.task, p);
-	KR_EQ(mach_port_mod_refs(x.task, p, MACH_PORT_RIGHT_SEND, -2),
+	KR_EQ(mipc_port_mod_refs(x.task, p, MACH_PORT_RIGHT_SEND, -2),
 	    KERN_SUCCESS);
 	/* Two messages through p: seqno 2. */
 	KR_EQ(md_send_simple(x.task, p, MACH_MSG_TYPE_MAKE_SEND, 1),
@@ -251,7 +251,7 @@ START_TEST(L2_move_receive_clears_context)
 
 	md_pair_open(&x);
 	p = recv_new(x.task);
-	KR_EQ(mach_port_set_context(x.task, p, 0xfeed), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(x.task, p, 0xfeed), KERN_SUCCESS);
 	d = md_pair_port(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	VAL_EQ(ctx_of(x.b, d.name), 0);
 	md_pair_close(&x);
@@ -294,7 +294,7 @@ START_TEST(L2_move_receive_leaves_port_set)
 	md_pair_open(&x);
 	p = recv_new(x.task);
 	ps = pset_new(x.task);
-	KR_EQ(mach_port_insert_member(x.task, p, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(x.task, p, ps), KERN_SUCCESS);
 	VAL_EQ(status_of(x.task, p).mps_pset, 1);
 	d = md_pair_port(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE);
 	VAL_EQ(members_of(x.task, ps, members, 2), 0);
@@ -373,7 +373,7 @@ START_TEST(L3_move_send_sender_loses_one_uref)
 	/* e lives in b; the task holds a send right with 2 urefs. */
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
-	KR_EQ(mach_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	d = md_pair_port(&x, se, MACH_MSG_TYPE_MOVE_SEND);
 	VAL_EQ(refs_of(x.task, se, MACH_PORT_RIGHT_SEND), 1);
@@ -685,7 +685,7 @@ START_TEST(L4_immovable_receive_invalid_right_guard_immovable)
 	    MACH_PORT_STATUS_FLAG_GUARDED |
 	        MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	VAL_EQ(ctx_of(x.task, p), 0x1111);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x1111), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x1111), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -840,7 +840,7 @@ START_TEST(L6_self_round_trip_all_dispositions)
 		{ MACH_MSG_TYPE_MOVE_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND_ONCE,
 		    false },
 	};
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n, dst, name, so[2] = { MACH_PORT_NULL };
 	mach_msg_port_descriptor_t d;
 	struct md_msg m;
@@ -1387,9 +1387,9 @@ START_TEST(L9_ool_ports_bad_name_destroys_copied_in_names)
 	e2 = recv_new(x.b);
 	s1 = send_in(x.task, x.b, e1);
 	s2 = send_in(x.task, x.b, e2);
-	KR_EQ(mach_port_mod_refs(x.task, s1, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, s1, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_mod_refs(x.task, s2, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, s2, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	bad = recv_new(x.task); /* no send right: MOVE_SEND fails on it */
 	arr[0] = s1;
@@ -1504,7 +1504,7 @@ START_TEST(L10_guarded_disposition_not_move_receive_invalid_type)
 	}
 	l10_nothing_consumed(&x, p, 0x4242);
 	VAL_EQ(status_of(x.task, p).mps_sorights, 0);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x4242), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x4242), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1520,7 +1520,7 @@ START_TEST(L10_guarded_flags_zero_invalid_type)
 	          MACH_MSG_GUARD_FLAGS_NONE, 0x4343),
 	    MACH_SEND_INVALID_TYPE);
 	l10_nothing_consumed(&x, p, 0x4343);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x4343), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x4343), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1538,7 +1538,7 @@ START_TEST(L10_guarded_flags_outside_mask_invalid_type)
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE, 0x8000, 0x4444),
 	    MACH_SEND_INVALID_TYPE);
 	l10_nothing_consumed(&x, p, 0x4444);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x4444), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x4444), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1587,7 +1587,7 @@ START_TEST(L10_guarded_unguarded_on_send_zero_guard_sent)
 
 	md_pair_open(&x);
 	p = recv_new(x.task);
-	KR_EQ(mach_port_guard(x.task, p, 0, FALSE), KERN_SUCCESS);
+	KR_EQ(mipc_port_guard(x.task, p, 0, FALSE), KERN_SUCCESS);
 	KR_EQ(l10_send(&x, p, MACH_MSG_TYPE_MOVE_RECEIVE,
 	          MACH_MSG_GUARD_FLAGS_UNGUARDED_ON_SEND, 0),
 	    MACH_MSG_SUCCESS);
@@ -1615,7 +1615,7 @@ START_TEST(L10_guarded_unguarded_on_send_guarded_port_incorrect_guard)
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(ctx_of(x.task, p), 0x5151);
 	RECV_EMPTY(x.b, &r, x.d);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x5151), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x5151), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1654,7 +1654,7 @@ START_TEST(L10_guarded_context_mismatch_incorrect_guard)
 	VAL_EQ(type_of(x.task, p), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(ctx_of(x.task, p), 0x5353);
 	RECV_EMPTY(x.b, &r, x.d);
-	KR_EQ(mach_port_destruct(x.task, p, 0, 0x5353), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(x.task, p, 0, 0x5353), KERN_SUCCESS);
 	md_pair_close(&x);
 }
 END_TEST
@@ -1870,27 +1870,29 @@ START_TEST(L8_ool_source_region_unreadable_invalid_memory)
 	unsigned k;
 
 	md_pair_open(&x);
-	KR_OK(vm_allocate(x.task, &region, 2 * pg, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(x.task, &region, 2 * pg, VM_FLAGS_ANYWHERE));
 	for (k = 0; k < 2; k++) {
 		static const mach_msg_copy_options_t copy[2] = {
 			MACH_MSG_PHYSICAL_COPY, MACH_MSG_VIRTUAL_COPY
 		};
 
 		/* All of it, then only the second page. */
-		KR_OK(vm_protect(x.task, region, 2 * pg, FALSE, VM_PROT_NONE));
+		KR_OK(mipc_vm_protect(
+		    x.task, region, 2 * pg, FALSE, VM_PROT_NONE));
 		md_pair_msg(&x, &m, 0x4c30);
 		md_add_ool(&m, (void *)region, (mach_msg_size_t)(2 * pg), FALSE,
 		    copy[k]);
 		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
-		KR_OK(vm_protect(x.task, region, pg, FALSE, VM_PROT_DEFAULT));
+		KR_OK(mipc_vm_protect(
+		    x.task, region, pg, FALSE, VM_PROT_DEFAULT));
 		KR_EQ(md_send(x.task, &m), MACH_SEND_INVALID_MEMORY);
-		KR_OK(
-		    vm_protect(x.task, region, 2 * pg, FALSE, VM_PROT_DEFAULT));
+		KR_OK(mipc_vm_protect(
+		    x.task, region, 2 * pg, FALSE, VM_PROT_DEFAULT));
 	}
 	RECV_EMPTY(x.b, &r, x.d);
 	VAL_EQ(refs_of(x.task, x.s, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(md_stats().messages, 0);
-	KR_OK(vm_deallocate(x.task, region, 2 * pg));
+	KR_OK(mipc_vm_deallocate(x.task, region, 2 * pg));
 	md_pair_close(&x);
 }
 END_TEST
@@ -1931,24 +1933,25 @@ END_TEST
  */
 START_TEST(L8_vm_protect_checks_its_range)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const size_t pg = md_page();
 	vm_address_t a = 0;
 	int on_stack;
 
-	KR_OK(vm_allocate(task, &a, 2 * pg, VM_FLAGS_ANYWHERE));
-	KR_EQ(vm_protect(task, a, 3 * pg, FALSE, VM_PROT_READ),
+	KR_OK(mipc_vm_allocate(task, &a, 2 * pg, VM_FLAGS_ANYWHERE));
+	KR_EQ(mipc_vm_protect(task, a, 3 * pg, FALSE, VM_PROT_READ),
 	    KERN_INVALID_ADDRESS);
-	KR_EQ(vm_protect(task, a + pg, 2 * pg, FALSE, VM_PROT_READ),
+	KR_EQ(mipc_vm_protect(task, a + pg, 2 * pg, FALSE, VM_PROT_READ),
 	    KERN_INVALID_ADDRESS);
-	KR_EQ(vm_protect(task, (vm_address_t)&on_stack, 4, FALSE, VM_PROT_READ),
+	KR_EQ(mipc_vm_protect(
+	          task, (vm_address_t)&on_stack, 4, FALSE, VM_PROT_READ),
 	    KERN_INVALID_ADDRESS);
-	KR_EQ(vm_protect(task, a, pg, FALSE, 0x10), KERN_INVALID_ARGUMENT);
-	KR_OK(vm_protect(task, a, 0, FALSE, VM_PROT_NONE));
-	KR_OK(vm_protect(task, a + pg, pg, TRUE, VM_PROT_READ));
-	KR_OK(vm_deallocate(task, a, 2 * pg));
-	KR_EQ(
-	    vm_protect(task, a, pg, FALSE, VM_PROT_READ), KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_protect(task, a, pg, FALSE, 0x10), KERN_INVALID_ARGUMENT);
+	KR_OK(mipc_vm_protect(task, a, 0, FALSE, VM_PROT_NONE));
+	KR_OK(mipc_vm_protect(task, a + pg, pg, TRUE, VM_PROT_READ));
+	KR_OK(mipc_vm_deallocate(task, a, 2 * pg));
+	KR_EQ(mipc_vm_protect(task, a, pg, FALSE, VM_PROT_READ),
+	    KERN_INVALID_ADDRESS);
 }
 END_TEST
 
@@ -1959,10 +1962,10 @@ START_TEST(L9_ool_ports_array_unreadable_invalid_memory)
 	struct md_msg m, r;
 	const size_t pg = md_page();
 	vm_address_t region = 0;
-	mach_port_name_t p = recv_new(mach_task_self());
+	mach_port_name_t p = recv_new(mipc_thread_space());
 
 	md_pair_open(&x);
-	KR_OK(vm_allocate(x.task, &region, pg, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(x.task, &region, pg, VM_FLAGS_ANYWHERE));
 	memcpy((void *)region, &p, sizeof(p));
 	ck_assert(mprotect((void *)region, pg, PROT_NONE) == 0);
 	md_pair_msg(&x, &m, 0x4c31);
@@ -1972,7 +1975,7 @@ START_TEST(L9_ool_ports_array_unreadable_invalid_memory)
 	ck_assert(mprotect((void *)region, pg, PROT_READ | PROT_WRITE) == 0);
 	RECV_EMPTY(x.b, &r, x.d);
 	VAL_EQ(status_of(x.task, p).mps_mscount, 0);
-	KR_OK(vm_deallocate(x.task, region, pg));
+	KR_OK(mipc_vm_deallocate(x.task, region, pg));
 	md_pair_close(&x);
 }
 END_TEST
@@ -2015,7 +2018,7 @@ l_self_dealloc_msg(vm_address_t region, size_t len, mach_port_name_t dest,
  */
 START_TEST(L8_ool_deallocating_the_message_buffer_receive_invalid_data)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const size_t pg = md_page();
 	unsigned k;
 
@@ -2030,7 +2033,7 @@ START_TEST(L8_ool_deallocating_the_message_buffer_receive_invalid_data)
 		mach_msg_size_t sz;
 		struct md_msg e;
 
-		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+		KR_OK(mipc_vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
 		h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_MAKE_SEND,
 		    copy[k], k == 2, &sz);
 		KR_EQ(
@@ -2039,7 +2042,7 @@ START_TEST(L8_ool_deallocating_the_message_buffer_receive_invalid_data)
 		    MACH_RCV_INVALID_DATA);
 		/* The message was taken (as XNU's receive takes it). */
 		RECV_EMPTY(task, &e, r);
-		KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+		KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
 	}
 	expect_no_fatal_guard();
 }
@@ -2053,7 +2056,7 @@ END_TEST
  */
 START_TEST(L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const size_t pg = md_page();
 	mach_port_name_t r = recv_new(task);
 	struct md_msg e;
@@ -2068,7 +2071,7 @@ START_TEST(L8_ool_deallocating_the_message_buffer_pseudo_receive_no_write)
 		mach_msg_header_t *h;
 		mach_msg_size_t sz;
 
-		KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+		KR_OK(mipc_vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
 		h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_COPY_SEND,
 		    MACH_MSG_PHYSICAL_COPY, k == 1, &sz);
 		KR_EQ(mach_msg(h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, sz, 0,
@@ -2090,7 +2093,7 @@ END_TEST
  */
 START_TEST(L8_workloop_msg_deallocating_the_message_buffer_invalid_data)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const size_t pg = md_page();
 	mach_port_name_t r = recv_new(task);
 	mipc_workloop_t wl;
@@ -2101,7 +2104,7 @@ START_TEST(L8_workloop_msg_deallocating_the_message_buffer_invalid_data)
 
 	KR_OK(mipc_workloop_create(task, 0, &wl));
 	KR_OK(mipc_workloop_attach(wl, r));
-	KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
 	h = l_self_dealloc_msg(region, pg, r, MACH_MSG_TYPE_MAKE_SEND,
 	    MACH_MSG_PHYSICAL_COPY, false, &sz);
 	KR_EQ(mipc_workloop_msg(wl, h,
@@ -2111,7 +2114,7 @@ START_TEST(L8_workloop_msg_deallocating_the_message_buffer_invalid_data)
 	RECV_EMPTY(task, &e, r);
 	mipc_workloop_end(wl);
 	KR_OK(mipc_workloop_destroy(wl));
-	KR_OK(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
 	expect_no_fatal_guard();
 }
 END_TEST
@@ -2137,7 +2140,7 @@ l_ool_in_sandbox(void)
 	struct sock_fprog prog = { (unsigned short)(sizeof(f) / sizeof(f[0])),
 		f };
 	const size_t pg = md_page(), big = 300 * 1024;
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task), names[4];
 	mach_msg_ool_descriptor_t d;
 	mach_msg_ool_ports_descriptor_t pd;
@@ -2169,7 +2172,7 @@ l_ool_in_sandbox(void)
 		d = md_ool_at(MD_HDR(&in), 0);
 		if (d.size != n || md_diff(d.address, n, 3) != n)
 			return 24 + (int)i;
-		if (vm_deallocate(task, (vm_address_t)d.address, d.size) !=
+		if (mipc_vm_deallocate(task, (vm_address_t)d.address, d.size) !=
 		    KERN_SUCCESS)
 			return 26 + (int)i;
 	}
@@ -2188,8 +2191,10 @@ l_ool_in_sandbox(void)
 	    md_name_in(&pd, 0) != MACH_PORT_NULL)
 		return 31;
 	/* An unreadable source. */
-	if (vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE) != KERN_SUCCESS ||
-	    vm_protect(task, region, pg, FALSE, VM_PROT_NONE) != KERN_SUCCESS)
+	if (mipc_vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE) !=
+	        KERN_SUCCESS ||
+	    mipc_vm_protect(task, region, pg, FALSE, VM_PROT_NONE) !=
+	        KERN_SUCCESS)
 		return 40;
 	md_init(&m, r, MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_PORT_NULL, 0, 0x4c42);
 	md_add_ool(&m, (void *)region, (mach_msg_size_t)pg, FALSE,

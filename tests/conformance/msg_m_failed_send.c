@@ -39,7 +39,7 @@ static void
 m1_open(struct m1_fix *f)
 {
 	md_pair_open(&f->x);
-	KR_EQ(mach_port_mod_refs(f->x.task, f->x.s, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(f->x.task, f->x.s, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	f->rp = recv_new(f->x.task);
 	f->p = recv_new(f->x.task);
@@ -410,7 +410,7 @@ START_TEST(M2_invalid_right_releases_earlier_send_rights)
 	md_pair_open(&x);
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
-	KR_EQ(mach_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	t = recv_new(x.task);
 	bad = m2_bad(x.task);
@@ -446,7 +446,7 @@ START_TEST(M2_invalid_right_leaves_later_descriptors)
 	md_pair_open(&x);
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
-	KR_EQ(mach_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	q = recv_new(x.task);
 	t = recv_new(x.task);
@@ -508,7 +508,7 @@ START_TEST(M2_invalid_right_earlier_ool_ports_released)
 	md_pair_open(&x);
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
-	KR_EQ(mach_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 2),
+	KR_EQ(mipc_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 2),
 	    KERN_SUCCESS);
 	bad = m2_bad(x.task);
 	arr[0] = se;
@@ -585,7 +585,7 @@ START_TEST(M3_timed_out_header_unswapped_move_send_dest)
 	md_pair_open(&x);
 	m3_fill(&x);
 	/* Two urefs, so the name outlives the move and the right returns. */
-	KR_EQ(mach_port_mod_refs(x.task, x.s, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, x.s, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	rp = recv_new(x.task);
 	names = name_count(x.task);
@@ -889,7 +889,7 @@ START_TEST(M3_timed_out_after_nonzero_timeout)
 
 	md_pair_open(&x);
 	m3_fill(&x);
-	KR_EQ(mach_port_mod_refs(x.task, x.s, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, x.s, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	md_init(&m, x.s, MACH_MSG_TYPE_MOVE_SEND, MACH_PORT_NULL, 0, 0x4d43);
 	KR_EQ(md_send_to(x.task, &m, 5), MACH_SEND_TIMED_OUT);
@@ -946,7 +946,7 @@ END_TEST
 
 START_TEST(M4_circular_send_succeeds_and_destroys)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp;

@@ -132,7 +132,7 @@ END_TEST
 
 START_TEST(N2_receive_right_sent_to_itself_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp;
@@ -154,7 +154,7 @@ END_TEST
 
 START_TEST(N2_receive_right_sent_to_itself_make_send_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp;
@@ -173,7 +173,7 @@ END_TEST
 
 START_TEST(N2_receive_right_sent_to_itself_queue_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp, t;
@@ -206,7 +206,7 @@ END_TEST
 
 START_TEST(N2_receive_right_in_ool_ports_sent_to_itself_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp, arr[1];
@@ -231,7 +231,7 @@ END_TEST
 
 START_TEST(N2_guarded_receive_right_sent_to_itself_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t p, wp;
@@ -255,7 +255,7 @@ END_TEST
 
 START_TEST(N3_two_port_cycle_destroys_both)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t a, b, wa, wb;
@@ -285,7 +285,7 @@ END_TEST
 
 START_TEST(N3_three_port_cycle_destroys_all)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	struct md_msg m;
 	mach_port_name_t a, b, c, wa, wb, wc;
@@ -321,7 +321,7 @@ END_TEST
 
 START_TEST(N3_chain_without_loop_delivers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct md_msg m, r;
 	mach_port_name_t a, b, c, nb, na;
 
@@ -351,7 +351,7 @@ END_TEST
 
 START_TEST(N3_in_transit_dest_unrelated_right_not_circular)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct md_msg m, r;
 	mach_port_name_t a, b, q, na, nq;
 

@@ -26,7 +26,7 @@
 
 START_TEST(O1_too_large_releases_dest_and_body_send_rights)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct md_msg m, r;
 	mach_port_name_t dst, t;
 	mach_port_status_t st;
@@ -206,7 +206,7 @@ START_TEST(O1_destroyed_message_releases_ool_port_arrays)
 	t = recv_new(x.task);
 	e = recv_new(x.b);
 	se = send_in(x.task, x.b, e);
-	KR_EQ(mach_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
+	KR_EQ(mipc_port_mod_refs(x.task, se, MACH_PORT_RIGHT_SEND, 1),
 	    KERN_SUCCESS);
 	arr1[0] = t;
 	arr1[1] = MACH_PORT_NULL;
@@ -242,7 +242,7 @@ END_TEST
 
 START_TEST(O1_dest_send_once_to_dying_port_is_quiet)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct md_msg m;
 	mach_port_name_t dst;
 	unsigned names;
@@ -253,7 +253,7 @@ START_TEST(O1_dest_send_once_to_dying_port_is_quiet)
 	SEND_OK(task, &m);
 	VAL_EQ(status_of(task, dst).mps_sorights, 1);
 	names = name_count(task);
-	KR_EQ(mach_port_destroy(task, dst), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, dst), KERN_SUCCESS);
 	/* The port is dead: nothing to notify, nothing left queued. */
 	VAL_EQ(md_stats().messages, 0);
 	VAL_EQ(name_count(task), names - 1);
@@ -265,7 +265,7 @@ END_TEST
 
 START_TEST(O1_deep_cascade_destroys_every_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t *p = calloc(O1_DEPTH, sizeof(*p));
 	mach_port_name_t wlast;
@@ -295,7 +295,7 @@ START_TEST(O1_deep_cascade_destroys_every_port)
 	VAL_EQ(name_count(task), names0 + 1);
 	VAL_EQ(md_stats().messages, O1_DEPTH - 1);
 	/* One destroy takes the whole chain down. */
-	KR_EQ(mach_port_destroy(task, p[0]), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, p[0]), KERN_SUCCESS);
 	VAL_EQ(md_stats().messages, 0);
 	IS_DEAD(w, wlast);
 	KR_EQ(mipc_space_destroy(w), KERN_SUCCESS);
@@ -347,7 +347,7 @@ o2_all_released(
 
 	VAL_EQ(s.messages, 0);
 	VAL_EQ(s.ool_bytes, ool0);
-	VAL_EQ(status_of(mach_task_self(), t).mps_srights, 0);
+	VAL_EQ(status_of(mipc_thread_space(), t).mps_srights, 0);
 	IS_DEAD(w, wp);
 }
 
@@ -442,7 +442,7 @@ struct o3_fix {
 static void
 o3_open(struct o3_fix *f)
 {
-	f->task = mach_task_self();
+	f->task = mipc_thread_space();
 	f->b = space_new();
 	f->d = recv_new(f->task);
 	f->sd = send_in(f->b, f->task, f->d);
@@ -739,7 +739,7 @@ o3_hdr(uint8_t *b, mach_msg_bits_t bits, mach_msg_size_t size,
  */
 START_TEST(O3_destroy_reads_nothing_past_msgh_size_at_guard_page)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const mach_msg_bits_t cx =
 	    MACH_MSGH_BITS(MACH_MSG_TYPE_PORT_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
 	mach_port_name_t keep = recv_new(task), t = recv_new(task);
@@ -833,7 +833,7 @@ o3_oolp_msg(uint8_t *b, void *addr, mach_msg_size_t count)
  */
 START_TEST(O3_destroy_ool_ports_array_not_handed_out_not_read)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b2 = space_new();
 	const size_t pg = md_page();
 	mach_port_name_t t = recv_new(task);
@@ -848,12 +848,12 @@ START_TEST(O3_destroy_ool_ports_array_not_handed_out_not_read)
 	mach_msg_destroy((mach_msg_header_t *)(void *)b);
 	(void)sz;
 	/* A region of ours, but the count runs far past it. */
-	KR_OK(vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &region, pg, VM_FLAGS_ANYWHERE));
 	memcpy((void *)region, &t, sizeof(t));
 	o3_oolp_msg(b, (void *)region, (mach_msg_size_t)(1u << 24));
 	mach_msg_destroy((mach_msg_header_t *)(void *)b);
 	VAL_EQ(type_of(task, t), MACH_PORT_TYPE_SEND_RECEIVE);
-	KR_OK(vm_deallocate(task, region, pg));
+	KR_OK(mipc_vm_deallocate(task, region, pg));
 	/* Another space's region: not ours to read or free. */
 	KR_OK(mipc_vm_allocate(b2, &other, pg, VM_FLAGS_ANYWHERE));
 	memcpy((void *)other, &t, sizeof(t));
@@ -902,8 +902,8 @@ START_TEST(O3_destroy_of_message_misaligned_by_1_to_7)
 		VAL_EQ(status_of(f.b, rp).mps_srights, 0);
 		VAL_EQ(status_of(f.b, e).mps_srights, 0);
 		VM_GONE(od.address, od.size);
-		KR_OK(mach_port_mod_refs(f.b, rp, MACH_PORT_RIGHT_RECEIVE, -1));
-		KR_OK(mach_port_mod_refs(f.b, e, MACH_PORT_RIGHT_RECEIVE, -1));
+		KR_OK(mipc_port_mod_refs(f.b, rp, MACH_PORT_RIGHT_RECEIVE, -1));
+		KR_OK(mipc_port_mod_refs(f.b, e, MACH_PORT_RIGHT_RECEIVE, -1));
 	}
 	o3_close(&f);
 }

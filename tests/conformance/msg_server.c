@@ -18,7 +18,7 @@ static mipc_space_t task;
 static void
 setup(void)
 {
-	task = mach_task_self();
+	task = mipc_thread_space();
 }
 
 /* ---- a demux ----------------------------------------------------------- */
@@ -215,7 +215,7 @@ START_TEST(server_mig_bad_id_replied_and_request_destroyed)
 	} m;
 
 	KR_OK(mipc_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &p));
-	KR_OK(mach_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS, 1,
+	KR_OK(mipc_port_request_notification(task, p, MACH_NOTIFY_NO_SENDERS, 1,
 	    n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
 	memset(&m, 0, sizeof(m));
 	m.base.header.msgh_bits = MACH_MSGH_BITS_COMPLEX |

@@ -39,7 +39,7 @@ recv_seqno(mipc_space_t sp, mach_port_name_t name, mach_msg_id_t want_id)
 
 START_TEST(U1_new_port_next_seqno_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 
 	VAL_EQ(seqno_of(task, r), 0);
@@ -51,7 +51,7 @@ END_TEST
 
 START_TEST(U1_first_message_zero_then_increments)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 101);
@@ -71,7 +71,7 @@ END_TEST
 
 START_TEST(U1_too_large_without_large_consumes_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m, in;
 
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(U1_seqno_assigned_at_dequeue)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 
 	/* Both queued before the sequence number changes. */
@@ -103,7 +103,7 @@ END_TEST
 
 START_TEST(U1_seqno_per_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_send_new(task);
 	mach_port_name_t r2 = recv_send_new(task);
 
@@ -120,7 +120,7 @@ END_TEST
 
 START_TEST(U2_too_large_with_large_keeps_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -140,7 +140,7 @@ END_TEST
 
 START_TEST(U3_set_seqno_next_message_carries_it)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 
 	set_seqno(task, r, 1234);
@@ -153,7 +153,7 @@ END_TEST
 
 START_TEST(U3_set_seqno_backwards_and_wrap)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 311);
@@ -173,7 +173,7 @@ END_TEST
 
 START_TEST(U4_move_receive_by_extract_resets_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t rb;
@@ -193,7 +193,7 @@ END_TEST
 
 START_TEST(U4_move_receive_by_message_resets_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t q = recv_new(b);
 	mach_port_name_t sq = send_in(task, b, q);
@@ -220,7 +220,7 @@ END_TEST
 
 START_TEST(U4_move_receive_by_insert_resets_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t n = free_name(b);
@@ -239,14 +239,14 @@ END_TEST
 
 START_TEST(U5_set_receive_reports_member_seqno)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r1 = recv_send_new(task);
 	mach_port_name_t r2 = recv_send_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t in;
 
-	KR_EQ(mach_port_insert_member(task, r1, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_insert_member(task, r2, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r1, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r2, ps), KERN_SUCCESS);
 	set_seqno(task, r1, 10);
 	set_seqno(task, r2, 20);
 
@@ -272,12 +272,12 @@ END_TEST
 
 START_TEST(U5_port_and_set_receives_share_member_count)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t in;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 511);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 512);
 	VAL_EQ(recv_seqno(task, r, 511), 0);

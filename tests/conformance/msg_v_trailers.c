@@ -40,7 +40,7 @@ trailer_size_for(unsigned elements)
 
 START_TEST(V1_default_trailer_follows_header)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
@@ -57,7 +57,7 @@ END_TEST
 
 START_TEST(V1_trailer_at_msgh_size_after_body)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t m, in;
@@ -80,7 +80,7 @@ END_TEST
 
 START_TEST(V1_exact_buffer_holds_message_and_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(V2_trailer_size_per_element_code)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 	unsigned e;
@@ -131,7 +131,7 @@ END_TEST
 
 START_TEST(V2_trailer_type_nibble_not_validated)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	static const unsigned types[] = { 1u, 5u, 15u };
 	msg_buf_t in;
@@ -164,7 +164,7 @@ END_TEST
 
 START_TEST(V3_sender_security_token)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
@@ -181,7 +181,7 @@ END_TEST
 
 START_TEST(V3_sender_audit_token)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
@@ -201,7 +201,7 @@ END_TEST
 
 START_TEST(V3_tokens_of_sender_in_other_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t sb = send_in(b, task, r);
@@ -225,12 +225,12 @@ END_TEST
 
 START_TEST(V4_context_is_receiving_port_context)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
 
-	KR_EQ(mach_port_set_context(task, r, 0x1122334455667788ull),
+	KR_EQ(mipc_port_set_context(task, r, 0x1122334455667788ull),
 	    KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 401);
 	RECV_OK(task, &in, r, RCV_ELEMENTS(MACH_RCV_TRAILER_CTX));
@@ -243,13 +243,13 @@ END_TEST
 
 START_TEST(V4_context_read_at_receipt_not_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t in;
 
-	KR_EQ(mach_port_set_context(task, r, 0x1111), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x1111), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 402);
-	KR_EQ(mach_port_set_context(task, r, 0x2222), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x2222), KERN_SUCCESS);
 	RECV_OK(task, &in, r, RCV_ELEMENTS(MACH_RCV_TRAILER_CTX));
 	VAL_EQ(msg_trailer(&in).msgh_context, 0x2222);
 }
@@ -257,13 +257,13 @@ END_TEST
 
 START_TEST(V4_context_of_member_through_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_port_name_t ps = pset_new(task);
 	msg_buf_t in;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
-	KR_EQ(mach_port_set_context(task, r, 0xabcdef), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0xabcdef), KERN_SUCCESS);
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 403);
 	RECV_OK(task, &in, ps, RCV_ELEMENTS(MACH_RCV_TRAILER_CTX));
 	VAL_EQ(in.h.msgh_local_port, r);
@@ -273,7 +273,7 @@ END_TEST
 
 START_TEST(V4_strict_guard_revealed_by_ctx_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const mach_port_context_t guard = 0xfeedfacecafebeefull;
 	mach_port_name_t r =
 	    construct_new(task, MPO_CONTEXT_AS_GUARD | MPO_STRICT, guard);
@@ -289,7 +289,7 @@ END_TEST
 
 START_TEST(V4_guard_value_in_ctx_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	const mach_port_context_t guard = 0x0123456789abcdefull;
 	mach_port_name_t r = construct_new(task, MPO_CONTEXT_AS_GUARD, guard);
 	msg_buf_t in;
@@ -306,7 +306,7 @@ END_TEST
 
 START_TEST(V5_ad_and_labels_zero)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
@@ -334,7 +334,7 @@ END_TEST
 
 START_TEST(V6_send_trailer_option_accepted_and_ignored)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t fake, t;
 	msg_buf_t m, in;
@@ -370,7 +370,7 @@ END_TEST
 
 START_TEST(V7_pseudo_receive_writes_no_trailer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	msg_buf_t m;
 
@@ -387,7 +387,7 @@ END_TEST
 
 START_TEST(V7_too_large_bare_header_gets_what_fits)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_send_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t m, in;

@@ -77,8 +77,8 @@ nt_request(mipc_space_t sp, mach_port_name_t name, mach_msg_id_t id,
     mach_port_mscount_t sync, mach_port_name_t notify,
     mach_msg_type_name_t poly, mach_port_name_t *previous)
 {
-	if (sp == mach_task_self())
-		return mach_port_request_notification(
+	if (sp == mipc_thread_space())
+		return mipc_port_request_notification(
 		    sp, name, id, sync, notify, poly, previous);
 	return mipc_port_request_notification(
 	    sp, name, id, sync, notify, poly, previous);
@@ -353,9 +353,9 @@ nt_dnr_info(
 {
 	*total = 0xdeadbeef;
 	*used = 0xdeadbeef;
-	if (sp == mach_task_self())
+	if (sp == mipc_thread_space())
 		KR_EQ(
-		    mach_port_dnrequest_info(sp, r, total, used), KERN_SUCCESS);
+		    mipc_port_dnrequest_info(sp, r, total, used), KERN_SUCCESS);
 	else
 		KR_EQ(
 		    mipc_port_dnrequest_info(sp, r, total, used), KERN_SUCCESS);
@@ -415,7 +415,7 @@ peer_send(mipc_space_t *b, mach_port_name_t *p)
 {
 	*b = space_new();
 	*p = recv_new(*b);
-	return send_in(mach_task_self(), *b, *p);
+	return send_in(mipc_thread_space(), *b, *p);
 }
 
 #endif /* MIPC_TESTS_CONFORMANCE_NOTIFY_HELPERS_H */

@@ -56,7 +56,7 @@ flags_of(mipc_space_t sp, mach_port_name_t r)
 
 START_TEST(P5_receive_right_accepted_previous_null)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 
@@ -73,7 +73,7 @@ END_TEST
 
 START_TEST(P5_sync_nonzero_invalid_value)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 
@@ -86,7 +86,7 @@ START_TEST(P5_sync_nonzero_invalid_value)
 	VAL_EQ(nt_pdrequest_of(task, r), 0);
 	VAL_EQ(sorights_of(task, n), 0);
 	/* Nothing registered: destroying r kills it. */
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	NT_NONE(task, n);
 }
@@ -94,7 +94,7 @@ END_TEST
 
 START_TEST(P5_name_null_or_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 
 	REQ_FAILS(task, MACH_PORT_NULL, MACH_NOTIFY_PORT_DESTROYED, 0, n,
@@ -109,7 +109,7 @@ END_TEST
 
 START_TEST(P5_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t x = free_name(task);
 
@@ -122,7 +122,7 @@ END_TEST
 
 START_TEST(P5_not_a_receive_right_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -155,7 +155,7 @@ END_TEST
 
 START_TEST(P5_reply_port_invalid_right_guard)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_REPLY_PORT, 0);
 	mach_port_name_t n = recv_new(task);
 
@@ -171,7 +171,7 @@ END_TEST
 
 START_TEST(P5_second_request_kernel_failure_first_kept)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n1 = recv_new(task);
 	mach_port_name_t n2 = recv_new(task);
@@ -191,7 +191,7 @@ START_TEST(P5_second_request_kernel_failure_first_kept)
 	VAL_EQ(sorights_of(task, n2), 0);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
 	/* The first registration is the one that fires. */
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n1, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 	NT_NONE(task, n2);
@@ -201,7 +201,7 @@ END_TEST
 
 START_TEST(P5_cancel_while_registered_kernel_failure)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
@@ -210,7 +210,7 @@ START_TEST(P5_cancel_while_registered_kernel_failure)
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	guard_reset();
 	KR_EQ(
-	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
+	    mipc_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_FAILURE);
 	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
@@ -219,7 +219,7 @@ START_TEST(P5_cancel_while_registered_kernel_failure)
 	VAL_EQ(sorights_of(task, n), 1);
 	NT_NONE(task, n);
 	VAL_EQ(name_count(task), 2);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 }
@@ -227,13 +227,13 @@ END_TEST
 
 START_TEST(P5_null_notify_unregistered_previous_null)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
 	/* Nothing to cancel: accepted, previous is always MACH_PORT_NULL. */
 	KR_EQ(
-	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
+	    mipc_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_SUCCESS);
 	VAL_EQ(prev, MACH_PORT_NULL);
@@ -246,7 +246,7 @@ END_TEST
 
 START_TEST(P6_destroy_sends_receive_right_to_backup)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -255,7 +255,7 @@ START_TEST(P6_destroy_sends_receive_right_to_backup)
 	msg_buf_t in;
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(nt_pdrequest_of(task, r2), 0);
@@ -272,7 +272,7 @@ END_TEST
 
 START_TEST(P6_mod_refs_receive_minus_one_triggers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -280,7 +280,7 @@ START_TEST(P6_mod_refs_receive_minus_one_triggers)
 	mach_port_name_t r2;
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
@@ -292,7 +292,7 @@ END_TEST
 
 START_TEST(P6_destruct_triggers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -300,7 +300,7 @@ START_TEST(P6_destruct_triggers)
 	mach_port_name_t r2;
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destruct(task, r, 0, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, 0, 0), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
@@ -311,7 +311,7 @@ END_TEST
 
 START_TEST(P6_destroyed_message_carrying_receive_right_triggers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t q = recv_new(task);
 	mach_port_name_t r = recv_new(task);
@@ -325,7 +325,7 @@ START_TEST(P6_destroyed_message_carrying_receive_right_triggers)
 	VAL_EQ(msgcount_of(task, q), 1);
 	NT_NONE(task, n);
 	/* q dies; its queued message, and the right in it, are destroyed. */
-	KR_EQ(mach_port_destroy(task, q), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, q), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(type_of(w, ws), MACH_PORT_TYPE_SEND);
@@ -336,7 +336,7 @@ END_TEST
 
 START_TEST(P6_space_destroy_triggers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mipc_space_t w = space_new();
 	mach_port_name_t n = recv_new(task);
@@ -359,7 +359,7 @@ END_TEST
 
 START_TEST(P6_failed_insert_triggers)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t x, r2;
@@ -382,7 +382,7 @@ END_TEST
 
 START_TEST(P6_clears_mscount_seqno_context)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -392,12 +392,12 @@ START_TEST(P6_clears_mscount_seqno_context)
 	make_send(task, r);
 	KR_EQ(mipc_port_set_mscount(task, r, 9), KERN_SUCCESS);
 	set_seqno(task, r, 17);
-	KR_EQ(mach_port_set_context(task, r, 0x1234abcdull), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x1234abcdull), KERN_SUCCESS);
 	VAL_EQ(mscount_of(task, r), 9);
 	VAL_EQ(seqno_of(task, r), 17);
 	VAL_EQ(ctx_of(task, r), 0x1234abcdull);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(r2, r);
@@ -412,7 +412,7 @@ END_TEST
 
 START_TEST(P6_destroy_clears_mscount_seqno_context)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -421,9 +421,9 @@ START_TEST(P6_destroy_clears_mscount_seqno_context)
 
 	KR_EQ(mipc_port_set_mscount(task, r, 5), KERN_SUCCESS);
 	set_seqno(task, r, 23);
-	KR_EQ(mach_port_set_context(task, r, 0x77665544ull), KERN_SUCCESS);
+	KR_EQ(mipc_port_set_context(task, r, 0x77665544ull), KERN_SUCCESS);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(mscount_of(task, r2), 0);
 	VAL_EQ(seqno_of(task, r2), 0);
@@ -438,7 +438,7 @@ END_TEST
 START_TEST(P6_clears_guard_and_immovable_receive)
 {
 	const mach_port_context_t g = 0x6a6a1234ull;
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = construct_new(
 	    task, MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE, g);
@@ -449,7 +449,7 @@ START_TEST(P6_clears_guard_and_immovable_receive)
 	    MACH_PORT_STATUS_FLAG_GUARDED |
 	        MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destruct(task, r, 0, g), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, 0, g), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(type_of(task, r2), MACH_PORT_TYPE_RECEIVE);
@@ -468,19 +468,19 @@ END_TEST
 START_TEST(P6_clears_immovable_receive_set_by_guard_flags)
 {
 	const mach_port_context_t g = 0x5a5a0011ull;
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t r2, rc;
 
-	KR_EQ(mach_port_guard_with_flags(task, r, g, MPG_IMMOVABLE_RECEIVE),
+	KR_EQ(mipc_port_guard_with_flags(task, r, g, MPG_IMMOVABLE_RECEIVE),
 	    KERN_SUCCESS);
 	VAL_EQ(flags_of(task, r),
 	    MACH_PORT_STATUS_FLAG_GUARDED |
 	        MACH_PORT_STATUS_FLAG_GUARD_IMMOVABLE_RECEIVE);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destruct(task, r, 0, g), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, 0, g), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(flags_of(task, r2), 0);
 	VAL_EQ(ctx_of(task, r2), 0);
@@ -495,7 +495,7 @@ END_TEST
 START_TEST(P6_clears_sticky_immovable_after_unguard)
 {
 	const mach_port_context_t g = 0x77ull;
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = construct_new(
 	    task, MPO_CONTEXT_AS_GUARD | MPO_IMMOVABLE_RECEIVE, g);
@@ -504,7 +504,7 @@ START_TEST(P6_clears_sticky_immovable_after_unguard)
 	mach_msg_type_name_t pt = 0;
 
 	/* Q10: unguarding leaves the port immovable. */
-	KR_EQ(mach_port_unguard(task, r, g), KERN_SUCCESS);
+	KR_EQ(mipc_port_unguard(task, r, g), KERN_SUCCESS);
 	VAL_EQ(flags_of(task, r), 0);
 	guard_reset();
 	KR_EQ(mipc_port_extract_right(
@@ -514,7 +514,7 @@ START_TEST(P6_clears_sticky_immovable_after_unguard)
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	/* Unguarded: a plain destroy hands it to the backup. */
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	/* The immovable-receive bit did not survive the transfer. */
 	guard_reset();
@@ -527,18 +527,18 @@ END_TEST
 
 START_TEST(P6_leaves_port_sets)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t m[2];
 	mach_port_name_t r2;
 
-	KR_EQ(mach_port_insert_member(task, r, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, r, ps), KERN_SUCCESS);
 	VAL_EQ(status_of(task, r).mps_pset, 1);
 	VAL_EQ(members_of(task, ps, m, 2), 1);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(status_of(task, r2).mps_pset, 0);
 	VAL_EQ(members_of(task, ps, m, 2), 0);
@@ -548,7 +548,7 @@ END_TEST
 
 START_TEST(P6_blocked_receiver_gets_port_changed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t r = recv_new(b);
@@ -573,7 +573,7 @@ END_TEST
 
 START_TEST(P6_keeps_queued_messages_and_qlimit)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -585,7 +585,7 @@ START_TEST(P6_keeps_queued_messages_and_qlimit)
 	SEND_OK(w, ws, MACH_MSG_TYPE_COPY_SEND, 0x5063);
 	SEND_OK(w, ws, MACH_MSG_TYPE_COPY_SEND, 0x5064);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(msgcount_of(task, r2), 2);
 	VAL_EQ(qlimit_of(task, r2), 3);
@@ -600,7 +600,7 @@ END_TEST
 
 START_TEST(P6_keeps_blocked_senders)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -616,7 +616,7 @@ START_TEST(P6_keeps_blocked_senders)
 	worker_start(&sw);
 	blocked = worker_blocked(&sw);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	sleep_ms(50);
 	still = !worker_done(&sw);
@@ -635,7 +635,7 @@ END_TEST
 
 START_TEST(P6_keeps_rights_and_dead_name_requests_elsewhere)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -647,7 +647,7 @@ START_TEST(P6_keeps_rights_and_dead_name_requests_elsewhere)
 
 	nt_arm(w, ws, MACH_NOTIFY_DEAD_NAME, 0, wdn);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	/* No death: no dead-name notification, rights intact. */
 	NT_NONE(w, wdn);
@@ -663,7 +663,7 @@ START_TEST(P6_keeps_rights_and_dead_name_requests_elsewhere)
 	HDR_EQ(&in, 0x00001200u, MACH_PORT_NULL, r2, HDR_SIZE, 0x5067);
 	VAL_EQ(sorights_of(task, r2), 0);
 	/* The dead-name request is live: the port's real death fires it. */
-	KR_EQ(mach_port_destroy(task, r2), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r2), KERN_SUCCESS);
 	NT_ONLY(w, wdn, MACH_NOTIFY_DEAD_NAME, ws);
 	EXPECT_DEAD(w, ws, 2);
 	KR_EQ(mipc_space_destroy(w), KERN_SUCCESS);
@@ -674,7 +674,7 @@ END_TEST
 
 START_TEST(P7_receive_only_name_disappears)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t cn = recv_new(c);
@@ -683,7 +683,7 @@ START_TEST(P7_receive_only_name_disappears)
 
 	nt_arm_moved(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, so);
 	VAL_EQ(name_count(task), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	r2 = NT_ONLY(c, cn, MACH_NOTIFY_PORT_DESTROYED, 0);
@@ -694,7 +694,7 @@ END_TEST
 
 START_TEST(P7_send_receive_name_becomes_live_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t cn = recv_new(c);
@@ -703,9 +703,9 @@ START_TEST(P7_send_receive_name_becomes_live_send)
 	msg_buf_t in;
 
 	KR_EQ(
-	    mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	nt_arm_moved(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, so);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 2);
@@ -723,7 +723,7 @@ END_TEST
 
 START_TEST(P7_backup_receiver_gets_fresh_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t cn = recv_new(c);
@@ -732,7 +732,7 @@ START_TEST(P7_backup_receiver_gets_fresh_name)
 
 	nt_arm_moved(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, so);
 	VAL_EQ(name_count(c), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(c, cn, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_NE(r2, cn);
 	VAL_EQ(type_of(c, r2), MACH_PORT_TYPE_RECEIVE);
@@ -743,7 +743,7 @@ END_TEST
 
 START_TEST(P7_backup_receiver_send_name_reused)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t cn = recv_new(c);
@@ -754,7 +754,7 @@ START_TEST(P7_backup_receiver_send_name_reused)
 	KR_EQ(mipc_port_mod_refs(c, cs, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
 	nt_arm_moved(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, so);
 	VAL_EQ(name_count(c), 2);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(c, cn, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(r2, cs);
 	VAL_EQ(type_of(c, cs), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -769,7 +769,7 @@ END_TEST
 
 START_TEST(P8_dead_backup_port_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -779,9 +779,9 @@ START_TEST(P8_dead_backup_port_dies)
 	nt_arm(w, ws, MACH_NOTIFY_DEAD_NAME, 0, wdn);
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
 	/* The backup port dies first (it has no backup of its own). */
-	KR_EQ(mach_port_destroy(task, n), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, n), KERN_SUCCESS);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	/* r died: w's request fires, its name is dead. */
@@ -794,7 +794,7 @@ END_TEST
 
 START_TEST(P8_backup_is_the_port_itself_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ws = send_in(w, task, r);
@@ -804,7 +804,7 @@ START_TEST(P8_backup_is_the_port_itself_dies)
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, r);
 	VAL_EQ(sorights_of(task, r), 1);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	NT_ONLY(w, wdn, MACH_NOTIFY_DEAD_NAME, ws);
@@ -816,7 +816,7 @@ END_TEST
 
 START_TEST(P8_backup_in_transit_inside_the_port_dies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -830,7 +830,7 @@ START_TEST(P8_backup_in_transit_inside_the_port_dies)
 	send_receive_right(task, r, n, 0x5081);
 	NAME_GONE(task, n);
 	VAL_EQ(msgcount_of(task, r), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(name_count(task), 0);
 	/* r died, and with its queue n's receive right: both dead. */
@@ -848,7 +848,7 @@ END_TEST
 
 START_TEST(P9_name_null_or_dead_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 
 	REQ_FAILS(task, MACH_PORT_NULL, MACH_NOTIFY_NO_SENDERS, 1, n,
@@ -863,7 +863,7 @@ END_TEST
 
 START_TEST(P9_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t x = free_name(task);
 
@@ -876,7 +876,7 @@ END_TEST
 
 START_TEST(P9_not_a_receive_right_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -908,7 +908,7 @@ END_TEST
 
 START_TEST(P9_reply_port_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_REPLY_PORT, 0);
 	mach_port_name_t n = recv_new(task);
 
@@ -925,7 +925,7 @@ END_TEST
 
 START_TEST(P10_sync_zero_without_send_rights_fires_immediately)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -945,7 +945,7 @@ END_TEST
 
 START_TEST(P10_sync_at_or_below_mscount_fires_with_mscount)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -970,7 +970,7 @@ END_TEST
 
 START_TEST(P10_sync_above_mscount_stored)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -993,7 +993,7 @@ END_TEST
 
 START_TEST(P10_send_right_present_stored)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1011,7 +1011,7 @@ END_TEST
 
 START_TEST(P10_send_once_rights_do_not_count)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
@@ -1027,7 +1027,7 @@ END_TEST
 
 START_TEST(P10_immediate_fire_still_returns_previous)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n1 = recv_new(task);
 	mach_port_name_t n2 = recv_new(task);
@@ -1045,7 +1045,7 @@ START_TEST(P10_immediate_fire_still_returns_previous)
 	VAL_EQ(sorights_of(task, n1), 1);
 	VAL_EQ(sorights_of(task, n2), 0);
 	/* previous is n1's right. */
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n1), 0);
 }
@@ -1053,7 +1053,7 @@ END_TEST
 
 START_TEST(P10_null_notify_sends_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev;
@@ -1065,7 +1065,7 @@ START_TEST(P10_null_notify_sends_nothing)
 	NT_NONE(task, n);
 	VAL_EQ(nt_nsrequest_of(task, r), 0);
 	VAL_EQ(sorights_of(task, n), 1);
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 }
 END_TEST
@@ -1074,7 +1074,7 @@ END_TEST
 
 START_TEST(P11_fires_when_last_uref_of_last_right_deallocated)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1085,7 +1085,7 @@ START_TEST(P11_fires_when_last_uref_of_last_right_deallocated)
 	VAL_EQ(mscount_of(task, r), 2);
 	VAL_EQ(srights_of(task, r), 2);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
-	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, r), KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	NT_NONE(task, n);
 	KR_EQ(mipc_port_deallocate(b, sb), KERN_SUCCESS);
@@ -1101,7 +1101,7 @@ END_TEST
 
 START_TEST(P11_fires_on_mod_refs_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1122,7 +1122,7 @@ END_TEST
 
 START_TEST(P11_fires_on_destroy_of_send_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1139,7 +1139,7 @@ END_TEST
 
 START_TEST(P11_fires_when_message_dest_right_consumed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1164,7 +1164,7 @@ END_TEST
 
 START_TEST(P11_in_flight_copy_keeps_request_armed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1186,7 +1186,7 @@ END_TEST
 
 START_TEST(P11_fires_when_message_carrying_send_right_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1212,7 +1212,7 @@ END_TEST
 
 START_TEST(P11_fires_on_space_destroy)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1231,7 +1231,7 @@ END_TEST
 
 START_TEST(P11_stored_request_replaced_only_new_fires)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n1 = recv_new(task);
@@ -1248,7 +1248,7 @@ START_TEST(P11_stored_request_replaced_only_new_fires)
 	KR_EQ(mipc_port_deallocate(b, sb), KERN_SUCCESS);
 	NT_ONLY(task, n2, MACH_NOTIFY_NO_SENDERS, 1);
 	NT_NONE(task, n1);
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -1258,7 +1258,7 @@ END_TEST
 
 START_TEST(P12_set_mscount_does_not_fire_stored_request)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1285,7 +1285,7 @@ END_TEST
 
 START_TEST(P12_set_mscount_with_senders_changes_reported_count)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1304,14 +1304,14 @@ END_TEST
 
 START_TEST(P13_destroy_receive_only_sends_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t sb = send_in(b, task, r);
 
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
 	EXPECT_DEAD(b, sb, 1);
@@ -1324,14 +1324,14 @@ END_TEST
 
 START_TEST(P13_mod_refs_receive_on_send_receive_name_sends_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t n = recv_new(task);
 
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	VAL_EQ(nt_nsrequest_of(task, r), 1);
 	/* B18: the send right is not released, it becomes a dead name. */
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	EXPECT_DEAD(task, r, 1);
@@ -1340,16 +1340,16 @@ END_TEST
 
 START_TEST(P13_destroy_send_receive_name_last_send_emits_no_senders)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
 	make_send(task, r);
 	VAL_EQ(mscount_of(task, r), 2);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 2);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -1358,7 +1358,7 @@ END_TEST
 
 START_TEST(P13_destroy_send_receive_name_other_senders_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1366,7 +1366,7 @@ START_TEST(P13_destroy_send_receive_name_other_senders_send_once)
 
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	/* b's send right outlives the task's: the port dies with senders. */
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	EXPECT_DEAD(b, sb, 1);
@@ -1376,14 +1376,14 @@ END_TEST
 
 START_TEST(P13_destruct_removing_last_send_emits_no_senders)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
 	mach_port_name_t n = recv_new(task);
 
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(mscount_of(task, r), 1);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
-	KR_EQ(mach_port_destruct(task, r, -1, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, -1, 0), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	NT_ONLY(task, n, MACH_NOTIFY_NO_SENDERS, 1);
 }
@@ -1391,15 +1391,15 @@ END_TEST
 
 START_TEST(P13_destruct_keeping_send_urefs_sends_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = construct_new(task, MPO_INSERT_SEND_RIGHT, 0);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	/* One of two urefs removed: the port dies with a send right. */
-	KR_EQ(mach_port_destruct(task, r, -1, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, r, -1, 0), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	EXPECT_DEAD(task, r, 1);
 }
@@ -1409,7 +1409,7 @@ END_TEST
 
 START_TEST(P14_survives_move_receive_mscount_reset)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
@@ -1435,7 +1435,7 @@ END_TEST
 
 START_TEST(P14_survives_move_in_message)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t q = recv_new(task);
 	mach_port_name_t r = recv_new(task);
@@ -1461,7 +1461,7 @@ END_TEST
 
 START_TEST(P14_survives_port_destroyed_transfer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t nb = recv_new(task);
@@ -1473,7 +1473,7 @@ START_TEST(P14_survives_port_destroyed_transfer)
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, nb);
 	VAL_EQ(nt_nsrequest_of(task, r), 1);
 	VAL_EQ(nt_pdrequest_of(task, r), 1);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, nb, MACH_NOTIFY_PORT_DESTROYED, 0);
 	/* The transfer neither fires nor drops the no-senders request. */
 	NT_NONE(task, nn);
@@ -1489,7 +1489,7 @@ END_TEST
 
 START_TEST(P14_nsrequest_reported_until_fired_or_cancelled)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -1499,7 +1499,7 @@ START_TEST(P14_nsrequest_reported_until_fired_or_cancelled)
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	VAL_EQ(nt_nsrequest_of(task, r), 1);
 	VAL_EQ(nt_pdrequest_of(task, r), 0);
-	KR_EQ(mach_port_deallocate(
+	KR_EQ(mipc_port_deallocate(
 	          task, nt_cancel(task, r, MACH_NOTIFY_NO_SENDERS)),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);

@@ -57,17 +57,17 @@ send_desc(mipc_space_t sp, mach_port_name_t dest,
 
 START_TEST(P15_name_null_or_dead_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, MACH_PORT_NULL,
+	KR_EQ(mipc_port_request_notification(task, MACH_PORT_NULL,
 	          MACH_NOTIFY_DEAD_NAME, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	          &prev),
 	    KERN_INVALID_ARGUMENT);
 	/* P2: the send-once right made for the refused request is destroyed. */
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
-	KR_EQ(mach_port_request_notification(task, MACH_PORT_DEAD,
+	KR_EQ(mipc_port_request_notification(task, MACH_PORT_DEAD,
 	          MACH_NOTIFY_DEAD_NAME, 1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	          &prev),
 	    KERN_INVALID_ARGUMENT);
@@ -79,12 +79,12 @@ END_TEST
 
 START_TEST(P15_unknown_name_invalid_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t x = free_name(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, x, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, x, MACH_NOTIFY_DEAD_NAME, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -95,12 +95,12 @@ END_TEST
 
 START_TEST(P15_port_set_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, ps, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, ps, MACH_NOTIFY_DEAD_NAME, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -111,7 +111,7 @@ END_TEST
 
 START_TEST(P15_send_send_once_and_receive_names_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -120,7 +120,7 @@ START_TEST(P15_send_send_once_and_receive_names_accepted)
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
 	nt_arm(task, so, MACH_NOTIFY_DEAD_NAME, 0, n);
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n);
@@ -148,17 +148,17 @@ END_TEST
 
 START_TEST(P15_dead_name_invalid_argument_sync_ignored)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t d = dead_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_ARGUMENT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	/* sync != 0 makes no difference (no immediate DEAD_NAME, no uref). */
-	KR_EQ(mach_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 1,
+	KR_EQ(mipc_port_request_notification(task, d, MACH_NOTIFY_DEAD_NAME, 1,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_ARGUMENT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -169,17 +169,17 @@ END_TEST
 
 START_TEST(P15_send_right_to_dead_port_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	/* Not yet examined: still reads as a send right until looked at. */
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 1,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 1,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_ARGUMENT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -194,7 +194,7 @@ END_TEST
 
 START_TEST(P16_send_possible_replaces_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n1 = recv_new(task);
@@ -214,7 +214,7 @@ START_TEST(P16_send_possible_replaces_dead_name)
 	NT_NONE(task, n1);
 	NT_NONE(task, n2);
 	/* previous is n1's send-once right. */
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	NT_NONE(task, n2);
 	/* The send-possible registration is the one death fires (P24). */
@@ -228,7 +228,7 @@ END_TEST
 
 START_TEST(P16_dead_name_replaces_send_possible)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n1 = recv_new(task);
@@ -250,7 +250,7 @@ START_TEST(P16_dead_name_replaces_send_possible)
 	NT_NONE(task, n2);
 	VAL_EQ(
 	    type_of(task, s), MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST);
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
 	NT_ONLY(task, n2, MACH_NOTIFY_DEAD_NAME, s);
@@ -263,7 +263,7 @@ END_TEST
 
 START_TEST(P16_cancel_with_either_msgid)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n1 = recv_new(task);
@@ -283,10 +283,10 @@ START_TEST(P16_cancel_with_either_msgid)
 	VAL_EQ(nt_dnr_used(b, p), 0);
 	NT_NONE(task, n1);
 	NT_NONE(task, n2);
-	KR_EQ(mach_port_deallocate(task, prev1), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev1), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	NT_NONE(task, n2);
-	KR_EQ(mach_port_deallocate(task, prev2), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev2), KERN_SUCCESS);
 	NT_ONLY(task, n2, MACH_NOTIFY_SEND_ONCE, 0);
 	/* Nothing registered: the death is silent, no extra uref. */
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(P16_slot_is_per_name_not_per_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t sc = send_in(c, b, p);
@@ -316,7 +316,7 @@ START_TEST(P16_slot_is_per_name_not_per_port)
 	ck_assert_msg(MACH_PORT_VALID(prev), "previous 0x%x", prev);
 	VAL_EQ(nt_dnr_used(b, p), 2);
 	VAL_EQ(sorights_of(c, nc), 1);
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
 	NT_ONLY(task, n2, MACH_NOTIFY_DEAD_NAME, s);
@@ -333,7 +333,7 @@ END_TEST
 
 START_TEST(P17_port_death_notifies_every_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -373,7 +373,7 @@ END_TEST
 
 START_TEST(P17_receiver_space_destroyed_handler_deallocates_twice)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -384,9 +384,9 @@ START_TEST(P17_receiver_space_destroyed_handler_deallocates_twice)
 	NT_ONLY(task, n, MACH_NOTIFY_DEAD_NAME, s);
 	EXPECT_DEAD(task, s, 2);
 	/* Once for the notification, once for the task's own reference. */
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	EXPECT_DEAD(task, s, 1);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -397,24 +397,24 @@ END_TEST
 
 START_TEST(P18_deallocate_last_uref_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 	unsigned total, used, total2;
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
 	nt_dnr_info(b, p, &total, &used);
 	VAL_EQ(used, 1);
 	/* Not the last uref: nothing happens, the request stays. */
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NT_NONE(task, n);
 	VAL_EQ(
 	    type_of(task, s), MACH_PORT_TYPE_SEND | MACH_PORT_TYPE_DNREQUEST);
 	VAL_EQ(refs_of(task, s, MACH_PORT_RIGHT_SEND), 1);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
 	NAME_GONE(task, s);
 	nt_dnr_info(b, p, &total2, &used);
@@ -432,18 +432,18 @@ END_TEST
 
 START_TEST(P18_mod_refs_last_uref_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, -2),
+	KR_EQ(mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, -2),
 	    KERN_SUCCESS);
 	NT_NONE(task, n);
-	KR_EQ(mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, -1),
+	KR_EQ(mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, -1),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
 	NAME_GONE(task, s);
@@ -454,15 +454,15 @@ END_TEST
 
 START_TEST(P18_destroy_send_right_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_destroy(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
 	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
@@ -473,7 +473,7 @@ END_TEST
 
 START_TEST(P18_move_send_last_uref_as_dest_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -490,13 +490,13 @@ END_TEST
 
 START_TEST(P18_move_send_not_last_uref_keeps_request)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
 	SEND_OK(task, s, MACH_MSG_TYPE_MOVE_SEND, 0x5182);
 	NT_NONE(task, n);
@@ -514,7 +514,7 @@ END_TEST
 
 START_TEST(P18_move_send_in_descriptor_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t q = recv_new(task);
@@ -538,7 +538,7 @@ END_TEST
 
 START_TEST(P18_move_send_once_as_dest_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t p = recv_new(b);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -560,7 +560,7 @@ END_TEST
 
 START_TEST(P18_move_receive_of_receive_only_name_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t q, sq = peer_send(&b, &q);
 	mach_port_name_t r = recv_new(task);
@@ -588,7 +588,7 @@ END_TEST
 
 START_TEST(P18_insert_right_move_send_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -608,7 +608,7 @@ END_TEST
 
 START_TEST(P18_extract_right_move_send_once_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new(), c = space_new();
 	mach_port_name_t p = recv_new(b);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -633,13 +633,13 @@ END_TEST
 
 START_TEST(P18_deallocate_send_once_port_deleted_and_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = recv_new(task);
 	mach_port_name_t so = sonce_in(task, p);
 	mach_port_name_t n = recv_new(task);
 
 	nt_arm(task, so, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	/* The request reports the name; the right's port its destruction. */
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, so);
 	NT_ONLY(task, p, MACH_NOTIFY_SEND_ONCE, 0);
@@ -653,7 +653,7 @@ END_TEST
 
 START_TEST(P19_destroy_receive_name_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t sc = send_in(c, task, r);
@@ -663,7 +663,7 @@ START_TEST(P19_destroy_receive_name_port_deleted)
 
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n1);
 	nt_arm_moved(c, sc, MACH_NOTIFY_DEAD_NAME, 0, so2);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	/* The name holding the request went away: PORT_DELETED, not DEAD. */
 	NT_ONLY(task, n1, MACH_NOTIFY_PORT_DELETED, r);
 	/* Other names for the dying port: DEAD_NAME. */
@@ -678,12 +678,12 @@ END_TEST
 
 START_TEST(P19_destroy_receive_only_name_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, r);
 	NAME_GONE(task, r);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -692,12 +692,12 @@ END_TEST
 
 START_TEST(P19_mod_refs_receive_on_send_receive_name_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = nt_recv_send_new(task);
 	mach_port_name_t n = recv_new(task);
 
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	/* The send right became a dead name: DEAD_NAME, and its extra uref. */
 	NT_ONLY(task, n, MACH_NOTIFY_DEAD_NAME, r);
@@ -708,13 +708,13 @@ END_TEST
 
 START_TEST(P19_mod_refs_receive_on_receive_only_name_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
 
 	/* XNU ipc_right_delta(RECEIVE): the request is cancelled as deleted. */
 	nt_arm(task, r, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, r);
 	NAME_GONE(task, r);
@@ -726,16 +726,16 @@ END_TEST
 
 START_TEST(P20_name_null_or_dead_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, MACH_PORT_NULL,
+	KR_EQ(mipc_port_request_notification(task, MACH_PORT_NULL,
 	          MACH_NOTIFY_SEND_POSSIBLE, 0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	          &prev),
 	    KERN_INVALID_ARGUMENT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
-	KR_EQ(mach_port_request_notification(task, MACH_PORT_DEAD,
+	KR_EQ(mipc_port_request_notification(task, MACH_PORT_DEAD,
 	          MACH_NOTIFY_SEND_POSSIBLE, 1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE,
 	          &prev),
 	    KERN_INVALID_ARGUMENT);
@@ -746,18 +746,18 @@ END_TEST
 
 START_TEST(P20_unknown_name_and_port_set_refused)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t ps = pset_new(task);
 	mach_port_name_t x = free_name(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, x, MACH_NOTIFY_SEND_POSSIBLE,
+	KR_EQ(mipc_port_request_notification(task, x, MACH_NOTIFY_SEND_POSSIBLE,
 	          1, n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(
-	    mach_port_request_notification(task, ps, MACH_NOTIFY_SEND_POSSIBLE,
+	    mipc_port_request_notification(task, ps, MACH_NOTIFY_SEND_POSSIBLE,
 	        0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -768,7 +768,7 @@ END_TEST
 
 START_TEST(P20_registered_request_shows_dnrequest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -795,7 +795,7 @@ END_TEST
 
 START_TEST(P21_queue_not_full_fires_immediately)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -819,7 +819,7 @@ END_TEST
 
 START_TEST(P21_send_once_name_fires_immediately_when_full)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -842,7 +842,7 @@ END_TEST
 
 START_TEST(P21_queue_full_registers_armed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -870,7 +870,7 @@ END_TEST
 
 START_TEST(P21_immediate_fire_returns_previous)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n1 = recv_new(task);
@@ -885,7 +885,7 @@ START_TEST(P21_immediate_fire_returns_previous)
 	NT_NONE(task, n1);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
 	VAL_EQ(nt_dnr_used(b, p), 0);
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
 	NT_NONE(task, n1);
@@ -899,7 +899,7 @@ END_TEST
 
 START_TEST(P22_sync_zero_not_armed_by_full_queue)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -921,7 +921,7 @@ END_TEST
 
 START_TEST(P22_send_notify_on_full_queue_arms)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -948,7 +948,7 @@ END_TEST
 
 START_TEST(P22_plain_send_on_full_queue_does_not_arm)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -966,7 +966,7 @@ END_TEST
 
 START_TEST(P22_send_notify_through_other_name_does_not_arm)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t sc = send_in(c, b, p);
@@ -989,7 +989,7 @@ END_TEST
 
 START_TEST(P22_send_notify_with_room_does_not_arm)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1011,7 +1011,7 @@ END_TEST
 
 START_TEST(P23_all_armed_requests_fire_together)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new(), d = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t sc = send_in(c, b, p);
@@ -1053,7 +1053,7 @@ END_TEST
 
 START_TEST(P23_armed_request_waits_for_dequeue)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1075,7 +1075,7 @@ END_TEST
 
 START_TEST(P24_port_death_armed_fires_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1094,7 +1094,7 @@ END_TEST
 
 START_TEST(P24_port_death_armed_empty_queue_fires_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1113,7 +1113,7 @@ END_TEST
 
 START_TEST(P24_port_death_unarmed_fires_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1128,7 +1128,7 @@ END_TEST
 
 START_TEST(P24_name_gone_fires_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1136,9 +1136,9 @@ START_TEST(P24_name_gone_fires_port_deleted)
 	nt_fill_queue(b, p, task, s, 0x5242);
 	nt_arm(task, s, MACH_NOTIFY_SEND_POSSIBLE, 1, n);
 	/* Two urefs (the timed-out send's came back, M3). */
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NT_NONE(task, n);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_PORT_DELETED, s);
 	NAME_GONE(task, s);
 	VAL_EQ(nt_dnr_used(b, p), 0);
@@ -1151,7 +1151,7 @@ END_TEST
 
 START_TEST(P24_dead_name_fires_dead_name_immediately)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t d = dead_new(task);
 
@@ -1167,13 +1167,13 @@ END_TEST
 
 START_TEST(P24_send_right_to_dead_port_fires_dead_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 
 	KR_EQ(
-	    mach_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	    mipc_port_mod_refs(task, s, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	KR_EQ(mipc_port_destroy(b, p), KERN_SUCCESS);
 	nt_arm(task, s, MACH_NOTIFY_SEND_POSSIBLE, 1, n);
 	NT_ONLY(task, n, MACH_NOTIFY_DEAD_NAME, s);
@@ -1187,12 +1187,12 @@ END_TEST
 
 START_TEST(P25_deallocate_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
 	VAL_EQ(sorights_of(task, r), 1);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 0);
@@ -1201,11 +1201,11 @@ END_TEST
 
 START_TEST(P25_mod_refs_minus_one_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
-	KR_EQ(mach_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1),
+	KR_EQ(mipc_port_mod_refs(task, so, MACH_PORT_RIGHT_SEND_ONCE, -1),
 	    KERN_SUCCESS);
 	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
@@ -1215,7 +1215,7 @@ END_TEST
 
 START_TEST(P25_destroy_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in_other(b, task, r);
@@ -1230,7 +1230,7 @@ END_TEST
 
 START_TEST(P25_space_destroyed_notifies_each)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t sc = send_in(c, task, r);
@@ -1252,7 +1252,7 @@ END_TEST
 
 START_TEST(P25_destroyed_message_reply_right_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t q, sq = peer_send(&b, &q);
 	mach_port_name_t r = recv_new(task);
@@ -1272,7 +1272,7 @@ END_TEST
 
 START_TEST(P25_destroyed_message_descriptor_rights_notify)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t q, sq = peer_send(&b, &q);
 	mach_port_name_t r = recv_new(task);
@@ -1297,7 +1297,7 @@ END_TEST
 
 START_TEST(P25_mach_msg_destroy_of_received_message_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t q = recv_new(task);
 	mach_port_name_t r1 = recv_new(task);
 	mach_port_name_t r2 = recv_new(task);
@@ -1334,7 +1334,7 @@ END_TEST
 
 START_TEST(P25_refused_request_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in_other(b, task, r);
@@ -1353,19 +1353,20 @@ END_TEST
 
 START_TEST(P25_failed_insert_right_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t used = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 
 	/* E9: a made send-once right cannot take a used name. */
-	KR_EQ(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, r, mipc_thread_space(), r,
+	          MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, r), 1);
 	/* E10: a moved one neither; it is destroyed. */
-	KR_EQ(mach_port_insert_right(
-	          task, used, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, used, mipc_thread_space(), so,
+	          MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_NAME_EXISTS);
 	NAME_GONE(task, so);
 	NT_ONLY(task, r, MACH_NOTIFY_SEND_ONCE, 0);
@@ -1376,7 +1377,7 @@ END_TEST
 
 START_TEST(P25_rcv_too_large_reply_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t q = recv_new(task);
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t in;
@@ -1395,7 +1396,7 @@ END_TEST
 
 START_TEST(P25_body_copyin_failure_notifies)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t q = recv_new(task);
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t bad = free_name(task);
@@ -1420,7 +1421,7 @@ END_TEST
 
 START_TEST(P25_used_as_destination_no_notification)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t so = sonce_in(task, r);
 	msg_buf_t in;
@@ -1439,7 +1440,7 @@ END_TEST
 
 START_TEST(P26_only_names_with_requests_report_deletion)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t so = sonce_in_other(task, b, p);
@@ -1449,8 +1450,8 @@ START_TEST(P26_only_names_with_requests_report_deletion)
 
 	nt_arm_moved(c, sc, MACH_NOTIFY_DEAD_NAME, 0, son);
 	/* Names without requests go silently (so notifies its own port). */
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	NT_NONE(task, n);
 	NT_ONLY(b, p, MACH_NOTIFY_SEND_ONCE, 0);
 	/* The name with one reports. */
@@ -1464,7 +1465,7 @@ END_TEST
 
 START_TEST(P26_fired_or_cancelled_request_reports_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -1474,11 +1475,11 @@ START_TEST(P26_fired_or_cancelled_request_reports_nothing)
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_POSSIBLE, s);
 	/* Cancelled: nothing left either. */
 	nt_arm(task, s, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_deallocate(
+	KR_EQ(mipc_port_deallocate(
 	          task, nt_cancel(task, s, MACH_NOTIFY_DEAD_NAME)),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -1488,7 +1489,7 @@ END_TEST
 
 START_TEST(P26_registrant_space_destroyed_port_deleted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t c = space_new();
 	mach_port_name_t p = recv_new(task);
 	mach_port_name_t sc = send_in(c, task, p);
@@ -1510,7 +1511,7 @@ END_TEST
 
 START_TEST(P27_notifications_bypass_qlimit_and_take_seqnos)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b1, b2, b3;
 	mach_port_name_t n = nt_recv_send_new(task);
 	mach_port_name_t p1, s1 = peer_send(&b1, &p1);
@@ -1530,13 +1531,13 @@ START_TEST(P27_notifications_bypass_qlimit_and_take_seqnos)
 	nt_arm(task, s1, MACH_NOTIFY_DEAD_NAME, 0, n);
 	KR_EQ(mipc_port_destroy(b1, p1), KERN_SUCCESS);
 	so = sonce_in(task, n);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	nt_arm(task, s2, MACH_NOTIFY_DEAD_NAME, 0, n);
-	KR_EQ(mach_port_deallocate(task, s2), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s2), KERN_SUCCESS);
 	nt_arm(task, s3, MACH_NOTIFY_SEND_POSSIBLE, 1, n);
 	nt_arm(task, r, MACH_NOTIFY_NO_SENDERS, 0, n);
 	nt_arm(task, r2, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r2), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r2), KERN_SUCCESS);
 	/* All six queued past qlimit 1. */
 	VAL_EQ(msgcount_of(task, n), 7);
 	VAL_EQ(qlimit_of(task, n), 1);
@@ -1560,7 +1561,7 @@ START_TEST(P27_notifications_bypass_qlimit_and_take_seqnos)
 	VAL_EQ(seqno_of(task, n), 107);
 	VAL_EQ(sorights_of(task, n), 0);
 	VAL_EQ(type_of(task, got), MACH_PORT_TYPE_RECEIVE);
-	KR_EQ(mach_port_mod_refs(task, got, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, got, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	KR_EQ(mipc_space_destroy(b3), KERN_SUCCESS);
 	KR_EQ(mipc_space_destroy(b2), KERN_SUCCESS);
@@ -1570,7 +1571,7 @@ END_TEST
 
 START_TEST(P27_local_port_is_the_receivers_name)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b, c = space_new();
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t nc = recv_new(c);
@@ -1592,13 +1593,13 @@ END_TEST
 
 START_TEST(P27_kernel_sender_token_in_every_trailer_size)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_msg_max_trailer_t t;
 	msg_buf_t in;
 
-	KR_EQ(mach_port_deallocate(task, sonce_in(task, n)), KERN_SUCCESS);
-	KR_EQ(mach_port_deallocate(task, sonce_in(task, n)), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, sonce_in(task, n)), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, sonce_in(task, n)), KERN_SUCCESS);
 	/* Default trailer: format 0, 8 bytes. */
 	RECV_OK(task, &in, n, 0);
 	HDR_EQ(&in, NT_BITS, MACH_PORT_NULL, n, MIPC_NOTIFY_SEND_ONCE_SIZE,

@@ -18,13 +18,13 @@
 
 START_TEST(P1_make_send_once_from_receive_right_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_SUCCESS);
 	VAL_EQ(prev, MACH_PORT_NULL);
@@ -43,7 +43,7 @@ END_TEST
 
 START_TEST(P1_move_send_once_right_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -51,7 +51,7 @@ START_TEST(P1_move_send_once_right_accepted)
 	mach_port_name_t prev = NT_PREV_UNSET;
 
 	VAL_EQ(sorights_of(task, n), 1);
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
 	          so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_SUCCESS);
 	VAL_EQ(prev, MACH_PORT_NULL);
@@ -74,7 +74,7 @@ START_TEST(P1_other_notify_dispositions_refused)
 	static const mach_msg_type_name_t polys[] = { MACH_MSG_TYPE_MAKE_SEND,
 		MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_PORT_NONE,
 		MACH_MSG_TYPE_DISPOSE_SEND, 99 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
@@ -85,11 +85,11 @@ START_TEST(P1_other_notify_dispositions_refused)
 
 	for (i = 0; i < sizeof(polys) / sizeof(polys[0]); i++) {
 		prev = NT_PREV_UNSET;
-		kr = mach_port_request_notification(
+		kr = mipc_port_request_notification(
 		    task, s, MACH_NOTIFY_DEAD_NAME, 0, n, polys[i], &prev);
 		MIPC_REQUIRE(kr != KERN_SUCCESS,
 		    "dead-name request with notifyPoly %u succeeded", polys[i]);
-		kr = mach_port_request_notification(
+		kr = mipc_port_request_notification(
 		    task, r, MACH_NOTIFY_NO_SENDERS, 1, n, polys[i], &prev);
 		MIPC_REQUIRE(kr != KERN_SUCCESS,
 		    "no-senders request with notifyPoly %u succeeded",
@@ -114,7 +114,7 @@ START_TEST(P1_msgid_not_requestable_invalid_value)
 		MACH_NOTIFY_SEND_ONCE, 0, MACH_NOTIFY_FIRST,
 		MACH_NOTIFY_FIRST + 3, MACH_NOTIFY_FIRST + 4,
 		MACH_NOTIFY_FIRST + 9, MACH_NOTIFY_LAST, -1 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
@@ -124,13 +124,13 @@ START_TEST(P1_msgid_not_requestable_invalid_value)
 
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		prev = NT_PREV_UNSET;
-		kr = mach_port_request_notification(task, s, ids[i], 0,
+		kr = mipc_port_request_notification(task, s, ids[i], 0,
 		    MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
 		MIPC_REQUIRE(kr == KERN_INVALID_VALUE,
 		    "msgid %d on a send right returned %d, want "
 		    "KERN_INVALID_VALUE",
 		    ids[i], kr);
-		kr = mach_port_request_notification(task, r, ids[i], 0,
+		kr = mipc_port_request_notification(task, r, ids[i], 0,
 		    MACH_PORT_NULL, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
 		MIPC_REQUIRE(kr == KERN_INVALID_VALUE,
 		    "msgid %d on a receive right returned %d, want "
@@ -147,23 +147,23 @@ END_TEST
 
 START_TEST(P1_notify_dead_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
 	          MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_SEND_POSSIBLE,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_SEND_POSSIBLE,
 	          1, MACH_PORT_DEAD, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
-	KR_EQ(mach_port_request_notification(task, r, MACH_NOTIFY_NO_SENDERS, 0,
+	KR_EQ(mipc_port_request_notification(task, r, MACH_NOTIFY_NO_SENDERS, 0,
 	          MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
 	KR_EQ(
-	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
+	    mipc_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, MACH_PORT_DEAD, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
@@ -176,7 +176,7 @@ END_TEST
 
 START_TEST(P1_notify_dead_name_moved_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
@@ -184,12 +184,12 @@ START_TEST(P1_notify_dead_name_moved_invalid_capability)
 	mach_port_name_t prev = NT_PREV_UNSET;
 
 	/* Enough urefs for both calls (MACH.md leaves their fate open). */
-	KR_EQ(mach_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 2),
+	KR_EQ(mipc_port_mod_refs(task, d, MACH_PORT_RIGHT_DEAD_NAME, 2),
 	    KERN_SUCCESS);
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_DEAD_NAME, 0,
 	          d, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
-	KR_EQ(mach_port_request_notification(task, r, MACH_NOTIFY_NO_SENDERS, 1,
+	KR_EQ(mipc_port_request_notification(task, r, MACH_NOTIFY_NO_SENDERS, 1,
 	          d, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_INVALID_CAPABILITY);
 	VAL_EQ(type_of(task, s), MACH_PORT_TYPE_SEND);
@@ -203,13 +203,13 @@ END_TEST
 
 START_TEST(P2_invalid_msgid_made_send_once_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_PORT_DELETED,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_PORT_DELETED,
 	          0, n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_VALUE);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -221,12 +221,12 @@ END_TEST
 
 START_TEST(P2_unknown_name_made_send_once_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t x = free_name(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
-	KR_EQ(mach_port_request_notification(task, x, MACH_NOTIFY_DEAD_NAME, 0,
+	KR_EQ(mipc_port_request_notification(task, x, MACH_NOTIFY_DEAD_NAME, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_NAME);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -237,14 +237,14 @@ END_TEST
 
 START_TEST(P2_wrong_right_made_send_once_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t prev = NT_PREV_UNSET;
 
 	/* No-senders needs a receive right; s is a send right. */
-	KR_EQ(mach_port_request_notification(task, s, MACH_NOTIFY_NO_SENDERS, 0,
+	KR_EQ(mipc_port_request_notification(task, s, MACH_NOTIFY_NO_SENDERS, 0,
 	          n, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -256,7 +256,7 @@ END_TEST
 
 START_TEST(P2_refused_moved_send_once_destroyed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n1 = recv_new(task);
 	mach_port_name_t n2 = recv_new(task);
@@ -267,7 +267,7 @@ START_TEST(P2_refused_moved_send_once_destroyed)
 	guard_reset();
 	/* A second port-destroyed request is refused after the copy-in. */
 	KR_EQ(
-	    mach_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
+	    mipc_port_request_notification(task, r, MACH_NOTIFY_PORT_DESTROYED,
 	        0, so, MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_FAILURE);
 	GUARD_IS(kGUARD_EXC_KERN_FAILURE, r);
@@ -282,7 +282,7 @@ END_TEST
 
 START_TEST(P2_refused_in_other_space_notifies_owner)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t n = recv_new(task);
 	mach_port_name_t so = sonce_in_other(b, task, n);
@@ -304,7 +304,7 @@ END_TEST
 
 START_TEST(P3_first_registration_previous_null_sorights_plus_one)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
@@ -330,7 +330,7 @@ END_TEST
 
 START_TEST(P3_replace_dead_name_returns_previous_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n1 = recv_new(task);
@@ -370,7 +370,7 @@ END_TEST
 
 START_TEST(P3_cancel_dead_name_returns_previous)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -385,7 +385,7 @@ START_TEST(P3_cancel_dead_name_returns_previous)
 	VAL_EQ(sorights_of(task, n), 1);
 	NT_NONE(task, n);
 	/* Releasing the returned right notifies its port, as any other. */
-	KR_EQ(mach_port_deallocate(task, prev), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev), KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n), 0);
 	/* Nothing is registered any more: the death is silent, no extra uref. */
@@ -398,7 +398,7 @@ END_TEST
 
 START_TEST(P3_replace_and_cancel_no_senders_return_previous)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t sb = send_in(b, task, r);
@@ -420,10 +420,10 @@ START_TEST(P3_replace_and_cancel_no_senders_return_previous)
 	VAL_EQ(nt_nsrequest_of(task, r), 0);
 	NT_NONE(task, n2);
 	/* prev1 is n1's right, prev2 is n2's. */
-	KR_EQ(mach_port_deallocate(task, prev1), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev1), KERN_SUCCESS);
 	NT_ONLY(task, n1, MACH_NOTIFY_SEND_ONCE, 0);
 	NT_NONE(task, n2);
-	KR_EQ(mach_port_deallocate(task, prev2), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, prev2), KERN_SUCCESS);
 	NT_ONLY(task, n2, MACH_NOTIFY_SEND_ONCE, 0);
 	VAL_EQ(sorights_of(task, n1), 0);
 	VAL_EQ(sorights_of(task, n2), 0);
@@ -437,7 +437,7 @@ END_TEST
 
 START_TEST(P3_cancel_nothing_registered_previous_null)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t r = recv_new(task);
@@ -454,7 +454,7 @@ END_TEST
 
 START_TEST(P3_previous_is_named_in_the_calling_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t p = recv_new(task);
 	mach_port_name_t sb = send_in(b, task, p);
@@ -482,7 +482,7 @@ END_TEST
 
 START_TEST(P3_request_table_capacity_and_use)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -502,7 +502,7 @@ START_TEST(P3_request_table_capacity_and_use)
 	size = nt_dnr_size_of(b, p);
 	VAL_EQ(size, total);
 
-	KR_EQ(mach_port_deallocate(
+	KR_EQ(mipc_port_deallocate(
 	          task, nt_cancel(task, s, MACH_NOTIFY_DEAD_NAME)),
 	    KERN_SUCCESS);
 	NT_ONLY(task, n, MACH_NOTIFY_SEND_ONCE, 0);
@@ -516,7 +516,7 @@ END_TEST
 
 START_TEST(P4_no_senders_fires_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -540,7 +540,7 @@ END_TEST
 
 START_TEST(P4_port_destroyed_fires_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t w = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = recv_new(task);
@@ -548,12 +548,12 @@ START_TEST(P4_port_destroyed_fires_once)
 	mach_port_name_t r2;
 
 	nt_arm(task, r, MACH_NOTIFY_PORT_DESTROYED, 0, n);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	r2 = NT_ONLY(task, n, MACH_NOTIFY_PORT_DESTROYED, 0);
 	VAL_EQ(nt_pdrequest_of(task, r2), 0);
 	VAL_EQ(type_of(w, ws), MACH_PORT_TYPE_SEND);
 	/* Second destruction: no registration, the port dies. */
-	KR_EQ(mach_port_destroy(task, r2), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r2), KERN_SUCCESS);
 	NT_NONE(task, n);
 	EXPECT_DEAD(w, ws, 1);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -563,7 +563,7 @@ END_TEST
 
 START_TEST(P4_dead_name_fires_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);
@@ -573,8 +573,8 @@ START_TEST(P4_dead_name_fires_once)
 	NT_ONLY(task, n, MACH_NOTIFY_DEAD_NAME, s);
 	/* The request is used up: releasing the name sends no PORT_DELETED. */
 	EXPECT_DEAD(task, s, 2);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
-	KR_EQ(mach_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, s), KERN_SUCCESS);
 	NAME_GONE(task, s);
 	NT_NONE(task, n);
 	VAL_EQ(sorights_of(task, n), 0);
@@ -584,7 +584,7 @@ END_TEST
 
 START_TEST(P4_send_possible_fires_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b;
 	mach_port_name_t p, s = peer_send(&b, &p);
 	mach_port_name_t n = recv_new(task);

@@ -147,7 +147,7 @@ imm_intact(mipc_space_t sp, mach_port_name_t c)
 
 START_TEST(INIT_no_flags_plain_receive_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = init_new(task, 0);
 	mach_port_status_t st = status_of(task, r);
 
@@ -163,7 +163,7 @@ END_TEST
 
 START_TEST(INIT_make_send_right_one_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -174,7 +174,7 @@ START_TEST(INIT_make_send_right_one_uref)
 	/* An ordinary send right: it sends, and goes with one deallocate. */
 	SEND_OK(task, r, MACH_MSG_TYPE_COPY_SEND, 1);
 	VAL_EQ(drain(task, r), 1);
-	KR_EQ(mach_port_deallocate(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, r), KERN_SUCCESS);
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(srights_of(task, r), 0);
 	GUARD_NONE(__func__);
@@ -183,7 +183,7 @@ END_TEST
 
 START_TEST(INIT_message_queue_allocated_at_creation)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	uint64_t before = ipc_kind_live(IPC_KIND_MISC);
 	mach_port_name_t plain = init_new(task, 0);
 	mach_port_name_t q;
@@ -199,7 +199,7 @@ END_TEST
 
 START_TEST(INIT_message_queue_first_send_cannot_fail)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t q = init_new(task,
 	    MIPC_PORT_INIT_MESSAGE_QUEUE | MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t lazy = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
@@ -220,7 +220,7 @@ END_TEST
 
 START_TEST(INIT_message_queue_no_memory_makes_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t n = 0x1234;
 
 	ipc_fail_nth(IPC_KIND_MISC, 1);
@@ -239,7 +239,7 @@ START_TEST(INIT_unknown_flags_invalid_argument)
 {
 	static const uint32_t bad[] = { 0x8u, 0x10u, 0x20u, 0x40u, 0x80u,
 		0x400u, 0x1000u, 0x80000000u };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	size_t i;
 
 	for (i = 0; i < NELEM(bad); i++) {
@@ -258,9 +258,10 @@ END_TEST
 
 START_TEST(INIT_null_name_invalid_argument)
 {
-	KR_EQ(mipc_port_allocate_init(mach_task_self(), 0, NULL),
+	KR_EQ(mipc_port_allocate_init(mipc_thread_space(), 0, NULL),
 	    KERN_INVALID_ARGUMENT);
-	KR_EQ(mipc_port_allocate_init(mach_task_self(), ALL_INIT_FLAGS, NULL),
+	KR_EQ(
+	    mipc_port_allocate_init(mipc_thread_space(), ALL_INIT_FLAGS, NULL),
 	    KERN_INVALID_ARGUMENT);
 	VAL_EQ(live_ports(), 0);
 }
@@ -293,7 +294,7 @@ END_TEST
 
 START_TEST(INIT_no_grant_status_flag)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_NO_GRANT);
 
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_NO_GRANT);
@@ -303,7 +304,7 @@ END_TEST
 
 START_TEST(INIT_special_reply_is_immovable_and_unbound)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_SPECIAL_REPLY);
 	mach_port_name_t poly = MACH_PORT_NULL;
@@ -326,14 +327,14 @@ END_TEST
 
 START_TEST(INIT_all_flags_together)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = init_new(task, ALL_INIT_FLAGS);
 
 	VAL_EQ(type_of(task, r), MACH_PORT_TYPE_SEND_RECEIVE);
 	VAL_EQ(refs_of(task, r, MACH_PORT_RIGHT_SEND), 1);
 	VAL_EQ(status_of(task, r).mps_mscount, 1);
 	VAL_EQ(status_of(task, r).mps_flags, MACH_PORT_STATUS_FLAG_NO_GRANT);
-	KR_EQ(mach_port_destroy(task, r), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, r), KERN_SUCCESS);
 	NAME_GONE(task, r);
 	VAL_EQ(live_ports(), 0);
 	GUARD_NONE(__func__);
@@ -344,7 +345,7 @@ END_TEST
 
 START_TEST(S1_fresh_name_each_call)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t a = srp_new(), b = srp_new(), c = srp_new();
 
 	VAL_NE(a, b);
@@ -359,7 +360,7 @@ END_TEST
 
 START_TEST(S1_receive_and_send_one_uref)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_status_t st = status_of(task, s);
 
@@ -377,7 +378,7 @@ END_TEST
 
 START_TEST(S1_previous_unbound_stays_allocated)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t peer = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t old = srp_new(), cur;
 	msg_buf_t m;
@@ -397,11 +398,11 @@ END_TEST
 
 START_TEST(S1_fresh_name_after_destroying_previous)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t a = srp_new(), b;
 	msg_buf_t m;
 
-	KR_EQ(mach_port_destroy(task, a), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, a), KERN_SUCCESS);
 	NAME_GONE(task, a);
 	b = srp_new();
 	VAL_EQ(type_of(task, b), MACH_PORT_TYPE_SEND_RECEIVE);
@@ -412,7 +413,7 @@ END_TEST
 
 START_TEST(S1_made_in_the_current_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mipc_space_t prev = mipc_thread_set_space(b);
 	mach_port_name_t s = srp_new();
@@ -428,7 +429,7 @@ END_TEST
 
 START_TEST(S1_destroyed_space_null_and_unbinds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t old = srp_new(), peer = recv_new(task);
 	mipc_space_t prev = mipc_thread_set_space(b);
@@ -445,7 +446,7 @@ END_TEST
 
 START_TEST(S1_no_memory_null)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 
 	ipc_fail_nth(IPC_KIND_PORT, 1);
 	VAL_EQ(thread_get_special_reply_port(), MACH_PORT_NULL);
@@ -459,7 +460,7 @@ END_TEST
 
 START_TEST(S2_move_receive_descriptor_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_msg_port_descriptor_t d = port_desc(s, MACH_MSG_TYPE_MOVE_RECEIVE);
@@ -478,7 +479,7 @@ END_TEST
 
 START_TEST(S2_insert_move_receive_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t n = free_name(b);
@@ -495,14 +496,14 @@ END_TEST
 
 START_TEST(S2_extract_move_receive_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	guard_reset();
-	KR_EQ(mach_port_extract_right(
-	          task, s, MACH_MSG_TYPE_MOVE_RECEIVE, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, s, MACH_MSG_TYPE_MOVE_RECEIVE,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, s);
 	VAL_EQ(poly, MACH_PORT_NULL);
@@ -512,13 +513,13 @@ END_TEST
 
 START_TEST(S2_port_destroyed_request_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new(), nr = recv_new(task);
 	mach_port_t prev = 0x1234;
 
 	guard_reset();
 	KR_EQ(
-	    mach_port_request_notification(task, s, MACH_NOTIFY_PORT_DESTROYED,
+	    mipc_port_request_notification(task, s, MACH_NOTIFY_PORT_DESTROYED,
 	        0, nr, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 	    KERN_INVALID_RIGHT);
 	GUARD_IS(kGUARD_EXC_INVALID_RIGHT, s);
@@ -533,16 +534,16 @@ START_TEST(S2_importance_attributes_invalid_argument)
 {
 	static const mach_port_flavor_t flavors[] = { MACH_PORT_TEMPOWNER,
 		MACH_PORT_IMPORTANCE_RECEIVER, MACH_PORT_DENAP_RECEIVER };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new(), r = recv_new(task);
 	integer_t info[1] = { 0 };
 	size_t i;
 
 	for (i = 0; i < NELEM(flavors); i++) {
-		KR_EQ(mach_port_set_attributes(task, s, flavors[i], info, 0),
+		KR_EQ(mipc_port_set_attributes(task, s, flavors[i], info, 0),
 		    KERN_INVALID_ARGUMENT);
 		/* An ordinary receive right takes them. */
-		KR_EQ(mach_port_set_attributes(task, r, flavors[i], info, 0),
+		KR_EQ(mipc_port_set_attributes(task, r, flavors[i], info, 0),
 		    KERN_SUCCESS);
 	}
 	VAL_EQ(status_of(task, s).mps_flags, 0);
@@ -551,7 +552,7 @@ END_TEST
 
 START_TEST(S2_reply_port_send_right_does_not_send)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 
 	/* R1 marking: its send right neither sends nor moves. */
@@ -566,7 +567,7 @@ END_TEST
 
 START_TEST(S2_reply_only_as_make_send_once)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 
@@ -585,7 +586,7 @@ END_TEST
 /* The synchronous RPC a special reply port exists for, in one thread. */
 START_TEST(S2_rpc_round_trip_through_send_once_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t srv = space_new();
 	mach_port_name_t sr = recv_new(srv);
 	mach_port_name_t to_srv = send_in(task, srv, sr);
@@ -619,7 +620,7 @@ END_TEST
 
 START_TEST(S4_current_srp_valid_peer_receives)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t peer = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t s = srp_new(), h;
 	mach_port_name_t so = srp_send_once(task, s, &h);
@@ -636,7 +637,7 @@ END_TEST
 
 START_TEST(S4_not_an_srp_invalid_notify)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t so = sonce_in(task, r);
@@ -654,11 +655,11 @@ END_TEST
 
 START_TEST(S4_port_set_invalid_notify)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new(), ps = pset_new(task);
 	msg_buf_t m;
 
-	KR_EQ(mach_port_insert_member(task, s, ps), KERN_SUCCESS);
+	KR_EQ(mipc_port_insert_member(task, s, ps), KERN_SUCCESS);
 	KR_EQ(sync_recv(task, &m, ps, s), MACH_RCV_INVALID_NOTIFY);
 	GUARD_NONE(__func__);
 }
@@ -666,7 +667,7 @@ END_TEST
 
 START_TEST(S4_dead_peer_invalid_notify)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	msg_buf_t m;
 
@@ -677,7 +678,7 @@ END_TEST
 
 START_TEST(S4_peer_without_send_right_proceeds)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t peers[4];
 	msg_buf_t m;
@@ -695,7 +696,7 @@ END_TEST
 
 START_TEST(S4_null_peer_no_sync_checks)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	msg_buf_t m;
 
@@ -707,7 +708,7 @@ END_TEST
 
 START_TEST(S4_invalid_receive_name_comes_first)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new(), r = recv_new(task);
 	mach_port_name_t stale = other_gen(r);
 	msg_buf_t m;
@@ -752,7 +753,7 @@ srp_from_exited_thread(void)
 
 START_TEST(S4_other_threads_srp_invalid_notify)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t mine = srp_new();
 	mach_port_name_t theirs = srp_from_exited_thread();
 	msg_buf_t m;
@@ -766,7 +767,7 @@ END_TEST
 
 START_TEST(S4_combined_send_receive_peer_is_destination)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_new();
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	msg_buf_t b;
@@ -797,22 +798,22 @@ END_TEST
 
 START_TEST(S5_destroyed_like_any_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t a = srp_new(), b = srp_new(), c = srp_new(), h;
 	mach_port_name_t so = srp_send_once(task, c, &h);
 
-	KR_EQ(mach_port_destroy(task, a), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, a), KERN_SUCCESS);
 	NAME_GONE(task, a);
-	KR_EQ(mach_port_mod_refs(task, b, MACH_PORT_RIGHT_RECEIVE, -1),
+	KR_EQ(mipc_port_mod_refs(task, b, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
 	/* Its own send right outlives it as a dead name (C6). */
 	VAL_EQ(type_of(task, b), MACH_PORT_TYPE_DEAD_NAME);
-	KR_EQ(mach_port_deallocate(task, b), KERN_SUCCESS);
-	KR_EQ(mach_port_destruct(task, c, -1, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, b), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, c, -1, 0), KERN_SUCCESS);
 	NAME_GONE(task, c);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_DEAD_NAME);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
-	KR_EQ(mach_port_destruct(task, h, -1, 0), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_destruct(task, h, -1, 0), KERN_SUCCESS);
 	VAL_EQ(name_count(task), 0);
 	VAL_EQ(live_ports(), 0);
 	GUARD_NONE(__func__);
@@ -821,7 +822,7 @@ END_TEST
 
 START_TEST(S5_owner_exited_receive_times_out)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t s = srp_from_exited_thread();
 	msg_buf_t b;
 
@@ -830,7 +831,7 @@ START_TEST(S5_owner_exited_receive_times_out)
 	          (mach_msg_size_t)sizeof(b), s, 20, MACH_PORT_NULL),
 	    MACH_RCV_TIMED_OUT);
 	UNTOUCHED_FROM(&b, 0);
-	KR_EQ(mach_port_destroy(task, s), KERN_SUCCESS);
+	KR_EQ(mipc_port_destroy(task, s), KERN_SUCCESS);
 	VAL_EQ(name_count(task), 0);
 	GUARD_NONE(__func__);
 }
@@ -842,7 +843,7 @@ START_TEST(Q15_port_descriptor_copy_send_invalid_right)
 {
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_COPY_SEND,
 		MACH_MSG_TYPE_MOVE_SEND };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	size_t i;
@@ -865,7 +866,7 @@ END_TEST
 
 START_TEST(Q15_ool_ports_descriptor_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t names[1] = { c };
@@ -883,7 +884,7 @@ END_TEST
 
 START_TEST(Q15_send_once_descriptor_invalid_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t so = sonce_in(task, c);
@@ -909,7 +910,7 @@ END_TEST
 
 START_TEST(Q15_make_send_descriptor_lands_immovable)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t rb = recv_new(b);
@@ -943,7 +944,7 @@ END_TEST
 
 START_TEST(Q15_destination_copy_and_move_send_allowed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	msg_buf_t b;
 
@@ -966,7 +967,7 @@ START_TEST(Q15_reply_send_right_invalid_reply)
 {
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_COPY_SEND,
 		MACH_MSG_TYPE_MOVE_SEND };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	size_t i;
@@ -991,7 +992,7 @@ END_TEST
 
 START_TEST(Q15_reply_send_once_right_invalid_reply)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t so = sonce_in(task, c);
@@ -1004,14 +1005,14 @@ START_TEST(Q15_reply_send_once_right_invalid_reply)
 	    MACH_SEND_INVALID_REPLY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	VAL_EQ(drain(task, c), 1); /* P25: its send-once notification */
 }
 END_TEST
 
 START_TEST(Q15_reply_make_send_once_allowed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t r = init_new(task, MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	msg_buf_t b;
@@ -1035,7 +1036,7 @@ START_TEST(Q15_insert_into_other_space_invalid_capability)
 {
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_COPY_SEND,
 		MACH_MSG_TYPE_MOVE_SEND };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t so = sonce_in(task, c);
@@ -1044,7 +1045,8 @@ START_TEST(Q15_insert_into_other_space_invalid_capability)
 
 	for (i = 0; i < NELEM(disps); i++) {
 		guard_reset();
-		KR_EQ(mach_port_insert_right(b, n, c, disps[i]),
+		KR_EQ(mipc_port_insert_right(
+		          b, n, mipc_thread_space(), c, disps[i]),
 		    KERN_INVALID_CAPABILITY);
 		GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 		imm_intact(task, c);
@@ -1056,7 +1058,7 @@ START_TEST(Q15_insert_into_other_space_invalid_capability)
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, so);
 	VAL_EQ(type_of(task, so), MACH_PORT_TYPE_SEND_ONCE);
 	VAL_EQ(name_count(b), 0);
-	KR_EQ(mach_port_deallocate(task, so), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, so), KERN_SUCCESS);
 	VAL_EQ(drain(task, c), 1);
 	KR_EQ(mipc_space_destroy(b), KERN_SUCCESS);
 }
@@ -1064,23 +1066,26 @@ END_TEST
 
 START_TEST(Q15_insert_within_its_space_allowed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t so = sonce_in(task, c);
 	mach_port_name_t n = free_name(task);
 
-	KR_EQ(mach_port_insert_right(task, c, c, MACH_MSG_TYPE_MOVE_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, c, mipc_thread_space(), c, MACH_MSG_TYPE_MOVE_SEND),
 	    KERN_SUCCESS);
 	imm_intact(task, c);
-	KR_EQ(mach_port_insert_right(task, c, c, MACH_MSG_TYPE_COPY_SEND),
+	KR_EQ(mipc_port_insert_right(
+	          task, c, mipc_thread_space(), c, MACH_MSG_TYPE_COPY_SEND),
 	    KERN_SUCCESS);
 	VAL_EQ(refs_of(task, c, MACH_PORT_RIGHT_SEND), 2);
-	KR_EQ(mach_port_insert_right(task, n, so, MACH_MSG_TYPE_MOVE_SEND_ONCE),
+	KR_EQ(mipc_port_insert_right(task, n, mipc_thread_space(), so,
+	          MACH_MSG_TYPE_MOVE_SEND_ONCE),
 	    KERN_SUCCESS);
 	VAL_EQ(type_of(task, n), MACH_PORT_TYPE_SEND_ONCE);
 	NAME_GONE(task, so);
 	VAL_EQ(sorights_of(task, c), 1);
-	KR_EQ(mach_port_deallocate(task, n), KERN_SUCCESS);
+	KR_EQ(mipc_port_deallocate(task, n), KERN_SUCCESS);
 	VAL_EQ(drain(task, c), 1);
 	GUARD_NONE(__func__);
 }
@@ -1088,13 +1093,13 @@ END_TEST
 
 START_TEST(Q15_extract_copy_send_same_space_allowed)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
-	KR_EQ(mach_port_extract_right(
-	          task, c, MACH_MSG_TYPE_COPY_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, c, MACH_MSG_TYPE_COPY_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_SUCCESS);
 	VAL_EQ(poly, c);
 	VAL_EQ(pt, MACH_MSG_TYPE_PORT_SEND);
@@ -1106,7 +1111,7 @@ END_TEST
 
 START_TEST(Q15_extract_into_other_space_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
@@ -1130,15 +1135,15 @@ END_TEST
 
 START_TEST(Q15_extract_move_send_same_space_invalid_capability)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t c = imm_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t pt = 0;
 
 	/* Only COPY_SEND is extractable in place (XNU). */
 	guard_reset();
-	KR_EQ(mach_port_extract_right(
-	          task, c, MACH_MSG_TYPE_MOVE_SEND, &poly, &pt),
+	KR_EQ(mipc_port_extract_right(task, c, MACH_MSG_TYPE_MOVE_SEND,
+	          mipc_thread_space(), &poly, &pt),
 	    KERN_INVALID_CAPABILITY);
 	GUARD_IS(kGUARD_EXC_IMMOVABLE, c);
 	imm_intact(task, c);
@@ -1158,7 +1163,7 @@ START_TEST(Q15_extract_from_other_space_raises_no_guard)
 {
 	static const mach_msg_type_name_t disps[] = { MACH_MSG_TYPE_COPY_SEND,
 		MACH_MSG_TYPE_MOVE_SEND };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t c = imm_new(b);
 	mach_port_name_t poly = MACH_PORT_NULL;
@@ -1167,7 +1172,8 @@ START_TEST(Q15_extract_from_other_space_raises_no_guard)
 
 	for (i = 0; i < NELEM(disps); i++) {
 		guard_reset();
-		KR_EQ(mach_port_extract_right(b, c, disps[i], &poly, &pt),
+		KR_EQ(mipc_port_extract_right(
+		          b, c, disps[i], mipc_thread_space(), &poly, &pt),
 		    KERN_INVALID_CAPABILITY);
 		GUARD_NONE(__func__);
 		KR_EQ(mipc_port_extract_right(b, c, disps[i], task, &poly, &pt),
@@ -1186,7 +1192,7 @@ END_TEST
 
 START_TEST(NO_GRANT_port_descriptor_no_grant_dest)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ng = init_new(
 	    task, MIPC_PORT_INIT_NO_GRANT | MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t reply = recv_new(task);
@@ -1213,7 +1219,7 @@ END_TEST
 
 START_TEST(NO_GRANT_moved_destination_lost)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t ng = init_new(b, MIPC_PORT_INIT_NO_GRANT);
 	mach_port_name_t to_ng = send_in(task, b, ng);
@@ -1234,7 +1240,7 @@ END_TEST
 
 START_TEST(NO_GRANT_ool_ports_and_guarded_refused)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ng = init_new(
 	    task, MIPC_PORT_INIT_NO_GRANT | MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	mach_port_name_t x = recv_new(task);
@@ -1267,7 +1273,7 @@ END_TEST
 
 START_TEST(NO_GRANT_data_only_messages_accepted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t ng = init_new(
 	    task, MIPC_PORT_INIT_NO_GRANT | MIPC_PORT_INIT_MAKE_SEND_RIGHT);
 	static const char data[64] = "no rights here";

@@ -257,7 +257,7 @@ START_TEST(P_null_arguments)
 	VAL_EQ(mipc_thread_push_chain(NULL, &h, 1), 0);
 	VAL_EQ(mipc_thread_push_chain(mipc_thread_self(), NULL, 1), 0);
 	VAL_EQ(mipc_thread_push_chain(mipc_thread_self(), &h, 0), 0);
-	KR_EQ(mipc_thread_add_watchports(NULL, mach_task_self(), NULL, 0),
+	KR_EQ(mipc_thread_add_watchports(NULL, mipc_thread_space(), NULL, 0),
 	    KERN_INVALID_ARGUMENT);
 	KR_EQ(mipc_thread_clear_watchports(NULL), KERN_INVALID_ARGUMENT);
 }
@@ -287,7 +287,7 @@ END_TEST
 /* A plain receiver shows as receiving, and pushes on nobody (T1). */
 START_TEST(P_plain_receiver_waits_without_push)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[1], *r = &as[0];
 	struct mipc_wait_info w;
@@ -310,7 +310,7 @@ END_TEST
 /* wait_info names what the thread waits on now, not what it did before. */
 START_TEST(P_wait_name_is_the_current_wait)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1), q = tport_new(task, 1);
 	struct actor as[2], *r = &as[0], *h = &as[1];
 
@@ -340,7 +340,7 @@ START_TEST(P_handle_of_exited_thread_terminated)
 	struct actor as[1], *a = &as[0];
 	struct mipc_thread_priority pr;
 	struct mipc_wait_info w;
-	mach_port_name_t p = tport_new(mach_task_self(), 1);
+	mach_port_name_t p = tport_new(mipc_thread_space(), 1);
 
 	actor_park(a, 40);
 	VAL_EQ(pri_of(a->a_th).base, 40);
@@ -350,7 +350,7 @@ START_TEST(P_handle_of_exited_thread_terminated)
 	KR_EQ(
 	    mipc_thread_set_qos(a->a_th, MIPC_QOS_DEFAULT, 0), KERN_TERMINATED);
 	KR_EQ(mipc_thread_wait_info(a->a_th, &w), KERN_TERMINATED);
-	KR_EQ(mipc_thread_add_watchports(a->a_th, mach_task_self(), &p, 1),
+	KR_EQ(mipc_thread_add_watchports(a->a_th, mipc_thread_space(), &p, 1),
 	    KERN_TERMINATED);
 	KR_EQ(mipc_thread_clear_watchports(a->a_th), KERN_TERMINATED);
 	/* Argument checks come first, as for a live thread. */
@@ -426,7 +426,7 @@ pushes_on(mipc_space_t sp, mach_port_name_t p, struct actor *t)
 
 START_TEST(W_at_most_128_ports)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t names[MIPC_MAX_WATCHPORTS + 1];
 	unsigned i;
@@ -451,7 +451,7 @@ END_TEST
 
 START_TEST(W_second_add_is_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p1 = tport_new(task, 1), p2 = tport_new(task, 1);
 
@@ -473,7 +473,7 @@ END_TEST
 
 START_TEST(W_count_zero_adds_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1);
 
@@ -490,7 +490,7 @@ END_TEST
 
 START_TEST(W_space_arguments)
 {
-	mipc_space_t task = mach_task_self(), s;
+	mipc_space_t task = mipc_thread_space(), s;
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1);
 
@@ -510,7 +510,7 @@ END_TEST
 /* A name that is no send right fails the whole call: nothing is added. */
 START_TEST(W_name_without_send_right_fails_and_adds_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1);
 	mach_port_name_t r = recv_new(task), ps = pset_new(task);
@@ -545,7 +545,7 @@ START_TEST(W_name_without_send_right_fails_and_adds_nothing)
 	watch(t->a_th, task, p);
 	ck_assert(pushes_on(task, p, t));
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
-	KR_OK(mach_port_deallocate(task, so));
+	KR_OK(mipc_port_deallocate(task, so));
 	conf_take_send_once_notification(task, helper);
 	actors_end(as, 1);
 }
@@ -564,7 +564,7 @@ END_TEST
  */
 START_TEST(W_dead_ports_skipped)
 {
-	mipc_space_t task = mach_task_self(), s;
+	mipc_space_t task = mipc_thread_space(), s;
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1), r1, r2, r3, d1, d2, d3;
 	mach_msg_type_name_t ty;
@@ -603,7 +603,7 @@ END_TEST
 /* Only dead names and null names: the call succeeds, nothing is watched. */
 START_TEST(W_only_dead_names_watch_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1);
 	mach_port_name_t names[2] = { MACH_PORT_DEAD, MACH_PORT_NULL };
@@ -650,7 +650,7 @@ transit_pushes_on(
 		RECV_OK(sp, &b, helper, 0);
 		to = b.h.msgh_remote_port;
 		disp = MACH_MSG_TYPE_MOVE_SEND_ONCE;
-		KR_OK(mach_port_destroy(sp, helper));
+		KR_OK(mipc_port_destroy(sp, helper));
 	}
 	tport_fill(sp, p, 77);
 	actor_send(h, 47, sp, p, 78, 0);
@@ -666,13 +666,13 @@ transit_pushes_on(
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS);
 	VAL_EQ(tport_take(sp, p), 78);
 	actors_end(as, 1);
-	KR_OK(mach_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, p));
 	return e == 47;
 }
 
 START_TEST(W_special_reply_port_skipped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t srp = thread_get_special_reply_port();
 	mach_port_name_t q = tport_new(task, 5);
@@ -693,7 +693,7 @@ END_TEST
 
 START_TEST(W_port_not_in_a_space_skipped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[1], *t = &as[0];
 	mach_port_name_t p = tport_new(task, 1);
 	mach_port_name_t q = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
@@ -733,7 +733,7 @@ END_TEST
 
 START_TEST(OS_custom_policy_calls_the_function)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[2], *t = &as[0], *h = &as[1];
 	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
@@ -792,7 +792,7 @@ nice_of(pid_t tid)
 
 START_TEST(OS_nice_policy_moves_the_real_thread)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[2], *t = &as[0], *h = &as[1];
 
@@ -824,7 +824,7 @@ END_TEST
 
 START_TEST(OS_sched_policy_fifo_from_64)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[2], *t = &as[0], *h = &as[1];
 	struct sched_param sp;

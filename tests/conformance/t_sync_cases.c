@@ -163,7 +163,7 @@ checkin_request(struct checkin *ci, unsigned nh, mach_msg_option_t opt)
 	unsigned i;
 
 	memset(ci, 0, sizeof(*ci));
-	ci->sp = mach_task_self();
+	ci->sp = mipc_thread_space();
 	ci->b = tport_new(ci->sp, MACH_PORT_QLIMIT_DEFAULT);
 	ci->p = tport_new(ci->sp, 1);
 	tport_fill(ci->sp, ci->p, 1);
@@ -437,7 +437,7 @@ START_TEST(S6_right_destroyed_ends_it)
 	mach_port_name_t pn;
 
 	pn = checkin_done(&ci, 1);
-	KR_OK(mach_port_destroy(ci.sp, pn));
+	KR_OK(mipc_port_destroy(ci.sp, pn));
 	AT_BASE(c->a_th);
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS); /* J9 */
 	actors_end(ci.as, 2);
@@ -807,6 +807,70 @@ START_TEST(R2_dequeue_through_workloop_links_the_knote)
 }
 END_TEST
 
+/*
+ * The same, counted at the OS: from send case 7 (queued) to receive case
+ * 2 (dequeued) the servicer's push is never dropped and raised again --
+ * a drop would leave it, mid-call, at its own base beside other load.
+ * With a CUSTOM policy recording every priority applied: S is lowered
+ * once, when its reply's re-enable severs the link, and nothing before.
+ */
+START_TEST(R2_push_never_dropped_at_the_dequeue)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	int seq[16];
+	unsigned n;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	rscene(&sc, c, UI, 10, 0);
+	EFF_EQ(s->a_th, UI);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_MSG_SUCCESS);
+	EFF_EQ(s->a_th, UI);
+	s->a_id = 11;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reply), MACH_MSG_SUCCESS);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	AT_BASE(s->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	ck_assert_msg(n == 1 && seq[0] == LOW,
+	    "servicer: %u applies (%d, %d, %d ...), want one (%d)", n,
+	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1, LOW);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
+/* A parked servicer: raised once by the request, lowered once. */
+START_TEST(R2_parked_servicer_raised_once_lowered_once)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0], *c = &sc.as[1];
+	struct apply_log log = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 }, { 0 } };
+	int seq[16];
+	unsigned n;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, record_apply, &log));
+	actor_post(s, wl_cmd_recv);
+	WAIT_BLOCKED(s, MIPC_WAIT_RECEIVE);
+	rscene(&sc, c, UI, 10, 0);
+	VAL_EQ(WAIT_DONE(s), MACH_MSG_SUCCESS);
+	EFF_EQ(s->a_th, UI);
+	s->a_id = 11;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_reply), MACH_MSG_SUCCESS);
+	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
+	AT_BASE(s->a_th);
+	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
+	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	ck_assert_msg(n == 2 && seq[0] == UI && seq[1] == LOW,
+	    "servicer: %u applies (%d, %d, %d, %d ...), want %d, %d", n,
+	    n > 0 ? seq[0] : -1, n > 1 ? seq[1] : -1, n > 2 ? seq[2] : -1,
+	    n > 3 ? seq[3] : -1, UI, LOW);
+	wscene_end(&sc, 2);
+}
+END_TEST
+
 /* The servicer parked before the request: the push still follows it. */
 START_TEST(R2_parked_servicer_takes_the_request)
 {
@@ -1003,8 +1067,8 @@ START_TEST(N3_sync_wait_peer_not_a_send_right_proceeds_unlinked)
 	    sc.sp, atomic_load(&c->a_srp), MACH_MSG_TYPE_MAKE_SEND_ONCE, 13);
 	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
 	wscene_end(&sc, 2);
-	KR_OK(mach_port_destroy(sc.sp, ps));
-	KR_OK(mach_port_destroy(sc.sp, ro));
+	KR_OK(mipc_port_destroy(sc.sp, ps));
+	KR_OK(mipc_port_destroy(sc.sp, ro));
 }
 END_TEST
 
@@ -1068,7 +1132,7 @@ END_TEST
  */
 START_TEST(M1_two_hop_rpc_through_two_workloops)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wa = wl_new(task, 0), wb = wl_new(task, 0);
 	mach_port_name_t pa = tport_new(task, MACH_PORT_QLIMIT_DEFAULT),
 	                 pb = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
@@ -1200,7 +1264,7 @@ ll_reset(struct actor *a)
 	boolean_t lost = 2;
 
 	a->a_mr = mach_port_special_reply_port_reset_link(
-	    mipc_thread_space(), atomic_load(&a->a_srp), &lost);
+	    mach_task_self(), atomic_load(&a->a_srp), &lost);
 	a->a_seen = lost;
 }
 
@@ -1257,7 +1321,7 @@ static const struct ll_shape ll_shapes[] = {
 static void
 ll_run(const struct ll_shape *sh)
 {
-	mipc_space_t task = mach_task_self(), srv = NULL;
+	mipc_space_t task = mipc_thread_space(), srv = NULL;
 	mipc_workloop_t wl;
 	mach_port_name_t p;
 	struct actor as[2], *s = &as[0], *c = &as[1];
@@ -1461,48 +1525,54 @@ static void
 ll_reset_codes(struct actor *a)
 {
 	mipc_space_t task = mipc_thread_space(), other = NULL;
-	mach_port_name_t srp, r, snd;
+	mach_port_name_t srp, r, snd, other_task;
 	boolean_t lost = 2;
 
 	/* No SRP yet: KERN_INVALID_VALUE (after the name checks). */
 	r = recv_new(task);
-	KR_EQ(mach_port_special_reply_port_reset_link(task, r, &lost),
+	KR_EQ(
+	    mach_port_special_reply_port_reset_link(mach_task_self(), r, &lost),
 	    KERN_INVALID_VALUE);
 	KR_EQ(mach_port_special_reply_port_reset_link(
-	          task, MACH_PORT_NULL, &lost),
+	          mach_task_self(), MACH_PORT_NULL, &lost),
 	    KERN_INVALID_NAME);
 	srp = thread_get_special_reply_port();
-	KR_EQ(mach_port_special_reply_port_reset_link(NULL, srp, &lost),
+	KR_EQ(
+	    mach_port_special_reply_port_reset_link(MACH_PORT_NULL, srp, &lost),
 	    MACH_SEND_INVALID_DEST);
 	KR_OK(mipc_space_create(&other));
-	KR_EQ(mach_port_special_reply_port_reset_link(other, srp, &lost),
+	KR_OK(mipc_space_task_port(other, &other_task));
+	KR_EQ(mach_port_special_reply_port_reset_link(other_task, srp, &lost),
 	    KERN_INVALID_TASK);
 	KR_EQ(mach_port_special_reply_port_reset_link(
-	          task, MACH_PORT_NULL, &lost),
+	          mach_task_self(), MACH_PORT_NULL, &lost),
 	    KERN_INVALID_NAME);
 	KR_EQ(mach_port_special_reply_port_reset_link(
-	          task, MACH_PORT_DEAD, &lost),
+	          mach_task_self(), MACH_PORT_DEAD, &lost),
 	    KERN_INVALID_NAME);
 	KR_EQ(mach_port_special_reply_port_reset_link(
-	          task, conf_stale_name(task), &lost),
+	          mach_task_self(), conf_stale_name(task), &lost),
 	    KERN_INVALID_NAME);
 	/* A send right only: no receive right. */
 	snd = send_in(task, other, recv_new(other));
-	KR_EQ(mach_port_special_reply_port_reset_link(task, snd, &lost),
+	KR_EQ(mach_port_special_reply_port_reset_link(
+	          mach_task_self(), snd, &lost),
 	    KERN_INVALID_RIGHT);
 	/* A receive right that is not this thread's SRP. */
-	KR_EQ(mach_port_special_reply_port_reset_link(task, r, &lost),
+	KR_EQ(
+	    mach_port_special_reply_port_reset_link(mach_task_self(), r, &lost),
 	    KERN_INVALID_ARGUMENT);
 	VAL_EQ(lost, 2); /* untouched by every failure */
-	KR_OK(mach_port_special_reply_port_reset_link(task, srp, &lost));
+	KR_OK(mach_port_special_reply_port_reset_link(
+	    mach_task_self(), srp, &lost));
 	VAL_EQ(lost, FALSE);
 	/* The previous SRP after a new one is bound: not ours any more. */
-	KR_EQ(mach_port_special_reply_port_reset_link(
-	          task, (thread_get_special_reply_port(), srp), &lost),
+	KR_EQ(mach_port_special_reply_port_reset_link(mach_task_self(),
+	          (thread_get_special_reply_port(), srp), &lost),
 	    KERN_INVALID_ARGUMENT);
 	KR_OK(mipc_space_destroy(other));
-	KR_OK(mach_port_destroy(task, r));
-	KR_OK(mach_port_deallocate(task, snd));
+	KR_OK(mipc_port_destroy(task, r));
+	KR_OK(mipc_port_deallocate(task, snd));
 	a->a_mr = KERN_SUCCESS;
 }
 
@@ -1534,7 +1604,7 @@ END_TEST
 /* libsyscall's wrappers: start's extra uref, stop's release, NULL. */
 START_TEST(LL_monitoring_start_stop)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_t srp = MACH_PORT_NULL;
 	boolean_t in_effect = 2;
 
@@ -1586,6 +1656,8 @@ sync_cases_suite(void)
 	tcase_add_test(
 	    tc, S4_receive_right_through_workloop_pushes_until_reenable);
 	tcase_add_test(tc, S4_push_never_dropped_at_the_copyout);
+	tcase_add_test(tc, R2_push_never_dropped_at_the_dequeue);
+	tcase_add_test(tc, R2_parked_servicer_raised_once_lowered_once);
 	tcase_add_test(tc, S4_attach_of_the_stashed_right_is_case_7);
 	tcase_add_test(tc, S5_second_receive_right_on_the_stash);
 	tcase_add_test(tc, S5_stash_pushes_at_the_highest);

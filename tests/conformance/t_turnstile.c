@@ -44,7 +44,7 @@ scene_blocked_sender(struct scene *sc, int hpri, mach_msg_timeout_t timeout)
 {
 	struct actor *t = &sc->as[0], *h = &sc->as[1];
 
-	sc->sp = mach_task_self();
+	sc->sp = mipc_thread_space();
 	sc->p = tport_new(sc->sp, 1);
 	actor_park(t, LOW);
 	watch(t->a_th, sc->sp, sc->p);
@@ -107,7 +107,7 @@ END_TEST
 
 START_TEST(S3_watching_alone_pushes_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[1], *t = &as[0];
 
@@ -161,7 +161,7 @@ START_TEST(S3_port_destroyed_drops_the_push)
 
 	scene_blocked_sender(&sc, UI, 0);
 	EFF_EQ(t->a_th, UI);
-	KR_OK(mach_port_destroy(sc.sp, sc.p));
+	KR_OK(mipc_port_destroy(sc.sp, sc.p));
 	AT_BASE(t->a_th);
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS); /* J9 */
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
@@ -391,7 +391,7 @@ START_TEST(S2_transit_message_destroyed_drops_the_push)
 	send_receive_right(sc.sp, q, sc.p);
 	EFF_EQ(t2->a_th, UI);
 	/* Q dies: its queue is destroyed, and P with it (O). */
-	KR_OK(mach_port_destroy(sc.sp, q));
+	KR_OK(mipc_port_destroy(sc.sp, q));
 	AT_BASE(t2->a_th);
 	AT_BASE(t->a_th);
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS); /* J9: P died */
@@ -409,7 +409,7 @@ scene_rpc(struct scene *sc, int cpri, mach_msg_timeout_t timeout, bool split)
 {
 	struct actor *t = &sc->as[0], *c = &sc->as[1];
 
-	sc->sp = mach_task_self();
+	sc->sp = mipc_thread_space();
 	sc->p = tport_new(sc->sp, MACH_PORT_QLIMIT_DEFAULT);
 	actor_park(t, LOW);
 	watch(t->a_th, sc->sp, sc->p);
@@ -480,7 +480,7 @@ END_TEST
 /* N1, then a second RPC links again (receive completion reset to ANY). */
 START_TEST(N1_link_reset_by_the_reply_links_again)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
 	struct actor as[2], *t = &as[0], *c = &as[1];
 	mach_port_name_t srp, so;
@@ -609,7 +609,7 @@ START_TEST(J8_blocked_senders_admitted_highest_first_fifo_among_equals)
 	} s[] = { { 20, 1 }, { 47, 2 }, { 31, 3 }, { 47, 4 }, { 20, 5 },
 		{ 37, 6 } };
 	static const mach_msg_id_t order[] = { 100, 2, 4, 6, 3, 1, 5 };
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[NELEM(s)];
 	unsigned i;
@@ -631,7 +631,7 @@ END_TEST
 /* A new sender does not jump the queue of blocked ones. */
 START_TEST(J8_room_goes_to_blocked_senders_first)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[1], *h = &as[0];
 
@@ -749,7 +749,7 @@ END_TEST
 
 START_TEST(M3_hop_limit_stops_the_walk)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[M3_N];
 	mach_port_name_t p[M3_N]; /* p[k] is watched by as[k], k >= 1 */
 	struct mipc_push_hop hops[2 * M3_N + 2];
@@ -834,7 +834,7 @@ END_TEST
 static bool
 M4_attempt(mach_msg_timeout_t tmo)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[3], *a = &as[0], *b = &as[1], *c = &as[2];
 	mach_port_name_t pa = tport_new(task, 1), pb = tport_new(task, 1);
 	struct mipc_push_hop hops[80];
@@ -902,8 +902,8 @@ M4_attempt(mach_msg_timeout_t tmo)
 	KR_OK(mipc_thread_clear_watchports(a->a_th));
 	KR_OK(mipc_thread_clear_watchports(b->a_th));
 	actors_end(as, 3);
-	KR_OK(mach_port_destroy(task, pa));
-	KR_OK(mach_port_destroy(task, pb));
+	KR_OK(mipc_port_destroy(task, pa));
+	KR_OK(mipc_port_destroy(task, pb));
 	return valid;
 }
 
@@ -923,7 +923,7 @@ END_TEST
  */
 START_TEST(M4_push_into_a_cycle_settles_when_the_cycle_is_cut)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	struct actor as[3], *a = &as[0], *b = &as[1], *c = &as[2];
 	mach_port_name_t pa = tport_new(task, 1), pb = tport_new(task, 1);
 
@@ -976,7 +976,7 @@ END_TEST
 static bool
 M5_attempt(mach_msg_timeout_t tmo)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[3], *t = &as[0], *h40 = &as[1], *h47 = &as[2];
 	int e;
@@ -1002,7 +1002,7 @@ M5_attempt(mach_msg_timeout_t tmo)
 	VAL_EQ(tport_take(task, p), 40);
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
 	actors_end(as, 3);
-	KR_OK(mach_port_destroy(task, p));
+	KR_OK(mipc_port_destroy(task, p));
 	return valid;
 }
 
@@ -1015,7 +1015,7 @@ END_TEST
 /* The same without a timeout: the top waiter is admitted first. */
 START_TEST(M5_mixed_senders_admitted_in_turn)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[3], *t = &as[0], *h40 = &as[1], *h47 = &as[2];
 
@@ -1042,7 +1042,7 @@ END_TEST
 /* Two clients (40, 47) linked to one port: the server takes one request. */
 START_TEST(M5_mixed_clients_on_one_port)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
 	struct actor as[3], *t = &as[0], *c40 = &as[1], *c47 = &as[2];
 	mach_port_name_t so1, so2;
@@ -1094,7 +1094,7 @@ U1_attempt(mach_msg_timeout_t tmo)
 	RECV_EMPTY(sc.sp, sc.p);
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
 	actors_end(sc.as, 2);
-	KR_OK(mach_port_destroy(sc.sp, sc.p));
+	KR_OK(mipc_port_destroy(sc.sp, sc.p));
 	return valid;
 }
 
@@ -1130,7 +1130,7 @@ U2_attempt(mach_msg_timeout_t tmo)
 	AT_BASE(t->a_th);
 	KR_OK(mipc_thread_clear_watchports(t->a_th));
 	actors_end(sc.as, 2);
-	KR_OK(mach_port_destroy(sc.sp, sc.p));
+	KR_OK(mipc_port_destroy(sc.sp, sc.p));
 	return valid;
 }
 
@@ -1153,7 +1153,7 @@ START_TEST(U3_destination_destroyed_client_gets_send_once_notification)
 
 	scene_rpc(&sc, UI, 0, false);
 	EFF_EQ(t->a_th, UI);
-	KR_OK(mach_port_destroy(sc.sp, sc.p));
+	KR_OK(mipc_port_destroy(sc.sp, sc.p));
 	AT_BASE(t->a_th);
 	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
 	VAL_EQ(c->a_buf.h.msgh_id, MACH_NOTIFY_SEND_ONCE);
@@ -1192,7 +1192,7 @@ START_TEST(U4_srp_destroyed_by_another_thread)
 
 	scene_rpc(&sc, UI, 0, false);
 	EFF_EQ(t->a_th, UI);
-	KR_OK(mach_port_destroy(sc.sp, atomic_load(&c->a_srp)));
+	KR_OK(mipc_port_destroy(sc.sp, atomic_load(&c->a_srp)));
 	AT_BASE(t->a_th);
 	VAL_EQ(WAIT_DONE(c), MACH_RCV_PORT_CHANGED);
 	AT_BASE(c->a_th);
@@ -1234,7 +1234,7 @@ END_TEST
 /* 4.4.6: the space holding the port destroyed (W1, C6(d)). */
 START_TEST(U6_space_of_the_port_destroyed)
 {
-	mipc_space_t task = mach_task_self(), s;
+	mipc_space_t task = mipc_thread_space(), s;
 	struct actor as[2], *t = &as[0], *h = &as[1];
 	mach_port_name_t p, ps;
 	mach_msg_type_name_t ty;
@@ -1261,7 +1261,7 @@ END_TEST
 /* 4.4.6: the client's own space (its SRP in it) destroyed. */
 START_TEST(U6_space_of_the_client_destroyed)
 {
-	mipc_space_t task = mach_task_self(), s;
+	mipc_space_t task = mipc_thread_space(), s;
 	struct actor as[2], *t = &as[0], *c = &as[1];
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT), ps;
 	mach_msg_type_name_t ty;
@@ -1299,7 +1299,7 @@ END_TEST
  */
 START_TEST(U8_srp_owner_rebinds_breaks_the_link)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
 	struct actor as[2], *t = &as[0], *b = &as[1];
 	mach_port_name_t srp, srp2, so;
@@ -1338,7 +1338,7 @@ END_TEST
 /* A rebind before anyone blocks: the waiter never pushes. */
 START_TEST(U8_rebound_srp_waiter_pushes_nothing)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
 	struct actor as[2], *t = &as[0], *b = &as[1];
 	mach_port_name_t srp, so;
@@ -1384,7 +1384,7 @@ owner_sends_request(struct actor *a)
 
 START_TEST(U8_srp_owner_exits_breaks_the_link)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, MACH_PORT_QLIMIT_DEFAULT);
 	struct actor as[3], *t = &as[0], *o = &as[1], *b = &as[2];
 	mach_port_name_t so;
@@ -1416,7 +1416,7 @@ END_TEST
 /* 4.4.11: the queue limit raised admits the blocked senders (H5). */
 START_TEST(U11_qlimit_raised_admits_and_unpushes)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[4], *t = &as[0];
 	static const int pri[] = { 40, UI, 20 };

@@ -27,7 +27,7 @@
 
 START_TEST(WL_create_and_destroy)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = NULL, rt = NULL;
 	struct mipc_stats before = stats_now(), s;
 
@@ -48,7 +48,7 @@ END_TEST
 
 START_TEST(WL_create_bad_arguments)
 {
-	mipc_space_t task = mach_task_self(), sp = NULL;
+	mipc_space_t task = mipc_thread_space(), sp = NULL;
 	mipc_workloop_t wl = (mipc_workloop_t)(uintptr_t)0x1;
 
 	KR_EQ(mipc_workloop_create(task, 0, NULL), KERN_INVALID_ARGUMENT);
@@ -82,7 +82,7 @@ END_TEST
 
 START_TEST(WL_min_priority_range)
 {
-	mipc_workloop_t wl = wl_new(mach_task_self(), 0);
+	mipc_workloop_t wl = wl_new(mipc_thread_space(), 0);
 
 	KR_EQ(mipc_workloop_set_min_priority(wl, -1), KERN_INVALID_ARGUMENT);
 	KR_EQ(mipc_workloop_set_min_priority(wl, 128), KERN_INVALID_ARGUMENT);
@@ -97,7 +97,7 @@ END_TEST
 /* Receive with nothing attached: a timeout, the caller stays bound. */
 START_TEST(WL_msg_receive_timeout_and_null_buffer)
 {
-	mipc_workloop_t wl = wl_new(mach_task_self(), 0);
+	mipc_workloop_t wl = wl_new(mipc_thread_space(), 0);
 	msg_buf_t b;
 
 	KR_EQ(mipc_workloop_msg(
@@ -178,7 +178,7 @@ END_TEST
 /* A port already pushed when attached: the push moves to S at once. */
 START_TEST(WL_attach_moves_an_existing_push)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1);
 	mipc_workloop_t wl = wl_new(task, 0);
 	struct actor as[2], *s = &as[0], *h = &as[1];
@@ -207,7 +207,7 @@ END_TEST
 /* A port set: received from, but its members push nothing (XNU). */
 START_TEST(WL_attach_port_set_receives_without_push)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t p = tport_new(task, 1), ps = pset_with(task, p);
 	mipc_workloop_t wl = wl_new(task, 0);
 	struct actor as[2], *s = &as[0], *h = &as[1];
@@ -234,14 +234,14 @@ START_TEST(WL_attach_port_set_receives_without_push)
 	VAL_EQ(ACTOR_DO(s, wl_cmd_end), MACH_MSG_SUCCESS);
 	KR_OK(mipc_workloop_destroy(wl));
 	actors_end(as, 2);
-	KR_OK(mach_port_destroy(task, ps));
+	KR_OK(mipc_port_destroy(task, ps));
 }
 END_TEST
 
 /* A special reply port: KERN_NOT_SUPPORTED (XNU's ENOTSUP). */
 START_TEST(WL_attach_special_reply_port_not_supported)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t srp = thread_get_special_reply_port();
 
@@ -263,7 +263,7 @@ END_TEST
  */
 START_TEST(WL_attach_not_a_receive_right_invalid_right)
 {
-	mipc_space_t task = mach_task_self(), other = NULL;
+	mipc_space_t task = mipc_thread_space(), other = NULL;
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t r, snd, so, dead, gone, mine;
 
@@ -333,28 +333,28 @@ START_TEST(WL_attach_twice)
 	nowhere_shape(h);
 	tport_admit(sc.sp, sc.p, h, 2);
 	wscene_end(&sc, 2);
-	KR_OK(mach_port_destroy(sc.sp, ps));
+	KR_OK(mipc_port_destroy(sc.sp, ps));
 }
 END_TEST
 
 /* Detach of what is not attached: KERN_NOT_IN_SET (XNU: ENOENT). */
 START_TEST(WL_detach_not_attached)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p = tport_new(task, 1), ps = pset_new(task);
 
 	KR_EQ(mipc_workloop_detach(wl, p), KERN_NOT_IN_SET);
 	KR_EQ(mipc_workloop_detach(wl, ps), KERN_NOT_IN_SET);
 	/* A member of a named set is not attached by being one. */
-	KR_OK(mach_port_move_member(task, p, ps));
+	KR_OK(mipc_port_move_member(task, p, ps));
 	KR_OK(mipc_workloop_attach(wl, ps));
 	KR_EQ(mipc_workloop_detach(wl, p), KERN_NOT_IN_SET);
 	KR_OK(mipc_workloop_destroy(wl));
 	/* The set survives its workloop, with its member. */
 	SEND_OK(task, p, MACH_MSG_TYPE_COPY_SEND, 3);
 	VAL_EQ(tport_take(task, ps), 3);
-	KR_OK(mach_port_destroy(task, ps));
+	KR_OK(mipc_port_destroy(task, ps));
 }
 END_TEST
 
@@ -364,7 +364,7 @@ END_TEST
  */
 START_TEST(WL_attached_port_stays_in_its_named_set)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p = tport_new(task, 4), q = tport_new(task, 4);
 	mach_port_name_t ps = pset_with(task, p);
@@ -375,20 +375,20 @@ START_TEST(WL_attached_port_stays_in_its_named_set)
 	KR_OK(mipc_workloop_attach(wl, q));
 	VAL_EQ(status_of(task, q).mps_pset, 0);
 	VAL_EQ(status_of(task, p).mps_pset, 1);
-	KR_OK(mach_port_get_set_status(task, ps, &m, &n));
+	KR_OK(mipc_port_get_set_status(task, ps, &m, &n));
 	VAL_EQ(n, 1);
 	VAL_EQ(m[0], p);
-	KR_OK(vm_deallocate(task, (vm_address_t)m, n * sizeof(*m)));
+	KR_OK(mipc_vm_deallocate(task, (vm_address_t)m, n * sizeof(*m)));
 	SEND_OK(task, p, MACH_MSG_TYPE_COPY_SEND, 1);
 	VAL_EQ(tport_take(task, ps), 1);
 	/* move_member to no set leaves the workloop alone. */
-	KR_OK(mach_port_move_member(task, p, MACH_PORT_NULL));
-	KR_EQ(mach_port_move_member(task, p, MACH_PORT_NULL), KERN_NOT_IN_SET);
-	KR_EQ(mach_port_move_member(task, q, MACH_PORT_NULL), KERN_NOT_IN_SET);
+	KR_OK(mipc_port_move_member(task, p, MACH_PORT_NULL));
+	KR_EQ(mipc_port_move_member(task, p, MACH_PORT_NULL), KERN_NOT_IN_SET);
+	KR_EQ(mipc_port_move_member(task, q, MACH_PORT_NULL), KERN_NOT_IN_SET);
 	KR_OK(mipc_workloop_detach(wl, p));
 	KR_OK(mipc_workloop_detach(wl, q));
 	KR_OK(mipc_workloop_destroy(wl));
-	KR_OK(mach_port_destroy(task, ps));
+	KR_OK(mipc_port_destroy(task, ps));
 }
 END_TEST
 
@@ -437,7 +437,7 @@ END_TEST
 /* A servicer parked in its receive: another thread is refused too. */
 START_TEST(WL_serial_parked_servicer_holds_the_binding)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[2], *s = &as[0], *t = &as[1];
@@ -485,7 +485,7 @@ parked_scene(mipc_space_t task, mipc_workloop_t *wl, mach_port_name_t *p,
 
 START_TEST(WL_parked_servicer_stays_inheritor_wakes_boosted)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl;
 	mach_port_name_t p;
 	struct actor as[2], *s = &as[0], *h = &as[1];
@@ -556,7 +556,7 @@ END_TEST
 /* The floor raises a parked servicer too (it is bound while it waits). */
 START_TEST(WL_min_priority_raises_a_parked_servicer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p = tport_new(task, 1);
 	struct actor as[1], *s = &as[0];
@@ -637,7 +637,7 @@ END_TEST
  */
 START_TEST(WL_receive_order_highest_push_first)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p1 = tport_new(task, 1), p2 = tport_new(task, 1),
 	                 p3 = tport_new(task, 1);
@@ -757,7 +757,7 @@ END_TEST
  */
 START_TEST(WL_destroy_wakes_a_parked_servicer)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl;
 	mach_port_name_t p;
 	struct actor as[2], *s = &as[0], *h = &as[1];
@@ -949,7 +949,7 @@ START_TEST(WL_attached_port_destroyed)
 	wscene_init(&sc, 1, 0);
 	wscene_blocked_sender(&sc, UI);
 	EFF_EQ(s->a_th, UI);
-	KR_OK(mach_port_destroy(sc.sp, sc.p));
+	KR_OK(mipc_port_destroy(sc.sp, sc.p));
 	AT_BASE(s->a_th);
 	VAL_EQ(WAIT_DONE(h), MACH_MSG_SUCCESS); /* J9: the port died */
 	KR_EQ(mipc_workloop_detach(sc.wl, sc.p), KERN_INVALID_NAME);
@@ -1041,7 +1041,7 @@ END_TEST
 /* A thread services one workloop at a time (XNU: uu_kqr_bound). */
 START_TEST(WL_serial_one_workloop_per_thread)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t w1 = wl_new(task, 0), w2 = wl_new(task, 0);
 	struct actor as[1], *s = &as[0];
 
@@ -1099,7 +1099,7 @@ END_TEST
 /* Too large: K5 with MACH_RCV_LARGE (left queued), K4 without. */
 START_TEST(WL_msg_too_large)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_workloop_t wl = wl_new(task, 0);
 	mach_port_name_t p = tport_new(task, 4);
 	struct {

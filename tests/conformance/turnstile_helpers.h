@@ -842,7 +842,7 @@ wscene_init(struct wscene *sc, mach_port_msgcount_t q, uint32_t flags)
 	struct actor *s = &sc->as[0];
 
 	memset(sc, 0, sizeof(*sc));
-	sc->sp = mach_task_self();
+	sc->sp = mipc_thread_space();
 	sc->wl = wl_new(sc->sp, flags);
 	sc->p = tport_new(sc->sp, q);
 	KR_OK(mipc_workloop_attach(sc->wl, sc->p));
@@ -917,7 +917,7 @@ pset_with(mipc_space_t sp, mach_port_name_t n)
 	mach_port_name_t ps = MACH_PORT_NULL;
 
 	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &ps));
-	KR_OK(mach_port_move_member(sp, n, ps));
+	KR_OK(mipc_port_move_member(sp, n, ps));
 	return ps;
 }
 

@@ -20,7 +20,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define NULL_TASK ((mipc_space_t)NULL)
+#define NULL_TASK ((mach_port_t)MACH_PORT_NULL)
 
 /* ---- X1: NULL task -------------------------------------------------------- */
 
@@ -45,14 +45,14 @@ START_TEST(X1_null_task_allocation_calls)
 	    MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_deallocate(NULL_TASK, 0x10103), MACH_SEND_INVALID_DEST);
 	KR_EQ(mach_port_destroy(NULL_TASK, 0x10103), MACH_SEND_INVALID_DEST);
-	ck_assert_uint_eq(name_count(mach_task_self()), 0);
+	ck_assert_uint_eq(name_count(mipc_thread_space()), 0);
 	GUARD_NONE("calls with a NULL task");
 }
 END_TEST
 
 START_TEST(X1_null_task_refs_type_names_calls)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_urefs_t refs;
 	mach_port_type_t type;
@@ -77,7 +77,7 @@ END_TEST
 
 START_TEST(X1_null_task_insert_extract_right)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t polyPoly = 0;
@@ -101,7 +101,7 @@ END_TEST
 
 START_TEST(X1_null_task_attribute_calls)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_status_t st;
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
@@ -130,7 +130,7 @@ END_TEST
 
 START_TEST(X1_null_task_context_guard_calls)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_context_t ctx = 0;
 
@@ -143,7 +143,7 @@ START_TEST(X1_null_task_context_guard_calls)
 	KR_EQ(mach_port_unguard(NULL_TASK, r, 42), MACH_SEND_INVALID_DEST);
 	KR_EQ(
 	    mach_port_swap_guard(NULL_TASK, r, 42, 43), MACH_SEND_INVALID_DEST);
-	KR_OK(mach_port_get_context(task, r, &ctx));
+	KR_OK(mipc_port_get_context(task, r, &ctx));
 	ck_assert_msg(ctx == 0, "context %#llx after NULL-task calls",
 	    (unsigned long long)ctx);
 	ck_assert_uint_eq(status_of(task, r).mps_flags, 0);
@@ -153,7 +153,7 @@ END_TEST
 
 START_TEST(X1_null_task_port_set_calls)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t ps = conf_alloc(task, MACH_PORT_RIGHT_PORT_SET);
 	mach_port_name_array_t members = NULL;
@@ -198,7 +198,7 @@ END_TEST
 
 START_TEST(X1_null_space_mipc_spellings)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t s2 = space_new();
 	mach_port_name_t r = recv_new(task);
 	mach_port_name_t n = MACH_PORT_NULL, poly = MACH_PORT_NULL;
@@ -229,16 +229,16 @@ END_TEST
 
 START_TEST(X1_null_task_vm_calls)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	vm_address_t a = 0;
 
 	KR_EQ(vm_allocate(NULL_TASK, &a, 4096, VM_FLAGS_ANYWHERE),
 	    MACH_SEND_INVALID_DEST);
-	KR_OK(vm_allocate(task, &a, 4096, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &a, 4096, VM_FLAGS_ANYWHERE));
 	KR_EQ(vm_deallocate(NULL_TASK, a, 4096), MACH_SEND_INVALID_DEST);
 	/* The region is still there. */
 	((volatile char *)a)[4095] = 1;
-	KR_OK(vm_deallocate(task, a, 4096));
+	KR_OK(mipc_vm_deallocate(task, a, 4096));
 }
 END_TEST
 
@@ -467,29 +467,29 @@ END_TEST
 
 START_TEST(api_task_self_is_thread_space)
 {
-	mipc_space_t t = mach_task_self();
+	mipc_space_t t = mipc_thread_space();
 
 	ck_assert_ptr_nonnull(t);
 	ck_assert_ptr_eq(t, mipc_thread_space());
-	ck_assert_ptr_eq(t, mach_task_self());
+	ck_assert_ptr_eq(t, mipc_thread_space());
 }
 END_TEST
 
 START_TEST(api_thread_set_space_switches_task_self)
 {
-	mipc_space_t def = mach_task_self();
+	mipc_space_t def = mipc_thread_space();
 	mipc_space_t s = space_new();
 	mipc_space_t prev;
 	mach_port_name_t r;
 
 	prev = mipc_thread_set_space(s);
 	ck_assert_ptr_eq(prev, def);
-	ck_assert_ptr_eq(mach_task_self(), s);
+	ck_assert_ptr_eq(mipc_thread_space(), s);
 	ck_assert_ptr_eq(mipc_thread_space(), s);
 	/* Rights made through mach_task_self() land in s. */
-	r = recv_new(mach_task_self());
+	r = recv_new(mipc_thread_space());
 	ck_assert_ptr_eq(mipc_thread_set_space(prev), s);
-	ck_assert_ptr_eq(mach_task_self(), def);
+	ck_assert_ptr_eq(mipc_thread_space(), def);
 	TYPE_EQ(s, r, MACH_PORT_TYPE_RECEIVE);
 	NAME_GONE(def, r);
 	KR_OK(mipc_space_destroy(s));
@@ -499,13 +499,13 @@ END_TEST
 static void *
 task_self_of_thread(void *arg)
 {
-	*(mipc_space_t *)arg = mach_task_self();
+	*(mipc_space_t *)arg = mipc_thread_space();
 	return NULL;
 }
 
 START_TEST(api_thread_space_is_per_thread)
 {
-	mipc_space_t def = mach_task_self();
+	mipc_space_t def = mipc_thread_space();
 	mipc_space_t s = space_new();
 	mipc_space_t prev, seen = NULL;
 	pthread_t th;
@@ -516,7 +516,7 @@ START_TEST(api_thread_space_is_per_thread)
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	/* Another thread still sees the process default space. */
 	ck_assert_ptr_eq(seen, def);
-	ck_assert_ptr_eq(mach_task_self(), s);
+	ck_assert_ptr_eq(mipc_thread_space(), s);
 	mipc_thread_set_space(prev);
 	KR_OK(mipc_space_destroy(s));
 }
@@ -529,7 +529,8 @@ START_TEST(api_insert_right_poly_from_current_space)
 	mach_port_name_t n = conf_unused_name(s2);
 	mipc_space_t prev = mipc_thread_set_space(s1);
 
-	KR_OK(mach_port_insert_right(s2, n, r, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    s2, n, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND));
 	mipc_thread_set_space(prev);
 	TYPE_EQ(s2, n, MACH_PORT_TYPE_SEND);
 	ck_assert_uint_eq(srights_of(s1, r), 1);
@@ -541,14 +542,14 @@ END_TEST
 
 START_TEST(api_extract_right_lands_in_current_space)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t s1 = space_new();
 	mach_port_name_t r = recv_new(s1);
 	mach_port_name_t poly = MACH_PORT_NULL;
 	mach_msg_type_name_t polyPoly = 0;
 
-	KR_OK(mach_port_extract_right(
-	    s1, r, MACH_MSG_TYPE_MAKE_SEND, &poly, &polyPoly));
+	KR_OK(mipc_port_extract_right(s1, r, MACH_MSG_TYPE_MAKE_SEND,
+	    mipc_thread_space(), &poly, &polyPoly));
 	ck_assert_uint_eq(polyPoly, MACH_MSG_TYPE_PORT_SEND);
 	TYPE_EQ(task, poly, MACH_PORT_TYPE_SEND);
 	ck_assert_uint_eq(srights_of(s1, r), 1);
@@ -559,13 +560,14 @@ END_TEST
 
 START_TEST(api_vm_allocate_zero_filled_page_aligned)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	long page = sysconf(_SC_PAGESIZE);
 	vm_address_t a = 0, b = 0;
 	size_t i;
 
-	KR_OK(vm_allocate(task, &a, 100, VM_FLAGS_ANYWHERE));
-	KR_OK(vm_allocate(task, &b, 3 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &a, 100, VM_FLAGS_ANYWHERE));
+	KR_OK(
+	    mipc_vm_allocate(task, &b, 3 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
 	ck_assert_msg(a != 0 && a % (vm_address_t)page == 0,
 	    "vm_allocate gave %#lx", (unsigned long)a);
 	ck_assert_msg(b != 0 && b % (vm_address_t)page == 0,
@@ -579,8 +581,8 @@ START_TEST(api_vm_allocate_zero_filled_page_aligned)
 		    ((const unsigned char *)b)[i] == 0, "byte %zu not zero", i);
 	memset((void *)a, 0xa5, 100);
 	memset((void *)b, 0x5a, 3 * (size_t)page);
-	KR_OK(vm_deallocate(task, a, 100));
-	KR_OK(vm_deallocate(task, b, 3 * (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(task, a, 100));
+	KR_OK(mipc_vm_deallocate(task, b, 3 * (vm_size_t)page));
 }
 END_TEST
 
@@ -591,23 +593,25 @@ END_TEST
  */
 START_TEST(api_vm_reused_region_is_zero_filled)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	long page = sysconf(_SC_PAGESIZE);
 	vm_address_t a = 0, b = 0, c = 0;
 	struct mipc_stats st;
 	size_t i;
 
-	KR_OK(vm_allocate(task, &a, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	KR_OK(
+	    mipc_vm_allocate(task, &a, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
 	memset((void *)a, 0xa5, 2 * (size_t)page);
-	KR_OK(vm_deallocate(task, a, 2 * (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(task, a, 2 * (vm_size_t)page));
 	mipc_get_stats(&st);
 	ck_assert_uint_eq(st.ool_bytes, 0);
 	/* A region of another size does not take the kept pages... */
-	KR_OK(vm_allocate(task, &c, (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &c, (vm_size_t)page, VM_FLAGS_ANYWHERE));
 	ck_assert_msg(c < a || c >= a + 2 * (vm_address_t)page,
 	    "a 1-page region %#lx inside the kept 2-page one %#lx",
 	    (unsigned long)c, (unsigned long)a);
-	KR_OK(vm_allocate(task, &b, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
+	KR_OK(
+	    mipc_vm_allocate(task, &b, 2 * (vm_size_t)page, VM_FLAGS_ANYWHERE));
 	/* ...one of the same size does (the point of keeping them)... */
 	ck_assert_msg(b == a, "region %#lx not reused (got %#lx)",
 	    (unsigned long)a, (unsigned long)b);
@@ -617,11 +621,11 @@ START_TEST(api_vm_reused_region_is_zero_filled)
 		    ((const unsigned char *)b)[i] == 0, "byte %zu not zero", i);
 	mipc_get_stats(&st);
 	ck_assert_uint_eq(st.ool_bytes, 3 * (uint64_t)page);
-	KR_OK(vm_deallocate(task, c, (vm_size_t)page));
-	KR_OK(vm_deallocate(task, b, 2 * (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(task, c, (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(task, b, 2 * (vm_size_t)page));
 	/* Released again: a second release is an unknown address. */
-	KR_EQ(
-	    vm_deallocate(task, b, 2 * (vm_size_t)page), KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_deallocate(task, b, 2 * (vm_size_t)page),
+	    KERN_INVALID_ADDRESS);
 }
 END_TEST
 
@@ -645,7 +649,7 @@ mapped(vm_address_t a, size_t len)
  */
 START_TEST(api_vm_release_beyond_kept_unmaps)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	vm_size_t page = (vm_size_t)sysconf(_SC_PAGESIZE);
 	vm_size_t big = 256 * 1024, huge = big + page;
 	vm_address_t r[17], b = 0;
@@ -653,70 +657,71 @@ START_TEST(api_vm_release_beyond_kept_unmaps)
 
 	/* 16 regions of 256 KiB fill the 4 MiB budget; the 17th is not kept. */
 	for (i = 0; i < 17; i++)
-		KR_OK(vm_allocate(task, &r[i], big, VM_FLAGS_ANYWHERE));
+		KR_OK(mipc_vm_allocate(task, &r[i], big, VM_FLAGS_ANYWHERE));
 	for (i = 0; i < 17; i++)
-		KR_OK(vm_deallocate(task, r[i], big));
+		KR_OK(mipc_vm_deallocate(task, r[i], big));
 	for (i = 0; i < 16; i++)
 		ck_assert_msg(mapped(r[i], page), "kept region %d unmapped", i);
 	ck_assert_msg(!mapped(r[16], page), "a region past the budget kept");
 	/* Past 256 KiB nothing is kept. */
-	KR_OK(vm_allocate(task, &b, huge, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &b, huge, VM_FLAGS_ANYWHERE));
 	ck_assert_msg(mapped(b, page), "a fresh region not mapped");
-	KR_OK(vm_deallocate(task, b, huge));
+	KR_OK(mipc_vm_deallocate(task, b, huge));
 	ck_assert_msg(!mapped(b, page), "a region above 256 KiB kept");
 	/* The latest kept comes back first. */
 	b = 0;
-	KR_OK(vm_allocate(task, &b, big, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &b, big, VM_FLAGS_ANYWHERE));
 	ck_assert_msg(b == r[15], "the latest kept region not reused");
-	KR_OK(vm_deallocate(task, b, big));
+	KR_OK(mipc_vm_deallocate(task, b, big));
 }
 END_TEST
 
 /* Size 0: success, and the address is 0 (nothing to release). */
 START_TEST(api_vm_allocate_zero_size)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	vm_address_t a = 0x1000;
 	struct mipc_stats st;
 
-	KR_OK(vm_allocate(task, &a, 0, VM_FLAGS_ANYWHERE));
+	KR_OK(mipc_vm_allocate(task, &a, 0, VM_FLAGS_ANYWHERE));
 	ck_assert_uint_eq(a, 0);
 	mipc_get_stats(&st);
 	ck_assert_uint_eq(st.ool_bytes, 0);
-	KR_OK(vm_deallocate(task, a, 0));
+	KR_OK(mipc_vm_deallocate(task, a, 0));
 }
 END_TEST
 
 START_TEST(api_vm_allocate_fixed_invalid_argument)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	vm_address_t a = 0x10000;
 
-	KR_EQ(
-	    vm_allocate(task, &a, 4096, VM_FLAGS_FIXED), KERN_INVALID_ARGUMENT);
+	KR_EQ(mipc_vm_allocate(task, &a, 4096, VM_FLAGS_FIXED),
+	    KERN_INVALID_ARGUMENT);
 }
 END_TEST
 
 START_TEST(api_vm_deallocate_unknown_or_mismatched_invalid_address)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	long page = sysconf(_SC_PAGESIZE);
 	vm_address_t a = 0;
 	static char not_mipc[64];
 
-	KR_OK(vm_allocate(task, &a, 100, VM_FLAGS_ANYWHERE));
-	KR_EQ(vm_deallocate(task, (vm_address_t)not_mipc, sizeof(not_mipc)),
-	    KERN_INVALID_ADDRESS);
-	KR_EQ(vm_deallocate(task, a + 16, 84), KERN_INVALID_ADDRESS);
+	KR_OK(mipc_vm_allocate(task, &a, 100, VM_FLAGS_ANYWHERE));
 	KR_EQ(
-	    vm_deallocate(task, a, 3 * (vm_size_t)page), KERN_INVALID_ADDRESS);
+	    mipc_vm_deallocate(task, (vm_address_t)not_mipc, sizeof(not_mipc)),
+	    KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_deallocate(task, a + 16, 84), KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_deallocate(task, a, 3 * (vm_size_t)page),
+	    KERN_INVALID_ADDRESS);
 	/* Size 0 is a no-op. */
-	KR_OK(vm_deallocate(task, a, 0));
+	KR_OK(mipc_vm_deallocate(task, a, 0));
 	/* None of that touched the region. */
 	memset((void *)a, 0x11, 100);
-	KR_OK(vm_deallocate(task, a, 100));
+	KR_OK(mipc_vm_deallocate(task, a, 100));
 	/* Released: a second release is an unknown address. */
-	KR_EQ(vm_deallocate(task, a, 100), KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_deallocate(task, a, 100), KERN_INVALID_ADDRESS);
 }
 END_TEST
 
@@ -726,16 +731,16 @@ END_TEST
  */
 START_TEST(api_guard_no_handler_fatal_flavor_aborts)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_options_t opts;
 	mach_port_name_t n = MACH_PORT_NULL;
 
 	memset(&opts, 0, sizeof(opts));
 	opts.flags = MPO_CONTEXT_AS_GUARD;
-	KR_OK(mach_port_construct(task, &opts, 0x1234, &n));
+	KR_OK(mipc_port_construct(task, &opts, 0x1234, &n));
 	mipc_set_guard_handler(NULL, NULL);
 	/* kGUARD_EXC_DESTROY (fatal): this call does not return. */
-	(void)mach_port_destroy(task, n);
+	(void)mipc_port_destroy(task, n);
 	ck_abort_msg("a fatal guard violation with no handler returned");
 }
 END_TEST
@@ -743,13 +748,13 @@ END_TEST
 /* No handler set: an optional flavor is dropped and the call answers. */
 START_TEST(api_guard_no_handler_optional_flavor_dropped)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t never = (0x123u << 8) | 3u;
 
 	mipc_set_guard_handler(NULL, NULL);
 	/* kGUARD_EXC_INVALID_NAME (optional): the code, and no abort. */
-	KR_EQ(mach_port_destroy(task, never), KERN_INVALID_NAME);
-	KR_EQ(mach_port_destroy(task, never), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_destroy(task, never), KERN_INVALID_NAME);
+	KR_EQ(mipc_port_destroy(task, never), KERN_INVALID_NAME);
 }
 END_TEST
 
@@ -805,7 +810,7 @@ x_ool_xfer(mipc_space_t from, mipc_space_t to, mach_port_name_t r,
  */
 START_TEST(api_vm_region_of_another_space_invalid_address)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_space_t b = space_new();
 	mach_port_name_t rb = recv_new(b), rt = recv_new(task);
 	long page = sysconf(_SC_PAGESIZE);
@@ -818,26 +823,28 @@ START_TEST(api_vm_region_of_another_space_invalid_address)
 
 	memset(data, 0x5a, sizeof(data));
 	got = (vm_address_t)x_ool_xfer(task, b, rb, data, sizeof(data), FALSE);
-	KR_EQ(vm_deallocate(task, got, sizeof(data)), KERN_INVALID_ADDRESS);
+	KR_EQ(
+	    mipc_vm_deallocate(task, got, sizeof(data)), KERN_INVALID_ADDRESS);
 	ck_assert(memcmp((void *)got, data, sizeof(data)) == 0);
 	KR_OK(mipc_vm_allocate(b, &own, (vm_size_t)page, VM_FLAGS_ANYWHERE));
-	KR_EQ(vm_deallocate(task, own, (vm_size_t)page), KERN_INVALID_ADDRESS);
+	KR_EQ(mipc_vm_deallocate(task, own, (vm_size_t)page),
+	    KERN_INVALID_ADDRESS);
 	memset((void *)own, 0x33, (size_t)page);
 	/* b's region sent by the task, deallocate: copied, not taken. */
 	copy = x_ool_xfer(
 	    task, task, rt, (void *)own, (mach_msg_size_t)page, TRUE);
 	ck_assert(((unsigned char *)copy)[page - 1] == 0x33);
 	ck_assert(((unsigned char *)own)[0] == 0x33);
-	KR_OK(vm_deallocate(task, (vm_address_t)copy, (vm_size_t)page));
+	KR_OK(mipc_vm_deallocate(task, (vm_address_t)copy, (vm_size_t)page));
 	KR_OK(mipc_vm_deallocate(b, got, sizeof(data)));
 	KR_OK(mipc_vm_deallocate(b, own, (vm_size_t)page));
 	/* mach_port_names(b) from the task: the arrays are the task's. */
-	KR_OK(mach_port_names(b, &names, &nn, &types, &nt));
+	KR_OK(mipc_port_names(b, &names, &nn, &types, &nt));
 	VAL_EQ(nn, 1);
 	KR_EQ(mipc_vm_deallocate(b, (vm_address_t)names, sizeof(*names)),
 	    KERN_INVALID_ADDRESS);
-	KR_OK(vm_deallocate(task, (vm_address_t)names, sizeof(*names)));
-	KR_OK(vm_deallocate(task, (vm_address_t)types, sizeof(*types)));
+	KR_OK(mipc_vm_deallocate(task, (vm_address_t)names, sizeof(*names)));
+	KR_OK(mipc_vm_deallocate(task, (vm_address_t)types, sizeof(*types)));
 	KR_OK(mipc_space_destroy(b));
 }
 END_TEST

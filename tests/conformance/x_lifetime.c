@@ -12,7 +12,9 @@
  * mipc_quiesce().  A forked child starts with a fresh, empty set of
  * spaces, as a Mach task forked by XNU gets a new IPC space: its parent's
  * handles are refused there, none of its services, descriptors or
- * counters are the child's, and the library works.
+ * counters are the child's, its mach_task_self() names the fresh default
+ * space's own task port and none of the parent's task names is a task
+ * there, and the library works.
  *
  * Public headers only.
  */
@@ -40,7 +42,7 @@ START_TEST(api_stale_handle_refused_never_aliases_next_space)
 		fresh = space_new();
 		/* Whatever memory the new space took, the old handle is
 		 * refused and nothing lands in the new space. */
-		KR_EQ(mach_port_allocate(old, MACH_PORT_RIGHT_RECEIVE, &n),
+		KR_EQ(mipc_port_allocate(old, MACH_PORT_RIGHT_RECEIVE, &n),
 		    KERN_INVALID_TASK);
 		ck_assert_uint_eq(name_count(fresh), 0);
 		KR_EQ(mipc_space_destroy(old), KERN_INVALID_TASK);
@@ -83,11 +85,11 @@ START_TEST(api_stale_handles_refused_forever)
 		mach_port_type_t type;
 		mach_msg_header_t h;
 
-		KR_EQ(mach_port_allocate(stale[i], MACH_PORT_RIGHT_RECEIVE, &n),
+		KR_EQ(mipc_port_allocate(stale[i], MACH_PORT_RIGHT_RECEIVE, &n),
 		    KERN_INVALID_TASK);
-		KR_EQ(mach_port_type(stale[i], lr[i % LIVE], &type),
+		KR_EQ(mipc_port_type(stale[i], lr[i % LIVE], &type),
 		    KERN_INVALID_TASK);
-		KR_EQ(mach_port_mod_refs(
+		KR_EQ(mipc_port_mod_refs(
 		          stale[i], lr[i % LIVE], MACH_PORT_RIGHT_RECEIVE, -1),
 		    KERN_INVALID_TASK);
 		memset(&h, 0, sizeof(h));
@@ -130,9 +132,9 @@ START_TEST(api_garbage_handle_refused_never_dereferenced)
 		mach_msg_header_t h;
 		mipc_space_t prev;
 
-		KR_EQ(mach_port_allocate(bad[i], MACH_PORT_RIGHT_RECEIVE, &n),
+		KR_EQ(mipc_port_allocate(bad[i], MACH_PORT_RIGHT_RECEIVE, &n),
 		    MACH_SEND_INVALID_DEST);
-		KR_EQ(mach_port_deallocate(bad[i], 0x103),
+		KR_EQ(mipc_port_deallocate(bad[i], 0x103),
 		    MACH_SEND_INVALID_DEST);
 		memset(&h, 0, sizeof(h));
 		h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
@@ -190,7 +192,7 @@ START_TEST(api_destroyed_spaces_reclaimed_without_quiesce)
 
 		MIPC_REQUIRE(mipc_space_create(&s) == KERN_SUCCESS, "create");
 		/* A right, so each space has a table and a port to free. */
-		MIPC_REQUIRE(mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE,
+		MIPC_REQUIRE(mipc_port_allocate(s, MACH_PORT_RIGHT_RECEIVE,
 		                 &r) == KERN_SUCCESS,
 		    "allocate");
 		MIPC_REQUIRE(mipc_space_destroy(s) == KERN_SUCCESS, "destroy");
@@ -261,7 +263,7 @@ last_reference_then_exit(void *arg)
 
 	(void)arg;
 	if (mipc_space_create(&s) != KERN_SUCCESS ||
-	    mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) !=
+	    mipc_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) !=
 	        KERN_SUCCESS ||
 	    mipc_workloop_create(s, 0, &wl) != KERN_SUCCESS)
 		return (void *)1;
@@ -335,12 +337,12 @@ fork_child_body(mipc_space_t parent, mipc_space_t parent_default,
 	signal(SIGALRM, SIG_DFL);
 	alarm(10); /* a hang fails the test, never CI */
 	CHILD_CHECK(
-	    mach_port_type(parent, parent_port, &type) == KERN_INVALID_TASK,
+	    mipc_port_type(parent, parent_port, &type) == KERN_INVALID_TASK,
 	    CHILD_PARENT_SPACE_USABLE);
-	CHILD_CHECK(mach_port_allocate(parent, MACH_PORT_RIGHT_RECEIVE, &r) ==
+	CHILD_CHECK(mipc_port_allocate(parent, MACH_PORT_RIGHT_RECEIVE, &r) ==
 	        KERN_INVALID_TASK,
 	    CHILD_PARENT_SPACE_USABLE);
-	CHILD_CHECK(mach_port_allocate(parent_default, MACH_PORT_RIGHT_RECEIVE,
+	CHILD_CHECK(mipc_port_allocate(parent_default, MACH_PORT_RIGHT_RECEIVE,
 	                &r) == KERN_INVALID_TASK,
 	    CHILD_PARENT_DEFAULT_USABLE);
 	mipc_get_stats(&st);
@@ -349,13 +351,13 @@ fork_child_body(mipc_space_t parent, mipc_space_t parent_default,
 
 	/* The default space is the child's own, and empty. */
 	CHILD_CHECK(
-	    mach_task_self() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
+	    mipc_thread_space() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
 	{
 		mach_port_name_array_t names;
 		mach_port_type_array_t types;
 		mach_msg_type_number_t nc, tc;
 
-		CHILD_CHECK(mach_port_names(mach_task_self(), &names, &nc,
+		CHILD_CHECK(mipc_port_names(mipc_thread_space(), &names, &nc,
 		                &types, &tc) == KERN_SUCCESS,
 		    CHILD_CALL_FAILED);
 		CHILD_CHECK(nc == 0, CHILD_TASK_SELF_NOT_EMPTY);
@@ -364,9 +366,9 @@ fork_child_body(mipc_space_t parent, mipc_space_t parent_default,
 	/* A life cycle. */
 	CHILD_CHECK(mipc_space_create(&s) == KERN_SUCCESS, CHILD_CALL_FAILED);
 	CHILD_CHECK(
-	    mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) == KERN_SUCCESS,
+	    mipc_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &r) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
-	CHILD_CHECK(mipc_port_insert_right(mach_task_self(), r, s, r,
+	CHILD_CHECK(mipc_port_insert_right(mipc_thread_space(), r, s, r,
 	                MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
 	n = r;
@@ -409,7 +411,7 @@ child_status(pid_t pid)
 
 START_TEST(api_fork_child_starts_with_fresh_empty_library)
 {
-	mipc_space_t s = space_new(), def = mach_task_self();
+	mipc_space_t s = space_new(), def = mipc_thread_space();
 	mach_port_name_t r = recv_new(s), dr = recv_new(def);
 	mach_port_name_t snd = conf_give_send(def, s, r, 1);
 	pid_t pid;
@@ -442,6 +444,145 @@ START_TEST(api_fork_child_starts_with_fresh_empty_library)
 	ck_assert_int_eq(status_of(s, r).mps_msgcount, 1);
 	TYPE_EQ(def, dr, MACH_PORT_TYPE_RECEIVE);
 	KR_OK(mipc_space_destroy(s));
+}
+END_TEST
+
+/*
+ * Task ports across fork: the child's mach_task_self() names its own fresh
+ * default space's task port (a new kernel object, the only name in that
+ * space), none of the parent's task names (its own self name, names for
+ * other spaces' task ports) is a task in the child, a parent's space
+ * handle gives no task port there, and the child's host port is its own.
+ * Its mach_task_self() is not the parent's answer remembered (the forking
+ * thread keeps its other state).
+ */
+enum { PARENT_TASKS = 4 };
+
+static void
+fork_child_task_ports_body(mipc_space_t parent_space,
+    const mach_port_name_t *parent_names, unsigned n_names)
+{
+	mach_port_t self, again, host, tname = MACH_PORT_NULL;
+	mach_port_name_t r = MACH_PORT_NULL, r2 = MACH_PORT_NULL;
+	mach_port_name_array_t names;
+	mach_port_type_array_t types;
+	mach_msg_type_number_t nc, tc;
+	mach_vm_address_t addr;
+	mach_port_type_t type;
+	natural_t kotype;
+	struct mipc_stats st;
+	unsigned i, foreign = 0;
+
+	signal(SIGALRM, SIG_DFL);
+	alarm(10);
+	mipc_get_stats(&st);
+	/* No task port (nor any port) of the parent is counted here. */
+	CHILD_CHECK(st.spaces == 0 && st.ports == 0, CHILD_STATS_NOT_FRESH);
+	self = mach_task_self();
+	CHILD_CHECK(MACH_PORT_VALID(self), CHILD_CALL_FAILED);
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.spaces == 1 && st.ports == 1, CHILD_TASK_SELF_NOT_EMPTY);
+	/* A task port: a kernel object, the fresh space's only name. */
+	CHILD_CHECK(
+	    mach_port_kobject(self, self, &kotype, &addr) == KERN_SUCCESS &&
+	        kotype == 2 /* IKOT_TASK_CONTROL */,
+	    CHILD_TASK_SELF_NOT_EMPTY);
+	CHILD_CHECK(mipc_port_names(mipc_thread_space(), &names, &nc, &types,
+	                &tc) == KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	CHILD_CHECK(
+	    nc == 1 && names[0] == self && types[0] == MACH_PORT_TYPE_SEND,
+	    CHILD_TASK_SELF_NOT_EMPTY);
+	CHILD_CHECK(vm_deallocate(self, (vm_address_t)names,
+	                nc * sizeof(*names)) == KERN_SUCCESS &&
+	        vm_deallocate(self, (vm_address_t)types, tc * sizeof(*types)) ==
+	            KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	/* It acts on the child's default space. */
+	CHILD_CHECK(mach_port_allocate(self, MACH_PORT_RIGHT_RECEIVE, &r) ==
+	            KERN_SUCCESS &&
+	        mipc_port_type(mipc_thread_space(), r, &type) == KERN_SUCCESS &&
+	        type == MACH_PORT_TYPE_RECEIVE,
+	    CHILD_CALL_FAILED);
+	/* The parent's task names: nothing here, so not a task (X1). */
+	for (i = 0; i < n_names; i++) {
+		if (parent_names[i] == self || parent_names[i] == r)
+			continue; /* the child's own name, by chance */
+		foreign++;
+		CHILD_CHECK(mach_port_type(self, parent_names[i], &type) ==
+		        KERN_INVALID_NAME,
+		    CHILD_PARENT_SPACE_USABLE);
+		CHILD_CHECK(
+		    mach_port_allocate(parent_names[i], MACH_PORT_RIGHT_RECEIVE,
+		        &r2) == MACH_SEND_INVALID_DEST,
+		    CHILD_PARENT_SPACE_USABLE);
+	}
+	CHILD_CHECK(foreign > 0, CHILD_CALL_FAILED);
+	/* A parent's handle gives no task port in the child. */
+	CHILD_CHECK(
+	    mipc_space_task_port(parent_space, &tname) == KERN_INVALID_TASK,
+	    CHILD_PARENT_SPACE_USABLE);
+	/* The host port is the child's own, made now. */
+	host = mach_host_self();
+	CHILD_CHECK(MACH_PORT_VALID(host) &&
+	        mach_port_kobject(self, host, &kotype, &addr) == KERN_SUCCESS &&
+	        kotype == 3 /* IKOT_HOST */,
+	    CHILD_CALL_FAILED);
+	again = mach_task_self();
+	CHILD_CHECK(again == self, CHILD_TASK_SELF_NOT_EMPTY);
+	CHILD_CHECK(mach_port_deallocate(self, host) == KERN_SUCCESS &&
+	        mach_port_mod_refs(self, r, MACH_PORT_RIGHT_RECEIVE, -1) ==
+	            KERN_SUCCESS,
+	    CHILD_CALL_FAILED);
+	/* The reset takes the task port and the host port with it. */
+	mipc_default_space_reset();
+	mipc_quiesce();
+	mipc_get_stats(&st);
+	CHILD_CHECK(st.spaces == 0 && st.ports == 0 && st.messages == 0 &&
+	        st.tables == 0 && st.epoch_pending == 0,
+	    CHILD_LEAK);
+	_exit(CHILD_OK);
+}
+
+START_TEST(api_fork_child_task_self_names_its_own_fresh_task_port)
+{
+	mipc_space_t s[PARENT_TASKS - 1];
+	mach_port_name_t names[PARENT_TASKS];
+	mach_port_type_t type;
+	unsigned i;
+	pid_t pid;
+	int code;
+
+	names[0] = mach_task_self();
+	ck_assert(MACH_PORT_VALID(names[0]));
+	for (i = 0; i + 1 < PARENT_TASKS; i++) {
+		s[i] = space_new();
+		KR_OK(mipc_space_task_port(s[i], &names[i + 1]));
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		fork_child_task_ports_body(s[0], names, PARENT_TASKS);
+	code = child_status(pid);
+	ck_assert_msg(code == CHILD_OK,
+	    "child: %d (10 a parent's task usable, 12 counts not fresh, "
+	    "13 task self not the fresh space's, 14 a call failed, 16 leak, "
+	    "142 hung)",
+	    code);
+	/* The parent's are untouched: its own task, the others'. */
+	VAL_EQ(mach_task_self(), names[0]);
+	for (i = 0; i + 1 < PARENT_TASKS; i++) {
+		mach_port_name_t r = MACH_PORT_NULL;
+
+		KR_OK(mach_port_allocate(
+		    names[i + 1], MACH_PORT_RIGHT_RECEIVE, &r));
+		TYPE_EQ(s[i], r, MACH_PORT_TYPE_RECEIVE);
+		KR_OK(mipc_space_destroy(s[i]));
+		KR_OK(mach_port_type(mach_task_self(), names[i + 1], &type));
+		VAL_EQ(type, MACH_PORT_TYPE_DEAD_NAME);
+		KR_OK(mach_port_mod_refs(mach_task_self(), names[i + 1],
+		    MACH_PORT_RIGHT_DEAD_NAME, -1));
+	}
 }
 END_TEST
 
@@ -479,7 +620,7 @@ fork_child_globals_body(mipc_space_t parent_default)
 	        st.ool_cached_bytes == 0,
 	    CHILD_STATS_NOT_FRESH);
 	CHILD_CHECK(
-	    mach_task_self() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
+	    mipc_thread_space() != parent_default, CHILD_TASK_SELF_NOT_EMPTY);
 	/* The parent's service is not known here ... */
 	CHILD_CHECK(bootstrap_look_up(bootstrap_port, FORK_SERVICE, &p) ==
 	        BOOTSTRAP_UNKNOWN_SERVICE,
@@ -495,7 +636,8 @@ fork_child_globals_body(mipc_space_t parent_default)
 	CHILD_CHECK(mach_port_allocate(mach_task_self(),
 	                MACH_PORT_RIGHT_RECEIVE, &r) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
-	CHILD_CHECK(mipc_port_get_fd(mach_task_self(), r, &fd) == KERN_SUCCESS,
+	CHILD_CHECK(
+	    mipc_port_get_fd(mipc_thread_space(), r, &fd) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
 	CHILD_CHECK(!fd_readable(fd), CHILD_CALL_FAILED);
 	{
@@ -523,7 +665,7 @@ fork_child_globals_body(mipc_space_t parent_default)
 
 START_TEST(api_fork_child_has_none_of_parents_services_fds_or_counts)
 {
-	mipc_space_t def = mach_task_self();
+	mipc_space_t def = mipc_thread_space();
 	mach_port_t svc = MACH_PORT_NULL, p = MACH_PORT_NULL;
 	mach_port_name_t r = recv_new(def);
 	pid_t pid;
@@ -556,7 +698,7 @@ START_TEST(api_fork_child_has_none_of_parents_services_fds_or_counts)
 	/* The parent is untouched: its service, its descriptor. */
 	KR_OK(bootstrap_look_up(bootstrap_port, FORK_SERVICE, &p));
 	ck_assert(fd_readable(fd));
-	KR_OK(mach_port_deallocate(def, p));
+	KR_OK(mipc_port_deallocate(def, p));
 	close(fd);
 }
 END_TEST
@@ -579,6 +721,8 @@ x_lifetime_suite(void)
 	tcase_add_test(tc, api_fork_child_starts_with_fresh_empty_library);
 	tcase_add_test(
 	    tc, api_fork_child_has_none_of_parents_services_fds_or_counts);
+	tcase_add_test(
+	    tc, api_fork_child_task_self_names_its_own_fresh_task_port);
 	suite_add_tcase(s, tc);
 	return s;
 }

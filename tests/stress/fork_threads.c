@@ -115,7 +115,7 @@ rpc_client(void *arg)
 
 	(void)arg;
 	stress_pin(1);
-	MIPC_REQUIRE(mach_port_allocate(cli_space, MACH_PORT_RIGHT_RECEIVE,
+	MIPC_REQUIRE(mipc_port_allocate(cli_space, MACH_PORT_RIGHT_RECEIVE,
 	                 &reply) == KERN_SUCCESS,
 	    "reply port");
 	while (!atomic_load(&stop)) {
@@ -138,7 +138,7 @@ rpc_client(void *arg)
 		i++;
 		atomic_fetch_add(&progress, 1);
 	}
-	MIPC_REQUIRE(mach_port_mod_refs(cli_space, reply,
+	MIPC_REQUIRE(mipc_port_mod_refs(cli_space, reply,
 	                 MACH_PORT_RIGHT_RECEIVE, -1) == KERN_SUCCESS,
 	    "release the reply port");
 	return NULL;
@@ -157,7 +157,7 @@ space_churn(void *arg)
 
 		gate_check();
 		MIPC_REQUIRE(mipc_space_create(&s) == KERN_SUCCESS, "create");
-		MIPC_REQUIRE(mach_port_allocate(s, MACH_PORT_RIGHT_RECEIVE,
+		MIPC_REQUIRE(mipc_port_allocate(s, MACH_PORT_RIGHT_RECEIVE,
 		                 &r) == KERN_SUCCESS,
 		    "allocate");
 		memset(&h, 0, sizeof(h));
@@ -253,11 +253,11 @@ child_body(void)
 	alarm(10); /* a hang fails the test instead of hanging CI */
 	CHILD_CHECK(
 	    mipc_space_create(&child_space) == KERN_SUCCESS, CHILD_CALL_FAILED);
-	CHILD_CHECK(mach_port_allocate(child_space, MACH_PORT_RIGHT_RECEIVE,
+	CHILD_CHECK(mipc_port_allocate(child_space, MACH_PORT_RIGHT_RECEIVE,
 	                &child_port) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
 	CHILD_CHECK(mipc_port_extract_right(child_space, child_port,
-	                MACH_MSG_TYPE_MAKE_SEND, mach_task_self(), &to_srv,
+	                MACH_MSG_TYPE_MAKE_SEND, mipc_thread_space(), &to_srv,
 	                &t) == KERN_SUCCESS,
 	    CHILD_CALL_FAILED);
 	CHILD_CHECK(mach_port_allocate(mach_task_self(),
@@ -302,9 +302,9 @@ child_body(void)
 
 	/* The parent's spaces are not the child's. */
 	CHILD_CHECK(
-	    mach_port_type(srv_space, srv_port, &type) == KERN_INVALID_TASK,
+	    mipc_port_type(srv_space, srv_port, &type) == KERN_INVALID_TASK,
 	    CHILD_PARENT_USABLE);
-	CHILD_CHECK(mach_port_allocate(cli_space, MACH_PORT_RIGHT_RECEIVE,
+	CHILD_CHECK(mipc_port_allocate(cli_space, MACH_PORT_RIGHT_RECEIVE,
 	                &r) == KERN_INVALID_TASK,
 	    CHILD_PARENT_USABLE);
 
@@ -348,7 +348,7 @@ START_TEST(fork_under_traffic_children_get_a_usable_library)
 	ck_assert_int_eq(mipc_space_create(&srv_space), KERN_SUCCESS);
 	ck_assert_int_eq(mipc_space_create(&cli_space), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(srv_space, MACH_PORT_RIGHT_RECEIVE, &srv_port),
+	    mipc_port_allocate(srv_space, MACH_PORT_RIGHT_RECEIVE, &srv_port),
 	    KERN_SUCCESS);
 	ck_assert_int_eq(
 	    mipc_port_extract_right(srv_space, srv_port,

@@ -135,7 +135,7 @@ run(bool use_set)
 	received = 0;
 	ndest = use_set ? 2 : 1;
 	for (d = 0; d < ndest; d++) {
-		ck_assert_int_eq(mach_port_allocate(
+		ck_assert_int_eq(mipc_port_allocate(
 		                     s_rcv, MACH_PORT_RIGHT_RECEIVE, &ports[d]),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
@@ -145,16 +145,16 @@ run(bool use_set)
 	}
 	rcv_name = ports[0];
 	if (use_set) {
-		ck_assert_int_eq(mach_port_allocate(s_rcv,
+		ck_assert_int_eq(mipc_port_allocate(s_rcv,
 		                     MACH_PORT_RIGHT_PORT_SET, &rcv_name),
 		    KERN_SUCCESS);
 		for (d = 0; d < 2; d++)
 			ck_assert_int_eq(
-			    mach_port_insert_member(s_rcv, ports[d], rcv_name),
+			    mipc_port_insert_member(s_rcv, ports[d], rcv_name),
 			    KERN_SUCCESS);
 	}
 	ck_assert_int_eq(
-	    mach_port_allocate(s_send, MACH_PORT_RIGHT_RECEIVE, &token_recv),
+	    mipc_port_allocate(s_send, MACH_PORT_RIGHT_RECEIVE, &token_recv),
 	    KERN_SUCCESS);
 
 	for (i = 0; i < RECEIVERS; i++)
@@ -175,14 +175,14 @@ run(bool use_set)
 		MIPC_REQUIRE(seen[i] == 1, "message %ld lost", i);
 	/* Every moved send right was released by its receiver. */
 	ck_assert_int_eq(
-	    mach_port_get_srights(s_send, token_recv, &sr), KERN_SUCCESS);
+	    mipc_port_get_srights(s_send, token_recv, &sr), KERN_SUCCESS);
 	ck_assert_int_eq(sr, 0);
 	for (d = 0; d < ndest; d++) {
 		mach_port_status_t ps;
 		mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
 
 		ck_assert_int_eq(
-		    mach_port_get_attributes(s_rcv, ports[d],
+		    mipc_port_get_attributes(s_rcv, ports[d],
 		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&ps, &cnt),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(ps.mps_msgcount, 0);
@@ -297,7 +297,7 @@ START_TEST(msg_threads_receive_on_own_port_amid_send_right_churn)
 	int k;
 
 	ck_assert_int_eq(mipc_space_create(&churn_space), KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_allocate(
+	ck_assert_int_eq(mipc_port_allocate(
 	                     churn_space, MACH_PORT_RIGHT_RECEIVE, &churn_port),
 	    KERN_SUCCESS);
 	churn_stop = 0;
@@ -378,7 +378,7 @@ START_TEST(msg_threads_ool_source_removed_during_send)
 	ool_rounds = stress_iters(200);
 	ck_assert_int_eq(mipc_space_create(&ool_space), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(ool_space, MACH_PORT_RIGHT_RECEIVE, &ool_port),
+	    mipc_port_allocate(ool_space, MACH_PORT_RIGHT_RECEIVE, &ool_port),
 	    KERN_SUCCESS);
 	pthread_barrier_init(&ool_bar, NULL, 2);
 	ck_assert_int_eq(pthread_create(&t, NULL, ool_remover, NULL), 0);

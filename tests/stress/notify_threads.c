@@ -51,13 +51,13 @@ worker(void *arg)
 
 		switch (rand_r(&seed) % 5) {
 		case 0: /* a new port in the slot, a send right in sb */
-			if (mach_port_allocate(sa, MACH_PORT_RIGHT_RECEIVE,
+			if (mipc_port_allocate(sa, MACH_PORT_RIGHT_RECEIVE,
 			        &n) != KERN_SUCCESS)
 				break;
 			if (mipc_port_extract_right(sa, n,
 			        MACH_MSG_TYPE_MAKE_SEND, sb, &bn,
 			        &t) != KERN_SUCCESS) {
-				mach_port_destroy(sa, n);
+				mipc_port_destroy(sa, n);
 				break;
 			}
 			__atomic_store_n(&a_names[k], n, __ATOMIC_RELAXED);
@@ -71,7 +71,7 @@ worker(void *arg)
 			    kr == KERN_SUCCESS, "make send-once: 0x%x", kr);
 			__atomic_fetch_add(&sonce_made, 1, __ATOMIC_RELAXED);
 			prev = MACH_PORT_NULL;
-			kr = mach_port_request_notification(sb, bn,
+			kr = mipc_port_request_notification(sb, bn,
 			    MACH_NOTIFY_DEAD_NAME, 0, so,
 			    MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev);
 			MIPC_REQUIRE(kr == KERN_SUCCESS ||
@@ -81,15 +81,15 @@ worker(void *arg)
 			    "request: 0x%x", kr);
 			/* A replaced request's right is ours: release it. */
 			if (kr == KERN_SUCCESS && MACH_PORT_VALID(prev))
-				MIPC_REQUIRE(mach_port_deallocate(sb, prev) ==
+				MIPC_REQUIRE(mipc_port_deallocate(sb, prev) ==
 				        KERN_SUCCESS,
 				    "release previous");
 			break;
 		case 3: /* the port dies: DEAD_NAME */
-			(void)mach_port_destroy(sa, an);
+			(void)mipc_port_destroy(sa, an);
 			break;
 		default: /* the name goes: PORT_DELETED (or a dead name) */
-			(void)mach_port_deallocate(sb, bn);
+			(void)mipc_port_deallocate(sb, bn);
 			break;
 		}
 	}
@@ -106,12 +106,12 @@ START_TEST(notify_threads_every_request_fires_once)
 	ck_assert_int_eq(mipc_space_create(&sa), KERN_SUCCESS);
 	ck_assert_int_eq(mipc_space_create(&sb), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(sa, MACH_PORT_RIGHT_RECEIVE, &notify_port),
+	    mipc_port_allocate(sa, MACH_PORT_RIGHT_RECEIVE, &notify_port),
 	    KERN_SUCCESS);
 	/* Notifications ignore the limit; keep it low to prove it. */
 	lim.mpl_qlimit = 1;
 	ck_assert_int_eq(
-	    mach_port_set_attributes(sa, notify_port, MACH_PORT_LIMITS_INFO,
+	    mipc_port_set_attributes(sa, notify_port, MACH_PORT_LIMITS_INFO,
 	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
 	    KERN_SUCCESS);
 	memset(a_names, 0, sizeof(a_names));

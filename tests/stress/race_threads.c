@@ -79,7 +79,7 @@ port_new(mach_port_msgcount_t q)
 	    mipc_port_allocate_init(sp, MIPC_PORT_INIT_MAKE_SEND_RIGHT, &n),
 	    KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_set_attributes(sp, n, MACH_PORT_LIMITS_INFO,
+	    mipc_port_set_attributes(sp, n, MACH_PORT_LIMITS_INFO,
 	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
 	    KERN_SUCCESS);
 	return n;
@@ -90,7 +90,7 @@ uref_of(void)
 {
 	mach_port_urefs_t r = 0;
 
-	(void)mach_port_get_refs(sp, port, MACH_PORT_RIGHT_SEND, &r);
+	(void)mipc_port_get_refs(sp, port, MACH_PORT_RIGHT_SEND, &r);
 	return (int)r;
 }
 
@@ -123,7 +123,7 @@ sender(void *arg)
 		/* A timed-out send's right may come back (M3): one uref
 		 * more, dropped -- while receivers use the name. */
 		else
-			(void)mach_port_mod_refs(sp, port, MACH_PORT_RIGHT_SEND,
+			(void)mipc_port_mod_refs(sp, port, MACH_PORT_RIGHT_SEND,
 			    -1 * (uref_of() > 1));
 	}
 	__atomic_fetch_sub(&senders_left, 1, __ATOMIC_RELEASE);
@@ -249,7 +249,7 @@ victim_churn(void *arg)
 	for (i = 0; i < n; i++) {
 		mach_port_name_t v = MACH_PORT_NULL;
 
-		MIPC_REQUIRE(mach_port_allocate(sp,
+		MIPC_REQUIRE(mipc_port_allocate(sp,
 		                 (i & 1) ? MACH_PORT_RIGHT_PORT_SET
 		                         : MACH_PORT_RIGHT_RECEIVE,
 		                 &v) == KERN_SUCCESS,
@@ -257,7 +257,7 @@ victim_churn(void *arg)
 		__atomic_store_n(&victim, v, __ATOMIC_RELEASE);
 		sched_yield();
 		MIPC_REQUIRE(
-		    mach_port_destroy(sp, v) == KERN_SUCCESS, "destroy");
+		    mipc_port_destroy(sp, v) == KERN_SUCCESS, "destroy");
 	}
 	__atomic_store_n(&senders_left, 0, __ATOMIC_RELEASE);
 	return NULL;

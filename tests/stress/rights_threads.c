@@ -77,38 +77,38 @@ worker(void *arg)
 				ck_pr_store_32(&send_names[k], n);
 			break;
 		case 2: /* release one reference in s1 */
-			ok_or(mach_port_deallocate(s1, sn), any_name_err,
+			ok_or(mipc_port_deallocate(s1, sn), any_name_err,
 			    "deallocate");
 			break;
 		case 3:
-			ok_or(mach_port_mod_refs(s1, sn, MACH_PORT_RIGHT_SEND,
+			ok_or(mipc_port_mod_refs(s1, sn, MACH_PORT_RIGHT_SEND,
 			          (rand_r(&seed) & 1) ? 1 : -1),
 			    any_name_err, "mod_refs");
 			break;
 		case 4:
-			ok_or(mach_port_get_refs(
+			ok_or(mipc_port_get_refs(
 			          s1, sn, MACH_PORT_RIGHT_SEND, &refs),
 			    any_name_err, "get_refs");
 			break;
 		case 5: /* kill a port and make a new one in its slot */
-			kr = mach_port_destroy(s0, r);
+			kr = mipc_port_destroy(s0, r);
 			ok_or(kr, any_name_err, "destroy");
 			if (kr == KERN_SUCCESS &&
-			    mach_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE,
+			    mipc_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE,
 			        &n) == KERN_SUCCESS &&
 			    !ck_pr_cas_32(&recv_names[p], r, n))
-				mach_port_destroy(s0, n);
+				mipc_port_destroy(s0, n);
 			break;
 		case 6: /* copy a send right back into s0 */
 			kr = mipc_port_extract_right(
 			    s1, sn, MACH_MSG_TYPE_COPY_SEND, s0, &n, &t);
 			ok_or(kr, any_name_err, "extract COPY_SEND");
 			if (kr == KERN_SUCCESS && n != MACH_PORT_DEAD)
-				ok_or(mach_port_deallocate(s0, n), any_name_err,
+				ok_or(mipc_port_deallocate(s0, n), any_name_err,
 				    "deallocate copy");
 			break;
 		case 7:
-			ok_or(mach_port_insert_member(s0, r, pset),
+			ok_or(mipc_port_insert_member(s0, r, pset),
 			    any_name_err, "insert_member");
 			break;
 		case 8: {
@@ -116,7 +116,7 @@ worker(void *arg)
 			mach_port_type_array_t types;
 			mach_msg_type_number_t nn, nt;
 
-			kr = mach_port_names(s1, &names, &nn, &types, &nt);
+			kr = mipc_port_names(s1, &names, &nn, &types, &nt);
 			MIPC_REQUIRE(kr == KERN_SUCCESS && nn == nt,
 			    "mach_port_names: 0x%x, %u names, %u types", kr, nn,
 			    nt);
@@ -174,10 +174,10 @@ START_TEST(rights_threads_random_ops_keep_counts)
 	ck_assert_int_eq(mipc_space_create(&s0), KERN_SUCCESS);
 	ck_assert_int_eq(mipc_space_create(&s1), KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_allocate(s0, MACH_PORT_RIGHT_PORT_SET, &pset),
+	    mipc_port_allocate(s0, MACH_PORT_RIGHT_PORT_SET, &pset),
 	    KERN_SUCCESS);
 	for (p = 0; p < NPORTS; p++)
-		ck_assert_int_eq(mach_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE,
+		ck_assert_int_eq(mipc_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE,
 		                     &recv_names[p]),
 		    KERN_SUCCESS);
 	memset(send_names, 0, sizeof(send_names));
@@ -213,7 +213,7 @@ START_TEST(rights_threads_random_ops_keep_counts)
 	for (p = 0; p < NPORTS; p++) {
 		mach_port_rights_t sr;
 
-		ck_assert_int_eq(mach_port_get_srights(s0, recv_names[p], &sr),
+		ck_assert_int_eq(mipc_port_get_srights(s0, recv_names[p], &sr),
 		    KERN_SUCCESS);
 		ck_assert_msg((int)sr == counts[p],
 		    "port %d: %u send rights, %d names", p, sr, counts[p]);

@@ -8,8 +8,8 @@
  *     blocked call must still hold what it uses when it wakes (the
  *     timeout's pseudo-receive, the receiver's retry);
  *   - mipc_default_space_reset() + mipc_quiesce() racing calls through
- *     mach_task_self(): the default space is handed out, so it must not be
- *     freed under a call that got it;
+ *     mipc_thread_space() and mach_task_self(): the default space is
+ *     handed out, so it must not be freed under a call that got it;
  *   - spaces destroyed and recreated under traffic through handles other
  *     threads still hold: a stale handle is refused, never acts on the
  *     space created next;
@@ -165,27 +165,47 @@ END_TEST
 static atomic_int reset_stop;
 static atomic_long reset_calls;
 
+/*
+ * Alternately through the native handle (mipc_thread_space()) and the Mach
+ * spelling (mach_task_self(), the default space's name for its task port).
+ * A reset between a call's look at the default space and its use answers
+ * as for a destroyed space; the Mach spelling may also find that its task
+ * name, read before the reset, names nothing in the new default space
+ * (MACH_SEND_INVALID_DEST, a stale task name's code).  Never a crash.
+ */
 static void *
 task_self_caller(void *arg)
 {
+	unsigned k = 0;
+
 	(void)arg;
 	while (!atomic_load(&reset_stop)) {
 		mach_port_name_t n = MACH_PORT_NULL;
+		bool mach = (k++ & 1) != 0;
 		kern_return_t kr;
 
-		kr = mach_port_allocate(
-		    mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n);
-		MIPC_REQUIRE(kr == KERN_SUCCESS || kr == KERN_INVALID_TASK,
-		    "allocate in mach_task_self(): %s (%#x)", conf_kr_name(kr),
-		    (unsigned)kr);
+		kr = mach ? mach_port_allocate(
+		                mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n)
+		          : mipc_port_allocate(mipc_thread_space(),
+		                MACH_PORT_RIGHT_RECEIVE, &n);
+		MIPC_REQUIRE(kr == KERN_SUCCESS || kr == KERN_INVALID_TASK ||
+		        (mach && kr == MACH_SEND_INVALID_DEST),
+		    "allocate in the default space (%s): %s (%#x)",
+		    mach ? "mach_task_self()" : "mipc_thread_space()",
+		    conf_kr_name(kr), (unsigned)kr);
 		if (kr == KERN_SUCCESS) {
 			/* A reset in between destroyed it with the space. */
-			kr = mach_port_mod_refs(
-			    mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1);
+			kr = mach ? mach_port_mod_refs(mach_task_self(), n,
+			                MACH_PORT_RIGHT_RECEIVE, -1)
+			          : mipc_port_mod_refs(mipc_thread_space(), n,
+			                MACH_PORT_RIGHT_RECEIVE, -1);
 			MIPC_REQUIRE(kr == KERN_SUCCESS ||
 			        kr == KERN_INVALID_NAME ||
-			        kr == KERN_INVALID_TASK,
-			    "release in mach_task_self(): %s (%#x)",
+			        kr == KERN_INVALID_RIGHT ||
+			        kr == KERN_INVALID_TASK ||
+			        (mach && kr == MACH_SEND_INVALID_DEST),
+			    "release in the default space (%s): %s (%#x)",
+			    mach ? "mach_task_self()" : "mipc_thread_space()",
 			    conf_kr_name(kr), (unsigned)kr);
 		}
 		atomic_fetch_add(&reset_calls, 1);
@@ -258,7 +278,7 @@ traffic_round(unsigned *seed)
 	msg_buf_t m;
 	kern_return_t kr;
 
-	kr = mach_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &r);
+	kr = mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &r);
 	MIPC_REQUIRE(kr == KERN_SUCCESS || kr == KERN_INVALID_TASK,
 	    "allocate: %s (%#x)", conf_kr_name(kr), (unsigned)kr);
 	if (kr != KERN_SUCCESS)
@@ -288,7 +308,7 @@ traffic_round(unsigned *seed)
 		MIPC_REQUIRE(kr != MACH_MSG_SUCCESS || m.h.msgh_id == 7,
 		    "received a message nobody sent here (id %d)", m.h.msgh_id);
 	}
-	kr = mach_port_mod_refs(a, r, MACH_PORT_RIGHT_RECEIVE, -1);
+	kr = mipc_port_mod_refs(a, r, MACH_PORT_RIGHT_RECEIVE, -1);
 	MIPC_REQUIRE(kr_in(kr, port_ok, 6), "release: %s (%#x)",
 	    conf_kr_name(kr), (unsigned)kr);
 }
@@ -396,7 +416,7 @@ client(void *arg)
 		                 MACH_MSG_TYPE_MAKE_SEND, c, &to_srv,
 		                 &t) == KERN_SUCCESS,
 		    "a send right to the server");
-		MIPC_REQUIRE(mach_port_allocate(c, MACH_PORT_RIGHT_RECEIVE,
+		MIPC_REQUIRE(mipc_port_allocate(c, MACH_PORT_RIGHT_RECEIVE,
 		                 &reply) == KERN_SUCCESS,
 		    "reply port");
 		msg_init(&m,

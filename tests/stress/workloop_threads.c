@@ -116,7 +116,7 @@ client(void *arg)
 		m.h.msgh_id = REQ_ID;
 		m.h.msgh_size = sizeof(m.h);
 		if (rand_r(&seed) % 8 == 0 &&
-		    mach_port_allocate(cli, MACH_PORT_RIGHT_RECEIVE,
+		    mipc_port_allocate(cli, MACH_PORT_RIGHT_RECEIVE,
 		        &carried) == KERN_SUCCESS) {
 			/* A receive right in the request (cases 4, 5). */
 			m.h.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
@@ -140,7 +140,7 @@ client(void *arg)
 			boolean_t was_lost = FALSE;
 
 			(void)mach_port_special_reply_port_reset_link(
-			    cli, srp, &was_lost);
+			    mach_task_self(), srp, &was_lost);
 			if (was_lost)
 				__atomic_fetch_add(&lost, 1, __ATOMIC_RELAXED);
 		}
@@ -236,7 +236,7 @@ servicer(void *arg)
 		reply = 0;
 		/* A right received through the last delivery: gone now. */
 		if (carried != MACH_PORT_NULL)
-			(void)mach_port_destroy(srv, carried);
+			(void)mipc_port_destroy(srv, carried);
 		carried = MACH_PORT_NULL;
 		if (held != MACH_PORT_NULL) /* a reply never sent */
 			(void)mipc_port_deallocate(srv, held);
@@ -307,7 +307,7 @@ port_make(int k)
 	mach_port_name_t n = MACH_PORT_NULL, c = MACH_PORT_NULL;
 	mach_msg_type_name_t t;
 
-	MIPC_REQUIRE(mach_port_allocate(srv, MACH_PORT_RIGHT_RECEIVE, &n) ==
+	MIPC_REQUIRE(mipc_port_allocate(srv, MACH_PORT_RIGHT_RECEIVE, &n) ==
 	        KERN_SUCCESS,
 	    "allocate");
 	MIPC_REQUIRE(mipc_port_extract_right(srv, n, MACH_MSG_TYPE_MAKE_SEND,
@@ -352,7 +352,7 @@ chaos(void)
 	mach_port_name_t holder = MACH_PORT_NULL;
 	int k, s;
 
-	MIPC_REQUIRE(mach_port_allocate(
+	MIPC_REQUIRE(mipc_port_allocate(
 	                 srv, MACH_PORT_RIGHT_RECEIVE, &holder) == KERN_SUCCESS,
 	    "holder");
 	while (__atomic_load_n(&clients_left, __ATOMIC_ACQUIRE) > 0) {
@@ -375,7 +375,7 @@ chaos(void)
 			port_move(k, holder);
 			break;
 		case 5: /* destroyed: clients' rights die; a new one */
-			(void)mach_port_destroy(srv, srv_port[k]);
+			(void)mipc_port_destroy(srv, srv_port[k]);
 			port_make(k);
 			break;
 		case 6: /* the workloop destroyed under its servicer */
@@ -415,7 +415,7 @@ chaos(void)
 		slots[s].wl = NULL;
 		pthread_mutex_unlock(&slots[s].mu);
 	}
-	(void)mach_port_destroy(srv, holder);
+	(void)mipc_port_destroy(srv, holder);
 }
 
 START_TEST(workloop_servers_clients_and_chaos)

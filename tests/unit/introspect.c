@@ -103,7 +103,7 @@ START_TEST(stats_count_blocks_wakes_and_slow_paths)
 {
 	struct mipc_stats s0, s1;
 	struct actor r;
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = tport_new(sp, MACH_PORT_QLIMIT_DEFAULT);
 
 	mipc_get_stats(&s0);
@@ -120,14 +120,14 @@ START_TEST(stats_count_blocks_wakes_and_slow_paths)
 	ck_assert_uint_ge(s1.blocks - s0.blocks, 1);
 	ck_assert_uint_ge(s1.wakes - s0.wakes, 1);
 	actor_end(&r);
-	KR_OK(mach_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, p));
 }
 END_TEST
 
 START_TEST(stats_count_notifications_and_guards)
 {
 	struct mipc_stats s0, s1;
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = tport_new(sp, MACH_PORT_QLIMIT_DEFAULT);
 	mach_port_name_t nport = tport_new(sp, MACH_PORT_QLIMIT_DEFAULT);
 	mach_port_name_t prev = MACH_PORT_NULL;
@@ -135,20 +135,20 @@ START_TEST(stats_count_notifications_and_guards)
 
 	mipc_get_stats(&s0);
 	/* A no-senders notification: armed, then the send right goes. */
-	KR_OK(mach_port_request_notification(sp, p, MACH_NOTIFY_NO_SENDERS, 0,
+	KR_OK(mipc_port_request_notification(sp, p, MACH_NOTIFY_NO_SENDERS, 0,
 	    nport, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
-	KR_OK(mach_port_mod_refs(sp, p, MACH_PORT_RIGHT_SEND, -1));
+	KR_OK(mipc_port_mod_refs(sp, p, MACH_PORT_RIGHT_SEND, -1));
 	RECV_OK(sp, &b, nport, 0);
 	VAL_EQ(b.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
 	/* A guard exception: an unguard with the wrong guard. */
-	KR_OK(mach_port_guard(sp, p, 0x1234, 0));
-	KR_EQ(mach_port_unguard(sp, p, 0x4321), KERN_INVALID_ARGUMENT);
+	KR_OK(mipc_port_guard(sp, p, 0x1234, 0));
+	KR_EQ(mipc_port_unguard(sp, p, 0x4321), KERN_INVALID_ARGUMENT);
 	mipc_get_stats(&s1);
 	ck_assert_uint_eq(s1.notifications - s0.notifications, 1);
 	ck_assert_uint_eq(s1.guard_exceptions - s0.guard_exceptions, 1);
-	KR_OK(mach_port_unguard(sp, p, 0x1234));
-	KR_OK(mach_port_destroy(sp, p));
-	KR_OK(mach_port_destroy(sp, nport));
+	KR_OK(mipc_port_unguard(sp, p, 0x1234));
+	KR_OK(mipc_port_destroy(sp, p));
+	KR_OK(mipc_port_destroy(sp, nport));
 }
 END_TEST
 

@@ -120,7 +120,7 @@ insert_send(struct ipc_port *port)
 static void
 tk_setup(void)
 {
-	task = mach_task_self();
+	task = mipc_thread_space();
 	memset(&tk, 0, sizeof(tk));
 	ipc_kobject_test_ops = &tk_ops;
 	tk_port = ipc_kobject_alloc(IKOT_TEST, &tk);
@@ -172,7 +172,7 @@ arm_no_senders(mach_port_name_t port, mach_port_name_t notify)
 {
 	mach_port_name_t prev = MACH_PORT_NULL;
 
-	KR_OK(mach_port_request_notification(task, port, MACH_NOTIFY_NO_SENDERS,
+	KR_OK(mipc_port_request_notification(task, port, MACH_NOTIFY_NO_SENDERS,
 	    1, notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev));
 }
 
@@ -361,7 +361,8 @@ START_TEST(kobject_reply_to_a_dead_port_is_destroyed)
 	mach_port_name_t r = recv_right();
 	struct mipc_stats s;
 
-	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND));
 	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
 	/* r is a dead name now: COPY_SEND of it is a dead reply (I12). */
 	KR_EQ(tk_call(TK_SERVE, r, MACH_MSG_TYPE_COPY_SEND), MACH_MSG_SUCCESS);
@@ -379,7 +380,8 @@ START_TEST(kobject_reply_through_send_right_never_blocks)
 	mach_port_limits_t lim = { 1 };
 	mig_reply_error_t rep;
 
-	KR_OK(mach_port_insert_right(task, r, r, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    task, r, mipc_thread_space(), r, MACH_MSG_TYPE_MAKE_SEND));
 	KR_OK(mipc_port_set_attributes(task, r, MACH_PORT_LIMITS_INFO,
 	    (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT));
 	KR_EQ(tk_call(TK_SERVE, r, MACH_MSG_TYPE_COPY_SEND), MACH_MSG_SUCCESS);

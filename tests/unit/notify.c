@@ -28,7 +28,7 @@ static mipc_space_t task;
 static void
 setup(void)
 {
-	task = mach_task_self();
+	task = mipc_thread_space();
 }
 
 /* Receive one message from `port` (timeout 0); returns its id or -1. */
@@ -62,7 +62,7 @@ receive_right(void)
 {
 	mach_port_name_t n;
 
-	ck_assert_int_eq(mach_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &n),
+	ck_assert_int_eq(mipc_port_allocate(task, MACH_PORT_RIGHT_RECEIVE, &n),
 	    KERN_SUCCESS);
 	return n;
 }
@@ -91,17 +91,17 @@ sweep_once(mach_msg_id_t kind, uint64_t n)
 		    KERN_SUCCESS);
 	ipc_fail_nth(IPC_KIND_ANY, n);
 	/* sync 1 arms no-senders without firing; port-destroyed wants 0. */
-	kr = mach_port_request_notification(task, name, kind,
+	kr = mipc_port_request_notification(task, name, kind,
 	    kind == MACH_NOTIFY_PORT_DESTROYED ? 0 : 1, notify,
 	    MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
 	ipc_fail_nth(IPC_KIND_ANY, 0);
 	if (kr != KERN_SUCCESS) {
 		ck_assert_int_eq(kr, KERN_RESOURCE_SHORTAGE);
 		ck_assert_int_eq(
-		    mach_port_type(task, name, &type), KERN_SUCCESS);
+		    mipc_port_type(task, name, &type), KERN_SUCCESS);
 		ck_assert(!(type & MACH_PORT_TYPE_DNREQUEST));
 		ck_assert_int_eq(
-		    mach_port_get_attributes(task, port,
+		    mipc_port_get_attributes(task, port,
 		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
 		    KERN_SUCCESS);
 		ck_assert(!st.mps_nsrequest && !st.mps_pdrequest);
@@ -109,8 +109,8 @@ sweep_once(mach_msg_id_t kind, uint64_t n)
 		id = take(notify);
 		ck_assert(id == -1 || id == MACH_NOTIFY_SEND_ONCE);
 		ck_assert_int_eq(take(notify), -1);
-		ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_destroy(task, notify), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, port), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, notify), KERN_SUCCESS);
 		return false;
 	}
 	/* Fire: no allocation may happen on the way. */
@@ -122,15 +122,15 @@ sweep_once(mach_msg_id_t kind, uint64_t n)
 		    KERN_SUCCESS);
 		before = needed_allocs();
 		ck_assert_int_eq(
-		    mach_port_deallocate(task, port), KERN_SUCCESS);
+		    mipc_port_deallocate(task, port), KERN_SUCCESS);
 	} else if (kind == MACH_NOTIFY_PORT_DESTROYED) {
 		/* Its push's turnstile fails: the notification still goes. */
 		ipc_fail_nth(IPC_KIND_TURNSTILE, 1);
-		ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, port), KERN_SUCCESS);
 		ipc_fail_nth(IPC_KIND_TURNSTILE, 0);
 	} else {
 		ck_assert_int_eq(
-		    mach_port_mod_refs(task, port, MACH_PORT_RIGHT_RECEIVE, -1),
+		    mipc_port_mod_refs(task, port, MACH_PORT_RIGHT_RECEIVE, -1),
 		    KERN_SUCCESS);
 	}
 	ck_assert_msg(needed_allocs() == before,
@@ -185,7 +185,7 @@ START_TEST(notify_request_table_grows)
 	int i;
 
 	ck_assert_int_eq(
-	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	    mipc_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
 	ck_assert_uint_eq(total, 0);
 	/* Requests from many names (one per space entry), so the table of
 	 * this one port grows by doubling. */
@@ -202,18 +202,18 @@ START_TEST(notify_request_table_grows)
 		ck_assert_int_eq(mipc_port_extract_right(task, notify,
 		                     MACH_MSG_TYPE_MAKE_SEND_ONCE, sp, &so, &t),
 		    KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_request_notification(sp, names[i],
+		ck_assert_int_eq(mipc_port_request_notification(sp, names[i],
 		                     MACH_NOTIFY_DEAD_NAME, 0, so,
 		                     MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
-		    mach_port_dnrequest_info(task, port, &total, &used),
+		    mipc_port_dnrequest_info(task, port, &total, &used),
 		    KERN_SUCCESS);
 		ck_assert_uint_eq(used, (unsigned)i + 1);
 		ck_assert_msg(total > used && (total & (total - 1)) == 0,
 		    "capacity %u for %u requests", total, used);
 	}
-	ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(task, port), KERN_SUCCESS);
 	for (i = 0; i < 20; i++)
 		ck_assert_int_eq(take(notify), MACH_NOTIFY_DEAD_NAME);
 	ck_assert_int_eq(take(notify), -1);
@@ -238,7 +238,7 @@ requester(mach_port_name_t port, mach_port_name_t notify, mach_port_name_t *n)
 	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, sp, &so, &t),
 	    KERN_SUCCESS);
 	ck_assert_int_eq(
-	    mach_port_request_notification(sp, *n, MACH_NOTIFY_DEAD_NAME, 0, so,
+	    mipc_port_request_notification(sp, *n, MACH_NOTIFY_DEAD_NAME, 0, so,
 	        MACH_MSG_TYPE_MOVE_SEND_ONCE, &prev),
 	    KERN_SUCCESS);
 	return sp;
@@ -262,35 +262,35 @@ START_TEST(notify_request_slots_reused_before_growth)
 	for (i = 0; i < 7; i++)
 		spaces[i] = requester(port, notify, &names[i]);
 	ck_assert_int_eq(
-	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	    mipc_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
 	ck_assert_uint_eq(total, 8); /* slots 1..7 in use */
 	ck_assert_uint_eq(used, 7);
 	/* Cancel three: their send-once rights come back as `previous`. */
 	for (i = 1; i < 7; i += 2) {
 		ck_assert_int_eq(
-		    mach_port_request_notification(spaces[i], names[i],
+		    mipc_port_request_notification(spaces[i], names[i],
 		        MACH_NOTIFY_DEAD_NAME, 0, MACH_PORT_NULL,
 		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
-		    mach_port_deallocate(spaces[i], prev), KERN_SUCCESS);
+		    mipc_port_deallocate(spaces[i], prev), KERN_SUCCESS);
 		ck_assert_int_eq(take(notify), MACH_NOTIFY_SEND_ONCE);
 	}
 	/* Three new requests fill the freed slots: no growth. */
 	for (i = 7; i < 10; i++)
 		spaces[i] = requester(port, notify, &names[i]);
 	ck_assert_int_eq(
-	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	    mipc_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
 	ck_assert_uint_eq(total, 8);
 	ck_assert_uint_eq(used, 7);
 	/* One more: now it doubles. */
 	spaces[10] = requester(port, notify, &names[10]);
 	ck_assert_int_eq(
-	    mach_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
+	    mipc_port_dnrequest_info(task, port, &total, &used), KERN_SUCCESS);
 	ck_assert_uint_eq(total, 16);
 	ck_assert_uint_eq(used, 8);
 	/* Death: each of the 8 live requests fires once, nothing else. */
-	ck_assert_int_eq(mach_port_destroy(task, port), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(task, port), KERN_SUCCESS);
 	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(take(notify), MACH_NOTIFY_DEAD_NAME);
 	ck_assert_int_eq(take(notify), -1);
@@ -313,7 +313,7 @@ request_dead_name(void *arg)
 	mach_port_name_t prev = MACH_PORT_NULL;
 
 	r->kr =
-	    mach_port_request_notification(task, r->name, MACH_NOTIFY_DEAD_NAME,
+	    mipc_port_request_notification(task, r->name, MACH_NOTIFY_DEAD_NAME,
 	        0, r->notify, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev);
 	MIPC_REQUIRE(prev == MACH_PORT_NULL, "no previous request");
 }
@@ -370,9 +370,9 @@ START_TEST(notify_dead_name_request_races_port_death)
 			refused++;
 		}
 		ck_assert_int_eq(take(r.notify), -1);
-		ck_assert_int_eq(mach_port_destroy(task, r.name), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, r.name), KERN_SUCCESS);
 		ck_assert_int_eq(
-		    mach_port_destroy(task, r.notify), KERN_SUCCESS);
+		    mipc_port_destroy(task, r.notify), KERN_SUCCESS);
 		ck_assert_int_eq(mipc_space_destroy(r.owner), KERN_SUCCESS);
 	}
 	ck_assert_msg(

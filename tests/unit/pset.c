@@ -45,13 +45,13 @@ setup(void)
 
 	mipc_check_before_leaks = destroy_space;
 	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set),
 	    KERN_SUCCESS);
 	for (i = 0; i < MEMBERS; i++) {
-		MIPC_REQUIRE(mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE,
+		MIPC_REQUIRE(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE,
 		                 &members[i]) == KERN_SUCCESS,
 		    "allocate");
-		MIPC_REQUIRE(mach_port_insert_member(sp, members[i], set) ==
+		MIPC_REQUIRE(mipc_port_insert_member(sp, members[i], set) ==
 		        KERN_SUCCESS,
 		    "insert member");
 	}

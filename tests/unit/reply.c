@@ -36,7 +36,7 @@ assert_srp_in(mipc_space_t sp, mach_port_name_t n)
 
 START_TEST(reply_issue_14_mig_srp_follows_the_current_space)
 {
-	mipc_space_t a = mach_task_self(), b, prev;
+	mipc_space_t a = mipc_thread_space(), b, prev;
 	mach_port_name_t na, nb;
 
 	na = mig_get_special_reply_port();
@@ -56,7 +56,7 @@ END_TEST
 
 START_TEST(reply_issue_14_mig_srp_made_again_after_destroy)
 {
-	mipc_space_t a = mach_task_self();
+	mipc_space_t a = mipc_thread_space();
 	mach_port_name_t n1, n2;
 
 	n1 = mig_get_special_reply_port();

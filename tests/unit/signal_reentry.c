@@ -38,7 +38,7 @@ reenter(int sig)
 	(void)sig;
 	in_handler = 1;
 	/* The nested call: a space lock, as most calls take. */
-	(void)mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n);
+	(void)mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n);
 	in_handler = 0;
 }
 
@@ -71,7 +71,7 @@ child(int fd, bool silence_witness)
 	alarm(5);
 	signal(SIGUSR1, reenter);
 	if (mipc_space_create(&sp) != KERN_SUCCESS ||
-	    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &recv_name) !=
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &recv_name) !=
 	        KERN_SUCCESS)
 		_exit(3);
 	n = recv_name;

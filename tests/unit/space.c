@@ -48,7 +48,7 @@ START_TEST(space_names_have_low_bits_and_are_unique)
 
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(
-		    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &names[i]),
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &names[i]),
 		    KERN_SUCCESS);
 		ck_assert_msg(
 		    (names[i] & 3) == 3, "name 0x%x lacks low bits", names[i]);
@@ -67,7 +67,7 @@ START_TEST(space_names_have_low_bits_and_are_unique)
 	ck_assert_msg(
 	    sequential < N / 4, "%d of %d names sequential", sequential, N);
 	for (i = 0; i < N; i++)
-		MIPC_REQUIRE(mach_port_destroy(sp, names[i]) == KERN_SUCCESS,
+		MIPC_REQUIRE(mipc_port_destroy(sp, names[i]) == KERN_SUCCESS,
 		    "destroy %d", i);
 }
 END_TEST
@@ -78,14 +78,14 @@ START_TEST(space_generation_advances_and_rolls_over)
 	int uses, distinct_gens = 1;
 
 	ck_assert_int_eq(
-	    mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &first),
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &first),
 	    KERN_SUCCESS);
 	prev = first;
-	ck_assert_int_eq(mach_port_deallocate(sp, first), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_deallocate(sp, first), KERN_SUCCESS);
 	/* The freed slot is reused first (LIFO), with the next generation. */
 	for (uses = 0; uses < 100; uses++) {
 		ck_assert_int_eq(
-		    mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(MACH_PORT_INDEX(n), MACH_PORT_INDEX(first));
 		ck_assert_msg(n != prev, "generation did not change");
@@ -94,16 +94,16 @@ START_TEST(space_generation_advances_and_rolls_over)
 		ck_assert_int_eq((n & 0xff), ((prev & 0xff) + 4) & 0xff);
 		distinct_gens++;
 		/* The stale name is invalid now (MACH.md A5). */
-		ck_assert_int_eq(mach_port_deallocate(sp, prev),
+		ck_assert_int_eq(mipc_port_deallocate(sp, prev),
 		    prev == first ? KERN_INVALID_NAME : KERN_INVALID_NAME);
-		ck_assert_int_eq(mach_port_deallocate(sp, n), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_deallocate(sp, n), KERN_SUCCESS);
 		prev = n;
 	}
 	/* Roll points are 16, 32, 48 or 64 uses. */
 	ck_assert_msg(distinct_gens == 16 || distinct_gens == 32 ||
 	        distinct_gens == 48 || distinct_gens == 64,
 	    "rolled over after %d generations", distinct_gens);
-	ck_assert_int_eq(mach_port_deallocate(sp, n), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_deallocate(sp, n), KERN_SUCCESS);
 }
 END_TEST
 
@@ -115,12 +115,12 @@ START_TEST(space_table_growth_failure_is_clean)
 	/* Fill the first table, then fail the doubling. */
 	for (i = 0; i < (int)IPC_TABLE_MIN - 1; i++)
 		ck_assert_int_eq(
-		    mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
 		    KERN_SUCCESS);
 	ipc_fail_nth(IPC_KIND_TABLE, 1);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
 	    KERN_RESOURCE_SHORTAGE);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_DEAD_NAME, &n),
 	    KERN_SUCCESS);
 }
 END_TEST
@@ -131,10 +131,10 @@ START_TEST(space_port_alloc_failure_is_clean)
 	struct mipc_stats st;
 
 	ipc_fail_nth(IPC_KIND_PORT, 1);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n),
 	    KERN_RESOURCE_SHORTAGE);
 	ipc_fail_nth(IPC_KIND_PSET, 1);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &n),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &n),
 	    KERN_RESOURCE_SHORTAGE);
 	mipc_quiesce();
 	mipc_get_stats(&st);
@@ -155,7 +155,7 @@ START_TEST(space_reverse_map_survives_growth)
 	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(
-		    mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &recv[i]),
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &recv[i]),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(mipc_port_extract_right(sp, recv[i],
 		                     MACH_MSG_TYPE_MAKE_SEND, other, &n, &t),
@@ -175,7 +175,7 @@ START_TEST(space_reverse_map_survives_growth)
 		    KERN_SUCCESS);
 		ck_assert_int_eq(a, b);
 		ck_assert_int_eq(
-		    mach_port_get_refs(other, a, MACH_PORT_RIGHT_SEND, &r),
+		    mipc_port_get_refs(other, a, MACH_PORT_RIGHT_SEND, &r),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(r, 3);
 	}
@@ -188,7 +188,7 @@ START_TEST(space_destroyed_handle_answers_invalid_task)
 	mach_port_name_t n;
 
 	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n),
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &n),
 	    KERN_INVALID_TASK);
 	ck_assert_int_eq(mipc_space_destroy(sp), KERN_INVALID_TASK);
 	sp = NULL;
@@ -200,13 +200,13 @@ START_TEST(space_current_and_default)
 	mipc_space_t def = mipc_thread_space(), prev;
 
 	ck_assert_ptr_nonnull(def);
-	ck_assert_ptr_eq(mach_task_self(), def);
+	ck_assert_ptr_eq(mipc_thread_space(), def);
 	prev = mipc_thread_set_space(sp);
 	ck_assert_ptr_eq(prev, def);
-	ck_assert_ptr_eq(mach_task_self(), sp);
+	ck_assert_ptr_eq(mipc_thread_space(), sp);
 	prev = mipc_thread_set_space(NULL);
 	ck_assert_ptr_eq(prev, sp);
-	ck_assert_ptr_eq(mach_task_self(), def);
+	ck_assert_ptr_eq(mipc_thread_space(), def);
 }
 END_TEST
 

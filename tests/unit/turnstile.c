@@ -277,7 +277,7 @@ server_copyout(void *arg)
 
 START_TEST(srp_block_races_server_copyout)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_thread_t me = mipc_thread_self();
 	unsigned int nth, reached_n = 0, pushed_n = 0;
 	bool reached = true;
@@ -317,8 +317,8 @@ START_TEST(srp_block_races_server_copyout)
 		ck_assert_int_eq(pri_of(me).effective, UI);
 		ck_assert_int_eq(
 		    mipc_thread_clear_watchports(watcher.th), KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_destroy(task, x.p), KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_destroy(task, x.srp), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, x.p), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, x.srp), KERN_SUCCESS);
 		turnstiles_are_threads(nth);
 	}
 	ck_assert_msg(reached_n > 5, "only %u yield points", reached_n);
@@ -373,7 +373,7 @@ receiver_dequeue(void *arg)
 
 START_TEST(sender_block_races_receiver_dequeue)
 {
-	mipc_space_t task = mach_task_self();
+	mipc_space_t task = mipc_thread_space();
 	mipc_thread_t me = mipc_thread_self();
 	unsigned int nth, reached_n = 0, pushed_n = 0;
 	bool reached = true;
@@ -421,7 +421,7 @@ START_TEST(sender_block_races_receiver_dequeue)
 		    at_base(watcher.th), "yield %u: T still pushed", nth);
 		ck_assert_int_eq(
 		    mipc_thread_clear_watchports(watcher.th), KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_destroy(task, x.p), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(task, x.p), KERN_SUCCESS);
 		turnstiles_are_threads(nth);
 	}
 	ck_assert_msg(reached_n > 5, "only %u yield points", reached_n);

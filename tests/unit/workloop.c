@@ -65,7 +65,7 @@ servicer_start(struct servicer *s)
 
 START_TEST(workloop_issue_14_port_destroyed_ends_waiting_receive)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = recv_port(sp);
 	struct servicer s = { 0 };
 	pthread_t pt;
@@ -106,12 +106,13 @@ END_TEST
  * once; messages on the other ports come first. */
 START_TEST(workloop_issue_14_vanish_pending_reported_once)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = recv_port(sp), q = recv_port(sp);
 	mipc_workloop_t wl;
 	msg_buf_t b;
 
-	KR_OK(mach_port_insert_right(sp, q, q, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_insert_right(
+	    sp, q, mipc_thread_space(), q, MACH_MSG_TYPE_MAKE_SEND));
 	KR_OK(mipc_workloop_create(sp, 0, &wl));
 	KR_OK(mipc_workloop_attach(wl, p));
 	KR_OK(mipc_workloop_attach(wl, q));
@@ -137,7 +138,7 @@ END_TEST
 /* A receive right moved out of the space (in a message) vanishes too. */
 START_TEST(workloop_issue_14_receive_right_moved_out_vanishes)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = recv_port(sp), holder = recv_port(sp);
 	mipc_workloop_t wl;
 	struct {
@@ -170,7 +171,7 @@ END_TEST
 /* The user's detach, and destroying a set it attached, are not news... */
 START_TEST(workloop_issue_14_user_detach_is_no_vanish)
 {
-	mipc_space_t sp = mach_task_self();
+	mipc_space_t sp = mipc_thread_space();
 	mach_port_name_t p = recv_port(sp), ps = MACH_PORT_NULL;
 	mipc_workloop_t wl;
 	msg_buf_t b;
