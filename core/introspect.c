@@ -162,7 +162,7 @@ put_receive(
 	ipc_lock_assert_held(&space->is_lock);
 	ip_lock(port);
 	ipc_port_status_locked(port, &st);
-	srights = ip_srights(port);
+	srights = ipc_port_srights_total(port);
 	cflags = port->ip_cflags;
 	flags = port->ip_flags;
 	ip_unlock(port);

@@ -272,6 +272,9 @@ kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
 static void
 kmsg_destroy_one(struct ipc_kmsg *k)
 {
+	ipc_require(
+	    !(k->ikm_flags & IKM_F_BORROWED) || k->ikm_dest.ir_port == NULL,
+	    "a borrowed destination right is consumed where it was taken");
 	right_destroy(&k->ikm_dest);
 	right_destroy(&k->ikm_reply);
 	kmsg_clean_body(k, k->ikm_ndesc);
@@ -1075,7 +1078,7 @@ ipc_trailer_size(mach_msg_option_t option)
 /* Write the trailer at msgh_size: only `size` bytes (V1). */
 static void
 write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
-    mach_msg_size_t bytes, uint32_t seqno, struct ipc_port *port)
+    mach_msg_size_t bytes, uint32_t seqno, uint64_t context)
 {
 	mach_msg_max_trailer_t t;
 
@@ -1105,8 +1108,7 @@ write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
 		t.msgh_audit.val[7] = k->ikm_sender;
 	}
 	/* V4: the receiving port's context at receipt. */
-	if (port != NULL)
-		t.msgh_context = ck_pr_load_64(&port->ip_context);
+	t.msgh_context = context;
 	memcpy(at, &t, bytes);
 }
 
@@ -1290,13 +1292,14 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
  *	With msg NULL (the buffer was released by the call's own send, L8)
  *	the rights and memory still go to the space, nothing is written, and
  *	the receive answers MACH_RCV_INVALID_DATA, as XNU's failed copyout.
- * Conditions: nothing locked.  `port` is the port the message was taken
- *	from, its destination: the kmsg's destination right keeps it alive.
+ * Conditions: nothing locked.  `context`: the context of the port the
+ *	message was taken from, at receipt (V4).  A destination right the
+ *	receiver consumed already (IKM_F_BORROWED, msg.c) has no port left.
  */
 mach_msg_return_t
 ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
     mach_msg_header_t *msg, mach_port_name_t rcv, mach_msg_option_t option,
-    uint32_t seqno, struct ipc_port *port)
+    uint32_t seqno, uint64_t context)
 {
 	mach_msg_header_t *h = &k->ikm_header;
 	mach_msg_bits_t bits = h->msgh_bits;
@@ -1323,15 +1326,11 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 		ipc_copy_msg(msg, ikm_bytes(k), k->ikm_size);
 		write_trailer(k, (char *)msg + k->ikm_size,
 		    ipc_trailer_size(option), ipc_trailer_size(option), seqno,
-		    port);
+		    context);
 	} else {
 		mr = MACH_RCV_INVALID_DATA;
 	}
-	/*
-	 * J3: the destination right is consumed at delivery -- last, since
-	 * its port reference is what keeps `port` alive until here (the
-	 * receiver takes none of its own).
-	 */
+	/* J3: the destination right is consumed at delivery. */
 	right_consume(&k->ikm_dest);
 	ipc_kmsg_free(k);
 	return mr;
@@ -1387,7 +1386,7 @@ ipc_kmsg_copyout_pseudo(
 void
 ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
     mach_msg_size_t rcv_size, mach_port_name_t rcv, mach_msg_option_t option,
-    uint32_t seqno, struct ipc_port *port)
+    uint32_t seqno, uint64_t context)
 {
 	mach_msg_header_t h = k->ikm_header;
 	mach_msg_size_t tsize = ipc_trailer_size(option), want = tsize;
@@ -1403,7 +1402,7 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 			tsize = rcv_size - sizeof(h);
 		if (tsize != 0)
 			write_trailer(k, (char *)msg + sizeof(h), want, tsize,
-			    seqno, port);
+			    seqno, context);
 	}
 	right_consume(&k->ikm_dest); /* K4: consumed normally */
 	ipc_kmsg_destroy(k);

@@ -90,6 +90,20 @@ struct ipc_kdesc {
 #define IKM_F_RECEIVE 0x1u /* carries receive rights */
 #define IKM_F_KERNEL  0x2u /* made by mipc: sender token {0, 1} */
 #define IKM_F_LIMITED 0x4u /* admitted against qlimit */
+/*
+ * Queued, its destination send right holds no port reference: the queue
+ * borrows the port's existence (a dead port is drained before its last
+ * reference goes, mqueue.c).  Set by the send fast path (msg.c); the
+ * receiver consumes the right inside the section it took it in.
+ */
+#define IKM_F_BORROWED 0x8u
+/*
+ * Queued, its destination send right is implicit: counted by no
+ * ip_srights, but by ipc_mqueue_count_implicit (the fast path's sends to
+ * a port with no no-senders request armed, msg.c; port.c says why that
+ * is exact).  Always with IKM_F_BORROWED.
+ */
+#define IKM_F_IMPLICIT 0x10u
 
 /*
  * A message after copyin: rights and memory it carries are owned by it.
@@ -126,7 +140,7 @@ mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
     struct ipc_kmsg **kmsgp);
 mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
     struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
-    mach_msg_option_t option, uint32_t seqno, struct ipc_port *port);
+    mach_msg_option_t option, uint32_t seqno, uint64_t context);
 
 /*
  * Does copying kmsg out name anything in the receiver's space (a reply
@@ -142,7 +156,7 @@ void ipc_kmsg_copyout_pseudo(
     struct mipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg);
 void ipc_kmsg_too_large(struct ipc_kmsg *kmsg, mach_msg_header_t *msg,
     mach_msg_size_t rcv_size, mach_port_name_t rcv, mach_msg_option_t option,
-    uint32_t seqno, struct ipc_port *port);
+    uint32_t seqno, uint64_t context);
 mach_msg_size_t ipc_trailer_size(mach_msg_option_t option);
 
 /*

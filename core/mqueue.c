@@ -23,6 +23,12 @@
  *            "message queue on demand") and freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
  *            whoever sees it dead (the destroyer, or a late sender).
+ *            A queued message marked IKM_F_BORROWED holds no reference on
+ *            its port: the queue borrows the port's existence.  That holds
+ *            because a port's last reference goes only after its death
+ *            and the destroyer's drain (port.c), a late sender drains
+ *            inside its own epoch section, and receivers consume such a
+ *            right inside the section they took it in (msg.c).
  *
  * Theory of operation
  *
@@ -165,6 +171,13 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 	(void)ck_pr_fas_uint(&ring->rg_ring.p_tail, ticket + 1); /* [R9] [F1] */
 }
 
+/* A message's slot flags, read while it is still ours ([R9]). */
+static inline uint32_t
+slot_flags(const struct ipc_kmsg *kmsg)
+{
+	return (kmsg->ikm_flags & IKM_F_IMPLICIT) ? IMS_IMPLICIT : 0;
+}
+
 /*
  * Put one slot in the ring (reserve, write, commit), or return false when
  * it is full.  The slot is a TSan sync object ([R9]/[A9]): each writer
@@ -172,7 +185,8 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
  * reader, since ck_ring's own edges are invisible to TSan.
  */
 static bool
-ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
+ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
+    uint32_t sflags)
 {
 	unsigned int ticket;
 	struct imq_slot *slot = ck_ring_enqueue_reserve_mpmc_imq(
@@ -188,6 +202,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size)
 	ipc_debug_yield(IPC_YIELD_ENQUEUE);
 	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
 	ck_pr_store_32(&slot->ims_size, size);
+	ck_pr_store_32(&slot->ims_flags, sflags);
 	ring_commit(ring, ticket);
 	return true;
 }
@@ -264,11 +279,12 @@ ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
 	while (mq->imq_ovf_head != NULL) {
 		struct ipc_kmsg *k = mq->imq_ovf_head;
 		uint32_t size = k->ikm_size;
+		uint32_t sflags = slot_flags(k);
 		struct ipc_kmsg *next = k->ikm_next;
 
 		/* [R9]: our reads of k are over before a receiver has it. */
 		ipc_tsan_release(k);
-		if (!ring_put(ring, k, size))
+		if (!ring_put(ring, k, size, sflags))
 			break;
 		mq->imq_ovf_head = next;
 		if (mq->imq_ovf_head == NULL)
@@ -398,6 +414,7 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_get(mq);
 	uint32_t size = kmsg->ikm_size;
+	uint32_t sflags = slot_flags(kmsg);
 	bool in_ring = false;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
@@ -408,7 +425,7 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	if (likely(ck_pr_load_32(&mq->imq_ovf_n) == 0)) {
 		/* [A11]: the count, then our reservation behind theirs. */
 		ck_pr_fence_load_atomic();
-		in_ring = ring_put(ring, kmsg, size);
+		in_ring = ring_put(ring, kmsg, size, sflags);
 	}
 	if (unlikely(!in_ring)) {
 		ipc_lock(&mq->imq_ovf_lock);
@@ -525,6 +542,54 @@ ipc_mqueue_count(struct ipc_port *port)
 	return ck_pr_load_32(&port->ip_mq.imq_count);
 }
 
+/*
+ * ipc_mqueue_count_implicit
+ *	How many queued messages carry an implicit send right (IKM_F_IMPLICIT:
+ *	counted by no ip_srights, msg.c) -- the overflow list and the ring
+ *	read under the overflow lock, so that no message moves from one to
+ *	the other unseen.  Receivers may take messages meanwhile: a slot
+ *	counts only if c_head, reread after the slots, has not passed it.
+ * Conditions: port locked (no implicit message is in flight once a
+ *	no-senders request is armed, port.c), or a snapshot for reports.
+ */
+uint32_t
+ipc_mqueue_count_implicit(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
+	unsigned int c1, c2, p, pos;
+	uint32_t tags = 0, n = 0;
+	struct ipc_kmsg *k;
+
+	if (ring == NULL)
+		return 0;
+	ck_pr_fence_load_depends(); /* [A10] */
+	ipc_tsan_acquire(ring);
+	ipc_lock(&mq->imq_ovf_lock);
+	for (k = mq->imq_ovf_head; k != NULL; k = k->ikm_next)
+		if (k->ikm_flags & IKM_F_IMPLICIT)
+			n++;
+	c1 = ck_pr_load_uint(&ring->rg_ring.c_head);
+	ck_pr_fence_load(); /* [A9]: c_head before p_tail */
+	p = ck_pr_load_uint(&ring->rg_ring.p_tail);
+	ck_pr_fence_load(); /* [A9]: slots after p_tail */
+	/* One bit per position from c1 (at most IMQ_RING_SLOTS). */
+	for (pos = c1; pos != p; pos++) {
+		struct imq_slot *sl =
+		    &ring->rg_slots[pos & (IMQ_RING_SLOTS - 1)];
+
+		if (ck_pr_load_32(&sl->ims_flags) & IMS_IMPLICIT)
+			tags |= 1u << (pos - c1);
+	}
+	ck_pr_fence_load(); /* [A9]: c_head reread after the slots */
+	c2 = ck_pr_load_uint(&ring->rg_ring.c_head);
+	ipc_unlock(&mq->imq_ovf_lock);
+	for (pos = c1; pos != p; pos++)
+		if ((int)(pos - c2) >= 0 && (tags & (1u << (pos - c1))))
+			n++;
+	return n;
+}
+
 /* Next sequence number (mps_seqno). */
 uint32_t
 ipc_mqueue_seqno(struct ipc_port *port)
@@ -562,8 +627,20 @@ ipc_mqueue_drain(struct ipc_port *port)
 	uint32_t size, seqno;
 
 	while (ipc_mqueue_peek_take(
-	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN)
+	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN) {
+		/*
+		 * A borrowed destination right (no reference) goes here,
+		 * while the caller keeps the port: the destruction may be
+		 * queued behind a cascade that outlives it.  The port is
+		 * dead: its send rights reaching zero owe nothing (P11).
+		 */
+		if (k->ikm_flags & IKM_F_BORROWED) {
+			if (!(k->ikm_flags & IKM_F_IMPLICIT))
+				(void)ip_srights_dec(port);
+			k->ikm_dest.ir_port = NULL;
+		}
 		ipc_kmsg_destroy(k);
+	}
 }
 
 /* Free the ring of a port being freed.  Conditions: no other user. */

@@ -19,12 +19,18 @@
 struct ipc_kmsg;
 struct ipc_port;
 
-/* One ring slot: the message and its size, for peeking without it. */
+/*
+ * One ring slot: the message and its size, for peeking without it, and
+ * whether it carries an implicit send right (IMS_IMPLICIT), for counting
+ * them without touching the messages (ipc_mqueue_count_implicit).
+ */
 struct imq_slot {
 	struct ipc_kmsg *ims_kmsg;
 	uint32_t ims_size;
-	uint32_t ims_pad;
+	uint32_t ims_flags;
 };
+
+#define IMS_IMPLICIT 0x1u
 
 #define IMQ_RING_SLOTS 16u /* power of two; overflow takes the rest */
 
@@ -55,6 +61,7 @@ void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
     bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
 uint32_t ipc_mqueue_count(struct ipc_port *port);
+uint32_t ipc_mqueue_count_implicit(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
 void ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno);
 bool ipc_mqueue_set_qlimit_locked(struct ipc_port *port, uint32_t qlimit);

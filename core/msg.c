@@ -16,12 +16,22 @@
  *            under the old binding inside its section has finished taking
  *            its message by then, and later ones see the new binding.  So
  *            no stale receiver takes a message the new holder should get.
+ *            [A36] the fast path reads a port's no-senders request before
+ *            its send-right count, partner [R36] in port.c; [F36] a
+ *            receiver's take before its look at the request's hook,
+ *            partner port.c's count under the port lock.
  * Choices:   * MACH_RCV_INTERRUPT / MACH_SEND_INTERRUPT (J11) and
  *              mipc_thread_abort end a wait with MACH_RCV_INTERRUPTED /
  *              MACH_SEND_INTERRUPTED (waitq.c says when); an interrupted
  *              send is pseudo-received (M3), and an interrupted combined
  *              call whose send went through returns the receive's code,
  *              as libsyscall's receive-only retry would.
+ *            * The send fast path's messages hold no port reference
+ *              (IKM_F_BORROWED) and, while the destination has no
+ *              no-senders request armed, no counted send right
+ *              (IKM_F_IMPLICIT, port.c): a stream touches no counter of
+ *              the port's but the queue's.  The receiver consumes such a
+ *              right inside the section it took the message in.
  *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
  *              served in turn (MACH.md G7).
@@ -79,6 +89,73 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
 }
 
 /*
+ * msg_send_fp_sonce
+ *	The reply fast path (PERF.md 3.4a): a simple message with no reply
+ *	right through a MOVE_SEND_ONCE destination -- a server's reply.  The
+ *	send-once name is consumed under the space lock, as
+ *	ipc_right_copyin does it for a name with no request registered,
+ *	then the message is admitted (send-once: always, below
+ *	MACH_PORT_QLIMIT_KERNEL, J6) and queued, without the generic
+ *	copyin's layers.  Anything else -- a dead port (C8), a request on
+ *	the name (P18), a port with no queue yet or a kernel object, a full
+ *	kernel limit -- is the slow path's, before anything is consumed.
+ *	A port that dies after the check gets the message drained by the
+ *	enqueue, which is C8's outcome too (success, message destroyed).
+ * Returns:
+ *	true when the message was sent.
+ */
+static bool
+msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
+    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	mach_port_name_t name = h->msgh_remote_port;
+	struct ipc_entry *e;
+	struct ipc_port *dp;
+	struct ipc_kmsg *k;
+
+	if (h->msgh_local_port != MACH_PORT_NULL ||
+	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
+		return false;
+	/* A reference, not a section: the space lock is taken (rcv's). */
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
+		return false; /* the slow path answers */
+	k = ipc_kmsg_alloc(send_size, 0);
+	if (k == NULL)
+		return false;
+	is_lock(space);
+	if (!space->is_active)
+		goto slow;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL || IE_BITS_TYPE(e->ie_bits) != MACH_PORT_TYPE_SEND_ONCE ||
+	    e->ie_index != 0)
+		goto slow;
+	dp = ip_from_object(e->ie_object);
+	if (!ip_active(dp) || (dp->ip_cflags & IP_F_KOBJECT) ||
+	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL ||
+	    !ipc_mqueue_admit(dp, false))
+		goto slow;
+	/* --- POINT OF NO RETURN: the entry's right and reference move --- */
+	ipc_entry_dealloc(space, name, e);
+	k->ikm_sender = space->is_serial;
+	is_unlock(space);
+	k->ikm_dest.ir_port = dp;
+	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+	msg_sent(th, send_size);
+	ipc_copy_msg(ikm_bytes(k), msg, send_size);
+	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+	k->ikm_header.msgh_size = send_size;
+	ipc_epoch_enter(th);
+	ipc_mqueue_enqueue(dp, k);
+	ipc_epoch_exit(th);
+	return true;
+slow:
+	is_unlock(space);
+	ipc_kmsg_free(k);
+	return false;
+}
+
+/*
  * msg_send_fp
  *	The send fast path: a simple message (no descriptors, no voucher)
  *	through a COPY_SEND destination, with no reply or a MAKE_SEND_ONCE
@@ -104,11 +181,20 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k;
 	uint32_t dbits;
+	uint16_t flags = IKM_F_BORROWED;
 	bool link;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
-	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND ||
-	    (rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
+	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND) {
+		if (MACH_MSGH_BITS_REMOTE(bits) ==
+		        MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+		    !(bits &
+		        (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK |
+		            MACH_MSGH_BITS_LOCAL_MASK)))
+			return msg_send_fp_sonce(th, task, h, msg, send_size);
+		return false;
+	}
+	if ((rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
 	    (rt == 0) != (h->msgh_local_port == MACH_PORT_NULL) ||
 	    send_size > IPC_KMSG_L_SIZE / 2 ||
 	    !MACH_PORT_VALID(h->msgh_remote_port))
@@ -152,13 +238,16 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	 * the memory of what the lookups saw, not the objects -- another
 	 * thread may destroy the reply port's receive right, or dp's
 	 * receive right and last send right, meanwhile, and their last
-	 * references go (reply_srp_dead_before_linked_*).  S3: a special
-	 * reply port's reply right links the SRP to dp (reply.c); the
-	 * link's reference on dp and the message's are taken in one atomic.
+	 * references go (reply_srp_dead_before_linked_*).  The message
+	 * itself takes none on dp: it borrows dp's existence
+	 * (IKM_F_BORROWED, mqueue.c), and a dp dying meanwhile is drained
+	 * by our enqueue inside this section.  S3: a special reply port's
+	 * reply right links the SRP to dp (reply.c); the link holds a
+	 * reference of its own.
 	 */
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
 	    ipc_link_load(rp) == IPC_LINK_ANY;
-	if (!ipc_object_reference_try_n(&dp->ip_object, link ? 2 : 1))
+	if (link && !ipc_object_reference_try(&dp->ip_object))
 		goto slow;
 	if (rp != NULL && !ipc_object_reference_try(&rp->ip_object)) {
 		rp = NULL;
@@ -166,12 +255,24 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	}
 	if (!ipc_mqueue_admit(dp, true))
 		goto slow_unref; /* full: the slow path blocks or times out */
-	if (!ip_srights_inc_nonzero(dp)) {
-		ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
-		goto slow_unref;
+	/*
+	 * The message's send right: implicit -- counted by no srights, only
+	 * by its slot (port.c, "Implicit send rights") -- while no
+	 * no-senders request is armed, the request read before the count
+	 * (an arming waits for us to publish); else counted, a copy of a
+	 * right that exists (ip_srights_inc_nonzero).
+	 */
+	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
+		ck_pr_fence_load(); /* [A36]: the request, then the count */
+		if (ip_srights(dp) == 0)
+			goto slow_room;
+		flags = IKM_F_BORROWED | IKM_F_IMPLICIT;
+	} else if (!ip_srights_inc_nonzero(dp)) {
+		goto slow_room;
 	}
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
+	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
 	if (rp != NULL) {
@@ -199,12 +300,13 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	k = NULL; /* the queue owns it */
 	ipc_epoch_exit(th);
 	return true;
+slow_room:
+	ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
 slow_unref:
 	if (rp != NULL)
 		ip_release(rp);
 	if (link)
 		ip_release(dp);
-	ip_release(dp);
 slow:
 	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);
@@ -509,13 +611,47 @@ rcv_name_was_receive(
 struct rcv_got {
 	enum imq_result rg_result;
 	struct ipc_kmsg *rg_kmsg;
-	struct ipc_port *rg_port; /* kept alive by rg_kmsg's destination */
+	struct ipc_port *rg_port; /* valid inside the section that found it */
 	mach_port_name_t rg_name; /* the receiver's name for rg_port */
 	uint32_t rg_size;
 	uint32_t rg_seqno;
+	uint64_t rg_context;        /* rg_port's context at receipt (V4) */
+	struct ipc_port *rg_nsport; /* referenced: its send rights reached
+	                               zero with the message taken */
 };
 
-static void
+/*
+ * A taken message whose destination right borrowed its port's existence
+ * (IKM_F_BORROWED: no reference of its own) is consumed here, inside the
+ * section that keeps the port's memory: its send right goes; when that
+ * was the last, the receiver takes a reference to run the no-senders
+ * check (P11) once out of the section (rcv_try).  A port retired meanwhile
+ * (no reference left) is dead: no notification is owed.
+ * Conditions: inside the epoch section the message was taken in.
+ */
+static inline void
+consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
+{
+	bool last;
+
+	k->ikm_dest.ir_port = NULL;
+	/*
+	 * An implicit right counted nowhere but in its slot: the one to
+	 * take may be the last one a no-senders request waits for (the
+	 * hook is set from its arming on; [F36]: after our take, port.c).
+	 */
+	if (k->ikm_flags & IKM_F_IMPLICIT) {
+		ck_pr_fence_atomic_load(); /* [F36] */
+		last =
+		    (ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_NS) != 0;
+	} else {
+		last = ip_srights_dec(port) == 0;
+	}
+	if (unlikely(last) && ipc_object_reference_try(&port->ip_object))
+		g->rg_nsport = port;
+}
+
+static inline __attribute__((always_inline)) void
 try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
     bool leave_large, struct rcv_got *g)
 {
@@ -524,10 +660,14 @@ try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
 	if (g->rg_result != IMQ_EMPTY) {
 		g->rg_port = port;
 		g->rg_name = name;
-		/* A taken message's destination right is a reference. */
-		ipc_assert_slow(g->rg_result != IMQ_TAKEN ||
-		        g->rg_kmsg->ikm_dest.ir_port == port,
+		if (g->rg_result != IMQ_TAKEN)
+			return;
+		ipc_assert_slow(g->rg_kmsg->ikm_dest.ir_port == port,
 		    "a queued message's destination is its port");
+		/* V4: the context at receipt, while the port is ours. */
+		g->rg_context = ck_pr_load_64(&port->ip_context);
+		if (g->rg_kmsg->ikm_flags & IKM_F_BORROWED)
+			consume_borrowed(port, g->rg_kmsg, g);
 	}
 }
 
@@ -783,6 +923,11 @@ rcv_try(struct rcv *r)
 	}
 out:
 	ipc_epoch_exit(r->r_th);
+	if (unlikely(r->r_got.rg_nsport != NULL)) {
+		ipc_port_ns_check(r->r_got.rg_nsport); /* P11 */
+		ip_release(r->r_got.rg_nsport);
+		r->r_got.rg_nsport = NULL;
+	}
 }
 
 /*
@@ -878,7 +1023,7 @@ rcv_finish_wl(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option)
 
 	r->r_th->th_servicing = r->r_wl;
 	mr = ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
-	    g->rg_seqno, g->rg_port);
+	    g->rg_seqno, g->rg_context);
 	r->r_th->th_servicing = NULL;
 	return mr;
 }
@@ -914,7 +1059,7 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (g->rg_size > r->r_need_max) {
 		/* K4: taken, destroyed, bare header. */
 		ipc_kmsg_too_large(g->rg_kmsg, msg, rcv_size, g->rg_name,
-		    option, g->rg_seqno, g->rg_port);
+		    option, g->rg_seqno, g->rg_context);
 		return msg != NULL ? MACH_RCV_TOO_LARGE : MACH_RCV_INVALID_DATA;
 	}
 	if (unlikely(r->r_wl != NULL))
@@ -927,7 +1072,7 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	}
 	/* r_held is NULL when the copyout names nothing in the space. */
 	return ipc_kmsg_copyout(r->r_held, g->rg_kmsg, msg, g->rg_name, option,
-	    g->rg_seqno, g->rg_port);
+	    g->rg_seqno, g->rg_context);
 }
 
 /* The receive, once r names what it receives from. */
@@ -946,6 +1091,7 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 	r.r_srp = NULL;
 	r.r_held = NULL;
 	r.r_dead = false;
+	r.r_got.rg_nsport = NULL;
 
 	rcv_try(&r);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {

@@ -226,8 +226,10 @@ struct request {
 	uint32_t rq_sync;
 	struct ipc_notify_req rq_new; /* copied-in right, its message */
 	struct ipc_notify_req rq_old; /* replaced: back as `previous` */
-	mach_msg_id_t rq_fire_now;    /* P10, P21, P24: what to send now */
+	mach_msg_id_t rq_fire_now;    /* P21, P24: what to send now */
 	uint32_t rq_mscount;          /* for an immediate no-senders */
+	struct ipc_port *rq_ns_port;  /* no-senders armed: referenced */
+	bool rq_ns_now;               /* P10: it may fire at once */
 };
 
 /*
@@ -296,29 +298,41 @@ request_locked(struct request *rq)
 			ip_unlock(port);
 			return KERN_SUCCESS;
 		}
-		/* No-senders (P10, P11). */
+		/*
+		 * No-senders (P10, P11).  A new request is stored even when
+		 * it may fire at once: it stops the send fast path's implicit
+		 * send rights, and the decision waits until those in flight
+		 * are queued (port.c, "Implicit send rights"; the caller runs
+		 * ipc_port_ns_armed after a grace period).  The request
+		 * pointer never reads NULL in between (senders read it
+		 * without the lock).
+		 */
+		slot = NULL;
+		if (rq->rq_new.inr_port != NULL) {
+			slot = ipc_alloc(IPC_KIND_TABLE, sizeof(*slot));
+			if (slot == NULL) {
+				ip_unlock(port);
+				return KERN_RESOURCE_SHORTAGE;
+			}
+		}
 		if (port->ip_nsrequest != NULL) {
 			rq->rq_old = *port->ip_nsrequest;
 			ipc_free(IPC_KIND_TABLE, port->ip_nsrequest,
 			    sizeof(struct ipc_notify_req));
-			port->ip_nsrequest = NULL;
 		}
-		if (rq->rq_new.inr_port != NULL) {
-			if (ip_srights(port) == 0 &&
-			    rq->rq_sync <= port->ip_mscount) {
-				rq->rq_fire_now = MACH_NOTIFY_NO_SENDERS;
-				rq->rq_mscount = port->ip_mscount;
-			} else {
-				slot = ipc_alloc(IPC_KIND_TABLE, sizeof(*slot));
-				if (slot == NULL) {
-					ip_unlock(port);
-					return KERN_RESOURCE_SHORTAGE;
-				}
-				*slot = rq->rq_new;
-				rq->rq_new.inr_port = NULL;
-				rq->rq_new.inr_msg = NULL;
-				port->ip_nsrequest = slot;
-			}
+		if (slot != NULL) {
+			*slot = rq->rq_new;
+			rq->rq_new.inr_port = NULL;
+			rq->rq_new.inr_msg = NULL;
+			ck_pr_store_ptr(&port->ip_nsrequest, slot);
+			ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_NS);
+			port->ip_flags |= IP_F_NS_ARMING;
+			rq->rq_ns_now = rq->rq_sync <= port->ip_mscount;
+			rq->rq_ns_port = port;
+			ip_reference(port);
+		} else {
+			ck_pr_store_ptr(&port->ip_nsrequest, NULL);
+			ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_NS);
 		}
 		ip_unlock(port);
 		return KERN_SUCCESS;
@@ -475,6 +489,12 @@ mipc_port_request_notification(mipc_space_t task, mach_port_name_t name,
 			ipc_notify_req_discard(&rq.rq_new);
 		ipc_guard_flush(space);
 		return kr;
+	}
+	if (rq.rq_ns_port != NULL) {
+		/* Implicit senders in flight publish first (port.c). */
+		ipc_epoch_wait_readers();
+		ipc_port_ns_armed(rq.rq_ns_port, rq.rq_ns_now);
+		ip_release(rq.rq_ns_port);
 	}
 	if (rq.rq_fire_now != 0)
 		ipc_notify_send_name(&rq.rq_new, rq.rq_fire_now,

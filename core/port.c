@@ -15,10 +15,18 @@
  *            ipc_transit_lock (IPC_RANK_TRANSIT) serialises IN_LIMBO <->
  *            IN_TRANSIT and the circularity walk; it nests inside space
  *            locks and outside port locks.
+ * Ordering:  [R36]/[A36] a no-senders request taken after the zero
+ *            send-right count is read (ns_take_locked), partner the send
+ *            fast path's request-then-count reads (msg.c); [F36] the
+ *            request's hook stored before implicit rights are counted,
+ *            partner a receiver's take before its hook load (msg.c).
+ *            See "Implicit send rights" below.
  * Lifetime:  each entry naming the port, each right held by a call or a
- *            message, holds one reference; the last release retires the
- *            port through the epoch (lock-free lookups may be reading it).
- *            A port is dead before its last reference goes.
+ *            message, holds one reference -- except the destination right
+ *            of a message the send fast path queued, which borrows the
+ *            port's existence (IKM_F_BORROWED, mqueue.c); the last release
+ *            retires the port through the epoch (lock-free lookups may be
+ *            reading it).  A port is dead before its last reference goes.
  * Choices:   * MPO_REPLY_PORT makes an enforced reply port (the hardened
  *              runtime's behaviour, MACH.md R1), not a provisional one.
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
@@ -278,7 +286,8 @@ ipc_port_destroy(struct ipc_port *port)
 		return;
 	}
 	ns = port->ip_nsrequest;
-	port->ip_nsrequest = NULL;
+	ck_pr_store_ptr(&port->ip_nsrequest, NULL);
+	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_NS);
 	/* Exact: once dead, the port takes no request (notify.c). */
 	requests = port->ip_requests != NULL;
 	ip_state_set(port, IP_DEAD);
@@ -307,26 +316,126 @@ ipc_port_destroy(struct ipc_port *port)
 }
 
 /*
+ * Implicit send rights.  A message the send fast path queues to a port
+ * with no no-senders request armed carries its send right implicitly
+ * (IKM_F_IMPLICIT): ip_srights does not count it, its ring slot does
+ * (ipc_mqueue_count_implicit), so that a stream's messages touch no
+ * counter of the port's.  The port's send rights are ip_srights plus
+ * those.  No-senders (P11) must fire only when both are zero -- after the
+ * last message carrying a send right is dequeued or destroyed:
+ *   * Once a request is armed, no new implicit message is made: the
+ *     sender reads ip_nsrequest before ip_srights ([A36] in msg.c), and
+ *     the arming thread (notify.c) waits one grace period after storing
+ *     the request -- senders that saw none have published by then --
+ *     before it decides (ipc_port_ns_armed); meanwhile IP_F_NS_ARMING
+ *     makes everyone else leave the decision to it.
+ *   * From its arming on, IP_RCV_HOOK_NS tells a receiver that takes an
+ *     implicit message to look (ipc_port_ns_check): [F36] the take (an
+ *     atomic) before the hook load, and here the count under the port
+ *     lock after the hook store, so either the count misses the taken
+ *     message or its receiver looks after us.
+ *   * Explicit rights reaching zero (ipc_port_srights_zero) count the
+ *     implicit ones under the port lock.
+ * The request is taken under the port lock, so it fires once.
+ */
+
+/*
+ * Take the armed no-senders request if the port has no senders left.
+ * Conditions: port locked.
+ */
+static struct ipc_notify_req *
+ns_take_locked(struct ipc_port *port, uint32_t *mscount)
+{
+	struct ipc_notify_req *req = port->ip_nsrequest;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	/* Recheck: a MAKE_SEND may have raised it again meanwhile. */
+	if (req == NULL || port->ip_state == IP_DEAD || ip_srights(port) != 0)
+		return NULL;
+	if (port->ip_flags & IP_F_NS_ARMING) {
+		port->ip_flags |= IP_F_NS_ZERO; /* its arming thread decides */
+		return NULL;
+	}
+	if (ipc_mqueue_count_implicit(port) != 0)
+		return NULL;
+	/*
+	 * [R36]: the zero count read before the request goes: a sender that
+	 * reads no request then reads the count ([A36], msg.c) sees zero
+	 * (or a later MAKE_SEND's) and sends no implicit right after P11.
+	 */
+	ck_pr_fence_memory(); /* [R36] */
+	ck_pr_store_ptr(&port->ip_nsrequest, NULL);
+	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_NS);
+	*mscount = port->ip_mscount;
+	return req;
+}
+
+/*
  * ipc_port_srights_zero
  *	The send-right count just reached zero.  Takes the port lock: here
- *	the no-senders request, when armed, fires.
+ *	the no-senders request, when armed, fires -- unless messages with
+ *	implicit send rights are still queued (see above).
+ * Conditions: no port locked.
  */
 void
 ipc_port_srights_zero(struct ipc_port *port)
+{
+	struct ipc_notify_req *req;
+	uint32_t mscount = 0;
+
+	ip_lock(port);
+	req = ns_take_locked(port, &mscount);
+	ip_unlock(port);
+	if (req != NULL)
+		ipc_notify_no_senders(req, mscount); /* P11 */
+}
+
+/*
+ * ipc_port_ns_check
+ *	A receiver took a message whose send right was the port's last
+ *	explicit one, or an implicit one with a request armed: the request
+ *	fires if no sender is left.  Conditions: no port locked.
+ */
+void
+ipc_port_ns_check(struct ipc_port *port)
+{
+	ipc_port_srights_zero(port);
+}
+
+/*
+ * ipc_port_ns_armed
+ *	The request the caller armed (IP_F_NS_ARMING set) now applies to
+ *	every send right: one grace period has passed since.  It fires now
+ *	if the port has no senders and either `now` (P10: the request's
+ *	sync is at most the make-send count) or the send rights reached
+ *	zero meanwhile.  Conditions: no port locked; outside any section.
+ */
+void
+ipc_port_ns_armed(struct ipc_port *port, bool now)
 {
 	struct ipc_notify_req *req = NULL;
 	uint32_t mscount = 0;
 
 	ip_lock(port);
-	/* Recheck: a MAKE_SEND may have raised it again meanwhile. */
-	if (ip_srights(port) == 0 && port->ip_state != IP_DEAD) {
-		req = port->ip_nsrequest;
-		port->ip_nsrequest = NULL;
-		mscount = port->ip_mscount;
-	}
+	if (port->ip_flags & IP_F_NS_ZERO)
+		now = true;
+	port->ip_flags &= ~(IP_F_NS_ARMING | IP_F_NS_ZERO);
+	if (now)
+		req = ns_take_locked(port, &mscount);
 	ip_unlock(port);
 	if (req != NULL)
-		ipc_notify_no_senders(req, mscount); /* P11 */
+		ipc_notify_no_senders(req, mscount); /* P10, P11 */
+}
+
+/*
+ * ipc_port_srights_total
+ *	The port's send rights: counted ones and the implicit ones its queue
+ *	holds (XNU's ip_srights counts both).  Conditions: port locked.
+ */
+uint32_t
+ipc_port_srights_total(struct ipc_port *port)
+{
+	return ip_srights(port) + ipc_mqueue_count_implicit(port);
 }
 
 /*
@@ -391,7 +500,7 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 	st->mps_qlimit = port->ip_qlimit;
 	st->mps_msgcount = ipc_mqueue_count(port);
 	st->mps_sorights = ck_pr_load_32(&port->ip_sorights);
-	st->mps_srights = ip_srights(port) > 0;
+	st->mps_srights = ipc_port_srights_total(port) > 0;
 	st->mps_pdrequest = port->ip_pdrequest != NULL;
 	st->mps_nsrequest = port->ip_nsrequest != NULL;
 	if (f & IP_F_TEMPOWNER)
@@ -1246,7 +1355,7 @@ static kern_return_t
 op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
 {
 	(void)name;
-	*(mach_port_rights_t *)arg = ip_srights(port);
+	*(mach_port_rights_t *)arg = ipc_port_srights_total(port);
 	return KERN_SUCCESS;
 }
 

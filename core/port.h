@@ -70,6 +70,11 @@ enum ipc_port_state {
 #define IP_F_TRANSIT_PUSH 0x4000u
 /* (L) the receive right of a sync bootstrap check-in's reply (case 6) */
 #define IP_F_CHECKIN_RIGHT 0x8000u
+/* (L) a no-senders request is being armed (notify.c): its arming thread
+ * decides once implicit senders in flight have published (port.c) */
+#define IP_F_NS_ARMING 0x20000u
+/* (L) the send rights reached zero while it was being armed */
+#define IP_F_NS_ZERO 0x40000u
 /*
  * (C) a kernel-object port (kobject.c): its receive right is held by the
  * library, its messages served in the sender's thread.  Its type (enum
@@ -87,7 +92,8 @@ enum ipc_port_state {
  * under the holder's space lock).
  */
 #define IP_RCV_HOOK_FD      0x80000000u
-#define IP_RCV_HOOK_SP_MASK 0x7fffffffu
+#define IP_RCV_HOOK_NS      0x40000000u /* a no-senders request armed */
+#define IP_RCV_HOOK_SP_MASK 0x3fffffffu
 
 /* ip_sync_flags (A): sync IPC state that lock-free paths set. */
 #define IP_SYNC_MSG_SENT \
@@ -261,6 +267,9 @@ ip_active(const struct ipc_port *port)
  * may have fired no-senders), so a copy racing the last release either
  * happened before it or fails over to the locked path, where the name is
  * gone.  Only a MAKE_SEND, under the port lock, raises it from zero.
+ * ip_srights does not count the implicit send rights of messages the send
+ * fast path queued (port.c, "Implicit send rights"): the port's send
+ * rights are ipc_port_srights_total.
  */
 static inline void
 ip_srights_inc(struct ipc_port *port)
@@ -370,6 +379,9 @@ struct ipc_workloop *ipc_port_clear_receiver_locked(
 void ipc_port_release_send(struct ipc_port *port);
 void ipc_port_destroy_sonce(struct ipc_port *port);
 void ipc_port_srights_zero(struct ipc_port *port);
+void ipc_port_ns_check(struct ipc_port *port);
+void ipc_port_ns_armed(struct ipc_port *port, bool now);
+uint32_t ipc_port_srights_total(struct ipc_port *port);
 void ipc_port_release_sonce(struct ipc_port *port);
 void ipc_port_release_receive(struct ipc_port *port);
 void ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st);

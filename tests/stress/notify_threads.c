@@ -7,10 +7,13 @@
  * notify port must come back as exactly one message on it -- DEAD_NAME,
  * PORT_DELETED, or SEND_ONCE for a replaced request's right that the test
  * releases or a refused request's -- never twice, never lost; and every
- * object is released at the end.
+ * object is released at the end.  No-senders against the send fast
+ * path's implicit send rights: never while messages carrying them are
+ * queued, exactly once after.
  */
 #include "stress.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 enum { SLOTS = 8, THREADS = 3 };
@@ -151,6 +154,175 @@ START_TEST(notify_threads_every_request_fires_once)
 }
 END_TEST
 
+/*
+ * No-senders against the send fast path's implicit send rights (port.c):
+ * a sender copies its send right into messages as fast as it can while a
+ * second thread arms a no-senders request and deallocates the right, in
+ * either order.  Nobody receives meanwhile, so afterwards: while messages
+ * carrying send rights are queued the request has not fired (P11: after
+ * the last one is dequeued); once they are received it has, exactly once.
+ */
+enum { NS_BATCH = 64 };
+
+static mipc_space_t ns_sa, ns_sb;
+static mach_port_name_t ns_bn; /* the send right in ns_sb */
+
+static void *
+ns_sender(void *arg)
+{
+	int i;
+
+	(void)arg;
+	stress_pin(1);
+	for (i = 0; i < NS_BATCH; i++) {
+		struct {
+			mach_msg_header_t h;
+			char body[32];
+		} m;
+
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+		m.h.msgh_remote_port = ns_bn;
+		m.h.msgh_id = i;
+		if (mipc_msg(ns_sb, &m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+		        sizeof(m), 0, MACH_PORT_NULL, 0,
+		        MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+			break; /* the right went */
+	}
+	return NULL;
+}
+
+struct ns_ctl {
+	mach_port_name_t c_port, c_notify;
+	unsigned int c_seed;
+};
+
+static void
+ns_spin(unsigned int *seed)
+{
+	unsigned int n = rand_r(seed) % 2000;
+
+	while (n-- > 0)
+		__asm__ __volatile__("" ::: "memory");
+}
+
+static void *
+ns_control(void *arg)
+{
+	struct ns_ctl *c = arg;
+	mach_port_name_t prev = MACH_PORT_NULL;
+	bool arm_first = rand_r(&c->c_seed) & 1;
+
+	stress_pin(0);
+	ns_spin(&c->c_seed);
+	if (arm_first)
+		MIPC_REQUIRE(
+		    mach_port_request_notification(ns_sa, c->c_port,
+		        MACH_NOTIFY_NO_SENDERS, 0, c->c_notify,
+		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) == KERN_SUCCESS,
+		    "arm");
+	ns_spin(&c->c_seed);
+	MIPC_REQUIRE(
+	    mach_port_deallocate(ns_sb, ns_bn) == KERN_SUCCESS, "deallocate");
+	ns_spin(&c->c_seed);
+	if (!arm_first)
+		MIPC_REQUIRE(
+		    mach_port_request_notification(ns_sa, c->c_port,
+		        MACH_NOTIFY_NO_SENDERS, 0, c->c_notify,
+		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) == KERN_SUCCESS,
+		    "arm");
+	return NULL;
+}
+
+/* A receive with timeout 0 on name in ns_sa: its msgh_id, or -1. */
+static int
+ns_take(mach_port_name_t name)
+{
+	struct {
+		mach_msg_header_t h;
+		char body[96];
+	} m;
+	mach_msg_return_t mr =
+	    mipc_msg(ns_sa, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	        name, 0, MACH_PORT_NULL);
+
+	if (mr == MACH_RCV_TIMED_OUT)
+		return -1;
+	MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "receive: 0x%x", mr);
+	mipc_msg_destroy(ns_sa, &m.h);
+	return m.h.msgh_id;
+}
+
+START_TEST(notify_threads_no_senders_waits_for_implicit_rights)
+{
+	mach_port_limits_t lim = { MACH_PORT_QLIMIT_MAX };
+	long r, rounds = stress_iters(300);
+	unsigned int seed = 12345;
+
+	ck_assert_int_eq(mipc_space_create(&ns_sa), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_create(&ns_sb), KERN_SUCCESS);
+	for (r = 0; r < rounds; r++) {
+		struct ns_ctl c = { 0, 0, seed + (unsigned int)r };
+		mach_msg_type_name_t t;
+		mach_port_status_t st;
+		mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+		pthread_t ts, tc;
+		int id, n = 0;
+
+		ck_assert_int_eq(mach_port_allocate(
+		                     ns_sa, MACH_PORT_RIGHT_RECEIVE, &c.c_port),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mach_port_allocate(ns_sa,
+		                     MACH_PORT_RIGHT_RECEIVE, &c.c_notify),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mach_port_set_attributes(ns_sa, c.c_port,
+		        MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+		        MACH_PORT_LIMITS_INFO_COUNT),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_extract_right(ns_sa, c.c_port,
+		        MACH_MSG_TYPE_MAKE_SEND, ns_sb, &ns_bn, &t),
+		    KERN_SUCCESS);
+		/* The port's ring, so that the sends take the fast path. */
+		ns_sender(NULL);
+		while (ns_take(c.c_port) >= 0)
+			;
+		ck_assert_int_eq(pthread_create(&ts, NULL, ns_sender, NULL), 0);
+		ck_assert_int_eq(pthread_create(&tc, NULL, ns_control, &c), 0);
+		pthread_join(ts, NULL);
+		pthread_join(tc, NULL);
+
+		ck_assert_int_eq(
+		    mach_port_get_attributes(ns_sa, c.c_port,
+		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+		    KERN_SUCCESS);
+		if (st.mps_msgcount != 0) {
+			ck_assert_msg(st.mps_srights,
+			    "round %ld: %u messages with send rights queued, "
+			    "mps_srights false",
+			    r, st.mps_msgcount);
+			id = ns_take(c.c_notify);
+			ck_assert_msg(id < 0,
+			    "round %ld: notification %d with %u messages "
+			    "carrying send rights queued",
+			    r, id, st.mps_msgcount);
+		}
+		while (ns_take(c.c_port) >= 0)
+			n++;
+		ck_assert_uint_eq((unsigned int)n, st.mps_msgcount);
+		ck_assert_int_eq(ns_take(c.c_notify), MACH_NOTIFY_NO_SENDERS);
+		ck_assert_int_eq(ns_take(c.c_notify), -1);
+		ck_assert_int_eq(
+		    mach_port_destroy(ns_sa, c.c_port), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mach_port_destroy(ns_sa, c.c_notify), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_space_destroy(ns_sb), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(ns_sa), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 notify_threads_suite(void)
 {
@@ -159,6 +331,7 @@ notify_threads_suite(void)
 
 	tcase_set_timeout(tc, stress_timeout(240));
 	tcase_add_test(tc, notify_threads_every_request_fires_once);
+	tcase_add_test(tc, notify_threads_no_senders_waits_for_implicit_rights);
 	suite_add_tcase(s, tc);
 	return s;
 }

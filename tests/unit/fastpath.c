@@ -3,7 +3,8 @@
  * fastpath.c -- the uncontended send and receive paths take no lock, make
  * no allocator slow-path call and no system call (DESIGN.md 4), counted by
  * the test build's ipc_slow_entries over 10,000 send/receive pairs; and
- * the fast path and the slow path deliver the same message.  An
+ * the fast path and the slow path deliver the same message (the reply fast
+ * path leaving dead-name requests and dead ports to the slow path).  An
  * uncontended RPC through a special reply port (issue 13): the client's
  * calls take no slow path, the link adds none to the server's, and no
  * turnstile is created or walked.  The 10,000 pairs and the RPCs need the
@@ -323,6 +324,232 @@ START_TEST(fastpath_srp_rpc_combined_adds_no_slow_path_no_turnstile)
 }
 END_TEST
 
+/* A send-once right to `dest`, under a name of its own. */
+static mach_port_name_t
+sonce_to(mach_port_name_t dest)
+{
+	mach_port_name_t so = MACH_PORT_NULL;
+	mach_msg_type_name_t t;
+
+	ck_assert_int_eq(mach_port_extract_right(mach_task_self(), dest,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(t, MACH_MSG_TYPE_PORT_SEND_ONCE);
+	return so;
+}
+
+static mach_msg_return_t
+reply_through(mach_port_name_t so, int id)
+{
+	msg64_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	m.h.msgh_remote_port = so;
+	m.h.msgh_id = id;
+	return mach_msg(&m.h, MACH_SEND_MSG, sizeof(m), 0, MACH_PORT_NULL, 0,
+	    MACH_PORT_NULL);
+}
+
+static mach_port_type_t
+type_of(mach_port_name_t name)
+{
+	mach_port_type_t t = 0;
+
+	if (mach_port_type(mach_task_self(), name, &t) != KERN_SUCCESS)
+		return 0;
+	return t;
+}
+
+/*
+ * The reply fast path (a MOVE_SEND_ONCE destination, msg.c
+ * msg_send_fp_sonce) delivers like the slow path, and leaves what it does
+ * not do to it: a dead-name request on the name (P18: PORT_DELETED), a
+ * port that died (C8: the send succeeds, the name goes).  The ports have
+ * their rings, so the fast path is the one asked first.
+ */
+START_TEST(fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path)
+{
+	mach_port_name_t so, prev = MACH_PORT_NULL, n, q;
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	rcv64_t r;
+
+	/* Rings for port and a notification port. */
+	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+
+	/* Plain: delivered, the name gone, no send-once right left. */
+	so = sonce_to(port);
+	ck_assert_int_eq(reply_through(so, 0x51), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(type_of(so), 0);
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, 0x51);
+	ck_assert_uint_eq(MACH_MSGH_BITS_LOCAL(r.m.h.msgh_bits),
+	    MACH_MSG_TYPE_PORT_SEND_ONCE);
+	ck_assert_int_eq(mach_port_get_attributes(mach_task_self(), port,
+	                     MACH_PORT_RECEIVE_STATUS, (int *)&st, &cnt),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(st.mps_sorights, 0);
+	ck_assert_uint_eq(st.mps_msgcount, 0);
+
+	/* P18: a dead-name request on the name: PORT_DELETED, delivered. */
+	so = sonce_to(port);
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), so,
+	                     MACH_NOTIFY_DEAD_NAME, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(reply_through(so, 0x52), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_PORT_DELETED);
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, 0x52);
+
+	/* C8: the port died: the send succeeds and consumes the name. */
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &q),
+	    KERN_SUCCESS);
+	so = sonce_to(q);
+	ck_assert_int_eq(reply_through(sonce_to(q), 0x53), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), q, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(reply_through(so, 0x54), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(type_of(so), 0);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * A message the fast path queued carries its send right without a port
+ * reference of its own (IKM_F_BORROWED): no-senders still waits for the
+ * last such message to be received (P11), and a port destroyed with such
+ * messages queued drains them (teardown checks every counter).
+ */
+START_TEST(fastpath_borrowed_messages_hold_off_no_senders)
+{
+	mach_port_name_t n, prev = MACH_PORT_NULL;
+	rcv64_t r;
+	int i;
+
+	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(10 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), port, MACH_PORT_RIGHT_SEND, -1),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(r), n, 0, MACH_PORT_NULL),
+		    MACH_RCV_TIMED_OUT);
+		ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(r.m.h.msgh_id, 10 + i);
+	}
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+
+	/* Queued borrowed messages on a port that dies. */
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), port, port,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(20 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), port), KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * Sent with no no-senders request armed, the fast path's messages carry
+ * implicit send rights, counted by their slots alone: they are send
+ * rights all the same (mach_port_get_srights, mps_srights), a request
+ * armed while they are queued does not fire at once (P10) but when the
+ * last of them is received (P11).
+ */
+START_TEST(fastpath_implicit_send_rights_count_and_hold_off_no_senders)
+{
+	mach_port_name_t n, prev = MACH_PORT_NULL;
+	mach_port_rights_t srights = 0;
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	rcv64_t r;
+	int i;
+
+	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(send_one(30 + i, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), port, MACH_PORT_RIGHT_SEND, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_get_srights(mach_task_self(), port, &srights),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(srights, 3);
+	ck_assert_int_eq(mach_port_get_attributes(mach_task_self(), port,
+	                     MACH_PORT_RECEIVE_STATUS, (int *)&st, &cnt),
+	    KERN_SUCCESS);
+	ck_assert(st.mps_srights);
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(
+		    mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(r), n, 0, MACH_PORT_NULL),
+		    MACH_RCV_TIMED_OUT);
+		ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(r.m.h.msgh_id, 30 + i);
+	}
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+	ck_assert_int_eq(
+	    mach_port_get_srights(mach_task_self(), port, &srights),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(srights, 0);
+
+	/* No sender left at all: a request fires at once (P10). */
+	ck_assert_int_eq(mach_port_request_notification(mach_task_self(), port,
+	                     MACH_NOTIFY_NO_SENDERS, 0, n,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_msg(&r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(r), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, MACH_NOTIFY_NO_SENDERS);
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+END_TEST
+
 /* The counters see a blocked client's wait and its turnstile walks. */
 START_TEST(fastpath_srp_counters_see_a_wait)
 {
@@ -360,6 +587,11 @@ fastpath_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, fastpath_counter_sees_the_slow_path);
 	tcase_add_test(tc, fastpath_and_slowpath_deliver_the_same);
+	tcase_add_test(
+	    tc, fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path);
+	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
+	tcase_add_test(
+	    tc, fastpath_implicit_send_rights_count_and_hold_off_no_senders);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");
