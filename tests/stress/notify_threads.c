@@ -217,17 +217,17 @@ ns_control(void *arg)
 	ns_spin(&c->c_seed);
 	if (arm_first)
 		MIPC_REQUIRE(
-		    mach_port_request_notification(ns_sa, c->c_port,
+		    mipc_port_request_notification(ns_sa, c->c_port,
 		        MACH_NOTIFY_NO_SENDERS, 0, c->c_notify,
 		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) == KERN_SUCCESS,
 		    "arm");
 	ns_spin(&c->c_seed);
 	MIPC_REQUIRE(
-	    mach_port_deallocate(ns_sb, ns_bn) == KERN_SUCCESS, "deallocate");
+	    mipc_port_deallocate(ns_sb, ns_bn) == KERN_SUCCESS, "deallocate");
 	ns_spin(&c->c_seed);
 	if (!arm_first)
 		MIPC_REQUIRE(
-		    mach_port_request_notification(ns_sa, c->c_port,
+		    mipc_port_request_notification(ns_sa, c->c_port,
 		        MACH_NOTIFY_NO_SENDERS, 0, c->c_notify,
 		        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev) == KERN_SUCCESS,
 		    "arm");
@@ -269,14 +269,14 @@ START_TEST(notify_threads_no_senders_waits_for_implicit_rights)
 		pthread_t ts, tc;
 		int id, n = 0;
 
-		ck_assert_int_eq(mach_port_allocate(
+		ck_assert_int_eq(mipc_port_allocate(
 		                     ns_sa, MACH_PORT_RIGHT_RECEIVE, &c.c_port),
 		    KERN_SUCCESS);
-		ck_assert_int_eq(mach_port_allocate(ns_sa,
+		ck_assert_int_eq(mipc_port_allocate(ns_sa,
 		                     MACH_PORT_RIGHT_RECEIVE, &c.c_notify),
 		    KERN_SUCCESS);
 		ck_assert_int_eq(
-		    mach_port_set_attributes(ns_sa, c.c_port,
+		    mipc_port_set_attributes(ns_sa, c.c_port,
 		        MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
 		        MACH_PORT_LIMITS_INFO_COUNT),
 		    KERN_SUCCESS);
@@ -294,7 +294,7 @@ START_TEST(notify_threads_no_senders_waits_for_implicit_rights)
 		pthread_join(tc, NULL);
 
 		ck_assert_int_eq(
-		    mach_port_get_attributes(ns_sa, c.c_port,
+		    mipc_port_get_attributes(ns_sa, c.c_port,
 		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
 		    KERN_SUCCESS);
 		if (st.mps_msgcount != 0) {
@@ -314,9 +314,9 @@ START_TEST(notify_threads_no_senders_waits_for_implicit_rights)
 		ck_assert_int_eq(ns_take(c.c_notify), MACH_NOTIFY_NO_SENDERS);
 		ck_assert_int_eq(ns_take(c.c_notify), -1);
 		ck_assert_int_eq(
-		    mach_port_destroy(ns_sa, c.c_port), KERN_SUCCESS);
+		    mipc_port_destroy(ns_sa, c.c_port), KERN_SUCCESS);
 		ck_assert_int_eq(
-		    mach_port_destroy(ns_sa, c.c_notify), KERN_SUCCESS);
+		    mipc_port_destroy(ns_sa, c.c_notify), KERN_SUCCESS);
 	}
 	ck_assert_int_eq(mipc_space_destroy(ns_sb), KERN_SUCCESS);
 	ck_assert_int_eq(mipc_space_destroy(ns_sa), KERN_SUCCESS);
