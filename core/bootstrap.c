@@ -154,6 +154,25 @@ static struct bootstrap {
 	.bs_lock = IPC_LOCK_INITIALIZER(IPC_RANK_KOBJECT, "bootstrap"),
 };
 
+/*
+ * ipc_bootstrap_atfork_child
+ *	fork(): the child has none of its parent's spaces, so none of its
+ *	services either: the namespace starts empty and the next
+ *	bootstrap_port makes a new one.  The parent's records and ports are
+ *	abandoned (copies the child never touches); bs_lock may have been
+ *	held by a thread the child does not have.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_bootstrap_atfork_child(void)
+{
+	struct bootstrap *bs = &ipc_bootstrap;
+
+	ipc_lock_init(&bs->bs_lock, IPC_RANK_KOBJECT, "bootstrap");
+	bs->bs_port = NULL;
+	memset(bs->bs_buckets, 0, sizeof(bs->bs_buckets));
+}
+
 static uint32_t
 bs_hash(const char *name)
 {
@@ -735,14 +754,15 @@ const struct ipc_kobject_ops ipc_bootstrap_kobject_ops = {
 /* bootstrap_port                                                      */
 
 mach_port_t
-mipc_bootstrap_port(mipc_space_t space)
+mipc_bootstrap_port(mipc_space_t task)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_right r = { NULL, MACH_MSG_TYPE_PORT_SEND, false };
 	mach_port_name_t name = MACH_PORT_NULL;
 	struct ipc_port *bp;
 	struct ipc_entry *e;
 
-	if (space == NULL)
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	bp = bs_port_get();
 	if (bp == NULL)

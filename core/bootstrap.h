@@ -12,6 +12,9 @@
 /* Its entry in the kobject table (IKOT_BOOTSTRAP). */
 extern const struct ipc_kobject_ops ipc_bootstrap_kobject_ops;
 
+/* fork(): the child's namespace starts empty (fork.c). */
+void ipc_bootstrap_atfork_child(void);
+
 /* Message ids of its routines (subsystem 400, replies + 100). */
 #define IPC_BOOTSTRAP_CHECK_IN       400
 #define IPC_BOOTSTRAP_REGISTER       401

@@ -89,7 +89,7 @@ struct ipc_kind_info {
 };
 
 static const struct ipc_kind_info ipc_kinds[IPC_KIND_COUNT] = {
-	[IPC_KIND_SPACE] = { "space", IPC_SPACE_SIZE },
+	[IPC_KIND_SPACE] = { "space", 0 },
 	[IPC_KIND_PORT] = { "port", IPC_PORT_SIZE },
 	[IPC_KIND_PSET] = { "pset", IPC_PSET_SIZE },
 	[IPC_KIND_KMSG_S] = { "kmsg_s", IPC_KMSG_S_SIZE },
@@ -197,6 +197,38 @@ ipc_cache_init(void)
 		memset(ipc_pcpu[k], 0, bytes);
 	}
 	ipc_ncpu = ncpu;
+}
+
+/*
+ * ipc_cache_atfork_child
+ *	fork(): the child abandons every object of the parent (they are
+ *	copies nothing in the child reaches), including those cached: other
+ *	threads may have been changing a depot or a per-CPU stack when the
+ *	process forked.  Caches start empty, counters at zero.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_cache_atfork_child(void)
+{
+	int k;
+
+	for (k = 0; k < IPC_KIND_COUNT; k++) {
+		struct ipc_cache *c = &ipc_caches[k];
+
+		ipc_lock_init(&c->ic_lock, IPC_RANK_LEAF, "cache depot");
+		c->ic_depot_n = 0;
+		c->ic_backend_allocs = 0;
+		c->ic_backend_frees = 0;
+		if (ipc_pcpu[k] != NULL)
+			memset(ipc_pcpu[k], 0,
+			    (size_t)ipc_ncpu * sizeof(struct arch_pcpu_stack));
+		ipc_sized_bytes[k] = 0;
+		ipc_sized_objs[k] = 0;
+	}
+	/* The parent's messages are abandoned with everything else; the
+	 * bound (a setting) is kept. */
+	ipc_queued_other = 0;
+	ipc_queued_refused = 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -22,7 +22,8 @@
  * unit of failure injection.
  */
 enum ipc_kind {
-	IPC_KIND_SPACE,     /* struct ipc_space            (cached) */
+	IPC_KIND_SPACE,     /* space slots: space.c's own, never freed;
+	                       the kind only names failure injection */
 	IPC_KIND_PORT,      /* struct ipc_port             (cached) */
 	IPC_KIND_PSET,      /* struct ipc_pset             (cached) */
 	IPC_KIND_KMSG_S,    /* kmsg, small size class      (cached) */
@@ -40,7 +41,6 @@ enum ipc_kind {
 };
 
 /* Object sizes of the cached kinds; each struct asserts it fits. */
-#define IPC_SPACE_SIZE  256
 #define IPC_PORT_SIZE   256
 #define IPC_PSET_SIZE   128
 #define IPC_KMSG_S_SIZE 256
@@ -98,5 +98,7 @@ ipc_fail_check(enum ipc_kind kind)
 {
 	return ipc_test_hooks && ipc_fail_check_slow(kind);
 }
+
+void ipc_cache_atfork_child(void);
 
 #endif /* MIPC_CORE_CACHE_H */

@@ -38,6 +38,22 @@ static ipc_lock_t guard_lock =
 static mipc_guard_handler_t guard_fn; /* (guard_lock) */
 static void *guard_ctx;               /* (guard_lock) */
 
+/*
+ * fork(): the handler pair is kept in the child, so it must not be caught
+ * half-written: the forking thread holds guard_lock across fork().
+ */
+void
+ipc_guard_atfork_prepare(void)
+{
+	ipc_lock(&guard_lock);
+}
+
+void
+ipc_guard_atfork_after(void)
+{
+	ipc_unlock(&guard_lock);
+}
+
 void
 mipc_set_guard_handler(mipc_guard_handler_t fn, void *ctx)
 {
@@ -77,6 +93,13 @@ ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload)
 void
 ipc_guard_deliver(struct mipc_space *space)
 {
+	/* The caller holds the space: its handle is still the live one. */
+	ipc_guard_deliver_task(space != NULL ? ipc_space_handle(space) : NULL);
+}
+
+void
+ipc_guard_deliver_task(mipc_space_t task)
+{
 	struct ipc_guard_ev ev[IPC_GUARD_PENDING_MAX];
 	mipc_guard_handler_t fn;
 	void *ctx;
@@ -92,7 +115,7 @@ ipc_guard_deliver(struct mipc_space *space)
 	ipc_unlock(&guard_lock);
 	for (i = 0; i < n; i++) {
 		if (fn != NULL) {
-			fn(space, ev[i].ge_name, ev[i].ge_flavor,
+			fn(task, ev[i].ge_name, ev[i].ge_flavor,
 			    ev[i].ge_payload, ctx);
 		} else if (ev[i].ge_flavor <= kGUARD_EXC_MSG_FILTERED) {
 			fprintf(stderr,

@@ -8,6 +8,7 @@
 
 #include "base.h"
 
+#include <mipc/port.h>
 #include <mipc/types.h>
 
 struct mipc_space;
@@ -35,6 +36,7 @@ extern __thread struct ipc_guard_pending ipc_guard_pending
 /* Record a violation; delivered by ipc_guard_flush() once unlocked. */
 void ipc_guard_raise(mach_port_name_t name, uint64_t flavor, uint64_t payload);
 void ipc_guard_deliver(struct mipc_space *space);
+void ipc_guard_deliver_task(mipc_space_t task);
 
 /*
  * ipc_guard_flush
@@ -48,5 +50,20 @@ ipc_guard_flush(struct mipc_space *space)
 	if (unlikely(ipc_guard_pending.gp_n != 0))
 		ipc_guard_deliver(space);
 }
+
+/*
+ * ipc_guard_flush_task
+ *	As ipc_guard_flush, for a caller that holds no reference on the space
+ *	any more (a lock-free receive): the handler gets the handle it used.
+ */
+static inline void
+ipc_guard_flush_task(mipc_space_t task)
+{
+	if (unlikely(ipc_guard_pending.gp_n != 0))
+		ipc_guard_deliver_task(task);
+}
+
+void ipc_guard_atfork_prepare(void);
+void ipc_guard_atfork_after(void);
 
 #endif /* MIPC_CORE_GUARD_H */

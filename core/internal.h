@@ -31,6 +31,7 @@
 #include "watchport.h"
 #include "workloop.h"
 #include "kobject.h"
+#include "task.h"
 #include "waitfd.h"
 #include "introspect.h"
 

@@ -233,7 +233,7 @@ dump_names_locked(
 	for (i = 1; i < t->it_size; i++)
 		n += IE_BITS_TYPE(t->it_entries[i].ie_bits) != 0;
 	fprintf(m, "mipc space #%u %p active names %u\n", space->is_serial,
-	    (void *)space, n);
+	    (void *)ipc_space_handle(space), n);
 	fputs("name rights urefs msgs qlimit seqno srights sorights reqs flags "
 	      "blocked detail\n",
 	    m);
@@ -269,9 +269,20 @@ dump_names_locked(
 	}
 }
 
-kern_return_t
-mipc_space_dump(mipc_space_t space, FILE *out)
+/* A destroyed space's header line; serial 0 once its slot is gone. */
+static kern_return_t
+dump_destroyed(mipc_space_t task, uint32_t serial, FILE *out)
 {
+	fprintf(
+	    out, "mipc space #%u %p destroyed names 0\n", serial, (void *)task);
+	fflush(out);
+	return KERN_INVALID_TASK;
+}
+
+kern_return_t
+mipc_space_dump(mipc_space_t task, FILE *out)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct blocked_set bs = { NULL, 0 };
 	kern_return_t kr;
 	char *buf = NULL;
@@ -280,8 +291,11 @@ mipc_space_dump(mipc_space_t space, FILE *out)
 
 	if (out == NULL)
 		return KERN_INVALID_ARGUMENT;
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr == KERN_INVALID_TASK)
+		return dump_destroyed(task, 0, out);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	bs.bs_v = ipc_alloc(IPC_KIND_MISC, DUMP_BLOCKED_MAX * sizeof(*bs.bs_v));
 	if (bs.bs_v == NULL)
 		return KERN_RESOURCE_SHORTAGE;
@@ -298,7 +312,7 @@ mipc_space_dump(mipc_space_t space, FILE *out)
 		dump_names_locked(m, space, &bs);
 	else
 		fprintf(m, "mipc space #%u %p destroyed names 0\n",
-		    space->is_serial, (void *)space);
+		    space->is_serial, (void *)task);
 	is_unlock(space);
 	ipc_free(IPC_KIND_MISC, bs.bs_v, DUMP_BLOCKED_MAX * sizeof(*bs.bs_v));
 	if (fclose(m) != 0) {
@@ -329,6 +343,19 @@ bool ipc_debug_leaks;
 
 static ipc_lock_t leak_lock = IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "leaks");
 static struct leak_rec *leak_table[LEAK_BUCKETS]; /* (leak_lock) */
+
+/*
+ * fork(): the parent's objects are abandoned in the child, and none of
+ * them is the child's leak: the records are dropped (not freed: another
+ * thread may have been changing the table), the lock made anew.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_leak_atfork_child(void)
+{
+	ipc_lock_init(&leak_lock, IPC_RANK_LEAF, "leaks");
+	memset(leak_table, 0, sizeof(leak_table));
+}
 
 static unsigned int
 leak_hash(const void *obj)
@@ -397,15 +424,15 @@ leak_put_locked(const struct leak_rec *r)
 		const struct mipc_space *s = r->lr_obj;
 
 		if (ck_pr_load_32(&s->is_refs) == 0)
-			return false; /* destroyed, waiting to be reaped */
+			return false; /* destroyed, its slot being reclaimed */
 		fprintf(stderr, "mipc: leak: space #%u %p%s%s, made at:\n",
-		    s->is_serial, r->lr_obj,
+		    s->is_serial, (void *)ipc_space_handle(s),
 		    ipc_space_is_default(s) ? " (the default space, "
 		                              "mach_task_self)"
 		                            : "",
 		    ck_pr_load_32(&s->is_active) ? ""
-		                                 : " (destroyed, still current "
-		                                   "in a thread)");
+		                                 : " (destroyed, still held "
+		                                   "by a call in progress)");
 		break;
 	}
 	case IPC_KIND_PORT: {

@@ -28,6 +28,9 @@ ipc_leak_note(enum ipc_kind kind, const void *obj)
 		ipc_leak_note_slow(kind, obj);
 }
 
+/* fork(): the child's report starts empty (fork.c). */
+void ipc_leak_atfork_child(void);
+
 /* ... is being freed. */
 static inline void
 ipc_leak_forget(const void *obj)

@@ -1121,6 +1121,7 @@ right_copyout(struct mipc_space *space, struct ipc_right *r, bool *nospace)
 
 	if (r->ir_port == NULL)
 		return r->ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
+	ipc_require(space != NULL, "a right copies out into a space held");
 	if (r->ir_type == MACH_MSG_TYPE_PORT_RECEIVE) {
 		/* Out of transit, in one step with cases 4-6: through a
 		 * workloop, or a check-in's reply. */

@@ -141,6 +141,17 @@ mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
 mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
     struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
     mach_msg_option_t option, uint32_t seqno, uint64_t context);
+
+/*
+ * Does copying kmsg out name anything in the receiver's space (a reply
+ * right, descriptors)?  If not, ipc_kmsg_copyout never touches the space
+ * and may be given NULL: a receive then needs no reference on it.
+ */
+static inline bool
+ipc_kmsg_copyout_needs_space(const struct ipc_kmsg *kmsg)
+{
+	return kmsg->ikm_reply.ir_port != NULL || kmsg->ikm_ndesc != 0;
+}
 void ipc_kmsg_copyout_pseudo(
     struct mipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg);
 void ipc_kmsg_too_large(struct ipc_kmsg *kmsg, mach_msg_header_t *msg,

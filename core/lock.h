@@ -8,13 +8,23 @@
  *            assertions every `_locked` function opens with.
  * Locking:   ranks increase strictly along any acquisition chain, except
  *            LEAF locks, one of which may be held above everything else.
+ * Ordering:  [A54]/[R54]: the CAS that takes a lock and the store that drops
+ *            it, with CK's lock fences (ck_pr_fence_lock/unlock).
+ * Choices:   the lock word holds its owner's token (the thread id, cached
+ *            per thread), not 1: a thread that spins on a lock it holds
+ *            itself -- mipc re-entered from a signal handler that
+ *            interrupted a mipc call, as mipc is not async-signal-safe --
+ *            is caught and stops the process with a message saying so,
+ *            instead of spinning for ever.  It costs nothing over a test-
+ *            and-set: the token is one TLS load, the check runs only
+ *            while spinning.
  */
 #ifndef MIPC_CORE_LOCK_H
 #define MIPC_CORE_LOCK_H
 
 #include "base.h"
 
-#include <ck_spinlock.h>
+#include <ck_pr.h>
 
 /* ------------------------------------------------------------------ */
 /* Locks and ranks (STYLE Rule 9)                                      */
@@ -41,23 +51,62 @@ enum ipc_lock_rank { /* acquire in increasing order only */
  * that _locked functions run with the lock held.
  */
 typedef struct ipc_lock {
-	ck_spinlock_fas_t il_lock;
+	uint32_t il_owner;   /* (A) 0: free; else the holder's token */
 	uint16_t il_rank;    /* (C) enum ipc_lock_rank */
 	const char *il_name; /* (C) for witness reports */
 } ipc_lock_t;
 
-#define IPC_LOCK_INITIALIZER(rank, name)                    \
-	{                                                   \
-		CK_SPINLOCK_FAS_INITIALIZER, (rank), (name) \
+#define IPC_LOCK_INITIALIZER(rank, name) \
+	{                                \
+		0, (rank), (name)        \
 	}
 
 static inline void
 ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
 {
-	ck_spinlock_fas_init(&l->il_lock);
+	ck_pr_store_32(&l->il_owner, 0); /* Relaxed: not yet shared */
 	l->il_rank = (uint16_t)rank;
 	l->il_name = name;
 }
+
+/*
+ * The calling thread's lock token: its thread id, never 0, unique among
+ * the process's live threads.  Cached per thread (witness.c); a forked
+ * child's thread gets its own again (ipc_lock_atfork_child).
+ */
+extern __thread uint32_t ipc_lock_self
+    __attribute__((tls_model("initial-exec")));
+uint32_t ipc_lock_token_slow(void);
+void ipc_lock_atfork_child(void);
+
+static inline uint32_t
+ipc_lock_token(void)
+{
+	uint32_t t = ipc_lock_self;
+
+	return likely(t != 0) ? t : ipc_lock_token_slow();
+}
+
+/* A thread spins on a lock it holds itself: report it (witness.c). */
+IPC_NORETURN IPC_COLD void ipc_lock_reentered(const ipc_lock_t *l);
+
+static inline bool
+ipc_lock_cas(ipc_lock_t *l, uint32_t token)
+{
+	/* [A54]: the CAS takes the lock; the fence orders what follows. */
+	if (!ck_pr_cas_32(&l->il_owner, 0, token))
+		return false;
+	ck_pr_fence_lock(); /* [A54]: pairs with [R54] in ipc_unlock() */
+	return true;
+}
+
+/*
+ * The contended path (witness.c): spin until l is ours; never returns if
+ * this thread holds it already (re-entered).  hook: the yield hook of a
+ * scheduled test (the holder must get to run).
+ */
+IPC_COLD void ipc_lock_spin(
+    ipc_lock_t *l, uint32_t token, ipc_yield_hook_t hook);
 
 void ipc_witness_acquire(ipc_lock_t *l);
 void ipc_witness_acquire_hop(ipc_lock_t *l);
@@ -77,24 +126,21 @@ ipc_lock(ipc_lock_t *l)
 {
 	/* One load: a test may clear the hook while we wait (base.h). */
 	ipc_yield_hook_t hook = ipc_test_hooks ? ipc_yield_hook : NULL;
+	uint32_t token = ipc_lock_token();
 
 	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire(l);
-	if (unlikely(hook != NULL)) {
-		/*
-		 * A scheduled test: a busy lock's holder must get to run.
-		 * Leaf locks (allocator depots, statistics) are no yield
-		 * points: whether they are taken depends on cache history,
-		 * not on the calls, and a schedule must replay exactly.
-		 */
-		if (l->il_rank != IPC_RANK_LEAF)
-			hook(IPC_YIELD_LOCK);
-		while (!ck_spinlock_fas_trylock(&l->il_lock))
-			hook(IPC_YIELD_SPIN);
-	} else {
-		ck_spinlock_fas_lock(&l->il_lock);
-	}
+	/*
+	 * A scheduled test: a busy lock's holder must get to run (the wait
+	 * yields).  Leaf locks (allocator depots, statistics) are no yield
+	 * points: whether they are taken depends on cache history, not on
+	 * the calls, and a schedule must replay exactly.
+	 */
+	if (unlikely(hook != NULL) && l->il_rank != IPC_RANK_LEAF)
+		hook(IPC_YIELD_LOCK);
+	if (unlikely(!ipc_lock_cas(l, token)))
+		ipc_lock_spin(l, token, hook);
 	/* A: pairs with the release in ipc_unlock(); for TSan's benefit. */
 	ipc_tsan_acquire(l);
 }
@@ -109,17 +155,14 @@ static inline void
 ipc_lock_hop(ipc_lock_t *l)
 {
 	ipc_yield_hook_t hook = ipc_test_hooks ? ipc_yield_hook : NULL;
+	uint32_t token = ipc_lock_token();
 
 	ipc_slow_note();
 	if (ipc_test_hooks)
 		ipc_witness_acquire_hop(l);
 	/* Scheduled: the holder must get to run (as in ipc_lock). */
-	if (unlikely(hook != NULL)) {
-		while (!ck_spinlock_fas_trylock(&l->il_lock))
-			hook(IPC_YIELD_SPIN);
-	} else {
-		ck_spinlock_fas_lock(&l->il_lock);
-	}
+	if (unlikely(!ipc_lock_cas(l, token)))
+		ipc_lock_spin(l, token, hook);
 	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
 }
 
@@ -131,7 +174,7 @@ ipc_lock_hop(ipc_lock_t *l)
 static inline bool
 ipc_lock_try_unordered(ipc_lock_t *l)
 {
-	if (!ck_spinlock_fas_trylock(&l->il_lock))
+	if (!ipc_lock_cas(l, ipc_lock_token()))
 		return false;
 	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
 	if (ipc_test_hooks)
@@ -142,7 +185,7 @@ ipc_lock_try_unordered(ipc_lock_t *l)
 static inline bool
 ipc_lock_try(ipc_lock_t *l)
 {
-	if (!ck_spinlock_fas_trylock(&l->il_lock))
+	if (!ipc_lock_cas(l, ipc_lock_token()))
 		return false;
 	ipc_tsan_acquire(l); /* A: as in ipc_lock() */
 	if (ipc_test_hooks)
@@ -155,8 +198,9 @@ ipc_unlock(ipc_lock_t *l)
 {
 	if (ipc_test_hooks)
 		ipc_witness_release(l);
-	ipc_tsan_release(l); /* R: pairs with the acquire in ipc_lock() */
-	ck_spinlock_fas_unlock(&l->il_lock);
+	ipc_tsan_release(l);  /* R: pairs with the acquire in ipc_lock() */
+	ck_pr_fence_unlock(); /* [R54]: pairs with [A54] in ipc_lock_cas() */
+	ck_pr_store_32(&l->il_owner, 0);
 }
 
 #define ipc_lock_assert_held(l)                                          \

@@ -384,16 +384,20 @@ object_id(const void *o)
 }
 
 static kern_return_t
-space_info(mipc_space_t handle, ipc_info_space_t *info,
+space_info(mipc_space_t task, ipc_info_space_t *info,
     ipc_info_name_array_t *table, mach_msg_type_number_t *tableCnt)
 {
-	struct mipc_space *space = handle, *caller;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *caller IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *r = NULL;
 	ipc_info_name_t *v = NULL;
 	struct ipc_table *t;
 	kern_return_t kr;
 	uint32_t i, n = 0;
 
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	caller = ipc_space_caller(space);
 	is_lock(space);
 	kr = ipc_space_check(space);
@@ -446,10 +450,10 @@ mach_port_space_info(ipc_space_read_t task, ipc_info_space_t *space_info_out,
     ipc_info_name_array_t *table_info, mach_msg_type_number_t *table_infoCnt,
     ipc_info_tree_name_array_t *tree_info, mach_msg_type_number_t *tree_infoCnt)
 {
-	struct ipc_task_ref tr;
+	mipc_space_t space;
 	kern_return_t kr;
 
-	kr = ipc_task_convert(task, &tr);
+	kr = ipc_task_convert(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (space_info_out == NULL || table_info == NULL ||
@@ -457,8 +461,7 @@ mach_port_space_info(ipc_space_read_t task, ipc_info_space_t *space_info_out,
 		kr = KERN_INVALID_ARGUMENT;
 	else
 		kr = space_info(
-		    tr.tr_space, space_info_out, table_info, table_infoCnt);
-	ipc_task_done(&tr);
+		    space, space_info_out, table_info, table_infoCnt);
 	if (kr == KERN_SUCCESS) {
 		*tree_info = NULL;
 		*tree_infoCnt = 0;
@@ -470,20 +473,20 @@ kern_return_t
 mach_port_space_basic_info(
     ipc_space_inspect_t task, ipc_info_space_basic_t *basic_info)
 {
-	struct ipc_task_ref tr;
-	struct mipc_space *space;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_table *t;
+	mipc_space_t handle;
 	kern_return_t kr;
 	uint32_t i, used = 0;
 
-	kr = ipc_task_convert(task, &tr);
+	kr = ipc_task_convert(task, &handle);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	space = tr.tr_space;
-	if (basic_info == NULL) {
-		ipc_task_done(&tr);
+	if (basic_info == NULL)
 		return KERN_INVALID_ARGUMENT;
-	}
+	kr = ipc_space_acquire(handle, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS) {
@@ -497,7 +500,6 @@ mach_port_space_basic_info(
 		basic_info->iisb_table_inuse = used;
 	}
 	is_unlock(space);
-	ipc_task_done(&tr);
 	return kr;
 }
 
@@ -510,20 +512,20 @@ kern_return_t
 mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
     natural_t *object_type, mach_vm_address_t *object_addr)
 {
-	struct ipc_task_ref tr;
-	struct mipc_space *space;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_entry *e;
 	struct ipc_port *port;
+	mipc_space_t handle;
 	kern_return_t kr;
 
-	kr = ipc_task_convert(task, &tr);
+	kr = ipc_task_convert(task, &handle);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	space = tr.tr_space;
-	if (object_type == NULL || object_addr == NULL) {
-		ipc_task_done(&tr);
+	if (object_type == NULL || object_addr == NULL)
 		return KERN_INVALID_ARGUMENT;
-	}
+	kr = ipc_space_acquire(handle, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr != KERN_SUCCESS)
@@ -550,6 +552,5 @@ mach_port_kobject(ipc_space_read_t task, mach_port_name_t name,
 	*object_addr = 0;
 out:
 	is_unlock(space);
-	ipc_task_done(&tr);
 	return kr;
 }

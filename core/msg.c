@@ -105,9 +105,10 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
  *	true when the message was sent.
  */
 static bool
-msg_send_fp_sonce(struct ipc_thread *th, struct mipc_space *space,
+msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	mach_port_name_t name = h->msgh_remote_port;
 	struct ipc_entry *e;
 	struct ipc_port *dp;
@@ -116,6 +117,9 @@ msg_send_fp_sonce(struct ipc_thread *th, struct mipc_space *space,
 	if (h->msgh_local_port != MACH_PORT_NULL ||
 	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
 		return false;
+	/* A reference, not a section: the space lock is taken (rcv's). */
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
+		return false; /* the slow path answers */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return false;
@@ -167,9 +171,10 @@ slow:
  *	true when the message was sent.
  */
 static inline __attribute__((always_inline)) bool
-msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
+msg_send_fp(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
+	struct mipc_space *space;
 	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
@@ -186,7 +191,7 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 		    !(bits &
 		        (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK |
 		            MACH_MSGH_BITS_LOCAL_MASK)))
-			return msg_send_fp_sonce(th, space, h, msg, send_size);
+			return msg_send_fp_sonce(th, task, h, msg, send_size);
 		return false;
 	}
 	if ((rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
@@ -198,6 +203,10 @@ msg_send_fp(struct ipc_thread *th, struct mipc_space *space,
 	if (k == NULL)
 		return false;
 	ipc_epoch_enter(th);
+	/* The section holds the space: no reference (ipc_space_lookup). */
+	space = ipc_space_lookup(task);
+	if (space == NULL)
+		goto slow;
 	de = ipc_entry_lookup(space, h->msgh_remote_port);
 	if (de == NULL)
 		goto slow;
@@ -457,17 +466,26 @@ msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
  * the slow path.  Returns as msg_send_slow.
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_send(struct mipc_space *space, const mach_msg_header_t *h,
-    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+msg_send(mipc_space_t task, const mach_msg_header_t *h, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout)
 {
 	struct ipc_thread *th = ipc_thread_self();
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 
 	if (unlikely(th == NULL))
 		return MACH_SEND_NO_BUFFER;
 	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
-	    likely(msg_send_fp(th, space, h, msg, send_size)))
+	    likely(msg_send_fp(th, task, h, msg, send_size)))
 		return MACH_MSG_SUCCESS;
+	/*
+	 * The slow path holds the space for the whole call (issue 12 item
+	 * 4): it may block for room, and its pseudo-receive (M3) copies the
+	 * rights back out into the space even if another thread destroyed
+	 * it meanwhile (they are destroyed then).
+	 */
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
+		return MACH_SEND_INVALID_DEST; /* W2, X1 */
 	return msg_send_slow(
 	    th, space, h, msg, option, send_size, rcv_len, timeout);
 }
@@ -480,13 +498,13 @@ msg_send(struct mipc_space *space, const mach_msg_header_t *h,
  * as msg_send_slow.
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_send_user(struct mipc_space *space, mach_msg_header_t *msg,
+msg_send_user(mipc_space_t task, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout, mach_port_name_t *dest)
 {
 	mach_msg_header_t h;
 
-	if (space == NULL)
+	if (task == NULL)
 		return MACH_SEND_INVALID_DEST;
 	if (msg == NULL)
 		return MACH_SEND_INVALID_DATA;
@@ -494,7 +512,7 @@ msg_send_user(struct mipc_space *space, mach_msg_header_t *msg,
 		return MACH_SEND_MSG_TOO_SMALL;
 	memcpy(&h, msg, sizeof(h));
 	*dest = h.msgh_remote_port;
-	return msg_send(space, &h, msg, option, send_size, rcv_len, timeout);
+	return msg_send(task, &h, msg, option, send_size, rcv_len, timeout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -573,15 +591,18 @@ rcv_lookup(
 /* Did `name` hold a receive right once (XNU's MACH_PORT_TYPE_EX_RECEIVE)? */
 static bool
 rcv_name_was_receive(
-    struct ipc_thread *th, struct mipc_space *space, mach_port_name_t name)
+    struct ipc_thread *th, mipc_space_t task, mach_port_name_t name)
 {
-	struct ipc_entry *e;
+	struct mipc_space *space;
+	struct ipc_entry *e = NULL;
 	bool was;
 
 	if (!MACH_PORT_VALID(name))
 		return false;
 	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(space, name);
+	space = ipc_space_lookup(task);
+	if (space != NULL)
+		e = ipc_entry_lookup(space, name);
 	was = e != NULL && (ck_pr_load_32(&e->ie_bits) & IE_BITS_EX_RECEIVE);
 	ipc_epoch_exit(th);
 	return was;
@@ -712,28 +733,44 @@ rcv_waitq(struct ipc_object *o)
  * nothing is left to the receive itself (K1 comes first).
  */
 static mach_msg_return_t
-sync_wait_check(struct ipc_thread *th, struct mipc_space *space,
+sync_wait_check(struct ipc_thread *th, mipc_space_t task,
     mach_port_name_t rcv_name, mach_port_name_t peer)
 {
+	struct mipc_space *space;
 	struct rcv_target t;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 
 	ipc_epoch_enter(th);
-	if (rcv_lookup(space, rcv_name, &t))
+	space = ipc_space_lookup(task);
+	if (space != NULL && rcv_lookup(space, rcv_name, &t))
 		mr = ipc_special_reply_sync_wait(th, space,
 		    t.rt_is_set ? NULL : ip_from_object(t.rt_object), peer);
 	ipc_epoch_exit(th);
 	return mr;
 }
 
-/* A receive in progress: what it asks for and what it found. */
+/*
+ * A receive in progress: what it asks for and what it found.  A receive
+ * by name holds no reference on its space while it looks or waits: each
+ * look resolves the handle again inside its epoch section (which keeps
+ * the space from being reused), and a space destroyed meanwhile takes the
+ * port or set with it (K6).  Only a look that took a message whose
+ * copyout needs the space (rights or descriptors to name there) takes a
+ * reference, before it leaves its section: copyout takes the space's
+ * lock, which no section may wait for (thread.c, ipc_epoch_wait_readers).
+ * A receive through a workloop uses the space the workloop holds.
+ */
 struct rcv {
 	struct ipc_thread *r_th;
-	struct mipc_space *r_space;
+	mipc_space_t r_task;        /* by name: the space's handle */
+	struct mipc_space *r_space; /* the last look's space, or the wl's */
+	struct mipc_space *r_held;  /* referenced for the copyout, or NULL */
 	mach_port_name_t r_name;
 	uint32_t r_need_max;
 	bool r_leave_large;
 	bool r_gone;                 /* the name receives nothing (now) */
+	bool r_active;               /* ...and the space was not destroyed */
+	bool r_dead;                 /* took a message; the space went */
 	struct ipc_workloop *r_wl;   /* or: receive through this workloop */
 	struct ipc_object *r_waited; /* referenced while we wait on it */
 	struct ipc_port *r_srp;      /* r_waited, a special reply port */
@@ -833,9 +870,14 @@ rcv_try(struct rcv *r)
 	struct rcv_target t;
 
 	ipc_epoch_enter(r->r_th);
-	r->r_gone = !rcv_target(r, &t) ||
+	if (likely(r->r_wl == NULL))
+		r->r_space = ipc_space_lookup(r->r_task);
+	r->r_gone = r->r_space == NULL || !rcv_target(r, &t) ||
 	    (r->r_waited != NULL && t.rt_object != r->r_waited);
-	if (!r->r_gone) {
+	if (unlikely(r->r_gone)) {
+		r->r_active = r->r_space != NULL &&
+		    ck_pr_load_32(&r->r_space->is_active) != 0;
+	} else {
 		if (unlikely(r->r_wl != NULL)) {
 			try_workloop(r->r_space, r->r_wl, r->r_need_max,
 			    r->r_leave_large, &r->r_got);
@@ -853,18 +895,30 @@ rcv_try(struct rcv *r)
 			try_port(ip_from_object(t.rt_object), r->r_name,
 			    r->r_need_max, r->r_leave_large, &r->r_got);
 		}
-		if (r->r_got.rg_result == IMQ_EMPTY) {
-			/* Found it empty: keep it to wait on -- unless it
-			 * died meanwhile (its last reference may be gone). */
-			if (r->r_waited == NULL) {
-				if (ipc_object_reference_try(t.rt_object))
-					r->r_waited = t.rt_object;
-				else
-					r->r_gone = true;
+		if (r->r_got.rg_result == IMQ_EMPTY && r->r_waited == NULL) {
+			/*
+			 * Found lock-free, the object may be dying (its
+			 * receive right destroyed since, its last reference
+			 * gone): then the name receives nothing now.
+			 */
+			if (ipc_object_reference_try(t.rt_object)) {
+				r->r_waited = t.rt_object;
+			} else {
+				r->r_gone = true;
+				r->r_active = r->r_space != NULL &&
+				    ck_pr_load_32(&r->r_space->is_active) != 0;
 			}
-		} else {
+		} else if (r->r_got.rg_result != IMQ_EMPTY) {
 			rcv_ended(
 			    r->r_got.rg_port, r->r_got.rg_result == IMQ_TAKEN);
+			if (r->r_got.rg_result == IMQ_TAKEN &&
+			    r->r_wl == NULL &&
+			    ipc_kmsg_copyout_needs_space(r->r_got.rg_kmsg)) {
+				if (ipc_space_tryref(r->r_space))
+					r->r_held = r->r_space;
+				else
+					r->r_dead = true;
+			}
 		}
 	}
 out:
@@ -950,12 +1004,12 @@ rcv_gone(struct rcv *r)
 {
 	if (r->r_waited != NULL || r->r_wl != NULL)
 		return MACH_RCV_PORT_CHANGED; /* what we waited on went */
-	if (ck_pr_load_32(&r->r_space->is_active) == 0)
-		return MACH_RCV_INVALID_NAME;
+	if (!r->r_active)
+		return MACH_RCV_INVALID_NAME; /* W2 */
 	/* K1: no guard if the name used to hold the right. */
-	if (!rcv_name_was_receive(r->r_th, r->r_space, r->r_name)) {
+	if (!rcv_name_was_receive(r->r_th, r->r_task, r->r_name)) {
 		ipc_guard_raise(r->r_name, kGUARD_EXC_RCV_INVALID_NAME, 0);
-		ipc_guard_flush(r->r_space);
+		ipc_guard_flush_task(r->r_task);
 	}
 	return MACH_RCV_INVALID_NAME;
 }
@@ -1010,7 +1064,14 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	}
 	if (unlikely(r->r_wl != NULL))
 		return rcv_finish_wl(r, msg, option);
-	return ipc_kmsg_copyout(r->r_space, g->rg_kmsg, msg, g->rg_name, option,
+	if (unlikely(r->r_dead)) {
+		/* W2: the space was destroyed under us, as a copyout into
+		 * a destroyed space would find it. */
+		ipc_kmsg_destroy(g->rg_kmsg);
+		return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+	}
+	/* r_held is NULL when the copyout names nothing in the space. */
+	return ipc_kmsg_copyout(r->r_held, g->rg_kmsg, msg, g->rg_name, option,
 	    g->rg_seqno, g->rg_context);
 }
 
@@ -1028,6 +1089,8 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
 	r.r_waited = NULL;
 	r.r_srp = NULL;
+	r.r_held = NULL;
+	r.r_dead = false;
 	r.r_got.rg_nsport = NULL;
 
 	rcv_try(&r);
@@ -1070,6 +1133,12 @@ out:
 			rcv_ended(ip_from_object(r.r_waited), false);
 		ipc_object_release(r.r_waited);
 	}
+	if (r.r_held != NULL)
+		ipc_space_release(r.r_held);
+	if (r.r_wl == NULL)
+		ipc_guard_flush_task(r.r_task);
+	else
+		ipc_guard_flush(r.r_space); /* the workloop holds it */
 	return mr;
 }
 
@@ -1080,10 +1149,9 @@ out:
  * MACH_RCV_INVALID_DATA, as XNU's copyout to an unmapped buffer.
  */
 static mach_msg_return_t
-msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
-    mach_msg_option_t option, mach_msg_size_t rcv_size,
-    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
-    mach_port_name_t peer)
+msg_receive(mipc_space_t task, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+    mach_msg_timeout_t timeout, mach_port_name_t peer)
 {
 	struct rcv r;
 	mach_msg_return_t mr;
@@ -1092,11 +1160,12 @@ msg_receive(struct mipc_space *space, mach_msg_header_t *msg,
 	if (unlikely(r.r_th == NULL))
 		return MACH_RCV_INVALID_NAME;
 	if (unlikely(peer != MACH_PORT_NULL)) {
-		mr = sync_wait_check(r.r_th, space, rcv_name, peer);
+		mr = sync_wait_check(r.r_th, task, rcv_name, peer);
 		if (mr != MACH_MSG_SUCCESS)
 			return mr;
 	}
-	r.r_space = space;
+	r.r_task = task;
+	r.r_space = NULL;
 	r.r_name = rcv_name;
 	r.r_wl = NULL;
 	return rcv_run(&r, msg, option, rcv_size, timeout);
@@ -1118,8 +1187,9 @@ ipc_msg_send_workloop(struct mipc_space *space, mach_msg_header_t *msg,
 	mach_msg_return_t mr;
 
 	*rcv_buf = msg;
-	mr = msg_send_user(
-	    space, msg, option, send_size, rcv_len, timeout, &dest);
+	/* The workloop holds its space: its handle is live. */
+	mr = msg_send_user(ipc_space_handle(space), msg, option, send_size,
+	    rcv_len, timeout, &dest);
 	if (mr == MSG_SENT_BUFFER_GONE) {
 		*rcv_buf = NULL;
 		mr = MACH_MSG_SUCCESS;
@@ -1138,6 +1208,7 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 	r.r_th = ipc_thread_self();
 	if (unlikely(r.r_th == NULL))
 		return MACH_RCV_INVALID_NAME;
+	r.r_task = NULL;
 	r.r_space = wl->wl_space;
 	r.r_name = MACH_PORT_NULL;
 	r.r_wl = wl;
@@ -1228,7 +1299,7 @@ mach_msg_receive(mach_msg_header_t *msg)
 
 static void
 destroy_name(
-    struct mipc_space *space, mach_port_name_t name, mach_msg_type_name_t type)
+    mipc_space_t space, mach_port_name_t name, mach_msg_type_name_t type)
 {
 	if (!MACH_PORT_VALID(name))
 		return;
@@ -1267,7 +1338,7 @@ destroy_name_array(struct mipc_space *space, const void *addr,
 		        n * sizeof(chunk[0])))
 			break;
 		for (i = 0; i < n; i++)
-			destroy_name(space, chunk[i], type);
+			destroy_name(ipc_space_handle(space), chunk[i], type);
 	}
 	ipc_vm_free(r);
 }
@@ -1282,14 +1353,15 @@ destroy_name_array(struct mipc_space *space, const void *addr,
  *	OOL ports array only read -- when the space holds it (vm.c).
  */
 void
-mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
+mipc_msg_destroy(mipc_space_t task, mach_msg_header_t *msg)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	const char *m = (const char *)msg;
 	mach_msg_header_t h;
 	mach_msg_body_t body;
 	uint32_t i, off = sizeof(mach_msg_base_t);
 
-	if (space == NULL || msg == NULL)
+	if (msg == NULL || ipc_space_acquire(task, &space) != KERN_SUCCESS)
 		return;
 	/* msgh_bits and msgh_size, then the rest if msgh_size holds it. */
 	memcpy(&h, m, offsetof(mach_msg_header_t, msgh_remote_port));
@@ -1297,7 +1369,7 @@ mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
 		return;
 	memcpy(&h, m, sizeof(h));
 	destroy_name(
-	    space, h.msgh_remote_port, MACH_MSGH_BITS_REMOTE(h.msgh_bits));
+	    task, h.msgh_remote_port, MACH_MSGH_BITS_REMOTE(h.msgh_bits));
 	if (!MACH_MSGH_BITS_IS_COMPLEX(h.msgh_bits) ||
 	    h.msgh_size < sizeof(mach_msg_base_t))
 		return;
@@ -1316,7 +1388,7 @@ mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
 			mach_msg_port_descriptor_t p;
 
 			memcpy(&p, m + off, sizeof(p));
-			destroy_name(space, p.name, p.disposition);
+			destroy_name(task, p.name, p.disposition);
 			off += 12;
 			break;
 		}
@@ -1346,7 +1418,7 @@ mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg)
 			memcpy(&g, m + off, sizeof(g));
 			if (MACH_PORT_VALID(g.name))
 				(void)mipc_port_destruct(
-				    space, g.name, 0, g.context);
+				    task, g.name, 0, g.context);
 			off += 16;
 			break;
 		}

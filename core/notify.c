@@ -423,16 +423,18 @@ request_locked(struct request *rq)
 }
 
 kern_return_t
-mipc_port_request_notification(mipc_space_t space, mach_port_name_t name,
+mipc_port_request_notification(mipc_space_t task, mach_port_name_t name,
     mach_msg_id_t msgid, mach_port_mscount_t sync, mach_port_name_t notify,
     mach_msg_type_name_t notifyPoly, mach_port_name_t *previous)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct request rq;
 	struct ipc_right r;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (previous == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (notify == MACH_PORT_DEAD)
@@ -545,13 +547,15 @@ dnrequest_info_locked(struct mipc_space *space, mach_port_name_t name,
 }
 
 kern_return_t
-mipc_port_dnrequest_info(mipc_space_t space, mach_port_name_t name,
+mipc_port_dnrequest_info(mipc_space_t task, mach_port_name_t name,
     unsigned int *dnr_total, unsigned int *dnr_used)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (dnr_total == NULL || dnr_used == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (!MACH_PORT_VALID(name))

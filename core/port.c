@@ -619,6 +619,13 @@ ipc_port_status_locked(struct ipc_port *port, mach_port_status_t *st)
 static ipc_lock_t ipc_transit_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_TRANSIT, "in-transit ports");
 
+/* fork(): the parent's ports are abandoned; the lock may have been held. */
+void
+ipc_port_atfork_child(void)
+{
+	ipc_lock_init(&ipc_transit_lock, IPC_RANK_TRANSIT, "in-transit ports");
+}
+
 /*
  * ipc_port_check_circularity
  *	Would putting port's receive right in a message queued on dest make
@@ -1110,10 +1117,14 @@ out:
 
 kern_return_t
 mipc_port_allocate(
-    mipc_space_t space, mach_port_right_t right, mach_port_name_t *name)
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (name == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return allocate_common(space, right, MACH_PORT_NULL, name);
@@ -1121,12 +1132,15 @@ mipc_port_allocate(
 
 kern_return_t
 mipc_port_allocate_name(
-    mipc_space_t space, mach_port_right_t right, mach_port_name_t name)
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t name)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
 	mach_port_name_t got;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_VALUE;
 	/* A7: a dead name ignores the requested name. */
@@ -1175,9 +1189,10 @@ connection_service_check(struct mipc_space *space, mach_port_name_t name)
 }
 
 kern_return_t
-mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
+mipc_port_construct(mipc_space_t task, mach_port_options_t *options,
     mach_port_context_t context, mach_port_name_t *name)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	const uint32_t service =
 	    MPO_SERVICE_PORT | MPO_CONNECTION_PORT | MPO_TG_BLOCK_TRACKING;
 	const uint32_t reply = MPO_REPLY_PORT |
@@ -1187,8 +1202,9 @@ mipc_port_construct(mipc_space_t space, mach_port_options_t *options,
 	uint32_t f;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (options == NULL || name == NULL)
 		return KERN_INVALID_ARGUMENT;
 	f = options->flags;
@@ -1307,10 +1323,14 @@ ipc_port_alloc_init(struct mipc_space *space, uint32_t flags, uint64_t srp_bind,
 
 kern_return_t
 mipc_port_allocate_init(
-    mipc_space_t space, uint32_t flags, mach_port_name_t *name)
+    mipc_space_t task, uint32_t flags, mach_port_name_t *name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (name == NULL || (flags & ~PORT_INIT_KNOWN) != 0)
 		return KERN_INVALID_ARGUMENT;
 	return ipc_port_alloc_init(space, flags, 0, name);
@@ -1357,14 +1377,12 @@ typedef kern_return_t (*port_op_t)(
     struct ipc_port *port, mach_port_name_t name, void *arg);
 
 static kern_return_t
-with_receive(struct mipc_space *space, mach_port_name_t name,
+with_receive_held(struct mipc_space *space, mach_port_name_t name,
     kern_return_t nullcode, port_op_t fn, void *arg)
 {
 	struct ipc_port *port = NULL;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
@@ -1379,6 +1397,18 @@ with_receive(struct mipc_space *space, mach_port_name_t name,
 }
 
 static kern_return_t
+with_receive(mipc_space_t task, mach_port_name_t name, kern_return_t nullcode,
+    port_op_t fn, void *arg)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr = ipc_space_acquire(task, &space);
+
+	if (kr != KERN_SUCCESS)
+		return kr;
+	return with_receive_held(space, name, nullcode, fn, arg);
+}
+
+static kern_return_t
 op_set_mscount(struct ipc_port *port, mach_port_name_t name, void *arg)
 {
 	(void)name;
@@ -1388,10 +1418,10 @@ op_set_mscount(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_mscount(
-    mipc_space_t space, mach_port_name_t name, mach_port_mscount_t mscount)
+    mipc_space_t task, mach_port_name_t name, mach_port_mscount_t mscount)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
+	    task, name, KERN_INVALID_RIGHT, op_set_mscount, &mscount);
 }
 
 static kern_return_t
@@ -1404,10 +1434,10 @@ op_set_seqno(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_seqno(
-    mipc_space_t space, mach_port_name_t name, mach_port_seqno_t seqno)
+    mipc_space_t task, mach_port_name_t name, mach_port_seqno_t seqno)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
+	    task, name, KERN_INVALID_RIGHT, op_set_seqno, &seqno);
 }
 
 static kern_return_t
@@ -1420,12 +1450,12 @@ op_get_srights(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_get_srights(
-    mipc_space_t space, mach_port_name_t name, mach_port_rights_t *srights)
+    mipc_space_t task, mach_port_name_t name, mach_port_rights_t *srights)
 {
 	if (srights == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_get_srights, srights);
+	    task, name, KERN_INVALID_RIGHT, op_get_srights, srights);
 }
 
 /* Context and guards (H11, Q9-Q12). */
@@ -1441,12 +1471,12 @@ op_get_context(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_get_context(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t *context)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t *context)
 {
 	if (context == NULL)
 		return KERN_INVALID_ARGUMENT;
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_get_context, context);
+	    task, name, KERN_INVALID_RIGHT, op_get_context, context);
 }
 
 static kern_return_t
@@ -1463,10 +1493,10 @@ op_set_context(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_set_context(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t context)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t context)
 {
 	return with_receive(
-	    space, name, KERN_INVALID_RIGHT, op_set_context, &context);
+	    task, name, KERN_INVALID_RIGHT, op_set_context, &context);
 }
 
 struct guard_arg {
@@ -1499,17 +1529,20 @@ op_guard(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 /* Q9: NULL, DEAD and unknown names are all KERN_INVALID_NAME. */
 static kern_return_t
-guard_common(struct mipc_space *space, mach_port_name_t name, port_op_t fn,
+guard_common(mipc_space_t task, mach_port_name_t name, port_op_t fn,
     struct guard_arg *ga)
 {
-	kern_return_t kr;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr = ipc_space_acquire(task, &space);
 
-	if (space != NULL && !MACH_PORT_VALID(name)) {
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (!MACH_PORT_VALID(name)) {
 		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
 		ipc_guard_flush(space);
 		return KERN_INVALID_NAME;
 	}
-	kr = with_receive(space, name, KERN_INVALID_NAME, fn, ga);
+	kr = with_receive_held(space, name, KERN_INVALID_NAME, fn, ga);
 	if (kr == KERN_INVALID_NAME) {
 		ipc_guard_raise(name, kGUARD_EXC_INVALID_NAME, 0);
 		ipc_guard_flush(space);
@@ -1559,11 +1592,11 @@ op_unguard(struct ipc_port *port, mach_port_name_t name, void *arg)
 
 kern_return_t
 mipc_port_unguard(
-    mipc_space_t space, mach_port_name_t name, mach_port_context_t guard)
+    mipc_space_t task, mach_port_name_t name, mach_port_context_t guard)
 {
 	struct guard_arg ga = { guard, 0, 0 };
 
-	return guard_common(space, name, op_unguard, &ga);
+	return guard_common(task, name, op_unguard, &ga);
 }
 
 static kern_return_t
@@ -1641,16 +1674,19 @@ op_get_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_get_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t *cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, cnt, 0, NULL };
+	kern_return_t kr;
 	mach_msg_type_number_t need;
 	kern_return_t nullcode;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (info == NULL || cnt == NULL)
 		return KERN_INVALID_ARGUMENT;
 	/* The trap clamps the caller's count (H3). */
@@ -1688,7 +1724,7 @@ mipc_port_get_attributes(mipc_space_t space, mach_port_name_t name,
 		}
 		return KERN_SUCCESS;
 	}
-	return with_receive(space, name, nullcode, op_get_attr, &aa);
+	return with_receive_held(space, name, nullcode, op_get_attr, &aa);
 }
 
 static kern_return_t
@@ -1724,15 +1760,17 @@ op_set_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_set_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	switch (flavor) {
 	case MACH_PORT_LIMITS_INFO:
 		if (cnt < MACH_PORT_LIMITS_INFO_COUNT)
@@ -1755,7 +1793,8 @@ mipc_port_set_attributes(mipc_space_t space, mach_port_name_t name,
 	default:
 		return KERN_INVALID_ARGUMENT;
 	}
-	kr = with_receive(space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
+	kr = with_receive_held(
+	    space, name, KERN_INVALID_RIGHT, op_set_attr, &aa);
 	if (aa.aa_raised != NULL) {
 		ipc_mqueue_admit_senders(aa.aa_raised);
 		ip_release(aa.aa_raised);
@@ -1784,20 +1823,23 @@ op_assert_attr(struct ipc_port *port, mach_port_name_t name, void *arg)
 }
 
 kern_return_t
-mipc_port_assert_attributes(mipc_space_t space, mach_port_name_t name,
+mipc_port_assert_attributes(mipc_space_t task, mach_port_name_t name,
     mach_port_flavor_t flavor, mach_port_info_t info,
     mach_msg_type_number_t cnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct attr_arg aa = { flavor, info, NULL, cnt, NULL };
+	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (flavor != MACH_PORT_GUARD_INFO)
 		return KERN_INVALID_ARGUMENT;
 	if (cnt < MACH_PORT_GUARD_INFO_COUNT)
 		return KERN_FAILURE;
 	if (info == NULL)
 		return KERN_INVALID_ARGUMENT;
-	return with_receive(
+	return with_receive_held(
 	    space, name, KERN_INVALID_RIGHT, op_assert_attr, &aa);
 }

@@ -461,4 +461,6 @@ ipc_port_sync_received(struct ipc_port *port)
 bool ipc_port_check_circularity(struct ipc_port *port, struct ipc_port *dest);
 void ipc_port_release_transit(struct ipc_port *port);
 
+void ipc_port_atfork_child(void);
+
 #endif /* MIPC_CORE_PORT_H */

@@ -456,15 +456,17 @@ ipc_pset_remove_member_locked(
 enum member_op { MEMBER_INSERT, MEMBER_EXTRACT, MEMBER_MOVE };
 
 static kern_return_t
-member_call(struct mipc_space *space, mach_port_name_t name,
+member_call(mipc_space_t task, mach_port_name_t name,
     mach_port_name_t pset_name, enum member_op op)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_port *port;
 	struct ipc_pset *pset;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
@@ -529,11 +531,12 @@ name_cmp(const void *a, const void *b)
 }
 
 kern_return_t
-mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
+mipc_port_get_set_status(mipc_space_t task, mach_port_name_t name,
     mach_port_name_array_t *members, mach_msg_type_number_t *membersCnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *caller IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *r = NULL;
-	struct mipc_space *caller;
 	mach_port_name_t *v = NULL;
 	struct ipc_pset_link *l;
 	struct ipc_pset *pset;
@@ -541,8 +544,9 @@ mipc_port_get_set_status(mipc_space_t space, mach_port_name_t name,
 	uint32_t n = 0;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (members == NULL || membersCnt == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (!MACH_PORT_VALID(name))

@@ -431,18 +431,19 @@ mach_port_special_reply_port_reset_link(
     task_t task, mach_port_name_t name, boolean_t *srp_lost_link)
 {
 	struct ipc_thread *th = ipc_thread_self();
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_port *port = NULL;
-	struct mipc_space *space;
-	struct ipc_task_ref tr;
 	struct ipc_entry *e;
+	mipc_space_t handle;
 	kern_return_t kr;
 
-	kr = ipc_task_convert(task, &tr);
+	kr = ipc_task_convert(task, &handle);
 	if (kr != KERN_SUCCESS)
 		return kr;
-	space = tr.tr_space;
-	ipc_task_done(&tr); /* compared only, then the current space's */
-	if (th == NULL || space != mipc_thread_space())
+	kr = ipc_space_acquire(handle, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (th == NULL || handle != mipc_thread_space())
 		return KERN_INVALID_TASK; /* the caller's own space only */
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
@@ -482,14 +483,17 @@ mach_port_special_reply_port_reset_link(
  * must then be made again where the thread now is.)
  */
 static bool
-srp_bound_in(struct ipc_thread *th, struct mipc_space *space)
+srp_bound_in(struct ipc_thread *th, mipc_space_t task)
 {
+	struct mipc_space *rs;
 	bool in;
 
 	ipc_lock(&th->th_lock);
 	/* Alive while bound: its death clears th_srp under this lock; an
-	 * SRP is immovable (S2), so its receiver is stable. */
-	in = th->th_srp != NULL && ip_receiver(th->th_srp) == space;
+	 * SRP is immovable (S2), so its receiver is stable, and holding
+	 * it, alive: its handle is the live one. */
+	rs = th->th_srp != NULL ? ip_receiver(th->th_srp) : NULL;
+	in = rs != NULL && ipc_space_handle(rs) == task;
 	ipc_unlock(&th->th_lock);
 	return in;
 }
@@ -690,7 +694,7 @@ mach_port_name_t
 thread_get_special_reply_port(void)
 {
 	struct ipc_thread *th = ipc_thread_self();
-	struct mipc_space *space;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	mach_port_name_t name = MACH_PORT_NULL;
 	struct ipc_entry *e;
 	struct ipc_port *port = NULL;
@@ -698,10 +702,9 @@ thread_get_special_reply_port(void)
 
 	if (th == NULL)
 		return MACH_PORT_NULL;
-	space = mipc_thread_space();
 	/* S1: the previous SRP is unbound first; it stays allocated. */
 	ipc_special_reply_unbind(th);
-	if (space == NULL)
+	if (ipc_space_acquire(mipc_thread_space(), &space) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	/* Relaxed: the serial need only be unique. */
 	bind = ck_pr_faa_64(&ipc_srp_serial, 1) + 1;

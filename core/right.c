@@ -525,13 +525,16 @@ op_mod_refs(struct mipc_space *space, mach_port_name_t name,
 }
 
 kern_return_t
-mipc_port_mod_refs(mipc_space_t space, mach_port_name_t name,
+mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
     mach_port_right_t right, mach_port_delta_t delta)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
 	struct delta_arg da = { right, delta };
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE;
 	if (!MACH_PORT_VALID(name)) {
@@ -570,10 +573,14 @@ op_deallocate(struct mipc_space *space, mach_port_name_t name,
 }
 
 kern_return_t
-mipc_port_deallocate(mipc_space_t space, mach_port_name_t name)
+mipc_port_deallocate(mipc_space_t task, mach_port_name_t name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_SUCCESS;
 	return with_name(space, name, true, op_deallocate, NULL);
@@ -627,10 +634,14 @@ op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 }
 
 kern_return_t
-mipc_port_destroy(mipc_space_t space, mach_port_name_t name)
+mipc_port_destroy(mipc_space_t task, mach_port_name_t name)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_SUCCESS;
 	return with_name(space, name, true, op_destroy, NULL);
@@ -689,13 +700,16 @@ op_destruct(struct mipc_space *space, mach_port_name_t name,
 }
 
 kern_return_t
-mipc_port_destruct(mipc_space_t space, mach_port_name_t name,
+mipc_port_destruct(mipc_space_t task, mach_port_name_t name,
     mach_port_delta_t srdelta, mach_port_context_t guard)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
 	struct destruct_arg dd = { srdelta, guard };
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
 	return with_name(space, name, false, op_destruct, &dd);
@@ -715,10 +729,14 @@ op_type(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 
 kern_return_t
 mipc_port_type(
-    mipc_space_t space, mach_port_name_t name, mach_port_type_t *ptype)
+    mipc_space_t task, mach_port_name_t name, mach_port_type_t *ptype)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (ptype == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (name == MACH_PORT_NULL)
@@ -763,13 +781,15 @@ op_get_refs(struct mipc_space *space, mach_port_name_t name,
 }
 
 IPC_COLD static kern_return_t
-get_refs_slow(struct mipc_space *space, mach_port_name_t name,
-    mach_port_right_t right, mach_port_urefs_t *refs)
+get_refs_slow(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_urefs_t *refs)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct refs_arg ra = { right, refs };
+	kern_return_t kr = ipc_space_acquire(task, &space);
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (right >= MACH_PORT_RIGHT_NUMBER)
 		return KERN_INVALID_VALUE; /* B1: before the name */
 	if (refs == NULL)
@@ -794,21 +814,26 @@ get_refs_slow(struct mipc_space *space, mach_port_name_t name,
  *	specification.
  */
 kern_return_t
-mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
+mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
     mach_port_right_t right, mach_port_urefs_t *refs)
 {
+	struct mipc_space *space;
 	struct ipc_thread *th;
 	struct ipc_entry *e;
 	uint32_t bits, type;
 
-	if (unlikely(space == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
+	if (unlikely(task == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
 	        refs == NULL || !MACH_PORT_VALID(name)))
-		return get_refs_slow(space, name, right, refs);
+		return get_refs_slow(task, name, right, refs);
 	th = ipc_thread_self();
 	if (unlikely(th == NULL))
-		return get_refs_slow(space, name, right, refs);
+		return get_refs_slow(task, name, right, refs);
 
 	ipc_epoch_enter(th);
+	/* The section holds the space (ipc_space_lookup). */
+	space = ipc_space_lookup(task);
+	if (unlikely(space == NULL))
+		goto slow;
 	e = ipc_entry_lookup(space, name);
 	if (unlikely(e == NULL))
 		goto slow;
@@ -829,7 +854,7 @@ mipc_port_get_refs(mipc_space_t space, mach_port_name_t name,
 	return KERN_SUCCESS;
 slow:
 	ipc_epoch_exit(th);
-	return get_refs_slow(space, name, right, refs);
+	return get_refs_slow(task, name, right, refs);
 }
 
 /* ------------------------------------------------------------------ */
@@ -869,10 +894,12 @@ immovable_send_guard(mach_port_name_t name, uint32_t flags)
  *	Space locked and active.  On success out holds the right.  On
  *	failure nothing changed, except a dead-name conversion; out may have
  *	been written (its port and dead fields) and must be ignored.
- *	IPC_COPYIN_CHECKED: the caller checked the right under this lock,
- *	but its port may have died since (a port dies under its own lock);
- *	then fail with KERN_ABORTED and convert nothing, so that the caller
- *	can decide again as if the port had died first.
+ *	IPC_COPYIN_CHECKED: the caller checked (and converted) the right
+ *	under this lock, but its port may have died since (a port dies under
+ *	its own lock); then fail with KERN_ABORTED and convert nothing, so
+ *	that the caller can decide again as if the port had died first.  A
+ *	death after that look is ordered after this copyin: the right is
+ *	taken as it was, and the message dies with its port (J9).
  * Returns:
  *	KERN_SUCCESS, KERN_INVALID_NAME, KERN_INVALID_RIGHT,
  *	KERN_INVALID_CAPABILITY (immovable or reply-port rules; Q14, Q15,
@@ -892,11 +919,19 @@ ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
 		return KERN_INVALID_NAME;
 	if (!MACH_MSG_TYPE_PORT_ANY(msgt))
 		return KERN_INVALID_RIGHT;
-	if ((flags & IPC_COPYIN_CHECKED) &&
-	    (e_type(e) & MACH_PORT_TYPE_SEND_RIGHTS) &&
-	    !(e_type(e) & MACH_PORT_TYPE_RECEIVE) && !ip_active(e_port(e)))
-		return KERN_ABORTED;
-	(void)ipc_right_check(space, name, e);
+	if (flags & IPC_COPYIN_CHECKED) {
+		/*
+		 * One look at the port, not two: converting here too would
+		 * let a death between the looks turn the checked right into
+		 * a dead name the caller was told it is not.
+		 */
+		if ((e_type(e) & MACH_PORT_TYPE_SEND_RIGHTS) &&
+		    !(e_type(e) & MACH_PORT_TYPE_RECEIVE) &&
+		    !ip_active(e_port(e)))
+			return KERN_ABORTED;
+	} else {
+		(void)ipc_right_check(space, name, e);
+	}
 	type = e_type(e);
 	urefs = e_urefs(e);
 	out->ir_port = NULL;
@@ -1287,14 +1322,20 @@ insert_send_same_name(
 }
 
 kern_return_t
-mipc_port_insert_right(mipc_space_t space, mach_port_name_t name,
-    mipc_space_t from, mach_port_name_t poly, mach_msg_type_name_t polyPoly)
+mipc_port_insert_right(mipc_space_t task, mach_port_name_t name,
+    mipc_space_t from_task, mach_port_name_t poly,
+    mach_msg_type_name_t polyPoly)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *from IPC_SPACE_HELD = NULL;
 	struct ipc_right r;
 	kern_return_t kr;
 
-	if (space == NULL || from == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr == KERN_SUCCESS)
+		kr = ipc_space_acquire(from_task, &from);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (from == space && name == poly &&
 	    (polyPoly == MACH_MSG_TYPE_MAKE_SEND ||
 	        polyPoly == MACH_MSG_TYPE_COPY_SEND) &&
@@ -1343,16 +1384,21 @@ mipc_port_insert_right(mipc_space_t space, mach_port_name_t name,
 }
 
 kern_return_t
-mipc_port_extract_right(mipc_space_t space, mach_port_name_t name,
-    mach_msg_type_name_t msgt, mipc_space_t to, mach_port_name_t *poly,
+mipc_port_extract_right(mipc_space_t task, mach_port_name_t name,
+    mach_msg_type_name_t msgt, mipc_space_t to_task, mach_port_name_t *poly,
     mach_msg_type_name_t *polyPoly)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *to IPC_SPACE_HELD = NULL;
 	struct ipc_right r;
 	mach_port_name_t out;
 	kern_return_t kr;
 
-	if (space == NULL || to == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr == KERN_SUCCESS)
+		kr = ipc_space_acquire(to_task, &to);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (poly == NULL || polyPoly == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (!MACH_MSG_TYPE_PORT_ANY(msgt))

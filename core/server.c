@@ -12,6 +12,7 @@
  *            mipc calls (attach, set creation and destruction), which never
  *            call back into this file.
  * Lifetime:  a loop's workloop, buffers and private set live for the call.
+ *            A forked child starts with an empty registry (fork.c).
  * Choices:   * libsyscall's behaviour: options lose MACH_SEND_MSG,
  *              MACH_RCV_MSG and MACH_RCV_VOUCHER and go to both halves;
  *              buffers of max_size (+ the requested trailer, + a maximal
@@ -50,6 +51,8 @@
  *              joiners' sets and they end too (MACH_RCV_PORT_CHANGED): a
  *              pool stops as one, and never outlives its port.
  */
+#include "server.h"
+
 #include "cache.h"
 #include "kmsg.h"
 #include "lock.h"
@@ -83,6 +86,23 @@ struct srv {
 
 static pthread_mutex_t srv_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct srv *srv_registry; /* (R) */
+
+/*
+ * ipc_server_atfork_child
+ *	fork(): the loops of the parent run on threads the child does not
+ *	have, in spaces the child does not have: the registry starts empty
+ *	(the records are abandoned) and its lock, which one of them may have
+ *	held, starts unlocked.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_server_atfork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+
+	srv_registry_lock = fresh;
+	srv_registry = NULL;
+}
 
 /* ------------------------------------------------------------------ */
 /* Opening and closing a loop                                          */

@@ -5,27 +5,56 @@
  * space and the process-wide default space.
  *
  * Owns:      struct mipc_space, its struct ipc_table and reverse map; the
- *            zombie list of destroyed spaces; the default space.
+ *            space slots (chunks, free list, directory) and handles; the
+ *            default space's handle.
  * Locking:   is_lock (IPC_RANK_SPACE) serialises every change of a space's
  *            entries, free list and reverse map; port locks nest inside it.
  *            Readers look entries up without it, inside an epoch section.
- *            ipc_spaces_lock (IPC_RANK_GLOBAL) covers the zombie list.
+ *            ipc_slots_lock (IPC_RANK_LEAF) covers the slot free list and
+ *            the growth of the directory (slots are freed from deferred
+ *            callbacks, which run in any lock state).
  * Ordering:  [R5]/[A5]: a grown table is fully built before it is published
  *            (table_grow), and seen built by lock-free readers
  *            (ipc_entry_lookup).  Entries are written with ck_pr stores
  *            under is_lock and read with ck_pr loads by readers; a reader
  *            that needs a consistent (bits, object) pair rereads the bits.
  *            [R8]/[A8] (space.h): an entry's object is built before its
- *            pointer, the pointer stored before the bits.  [R6]/[A6]: the
- *            default space is built before the CAS that publishes it.
- * Lifetime:  a space is referenced by its creator and by every thread that
- *            has it as current space; mipc_space_destroy() tears the
- *            contents down at once and parks the struct on the zombie list,
- *            from which mipc_quiesce() frees it once unreferenced, so the
- *            handle answers KERN_INVALID_TASK until then.  Old tables are
- *            retired through the epoch.  When the last live space is
- *            destroyed, process-wide kernel objects (the bootstrap
+ *            pointer, the pointer stored before the bits.
+ *            [R50]/[A50]: a space is built before its handle resolves
+ *            (mipc_space_create, ipc_space_lookup).  [R51]/[A51]: a chunk
+ *            of slots is zeroed before the directory publishes it.
+ *            [R52]/[A52]: a reissued slot's count is stored after its
+ *            previous life ended; an acquirer that counted on it sees the
+ *            handle change (ipc_space_acquire).  [R53]/[A53]: every
+ *            holder's use of a space before its slot retires.
+ * Lifetime:  Handles.  A mipc_space_t is (generation << 20 | slot index),
+ *            not an address.  Slots are type-stable: chunks of 64 from
+ *            the C library, never freed, found through ipc_space_dir.  A
+ *            handle resolves while its slot's is_handle equals it; the
+ *            slot's generation only grows (a slot whose generations are
+ *            spent is retired for ever), so no handle is issued twice and
+ *            a destroyed one is refused for ever, never aliasing the next
+ *            space (issue 12, item 12).
+ *            References.  is_refs counts the creator (dropped by
+ *            mipc_space_destroy) and every call that holds the space
+ *            across something an epoch section may not span: slow paths,
+ *            blocking sends, copyouts (ipc_space_acquire / release; the
+ *            IPC_SPACE_HELD scope).  Fast paths hold no reference: they
+ *            resolve the handle inside their epoch section.  A thread's
+ *            current space and the default space are handles, not
+ *            references (issue 12, items 4 and 5).
+ *            Reclamation.  The last reference stops the handle resolving
+ *            and retires the slot through the epoch: it is reused a grace
+ *            period later, at the releasing thread's next safe point, with
+ *            no mipc_quiesce() (issue 12, item 13).  A space's task port
+ *            (task.c) holds its handle, no reference: mipc_space_destroy
+ *            kills the port before it drops the creator's reference, so
+ *            no live task port outlives its handle's resolving.  Tables are retired
+ *            through the epoch at destroy.  When the last live space
+ *            is destroyed, process-wide kernel objects (the bootstrap
  *            namespace) let go of what they hold (kobject.c).
+ *            fork(): the child gets every slot free and every parent
+ *            handle spent (ipc_space_atfork_child; fork.c).
  * Choices:   * Names as XNU makes them (1.3): index << 8 | gen, gen
  *              with its two low bits set, advancing by 4 per reuse and
  *              rolling back to 0x03 after a random period of 16/32/48/64
@@ -55,12 +84,22 @@
 
 #include <mipc/mach.h>
 #include <mipc/port.h>
+#include <stdlib.h>
 #include <string.h>
 
-static ipc_lock_t ipc_spaces_lock =
-    IPC_LOCK_INITIALIZER(IPC_RANK_GLOBAL, "space registry");
-static struct mipc_space *ipc_zombies;        /* (G) destroyed spaces */
-static struct mipc_space *ipc_default_space;  /* (A) */
+/*
+ * Slots.  (F) ipc_slots_lock, a leaf: slots are recycled from deferred
+ * callbacks, which run in any lock state.
+ */
+static ipc_lock_t ipc_slots_lock =
+    IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "space slots");
+struct mipc_space *ipc_space_dir[1u
+    << (IPC_SPACE_IDX_BITS - IPC_SPACE_CHUNK_SHIFT)]; /* (F, A) */
+static uint32_t ipc_slots_chunks;                     /* (F) chunks allocated */
+static struct mipc_space *ipc_slots_free;             /* (F) free slots */
+static uint64_t ipc_slots_used; /* (A) created - reclaimed */
+
+static mipc_space_t ipc_default_space;        /* (A) its handle, or NULL */
 static uint32_t ipc_space_serials;            /* (A) */
 static uint32_t ipc_spaces_live;              /* (A) created, not destroyed */
 static uint32_t ipc_space_seed = 0x9e3779b9u; /* (A) */
@@ -446,71 +485,283 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
 }
 
 /* ------------------------------------------------------------------ */
-/* Spaces                                                              */
+/* Slots and handles                                                   */
+
+/* The part of a slot that is the space proper (poisoned while free). */
+#define SPACE_BODY_OFF offsetof(struct mipc_space, is_lock)
+#define SPACE_BODY_LEN (sizeof(struct mipc_space) - SPACE_BODY_OFF)
 
 static void
-space_free(struct mipc_space *space)
+slot_poison(struct mipc_space *slot)
 {
-	ipc_leak_forget(space);
-	ipc_cache_free(IPC_KIND_SPACE, space);
+	ipc_asan_poison((char *)slot + SPACE_BODY_OFF, SPACE_BODY_LEN);
 }
+
+static void
+slot_unpoison(struct mipc_space *slot)
+{
+	ipc_asan_unpoison((char *)slot + SPACE_BODY_OFF, SPACE_BODY_LEN);
+}
+
+/*
+ * Add a chunk of free slots.
+ * Conditions: ipc_slots_lock held; allocates (from the C library: chunks
+ * are never freed, as ck keeps epoch records).  false when out of memory
+ * or out of indexes.
+ */
+static bool
+slot_grow_locked(void)
+{
+	struct mipc_space *chunk;
+	uint32_t c = ipc_slots_chunks, i;
+	size_t bytes = IPC_SPACE_CHUNK * sizeof(*chunk);
+
+	ipc_lock_assert_held(&ipc_slots_lock);
+	if (c >= sizeof(ipc_space_dir) / sizeof(ipc_space_dir[0]))
+		return false;
+	chunk = aligned_alloc(ARCH_CACHELINE, bytes);
+	if (chunk == NULL)
+		return false;
+	memset(chunk, 0, bytes);
+	for (i = IPC_SPACE_CHUNK; i-- > 0;) {
+		chunk[i].is_index = c << IPC_SPACE_CHUNK_SHIFT | i;
+		chunk[i].is_next_free = ipc_slots_free;
+		ipc_slots_free = &chunk[i];
+		slot_poison(&chunk[i]);
+	}
+	/* [R51]: the slots are zeroed before a resolver can reach them. */
+	ck_pr_fence_store();
+	ck_pr_store_ptr(&ipc_space_dir[c], chunk);
+	ipc_slots_chunks = c + 1;
+	return true;
+}
+
+/* A free slot with its next generation chosen; NULL when none is left. */
+static struct mipc_space *
+slot_alloc(uintptr_t *handlep)
+{
+	struct mipc_space *slot;
+
+	ipc_lock(&ipc_slots_lock);
+	if (ipc_slots_free == NULL && !slot_grow_locked()) {
+		ipc_unlock(&ipc_slots_lock);
+		return NULL;
+	}
+	slot = ipc_slots_free;
+	ipc_slots_free = slot->is_next_free;
+	slot->is_next_free = NULL;
+	*handlep = (slot->is_gen + 1) << IPC_SPACE_IDX_BITS | slot->is_index;
+	ipc_unlock(&ipc_slots_lock);
+	return slot;
+}
+
+/* Give a slot back (its handle no longer resolves). */
+static void
+slot_free(struct mipc_space *slot)
+{
+	slot_poison(slot);
+	ipc_lock(&ipc_slots_lock);
+	/* A slot whose generations are spent is never reused. */
+	if (slot->is_gen < IPC_SPACE_GEN_MAX) {
+		slot->is_next_free = ipc_slots_free;
+		ipc_slots_free = slot;
+	}
+	ipc_unlock(&ipc_slots_lock);
+}
+
+/* The grace period after the last reference has passed. */
+static void
+slot_reclaim(struct ipc_deferred *d)
+{
+	struct mipc_space *space =
+	    ipc_container_of(d, struct mipc_space, is_reclaim);
+
+	ipc_require(space->is_table == NULL && space->is_rmap == NULL,
+	    "a reclaimed space was destroyed");
+	ipc_leak_forget(space);
+	slot_free(space);
+	ck_pr_dec_64(&ipc_slots_used); /* Relaxed: a statistic */
+}
+
+/*
+ * ipc_space_issued
+ *	Was `task` ever a space's handle (live or destroyed)?  NULL and
+ *	values mipc never handed out are not (X1 answers them
+ *	MACH_SEND_INVALID_DEST); destroyed handles are (KERN_INVALID_TASK).
+ * Conditions: none; reads only what stays meaningful in a free slot.
+ */
+bool
+ipc_space_issued(mipc_space_t task)
+{
+	uintptr_t h = (uintptr_t)task, gen = h >> IPC_SPACE_IDX_BITS;
+	struct mipc_space *slot = task != NULL ? ipc_space_slot(task) : NULL;
+
+	/* Relaxed: generations only grow; a race reads an older one. */
+	return slot != NULL && gen != 0 && gen <= ck_pr_load_64(&slot->is_gen);
+}
+
+/*
+ * ipc_space_acquire
+ *	Take a reference on the space `task` names, for a call that may
+ *	block, wait for readers or otherwise leave an epoch section.
+ * Conditions:
+ *	Nothing required.  Never blocks or allocates.
+ * Ordering:
+ *	[A52]: the reference is taken with a CAS that only succeeds on a
+ *	non-zero count (a space whose last reference is gone stays gone),
+ *	then the handle is checked again: the slot may have been reclaimed
+ *	and reissued in between, and then we hold a reference on another
+ *	space, which we drop.
+ * Returns:
+ *	KERN_SUCCESS (*out holds a reference: ipc_space_release it),
+ *	MACH_SEND_INVALID_DEST (NULL, or never a handle: X1),
+ *	KERN_INVALID_TASK (destroyed and released).  A destroyed space that
+ *	is still referenced is returned: callers check is_active.
+ */
+kern_return_t
+ipc_space_acquire(mipc_space_t task, struct mipc_space **out)
+{
+	struct mipc_space *space = task != NULL ? ipc_space_slot(task) : NULL;
+	uint32_t n;
+
+	*out = NULL;
+	if (space == NULL)
+		return MACH_SEND_INVALID_DEST;
+	n = ck_pr_load_32(&space->is_refs);
+	do {
+		if (n == 0 ||
+		    ck_pr_load_64(&space->is_handle) != ipc_space_bits(task))
+			return ipc_space_issued(task) ? KERN_INVALID_TASK
+			                              : MACH_SEND_INVALID_DEST;
+		/* [A52]: never from 0; the fence below orders the rest. */
+	} while (!ck_pr_cas_32_value(&space->is_refs, n, n + 1, &n));
+	/* [A52]: the count before the handle's recheck ([R52]). */
+	ck_pr_fence_atomic_load();
+	if (ck_pr_load_64(&space->is_handle) != ipc_space_bits(task)) {
+		ipc_space_release(space);
+		return KERN_INVALID_TASK;
+	}
+	ipc_tsan_acquire(space); /* [T50] */
+	*out = space;
+	return KERN_SUCCESS;
+}
+
+/*
+ * ipc_space_tryref
+ *	A reference on a space found by ipc_space_lookup, unless its last
+ *	reference is already gone (then it is destroyed and going away).
+ * Conditions:
+ *	Inside the epoch section of the lookup (the slot is not reused).
+ */
+bool
+ipc_space_tryref(struct mipc_space *space)
+{
+	uint32_t n = ck_pr_load_32(&space->is_refs);
+
+	/* The section keeps the slot; the count never rises from 0. */
+	while (n != 0) {
+		/* Relaxed: the caller's section orders its reads. */
+		if (ck_pr_cas_32_value(&space->is_refs, n, n + 1, &n))
+			return true;
+	}
+	return false;
+}
+
+/* Another reference on a space the caller holds one on. */
+void
+ipc_space_reference(struct mipc_space *space)
+{
+	ck_pr_inc_32(&space->is_refs); /* Relaxed: we hold one */
+}
+
+/*
+ * ipc_space_release
+ *	Drop a reference.  The last one (the space is destroyed by then:
+ *	the creator's reference goes in mipc_space_destroy) stops the handle
+ *	from resolving and retires the slot through the epoch: it is reused
+ *	once every section that may have looked the handle up has closed.
+ * Conditions: any lock state (the retirement only defers).
+ */
+void
+ipc_space_release(struct mipc_space *space)
+{
+	uint32_t n;
+
+	/* [R53]: our use of the space before the drop. */
+	ipc_tsan_release(space);
+	ck_pr_fence_atomic();
+	n = ck_pr_faa_32(&space->is_refs, (uint32_t)-1);
+	ipc_require(n != 0, "space references never underflow");
+	if (n != 1)
+		return;
+	/* [A53]: every holder's use is over before the slot retires. */
+	ck_pr_fence_atomic_load();
+	ipc_tsan_acquire(space);
+	ck_pr_store_64(&space->is_handle, 0);
+	ipc_epoch_defer(ipc_thread_cur, &space->is_reclaim, slot_reclaim);
+}
+
+uint64_t
+ipc_space_live(void)
+{
+	return ck_pr_load_64(&ipc_slots_used);
+}
+
+/* ------------------------------------------------------------------ */
+/* Spaces                                                              */
 
 kern_return_t
 mipc_space_create(mipc_space_t *out)
 {
 	struct mipc_space *space;
 	struct ipc_table *t;
+	uintptr_t h;
 
 	if (out == NULL)
 		return KERN_INVALID_ARGUMENT;
-	space = ipc_cache_alloc(IPC_KIND_SPACE);
-	if (space == NULL)
+	if (ipc_fail_check(IPC_KIND_SPACE))
 		return KERN_RESOURCE_SHORTAGE;
 	t = ipc_zalloc(IPC_KIND_TABLE, table_bytes(IPC_TABLE_MIN));
-	if (t == NULL) {
-		space_free(space);
+	if (t == NULL)
+		return KERN_RESOURCE_SHORTAGE;
+	space = slot_alloc(&h);
+	if (space == NULL) {
+		ipc_free(IPC_KIND_TABLE, t, table_bytes(IPC_TABLE_MIN));
 		return KERN_RESOURCE_SHORTAGE;
 	}
-	memset(space, 0, sizeof(*space));
+	slot_unpoison(space);
+	memset((char *)space + SPACE_BODY_OFF, 0, SPACE_BODY_LEN);
 	ipc_lock_init(&space->is_lock, IPC_RANK_SPACE, "space");
 	/* Relaxed: the seed only decorrelates spaces' name orders. */
 	space->is_rand = ck_pr_faa_32(&ipc_space_seed, 0x6d2b79f5u);
 	if (!(ipc_test_hooks && ipc_space_seed_fixed))
-		space->is_rand ^=
-		    (uint32_t)(uintptr_t)space ^ (uint32_t)arch_cycles();
+		space->is_rand ^= (uint32_t)h ^ (uint32_t)arch_cycles();
 	if (space->is_rand == 0)
 		space->is_rand = 1;
 	t->it_size = IPC_TABLE_MIN;
 	table_link_free(space, t, 1, IPC_TABLE_MIN);
 	space->is_table = t;
 	space->is_active = 1;
-	space->is_refs = 1;
 	/* Relaxed: only uniqueness matters. */
 	space->is_serial = ck_pr_faa_32(&ipc_space_serials, 1) + 1;
 	ck_pr_inc_32(&ipc_spaces_live); /* Relaxed: a count, see destroy */
 	/*
-	 * [T6]: the space is built before another thread is handed it; the
-	 * caller's own hand-over carries the edge (or [R6] for the default
-	 * space), TSan learns it here.
+	 * The creator's reference.  [R52]: stored after the slot's previous
+	 * life ended (the free list's lock and the grace period order that),
+	 * so a stale acquirer whose CAS counts on it sees the handle change.
 	 */
-	ipc_tsan_release(space);
+	ck_pr_fence_store(); /* [R52] */
+	ck_pr_store_32(&space->is_refs, 1);
+	ck_pr_store_64(&space->is_gen, h >> IPC_SPACE_IDX_BITS);
+	/* Noted before the handle resolves: its reclamation forgets it. */
 	ipc_leak_note(IPC_KIND_SPACE, space);
-	*out = space;
+	/* [R50]: the space is built before its handle resolves ([A50]). */
+	ipc_tsan_release(space); /* [T50] */
+	ck_pr_fence_store();
+	ck_pr_store_64(&space->is_handle, h);
+	ck_pr_inc_64(&ipc_slots_used); /* Relaxed: a statistic */
+	*out = (mipc_space_t)h;
 	return KERN_SUCCESS;
-}
-
-void
-ipc_space_reference(struct mipc_space *space)
-{
-	/* Relaxed: the caller already holds a reference. */
-	ck_pr_inc_32(&space->is_refs);
-}
-
-void
-ipc_space_release(struct mipc_space *space)
-{
-	/* Relaxed: freeing happens in ipc_space_reap under its lock. */
-	ck_pr_dec_32(&space->is_refs);
 }
 
 /*
@@ -527,17 +778,24 @@ ipc_space_seed_set(uint32_t seed)
 /*
  * Tear a space down as task termination does (W1): receive rights
  * first (their ports die or go to their backups), then every other right.
+ * The creator's reference goes with it; calls holding the space finish
+ * against the destroyed space, and the last of them retires the slot.
  * Conditions: nothing locked; takes is_lock.
  */
 kern_return_t
-mipc_space_destroy(mipc_space_t space)
+mipc_space_destroy(mipc_space_t task)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_table *t;
 	uint32_t i, pass;
+	kern_return_t kr;
 
-	if (space == NULL)
+	if (task == NULL)
 		return KERN_INVALID_ARGUMENT;
-	ipc_tsan_acquire(space); /* [T6] */
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr == MACH_SEND_INVALID_DEST ? KERN_INVALID_ARGUMENT
+		                                    : kr;
 	is_lock(space);
 	if (!space->is_active) {
 		is_unlock(space);
@@ -573,12 +831,7 @@ mipc_space_destroy(mipc_space_t space)
 	ipc_task_space_destroyed(space);
 	/* Its memory too, as task termination unmaps the task (W1). */
 	ipc_vm_close(space);
-
-	ipc_lock(&ipc_spaces_lock);
-	space->is_zombie_next = ipc_zombies;
-	ipc_zombies = space;
-	ipc_unlock(&ipc_spaces_lock);
-	ipc_space_release(space);
+	ipc_space_release(space); /* the creator's */
 	/*
 	 * The process's last space: process-wide kernel objects let go.
 	 * Relaxed: a space created concurrently finds them made again on
@@ -589,51 +842,29 @@ mipc_space_destroy(mipc_space_t space)
 	return KERN_SUCCESS;
 }
 
-/* Free destroyed spaces nobody references any more (mipc_quiesce). */
-void
-ipc_space_reap(void)
-{
-	struct mipc_space **link, *space;
-
-	ipc_lock(&ipc_spaces_lock);
-	for (link = &ipc_zombies; (space = *link) != NULL;) {
-		if (ck_pr_load_32(&space->is_refs) == 0) {
-			*link = space->is_zombie_next;
-			space_free(space);
-		} else {
-			link = &space->is_zombie_next;
-		}
-	}
-	ipc_unlock(&ipc_spaces_lock);
-}
-
 /* ------------------------------------------------------------------ */
 /* Current and default spaces                                          */
 
-static struct mipc_space *
+/*
+ * The default space's handle, created on first use; NULL if no memory.
+ * A loop: a reset may empty the role between a lost race and our look.
+ */
+static mipc_space_t
 default_space(void)
 {
-	struct mipc_space *space = ck_pr_load_ptr(&ipc_default_space);
+	for (;;) {
+		mipc_space_t task = ck_pr_load_ptr(&ipc_default_space);
 
-	if (likely(space != NULL)) {
-		ck_pr_fence_load_depends(); /* [A6]: through the pointer */
-		ipc_tsan_acquire(space);
-		return space;
+		if (likely(task != NULL))
+			return task;
+		if (mipc_space_create(&task) != KERN_SUCCESS)
+			return NULL;
+		/* The loser of a race drops its own.  Relaxed: a handle is a
+		 * value; calls that resolve it order themselves ([A50]). */
+		if (ck_pr_cas_ptr(&ipc_default_space, NULL, task))
+			return task;
+		mipc_space_destroy(task);
 	}
-	if (mipc_space_create(&space) != KERN_SUCCESS)
-		return NULL;
-	/*
-	 * [R6]: the space is built before the CAS publishes it (a CAS alone
-	 * orders nothing on ARM64); the loser of a race drops its own.
-	 */
-	ck_pr_fence_store_atomic(); /* [R6] */
-	if (!ck_pr_cas_ptr(&ipc_default_space, NULL, space)) {
-		mipc_space_destroy(space);
-		space = ck_pr_load_ptr(&ipc_default_space);
-		ck_pr_fence_load_depends(); /* [A6] */
-		ipc_tsan_acquire(space);
-	}
-	return space;
 }
 
 mipc_space_t
@@ -650,7 +881,7 @@ mipc_space_t
 mipc_thread_set_space(mipc_space_t space)
 {
 	struct ipc_thread *th = ipc_thread_self();
-	struct mipc_space *prev;
+	mipc_space_t prev;
 
 	if (th == NULL)
 		return NULL;
@@ -658,74 +889,108 @@ mipc_thread_set_space(mipc_space_t space)
 	/* The default space is a role, not a handle: follow its resets. */
 	if (space == ck_pr_load_ptr(&ipc_default_space))
 		space = NULL;
-	if (space != NULL)
-		ipc_space_reference(space);
-	if (th->th_space != NULL)
-		ipc_space_release(th->th_space);
+	/* A handle, not a reference: a destroyed current space is refused
+	 * like any other destroyed handle, and pins nothing. */
 	th->th_space = space;
 	return prev;
-}
-
-/* Called at thread exit (thread.c): drop the current-space reference. */
-void
-ipc_thread_space_exit(struct ipc_thread *th)
-{
-	if (th->th_space != NULL)
-		ipc_space_release(th->th_space);
-	th->th_space = NULL;
 }
 
 /* Is space the process-wide default space (mach_task_self)?  A snapshot. */
 bool
 ipc_space_is_default(const struct mipc_space *space)
 {
-	/* Relaxed: compared, never dereferenced. */
-	return space == ck_pr_load_ptr(&ipc_default_space);
+	mipc_space_t task = ipc_space_handle(space);
+
+	/* Relaxed: handles compared, never dereferenced. */
+	return task != NULL && task == ck_pr_load_ptr(&ipc_default_space);
 }
 
 void
 mipc_default_space_reset(void)
 {
-	/* Relaxed: the swap orders nothing; destroy takes the space lock. */
-	struct mipc_space *space = ck_pr_fas_ptr(&ipc_default_space, NULL);
+	/* Relaxed: the swap orders nothing; destroy resolves the handle. */
+	mipc_space_t task = ck_pr_fas_ptr(&ipc_default_space, NULL);
 
-	if (space != NULL)
-		mipc_space_destroy(space);
+	if (task != NULL)
+		mipc_space_destroy(task);
 }
 
 /*
  * ipc_space_caller
  *	The space of the thread making a call: where Mach's replies, and
- *	the memory they carry, land (mach_port_names' arrays).  `space` when
- *	the thread has none (out of memory).
+ *	the memory they carry, land (mach_port_names' arrays).  `space`
+ *	(held by the caller) when the thread's current space cannot be had:
+ *	out of memory, or destroyed and gone.
  * Conditions: nothing locked (may create the default space).
+ * Returns: a reference (ipc_space_release it; IPC_SPACE_HELD).
  */
 struct mipc_space *
 ipc_space_caller(struct mipc_space *space)
 {
-	struct mipc_space *me = mipc_thread_space();
+	struct mipc_space *me;
 
-	return me != NULL ? me : space;
+	if (ipc_space_acquire(mipc_thread_space(), &me) == KERN_SUCCESS)
+		return me;
+	ipc_space_reference(space);
+	return space;
+}
+
+/*
+ * ipc_space_atfork_child
+ *	fork(): the child starts with a fresh, empty set of spaces (XNU's
+ *	ipc_task_init gives a forked task a new IPC space).  Every slot is
+ *	made free and its handle stops resolving, so the parent's handles
+ *	are refused for ever (their generations stay issued); the spaces'
+ *	contents are abandoned (copies the child never touches).
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_space_atfork_child(void)
+{
+	uint32_t c, i;
+
+	ipc_lock_init(&ipc_slots_lock, IPC_RANK_LEAF, "space slots");
+	ipc_slots_free = NULL;
+	for (c = ipc_slots_chunks; c-- > 0;) {
+		struct mipc_space *chunk = ipc_space_dir[c];
+
+		for (i = IPC_SPACE_CHUNK; i-- > 0;) {
+			struct mipc_space *slot = &chunk[i];
+
+			slot->is_handle = 0;
+			slot->is_refs = 0;
+			slot_poison(slot);
+			if (slot->is_gen < IPC_SPACE_GEN_MAX) {
+				slot->is_next_free = ipc_slots_free;
+				ipc_slots_free = slot;
+			}
+		}
+	}
+	ipc_spaces_live = 0;
+	ipc_slots_used = 0;
+	ipc_default_space = NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* mach_port_names                                                     */
 
 kern_return_t
-mipc_port_names(mipc_space_t space, mach_port_name_array_t *names,
+mipc_port_names(mipc_space_t task, mach_port_name_array_t *names,
     mach_msg_type_number_t *namesCnt, mach_port_type_array_t *types,
     mach_msg_type_number_t *typesCnt)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *caller IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *rn = NULL, *rt = NULL;
-	struct mipc_space *caller;
 	mach_port_name_t *nv = NULL;
 	mach_port_type_t *tv = NULL;
 	uint32_t n = 0, i;
 	struct ipc_table *t;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (names == NULL || namesCnt == NULL || types == NULL ||
 	    typesCnt == NULL)
 		return KERN_INVALID_ARGUMENT;

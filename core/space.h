@@ -70,30 +70,135 @@ struct ipc_rmap_slot {
 	uint32_t rs_pad;
 };
 
+/*
+ * A space.  Its handle (mipc_space_t) is not its address: spaces live in
+ * slots that are never freed (type-stable), found by the handle's index,
+ * and a handle is honoured only while the slot's is_handle equals it (see
+ * space.c, "Handles").  The first four fields are what resolution reads
+ * lock-free; they stay meaningful while the slot is free.  The rest is the
+ * space proper, poisoned under ASan while the slot is free.
+ *
+ * Legend: (A) atomic, order named at each access  (F) ipc_slots_lock
+ * (S) is_lock  (E) epoch-protected read  (C) constant while in use.
+ */
 struct mipc_space {
+	uint64_t is_handle;                /* (A) live handle; 0: none */
+	uint64_t is_gen;                   /* (A) last generation issued */
+	uint32_t is_refs;                  /* (A) creator + calls holding it */
+	uint32_t is_index;                 /* (C) the slot's index */
+	struct mipc_space *is_next_free;   /* (F) slot free list */
 	ipc_lock_t is_lock;                /* rank IPC_RANK_SPACE */
+	uint32_t is_serial;                /* (C) for audit tokens */
 	struct ipc_table *is_table;        /* (S) writers, (E) readers */
 	uint32_t is_active;                /* (S) 0 once destroyed; (A) hint */
 	uint32_t is_free_head;             /* (S) first free index, 0: none */
-	uint32_t is_refs;                  /* (A) creator + threads' current */
 	uint32_t is_rand;                  /* (S) xorshift state */
-	struct ipc_rmap_slot *is_rmap;     /* (S) open addressing */
 	uint32_t is_rmap_mask;             /* (S) slots - 1 */
+	struct ipc_rmap_slot *is_rmap;     /* (S) open addressing */
 	uint32_t is_rmap_used;             /* (S) live + tombstones */
-	struct mipc_space *is_zombie_next; /* (G) destroyed, waiting reap */
-	uint32_t is_serial;                /* (C) for audit tokens */
 	mach_port_name_t is_bootstrap;     /* (S) its bootstrap_port name
-	                                      (bootstrap.c), 0 until used */
+	                                    (bootstrap.c), 0 until used */
 	struct ipc_vm_holder is_vm;        /* (vm.c's lock) regions held */
 	struct ipc_workloop *is_workloops; /* (S) its workloops (workloop.c) */
 	struct ipc_port *is_task_port;     /* (S) its task port (task.c), made
-	                                      on first use; NULL after destroy */
+	                                    on first use; NULL after destroy */
 	mach_port_name_t is_task_name;     /* (S, A) its own pinned name for
-	                                      it (mach_task_self), 0 until made */
-};
+	                                    it (mach_task_self), 0 until made */
+	struct ipc_deferred is_reclaim;    /* the slot's retirement */
+} IPC_CACHE_ALIGNED;
 
-MIPC_STATIC_ASSERT(
-    space_fits_its_cache, sizeof(struct mipc_space) <= IPC_SPACE_SIZE);
+MIPC_STATIC_ASSERT(space_slot_is_small, sizeof(struct mipc_space) <= 256);
+
+/*
+ * Handles: (generation << IPC_SPACE_IDX_BITS) | slot index.  Generations
+ * start at 1 (no handle is 0) and only grow; a slot whose generation would
+ * wrap is retired for ever, so no handle is ever issued twice.
+ */
+#define IPC_SPACE_IDX_BITS    20 /* at most 1M spaces live at once */
+#define IPC_SPACE_IDX_MASK    ((1u << IPC_SPACE_IDX_BITS) - 1)
+#define IPC_SPACE_CHUNK_SHIFT 6 /* slots come 64 at a time */
+#define IPC_SPACE_CHUNK       (1u << IPC_SPACE_CHUNK_SHIFT)
+#define IPC_SPACE_GEN_MAX     (UINTPTR_MAX >> IPC_SPACE_IDX_BITS)
+
+/* Slot chunks, by index >> IPC_SPACE_CHUNK_SHIFT (space.c). */
+extern struct mipc_space
+    *ipc_space_dir[1u << (IPC_SPACE_IDX_BITS - IPC_SPACE_CHUNK_SHIFT)];
+
+/* A handle's value, as is_handle holds it. */
+static inline uint64_t
+ipc_space_bits(mipc_space_t task)
+{
+	return (uint64_t)(uintptr_t)task;
+}
+
+/* The slot a handle names, or NULL if its chunk does not exist. */
+static inline struct mipc_space *
+ipc_space_slot(mipc_space_t task)
+{
+	uintptr_t h = (uintptr_t)task;
+	uint32_t idx = (uint32_t)(h & IPC_SPACE_IDX_MASK);
+	struct mipc_space *chunk =
+	    ck_pr_load_ptr(&ipc_space_dir[idx >> IPC_SPACE_CHUNK_SHIFT]);
+
+	if (unlikely(chunk == NULL))
+		return NULL;
+	/* [A51]: pairs with [R51] in slot_grow_locked(); the chunk's slots
+	 * are zeroed (an address dependency orders it but on Alpha). */
+	ck_pr_fence_load_depends();
+	return &chunk[idx & (IPC_SPACE_CHUNK - 1)];
+}
+
+/*
+ * ipc_space_lookup
+ *	The live space `task` names, without taking a reference.
+ * Conditions:
+ *	Inside an epoch section: a slot is reused only a grace period after
+ *	its handle stopped resolving, so what this returns stays this
+ *	space (possibly destroyed: is_table NULL) until the section ends.
+ * Returns:
+ *	The space, or NULL (NULL handle, never issued, destroyed and
+ *	released).
+ */
+static inline struct mipc_space *
+ipc_space_lookup(mipc_space_t task)
+{
+	struct mipc_space *space = ipc_space_slot(task);
+
+	if (unlikely(space == NULL ||
+	        ck_pr_load_64(&space->is_handle) != ipc_space_bits(task) ||
+	        task == NULL))
+		return NULL;
+	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
+	ck_pr_fence_load();
+	ipc_tsan_acquire(space); /* [T50] */
+	return space;
+}
+
+kern_return_t ipc_space_acquire(mipc_space_t task, struct mipc_space **out);
+bool ipc_space_tryref(struct mipc_space *space);
+void ipc_space_reference(struct mipc_space *space);
+void ipc_space_release(struct mipc_space *space);
+bool ipc_space_issued(mipc_space_t task);
+
+/* The handle of a space the caller holds (a reference or a section). */
+static inline mipc_space_t
+ipc_space_handle(const struct mipc_space *space)
+{
+	return (mipc_space_t)(uintptr_t)ck_pr_load_64(&space->is_handle);
+}
+
+/*
+ * A reference held for the scope of a variable: an entry point declares
+ * `struct mipc_space *space IPC_SPACE_HELD = NULL;`, fills it with
+ * ipc_space_acquire(), and every return releases it.
+ */
+static inline void
+ipc_space_release_scoped(struct mipc_space **spacep)
+{
+	if (*spacep != NULL)
+		ipc_space_release(*spacep);
+}
+#define IPC_SPACE_HELD __attribute__((cleanup(ipc_space_release_scoped)))
 
 static inline void
 is_lock(struct mipc_space *space)
@@ -201,13 +306,9 @@ bool ipc_rmap_insert(
     struct mipc_space *space, struct ipc_port *port, mach_port_name_t name);
 void ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port);
 void ipc_space_seed_set(uint32_t seed); /* test builds: replayable names */
-/* Keep a space's memory (not its contents) alive: a destroyed space's
- * handle answers KERN_INVALID_TASK until the last reference goes. */
-void ipc_space_reference(struct mipc_space *space);
-void ipc_space_release(struct mipc_space *space);
-void ipc_space_reap(void);
+uint64_t ipc_space_live(void);
 bool ipc_space_is_default(const struct mipc_space *space);
-void ipc_thread_space_exit(struct ipc_thread *th);
+void ipc_space_atfork_child(void);
 
 struct mipc_space *ipc_space_caller(struct mipc_space *space);
 

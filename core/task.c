@@ -9,21 +9,37 @@
  * which stays the fast, explicit form.
  *
  * Owns:      a space's task port and its self name (is_task_port,
- *            is_task_name, under is_lock); the host port; the Mach
- *            spellings that take a task.
+ *            is_task_name, under is_lock); the host port (host_lock); the
+ *            Mach spellings that take a task.
  * States:    a task port is a kernel-object port (kobject.c), made on
  *            the space's first mach_task_self() or mipc_space_task_port()
  *            and destroyed by mipc_space_destroy() after the teardown.
- *            Its ip_kobject is the space's handle, fixed.
+ *            Its ip_kobject is the space's handle (mipc_space_t), fixed.
  * Locking:   is_lock of the space orders the making of its port and self
  *            name; a conversion looks the name up under the caller's
- *            is_lock, then the port lock (port locks nest inside).
+ *            is_lock, then the port lock (port locks nest inside).  The
+ *            fast conversion (the caller's own self name) and
+ *            mach_task_self() read is_task_name in an epoch section,
+ *            without a lock or a reference (ipc_space_lookup).
+ *            host_lock (IPC_RANK_KOBJECT) covers host_port.
  * Lifetime:  the space holds its task port's receive right (in limbo, as
- *            every kobject port).  A conversion of another space's task
- *            takes a reference on that space under the port lock while
- *            the port is active: destroy kills the port before it drops
- *            its creator reference, so the reference is never taken on a
- *            released space (XNU's task_reference under ip_lock).
+ *            every kobject port); the port holds no reference on the
+ *            space: its object is the handle, a value (space.h,
+ *            "Handles").  A conversion yields that handle and holds
+ *            nothing; the native call it is given to resolves it, so a
+ *            space destroyed after the conversion answers
+ *            KERN_INVALID_TASK and a slot reused since is never reached
+ *            (its generation differs).  mipc_space_destroy() kills the
+ *            task port before it drops the creator's reference, so while
+ *            a task port is active its handle resolves (the analogue of
+ *            XNU's task_reference under ip_lock); a converted handle
+ *            stops resolving only after its port died.  Calls that work
+ *            on a space here (space info, the port's making) hold it with
+ *            ipc_space_acquire for their scope.
+ *            fork(): a child has none of its parent's spaces, so none of
+ *            their task ports (abandoned with them) nor the host port
+ *            (ipc_task_atfork_child); its first mach_task_self() makes
+ *            the task port of its fresh default space.
  * Choices:   * Pinning.  The self name holds one user reference, given once
  *              (libsyscall caches mach_task_self_; we never add more).
  *              Removing the last reference is refused as XNU >= 7195
@@ -102,6 +118,21 @@ const struct ipc_kobject_ops ipc_task_kobject_ops = {
 static ipc_lock_t host_lock = IPC_LOCK_INITIALIZER(IPC_RANK_KOBJECT, "host");
 static struct ipc_port *host_port; /* (host_lock) */
 
+/*
+ * ipc_task_atfork_child
+ *	fork(): the host port, like every port of the parent, is abandoned
+ *	(a copy the child never touches); the child's first mach_host_self()
+ *	makes a new one.  host_lock may have been held by a thread the child
+ *	does not have.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_task_atfork_child(void)
+{
+	ipc_lock_init(&host_lock, IPC_RANK_KOBJECT, "host");
+	host_port = NULL;
+}
+
 static void
 host_spaces_gone(void)
 {
@@ -155,7 +186,7 @@ host_port_send(void)
 /*
  * The space's task port, made with its self name if it has none yet.
  * *selfp: the self name; *portp (if asked): the port, referenced.
- * Conditions: nothing locked; allocates.
+ * Conditions: nothing locked; the caller holds the space; allocates.
  * Returns: KERN_SUCCESS, KERN_INVALID_TASK (destroyed space),
  * KERN_RESOURCE_SHORTAGE, KERN_NO_SPACE.
  */
@@ -198,7 +229,9 @@ task_port_get(
 			break;
 		}
 		is_unlock(space);
-		fresh = ipc_kobject_alloc(IKOT_TASK, (void *)space);
+		/* The handle, a value: the port pins nothing (Lifetime). */
+		fresh = ipc_kobject_alloc(
+		    IKOT_TASK, (void *)ipc_space_handle(space));
 		if (fresh == NULL)
 			return KERN_RESOURCE_SHORTAGE;
 	}
@@ -221,40 +254,87 @@ ipc_task_space_destroyed(struct mipc_space *space)
 		ipc_port_destroy(port); /* holders: dead names */
 }
 
+/*
+ * The self name of the space `task` names.  A space's self name is set
+ * once, under is_lock, and never changes (it is pinned), and a handle is
+ * never issued twice: so the pair (handle, name) stays true for ever, and
+ * each thread keeps the last pair it found (th_task_space, th_task_name)
+ * -- the fast path of mach_task_self() and of every conversion of the
+ * caller's own task, and the answer mach_task_self() keeps giving once
+ * the space is destroyed, as libsyscall's cached mach_task_self_ does.
+ * Otherwise the name is read in an epoch section (the section keeps the
+ * slot).  MACH_PORT_NULL when not made yet, or when the handle no longer
+ * resolves and the thread never saw its name.
+ */
+static inline mach_port_name_t
+task_self_name(struct ipc_thread *th, mipc_space_t task)
+{
+	struct mipc_space *space;
+	mach_port_name_t name = MACH_PORT_NULL;
+
+	if (likely(th->th_task_space == task))
+		return th->th_task_name;
+	ipc_epoch_enter(th);
+	space = ipc_space_lookup(task);
+	/* Relaxed: set once; a name orders nothing ([R8] publishes the
+	 * entry it names). */
+	if (likely(space != NULL))
+		name = ck_pr_load_32(&space->is_task_name);
+	ipc_epoch_exit(th);
+	if (name != MACH_PORT_NULL) {
+		th->th_task_space = task;
+		th->th_task_name = name;
+	}
+	return name;
+}
+
 mach_port_t
 mach_task_self(void)
 {
-	struct mipc_space *space = mipc_thread_space();
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct ipc_thread *th = ipc_thread_self();
+	mipc_space_t task = mipc_thread_space();
 	mach_port_name_t name;
 
-	if (unlikely(space == NULL))
+	if (unlikely(task == NULL))
 		return MACH_PORT_NULL;
-	/* Relaxed: set once, under is_lock (task_port_get). */
-	name = ck_pr_load_32(&space->is_task_name);
-	if (likely(name != MACH_PORT_NULL))
-		return name;
-	if (task_port_get(space, &name, NULL) != KERN_SUCCESS)
+	if (likely(th != NULL)) {
+		name = task_self_name(th, task);
+		if (likely(name != MACH_PORT_NULL))
+			return name;
+	}
+	if (ipc_space_acquire(task, &space) != KERN_SUCCESS ||
+	    task_port_get(space, &name, NULL) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
+	if (likely(th != NULL)) {
+		th->th_task_space = task;
+		th->th_task_name = name;
+	}
 	return name;
 }
 
 kern_return_t
-mipc_space_task_port(mipc_space_t space, mach_port_name_t *name)
+mipc_space_task_port(mipc_space_t task, mach_port_name_t *name)
 {
 	struct ipc_right r = { NULL, MACH_MSG_TYPE_PORT_SEND, false };
-	struct mipc_space *caller;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *caller IPC_SPACE_HELD = NULL;
 	struct ipc_port *port;
 	mach_port_name_t self;
 	kern_return_t kr;
 	bool active;
 
-	if (space == NULL)
+	if (task == NULL)
 		return MACH_SEND_INVALID_DEST;
 	if (name == NULL)
 		return KERN_INVALID_ARGUMENT;
-	caller = mipc_thread_space();
-	if (caller == NULL)
-		return KERN_RESOURCE_SHORTAGE;
+	kr = ipc_space_acquire(mipc_thread_space(), &caller);
+	if (kr != KERN_SUCCESS) /* NULL: no default space could be made */
+		return kr == MACH_SEND_INVALID_DEST ? KERN_RESOURCE_SHORTAGE
+		                                    : kr;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	kr = task_port_get(space, &self, &port);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -286,10 +366,10 @@ mach_port_t
 mach_host_self(void)
 {
 	struct ipc_right r = { NULL, MACH_MSG_TYPE_PORT_SEND, false };
-	struct mipc_space *space = mipc_thread_space();
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	mach_port_name_t name = MACH_PORT_NULL;
 
-	if (space == NULL)
+	if (ipc_space_acquire(mipc_thread_space(), &space) != KERN_SUCCESS)
 		return MACH_PORT_NULL;
 	r.ir_port = host_port_send();
 	if (r.ir_port == NULL)
@@ -310,22 +390,31 @@ mach_host_self(void)
 /* Conversion (MIG's convert_port_to_task)                             */
 
 static kern_return_t IPC_COLD
-task_convert_slow(
-    struct mipc_space *cur, mach_port_name_t task, struct ipc_task_ref *tr)
+task_convert_slow(mipc_space_t cur, mach_port_name_t task, mipc_space_t *out)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_entry *e;
 	struct ipc_port *port;
-	kern_return_t kr = MACH_SEND_INVALID_DEST;
+	kern_return_t kr;
 
-	is_lock(cur);
-	if (!cur->is_active) {
+	kr = ipc_space_acquire(cur, &space);
+	if (kr == KERN_SUCCESS) {
+		is_lock(space);
+		if (!space->is_active)
+			kr = KERN_INVALID_TASK;
+	}
+	if (kr != KERN_SUCCESS) {
+		if (space != NULL)
+			is_unlock(space);
+		if (kr != KERN_INVALID_TASK)
+			return MACH_SEND_INVALID_DEST; /* never a space */
 		/* Our own task is gone, whatever the name: the native call
 		 * says so (KERN_INVALID_TASK). */
-		is_unlock(cur);
-		tr->tr_space = cur;
+		*out = cur;
 		return KERN_SUCCESS;
 	}
-	e = MACH_PORT_VALID(task) ? ipc_entry_lookup(cur, task) : NULL;
+	kr = MACH_SEND_INVALID_DEST;
+	e = MACH_PORT_VALID(task) ? ipc_entry_lookup(space, task) : NULL;
 	if (e != NULL && (IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_SEND)) {
 		port = ip_from_object(e->ie_object);
 		if (port->ip_cflags & IP_F_KOBJECT) {
@@ -333,11 +422,9 @@ task_convert_slow(
 			if (!ip_active(port)) {
 				kr = MACH_SEND_INVALID_DEST;
 			} else if (ip_kotype(port) == IKOT_TASK) {
-				struct mipc_space *sp = port->ip_kobject;
-
-				ipc_space_reference(sp);
-				tr->tr_held = sp;
-				tr->tr_space = sp;
+				/* Active: its space's creator reference is
+				 * not dropped yet (Lifetime). */
+				*out = (mipc_space_t)port->ip_kobject;
 				kr = KERN_SUCCESS;
 			} else {
 				kr = KERN_INVALID_TASK;
@@ -345,54 +432,44 @@ task_convert_slow(
 			ip_unlock(port);
 		}
 	}
-	is_unlock(cur);
+	is_unlock(space);
 	return kr;
 }
 
 kern_return_t
-ipc_task_convert(mach_port_name_t task, struct ipc_task_ref *tr)
+ipc_task_convert(mach_port_name_t task, mipc_space_t *out)
 {
-	struct mipc_space *cur = mipc_thread_space();
+	struct ipc_thread *th = ipc_thread_self();
+	mipc_space_t cur = mipc_thread_space();
 
-	tr->tr_held = NULL;
-	tr->tr_space = NULL;
+	*out = NULL;
 	if (unlikely(cur == NULL))
 		return MACH_SEND_INVALID_DEST;
-	/* Our own task: its fixed name (relaxed: set once). */
-	if (likely(task != MACH_PORT_NULL &&
-	        task == ck_pr_load_32(&cur->is_task_name))) {
-		tr->tr_space = cur;
+	/* Our own task: its fixed name. */
+	if (likely(th != NULL && task != MACH_PORT_NULL &&
+	        task == task_self_name(th, cur))) {
+		*out = cur;
 		return KERN_SUCCESS;
 	}
-	return task_convert_slow(cur, task, tr);
-}
-
-void
-ipc_task_done(struct ipc_task_ref *tr)
-{
-	if (tr->tr_held != NULL)
-		ipc_space_release(tr->tr_held);
-	tr->tr_held = NULL;
+	return task_convert_slow(cur, task, out);
 }
 
 /* ------------------------------------------------------------------ */
 /* The Mach spellings that take a task                                 */
 
 /*
- * Convert `task`, make `call` with SPACE standing for its space, release.
+ * Convert `task`, make `call` with SPACE standing for its space's handle.
  * A failed conversion is the answer.
  */
-#define TASK_CALL(task, call)                                       \
-	do {                                                        \
-		struct ipc_task_ref tr_;                            \
-		kern_return_t kr_ = ipc_task_convert((task), &tr_); \
-		if (kr_ != KERN_SUCCESS)                            \
-			return kr_;                                 \
-		kr_ = (call);                                       \
-		ipc_task_done(&tr_);                                \
-		return kr_;                                         \
+#define TASK_CALL(task, call)                                         \
+	do {                                                          \
+		mipc_space_t task_;                                   \
+		kern_return_t kr_ = ipc_task_convert((task), &task_); \
+		if (kr_ != KERN_SUCCESS)                              \
+			return kr_;                                   \
+		return (call);                                        \
 	} while (0)
-#define SPACE (tr_.tr_space)
+#define SPACE (task_)
 
 kern_return_t
 mach_port_allocate(

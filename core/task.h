@@ -4,8 +4,10 @@
  * stand for a space and for the process, and the conversion of a task
  * name to its space that every Mach spelling taking a task makes.
  *
- * Owns:      struct ipc_task_ref; the pinning rule of a space's own name
- *            for its task port.
+ * Owns:      the pinning rule of a space's own name for its task port.
+ * Lifetime:  a task port's object is its space's handle, a value (space.h,
+ *            "Handles"): a converted task is a handle, resolved again by
+ *            the native call it is given to, never a pointer into a slot.
  */
 #ifndef MIPC_CORE_TASK_H
 #define MIPC_CORE_TASK_H
@@ -20,39 +22,34 @@ extern const struct ipc_kobject_ops ipc_task_kobject_ops;
 extern const struct ipc_kobject_ops ipc_host_kobject_ops;
 
 /*
- * A task name converted to its space (MIG's convert_port_to_task): the
- * handle to call the native API with, and the reference taken on the space
- * when it is not the caller's own (NULL then).
- */
-struct ipc_task_ref {
-	mipc_space_t tr_space;
-	struct mipc_space *tr_held;
-};
-
-/*
  * ipc_task_convert
- *	The space whose task port `task` (a name in the calling thread's
- *	current space) holds a send right to.
+ *	The handle of the space whose task port `task` (a name in the
+ *	calling thread's current space) holds a send right to.
  * Conditions:
  *	Nothing locked.  Takes the current space's lock and the port's.
  * Returns:
- *	KERN_SUCCESS (release with ipc_task_done); MACH_SEND_INVALID_DEST
- *	for a name that is not a live send right to a kernel object (what
- *	the MIG send of XNU's user stub answers); KERN_INVALID_TASK for a
- *	send right to another kernel object (what XNU's MIG server answers
- *	after convert_port_to_task fails).  A caller whose own space is
- *	destroyed gets that space whatever the name: the native call
- *	answers KERN_INVALID_TASK.
+ *	KERN_SUCCESS (*out: the handle, holding nothing: the native call
+ *	resolves it, and answers KERN_INVALID_TASK if the space died
+ *	meanwhile); MACH_SEND_INVALID_DEST for a name that is not a live
+ *	send right to a kernel object (what the MIG send of XNU's user stub
+ *	answers); KERN_INVALID_TASK for a send right to another kernel
+ *	object (what XNU's MIG server answers after convert_port_to_task
+ *	fails).  A caller whose own space is destroyed gets that space's
+ *	handle whatever the name: the native call answers KERN_INVALID_TASK.
  */
-kern_return_t ipc_task_convert(mach_port_name_t task, struct ipc_task_ref *tr);
-void ipc_task_done(struct ipc_task_ref *tr);
+kern_return_t ipc_task_convert(mach_port_name_t task, mipc_space_t *out);
 
 /*
  * The space's task port dies (space.c's mipc_space_destroy, after the
- * teardown): holders of send rights get dead names and their dead-name
- * notifications.  Conditions: nothing locked.
+ * teardown and before the creator's reference goes, so that no live task
+ * port ever holds a handle that stopped resolving): holders of send rights
+ * get dead names and their dead-name notifications.
+ * Conditions: nothing locked; the caller holds the space.
  */
 void ipc_task_space_destroyed(struct mipc_space *space);
+
+/* fork(): the child has no host port (fork.c).  Takes no lock. */
+void ipc_task_atfork_child(void);
 
 /*
  * Whether `port` is the space's own task port, whose last user reference

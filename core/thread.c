@@ -34,12 +34,20 @@
  *            only through ck_pr, as ck does, never with an access TSan
  *            would pair with the pusher's plain stores (the payload is
  *            [T2]'s).
+ *            [R55]/[A55] a deferred entry is written before the CAS that
+ *            pushes it (epoch_call, our ck_epoch_call_strict) and popped
+ *            after (ck's batch pop); [T6], the same edge for TSan: the
+ *            entry's last plain writes, released before that CAS,
+ *            acquired where it runs -- so an entry whose memory is reused
+ *            after another thread ran it (mipc_quiesce) is ordered too.
  * Lifetime:  state is created on first use (ipc_thread_self) and released
- *            at thread exit by a pthread key destructor, after a barrier has
- *            run the thread's deferred frees.  Records are never freed (ck
- *            keeps them listed); a new thread recycles a released one.  A
- *            thread is in the registry from creation until its exit, where
- *            its counters are added to ipc_stats_exited.
+ *            at thread exit by a pthread key destructor, after barriers
+ *            have run the thread's deferred frees and those they defer in
+ *            turn (ck_epoch_unregister would drop any left).  Records are
+ *            never freed (ck keeps them listed); a new thread recycles a
+ *            released one.  A thread is in the registry from creation
+ *            until its exit, where its counters are added to
+ *            ipc_stats_exited.
  * Choices:   counters are per thread, not per CPU (cache.c's machinery):
  *            the message paths already hold their thread's state in a
  *            register, so a count is a relaxed load-add-store on a line
@@ -74,6 +82,7 @@
 #include "thread.h"
 
 #include "cache.h"
+#include "guard.h"
 #include "lock.h"
 #include "port.h"
 #include "reply.h"
@@ -119,6 +128,7 @@ ipc_thread_module_init(void)
 	ck_epoch_register(&ipc_epoch, &ipc_orphans, NULL);
 	ipc_require(pthread_key_create(&ipc_thread_key, ipc_thread_exit) == 0,
 	    "pthread key for per-thread state");
+	ipc_fork_init();
 }
 
 static ck_epoch_record_t *
@@ -287,9 +297,20 @@ ipc_thread_exit(void *arg)
 	ipc_lock(&ipc_threads_lock);
 	registry_remove_locked(th);
 	ipc_unlock(&ipc_threads_lock);
-	ipc_thread_space_exit(th);
-	ipc_port_retired_flush(th); /* before the barrier runs them */
-	ck_epoch_barrier(th->th_epoch);
+	/*
+	 * Every free still pending on the record runs before it is
+	 * unregistered (ck_epoch_unregister empties its pending stacks),
+	 * including those the barrier's frees defer in turn: a workloop's
+	 * free drops the last reference on its space, which retires the
+	 * space's slot (space.c), and a free may retire bare ports into our
+	 * batch (port.c), flushed each round.  Each round runs what the
+	 * previous one deferred; chains of frees are finite.
+	 */
+	do {
+		ipc_port_retired_flush(th);
+		ck_epoch_barrier(th->th_epoch);
+	} while (ck_pr_load_uint(&th->th_epoch->n_pending) != 0 ||
+	    th->th_retired != NULL);
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
@@ -437,6 +458,78 @@ mipc_thread_get_priority(mipc_thread_t handle, struct mipc_thread_priority *out)
 	return KERN_SUCCESS;
 }
 
+/*
+ * ipc_thread_atfork_child
+ *	fork(): the child's only thread is the one that forked.  The other
+ *	threads' records (perhaps inside sections, holding back grace periods
+ *	for ever) and every pending deferred free belong to a world the child
+ *	abandons: a fresh epoch, with the forking thread's record and the
+ *	orphans' registered anew, empty.
+ * Conditions: the only thread of a fresh child, outside any section (a
+ *	fork from a signal handler that interrupted mipc is not supported).
+ */
+void
+ipc_thread_atfork_child(void)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+
+	ck_epoch_init(&ipc_epoch);
+	memset(&ipc_orphans, 0, sizeof(ipc_orphans));
+	ck_epoch_register(&ipc_epoch, &ipc_orphans, NULL);
+	ipc_threads_live = 0;
+	/* Violations the parent raised are the parent's to deliver. */
+	ipc_guard_pending.gp_n = 0;
+	/* The registry: the forking thread alone; counters from zero. */
+	ipc_lock_init(&ipc_threads_lock, IPC_RANK_LEAF, "thread registry");
+	ipc_threads = NULL;
+	memset(ipc_stats_exited, 0, sizeof(ipc_stats_exited));
+	memset(ipc_stats_orphan, 0, sizeof(ipc_stats_orphan));
+	if (th == NULL)
+		return;
+	th->th_reg_next = NULL;
+	ipc_threads = th;
+	memset(th->th_stats, 0, sizeof(th->th_stats));
+	memset(th->th_epoch, 0, sizeof(*th->th_epoch));
+	ck_epoch_register(&ipc_epoch, th->th_epoch, NULL);
+	th->th_defers = 0;
+	th->th_space = NULL;      /* the child's (new) default space */
+	th->th_task_space = NULL; /* a parent's handle: never matches */
+	th->th_task_name = MACH_PORT_NULL;
+	/* Its special reply port, watchports, workloop: the parent's. */
+	th->th_srp_bind = 0;
+	th->th_srp_name = MACH_PORT_NULL;
+	th->th_srp = NULL;
+	th->th_watchports = NULL;
+	th->th_servicing = NULL;
+	th->th_bound_wl = NULL;
+	/*
+	 * Priorities: pushes came from the parent's objects; the thread is
+	 * not blocked (it is forking), and has another id.  Its own
+	 * turnstile is idle and stays.  th_refs stays too: handles the user
+	 * holds still count (a reference a parent object held is leaked).
+	 */
+	ipc_lock_init(&th->th_lock, IPC_RANK_THREAD, "thread");
+	th->th_tid = (pid_t)syscall(SYS_gettid);
+	th->th_promotion = 0;
+	th->th_effective = th->th_base;
+	th->th_inheritor_q.pl_head = NULL;
+	th->th_blocked_on = NULL;
+	th->th_wait_kind = MIPC_WAIT_NONE;
+	th->th_wait_name = MACH_PORT_NULL;
+	th->th_wait_obj = NULL;
+	th->th_waitq = NULL;
+	th->th_abort = 0;
+	th->th_park = 0;
+	th->th_park_state = 0;
+	th->th_os_busy = 0;
+	th->th_os_want = th->th_base;
+	ipc_threads_live = 1;
+	/* What the child keeps, counted again (caches restarted at 0). */
+	ipc_kind_account(IPC_KIND_THREAD, (int64_t)sizeof(*th));
+	if (th->th_turnstile != NULL)
+		ipc_turnstile_atfork_keep(th->th_turnstile);
+}
+
 uint64_t
 ipc_thread_live(void)
 {
@@ -466,7 +559,40 @@ deferred_run(ck_epoch_entry_t *e)
 	    ipc_container_of(e, struct ipc_deferred, id_ck);
 
 	ipc_tsan_acquire(&ipc_epoch); /* [T2] */
+	ipc_tsan_acquire(e); /* [T6]: the entry as epoch_call left it */
 	d->id_fn(d);
+}
+
+/*
+ * epoch_call
+ *	ck_epoch_call_strict, with one difference TSan needs: the entry's
+ *	link is written through ck_pr, and [T6] releases the entry between
+ *	its last plain write and the CAS that publishes it.  ck's own push
+ *	writes the link with a plain store after anything we could annotate:
+ *	when mipc_quiesce() ran another thread's frees and the memory was
+ *	reused, TSan saw the old and the new owner's writes of that link
+ *	unordered (space_lifetime_threads).
+ * Conditions: any; the push is atomic, others may pop concurrently.
+ */
+static void
+epoch_call(ck_epoch_record_t *r, ck_epoch_entry_t *e)
+{
+	unsigned int epoch = ck_pr_load_uint(&r->global->epoch);
+	ck_stack_t *target = &r->pending[epoch & (CK_EPOCH_LENGTH - 1)];
+	ck_stack_entry_t *head;
+
+	ck_pr_inc_uint(&r->n_pending); /* Relaxed: a counter, as ck's */
+	e->function = deferred_run;
+	head = ck_pr_load_ptr(&target->head);
+	for (;;) {
+		ck_pr_store_ptr(&e->stack_entry.next, head);
+		ipc_tsan_release(e); /* [T6]: pairs with deferred_run() */
+		ck_pr_fence_store(); /* [R55]: the entry, then the CAS */
+		/* [R55]: publishes it (ck_stack_push_upmc's order). */
+		if (ck_pr_cas_ptr_value(
+		        &target->head, head, &e->stack_entry, &head))
+			break;
+	}
 }
 
 void
@@ -486,10 +612,10 @@ ipc_epoch_defer_n(struct ipc_thread *th, struct ipc_deferred *d,
 	if (unlikely(th == NULL)) {
 		/* No state: the shared orphan record (pushes are atomic);
 		 * mipc_quiesce() drains it. */
-		ck_epoch_call_strict(&ipc_orphans, &d->id_ck, deferred_run);
+		epoch_call(&ipc_orphans, &d->id_ck);
 		return;
 	}
-	ck_epoch_call_strict(th->th_epoch, &d->id_ck, deferred_run);
+	epoch_call(th->th_epoch, &d->id_ck);
 	th->th_defers += objects;
 	if (th->th_defers >= IPC_EPOCH_POLL_EVERY)
 		ipc_epoch_poll_slow(th);
@@ -603,6 +729,7 @@ quiesce_round(void)
 			ck_stack_entry_t *head, *tail;
 			unsigned int n = 0;
 
+			/* [A55]: ck's batch pop (swap, load fence). */
 			head = ck_stack_batch_pop_upmc(&r->pending[i]);
 			if (head == NULL)
 				continue;
@@ -686,7 +813,7 @@ kern_return_t(mipc_get_stats)(struct mipc_stats *out)
 		return KERN_INVALID_ARGUMENT;
 	size = out->size;
 	memset(&st, 0, sizeof(st));
-	st.spaces = ipc_kind_live(IPC_KIND_SPACE);
+	st.spaces = ipc_space_live();
 	st.ports = ports_live();
 	st.psets = ipc_kind_live(IPC_KIND_PSET);
 	st.messages = ipc_kind_live(IPC_KIND_KMSG_S) +
@@ -738,8 +865,10 @@ mipc_quiesce(void)
 
 	if (th == NULL)
 		return;
-	ipc_require(
-	    !ipc_epoch_inside(th), "mipc_quiesce inside an epoch section");
+	ipc_require(!ipc_epoch_inside(th),
+	    "mipc_quiesce inside an epoch section (called from a signal "
+	    "handler that interrupted a mipc call? mipc is not "
+	    "async-signal-safe, see mipc.h)");
 	ipc_port_retired_flush(th);
 	/*
 	 * Freeing an object may retire others (a table and its ports), so
@@ -751,5 +880,4 @@ mipc_quiesce(void)
 			break;
 	}
 	th->th_defers = 0;
-	ipc_space_reap();
 }

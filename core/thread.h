@@ -25,6 +25,7 @@
 #include "turnstile.h"
 
 #include <ck_epoch.h>
+#include <mipc/port.h>
 #include <mipc/types.h>
 #include <sys/types.h>
 
@@ -66,8 +67,11 @@ struct ipc_thread {
 	struct ipc_port *th_retired; /* (O) dead bare ports waiting to
 	                                be retired as one batch (port.c) */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */
-	struct mipc_space *th_space; /* (O) current space; NULL: default */
-	uint64_t th_srp_bind;        /* (O) special reply binding (reply.c) */
+	mipc_space_t th_space;       /* (O) current space; NULL: default */
+	mipc_space_t th_task_space;  /* (O) the space th_task_name is of */
+	mach_port_name_t th_task_name; /* (O) its self name, as found last
+	                                  (task.c's cache; never stale) */
+	uint64_t th_srp_bind;          /* (O) special reply binding (reply.c) */
 	mach_port_name_t
 	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */
 
@@ -211,6 +215,9 @@ unsigned int ipc_epoch_pending(const struct ipc_thread *th);
 /* Threads with live state (mipc_get_stats). */
 uint64_t ipc_thread_live(void);
 uint64_t ipc_epoch_pending_all(void);
+
+void ipc_thread_atfork_child(void);
+void ipc_fork_init(void); /* fork.c */
 
 /*
  * ipc_stat_add

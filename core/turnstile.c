@@ -183,6 +183,18 @@ ipc_turnstile_release(struct ipc_turnstile *ts)
 	ipc_free(IPC_KIND_TURNSTILE, ts, sizeof(*ts));
 }
 
+/*
+ * fork(): the forking thread keeps its own turnstile, idle (the thread is
+ * not blocked); the child's caches restarted their counts at zero and its
+ * lock may have been caught held by a thread that does not exist there.
+ */
+void
+ipc_turnstile_atfork_keep(struct ipc_turnstile *ts)
+{
+	ipc_lock_init(&ts->ts_lock, IPC_RANK_TURNSTILE, "turnstile");
+	ipc_kind_account(IPC_KIND_TURNSTILE, (int64_t)sizeof(*ts));
+}
+
 static void
 obj_reference(uint8_t kind, void *obj)
 {

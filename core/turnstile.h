@@ -196,4 +196,6 @@ struct ipc_ts_stats {
 void ipc_turnstile_stats(struct ipc_ts_stats *out);
 uint32_t ipc_turnstile_max_hops(void);
 
+void ipc_turnstile_atfork_keep(struct ipc_turnstile *ts);
+
 #endif /* MIPC_CORE_TURNSTILE_H */

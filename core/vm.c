@@ -133,6 +133,26 @@ vm_module_init(void)
 	(void)pthread_atfork(NULL, NULL, vm_self_read);
 }
 
+/*
+ * ipc_vm_atfork_child
+ *	fork(): the child's spaces are new, so no region belongs to it.
+ *	Regions handed out in the parent stay mapped in the child, unknown to
+ *	mipc (vm_deallocate answers KERN_INVALID_ADDRESS; munmap them); the
+ *	registry, which another thread may have been changing, starts empty.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_vm_atfork_child(void)
+{
+	ipc_lock_init(&vm_lock, IPC_RANK_LEAF, "vm registry");
+	vm_slots = NULL;
+	vm_mask = 0;
+	vm_used = 0;
+	/* The cache's regions stay mapped, abandoned with the rest. */
+	memset(vm_cache, 0, sizeof(vm_cache));
+	vm_cache_bytes = 0;
+}
+
 static size_t
 vm_page(void)
 {
@@ -715,13 +735,15 @@ ipc_vm_copyin_from(
 
 kern_return_t
 mipc_vm_allocate(
-    mipc_space_t space, vm_address_t *address, vm_size_t size, int flags)
+    mipc_space_t task, vm_address_t *address, vm_size_t size, int flags)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *r;
 	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (address == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (!(flags & VM_FLAGS_ANYWHERE))
@@ -742,10 +764,14 @@ mipc_vm_allocate(
 }
 
 kern_return_t
-mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
+mipc_vm_deallocate(mipc_space_t task, vm_address_t address, vm_size_t size)
 {
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (ck_pr_load_32(&space->is_active) == 0)
 		return KERN_INVALID_TASK; /* Relaxed: ipc_vm_release rechecks */
 	return ipc_vm_release(space, address, size);
@@ -762,16 +788,19 @@ mipc_vm_deallocate(mipc_space_t space, vm_address_t address, vm_size_t size)
  * fast copy from a region (ipc_vm_copyin_from) trusts what it knows.
  */
 kern_return_t
-mipc_vm_protect(mipc_space_t space, vm_address_t address, vm_size_t size,
+mipc_vm_protect(mipc_space_t task, vm_address_t address, vm_size_t size,
     boolean_t set_maximum, vm_prot_t new_protection)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_vm_region *r;
-	kern_return_t kr = KERN_INVALID_ADDRESS;
+	kern_return_t kr;
 	int prot = PROT_NONE;
 
 	(void)set_maximum;
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	kr = KERN_INVALID_ADDRESS;
 	if (new_protection & ~VM_PROT_ALL)
 		return KERN_INVALID_ARGUMENT;
 	if (size == 0)

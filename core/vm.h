@@ -62,4 +62,6 @@ ipc_vm_addr(const struct ipc_vm_region *r)
 	return (void *)r->vr_addr;
 }
 
+void ipc_vm_atfork_child(void);
+
 #endif /* MIPC_CORE_VM_H */

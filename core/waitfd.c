@@ -99,6 +99,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mipc/port.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -123,6 +124,23 @@ static ipc_lock_t wf_table_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_LEAF, "waitfd table");
 static struct ipc_waitfd *wf_table[WF_BUCKETS]; /* (wf_table_lock) */
 static uint64_t wf_live;                        /* (wf_table_lock) */
+
+/*
+ * ipc_waitfd_atfork_child
+ *	fork(): the child has none of its parent's ports, so no descriptor
+ *	is armed: the table starts empty.  The parent's eventfds are left
+ *	open in the child, never written (they are close-on-exec; the
+ *	table, which another thread may have been changing, is not walked
+ *	to close them): a child that must not keep them closes them itself.
+ * Conditions: the only thread of a fresh child; takes no lock.
+ */
+void
+ipc_waitfd_atfork_child(void)
+{
+	ipc_lock_init(&wf_table_lock, IPC_RANK_LEAF, "waitfd table");
+	memset(wf_table, 0, sizeof(wf_table));
+	wf_live = 0;
+}
 
 static unsigned int
 wf_hash(const struct ipc_waitq *wq)
@@ -478,8 +496,9 @@ wf_arm_locked(struct mipc_space *space, struct ipc_object *o,
 }
 
 kern_return_t
-mipc_port_get_fd(mipc_space_t space, mach_port_name_t name, int *fdp)
+mipc_port_get_fd(mipc_space_t task, mach_port_name_t name, int *fdp)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_waitfd *wf = NULL;
 	struct ipc_object *o = NULL;
 	struct ipc_waitq *wq = NULL;
@@ -487,8 +506,9 @@ mipc_port_get_fd(mipc_space_t space, mach_port_name_t name, int *fdp)
 	kern_return_t kr;
 	int efd, fd = -1;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (fdp == NULL)
 		return KERN_INVALID_ARGUMENT;
 	if (ipc_thread_self() == NULL)

@@ -65,4 +65,7 @@ ipc_waitfd_link_changed(struct ipc_port *port, struct ipc_waitq *set_wq)
 /* Armed descriptors (tests). */
 uint64_t ipc_waitfd_live(void);
 
+/* fork(): the child has no armed descriptor (fork.c). */
+void ipc_waitfd_atfork_child(void);
+
 #endif /* MIPC_CORE_WAITFD_H */

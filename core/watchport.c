@@ -49,6 +49,13 @@
 static ipc_lock_t wp_calls_lock =
     IPC_LOCK_INITIALIZER(IPC_RANK_GLOBAL, "watchport calls");
 
+/* fork(): the lock may have been held by a thread the child lacks. */
+void
+ipc_watchport_atfork_child(void)
+{
+	ipc_lock_init(&wp_calls_lock, IPC_RANK_GLOBAL, "watchport calls");
+}
+
 static size_t
 set_bytes(uint32_t n)
 {
@@ -131,10 +138,11 @@ elem_attach(struct ipc_watchport *wp, struct ipc_port *port)
 }
 
 kern_return_t
-mipc_thread_add_watchports(mipc_thread_t handle, mipc_space_t space,
+mipc_thread_add_watchports(mipc_thread_t handle, mipc_space_t task,
     const mach_port_name_t *names, uint32_t count)
 {
 	struct ipc_thread *th = (struct ipc_thread *)(void *)handle;
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_watchports *ws;
 	kern_return_t kr = KERN_SUCCESS;
 	uint32_t i, n = 0;
@@ -142,8 +150,9 @@ mipc_thread_add_watchports(mipc_thread_t handle, mipc_space_t space,
 	if (th == NULL || count > MIPC_MAX_WATCHPORTS ||
 	    (names == NULL && count != 0))
 		return KERN_INVALID_ARGUMENT;
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (count == 0)
 		return KERN_SUCCESS;
 	ws = ipc_zalloc(IPC_KIND_TABLE, set_bytes(count));

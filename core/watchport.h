@@ -56,4 +56,6 @@ ipc_watchport_clear_locked(struct ipc_port *port)
 /* Clear a thread's watchports (mipc_thread_clear_watchports, exit). */
 void ipc_watchports_clear(struct ipc_thread *th);
 
+void ipc_watchport_atfork_child(void);
+
 #endif /* MIPC_CORE_WATCHPORT_H */

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * witness.c -- broken invariants and the lock-rank witness.
+ * witness.c -- broken invariants, the lock-rank witness, and the
+ * contended path of the lock (where a re-entered thread is caught).
  *
  * Owns:      ipc_panic(), the per-thread list of held locks (test builds),
  *            ipc_witness_hook, ipc_yield_hook (the scheduler of yield
- *            points, base.h; set only by fuzz/fuzz_sched.c).
+ *            points, base.h; set only by fuzz/fuzz_sched.c), the threads'
+ *            lock tokens (lock.h) and ipc_lock_spin.
  * Locking:   none; the witness list is thread-local.
  * Choices:   the witness is jemalloc's witness.c in miniature: ranks must
  *            strictly increase, except IPC_RANK_LEAF locks, of which one
@@ -21,6 +23,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define WITNESS_MAX 8
 
@@ -29,11 +32,61 @@ __thread uint64_t ipc_slow_entries;
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;
 
+__thread uint32_t ipc_lock_self __attribute__((tls_model("initial-exec")));
+
+/* What re-entry from a signal handler looks like, in every report. */
+#define REENTERED                                                        \
+	"mipc was re-entered on this thread, most likely from a signal " \
+	"handler that interrupted a mipc call: mipc calls are not "      \
+	"async-signal-safe (see mipc.h)"
+
+uint32_t
+ipc_lock_token_slow(void)
+{
+	ipc_lock_self = (uint32_t)gettid();
+	return ipc_lock_self;
+}
+
+/* fork(): the child's thread has another id. */
+void
+ipc_lock_atfork_child(void)
+{
+	ipc_lock_self = 0;
+}
+
+void
+ipc_lock_spin(ipc_lock_t *l, uint32_t token, ipc_yield_hook_t hook)
+{
+	do {
+		uint32_t o;
+
+		/* Relaxed: a hint; the CAS ([A54]) decides. */
+		while ((o = ck_pr_load_32(&l->il_owner)) != 0) {
+			if (unlikely(o == token))
+				ipc_lock_reentered(l);
+			if (unlikely(hook != NULL))
+				hook(IPC_YIELD_SPIN);
+			else
+				ck_pr_stall();
+		}
+	} while (!ipc_lock_cas(l, token));
+}
+
+void
+ipc_lock_reentered(const ipc_lock_t *l)
+{
+	ipc_panic(
+	    "mipc: taking \"%s\", which this thread already holds: " REENTERED,
+	    l->il_name);
+}
+
 static void
 witness_default_hook(const ipc_lock_t *held, const ipc_lock_t *taking)
 {
+	if (held == taking)
+		ipc_lock_reentered(taking);
 	ipc_panic("mipc: lock order: taking \"%s\" (rank %u) while holding "
-	          "\"%s\" (rank %u)",
+	          "\"%s\" (rank %u) -- a bug in mipc, or " REENTERED,
 	    taking->il_name, taking->il_rank, held->il_name, held->il_rank);
 }
 
@@ -56,7 +109,9 @@ ipc_panic(const char *fmt, ...)
 void
 ipc_witness_acquire(ipc_lock_t *l)
 {
-	if (witness_n != 0) {
+	if (ipc_witness_held(l))
+		ipc_witness_hook(l, l); /* held == taking: re-entered */
+	else if (witness_n != 0) {
 		const ipc_lock_t *top = witness_held[witness_n - 1];
 
 		if (top->il_rank >= l->il_rank)

@@ -279,12 +279,15 @@ ipc_workloop_thread_exit(struct ipc_thread *th)
 /* Calls                                                               */
 
 kern_return_t
-mipc_workloop_create(mipc_space_t space, uint32_t flags, mipc_workloop_t *out)
+mipc_workloop_create(mipc_space_t task, uint32_t flags, mipc_workloop_t *out)
 {
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_workloop *wl;
+	kern_return_t kr;
 
-	if (space == NULL)
-		return MACH_SEND_INVALID_DEST;
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
 	if (out == NULL || (flags & ~MIPC_WORKLOOP_INHERIT_RT))
 		return KERN_INVALID_ARGUMENT;
 	wl = ipc_zalloc(IPC_KIND_WORKLOOP, sizeof(*wl));

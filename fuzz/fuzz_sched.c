@@ -788,6 +788,18 @@ setup(uint8_t flags)
 	}
 }
 
+/*
+ * The name table of space sp, NULL once destroyed.  Both threads are done:
+ * the space cannot change under us, so no epoch section is needed.
+ */
+static struct ipc_table *
+table_of(int sp)
+{
+	struct mipc_space *s = ipc_space_lookup(spaces[sp]);
+
+	return s != NULL ? s->is_table : NULL;
+}
+
 /* Receive every queued message into its space, until none is left. */
 static void
 drain_all(void)
@@ -801,7 +813,7 @@ drain_all(void)
 			fail("messages keep coming while draining", 0);
 		any = false;
 		for (sp = 0; sp < 2; sp++) {
-			struct ipc_table *tb = spaces[sp]->is_table;
+			struct ipc_table *tb = table_of(sp);
 
 			if (tb == NULL)
 				continue;
@@ -826,7 +838,7 @@ drain_all(void)
 					fail("drain receive", (uint32_t)mr);
 				any = true;
 				/* The table may have grown: start over. */
-				tb = spaces[sp]->is_table;
+				tb = table_of(sp);
 			}
 		}
 	}
@@ -888,7 +900,7 @@ audit(void)
 
 	ntallies = 0;
 	for (sp = 0; sp < 2; sp++) {
-		struct ipc_table *tb = spaces[sp]->is_table;
+		struct ipc_table *tb = table_of(sp);
 
 		if (tb == NULL)
 			continue;
@@ -920,7 +932,8 @@ audit(void)
 				tally_of(p)->sonce++;
 			if (type & MACH_PORT_TYPE_RECEIVE) {
 				(void)tally_of(p);
-				if (p->ip_receiver != spaces[sp] ||
+				if (p->ip_receiver !=
+				        ipc_space_lookup(spaces[sp]) ||
 				    p->ip_receiver_name != name)
 					fail("a receive right's port lives "
 					     "elsewhere",

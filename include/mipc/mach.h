@@ -46,7 +46,9 @@ typedef mach_port_t host_priv_t;
  * answers KERN_INVALID_CAPABILITY with a kGUARD_EXC_MOD_REFS_NON_FATAL
  * guard, as XNU >= 7195's pinned task port).  MACH_PORT_NULL when no
  * memory is left.  Calls through it on a destroyed current space answer
- * KERN_INVALID_TASK.
+ * KERN_INVALID_TASK; a thread that asked before the space was destroyed
+ * keeps getting the same name, as libsyscall caches mach_task_self_.  A
+ * forked child's is its own fresh default space's (<mipc/port.h>).
  */
 MIPC_API mach_port_t mach_task_self(void);
 

@@ -7,6 +7,20 @@
  * receive / send / send-once rights, messages, notifications and port sets
  * with XNU's semantics and return codes.  Include <mipc/mach.h> for the
  * Mach spellings; this header declares what has no Mach equivalent.
+ *
+ * Threads: every call is thread-safe.  Space handles and how long they
+ * are honoured, and what a forked child gets: <mipc/port.h>.
+ *
+ * Signals: no mipc call is async-signal-safe: calls take locks and
+ * allocate memory, as malloc does.  A signal handler may call mipc only
+ * when the code it interrupted is inside neither mipc nor the memory
+ * allocator -- the rule for malloc.  A handler that re-enters mipc on a
+ * thread already inside a mipc call is not supported; where it would
+ * deadlock on a lock its own thread holds, the process stops instead with
+ * a message naming the cause (test builds: the lock witness reports it at
+ * the first lock).  To act on a signal, hand it to a thread --
+ * signalfd(2), sigwait(3), or a pipe the handler write(2)s to -- and send
+ * the message from there.
  */
 #ifndef MIPC_MIPC_H
 #define MIPC_MIPC_H

@@ -10,8 +10,38 @@
  *
  * A space is a Mach task's IPC space: a private table of port names.  All
  * calls are thread-safe, on any space, from any thread.  A call on a
- * destroyed space returns KERN_INVALID_TASK; a NULL space argument returns
- * MACH_SEND_INVALID_DEST, as libsyscall's MIG fallback does (mipc(7)).
+ * destroyed space returns KERN_INVALID_TASK; a NULL space argument, or a
+ * value that was never a space handle, returns MACH_SEND_INVALID_DEST, as
+ * libsyscall's MIG fallback does (mipc(7)).
+ *
+ * What a handle is, and how long it lives:
+ *
+ *  - mipc_space_t names one space for ever.  It is not an address: it
+ *    carries the space's slot and a generation, checked on every call, and
+ *    no two spaces are ever given the same handle.
+ *  - After mipc_space_destroy() the handle is refused for ever: calls
+ *    through it return KERN_INVALID_TASK (mach_port_*, vm_*),
+ *    MACH_SEND_INVALID_DEST (sends) or MACH_RCV_INVALID_NAME (receives) --
+ *    also after mipc_quiesce(), after any number of spaces were created
+ *    since, and in a forked child.  It never acts on another space.
+ *  - A handle is a value: copy it, pass it between threads, keep it after
+ *    destroy.  A call racing mipc_space_destroy() either completes on the
+ *    live space or answers as for a destroyed one; it never faults.
+ *  - A call in progress holds the space it was given.  Destroying the
+ *    space under it tears the space's rights down at once; the call then
+ *    finishes against the destroyed space: a send blocked for room times
+ *    out into it (the rights it carried are destroyed, M3), a receive on
+ *    one of its ports returns MACH_RCV_PORT_CHANGED (K6).
+ *  - A destroyed space's memory is reclaimed by the library at its next
+ *    safe points (no mipc_quiesce() needed), once no call holds it.
+ *  - fork(): the child starts with a fresh, empty set of spaces, as a task
+ *    XNU forks gets a new IPC space (ipc_task_init); every handle of the
+ *    parent is refused there, the child's default space is new, and the
+ *    forking thread's current space is the default again.  The parent's
+ *    rights, messages, bootstrap services and received out-of-line
+ *    regions do not exist in the child (regions stay mapped there, unknown
+ *    to mipc: munmap them); descriptors from mipc_port_get_fd stay open in
+ *    the child but are never written again (close them).
  */
 #ifndef MIPC_PORT_H
 #define MIPC_PORT_H
@@ -22,7 +52,8 @@
 extern "C" {
 #endif
 
-typedef struct mipc_space *mipc_space_t;
+/* An opaque handle; never dereferenced, never an address (see above). */
+typedef struct mipc_space_handle *mipc_space_t;
 
 /* ---- spaces ------------------------------------------------------------ */
 
@@ -30,12 +61,11 @@ typedef struct mipc_space *mipc_space_t;
 MIPC_API kern_return_t mipc_space_create(mipc_space_t *out);
 
 /*
- * Tear the space down as task termination does (mipc_space_create(3)):
- * receive rights are destroyed first (port-destroyed requests honoured),
- * then send rights released, send-once rights destroyed, port sets
- * destroyed, dead names dropped.  The handle stays valid for calls, which
- * return KERN_INVALID_TASK, until the last thread that uses it as its
- * current space has switched away; then its memory is released.
+ * Tear the space down as task termination does (mipc_space_create(3)): receive rights
+ * are destroyed first (port-destroyed requests honoured), then send rights
+ * released, send-once rights destroyed, port sets destroyed, dead names
+ * dropped.  From then on the handle is refused (see above); a second
+ * destroy returns KERN_INVALID_TASK.
  */
 MIPC_API kern_return_t mipc_space_destroy(mipc_space_t space);
 
@@ -49,15 +79,17 @@ MIPC_API mipc_space_t mipc_thread_space(void);
 /*
  * Make `space` the calling thread's current space; returns the previous.
  * NULL, or the default space itself, selects "the default space", which
- * follows mipc_default_space_reset().  A thread holding a space as current
- * keeps its handle valid after mipc_space_destroy() (calls then return
- * KERN_INVALID_TASK) until it switches away.
+ * follows mipc_default_space_reset().  A current space that is destroyed
+ * stays current (calls through mach_task_self() then return
+ * KERN_INVALID_TASK) until the thread switches away; it pins no memory.
  */
 MIPC_API mipc_space_t mipc_thread_set_space(mipc_space_t space);
 
 /*
  * The process-wide default space, destroyed and replaced by a fresh one on
- * the next use (for test teardown: every right it held is released).
+ * the next use (for test teardown: every right it held is released).  A
+ * handle to the old one obtained before (mach_task_self()) is refused
+ * afterwards, as any destroyed space's.
  */
 MIPC_API void mipc_default_space_reset(void);
 
@@ -68,7 +100,9 @@ MIPC_API void mipc_default_space_reset(void);
  * gains a user reference).  Mach calls through it act on `space`; when
  * `space` is destroyed its task port dies, so the name becomes a dead
  * name and dead-name notifications fire.  MACH_SEND_INVALID_DEST for a
- * NULL space, KERN_INVALID_TASK for a destroyed one, KERN_INVALID_ARGUMENT
+ * NULL space or a value never a handle, KERN_INVALID_TASK for a destroyed
+ * one (the name converts to a dead task once the space went: its handle,
+ * never reused, is what the port holds), KERN_INVALID_ARGUMENT
  * for a NULL name, KERN_RESOURCE_SHORTAGE / KERN_NO_SPACE when out of
  * memory or names.
  */

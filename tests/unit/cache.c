@@ -49,12 +49,10 @@ END_TEST
 
 START_TEST(cache_every_cached_kind_round_trips)
 {
-	static const enum ipc_kind kinds[] = { IPC_KIND_SPACE, IPC_KIND_PORT,
-		IPC_KIND_PSET, IPC_KIND_KMSG_S, IPC_KIND_KMSG_M,
-		IPC_KIND_KMSG_L };
-	static const size_t sizes[] = { IPC_SPACE_SIZE, IPC_PORT_SIZE,
-		IPC_PSET_SIZE, IPC_KMSG_S_SIZE, IPC_KMSG_M_SIZE,
-		IPC_KMSG_L_SIZE };
+	static const enum ipc_kind kinds[] = { IPC_KIND_PORT, IPC_KIND_PSET,
+		IPC_KIND_KMSG_S, IPC_KIND_KMSG_M, IPC_KIND_KMSG_L };
+	static const size_t sizes[] = { IPC_PORT_SIZE, IPC_PSET_SIZE,
+		IPC_KMSG_S_SIZE, IPC_KMSG_M_SIZE, IPC_KMSG_L_SIZE };
 	size_t k;
 
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {

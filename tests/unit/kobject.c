@@ -104,12 +104,15 @@ insert_send(struct ipc_port *port)
 {
 	struct ipc_right r = { port, MACH_MSG_TYPE_PORT_SEND, false };
 	mach_port_name_t name = MACH_PORT_NULL;
+	struct mipc_space *sp;
 	kern_return_t kr;
 
 	ipc_kobject_make_send(port);
-	is_lock(task);
-	kr = ipc_right_copyout(task, &r, &name);
-	is_unlock(task);
+	KR_OK(ipc_space_acquire(task, &sp));
+	is_lock(sp);
+	kr = ipc_right_copyout(sp, &r, &name);
+	is_unlock(sp);
+	ipc_space_release(sp);
 	ck_assert_int_eq(kr, KERN_SUCCESS);
 	return name;
 }
@@ -249,7 +252,7 @@ START_TEST(kobject_complex_reply_carries_a_right)
 
 	/* The kobject's own send right to `give`, made from our name. */
 	ipc_epoch_enter(ipc_thread_self());
-	e = ipc_entry_lookup(task, give);
+	e = ipc_entry_lookup(ipc_space_lookup(task), give);
 	tk.tk_give = ip_from_object(ipc_entry_load_object(e));
 	ipc_epoch_exit(ipc_thread_self());
 	ipc_kobject_make_send(tk.tk_give);
