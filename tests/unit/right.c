@@ -214,7 +214,7 @@ port_addr(mipc_space_t sp, mach_port_name_t name)
 	uintptr_t a = 0;
 
 	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(sp, name);
+	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
 	if (e != NULL)
 		a = (uintptr_t)ipc_entry_load_object(e);
 	ipc_epoch_exit(th);

@@ -204,7 +204,7 @@ port_of(mipc_space_t sp, mach_port_name_t name)
 	struct ipc_port *p = NULL;
 
 	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(sp, name);
+	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
 	if (e != NULL)
 		p = ip_from_object(ipc_entry_load_object(e));
 	ipc_epoch_exit(th);
@@ -271,7 +271,7 @@ START_TEST(port_batch_waits_for_readers)
 	    mipc_port_allocate(c.c_sp, MACH_PORT_RIGHT_RECEIVE, &c.c_name),
 	    KERN_SUCCESS);
 	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(c.c_sp, c.c_name);
+	e = ipc_entry_lookup(ipc_space_lookup(c.c_sp), c.c_name);
 	ck_assert_ptr_nonnull(e);
 	c.c_watched = ip_from_object(ipc_entry_load_object(e));
 	ck_assert_int_eq(pthread_create(&t, NULL, churn_ports, &c), 0);
