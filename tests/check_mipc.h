@@ -29,6 +29,8 @@
  *              qemu-user is qemu: excluded by `make test-aarch64` too.
  *   "timing"   needs another thread's work done within a bound that
  *              qemu-user's emulation overruns: excluded there too.
+ *   "mtfork"   forks while other threads run, which qemu-user cannot do
+ *              (its TCG asserts in the child): excluded there too.
  * CK_EXCLUDE_TAGS from the environment is honoured as well.
  */
 #ifndef MIPC_TESTS_CHECK_MIPC_H

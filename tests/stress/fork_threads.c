@@ -406,6 +406,10 @@ fork_threads_suite(void)
 	Suite *s = suite_create("fork_threads");
 	TCase *tc = mipc_tcase("fork");
 
+	/* qemu-user cannot fork a guest with threads running (its TCG
+	 * asserts in the child): not in test-aarch64. */
+	tcase_set_tags(tc, "mtfork");
+
 	tcase_set_timeout(tc, stress_timeout(240));
 	tcase_add_test(tc, fork_under_traffic_children_get_a_usable_library);
 	suite_add_tcase(s, tc);
