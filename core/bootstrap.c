@@ -791,7 +791,7 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* The client calls (MIG user stubs)                                   */
+/* The client calls (what MIG generates for a client)                 */
 
 /*
  * Copy the caller's name into a request, reading it without faulting:
@@ -853,7 +853,8 @@ union bs_msg {
 /*
  * One RPC: the request in m (its size send_size), the reply into m.
  * want: the disposition of the port the reply carries (0: none, the
- * routine returns only a code).  MIG's user-stub checks of the reply.
+ * routine returns only a code).  The reply is checked as MIG's
+ * generated client routines check it.
  */
 static kern_return_t
 bs_rpc(mach_port_t bp, union bs_msg *m, mach_msg_size_t send_size,

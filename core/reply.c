@@ -42,7 +42,8 @@
  *            * mig_get_special_reply_port keeps libsyscall's cached port
  *              only while it lives in the thread's current space (a mipc
  *              thread may change spaces); mig_dealloc_special_reply_port
- *              destroys it after a failed RPC, as MIG's stubs do.
+ *              destroys it after a failed RPC, as MIG-generated client
+ *              routines do.
  *
  * Theory of operation
  *

@@ -31,8 +31,8 @@ extern const struct ipc_kobject_ops ipc_host_kobject_ops;
  *	KERN_SUCCESS (*out: the handle, holding nothing: the native call
  *	resolves it, and answers KERN_INVALID_TASK if the space died
  *	meanwhile); MACH_SEND_INVALID_DEST for a name that is not a live
- *	send right to a kernel object (what the MIG send of XNU's user stub
- *	answers); KERN_INVALID_TASK for a send right to another kernel
+ *	send right to a kernel object (what the send in a MIG-generated
+ *	client routine answers in XNU); KERN_INVALID_TASK for a send right to another kernel
  *	object (what XNU's MIG server answers after convert_port_to_task
  *	fails).  A caller whose own space is destroyed gets that space's
  *	handle whatever the name: the native call answers KERN_INVALID_TASK.

@@ -161,8 +161,8 @@ MIPC_API mach_port_name_t thread_get_special_reply_port(void);
 MIPC_API mach_port_t mig_get_special_reply_port(void);
 
 /*
- * After a failed RPC through it (libsyscall's, as MIG's user stubs call
- * it): the calling thread's special reply port is destroyed, in case a
+ * After a failed RPC through it (libsyscall's, as MIG-generated client
+ * routines call it): the calling thread's special reply port is destroyed, in case a
  * stale answer waits in it; the next mig_get_special_reply_port makes a
  * new one.  migport, if it is another name, is deallocated.
  */
