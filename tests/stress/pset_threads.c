@@ -314,13 +314,16 @@ rq_direct_receiver(void *arg)
 	return NULL;
 }
 
-START_TEST(pset_threads_ready_queue_loses_no_message)
+/*
+ * The scene both tests share: rq_rounds messages to expect (set by the
+ * caller), a space with a set of RQ_MEMBERS members, and RQ_SET_RCV
+ * receivers on the set, their threads in rcv.
+ */
+static void
+rq_scene_start(pthread_t *rcv)
 {
-	pthread_t snd[RQ_SENDERS], rcv[RQ_SET_RCV], direct;
-	long i;
 	int k;
 
-	rq_rounds = stress_iters(20000) / RQ_SENDERS * RQ_SENDERS;
 	rq_seen = calloc((size_t)rq_rounds, 1);
 	ck_assert_ptr_nonnull(rq_seen);
 	rq_sent = rq_received = 0;
@@ -341,6 +344,16 @@ START_TEST(pset_threads_ready_queue_loses_no_message)
 		ck_assert_int_eq(pthread_create(&rcv[k], NULL, rq_set_receiver,
 		                     (void *)(intptr_t)k),
 		    0);
+}
+
+START_TEST(pset_threads_ready_queue_loses_no_message)
+{
+	pthread_t snd[RQ_SENDERS], rcv[RQ_SET_RCV], direct;
+	long i;
+	int k;
+
+	rq_rounds = stress_iters(20000) / RQ_SENDERS * RQ_SENDERS;
+	rq_scene_start(rcv);
 	ck_assert_int_eq(
 	    pthread_create(&direct, NULL, rq_direct_receiver, NULL), 0);
 	for (k = 0; k < RQ_SENDERS; k++)
@@ -376,26 +389,7 @@ START_TEST(pset_threads_burst_on_one_member_wakes_receivers)
 	int k;
 
 	rq_rounds = bursts * 4;
-	rq_seen = calloc((size_t)rq_rounds, 1);
-	ck_assert_ptr_nonnull(rq_seen);
-	rq_sent = rq_received = 0;
-	rq_stop = 0;
-	ck_assert_int_eq(mipc_space_create(&rq_space), KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_allocate(rq_space, MACH_PORT_RIGHT_PORT_SET, &rq_set),
-	    KERN_SUCCESS);
-	for (k = 0; k < RQ_MEMBERS; k++) {
-		ck_assert_int_eq(mipc_port_allocate(rq_space,
-		                     MACH_PORT_RIGHT_RECEIVE, &rq_member[k]),
-		    KERN_SUCCESS);
-		ck_assert_int_eq(
-		    mipc_port_insert_member(rq_space, rq_member[k], rq_set),
-		    KERN_SUCCESS);
-	}
-	for (k = 0; k < RQ_SET_RCV; k++)
-		ck_assert_int_eq(pthread_create(&rcv[k], NULL, rq_set_receiver,
-		                     (void *)(intptr_t)k),
-		    0);
+	rq_scene_start(rcv);
 	for (b = 0; b < bursts; b++) {
 		uint32_t member = (uint32_t)(b % RQ_MEMBERS);
 		long n = 2 + b % 3;
