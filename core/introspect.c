@@ -465,8 +465,7 @@ leak_put_locked(const struct leak_rec *r)
 		fprintf(stderr,
 		    ", %u send, %u send-once rights, %u messages; made at:\n",
 		    ck_pr_load_32(&p->ip_srights),
-		    ck_pr_load_32(&p->ip_sorights),
-		    ck_pr_load_32(&p->ip_mq.imq_count));
+		    ck_pr_load_32(&p->ip_sorights), ipc_mqueue_count(p));
 		break;
 	}
 	default: {

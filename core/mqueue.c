@@ -17,6 +17,9 @@
  *                        (address dependency).
  *            [R11]       imq_ovf_n drops only after the ring has the
  *                        message; partner [A11] in ipc_mqueue_enqueue.
+ *            [R19]/[A19] a dequeue's c_head CAS drops the count; counts
+ *                        read imq_admitted before c_head (count_from;
+ *                        see Counting).
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
@@ -39,11 +42,21 @@
  * sender that sees imq_ovf_n == 0 therefore knows every earlier message is
  * already in the ring, so messages a thread sends arrive in order (J4).
  *
- * Counting.  imq_count counts queued messages (ring + overflow).  A send
- * through a send right is admitted only while imq_count < qlimit (J5, J7);
- * send-once messages and notifications are always admitted (J6), up to
- * MACH_PORT_QLIMIT_KERNEL.  Receivers decrement after taking a message and
- * admit blocked senders (J8).
+ * Counting.  Every message leaves the queue through the ring (the
+ * overflow list refills it), so the ring's c_head counts dequeues, and
+ * imq_admitted counts admissions (minus rooms given back unused): the
+ * queued count is imq_admitted - c_head, admitted messages not yet
+ * queued included, and receivers touch no counter of their own.  A send
+ * through a send right is admitted only while that count < qlimit (J5,
+ * J7); send-once messages and notifications are always admitted (J6), up
+ * to MACH_PORT_QLIMIT_KERNEL.  After taking a message a receiver admits
+ * blocked senders (J8).  An admission reads imq_admitted, then c_head
+ * ([A19]), and CASes imq_admitted: a refusal is exact at the first load
+ * (c_head only grows, so the count then was at least what it computed),
+ * and a successful CAS means no admission came in between, so c_head
+ * counted only messages admitted before and the count stayed below the
+ * limit.  A negative difference (receivers took, between the loads,
+ * messages admitted after the first) is looked at again.
  *
  * Blocked senders.  A sender that finds the queue full spins, then blocks
  * on the port's send turnstile: it donates its turnstile, pushes its
@@ -67,8 +80,9 @@
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
  * themselves in imq_snd_wq the same way.  Each publication here -- a ring
  * commit, an overflow append, room made by a dequeue, a death -- is
- * followed by ipc_waitq_fence and a look at the waiter count.  Where the publication is itself an atomic op (the
- * p_tail swap, the imq_count decrement) the fence is free on x86.  An
+ * followed by ipc_waitq_fence and a look at the waiter count.  Where the
+ * publication is itself an atomic op (the p_tail swap, the c_head CAS)
+ * the fence is free on x86.  An
  * uncontended send or receive finds no waiter and makes no system call.
  */
 #include "mqueue.h"
@@ -243,6 +257,7 @@ ring_take(struct imq_ring *ring, unsigned int pos)
 {
 	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
 	ck_pr_fence_store_atomic();
+	/* [R19]: the CAS also takes the message out of the count. */
 	return ck_pr_cas_uint(&ring->rg_ring.c_head, pos, pos + 1);
 }
 
@@ -320,22 +335,49 @@ ipc_mqueue_prepare(struct ipc_port *port)
 	return ring_get(&port->ip_mq) != NULL;
 }
 
-/* Room below limit for one more message; false when full. */
-static bool
-admit_below(struct ipc_mqueue *mq, const uint32_t *limitp)
+/*
+ * Messages queued, from a look at imq_admitted and then at c_head (see
+ * Counting): a signed difference, negative only when receivers took,
+ * between the two loads, messages admitted after the first.
+ */
+static inline int32_t
+count_from(const struct ipc_mqueue *mq, uint32_t admitted)
 {
-	uint32_t count = ck_pr_load_32(&mq->imq_count);
+	const struct imq_ring *ring;
 
-	while (count < ck_pr_load_32(limitp)) {
-		/* Relaxed use: the count orders nothing by itself. */
-		if (ck_pr_cas_32_value(
-		        &mq->imq_count, count, count + 1, &count))
-			return true;
-	}
-	return false;
+	ck_pr_fence_load(); /* [A19]: imq_admitted, then c_head */
+	ring = ck_pr_load_ptr(&mq->imq_ring);
+	if (ring == NULL)
+		return (int32_t)admitted;
+	ck_pr_fence_load_depends(); /* [A10] */
+	return (int32_t)(admitted - ck_pr_load_uint(&ring->rg_ring.c_head));
 }
 
-static const uint32_t imq_kernel_limit = MACH_PORT_QLIMIT_KERNEL;
+/*
+ * Room below limit for one more message; false when full.  A negative
+ * count (a stale first look) is a huge unsigned one: one test sends it
+ * to the rare branch, which looks again.
+ */
+static inline __attribute__((always_inline)) bool
+admit_below(struct ipc_mqueue *mq, uint32_t limit)
+{
+	uint32_t admitted = ck_pr_load_32(&mq->imq_admitted);
+
+	for (;;) {
+		int32_t n = count_from(mq, admitted);
+
+		if (likely((uint32_t)n < limit)) {
+			/* Relaxed use: the count orders nothing by itself. */
+			if (ck_pr_cas_32_value(&mq->imq_admitted, admitted,
+			        admitted + 1, &admitted))
+				return true;
+		} else if (n >= 0) {
+			return false;
+		} else {
+			admitted = ck_pr_load_32(&mq->imq_admitted);
+		}
+	}
+}
 
 /*
  * ipc_mqueue_admit
@@ -352,10 +394,28 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 	struct ipc_mqueue *mq = &port->ip_mq;
 
 	if (!limited)
-		return admit_below(mq, &imq_kernel_limit);
+		return admit_below(mq, MACH_PORT_QLIMIT_KERNEL);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		return false;
-	return admit_below(mq, &port->ip_qlimit);
+	return admit_below(mq, ck_pr_load_32(&port->ip_qlimit));
+}
+
+/*
+ * ipc_mqueue_unadmit
+ *	Give back the room an ipc_mqueue_admit reserved for a message that
+ *	is not sent after all; a sender that blocked meanwhile gets it.
+ * Conditions: nothing locked (an epoch section may be open).
+ */
+void
+ipc_mqueue_unadmit(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+
+	ck_pr_dec_32(&mq->imq_admitted);
+	/* [F1]: the freed room (an atomic op) before looking for senders. */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		ipc_mqueue_admit_senders(port);
 }
 
 /*
@@ -501,8 +561,11 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		*seqno = pos - ck_pr_load_32(&mq->imq_seq_base);
 		break;
 	}
-	ck_pr_dec_32(&mq->imq_count);
-	/* [F1]: the freed room (an atomic op) before looking for senders. */
+	/*
+	 * No count to drop: the c_head CAS took the message out of the
+	 * count (Counting).  [F1]: that room (an atomic op) before looking
+	 * for senders.
+	 */
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		ipc_mqueue_admit_senders(port);
@@ -535,11 +598,20 @@ ipc_mqueue_has_message(struct ipc_port *port)
 	    ck_pr_load_uint(&ring->rg_ring.p_tail);
 }
 
-/* Messages queued (mps_msgcount). */
+/*
+ * Messages queued (mps_msgcount), with those admitted and not yet queued:
+ * a snapshot, exact when nobody sends or receives meanwhile.
+ */
 uint32_t
-ipc_mqueue_count(struct ipc_port *port)
+ipc_mqueue_count(const struct ipc_port *port)
 {
-	return ck_pr_load_32(&port->ip_mq.imq_count);
+	const struct ipc_mqueue *mq = &port->ip_mq;
+	int32_t n;
+
+	do
+		n = count_from(mq, ck_pr_load_32(&mq->imq_admitted));
+	while (unlikely(n < 0));
+	return (uint32_t)n;
 }
 
 /*
@@ -787,7 +859,7 @@ admit_waiters_locked(
 
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
-	    admit_below(&port->ip_mq, &port->ip_qlimit)) {
+	    admit_below(&port->ip_mq, ck_pr_load_32(&port->ip_qlimit))) {
 		if (snd_wake_full(sw))
 			return true;
 		ipc_turnstile_wait_remove(ts, th, ctx);

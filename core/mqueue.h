@@ -40,7 +40,9 @@ struct imq_ring {
 };
 
 struct ipc_mqueue {
-	uint32_t imq_count;            /* (A) messages queued */
+	uint32_t imq_admitted;         /* (A) admissions, minus rooms given
+	                                  back; the queued count is this
+	                                  minus the ring's c_head */
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
 	struct imq_ring *imq_ring;     /* (A) allocated on first send */
 	struct ipc_waitq imq_rcv_wq;   /* receivers waiting for a message */
@@ -57,10 +59,11 @@ void ipc_mqueue_init(struct ipc_mqueue *mq);
 void ipc_mqueue_fini(struct ipc_port *port);
 bool ipc_mqueue_prepare(struct ipc_port *port);
 bool ipc_mqueue_admit(struct ipc_port *port, bool limited);
+void ipc_mqueue_unadmit(struct ipc_port *port);
 void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
     bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
-uint32_t ipc_mqueue_count(struct ipc_port *port);
+uint32_t ipc_mqueue_count(const struct ipc_port *port);
 uint32_t ipc_mqueue_count_implicit(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
 void ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno);

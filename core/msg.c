@@ -301,7 +301,7 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	ipc_epoch_exit(th);
 	return true;
 slow_room:
-	ck_pr_dec_32(&dp->ip_mq.imq_count); /* give the room back */
+	ipc_mqueue_unadmit(dp); /* give the room back */
 slow_unref:
 	if (rp != NULL)
 		ip_release(rp);
