@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * mqueue.c -- message queues: a ck_ring per port (many senders, many
- * receivers), an overflow list for what the ring cannot hold, queue
- * limits, and the waits on them (spin policy and futex in waitq.c).
+ * mqueue.c -- message queues: a ring per port (many senders, many
+ * receivers; ck_ring's MPMC algorithm, with the queue count folded into
+ * its producer head), an overflow list for what the ring cannot hold,
+ * queue limits, and the waits on them (spin policy and futex in waitq.c).
  *
  * Owns:      struct ipc_mqueue (embedded in each port) and its ring.
  * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
- *            overflow list.  Counters and futex words are atomics.
+ *            overflow list.  The ring's heads and futex words are
+ *            atomics.
  * Ordering:  [R9]/[A9]   ring slots: a slot is written before p_tail
  *                        publishes it (ring_commit's store fence), and
  *                        read after p_tail and before c_head is reread
@@ -18,8 +20,8 @@
  *            [R11]       imq_ovf_n drops only after the ring has the
  *                        message; partner [A11] in ipc_mqueue_enqueue.
  *            [R19]/[A19] a dequeue's c_head CAS drops the count; counts
- *                        read imq_admitted before c_head (count_from;
- *                        see Counting).
+ *                        read rg_p_head before c_head (ring_count; see
+ *                        Counting).
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
@@ -42,21 +44,26 @@
  * sender that sees imq_ovf_n == 0 therefore knows every earlier message is
  * already in the ring, so messages a thread sends arrive in order (J4).
  *
- * Counting.  Every message leaves the queue through the ring (the
- * overflow list refills it), so the ring's c_head counts dequeues, and
- * imq_admitted counts admissions (minus rooms given back unused): the
- * queued count is imq_admitted - c_head, admitted messages not yet
- * queued included, and receivers touch no counter of their own.  A send
- * through a send right is admitted only while that count < qlimit (J5,
- * J7); send-once messages and notifications are always admitted (J6), up
- * to MACH_PORT_QLIMIT_KERNEL.  After taking a message a receiver admits
- * blocked senders (J8).  An admission reads imq_admitted, then c_head
- * ([A19]), and CASes imq_admitted: a refusal is exact at the first load
- * (c_head only grows, so the count then was at least what it computed),
- * and a successful CAS means no admission came in between, so c_head
- * counted only messages admitted before and the count stayed below the
- * limit.  A negative difference (receivers took, between the loads,
- * messages admitted after the first) is looked at again.
+ * Counting.  The queued count is the ring's occupancy (next position
+ * reserved minus c_head) plus the messages admitted but not in the ring:
+ * those waiting to be queued and the overflow list's, counted in the high
+ * half of rg_p_head, beside the position.  So one CAS on rg_p_head admits
+ * against the limit and reserves a slot (ipc_mqueue_reserve: the send
+ * fast path's messages, with the ring's room and an empty overflow list),
+ * or admits a message queued later (ipc_mqueue_admit: pending + 1; its
+ * enqueue, or a refill from the overflow list, moves it from pending to a
+ * position), and a receiver's c_head CAS takes one out: no other counter
+ * is touched per message.  A send through a send right is admitted only
+ * while the count < qlimit (J5, J7); send-once messages and notifications
+ * are always admitted (J6), up to MACH_PORT_QLIMIT_KERNEL.  After taking
+ * a message a receiver admits blocked senders (J8).  A limit larger than
+ * the ring is honoured through the overflow list.  An admission reads
+ * the head, then c_head ([A19]), then CASes the head: a refusal is exact
+ * at the first load (c_head only grows, so the count then was at least
+ * what it computed), and a successful CAS means the head had not moved,
+ * so the count stayed below the limit.  A negative occupancy (receivers
+ * took, between the loads, messages reserved after the first) is looked
+ * at again.
  *
  * Blocked senders.  A sender that finds the queue full spins, then blocks
  * on the port's send turnstile: it donates its turnstile, pushes its
@@ -104,8 +111,6 @@
 #include <string.h>
 #include <time.h>
 
-CK_RING_PROTOTYPE(imq, imq_slot)
-
 /* ------------------------------------------------------------------ */
 /* Ring                                                                */
 
@@ -133,7 +138,7 @@ ring_get(struct ipc_mqueue *mq)
 	mine = ipc_alloc(IPC_KIND_MISC, sizeof(*mine));
 	if (mine == NULL)
 		return NULL;
-	ck_ring_init(&mine->rg_ring, IMQ_RING_SLOTS);
+	memset(mine, 0, sizeof(*mine));
 	ipc_tsan_release(mine);
 	/*
 	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a
@@ -161,11 +166,11 @@ ring_get(struct ipc_mqueue *mq)
 #define IMQ_COMMIT_SPINS 64
 
 static void
-ring_commit(struct imq_ring *ring, unsigned int ticket)
+ring_commit(struct imq_ring *ring, uint32_t ticket)
 {
 	unsigned int spins = 0;
 
-	while (ck_pr_load_uint(&ring->rg_ring.p_tail) != ticket) {
+	while (ck_pr_load_32(&ring->rg_p_tail) != ticket) {
 		ipc_debug_yield(IPC_YIELD_SPIN);
 		if (++spins < IMQ_COMMIT_SPINS) {
 			ck_pr_stall();
@@ -182,7 +187,7 @@ ring_commit(struct imq_ring *ring, unsigned int ticket)
 	 * on x86, where a locked op is already a full barrier) instead of a
 	 * full fence on every send.
 	 */
-	(void)ck_pr_fas_uint(&ring->rg_ring.p_tail, ticket + 1); /* [R9] [F1] */
+	(void)ck_pr_fas_32(&ring->rg_p_tail, ticket + 1); /* [R9] [F1] */
 }
 
 /* A message's slot flags, read while it is still ours ([R9]). */
@@ -193,21 +198,51 @@ slot_flags(const struct ipc_kmsg *kmsg)
 }
 
 /*
- * Put one slot in the ring (reserve, write, commit), or return false when
- * it is full.  The slot is a TSan sync object ([R9]/[A9]): each writer
- * acquires it from the reader that emptied it and releases it to the next
- * reader, since ck_ring's own edges are invisible to TSan.
+ * Reserve the next slot for a message admitted already (counted as
+ * pending in rg_p_head): one CAS moves it from pending to the ring.
+ * False when the ring is full.
  */
-static bool
-ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
-    uint32_t sflags)
+static inline __attribute__((always_inline)) bool
+ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 {
-	unsigned int ticket;
-	struct imq_slot *slot = ck_ring_enqueue_reserve_mpmc_imq(
-	    &ring->rg_ring, ring->rg_slots, &ticket);
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head);
 
-	if (slot == NULL)
-		return false;
+	for (;;) {
+		uint32_t c;
+
+		ck_pr_fence_load(); /* [A19]: the head, then c_head */
+		c = ck_pr_load_32(&ring->rg_c_head);
+		/* Stale c (smaller) only makes the ring look fuller. */
+		if (IMQ_POS(h) - c >= IMQ_RING_SLOTS) {
+			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
+
+			if (again == h)
+				return false;
+			h = again;
+			continue;
+		}
+		ipc_require(IMQ_PEND(h) != 0, "an admitted message is pending");
+		/* Relaxed: the slot is ours; ring_commit publishes it. */
+		if (ck_pr_cas_64_value(&ring->rg_p_head, h,
+		        IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h) - 1), &h)) {
+			*ticket = IMQ_POS(h);
+			return true;
+		}
+	}
+}
+
+/*
+ * Write reserved slot `ticket` and publish it.  The slot is a TSan sync
+ * object ([R9]/[A9]): each writer acquires it from the reader that
+ * emptied it and releases it to the next reader, since the ring's own
+ * edges are invisible to TSan.
+ */
+static inline __attribute__((always_inline)) void
+ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
+    uint32_t size, uint32_t sflags)
+{
+	struct imq_slot *slot = &ring->rg_slots[ticket & (IMQ_RING_SLOTS - 1)];
+
 	/*
 	 * Slots are read speculatively (ring_peek validates its copy after
 	 * the fact, seqlock-style), so they are accessed through ck_pr on
@@ -218,6 +253,18 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
 	ck_pr_store_32(&slot->ims_size, size);
 	ck_pr_store_32(&slot->ims_flags, sflags);
 	ring_commit(ring, ticket);
+}
+
+/* Put an admitted message in the ring, or return false when it is full. */
+static inline __attribute__((always_inline)) bool
+ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
+    uint32_t sflags)
+{
+	uint32_t ticket;
+
+	if (!ring_reserve_admitted(ring, &ticket))
+		return false;
+	ring_fill(ring, ticket, kmsg, size, sflags);
 	return true;
 }
 
@@ -227,16 +274,16 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
  * move while we copied it, so no producer could have reused the slot.
  */
 static bool
-ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
+ring_peek(struct imq_ring *ring, struct imq_slot *out, uint32_t *pos)
 {
-	unsigned int consumer, producer;
+	uint32_t consumer, producer;
 	struct imq_slot *s;
 
 	for (;;) {
-		consumer = ck_pr_load_uint(&ring->rg_ring.c_head);
+		consumer = ck_pr_load_32(&ring->rg_c_head);
 		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
 		ck_pr_fence_load();
-		producer = ck_pr_load_uint(&ring->rg_ring.p_tail);
+		producer = ck_pr_load_32(&ring->rg_p_tail);
 		if (consumer == producer)
 			return false;
 		ck_pr_fence_load(); /* [A9]: slot after p_tail */
@@ -244,7 +291,7 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
 		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
-		if (ck_pr_load_uint(&ring->rg_ring.c_head) == consumer) {
+		if (ck_pr_load_32(&ring->rg_c_head) == consumer) {
 			*pos = consumer;
 			return true;
 		}
@@ -253,12 +300,12 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, unsigned int *pos)
 
 /* Take the slot at position pos; false if another receiver took it. */
 static bool
-ring_take(struct imq_ring *ring, unsigned int pos)
+ring_take(struct imq_ring *ring, uint32_t pos)
 {
 	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
 	ck_pr_fence_store_atomic();
 	/* [R19]: the CAS also takes the message out of the count. */
-	return ck_pr_cas_uint(&ring->rg_ring.c_head, pos, pos + 1);
+	return ck_pr_cas_32(&ring->rg_c_head, pos, pos + 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -335,46 +382,61 @@ ipc_mqueue_prepare(struct ipc_port *port)
 	return ring_get(&port->ip_mq) != NULL;
 }
 
-/*
- * Messages queued, from a look at imq_admitted and then at c_head (see
- * Counting): a signed difference, negative only when receivers took,
- * between the two loads, messages admitted after the first.
- */
-static inline int32_t
-count_from(const struct ipc_mqueue *mq, uint32_t admitted)
+/* The ring of a port that has one (ipc_mqueue_prepare), else NULL. */
+static inline struct imq_ring *
+ring_of(const struct ipc_mqueue *mq)
 {
-	const struct imq_ring *ring;
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
 
-	ck_pr_fence_load(); /* [A19]: imq_admitted, then c_head */
-	ring = ck_pr_load_ptr(&mq->imq_ring);
-	if (ring == NULL)
-		return (int32_t)admitted;
 	ck_pr_fence_load_depends(); /* [A10] */
-	return (int32_t)(admitted - ck_pr_load_uint(&ring->rg_ring.c_head));
+	ipc_tsan_acquire(ring);
+	return ring;
 }
 
 /*
- * Room below limit for one more message; false when full.  A negative
- * count (a stale first look) is a huge unsigned one: one test sends it
- * to the rare branch, which looks again.
+ * Messages in the ring by head h, c_head read after h (Counting): a
+ * signed difference, negative only when receivers took, between the two
+ * loads, messages reserved after h.
  */
-static inline __attribute__((always_inline)) bool
-admit_below(struct ipc_mqueue *mq, uint32_t limit)
+static inline int32_t
+ring_count(struct imq_ring *ring, uint64_t h)
 {
-	uint32_t admitted = ck_pr_load_32(&mq->imq_admitted);
+	ck_pr_fence_load(); /* [A19]: the head, then c_head */
+	return (int32_t)(IMQ_POS(h) - ck_pr_load_32(&ring->rg_c_head));
+}
+
+/*
+ * One more message below limit, by a CAS on the head: the next position
+ * (IMQ_SLOT, with want_slot and room in the ring: *ticket is its slot,
+ * which the caller fills, ring_fill) or pending + 1 (IMQ_PENDING: the
+ * message is queued later, ipc_mqueue_enqueue).  IMQ_FULL at the limit.
+ * A negative count (a stale first look) is a huge unsigned one: one test
+ * sends it to the rare branch, which looks again.
+ */
+static inline __attribute__((always_inline)) enum imq_admit
+admit_below(
+    struct imq_ring *ring, uint32_t limit, bool want_slot, uint32_t *ticket)
+{
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next;
 
 	for (;;) {
-		int32_t n = count_from(mq, admitted);
+		int32_t n = ring_count(ring, h);
 
-		if (likely((uint32_t)n < limit)) {
-			/* Relaxed use: the count orders nothing by itself. */
-			if (ck_pr_cas_32_value(&mq->imq_admitted, admitted,
-			        admitted + 1, &admitted))
-				return true;
+		if (likely(IMQ_PEND(h) < limit &&
+		        (uint32_t)n < limit - IMQ_PEND(h))) {
+			bool slot = want_slot && (uint32_t)n < IMQ_RING_SLOTS;
+
+			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
+			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
+			/* Relaxed: ring_commit publishes a slot. */
+			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
+				*ticket = IMQ_POS(h);
+				return slot ? IMQ_SLOT : IMQ_PENDING;
+			}
 		} else if (n >= 0) {
-			return false;
+			return IMQ_FULL;
 		} else {
-			admitted = ck_pr_load_32(&mq->imq_admitted);
+			h = ck_pr_load_64(&ring->rg_p_head);
 		}
 	}
 }
@@ -392,12 +454,29 @@ bool
 ipc_mqueue_admit(struct ipc_port *port, bool limited)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ring_of(mq);
+	uint32_t ticket;
 
-	if (!limited)
-		return admit_below(mq, MACH_PORT_QLIMIT_KERNEL);
+	ipc_require(ring != NULL, "ipc_mqueue_prepare() before admit");
+	if (!limited) {
+		/*
+		 * Far below the kernel limit as a rule: add, then look (a
+		 * count over it is given back; racing a concurrent admission
+		 * at the limit, both may be).  Relaxed: as admit_below.
+		 */
+		uint64_t h = ck_pr_faa_64(&ring->rg_p_head, IMQ_PEND_ONE);
+		int32_t n = ring_count(ring, h);
+
+		if (likely((uint32_t)(n < 0 ? 0 : n) + IMQ_PEND(h) <
+		        MACH_PORT_QLIMIT_KERNEL))
+			return true;
+		ipc_mqueue_unadmit(port);
+		return false;
+	}
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		return false;
-	return admit_below(mq, ck_pr_load_32(&port->ip_qlimit));
+	return admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false,
+	           &ticket) != IMQ_FULL;
 }
 
 /*
@@ -410,8 +489,11 @@ void
 ipc_mqueue_unadmit(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ring_of(mq);
 
-	ck_pr_dec_32(&mq->imq_admitted);
+	/* Relaxed: [F1] below orders it for waiters.  No borrow: pending
+	 * counts our admission. */
+	ck_pr_sub_64(&ring->rg_p_head, IMQ_PEND_ONE);
 	/* [F1]: the freed room (an atomic op) before looking for senders. */
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
@@ -424,7 +506,7 @@ ipc_mqueue_unadmit(struct ipc_port *port)
  * first if it is not there (pset.c).
  * Conditions: inside an epoch section (the set links are read lock-free).
  */
-static void
+static inline __attribute__((always_inline)) void
 wake_receivers(struct ipc_port *port, bool atomic_publication)
 {
 	struct ipc_pset_link *l;
@@ -500,6 +582,65 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 		ipc_mqueue_drain(port);
 }
 
+/*
+ * ipc_mqueue_reserve
+ *	Admit a message through a send right below qlimit, while no sender
+ *	is blocked (IMQ_FULL otherwise: the caller takes the slow path, which
+ *	blocks or times out), and reserve its ring slot in the same CAS
+ *	(Counting) when the ring has room and the overflow list is empty
+ *	(J4: ours would go behind those): IMQ_SLOT, a promise -- the caller
+ *	commits the slot (ipc_mqueue_commit) without waiting for anything,
+ *	since later senders wait for its publication.  Else IMQ_PENDING:
+ *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).
+ * Conditions:
+ *	Nothing locked; inside an epoch section; the port has its ring
+ *	(ipc_mqueue_prepare).
+ * Ordering:
+ *	[A11]: imq_ovf_n read as 0 means every earlier message is in the
+ *	ring ([R11] in ovf_refill), so ours goes behind them (J4).
+ */
+enum imq_admit
+ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ring_of(mq);
+	bool want_slot;
+
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		return IMQ_FULL;
+	want_slot = ck_pr_load_32(&mq->imq_ovf_n) == 0;
+	/* [A11]: the overflow count, then our reservation behind theirs. */
+	ck_pr_fence_load_atomic();
+	return admit_below(
+	    ring, ck_pr_load_32(&port->ip_qlimit), want_slot, ticket);
+}
+
+/*
+ * ipc_mqueue_commit
+ *	Queue a message in the slot ipc_mqueue_reserve gave it, and wake a
+ *	receiver if one waits.
+ * Conditions:
+ *	As ipc_mqueue_enqueue, whose other ends it shares: consumes kmsg; a
+ *	port found dead afterwards is drained.
+ */
+void
+ipc_mqueue_commit(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
+{
+	struct imq_ring *ring = ring_of(&port->ip_mq);
+	uint32_t size = kmsg->ikm_size;
+	uint32_t sflags = slot_flags(kmsg);
+
+	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
+	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_special_reply_msg_sent(port);
+	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
+	ring_fill(ring, ticket, kmsg, size, sflags);
+	wake_receivers(port, true);
+	/* [F1] (above) also orders our publication before this state load. */
+	if (unlikely(!ip_active(port)))
+		ipc_mqueue_drain(port);
+}
+
 /* ------------------------------------------------------------------ */
 /* Dequeue                                                             */
 
@@ -536,14 +677,12 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
     struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
-	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
+	struct imq_ring *ring = ring_of(mq);
 	struct imq_slot slot;
-	unsigned int pos;
+	uint32_t pos;
 
 	if (ring == NULL)
 		return IMQ_EMPTY;
-	ck_pr_fence_load_depends(); /* [A10] */
-	ipc_tsan_acquire(ring);
 	for (;;) {
 		if (!ring_peek(ring, &slot, &pos)) {
 			if (ovf_refill(mq, ring))
@@ -589,13 +728,11 @@ ipc_mqueue_has_message(struct ipc_port *port)
 
 	if (ck_pr_load_32(&mq->imq_ovf_n) != 0)
 		return true;
-	ring = ck_pr_load_ptr(&mq->imq_ring);
+	ring = ring_of(mq);
 	if (ring == NULL)
 		return false;
-	ck_pr_fence_load_depends(); /* [A10] */
-	ipc_tsan_acquire(ring);
-	return ck_pr_load_uint(&ring->rg_ring.c_head) !=
-	    ck_pr_load_uint(&ring->rg_ring.p_tail);
+	return ck_pr_load_32(&ring->rg_c_head) !=
+	    ck_pr_load_32(&ring->rg_p_tail);
 }
 
 /*
@@ -605,13 +742,17 @@ ipc_mqueue_has_message(struct ipc_port *port)
 uint32_t
 ipc_mqueue_count(const struct ipc_port *port)
 {
-	const struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ring_of(&port->ip_mq);
+	uint64_t h;
 	int32_t n;
 
-	do
-		n = count_from(mq, ck_pr_load_32(&mq->imq_admitted));
-	while (unlikely(n < 0));
-	return (uint32_t)n;
+	if (ring == NULL)
+		return 0;
+	do {
+		h = ck_pr_load_64(&ring->rg_p_head);
+		n = ring_count(ring, h);
+	} while (unlikely(n < 0));
+	return (uint32_t)n + IMQ_PEND(h);
 }
 
 /*
@@ -628,22 +769,20 @@ uint32_t
 ipc_mqueue_count_implicit(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
-	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
-	unsigned int c1, c2, p, pos;
+	struct imq_ring *ring = ring_of(mq);
+	uint32_t c1, c2, p, pos;
 	uint32_t tags = 0, n = 0;
 	struct ipc_kmsg *k;
 
 	if (ring == NULL)
 		return 0;
-	ck_pr_fence_load_depends(); /* [A10] */
-	ipc_tsan_acquire(ring);
 	ipc_lock(&mq->imq_ovf_lock);
 	for (k = mq->imq_ovf_head; k != NULL; k = k->ikm_next)
 		if (k->ikm_flags & IKM_F_IMPLICIT)
 			n++;
-	c1 = ck_pr_load_uint(&ring->rg_ring.c_head);
+	c1 = ck_pr_load_32(&ring->rg_c_head);
 	ck_pr_fence_load(); /* [A9]: c_head before p_tail */
-	p = ck_pr_load_uint(&ring->rg_ring.p_tail);
+	p = ck_pr_load_32(&ring->rg_p_tail);
 	ck_pr_fence_load(); /* [A9]: slots after p_tail */
 	/* One bit per position from c1 (at most IMQ_RING_SLOTS). */
 	for (pos = c1; pos != p; pos++) {
@@ -654,7 +793,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 			tags |= 1u << (pos - c1);
 	}
 	ck_pr_fence_load(); /* [A9]: c_head reread after the slots */
-	c2 = ck_pr_load_uint(&ring->rg_ring.c_head);
+	c2 = ck_pr_load_32(&ring->rg_c_head);
 	ipc_unlock(&mq->imq_ovf_lock);
 	for (pos = c1; pos != p; pos++)
 		if ((int)(pos - c2) >= 0 && (tags & (1u << (pos - c1))))
@@ -667,8 +806,7 @@ uint32_t
 ipc_mqueue_seqno(struct ipc_port *port)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
-	uint32_t head =
-	    ring != NULL ? ck_pr_load_uint(&ring->rg_ring.c_head) : 0;
+	uint32_t head = ring != NULL ? ck_pr_load_32(&ring->rg_c_head) : 0;
 
 	return head - ck_pr_load_32(&port->ip_mq.imq_seq_base);
 }
@@ -678,8 +816,7 @@ void
 ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
-	uint32_t head =
-	    ring != NULL ? ck_pr_load_uint(&ring->rg_ring.c_head) : 0;
+	uint32_t head = ring != NULL ? ck_pr_load_32(&ring->rg_c_head) : 0;
 
 	/* Relaxed: receivers racing a set_seqno get either numbering. */
 	ck_pr_store_32(&port->ip_mq.imq_seq_base, head - seqno);
@@ -724,7 +861,8 @@ ipc_mqueue_fini(struct ipc_port *port)
 	ipc_require(port->ip_mq.imq_ovf_head == NULL,
 	    "a freed port's overflow list is empty");
 	if (ring != NULL) {
-		ipc_require(ring->rg_ring.c_head == ring->rg_ring.p_tail,
+		ipc_require(ring->rg_c_head == ring->rg_p_tail &&
+		        IMQ_PEND(ring->rg_p_head) == 0,
 		    "a freed port's queue is empty");
 		ring_free(ring);
 	}
@@ -855,11 +993,15 @@ admit_waiters_locked(
     struct ipc_port *port, struct snd_wake *sw, struct ipc_ts_ctx *ctx)
 {
 	struct ipc_turnstile *ts = port->ip_send_ts;
+	struct imq_ring *ring = ring_of(&port->ip_mq);
 	struct ipc_thread *th;
+	uint32_t ticket;
 
 	ipc_lock_assert_held(&port->ip_object.io_lock);
+	/* A blocked sender's port has its ring (ipc_mqueue_prepare). */
 	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
-	    admit_below(&port->ip_mq, ck_pr_load_32(&port->ip_qlimit))) {
+	    admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false,
+	        &ticket) != IMQ_FULL) {
 		if (snd_wake_full(sw))
 			return true;
 		ipc_turnstile_wait_remove(ts, th, ctx);

@@ -12,7 +12,8 @@
 #include "lock.h"
 #include "waitq.h"
 
-#include <ck_ring.h>
+#include "base.h"
+
 #include <mipc/types.h>
 #include <time.h>
 
@@ -34,15 +35,30 @@ struct imq_slot {
 
 #define IMQ_RING_SLOTS 16u /* power of two; overflow takes the rest */
 
+/*
+ * The ring: positions only grow (mod 2^32); slot pos & (IMQ_RING_SLOTS -
+ * 1).  Receivers own c_head's line, senders the other.  rg_p_head packs
+ * the next position to reserve (low half) with the count of admitted
+ * messages not in the ring (high half: waiting to be queued, or in the
+ * overflow list), so that one CAS both admits a message against the
+ * queue limit and reserves its slot (mqueue.c, Counting).
+ */
 struct imq_ring {
-	ck_ring_t rg_ring;
+	uint32_t rg_c_head; /* (A) next position to take */
+	char rg_pad0[ARCH_CACHELINE - sizeof(uint32_t)];
+	uint32_t rg_p_tail; /* (A) positions below it are published */
+	uint32_t rg_pad1;
+	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
+	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
 	struct imq_slot rg_slots[IMQ_RING_SLOTS];
 };
 
+#define IMQ_HEAD(pos, pend) (((uint64_t)(pend) << 32) | (uint32_t)(pos))
+#define IMQ_POS(h)          ((uint32_t)(h))
+#define IMQ_PEND(h)         ((uint32_t)((h) >> 32))
+#define IMQ_PEND_ONE        (1ull << 32) /* added: pending + 1 */
+
 struct ipc_mqueue {
-	uint32_t imq_admitted;         /* (A) admissions, minus rooms given
-	                                  back; the queued count is this
-	                                  minus the ring's c_head */
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
 	struct imq_ring *imq_ring;     /* (A) allocated on first send */
 	struct ipc_waitq imq_rcv_wq;   /* receivers waiting for a message */
@@ -55,12 +71,18 @@ struct ipc_mqueue {
 
 enum imq_result { IMQ_EMPTY, IMQ_LEFT, IMQ_TAKEN };
 
+/* What ipc_mqueue_reserve got: no room, room and a slot, room only. */
+enum imq_admit { IMQ_FULL, IMQ_SLOT, IMQ_PENDING };
+
 void ipc_mqueue_init(struct ipc_mqueue *mq);
 void ipc_mqueue_fini(struct ipc_port *port);
 bool ipc_mqueue_prepare(struct ipc_port *port);
 bool ipc_mqueue_admit(struct ipc_port *port, bool limited);
 void ipc_mqueue_unadmit(struct ipc_port *port);
 void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
+enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket);
+void ipc_mqueue_commit(
+    struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
     bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
 uint32_t ipc_mqueue_count(const struct ipc_port *port);

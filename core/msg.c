@@ -180,8 +180,9 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k;
-	uint32_t dbits;
+	uint32_t dbits, ticket = 0;
 	uint16_t flags = IKM_F_BORROWED;
+	enum imq_admit room = IMQ_PENDING;
 	bool link;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
@@ -253,22 +254,28 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 		rp = NULL;
 		goto slow_unref;
 	}
-	if (!ipc_mqueue_admit(dp, true))
-		goto slow_unref; /* full: the slow path blocks or times out */
 	/*
 	 * The message's send right: implicit -- counted by no srights, only
 	 * by its slot (port.c, "Implicit send rights") -- while no
 	 * no-senders request is armed, the request read before the count
 	 * (an arming waits for us to publish); else counted, a copy of a
-	 * right that exists (ip_srights_inc_nonzero).
+	 * right that exists (ip_srights_inc_nonzero), after room was
+	 * admitted (ipc_mqueue_admit: the count is not given back).  An
+	 * implicit right's message reserves its room, and its slot as a
+	 * rule, in one (ipc_mqueue_reserve), the point of no return.  Full:
+	 * the slow path blocks or times out.
 	 */
 	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
 		ck_pr_fence_load(); /* [A36]: the request, then the count */
-		if (ip_srights(dp) == 0)
-			goto slow_room;
+		if (ip_srights(dp) == 0 ||
+		    (room = ipc_mqueue_reserve(dp, &ticket)) == IMQ_FULL)
+			goto slow_unref;
 		flags = IKM_F_BORROWED | IKM_F_IMPLICIT;
-	} else if (!ip_srights_inc_nonzero(dp)) {
-		goto slow_room;
+	} else {
+		if (!ipc_mqueue_admit(dp, true))
+			goto slow_unref;
+		if (!ip_srights_inc_nonzero(dp))
+			goto slow_room;
 	}
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
@@ -296,7 +303,10 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	k->ikm_header.msgh_bits = bits;
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
-	ipc_mqueue_enqueue(dp, k);
+	if (likely(room == IMQ_SLOT))
+		ipc_mqueue_commit(dp, ticket, k);
+	else
+		ipc_mqueue_enqueue(dp, k);
 	k = NULL; /* the queue owns it */
 	ipc_epoch_exit(th);
 	return true;

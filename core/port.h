@@ -109,7 +109,7 @@ enum ipc_port_state {
 
 /*
  * Field order is for the message path: what every send and receive
- * writes -- io_refs, ip_srights, imq_admitted, and an RPC's sync link --
+ * writes -- io_refs, ip_srights, and an RPC's sync link --
  * shares the port's first cache line with ip_state and the constant
  * flags both paths test, so a message moves one port line between CPUs.
  */

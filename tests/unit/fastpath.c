@@ -15,6 +15,7 @@
 #include "check_mipc.h"
 
 #include "internal.h"
+#include "mqueue.h"
 
 #include <string.h>
 
@@ -99,6 +100,78 @@ START_TEST(fastpath_counter_sees_the_slow_path)
 	ck_assert_int_eq(send_one(1, 0), MACH_MSG_SUCCESS);
 	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
 	ck_assert_msg(ipc_slow_entries > before, "the slow path was counted");
+}
+END_TEST
+
+/* The queue's count (mps_msgcount) of `port`. */
+static natural_t
+msgcount(void)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	ck_assert_int_eq(
+	    mach_port_get_attributes(mach_task_self(), port,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	return st.mps_msgcount;
+}
+
+/*
+ * A queue limit beyond the ring's slots (mqueue.h): the fast path admits
+ * the messages the ring cannot take and queues them behind, in order,
+ * without the slow path; the limit and mps_msgcount stay exact, and a
+ * send-once message still gets in past the limit (J6).
+ */
+START_TEST(fastpath_beyond_the_ring_stays_fast_and_counts_exactly)
+{
+	mach_port_limits_t lim = { .mpl_qlimit = 4 * IMQ_RING_SLOTS };
+	struct mipc_stats s0, s1;
+	mach_port_name_t so;
+	mach_msg_type_name_t t;
+	msg64_t m;
+	rcv64_t r;
+	natural_t i;
+
+	ck_assert_int_eq(mach_port_set_attributes(mach_task_self(), port,
+	                     MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+	                     MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
+	/* The ring exists after a first message (the slow path's). */
+	ck_assert_int_eq(send_one(-1, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	mipc_get_stats(&s0);
+	for (i = 0; i < lim.mpl_qlimit; i++)
+		MIPC_REQUIRE(
+		    send_one((int)i, 0) == MACH_MSG_SUCCESS, "send %u", i);
+	mipc_get_stats(&s1);
+	ck_assert_uint_eq(s1.slow_paths, s0.slow_paths);
+	ck_assert_uint_eq(msgcount(), lim.mpl_qlimit);
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = port;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	                     sizeof(m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_SEND_TIMED_OUT);
+	ck_assert_uint_eq(msgcount(), lim.mpl_qlimit);
+	/* J6: a send-once right's message is not held to the limit. */
+	ck_assert_int_eq(mach_port_extract_right(mach_task_self(), port,
+	                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &so, &t),
+	    KERN_SUCCESS);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	m.h.msgh_remote_port = so;
+	m.h.msgh_id = (mach_msg_id_t)lim.mpl_qlimit;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	                     sizeof(m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(msgcount(), lim.mpl_qlimit + 1);
+	for (i = 0; i <= lim.mpl_qlimit; i++) {
+		MIPC_REQUIRE(
+		    receive_one(&r) == MACH_MSG_SUCCESS, "receive %u", i);
+		MIPC_REQUIRE(r.m.h.msgh_id == (mach_msg_id_t)i,
+		    "message %u in order (got %d)", i, r.m.h.msgh_id);
+	}
+	ck_assert_uint_eq(msgcount(), 0);
 }
 END_TEST
 
@@ -587,6 +660,8 @@ fastpath_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, fastpath_counter_sees_the_slow_path);
 	tcase_add_test(tc, fastpath_and_slowpath_deliver_the_same);
+	tcase_add_test(
+	    tc, fastpath_beyond_the_ring_stays_fast_and_counts_exactly);
 	tcase_add_test(
 	    tc, fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path);
 	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
