@@ -9,7 +9,8 @@
  *
  * Issue 12's cases: a receiver on its own port while other threads churn
  * send rights on its name (item 21), and OOL source memory deallocated or
- * made unreadable while a send copies it (item 3).
+ * made unreadable while a send copies it (item 3).  Issue 15's: a queue
+ * limit above the ring's slots under senders racing a lagging receiver.
  */
 #include "stress.h"
 
@@ -461,6 +462,164 @@ START_TEST(msg_threads_ool_source_removed_during_send)
 }
 END_TEST
 
+/*
+ * Issue 15 (item 2a): a queue limit above the ring's 16 slots, two senders
+ * that never wait (MACH_SEND_TIMEOUT 0), each from its own space, and a
+ * receiver that lags now and then, so that admissions race receives at
+ * the limit and messages go through the overflow list.  The count never
+ * passes the limit (admission and the ring reservation are one CAS),
+ * each sender's messages arrive in order, and what was sent arrives.
+ */
+enum { QL_LIMIT = 24, QL_SENDERS = 2 };
+
+typedef struct {
+	mach_msg_header_t hdr;
+	uint32_t sender;
+	uint32_t seq;
+} ql_msg_t;
+
+static mipc_space_t ql_rs, ql_ss[QL_SENDERS];
+static mach_port_name_t ql_port, ql_dest[QL_SENDERS];
+static long ql_per_sender;
+static uint32_t ql_sent[QL_SENDERS];
+static int ql_senders_left;
+
+static void *
+ql_sender(void *arg)
+{
+	uint32_t id = (uint32_t)(intptr_t)arg, seq = 0;
+	long i;
+
+	stress_pin((int)id);
+	for (i = 0; i < ql_per_sender; i++) {
+		ql_msg_t m;
+		mach_msg_return_t mr;
+		mach_port_urefs_t u = 0;
+
+		memset(&m, 0, sizeof(m));
+		m.hdr.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+		m.hdr.msgh_remote_port = ql_dest[id];
+		m.hdr.msgh_size = sizeof(m);
+		m.sender = id;
+		m.seq = seq;
+		mr = mipc_msg(ql_ss[id], &m.hdr,
+		    MACH_SEND_MSG | MACH_SEND_TIMEOUT, sizeof(m), 0,
+		    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+		MIPC_REQUIRE(
+		    mr == MACH_MSG_SUCCESS || mr == MACH_SEND_TIMED_OUT,
+		    "send: 0x%x", mr);
+		if (mr == MACH_MSG_SUCCESS) {
+			seq++;
+			continue;
+		}
+		sched_yield(); /* full: let the receiver run */
+		/* M3: the copied right came back to the name: drop it. */
+		MIPC_REQUIRE(mipc_port_get_refs(ql_ss[id], ql_dest[id],
+		                 MACH_PORT_RIGHT_SEND, &u) == KERN_SUCCESS,
+		    "urefs");
+		if (u > 1)
+			MIPC_REQUIRE(
+			    mipc_port_mod_refs(ql_ss[id], ql_dest[id],
+			        MACH_PORT_RIGHT_SEND, -1) == KERN_SUCCESS,
+			    "drop the returned uref");
+	}
+	__atomic_store_n(&ql_sent[id], seq, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&ql_senders_left, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *
+ql_receiver(void *arg)
+{
+	uint32_t next[QL_SENDERS] = { 0 }, got = 0;
+
+	(void)arg;
+	stress_pin(QL_SENDERS);
+	for (;;) {
+		struct {
+			ql_msg_t m;
+			mach_msg_max_trailer_t t;
+		} r;
+		mach_msg_return_t mr =
+		    mipc_msg(ql_rs, &r.m.hdr, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+		        0, sizeof(r), ql_port, 10, MACH_PORT_NULL);
+
+		if (mr == MACH_RCV_TIMED_OUT) {
+			if (__atomic_load_n(
+			        &ql_senders_left, __ATOMIC_ACQUIRE) == 0 &&
+			    got == ql_sent[0] + ql_sent[1])
+				break;
+			continue;
+		}
+		MIPC_REQUIRE(mr == MACH_MSG_SUCCESS, "receive: 0x%x", mr);
+		MIPC_REQUIRE(
+		    r.m.sender < QL_SENDERS && r.m.seq == next[r.m.sender],
+		    "sender %u: %u, expected %u", r.m.sender, r.m.seq,
+		    next[r.m.sender % QL_SENDERS]);
+		next[r.m.sender]++;
+		got++;
+		/* Lag now and then: the queue fills past the ring. */
+		if ((got & 63) == 0)
+			usleep(200);
+	}
+	return NULL;
+}
+
+START_TEST(msg_threads_qlimit_above_the_ring_holds_under_races)
+{
+	mach_port_limits_t lim = { QL_LIMIT };
+	pthread_t st[QL_SENDERS], rt;
+	mach_msg_type_name_t t;
+	uint32_t i, over = 0;
+
+	ql_per_sender = stress_iters(20000);
+	ql_senders_left = QL_SENDERS;
+	ck_assert_int_eq(mipc_space_create(&ql_rs), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(ql_rs, MACH_PORT_RIGHT_RECEIVE, &ql_port),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_set_attributes(ql_rs, ql_port, MACH_PORT_LIMITS_INFO,
+	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
+	for (i = 0; i < QL_SENDERS; i++) {
+		ck_assert_int_eq(mipc_space_create(&ql_ss[i]), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_extract_right(ql_rs, ql_port,
+		        MACH_MSG_TYPE_MAKE_SEND, ql_ss[i], &ql_dest[i], &t),
+		    KERN_SUCCESS);
+	}
+	ck_assert_int_eq(pthread_create(&rt, NULL, ql_receiver, NULL), 0);
+	for (i = 0; i < QL_SENDERS; i++)
+		ck_assert_int_eq(pthread_create(&st[i], NULL, ql_sender,
+		                     (void *)(intptr_t)i),
+		    0);
+	/* The count, sampled meanwhile: never past the limit. */
+	while (__atomic_load_n(&ql_senders_left, __ATOMIC_ACQUIRE) != 0) {
+		mach_port_status_t ps;
+		mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+		ck_assert_int_eq(
+		    mipc_port_get_attributes(ql_rs, ql_port,
+		        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&ps, &cnt),
+		    KERN_SUCCESS);
+		if (ps.mps_msgcount > QL_LIMIT)
+			over = ps.mps_msgcount;
+		usleep(50);
+	}
+	for (i = 0; i < QL_SENDERS; i++)
+		pthread_join(st[i], NULL);
+	pthread_join(rt, NULL);
+	ck_assert_msg(
+	    over == 0, "%u messages queued, limit %d", over, QL_LIMIT);
+	for (i = 0; i < QL_SENDERS; i++) {
+		ck_assert_uint_gt(ql_sent[i], 0);
+		ck_assert_int_eq(mipc_space_destroy(ql_ss[i]), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_space_destroy(ql_rs), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 msg_threads_suite(void)
 {
@@ -477,6 +636,11 @@ msg_threads_suite(void)
 	tcase_add_test(
 	    tc, msg_threads_receive_on_own_port_amid_send_right_churn);
 	tcase_add_test(tc, msg_threads_ool_source_removed_during_send);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("issue_15");
+	tcase_set_timeout(tc, stress_timeout(120));
+	tcase_add_test(tc, msg_threads_qlimit_above_the_ring_holds_under_races);
 	suite_add_tcase(s, tc);
 	return s;
 }
