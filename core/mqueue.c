@@ -25,7 +25,9 @@
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
- *            "message queue on demand") and freed with the port.  Messages
+ *            "message queue on demand"), with a slot per message the
+ *            queue limit then admits (16 to 1024: PERF.md 3.3), and
+ *            freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
  *            whoever sees it dead (the destroyer, or a late sender).
  *            A queued message marked IKM_F_BORROWED holds no reference on
@@ -114,20 +116,29 @@
 /* ------------------------------------------------------------------ */
 /* Ring                                                                */
 
+static size_t
+ring_bytes(uint32_t slots)
+{
+	return offsetof(struct imq_ring, rg_slots) +
+	    (size_t)slots * sizeof(struct imq_slot);
+}
+
 static void
 ring_free(struct imq_ring *ring)
 {
-	ipc_free(IPC_KIND_MISC, ring, sizeof(*ring));
+	ipc_free(IPC_KIND_MISC, ring, ring_bytes(ring->rg_mask + 1));
 }
 
 /*
- * The ring, allocated on first use.  Returns NULL only when memory is
- * exhausted.
+ * The ring, allocated on first use, with room for `qlimit` messages
+ * (IMQ_RING_MIN to IMQ_RING_MAX slots).  Returns NULL only when memory
+ * is exhausted.
  */
 static struct imq_ring *
-ring_get(struct ipc_mqueue *mq)
+ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring), *mine;
+	uint32_t slots = IMQ_RING_MIN;
 
 	if (likely(ring != NULL)) {
 		/* [A10]: the ring's fields through its pointer ([R10]). */
@@ -135,10 +146,13 @@ ring_get(struct ipc_mqueue *mq)
 		ipc_tsan_acquire(ring);
 		return ring;
 	}
-	mine = ipc_alloc(IPC_KIND_MISC, sizeof(*mine));
+	while (slots < qlimit && slots < IMQ_RING_MAX)
+		slots <<= 1;
+	mine = ipc_alloc(IPC_KIND_MISC, ring_bytes(slots));
 	if (mine == NULL)
 		return NULL;
-	memset(mine, 0, sizeof(*mine));
+	memset(mine, 0, ring_bytes(slots));
+	mine->rg_mask = slots - 1;
 	ipc_tsan_release(mine);
 	/*
 	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a
@@ -213,7 +227,7 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		ck_pr_fence_load(); /* [A19]: the head, then c_head */
 		c = ck_pr_load_32(&ring->rg_c_head);
 		/* Stale c (smaller) only makes the ring look fuller. */
-		if (IMQ_POS(h) - c >= IMQ_RING_SLOTS) {
+		if (IMQ_POS(h) - c > ring->rg_mask) {
 			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
 
 			if (again == h)
@@ -241,7 +255,7 @@ static inline __attribute__((always_inline)) void
 ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
     uint32_t size, uint32_t sflags)
 {
-	struct imq_slot *slot = &ring->rg_slots[ticket & (IMQ_RING_SLOTS - 1)];
+	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_mask];
 
 	/*
 	 * Slots are read speculatively (ring_peek validates its copy after
@@ -287,7 +301,7 @@ ring_peek(struct imq_ring *ring, struct imq_slot *out, uint32_t *pos)
 		if (consumer == producer)
 			return false;
 		ck_pr_fence_load(); /* [A9]: slot after p_tail */
-		s = &ring->rg_slots[consumer & (IMQ_RING_SLOTS - 1)];
+		s = &ring->rg_slots[consumer & ring->rg_mask];
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
 		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
@@ -330,13 +344,11 @@ ovf_append_locked(struct ipc_mqueue *mq, struct ipc_kmsg *kmsg)
  * drops only once a message is in the ring (the ordering argument above).
  * Returns whether anything moved.
  */
-static bool
-ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
+static __attribute__((noinline)) bool
+ovf_move(struct ipc_mqueue *mq, struct imq_ring *ring)
 {
 	bool moved = false;
 
-	if (ring == NULL || ck_pr_load_32(&mq->imq_ovf_n) == 0)
-		return false;
 	ipc_lock(&mq->imq_ovf_lock);
 	while (mq->imq_ovf_head != NULL) {
 		struct ipc_kmsg *k = mq->imq_ovf_head;
@@ -360,6 +372,18 @@ ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
 	return moved;
 }
 
+/*
+ * Refill the ring from the overflow list if it has anything (ovf_move): a
+ * receiver polling an empty queue only looks at the count.
+ */
+static inline bool
+ovf_refill(struct ipc_mqueue *mq, struct imq_ring *ring)
+{
+	if (ring == NULL || ck_pr_load_32(&mq->imq_ovf_n) == 0)
+		return false;
+	return ovf_move(mq, ring);
+}
+
 /* ------------------------------------------------------------------ */
 /* Enqueue                                                             */
 
@@ -379,7 +403,7 @@ ipc_mqueue_init(struct ipc_mqueue *mq)
 bool
 ipc_mqueue_prepare(struct ipc_port *port)
 {
-	return ring_get(&port->ip_mq) != NULL;
+	return ring_get(&port->ip_mq, ck_pr_load_32(&port->ip_qlimit)) != NULL;
 }
 
 /* The ring of a port that has one (ipc_mqueue_prepare), else NULL. */
@@ -424,7 +448,7 @@ admit_below(
 
 		if (likely(IMQ_PEND(h) < limit &&
 		        (uint32_t)n < limit - IMQ_PEND(h))) {
-			bool slot = want_slot && (uint32_t)n < IMQ_RING_SLOTS;
+			bool slot = want_slot && (uint32_t)n <= ring->rg_mask;
 
 			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
 			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
@@ -554,7 +578,7 @@ void
 ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
-	struct imq_ring *ring = ring_get(mq);
+	struct imq_ring *ring = ring_of(mq);
 	uint32_t size = kmsg->ikm_size;
 	uint32_t sflags = slot_flags(kmsg);
 	bool in_ring = false;
@@ -771,7 +795,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_of(mq);
 	uint32_t c1, c2, p, pos;
-	uint32_t tags = 0, n = 0;
+	uint32_t tags[IMQ_RING_MAX / 32] = { 0 }, n = 0;
 	struct ipc_kmsg *k;
 
 	if (ring == NULL)
@@ -784,19 +808,19 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 	ck_pr_fence_load(); /* [A9]: c_head before p_tail */
 	p = ck_pr_load_32(&ring->rg_p_tail);
 	ck_pr_fence_load(); /* [A9]: slots after p_tail */
-	/* One bit per position from c1 (at most IMQ_RING_SLOTS). */
+	/* One bit per position from c1 (at most IMQ_RING_MAX). */
 	for (pos = c1; pos != p; pos++) {
-		struct imq_slot *sl =
-		    &ring->rg_slots[pos & (IMQ_RING_SLOTS - 1)];
+		struct imq_slot *sl = &ring->rg_slots[pos & ring->rg_mask];
 
 		if (ck_pr_load_32(&sl->ims_flags) & IMS_IMPLICIT)
-			tags |= 1u << (pos - c1);
+			tags[(pos - c1) / 32] |= 1u << ((pos - c1) % 32);
 	}
 	ck_pr_fence_load(); /* [A9]: c_head reread after the slots */
 	c2 = ck_pr_load_32(&ring->rg_c_head);
 	ipc_unlock(&mq->imq_ovf_lock);
 	for (pos = c1; pos != p; pos++)
-		if ((int)(pos - c2) >= 0 && (tags & (1u << (pos - c1))))
+		if ((int)(pos - c2) >= 0 &&
+		    (tags[(pos - c1) / 32] & (1u << ((pos - c1) % 32))))
 			n++;
 	return n;
 }

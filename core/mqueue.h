@@ -33,11 +33,16 @@ struct imq_slot {
 
 #define IMS_IMPLICIT 0x1u
 
-#define IMQ_RING_SLOTS 16u /* power of two; overflow takes the rest */
+/*
+ * Slots of a ring: the next power of two at or above the port's queue
+ * limit when the ring is made, between these; the overflow list takes
+ * what a ring cannot (a limit raised later, send-once messages).
+ */
+#define IMQ_RING_MIN 16u
+#define IMQ_RING_MAX 1024u /* MACH_PORT_QLIMIT_MAX */
 
 /*
- * The ring: positions only grow (mod 2^32); slot pos & (IMQ_RING_SLOTS -
- * 1).  Receivers own c_head's line, senders the other.  rg_p_head packs
+ * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers own c_head's line, senders the other.  rg_p_head packs
  * the next position to reserve (low half) with the count of admitted
  * messages not in the ring (high half: waiting to be queued, or in the
  * overflow list), so that one CAS both admits a message against the
@@ -45,12 +50,13 @@ struct imq_slot {
  */
 struct imq_ring {
 	uint32_t rg_c_head; /* (A) next position to take */
-	char rg_pad0[ARCH_CACHELINE - sizeof(uint32_t)];
+	uint32_t rg_mask;   /* (C) slots - 1 */
+	char rg_pad0[ARCH_CACHELINE - 2 * sizeof(uint32_t)];
 	uint32_t rg_p_tail; /* (A) positions below it are published */
 	uint32_t rg_pad1;
 	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
 	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
-	struct imq_slot rg_slots[IMQ_RING_SLOTS];
+	struct imq_slot rg_slots[]; /* rg_mask + 1 */
 };
 
 #define IMQ_HEAD(pos, pend) (((uint64_t)(pend) << 32) | (uint32_t)(pos))

@@ -463,7 +463,8 @@ START_TEST(msg_threads_ool_source_removed_during_send)
 END_TEST
 
 /*
- * Issue 15 (item 2a): a queue limit above the ring's 16 slots, two senders
+ * Issue 15 (item 2a): a queue limit above the ring's 16 slots (raised after
+ * the ring was made for the default limit), two senders
  * that never wait (MACH_SEND_TIMEOUT 0), each from its own space, and a
  * receiver that lags now and then, so that admissions race receives at
  * the limit and messages go through the overflow list.  The count never
@@ -565,6 +566,27 @@ ql_receiver(void *arg)
 	return NULL;
 }
 
+/* One message through the port and back: the port's ring is made. */
+static void
+ql_first_message(void)
+{
+	struct {
+		ql_msg_t m;
+		mach_msg_max_trailer_t t;
+	} r;
+
+	memset(&r, 0, sizeof(r));
+	r.m.hdr.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	r.m.hdr.msgh_remote_port = ql_dest[0];
+	r.m.hdr.msgh_size = sizeof(r.m);
+	ck_assert_int_eq(mipc_msg(ql_ss[0], &r.m.hdr, MACH_SEND_MSG,
+	                     sizeof(r.m), 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mipc_msg(ql_rs, &r.m.hdr, MACH_RCV_MSG, 0, sizeof(r),
+	                     ql_port, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
 START_TEST(msg_threads_qlimit_above_the_ring_holds_under_races)
 {
 	mach_port_limits_t lim = { QL_LIMIT };
@@ -578,10 +600,6 @@ START_TEST(msg_threads_qlimit_above_the_ring_holds_under_races)
 	ck_assert_int_eq(
 	    mipc_port_allocate(ql_rs, MACH_PORT_RIGHT_RECEIVE, &ql_port),
 	    KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_set_attributes(ql_rs, ql_port, MACH_PORT_LIMITS_INFO,
-	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
-	    KERN_SUCCESS);
 	for (i = 0; i < QL_SENDERS; i++) {
 		ck_assert_int_eq(mipc_space_create(&ql_ss[i]), KERN_SUCCESS);
 		ck_assert_int_eq(
@@ -589,6 +607,13 @@ START_TEST(msg_threads_qlimit_above_the_ring_holds_under_races)
 		        MACH_MSG_TYPE_MAKE_SEND, ql_ss[i], &ql_dest[i], &t),
 		    KERN_SUCCESS);
 	}
+	/* A first message makes the ring, sized for the default limit; the
+	 * limit raised after it is above its slots. */
+	ql_first_message();
+	ck_assert_int_eq(
+	    mipc_port_set_attributes(ql_rs, ql_port, MACH_PORT_LIMITS_INFO,
+	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
 	ck_assert_int_eq(pthread_create(&rt, NULL, ql_receiver, NULL), 0);
 	for (i = 0; i < QL_SENDERS; i++)
 		ck_assert_int_eq(pthread_create(&st[i], NULL, ql_sender,

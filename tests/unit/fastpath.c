@@ -117,15 +117,28 @@ msgcount(void)
 	return st.mps_msgcount;
 }
 
+/* Set `port`'s queue limit. */
+static void
+set_qlimit(natural_t qlimit)
+{
+	mach_port_limits_t lim = { .mpl_qlimit = qlimit };
+
+	ck_assert_int_eq(mach_port_set_attributes(mach_task_self(), port,
+	                     MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+	                     MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
+}
+
 /*
- * A queue limit beyond the ring's slots (mqueue.h): the fast path admits
- * the messages the ring cannot take and queues them behind, in order,
- * without the slow path; the limit and mps_msgcount stay exact, and a
- * send-once message still gets in past the limit (J6).
+ * A queue limit raised beyond the ring's slots once the ring exists
+ * (mqueue.h: a ring is sized when it is made): the fast path admits the
+ * messages the ring cannot take and queues them behind, in order, without
+ * the slow path; the limit and mps_msgcount stay exact, and a send-once
+ * message still gets in past the limit (J6).
  */
 START_TEST(fastpath_beyond_the_ring_stays_fast_and_counts_exactly)
 {
-	mach_port_limits_t lim = { .mpl_qlimit = 4 * IMQ_RING_SLOTS };
+	mach_port_limits_t lim = { .mpl_qlimit = 4 * IMQ_RING_MIN };
 	struct mipc_stats s0, s1;
 	mach_port_name_t so;
 	mach_msg_type_name_t t;
@@ -133,13 +146,11 @@ START_TEST(fastpath_beyond_the_ring_stays_fast_and_counts_exactly)
 	rcv64_t r;
 	natural_t i;
 
-	ck_assert_int_eq(mach_port_set_attributes(mach_task_self(), port,
-	                     MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
-	                     MACH_PORT_LIMITS_INFO_COUNT),
-	    KERN_SUCCESS);
-	/* The ring exists after a first message (the slow path's). */
+	/* The ring exists after a first message (the slow path's), sized
+	 * for the default limit. */
 	ck_assert_int_eq(send_one(-1, 0), MACH_MSG_SUCCESS);
 	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	set_qlimit(lim.mpl_qlimit);
 	mipc_get_stats(&s0);
 	for (i = 0; i < lim.mpl_qlimit; i++)
 		MIPC_REQUIRE(
@@ -170,6 +181,70 @@ START_TEST(fastpath_beyond_the_ring_stays_fast_and_counts_exactly)
 		    receive_one(&r) == MACH_MSG_SUCCESS, "receive %u", i);
 		MIPC_REQUIRE(r.m.h.msgh_id == (mach_msg_id_t)i,
 		    "message %u in order (got %d)", i, r.m.h.msgh_id);
+	}
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/* The ring of `port` (white box): its slots, and the overflow count. */
+static void
+ring_look(uint32_t *slots, uint32_t *ovf)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_entry *e;
+	struct ipc_port *p;
+	struct imq_ring *ring;
+
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(ipc_space_lookup(mipc_thread_space()), port);
+	ck_assert_ptr_nonnull(e);
+	p = ip_from_object(ipc_entry_load_object(e));
+	ring = ck_pr_load_ptr(&p->ip_mq.imq_ring);
+	ck_assert_ptr_nonnull(ring);
+	*slots = ring->rg_mask + 1;
+	*ovf = ck_pr_load_32(&p->ip_mq.imq_ovf_n);
+	ipc_epoch_exit(th);
+}
+
+/*
+ * A ring made for a large queue limit (PERF.md 3.3) has a slot for each
+ * message the limit admits: a burst up to it never takes the overflow
+ * list (its lock); a limit raised after the ring was made overflows.
+ */
+START_TEST(fastpath_ring_sized_to_the_limit_takes_a_burst_in_its_slots)
+{
+	natural_t n = 4 * IMQ_RING_MIN, i;
+	uint32_t slots, ovf;
+	rcv64_t r;
+
+	set_qlimit(n);
+	for (i = 0; i < n; i++)
+		MIPC_REQUIRE(
+		    send_one((int)i, 0) == MACH_MSG_SUCCESS, "send %u", i);
+	ring_look(&slots, &ovf);
+	ck_assert_uint_eq(slots, n);
+	ck_assert_uint_eq(ovf, 0);
+	ck_assert_uint_eq(msgcount(), n);
+	for (i = 0; i < n; i++) {
+		MIPC_REQUIRE(
+		    receive_one(&r) == MACH_MSG_SUCCESS, "receive %u", i);
+		MIPC_REQUIRE(r.m.h.msgh_id == (mach_msg_id_t)i,
+		    "message %u in order", i);
+	}
+	/* Raised past the ring's slots: the rest overflows, in order. */
+	set_qlimit(2 * n);
+	for (i = 0; i < 2 * n; i++)
+		MIPC_REQUIRE(
+		    send_one((int)i, 0) == MACH_MSG_SUCCESS, "send %u", i);
+	ring_look(&slots, &ovf);
+	ck_assert_uint_eq(slots, n);
+	ck_assert_uint_eq(ovf, n);
+	ck_assert_uint_eq(msgcount(), 2 * n);
+	for (i = 0; i < 2 * n; i++) {
+		MIPC_REQUIRE(
+		    receive_one(&r) == MACH_MSG_SUCCESS, "receive %u", i);
+		MIPC_REQUIRE(r.m.h.msgh_id == (mach_msg_id_t)i,
+		    "message %u in order", i);
 	}
 	ck_assert_uint_eq(msgcount(), 0);
 }
@@ -662,6 +737,8 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_and_slowpath_deliver_the_same);
 	tcase_add_test(
 	    tc, fastpath_beyond_the_ring_stays_fast_and_counts_exactly);
+	tcase_add_test(
+	    tc, fastpath_ring_sized_to_the_limit_takes_a_burst_in_its_slots);
 	tcase_add_test(
 	    tc, fastpath_sonce_reply_leaves_requests_and_deaths_to_slow_path);
 	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
