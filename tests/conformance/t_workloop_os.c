@@ -9,7 +9,9 @@
  *     engine's books drop it as soon as its client leaves the special
  *     reply port (WL_os_*_until_it_parks);
  *   * a servicer lowering its own priority does not make other threads'
- *     raises of it wait for it to run again (WL_os_raise_*).
+ *     raises of it wait for it to run again (WL_os_raise_*);
+ *   * a servicer waiting for its next request never yields the CPU
+ *     (WL_os_servicer_waits_without_yielding).
  * The engine's priorities themselves are t_sync_cases.c's (receive cases
  * 2 and 3) and t_workloop.c's; here only what reaches the OS.
  *
@@ -17,6 +19,9 @@
  * only the threads' own turnstiles alive (turnstile_helpers.h).
  */
 #include "turnstile_helpers.h"
+
+#include <sched.h>
+#include <sys/syscall.h>
 
 /* A client of P at UI (ACT_CMD: each wl_cmd_call is one RPC, id a_id). */
 static void
@@ -230,6 +235,59 @@ START_TEST(WL_os_raise_does_not_wait_for_a_thread_lowering_itself)
 }
 END_TEST
 
+/* ---- waiting for the next request ---------------------------------------- */
+
+/*
+ * The process's sched_yield, counted for one thread: this definition is
+ * the one libmipc's objects link against in this test.
+ */
+static atomic_int yield_tid;
+static atomic_uint yield_count;
+
+int
+sched_yield(void)
+{
+	if ((pid_t)syscall(SYS_gettid) == (pid_t)atomic_load(&yield_tid))
+		atomic_fetch_add(&yield_count, 1);
+	return (int)syscall(SYS_sched_yield);
+}
+
+/*
+ * A servicer waiting for its next request spins, then sleeps; it never
+ * yields.  Under a fair scheduler (EEVDF) each yield moves its deadline a
+ * slice later, so once the request comes and raises it, the CPU hogs it
+ * yielded to keep the CPU until the next tick (bench/inversion.c's
+ * workloop kind: p99 4 ms for 500 us of work).  A plain receiver still
+ * yields (the control: the count works).
+ */
+START_TEST(WL_os_servicer_waits_without_yielding)
+{
+	struct wscene sc;
+	struct actor *s = &sc.as[0];
+	mach_port_name_t q;
+	msg_buf_t b;
+
+	wscene_init(&sc, MACH_PORT_QLIMIT_DEFAULT, 0);
+	atomic_store(&yield_count, 0);
+	atomic_store(&yield_tid, (int)s->a_tid);
+	s->a_timeout = 20;
+	VAL_EQ(ACTOR_DO(s, wl_cmd_recv), MACH_RCV_TIMED_OUT);
+	VAL_EQ(atomic_load(&yield_count), 0);
+	/* The control: a plain receive of this thread's yields. */
+	q = tport_new(sc.sp, MACH_PORT_QLIMIT_DEFAULT);
+	atomic_store(&yield_tid, (int)thread_tid());
+	msg_fill(&b, MSG_FILL);
+	KR_EQ(msg_call(sc.sp, &b.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	          (mach_msg_size_t)sizeof(b), q, 20, MACH_PORT_NULL),
+	    MACH_RCV_TIMED_OUT);
+	atomic_store(&yield_tid, 0);
+	ck_assert_msg(atomic_load(&yield_count) > 0,
+	    "a plain receiver did not yield: the count does not work");
+	KR_OK(mipc_port_destroy(sc.sp, q));
+	wscene_end(&sc, 1);
+}
+END_TEST
+
 static Suite *
 workloop_os_suite(void)
 {
@@ -243,6 +301,7 @@ workloop_os_suite(void)
 	    tc, WL_os_servicer_lowers_itself_returning_without_a_delivery);
 	tcase_add_test(
 	    tc, WL_os_raise_does_not_wait_for_a_thread_lowering_itself);
+	tcase_add_test(tc, WL_os_servicer_waits_without_yielding);
 	suite_add_tcase(s, tc);
 	return s;
 }
