@@ -119,16 +119,16 @@ struct ipc_kdesc {
  * then ikm_ndesc struct ipc_kdesc.
  */
 struct ipc_kmsg {
-	struct ipc_kmsg *ikm_next;  /* overflow list, destroy queue */
-	uint32_t ikm_alloc;         /* bytes allocated */
-	uint16_t ikm_kind;          /* enum ipc_kind it came from */
-	uint16_t ikm_flags;         /* IKM_F_* */
-	uint32_t ikm_size;          /* msgh_size: the send size */
-	uint32_t ikm_ndesc;         /* copied-in descriptors */
+	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */
+	uint32_t ikm_alloc;        /* bytes allocated */
+	uint16_t ikm_kind;         /* enum ipc_kind it came from */
+	uint16_t ikm_flags;        /* IKM_F_* */
+	uint32_t ikm_size;         /* msgh_size: the send size */
+	uint32_t ikm_ndesc;        /* copied-in descriptors */
 	union {
 		struct {
-			struct ipc_right ikm_dest;  /* the destination right */
-			struct ipc_right ikm_reply; /* the reply right, if any */
+			struct ipc_right ikm_dest;  /* destination right */
+			struct ipc_right ikm_reply; /* reply right, if any */
 		};
 		/* A peeked message's retirement, once both rights are gone
 		 * (ipc_kmsg_free; a peeker reads neither). */

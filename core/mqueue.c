@@ -582,8 +582,11 @@ peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
 		    &ring->rg_slots[pos & (IMQ_RING_SLOTS - 1)].ims_kmsg);
 		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
 		c = ck_pr_load_uint(&ring->rg_ring.c_head);
-		if ((int)(pos - c) >= 0)
-			break; /* still queued, after our hook: ours to read */
+		if ((int)(pos - c) >= 0) {
+			/* Still queued after our hook: ours to read. */
+			ipc_debug_yield(IPC_YIELD_PEEK);
+			break;
+		}
 		if (seqno != 0)
 			return PK_ABSENT; /* taken meanwhile */
 	}

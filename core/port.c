@@ -1506,7 +1506,8 @@ mipc_port_peek(mipc_space_t task, mach_port_name_t name,
 	is_lock(space);
 	kr = ipc_space_check(space);
 	if (kr == KERN_SUCCESS)
-		kr = receive_lookup_locked(space, name, KERN_INVALID_RIGHT, &port);
+		kr = receive_lookup_locked(
+		    space, name, KERN_INVALID_RIGHT, &port);
 	if (kr == KERN_SUCCESS) {
 		/*
 		 * The section keeps a message a receiver takes meanwhile;

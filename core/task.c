@@ -660,8 +660,8 @@ mach_port_peek(ipc_space_t task, mach_port_name_t name,
     mach_msg_type_number_t *trailer_infopCnt)
 {
 	TASK_CALL(task,
-	    mipc_port_peek(SPACE, name, trailer_type, request_seqnop,
-	        msg_sizep, msg_idp, trailer_infop, trailer_infopCnt));
+	    mipc_port_peek(SPACE, name, trailer_type, request_seqnop, msg_sizep,
+	        msg_idp, trailer_infop, trailer_infopCnt));
 }
 
 kern_return_t

@@ -351,10 +351,10 @@ MIPC_API void mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg);
  * Look at a queued message without receiving it: mach_port_peek's
  * semantics and codes (mipc_port_peek(3)).
  */
-MIPC_API kern_return_t mipc_port_peek(mipc_space_t space,
-    mach_port_name_t name, mach_msg_trailer_type_t trailer_type,
-    mach_port_seqno_t *request_seqnop, mach_msg_size_t *msg_sizep,
-    mach_msg_id_t *msg_idp, mach_msg_trailer_info_t trailer_infop,
+MIPC_API kern_return_t mipc_port_peek(mipc_space_t space, mach_port_name_t name,
+    mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop,
+    mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp,
+    mach_msg_trailer_info_t trailer_infop,
     mach_msg_type_number_t *trailer_sizep);
 
 #ifdef __cplusplus

@@ -93,11 +93,11 @@ START_TEST(U6_peek_reports_id_and_kernel_size)
 	memset(&msg, 0, sizeof(msg));
 	msg.header.msgh_remote_port = port;
 	msg.header.msgh_id = 0x41414141;
-	msg.header.msgh_bits = MACH_MSGH_BITS_SET(MACH_MSG_TYPE_MAKE_SEND, 0,
-	    0, 0);
+	msg.header.msgh_bits =
+	    MACH_MSGH_BITS_SET(MACH_MSG_TYPE_MAKE_SEND, 0, 0, 0);
 	msg.header.msgh_size = send_size;
-	KR_OK(mach_msg(&msg.header, MACH_SEND_MSG, send_size, 0,
-	    MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL));
+	KR_OK(mach_msg(&msg.header, MACH_SEND_MSG, send_size, 0, MACH_PORT_NULL,
+	    MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL));
 	KR_OK(mach_port_peek(task, port,
 	    MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
 	        MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT),
@@ -234,8 +234,8 @@ START_TEST(U6_peek_reaches_overflowed_messages)
 	for (i = 0; i < n; i++)
 		send_sized(sp, r, 900 + i, HDR_SIZE + 4 * (mach_msg_size_t)i);
 	for (i = n - 1; i >= 0; i--) {
-		p = peek_at(task, r, (mach_port_seqno_t)i,
-		    MACH_RCV_TRAILER_SEQNO);
+		p = peek_at(
+		    task, r, (mach_port_seqno_t)i, MACH_RCV_TRAILER_SEQNO);
 		if (i == 0) {
 			/* seqno 0 is the head, which is message 0 here. */
 			VAL_EQ(p.seqno, 0);
@@ -317,8 +317,8 @@ START_TEST(U6_peek_names_without_receive_right)
 	    KERN_INVALID_RIGHT);
 	GUARD_ONE(sp, kGUARD_EXC_INVALID_RIGHT, snd);
 	/* A port set is no receive right (ipc_port_translate_receive). */
-	KR_EQ(peek_at(task, ps, 0, MACH_RCV_TRAILER_NULL).kr,
-	    KERN_INVALID_RIGHT);
+	KR_EQ(
+	    peek_at(task, ps, 0, MACH_RCV_TRAILER_NULL).kr, KERN_INVALID_RIGHT);
 	GUARD_ONE(sp, kGUARD_EXC_INVALID_RIGHT, ps);
 	KR_EQ(peek_at(task, dead, 0, MACH_RCV_TRAILER_NULL).kr,
 	    KERN_INVALID_RIGHT);
@@ -374,8 +374,8 @@ START_TEST(U6_peek_bad_trailer_request)
 	KR_EQ(mach_port_peek(task, r, 0, NULL, &p.size, &p.id,
 	          (mach_msg_trailer_info_t)&p.t, &p.tcnt),
 	    KERN_INVALID_ARGUMENT);
-	KR_EQ(mach_port_peek(task, r, 0, &p.seqno, &p.size, &p.id, NULL,
-	          &p.tcnt),
+	KR_EQ(
+	    mach_port_peek(task, r, 0, &p.seqno, &p.size, &p.id, NULL, &p.tcnt),
 	    KERN_INVALID_ARGUMENT);
 	recv_expect(sp, r, 1201, 0);
 }
