@@ -313,7 +313,8 @@ $(BV)/tsan/libmipc_test.a: $(TSAN_OBJ)
 # tests/conformance/<suite>.c built with CONF_MACH_SPELLING as <suite>-mach.
 MACH_SPELL_SUITES := a_allocation b_refs c_destroy d_type_names \
 	e_insert_right f_extract_right g_port_sets h_attributes \
-	notify_p_kinds_a notify_p_kinds_b notify_p_requests msg_u_peek
+	notify_p_kinds_a notify_p_kinds_b notify_p_requests q_construct_guards \
+	msg_u_seqno msg_u_peek
 MACH_SPELL_TESTS := $(patsubst %,$(BV)/asan/tests/conformance/%-mach,$(MACH_SPELL_SUITES))
 ASAN_TESTS += $(MACH_SPELL_TESTS)
 
