@@ -599,7 +599,10 @@ peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
  * The message seqno selects among those in the overflow list, read under
  * its lock (no refill moves one meanwhile).  Each goes into the ring at
  * the next reservation, in list order, so the list's first message has
- * position p_head.  PK_AGAIN: the position is the ring's now.
+ * position p_head -- unless a sender that saw the list empty just before
+ * it filled reserves ahead of them (J4 orders one sender's messages
+ * only): the answer is then a snapshot one position early.  PK_AGAIN:
+ * the position is the ring's now (reserved, or moved there meanwhile).
  */
 static enum imq_peek_at
 peek_overflow(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
@@ -655,11 +658,14 @@ ipc_mqueue_peek_locked(
 	/* Relaxed RMW: the fence below orders it. */
 	ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
 	ck_pr_fence_memory(); /* [F56]: the hook before c_head */
-	do {
+	for (;;) {
 		at = peek_ring(mq, ring, seqno, pk);
 		if (at == PK_BEYOND)
 			at = peek_overflow(mq, ring, seqno, pk);
-	} while (at == PK_AGAIN);
+		if (at != PK_AGAIN)
+			break;
+		ck_pr_stall(); /* a sender commits its reserved slot */
+	}
 	ipc_tsan_release(&port->ip_rcv_hooks); /* [T57] */
 	ck_pr_fence_release(); /* [R57]: our reads before the hook goes */
 	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_PEEK);
