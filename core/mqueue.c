@@ -19,7 +19,7 @@
  *                        message; partner [A11] in ipc_mqueue_enqueue.
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
- *            [F56]       a peeker's hook before its look at c_head, a
+ *            [F58]       a peeker's hook before its look at c_head, a
  *                        receiver's claim before its look at the hook;
  *                        [R57]/[A57] the peeker's reads before the hook
  *                        goes ([T57] for TSan).  See Peeking at a message.
@@ -75,7 +75,7 @@
  * reads anyway, fences, then finds the message and checks c_head has not
  * passed it.  A receiver claims with its CAS on c_head and then, after
  * the [F1] fence it already has, loads the hook word.  That is the
- * store-buffering pattern ([F56]): either the peeker sees the claim (and
+ * store-buffering pattern ([F58]): either the peeker sees the claim (and
  * leaves the message alone, or looks again) or the receiver sees the hook
  * and marks the message IKM_KIND_PEEKED, so that ipc_kmsg_free retires it
  * through the epoch, after the peeker's section.  A receiver that sees
@@ -529,7 +529,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	ck_pr_dec_32(&mq->imq_count);
 	/*
 	 * [F1]: the freed room (an atomic op) before looking for senders;
-	 * [F56]: our claim (ring_take's CAS) before the hook word.
+	 * [F58]: our claim (ring_take's CAS) before the hook word.
 	 */
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
@@ -557,7 +557,7 @@ peek_fill(struct ipc_kmsg *k, uint32_t seqno, struct imq_peek *pk)
 /*
  * The message at ring position seqno selects (the head for 0), read
  * while it is still queued.  PK_BEYOND: not in the ring (yet).
- * Conditions: as ipc_mqueue_peek_locked, IP_RCV_HOOK_PEEK set ([F56]).
+ * Conditions: as ipc_mqueue_peek_locked, IP_RCV_HOOK_PEEK set ([F58]).
  */
 static enum imq_peek_at
 peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
@@ -639,7 +639,7 @@ peek_overflow(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
  *	Port locked (one peeker per port), active; inside an epoch section,
  *	which keeps a message a receiver takes meanwhile from being freed.
  * Ordering:
- *	[F56], [R57], [T57]: see Peeking at a message.
+ *	[F58], [R57], [T57]: see Peeking at a message.
  */
 bool
 ipc_mqueue_peek_locked(
@@ -657,7 +657,7 @@ ipc_mqueue_peek_locked(
 	ipc_tsan_acquire(ring);
 	/* Relaxed RMW: the fence below orders it. */
 	ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
-	ck_pr_fence_memory(); /* [F56]: the hook before c_head */
+	ck_pr_fence_memory(); /* [F58]: the hook before c_head */
 	for (;;) {
 		at = peek_ring(mq, ring, seqno, pk);
 		if (at == PK_BEYOND)
