@@ -108,7 +108,7 @@ static bool
 msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
-	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *space, *held IPC_SPACE_HELD = NULL;
 	mach_port_name_t name = h->msgh_remote_port;
 	struct ipc_entry *e;
 	struct ipc_port *dp;
@@ -117,13 +117,29 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	if (h->msgh_local_port != MACH_PORT_NULL ||
 	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
 		return false;
-	/* A reference, not a section: the space lock is taken (rcv's). */
-	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
-		return false; /* the slow path answers */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return false;
-	is_lock(space);
+	/*
+	 * The section holds the space (ipc_space_lookup), no reference: the
+	 * space lock is only tried in it, never waited for (a holder may
+	 * wait for readers, thread.c).  Busy: a reference holds the space
+	 * while we wait for the lock outside the section, then a section
+	 * again for the enqueue (ipc_space_acquire's price, 2 locked
+	 * instructions, paid only then).
+	 */
+	ipc_epoch_enter(th);
+	space = ipc_space_lookup(task);
+	if (space == NULL)
+		goto slow_out;
+	if (unlikely(!is_lock_try(space))) {
+		if (!ipc_space_tryref(space))
+			goto slow_out;
+		held = space;
+		ipc_epoch_exit(th);
+		is_lock(space);
+		ipc_epoch_enter(th);
+	}
 	if (!space->is_active)
 		goto slow;
 	e = ipc_entry_lookup(space, name);
@@ -145,12 +161,13 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	k->ikm_header.msgh_size = send_size;
-	ipc_epoch_enter(th);
 	ipc_mqueue_enqueue(dp, k);
 	ipc_epoch_exit(th);
 	return true;
 slow:
 	is_unlock(space);
+slow_out:
+	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);
 	return false;
 }
