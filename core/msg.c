@@ -881,8 +881,33 @@ rcv_ended(struct ipc_port *p, bool taken)
 		ipc_port_sync_received(p);
 }
 
+/*
+ * Must a receive from o that found nothing end with rcv_ended (a special
+ * reply port with a link to reset)?  Conditions: inside the epoch section
+ * that found o.
+ */
+static inline bool
+rcv_poll_ends(struct ipc_object *o)
+{
+	struct ipc_port *p;
+
+	if (o->io_kind != IOT_PORT)
+		return false;
+	p = ip_from_object(o);
+	return (p->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    !ipc_special_reply_receive_idle(p);
+}
+
+/* Is a receive with these a poll (timeout 0), which never waits? */
+static inline bool
+rcv_is_poll(mach_msg_option_t option, mach_msg_timeout_t timeout)
+{
+	return (option & MACH_RCV_TIMEOUT) && timeout == 0;
+}
+
+/* option, timeout: the call's (rcv_run); 0 for a look while waiting. */
 static inline __attribute__((always_inline)) void
-rcv_try(struct rcv *r)
+rcv_try(struct rcv *r, mach_msg_option_t option, mach_msg_timeout_t timeout)
 {
 	struct rcv_target t;
 
@@ -916,9 +941,17 @@ rcv_try(struct rcv *r)
 			/*
 			 * Found lock-free, the object may be dying (its
 			 * receive right destroyed since, its last reference
-			 * gone): then the name receives nothing now.
+			 * gone): then the name receives nothing now.  A poll
+			 * waits on nothing, and its end (rcv_run) changes
+			 * nothing unless it is a linked SRP's: it takes no
+			 * reference -- a spinning client's every empty poll
+			 * saves two atomics on its SRP's first line, which
+			 * the server's reply writes.
 			 */
-			if (ipc_object_reference_try(t.rt_object)) {
+			if (rcv_is_poll(option, timeout) &&
+			    !rcv_poll_ends(t.rt_object)) {
+				/* timed out at this look: nothing held */
+			} else if (ipc_object_reference_try(t.rt_object)) {
 				r->r_waited = t.rt_object;
 			} else {
 				r->r_gone = true;
@@ -1011,7 +1044,7 @@ rcv_check(void *ctx)
 {
 	struct rcv *r = ctx;
 
-	rcv_try(r);
+	rcv_try(r, 0, 0);
 	return r->r_gone || r->r_got.rg_result != IMQ_EMPTY;
 }
 
@@ -1110,11 +1143,11 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 	r.r_dead = false;
 	r.r_got.rg_nsport = NULL;
 
-	rcv_try(&r);
+	rcv_try(&r, option, timeout);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
 		enum ipc_wait_result w;
 
-		if ((option & MACH_RCV_TIMEOUT) && timeout == 0) {
+		if (rcv_is_poll(option, timeout)) {
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}
