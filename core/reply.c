@@ -21,6 +21,9 @@
  *            link points to is referenced, and every reader of the
  *            pointer takes its own reference inside an epoch section
  *            ("Relaxed" below); W orders through the port lock.
+ *            [F56]: the client's receive completion resets the link,
+ *            then clears IP_SYNC_MSG_SENT; a re-enable reads the flag,
+ *            then cuts the link (S7: no lost link for a sent reply).
  * Lifetime:  a link PORT/PORT_PUSH holds a reference on its destination
  *            (and PORT_PUSH a user count on the destination's send
  *            turnstile); the SRP holds one on its owner thread; the thread
@@ -383,8 +386,18 @@ ipc_special_reply_unstash_locked(struct ipc_port *srp, struct ipc_workloop *wl,
     struct ipc_ts_ctx *ctx, struct ipc_link_old *lo)
 {
 	uintptr_t v = ipc_link_load(srp);
+	uint32_t sent;
 
 	ipc_lock_assert_held(&srp->ip_object.io_lock);
+	/*
+	 * "A reply was sent" read before the cut and after it.  Before: the
+	 * client's receive completion resets the link before it clears the
+	 * flag ([F56]), so if our cut wins, this read precedes that clear
+	 * and sees our own reply's flag.  After: a reply another thread
+	 * queues while we cut.
+	 */
+	sent = ck_pr_load_32(&srp->ip_sync_flags);
+	ck_pr_fence_load_atomic(); /* [F56] */
 	for (;;) {
 		if (!((ipc_link_state(v) == IPC_LINK_KNOTE &&
 		          ipc_link_ptr(v) == (void *)wl) ||
@@ -396,8 +409,9 @@ ipc_special_reply_unstash_locked(struct ipc_port *srp, struct ipc_workloop *wl,
 			break;
 	}
 	ipc_link_old_collect(v, lo);
+	sent |= ck_pr_load_32(&srp->ip_sync_flags);
 	/* S7 (DEVELOPMENT kernels' bookkeeping, always kept here). */
-	if (!(ck_pr_load_32(&srp->ip_sync_flags) & IP_SYNC_MSG_SENT))
+	if (!(sent & IP_SYNC_MSG_SENT))
 		ck_pr_or_32(
 		    &srp->ip_sync_flags, IP_SYNC_LOST_LINK); /* Relaxed */
 	ipc_special_reply_recompute_locked(srp, ctx);

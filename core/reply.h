@@ -148,11 +148,7 @@ ipc_special_reply_copyout_sonce(struct ipc_port *srp)
 	ipc_special_reply_reset(srp, IPC_LINK_NO_LINKAGE);
 }
 
-/*
- * The client received on its SRP (XNU's receive completion,
- * SR_ALLOW_SYNC_LINKAGE): the link is reset to ANY.
- * Conditions: nothing locked; srp referenced.
- */
+/* XNU's SR_RECEIVED_MSG: "a reply was sent" cleared (S7). */
 static inline void
 ipc_special_reply_msg_received(struct ipc_port *srp)
 {
@@ -162,19 +158,32 @@ ipc_special_reply_msg_received(struct ipc_port *srp)
 		    &srp->ip_sync_flags, ~IP_SYNC_MSG_SENT); /* Relaxed */
 }
 
+/*
+ * The client received on its SRP (XNU's receive completion,
+ * SR_ALLOW_SYNC_LINKAGE): the link is reset to ANY, and then, if a
+ * message was taken, "a reply was sent" is cleared.  In that order: a
+ * servicer's re-enable cutting a workloop's link between the two steps
+ * must find the flag still set, or it records a lost link for a reply
+ * that was sent (XNU does both under the port lock; the link is
+ * lock-free here).  The re-enable's side is
+ * ipc_special_reply_unstash_locked.
+ * Conditions: nothing locked; srp referenced.
+ */
 static inline void
 ipc_special_reply_receive_complete(struct ipc_port *srp, bool got_msg)
 {
 	uintptr_t v = ipc_link_load(srp);
 
-	if (got_msg)
-		ipc_special_reply_msg_received(srp);
-	if (v == IPC_LINK_ANY)
-		return;
 	/* The RPC's case, inline: NO_LINKAGE (nothing held) -> ANY. */
-	if (v == IPC_LINK_NO_LINKAGE && ipc_link_cas(srp, &v, IPC_LINK_ANY))
-		return;
-	ipc_special_reply_reset(srp, IPC_LINK_ANY);
+	if (v != IPC_LINK_ANY &&
+	    !(v == IPC_LINK_NO_LINKAGE && ipc_link_cas(srp, &v, IPC_LINK_ANY)))
+		ipc_special_reply_reset(srp, IPC_LINK_ANY);
+	ipc_debug_yield(IPC_YIELD_LINK);
+	if (got_msg) {
+		/* [F56]: the link's reset before the flag's clear. */
+		ck_pr_fence_atomic_load();
+		ipc_special_reply_msg_received(srp);
+	}
 }
 
 /*

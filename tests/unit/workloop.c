@@ -6,11 +6,20 @@
  * -- ends the servicer's receive with MACH_RCV_PORT_CHANGED (XNU's
  * knote_vanish), once; the user's own detach does not.
  *
+ * And the client's receive of its reply racing the servicer's re-enable,
+ * at every yield point of the receive (tests/interleave.h, which needs
+ * core/internal.h for ipc_yield_hook).
+ *
  * The conformance of workloops themselves is t_workloop*.c.
  */
 #include "check_mipc.h"
-#include "conformance/msg_helpers.h"
 
+#include "internal.h"
+
+#include "conformance/msg_helpers.h"
+#include "interleave.h"
+
+#include <mipc/mach.h>
 #include <mipc/sync.h>
 
 #define LONG_MS 10000 /* a receive that should end long before this */
@@ -197,6 +206,138 @@ START_TEST(workloop_issue_14_user_detach_is_no_vanish)
 }
 END_TEST
 
+/*
+ * kevent_qos.c's "skp" shape -- the servicer replies, then re-enables --
+ * with the client taking its reply between the two: a reply was sent, so
+ * the re-enable cutting the SRP's link is no lost link, wherever it falls
+ * in the client's receive.  Caught on ARM64 under qemu (t_sync_cases
+ * LL_kevent_qos_shapes, "skp" reported lost): the receive cleared "reply
+ * sent" before it reset the link, and a re-enable in between found the
+ * link still the workloop's and the flag clear.
+ */
+enum { RR_IDLE, RR_REPLIED, RR_GO, RR_REENABLED };
+
+struct reply_race {
+	mipc_space_t rr_sp;
+	mipc_workloop_t rr_wl;
+	mach_port_name_t rr_srp;
+	atomic_int rr_state;
+	mach_msg_return_t rr_mr; /* the client's receive */
+	msg_buf_t rr_buf;
+};
+
+/* Wait (bounded) until *state is `want`; whether it got there. */
+static bool
+rr_wait(atomic_int *state, int want)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < LONG_MS && atomic_load(state) != want; i++)
+		nanosleep(&ms, NULL);
+	return atomic_load(state) == want;
+}
+
+/* The servicer: per request, reply (plain send), then re-enable on GO. */
+static void *
+rr_servicer(void *arg)
+{
+	struct reply_race *rr = arg;
+	msg_buf_t b;
+
+	for (;;) {
+		if (mipc_workloop_msg(rr->rr_wl, &b.h,
+		        MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(b),
+		        LONG_MS) != MACH_MSG_SUCCESS ||
+		    b.h.msgh_id != 10)
+			break;
+		msg_init(&b, MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+		    b.h.msgh_remote_port, MACH_PORT_NULL, 11);
+		if (mipc_msg(rr->rr_sp, &b.h, MACH_SEND_MSG, HDR_SIZE, 0,
+		        MACH_PORT_NULL, 0, MACH_PORT_NULL) != MACH_MSG_SUCCESS)
+			break;
+		atomic_store(&rr->rr_state, RR_REPLIED);
+		if (!rr_wait(&rr->rr_state, RR_GO))
+			break;
+		/* Re-enable only: the request's rights stop pushing. */
+		if (mipc_workloop_msg(rr->rr_wl, &b.h, 0, 0, 0, 0) !=
+		    MACH_MSG_SUCCESS)
+			break;
+		atomic_store(&rr->rr_state, RR_REENABLED);
+	}
+	mipc_workloop_end(rr->rr_wl);
+	return NULL;
+}
+
+static void
+rr_client_receive(void *arg)
+{
+	struct reply_race *rr = arg;
+
+	rr->rr_mr =
+	    mipc_msg(rr->rr_sp, &rr->rr_buf.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+	        0, sizeof(rr->rr_buf), rr->rr_srp, LONG_MS, MACH_PORT_NULL);
+}
+
+static void
+rr_reenable(void *arg)
+{
+	struct reply_race *rr = arg;
+
+	atomic_store(&rr->rr_state, RR_GO);
+	(void)rr_wait(&rr->rr_state, RR_REENABLED);
+}
+
+START_TEST(workloop_reenable_racing_the_reply_receive_is_no_lost_link)
+{
+	struct reply_race rr = { 0 };
+	mach_port_name_t p;
+	boolean_t lost;
+	pthread_t pt;
+	unsigned int n;
+	bool reached = true;
+	msg_buf_t b;
+
+	rr.rr_sp = mipc_thread_space();
+	KR_OK(mipc_port_allocate_init(rr.rr_sp,
+	    MIPC_PORT_INIT_MAKE_SEND_RIGHT | MIPC_PORT_INIT_MESSAGE_QUEUE, &p));
+	KR_OK(mipc_workloop_create(rr.rr_sp, 0, &rr.rr_wl));
+	KR_OK(mipc_workloop_attach(rr.rr_wl, p));
+	rr.rr_srp = thread_get_special_reply_port();
+	ck_assert_int_eq(pthread_create(&pt, NULL, rr_servicer, &rr), 0);
+	for (n = 1; reached; n++) {
+		atomic_store(&rr.rr_state, RR_IDLE);
+		msg_init(&b,
+		    MACH_MSGH_BITS(
+		        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+		    p, rr.rr_srp, 10);
+		KR_EQ(mipc_msg(rr.rr_sp, &b.h, MACH_SEND_MSG, HDR_SIZE, 0,
+		          MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert(rr_wait(&rr.rr_state, RR_REPLIED));
+		reached =
+		    interleave_at(n, rr_client_receive, &rr, rr_reenable, &rr);
+		ck_assert(rr_wait(&rr.rr_state, RR_REENABLED));
+		KR_EQ(rr.rr_mr, MACH_MSG_SUCCESS);
+		VAL_EQ(rr.rr_buf.h.msgh_id, 11);
+		lost = 2;
+		KR_OK(mach_port_special_reply_port_reset_link(
+		    mach_task_self(), rr.rr_srp, &lost));
+		ck_assert_msg(lost == FALSE,
+		    "re-enable at yield point %u of the reply's receive: "
+		    "lost link reported",
+		    n);
+		ck_assert_uint_lt(n, 200);
+	}
+	/* A request of another id stops the servicer. */
+	SEND_OK(rr.rr_sp, p, MACH_MSG_TYPE_COPY_SEND, 12);
+	pthread_join(pt, NULL);
+	KR_OK(mipc_workloop_destroy(rr.rr_wl));
+	KR_OK(mipc_port_mod_refs(rr.rr_sp, p, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_deallocate(rr.rr_sp, p));
+}
+END_TEST
+
 static Suite *
 workloop_suite(void)
 {
@@ -211,6 +352,11 @@ workloop_suite(void)
 	tcase_add_test(tc, workloop_issue_14_vanish_pending_reported_once);
 	tcase_add_test(tc, workloop_issue_14_receive_right_moved_out_vanishes);
 	tcase_add_test(tc, workloop_issue_14_user_detach_is_no_vanish);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("lost_link");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(
+	    tc, workloop_reenable_racing_the_reply_receive_is_no_lost_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
