@@ -306,6 +306,22 @@ $(BV)/tsan/libmipc_test.a: $(TSAN_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The conformance suites about rights, references, names, sets, attributes
+# and notifications run twice: as written (mipc_port_*, a space handle) and
+# through the Mach spellings, mach_port_*(mach_task_self(), ...), wherever
+# a call's space is the current one (tests/conformance/mach_spelling.h):
+# tests/conformance/<suite>.c built with CONF_MACH_SPELLING as <suite>-mach.
+MACH_SPELL_SUITES := a_allocation b_refs c_destroy d_type_names \
+	e_insert_right f_extract_right g_port_sets h_attributes \
+	notify_p_kinds_a notify_p_kinds_b notify_p_requests q_construct_guards \
+	msg_u_seqno msg_u_peek
+MACH_SPELL_TESTS := $(patsubst %,$(BV)/asan/tests/conformance/%-mach,$(MACH_SPELL_SUITES))
+ASAN_TESTS += $(MACH_SPELL_TESTS)
+
+$(BV)/asan/tests/conformance/%-mach.o: tests/conformance/%.c | $(B)/.gitignore
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Itests $(CHECK_CFLAGS) -DCONF_MACH_SPELLING=1 $(DEPFLAGS) -c $< -o $@
+
 $(BV)/asan/tests/%: $(BV)/asan/tests/%.o $(BV)/asan/libmipc_test.a
 	$(CC) $(ASAN_FLAGS) -o $@ $^ $(CHECK_LIBS) $(call PC,libs,ck) -pthread -lm
 

@@ -77,6 +77,7 @@ enum ipc_yield_point {
 	IPC_YIELD_RETIRE,  /* an object's last reference gone, free deferred */
 	IPC_YIELD_COPY,    /* an OOL copy reading a pinned region */
 	IPC_YIELD_LINK,    /* an SRP's receive completing: link, sent flag */
+	IPC_YIELD_PEEK,    /* a peek found its message, not yet read */
 	IPC_YIELD_BETWEEN, /* between two calls (the scheduler's own) */
 };
 

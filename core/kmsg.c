@@ -11,7 +11,9 @@
  *            of OOL data.  Receive rights a message carries go in transit
  *            through port.c (ipc_kmsg_set_transit below walks them).
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
- *            freed.  Destruction is iterative through a per-thread queue,
+ *            freed -- through the epoch when a receiver took it while
+ *            mach_port_peek was reading it (IKM_KIND_PEEKED, mqueue.c).
+ *            Destruction is iterative through a per-thread queue,
  *            so a cascade (a dying port's queue holding receive rights of
  *            ports whose queues hold more) never recurses (O1).
  * Choices:   * The message is kept as the user wrote it (ikm_header on),
@@ -134,13 +136,56 @@ ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
 	return k;
 }
 
+/*
+ * ipc_kmsg_free
+ *	Give the memory back.  One comparison covers the two rare kinds (the
+ *	huge one, and a peeked message: IKM_KIND_PEEKED is above every
+ *	kind), so the common free costs what it did before peeking existed.
+ */
 void
 ipc_kmsg_free(struct ipc_kmsg *k)
 {
-	if (k->ikm_kind == IPC_KIND_KMSG_HUGE)
-		ipc_free(IPC_KIND_KMSG_HUGE, k, k->ikm_alloc);
+	if (unlikely(k->ikm_kind >= IPC_KIND_KMSG_HUGE))
+		ipc_kmsg_free_slow(k);
 	else
 		ipc_cache_free((enum ipc_kind)k->ikm_kind, k);
+}
+
+static void
+kmsg_free_deferred(struct ipc_deferred *d)
+{
+	struct ipc_kmsg *k = ipc_container_of(d, struct ipc_kmsg, ikm_free);
+
+	/* After the grace period: the peeker's reads are over. */
+	k->ikm_kind &= (uint16_t)~IKM_KIND_PEEKED;
+	ipc_kmsg_free(k);
+}
+
+/*
+ * ipc_kmsg_free_slow
+ *	A huge message, or one a peeker may still be reading: that one waits
+ *	for every epoch section open now (the peeker's is) to close.  A thread
+ *	with no state of its own is in no section: it waits for the readers.
+ * Conditions: as ipc_kmsg_free.  The message's rights are gone (ikm_free
+ *	overlays them).
+ */
+void
+ipc_kmsg_free_slow(struct ipc_kmsg *k)
+{
+	struct ipc_thread *th;
+
+	if (k->ikm_kind == IPC_KIND_KMSG_HUGE) {
+		ipc_free(IPC_KIND_KMSG_HUGE, k, k->ikm_alloc);
+		return;
+	}
+	ipc_require(k->ikm_kind & IKM_KIND_PEEKED, "a kmsg kind");
+	th = ipc_thread_self();
+	if (th != NULL) {
+		ipc_epoch_defer(th, &k->ikm_free, kmsg_free_deferred);
+		return;
+	}
+	ipc_epoch_wait_readers();
+	kmsg_free_deferred(&k->ikm_free);
 }
 
 /* ------------------------------------------------------------------ */
@@ -319,6 +364,8 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 {
 	size_t room = k->ikm_alloc;
 
+	if (k->ikm_kind & IKM_KIND_PEEKED)
+		return false; /* a peeker may still be reading it */
 	if (k->ikm_kind == IPC_KIND_KMSG_S)
 		room = IPC_KMSG_S_SIZE;
 	else if (k->ikm_kind == IPC_KIND_KMSG_M)
@@ -1075,6 +1122,43 @@ ipc_trailer_size(mach_msg_option_t option)
 	return sizes[GET_RCV_ELEMENTS(option)];
 }
 
+/* The sender and audit tokens of a trailer t (zeroed by the caller). */
+static inline void
+trailer_tokens(mach_msg_max_trailer_t *t, bool kernel, uint32_t sender)
+{
+	if (kernel) {
+		t->msgh_sender.val[0] = 0;
+		t->msgh_sender.val[1] = 1;
+	} else {
+		t->msgh_sender.val[0] = ipc_creds.cr_euid;
+		t->msgh_sender.val[1] = ipc_creds.cr_egid;
+		t->msgh_audit.val[0] = ipc_creds.cr_uid;
+		t->msgh_audit.val[1] = ipc_creds.cr_euid;
+		t->msgh_audit.val[2] = ipc_creds.cr_egid;
+		t->msgh_audit.val[3] = ipc_creds.cr_uid;
+		t->msgh_audit.val[4] = ipc_creds.cr_gid;
+		t->msgh_audit.val[5] = (unsigned int)ipc_creds.cr_pid;
+		t->msgh_audit.val[7] = sender;
+	}
+}
+
+/*
+ * ipc_kmsg_peek_trailer
+ *	The trailer XNU keeps with a queued message, which mach_port_peek
+ *	copies (U6): format 0, msgh_trailer_size the minimum (8, what the
+ *	kernel stores at send), the sender's tokens; the seqno is the
+ *	caller's to fill.  kernel: made by mipc (IKM_F_KERNEL); sender: the
+ *	sending space's serial (ikm_sender).
+ */
+void
+ipc_kmsg_peek_trailer(mach_msg_max_trailer_t *t, bool kernel, uint32_t sender)
+{
+	memset(t, 0, sizeof(*t));
+	t->msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
+	t->msgh_trailer_size = MACH_MSG_TRAILER_MINIMUM_SIZE;
+	trailer_tokens(t, kernel, sender);
+}
+
 /* Write the trailer at msgh_size: only `size` bytes (V1). */
 static void
 write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
@@ -1093,20 +1177,7 @@ write_trailer(struct ipc_kmsg *k, char *at, mach_msg_size_t size,
 	t.msgh_trailer_type = MACH_MSG_TRAILER_FORMAT_0;
 	t.msgh_trailer_size = size;
 	t.msgh_seqno = seqno;
-	if (k->ikm_flags & IKM_F_KERNEL) {
-		t.msgh_sender.val[0] = 0;
-		t.msgh_sender.val[1] = 1;
-	} else {
-		t.msgh_sender.val[0] = ipc_creds.cr_euid;
-		t.msgh_sender.val[1] = ipc_creds.cr_egid;
-		t.msgh_audit.val[0] = ipc_creds.cr_uid;
-		t.msgh_audit.val[1] = ipc_creds.cr_euid;
-		t.msgh_audit.val[2] = ipc_creds.cr_egid;
-		t.msgh_audit.val[3] = ipc_creds.cr_uid;
-		t.msgh_audit.val[4] = ipc_creds.cr_gid;
-		t.msgh_audit.val[5] = (unsigned int)ipc_creds.cr_pid;
-		t.msgh_audit.val[7] = k->ikm_sender;
-	}
+	trailer_tokens(&t, (k->ikm_flags & IKM_F_KERNEL) != 0, k->ikm_sender);
 	/* V4: the receiving port's context at receipt. */
 	t.msgh_context = context;
 	memcpy(at, &t, bytes);

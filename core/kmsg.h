@@ -11,6 +11,7 @@
 #define MIPC_CORE_KMSG_H
 
 #include "base.h"
+#include "thread.h"
 
 #include <mipc/message.h>
 #include <mipc/types.h>
@@ -106,19 +107,33 @@ struct ipc_kdesc {
 #define IKM_F_IMPLICIT 0x10u
 
 /*
+ * ikm_kind's top bit: a receiver took the message while mach_port_peek
+ * was reading it (mqueue.c), so ipc_kmsg_free retires it through the epoch
+ * and ipc_kmsg_reuse refuses it.
+ */
+#define IKM_KIND_PEEKED 0x8000u
+
+/*
  * A message after copyin: rights and memory it carries are owned by it.
  * Followed by the message bytes as sent (header + body, ikm_size bytes),
  * then ikm_ndesc struct ipc_kdesc.
  */
 struct ipc_kmsg {
-	struct ipc_kmsg *ikm_next;  /* overflow list, destroy queue */
-	uint32_t ikm_alloc;         /* bytes allocated */
-	uint16_t ikm_kind;          /* enum ipc_kind it came from */
-	uint16_t ikm_flags;         /* IKM_F_* */
-	uint32_t ikm_size;          /* msgh_size: the send size */
-	uint32_t ikm_ndesc;         /* copied-in descriptors */
-	struct ipc_right ikm_dest;  /* the destination right */
-	struct ipc_right ikm_reply; /* the reply right, if any */
+	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */
+	uint32_t ikm_alloc;        /* bytes allocated */
+	uint16_t ikm_kind;         /* enum ipc_kind it came from */
+	uint16_t ikm_flags;        /* IKM_F_* */
+	uint32_t ikm_size;         /* msgh_size: the send size */
+	uint32_t ikm_ndesc;        /* copied-in descriptors */
+	union {
+		struct {
+			struct ipc_right ikm_dest;  /* destination right */
+			struct ipc_right ikm_reply; /* reply right, if any */
+		};
+		/* A peeked message's retirement, once both rights are gone
+		 * (ipc_kmsg_free; a peeker reads neither). */
+		struct ipc_deferred ikm_free;
+	};
 	uint32_t ikm_sender;        /* sending space's serial */
 	struct ipc_kdesc *ikm_desc; /* into this allocation */
 	uint64_t ikm_pad;
@@ -133,6 +148,9 @@ ikm_bytes(struct ipc_kmsg *k)
 
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
+void ipc_kmsg_free_slow(struct ipc_kmsg *kmsg);
+void ipc_kmsg_peek_trailer(
+    mach_msg_max_trailer_t *t, bool kernel, uint32_t sender);
 void ipc_kmsg_destroy(struct ipc_kmsg *kmsg);
 bool ipc_kmsg_reuse(struct ipc_kmsg *kmsg, uint32_t size);
 mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space, const void *msg,

@@ -19,6 +19,10 @@
  *                        message; partner [A11] in ipc_mqueue_enqueue.
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
+ *            [F58]       a peeker's hook before its look at c_head, a
+ *                        receiver's claim before its look at the hook;
+ *                        [R57]/[A57] the peeker's reads before the hook
+ *                        goes ([T57] for TSan).  See Peeking at a message.
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
  *            "message queue on demand") and freed with the port.  Messages
  *            in the queue belong to it; a dead port's queue is drained by
@@ -62,6 +66,24 @@
  * head fits (K3-K5) from its copy of the slot, validated by c_head being
  * unchanged, without touching a kmsg that another receiver may be
  * destroying.  MACH_RCV_LARGE leaves the message in place.
+ *
+ * Peeking at a message (mach_port_peek, U6).  A receiver frees the
+ * message it takes as soon as it has copied it out; a peeker reading a
+ * queued message's header must not see it freed (or reused) meanwhile.
+ * The peeker -- one per port at a time: it holds the port lock, which no
+ * receiver takes -- sets IP_RCV_HOOK_PEEK in the hook word every dequeue
+ * reads anyway, fences, then finds the message and checks c_head has not
+ * passed it.  A receiver claims with its CAS on c_head and then, after
+ * the [F1] fence it already has, loads the hook word.  That is the
+ * store-buffering pattern ([F58]): either the peeker sees the claim (and
+ * leaves the message alone, or looks again) or the receiver sees the hook
+ * and marks the message IKM_KIND_PEEKED, so that ipc_kmsg_free retires it
+ * through the epoch, after the peeker's section.  A receiver that sees
+ * the hook already cleared sees it after the peeker's reads ([R57]/[A57]:
+ * a release fence before the clear; the receiver's free is a store behind
+ * the branch on that load).  Receivers pay nothing: the hook word was
+ * loaded and tested before peeking existed.  Messages in the overflow
+ * list are read under imq_ovf_lock, which keeps them from the ring.
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -450,10 +472,13 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
  * port and its sets may have to go unreadable (waitfd.c).
  */
 static IPC_COLD void
-dequeued_slow(struct ipc_port *port)
+dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg)
 {
 	uint32_t hooks = ck_pr_load_32(&port->ip_rcv_hooks);
 
+	/* A peeker may be reading it: retired through the epoch. */
+	if (hooks & IP_RCV_HOOK_PEEK)
+		kmsg->ikm_kind |= IKM_KIND_PEEKED;
 	if ((hooks & IP_RCV_HOOK_SP_MASK) != 0 && ip_active(port))
 		ipc_port_spnotify(port);
 	if (hooks & IP_RCV_HOOK_FD)
@@ -502,14 +527,149 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		break;
 	}
 	ck_pr_dec_32(&mq->imq_count);
-	/* [F1]: the freed room (an atomic op) before looking for senders. */
+	/*
+	 * [F1]: the freed room (an atomic op) before looking for senders;
+	 * [F58]: our claim (ring_take's CAS) before the hook word.
+	 */
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		ipc_mqueue_admit_senders(port);
-	/* Armed send-possible requests, event-loop descriptors. */
-	if (unlikely(ck_pr_load_32(&port->ip_rcv_hooks) != 0))
-		dequeued_slow(port);
+	/* Armed send-possible requests, event-loop descriptors, a peeker. */
+	if (unlikely(ck_pr_load_32(&port->ip_rcv_hooks) != 0)) /* [A57] */
+		dequeued_slow(port, *kmsgp);
+	ipc_tsan_acquire(&port->ip_rcv_hooks); /* [T57] */
 	return IMQ_TAKEN;
+}
+
+/* Where a peek found its message (peek_ring, peek_overflow). */
+enum imq_peek_at { PK_FOUND, PK_ABSENT, PK_BEYOND, PK_AGAIN };
+
+static void
+peek_fill(struct ipc_kmsg *k, uint32_t seqno, struct imq_peek *pk)
+{
+	pk->ipk_seqno = seqno;
+	pk->ipk_size = k->ikm_size;
+	pk->ipk_id = k->ikm_header.msgh_id;
+	pk->ipk_kernel = (k->ikm_flags & IKM_F_KERNEL) != 0;
+	pk->ipk_sender = k->ikm_sender;
+}
+
+/*
+ * The message at ring position seqno selects (the head for 0), read
+ * while it is still queued.  PK_BEYOND: not in the ring (yet).
+ * Conditions: as ipc_mqueue_peek_locked, IP_RCV_HOOK_PEEK set ([F58]).
+ */
+static enum imq_peek_at
+peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
+    struct imq_peek *pk)
+{
+	/* The port lock holds the numbering (set_seqno, moves). */
+	uint32_t base = ck_pr_load_32(&mq->imq_seq_base);
+	unsigned int c, p, pos;
+	struct ipc_kmsg *k;
+
+	for (;;) {
+		c = ck_pr_load_uint(&ring->rg_ring.c_head);
+		ck_pr_fence_load(); /* [A9]: c_head before p_tail */
+		p = ck_pr_load_uint(&ring->rg_ring.p_tail);
+		pos = seqno == 0 ? c : base + seqno;
+		if ((int)(pos - c) < 0)
+			return PK_ABSENT; /* taken already */
+		if ((int)(pos - p) >= 0)
+			return PK_BEYOND;
+		ck_pr_fence_load(); /* [A9]: the slot after p_tail */
+		k = ck_pr_load_ptr(
+		    &ring->rg_slots[pos & (IMQ_RING_SLOTS - 1)].ims_kmsg);
+		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
+		c = ck_pr_load_uint(&ring->rg_ring.c_head);
+		if ((int)(pos - c) >= 0) {
+			/* Still queued after our hook: ours to read. */
+			ipc_debug_yield(IPC_YIELD_PEEK);
+			break;
+		}
+		if (seqno != 0)
+			return PK_ABSENT; /* taken meanwhile */
+	}
+	ipc_tsan_acquire(k); /* [A9]: pairs with the sender's [R9] */
+	peek_fill(k, pos - base, pk);
+	return PK_FOUND;
+}
+
+/*
+ * The message seqno selects among those in the overflow list, read under
+ * its lock (no refill moves one meanwhile).  Each goes into the ring at
+ * the next reservation, in list order, so the list's first message has
+ * position p_head -- unless a sender that saw the list empty just before
+ * it filled reserves ahead of them (J4 orders one sender's messages
+ * only): the answer is then a snapshot one position early.  PK_AGAIN:
+ * the position is the ring's now (reserved, or moved there meanwhile).
+ */
+static enum imq_peek_at
+peek_overflow(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
+    struct imq_peek *pk)
+{
+	uint32_t base = ck_pr_load_32(&mq->imq_seq_base);
+	enum imq_peek_at at = PK_ABSENT;
+	struct ipc_kmsg *k;
+	unsigned int head, pos, i;
+
+	ipc_lock(&mq->imq_ovf_lock);
+	head = ck_pr_load_uint(&ring->rg_ring.p_head);
+	pos = seqno == 0 ? head : base + seqno;
+	if ((int)(pos - head) < 0) {
+		at = PK_AGAIN;
+	} else {
+		k = mq->imq_ovf_head;
+		for (i = pos - head; k != NULL && i > 0; i--)
+			k = k->ikm_next;
+		if (k != NULL) {
+			peek_fill(k, pos - base, pk);
+			at = PK_FOUND;
+		}
+	}
+	ipc_unlock(&mq->imq_ovf_lock);
+	return at;
+}
+
+/*
+ * ipc_mqueue_peek_locked
+ *	Look at the queued message with sequence number seqno (0: the head)
+ *	without taking it (U6); false when there is none.
+ * Conditions:
+ *	Port locked (one peeker per port), active; inside an epoch section,
+ *	which keeps a message a receiver takes meanwhile from being freed.
+ * Ordering:
+ *	[F58], [R57], [T57]: see Peeking at a message.
+ */
+bool
+ipc_mqueue_peek_locked(
+    struct ipc_port *port, uint32_t seqno, struct imq_peek *pk)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring;
+	enum imq_peek_at at;
+
+	ipc_lock_assert_held(&port->ip_object.io_lock);
+	ring = ck_pr_load_ptr(&mq->imq_ring);
+	if (ring == NULL)
+		return false;
+	ck_pr_fence_load_depends(); /* [A10] */
+	ipc_tsan_acquire(ring);
+	/* Relaxed RMW: the fence below orders it. */
+	ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
+	ck_pr_fence_memory(); /* [F58]: the hook before c_head */
+	for (;;) {
+		at = peek_ring(mq, ring, seqno, pk);
+		if (at == PK_BEYOND)
+			at = peek_overflow(mq, ring, seqno, pk);
+		if (at != PK_AGAIN)
+			break;
+		ck_pr_stall(); /* a sender commits its reserved slot */
+	}
+	ipc_tsan_release(&port->ip_rcv_hooks); /* [T57] */
+	ck_pr_fence_release(); /* [R57]: our reads before the hook goes */
+	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_PEEK);
+	return at == PK_FOUND;
 }
 
 /*

@@ -53,6 +53,15 @@ struct ipc_mqueue {
 
 enum imq_result { IMQ_EMPTY, IMQ_LEFT, IMQ_TAKEN };
 
+/* What mach_port_peek reports of a queued message (U6). */
+struct imq_peek {
+	uint32_t ipk_seqno;  /* its sequence number */
+	uint32_t ipk_size;   /* the send size (ikm_size) */
+	int32_t ipk_id;      /* msgh_id */
+	uint32_t ipk_sender; /* the sending space's serial (ikm_sender) */
+	bool ipk_kernel;     /* made by mipc (IKM_F_KERNEL) */
+};
+
 void ipc_mqueue_init(struct ipc_mqueue *mq);
 void ipc_mqueue_fini(struct ipc_port *port);
 bool ipc_mqueue_prepare(struct ipc_port *port);
@@ -72,5 +81,7 @@ void ipc_mqueue_wake_all(struct ipc_port *port);
 kern_return_t ipc_mqueue_send_wait(
     struct ipc_port *port, const struct timespec *deadline, unsigned int flags);
 bool ipc_mqueue_has_message(struct ipc_port *port);
+bool ipc_mqueue_peek_locked(
+    struct ipc_port *port, uint32_t seqno, struct imq_peek *pk);
 
 #endif /* MIPC_CORE_MQUEUE_H */

@@ -89,11 +89,14 @@ enum ipc_port_state {
  * out only when it is non-zero (mqueue.c): the count of armed
  * send-possible requests (port_request.c), and IP_RCV_HOOK_FD while an
  * event-loop descriptor mirrors the port or a set it is in (waitfd.c,
- * under the holder's space lock).
+ * under the holder's space lock), and IP_RCV_HOOK_PEEK while
+ * mach_port_peek reads a queued message (set and cleared under the port
+ * lock, so one peeker at a time: mqueue.c, "Peeking at a message").
  */
 #define IP_RCV_HOOK_FD      0x80000000u
 #define IP_RCV_HOOK_NS      0x40000000u /* a no-senders request armed */
-#define IP_RCV_HOOK_SP_MASK 0x3fffffffu
+#define IP_RCV_HOOK_PEEK    0x20000000u /* a peek in progress */
+#define IP_RCV_HOOK_SP_MASK 0x1fffffffu
 
 /* ip_sync_flags (A): sync IPC state that lock-free paths set. */
 #define IP_SYNC_MSG_SENT \

@@ -653,6 +653,18 @@ mach_port_get_srights(
 }
 
 kern_return_t
+mach_port_peek(ipc_space_t task, mach_port_name_t name,
+    mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop,
+    mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp,
+    mach_msg_trailer_info_t trailer_infop,
+    mach_msg_type_number_t *trailer_infopCnt)
+{
+	TASK_CALL(task,
+	    mipc_port_peek(SPACE, name, trailer_type, request_seqnop, msg_sizep,
+	        msg_idp, trailer_infop, trailer_infopCnt));
+}
+
+kern_return_t
 mach_port_insert_member(
     ipc_space_t task, mach_port_name_t name, mach_port_name_t pset)
 {

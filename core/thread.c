@@ -523,6 +523,8 @@ ipc_thread_atfork_child(void)
 	th->th_park_state = 0;
 	th->th_os_busy = 0;
 	th->th_os_want = th->th_base;
+	th->th_os_hold = 0;
+	th->th_os_stale = 0;
 	ipc_threads_live = 1;
 	/* What the child keeps, counted again (caches restarted at 0). */
 	ipc_kind_account(IPC_KIND_THREAD, (int64_t)sizeof(*th));

@@ -107,6 +107,13 @@ struct ipc_thread {
 	uint32_t th_os_busy;   /* (A) an applier runs */
 	uint8_t th_os_want;    /* (A) effective to apply */
 	uint8_t th_os_applied; /* (th_os_busy) what the OS has */
+	uint8_t th_os_hold;    /* (O) writes, (A) reads: the OS keeps
+	                          th_os_applied from falling (a bound
+	                          servicer's delivery, workloop.c) */
+	uint32_t th_os_stale;  /* (A) our own lowering, made without
+	                          th_os_busy, may have landed after the
+	                          call th_os_applied says */
+	uint32_t th_os_gen;    /* (th_os_busy) calls made under it */
 
 	/* Cancellation (waitq.c): mipc_thread_abort */
 	uint32_t th_abort;          /* (A) an abort is pending */
@@ -128,6 +135,11 @@ uint8_t ipc_qos_for_priority(uint8_t pri);
 int ipc_priority_from_nice(int nice);
 /* The thread exits: no OS priority call reaches it again (turnstile.c). */
 void ipc_thread_os_fini(struct ipc_thread *th);
+/*
+ * The calling thread's OS priority stops falling (hold) or follows its
+ * effective priority again, the deferred fall applied now (turnstile.c).
+ */
+void ipc_thread_os_hold(struct ipc_thread *th, bool hold);
 
 /* The calling thread's state, created on first use; NULL if out of memory. */
 extern __thread struct ipc_thread *ipc_thread_cur

@@ -45,6 +45,13 @@
  *              ends the walk instead of hanging it.
  *            * The priority lists are sorted linked lists: waiters per
  *              turnstile and pushes per thread are few.
+ *            * The OS policy (os_apply) gives each thread its effective
+ *              priority after the walk, coalescing concurrent appliers;
+ *              a thread lowering itself does it outside their busy
+ *              flag, and a thread may hold its OS priority from falling
+ *              (ipc_thread_os_hold: a workloop servicer from a delivery
+ *              until it parks, workloop.c) -- the engine's priorities
+ *              are never held.
  *
  * Theory of operation
  *
@@ -723,20 +730,52 @@ os_set(uint32_t policy, pid_t tid, int pri)
 	}
 }
 
+/* th_os_applied: what the OS has is not known (above any priority). */
+#define OS_UNKNOWN 0xff
+
+/*
+ * What the OS should have for th, which has `applied`: its latest
+ * effective priority, or while th holds (ipc_thread_os_hold), no lower
+ * than what it has.
+ */
+static uint8_t
+os_target(const struct ipc_thread *th, uint8_t applied)
+{
+	uint8_t want = ck_pr_load_8(&th->th_os_want);
+
+	if (want < applied && applied != OS_UNKNOWN &&
+	    ck_pr_load_8(&th->th_os_hold))
+		return applied;
+	return want;
+}
+
 /*
  * os_apply
  *	Give the OS thread its latest effective priority.  Appliers
  *	coalesce: whoever holds th_os_busy applies th_os_want until it stops
  *	changing, so the last value always wins (binder's restore races are
- *	why).  An exiting thread takes th_os_busy for good before its tid
- *	can be reused, so no call ever reaches a dead tid.
+ *	why).  A thread that holds (ipc_thread_os_hold) keeps a fall for
+ *	itself to apply when it lets go.  An exiting thread takes
+ *	th_os_busy for good before its tid can be reused, so no call ever
+ *	reaches a dead tid.
+ *
+ *	A thread lowering its own priority makes the call without
+ *	th_os_busy: the OS preempts it as the call returns if others now
+ *	outrank it, and at its lowered priority beside other load it may
+ *	not run again for many ms -- every other applier, finding
+ *	th_os_busy taken, would have left its raise to it meanwhile
+ *	(bench/inversion.c measured 10 ms).  Its call may then land after
+ *	another applier's, so it leaves th_os_stale: the next holder
+ *	(itself, if nobody applied in between: th_os_gen) applies afresh.
+ *	[F2] pairs the flag with the busy flag as it pairs the want.
  * Conditions: nothing locked; the caller holds a reference on th.
  */
 static void
 os_apply(struct ipc_thread *th)
 {
 	uint32_t policy = os_policy_active();
-	uint8_t want, applied;
+	uint32_t gen = 0;
+	uint8_t want, applied, mine = OS_UNKNOWN;
 
 	if (policy == MIPC_OS_POLICY_NONE)
 		return;
@@ -750,12 +789,38 @@ os_apply(struct ipc_thread *th)
 	while (ck_pr_fas_32(&th->th_os_busy, 1) == 0) {
 		ck_pr_fence_acquire(); /* [A14] */
 		ipc_tsan_acquire(&th->th_os_busy);
-		want = ck_pr_load_8(&th->th_os_want);
+		if (ck_pr_fas_32(&th->th_os_stale, 0) != 0) {
+			/* A lowering of th by itself may have landed last. */
+			th->th_os_applied =
+			    mine != OS_UNKNOWN && th->th_os_gen == gen
+			    ? mine
+			    : OS_UNKNOWN;
+		}
+		mine = OS_UNKNOWN;
+		want = os_target(th, th->th_os_applied);
+		if (want < th->th_os_applied && th == ipc_thread_cur) {
+			/* Lowering ourselves (or not known): not under
+			 * th_os_busy. */
+			mine = want;
+			gen = th->th_os_gen;
+			th->th_os_applied = OS_UNKNOWN;
+			ipc_tsan_release(&th->th_os_busy);
+			ck_pr_fence_release(); /* [R14] */
+			ck_pr_store_32(&th->th_os_busy, 0);
+			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
+			if (os_set(policy, th->th_tid, want) != 0)
+				ck_pr_inc_64(&ts_stats.tss_os_errors);
+			ck_pr_store_32(&th->th_os_stale, 1);
+			/* [F2]: the flag, then a look at the busy flag. */
+			ck_pr_fence_memory();
+			continue;
+		}
 		if (want != th->th_os_applied) {
 			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
 			if (os_set(policy, th->th_tid, want) != 0)
 				ck_pr_inc_64(&ts_stats.tss_os_errors);
 			th->th_os_applied = want;
+			th->th_os_gen++;
 		}
 		/* th_os_applied is the busy holder's: ours no more below. */
 		applied = th->th_os_applied;
@@ -765,9 +830,30 @@ os_apply(struct ipc_thread *th)
 		ck_pr_store_32(&th->th_os_busy, 0);
 		/* [F2]: the release, then a look for a newer want. */
 		ck_pr_fence_memory();
-		if (ck_pr_load_8(&th->th_os_want) == applied)
+		if (os_target(th, applied) == applied &&
+		    ck_pr_load_32(&th->th_os_stale) == 0)
 			break;
 	}
+}
+
+/*
+ * ipc_thread_os_hold
+ *	While th holds, a fall of its effective priority is not given to
+ *	the OS (rises are); letting go applies the latest.  A workloop
+ *	servicer holds from a delivery until its next call returns without
+ *	one or gets one of its own (workloop.c).
+ * Conditions: th is the caller; nothing locked.
+ */
+void
+ipc_thread_os_hold(struct ipc_thread *th, bool hold)
+{
+	if (ck_pr_load_8(&th->th_os_hold) == (uint8_t)hold)
+		return;
+	/* Relaxed store: os_apply's [F2] orders it before its look at
+	 * th_os_busy, and a busy applier looks at it after its release. */
+	ck_pr_store_8(&th->th_os_hold, (uint8_t)hold);
+	if (!hold)
+		os_apply(th);
 }
 
 /*

@@ -121,14 +121,18 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
  * woken waiter spins half as long before it sleeps again.
  *
  * A waiter that pushes its priority (a blocked sender, a client on its
- * special reply port) never yields: it pauses IPC_SPIN_PUSHER_PAUSES more
- * instead (about the time the yields take on an idle CPU, so an RPC whose
- * reply comes within microseconds neither pushes nor sleeps), then
- * pushes, then sleeps, as XNU's waiter blocks once it must.  Under CFS a
- * yield hands the slice to the runnable thread with the least vruntime --
- * with CPU hogs about, rarely the low-priority thread we wait for, even
- * once pushed: bench/inversion.c measured p99s of 9-50 ms with the
- * yields, 143 us (W = 100 us) without.
+ * special reply port) or is pushed (a workloop's servicer waiting for
+ * its next request, msg.c) never yields: it pauses
+ * IPC_SPIN_PUSHER_PAUSES more instead (about the time the yields take on
+ * an idle CPU, so an RPC whose reply comes within microseconds neither
+ * pushes nor sleeps), then pushes, then sleeps, as XNU's waiter blocks
+ * once it must.  Under CFS a yield hands the slice to the runnable
+ * thread with the least vruntime -- with CPU hogs about, rarely the
+ * low-priority thread we wait for, even once pushed: bench/inversion.c
+ * measured p99s of 9-50 ms with the yields, 143 us (W = 100 us) without.
+ * Under EEVDF a yield moves the yielder's deadline a slice later, so a
+ * servicer raised by a request that comes while it still yields loses
+ * the CPU to the hogs until the next tick (4 ms p99 for W = 500 us).
  */
 #define IPC_SPIN_PAUSES        16
 #define IPC_SPIN_YIELDS        8

@@ -45,6 +45,14 @@
  *              returns MACH_RCV_PORT_CHANGED, once per attachment (XNU's
  *              knote_vanish / EV_EOF), so a server loop ends when its port
  *              goes; the user's own detach is no event.
+ *            * The servicer's OS priority (wl_os_hold): from a delivery
+ *              until it parks again or returns with none, it never falls
+ *              -- rises apply at once -- so that a servicer that has
+ *              replied does not sit runnable, lowered by its woken
+ *              client, beside other load; what it wakes to serve then
+ *              sets it.  The engine's priorities are XNU's throughout.
+ *              Its receive spins without yielding (msg.c: a yield puts a
+ *              fair scheduler's deadline behind the load's).
  *            * min_priority is a floor of wl_ts while a servicer is bound
  *              (binder's node min_priority); MIPC_WORKLOOP_INHERIT_RT lets
  *              pushes above 63 through (binder's inherit_rt).
@@ -171,6 +179,37 @@ wl_reenable(struct ipc_workloop *wl)
 	wl->wl_knote_used = false;
 }
 
+/*
+ * The servicer's OS priority (policies NICE, SCHED, CUSTOM): the
+ * priority it served a request at stays its own until it parks again or
+ * returns with no delivery.  From a delivery on it holds
+ * (ipc_thread_os_hold): a fall of its effective priority -- its client
+ * woken by the reply leaves the special reply port, the re-enable severs
+ * the stash -- is kept from the OS, and at its next call's receive what
+ * it wakes to serve decides: a request that pushes on it (nothing to
+ * apply), or one that does not (it lowers itself then).  The engine's
+ * priorities follow XNU exactly; only the OS call is deferred, as XNU's
+ * servicer, still at its request's QoS, replies and parks inside one
+ * kernel call.  Lowered by another thread while it still ran its reply,
+ * the servicer sat runnable beside the CPU hogs at its own nice 10 (5%
+ * of the CPU) and, once raised again, had the debt of its boosted run to
+ * pay first: a fair scheduler's lag (EEVDF) survives a weight change
+ * (bench/inversion.c, workloop kind: p99s of 2-8 ms for 100-500 us of
+ * work, not one look seeing it unpushed).  Conditions: th is the caller,
+ * wl's servicer.
+ */
+static void
+wl_os_hold(struct ipc_thread *th)
+{
+	ipc_thread_os_hold(th, true);
+}
+
+static void
+wl_os_release(struct ipc_thread *th)
+{
+	ipc_thread_os_hold(th, false);
+}
+
 /* ------------------------------------------------------------------ */
 /* Binding                                                             */
 
@@ -249,6 +288,7 @@ wl_unbind(struct ipc_workloop *wl)
 	ipc_unlock(&wl->wl_lock);
 	ipc_ts_ctx_finish(&ctx);
 	if (was != NULL) {
+		wl_os_release(was); /* was is the caller */
 		ipc_thread_release(was);
 		ipc_workloop_release(wl);
 	}
@@ -711,7 +751,7 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	struct ipc_thread *th;
 	struct ipc_ts_ctx ctx;
 	mach_msg_return_t mr;
-	bool dead;
+	bool dead, delivered = false;
 
 	if (wl == NULL)
 		return MACH_RCV_INVALID_NAME;
@@ -753,11 +793,21 @@ mipc_workloop_msg(mipc_workloop_t handle, mach_msg_header_t *msg,
 	wl_reenable(wl);
 	/* Destroyed under its servicer: the reply went; nothing more (a
 	 * destroy from now on makes the receive find its set gone). */
-	if (dead)
-		return MACH_RCV_PORT_CHANGED;
-	if (!(option & MACH_RCV_MSG))
-		return MACH_MSG_SUCCESS;
-	if (msg == NULL)
-		return MACH_RCV_INVALID_DATA;
-	return ipc_msg_receive_workloop(wl, rcv_buf, option, rcv_size, timeout);
+	if (dead) {
+		mr = MACH_RCV_PORT_CHANGED;
+	} else if (!(option & MACH_RCV_MSG)) {
+		mr = MACH_MSG_SUCCESS;
+	} else if (msg == NULL) {
+		mr = MACH_RCV_INVALID_DATA;
+	} else {
+		/* We park still holding the last delivery's OS priority. */
+		mr = ipc_msg_receive_workloop(
+		    wl, rcv_buf, option, rcv_size, timeout);
+		delivered = mr == MACH_MSG_SUCCESS;
+	}
+	/* What we return to serve, if anything, sets it (wl_os_hold). */
+	wl_os_release(th);
+	if (delivered)
+		wl_os_hold(th);
+	return mr;
 }

@@ -118,6 +118,11 @@ MIPC_API kern_return_t mach_port_set_seqno(
     ipc_space_t task, mach_port_name_t name, mach_port_seqno_t seqno);
 MIPC_API kern_return_t mach_port_get_srights(
     ipc_space_t task, mach_port_name_t name, mach_port_rights_t *srights);
+MIPC_API kern_return_t mach_port_peek(ipc_space_t task, mach_port_name_t name,
+    mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop,
+    mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp,
+    mach_msg_trailer_info_t trailer_infop,
+    mach_msg_type_number_t *trailer_infopCnt);
 MIPC_API kern_return_t mach_port_insert_member(
     ipc_space_t task, mach_port_name_t name, mach_port_name_t pset);
 MIPC_API kern_return_t mach_port_extract_member(

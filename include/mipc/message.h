@@ -27,6 +27,7 @@ typedef unsigned int mach_msg_copy_options_t;
 typedef unsigned int mach_msg_guard_flags_t;
 typedef unsigned int mach_msg_trailer_type_t;
 typedef unsigned int mach_msg_trailer_size_t;
+typedef char *mach_msg_trailer_info_t;
 typedef unsigned int mach_msg_priority_t;
 typedef boolean_t mach_msg_boolean_t;
 typedef integer_t mach_msg_filter_id;
@@ -345,6 +346,16 @@ MIPC_API mach_msg_return_t mipc_msg(mipc_space_t space, mach_msg_header_t *msg,
 
 /* Release what a received message carries (libsyscall's; mipc_msg(3)). */
 MIPC_API void mipc_msg_destroy(mipc_space_t space, mach_msg_header_t *msg);
+
+/*
+ * Look at a queued message without receiving it: mach_port_peek's
+ * semantics and codes (mipc_port_peek(3)).
+ */
+MIPC_API kern_return_t mipc_port_peek(mipc_space_t space, mach_port_name_t name,
+    mach_msg_trailer_type_t trailer_type, mach_port_seqno_t *request_seqnop,
+    mach_msg_size_t *msg_sizep, mach_msg_id_t *msg_idp,
+    mach_msg_trailer_info_t trailer_infop,
+    mach_msg_type_number_t *trailer_sizep);
 
 #ifdef __cplusplus
 }

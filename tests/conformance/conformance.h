@@ -24,6 +24,8 @@
  *     free and a user insert under exactly that name is legal (A6); a
  *     later kernel-chosen allocation may take the slot again, so a test
  *     uses such a name before it allocates anything else in that space.
+ *   - Built with CONF_MACH_SPELLING (mach_spelling.h), the calls on the
+ *     current space go through the Mach spellings with mach_task_self().
  *   - Arrays from mach_port_names / get_set_status are released with
  *     vm_deallocate(mach_task_self(), addr, count * sizeof(elem)), the Mach
  *     idiom (the memory belongs to the caller, not to the space queried).
@@ -32,6 +34,7 @@
 #define MIPC_TESTS_CONFORMANCE_H
 
 #include "check_mipc.h"
+#include "mach_spelling.h"
 
 #include <stdbool.h>
 #include <stdint.h>

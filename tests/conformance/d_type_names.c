@@ -36,8 +36,9 @@ START_TEST(D1_type_unknown_invalid_name)
 	mipc_space_t task = mipc_thread_space();
 	mipc_space_t s2 = space_new();
 	mach_port_name_t stale = conf_stale_name(task);
-	mach_port_name_t unknown = conf_unused_name(task);
+	/* Before `unknown`: an allocation may take its slot and gen. */
 	mach_port_name_t r = recv_new(task);
+	mach_port_name_t unknown = conf_unused_name(task);
 	mach_port_type_t type;
 
 	KR_EQ(mipc_port_type(task, unknown, &type), KERN_INVALID_NAME);

@@ -321,5 +321,5 @@ MIPC_TEST_MAIN(msg_u_seqno_suite)
  *        issue);
  *   U4   the reset when the receive right moves through a
  *        port-destroyed notification (notifications issue);
- *   U6   mach_port_peek: not in mipc's API.
+ *   (U6, mach_port_peek, is msg_u_peek.c's.)
  */
