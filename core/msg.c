@@ -108,7 +108,7 @@ static bool
 msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
-	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	struct mipc_space *space, *held IPC_SPACE_HELD = NULL;
 	mach_port_name_t name = h->msgh_remote_port;
 	struct ipc_entry *e;
 	struct ipc_port *dp;
@@ -117,13 +117,29 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	if (h->msgh_local_port != MACH_PORT_NULL ||
 	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
 		return false;
-	/* A reference, not a section: the space lock is taken (rcv's). */
-	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
-		return false; /* the slow path answers */
 	k = ipc_kmsg_alloc(send_size, 0);
 	if (k == NULL)
 		return false;
-	is_lock(space);
+	/*
+	 * The section holds the space (ipc_space_lookup), no reference: the
+	 * space lock is only tried in it, never waited for (a holder may
+	 * wait for readers, thread.c).  Busy: a reference holds the space
+	 * while we wait for the lock outside the section, then a section
+	 * again for the enqueue (ipc_space_acquire's price, 2 locked
+	 * instructions, paid only then).
+	 */
+	ipc_epoch_enter(th);
+	space = ipc_space_lookup(task);
+	if (space == NULL)
+		goto slow_out;
+	if (unlikely(!is_lock_try(space))) {
+		if (!ipc_space_tryref(space))
+			goto slow_out;
+		held = space;
+		ipc_epoch_exit(th);
+		is_lock(space);
+		ipc_epoch_enter(th);
+	}
 	if (!space->is_active)
 		goto slow;
 	e = ipc_entry_lookup(space, name);
@@ -145,12 +161,13 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	k->ikm_header.msgh_size = send_size;
-	ipc_epoch_enter(th);
 	ipc_mqueue_enqueue(dp, k);
 	ipc_epoch_exit(th);
 	return true;
 slow:
 	is_unlock(space);
+slow_out:
+	ipc_epoch_exit(th);
 	ipc_kmsg_free(k);
 	return false;
 }
@@ -874,8 +891,33 @@ rcv_ended(struct ipc_port *p, bool taken)
 		ipc_port_sync_received(p);
 }
 
+/*
+ * Must a receive from o that found nothing end with rcv_ended (a special
+ * reply port with a link to reset)?  Conditions: inside the epoch section
+ * that found o.
+ */
+static inline bool
+rcv_poll_ends(struct ipc_object *o)
+{
+	struct ipc_port *p;
+
+	if (o->io_kind != IOT_PORT)
+		return false;
+	p = ip_from_object(o);
+	return (p->ip_cflags & IP_F_SPECIAL_REPLY) &&
+	    !ipc_special_reply_receive_idle(p);
+}
+
+/* Is a receive with these a poll (timeout 0), which never waits? */
+static inline bool
+rcv_is_poll(mach_msg_option_t option, mach_msg_timeout_t timeout)
+{
+	return (option & MACH_RCV_TIMEOUT) && timeout == 0;
+}
+
+/* option, timeout: the call's (rcv_run); 0 for a look while waiting. */
 static inline __attribute__((always_inline)) void
-rcv_try(struct rcv *r)
+rcv_try(struct rcv *r, mach_msg_option_t option, mach_msg_timeout_t timeout)
 {
 	struct rcv_target t;
 
@@ -909,9 +951,17 @@ rcv_try(struct rcv *r)
 			/*
 			 * Found lock-free, the object may be dying (its
 			 * receive right destroyed since, its last reference
-			 * gone): then the name receives nothing now.
+			 * gone): then the name receives nothing now.  A poll
+			 * waits on nothing, and its end (rcv_run) changes
+			 * nothing unless it is a linked SRP's: it takes no
+			 * reference -- a spinning client's every empty poll
+			 * saves two atomics on its SRP's first line, which
+			 * the server's reply writes.
 			 */
-			if (ipc_object_reference_try(t.rt_object)) {
+			if (rcv_is_poll(option, timeout) &&
+			    !rcv_poll_ends(t.rt_object)) {
+				/* timed out at this look: nothing held */
+			} else if (ipc_object_reference_try(t.rt_object)) {
 				r->r_waited = t.rt_object;
 			} else {
 				r->r_gone = true;
@@ -1013,7 +1063,7 @@ rcv_check(void *ctx)
 {
 	struct rcv *r = ctx;
 
-	rcv_try(r);
+	rcv_try(r, 0, 0);
 	return r->r_gone || r->r_got.rg_result != IMQ_EMPTY;
 }
 
@@ -1112,11 +1162,11 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 	r.r_dead = false;
 	r.r_got.rg_nsport = NULL;
 
-	rcv_try(&r);
+	rcv_try(&r, option, timeout);
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
 		enum ipc_wait_result w;
 
-		if ((option & MACH_RCV_TIMEOUT) && timeout == 0) {
+		if (rcv_is_poll(option, timeout)) {
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}

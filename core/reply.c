@@ -194,6 +194,12 @@ ipc_special_reply_reset(struct ipc_port *srp, uint32_t state)
 		if (v & IPC_LINK_W)
 			break;
 		if (ipc_link_cas(srp, &v, state)) {
+			/* The RPC's case (a spinning client's first poll):
+			 * PORT held a reference on its destination only. */
+			if (ipc_link_state(v) == IPC_LINK_PORT) {
+				ip_release((struct ipc_port *)ipc_link_ptr(v));
+				return;
+			}
 			ipc_link_old_collect(v, &lo);
 			ipc_link_old_release(&lo);
 			return;

@@ -187,6 +187,17 @@ ipc_special_reply_receive_complete(struct ipc_port *srp, bool got_msg)
 }
 
 /*
+ * Would ipc_special_reply_receive_complete(srp, false) change nothing
+ * now?  A poll that found nothing skips it then (msg.c, rcv_poll_ends):
+ * keep the two in step.  Conditions: srp's memory held (a section).
+ */
+static inline bool
+ipc_special_reply_receive_idle(struct ipc_port *srp)
+{
+	return ipc_link_load(srp) == IPC_LINK_ANY;
+}
+
+/*
  * A message reaches an SRP stashed by a workloop: its reply is sent, so
  * severing the link later is no lost link (S7).
  * Conditions: nothing locked.

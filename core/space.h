@@ -206,6 +206,13 @@ is_lock(struct mipc_space *space)
 	ipc_lock(&space->is_lock);
 }
 
+/* Never waits: the one way to take it inside an epoch section. */
+static inline bool
+is_lock_try(struct mipc_space *space)
+{
+	return ipc_lock_try(&space->is_lock);
+}
+
 static inline void
 is_unlock(struct mipc_space *space)
 {

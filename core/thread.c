@@ -657,8 +657,9 @@ epoch_synchronize(void)
  *	hold the space lock of the right's old holder.  That cannot
  *	deadlock: no epoch section waits for a space or port lock (inside
  *	sections only the leaf overflow and depot locks are taken, never
- *	held across a grace period).  It only makes that space's other
- *	callers wait one grace period.
+ *	held across a grace period; the reply fast path only tries a space
+ *	lock there, msg.c).  It only makes that space's other callers wait
+ *	one grace period.
  */
 void
 ipc_epoch_wait_readers(void)

@@ -10,6 +10,14 @@
  * its client's send links it lock-free must not be linked after its
  * death -- the link would outlive the port, holding its destination.
  *
+ * And the reply fast path (MOVE_SEND_ONCE, msg.c) when the space lock it
+ * tries inside its epoch section is busy: it waits for the lock holding
+ * a reference instead, and the reply still goes the fast way.
+ *
+ * And a client's polls on its SRP (MACH_RCV_TIMEOUT 0, msg.c): one that
+ * finds nothing still ends the receive (XNU's results_complete resets a
+ * link to ANY), and holds no reference once it returns.
+ *
  * The conformance of special reply ports is s_special_reply.c.  Includes
  * core/internal.h for the yield hook (interleave.h) and the link word.
  */
@@ -182,6 +190,214 @@ START_TEST(reply_srp_dead_before_linked_is_never_linked_destroyed)
 }
 END_TEST
 
+/* ---- the reply fast path against a busy space lock ----------------- */
+
+struct busy_reply {
+	mipc_space_t b_sp;
+	mach_port_name_t b_sonce;
+	mach_msg_return_t b_mr;
+};
+
+static __thread bool busy_replier;
+static uint32_t busy_waiting; /* (A) the replier waits for the lock */
+
+static void
+busy_hook(enum ipc_yield_point point)
+{
+	if (busy_replier && point == IPC_YIELD_LOCK)
+		ck_pr_store_32(&busy_waiting, 1);
+}
+
+static void *
+busy_reply_thread(void *arg)
+{
+	struct busy_reply *b = arg;
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = b->b_sonce;
+	h.msgh_id = 4242;
+	busy_replier = true;
+	b->b_mr = mipc_msg(b->b_sp, &h, MACH_SEND_MSG, sizeof(h), 0,
+	    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+	busy_replier = false;
+	return NULL;
+}
+
+/*
+ * The server's reply finds its space locked (here by the test): it waits
+ * for the lock and sends on the fast path (no slow-path send counted);
+ * the reply arrives, its send-once name is gone, nothing leaks.
+ */
+START_TEST(reply_sonce_fast_path_waits_for_a_busy_space_lock)
+{
+	struct busy_reply b = { 0 };
+	struct mipc_space *space = NULL;
+	struct mipc_stats s0, s1;
+	mach_port_name_t srv, rp;
+	mach_port_type_t t;
+	pthread_t th;
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+	int i;
+
+	KR_OK(mipc_space_create(&b.b_sp));
+	KR_OK(mipc_port_allocate(b.b_sp, MACH_PORT_RIGHT_RECEIVE, &srv));
+	KR_OK(mipc_port_insert_right(
+	    b.b_sp, srv, b.b_sp, srv, MACH_MSG_TYPE_MAKE_SEND));
+	KR_OK(mipc_port_allocate(b.b_sp, MACH_PORT_RIGHT_RECEIVE, &rp));
+	/* Twice: the first reply makes rp's queue (slow path), the second
+	 * is the fast path's, against the busy lock. */
+	for (i = 0; i < 2; i++) {
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(
+		    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+		m.h.msgh_remote_port = srv;
+		m.h.msgh_local_port = rp;
+		KR_OK(mipc_msg(b.b_sp, &m.h, MACH_SEND_MSG, sizeof(m.h), 0,
+		    MACH_PORT_NULL, 0, MACH_PORT_NULL));
+		KR_OK(mipc_msg(b.b_sp, &m.h, MACH_RCV_MSG, 0, sizeof(m), srv, 0,
+		    MACH_PORT_NULL));
+		b.b_sonce = m.h.msgh_remote_port;
+		KR_OK(mipc_port_type(b.b_sp, b.b_sonce, &t));
+		VAL_EQ(t, MACH_PORT_TYPE_SEND_ONCE);
+		if (i == 0) {
+			busy_reply_thread(&b);
+			KR_OK(b.b_mr);
+			KR_OK(mipc_msg(b.b_sp, &m.h, MACH_RCV_MSG, 0, sizeof(m),
+			    rp, 0, MACH_PORT_NULL));
+			continue;
+		}
+		KR_OK(mipc_get_stats(&s0));
+		KR_OK(ipc_space_acquire(b.b_sp, &space));
+		is_lock(space);
+		ck_pr_store_32(&busy_waiting, 0);
+		ipc_yield_hook = busy_hook;
+		ck_assert_int_eq(
+		    pthread_create(&th, NULL, busy_reply_thread, &b), 0);
+		while (!ck_pr_load_32(&busy_waiting))
+			sched_yield();
+		is_unlock(space);
+		ipc_space_release(space);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+		ipc_yield_hook = NULL;
+		KR_OK(b.b_mr);
+		KR_OK(mipc_get_stats(&s1));
+		ck_assert_msg(s1.slow_paths == s0.slow_paths,
+		    "the reply went the fast way (%llu slow)",
+		    (unsigned long long)(s1.slow_paths - s0.slow_paths));
+	}
+	KR_EQ(mipc_port_type(b.b_sp, b.b_sonce, &t), KERN_INVALID_NAME);
+	memset(&m, 0, sizeof(m));
+	KR_OK(mipc_msg(b.b_sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), rp, 0, MACH_PORT_NULL));
+	VAL_EQ(m.h.msgh_id, 4242);
+	VAL_EQ(m.h.msgh_remote_port, MACH_PORT_NULL);
+	KR_OK(mipc_space_destroy(b.b_sp));
+}
+END_TEST
+
+/* ---- polls on a special reply port --------------------------------- */
+
+/* The port a name in sp holds, as a lock-free reader sees it. */
+static struct ipc_port *
+port_of(mipc_space_t sp, mach_port_name_t name)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_entry *e;
+	struct ipc_port *p = NULL;
+
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
+	if (e != NULL)
+		p = ip_from_object(ipc_entry_load_object(e));
+	ipc_epoch_exit(th);
+	return p;
+}
+
+static mach_msg_return_t
+poll_srp(mipc_space_t sp, mach_port_name_t s)
+{
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	return mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	    s, 0, MACH_PORT_NULL);
+}
+
+/*
+ * A request links the SRP to its destination (S3); the client's first
+ * poll finds no reply and resets the link, as XNU's receive completion
+ * does on MACH_RCV_TIMED_OUT; the next polls find it unlinked.  No poll
+ * keeps a reference on the SRP, and the link's on the destination goes.
+ */
+START_TEST(reply_poll_that_finds_nothing_resets_the_link)
+{
+	mipc_space_t sp, prev;
+	mach_port_name_t s, dest;
+	struct ipc_port *sport, *dport;
+	uint32_t srefs, drefs;
+	uintptr_t v;
+	struct {
+		mach_msg_header_t h;
+		mach_msg_max_trailer_t t;
+	} m;
+	int i;
+
+	KR_OK(mipc_space_create(&sp));
+	prev = mipc_thread_set_space(sp);
+	s = thread_get_special_reply_port();
+	ck_assert(MACH_PORT_VALID(s));
+	KR_OK(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &dest));
+	KR_OK(mipc_port_insert_right(
+	    sp, dest, sp, dest, MACH_MSG_TYPE_MAKE_SEND));
+	/* One message through first: the request then takes the fast
+	 * path (dest's queue exists), as a client's does. */
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = dest;
+	KR_OK(mipc_msg(sp, &m.h, MACH_SEND_MSG, sizeof(m.h), 0, MACH_PORT_NULL,
+	    0, MACH_PORT_NULL));
+	KR_OK(mipc_msg(
+	    sp, &m.h, MACH_RCV_MSG, 0, sizeof(m), dest, 0, MACH_PORT_NULL));
+	sport = port_of(sp, s);
+	dport = port_of(sp, dest);
+	drefs = ck_pr_load_32(&dport->ip_object.io_refs);
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	m.h.msgh_remote_port = dest;
+	m.h.msgh_local_port = s;
+	KR_OK(mipc_msg(sp, &m.h, MACH_SEND_MSG, sizeof(m.h), 0, MACH_PORT_NULL,
+	    0, MACH_PORT_NULL));
+	v = ipc_link_load(sport);
+	VAL_EQ(ipc_link_state(v), IPC_LINK_PORT);
+	ck_assert_ptr_eq(ipc_link_ptr(v), dport);
+	srefs = ck_pr_load_32(&sport->ip_object.io_refs);
+	for (i = 0; i < 3; i++) {
+		KR_EQ(poll_srp(sp, s), MACH_RCV_TIMED_OUT);
+		VAL_EQ(ipc_link_load(sport), IPC_LINK_ANY);
+		VAL_EQ(ck_pr_load_32(&sport->ip_object.io_refs), srefs);
+	}
+	/* The link's reference on dest went; the queued request holds
+	 * none of its own (it borrows dest's existence, msg.c). */
+	VAL_EQ(ck_pr_load_32(&dport->ip_object.io_refs), drefs);
+	memset(&m, 0, sizeof(m));
+	KR_OK(mipc_msg(
+	    sp, &m.h, MACH_RCV_MSG, 0, sizeof(m), dest, 0, MACH_PORT_NULL));
+	KR_OK(mipc_port_deallocate(sp, m.h.msgh_remote_port));
+	(void)mipc_thread_set_space(prev);
+	KR_OK(mipc_space_destroy(sp));
+}
+END_TEST
+
 static Suite *
 reply_suite(void)
 {
@@ -197,6 +413,14 @@ reply_suite(void)
 	    tc, reply_srp_dead_before_linked_is_never_linked_received);
 	tcase_add_test(
 	    tc, reply_srp_dead_before_linked_is_never_linked_destroyed);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("sonce_fast_path");
+	tcase_add_test(tc, reply_sonce_fast_path_waits_for_a_busy_space_lock);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("srp_poll");
+	tcase_add_test(tc, reply_poll_that_finds_nothing_resets_the_link);
 	suite_add_tcase(s, tc);
 	return s;
 }
