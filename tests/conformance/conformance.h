@@ -18,8 +18,10 @@
  *     1.3); a test checks only the properties MACH.md states.
  *   - A user-chosen name (allocate_name, insert_right) comes from one of
  *     two helpers.  conf_unused_name() builds it from an index no live
- *     name of the space uses, generation byte 0x03, so it is legal
- *     ((n & 3) == 3, index != 0) and free.  free_name() takes a
+ *     name of the space uses, generation byte 0xff, so it is legal
+ *     ((n & 3) == 3, index != 0) and free -- and stays unknown when the
+ *     engine later takes that slot: a first use gets generation 0x03,
+ *     and 0xff only a slot's 64th use (MACH.md 1.3's roll).  free_name() takes a
  *     kernel-chosen name whose right was just released, so its slot is
  *     free and a user insert under exactly that name is legal (A6); a
  *     later kernel-chosen allocation may take the slot again, so a test
@@ -556,7 +558,9 @@ conf_unused_name(mipc_space_t space)
 	}
 	conf_vm_release(names, ncnt, sizeof(*names));
 	conf_vm_release(types, tcnt, sizeof(*types));
-	return (mach_port_name_t)((idx << 8) | 0x03u);
+	/* Not 0x03: the next allocation could make exactly this name
+	 * (C1 failed so, 1 run in about 40). */
+	return (mach_port_name_t)((idx << 8) | 0xffu);
 }
 
 /* The same slot under the next generation: a different, legal name. */
