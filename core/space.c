@@ -154,7 +154,9 @@ table_free(struct ipc_deferred *d)
 
 /*
  * Link the free entries [from, to) of t onto the free list, in the order
- * of a random affine permutation of the range.
+ * of a random affine permutation of the range.  Never a stride of 1 or
+ * n - 1: that permutation is index order, up or down (a range of 6 or
+ * fewer may have no other; ranges here are 63 and powers of two).
  * Conditions: space locked (or not yet published).
  */
 static void
@@ -167,7 +169,9 @@ table_link_free(
 		return;
 	do {
 		stride = space_rand(space) % n;
-	} while (n > 1 && (stride == 0 || gcd32(stride, n) != 1));
+	} while (n > 1 &&
+	    (stride == 0 || gcd32(stride, n) != 1 ||
+	        (n > 6 && (stride == 1 || stride == n - 1))));
 	if (n == 1)
 		stride = 1;
 	start = space_rand(space) % n;
