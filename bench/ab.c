@@ -177,6 +177,30 @@ port_make(struct lib *l, mipc_space_t sp, bool send, mach_port_name_t *name)
 	return l->construct(sp, &o, 0, name);
 }
 
+/*
+ * A port whose receive right is rcv's and whose send right snd holds
+ * under the same name.  The name is random in rcv and may be taken in
+ * snd (its own ports, its task name): try again with another port.
+ */
+static kern_return_t
+port_shared(
+    struct lib *l, mipc_space_t rcv, mipc_space_t snd, mach_port_name_t *name)
+{
+	kern_return_t kr = KERN_FAILURE;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if ((kr = port_make(l, rcv, false, name)) != KERN_SUCCESS)
+			return kr;
+		kr = l->insert_right(
+		    snd, *name, rcv, *name, MACH_MSG_TYPE_MAKE_SEND);
+		if (kr == KERN_SUCCESS)
+			return kr;
+		(void)l->destroy(rcv, *name);
+	}
+	return kr;
+}
+
 static const char *
 lib_setup(struct lib *l)
 {
@@ -188,18 +212,14 @@ lib_setup(struct lib *l)
 	l->l_prev = l->set_space(l->l_cs);
 	if (port_make(l, l->l_cs, true, &l->l_self) != KERN_SUCCESS)
 		return "the same-thread port";
-	if (port_make(l, l->l_ss, false, &l->l_service) != KERN_SUCCESS ||
-	    l->insert_right(l->l_cs, l->l_service, l->l_ss, l->l_service,
-	        MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
+	if (port_shared(l, l->l_ss, l->l_cs, &l->l_service) != KERN_SUCCESS)
 		return "the service port";
 	if ((l->l_srp = l->get_srp()) == MACH_PORT_NULL)
 		return "thread_get_special_reply_port";
-	if (port_make(l, l->l_cs, false, &l->l_stream) != KERN_SUCCESS ||
+	if (port_shared(l, l->l_cs, l->l_ss, &l->l_stream) != KERN_SUCCESS ||
 	    l->set_attributes(l->l_cs, l->l_stream, MACH_PORT_LIMITS_INFO,
 	        (mach_port_info_t)&lim,
-	        MACH_PORT_LIMITS_INFO_COUNT) != KERN_SUCCESS ||
-	    l->insert_right(l->l_ss, l->l_stream, l->l_cs, l->l_stream,
-	        MACH_MSG_TYPE_MAKE_SEND) != KERN_SUCCESS)
+	        MACH_PORT_LIMITS_INFO_COUNT) != KERN_SUCCESS)
 		return "the stream port";
 	return NULL;
 }
