@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * internal_helpers.h -- what suites that look inside the engine share
+ * (they include core/internal.h first, and say why).
+ */
+#ifndef MIPC_TESTS_INTERNAL_HELPERS_H
+#define MIPC_TESTS_INTERNAL_HELPERS_H
+
+/*
+ * The port a name in sp holds, as a lock-free reader sees it; NULL if
+ * the name holds none.  The caller keeps it alive (it holds a right).
+ */
+static inline struct ipc_port *
+port_of(mipc_space_t sp, mach_port_name_t name)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_entry *e;
+	struct ipc_port *p = NULL;
+
+	ipc_epoch_enter(th);
+	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
+	if (e != NULL)
+		p = ip_from_object(ipc_entry_load_object(e));
+	ipc_epoch_exit(th);
+	return p;
+}
+
+#endif /* MIPC_TESTS_INTERNAL_HELPERS_H */
