@@ -15,6 +15,7 @@
 #include "check_mipc.h"
 
 #include "internal.h"
+#include "internal_helpers.h"
 #include "mqueue.h"
 
 #include <sched.h>
@@ -204,20 +205,14 @@ END_TEST
 static void
 ring_look(uint32_t *slots, uint32_t *ovf)
 {
-	struct ipc_thread *th = ipc_thread_self();
-	struct ipc_entry *e;
-	struct ipc_port *p;
+	struct ipc_port *p = port_of(mipc_thread_space(), port);
 	struct imq_ring *ring;
 
-	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(ipc_space_lookup(mipc_thread_space()), port);
-	ck_assert_ptr_nonnull(e);
-	p = ip_from_object(ipc_entry_load_object(e));
+	ck_assert_ptr_nonnull(p);
 	ring = ck_pr_load_ptr(&p->ip_mq.imq_ring);
 	ck_assert_ptr_nonnull(ring);
 	*slots = ring->rg_mask + 1;
 	*ovf = ck_pr_load_32(&p->ip_mq.imq_ovf_n);
-	ipc_epoch_exit(th);
 }
 
 /*

@@ -15,6 +15,8 @@
 
 #include "internal.h"
 
+#include "internal_helpers.h"
+
 #include <limits.h>
 
 /* ---- a test kernel object ------------------------------------------------ */
@@ -248,13 +250,9 @@ START_TEST(kobject_complex_reply_carries_a_right)
 		mach_msg_port_descriptor_t d;
 		mach_msg_max_trailer_t t;
 	} m;
-	struct ipc_entry *e;
 
 	/* The kobject's own send right to `give`, made from our name. */
-	ipc_epoch_enter(ipc_thread_self());
-	e = ipc_entry_lookup(ipc_space_lookup(task), give);
-	tk.tk_give = ip_from_object(ipc_entry_load_object(e));
-	ipc_epoch_exit(ipc_thread_self());
+	tk.tk_give = port_of(task, give);
 	ipc_kobject_make_send(tk.tk_give);
 	KR_EQ(tk_call(TK_COMPLEX, r, MACH_MSG_TYPE_MAKE_SEND_ONCE),
 	    MACH_MSG_SUCCESS);

@@ -26,6 +26,8 @@
 
 #include "internal.h"
 
+#include "internal_helpers.h"
+
 #include "interleave.h"
 
 #include <string.h>
@@ -302,22 +304,6 @@ START_TEST(reply_sonce_fast_path_waits_for_a_busy_space_lock)
 END_TEST
 
 /* ---- polls on a special reply port --------------------------------- */
-
-/* The port a name in sp holds, as a lock-free reader sees it. */
-static struct ipc_port *
-port_of(mipc_space_t sp, mach_port_name_t name)
-{
-	struct ipc_thread *th = ipc_thread_self();
-	struct ipc_entry *e;
-	struct ipc_port *p = NULL;
-
-	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
-	if (e != NULL)
-		p = ip_from_object(ipc_entry_load_object(e));
-	ipc_epoch_exit(th);
-	return p;
-}
 
 static mach_msg_return_t
 poll_srp(mipc_space_t sp, mach_port_name_t s)

@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+#include "internal_helpers.h"
+
 #include <pthread.h>
 #include <unistd.h>
 
@@ -194,22 +196,6 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 /* Bare ports retire in batches (port.c, ipc_port_retired_flush)       */
-
-/* The port a name in sp holds, as a lock-free reader sees it. */
-static struct ipc_port *
-port_of(mipc_space_t sp, mach_port_name_t name)
-{
-	struct ipc_thread *th = ipc_thread_self();
-	struct ipc_entry *e;
-	struct ipc_port *p = NULL;
-
-	ipc_epoch_enter(th);
-	e = ipc_entry_lookup(ipc_space_lookup(sp), name);
-	if (e != NULL)
-		p = ip_from_object(ipc_entry_load_object(e));
-	ipc_epoch_exit(th);
-	return p;
-}
 
 struct churn {
 	mipc_space_t c_sp;
