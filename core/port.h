@@ -401,6 +401,21 @@ ip_state_set_dead(struct ipc_port *port)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
+
+/*
+ * Receive rights the calling thread made (mach_port_allocate RECEIVE,
+ * port.c) or destroyed by name (destroy, mod_refs RECEIVE -1, destruct,
+ * right.c) by their flat paths (test builds): tests/unit/right.c checks
+ * which cases take them.
+ */
+extern __thread uint64_t ipc_port_flat_ops;
+
+static inline void
+ipc_port_flat_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_port_flat_ops++;
+}
 void ipc_port_retired_flush(struct ipc_thread *th);
 struct ipc_ts_ctx;
 struct ipc_workloop;

@@ -10,7 +10,10 @@
  * Locking:   every function here runs with the space locked (is_lock),
  *            except mipc_port_get_refs's fast path, which reads one entry
  *            inside an epoch section and falls back to the locked path on
- *            anything but a settled answer.  Port locks nest inside.
+ *            anything but a settled answer, and receive_destroy_flat,
+ *            which only tries the space lock inside an epoch section and
+ *            lets the port die once it has left both.  Port locks nest
+ *            inside.
  * Lifetime:  an entry holding a port right holds exactly one reference on
  *            the port, whatever rights and user references it has; a right
  *            held by a call (struct ipc_right) holds one too, plus its
@@ -398,6 +401,79 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 }
 
 /* ------------------------------------------------------------------ */
+/* The flat path of a receive right's destruction                      */
+
+/*
+ * receive_destroy_flat
+ *	mach_port_destroy, mod_refs(RECEIVE, -1) and destruct(srdelta 0) of
+ *	a quiet receive right, the common case: a receive-only entry with
+ *	no request under its name, its port in no set, unguarded, context
+ *	0, with no port-destroyed, no-senders or dead-name request, no
+ *	queue (ring) and no send right counted.  Every such call ends alike
+ *	(receive_destroy): the name goes, the port dies.  One hold of the
+ *	space lock inside an epoch section, which holds the space instead
+ *	of a reference (ipc_space_lookup, as msg_send_fp_sonce: the lock is
+ *	only tried, never waited for in a section), no layer between the
+ *	entry and ipc_port_destroy, which runs after both are left: the
+ *	caller owns the receive right then, its entry gone (its documented
+ *	condition) -- it rechecks everything above that may change without
+ *	the space lock (requests, queue, sync state) under the port lock.
+ *	Anything else returns false having done nothing: the general path,
+ *	the specification, decides.
+ * Conditions: nothing locked; outside any section; name valid.
+ */
+static inline __attribute__((always_inline)) bool
+receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct mipc_space *space;
+	struct ipc_entry *e;
+	struct ipc_port *port;
+
+	if (unlikely(th == NULL))
+		return false;
+	ipc_epoch_enter(th);
+	space = ipc_space_lookup(task);
+	if (unlikely(space == NULL || !is_lock_try(space)))
+		goto out;
+	if (unlikely(!space->is_active))
+		goto unlock;
+	e = ipc_entry_lookup(space, name);
+	if (e == NULL || e_type(e) != MACH_PORT_TYPE_RECEIVE ||
+	    e->ie_index != 0)
+		goto unlock;
+	port = e_port(e);
+	/* Set under the space lock (the receive right's): settled. */
+	if (port->ip_psets != NULL || port->ip_context != 0 ||
+	    port->ip_pdrequest != NULL)
+		goto unlock;
+	/*
+	 * Guard: as settled, but other bits of ip_flags change under the
+	 * port lock alone.  The rest are hints: others clear the no-senders
+	 * request, arm dead-name requests, make the ring and count send
+	 * rights under the port lock alone (or none).
+	 */
+	if ((ck_pr_load_32(&port->ip_flags) & IP_F_GUARDED) ||
+	    ck_pr_load_ptr(&port->ip_nsrequest) != NULL ||
+	    ck_pr_load_ptr(&port->ip_requests) != NULL ||
+	    ck_pr_load_ptr(&port->ip_mq.imq_ring) != NULL ||
+	    ck_pr_load_32(&port->ip_srights) != 0)
+		goto unlock;
+	ipc_entry_dealloc(space, name, e); /* no request: entry_free's job */
+	is_unlock(space);
+	ipc_epoch_exit(th);
+	ipc_port_flat_note();
+	ipc_port_destroy(port); /* the entry's reference with the right */
+	ipc_guard_flush_task(task);
+	return true;
+unlock:
+	is_unlock(space);
+out:
+	ipc_epoch_exit(th);
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
 /* mach_port_mod_refs (B6-B22)                                         */
 
 static kern_return_t
@@ -532,6 +608,9 @@ mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
 	kern_return_t kr;
 	struct delta_arg da = { right, delta };
 
+	if (right == MACH_PORT_RIGHT_RECEIVE && delta == -1 &&
+	    MACH_PORT_VALID(name) && receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -639,6 +718,8 @@ mipc_port_destroy(mipc_space_t task, mach_port_name_t name)
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 
+	if (likely(MACH_PORT_VALID(name)) && receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -707,6 +788,10 @@ mipc_port_destruct(mipc_space_t task, mach_port_name_t name,
 	kern_return_t kr;
 	struct destruct_arg dd = { srdelta, guard };
 
+	/* Guarded ports are not flat: the guard needs no check there. */
+	if (srdelta == 0 && MACH_PORT_VALID(name) &&
+	    receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
