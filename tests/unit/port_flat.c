@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * port_flat.c -- the flat paths of mach_port_allocate(RECEIVE) and of a
+ * quiet receive right's destruction by name (destroy, mod_refs(RECEIVE,
+ * -1), destruct with srdelta 0): they are taken in the common case, never
+ * in the cases they leave to the general path, and each of those still
+ * ends as Mach says (the conformance suites cover them at length; here
+ * the outcome that the flat path would get wrong).  A sweep runs a
+ * receive, an allocation and a lookup by the same name from another
+ * thread at every yield point of a flat destruction.
+ *
+ * Includes core/internal.h for ipc_port_flat_ops, the calling thread's
+ * count of flat allocations and destructions (test builds).
+ */
+#include "check_mipc.h"
+
+#include "internal.h"
+
+#include "interleave.h"
+
+#include <string.h>
+
+static mipc_space_t sp;
+
+/* Before the leak check (check_mipc.h). */
+static void
+destroy_space(void)
+{
+	if (sp != NULL)
+		ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+	sp = NULL;
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	mipc_check_before_leaks = destroy_space;
+}
+
+static mach_port_name_t
+receive_in(mipc_space_t s)
+{
+	mach_port_name_t n = MACH_PORT_NULL;
+
+	ck_assert_int_eq(
+	    mipc_port_allocate(s, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	return n;
+}
+
+static mach_port_type_t
+type_of(mipc_space_t s, mach_port_name_t n, kern_return_t *kr)
+{
+	mach_port_type_t t = 0;
+
+	*kr = mipc_port_type(s, n, &t);
+	return t;
+}
+
+static void
+expect_gone(mipc_space_t s, mach_port_name_t n)
+{
+	kern_return_t kr;
+
+	(void)type_of(s, n, &kr);
+	ck_assert_int_eq(kr, KERN_INVALID_NAME);
+}
+
+/* One message (id `id`) expected on receive right n of s; its rights go. */
+static void
+expect_msg(mipc_space_t s, mach_port_name_t n, mach_msg_id_t id)
+{
+	union {
+		mach_msg_header_t h;
+		char b[512];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(mipc_msg(s, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(m), n, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(m.h.msgh_id, id);
+	mipc_msg_destroy(s, &m.h);
+}
+
+static void
+send_make_send(mipc_space_t s, mach_port_name_t n)
+{
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND, 0);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = n;
+	h.msgh_id = 77;
+	ck_assert_int_eq(mipc_msg(s, &h, MACH_SEND_MSG, sizeof(h), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+/* The calls that end a receive right by name, each with its own check. */
+enum kill { K_DESTROY, K_MOD_REFS, K_DESTRUCT, K_NKILL };
+
+static kern_return_t
+kill_right(mipc_space_t s, mach_port_name_t n, enum kill k)
+{
+	switch (k) {
+	case K_DESTROY:
+		return mipc_port_destroy(s, n);
+	case K_MOD_REFS:
+		return mipc_port_mod_refs(s, n, MACH_PORT_RIGHT_RECEIVE, -1);
+	default:
+		return mipc_port_destruct(s, n, 0, 0);
+	}
+}
+
+/*
+ * The common case goes flat, by every spelling: one count for the
+ * allocation, one for the destruction, and the name is gone after.
+ */
+START_TEST(flat_taken_for_a_quiet_receive_right)
+{
+	enum kill k;
+
+	for (k = K_DESTROY; k < K_NKILL; k++) {
+		uint64_t before = ipc_port_flat_ops;
+		mach_port_name_t n = receive_in(sp);
+
+		ck_assert_uint_eq(ipc_port_flat_ops, before + 1);
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before + 2);
+		expect_gone(sp, n);
+	}
+}
+END_TEST
+
+/*
+ * A name the space does not know, a destroyed space, a bad right: the
+ * general path's codes, and nothing counted as flat.
+ */
+START_TEST(flat_not_taken_for_bad_names_or_spaces)
+{
+	mach_port_name_t n = receive_in(sp), set;
+	uint64_t before;
+	mipc_space_t dead;
+
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n + 4), KERN_INVALID_NAME);
+	ck_assert_int_eq(
+	    mipc_port_mod_refs(sp, set, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_INVALID_RIGHT);
+	ck_assert_int_eq(mipc_port_destruct(sp, set, 0, 0), KERN_INVALID_RIGHT);
+	ck_assert_int_eq(mipc_port_mod_refs(sp, n, MACH_PORT_RIGHT_RECEIVE, -2),
+	    KERN_INVALID_VALUE);
+	ck_assert_int_eq(mipc_port_destroy(sp, MACH_PORT_NULL), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(NULL, n), MACH_SEND_INVALID_DEST);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+
+	ck_assert_int_eq(mipc_space_create(&dead), KERN_SUCCESS);
+	n = receive_in(dead);
+	ck_assert_int_eq(mipc_space_destroy(dead), KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_allocate(dead, MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_INVALID_TASK);
+	ck_assert_int_eq(mipc_port_destroy(dead, n), KERN_INVALID_TASK);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+}
+END_TEST
+
+/* C4, B18: a send right under the same name is the general path's. */
+START_TEST(flat_not_taken_with_a_send_right_under_the_name)
+{
+	enum kill k;
+
+	for (k = K_DESTROY; k < K_NKILL; k++) {
+		mach_port_name_t n = receive_in(sp);
+		mach_port_type_t t;
+		uint64_t before;
+		kern_return_t kr;
+
+		ck_assert_int_eq(mipc_port_insert_right(
+		                     sp, n, sp, n, MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before);
+		t = type_of(sp, n, &kr);
+		if (k == K_DESTROY) {
+			ck_assert_int_eq(kr, KERN_INVALID_NAME); /* C4 */
+		} else {
+			/* B18, Q7: the send right stays, a dead name. */
+			ck_assert_int_eq(kr, KERN_SUCCESS);
+			ck_assert_uint_eq(t, MACH_PORT_TYPE_DEAD_NAME);
+			ck_assert_int_eq(
+			    mipc_port_deallocate(sp, n), KERN_SUCCESS);
+		}
+	}
+}
+END_TEST
+
+/* A send right in another space: it becomes a dead name there (C6). */
+START_TEST(flat_not_taken_with_a_send_right_elsewhere)
+{
+	mach_port_name_t n = receive_in(sp), far = 0x1103;
+	mach_port_type_t t;
+	mipc_space_t other;
+	uint64_t before;
+	kern_return_t kr;
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(other, far, sp, n, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	t = type_of(other, far, &kr);
+	ck_assert_int_eq(kr, KERN_SUCCESS);
+	ck_assert_uint_eq(t, MACH_PORT_TYPE_DEAD_NAME);
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * Armed requests: no-senders (sync 1, so that it stays armed; C6(g):
+ * its send-once right dies unused),
+ * port-destroyed (P6: the right goes to the backup instead of dying),
+ * dead-name from a space holding a send right (C6(e)).
+ */
+START_TEST(flat_not_taken_with_requests_armed)
+{
+	mach_port_name_t n, nf = receive_in(sp), prev, far = 0x2203, fnf;
+	mipc_space_t other;
+	uint64_t before;
+
+	n = receive_in(sp);
+	ck_assert_int_eq(
+	    mipc_port_request_notification(sp, n, MACH_NOTIFY_NO_SENDERS, 1, nf,
+	        MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_msg(sp, nf, MACH_NOTIFY_SEND_ONCE);
+
+	n = receive_in(sp);
+	ck_assert_int_eq(
+	    mipc_port_request_notification(sp, n, MACH_NOTIFY_PORT_DESTROYED, 0,
+	        nf, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_mod_refs(sp, n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_gone(sp, n);
+	/* The receive right arrives in the notification; destroyed with it. */
+	expect_msg(sp, nf, MACH_NOTIFY_PORT_DESTROYED);
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	fnf = receive_in(other);
+	n = receive_in(sp);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(other, far, sp, n, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_request_notification(other, far, MACH_NOTIFY_DEAD_NAME, 0,
+	        fnf, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destruct(sp, n, 0, 0), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_msg(other, fnf, MACH_NOTIFY_DEAD_NAME);
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+}
+END_TEST
+
+/* A queued message (C6(b): destroyed with the port), a set (C3). */
+START_TEST(flat_not_taken_with_a_queue_or_a_set)
+{
+	mach_port_name_t n = receive_in(sp), set, *members = NULL;
+	mach_msg_type_number_t cnt = 99;
+	mach_port_status_t st;
+	mach_msg_type_number_t scnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	uint64_t before;
+
+	send_make_send(sp, n); /* the send right goes with the message */
+	ck_assert_int_eq(
+	    mipc_port_get_attributes(
+	        sp, n, MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &scnt),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(st.mps_msgcount, 1);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_gone(sp, n);
+
+	n = receive_in(sp);
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_insert_member(sp, n, set), KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	ck_assert_int_eq(
+	    mipc_port_get_set_status(sp, set, &members, &cnt), KERN_SUCCESS);
+	ck_assert_uint_eq(cnt, 0);
+	if (members != NULL)
+		(void)vm_deallocate(mach_task_self(), (vm_address_t)members, 0);
+}
+END_TEST
+
+static unsigned int guards_seen;
+
+static void
+guard_count(mipc_space_t space, mach_port_name_t name, uint64_t flavor,
+    uint64_t payload, void *ctx)
+{
+	(void)space;
+	(void)name;
+	(void)payload;
+	(void)ctx;
+	if (flavor == kGUARD_EXC_DESTROY)
+		guards_seen++;
+}
+
+/* A guarded port (C5, B17, Q8) and a context without a guard. */
+START_TEST(flat_not_taken_guarded_or_with_context)
+{
+	mach_port_options_t o;
+	mach_port_name_t n;
+	uint64_t before;
+
+	mipc_set_guard_handler(guard_count, NULL);
+	memset(&o, 0, sizeof(o));
+	o.flags = MPO_CONTEXT_AS_GUARD;
+	ck_assert_int_eq(mipc_port_construct(sp, &o, 0x77, &n), KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_INVALID_RIGHT); /* C5 */
+	ck_assert_int_eq(mipc_port_mod_refs(sp, n, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_INVALID_RIGHT); /* B17 */
+	ck_assert_int_eq(
+	    mipc_port_destruct(sp, n, 0, 0x76), KERN_INVALID_ARGUMENT); /* Q8 */
+	ck_assert_uint_eq(guards_seen, 3);
+	ck_assert_int_eq(mipc_port_destruct(sp, n, 0, 0x77), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_gone(sp, n);
+
+	n = receive_in(sp);
+	ck_assert_int_eq(mipc_port_set_context(sp, n, 0x55), KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_gone(sp, n);
+	ck_assert_uint_eq(guards_seen, 3);
+	mipc_set_guard_handler(NULL, NULL);
+}
+END_TEST
+
+/*
+ * An allocation whose table must grow takes the general path with the
+ * port already made; every name is distinct and each port dies flat.
+ */
+START_TEST(flat_allocate_falls_back_when_the_table_grows)
+{
+	enum { N = 200 };
+	mach_port_name_t n[N];
+	uint64_t before = ipc_port_flat_ops;
+	int i, j;
+
+	for (i = 0; i < N; i++) {
+		n[i] = receive_in(sp);
+		for (j = 0; j < i; j++)
+			MIPC_REQUIRE(n[j] != n[i], "name %#x twice", n[i]);
+	}
+	ck_assert_uint_lt(ipc_port_flat_ops - before, N);
+	ck_assert_uint_gt(ipc_port_flat_ops - before, N / 2);
+	before = ipc_port_flat_ops;
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(mipc_port_destroy(sp, n[i]), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops - before, N);
+}
+END_TEST
+
+/* ---- another thread at every yield point of a flat destruction ------ */
+
+struct race {
+	mach_port_name_t victim, fresh;
+	kern_return_t kr, akr, tkr;
+	mach_msg_return_t mr;
+	mach_port_type_t type;
+	uint64_t flat;
+};
+
+static void
+race_destroy(void *arg)
+{
+	struct race *r = arg;
+	uint64_t before = ipc_port_flat_ops;
+
+	r->kr = mipc_port_destroy(sp, r->victim);
+	r->flat = ipc_port_flat_ops - before;
+}
+
+static void
+race_users(void *arg)
+{
+	struct race *r = arg;
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), r->victim, 0, MACH_PORT_NULL);
+	r->tkr = mipc_port_type(sp, r->victim, &r->type);
+	r->akr = mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &r->fresh);
+}
+
+START_TEST(flat_destroy_races_users_of_the_name)
+{
+	unsigned int nth;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct race r = { 0 };
+		kern_return_t kr;
+
+		r.victim = receive_in(sp);
+		reached = interleave_at(nth, race_destroy, &r, race_users, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		ck_assert_uint_eq(r.flat, 1);
+		ck_assert_msg(r.mr == MACH_RCV_TIMED_OUT ||
+		        r.mr == MACH_RCV_INVALID_NAME ||
+		        r.mr == MACH_RCV_PORT_DIED,
+		    "yield point %u: receive returned %#x", nth, r.mr);
+		ck_assert_msg(r.tkr == KERN_INVALID_NAME ||
+		        (r.tkr == KERN_SUCCESS &&
+		            r.type == MACH_PORT_TYPE_RECEIVE),
+		    "yield point %u: type returned %#x, %#x", nth, r.tkr,
+		    r.type);
+		ck_assert_int_eq(r.akr, KERN_SUCCESS);
+		ck_assert_uint_ne(r.fresh, r.victim);
+		expect_gone(sp, r.victim);
+		ck_assert_uint_eq(
+		    type_of(sp, r.fresh, &kr), MACH_PORT_TYPE_RECEIVE);
+		ck_assert_int_eq(kr, KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(sp, r.fresh), KERN_SUCCESS);
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+static Suite *
+port_flat_suite(void)
+{
+	Suite *s = suite_create("port_flat");
+	TCase *tc = mipc_tcase("taken");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, flat_taken_for_a_quiet_receive_right);
+	tcase_add_test(tc, flat_not_taken_for_bad_names_or_spaces);
+	tcase_add_test(tc, flat_not_taken_with_a_send_right_under_the_name);
+	tcase_add_test(tc, flat_not_taken_with_a_send_right_elsewhere);
+	tcase_add_test(tc, flat_not_taken_with_requests_armed);
+	tcase_add_test(tc, flat_not_taken_with_a_queue_or_a_set);
+	tcase_add_test(tc, flat_not_taken_guarded_or_with_context);
+	tcase_add_test(tc, flat_allocate_falls_back_when_the_table_grows);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("races");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, flat_destroy_races_users_of_the_name);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MIPC_TEST_MAIN(port_flat_suite)
