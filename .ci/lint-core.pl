@@ -5,7 +5,8 @@
 # (STYLE Rules 3, 6 and 8), run by `make lint`.  Perl, because it is part
 # of every Debian system.
 #
-#   1. Every ordering operation (ck_pr_fence_*, ck_pr_cas_*, ck_pr_fas_*)
+#   1. Every ordering operation (ck_pr_fence_*, arch_fence_full,
+#      ck_pr_cas_*, ck_pr_fas_*)
 #      carries an ordering label -- [A<n>] acquire, [R<n>] release, [F<n>]
 #      a fence handshake -- on its line or within the two lines above.  A
 #      CAS or swap used only for its atomicity may say "Relaxed" instead; a
@@ -39,8 +40,8 @@ sub lint_files {
 		for my $i (0 .. $#l) {
 			my $line = $l[$i];
 			my $ctx = join('', @l[($i >= 2 ? $i - 2 : 0) .. $i]);
-			if ($line =~ /ck_pr_(fence_\w+|cas_\w+|fas_\w+)\s*\(/) {
-				my $op = $1;
+			if ($line =~ /(?:ck_pr_(fence_\w+|cas_\w+|fas_\w+)|arch_(fence_full))\s*\(/) {
+				my $op = defined $1 ? $1 : $2;
 				if ($ctx !~ /\[[ARF]\d+\]/) {
 					if ($op =~ /^fence_/) {
 						push @errors, "$f:" . ($i + 1) .
@@ -61,7 +62,7 @@ sub lint_files {
 				$win =~ s{/\*.*?\*/}{}gs;
 				$win =~ s{^\s*\*.*$}{}mg;
 				$real{"$k$n"}++
-				    if $win =~ /\b(ck_pr_\w+|ck_ring_\w+|ipc_waitq_\w+)\s*\(/;
+				    if $win =~ /\b(ck_pr_\w+|ck_ring_\w+|ipc_waitq_\w+|arch_fence_full)\s*\(/;
 			}
 		}
 		lint_locked($f, @l);
@@ -118,6 +119,8 @@ sub self_test {
 		"\t/* MACH.md A3: publish */\n\tck_pr_cas_ptr(&p, NULL, q);\n",
 	    'full fence tagged relaxed' =>
 		"\tck_pr_fence_memory(); /* Relaxed */\n",
+	    'arch full fence without a label' =>
+		"\tarch_fence_full();\n",
 	    'acquire without its release' =>
 		"\tck_pr_fence_load(); /* [A40]: the table */\n",
 	    'label only on an annotation' =>

@@ -7,8 +7,9 @@
  *            from `uname -m`, override with ARCH=).  An arch_md.h defines
  *            what differs and then includes arch/generic/arch_md.h, which
  *            fills in the rest behind #ifndef guards (liburcu's pattern).
- * Choices:   ck_pr supplies every atomic and fence; nothing here duplicates
- *            it.  No architecture #if may appear outside arch/.
+ * Choices:   ck_pr supplies every atomic and fence but one: ck's full
+ *            fence is mfence on x86-64, and arch_fence_full is a cheaper
+ *            one there.  No architecture #if may appear outside arch/.
  *
  * The primitive set:
  *
@@ -17,6 +18,12 @@
  *   ARCH_HAS_RSEQ             1 when arch_pcpu_pop/push are rseq critical
  *                             sections, 0 when they take a per-CPU lock.
  *   arch_cpu_relax()          spin-wait hint (pause / yield).
+ *   arch_fence_full()         a full fence, stores before later loads
+ *                             included, for ordinary memory: what
+ *                             ck_pr_fence_memory orders, at the cheapest
+ *                             price (x86-64: a locked no-op on the stack,
+ *                             not mfence; generic: the compiler's
+ *                             sequentially consistent fence).
  *   arch_cycles()             a cheap monotonic cycle counter (rdtsc /
  *                             cntvct_el0 / CLOCK_MONOTONIC ns in generic).
  *   arch_cpu_id()             the CPU the thread runs on now, read from the

@@ -882,7 +882,7 @@ ipc_mqueue_peek_locked(
 	ipc_tsan_acquire(ring);
 	/* Relaxed RMW: the fence below orders it. */
 	ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
-	ck_pr_fence_memory(); /* [F58]: the hook before c_head */
+	arch_fence_full(); /* [F58]: the hook before c_head */
 	for (;;) {
 		at = peek_ring(mq, ring, seqno, pk);
 		if (at == PK_BEYOND)
@@ -1274,7 +1274,7 @@ send_block(struct ipc_thread *th, struct ipc_port *port,
 	ipc_turnstile_wait_add(ts, th, &ctx);
 	ck_pr_inc_32(&mq->imq_snd_wq.wq_waiters);
 	/* [F1]: announced before we look for room (pairs with dequeues). */
-	ck_pr_fence_memory();
+	arch_fence_full();
 	more = admit_waiters_locked(port, &sw, &ctx);
 	ip_unlock(port);
 	ipc_ts_ctx_finish(&ctx);

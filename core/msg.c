@@ -718,7 +718,7 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 		mach_port_name_t name;
 
 		/* [F13]: the link taken (idle) before the look (pset.c). */
-		ck_pr_fence_memory();
+		arch_fence_full();
 		ipc_pset_look_note();
 		/* Moved out or dying: it is leaving its sets. */
 		if (!ip_receiver_name_in(p, space, &name))

@@ -459,7 +459,7 @@ ns_take_locked(struct ipc_port *port, uint32_t *mscount)
 	 * reads no request then reads the count ([A36], msg.c) sees zero
 	 * (or a later MAKE_SEND's) and sends no implicit right after P11.
 	 */
-	ck_pr_fence_memory(); /* [R36] */
+	arch_fence_full(); /* [R36] */
 	ck_pr_store_ptr(&port->ip_nsrequest, NULL);
 	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_NS);
 	*mscount = port->ip_mscount;

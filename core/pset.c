@@ -377,7 +377,7 @@ add_member(struct ipc_port *port, struct ipc_pset *pset)
 	 * receivers.  [F13]: the link is published (above) before we look
 	 * at the count; a sender that enqueues meanwhile finds the link.
 	 */
-	ck_pr_fence_memory(); /* [F13] */
+	arch_fence_full(); /* [F13] */
 	if (ipc_mqueue_count(port) != 0) {
 		(void)ipc_pset_ready(l);
 		ipc_waitq_wake(

@@ -784,7 +784,7 @@ os_apply(struct ipc_thread *th)
 	 * Our noted want before we look at the busy flag; an applier that
 	 * holds it looks at the want after releasing it.
 	 */
-	ck_pr_fence_memory(); /* [F2] */
+	arch_fence_full(); /* [F2] */
 	/* [A14]: the busy flag is ours: the last applier's writes before. */
 	while (ck_pr_fas_32(&th->th_os_busy, 1) == 0) {
 		ck_pr_fence_acquire(); /* [A14] */
@@ -812,7 +812,7 @@ os_apply(struct ipc_thread *th)
 				ck_pr_inc_64(&ts_stats.tss_os_errors);
 			ck_pr_store_32(&th->th_os_stale, 1);
 			/* [F2]: the flag, then a look at the busy flag. */
-			ck_pr_fence_memory();
+			arch_fence_full();
 			continue;
 		}
 		if (want != th->th_os_applied) {
@@ -829,7 +829,7 @@ os_apply(struct ipc_thread *th)
 		ck_pr_fence_release();
 		ck_pr_store_32(&th->th_os_busy, 0);
 		/* [F2]: the release, then a look for a newer want. */
-		ck_pr_fence_memory();
+		arch_fence_full();
 		if (os_target(th, applied) == applied &&
 		    ck_pr_load_32(&th->th_os_stale) == 0)
 			break;

@@ -290,7 +290,7 @@ wf_sync_locked(struct ipc_waitfd *wf)
 	if (ck_pr_load_32(&wf->wf_raised) != 0) {
 		/* Lower first, then look (the essay's [F34]). */
 		ck_pr_store_32(&wf->wf_raised, 0);
-		ck_pr_fence_memory(); /* [F34]: pairs with the raiser's [F1] */
+		arch_fence_full(); /* [F34]: pairs with the raiser's [F1] */
 		if (wf_ready_locked(wf, th))
 			ck_pr_store_32(
 			    &wf->wf_raised, 1); /* counter untouched */
@@ -428,7 +428,7 @@ ipc_waitfd_link_changed_slow(struct ipc_port *port, struct ipc_waitq *set_wq)
 	port_hook_set(port, port_wants_hook(port));
 	if (ck_pr_load_32(&set_wq->wq_waiters) & IPC_WAITQ_FD) {
 		/* [F1]: the hook bit before we look (pairs with dequeues). */
-		ck_pr_fence_memory();
+		arch_fence_full();
 		wf_sync_wq(set_wq);
 	}
 }
@@ -488,7 +488,7 @@ wf_arm_locked(struct mipc_space *space, struct ipc_object *o,
 			port_hook_set(l->pl_port, true);
 	}
 	/* [F1]: counted as a waiter before we look, as a waiter does. */
-	ck_pr_fence_memory();
+	arch_fence_full();
 	ipc_lock(&wf->wf_lock);
 	wf_sync_locked(wf);
 	ipc_unlock(&wf->wf_lock);

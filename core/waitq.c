@@ -205,7 +205,7 @@ wait_prepare(struct ipc_waitq *wq)
 {
 	ck_pr_inc_32(&wq->wq_waiters);
 	/* [F1]: the announcement before the second look (ipc_waitq_fence). */
-	ck_pr_fence_memory();
+	arch_fence_full();
 	return ck_pr_load_32(&wq->wq_seq);
 }
 

@@ -80,7 +80,7 @@ ipc_waitq_fence(enum ipc_wake_after after)
 	if (after == IPC_WAKE_AFTER_ATOMIC)
 		ck_pr_fence_atomic_load(); /* [F1]: pairs with wait_prepare (waitq.c) */
 	else
-		ck_pr_fence_memory(); /* [F1]: pairs with wait_prepare (waitq.c) */
+		arch_fence_full(); /* [F1]: pairs with wait_prepare (waitq.c) */
 }
 
 void ipc_waitq_wake_slow(struct ipc_waitq *wq, int n);

@@ -52,6 +52,14 @@ arch_counter_add(uint64_t *c, uint64_t n)
 }
 #endif
 
+#ifndef ARCH_HAVE_FENCE_FULL
+static inline void
+arch_fence_full(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+#endif
+
 #ifndef ARCH_HAVE_CYCLES
 static inline uint64_t
 arch_cycles(void)
