@@ -242,8 +242,19 @@ rows_payloads_and_rights(void)
 			[GB_SOCKETPAIR] = "ool_64k_copy/socketpair_seqpacket",
 		},
 		.target = { { NULL, { NULL }, 1000.0 } },
-		.meaning = "the region moved (deallocate on send), including its "
-		           "vm_allocate; peers can only copy",
+		.meaning = "the region moved (deallocate on send) and received; "
+		           "the next trip sends what arrived; peers can only copy",
+	};
+	const struct gb_row alloc_move = {
+		.id = "ool_64k_alloc_move",
+		.title = "OOL 64K alloc+move",
+		.mipc = "ool_64k_alloc_move/mipc",
+		.peer = {
+			[GB_PIPE] = "ool_64k_copy/pipe",
+			[GB_SOCKETPAIR] = "ool_64k_copy/socketpair_seqpacket",
+		},
+		.meaning = "vm_allocate (a kept region, zeroed), move, receive, "
+		           "vm_deallocate: a sender building each region afresh",
 	};
 	const struct gb_row right = {
 		.id = "port_right",
@@ -286,6 +297,7 @@ rows_payloads_and_rights(void)
 
 	gb_row(&copy);
 	gb_row(&move);
+	gb_row(&alloc_move);
 	gb_row(&right);
 	gb_row(&ns);
 	gb_row(&port);
