@@ -408,7 +408,8 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	mach_port_destroy, mod_refs(RECEIVE, -1) and destruct(srdelta 0) of
  *	a quiet receive right, the common case: a receive-only entry with
  *	no request under its name, its port in no set, unguarded, context
- *	0, with no port-destroyed, no-senders or dead-name request, no
+ *	0, no special reply port, attached to no workloop and watched by no
+ *	thread, with no port-destroyed, no-senders or dead-name request, no
  *	queue (ring) and no send right counted.  Every such call ends alike
  *	(receive_destroy): the name goes, the port dies.  One hold of the
  *	space lock inside an epoch section, which holds the space instead
@@ -449,11 +450,15 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 		goto unlock;
 	/*
 	 * Guard: as settled, but other bits of ip_flags change under the
-	 * port lock alone.  The rest are hints: others clear the no-senders
+	 * port lock alone; the special-reply bit is constant.  The rest are
+	 * hints: a workloop or watcher lets go, others clear the no-senders
 	 * request, arm dead-name requests, make the ring and count send
 	 * rights under the port lock alone (or none).
 	 */
 	if ((ck_pr_load_32(&port->ip_flags) & IP_F_GUARDED) ||
+	    (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
+	    ck_pr_load_ptr(&port->ip_workloop) != NULL ||
+	    ck_pr_load_ptr(&port->ip_watchport) != NULL ||
 	    ck_pr_load_ptr(&port->ip_nsrequest) != NULL ||
 	    ck_pr_load_ptr(&port->ip_requests) != NULL ||
 	    ck_pr_load_ptr(&port->ip_mq.imq_ring) != NULL ||

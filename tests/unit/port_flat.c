@@ -358,6 +358,22 @@ START_TEST(flat_not_taken_guarded_or_with_context)
 }
 END_TEST
 
+/* A special reply port (S2): its death unlinks it, the general path's. */
+START_TEST(flat_not_taken_for_a_special_reply_port)
+{
+	mach_port_name_t n;
+	uint64_t before;
+
+	ck_assert_int_eq(
+	    mipc_port_allocate_init(sp, MIPC_PORT_INIT_SPECIAL_REPLY, &n),
+	    KERN_SUCCESS);
+	before = ipc_port_flat_ops;
+	ck_assert_int_eq(mipc_port_destroy(sp, n), KERN_SUCCESS);
+	ck_assert_uint_eq(ipc_port_flat_ops, before);
+	expect_gone(sp, n);
+}
+END_TEST
+
 /*
  * An allocation whose table must grow takes the general path with the
  * port already made; every name is distinct and each port dies flat.
@@ -467,6 +483,7 @@ port_flat_suite(void)
 	tcase_add_test(tc, flat_not_taken_with_requests_armed);
 	tcase_add_test(tc, flat_not_taken_with_a_queue_or_a_set);
 	tcase_add_test(tc, flat_not_taken_guarded_or_with_context);
+	tcase_add_test(tc, flat_not_taken_for_a_special_reply_port);
 	tcase_add_test(tc, flat_allocate_falls_back_when_the_table_grows);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("races");
