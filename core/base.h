@@ -28,6 +28,7 @@
 #define likely(x)         __builtin_expect(!!(x), 1)
 #define unlikely(x)       __builtin_expect(!!(x), 0)
 #define IPC_COLD          __attribute__((cold, noinline))
+#define IPC_NOINLINE      __attribute__((noinline))
 #define IPC_NORETURN      __attribute__((noreturn))
 #define IPC_PRINTF(a, b)  __attribute__((format(printf, a, b)))
 #define IPC_CACHE_ALIGNED __attribute__((aligned(ARCH_CACHELINE)))

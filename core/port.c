@@ -1033,6 +1033,28 @@ ipc_port_send_turnstile_complete(struct ipc_port *port)
 /* Creation                                                            */
 
 /*
+ * The receive right (and with_send, one send right) of a new port into
+ * the fresh entry e of `name`, published last ([R8]).
+ * Conditions: space locked and active; e allocated, type 0.
+ */
+static inline __attribute__((always_inline)) void
+port_publish(struct mipc_space *space, struct ipc_port *port,
+    struct ipc_entry *e, mach_port_name_t name, bool with_send)
+{
+	ip_set_receiver(port, space, name);
+	ip_state_set(port, IP_IN_SPACE);
+	if (with_send) {
+		ck_pr_store_32(&port->ip_srights, 1);
+		port->ip_mscount = 1;
+	}
+	ipc_entry_set_object(e, &port->ip_object);
+	ck_pr_store_32(&e->ie_bits,
+	    IE_BITS_GEN(e->ie_bits) | (e->ie_bits & IE_BITS_ROLL_MASK) |
+	        MACH_PORT_TYPE_RECEIVE |
+	        (with_send ? MACH_PORT_TYPE_SEND | 1 : 0));
+}
+
+/*
  * Install a new port's receive right under a fresh name or `want`.
  * Conditions: space locked and active.  On failure nothing changed and
  * the port is freed.
@@ -1059,17 +1081,7 @@ port_install(struct mipc_space *space, struct ipc_port *port, bool with_send,
 		ip_release(port);
 		return kr;
 	}
-	ip_set_receiver(port, space, name);
-	ip_state_set(port, IP_IN_SPACE);
-	if (with_send) {
-		ck_pr_store_32(&port->ip_srights, 1);
-		port->ip_mscount = 1;
-	}
-	ipc_entry_set_object(e, &port->ip_object);
-	ck_pr_store_32(&e->ie_bits,
-	    IE_BITS_GEN(e->ie_bits) | (e->ie_bits & IE_BITS_ROLL_MASK) |
-	        MACH_PORT_TYPE_RECEIVE |
-	        (with_send ? MACH_PORT_TYPE_SEND | 1 : 0));
+	port_publish(space, port, e, name, with_send);
 	*namep = name;
 	return KERN_SUCCESS;
 }
@@ -1141,6 +1153,8 @@ receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
     struct ipc_port *port, mach_port_name_t *namep)
 {
 	struct mipc_space *space;
+	struct ipc_entry *e;
+	mach_port_name_t name;
 	kern_return_t kr;
 
 	ipc_epoch_enter(th);
@@ -1154,9 +1168,12 @@ receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
 		ipc_epoch_exit(th);
 		return false;
 	}
-	/* A free entry, no send right: nothing can fail. */
-	kr = port_install(space, port, false, MACH_PORT_NULL, namep);
+	/* port_install's case of a fresh name and no send right, which a
+	 * free entry cannot fail. */
+	kr = ipc_entry_alloc(space, &name, &e);
 	ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
+	port_publish(space, port, e, name, false);
+	*namep = name;
 	is_unlock(space);
 	ipc_epoch_exit(th);
 	ipc_port_flat_note();
@@ -1196,14 +1213,28 @@ receive_allocate_slow(
 	return kr;
 }
 
+/* The other rights, out of line: the flat path saves fewer registers. */
+static IPC_NOINLINE kern_return_t
+allocate_slow(
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
+{
+	struct mipc_space *space IPC_SPACE_HELD = NULL;
+	kern_return_t kr;
+
+	kr = ipc_space_acquire(task, &space);
+	if (kr != KERN_SUCCESS)
+		return kr;
+	if (name == NULL)
+		return KERN_INVALID_ARGUMENT;
+	return allocate_common(space, right, MACH_PORT_NULL, name);
+}
+
 kern_return_t
 mipc_port_allocate(
     mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
 {
-	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	struct ipc_thread *th;
 	struct ipc_port *port;
-	kern_return_t kr;
 
 	if (likely(right == MACH_PORT_RIGHT_RECEIVE && name != NULL)) {
 		port = ipc_port_alloc();
@@ -1213,12 +1244,7 @@ mipc_port_allocate(
 			return KERN_SUCCESS;
 		return receive_allocate_slow(task, port, name);
 	}
-	kr = ipc_space_acquire(task, &space);
-	if (kr != KERN_SUCCESS)
-		return kr;
-	if (name == NULL)
-		return KERN_INVALID_ARGUMENT;
-	return allocate_common(space, right, MACH_PORT_NULL, name);
+	return allocate_slow(task, right, name);
 }
 
 kern_return_t

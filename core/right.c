@@ -430,6 +430,7 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	struct ipc_port *port;
+	uintptr_t busy;
 
 	if (unlikely(th == NULL))
 		return false;
@@ -444,25 +445,25 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	    e->ie_index != 0)
 		goto unlock;
 	port = e_port(e);
-	/* Set under the space lock (the receive right's): settled. */
-	if (port->ip_psets != NULL || port->ip_context != 0 ||
-	    port->ip_pdrequest != NULL)
-		goto unlock;
 	/*
-	 * Guard: as settled, but other bits of ip_flags change under the
-	 * port lock alone; the special-reply bit is constant.  The rest are
-	 * hints: a workloop or watcher lets go, others clear the no-senders
-	 * request, arm dead-name requests, make the ring and count send
-	 * rights under the port lock alone (or none).
+	 * Set under the space lock (the receive right's): settled.  The
+	 * guard too, but other bits of ip_flags change under the port lock
+	 * alone; the special-reply bit is constant.  The rest are hints: a
+	 * workloop or watcher lets go, others clear the no-senders request,
+	 * arm dead-name requests, make the ring and count send rights under
+	 * the port lock alone (or none).  One test of them all.
 	 */
-	if ((ck_pr_load_32(&port->ip_flags) & IP_F_GUARDED) ||
-	    (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
-	    ck_pr_load_ptr(&port->ip_workloop) != NULL ||
-	    ck_pr_load_ptr(&port->ip_watchport) != NULL ||
-	    ck_pr_load_ptr(&port->ip_nsrequest) != NULL ||
-	    ck_pr_load_ptr(&port->ip_requests) != NULL ||
-	    ck_pr_load_ptr(&port->ip_mq.imq_ring) != NULL ||
-	    ck_pr_load_32(&port->ip_srights) != 0)
+	busy = (uintptr_t)port->ip_psets | (uintptr_t)port->ip_pdrequest |
+	    (uintptr_t)port->ip_context |
+	    (ck_pr_load_32(&port->ip_flags) & IP_F_GUARDED) |
+	    (port->ip_cflags & IP_F_SPECIAL_REPLY) |
+	    ck_pr_load_32(&port->ip_srights) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_workloop) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_watchport) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_mq.imq_ring);
+	if (busy != 0)
 		goto unlock;
 	ipc_entry_dealloc(space, name, e); /* no request: entry_free's job */
 	is_unlock(space);
@@ -605,17 +606,15 @@ op_mod_refs(struct mipc_space *space, mach_port_name_t name,
 	return right_delta(space, name, e, da->da_right, da->da_delta);
 }
 
-kern_return_t
-mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
-    mach_port_right_t right, mach_port_delta_t delta)
+/* The general path, out of line: the flat one saves fewer registers. */
+static IPC_NOINLINE kern_return_t
+mod_refs_slow(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_delta_t delta)
 {
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 	struct delta_arg da = { right, delta };
 
-	if (right == MACH_PORT_RIGHT_RECEIVE && delta == -1 &&
-	    MACH_PORT_VALID(name) && receive_destroy_flat(task, name))
-		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -629,6 +628,16 @@ mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
 		return KERN_INVALID_NAME;
 	}
 	return with_name(space, name, true, op_mod_refs, &da);
+}
+
+kern_return_t
+mipc_port_mod_refs(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_delta_t delta)
+{
+	if (right == MACH_PORT_RIGHT_RECEIVE && delta == -1 &&
+	    MACH_PORT_VALID(name) && receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
+	return mod_refs_slow(task, name, right, delta);
 }
 
 /* ------------------------------------------------------------------ */
@@ -717,20 +726,27 @@ op_destroy(struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e,
 	return KERN_SUCCESS;
 }
 
-kern_return_t
-mipc_port_destroy(mipc_space_t task, mach_port_name_t name)
+/* The general path, out of line: the flat one saves fewer registers. */
+static IPC_NOINLINE kern_return_t
+destroy_slow(mipc_space_t task, mach_port_name_t name)
 {
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 
-	if (likely(MACH_PORT_VALID(name)) && receive_destroy_flat(task, name))
-		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_SUCCESS;
 	return with_name(space, name, true, op_destroy, NULL);
+}
+
+kern_return_t
+mipc_port_destroy(mipc_space_t task, mach_port_name_t name)
+{
+	if (likely(MACH_PORT_VALID(name)) && receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
+	return destroy_slow(task, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -785,24 +801,32 @@ op_destruct(struct mipc_space *space, mach_port_name_t name,
 	return KERN_SUCCESS;
 }
 
-kern_return_t
-mipc_port_destruct(mipc_space_t task, mach_port_name_t name,
+/* The general path, out of line: the flat one saves fewer registers. */
+static IPC_NOINLINE kern_return_t
+destruct_slow(mipc_space_t task, mach_port_name_t name,
     mach_port_delta_t srdelta, mach_port_context_t guard)
 {
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 	struct destruct_arg dd = { srdelta, guard };
 
-	/* Guarded ports are not flat: the guard needs no check there. */
-	if (srdelta == 0 && MACH_PORT_VALID(name) &&
-	    receive_destroy_flat(task, name))
-		return KERN_SUCCESS;
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
 	if (!MACH_PORT_VALID(name))
 		return KERN_INVALID_NAME;
 	return with_name(space, name, false, op_destruct, &dd);
+}
+
+kern_return_t
+mipc_port_destruct(mipc_space_t task, mach_port_name_t name,
+    mach_port_delta_t srdelta, mach_port_context_t guard)
+{
+	/* Guarded ports are not flat: the guard needs no check there. */
+	if (srdelta == 0 && MACH_PORT_VALID(name) &&
+	    receive_destroy_flat(task, name))
+		return KERN_SUCCESS;
+	return destruct_slow(task, name, srdelta, guard);
 }
 
 /* ------------------------------------------------------------------ */
