@@ -21,7 +21,8 @@
 #      once on a real operation (ck_pr_*, ck_ring_*, ipc_waitq_*), not only
 #      beside ipc_tsan_* annotations (use [T<n>] for those).
 #   4. A function named *_locked opens by asserting that its lock is held:
-#      ipc_lock_assert_held() is its first statement after declarations.
+#      ipc_lock_assert_held() is its first statement after declarations
+#      (and ipc_require()s of the arguments it dereferences).
 #
 # Usage: lint-core.pl FILE...      lint-core.pl --self-test
 use strict;
@@ -101,6 +102,8 @@ sub lint_locked {
 			if ($in_comment) { $in_comment = 0 if $s =~ m{\*/}; next; }
 			next if $s =~ /^\s*$/;
 			if ($s =~ m{^\s*/\*}) { $in_comment = 1 unless $s =~ m{\*/}; next; }
+			# A check of an argument the assert dereferences.
+			next if $s =~ /^\tipc_require\(/;
 			# A declaration, possibly with an initialiser.
 			next if $s =~ /^\t(const\s+)?(struct|enum|union|unsigned|signed|bool|char|int|long|size_t|u?int\d+_t|\w+_t)\b[^;(]*[\w\]]\s*(=|;|,)/;
 			next if $s =~ /^\t    \S/;    # continuation of one
