@@ -22,8 +22,7 @@
  *                             included, for ordinary memory: what
  *                             ck_pr_fence_memory orders, at the cheapest
  *                             price (x86-64: a locked no-op on the stack,
- *                             not mfence; generic: the compiler's
- *                             sequentially consistent fence).
+ *                             not mfence; generic: ck's).
  *   arch_cycles()             a cheap monotonic cycle counter (rdtsc /
  *                             cntvct_el0 / CLOCK_MONOTONIC ns in generic).
  *   arch_cpu_id()             the CPU the thread runs on now, read from the

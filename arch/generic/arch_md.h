@@ -53,10 +53,14 @@ arch_counter_add(uint64_t *c, uint64_t n)
 #endif
 
 #ifndef ARCH_HAVE_FENCE_FULL
+#include <ck_pr.h>
+
+/* ck's own (dmb ish on aarch64); GCC refuses atomic_thread_fence with
+ * -fsanitize=thread. */
 static inline void
 arch_fence_full(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ck_pr_fence_memory();
 }
 #endif
 
