@@ -26,7 +26,7 @@
 #   lint           clang-format, each core header alone, ordering labels and
 #                  _locked asserts (.ci/lint-core.pl), arch #if, exported symbols,
 #                  no reference outside the repository, doc-check
-#   analyze        clang static analyzer over core/ (not in CI yet, see there)
+#   analyze        clang static analyzer over core/ (a CI step)
 #   stress         longer torture runs (STRESS_SECONDS), never in CI
 #   test-loop      rerun `test` until it fails, for rare races
 #   install / uninstall / clean   (install SANITIZE=thread|address: see there)
@@ -975,10 +975,11 @@ test-aarch64: deps-aarch64
 # security) over core/, as the test build sees it (hooks on, so that
 # ipc_require's panics are known dead ends), one file per job, about a
 # minute of CPU.  A warning fails the target; the full path of each is in
-# build/analyze/<file>.log.  Not in CI until it is clean: it reports a null
-# walk_locked() object in core/turnstile.c that ctx_add() rules out (it
-# references every object it records), which the analyzer cannot follow
-# through ctx->tc_walk[].  Not used: the alpha checkers (they flag the
+# build/analyze/<file>.log.  A step of .ci/run.  Where the analyzer cannot
+# see an invariant (a port in transit has a destination, a receive right's
+# entry has its object), the code states it with ipc_require, so that the
+# analyzer and a reader both see it; the one line written for the analyzer
+# alone reads a cleanup variable (core/msg.c).  Not used: the alpha checkers (they flag the
 # header-then-body layout of struct ipc_kmsg as out-of-bounds copies) and
 # -Wthread-safety (it needs capability annotations on ipc_lock_t first).
 

@@ -14,8 +14,11 @@
  *            stream_1to1/mipc, stream_2to1/mipc (<placement>)
  *                                     one-way streams, time per message;
  *            msg_port_right/mipc      same thread, one port descriptor;
- *            ool_64k_copy/mipc, ool_64k_move/mipc
- *                                     same thread, one 64 KiB region;
+ *            ool_64k_copy/mipc, ool_64k_move/mipc,
+ *            ool_64k_alloc_move/mipc  same thread, one 64 KiB region:
+ *                                     copied; moved (the region received
+ *                                     is the next one sent); allocated,
+ *                                     moved and released each time;
  *            (their rows in the summary table: rows.c).
  * Choices:   * Public API only, spelled as Mach code spells it: mach_msg in
  *              the calling thread's current space (mipc_thread_set_space),
@@ -333,18 +336,28 @@ ool_check(vm_address_t a, uint64_t v)
 	return bad == 0;
 }
 
+enum ool_mode {
+	OOL_COPY,       /* the same region copied each time */
+	OOL_MOVE,       /* moved; what arrives is the next one sent */
+	OOL_ALLOC_MOVE, /* vm_allocate, move, vm_deallocate what arrives */
+};
+
 /*
- * Send `region` (stamped with v) to dest, moving it when `move`; receive,
- * check and release what arrives.
+ * Send `region`, receive it (or its copy) and check it; *next is what the
+ * next trip sends: the region itself for a copy, what arrived for a move
+ * (same space: the receiver holds it now), 0 when it was released.
  */
 static mach_msg_return_t
-send_recv_ool(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
-    bool move, uint64_t v, struct msg_ool *out, struct msg_ool_rcv *in)
+ool_trip(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
+    enum ool_mode mode, uint64_t v, struct msg_ool *out, struct msg_ool_rcv *in,
+    vm_address_t *next)
 {
 	const mach_msg_ool_descriptor_t *d = &in->r_msg.mo_ool;
+	const bool move = mode != OOL_COPY;
 	mach_msg_return_t mr;
 	bool ok;
 
+	*next = move ? 0 : region;
 	ool_stamp(region, v);
 	msg_header(&out->mo_header,
 	    MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
@@ -370,6 +383,11 @@ send_recv_ool(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
 	ok = in->r_msg.mo_body.msgh_descriptor_count == 1 &&
 	    d->type == MACH_MSG_OOL_DESCRIPTOR && d->size == OOL_BYTES &&
 	    d->address != NULL && ool_check((vm_address_t)d->address, v);
+	/* A move hands the pages over untouched: the same region arrives. */
+	if (ok && mode == OOL_MOVE && (vm_address_t)d->address == region) {
+		*next = region;
+		return MACH_MSG_SUCCESS;
+	}
 	if (d->address != NULL &&
 	    mipc_vm_deallocate(sp, (vm_address_t)d->address, d->size) !=
 	        KERN_SUCCESS)
@@ -377,15 +395,21 @@ send_recv_ool(mipc_space_t sp, mach_port_name_t dest, vm_address_t region,
 	return ok ? MACH_MSG_SUCCESS : WRONG_MSG;
 }
 
+/*
+ * OOL_MOVE measures the move alone: the region that arrives is sent next,
+ * so no trip allocates or releases memory.  OOL_ALLOC_MOVE adds
+ * vm_allocate (a kept region, zeroed: 64 KiB of memset) and vm_deallocate
+ * to each trip, as a sender that builds every region afresh pays.
+ */
 static void
 bm_ool(gb_state *st, void *arg)
 {
-	const bool move = arg != NULL;
+	const enum ool_mode mode = *(const enum ool_mode *)arg;
 	struct msg_ool out MSG_ALIGNED;
 	struct msg_ool_rcv in MSG_ALIGNED;
 	struct scope sc;
 	mach_port_name_t dest = MACH_PORT_NULL;
-	vm_address_t fixed = 0, region;
+	vm_address_t region = 0;
 	kern_return_t kr;
 	uint64_t errors = 0;
 
@@ -397,36 +421,30 @@ bm_ool(gb_state *st, void *arg)
 		gb_skip_code(st, "mach_port_construct", kr);
 		goto out;
 	}
-	if ((kr = mipc_vm_allocate(sc.sc_space, &fixed, OOL_BYTES,
+	if ((kr = mipc_vm_allocate(sc.sc_space, &region, OOL_BYTES,
 	         VM_FLAGS_ANYWHERE)) != KERN_SUCCESS) {
 		gb_skip_code(st, "vm_allocate", kr);
 		goto out;
 	}
-	if (move) {
-		region = fixed; /* the first trip moves it away */
-		fixed = 0;
-	} else {
-		region = fixed;
-	}
-	if ((kr = send_recv_ool(sc.sc_space, dest, region, move, 1, &out,
-	         &in)) != MACH_MSG_SUCCESS) {
+	if ((kr = ool_trip(sc.sc_space, dest, region, mode, 1, &out, &in,
+	         &region)) != MACH_MSG_SUCCESS) {
 		gb_skip_code(st, "first send+receive", kr);
 		goto out;
 	}
 	GB_LOOP(st, i)
 	{
-		if (move &&
+		if (region == 0 &&
 		    mipc_vm_allocate(sc.sc_space, &region, OOL_BYTES,
 		        VM_FLAGS_ANYWHERE) != KERN_SUCCESS) {
 			errors++;
 			continue;
 		}
-		errors += send_recv_ool(sc.sc_space, dest, region, move, i,
-		              &out, &in) != MACH_MSG_SUCCESS;
+		errors += ool_trip(sc.sc_space, dest, region, mode, i, &out,
+		              &in, &region) != MACH_MSG_SUCCESS;
 	}
 out:
-	if (fixed != 0)
-		mipc_vm_deallocate(sc.sc_space, fixed, OOL_BYTES);
+	if (region != 0)
+		mipc_vm_deallocate(sc.sc_space, region, OOL_BYTES);
 	if (dest != MACH_PORT_NULL)
 		mipc_port_destroy(sc.sc_space, dest);
 	scope_exit(&sc);
@@ -905,7 +923,8 @@ bench_msg_register(void)
 		{ .sc_senders = 1 },
 		{ .sc_senders = 2 },
 	};
-	static int move = 1;
+	static const enum ool_mode ool[] = { OOL_COPY, OOL_MOVE,
+		OOL_ALLOC_MOVE };
 	char name[128];
 	int p;
 
@@ -927,6 +946,7 @@ bench_msg_register(void)
 	    team_senders_place_name(streams[1].sc_rank2));
 	gb_register(name, bm_stream, &streams[1], &latency);
 	gb_register("msg_port_right/mipc", bm_msg_port_right, NULL, NULL);
-	gb_register("ool_64k_copy/mipc", bm_ool, NULL, NULL);
-	gb_register("ool_64k_move/mipc", bm_ool, &move, NULL);
+	gb_register("ool_64k_copy/mipc", bm_ool, (void *)&ool[0], NULL);
+	gb_register("ool_64k_move/mipc", bm_ool, (void *)&ool[1], NULL);
+	gb_register("ool_64k_alloc_move/mipc", bm_ool, (void *)&ool[2], NULL);
 }

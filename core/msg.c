@@ -139,6 +139,7 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 		if (!ipc_space_tryref(space))
 			goto slow_out;
 		held = space;
+		(void)held; /* read by its cleanup, which the analyzer misses */
 		ipc_epoch_exit(th);
 		is_lock(space);
 		ipc_epoch_enter(th);

@@ -703,6 +703,7 @@ transit_leave_locked(struct ipc_port *port, bool *push)
 	if (port->ip_state != IP_IN_TRANSIT)
 		return NULL;
 	dest = port->ip_destination;
+	ipc_require(dest != NULL, "a port in transit has a destination");
 	port->ip_destination = NULL;
 	*push = (port->ip_flags & IP_F_TRANSIT_PUSH) != 0;
 	port->ip_flags &= ~IP_F_TRANSIT_PUSH;
@@ -714,10 +715,11 @@ transit_leave_locked(struct ipc_port *port, bool *push)
 static void
 transit_left(struct ipc_port *dest, bool push)
 {
+	if (dest == NULL)
+		return; /* it was not in transit (push is false) */
 	if (push)
 		ipc_port_send_turnstile_complete(dest);
-	if (dest != NULL)
-		ip_release(dest);
+	ip_release(dest);
 }
 
 /*

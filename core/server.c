@@ -72,7 +72,6 @@ struct srv_pool;
 /* One running loop.  (R) srv_registry_lock */
 struct srv {
 	struct srv_pool *sv_pool; /* the pool it serves in, or NULL */
-	bool sv_stopped;          /* its pool stopped before it began */
 	struct srv *sv_next;      /* (R) the registry */
 	mipc_space_t sv_space;    /* the space it serves in */
 	mach_port_name_t sv_rcv;  /* rcv_name */
@@ -149,7 +148,16 @@ struct srv_pool {
 	bool sp_stopped; /* (R) its primary ended: late joiners do not start */
 };
 
-static void
+/*
+ * srv_open
+ *	Make `sv` a loop on rcv: on a workloop of its own (registered), or
+ *	joining the loop that has rcv's workloop (registered), or -- no
+ *	workloop to be had -- a plain receive (sv_wl NULL, not registered).
+ * Returns:
+ *	false, `sv` neither registered nor holding anything, when its pool
+ *	stopped before it began.
+ */
+static bool
 srv_open(struct srv *sv, mipc_space_t space, mach_port_name_t rcv,
     struct srv_pool *pool)
 {
@@ -162,15 +170,14 @@ srv_open(struct srv *sv, mipc_space_t space, mach_port_name_t rcv,
 	sv->sv_pool = pool;
 	if (mipc_workloop_create(space, 0, &sv->sv_wl) != KERN_SUCCESS) {
 		sv->sv_wl = NULL;
-		return; /* plain receive: it reports what is wrong */
+		return true; /* plain receive: it reports what is wrong */
 	}
 	pthread_mutex_lock(&srv_registry_lock);
 	if (pool != NULL && pool->sp_stopped) {
-		sv->sv_stopped = true;
 		pthread_mutex_unlock(&srv_registry_lock);
 		(void)mipc_workloop_destroy(sv->sv_wl);
 		sv->sv_wl = NULL;
-		return;
+		return false;
 	}
 	switch (mipc_workloop_attach(sv->sv_wl, rcv)) {
 	case KERN_SUCCESS:
@@ -192,6 +199,7 @@ srv_open(struct srv *sv, mipc_space_t space, mach_port_name_t rcv,
 		(void)mipc_workloop_destroy(sv->sv_wl);
 		sv->sv_wl = NULL;
 	}
+	return true;
 }
 
 static void
@@ -426,9 +434,8 @@ srv_serve(mipc_space_t space,
 
 	if (demux == NULL)
 		return KERN_INVALID_ARGUMENT;
-	srv_open(&sv, space, rcv_name, pool);
-	if (sv.sv_stopped)
-		return MACH_RCV_PORT_CHANGED;
+	if (!srv_open(&sv, space, rcv_name, pool))
+		return MACH_RCV_PORT_CHANGED; /* its pool stopped first */
 	mr = srv_loop(&sv, demux, max_size, options, once);
 	srv_close(&sv);
 	return mr;
@@ -487,7 +494,7 @@ mipc_server_run(mipc_space_t space,
 	 * that got no workloop receives plainly, and so would the others,
 	 * which nothing could then stop: it serves alone.
 	 */
-	srv_open(&sv, space, rcv_name, &pool);
+	(void)srv_open(&sv, space, rcv_name, &pool); /* nothing stopped it */
 	for (i = 1; i < nthreads && sv.sv_wl != NULL; i++) {
 		if (pthread_create(
 		        &threads[started], NULL, srv_pool_main, &pool) != 0) {

@@ -512,6 +512,7 @@ walk_locked(uint8_t kind, void *obj)
 	struct ipc_thread *th = NULL;
 	struct os_note on;
 
+	ipc_require(obj != NULL, "a walk starts at a thread or turnstile");
 	ipc_lock_assert_held(kind == IPC_TSI_THREAD
 	        ? &((struct ipc_thread *)obj)->th_lock
 	        : &((struct ipc_turnstile *)obj)->ts_lock);

@@ -435,12 +435,14 @@ attach_lookup(struct mipc_space *space, mach_port_name_t name,
 	if (e == NULL)
 		return KERN_INVALID_NAME;
 	type = IE_BITS_TYPE(e->ie_bits);
+	if (type != MACH_PORT_TYPE_PORT_SET && !(type & MACH_PORT_TYPE_RECEIVE))
+		return KERN_INVALID_RIGHT;
+	ipc_require(
+	    e->ie_object != NULL, "a receive or set right has its object");
 	if (type == MACH_PORT_TYPE_PORT_SET) {
 		*psetp = ips_from_object(e->ie_object);
 		return KERN_SUCCESS;
 	}
-	if (!(type & MACH_PORT_TYPE_RECEIVE))
-		return KERN_INVALID_RIGHT;
 	*portp = ip_from_object(e->ie_object);
 	if ((*portp)->ip_cflags & IP_F_SPECIAL_REPLY)
 		return KERN_NOT_SUPPORTED;
