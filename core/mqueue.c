@@ -42,9 +42,9 @@
  *            "message queue on demand"), with a slot per message the
  *            queue limit then admits (16 to 1024: PERF.md 3.3), and
  *            freed with the port; the handoff area is part of it.
- *            Messages
- *            in the queue belong to it; a dead port's queue is drained by
- *            whoever sees it dead (the destroyer, or a late sender).
+ *            Messages in the queue belong to it; a dead port's queue is
+ *            drained by whoever sees it dead (the destroyer, or a late
+ *            sender).
  *            A queued message marked IKM_F_BORROWED holds no reference on
  *            its port: the queue borrows the port's existence.  That holds
  *            because a port's last reference goes only after its death
@@ -64,16 +64,17 @@
  * Counting.  The queued count is the ring's occupancy (next position
  * reserved minus c_head) plus the messages admitted but not in the ring:
  * those waiting to be queued, the overflow list's and a handoff (below),
- * counted in the high half of rg_p_head, beside the position.  So one CAS on rg_p_head admits
- * against the limit and reserves a slot (ipc_mqueue_reserve: the send
- * fast path's messages, with the ring's room and an empty overflow list),
- * or admits a message queued later (ipc_mqueue_admit: pending + 1; its
- * enqueue, or a refill from the overflow list, moves it from pending to a
- * position), and a receiver's c_word CAS takes one out (a handoff's
- * receiver gives its pending count back after): no other counter is
- * touched per message.  A send through a send right is admitted only
- * while the count < qlimit (J5, J7); send-once messages and notifications
- * are always admitted (J6), up to MACH_PORT_QLIMIT_KERNEL.  After taking
+ * counted in the high half of rg_p_head, beside the position.  So one CAS
+ * on rg_p_head admits against the limit and reserves a slot
+ * (ipc_mqueue_reserve: the send fast path's messages, with the ring's room
+ * and an empty overflow list), or admits a message queued later
+ * (ipc_mqueue_admit: pending + 1; its enqueue, or a refill from the
+ * overflow list, moves it from pending to a position), and a receiver's
+ * c_word CAS takes one out (a handoff's receiver gives its pending count
+ * back after): no other counter is touched per message.  A send through a
+ * send right is admitted only while the count < qlimit (J5, J7); send-once
+ * messages and notifications are always admitted (J6), up to
+ * MACH_PORT_QLIMIT_KERNEL.  After taking
  * a message a receiver admits blocked senders (J8).  A limit larger than
  * the ring is honoured through the overflow list.  An admission reads
  * the head, then c_head ([A19]), then CASes the head: a refusal is exact
