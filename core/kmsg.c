@@ -178,6 +178,12 @@ ipc_kmsg_free_slow(struct ipc_kmsg *k)
 		ipc_free(IPC_KIND_KMSG_HUGE, k, k->ikm_alloc);
 		return;
 	}
+	if (k->ikm_kind == IKM_KIND_HANDOFF) {
+		ipc_require(k->ikm_dest.ir_port == NULL,
+		    "a handoff's destination right goes after its area");
+		ipc_mqueue_handoff_done(k);
+		return;
+	}
 	ipc_require(k->ikm_kind & IKM_KIND_PEEKED, "a kmsg kind");
 	th = ipc_thread_self();
 	if (th != NULL) {
@@ -244,6 +250,28 @@ right_consume(struct ipc_right *r)
 	else
 		ipc_port_release_send(r->ir_port);
 	r->ir_port = NULL;
+}
+
+/*
+ * J3: a delivered message's destination right is consumed, and the
+ * message freed -- a handoff area (IKM_KIND_HANDOFF) given back before the
+ * right goes, since the right may hold the last reference on the port
+ * the area belongs to.
+ */
+static inline void
+kmsg_consume_free(struct ipc_kmsg *k)
+{
+	struct ipc_right dest;
+
+	if (likely(k->ikm_kind != IKM_KIND_HANDOFF)) {
+		right_consume(&k->ikm_dest);
+		ipc_kmsg_free(k);
+		return;
+	}
+	dest = k->ikm_dest;
+	k->ikm_dest.ir_port = NULL;
+	ipc_kmsg_free(k);
+	right_consume(&dest);
 }
 
 static void
@@ -317,6 +345,17 @@ kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
 static void
 kmsg_destroy_one(struct ipc_kmsg *k)
 {
+	struct ipc_right dest;
+
+	if (unlikely(k->ikm_kind == IKM_KIND_HANDOFF)) {
+		/* A simple message: the area goes, then the right (see
+		 * IKM_KIND_HANDOFF). */
+		dest = k->ikm_dest;
+		k->ikm_dest.ir_port = NULL;
+		ipc_kmsg_free(k);
+		right_destroy(&dest);
+		return;
+	}
 	ipc_require(
 	    !(k->ikm_flags & IKM_F_BORROWED) || k->ikm_dest.ir_port == NULL,
 	    "a borrowed destination right is consumed where it was taken");
@@ -364,7 +403,7 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 {
 	size_t room = k->ikm_alloc;
 
-	if (k->ikm_kind & IKM_KIND_PEEKED)
+	if (k->ikm_kind & (IKM_KIND_PEEKED | IKM_KIND_HANDOFF))
 		return false; /* a peeker may still be reading it */
 	if (k->ikm_kind == IPC_KIND_KMSG_S)
 		room = IPC_KMSG_S_SIZE;
@@ -1401,9 +1440,7 @@ ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
 	} else {
 		mr = MACH_RCV_INVALID_DATA;
 	}
-	/* J3: the destination right is consumed at delivery. */
-	right_consume(&k->ikm_dest);
-	ipc_kmsg_free(k);
+	kmsg_consume_free(k);
 	return mr;
 }
 
@@ -1474,6 +1511,10 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 		if (tsize != 0)
 			write_trailer(k, (char *)msg + sizeof(h), want, tsize,
 			    seqno, context);
+	}
+	if (unlikely(k->ikm_kind == IKM_KIND_HANDOFF)) {
+		kmsg_consume_free(k); /* K4: consumed normally; nothing else */
+		return;
 	}
 	right_consume(&k->ikm_dest); /* K4: consumed normally */
 	ipc_kmsg_destroy(k);

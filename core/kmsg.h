@@ -114,6 +114,15 @@ struct ipc_kdesc {
 #define IKM_KIND_PEEKED 0x8000u
 
 /*
+ * ikm_kind of the one kmsg a port's ring embeds, its handoff area
+ * (mqueue.c, Handoff): never from the cache.  Freeing it gives the area
+ * back (ipc_mqueue_handoff_done); whoever releases its destination right
+ * does that after the free, since that right may hold the last reference
+ * on the port the area belongs to.
+ */
+#define IKM_KIND_HANDOFF 0x4000u
+
+/*
  * A message after copyin: rights and memory it carries are owned by it.
  * Followed by the message bytes as sent (header + body, ikm_size bytes),
  * then ikm_ndesc struct ipc_kdesc.

@@ -2,8 +2,9 @@
 /*
  * mqueue.c -- message queues: a ring per port (many senders, many
  * receivers; ck_ring's MPMC algorithm, with the queue count folded into
- * its producer head), an overflow list for what the ring cannot hold,
- * queue limits, and the waits on them (spin policy and futex in waitq.c).
+ * its producer head), an overflow list for what the ring cannot hold, a
+ * handoff area for a send-once reply to an empty queue, queue limits, and
+ * the waits on them (spin policy and futex in waitq.c).
  *
  * Owns:      struct ipc_mqueue (embedded in each port) and its ring.
  * Locking:   no lock on the ring.  imq_ovf_lock (IPC_RANK_LEAF) covers the
@@ -12,16 +13,25 @@
  * Ordering:  [R9]/[A9]   ring slots: a slot is written before p_tail
  *                        publishes it (ring_commit's store fence), and
  *                        read after p_tail and before c_head is reread
- *                        (ring_peek's load fences); TSan learns it from
+ *                        (head_look's load fences); TSan learns it from
  *                        annotations on the kmsg.
  *            [R10]/[A10] a ring is built before the CAS that publishes it
  *                        (ring_get); readers reach it through that pointer
  *                        (address dependency).
  *            [R11]       imq_ovf_n drops only after the ring has the
  *                        message; partner [A11] in ipc_mqueue_enqueue.
- *            [R19]/[A19] a dequeue's c_head CAS drops the count; counts
+ *            [R19]/[A19] a dequeue's c_word CAS drops the count; counts
  *                        read rg_p_head before c_head (ring_count; see
  *                        Counting).
+ *            [R59]/[A59] a handoff message is written before rg_ho_pub
+ *                        publishes it, and read after (Handoff).
+ *            [R60]/[A60] its receiver's reads of the area before
+ *                        rg_ho_free gives it back; the next handoff's
+ *                        writes after.
+ *            [R61]/[A61] a sender's handoff publication before its later
+ *                        ring commits (ring_commit's store fence); a
+ *                        receiver's p_tail load before its look at the
+ *                        handoff count: FIFO across the two (Handoff).
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
  *            [F58]       a peeker's hook before its look at c_head, a
@@ -31,9 +41,10 @@
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
  *            "message queue on demand"), with a slot per message the
  *            queue limit then admits (16 to 1024: PERF.md 3.3), and
- *            freed with the port.  Messages
- *            in the queue belong to it; a dead port's queue is drained by
- *            whoever sees it dead (the destroyer, or a late sender).
+ *            freed with the port; the handoff area is part of it.
+ *            Messages in the queue belong to it; a dead port's queue is
+ *            drained by whoever sees it dead (the destroyer, or a late
+ *            sender).
  *            A queued message marked IKM_F_BORROWED holds no reference on
  *            its port: the queue borrows the port's existence.  That holds
  *            because a port's last reference goes only after its death
@@ -52,16 +63,18 @@
  *
  * Counting.  The queued count is the ring's occupancy (next position
  * reserved minus c_head) plus the messages admitted but not in the ring:
- * those waiting to be queued and the overflow list's, counted in the high
- * half of rg_p_head, beside the position.  So one CAS on rg_p_head admits
- * against the limit and reserves a slot (ipc_mqueue_reserve: the send
- * fast path's messages, with the ring's room and an empty overflow list),
- * or admits a message queued later (ipc_mqueue_admit: pending + 1; its
- * enqueue, or a refill from the overflow list, moves it from pending to a
- * position), and a receiver's c_head CAS takes one out: no other counter
- * is touched per message.  A send through a send right is admitted only
- * while the count < qlimit (J5, J7); send-once messages and notifications
- * are always admitted (J6), up to MACH_PORT_QLIMIT_KERNEL.  After taking
+ * those waiting to be queued, the overflow list's and a handoff (below),
+ * counted in the high half of rg_p_head, beside the position.  So one CAS
+ * on rg_p_head admits against the limit and reserves a slot
+ * (ipc_mqueue_reserve: the send fast path's messages, with the ring's room
+ * and an empty overflow list), or admits a message queued later
+ * (ipc_mqueue_admit: pending + 1; its enqueue, or a refill from the
+ * overflow list, moves it from pending to a position), and a receiver's
+ * c_word CAS takes one out (a handoff's receiver gives its pending count
+ * back after): no other counter is touched per message.  A send through a
+ * send right is admitted only while the count < qlimit (J5, J7); send-once
+ * messages and notifications are always admitted (J6), up to
+ * MACH_PORT_QLIMIT_KERNEL.  After taking
  * a message a receiver admits blocked senders (J8).  A limit larger than
  * the ring is honoured through the overflow list.  An admission reads
  * the head, then c_head ([A19]), then CASes the head: a refusal is exact
@@ -80,9 +93,12 @@
  * messages, and whoever makes room -- a dequeue, a raised limit -- takes
  * the port lock, reserves the room for the top waiters and unparks them.
  *
- * Sequence numbers.  A message's sequence number is its ring position minus
- * imq_seq_base: positions only grow, so dequeue order and seqno order agree
- * even with several receivers (U1); set_seqno and moves rebase (U3, U4).
+ * Sequence numbers.  A message's sequence number is its ring position plus
+ * the handoffs taken before it, minus imq_seq_base: c_word packs the two
+ * counts a take moves (the next position, the handoffs taken), so each
+ * take's CAS numbers it: dequeue order and seqno order agree even with
+ * several receivers (U1), and a handoff message gets the number the ring
+ * would have given it.  set_seqno and moves rebase (U3, U4).
  *
  * Peeking.  Slots carry the message size, so a receiver checks whether the
  * head fits (K3-K5) from its copy of the slot, validated by c_head being
@@ -106,6 +122,42 @@
  * the branch on that load).  Receivers pay nothing: the hook word was
  * loaded and tested before peeking existed.  Messages in the overflow
  * list are read under imq_ovf_lock, which keeps them from the ring.
+ *
+ * Handoff (PERF.md 3.4b).  A send-once reply to an empty queue -- the
+ * special reply port's case: one client polling or parked -- is written
+ * in place into the ring's handoff area, a kmsg of kind IKM_KIND_HANDOFF
+ * with room for IMQ_HO_MAX message bytes, instead of a kmsg from the
+ * cache and a ring slot: no allocation and free, no slot to fill and
+ * publish.  It is a queued message like any other: admitted as pending in
+ * rg_p_head (so counted, mps_msgcount, with the limits' arithmetic
+ * unchanged), taken by the same CAS on c_word as a ring slot (the handoff
+ * count moving instead of the position), numbered as the ring would have
+ * numbered it, left in place by MACH_RCV_LARGE with its size in
+ * rg_ho_size as a slot's, found by peek, drained by a death.  What takes
+ * it gets the area's kmsg, and freeing it gives the area back
+ * (ipc_mqueue_handoff_done; kmsg.c releases the destination right after
+ * that, since the right may hold the last reference on the port).
+ *   A sender uses the area only when its admission finds the queue empty
+ * -- nothing pending, every earlier position taken -- and the last
+ * handoff given back (rg_ho_free == rg_ho_pub).  So at most one handoff
+ * is in the area, and its sender writes it alone: every other sender was
+ * admitted after it (the pending count it added was in their head) or
+ * after its receiver took it; whoever finds the area still being copied
+ * out uses the ring.  The area is published by rg_ho_pub and taken while
+ * rg_ho_pub differs from c_word's handoff count.
+ *   Order: nothing queued before a handoff is still in the queue, so a
+ * published handoff goes first (head_look looks at it before the ring's
+ * head).  A later message of the same sender, in the ring, is committed
+ * after the handoff's publication ([R61]); a receiver that sees it
+ * (p_tail) sees the handoff ([A61]), so it takes the handoff first (J4).
+ *   Why a kmsg in the area rather than the brief's bare header + body
+ * beside a sequence word, outside the ring: a message that bypassed the
+ * ring's positions would need its own numbering and ordering against the
+ * ring's (every reader of the queue, peek, drain, sets, descriptors
+ * taught about it), and copyout, too-large and destruction a second
+ * implementation.  In the ring's numbering and as a kmsg, every reader
+ * and consumer stays as it was; the price is the kmsg's 80 bytes of
+ * metadata in the area (3 lines for a 64-byte message, not 2).
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -192,6 +244,13 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 	return mine;
 }
 
+/* The next position to take: c_word's low half. */
+static inline uint32_t
+ring_c_head(struct imq_ring *ring)
+{
+	return IMQ_CW_POS(ck_pr_load_64(&ring->rg_c_word));
+}
+
 /*
  * Publish reserved slot `ticket`.  Commits are in ticket order, so we wait
  * for the producer before us; this is ck_ring's commit loop, except that
@@ -215,8 +274,11 @@ ring_commit(struct imq_ring *ring, uint32_t ticket)
 			sched_yield();
 		}
 	}
-	/* [R9]: p_tail publishes the slot; the store fence orders it. */
-	ck_pr_fence_store();
+	/*
+	 * p_tail publishes the slot; the store fence orders it, and a
+	 * handoff this thread published before (Handoff).
+	 */
+	ck_pr_fence_store(); /* [R9] [R61] */
 	/*
 	 * [F1], sender side: an atomic swap rather than a store, so that the
 	 * fence before the waiter-count load can be fence_atomic_load (free
@@ -247,7 +309,7 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		uint32_t c;
 
 		ck_pr_fence_load(); /* [A19]: the head, then c_head */
-		c = ck_pr_load_32(&ring->rg_c_head);
+		c = ring_c_head(ring);
 		/* Stale c (smaller) only makes the ring look fuller. */
 		if (IMQ_POS(h) - c > ring->rg_mask) {
 			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
@@ -280,7 +342,7 @@ ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
 	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_mask];
 
 	/*
-	 * Slots are read speculatively (ring_peek validates its copy after
+	 * Slots are read speculatively (head_look validates its copy after
 	 * the fact, seqlock-style), so they are accessed through ck_pr on
 	 * both sides; the kmsg itself carries the TSan edge ([R9]/[A9]).
 	 */
@@ -304,44 +366,102 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
 	return true;
 }
 
+/* What a receiver finds first (head_look). */
+enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
+
 /*
- * Look at the head of the ring.  Returns false when it is empty; else the
- * slot's copy and its position.  The copy is consistent: c_head did not
- * move while we copied it, so no producer could have reused the slot.
+ * Look at the head of the queue: a handoff published and not taken goes
+ * first (HD_HANDOFF, for take_handoff; Handoff), else the ring's head
+ * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
+ * copy was validated against: c_word did not move while we copied, so no
+ * receiver took the message and no producer could have reused the slot.
  */
-static bool
-ring_peek(struct imq_ring *ring, struct imq_slot *out, uint32_t *pos)
+static inline __attribute__((always_inline)) enum imq_head
+head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
 {
 	uint32_t consumer, producer;
 	struct imq_slot *s;
+	uint64_t w;
 
 	for (;;) {
-		consumer = ck_pr_load_32(&ring->rg_c_head);
+		w = ck_pr_load_64(&ring->rg_c_word);
+		consumer = IMQ_CW_POS(w);
 		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
 		ck_pr_fence_load();
 		producer = ck_pr_load_32(&ring->rg_p_tail);
+		/* [A61]: p_tail before the handoff count (Handoff). */
+		ck_pr_fence_load();
+		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
+			return HD_HANDOFF;
 		if (consumer == producer)
-			return false;
+			return HD_EMPTY;
 		ck_pr_fence_load(); /* [A9]: slot after p_tail */
 		s = &ring->rg_slots[consumer & ring->rg_mask];
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
-		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
-		if (ck_pr_load_32(&ring->rg_c_head) == consumer) {
-			*pos = consumer;
-			return true;
+		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+		if (ck_pr_load_64(&ring->rg_c_word) == w) {
+			*wp = w;
+			return HD_RING;
 		}
 	}
 }
 
-/* Take the slot at position pos; false if another receiver took it. */
-static bool
-ring_take(struct imq_ring *ring, uint32_t pos)
+/*
+ * Take the ring's head head_look found at c_word w; false if another
+ * receiver took something meanwhile.
+ */
+static inline bool
+ring_take(struct imq_ring *ring, uint64_t w)
 {
 	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
 	ck_pr_fence_store_atomic();
 	/* [R19]: the CAS also takes the message out of the count. */
-	return ck_pr_cas_32(&ring->rg_c_head, pos, pos + 1);
+	return ck_pr_cas_64(
+	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
+}
+
+/*
+ * Take the handoff message head_look found (Handoff) -- or leave it, as
+ * MACH_RCV_LARGE asks of one larger than need_max (IMQ_LEFT, *size set).
+ * IMQ_EMPTY: another receiver took it or something else meanwhile; look
+ * again.
+ */
+static inline __attribute__((always_inline)) enum imq_result
+take_handoff(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t need_max,
+    bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
+{
+	uint64_t w = ck_pr_load_64(&ring->rg_c_word);
+	uint32_t sz;
+
+	/* [A61]: c_word, then the handoff count (as head_look). */
+	ck_pr_fence_load();
+	if (ck_pr_load_32(&ring->rg_ho_pub) == IMQ_CW_HO(w))
+		return IMQ_EMPTY; /* taken meanwhile */
+	ck_pr_fence_load();       /* [A59]: its size after its publication */
+	sz = ck_pr_load_32(&ring->rg_ho_size);
+	ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+	if (ck_pr_load_64(&ring->rg_c_word) != w)
+		return IMQ_EMPTY;
+	*size = sz;
+	if (sz > need_max && leave_large)
+		return IMQ_LEFT;
+	ipc_debug_yield(IPC_YIELD_DEQUEUE);
+	/* [A9]: the CAS claims what we validated (fence_store_atomic). */
+	ck_pr_fence_store_atomic();
+	/* [A59]: the claim; the area is ours to read from here. */
+	if (!ck_pr_cas_64(
+	        &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w), IMQ_CW_HO(w) + 1)))
+		return IMQ_EMPTY;
+	ipc_tsan_acquire(&ring->rg_ho); /* [T59] */
+	*kmsgp = &ring->rg_ho.ho_kmsg;
+	/* Sequence numbers: both halves of the c_word we took at. */
+	*seqno =
+	    IMQ_CW_POS(w) + IMQ_CW_HO(w) - ck_pr_load_32(&mq->imq_seq_base);
+	/* It was pending (Counting): the count drops now.  Relaxed: the
+	 * caller's [F1] orders this room as the ring's CAS. */
+	ck_pr_sub_64(&ring->rg_p_head, IMQ_PEND_ONE);
+	return IMQ_TAKEN;
 }
 
 /* ------------------------------------------------------------------ */
@@ -448,7 +568,7 @@ static inline int32_t
 ring_count(struct imq_ring *ring, uint64_t h)
 {
 	ck_pr_fence_load(); /* [A19]: the head, then c_head */
-	return (int32_t)(IMQ_POS(h) - ck_pr_load_32(&ring->rg_c_head));
+	return (int32_t)(IMQ_POS(h) - ring_c_head(ring));
 }
 
 /*
@@ -687,6 +807,121 @@ ipc_mqueue_commit(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
 		ipc_mqueue_drain(port);
 }
 
+/*
+ * ipc_mqueue_handoff_admit
+ *	Admit a send-once message (J6: below MACH_PORT_QLIMIT_KERNEL, as
+ *	ipc_mqueue_admit) and, when it makes the queue's count go from 0 to
+ *	1 and the handoff area is free, give it the area (Handoff): its kmsg,
+ *	made as ipc_kmsg_alloc makes one of `size` bytes, for the caller to
+ *	fill and publish (ipc_mqueue_handoff_commit).  NULL otherwise:
+ *	*admitted says whether the message was admitted all the same (it is
+ *	queued the usual way, ipc_mqueue_enqueue) or refused.
+ * Conditions:
+ *	Nothing locked but the sender's space; inside an epoch section; the
+ *	port has its ring (ipc_mqueue_prepare).
+ * Ordering:
+ *	[A60]: the area given back (rg_ho_free) before we write it.
+ */
+struct ipc_kmsg *
+ipc_mqueue_handoff_admit(struct ipc_port *port, uint32_t size, bool *admitted)
+{
+	struct imq_ring *ring = ring_of(&port->ip_mq);
+	uint64_t h = ck_pr_faa_64(&ring->rg_p_head, IMQ_PEND_ONE); /* Relaxed */
+	int32_t n = ring_count(ring, h);
+	struct ipc_kmsg *k;
+	uint32_t pub;
+
+	if (unlikely((uint32_t)(n < 0 ? 0 : n) + IMQ_PEND(h) >=
+	        MACH_PORT_QLIMIT_KERNEL)) {
+		ipc_mqueue_unadmit(port);
+		*admitted = false;
+		return NULL;
+	}
+	*admitted = true;
+	/*
+	 * Empty when we were admitted: nothing pending (that half of h is
+	 * exact), and every position reserved before us taken (c_head,
+	 * read after h, has reached h's).  The handoff goes first from now
+	 * on (head_look), behind nothing that was queued before it.
+	 */
+	if (n != 0 || IMQ_PEND(h) != 0 || size > IMQ_HO_MAX)
+		return NULL;
+	pub = ck_pr_load_32(&ring->rg_ho_pub);
+	if (ck_pr_load_32(&ring->rg_ho_free) != pub)
+		return NULL;   /* the last one's receiver is still copying */
+	ck_pr_fence_acquire(); /* [A60]: given back, then ours to write */
+	ipc_tsan_acquire(&ring->rg_ho.ho_bytes); /* [T60] */
+	k = &ring->rg_ho.ho_kmsg;
+	k->ikm_next = NULL;
+	k->ikm_alloc = (uint32_t)sizeof(ring->rg_ho);
+	k->ikm_kind = IKM_KIND_HANDOFF;
+	k->ikm_flags = 0;
+	k->ikm_size = size;
+	k->ikm_ndesc = 0;
+	k->ikm_dest.ir_port = NULL;
+	k->ikm_dest.ir_dead = false;
+	k->ikm_reply.ir_port = NULL;
+	k->ikm_reply.ir_dead = false;
+	k->ikm_reply.ir_type = 0;
+	k->ikm_sender = 0;
+	k->ikm_desc =
+	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	return k;
+}
+
+/*
+ * ipc_mqueue_handoff_commit
+ *	Publish the handoff message ipc_mqueue_handoff_admit gave the area
+ *	to, and wake a receiver if one waits.
+ * Conditions:
+ *	As ipc_mqueue_enqueue, whose other ends it shares: a port found
+ *	dead afterwards is drained, the handoff with the rest.
+ * Ordering:
+ *	[R59]: the area and its numbers before rg_ho_pub publishes them.
+ */
+void
+ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg)
+{
+	struct imq_ring *ring = ring_of(&port->ip_mq);
+	uint32_t pub = ck_pr_load_32(&ring->rg_ho_pub);
+
+	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
+	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_special_reply_msg_sent(port);
+	ck_pr_store_32(&ring->rg_ho_size, kmsg->ikm_size);
+	ck_pr_store_32(&ring->rg_ho_id, (uint32_t)kmsg->ikm_header.msgh_id);
+	ck_pr_store_32(&ring->rg_ho_sender, kmsg->ikm_sender);
+	ipc_tsan_release(&ring->rg_ho); /* [T59] */
+	ck_pr_fence_store(); /* [R59]: the message before its publication */
+	/* [F1]: a swap, as ring_commit's, for wake_receivers' fence. */
+	(void)ck_pr_fas_32(&ring->rg_ho_pub, pub + 1); /* [R59] [F1] */
+	wake_receivers(port, true);
+	/* [F1] (above) also orders our publication before this state load. */
+	if (unlikely(!ip_active(port)))
+		ipc_mqueue_drain(port);
+}
+
+/*
+ * ipc_mqueue_handoff_done
+ *	The receiver (or destroyer) of a handoff message is done with the
+ *	area: the next handoff may have it.  Its destination right is the
+ *	caller's to release after this (it may hold the port's last
+ *	reference, and the area is the port's).
+ * Ordering:
+ *	[R60]: our reads of the area before it is given back.
+ */
+void
+ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg)
+{
+	struct imq_ring *ring =
+	    ipc_container_of(kmsg, struct imq_ring, rg_ho.ho_kmsg);
+	uint32_t pub = ck_pr_load_32(&ring->rg_ho_pub);
+
+	ipc_tsan_release(&ring->rg_ho.ho_bytes); /* [T60] */
+	ck_pr_fence_release(); /* [R60]: our reads, then the area goes */
+	ck_pr_store_32(&ring->rg_ho_free, pub);
+}
+
 /* ------------------------------------------------------------------ */
 /* Dequeue                                                             */
 
@@ -701,8 +936,12 @@ dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg)
 {
 	uint32_t hooks = ck_pr_load_32(&port->ip_rcv_hooks);
 
-	/* A peeker may be reading it: retired through the epoch. */
-	if (hooks & IP_RCV_HOOK_PEEK)
+	/*
+	 * A peeker may be reading it: retired through the epoch.  Not a
+	 * handoff message: a peeker reads only the ring's copies of its
+	 * numbers (peek_ring), never the area.
+	 */
+	if ((hooks & IP_RCV_HOOK_PEEK) && !(kmsg->ikm_kind & IKM_KIND_HANDOFF))
 		kmsg->ikm_kind |= IKM_KIND_PEEKED;
 	if ((hooks & IP_RCV_HOOK_SP_MASK) != 0 && ip_active(port))
 		ipc_port_spnotify(port);
@@ -728,12 +967,24 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_of(mq);
 	struct imq_slot slot;
-	uint32_t pos;
+	enum imq_result r;
+	enum imq_head at;
+	uint64_t w;
 
 	if (ring == NULL)
 		return IMQ_EMPTY;
 	for (;;) {
-		if (!ring_peek(ring, &slot, &pos)) {
+		at = head_look(ring, &slot, &w);
+		if (unlikely(at == HD_HANDOFF)) {
+			r = take_handoff(mq, ring, need_max, leave_large, kmsgp,
+			    size, seqno);
+			if (r == IMQ_TAKEN)
+				break;
+			if (r == IMQ_LEFT)
+				return IMQ_LEFT;
+			continue; /* gone meanwhile */
+		}
+		if (at == HD_EMPTY) {
 			if (ovf_refill(mq, ring))
 				continue;
 			return IMQ_EMPTY;
@@ -742,18 +993,20 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		if (slot.ims_size > need_max && leave_large)
 			return IMQ_LEFT;
 		ipc_debug_yield(IPC_YIELD_DEQUEUE);
-		if (!ring_take(ring, pos))
+		if (!ring_take(ring, w))
 			continue;                /* another receiver took it */
 		ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 		*kmsgp = slot.ims_kmsg;
-		*seqno = pos - ck_pr_load_32(&mq->imq_seq_base);
+		/* Sequence numbers: both halves of the c_word we took at. */
+		*seqno = IMQ_CW_POS(w) + IMQ_CW_HO(w) -
+		    ck_pr_load_32(&mq->imq_seq_base);
 		break;
 	}
 	/*
-	 * No count to drop: the c_head CAS took the message out of the
-	 * count (Counting).  [F1]: that room (an atomic op) before looking
-	 * for senders; [F58]: our claim (ring_take's CAS) before the hook
-	 * word.
+	 * No count to drop for a ring message: the c_word CAS took it out
+	 * of the count (Counting).  [F1]: that room (an atomic op) before
+	 * looking for senders; [F58]: our claim (ring_take's CAS) before the
+	 * hook word.
 	 */
 	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
@@ -779,8 +1032,9 @@ peek_fill(struct ipc_kmsg *k, uint32_t seqno, struct imq_peek *pk)
 }
 
 /*
- * The message at ring position seqno selects (the head for 0), read
- * while it is still queued.  PK_BEYOND: not in the ring (yet).
+ * The message seqno selects (the head for 0) -- the handoff message, which
+ * goes first, or the one at its ring position -- read while it is still
+ * queued.  PK_BEYOND: not in the ring (yet).
  * Conditions: as ipc_mqueue_peek_locked, IP_RCV_HOOK_PEEK set ([F58]).
  */
 static enum imq_peek_at
@@ -789,14 +1043,33 @@ peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
 {
 	/* The port lock holds the numbering (set_seqno, moves). */
 	uint32_t base = ck_pr_load_32(&mq->imq_seq_base);
-	uint32_t c, p, pos;
+	uint32_t c, p, pos, ho, lead;
 	struct ipc_kmsg *k;
+	uint64_t w;
 
 	for (;;) {
-		c = ck_pr_load_32(&ring->rg_c_head);
+		w = ck_pr_load_64(&ring->rg_c_word);
+		c = IMQ_CW_POS(w);
+		ho = IMQ_CW_HO(w);
 		ck_pr_fence_load(); /* [A9]: c_head before p_tail */
 		p = ck_pr_load_32(&ring->rg_p_tail);
-		pos = seqno == 0 ? c : base + seqno;
+		ck_pr_fence_load(); /* [A61]: p_tail before the handoff count */
+		lead = ck_pr_load_32(&ring->rg_ho_pub) != ho;
+		if (lead && (seqno == 0 || seqno == c + ho - base)) {
+			/* The handoff message: the ring's copies of its
+			 * numbers, good while c_word stays (no claim). */
+			ck_pr_fence_load(); /* [A59]: after its publication */
+			pk->ipk_seqno = c + ho - base;
+			pk->ipk_size = ck_pr_load_32(&ring->rg_ho_size);
+			pk->ipk_id = (int32_t)ck_pr_load_32(&ring->rg_ho_id);
+			pk->ipk_sender = ck_pr_load_32(&ring->rg_ho_sender);
+			pk->ipk_kernel = false;
+			ck_pr_fence_load(); /* [A9]: c_word reread after */
+			if (ck_pr_load_64(&ring->rg_c_word) == w)
+				return PK_FOUND;
+			continue; /* taken meanwhile: look again */
+		}
+		pos = seqno == 0 ? c : base + seqno - ho - lead;
 		if ((int)(pos - c) < 0)
 			return PK_ABSENT; /* taken already */
 		if ((int)(pos - p) >= 0)
@@ -805,7 +1078,10 @@ peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
 		k = ck_pr_load_ptr(
 		    &ring->rg_slots[pos & ring->rg_mask].ims_kmsg);
 		ck_pr_fence_load(); /* [A9]: c_head reread after the copy */
-		c = ck_pr_load_32(&ring->rg_c_head);
+		w = ck_pr_load_64(&ring->rg_c_word);
+		if (IMQ_CW_HO(w) != ho)
+			continue; /* a handoff taken: numbered again */
+		c = IMQ_CW_POS(w);
 		if ((int)(pos - c) >= 0) {
 			/* Still queued after our hook: ours to read. */
 			ipc_debug_yield(IPC_YIELD_PEEK);
@@ -815,7 +1091,7 @@ peek_ring(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
 			return PK_ABSENT; /* taken meanwhile */
 	}
 	ipc_tsan_acquire(k); /* [A9]: pairs with the sender's [R9] */
-	peek_fill(k, pos - base, pk);
+	peek_fill(k, pos + ho + lead - base, pk);
 	return PK_FOUND;
 }
 
@@ -835,11 +1111,18 @@ peek_overflow(struct ipc_mqueue *mq, struct imq_ring *ring, uint32_t seqno,
 	uint32_t base = ck_pr_load_32(&mq->imq_seq_base);
 	enum imq_peek_at at = PK_ABSENT;
 	struct ipc_kmsg *k;
-	uint32_t head, pos, i;
+	uint32_t head, pos, i, ho, lead;
+	uint64_t w;
 
 	ipc_lock(&mq->imq_ovf_lock);
 	/* The next position reserved (the head's low half, Counting). */
 	head = IMQ_POS(ck_pr_load_64(&ring->rg_p_head));
+	/* Handoffs taken, and one waiting, shift the numbering. */
+	w = ck_pr_load_64(&ring->rg_c_word);
+	ho = IMQ_CW_HO(w);
+	ck_pr_fence_load(); /* [A61]: c_word before the handoff count */
+	lead = ck_pr_load_32(&ring->rg_ho_pub) != ho;
+	base -= ho + lead;
 	pos = seqno == 0 ? head : base + seqno;
 	if ((int)(pos - head) < 0) {
 		at = PK_AGAIN;
@@ -908,14 +1191,16 @@ ipc_mqueue_has_message(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring;
+	uint64_t w;
 
 	if (ck_pr_load_32(&mq->imq_ovf_n) != 0)
 		return true;
 	ring = ring_of(mq);
 	if (ring == NULL)
 		return false;
-	return ck_pr_load_32(&ring->rg_c_head) !=
-	    ck_pr_load_32(&ring->rg_p_tail);
+	w = ck_pr_load_64(&ring->rg_c_word);
+	return IMQ_CW_POS(w) != ck_pr_load_32(&ring->rg_p_tail) ||
+	    ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w);
 }
 
 /*
@@ -963,7 +1248,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 	for (k = mq->imq_ovf_head; k != NULL; k = k->ikm_next)
 		if (k->ikm_flags & IKM_F_IMPLICIT)
 			n++;
-	c1 = ck_pr_load_32(&ring->rg_c_head);
+	c1 = ring_c_head(ring);
 	ck_pr_fence_load(); /* [A9]: c_head before p_tail */
 	p = ck_pr_load_32(&ring->rg_p_tail);
 	ck_pr_fence_load(); /* [A9]: slots after p_tail */
@@ -975,7 +1260,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 			tags[(pos - c1) / 32] |= 1u << ((pos - c1) % 32);
 	}
 	ck_pr_fence_load(); /* [A9]: c_head reread after the slots */
-	c2 = ck_pr_load_32(&ring->rg_c_head);
+	c2 = ring_c_head(ring);
 	ipc_unlock(&mq->imq_ovf_lock);
 	for (pos = c1; pos != p; pos++)
 		if ((int)(pos - c2) >= 0 &&
@@ -984,25 +1269,29 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 	return n;
 }
 
+/* Positions and handoffs taken: what seqnos count (Sequence numbers). */
+static uint32_t
+taken(const struct ipc_port *port)
+{
+	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
+	uint64_t w = ring != NULL ? ck_pr_load_64(&ring->rg_c_word) : 0;
+
+	return IMQ_CW_POS(w) + IMQ_CW_HO(w);
+}
+
 /* Next sequence number (mps_seqno). */
 uint32_t
 ipc_mqueue_seqno(struct ipc_port *port)
 {
-	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
-	uint32_t head = ring != NULL ? ck_pr_load_32(&ring->rg_c_head) : 0;
-
-	return head - ck_pr_load_32(&port->ip_mq.imq_seq_base);
+	return taken(port) - ck_pr_load_32(&port->ip_mq.imq_seq_base);
 }
 
 /* Make the next sequence number `seqno` (U3; 0 on moves, U4). */
 void
 ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
 {
-	struct imq_ring *ring = ck_pr_load_ptr(&port->ip_mq.imq_ring);
-	uint32_t head = ring != NULL ? ck_pr_load_32(&ring->rg_c_head) : 0;
-
 	/* Relaxed: receivers racing a set_seqno get either numbering. */
-	ck_pr_store_32(&port->ip_mq.imq_seq_base, head - seqno);
+	ck_pr_store_32(&port->ip_mq.imq_seq_base, taken(port) - seqno);
 }
 
 /*
@@ -1044,8 +1333,10 @@ ipc_mqueue_fini(struct ipc_port *port)
 	ipc_require(port->ip_mq.imq_ovf_head == NULL,
 	    "a freed port's overflow list is empty");
 	if (ring != NULL) {
-		ipc_require(ring->rg_c_head == ring->rg_p_tail &&
-		        IMQ_PEND(ring->rg_p_head) == 0,
+		ipc_require(IMQ_CW_POS(ring->rg_c_word) == ring->rg_p_tail &&
+		        IMQ_PEND(ring->rg_p_head) == 0 &&
+		        IMQ_CW_HO(ring->rg_c_word) == ring->rg_ho_pub &&
+		        ring->rg_ho_free == ring->rg_ho_pub,
 		    "a freed port's queue is empty");
 		ring_free(ring);
 	}

@@ -3,12 +3,14 @@
  * mqueue.h -- message queues (mqueue.c): the ring of slots each port
  * embeds, its overflow list, counters and waiter words.
  *
- * Owns:      struct ipc_mqueue and its ring; see mqueue.c's essay for the
- *            order, counting, sequence-number and wake-up arguments.
+ * Owns:      struct ipc_mqueue and its ring (with the handoff area); see
+ *            mqueue.c's essay for the order, counting, sequence-number,
+ *            handoff and wake-up arguments.
  */
 #ifndef MIPC_CORE_MQUEUE_H
 #define MIPC_CORE_MQUEUE_H
 
+#include "kmsg.h"
 #include "lock.h"
 #include "waitq.h"
 
@@ -17,7 +19,6 @@
 #include <mipc/types.h>
 #include <time.h>
 
-struct ipc_kmsg;
 struct ipc_port;
 
 /*
@@ -42,22 +43,50 @@ struct imq_slot {
 #define IMQ_RING_MAX 1024u /* MACH_PORT_QLIMIT_MAX */
 
 /*
- * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers own c_head's line, senders the other.  rg_p_head packs
- * the next position to reserve (low half) with the count of admitted
- * messages not in the ring (high half: waiting to be queued, or in the
- * overflow list), so that one CAS both admits a message against the
- * queue limit and reserves its slot (mqueue.c, Counting).
+ * The handoff area (mqueue.c, Handoff): one send-once message at a time,
+ * written in place by its sender -- a kmsg of kind IKM_KIND_HANDOFF with
+ * up to IMQ_HO_MAX message bytes -- instead of a kmsg from the cache and
+ * a ring slot.  Cache-aligned: 80 bytes of kmsg, then the message.
+ */
+#define IMQ_HO_MAX 176u /* message bytes, header included */
+
+struct imq_handoff {
+	struct ipc_kmsg ho_kmsg;
+	char ho_bytes[IMQ_HO_MAX - sizeof(mach_msg_header_t)];
+} __attribute__((aligned(ARCH_CACHELINE)));
+
+/*
+ * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers
+ * own c_word's line, senders the other.  rg_c_word packs the next position
+ * to take (low half) with the count of handoff messages taken (high half),
+ * so that one CAS takes either and numbers it (Sequence numbers).
+ * rg_p_head packs the next position to reserve (low half) with the count
+ * of admitted messages not in the ring (high half: waiting to be queued,
+ * in the overflow list, or in the handoff area), so that one CAS both
+ * admits a message against the queue limit and reserves its slot
+ * (mqueue.c, Counting).  The handoff counters sit on the receivers' line:
+ * an empty poll reads them with c_word, and only a handoff writes them.
  */
 struct imq_ring {
-	uint32_t rg_c_head; /* (A) next position to take */
-	uint32_t rg_mask;   /* (C) slots - 1 */
-	char rg_pad0[ARCH_CACHELINE - 2 * sizeof(uint32_t)];
+	uint64_t rg_c_word;    /* (A) IMQ_CW(next position, handoffs taken) */
+	uint32_t rg_mask;      /* (C) slots - 1 */
+	uint32_t rg_ho_pub;    /* (A) handoff messages published */
+	uint32_t rg_ho_free;   /* (A) handoff areas given back */
+	uint32_t rg_ho_size;   /* (A) the published one's msgh_size */
+	uint32_t rg_ho_id;     /* (A) its msgh_id (mach_port_peek) */
+	uint32_t rg_ho_sender; /* (A) its sender's serial (mach_port_peek) */
+	char rg_pad0[ARCH_CACHELINE - sizeof(uint64_t) - 6 * sizeof(uint32_t)];
 	uint32_t rg_p_tail; /* (A) positions below it are published */
 	uint32_t rg_pad1;
 	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
 	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
+	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
 	struct imq_slot rg_slots[]; /* rg_mask + 1 */
 };
+
+#define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))
+#define IMQ_CW_POS(w)   ((uint32_t)(w))
+#define IMQ_CW_HO(w)    ((uint32_t)((w) >> 32))
 
 #define IMQ_HEAD(pos, pend) (((uint64_t)(pend) << 32) | (uint32_t)(pos))
 #define IMQ_POS(h)          ((uint32_t)(h))
@@ -95,6 +124,10 @@ bool ipc_mqueue_prepare(struct ipc_port *port);
 bool ipc_mqueue_admit(struct ipc_port *port, bool limited);
 void ipc_mqueue_unadmit(struct ipc_port *port);
 void ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg);
+struct ipc_kmsg *ipc_mqueue_handoff_admit(
+    struct ipc_port *port, uint32_t size, bool *admitted);
+void ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg);
+void ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg);
 enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket);
 void ipc_mqueue_commit(
     struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg);

@@ -101,6 +101,11 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
  *	kernel limit -- is the slow path's, before anything is consumed.
  *	A port that dies after the check gets the message drained by the
  *	enqueue, which is C8's outcome too (success, message destroyed).
+ *	A reply to an empty queue (the special reply port's case) is
+ *	written in the port's handoff area instead of a kmsg from the cache
+ *	(mqueue.c, Handoff): queued all the same -- counted, numbered, in
+ *	order -- for every reader of the queue, with no kmsg to allocate
+ *	and free and no ring slot to fill and publish.
  * Returns:
  *	true when the message was sent.
  */
@@ -113,12 +118,10 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	struct ipc_entry *e;
 	struct ipc_port *dp;
 	struct ipc_kmsg *k;
+	bool admitted;
 
 	if (h->msgh_local_port != MACH_PORT_NULL ||
 	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
-		return false;
-	k = ipc_kmsg_alloc(send_size, 0);
-	if (k == NULL)
 		return false;
 	/*
 	 * The section holds the space (ipc_space_lookup), no reference: the
@@ -149,9 +152,20 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 		goto slow;
 	dp = ip_from_object(e->ie_object);
 	if (!ip_active(dp) || (dp->ip_cflags & IP_F_KOBJECT) ||
-	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL ||
-	    !ipc_mqueue_admit(dp, false))
+	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
 		goto slow;
+	/*
+	 * Admitted, into the handoff area when the queue was empty; else a
+	 * kmsg from the cache (the depot's lock is a leaf: it nests in the
+	 * space lock).
+	 */
+	k = ipc_mqueue_handoff_admit(dp, send_size, &admitted);
+	if (!admitted)
+		goto slow;
+	if (k == NULL && (k = ipc_kmsg_alloc(send_size, 0)) == NULL) {
+		ipc_mqueue_unadmit(dp);
+		goto slow;
+	}
 	/* --- POINT OF NO RETURN: the entry's right and reference move --- */
 	ipc_entry_dealloc(space, name, e);
 	k->ikm_sender = space->is_serial;
@@ -162,14 +176,16 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	k->ikm_header.msgh_size = send_size;
-	ipc_mqueue_enqueue(dp, k);
+	if (k->ikm_kind == IKM_KIND_HANDOFF)
+		ipc_mqueue_handoff_commit(dp, k);
+	else
+		ipc_mqueue_enqueue(dp, k);
 	ipc_epoch_exit(th);
 	return true;
 slow:
 	is_unlock(space);
 slow_out:
 	ipc_epoch_exit(th);
-	ipc_kmsg_free(k);
 	return false;
 }
 

@@ -512,10 +512,10 @@ walk_locked(uint8_t kind, void *obj)
 	struct ipc_thread *th = NULL;
 	struct os_note on;
 
-	ipc_require(obj != NULL, "a walk starts at a thread or turnstile");
 	ipc_lock_assert_held(kind == IPC_TSI_THREAD
 	        ? &((struct ipc_thread *)obj)->th_lock
 	        : &((struct ipc_turnstile *)obj)->ts_lock);
+	ipc_require(obj != NULL, "a walk starts at a thread or turnstile");
 	on.on_n = 0;
 	ck_pr_inc_64(&ts_stats.tss_walks); /* Relaxed: a counter */
 	if (kind == IPC_TSI_THREAD)
