@@ -592,7 +592,7 @@ bs_register(struct bootstrap *bs, struct ipc_port *bsport,
     struct ipc_kmsg *request, struct ipc_kmsg *reply)
 {
 	struct bs_register_request *in = (void *)ikm_bytes(request);
-	struct ipc_right *sp = &request->ikm_desc[0].kd_port;
+	struct ipc_right *sp = &ikm_desc(request)[0].kd_port;
 	struct bs_service *rec = NULL;
 	kern_return_t kr;
 	uint32_t hash;
@@ -606,7 +606,7 @@ bs_register(struct bootstrap *bs, struct ipc_port *bsport,
 		ipc_kobject_reply_error(reply, MIG_BAD_ARGUMENTS);
 		return;
 	}
-	if (request->ikm_desc[0].kd_type != MACH_MSG_PORT_DESCRIPTOR ||
+	if (ikm_desc(request)[0].kd_type != MACH_MSG_PORT_DESCRIPTOR ||
 	    (sp->ir_port != NULL && sp->ir_type != MACH_MSG_TYPE_PORT_SEND)) {
 		ipc_kobject_reply_error(reply, MIG_TYPE_ERROR);
 		return;
@@ -659,7 +659,7 @@ static void
 bs_port_destroyed(
     struct bootstrap *bs, struct ipc_port *bsport, struct ipc_kmsg *request)
 {
-	struct ipc_kdesc *d = &request->ikm_desc[0];
+	struct ipc_kdesc *d = &ikm_desc(request)[0];
 	struct bs_service *s = NULL;
 	struct ipc_port *p;
 

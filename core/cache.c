@@ -27,6 +27,9 @@
  *            * Sanitizer builds (-DMIPC_BACKEND_LIBC=1) allocate with
  *              malloc/free instead of mallocx/sdallocx, so that ASan sees
  *              every byte; the caching logic is the same.
+ *            * Cached objects start on a cache line, with either
+ *              backend (backend_alloc_line): a kmsg's line count is a
+ *              fact, not luck (kmsg.h).
  *            * A thread without rseq (valgrind, glibc.pthread.rseq=0) skips
  *              the per-CPU stacks and uses the depot under its lock: mixing
  *              locked and rseq access to one stack would be unsound.
@@ -104,6 +107,13 @@ static const struct ipc_kind_info ipc_kinds[IPC_KIND_COUNT] = {
 	[IPC_KIND_MISC] = { "misc", 0 },
 };
 
+MIPC_STATIC_ASSERT(cached_sizes_are_whole_lines,
+    IPC_PORT_SIZE % ARCH_CACHELINE == 0 &&
+        IPC_PSET_SIZE % ARCH_CACHELINE == 0 &&
+        IPC_KMSG_S_SIZE % ARCH_CACHELINE == 0 &&
+        IPC_KMSG_M_SIZE % ARCH_CACHELINE == 0 &&
+        IPC_KMSG_L_SIZE % ARCH_CACHELINE == 0);
+
 static struct ipc_cache ipc_caches[IPC_KIND_COUNT];
 
 /* Per-CPU stacks: ipc_pcpu[kind][cpu], or NULL with ipc_ncpu == 0. */
@@ -143,6 +153,29 @@ backend_free(void *p, size_t size)
 		free(p);
 	else
 		sdallocx(p, size, 0);
+}
+
+/*
+ * Cached objects start on a cache line: a kmsg's metadata is one line and
+ * its message the next (kmsg.h), a port's hot fields share its first.
+ * jemalloc's size classes of these sizes are aligned already; the C
+ * library's malloc is not.
+ */
+static inline void *
+backend_alloc_line(size_t size)
+{
+	if (MIPC_BACKEND_LIBC)
+		return aligned_alloc(ARCH_CACHELINE, size);
+	return mallocx(size, MALLOCX_ALIGN(ARCH_CACHELINE));
+}
+
+static inline void
+backend_free_line(void *p, size_t size)
+{
+	if (MIPC_BACKEND_LIBC)
+		free(p);
+	else
+		sdallocx(p, size, MALLOCX_ALIGN(ARCH_CACHELINE));
 }
 
 static inline bool
@@ -302,7 +335,7 @@ cache_grow(enum ipc_kind kind, void **batch, uint32_t want)
 	if (kind_message(kind) && !ipc_queued_admit(c->ic_size))
 		return 0;
 	while (n < want) {
-		void *o = backend_alloc(c->ic_size);
+		void *o = backend_alloc_line(c->ic_size);
 
 		if (o == NULL)
 			break;
@@ -353,7 +386,7 @@ cache_alloc_slow(enum ipc_kind kind)
 			} else {
 				ipc_unlock(&c->ic_lock);
 				obj_handed_out(c, batch[i]);
-				backend_free(batch[i], c->ic_size);
+				backend_free_line(batch[i], c->ic_size);
 				ck_pr_inc_64(&c->ic_backend_frees);
 				ipc_lock(&c->ic_lock);
 			}
@@ -394,7 +427,7 @@ cache_free_slow(enum ipc_kind kind, void *obj)
 
 	for (; i < n; i++) {
 		obj_handed_out(c, batch[i]);
-		backend_free(batch[i], c->ic_size);
+		backend_free_line(batch[i], c->ic_size);
 		ck_pr_inc_64(&c->ic_backend_frees);
 	}
 }

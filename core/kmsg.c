@@ -91,7 +91,7 @@ kmsg_creds_init(void)
 static size_t
 kmsg_bytes(uint32_t size, uint32_t ndesc)
 {
-	return offsetof(struct ipc_kmsg, ikm_header) + ((size + 7u) & ~7u) +
+	return ikm_desc_off_for(size) +
 	    (size_t)ndesc * sizeof(struct ipc_kdesc);
 }
 
@@ -131,8 +131,7 @@ ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
 	k->ikm_reply.ir_dead = false;
 	k->ikm_reply.ir_type = 0;
 	k->ikm_sender = 0;
-	k->ikm_desc =
-	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	k->ikm_desc_off = ikm_desc_off_for(size);
 	return k;
 }
 
@@ -211,7 +210,7 @@ ipc_kmsg_set_transit(struct ipc_kmsg *k, struct ipc_port *dest)
 	uint32_t i, j;
 
 	for (i = 0; i < k->ikm_ndesc; i++) {
-		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_kdesc *d = &ikm_desc(k)[i];
 		struct ipc_right *r = NULL;
 		uint32_t n = 1;
 
@@ -318,7 +317,7 @@ kmsg_clean_body(struct ipc_kmsg *k, uint32_t n)
 	uint32_t i, j;
 
 	for (i = 0; i < n; i++) {
-		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_kdesc *d = &ikm_desc(k)[i];
 
 		switch (d->kd_type) {
 		case MACH_MSG_PORT_DESCRIPTOR:
@@ -417,8 +416,7 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 	k->ikm_ndesc = 0;
 	k->ikm_size = size;
 	k->ikm_flags = 0;
-	k->ikm_desc =
-	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	k->ikm_desc_off = ikm_desc_off_for(size);
 	return true;
 }
 
@@ -937,7 +935,7 @@ body_copyin(struct mipc_space *space, struct ipc_kmsg *k, uint32_t ndesc,
 
 	for (i = 0; i < ndesc; i++) {
 		char *u = msg + off;
-		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_kdesc *d = &ikm_desc(k)[i];
 		uint8_t type = desc_type(u);
 
 		d->kd_type = type == MACH_MSG_OOL_VOLATILE_DESCRIPTOR
@@ -1287,7 +1285,7 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 	uint32_t i, j;
 
 	for (i = 0; i < k->ikm_ndesc; i++) {
-		struct ipc_kdesc *d = &k->ikm_desc[i];
+		struct ipc_kdesc *d = &ikm_desc(k)[i];
 		char *u = out + d->kd_offset;
 		bool nospace = false, novm = false;
 

@@ -125,7 +125,12 @@ struct ipc_kdesc {
 /*
  * A message after copyin: rights and memory it carries are owned by it.
  * Followed by the message bytes as sent (header + body, ikm_size bytes),
- * then ikm_ndesc struct ipc_kdesc.
+ * then ikm_ndesc struct ipc_kdesc at ikm_desc_off.
+ *
+ * The metadata is one cache line, and every kmsg starts on a line (the
+ * caches' backend aligns them, cache.c), so a message of up to 64 bytes
+ * -- header included -- spans two lines (PERF.md 3.5; asserted below and
+ * by tests/unit/kmsg_layout.c).  The handoff area (mqueue.h) embeds one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */
@@ -143,16 +148,38 @@ struct ipc_kmsg {
 		 * (ipc_kmsg_free; a peeker reads neither). */
 		struct ipc_deferred ikm_free;
 	};
-	uint32_t ikm_sender;        /* sending space's serial */
-	struct ipc_kdesc *ikm_desc; /* into this allocation */
-	uint64_t ikm_pad;
+	uint32_t ikm_sender;   /* sending space's serial */
+	uint32_t ikm_desc_off; /* the descriptors' offset in this allocation */
 	mach_msg_header_t ikm_header; /* followed by the body */
 };
+
+MIPC_STATIC_ASSERT(kmsg_metadata_is_one_line,
+    offsetof(struct ipc_kmsg, ikm_header) == ARCH_CACHELINE);
+MIPC_STATIC_ASSERT(
+    kmsg_alignment_within_a_line, _Alignof(struct ipc_kmsg) <= ARCH_CACHELINE);
+MIPC_STATIC_ASSERT(kmsg_descriptors_align,
+    _Alignof(struct ipc_kdesc) <= 8 &&
+        offsetof(struct ipc_kmsg, ikm_header) % 8 == 0);
 
 static inline char *
 ikm_bytes(struct ipc_kmsg *k)
 {
 	return (char *)&k->ikm_header;
+}
+
+/* The descriptors after copyin: ikm_ndesc of them. */
+static inline struct ipc_kdesc *
+ikm_desc(struct ipc_kmsg *k)
+{
+	return (struct ipc_kdesc *)(void *)((char *)k + k->ikm_desc_off);
+}
+
+/* Where the descriptors of a `size`-byte message go: after it, aligned. */
+static inline uint32_t
+ikm_desc_off_for(uint32_t size)
+{
+	return (uint32_t)offsetof(struct ipc_kmsg, ikm_header) +
+	    ((size + 7u) & ~7u);
 }
 
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);

@@ -181,10 +181,10 @@ ipc_kobject_reply_port(
 		mach_msg_base_t base;
 		mach_msg_port_descriptor_t port;
 	} *out = (void *)ikm_bytes(reply);
-	struct ipc_kdesc *d = &reply->ikm_desc[0];
+	struct ipc_kdesc *d = &ikm_desc(reply)[0];
 
 	ipc_require(reply->ikm_ndesc == 0 &&
-	        (char *)reply->ikm_desc >= ikm_bytes(reply) + sizeof(*out),
+	        (char *)ikm_desc(reply) >= ikm_bytes(reply) + sizeof(*out),
 	    "a reply with room for its descriptor (iko_reply_size)");
 	out->base.header.msgh_bits |= MACH_MSGH_BITS_COMPLEX;
 	out->base.header.msgh_size = sizeof(*out);

@@ -34,7 +34,7 @@ enum ipc_kotype {
  * and ipc_kobject_notify in one.
  *
  *   request  the message in kernel form: its rights are port pointers in
- *            ikm_desc (its destination and reply rights already taken out
+ *            ikm_desc() (its destination and reply rights already taken out
  *            of it); receive rights are in transit to `port`.  The server
  *            takes what it keeps (clears ir_port; a receive right it takes
  *            leaves transit with ipc_port_release_transit); what is left

@@ -156,8 +156,8 @@
  * ring's (every reader of the queue, peek, drain, sets, descriptors
  * taught about it), and copyout, too-large and destruction a second
  * implementation.  In the ring's numbering and as a kmsg, every reader
- * and consumer stays as it was; the price is the kmsg's 80 bytes of
- * metadata in the area (3 lines for a 64-byte message, not 2).
+ * and consumer stays as it was; the price is the kmsg's line of
+ * metadata in the area (2 lines for a 64-byte message, not 1).
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -864,8 +864,7 @@ ipc_mqueue_handoff_admit(struct ipc_port *port, uint32_t size, bool *admitted)
 	k->ikm_reply.ir_dead = false;
 	k->ikm_reply.ir_type = 0;
 	k->ikm_sender = 0;
-	k->ikm_desc =
-	    (struct ipc_kdesc *)(void *)(ikm_bytes(k) + ((size + 7u) & ~7u));
+	k->ikm_desc_off = ikm_desc_off_for(size);
 	return k;
 }
 

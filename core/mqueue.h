@@ -46,7 +46,7 @@ struct imq_slot {
  * The handoff area (mqueue.c, Handoff): one send-once message at a time,
  * written in place by its sender -- a kmsg of kind IKM_KIND_HANDOFF with
  * up to IMQ_HO_MAX message bytes -- instead of a kmsg from the cache and
- * a ring slot.  Cache-aligned: 80 bytes of kmsg, then the message.
+ * a ring slot.  Cache-aligned: a line of kmsg, then the message.
  */
 #define IMQ_HO_MAX 176u /* message bytes, header included */
 

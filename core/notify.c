@@ -197,11 +197,11 @@ ipc_notify_port_destroyed(struct ipc_notify_req *req, struct ipc_port *port)
 	body.b.msgh_descriptor_count = 1;
 	body.d = d;
 	k->ikm_ndesc = 1;
-	k->ikm_desc[0].kd_type = MACH_MSG_PORT_DESCRIPTOR;
-	k->ikm_desc[0].kd_offset = sizeof(mach_msg_base_t);
-	k->ikm_desc[0].kd_port.ir_port = port;
-	k->ikm_desc[0].kd_port.ir_type = MACH_MSG_TYPE_PORT_RECEIVE;
-	k->ikm_desc[0].kd_port.ir_dead = false;
+	ikm_desc(k)[0].kd_type = MACH_MSG_PORT_DESCRIPTOR;
+	ikm_desc(k)[0].kd_offset = sizeof(mach_msg_base_t);
+	ikm_desc(k)[0].kd_port.ir_port = port;
+	ikm_desc(k)[0].kd_port.ir_type = MACH_MSG_TYPE_PORT_RECEIVE;
+	ikm_desc(k)[0].kd_port.ir_dead = false;
 	if (ipc_port_check_circularity(port, req->inr_port)) {
 		/* Destroying the message destroys the right: the port dies. */
 		k->ikm_dest.ir_port = req->inr_port;

@@ -66,8 +66,8 @@ tk_server(struct ipc_port *port, void *kobject, struct ipc_kmsg *request,
 		return true;
 	case TK_KEEP_ARG:
 		if (request->ikm_ndesc >= 1) {
-			t->tk_kept = request->ikm_desc[0].kd_port;
-			request->ikm_desc[0].kd_port.ir_port = NULL;
+			t->tk_kept = ikm_desc(request)[0].kd_port;
+			ikm_desc(request)[0].kd_port.ir_port = NULL;
 		}
 		return true;
 	case MACH_NOTIFY_DEAD_NAME:
@@ -79,7 +79,7 @@ tk_server(struct ipc_port *port, void *kobject, struct ipc_kmsg *request,
 		                 ->name;
 		return true;
 	case MACH_NOTIFY_PORT_DESTROYED:
-		d = &request->ikm_desc[0];
+		d = &ikm_desc(request)[0];
 		t->tk_recv = d->kd_port.ir_port;
 		d->kd_port.ir_port = NULL;
 		ipc_port_release_transit(t->tk_recv);
