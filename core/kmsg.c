@@ -178,8 +178,8 @@ ipc_kmsg_free_slow(struct ipc_kmsg *k)
 		return;
 	}
 	if (k->ikm_kind == IKM_KIND_HANDOFF) {
-		ipc_require(k->ikm_dest.ir_port == NULL,
-		    "a handoff's destination right goes after its area");
+		/* Its destination right is the caller's, in a copy: it goes
+		 * after the area (IKM_KIND_HANDOFF). */
 		ipc_mqueue_handoff_done(k);
 		return;
 	}
@@ -252,23 +252,33 @@ right_consume(struct ipc_right *r)
 }
 
 /*
+ * The destination right a message taken from its queue still holds, as a
+ * copy: none when it was borrowed (IKM_F_BORROWED), since whoever took
+ * the message consumed that inside its section (msg.c, the drain in
+ * mqueue.c).  Read into a copy so that a receiver writes nothing into
+ * the kmsg (kmsg.h).
+ */
+static inline struct ipc_right
+kmsg_taken_dest(const struct ipc_kmsg *k)
+{
+	struct ipc_right dest = k->ikm_dest;
+
+	if (k->ikm_flags & IKM_F_BORROWED)
+		dest.ir_port = NULL;
+	return dest;
+}
+
+/*
  * J3: a delivered message's destination right is consumed, and the
- * message freed -- a handoff area (IKM_KIND_HANDOFF) given back before the
- * right goes, since the right may hold the last reference on the port
- * the area belongs to.
+ * message freed -- first, so that a handoff area (IKM_KIND_HANDOFF) is
+ * given back before the right goes, since the right may hold the last
+ * reference on the port the area belongs to.
  */
 static inline void
 kmsg_consume_free(struct ipc_kmsg *k)
 {
-	struct ipc_right dest;
+	struct ipc_right dest = kmsg_taken_dest(k);
 
-	if (likely(k->ikm_kind != IKM_KIND_HANDOFF)) {
-		right_consume(&k->ikm_dest);
-		ipc_kmsg_free(k);
-		return;
-	}
-	dest = k->ikm_dest;
-	k->ikm_dest.ir_port = NULL;
 	ipc_kmsg_free(k);
 	right_consume(&dest);
 }
@@ -355,10 +365,9 @@ kmsg_destroy_one(struct ipc_kmsg *k)
 		right_destroy(&dest);
 		return;
 	}
-	ipc_require(
-	    !(k->ikm_flags & IKM_F_BORROWED) || k->ikm_dest.ir_port == NULL,
-	    "a borrowed destination right is consumed where it was taken");
-	right_destroy(&k->ikm_dest);
+	/* A borrowed destination right went where it was taken. */
+	dest = kmsg_taken_dest(k);
+	right_destroy(&dest);
 	right_destroy(&k->ikm_reply);
 	kmsg_clean_body(k, k->ikm_ndesc);
 	ipc_kmsg_free(k);
@@ -1390,48 +1399,67 @@ body_copyout(struct mipc_space *space, struct ipc_kmsg *k, char *out,
 	return mr;
 }
 
+/* The header fields copyout changes lead the header (ipc_kmsg_copyout). */
+MIPC_STATIC_ASSERT(copyout_changes_the_header_head,
+    offsetof(mach_msg_header_t, msgh_bits) == 0 &&
+        offsetof(mach_msg_header_t, msgh_size) <
+            offsetof(mach_msg_header_t, msgh_voucher_port) &&
+        offsetof(mach_msg_header_t, msgh_remote_port) <
+            offsetof(mach_msg_header_t, msgh_voucher_port) &&
+        offsetof(mach_msg_header_t, msgh_local_port) <
+            offsetof(mach_msg_header_t, msgh_voucher_port));
+
 /*
  * ipc_kmsg_copyout
  *	Deliver a message into `msg` (rcv_size already checked) and space:
  *	header swapped (J1), rights named (J2, K8), descriptors rewritten (L),
- *	trailer written at msgh_size (V1).  Consumes the kmsg.  The message
- *	is made in the kmsg's own (aligned) image, then copied out in one
- *	go: a user buffer at any alignment is legal (XNU copies out bytes).
+ *	trailer written at msgh_size (V1).  Consumes the kmsg.  A body's
+ *	descriptors are rewritten in the kmsg's own (aligned) image, the
+ *	image copied out, and the header fields copyout changes written over
+ *	its copy from a local one: a user buffer at any alignment is legal
+ *	(XNU copies out bytes), and a simple message's kmsg is only read,
+ *	never written (kmsg.h).
  *	With msg NULL (the buffer was released by the call's own send, L8)
  *	the rights and memory still go to the space, nothing is written, and
  *	the receive answers MACH_RCV_INVALID_DATA, as XNU's failed copyout.
  * Conditions: nothing locked.  `context`: the context of the port the
  *	message was taken from, at receipt (V4).  A destination right the
- *	receiver consumed already (IKM_F_BORROWED, msg.c) has no port left.
+ *	receiver consumed already (IKM_F_BORROWED, msg.c) is not looked at.
  */
 mach_msg_return_t
 ipc_kmsg_copyout(struct mipc_space *space, struct ipc_kmsg *k,
     mach_msg_header_t *msg, mach_port_name_t rcv, mach_msg_option_t option,
     uint32_t seqno, uint64_t context)
 {
-	mach_msg_header_t *h = &k->ikm_header;
-	mach_msg_bits_t bits = h->msgh_bits;
+	mach_msg_header_t h; /* only what copyout changes: up to the voucher */
 	mach_msg_type_name_t dest_t = k->ikm_dest.ir_type;
-	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
+	struct ipc_right reply_r = k->ikm_reply;
+	mach_msg_type_name_t reply_t = reply_r.ir_type;
 	mach_port_name_t reply;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	bool nospace = false;
 
-	reply = right_copyout(space, &k->ikm_reply, &nospace);
+	/* The reply right from a copy, the header built here: a simple
+	 * message's kmsg is only read (kmsg.h). */
+	reply = right_copyout(space, &reply_r, &nospace);
 	if (nospace) {
-		/* K9: header rights failed: not delivered. */
+		/* K9: header rights failed: not delivered (the reply right
+		 * is gone with the copy). */
+		k->ikm_reply.ir_port = NULL;
 		ipc_kmsg_destroy(k);
 		return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 	}
-	h->msgh_bits = MACH_MSGH_BITS_SET(reply_t, dest_t, 0, bits);
-	h->msgh_size = k->ikm_size;
-	h->msgh_remote_port = reply;
-	h->msgh_local_port = rcv;
+	h.msgh_bits =
+	    MACH_MSGH_BITS_SET(reply_t, dest_t, 0, k->ikm_header.msgh_bits);
+	h.msgh_size = k->ikm_size;
+	h.msgh_remote_port = reply;
+	h.msgh_local_port = rcv;
 	if (k->ikm_ndesc != 0)
 		mr = body_copyout(
 		    space, k, ikm_bytes(k), (uintptr_t)msg, option, false);
 	if (likely(msg != NULL)) {
 		ipc_copy_msg(msg, ikm_bytes(k), k->ikm_size);
+		memcpy(msg, &h, offsetof(mach_msg_header_t, msgh_voucher_port));
 		write_trailer(k, (char *)msg + k->ikm_size,
 		    ipc_trailer_size(option), ipc_trailer_size(option), seqno,
 		    context);
@@ -1496,6 +1524,7 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 {
 	mach_msg_header_t h = k->ikm_header;
 	mach_msg_size_t tsize = ipc_trailer_size(option), want = tsize;
+	struct ipc_right dest;
 
 	h.msgh_bits = MACH_MSGH_BITS_SET(k->ikm_reply.ir_type,
 	    k->ikm_dest.ir_type, 0, k->ikm_header.msgh_bits);
@@ -1514,6 +1543,8 @@ ipc_kmsg_too_large(struct ipc_kmsg *k, mach_msg_header_t *msg,
 		kmsg_consume_free(k); /* K4: consumed normally; nothing else */
 		return;
 	}
-	right_consume(&k->ikm_dest); /* K4: consumed normally */
+	dest = kmsg_taken_dest(k);
+	k->ikm_dest.ir_port = NULL;
+	right_consume(&dest); /* K4: consumed normally */
 	ipc_kmsg_destroy(k);
 }

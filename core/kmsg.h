@@ -95,7 +95,9 @@ struct ipc_kdesc {
  * Queued, its destination send right holds no port reference: the queue
  * borrows the port's existence (a dead port is drained before its last
  * reference goes, mqueue.c).  Set by the send fast path (msg.c); the
- * receiver consumes the right inside the section it took it in.
+ * receiver consumes the right inside the section it took it in.  Out of
+ * its queue, the flag says that right is gone: ikm_dest is left as it was
+ * (kmsg.c, kmsg_taken_dest), so the receiver writes nothing there.
  */
 #define IKM_F_BORROWED 0x8u
 /*
@@ -130,7 +132,10 @@ struct ipc_kdesc {
  * The metadata is one cache line, and every kmsg starts on a line (the
  * caches' backend aligns them, cache.c), so a message of up to 64 bytes
  * -- header included -- spans two lines (PERF.md 3.5; asserted below and
- * by tests/unit/kmsg_layout.c).  The handoff area (mqueue.h) embeds one.
+ * by tests/unit/kmsg_layout.c).  Its sender writes both; a receiver only
+ * reads them: it takes the destination and reply rights into copies of
+ * its own (msg.c, ipc_kmsg_copyout) and builds the header it delivers in
+ * the user's buffer.  The handoff area (mqueue.h) embeds one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */

@@ -670,7 +670,8 @@ struct rcv_got {
  * section that keeps the port's memory: its send right goes; when that
  * was the last, the receiver takes a reference to run the no-senders
  * check (P11) once out of the section (rcv_try).  A port retired meanwhile
- * (no reference left) is dead: no notification is owed.
+ * (no reference left) is dead: no notification is owed.  The kmsg is not
+ * written: the flag says the right is gone (kmsg.c, kmsg_taken_dest).
  * Conditions: inside the epoch section the message was taken in.
  */
 static inline void
@@ -678,7 +679,6 @@ consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 {
 	bool last;
 
-	k->ikm_dest.ir_port = NULL;
 	/*
 	 * An implicit right counted nowhere but in its slot: the one to
 	 * take may be the last one a no-senders request waits for (the
