@@ -168,6 +168,8 @@ mach_msg_return_t ipc_kmsg_copyin(struct mipc_space *space, const void *msg,
 mach_msg_return_t ipc_kmsg_copyout(struct mipc_space *space,
     struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv,
     mach_msg_option_t option, uint32_t seqno, uint64_t context);
+mach_msg_return_t ipc_kmsg_copyout_simple(struct mipc_space *space,
+    struct ipc_kmsg *kmsg, mach_msg_header_t *msg, mach_port_name_t rcv);
 
 /*
  * Does copying kmsg out name anything in the receiver's space (a reply
