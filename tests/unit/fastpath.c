@@ -8,14 +8,20 @@
  * uncontended RPC through a special reply port (issue 13): the client's
  * calls take no slow path, the link adds none to the server's, and no
  * turnstile is created or walked.  The 10,000 pairs and the RPCs need the
- * per-CPU sections (tag "pcpu", check_mipc.h).
+ * per-CPU sections (tag "pcpu", check_mipc.h).  The receive fast path
+ * (msg.c msg_receive_fp): the common receives take it, counted by the
+ * test build's ipc_rcv_fp_entries; what it leaves to the general path
+ * gets the general path's results; a receive during a peek, and one
+ * racing its space's destruction at each yield point (tests/
+ * interleave.h), end as they must.
  *
- * Includes core/internal.h for the slow-path counter.
+ * Includes core/internal.h for the path counters and the yield hook.
  */
 #include "check_mipc.h"
 
 #include "internal.h"
 #include "internal_helpers.h"
+#include "interleave.h"
 #include "mqueue.h"
 
 #include <pthread.h>
@@ -1042,6 +1048,111 @@ START_TEST(fastpath_receive_during_a_peek_retires_the_kmsg)
 }
 END_TEST
 
+/* ---- the receive fast path against a racing space destroy (W2) --------- */
+
+struct race {
+	mipc_space_t rc_space;
+	mach_port_name_t rc_port;
+	mach_msg_return_t rc_mr;
+	kern_return_t rc_kr;
+	uint64_t rc_flat;
+	rcv64_t rc_r;
+};
+
+static void
+race_receive(void *arg)
+{
+	struct race *rc = arg;
+	uint64_t before = ipc_rcv_fp_entries;
+
+	memset(&rc->rc_r, 0, sizeof(rc->rc_r));
+	rc->rc_mr = mipc_msg(rc->rc_space, &rc->rc_r.m.h,
+	    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(rc->rc_r), rc->rc_port,
+	    0, MACH_PORT_NULL);
+	rc->rc_flat = ipc_rcv_fp_entries - before;
+}
+
+static void
+race_destroy(void *arg)
+{
+	struct race *rc = arg;
+
+	rc->rc_kr = mipc_space_destroy(rc->rc_space);
+}
+
+/*
+ * The receiver's space destroyed at each yield point of a flat-path
+ * receive (a poll) of a message whose reply right needs the space (its
+ * reference and lock, kmsg.c right_copyout): the receive ends as it
+ * would before or after the destroy, or with W2's error once it took the
+ * message (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE), or finds the
+ * queue the destroy drained after its lookup; ASan and the teardown's
+ * counters see a use after free or a leak.
+ */
+START_TEST(fastpath_receive_racing_a_space_destroy)
+{
+	unsigned int nth, before = 0, after = 0, w2 = 0;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct race rc;
+		mach_port_name_t reply_to;
+		msg64_t m;
+
+		memset(&rc, 0, sizeof(rc));
+		ck_assert_int_eq(mipc_space_create(&rc.rc_space), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_allocate(rc.rc_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &rc.rc_port),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_allocate(rc.rc_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &reply_to),
+		    KERN_SUCCESS);
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(
+		    MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+		m.h.msgh_remote_port = rc.rc_port;
+		m.h.msgh_local_port = reply_to;
+		m.h.msgh_id = 500;
+		ck_assert_int_eq(
+		    mipc_msg(rc.rc_space, &m.h, MACH_SEND_MSG, sizeof(m), 0,
+		        MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+
+		reached =
+		    interleave_at(nth, race_receive, &rc, race_destroy, &rc);
+
+		ck_assert_int_eq(rc.rc_kr, KERN_SUCCESS);
+		if (rc.rc_mr == MACH_MSG_SUCCESS) {
+			/* Received before the destroy: whole, flat. */
+			ck_assert_int_eq(rc.rc_r.m.h.msgh_id, 500);
+			ck_assert_uint_eq(rc.rc_flat, 1);
+			ck_assert(
+			    MACH_PORT_VALID(rc.rc_r.m.h.msgh_remote_port));
+			before++;
+		} else if (rc.rc_mr == MACH_RCV_INVALID_NAME) {
+			/* The space went before the look. */
+			ck_assert_uint_eq(rc.rc_flat, 0);
+			after++;
+		} else if (rc.rc_mr == MACH_RCV_TIMED_OUT) {
+			/*
+			 * The look found the port in its space, then its
+			 * queue drained by the destroy (the general path's
+			 * rcv_try answers the same).
+			 */
+			ck_assert_uint_eq(rc.rc_flat, 0);
+		} else {
+			/* Taken, then the copyout found the space gone (W2). */
+			ck_assert_int_eq(rc.rc_mr,
+			    MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE);
+			w2++;
+		}
+	}
+	ck_assert_uint_gt(before, 0);
+	ck_assert_uint_gt(after, 0);
+	ck_assert_uint_gt(w2, 0);
+}
+END_TEST
+
 static Suite *
 fastpath_suite(void)
 {
@@ -1063,6 +1174,10 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_receive_common_cases_take_the_flat_path);
 	tcase_add_test(tc, fastpath_receive_fallbacks_give_the_general_results);
 	tcase_add_test(tc, fastpath_receive_during_a_peek_retires_the_kmsg);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("interleave");
+	tcase_add_test(tc, fastpath_receive_racing_a_space_destroy);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");
