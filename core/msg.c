@@ -32,6 +32,13 @@
  *              (IKM_F_IMPLICIT, port.c): a stream touches no counter of
  *              the port's but the queue's.  The receiver consumes such a
  *              right inside the section it took the message in.
+ *            * The receive has a flat fast path (msg_receive_fp, PERF.md
+ *              3.8) for its common case: a port's receive right, the
+ *              default trailer, a head message that fits.  Anything else
+ *              -- a set, a workloop, a larger trailer, a message too
+ *              large, a sync wait, a name that receives nothing -- is the
+ *              general path's, handed over before anything changed (an
+ *              empty queue: after the first look, as rcv_try leaves it).
  *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
  *              served in turn (G7).
@@ -575,9 +582,11 @@ struct rcv_target {
 /*
  * Find what `name` receives from.  Conditions: inside an epoch section.
  * Returns false if the name holds neither a receive right nor a set.
+ * Inlined into the receive fast path (msg_receive_fp); rcv_lookup is the
+ * general path's call of it.
  */
-static bool
-rcv_lookup(
+static inline __attribute__((always_inline)) bool
+rcv_lookup_inl(
     struct mipc_space *space, mach_port_name_t name, struct rcv_target *t)
 {
 	struct ipc_entry *e;
@@ -632,6 +641,13 @@ rcv_lookup(
 	return true;
 }
 
+static bool
+rcv_lookup(
+    struct mipc_space *space, mach_port_name_t name, struct rcv_target *t)
+{
+	return rcv_lookup_inl(space, name, t);
+}
+
 /* Did `name` hold a receive right once (XNU's MACH_PORT_TYPE_EX_RECEIVE)? */
 static bool
 rcv_name_was_receive(
@@ -672,9 +688,11 @@ struct rcv_got {
  * check (P11) once out of the section (rcv_try).  A port retired meanwhile
  * (no reference left) is dead: no notification is owed.  The kmsg is not
  * written: the flag says the right is gone (kmsg.c, kmsg_taken_dest).
+ * Always inlined: left out of line in the receive fast path, it cost 6
+ * instructions a message (callgrind sr_recv).
  * Conditions: inside the epoch section the message was taken in.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 {
 	bool last;
@@ -1161,25 +1179,38 @@ rcv_finish(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	    g->rg_seqno, g->rg_context);
 }
 
-/* The receive, once r names what it receives from. */
-static inline __attribute__((always_inline)) mach_msg_return_t
-rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
+/* What a receive asks for, and holds nothing yet: before its first look. */
+static inline __attribute__((always_inline)) void
+rcv_init(struct rcv *r, mach_msg_option_t option, mach_msg_size_t rcv_size)
 {
 	mach_msg_size_t tsize = ipc_trailer_size(option);
+
+	r->r_need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
+	r->r_leave_large = (option & MACH_RCV_LARGE) != 0;
+	r->r_waited = NULL;
+	r->r_srp = NULL;
+	r->r_held = NULL;
+	r->r_dead = false;
+	r->r_got.rg_nsport = NULL;
+}
+
+/*
+ * The receive, once r names what it receives from.  looked: the fast
+ * path made r's first look already (msg_receive_fp: it found the queue
+ * empty and holds what it waits on, as rcv_try leaves r then).
+ */
+static inline __attribute__((always_inline)) mach_msg_return_t
+rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked)
+{
 	struct timespec deadline;
 	struct rcv r = *rp;
 	mach_msg_return_t mr;
 
-	r.r_need_max = rcv_size >= tsize ? rcv_size - tsize : 0;
-	r.r_leave_large = (option & MACH_RCV_LARGE) != 0;
-	r.r_waited = NULL;
-	r.r_srp = NULL;
-	r.r_held = NULL;
-	r.r_dead = false;
-	r.r_got.rg_nsport = NULL;
-
-	rcv_try(&r, option, timeout);
+	if (!looked) {
+		rcv_init(&r, option, rcv_size);
+		rcv_try(&r, option, timeout);
+	}
 	if (unlikely(!r.r_gone && r.r_got.rg_result == IMQ_EMPTY)) {
 		enum ipc_wait_result w;
 
@@ -1228,33 +1259,155 @@ out:
 	return mr;
 }
 
+/* What the receive fast path did (msg_receive_fp). */
+enum rcv_fp {
+	RFP_DONE, /* the receive is over */
+	RFP_SLOW, /* nothing done: the general path's */
+	RFP_WAIT, /* first look made: the queue was empty (rcv_run) */
+};
+
+/*
+ * msg_receive_fp
+ *	The receive fast path (PERF.md 3.8): rcv_run, rcv_try, try_port and
+ *	rcv_finish flattened for their common case -- a receive right (not a
+ *	set) the caller's space holds, the default trailer, a buffer the
+ *	head message fits -- with no struct rcv to fill and no branch for
+ *	sets, workloops or too-large messages; a message with no
+ *	descriptors is copied out by ipc_kmsg_copyout_simple.  Anything
+ *	else is the general path's (the specification), handed over before
+ *	anything changed: a name that receives nothing through a port (K1,
+ *	G10, K6), a head message that does not fit (left in place: K4, K5).
+ *	A message taken is delivered as rcv_try and rcv_finish deliver it:
+ *	the borrowed right consumed in the section, rcv_ended, the space
+ *	referenced for a copyout that names something in it, no-senders
+ *	after the section, a space destroyed meanwhile (W2), statistics,
+ *	guards.  An empty queue: a poll that ends nothing times out here
+ *	(K2; rcv_poll_ends); otherwise r is left as rcv_try leaves it after
+ *	an empty first look -- the port referenced, to wait on -- and
+ *	rcv_run goes on from there.  r: r_th, r_task, r_name and r_wl set.
+ * Returns:
+ *	RFP_DONE (*mrp the result), RFP_SLOW or RFP_WAIT.
+ */
+static inline __attribute__((always_inline)) enum rcv_fp
+msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout,
+    mach_msg_return_t *mrp)
+{
+	struct ipc_thread *th = r->r_th;
+	struct mipc_space *space, *held = NULL;
+	struct rcv_target t;
+	struct ipc_port *port;
+	struct rcv_got g;
+	mach_msg_return_t mr;
+	bool dead = false;
+
+	if (GET_RCV_ELEMENTS(option) != 0 ||
+	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
+		return RFP_SLOW;
+	g.rg_nsport = NULL;
+	ipc_epoch_enter(th);
+	space = ipc_space_lookup(r->r_task);
+	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
+	    t.rt_is_set)
+		goto slow;
+	port = ip_from_object(t.rt_object);
+	/* Left in place if it does not fit (as MACH_RCV_LARGE leaves it). */
+	try_port(port, r->r_name,
+	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, &g);
+	if (unlikely(g.rg_result != IMQ_TAKEN)) {
+		if (g.rg_result == IMQ_LEFT)
+			goto slow;
+		if (rcv_is_poll(option, timeout) &&
+		    !rcv_poll_ends(t.rt_object)) {
+			/* K2: a poll that ends nothing holds nothing (rcv_try). */
+			ipc_epoch_exit(th);
+			mr = MACH_RCV_TIMED_OUT;
+			goto out;
+		}
+		/* Dying (rcv_try): the general path finds out what it means. */
+		if (!ipc_object_reference_try(t.rt_object))
+			goto slow;
+		ipc_epoch_exit(th);
+		rcv_init(r, option, rcv_size);
+		r->r_space = space;
+		r->r_gone = false;
+		r->r_waited = t.rt_object;
+		r->r_got.rg_result = IMQ_EMPTY;
+		return RFP_WAIT;
+	}
+	ipc_rcv_fp_note();
+	rcv_ended(port, true);
+	if (ipc_kmsg_copyout_needs_space(g.rg_kmsg)) {
+		if (ipc_space_tryref(space))
+			held = space;
+		else
+			dead = true;
+	}
+	ipc_epoch_exit(th);
+	if (unlikely(g.rg_nsport != NULL)) {
+		ipc_port_ns_check(g.rg_nsport); /* P11 */
+		ip_release(g.rg_nsport);
+	}
+	if (unlikely(dead)) {
+		/* W2, as rcv_finish. */
+		ipc_kmsg_destroy(g.rg_kmsg);
+		mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
+		goto out;
+	}
+	if (likely(g.rg_kmsg->ikm_ndesc == 0))
+		mr = ipc_kmsg_copyout_simple(held, g.rg_kmsg, msg, r->r_name);
+	else
+		mr = ipc_kmsg_copyout(held, g.rg_kmsg, msg, r->r_name, option,
+		    g.rg_seqno, g.rg_context);
+	if (likely(mr == MACH_MSG_SUCCESS)) {
+		ipc_stat_add(th, IPC_STAT_RECEIVED, 1);
+		ipc_stat_add(th, IPC_STAT_BYTES_RECEIVED, g.rg_size);
+	}
+	if (held != NULL)
+		ipc_space_release(held);
+out:
+	ipc_guard_flush_task(r->r_task);
+	*mrp = mr;
+	return RFP_DONE;
+slow:
+	ipc_epoch_exit(th);
+	return RFP_SLOW;
+}
+
 /*
  * Receive into msg: rcv_size bytes at any alignment; NULL when the call's
  * own send released the buffer (L8): a message is still taken and its
  * rights and memory copied out into the space, and the receive answers
  * MACH_RCV_INVALID_DATA, as XNU's copyout to an unmapped buffer.
+ * Inlined into both entry points (msg_call): out of line, each receive
+ * paid 13 instructions more (callgrind, sr_recv).
  */
-static mach_msg_return_t
+static inline __attribute__((always_inline)) mach_msg_return_t
 msg_receive(mipc_space_t task, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
     mach_msg_timeout_t timeout, mach_port_name_t peer)
 {
+	enum rcv_fp fp = RFP_SLOW;
 	struct rcv r;
 	mach_msg_return_t mr;
 
 	r.r_th = ipc_thread_self();
 	if (unlikely(r.r_th == NULL))
 		return MACH_RCV_INVALID_NAME;
-	if (unlikely(peer != MACH_PORT_NULL)) {
-		mr = sync_wait_check(r.r_th, task, rcv_name, peer);
-		if (mr != MACH_MSG_SUCCESS)
-			return mr;
-	}
 	r.r_task = task;
 	r.r_space = NULL;
 	r.r_name = rcv_name;
 	r.r_wl = NULL;
-	return rcv_run(&r, msg, option, rcv_size, timeout);
+	if (unlikely(peer != MACH_PORT_NULL)) {
+		mr = sync_wait_check(r.r_th, task, rcv_name, peer);
+		if (mr != MACH_MSG_SUCCESS)
+			return mr;
+	} else if (likely(msg != NULL)) {
+		fp = msg_receive_fp(&r, msg, option, rcv_size, timeout, &mr);
+		if (likely(fp == RFP_DONE))
+			return mr;
+	}
+	return rcv_run(&r, msg, option, rcv_size, timeout, fp == RFP_WAIT);
 }
 
 /*
@@ -1298,14 +1451,19 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 	r.r_space = wl->wl_space;
 	r.r_name = MACH_PORT_NULL;
 	r.r_wl = wl;
-	return rcv_run(&r, msg, option, rcv_size, timeout);
+	return rcv_run(&r, msg, option, rcv_size, timeout, false);
 }
 
 /* ------------------------------------------------------------------ */
 /* mach_msg                                                            */
 
-mach_msg_return_t
-mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
+/*
+ * The call, inlined into both its entry points: mach_msg reaches it with
+ * no call in between (through the PLT, mipc_msg and mipc_thread_space
+ * cost it about 45 instructions a call).
+ */
+static inline __attribute__((always_inline)) mach_msg_return_t
+msg_call(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
@@ -1342,12 +1500,22 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 }
 
 mach_msg_return_t
+mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t notify)
+{
+	return msg_call(
+	    space, msg, option, send_size, rcv_size, rcv_name, timeout, notify);
+}
+
+mach_msg_return_t
 mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	return mipc_msg(mipc_thread_space(), msg, option, send_size, rcv_size,
+	return msg_call(ipc_thread_space(), msg, option, send_size, rcv_size,
 	    rcv_name, timeout, notify);
 }
 

@@ -99,7 +99,7 @@ static uint32_t ipc_slots_chunks;                     /* (F) chunks allocated */
 static struct mipc_space *ipc_slots_free;             /* (F) free slots */
 static uint64_t ipc_slots_used; /* (A) created - reclaimed */
 
-static mipc_space_t ipc_default_space;        /* (A) its handle, or NULL */
+mipc_space_t ipc_default_space;               /* (A) its handle, or NULL */
 static uint32_t ipc_space_serials;            /* (A) */
 static uint32_t ipc_spaces_live;              /* (A) created, not destroyed */
 static uint32_t ipc_space_seed = 0x9e3779b9u; /* (A) */

@@ -174,6 +174,30 @@ ipc_space_lookup(mipc_space_t task)
 	return space;
 }
 
+/* The default space's handle, or NULL before its first use (space.c). */
+extern mipc_space_t ipc_default_space;
+
+/*
+ * ipc_thread_space
+ *	mipc_thread_space without its call for a thread with state, once the
+ *	default space exists: mach_msg's every call (msg.c).
+ */
+static inline mipc_space_t
+ipc_thread_space(void)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	mipc_space_t task;
+
+	if (likely(th != NULL)) {
+		task = th->th_space != NULL
+		    ? th->th_space
+		    : ck_pr_load_ptr(&ipc_default_space);
+		if (likely(task != NULL))
+			return task;
+	}
+	return mipc_thread_space();
+}
+
 kern_return_t ipc_space_acquire(mipc_space_t task, struct mipc_space **out);
 bool ipc_space_tryref(struct mipc_space *space);
 void ipc_space_reference(struct mipc_space *space);

@@ -3,7 +3,8 @@
  * witness.c -- broken invariants, the lock-rank witness, and the
  * contended path of the lock (where a re-entered thread is caught).
  *
- * Owns:      ipc_panic(), the per-thread list of held locks (test builds),
+ * Owns:      ipc_panic(), the per-thread list of held locks and the
+ *            path counters (test builds; base.h),
  *            ipc_witness_hook, ipc_yield_hook (the scheduler of yield
  *            points, base.h; set only by fuzz/fuzz_sched.c), the threads'
  *            lock tokens (lock.h) and ipc_lock_spin.
@@ -28,6 +29,7 @@
 #define WITNESS_MAX 8
 
 __thread uint64_t ipc_slow_entries;
+__thread uint64_t ipc_rcv_fp_entries;
 
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;

@@ -8,18 +8,26 @@
  * uncontended RPC through a special reply port (issue 13): the client's
  * calls take no slow path, the link adds none to the server's, and no
  * turnstile is created or walked.  The 10,000 pairs and the RPCs need the
- * per-CPU sections (tag "pcpu", check_mipc.h).
+ * per-CPU sections (tag "pcpu", check_mipc.h).  The receive fast path
+ * (msg.c msg_receive_fp): the common receives take it, counted by the
+ * test build's ipc_rcv_fp_entries; what it leaves to the general path
+ * gets the general path's results; a receive during a peek, and one
+ * racing its space's destruction at each yield point (tests/
+ * interleave.h), end as they must.
  *
- * Includes core/internal.h for the slow-path counter.
+ * Includes core/internal.h for the path counters and the yield hook.
  */
 #include "check_mipc.h"
 
 #include "internal.h"
 #include "internal_helpers.h"
+#include "interleave.h"
 #include "mqueue.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
 	mach_msg_header_t h;
@@ -735,6 +743,416 @@ START_TEST(fastpath_srp_counters_see_a_wait)
 }
 END_TEST
 
+/* ---- the receive fast path (PERF.md 3.8, msg.c msg_receive_fp) --------- */
+
+/* A call's result, and how many receives the flat path completed in it. */
+#define FLAT(nflat, call)                               \
+	({                                              \
+		uint64_t before_ = ipc_rcv_fp_entries;  \
+		mach_msg_return_t mr_ = (call);         \
+		(nflat) = ipc_rcv_fp_entries - before_; \
+		mr_;                                    \
+	})
+
+static mach_msg_return_t
+receive_opt(rcv64_t *r, mach_msg_option_t option, mach_msg_size_t size,
+    mach_port_name_t name, mach_msg_timeout_t timeout)
+{
+	memset(r, 0xa5, sizeof(*r));
+	return mach_msg(
+	    &r->m.h, MACH_RCV_MSG | option, 0, size, name, timeout, 0);
+}
+
+/* The default trailer after a message of `size` bytes at `buf`. */
+static void
+assert_default_trailer(const void *buf, mach_msg_size_t size)
+{
+	mach_msg_trailer_t t;
+
+	memcpy(&t, (const char *)buf + size, sizeof(t));
+	ck_assert_uint_eq(t.msgh_trailer_type, MACH_MSG_TRAILER_FORMAT_0);
+	ck_assert_uint_eq(t.msgh_trailer_size, sizeof(t));
+}
+
+/*
+ * The common receives take the flat path, and deliver what the general
+ * path delivered (fastpath_and_slowpath_deliver_the_same compares them
+ * for a reply right): no reply right, a send-once reply right, a
+ * handoff-area reply, MACH_RCV_LARGE when the message fits, a buffer
+ * that holds exactly message and trailer, at an odd address, and a
+ * message with a descriptor (taken flat, copied out by the general
+ * copyout).
+ */
+START_TEST(fastpath_receive_common_cases_take_the_flat_path)
+{
+	/* A byte, then message and trailer, then a byte. */
+	char odd[1 + sizeof(msg64_t) + sizeof(mach_msg_trailer_t) + 1];
+	struct {
+		mach_msg_header_t h;
+		mach_msg_body_t b;
+		mach_msg_port_descriptor_t d;
+		mach_msg_max_trailer_t t;
+	} c;
+	uint64_t n;
+	rcv64_t r;
+	int i;
+
+	for (i = 0; i < 4; i++) { /* the ring, caches, thread state */
+		ck_assert_int_eq(send_one(i, 0), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	}
+
+	ck_assert_int_eq(send_one(101, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(
+	    r.m.h.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND));
+	ck_assert_uint_eq(r.m.h.msgh_size, sizeof(msg64_t));
+	ck_assert_uint_eq(r.m.h.msgh_remote_port, MACH_PORT_NULL);
+	ck_assert_uint_eq(r.m.h.msgh_local_port, port);
+	ck_assert_int_eq(r.m.h.msgh_id, 101);
+	i = 101;
+	ck_assert_mem_eq(r.m.body, &i, sizeof(i));
+	assert_default_trailer(&r, sizeof(msg64_t));
+
+	/* A send-once reply right: a new name in the space. */
+	ck_assert_int_eq(
+	    send_one(102, MACH_MSG_TYPE_MAKE_SEND_ONCE), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(r.m.h.msgh_bits,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND));
+	ck_assert_uint_eq(
+	    type_of(r.m.h.msgh_remote_port), MACH_PORT_TYPE_SEND_ONCE);
+	ck_assert_int_eq(r.m.h.msgh_id, 102);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), r.m.h.msgh_remote_port),
+	    KERN_SUCCESS);
+
+	/* A reply to the empty queue, written in its handoff area. */
+	ck_assert_int_eq(reply_through(sonce_to(port), 103), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(
+	    r.m.h.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND_ONCE));
+	ck_assert_int_eq(r.m.h.msgh_id, 103);
+	assert_default_trailer(&r, sizeof(msg64_t));
+	ck_assert_uint_eq(msgcount(), 0);
+
+	/* MACH_RCV_LARGE, and a message that fits. */
+	ck_assert_int_eq(send_one(104, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(FLAT(n,
+	                     receive_opt(&r, MACH_RCV_LARGE, sizeof(r), port,
+	                         MACH_MSG_TIMEOUT_NONE)),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(r.m.h.msgh_id, 104);
+
+	/* Exactly message + trailer, at an odd address. */
+	ck_assert_int_eq(send_one(105, 0), MACH_MSG_SUCCESS);
+	memset(odd, 0xa5, sizeof(odd));
+	ck_assert_int_eq(FLAT(n,
+	                     mach_msg((mach_msg_header_t *)(void *)(odd + 1),
+	                         MACH_RCV_MSG, 0, sizeof(odd) - 2, port, 0, 0)),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq((unsigned char)odd[0], 0xa5);
+	ck_assert_uint_eq((unsigned char)odd[sizeof(odd) - 1], 0xa5);
+	{
+		msg64_t got;
+
+		memcpy(&got, odd + 1, sizeof(got));
+		ck_assert_int_eq(got.h.msgh_id, 105);
+		ck_assert_uint_eq(got.h.msgh_size, sizeof(msg64_t));
+		ck_assert_uint_eq(got.h.msgh_local_port, port);
+	}
+	assert_default_trailer(odd + 1, sizeof(msg64_t));
+
+	/* A descriptor: taken flat, copied out by ipc_kmsg_copyout. */
+	memset(&c, 0, sizeof(c));
+	c.h.msgh_bits =
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0) | MACH_MSGH_BITS_COMPLEX;
+	c.h.msgh_remote_port = port;
+	c.h.msgh_id = 106;
+	c.b.msgh_descriptor_count = 1;
+	c.d.name = port;
+	c.d.disposition = MACH_MSG_TYPE_MAKE_SEND;
+	c.d.type = MACH_MSG_PORT_DESCRIPTOR;
+	ck_assert_int_eq(mach_msg(&c.h, MACH_SEND_MSG,
+	                     offsetof(__typeof__(c), t), 0, 0, 0, 0),
+	    MACH_MSG_SUCCESS);
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(
+	    FLAT(n, mach_msg(&c.h, MACH_RCV_MSG, 0, sizeof(c), port, 0, 0)),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(c.h.msgh_id, 106);
+	ck_assert(MACH_MSGH_BITS_IS_COMPLEX(c.h.msgh_bits));
+	ck_assert_uint_eq(c.d.name, port); /* the send right merges */
+	ck_assert_uint_eq(c.d.disposition, MACH_MSG_TYPE_PORT_SEND);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), port), KERN_SUCCESS);
+}
+END_TEST
+
+static mach_port_seqno_t
+seqno_of_port(void)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	ck_assert_int_eq(
+	    mach_port_get_attributes(mach_task_self(), port,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	return st.mps_seqno;
+}
+
+static void *
+send_later(void *arg)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	(void)arg;
+	nanosleep(&ts, NULL);
+	ck_assert_int_eq(send_one(207, 0), MACH_MSG_SUCCESS);
+	return NULL;
+}
+
+/*
+ * What the flat path leaves to the general path gives the general path's
+ * results, and the flat path did not take the message first: a port set,
+ * a message too large (K4: taken and destroyed; K5: left, then taken
+ * flat once the buffer is large enough), a trailer beyond the default
+ * (its seqno), an empty queue (a poll, a wait that times out, a wait a
+ * sender ends).
+ */
+START_TEST(fastpath_receive_fallbacks_give_the_general_results)
+{
+	mach_port_name_t set;
+	mach_msg_seqno_trailer_t st;
+	mach_port_seqno_t seq;
+	pthread_t thr;
+	uint64_t n;
+	rcv64_t r;
+
+	ck_assert_int_eq(send_one(200, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+
+	/* Through a set: the member's name, the general path. */
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_PORT_SET, &set),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_insert_member(mach_task_self(), port, set), KERN_SUCCESS);
+	ck_assert_int_eq(send_one(201, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    FLAT(n, receive_opt(&r, 0, sizeof(r), set, MACH_MSG_TIMEOUT_NONE)),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(r.m.h.msgh_id, 201);
+	ck_assert_uint_eq(r.m.h.msgh_local_port, port);
+	assert_default_trailer(&r, sizeof(msg64_t));
+	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), set,
+	                     MACH_PORT_RIGHT_PORT_SET, -1),
+	    KERN_SUCCESS);
+
+	/* K4: one byte short of the trailer: taken, destroyed, bare header. */
+	ck_assert_int_eq(send_one(202, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    FLAT(n,
+	        receive_opt(&r, 0,
+	            sizeof(msg64_t) + sizeof(mach_msg_trailer_t) - 1, port,
+	            MACH_MSG_TIMEOUT_NONE)),
+	    MACH_RCV_TOO_LARGE);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(r.m.h.msgh_size, sizeof(mach_msg_header_t));
+	ck_assert_int_eq(r.m.h.msgh_id, 202);
+	ck_assert_uint_eq(msgcount(), 0);
+
+	/* K5: MACH_RCV_LARGE leaves it, with its size; then it fits. */
+	ck_assert_int_eq(send_one(203, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(FLAT(n,
+	                     receive_opt(&r, MACH_RCV_LARGE, sizeof(msg64_t),
+	                         port, MACH_MSG_TIMEOUT_NONE)),
+	    MACH_RCV_TOO_LARGE);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(r.m.h.msgh_size, sizeof(msg64_t));
+	ck_assert_uint_eq(msgcount(), 1);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(r.m.h.msgh_id, 203);
+
+	/* A trailer beyond the default: the seqno it carries. */
+	seq = seqno_of_port();
+	ck_assert_int_eq(send_one(204, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(
+	    FLAT(n,
+	        receive_opt(&r,
+	            MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+	                MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO),
+	            sizeof(r), port, MACH_MSG_TIMEOUT_NONE)),
+	    MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(r.m.h.msgh_id, 204);
+	memcpy(&st, (char *)&r + sizeof(msg64_t), sizeof(st));
+	ck_assert_uint_eq(st.msgh_trailer_size, sizeof(st));
+	ck_assert_uint_eq(st.msgh_seqno, seq);
+
+	/* Empty: a poll times out at once, a wait after its timeout. */
+	ck_assert_int_eq(
+	    FLAT(n, receive_opt(&r, MACH_RCV_TIMEOUT, sizeof(r), port, 0)),
+	    MACH_RCV_TIMED_OUT);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(
+	    FLAT(n, receive_opt(&r, MACH_RCV_TIMEOUT, sizeof(r), port, 5)),
+	    MACH_RCV_TIMED_OUT);
+	ck_assert_uint_eq(n, 0);
+
+	/* Empty, then a sender: the waiting receive gets the message. */
+	ck_assert_int_eq(pthread_create(&thr, NULL, send_later, NULL), 0);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(pthread_join(thr, NULL), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(r.m.h.msgh_id, 207);
+	assert_default_trailer(&r, sizeof(msg64_t));
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/*
+ * A receive on the flat path while a peek is in progress (the hook word,
+ * mqueue.c "Peeking at a message", set by hand as a peeker sets it):
+ * delivered whole, and the kmsg retired through the epoch (ASan and the
+ * teardown's counters see a free too early or a leak).
+ * tests/unit/peek.c races a real peek against this path.
+ */
+START_TEST(fastpath_receive_during_a_peek_retires_the_kmsg)
+{
+	struct ipc_port *p;
+	uint64_t n;
+	rcv64_t r;
+
+	ck_assert_int_eq(send_one(300, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+	p = port_of(mipc_thread_space(), port);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(send_one(301, 0), MACH_MSG_SUCCESS);
+	ck_pr_or_32(&p->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
+	ck_assert_int_eq(FLAT(n, receive_one(&r)), MACH_MSG_SUCCESS);
+	ck_pr_and_32(&p->ip_rcv_hooks, ~IP_RCV_HOOK_PEEK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(r.m.h.msgh_id, 301);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/* ---- the receive fast path against a racing space destroy (W2) --------- */
+
+struct race {
+	mipc_space_t rc_space;
+	mach_port_name_t rc_port;
+	mach_msg_return_t rc_mr;
+	kern_return_t rc_kr;
+	uint64_t rc_flat;
+	rcv64_t rc_r;
+};
+
+static void
+race_receive(void *arg)
+{
+	struct race *rc = arg;
+	uint64_t before = ipc_rcv_fp_entries;
+
+	memset(&rc->rc_r, 0, sizeof(rc->rc_r));
+	rc->rc_mr = mipc_msg(rc->rc_space, &rc->rc_r.m.h,
+	    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(rc->rc_r), rc->rc_port,
+	    0, MACH_PORT_NULL);
+	rc->rc_flat = ipc_rcv_fp_entries - before;
+}
+
+static void
+race_destroy(void *arg)
+{
+	struct race *rc = arg;
+
+	rc->rc_kr = mipc_space_destroy(rc->rc_space);
+}
+
+/*
+ * The receiver's space destroyed at each yield point of a flat-path
+ * receive (a poll) of a message whose reply right needs the space (its
+ * reference and lock, kmsg.c right_copyout): the receive ends as it
+ * would before or after the destroy, or with W2's error once it took the
+ * message (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE), or finds the
+ * queue the destroy drained after its lookup; ASan and the teardown's
+ * counters see a use after free or a leak.
+ */
+START_TEST(fastpath_receive_racing_a_space_destroy)
+{
+	unsigned int nth, before = 0, after = 0, w2 = 0;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct race rc;
+		mach_port_name_t reply_to;
+		msg64_t m;
+
+		memset(&rc, 0, sizeof(rc));
+		ck_assert_int_eq(mipc_space_create(&rc.rc_space), KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_allocate(rc.rc_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &rc.rc_port),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_allocate(rc.rc_space,
+		                     MACH_PORT_RIGHT_RECEIVE, &reply_to),
+		    KERN_SUCCESS);
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(
+		    MACH_MSG_TYPE_MAKE_SEND_ONCE, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+		m.h.msgh_remote_port = rc.rc_port;
+		m.h.msgh_local_port = reply_to;
+		m.h.msgh_id = 500;
+		ck_assert_int_eq(
+		    mipc_msg(rc.rc_space, &m.h, MACH_SEND_MSG, sizeof(m), 0,
+		        MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+
+		reached =
+		    interleave_at(nth, race_receive, &rc, race_destroy, &rc);
+
+		ck_assert_int_eq(rc.rc_kr, KERN_SUCCESS);
+		if (rc.rc_mr == MACH_MSG_SUCCESS) {
+			/* Received before the destroy: whole, flat. */
+			ck_assert_int_eq(rc.rc_r.m.h.msgh_id, 500);
+			ck_assert_uint_eq(rc.rc_flat, 1);
+			ck_assert(
+			    MACH_PORT_VALID(rc.rc_r.m.h.msgh_remote_port));
+			before++;
+		} else if (rc.rc_mr == MACH_RCV_INVALID_NAME) {
+			/* The space went before the look. */
+			ck_assert_uint_eq(rc.rc_flat, 0);
+			after++;
+		} else if (rc.rc_mr == MACH_RCV_TIMED_OUT) {
+			/*
+			 * The look found the port in its space, then its
+			 * queue drained by the destroy (the general path's
+			 * rcv_try answers the same).
+			 */
+			ck_assert_uint_eq(rc.rc_flat, 0);
+		} else {
+			/* Taken, then the copyout found the space gone (W2). */
+			ck_assert_int_eq(rc.rc_mr,
+			    MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE);
+			w2++;
+		}
+	}
+	ck_assert_uint_gt(before, 0);
+	ck_assert_uint_gt(after, 0);
+	ck_assert_uint_gt(w2, 0);
+}
+END_TEST
+
 static Suite *
 fastpath_suite(void)
 {
@@ -753,6 +1171,13 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_borrowed_messages_hold_off_no_senders);
 	tcase_add_test(
 	    tc, fastpath_implicit_send_rights_count_and_hold_off_no_senders);
+	tcase_add_test(tc, fastpath_receive_common_cases_take_the_flat_path);
+	tcase_add_test(tc, fastpath_receive_fallbacks_give_the_general_results);
+	tcase_add_test(tc, fastpath_receive_during_a_peek_retires_the_kmsg);
+	suite_add_tcase(s, tc);
+
+	tc = mipc_tcase("interleave");
+	tcase_add_test(tc, fastpath_receive_racing_a_space_destroy);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");

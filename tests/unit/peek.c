@@ -10,8 +10,9 @@
  * reading it.  Each outcome must be one that a receive just before or
  * just after the peek gives, and the message a receiver took mid-peek
  * must outlive the peek's reads (ASan reports the use of a freed kmsg).
+ * The receive is the flat fast path's (msg.c msg_receive_fp).
  *
- * Includes core/internal.h for the yield hook.
+ * Includes core/internal.h for the yield hook and the fast path's counter.
  */
 #include "check_mipc.h"
 
@@ -33,6 +34,7 @@ struct scene {
 	/* the receive's */
 	mach_msg_return_t sc_rcv_mr;
 	mach_msg_id_t sc_rcv_id;
+	uint64_t sc_rcv_flat; /* it took the flat path (msg_receive_fp) */
 };
 
 static void
@@ -59,11 +61,14 @@ do_receive(void *arg)
 		mach_msg_max_trailer_t t;
 	} m;
 
+	uint64_t before = ipc_rcv_fp_entries;
+
 	memset(&m, 0, sizeof(m));
 	sc->sc_rcv_mr =
 	    mipc_msg(sc->sc_space, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
 	        sizeof(m), sc->sc_port, 0, MACH_PORT_NULL);
 	sc->sc_rcv_id = m.h.msgh_id;
+	sc->sc_rcv_flat = ipc_rcv_fp_entries - before;
 }
 
 START_TEST(peek_while_receiver_takes_and_frees)
@@ -94,9 +99,11 @@ START_TEST(peek_while_receiver_takes_and_frees)
 
 		reached = interleave_at(nth, do_peek, &sc, do_receive, &sc);
 
-		/* The receive always gets the message, whenever it ran. */
+		/* The receive always gets the message, whenever it ran,
+		 * on the receive fast path. */
 		ck_assert_int_eq(sc.sc_rcv_mr, MACH_MSG_SUCCESS);
 		ck_assert_int_eq(sc.sc_rcv_id, PEEK_ID);
+		ck_assert_uint_eq(sc.sc_rcv_flat, 1);
 		if (sc.sc_kr == KERN_SUCCESS) {
 			/* Seen whole: the message as sent. */
 			ck_assert_int_eq(sc.sc_id, PEEK_ID);
