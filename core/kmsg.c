@@ -119,19 +119,7 @@ ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
 	                               : ipc_cache_alloc(kind);
 	if (k == NULL)
 		return NULL;
-	k->ikm_next = NULL;
-	k->ikm_alloc = (uint32_t)bytes;
-	k->ikm_kind = (uint16_t)kind;
-	k->ikm_flags = 0;
-	k->ikm_size = size;
-	k->ikm_ndesc = 0;
-	k->ikm_dest.ir_port = NULL;
-	k->ikm_dest.ir_dead = false;
-	k->ikm_reply.ir_port = NULL;
-	k->ikm_reply.ir_dead = false;
-	k->ikm_reply.ir_type = 0;
-	k->ikm_sender = 0;
-	k->ikm_desc_off = ikm_desc_off_for(size);
+	ipc_kmsg_init(k, (uint32_t)bytes, (uint16_t)kind, size);
 	return k;
 }
 

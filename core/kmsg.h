@@ -195,6 +195,30 @@ ikm_desc_off_for(uint32_t size)
 	    ((size + 7u) & ~7u);
 }
 
+/*
+ * A fresh kmsg's metadata: `alloc` bytes of memory of `kind`, for a
+ * message of `size` bytes, no rights, no descriptors yet.  The one place
+ * that lays it out, for a cached or huge kmsg (ipc_kmsg_alloc) and the
+ * reply handoff area's (mqueue.c).
+ */
+static inline void
+ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
+{
+	k->ikm_next = NULL;
+	k->ikm_alloc = alloc;
+	k->ikm_kind = kind;
+	k->ikm_flags = 0;
+	k->ikm_size = size;
+	k->ikm_ndesc = 0;
+	k->ikm_dest.ir_port = NULL;
+	k->ikm_dest.ir_dead = false;
+	k->ikm_reply.ir_port = NULL;
+	k->ikm_reply.ir_dead = false;
+	k->ikm_reply.ir_type = 0;
+	k->ikm_sender = 0;
+	k->ikm_desc_off = ikm_desc_off_for(size);
+}
+
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_free_slow(struct ipc_kmsg *kmsg);

@@ -852,19 +852,7 @@ ipc_mqueue_handoff_admit(struct ipc_port *port, uint32_t size, bool *admitted)
 	ck_pr_fence_acquire(); /* [A60]: given back, then ours to write */
 	ipc_tsan_acquire(&ring->rg_ho.ho_bytes); /* [T60] */
 	k = &ring->rg_ho.ho_kmsg;
-	k->ikm_next = NULL;
-	k->ikm_alloc = (uint32_t)sizeof(ring->rg_ho);
-	k->ikm_kind = IKM_KIND_HANDOFF;
-	k->ikm_flags = 0;
-	k->ikm_size = size;
-	k->ikm_ndesc = 0;
-	k->ikm_dest.ir_port = NULL;
-	k->ikm_dest.ir_dead = false;
-	k->ikm_reply.ir_port = NULL;
-	k->ikm_reply.ir_dead = false;
-	k->ikm_reply.ir_type = 0;
-	k->ikm_sender = 0;
-	k->ikm_desc_off = ikm_desc_off_for(size);
+	ipc_kmsg_init(k, (uint32_t)sizeof(ring->rg_ho), IKM_KIND_HANDOFF, size);
 	return k;
 }
 
