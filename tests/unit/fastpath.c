@@ -126,9 +126,9 @@ START_TEST(fastpath_counter_sees_the_slow_path)
 }
 END_TEST
 
-/* The queue's count (mps_msgcount) of `port`. */
-static natural_t
-msgcount(void)
+/* The receive status of `port`. */
+static mach_port_status_t
+port_status(void)
 {
 	mach_port_status_t st;
 	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
@@ -137,7 +137,14 @@ msgcount(void)
 	    mach_port_get_attributes(mach_task_self(), port,
 	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
 	    KERN_SUCCESS);
-	return st.mps_msgcount;
+	return st;
+}
+
+/* The queue's count (mps_msgcount) of `port`. */
+static natural_t
+msgcount(void)
+{
+	return port_status().mps_msgcount;
 }
 
 /* Set `port`'s queue limit. */
@@ -896,19 +903,6 @@ START_TEST(fastpath_receive_common_cases_take_the_flat_path)
 }
 END_TEST
 
-static mach_port_seqno_t
-seqno_of_port(void)
-{
-	mach_port_status_t st;
-	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
-
-	ck_assert_int_eq(
-	    mach_port_get_attributes(mach_task_self(), port,
-	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
-	    KERN_SUCCESS);
-	return st.mps_seqno;
-}
-
 static void *
 send_later(void *arg)
 {
@@ -985,7 +979,7 @@ START_TEST(fastpath_receive_fallbacks_give_the_general_results)
 	ck_assert_int_eq(r.m.h.msgh_id, 203);
 
 	/* A trailer beyond the default: the seqno it carries. */
-	seq = seqno_of_port();
+	seq = port_status().mps_seqno;
 	ck_assert_int_eq(send_one(204, 0), MACH_MSG_SUCCESS);
 	ck_assert_int_eq(
 	    FLAT(n,
