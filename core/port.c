@@ -30,7 +30,7 @@
  *            (ipc_object_retire).  A port is dead before its last reference
  *            goes.
  * Choices:   * mach_port_allocate(RECEIVE) makes the port first, then
- *              installs it in one try of the space lock inside an epoch
+ *              installs it in one try of the space lock, with no epoch
  *              section (receive_allocate_flat); a busy or unusual space
  *              takes the general path with that port.
  *            * MPO_REPLY_PORT makes an enforced reply port (the hardened
@@ -1138,34 +1138,29 @@ out:
 
 /*
  * The flat path of mipc_port_allocate(RECEIVE): the port made before
- * anything is locked, then one hold of the space lock inside an epoch
- * section, which holds the space instead of a reference
- * (ipc_space_lookup; two locked instructions fewer than
- * ipc_space_acquire + release).  The lock is only tried in the section,
- * never waited for (a holder may wait for readers, thread.c).  A space
- * that is not found, busy, destroyed or whose table must grow returns
- * false having done nothing: receive_allocate_slow, the specification,
- * takes the port.
- * Conditions: nothing locked; outside any section.
+ * anything is locked, then one hold of the space lock, tried through the
+ * handle with neither a reference nor an epoch section
+ * (ipc_space_lock_try_handle: slots and their locks are type-stable;
+ * four locked instructions fewer than ipc_space_acquire + release, one
+ * fewer than a section).  A space that is not found, busy, destroyed or
+ * whose table must grow returns false having done nothing:
+ * receive_allocate_slow, the specification, takes the port.
+ * Conditions: nothing locked.
  */
 static inline __attribute__((always_inline)) bool
-receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
-    struct ipc_port *port, mach_port_name_t *namep)
+receive_allocate_flat(
+    mipc_space_t task, struct ipc_port *port, mach_port_name_t *namep)
 {
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	mach_port_name_t name;
 	kern_return_t kr;
 
-	ipc_epoch_enter(th);
-	space = ipc_space_lookup(task);
-	if (unlikely(space == NULL || !is_lock_try(space))) {
-		ipc_epoch_exit(th);
+	space = ipc_space_lock_try_handle(task);
+	if (unlikely(space == NULL))
 		return false;
-	}
 	if (unlikely(!space->is_active || space->is_free_head == 0)) {
 		is_unlock(space);
-		ipc_epoch_exit(th);
 		return false;
 	}
 	/* port_install's case of a fresh name and no send right, which a
@@ -1175,7 +1170,6 @@ receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
 	port_publish(space, port, e, name, false);
 	*namep = name;
 	is_unlock(space);
-	ipc_epoch_exit(th);
 	ipc_port_flat_note();
 	return true;
 }
@@ -1233,14 +1227,12 @@ kern_return_t
 mipc_port_allocate(
     mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
 {
-	struct ipc_thread *th;
 	struct ipc_port *port;
 
 	if (likely(right == MACH_PORT_RIGHT_RECEIVE && name != NULL)) {
 		port = ipc_port_alloc();
-		th = ipc_thread_self();
-		if (likely(port != NULL && th != NULL) &&
-		    receive_allocate_flat(th, task, port, name))
+		if (likely(port != NULL) &&
+		    receive_allocate_flat(task, port, name))
 			return KERN_SUCCESS;
 		return receive_allocate_slow(task, port, name);
 	}

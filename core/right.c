@@ -11,8 +11,8 @@
  *            except mipc_port_get_refs's fast path, which reads one entry
  *            inside an epoch section and falls back to the locked path on
  *            anything but a settled answer, and receive_destroy_flat,
- *            which only tries the space lock inside an epoch section and
- *            lets the port die once it has left both.  Port locks nest
+ *            which only tries the space lock, through the handle, and
+ *            lets the port die once it has left it.  Port locks nest
  *            inside.
  * Lifetime:  an entry holding a port right holds exactly one reference on
  *            the port, whatever rights and user references it has; a right
@@ -412,10 +412,10 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	thread, with no port-destroyed, no-senders or dead-name request, no
  *	queue (ring) and no send right counted.  Every such call ends alike
  *	(receive_destroy): the name goes, the port dies.  One hold of the
- *	space lock inside an epoch section, which holds the space instead
- *	of a reference (ipc_space_lookup, as msg_send_fp_sonce: the lock is
- *	only tried, never waited for in a section), no layer between the
- *	entry and ipc_port_destroy, which runs after both are left: the
+ *	space lock, tried through the handle with neither a reference nor
+ *	an epoch section (ipc_space_lock_try_handle: slots and their locks
+ *	are type-stable), no layer between the entry and ipc_port_destroy,
+ *	which runs after the lock is dropped: the
  *	caller owns the receive right then, its entry gone (its documented
  *	condition) -- it rechecks everything above that may change without
  *	the space lock (requests, queue, sync state) under the port lock.
@@ -426,18 +426,14 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 static inline __attribute__((always_inline)) bool
 receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 {
-	struct ipc_thread *th = ipc_thread_self();
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	struct ipc_port *port;
 	uintptr_t busy;
 
-	if (unlikely(th == NULL))
+	space = ipc_space_lock_try_handle(task);
+	if (unlikely(space == NULL))
 		return false;
-	ipc_epoch_enter(th);
-	space = ipc_space_lookup(task);
-	if (unlikely(space == NULL || !is_lock_try(space)))
-		goto out;
 	if (unlikely(!space->is_active))
 		goto unlock;
 	e = ipc_entry_lookup(space, name);
@@ -467,15 +463,12 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 		goto unlock;
 	ipc_entry_dealloc(space, name, e); /* no request: entry_free's job */
 	is_unlock(space);
-	ipc_epoch_exit(th);
 	ipc_port_flat_note();
 	ipc_port_destroy(port); /* the entry's reference with the right */
 	ipc_guard_flush_task(task);
 	return true;
 unlock:
 	is_unlock(space);
-out:
-	ipc_epoch_exit(th);
 	return false;
 }
 

@@ -21,15 +21,22 @@
  *            [R8]/[A8] (space.h): an entry's object is built before its
  *            pointer, the pointer stored before the bits.
  *            [R50]/[A50]: a space is built before its handle resolves
- *            (mipc_space_create, ipc_space_lookup).  [R51]/[A51]: a chunk
- *            of slots is zeroed before the directory publishes it.
+ *            (mipc_space_create, ipc_space_lookup,
+ *            ipc_space_lock_try_handle).  [R51]/[A51]: a chunk of slots
+ *            is zeroed, its locks made, before the directory publishes
+ *            it.
  *            [R52]/[A52]: a reissued slot's count is stored after its
  *            previous life ended; an acquirer that counted on it sees the
  *            handle change (ipc_space_acquire).  [R53]/[A53]: every
  *            holder's use of a space before its slot retires.
  * Lifetime:  Handles.  A mipc_space_t is (generation << 20 | slot index),
  *            not an address.  Slots are type-stable: chunks of 64 from
- *            the C library, never freed, found through ipc_space_dir.  A
+ *            the C library, never freed, found through ipc_space_dir; a
+ *            slot's lock is made once with its chunk and kept through
+ *            every life of the slot, so that the flat allocate and
+ *            destroy (port.c, right.c) try it through a handle with no
+ *            epoch section and reread the handle under it
+ *            (ipc_space_lock_try_handle).  A
  *            handle resolves while its slot's is_handle equals it; the
  *            slot's generation only grows (a slot whose generations are
  *            spent is retired for ever), so no handle is issued twice and
@@ -491,8 +498,12 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
 /* ------------------------------------------------------------------ */
 /* Slots and handles                                                   */
 
-/* The part of a slot that is the space proper (poisoned while free). */
-#define SPACE_BODY_OFF offsetof(struct mipc_space, is_lock)
+/*
+ * The part of a slot that is the space proper (poisoned while free).  The
+ * lock before it is the slot's: a flat path may try it through a stale
+ * handle (ipc_space_lock_try_handle), in any life of the slot.
+ */
+#define SPACE_BODY_OFF offsetof(struct mipc_space, is_serial)
 #define SPACE_BODY_LEN (sizeof(struct mipc_space) - SPACE_BODY_OFF)
 
 static void
@@ -529,11 +540,14 @@ slot_grow_locked(void)
 	memset(chunk, 0, bytes);
 	for (i = IPC_SPACE_CHUNK; i-- > 0;) {
 		chunk[i].is_index = c << IPC_SPACE_CHUNK_SHIFT | i;
+		/* Once, for every life of the slot (type-stable, space.h). */
+		ipc_lock_init(&chunk[i].is_lock, IPC_RANK_SPACE, "space");
 		chunk[i].is_next_free = ipc_slots_free;
 		ipc_slots_free = &chunk[i];
 		slot_poison(&chunk[i]);
 	}
-	/* [R51]: the slots are zeroed before a resolver can reach them. */
+	/* [R51]: the slots are zeroed and their locks made before a
+	 * resolver can reach them. */
 	ck_pr_fence_store();
 	ck_pr_store_ptr(&ipc_space_dir[c], chunk);
 	ipc_slots_chunks = c + 1;
@@ -734,8 +748,8 @@ mipc_space_create(mipc_space_t *out)
 		return KERN_RESOURCE_SHORTAGE;
 	}
 	slot_unpoison(space);
+	/* Not the lock: a stale handle's holder may have it (space.h). */
 	memset((char *)space + SPACE_BODY_OFF, 0, SPACE_BODY_LEN);
-	ipc_lock_init(&space->is_lock, IPC_RANK_SPACE, "space");
 	/* Relaxed: the seed only decorrelates spaces' name orders. */
 	space->is_rand = ck_pr_faa_32(&ipc_space_seed, 0x6d2b79f5u);
 	if (!(ipc_test_hooks && ipc_space_seed_fixed))
@@ -963,6 +977,8 @@ ipc_space_atfork_child(void)
 
 			slot->is_handle = 0;
 			slot->is_refs = 0;
+			/* A parent's thread may have held it at the fork. */
+			ipc_lock_init(&slot->is_lock, IPC_RANK_SPACE, "space");
 			slot_poison(slot);
 			if (slot->is_gen < IPC_SPACE_GEN_MAX) {
 				slot->is_next_free = ipc_slots_free;

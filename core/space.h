@@ -174,6 +174,43 @@ ipc_space_lookup(mipc_space_t task)
 	return space;
 }
 
+/*
+ * ipc_space_lock_try_handle
+ *	The space `task` names, locked, found with neither an epoch section
+ *	nor a reference: a slot and its lock are type-stable (never freed;
+ *	the lock initialised once, with its chunk, slot_grow_locked), so a
+ *	stale handle can only lock a slot that holds another space or none,
+ *	and the handle reread under the lock tells.  Once it matches, the
+ *	space cannot be destroyed (that takes the lock) nor its slot reused
+ *	(that follows the destroy) before the caller unlocks.
+ * Conditions:
+ *	Nothing needed; never waits (the lock is only tried).
+ * Returns:
+ *	The space locked (possibly destroyed: check is_active), or NULL
+ *	(not found, or the lock busy): the caller takes its general path.
+ */
+static inline struct mipc_space *
+ipc_space_lock_try_handle(mipc_space_t task)
+{
+	struct mipc_space *space = ipc_space_slot(task);
+	uint64_t bits = ipc_space_bits(task);
+
+	if (unlikely(space == NULL || task == NULL ||
+	        ck_pr_load_64(&space->is_handle) != bits))
+		return NULL;
+	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
+	if (unlikely(!ipc_lock_try(&space->is_lock)))
+		return NULL;
+	if (unlikely(ck_pr_load_64(&space->is_handle) != bits)) {
+		ipc_unlock(&space->is_lock); /* reused meanwhile: not ours */
+		return NULL;
+	}
+	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
+	ck_pr_fence_load();
+	ipc_tsan_acquire(space); /* [T50] */
+	return space;
+}
+
 /* The default space's handle, or NULL before its first use (space.c). */
 extern mipc_space_t ipc_default_space;
 

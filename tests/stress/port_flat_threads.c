@@ -10,6 +10,8 @@
  * arm a dead-name request there.  Every call returns a code from its
  * documented set, every destruction succeeds, the flat paths were taken
  * under the race, and every object is released when the spaces go.
+ * And stale handles: spaces destroyed and their slots reused by the next
+ * space while two threads allocate and destroy through the old handles.
  *
  * Includes core/internal.h for ipc_port_flat_ops (test builds).
  */
@@ -218,6 +220,144 @@ START_TEST(port_flat_threads_race_users_of_names)
 }
 END_TEST
 
+/* ---- stale handles: a space destroyed and its slot reused ---------- */
+
+/*
+ * The flat paths find their space through the handle with neither a
+ * reference nor an epoch section, and reread the handle under the space
+ * lock (ipc_space_lock_try_handle).  Two churners make and end receive
+ * rights through the handles in `live` while the main thread destroys
+ * those spaces and at once creates the next, which takes the freed slot,
+ * and fills it with sentinel receive rights before publishing it.  A
+ * churner whose handle died under it must get KERN_INVALID_TASK, never
+ * act on the next space: an allocation there would add a name before
+ * the space is published, a destruction there would remove a sentinel
+ * (the next space's names start at the same generations as the old one's,
+ * so a stale name often names a sentinel).
+ */
+enum { LIVE = 2, CHURNERS = 2, SENTINELS = 32 };
+
+static mipc_space_t live[LIVE]; /* (A) */
+static uint32_t churn_stop;     /* (A) */
+static uint64_t churn_flat;     /* (A) the churners' flat counts */
+
+static void *
+churner(void *arg)
+{
+	static const kern_return_t alloc_ok[] = { KERN_SUCCESS,
+		KERN_INVALID_TASK, -1 };
+	static const kern_return_t end_ok[] = { KERN_SUCCESS, KERN_INVALID_TASK,
+		KERN_INVALID_NAME, KERN_INVALID_RIGHT, -1 };
+	long id = (long)(intptr_t)arg, i;
+	uint64_t before = ipc_port_flat_ops;
+
+	stress_pin((int)id);
+	for (i = 0; ck_pr_load_32(&churn_stop) == 0; i++) {
+		mipc_space_t h = ck_pr_load_ptr(&live[i % LIVE]);
+		mach_port_name_t n = MACH_PORT_NULL;
+		kern_return_t kr;
+
+		kr = mipc_port_allocate(h, MACH_PORT_RIGHT_RECEIVE, &n);
+		require_in(kr, alloc_ok, "allocate");
+		if (kr != KERN_SUCCESS)
+			continue;
+		/* The space may die meanwhile: the right goes with it. */
+		if (i & 2)
+			kr = mipc_port_mod_refs(
+			    h, n, MACH_PORT_RIGHT_RECEIVE, -1);
+		else
+			kr = mipc_port_destroy(h, n);
+		require_in(kr, end_ok, "destroy");
+	}
+	ck_pr_add_64(&churn_flat, ipc_port_flat_ops - before);
+	return NULL;
+}
+
+struct sentineled {
+	mipc_space_t sp;
+	mach_port_name_t names[SENTINELS];
+};
+
+static void
+sentineled_new(struct sentineled *s)
+{
+	mach_port_name_array_t names;
+	mach_port_type_array_t types;
+	mach_msg_type_number_t n = 0, nt = 0;
+	int i;
+
+	ck_assert_int_eq(mipc_space_create(&s->sp), KERN_SUCCESS);
+	for (i = 0; i < SENTINELS; i++)
+		ck_assert_int_eq(mipc_port_allocate(s->sp,
+		                     MACH_PORT_RIGHT_RECEIVE, &s->names[i]),
+		    KERN_SUCCESS);
+	/* Unpublished: only a stale handle could have added a name. */
+	ck_assert_int_eq(
+	    mipc_port_names(s->sp, &names, &n, &types, &nt), KERN_SUCCESS);
+	ck_assert_uint_eq(n, SENTINELS);
+	ck_assert_int_eq(mipc_vm_deallocate(mipc_thread_space(),
+	                     (vm_address_t)names, n * sizeof(*names)),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_vm_deallocate(mipc_thread_space(),
+	                     (vm_address_t)types, nt * sizeof(*types)),
+	    KERN_SUCCESS);
+}
+
+/* Every sentinel still a receive right, then the space goes. */
+static void
+sentineled_end(struct sentineled *s)
+{
+	int i;
+
+	for (i = 0; i < SENTINELS; i++) {
+		mach_port_type_t t = 0;
+
+		ck_assert_int_eq(
+		    mipc_port_type(s->sp, s->names[i], &t), KERN_SUCCESS);
+		ck_assert_uint_eq(t, MACH_PORT_TYPE_RECEIVE);
+	}
+	ck_assert_int_eq(mipc_space_destroy(s->sp), KERN_SUCCESS);
+}
+
+START_TEST(port_flat_threads_stale_handles_never_reach_the_next_space)
+{
+	struct sentineled sp[LIVE];
+	pthread_t th[CHURNERS];
+	long i, cycles = stress_iters(300), reused = 0;
+
+	for (i = 0; i < LIVE; i++) {
+		sentineled_new(&sp[i]);
+		ck_pr_store_ptr(&live[i], sp[i].sp);
+	}
+	ck_pr_store_32(&churn_stop, 0);
+	ck_pr_store_64(&churn_flat, 0);
+	for (i = 0; i < CHURNERS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, churner,
+		                     (void *)(intptr_t)(i + 1)),
+		    0);
+	for (i = 0; i < cycles; i++) {
+		struct sentineled *s = &sp[i % LIVE];
+		mipc_space_t old = s->sp;
+
+		/* Destroyed while published: churners hold its handle. */
+		sentineled_end(s);
+		mipc_quiesce(); /* its slot free for the next space */
+		sentineled_new(s);
+		reused += ((uintptr_t)s->sp & IPC_SPACE_IDX_MASK) ==
+		    ((uintptr_t)old & IPC_SPACE_IDX_MASK);
+		ck_pr_store_ptr(&live[i % LIVE], s->sp);
+	}
+	ck_pr_store_32(&churn_stop, 1);
+	for (i = 0; i < CHURNERS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < LIVE; i++)
+		sentineled_end(&sp[i]);
+	/* The race was the one meant: slots reused, the flat paths taken. */
+	ck_assert_int_gt(reused, cycles / 2);
+	ck_assert_uint_gt(ck_pr_load_64(&churn_flat), (uint64_t)cycles);
+}
+END_TEST
+
 static Suite *
 port_flat_threads_suite(void)
 {
@@ -226,6 +366,8 @@ port_flat_threads_suite(void)
 
 	tcase_set_timeout(tc, stress_timeout(120));
 	tcase_add_test(tc, port_flat_threads_race_users_of_names);
+	tcase_add_test(
+	    tc, port_flat_threads_stale_handles_never_reach_the_next_space);
 	suite_add_tcase(s, tc);
 	return s;
 }

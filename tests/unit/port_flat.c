@@ -400,6 +400,116 @@ START_TEST(flat_allocate_falls_back_when_the_table_grows)
 }
 END_TEST
 
+/* ---- a stale handle whose slot holds the next space ----------------- */
+
+/*
+ * The flat paths find their space through its handle with neither a
+ * reference nor an epoch section and reread the handle under the space
+ * lock (ipc_space_lock_try_handle).  Here the slot is reused between the
+ * first read and the lock: the old handle must be refused as destroyed
+ * and the new space left untouched.  Without the reread the allocation
+ * would land in the new space and the destruction would kill its port.
+ */
+struct reuse {
+	mipc_space_t old, fresh;
+	mach_port_name_t name; /* installed in fresh when not NULL */
+	bool armed;
+	unsigned int hits;
+};
+
+static struct reuse *reuse_now;
+
+static void
+reuse_hook(enum ipc_yield_point point)
+{
+	struct reuse *r = reuse_now;
+
+	if (point != IPC_YIELD_LOOKUP || r == NULL || !r->armed)
+		return;
+	r->armed = false;
+	r->hits++;
+	ck_assert_int_eq(mipc_space_destroy(r->old), KERN_SUCCESS);
+	mipc_quiesce(); /* the old slot back on the free list */
+	ck_assert_int_eq(mipc_space_create(&r->fresh), KERN_SUCCESS);
+	ck_assert_uint_eq((uintptr_t)r->fresh & IPC_SPACE_IDX_MASK,
+	    (uintptr_t)r->old & IPC_SPACE_IDX_MASK);
+	ck_assert_ptr_ne(r->fresh, r->old);
+	if (r->name != MACH_PORT_NULL)
+		ck_assert_int_eq(mipc_port_allocate_name(r->fresh,
+		                     MACH_PORT_RIGHT_RECEIVE, r->name),
+		    KERN_SUCCESS);
+}
+
+static mach_msg_type_number_t
+names_in(mipc_space_t s)
+{
+	mach_port_name_array_t names;
+	mach_port_type_array_t types;
+	mach_msg_type_number_t n = 0, nt = 0;
+
+	ck_assert_int_eq(
+	    mipc_port_names(s, &names, &n, &types, &nt), KERN_SUCCESS);
+	if (n != 0)
+		ck_assert_int_eq(mipc_vm_deallocate(mipc_thread_space(),
+		                     (vm_address_t)names, n * sizeof(*names)),
+		    KERN_SUCCESS);
+	if (nt != 0)
+		ck_assert_int_eq(mipc_vm_deallocate(mipc_thread_space(),
+		                     (vm_address_t)types, nt * sizeof(*types)),
+		    KERN_SUCCESS);
+	return n;
+}
+
+START_TEST(flat_allocate_through_a_reused_slot_refused)
+{
+	struct reuse r = { 0 };
+	mach_port_name_t n = MACH_PORT_NULL;
+	kern_return_t kr;
+
+	ck_assert_int_eq(mipc_space_create(&r.old), KERN_SUCCESS);
+	reuse_now = &r;
+	ipc_yield_hook = reuse_hook;
+	r.armed = true;
+	kr = mipc_port_allocate(r.old, MACH_PORT_RIGHT_RECEIVE, &n);
+	ipc_yield_hook = NULL;
+	reuse_now = NULL;
+	ck_assert_uint_eq(r.hits, 1);
+	ck_assert_int_eq(kr, KERN_INVALID_TASK);
+	ck_assert_uint_eq(names_in(r.fresh), 0);
+	/* The old handle stays refused, flat or not. */
+	ck_assert_int_eq(mipc_port_allocate(r.old, MACH_PORT_RIGHT_RECEIVE, &n),
+	    KERN_INVALID_TASK);
+	ck_assert_uint_eq(names_in(r.fresh), 0);
+	ck_assert_int_eq(mipc_space_destroy(r.fresh), KERN_SUCCESS);
+}
+END_TEST
+
+START_TEST(flat_destroy_through_a_reused_slot_refused)
+{
+	struct reuse r = { 0 };
+	kern_return_t kr;
+
+	ck_assert_int_eq(mipc_space_create(&r.old), KERN_SUCCESS);
+	r.name = receive_in(r.old);
+	reuse_now = &r;
+	ipc_yield_hook = reuse_hook;
+	r.armed = true;
+	kr = mipc_port_destroy(r.old, r.name);
+	ipc_yield_hook = NULL;
+	reuse_now = NULL;
+	ck_assert_uint_eq(r.hits, 1);
+	ck_assert_int_eq(kr, KERN_INVALID_TASK);
+	/* The fresh space's right under the same name is alive. */
+	ck_assert_uint_eq(
+	    type_of(r.fresh, r.name, &kr), MACH_PORT_TYPE_RECEIVE);
+	ck_assert_int_eq(kr, KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_destroy(r.old, r.name), KERN_INVALID_TASK);
+	ck_assert_uint_eq(
+	    type_of(r.fresh, r.name, &kr), MACH_PORT_TYPE_RECEIVE);
+	ck_assert_int_eq(mipc_space_destroy(r.fresh), KERN_SUCCESS);
+}
+END_TEST
+
 /* ---- another thread at every yield point of a flat destruction ------ */
 
 struct race {
@@ -486,6 +596,8 @@ port_flat_suite(void)
 	tcase_add_test(tc, flat_not_taken_guarded_or_with_context);
 	tcase_add_test(tc, flat_not_taken_for_a_special_reply_port);
 	tcase_add_test(tc, flat_allocate_falls_back_when_the_table_grows);
+	tcase_add_test(tc, flat_allocate_through_a_reused_slot_refused);
+	tcase_add_test(tc, flat_destroy_through_a_reused_slot_refused);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("races");
 	tcase_add_checked_fixture(tc, setup, NULL);
