@@ -1159,7 +1159,7 @@ receive_allocate_flat(
 	space = ipc_space_lock_try_handle(task);
 	if (unlikely(space == NULL))
 		return false;
-	if (unlikely(!space->is_active || space->is_free_head == 0)) {
+	if (unlikely(space->is_free_head == 0)) {
 		is_unlock(space);
 		return false;
 	}

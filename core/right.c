@@ -434,8 +434,6 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	space = ipc_space_lock_try_handle(task);
 	if (unlikely(space == NULL))
 		return false;
-	if (unlikely(!space->is_active))
-		goto unlock;
 	e = ipc_entry_lookup(space, name);
 	if (e == NULL || e_type(e) != MACH_PORT_TYPE_RECEIVE ||
 	    e->ie_index != 0)

@@ -35,8 +35,8 @@
  *            slot's lock is made once with its chunk and kept through
  *            every life of the slot, so that the flat allocate and
  *            destroy (port.c, right.c) try it through a handle with no
- *            epoch section and reread the handle under it
- *            (ipc_space_lock_try_handle).  A
+ *            epoch section and reread is_live (the handle until the
+ *            destroy) under it (ipc_space_lock_try_handle).  A
  *            handle resolves while its slot's is_handle equals it; the
  *            slot's generation only grows (a slot whose generations are
  *            spent is retired for ever), so no handle is issued twice and
@@ -500,8 +500,9 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
 
 /*
  * The part of a slot that is the space proper (poisoned while free).  The
- * lock before it is the slot's: a flat path may try it through a stale
- * handle (ipc_space_lock_try_handle), in any life of the slot.
+ * lock and is_live before it are the slot's: a flat path may read and try
+ * them through a stale handle (ipc_space_lock_try_handle), in any life of
+ * the slot.
  */
 #define SPACE_BODY_OFF offsetof(struct mipc_space, is_serial)
 #define SPACE_BODY_LEN (sizeof(struct mipc_space) - SPACE_BODY_OFF)
@@ -776,6 +777,7 @@ mipc_space_create(mipc_space_t *out)
 	/* [R50]: the space is built before its handle resolves ([A50]). */
 	ipc_tsan_release(space); /* [T50] */
 	ck_pr_fence_store();
+	ck_pr_store_64(&space->is_live, h); /* after [R50]'s fence too */
 	ck_pr_store_64(&space->is_handle, h);
 	ck_pr_inc_64(&ipc_slots_used); /* Relaxed: a statistic */
 	*out = (mipc_space_t)h;
@@ -820,6 +822,8 @@ mipc_space_destroy(mipc_space_t task)
 		return KERN_INVALID_TASK;
 	}
 	ck_pr_store_32(&space->is_active, 0);
+	/* Relaxed: read under this lock (ipc_space_lock_try_handle). */
+	ck_pr_store_64(&space->is_live, 0);
 	for (pass = 0; pass < 2; pass++) {
 		t = space->is_table;
 		for (i = 1; i < t->it_size; i++) {
@@ -976,6 +980,7 @@ ipc_space_atfork_child(void)
 			struct mipc_space *slot = &chunk[i];
 
 			slot->is_handle = 0;
+			slot->is_live = 0;
 			slot->is_refs = 0;
 			/* A parent's thread may have held it at the fork. */
 			ipc_lock_init(&slot->is_lock, IPC_RANK_SPACE, "space");

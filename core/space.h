@@ -87,6 +87,8 @@ struct mipc_space {
 	uint32_t is_refs;                  /* (A) creator + calls holding it */
 	uint32_t is_index;                 /* (C) the slot's index */
 	struct mipc_space *is_next_free;   /* (F) slot free list */
+	uint64_t is_live;                  /* (A; S to clear) the handle while
+	                                    active, 0 from the destroy on */
 	ipc_lock_t is_lock;                /* rank IPC_RANK_SPACE */
 	uint32_t is_serial;                /* (C) for audit tokens */
 	struct ipc_table *is_table;        /* (S) writers, (E) readers */
@@ -176,18 +178,22 @@ ipc_space_lookup(mipc_space_t task)
 
 /*
  * ipc_space_lock_try_handle
- *	The space `task` names, locked, found with neither an epoch section
- *	nor a reference: a slot and its lock are type-stable (never freed;
- *	the lock initialised once, with its chunk, slot_grow_locked), so a
- *	stale handle can only lock a slot that holds another space or none,
- *	and the handle reread under the lock tells.  Once it matches, the
- *	space cannot be destroyed (that takes the lock) nor its slot reused
- *	(that follows the destroy) before the caller unlocks.
+ *	The active space `task` names, locked, found with neither an epoch
+ *	section nor a reference: a slot, its lock and is_live are
+ *	type-stable (never freed; made once, with the chunk,
+ *	slot_grow_locked; outside the body a new space clears), so a stale
+ *	handle can only lock a slot that holds a destroyed space, another
+ *	space or none, and is_live reread under the lock tells.  Not
+ *	is_handle: a destroyed space's handle resolves until its last
+ *	reference goes, which takes no lock, and its slot may be reused
+ *	meanwhile.  is_live matching under the lock means the destroy has
+ *	not run (it clears is_live under the lock), so the creator's
+ *	reference holds the slot until the caller unlocks.
  * Conditions:
  *	Nothing needed; never waits (the lock is only tried).
  * Returns:
- *	The space locked (possibly destroyed: check is_active), or NULL
- *	(not found, or the lock busy): the caller takes its general path.
+ *	The space locked and active, or NULL (not found, destroyed, or the
+ *	lock busy): the caller takes its general path.
  */
 static inline struct mipc_space *
 ipc_space_lock_try_handle(mipc_space_t task)
@@ -196,13 +202,13 @@ ipc_space_lock_try_handle(mipc_space_t task)
 	uint64_t bits = ipc_space_bits(task);
 
 	if (unlikely(space == NULL || task == NULL ||
-	        ck_pr_load_64(&space->is_handle) != bits))
+	        ck_pr_load_64(&space->is_live) != bits))
 		return NULL;
 	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
 	if (unlikely(!ipc_lock_try(&space->is_lock)))
 		return NULL;
-	if (unlikely(ck_pr_load_64(&space->is_handle) != bits)) {
-		ipc_unlock(&space->is_lock); /* reused meanwhile: not ours */
+	if (unlikely(ck_pr_load_64(&space->is_live) != bits)) {
+		ipc_unlock(&space->is_lock); /* destroyed or reused: not ours */
 		return NULL;
 	}
 	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
