@@ -11,7 +11,14 @@
  *            a set link of a live member): whoever drops such a reference
  *            unpublishes the pointer first, so that no reader can find the
  *            object after its last reference went and its grace period
- *            began.
+ *            began.  A reader that holds no reference (inside a section)
+ *            takes one only with ipc_object_reference_try; whoever locks
+ *            a port, waits on its queues or mirrors them holds one.  So a
+ *            CAS of the count from 1 to 0 makes its caller, who held that
+ *            one, the object's only user (ipc_port_destroy_quiet, port.c);
+ *            when its recheck finds the port busy after all it stores 1
+ *            back: a reference_try that failed in between found a port
+ *            whose receive right was already gone, as if it had died.
  * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;

@@ -28,7 +28,10 @@
  *            retires the port through the epoch (lock-free lookups may be
  *            reading it), a bare one in a batch of its thread's
  *            (ipc_object_retire).  A port is dead before its last reference
- *            goes.
+ *            goes -- or, for a quiet port whose destroyer holds the only
+ *            reference, its count goes to zero first, by the CAS that
+ *            makes the destroyer its only user, and it dies unlocked just
+ *            after (ipc_port_destroy_quiet).
  * Choices:   * mach_port_allocate(RECEIVE) makes the port first, then
  *              installs it in one try of the space lock, with no epoch
  *              section (receive_allocate_flat); a busy or unusual space
@@ -409,6 +412,64 @@ ipc_port_destroy(struct ipc_port *port)
 		ipc_free(IPC_KIND_TABLE, ns, sizeof(*ns));
 	}
 	ip_release(port);
+}
+
+/*
+ * ipc_port_destroy_quiet
+ *	ipc_port_destroy of the port of a quiet receive right the caller
+ *	took out of its entry (receive_destroy_flat, right.c: it saw no set,
+ *	request, queue, send right, context, guard or sync state under the
+ *	space lock), without the port lock when the caller's reference --
+ *	the entry's -- is the only one.  A CAS of io_refs from 1 to 0 then
+ *	makes the caller the port's only user: no reference can be taken
+ *	any more (ipc_object_reference_try fails at zero), and whoever takes
+ *	the port lock, waits on its queues or mirrors them in a waitfd
+ *	holds a reference (object.h, Lifetime).  What the space lock did
+ *	not settle is then exact, and rechecked; anything found gives the
+ *	reference back -- nobody could take one meanwhile -- and takes the
+ *	general path.  Otherwise the port goes DEAD with a plain store (no
+ *	waiter to order against: [F1] is for waiters) and retires at once.
+ *	Readers that still see the port through a stale entry find it
+ *	unreferenceable, then DEAD, with no queue: they take their general
+ *	paths, which find the entry gone.
+ * Conditions: as ipc_port_destroy's; nothing locked.
+ */
+void
+ipc_port_destroy_quiet(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	uintptr_t busy;
+
+	/* Relaxed: the fence after it orders what follows ([A7]). */
+	if (ck_pr_load_32(&port->ip_object.io_refs) != 1 ||
+	    !ck_pr_cas_32(&port->ip_object.io_refs, 1, 0)) {
+		ipc_port_destroy(port);
+		return;
+	}
+	/* [A7]: every releaser's accesses before ours ([R7]). */
+	ck_pr_fence_acquire();
+	ipc_tsan_acquire(&port->ip_object);
+	busy = (uintptr_t)port->ip_psets | (uintptr_t)port->ip_pdrequest |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
+	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
+	    ck_pr_load_32(&mq->imq_ovf_n) |
+	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
+	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
+	    ck_pr_load_32(&port->ip_rcv_hooks) |
+	    (uintptr_t)port_has_sync_state(port);
+	if (unlikely(busy != 0)) {
+		/* Relaxed: nobody holds a reference to order against; a
+		 * reference_try that failed meanwhile found a port whose
+		 * receive right is gone (object.h, Lifetime). */
+		ck_pr_store_32(&port->ip_object.io_refs, 1);
+		ipc_port_destroy(port);
+		return;
+	}
+	ip_set_receiver(port, NULL, MACH_PORT_NULL);
+	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
+	ipc_debug_yield(IPC_YIELD_DESTROY);
+	ipc_object_retire(&port->ip_object);
 }
 
 /*

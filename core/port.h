@@ -348,7 +348,8 @@ ip_release(struct ipc_port *port)
  *	above (an illegal one is a bug and stops the process).
  * Conditions:
  *	Port locked, or not yet published (a new port in its creator's
- *	hands, or one whose creation failed).
+ *	hands, or one whose creation failed), or unreferenced
+ *	(ipc_port_destroy_quiet: its caller is its only user).
  */
 static inline void
 ip_state_set(struct ipc_port *port, enum ipc_port_state to)
@@ -401,6 +402,7 @@ ip_state_set_dead(struct ipc_port *port)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
+void ipc_port_destroy_quiet(struct ipc_port *port);
 
 /*
  * Receive rights the calling thread made (mach_port_allocate RECEIVE,

@@ -414,14 +414,15 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	(receive_destroy): the name goes, the port dies.  One hold of the
  *	space lock, tried through the handle with neither a reference nor
  *	an epoch section (ipc_space_lock_try_handle: slots and their locks
- *	are type-stable), no layer between the entry and ipc_port_destroy,
- *	which runs after the lock is dropped: the
+ *	are type-stable), no layer between the entry and the port's death
+ *	(ipc_port_destroy_quiet), which runs after the lock is dropped: the
  *	caller owns the receive right then, its entry gone (its documented
  *	condition) -- it rechecks everything above that may change without
- *	the space lock (requests, queue, sync state) under the port lock.
- *	Anything else returns false having done nothing: the general path,
- *	the specification, decides.
- * Conditions: nothing locked; outside any section; name valid.
+ *	the space lock (requests, queue, sync state) once it is the port's
+ *	only user, or under the port lock when it is not.  Anything else
+ *	returns false having done nothing: the general path, the
+ *	specification, decides.
+ * Conditions: nothing locked; name valid.
  */
 static inline __attribute__((always_inline)) bool
 receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
@@ -462,7 +463,9 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	ipc_entry_dealloc(space, name, e); /* no request: entry_free's job */
 	is_unlock(space);
 	ipc_port_flat_note();
-	ipc_port_destroy(port); /* the entry's reference with the right */
+	/* The entry's reference with the right; the port lock only if
+	 * another reference exists. */
+	ipc_port_destroy_quiet(port);
 	ipc_guard_flush_task(task);
 	return true;
 unlock:

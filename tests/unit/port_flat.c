@@ -18,7 +18,9 @@
 
 #include "interleave.h"
 
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 static mipc_space_t sp;
 
@@ -400,6 +402,78 @@ START_TEST(flat_allocate_falls_back_when_the_table_grows)
 }
 END_TEST
 
+/* ---- the port's death without its lock (ipc_port_destroy_quiet) ----- */
+
+/*
+ * A send-once right elsewhere holds a reference the flat path's checks
+ * under the space lock do not look at: the port must die through the
+ * general path (its lock), the send-once right turning into a dead name.
+ * Dying unlocked and unreferenced instead, it would be freed under that
+ * right (ASan) and the right would not see its death.
+ */
+START_TEST(flat_destroy_with_a_send_once_right_elsewhere_kills_it)
+{
+	enum kill k;
+	mipc_space_t other;
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	for (k = K_DESTROY; k < K_NKILL; k++) {
+		mach_port_name_t n = receive_in(sp), so = MACH_PORT_NULL;
+		mach_msg_type_name_t t;
+		uint64_t before;
+		kern_return_t kr;
+
+		ck_assert_int_eq(
+		    mipc_port_extract_right(
+		        sp, n, MACH_MSG_TYPE_MAKE_SEND_ONCE, other, &so, &t),
+		    KERN_SUCCESS);
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before + 1);
+		expect_gone(sp, n);
+		mipc_quiesce(); /* a port retired early would be freed now */
+		ck_assert_uint_eq(
+		    type_of(other, so, &kr), MACH_PORT_TYPE_DEAD_NAME);
+		ck_assert_int_eq(kr, KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_deallocate(other, so), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * A waitfd mirrors the port's queue with no reference of its own: the
+ * port is the flat path's and its reference the only one, but the
+ * descriptor must vanish with it -- the recheck after the port became
+ * the caller's alone finds it and gives the death to the general path.
+ */
+START_TEST(flat_destroy_of_a_port_with_a_waitfd_vanishes_it)
+{
+	enum kill k;
+
+	for (k = K_DESTROY; k < K_NKILL; k++) {
+		mach_port_name_t n = receive_in(sp);
+		struct pollfd p = { .events = POLLIN | POLLOUT };
+		uint64_t before;
+		int fd = -1;
+
+		ck_assert_int_eq(mipc_port_get_fd(sp, n, &fd), KERN_SUCCESS);
+		p.fd = fd;
+		ck_assert_int_eq(poll(&p, 1, 0), 1);
+		ck_assert_int_eq(p.revents, POLLOUT); /* nothing queued */
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before + 1);
+		expect_gone(sp, n);
+		/* Vanished: readable for good, POLLOUT gone. */
+		ck_assert_int_eq(poll(&p, 1, 0), 1);
+		ck_assert_int_eq(p.revents, POLLIN);
+		ck_assert_uint_eq(ipc_waitfd_live(), 0);
+		close(fd);
+	}
+}
+END_TEST
+
 /* ---- a stale handle whose slot holds the next space ----------------- */
 
 /*
@@ -596,6 +670,9 @@ port_flat_suite(void)
 	tcase_add_test(tc, flat_not_taken_guarded_or_with_context);
 	tcase_add_test(tc, flat_not_taken_for_a_special_reply_port);
 	tcase_add_test(tc, flat_allocate_falls_back_when_the_table_grows);
+	tcase_add_test(
+	    tc, flat_destroy_with_a_send_once_right_elsewhere_kills_it);
+	tcase_add_test(tc, flat_destroy_of_a_port_with_a_waitfd_vanishes_it);
 	tcase_add_test(tc, flat_allocate_through_a_reused_slot_refused);
 	tcase_add_test(tc, flat_destroy_through_a_reused_slot_refused);
 	suite_add_tcase(s, tc);
