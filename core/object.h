@@ -12,13 +12,17 @@
  *            unpublishes the pointer first, so that no reader can find the
  *            object after its last reference went and its grace period
  *            began.  A reader that holds no reference (inside a section)
- *            takes one only with ipc_object_reference_try; whoever locks
- *            a port, waits on its queues or mirrors them holds one.  So a
- *            CAS of the count from 1 to 0 makes its caller, who held that
- *            one, the object's only user (ipc_port_destroy_quiet, port.c);
- *            when its recheck finds the port busy after all it stores 1
- *            back: a reference_try that failed in between found a port
- *            whose receive right was already gone, as if it had died.
+ *            takes one only with ipc_object_reference_try.  Whoever locks
+ *            a port holds a reference, or the lock of a space whose entry
+ *            names it (until the port is unlocked), or reaches it through
+ *            a set link (msg.c's member scan); whoever waits on its
+ *            queues holds a reference; a waitfd mirroring them shows in
+ *            its waiter count.  So for a port out of every entry and set,
+ *            a CAS of the count from 1 to 0 makes its caller, who held
+ *            that one, the port's only user (ipc_port_destroy_quiet,
+ *            port.c); when its recheck finds the port busy after all it
+ *            stores 1 back: a reference_try that failed in between found
+ *            a port whose receive right was already gone, as if dead.
  * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;
