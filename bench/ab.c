@@ -107,6 +107,7 @@ struct lib {
 	__typeof__(mipc_port_insert_right) *insert_right;
 	__typeof__(mipc_port_allocate) *allocate;
 	__typeof__(mipc_port_destroy) *destroy;
+	__typeof__(mipc_port_get_refs) *get_refs;
 	__typeof__(mipc_port_set_attributes) *set_attributes;
 	__typeof__(thread_get_special_reply_port) *get_srp;
 	__typeof__(mipc_quiesce) *quiesce;
@@ -160,6 +161,7 @@ lib_load(struct lib *l)
 	SYM(insert_right, "mipc_port_insert_right");
 	SYM(allocate, "mipc_port_allocate");
 	SYM(destroy, "mipc_port_destroy");
+	SYM(get_refs, "mipc_port_get_refs");
 	SYM(set_attributes, "mipc_port_set_attributes");
 	SYM(get_srp, "thread_get_special_reply_port");
 	SYM(quiesce, "mipc_quiesce");
@@ -276,6 +278,17 @@ op_port(struct lib *l)
 	return l->allocate(l->l_cs, MACH_PORT_RIGHT_RECEIVE, &n) ==
 	    KERN_SUCCESS &&
 	    l->destroy(l->l_cs, n) == KERN_SUCCESS;
+}
+
+/* get_refs on a hot name (the name lookup row): l_self's send right. */
+static bool
+op_get_refs(struct lib *l)
+{
+	mach_port_urefs_t refs = 0;
+
+	return l->get_refs(l->l_cs, l->l_self, MACH_PORT_RIGHT_SEND, &refs) ==
+	    KERN_SUCCESS &&
+	    refs == 1;
 }
 
 /* The client's SEND|RCV; with poll, a timeout-0 receive (may time out). */
@@ -490,6 +503,26 @@ run_port(struct lib *l, uint64_t n)
 	return median(v, AB_SUBS);
 }
 
+static double
+run_get_refs(struct lib *l, uint64_t n)
+{
+	struct team t;
+	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	double v[AB_SUBS];
+	int k;
+
+	team_pin_self(&t);
+	for (k = 0; k < AB_SUBS; k++) {
+		t0 = now_ns();
+		for (i = 0; i < m; i++)
+			bad += !op_get_refs(l);
+		v[k] = (double)(now_ns() - t0) / (double)m;
+	}
+	team_join(&t);
+	lib_error(l, bad);
+	return median(v, AB_SUBS);
+}
+
 /*
  * The port row's baseline: jemalloc's malloc + free of a port's size,
  * the same code for A and B (their ratio shows the noise); the port
@@ -597,6 +630,8 @@ static const struct ab_case cases[] = {
 	    run_malloc_free, false },
 	{ "stream_1to1", "one sender -> one receiver, cross core, qlimit 1024",
 	    run_stream, true },
+	{ "get_refs", "mach_port_get_refs SEND on a hot name (lock-free)",
+	    run_get_refs, false },
 };
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -680,7 +715,7 @@ run_timing(const struct opts *o)
 	double(*t)[2] = calloc((size_t)(NCASES * o->rounds), sizeof(*t));
 	bool sel[NCASES];
 	FILE *js = NULL;
-	char b1[32], b2[32], b3[32], b4[64];
+	char b1[32], b2[32], b3[32], b4[80];
 
 	if (t == NULL)
 		return 1;
@@ -870,6 +905,12 @@ cg_malloc_free(struct cg *g)
 }
 
 static void
+cg_get_refs(struct cg *g)
+{
+	g->g_mr = op_get_refs(g->g_lib) ? MACH_MSG_SUCCESS : KERN_FAILURE;
+}
+
+static void
 cg_rpc_call_poll(struct cg *g)
 {
 	g->g_mr = op_call(g->g_lib, &g->g_b, true);
@@ -941,6 +982,7 @@ CG_WRAP(cg_sr_send)
 CG_WRAP(cg_sr_recv)
 CG_WRAP(cg_port)
 CG_WRAP(cg_malloc_free)
+CG_WRAP(cg_get_refs)
 CG_WRAP(cg_rpc_call_poll)
 CG_WRAP(cg_rpc_poll_again)
 CG_WRAP(cg_rpc_srv_recv)
@@ -989,6 +1031,8 @@ static const struct cg_phase phases[] = {
 	PHASE("port_alloc_destroy", cg_port, "allocate RECEIVE + destroy",
 	    CG_SAME),
 	PHASE("malloc_free", cg_malloc_free, "jemalloc malloc + free, 256 B",
+	    CG_SAME),
+	PHASE("get_refs", cg_get_refs, "mach_port_get_refs SEND, hot name",
 	    CG_SAME),
 	PHASE("stream_1to1", cg_stream_send, "sender SEND (batches of 16)",
 	    CG_CROSS),
@@ -1159,6 +1203,9 @@ cg_run_lib(const struct opts *o, struct lib *l)
 	if (case_selected(o, "malloc_free"))
 		for (i = 0; i < CG_WARM + CG_SAME; i++)
 			cg_call("cg_malloc_free", &g, i >= CG_WARM);
+	if (case_selected(o, "get_refs"))
+		for (i = 0; i < CG_WARM + CG_SAME; i++)
+			cg_call("cg_get_refs", &g, i >= CG_WARM);
 	if (team_cpus() < 2)
 		return;
 	if (case_selected(o, "rpc_spin")) {
@@ -1309,7 +1356,7 @@ usage(void)
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
 	    "cases: send_recv_64 rpc_spin rpc_block port_alloc_destroy "
-	    "malloc_free stream_1to1\n");
+	    "malloc_free stream_1to1 get_refs\n");
 }
 
 /* "--flag=value": value, else NULL. */

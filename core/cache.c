@@ -45,7 +45,8 @@
  *
  * The fast path is one restartable sequence: pop a pointer from the calling
  * CPU's stack (alloc) or push one (free).  No atomic instruction, no lock,
- * no function call into the allocator.  When the stack is empty, alloc takes
+ * no function call: it is inline in the caller (cache.h), and only its
+ * way out, ipc_cache_alloc_slow / ipc_cache_free_slow, is here.  When the stack is empty, alloc takes
  * a batch from the depot (or, when the depot is empty too, from the
  * backend), keeps one and pushes the rest; when it is full, free pops half
  * of it into the depot.  The depot is bounded: beyond IPC_DEPOT_MAX objects
@@ -116,9 +117,10 @@ MIPC_STATIC_ASSERT(cached_sizes_are_whole_lines,
 
 static struct ipc_cache ipc_caches[IPC_KIND_COUNT];
 
-/* Per-CPU stacks: ipc_pcpu[kind][cpu], or NULL with ipc_ncpu == 0. */
-static struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
-static uint32_t ipc_ncpu;
+/* Per-CPU stacks: ipc_pcpu[kind][cpu], or NULL with ipc_ncpu == 0 (cache.h
+ * reads them in the inline fast paths). */
+struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
+uint32_t ipc_ncpu;
 
 /* Sized kinds: live bytes and objects. (A) */
 static uint64_t ipc_sized_bytes[IPC_KIND_COUNT];
@@ -214,6 +216,9 @@ ipc_cache_init(void)
 
 		ipc_lock_init(&c->ic_lock, IPC_RANK_LEAF, "cache depot");
 		c->ic_size = ipc_kinds[k].ki_size;
+		/* The inline fast paths poison with cache.h's sizes. */
+		ipc_require(c->ic_size == ipc_cache_size((enum ipc_kind)k),
+		    "cache.h and cache.c agree on the object sizes");
 		c->ic_depot = ipc_depot_store[k];
 	}
 	/*
@@ -433,45 +438,21 @@ cache_free_slow(enum ipc_kind kind, void *obj)
 }
 
 /*
- * ipc_cache_alloc
- *	A fixed-size object of a cached kind, uninitialised.
- * Conditions:
- *	Nothing locked.  Fast path: one rseq pop, no lock, no atomic.
- *	Returns NULL when memory is exhausted (or injected to fail).
+ * ipc_cache_alloc_slow, ipc_cache_free_slow
+ *	The inline fast paths' way out (cache.h: ipc_cache_alloc and
+ *	ipc_cache_free pop and push in the caller): this CPU's stack was
+ *	empty, full or unusable.
+ * Conditions: as ipc_cache_alloc / ipc_cache_free.
  */
 void *
-ipc_cache_alloc(enum ipc_kind kind)
+ipc_cache_alloc_slow(enum ipc_kind kind)
 {
-	struct ipc_cache *c = &ipc_caches[kind];
-	void *o;
-
-	if (unlikely(ipc_fail_check(kind)))
-		return NULL;
-	o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
-	if (unlikely(o == NULL))
-		return cache_alloc_slow(kind);
-	/* [T1]: pairs with ipc_cache_free() of the last owner. */
-	ipc_tsan_acquire(o);
-	obj_handed_out(c, o);
-	return o;
+	return cache_alloc_slow(kind);
 }
 
-/*
- * ipc_cache_free
- *	Give back an object of a cached kind.
- * Conditions:
- *	Nothing locked.  Fast path: one rseq push, no lock, no atomic.
- */
 void
-ipc_cache_free(enum ipc_kind kind, void *obj)
+ipc_cache_free_slow(enum ipc_kind kind, void *obj)
 {
-	struct ipc_cache *c = &ipc_caches[kind];
-
-	obj_cached(c, obj);
-	/* [T1]: the next owner's ipc_cache_alloc() acquires. */
-	ipc_tsan_release(obj);
-	if (likely(arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, obj)))
-		return;
 	cache_free_slow(kind, obj);
 }
 

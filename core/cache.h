@@ -6,6 +6,9 @@
  *
  * Owns:      enum ipc_kind and the sizes of the cached kinds; every
  *            allocation of core/ goes through the calls below.
+ * Choices:   the caches' fast paths (one rseq pop or push) are inline here,
+ *            so that a caller pays no call and a constant kind folds; the
+ *            refill, drain and everything else stay in cache.c.
  */
 #ifndef MIPC_CORE_CACHE_H
 #define MIPC_CORE_CACHE_H
@@ -47,9 +50,86 @@ enum ipc_kind {
 #define IPC_KMSG_M_SIZE 1024
 #define IPC_KMSG_L_SIZE 4096
 
-/* Fixed-size objects of a cached kind; NULL when memory is exhausted. */
-void *ipc_cache_alloc(enum ipc_kind kind);
-void ipc_cache_free(enum ipc_kind kind, void *obj);
+/*
+ * The per-CPU stacks of the cached kinds (cache.c): ipc_pcpu[kind][cpu] for
+ * cpu < ipc_ncpu, or ipc_ncpu == 0 without them.  (C) set by cache.c's
+ * constructor (and cleared by a forked child's) before any other call;
+ * only the inline fast paths below read them outside cache.c.
+ */
+extern struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
+extern uint32_t ipc_ncpu;
+
+/* The refill and drain paths behind the inline fast paths (cache.c). */
+void *ipc_cache_alloc_slow(enum ipc_kind kind);
+void ipc_cache_free_slow(enum ipc_kind kind, void *obj);
+bool ipc_fail_check_slow(enum ipc_kind kind);
+
+static inline bool
+ipc_fail_check(enum ipc_kind kind)
+{
+	return ipc_test_hooks && ipc_fail_check_slow(kind);
+}
+
+/* Object size of a cached kind (a constant where kind is one). */
+static inline uint32_t
+ipc_cache_size(enum ipc_kind kind)
+{
+	switch (kind) {
+	case IPC_KIND_PORT:
+		return IPC_PORT_SIZE;
+	case IPC_KIND_PSET:
+		return IPC_PSET_SIZE;
+	case IPC_KIND_KMSG_S:
+		return IPC_KMSG_S_SIZE;
+	case IPC_KIND_KMSG_M:
+		return IPC_KMSG_M_SIZE;
+	case IPC_KIND_KMSG_L:
+		return IPC_KMSG_L_SIZE;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * ipc_cache_alloc
+ *	A fixed-size object of a cached kind, uninitialised.
+ * Conditions:
+ *	Nothing locked.  Fast path: one rseq pop, inline in the caller (no
+ *	call, no lock, no atomic).  Returns NULL when memory is exhausted
+ *	(or injected to fail).
+ */
+static inline void *
+ipc_cache_alloc(enum ipc_kind kind)
+{
+	void *o;
+
+	if (unlikely(ipc_fail_check(kind)))
+		return NULL;
+	o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
+	if (unlikely(o == NULL))
+		return ipc_cache_alloc_slow(kind);
+	/* [T1]: pairs with ipc_cache_free() of the last owner (cache.c). */
+	ipc_tsan_acquire(o);
+	ipc_asan_unpoison(o, ipc_cache_size(kind));
+	return o;
+}
+
+/*
+ * ipc_cache_free
+ *	Give back an object of a cached kind.
+ * Conditions:
+ *	Nothing locked.  Fast path: one rseq push, inline in the caller.
+ */
+static inline void
+ipc_cache_free(enum ipc_kind kind, void *obj)
+{
+	ipc_asan_poison(obj, ipc_cache_size(kind));
+	/* [T1]: the next owner's ipc_cache_alloc() acquires (cache.c). */
+	ipc_tsan_release(obj);
+	if (likely(arch_pcpu_push(ipc_pcpu[kind], ipc_ncpu, obj)))
+		return;
+	ipc_cache_free_slow(kind, obj);
+}
 
 /*
  * The sized seam onto jemalloc (mallocx/sdallocx): every variable-size
@@ -91,13 +171,6 @@ const char *ipc_kind_name(enum ipc_kind kind);
  */
 void ipc_fail_nth(enum ipc_kind kind, uint64_t n);
 uint64_t ipc_alloc_count(enum ipc_kind kind);
-bool ipc_fail_check_slow(enum ipc_kind kind);
-
-static inline bool
-ipc_fail_check(enum ipc_kind kind)
-{
-	return ipc_test_hooks && ipc_fail_check_slow(kind);
-}
 
 void ipc_cache_atfork_child(void);
 

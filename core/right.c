@@ -856,10 +856,22 @@ mipc_port_type(
 	return with_name(space, name, false, op_type, ptype);
 }
 
+/* MACH_PORT_TYPE(right) by table: no variable shift (its count register)
+ * on the lookup fast path. */
+static const uint32_t right_type[MACH_PORT_RIGHT_NUMBER] = {
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_SEND),
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_RECEIVE),
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_SEND_ONCE),
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_PORT_SET),
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_DEAD_NAME),
+	MACH_PORT_TYPE(MACH_PORT_RIGHT_LABELH),
+};
+
+/* Conditions: right < MACH_PORT_RIGHT_NUMBER. */
 static mach_port_urefs_t
 refs_of(uint32_t type, uint32_t urefs, mach_port_right_t right)
 {
-	if (!(type & MACH_PORT_TYPE(right)))
+	if (!(type & right_type[right]))
 		return 0;
 	switch (right) {
 	case MACH_PORT_RIGHT_SEND:
@@ -914,55 +926,106 @@ get_refs_slow(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
 }
 
 /*
+ * The fast path declined inside its section: close it, take the locked
+ * path.  The caller's own arguments, unmoved: its tail call keeps them in
+ * their registers all along.
+ */
+IPC_COLD static kern_return_t
+get_refs_declined(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	ipc_epoch_exit(ipc_thread_cur);
+	return get_refs_slow(task, name, right, refs);
+}
+
+/*
+ * The fast path's end for a send-only right, whose count is settled only
+ * while its port lives (a dead port's needs the locked dead-name
+ * conversion): inside the caller's section, the entry's snapshot `bits`.
+ * Reached by a tail call, so that the other names' path needs no
+ * register for the entry and saves none (each save is one more store for
+ * the section's exchange to wait for).
+ */
+static IPC_NOINLINE kern_return_t
+get_refs_send_only(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs, const struct ipc_entry *e,
+    uint32_t bits)
+{
+	struct ipc_object *o = ipc_entry_load_object(e);
+
+	if (o == NULL || !ip_active(ip_from_object(o)) ||
+	    ck_pr_load_32(&e->ie_bits) != bits)
+		return get_refs_declined(task, name, right, refs);
+	*refs = refs_of(IE_BITS_TYPE(bits), IE_BITS_UREFS(bits), right);
+	ipc_epoch_exit(ipc_thread_cur);
+	return KERN_SUCCESS;
+}
+
+/* The fast path's section closed, a reclamation poll due. */
+IPC_COLD static kern_return_t
+get_refs_poll(struct ipc_thread *th)
+{
+	ipc_epoch_poll_slow(th);
+	return KERN_SUCCESS;
+}
+
+/* A thread's first call: its state, then the fast path. */
+IPC_COLD static kern_return_t
+get_refs_first(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	if (ipc_thread_init_slow() == NULL)
+		return get_refs_slow(task, name, right, refs);
+	return mipc_port_get_refs(task, name, right, refs);
+}
+
+/*
  * mipc_port_get_refs
  *	The lookup fast path: one entry read inside an epoch section, no
  *	lock.  Anything unusual -- bad arguments, an unknown name, a send
  *	right whose port may have died (it needs the locked dead-name
  *	conversion), a destroyed space -- takes the locked path, which is the
- *	specification.
+ *	specification.  Every way out of the fast path is a tail call with
+ *	the caller's own arguments, so that the path saves no register for a
+ *	call it does not make; the space's slot, which is never freed, is
+ *	found before the section.
  */
 kern_return_t
 mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
     mach_port_right_t right, mach_port_urefs_t *refs)
 {
-	struct mipc_space *space;
-	struct ipc_thread *th;
+	struct ipc_thread *th = ipc_thread_cur;
+	struct mipc_space *slot, *space;
 	struct ipc_entry *e;
 	uint32_t bits, type;
 
+	/* Names 0 and MACH_PORT_DEAD (B2) index no entry: the lookup fails. */
 	if (unlikely(task == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
-	        refs == NULL || !MACH_PORT_VALID(name)))
+	        refs == NULL))
 		return get_refs_slow(task, name, right, refs);
-	th = ipc_thread_self();
 	if (unlikely(th == NULL))
+		return get_refs_first(task, name, right, refs);
+	slot = ipc_space_slot(task);
+	/* An entry point inside a section is a re-entry (a signal handler):
+	 * the locked path. */
+	if (unlikely(ipc_epoch_inside(th)))
 		return get_refs_slow(task, name, right, refs);
-
-	ipc_epoch_enter(th);
-	/* The section holds the space (ipc_space_lookup). */
-	space = ipc_space_lookup(task);
+	ipc_epoch_enter_outer(th);
+	space = ipc_space_lookup_slot(slot, task);
 	if (unlikely(space == NULL))
-		goto slow;
-	e = ipc_entry_lookup(space, name);
+		return get_refs_declined(task, name, right, refs);
+	e = ipc_entry_lookup_bits(space, name, &bits);
 	if (unlikely(e == NULL))
-		goto slow;
-	bits = ck_pr_load_32(&e->ie_bits);
+		return get_refs_declined(task, name, right, refs);
 	type = IE_BITS_TYPE(bits);
 	if ((type & MACH_PORT_TYPE_SEND_RIGHTS) &&
-	    !(type & MACH_PORT_TYPE_RECEIVE)) {
-		/* Send-only: settled only while the port lives. */
-		struct ipc_object *o = ipc_entry_load_object(e);
-
-		if (o == NULL || !ip_active(ip_from_object(o)) ||
-		    ck_pr_load_32(&e->ie_bits) != bits)
-			goto slow;
-	}
+	    !(type & MACH_PORT_TYPE_RECEIVE))
+		return get_refs_send_only(task, name, right, refs, e, bits);
 	/* Otherwise the 32 bits read at once are the whole answer. */
 	*refs = refs_of(type, IE_BITS_UREFS(bits), right);
-	ipc_epoch_exit(th);
+	if (unlikely(ipc_epoch_exit_poll_due(th)))
+		return get_refs_poll(th);
 	return KERN_SUCCESS;
-slow:
-	ipc_epoch_exit(th);
-	return get_refs_slow(task, name, right, refs);
 }
 
 /* ------------------------------------------------------------------ */

@@ -151,8 +151,10 @@ ipc_space_slot(mipc_space_t task)
 }
 
 /*
- * ipc_space_lookup
- *	The live space `task` names, without taking a reference.
+ * ipc_space_lookup_slot
+ *	The live space `task` names, given its slot (ipc_space_slot(task),
+ *	which may be found before the section: slots and their directory are
+ *	never freed), without taking a reference.
  * Conditions:
  *	Inside an epoch section: a slot is reused only a grace period after
  *	its handle stopped resolving, so what this returns stays this
@@ -162,10 +164,8 @@ ipc_space_slot(mipc_space_t task)
  *	released).
  */
 static inline struct mipc_space *
-ipc_space_lookup(mipc_space_t task)
+ipc_space_lookup_slot(struct mipc_space *space, mipc_space_t task)
 {
-	struct mipc_space *space = ipc_space_slot(task);
-
 	if (unlikely(space == NULL ||
 	        ck_pr_load_64(&space->is_handle) != ipc_space_bits(task) ||
 	        task == NULL))
@@ -174,6 +174,13 @@ ipc_space_lookup(mipc_space_t task)
 	ck_pr_fence_load();
 	ipc_tsan_acquire(space); /* [T50] */
 	return space;
+}
+
+/* ipc_space_lookup_slot of the slot `task` names: the same conditions. */
+static inline struct mipc_space *
+ipc_space_lookup(mipc_space_t task)
+{
+	return ipc_space_lookup_slot(ipc_space_slot(task), task);
 }
 
 /*
@@ -298,15 +305,18 @@ ipc_space_check(struct mipc_space *space)
 }
 
 /*
- * ipc_entry_lookup
- *	The entry currently holding `name`, or NULL.
+ * ipc_entry_lookup_bits
+ *	The entry currently holding `name`, or NULL; *bitsp is the one load
+ *	of its ie_bits the answer was checked on (type and generation).
  * Conditions:
  *	Space locked, or the caller is inside an epoch section (then the
- *	entry may change under it: reread ie_bits to confirm a snapshot).
+ *	entry may change under it: *bitsp is a snapshot, reread ie_bits to
+ *	confirm it after reading anything else of the entry).
  *	A destroyed space has no table: every lookup fails.
  */
 static inline struct ipc_entry *
-ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
+ipc_entry_lookup_bits(
+    struct mipc_space *space, mach_port_name_t name, uint32_t *bitsp)
 {
 	struct ipc_table *t = ck_pr_load_ptr(&space->is_table);
 	uint32_t idx = MACH_PORT_INDEX(name), bits;
@@ -322,10 +332,27 @@ ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
 	e = &t->it_entries[idx];
 	bits = ck_pr_load_32(&e->ie_bits);
 	ipc_debug_yield(IPC_YIELD_LOOKUP);
+	/* The generation compared as the bytes it is (one register). */
 	if (unlikely(IE_BITS_TYPE(bits) == 0 ||
-	        IE_BITS_GEN(bits) != MACH_PORT_GEN(name)))
+	        (uint8_t)(bits >> 24) != (uint8_t)name))
 		return NULL;
+	*bitsp = bits;
 	return e;
+}
+
+/*
+ * ipc_entry_lookup
+ *	The entry currently holding `name`, or NULL.
+ * Conditions:
+ *	As ipc_entry_lookup_bits (inside a section: reread ie_bits to
+ *	confirm a snapshot).
+ */
+static inline struct ipc_entry *
+ipc_entry_lookup(struct mipc_space *space, mach_port_name_t name)
+{
+	uint32_t bits;
+
+	return ipc_entry_lookup_bits(space, name, &bits);
 }
 
 /*

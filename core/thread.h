@@ -178,13 +178,42 @@ ipc_epoch_enter(struct ipc_thread *th)
 	ck_epoch_begin(th->th_epoch, NULL);
 }
 
+/*
+ * ipc_epoch_enter_outer
+ *	ipc_epoch_enter for a caller that has just found ipc_epoch_inside(th)
+ *	false: ck's nesting test folds away, its exchange on the straight
+ *	path.  (active changes only on this thread, and a signal handler's
+ *	sections close before it returns.)
+ */
 static inline void
-ipc_epoch_exit(struct ipc_thread *th)
+ipc_epoch_enter_outer(struct ipc_thread *th)
+{
+	ck_epoch_record_t *r = th->th_epoch;
+
+	if (r->active != 0)
+		__builtin_unreachable();
+	ck_epoch_begin(r, NULL);
+}
+
+/*
+ * ipc_epoch_exit_poll_due
+ *	ipc_epoch_exit but its poll: true when the caller must now call
+ *	ipc_epoch_poll_slow(th) (a fast path that ends in that call as a
+ *	tail call, keeping no frame for it).
+ */
+static inline bool
+ipc_epoch_exit_poll_due(struct ipc_thread *th)
 {
 	/* R: for TSan, pairs with the acquire before deferred frees run. */
 	ipc_tsan_release(&ipc_epoch);
 	ck_epoch_end(th->th_epoch, NULL);
-	if (unlikely(th->th_defers >= IPC_EPOCH_POLL_EVERY))
+	return unlikely(th->th_defers >= IPC_EPOCH_POLL_EVERY);
+}
+
+static inline void
+ipc_epoch_exit(struct ipc_thread *th)
+{
+	if (ipc_epoch_exit_poll_due(th))
 		ipc_epoch_poll_slow(th);
 }
 

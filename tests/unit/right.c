@@ -3,9 +3,10 @@
  * right.c -- tests of core/right.c that need an interleaving: a port dies
  * while a right to it moves between spaces, a name is converted to a dead
  * name while lock-free readers look (tests/interleave.h sweeps the other
- * call over every yield point of the call).
+ * call over every yield point of the call); the lock-free path of
+ * mipc_port_get_refs answers as the locked one, taking no slow entry.
  *
- * Includes core/internal.h for the yield hook.
+ * Includes core/internal.h for the yield hook and ipc_slow_entries.
  */
 #include "check_mipc.h"
 
@@ -13,6 +14,7 @@
 
 #include "interleave.h"
 
+#include <pthread.h>
 #include <string.h>
 
 struct insert {
@@ -295,6 +297,148 @@ START_TEST(receive_races_port_free_and_reuse)
 }
 END_TEST
 
+/* get_refs(name, right), with the slow entries it took in *slow. */
+static mach_port_urefs_t
+refs_counted(mipc_space_t sp, mach_port_name_t name, mach_port_right_t right,
+    uint64_t *slow)
+{
+	mach_port_urefs_t refs = 77;
+	uint64_t before = ipc_slow_entries;
+
+	MIPC_REQUIRE(mipc_port_get_refs(sp, name, right, &refs) == KERN_SUCCESS,
+	    "get_refs %#x right %u", name, right);
+	*slow = ipc_slow_entries - before;
+	return refs;
+}
+
+struct first_call {
+	mipc_space_t sp;
+	mach_port_name_t name;
+	mach_port_urefs_t first, second;
+	uint64_t second_slow;
+};
+
+static void *
+first_call_thread(void *arg)
+{
+	struct first_call *fc = arg;
+	uint64_t slow;
+
+	/* No mipc state yet: get_refs is this thread's first call. */
+	fc->first = refs_counted(fc->sp, fc->name, MACH_PORT_RIGHT_SEND, &slow);
+	fc->second = refs_counted(
+	    fc->sp, fc->name, MACH_PORT_RIGHT_SEND, &fc->second_slow);
+	return NULL;
+}
+
+/*
+ * mipc_port_get_refs' lock-free path: a receive right, a live send-only
+ * right, every right asked of them -- the locked path's answers, with no
+ * lock taken (no slow entry).  Dead names, bad names and stale names go
+ * to the locked path and get its answers; a thread's first call creates
+ * its state and its next call is lock-free.
+ */
+START_TEST(get_refs_lock_free_answers_without_slow_entries)
+{
+	static const mach_port_urefs_t want_rs[MACH_PORT_RIGHT_NUMBER] = {
+		[MACH_PORT_RIGHT_SEND] = 2, [MACH_PORT_RIGHT_RECEIVE] = 1
+	};
+	static const mach_port_urefs_t want_s[MACH_PORT_RIGHT_NUMBER] = {
+		[MACH_PORT_RIGHT_SEND] = 3
+	};
+	mipc_space_t a, b;
+	mach_port_name_t rs, s, dead;
+	mach_msg_type_name_t t;
+	mach_port_urefs_t refs;
+	mach_port_right_t r;
+	struct first_call fc;
+	pthread_t thr;
+	uint64_t slow;
+
+	ck_assert_int_eq(mipc_space_create(&a), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_create(&b), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &rs), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(a, rs, a, rs, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_mod_refs(a, rs, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_extract_right(a, rs, MACH_MSG_TYPE_MAKE_SEND, b, &s, &t),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_mod_refs(b, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+
+	for (r = 0; r < MACH_PORT_RIGHT_NUMBER; r++) {
+		refs = refs_counted(a, rs, r, &slow);
+		ck_assert_msg(refs == want_rs[r] && slow == 0,
+		    "receive+send right %u: %u refs, %llu slow entries", r,
+		    refs, (unsigned long long)slow);
+		refs = refs_counted(b, s, r, &slow);
+		ck_assert_msg(refs == want_s[r] && slow == 0,
+		    "send-only right %u: %u refs, %llu slow entries", r, refs,
+		    (unsigned long long)slow);
+	}
+
+	/*
+	 * The fast path's exit is a safe point like every section's: with a
+	 * reclamation poll due, it polls (the counter of frees since the
+	 * last poll starts again).
+	 */
+	ipc_thread_self()->th_defers = IPC_EPOCH_POLL_EVERY;
+	ck_assert_uint_eq(refs_counted(a, rs, MACH_PORT_RIGHT_SEND, &slow), 2);
+	ck_assert_uint_eq(ipc_thread_self()->th_defers, 0);
+	ipc_thread_self()->th_defers = IPC_EPOCH_POLL_EVERY;
+	ck_assert_uint_eq(refs_counted(b, s, MACH_PORT_RIGHT_SEND, &slow), 3);
+	ck_assert_uint_eq(ipc_thread_self()->th_defers, 0);
+
+	/* B2: MACH_PORT_NULL and MACH_PORT_DEAD count one send right. */
+	ck_assert_uint_eq(
+	    refs_counted(a, MACH_PORT_NULL, MACH_PORT_RIGHT_SEND, &slow), 1);
+	ck_assert_uint_eq(
+	    refs_counted(a, MACH_PORT_DEAD, MACH_PORT_RIGHT_SEND_ONCE, &slow),
+	    1);
+	ck_assert_int_eq(mipc_port_get_refs(
+	                     a, MACH_PORT_DEAD, MACH_PORT_RIGHT_RECEIVE, &refs),
+	    KERN_INVALID_NAME);
+	/* The same index under another generation is not the name. */
+	ck_assert_int_eq(
+	    mipc_port_get_refs(a, rs ^ 0x04u, MACH_PORT_RIGHT_SEND, &refs),
+	    KERN_INVALID_NAME);
+	ck_assert_int_eq(
+	    mipc_port_get_refs(a, rs, MACH_PORT_RIGHT_NUMBER, &refs),
+	    KERN_INVALID_VALUE);
+
+	/* The port dies: b's send right reads as a dead name (locked). */
+	ck_assert_int_eq(mipc_port_destroy(a, rs), KERN_SUCCESS);
+	dead = s;
+	ck_assert_uint_eq(
+	    refs_counted(b, dead, MACH_PORT_RIGHT_SEND, &slow), 0);
+	ck_assert_uint_eq(
+	    refs_counted(b, dead, MACH_PORT_RIGHT_DEAD_NAME, &slow), 3);
+
+	/* A fresh thread's first call, then its lock-free one. */
+	ck_assert_int_eq(
+	    mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &rs), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(a, rs, a, rs, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	memset(&fc, 0, sizeof(fc));
+	fc.sp = a;
+	fc.name = rs;
+	ck_assert_int_eq(pthread_create(&thr, NULL, first_call_thread, &fc), 0);
+	ck_assert_int_eq(pthread_join(thr, NULL), 0);
+	ck_assert_uint_eq(fc.first, 1);
+	ck_assert_uint_eq(fc.second, 1);
+	ck_assert_msg(fc.second_slow == 0, "second call: %llu slow entries",
+	    (unsigned long long)fc.second_slow);
+
+	ck_assert_int_eq(mipc_space_destroy(b), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(a), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 right_suite(void)
 {
@@ -307,6 +451,9 @@ right_suite(void)
 	tc = mipc_tcase("dead_name_conversion");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, right_check_clears_entry_before_last_release);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("get_refs_lock_free");
+	tcase_add_test(tc, get_refs_lock_free_answers_without_slow_entries);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("port_memory_reuse");
 	/* It needs the racing thread's 40 ports within the yield hook's
