@@ -13,6 +13,10 @@
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed -- through the epoch when a receiver took it while
  *            mach_port_peek was reading it (IKM_KIND_PEEKED, mqueue.c).
+ *            A kmsg in a ring's handoff area or inline storage is given
+ *            back to it instead (IKM_KIND_HANDOFF, IKM_KIND_INLINE); a
+ *            taker's copy of an inline one (IKM_KIND_COPY) is the
+ *            taker's memory, and is destroyed at once, never queued.
  *            Destruction is iterative through a per-thread queue,
  *            so a cascade (a dying port's queue holding receive rights of
  *            ports whose queues hold more) never recurses (O1).
@@ -132,6 +136,12 @@ ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
 void
 ipc_kmsg_free(struct ipc_kmsg *k)
 {
+	if (k->ikm_kind == IKM_KIND_COPY)
+		return; /* the taker's buffer (IKM_KIND_COPY) */
+	if (k->ikm_kind == IKM_KIND_INLINE) {
+		ipc_mqueue_inline_done(k); /* kept by its taker */
+		return;
+	}
 	if (unlikely(k->ikm_kind >= IPC_KIND_KMSG_HUGE))
 		ipc_kmsg_free_slow(k);
 	else
@@ -371,6 +381,15 @@ kmsg_destroy_one(struct ipc_kmsg *k)
 void
 ipc_kmsg_destroy(struct ipc_kmsg *k)
 {
+	if (unlikely(k->ikm_kind & (IKM_KIND_COPY | IKM_KIND_INLINE)) &&
+	    destroying) {
+		/* Its buffer is the caller's, or its storage is until the
+		 * caller's section ends: at once (IKM_KIND_COPY).  A simple
+		 * message: only its header rights go, and what their
+		 * release destroys is queued as usual. */
+		kmsg_destroy_one(k);
+		return;
+	}
 	k->ikm_next = destroy_queue;
 	destroy_queue = k;
 	if (destroying)
@@ -399,8 +418,11 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 {
 	size_t room = k->ikm_alloc;
 
-	if (k->ikm_kind & (IKM_KIND_PEEKED | IKM_KIND_HANDOFF))
-		return false; /* a peeker may still be reading it */
+	if (k->ikm_kind &
+	    (IKM_KIND_PEEKED | IKM_KIND_HANDOFF | IKM_KIND_INLINE |
+	        IKM_KIND_COPY))
+		return false; /* a peeker may still be reading it, or it is
+		                 no memory of its own */
 	if (k->ikm_kind == IPC_KIND_KMSG_S)
 		room = IPC_KMSG_S_SIZE;
 	else if (k->ikm_kind == IPC_KIND_KMSG_M)

@@ -133,6 +133,26 @@ struct ipc_kdesc {
 #define IKM_KIND_HANDOFF 0x4000u
 
 /*
+ * ikm_kind of a kmsg in a ring position's inline storage (mqueue.h,
+ * struct imq_inl): a simple message of up to IMQ_INL_MAX bytes its
+ * sender wrote there instead of into a kmsg from the cache.  It never
+ * leaves its queue but for the section of the one that takes it: a taker
+ * (ipc_mqueue_peek_take) gets a copy, of kind IKM_KIND_COPY, and the
+ * storage goes back to the ring -- or, asking for it (the receive fast
+ * path), the kmsg itself, which it frees inside that section (freeing it
+ * gives the storage back; destroying it is done at once, never queued).
+ */
+#define IKM_KIND_INLINE 0x2000u
+
+/*
+ * ikm_kind of such a copy: in the taker's own buffer (a receiver's
+ * stack), so freeing it is nothing, and destroying it is done at once
+ * rather than queued behind a cascade that may outlive the buffer
+ * (ipc_kmsg_destroy).  Not reusable (ipc_kmsg_reuse).
+ */
+#define IKM_KIND_COPY 0x1000u
+
+/*
  * A message after copyin: rights and memory it carries are owned by it.
  * Followed by the message bytes as sent (header + body, ikm_size bytes),
  * then ikm_ndesc struct ipc_kdesc at ikm_desc_off.

@@ -50,6 +50,36 @@ struct imq_slot {
  */
 #define IMQ_HO_MAX 176u /* message bytes, header included */
 
+/*
+ * Inline storage (mqueue.c, Inline messages): per ring position, room for
+ * a kmsg of kind IKM_KIND_INLINE holding a simple message of up to
+ * IMQ_INL_MAX bytes, header included -- a line of kmsg, a line of
+ * message -- written there by the sender that reserved the position
+ * instead of a kmsg from the cache.  in_kmsg.ikm_alloc is the storage's
+ * state word: IMQ_INL_FREE, IMQ_INL_HELD (a peeker may still read what
+ * its last message was), or IMQ_INL_USED while a message is in it.
+ * Conditions: the sender that reserved position p may use the storage of
+ * p only if its state was IMQ_INL_FREE before its reservation (it then
+ * holds the storage until a receiver takes the message: no other sender
+ * can reserve a position with the same storage before p is taken); the
+ * receiver that takes the message copies it out of the storage
+ * (ipc_mqueue_peek_take's buffer, a kmsg of kind IKM_KIND_COPY) inside
+ * the section it took it in, then gives the storage back.  So an inline
+ * kmsg never leaves its queue, and nothing outlives its storage.
+ */
+#define IMQ_INL_MAX  64u /* message bytes, header included */
+#define IMQ_INL_FREE 0u
+#define IMQ_INL_HELD 1u
+#define IMQ_INL_USED ((uint32_t)sizeof(struct imq_inl))
+
+struct imq_inl {
+	struct ipc_kmsg in_kmsg;
+	char in_bytes[IMQ_INL_MAX - sizeof(mach_msg_header_t)];
+};
+
+MIPC_STATIC_ASSERT(
+    imq_inl_is_two_lines, sizeof(struct imq_inl) == 2 * ARCH_CACHELINE);
+
 struct imq_handoff {
 	struct ipc_kmsg ho_kmsg;
 	char ho_bytes[IMQ_HO_MAX - sizeof(mach_msg_header_t)];
@@ -81,8 +111,37 @@ struct imq_ring {
 	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
 	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
-	struct imq_slot rg_slots[]; /* rg_mask + 1 */
+	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
+	                               rg_mask + 1 struct imq_inl, from the
+	                               next line on (imq_ring_inl) */
 };
+
+/* Where a ring of `slots` slots has its inline storage: the next line. */
+static inline size_t
+imq_ring_inl_offset(uint32_t slots)
+{
+	size_t off = offsetof(struct imq_ring, rg_slots) +
+	    (size_t)slots * sizeof(struct imq_slot);
+
+	return (off + ARCH_CACHELINE - 1) & ~(size_t)(ARCH_CACHELINE - 1);
+}
+
+/* The bytes of a ring of `slots` slots, its inline storage included. */
+static inline size_t
+imq_ring_bytes(uint32_t slots)
+{
+	return imq_ring_inl_offset(slots) +
+	    (size_t)slots * sizeof(struct imq_inl);
+}
+
+/* The inline storage of position pos (struct imq_inl). */
+static inline struct imq_inl *
+imq_ring_inl(struct imq_ring *ring, uint32_t pos)
+{
+	return (struct imq_inl *)(void *)((char *)ring +
+	           imq_ring_inl_offset(ring->rg_mask + 1)) +
+	    (pos & ring->rg_mask);
+}
 
 #define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))
 #define IMQ_CW_POS(w)   ((uint32_t)(w))
@@ -128,11 +187,16 @@ struct ipc_kmsg *ipc_mqueue_handoff_admit(
     struct ipc_port *port, uint32_t size, bool *admitted);
 void ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg);
 void ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg);
-enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket);
+enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket,
+    uint32_t inl_size, struct ipc_kmsg **inl);
 void ipc_mqueue_commit(
     struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
-    bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+    bool leave_large, bool keep_inline, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+struct ipc_kmsg *ipc_mqueue_inline_copy(
+    struct ipc_kmsg *kmsg, struct imq_inl *buf);
+void ipc_mqueue_inline_done(struct ipc_kmsg *kmsg);
 uint32_t ipc_mqueue_count(const struct ipc_port *port);
 uint32_t ipc_mqueue_count_implicit(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
