@@ -405,61 +405,6 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
 	return true;
 }
 
-/* What a receiver finds first (head_look). */
-enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
-
-/*
- * Look at the head of the queue: a handoff published and not taken goes
- * first (HD_HANDOFF, for take_handoff; Handoff), else the ring's head
- * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
- * copy was validated against: c_word did not move while we copied, so no
- * receiver took the message and no producer could have reused the slot.
- */
-static inline __attribute__((always_inline)) enum imq_head
-head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
-{
-	uint32_t consumer, producer;
-	struct imq_slot *s;
-	uint64_t w;
-
-	for (;;) {
-		w = ck_pr_load_64(&ring->rg_c_word);
-		consumer = IMQ_CW_POS(w);
-		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
-		ck_pr_fence_load();
-		producer = ck_pr_load_32(&ring->rg_p_tail);
-		/* [A61]: p_tail before the handoff count (Handoff). */
-		ck_pr_fence_load();
-		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
-			return HD_HANDOFF;
-		if (consumer == producer)
-			return HD_EMPTY;
-		ck_pr_fence_load(); /* [A9]: slot after p_tail */
-		s = &ring->rg_slots[consumer & ring->rg_mask];
-		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
-		out->ims_size = ck_pr_load_32(&s->ims_size);
-		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
-		if (ck_pr_load_64(&ring->rg_c_word) == w) {
-			*wp = w;
-			return HD_RING;
-		}
-	}
-}
-
-/*
- * Take the ring's head head_look found at c_word w; false if another
- * receiver took something meanwhile.
- */
-static inline bool
-ring_take(struct imq_ring *ring, uint64_t w)
-{
-	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
-	ck_pr_fence_store_atomic();
-	/* [R19]: the CAS also takes the message out of the count. */
-	return ck_pr_cas_64(
-	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
-}
-
 /*
  * Take the handoff message head_look found (Handoff) -- or leave it, as
  * MACH_RCV_LARGE asks of one larger than need_max (IMQ_LEFT, *size set).
@@ -1057,6 +1002,39 @@ inl_release_held(struct imq_ring *ring)
 }
 
 /*
+ * ipc_mqueue_taken_slow
+ *	What a take (ipc_mqueue_peek_take, the receive fast path's) does
+ *	after its claim beyond looking at two words: admit blocked senders
+ *	(waiters, loaded after [F1]), run the receive hooks (hooks, loaded
+ *	after [F58]), and copy an inline message into buf -- unless the
+ *	taker keeps it (keep_inline) and no hook was set -- giving its
+ *	storage back (Inline messages).  *kmsgp: the message taken, then
+ *	what the taker has.
+ * Conditions: as ipc_mqueue_peek_take, right after the claim.
+ */
+void
+ipc_mqueue_taken_slow(struct ipc_port *port, bool keep_inline, uint32_t hooks,
+    uint32_t waiters, struct imq_inl *buf, struct ipc_kmsg **kmsgp)
+{
+	struct imq_inl *in = NULL;
+
+	if (waiters != 0)
+		ipc_mqueue_admit_senders(port);
+	if ((*kmsgp)->ikm_kind == IKM_KIND_INLINE &&
+	    !(keep_inline && hooks == 0)) {
+		/* Ours until given back (Inline messages): a copy. */
+		in = ipc_container_of(*kmsgp, struct imq_inl, in_kmsg);
+		memcpy(buf, in, sizeof(*buf));
+		buf->in_kmsg.ikm_kind = IKM_KIND_COPY;
+		*kmsgp = &buf->in_kmsg;
+	}
+	if (hooks != 0)
+		dequeued_slow(port, *kmsgp, hooks);
+	if (in != NULL)
+		inl_give_back(port, in, hooks);
+}
+
+/*
  * ipc_mqueue_inline_copy
  *	Copy an inline message its taker kept (ipc_mqueue_peek_take with
  *	keep_inline) into buf -- a kmsg of kind IKM_KIND_COPY, returned --
@@ -1095,6 +1073,27 @@ ipc_mqueue_inline_done(struct ipc_kmsg *kmsg)
 }
 
 /*
+ * After a claim: [F1]: that room (an atomic op) before looking for
+ * senders; [F58]: the claim before the hook word.  An inline message is
+ * the taker's to be done with in its section if it keeps it and no hook
+ * ran; else a copy (ipc_mqueue_taken_slow).
+ */
+static inline __attribute__((always_inline)) void
+taken_tail(struct ipc_port *port, bool keep, bool inl, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp)
+{
+	uint32_t waiters, hooks;
+
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	waiters = ck_pr_load_32(&port->ip_mq.imq_snd_wq.wq_waiters);
+	/* Armed send-possible requests, event-loop descriptors, a peeker. */
+	hooks = ck_pr_load_32(&port->ip_rcv_hooks); /* [A57] */
+	ipc_tsan_acquire(&port->ip_rcv_hooks);      /* [T57] */
+	if (unlikely((waiters | hooks) != 0) || (inl && !keep))
+		ipc_mqueue_taken_slow(port, keep, hooks, waiters, buf, kmsgp);
+}
+
+/*
  * ipc_mqueue_peek_take
  *	Look at the head message and take it -- unless it is larger than
  *	need_max and leave_large asks to leave such a message in place
@@ -1122,13 +1121,12 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	struct imq_slot slot;
 	enum imq_result r;
 	enum imq_head at;
-	uint32_t hooks;
 	uint64_t w;
 
 	if (ring == NULL)
 		return IMQ_EMPTY;
 	for (;;) {
-		at = head_look(ring, &slot, &w);
+		at = imq_head_look(ring, &slot, &w);
 		if (unlikely(at == HD_HANDOFF)) {
 			r = take_handoff(mq, ring, need_max, leave_large, kmsgp,
 			    size, seqno);
@@ -1147,7 +1145,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		if (slot.ims_size > need_max && leave_large)
 			return IMQ_LEFT;
 		ipc_debug_yield(IPC_YIELD_DEQUEUE);
-		if (!ring_take(ring, w))
+		if (!imq_ring_take(ring, w))
 			continue;                /* another receiver took it */
 		ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 		*kmsgp = slot.ims_kmsg;
@@ -1167,26 +1165,33 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	 * looking for senders; [F58]: our claim (ring_take's CAS) before the
 	 * hook word.
 	 */
-	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
-	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
-		ipc_mqueue_admit_senders(port);
-	/* Armed send-possible requests, event-loop descriptors, a peeker. */
-	hooks = ck_pr_load_32(&port->ip_rcv_hooks); /* [A57] */
-	ipc_tsan_acquire(&port->ip_rcv_hooks);      /* [T57] */
-	if (in != NULL) {
-		/* The taker's, to be done with in its section (no peeker
-		 * saw it, no hook to run); else a copy. */
-		if (likely(keep_inline && hooks == 0))
-			return IMQ_TAKEN;
-		memcpy(buf, in, sizeof(*buf));
-		buf->in_kmsg.ikm_kind = IKM_KIND_COPY;
-		*kmsgp = &buf->in_kmsg;
-	}
-	if (unlikely(hooks != 0))
-		dequeued_slow(port, *kmsgp, hooks);
-	if (in != NULL)
-		inl_give_back(port, in, hooks);
+	taken_tail(port, keep_inline, in != NULL, buf, kmsgp);
 	return IMQ_TAKEN;
+}
+
+/*
+ * ipc_mqueue_take_handoff
+ *	ipc_mqueue_peek_take for a receive fast path that found a handoff
+ *	message at the head (imq_head_look): take it -- or leave it if it is
+ *	larger than need_max (IMQ_LEFT) -- without looking again; gone
+ *	meanwhile, ipc_mqueue_peek_take's from the start.
+ * Conditions: as ipc_mqueue_peek_take (leave_large, keep_inline).
+ */
+enum imq_result
+ipc_mqueue_take_handoff(struct ipc_port *port, uint32_t need_max,
+    struct imq_inl *buf, struct ipc_kmsg **kmsgp, uint32_t *size,
+    uint32_t *seqno)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	enum imq_result r =
+	    take_handoff(mq, ring_of(mq), need_max, true, kmsgp, size, seqno);
+
+	if (r == IMQ_EMPTY)
+		return ipc_mqueue_peek_take(
+		    port, need_max, true, true, buf, kmsgp, size, seqno);
+	if (r == IMQ_TAKEN)
+		taken_tail(port, true, false, buf, kmsgp);
+	return r;
 }
 
 /* Where a peek found its message (peek_ring, peek_overflow). */

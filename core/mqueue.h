@@ -152,6 +152,62 @@ imq_ring_inl(struct imq_ring *ring, uint32_t pos)
 #define IMQ_PEND(h)         ((uint32_t)((h) >> 32))
 #define IMQ_PEND_ONE        (1ull << 32) /* added: pending + 1 */
 
+/* What a receiver finds first (imq_head_look). */
+enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
+
+/*
+ * Look at the head of the queue (mqueue.c; here for the receive fast
+ * path, msg.c): a handoff published and not taken goes
+ * first (HD_HANDOFF, for take_handoff; Handoff), else the ring's head
+ * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
+ * copy was validated against: c_word did not move while we copied, so no
+ * receiver took the message and no producer could have reused the slot.
+ */
+static inline __attribute__((always_inline)) enum imq_head
+imq_head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
+{
+	uint32_t consumer, producer;
+	struct imq_slot *s;
+	uint64_t w;
+
+	for (;;) {
+		w = ck_pr_load_64(&ring->rg_c_word);
+		consumer = IMQ_CW_POS(w);
+		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
+		ck_pr_fence_load();
+		producer = ck_pr_load_32(&ring->rg_p_tail);
+		/* [A61]: p_tail before the handoff count (Handoff). */
+		ck_pr_fence_load();
+		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
+			return HD_HANDOFF;
+		if (consumer == producer)
+			return HD_EMPTY;
+		ck_pr_fence_load(); /* [A9]: slot after p_tail */
+		s = &ring->rg_slots[consumer & ring->rg_mask];
+		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
+		out->ims_size = ck_pr_load_32(&s->ims_size);
+		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+		if (ck_pr_load_64(&ring->rg_c_word) == w) {
+			*wp = w;
+			return HD_RING;
+		}
+	}
+}
+
+/*
+ * Take the ring's head head_look found at c_word w; false if another
+ * receiver took something meanwhile.
+ */
+static inline __attribute__((always_inline)) bool
+imq_ring_take(struct imq_ring *ring, uint64_t w)
+{
+	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
+	ck_pr_fence_store_atomic();
+	/* [R19]: the CAS also takes the message out of the count. */
+	return ck_pr_cas_64(
+	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
+}
+
 struct ipc_mqueue {
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
 	struct imq_ring *imq_ring;     /* (A) allocated on first send */
@@ -194,6 +250,12 @@ void ipc_mqueue_commit(
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
     bool leave_large, bool keep_inline, struct imq_inl *buf,
     struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+enum imq_result ipc_mqueue_take_handoff(struct ipc_port *port,
+    uint32_t need_max, struct imq_inl *buf, struct ipc_kmsg **kmsgp,
+    uint32_t *size, uint32_t *seqno);
+void ipc_mqueue_taken_slow(struct ipc_port *port, bool keep_inline,
+    uint32_t hooks, uint32_t waiters, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp);
 struct ipc_kmsg *ipc_mqueue_inline_copy(
     struct ipc_kmsg *kmsg, struct imq_inl *buf);
 void ipc_mqueue_inline_done(struct ipc_kmsg *kmsg);

@@ -734,12 +734,75 @@ consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 		g->rg_nsport = port;
 }
 
+/*
+ * ipc_mqueue_peek_take (mqueue.c) for the receive fast path, its common
+ * case inlined: the ring's head slot fits (else IMQ_LEFT, as leave_large
+ * asks), taken at the first try, an inline message kept (keep_inline); a
+ * handoff at the head is ipc_mqueue_take_handoff's; anything else -- no
+ * ring, an overflow list to refill, a lost race -- is
+ * ipc_mqueue_peek_take's from the start, and
+ * what follows a claim beyond two loads (senders to admit, hooks, a copy)
+ * ipc_mqueue_taken_slow's.  Ring internals are mqueue.h's.
+ * Conditions: as ipc_mqueue_peek_take.
+ */
+static inline __attribute__((always_inline)) enum imq_result
+take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
+	struct imq_slot slot;
+	uint32_t hooks, waiters;
+	enum imq_head at;
+	uint64_t w;
+
+	if (unlikely(ring == NULL))
+		return IMQ_EMPTY;
+	ck_pr_fence_load_depends(); /* [A10]: the ring through its pointer */
+	ipc_tsan_acquire(ring);
+	at = imq_head_look(ring, &slot, &w);
+	if (at == HD_EMPTY && likely(ck_pr_load_32(&mq->imq_ovf_n) == 0))
+		return IMQ_EMPTY;
+	if (at == HD_HANDOFF) /* a reply, to a special reply port */
+		return ipc_mqueue_take_handoff(
+		    port, need_max, buf, kmsgp, size, seqno);
+	if (unlikely(at != HD_RING))
+		goto general;
+	*size = slot.ims_size;
+	if (unlikely(slot.ims_size > need_max))
+		return IMQ_LEFT;
+	ipc_debug_yield(IPC_YIELD_DEQUEUE);
+	if (unlikely(!imq_ring_take(ring, w)))
+		goto general;
+	ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
+	*kmsgp = slot.ims_kmsg;
+	/* Sequence numbers: both halves of the c_word we took at. */
+	*seqno =
+	    IMQ_CW_POS(w) + IMQ_CW_HO(w) - ck_pr_load_32(&mq->imq_seq_base);
+	/* [F1] [F58]: our claim (an atomic op) before both words. */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	waiters = ck_pr_load_32(&mq->imq_snd_wq.wq_waiters);
+	hooks = ck_pr_load_32(&port->ip_rcv_hooks); /* [A57] */
+	ipc_tsan_acquire(&port->ip_rcv_hooks);      /* [T57] */
+	if (unlikely((waiters | hooks) != 0))
+		ipc_mqueue_taken_slow(port, true, hooks, waiters, buf, kmsgp);
+	return IMQ_TAKEN;
+general:
+	return ipc_mqueue_peek_take(
+	    port, need_max, true, true, buf, kmsgp, size, seqno);
+}
+
 static inline __attribute__((always_inline)) void
 try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
     bool leave_large, bool keep_inline, struct rcv_got *g)
 {
-	g->rg_result = ipc_mqueue_peek_take(port, need_max, leave_large,
-	    keep_inline, g->rg_buf, &g->rg_kmsg, &g->rg_size, &g->rg_seqno);
+	if (keep_inline && leave_large)
+		g->rg_result = take_fp(port, need_max, g->rg_buf, &g->rg_kmsg,
+		    &g->rg_size, &g->rg_seqno);
+	else
+		g->rg_result = ipc_mqueue_peek_take(port, need_max, leave_large,
+		    keep_inline, g->rg_buf, &g->rg_kmsg, &g->rg_size,
+		    &g->rg_seqno);
 	if (g->rg_result != IMQ_EMPTY) {
 		g->rg_port = port;
 		g->rg_name = name;
