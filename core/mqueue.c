@@ -266,6 +266,8 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 		return NULL;
 	memset(mine, 0, imq_ring_bytes(slots));
 	mine->rg_mask = slots - 1;
+	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
+	    imq_ring_inl_offset(slots));
 	ipc_tsan_release(mine);
 	/*
 	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a

@@ -108,8 +108,10 @@ struct imq_ring {
 	char rg_pad0[ARCH_CACHELINE - sizeof(uint64_t) - 6 * sizeof(uint32_t)];
 	uint32_t rg_p_tail; /* (A) positions below it are published */
 	uint32_t rg_pad1;
-	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
-	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
+	uint64_t rg_p_head;     /* (A) IMQ_HEAD(next position, pending) */
+	struct imq_inl *rg_inl; /* (C) the inline storage (imq_ring_inl) */
+	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t) -
+	    sizeof(void *)];
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
 	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
 	                               rg_mask + 1 struct imq_inl, from the
@@ -138,9 +140,7 @@ imq_ring_bytes(uint32_t slots)
 static inline struct imq_inl *
 imq_ring_inl(struct imq_ring *ring, uint32_t pos)
 {
-	return (struct imq_inl *)(void *)((char *)ring +
-	           imq_ring_inl_offset(ring->rg_mask + 1)) +
-	    (pos & ring->rg_mask);
+	return ring->rg_inl + (pos & ring->rg_mask);
 }
 
 #define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))

@@ -488,6 +488,26 @@ START_TEST(inline_then_overflow_after_a_qlimit_raise_keeps_fifo)
 }
 END_TEST
 
+/* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
+START_TEST(inline_copy_msg_copies_every_size_exactly)
+{
+	char src[320], dst[340];
+	size_t size, i;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 13 + 1);
+	for (size = 0; size <= 300; size++) {
+		memset(dst, 0x5a, sizeof(dst));
+		ipc_copy_msg(dst + 8, src, size);
+		for (i = 0; i < 8; i++)
+			ck_assert_int_eq(dst[i], 0x5a);
+		ck_assert_int_eq(memcmp(dst + 8, src, size), 0);
+		for (i = 8 + size; i < sizeof(dst); i++)
+			ck_assert_int_eq(dst[i], 0x5a);
+	}
+}
+END_TEST
+
 static Suite *
 inline_suite(void)
 {
@@ -507,6 +527,7 @@ inline_suite(void)
 	tcase_add_test(tc, inline_with_a_reply_right_delivers_it);
 	tcase_add_test(
 	    tc, inline_then_overflow_after_a_qlimit_raise_keeps_fifo);
+	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
 	suite_add_tcase(s, tc);
 	return s;
 }
