@@ -1493,24 +1493,21 @@ mach_msg_return_t
 ipc_kmsg_copyout_simple(struct mipc_space *space, struct ipc_kmsg *k,
     mach_msg_header_t *msg, mach_port_name_t rcv)
 {
-	const uint32_t trailer[2] = { MACH_MSG_TRAILER_FORMAT_0,
-		sizeof(mach_msg_trailer_t) };
-	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
-	mach_msg_header_t h = k->ikm_header;
-	uint32_t size = k->ikm_size;
+	mach_port_name_t reply_name;
 	bool nospace = false;
 
-	ipc_assert_slow(k->ikm_ndesc == 0 && size >= sizeof(h),
+	ipc_assert_slow(
+	    k->ikm_ndesc == 0 && k->ikm_size >= sizeof(mach_msg_header_t),
 	    "a simple message has a header and no descriptors");
 	if (k->ikm_reply.ir_port == NULL) {
 		/* right_copyout's first case, without the call. */
-		h.msgh_remote_port =
+		reply_name =
 		    k->ikm_reply.ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
 	} else {
 		/* From a copy: the kmsg is only read (kmsg.h). */
 		struct ipc_right reply_r = k->ikm_reply;
 
-		h.msgh_remote_port = right_copyout(space, &reply_r, &nospace);
+		reply_name = right_copyout(space, &reply_r, &nospace);
 		if (unlikely(nospace)) {
 			/* K9: header rights failed: not delivered (the reply
 			 * right is gone with the copy). */
@@ -1519,14 +1516,7 @@ ipc_kmsg_copyout_simple(struct mipc_space *space, struct ipc_kmsg *k,
 			return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 		}
 	}
-	h.msgh_bits =
-	    MACH_MSGH_BITS_SET(reply_t, k->ikm_dest.ir_type, 0, h.msgh_bits);
-	h.msgh_size = size;
-	h.msgh_local_port = rcv;
-	memcpy(msg, &h, sizeof(h));
-	ipc_copy_msg((char *)msg + sizeof(h), ikm_bytes(k) + sizeof(h),
-	    size - sizeof(h));
-	memcpy((char *)msg + size, trailer, sizeof(trailer));
+	ipc_kmsg_deliver_simple(k, msg, rcv, reply_name);
 	kmsg_consume_free(k);
 	return MACH_MSG_SUCCESS;
 }

@@ -259,6 +259,34 @@ ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 	k->ikm_desc_off = ikm_desc_off_for(size);
 }
 
+/*
+ * Deliver a simple message whose reply right became reply_name (a name in
+ * the receiver's space, MACH_PORT_NULL or MACH_PORT_DEAD): the header as
+ * the receiver sees it, the body and the default trailer (format 0, its
+ * own size) into msg, which holds them.  The kmsg is only read (see
+ * struct ipc_kmsg).  ipc_kmsg_copyout_simple's, and the receive fast
+ * path's for an inline message (msg.c), inside its section.
+ */
+static inline __attribute__((always_inline)) void
+ipc_kmsg_deliver_simple(struct ipc_kmsg *k, mach_msg_header_t *msg,
+    mach_port_name_t rcv, mach_port_name_t reply_name)
+{
+	const uint32_t trailer[2] = { MACH_MSG_TRAILER_FORMAT_0,
+		sizeof(mach_msg_trailer_t) };
+	mach_msg_header_t h = k->ikm_header;
+	uint32_t size = k->ikm_size;
+
+	h.msgh_remote_port = reply_name;
+	h.msgh_bits = MACH_MSGH_BITS_SET(
+	    k->ikm_reply.ir_type, k->ikm_dest.ir_type, 0, h.msgh_bits);
+	h.msgh_size = size;
+	h.msgh_local_port = rcv;
+	memcpy(msg, &h, sizeof(h));
+	ipc_copy_msg((char *)msg + sizeof(h), ikm_bytes(k) + sizeof(h),
+	    size - sizeof(h));
+	memcpy((char *)msg + size, trailer, sizeof(trailer));
+}
+
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);
 void ipc_kmsg_free(struct ipc_kmsg *kmsg);
 void ipc_kmsg_free_slow(struct ipc_kmsg *kmsg);

@@ -1056,25 +1056,6 @@ ipc_mqueue_inline_copy(struct ipc_kmsg *kmsg, struct imq_inl *buf)
 }
 
 /*
- * ipc_mqueue_inline_done
- *	A taker that kept an inline message is done with it (ipc_kmsg_free
- *	of IKM_KIND_INLINE): its storage goes back to the ring.  No peeker
- *	saw it (a kept one had no hook at its take).
- * Conditions: inside the section it was taken in.
- * Ordering:
- *	[R81]: our reads of it before the storage goes.
- */
-void
-ipc_mqueue_inline_done(struct ipc_kmsg *kmsg)
-{
-	struct imq_inl *in = ipc_container_of(kmsg, struct imq_inl, in_kmsg);
-
-	ipc_tsan_release(in);  /* [T81] */
-	ck_pr_fence_release(); /* [R81]: our reads, then the storage */
-	ck_pr_store_32(&in->in_kmsg.ikm_alloc, IMQ_INL_FREE);
-}
-
-/*
  * After a claim: [F1]: that room (an atomic op) before looking for
  * senders; [F58]: the claim before the hook word.  An inline message is
  * the taker's to be done with in its section if it keeps it and no hook

@@ -258,7 +258,6 @@ void ipc_mqueue_taken_slow(struct ipc_port *port, bool keep_inline,
     struct ipc_kmsg **kmsgp);
 struct ipc_kmsg *ipc_mqueue_inline_copy(
     struct ipc_kmsg *kmsg, struct imq_inl *buf);
-void ipc_mqueue_inline_done(struct ipc_kmsg *kmsg);
 uint32_t ipc_mqueue_count(const struct ipc_port *port);
 uint32_t ipc_mqueue_count_implicit(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
@@ -273,5 +272,24 @@ kern_return_t ipc_mqueue_send_wait(
 bool ipc_mqueue_has_message(struct ipc_port *port);
 bool ipc_mqueue_peek_locked(
     struct ipc_port *port, uint32_t seqno, struct imq_peek *pk);
+
+/*
+ * ipc_mqueue_inline_done
+ *	A taker that kept an inline message is done with it (ipc_kmsg_free
+ *	of IKM_KIND_INLINE): its storage goes back to the ring.  No peeker
+ *	saw it (a kept one had no hook at its take).
+ * Conditions: inside the section it was taken in.
+ * Ordering:
+ *	[R81]: our reads of it before the storage goes.
+ */
+static inline __attribute__((always_inline)) void
+ipc_mqueue_inline_done(struct ipc_kmsg *kmsg)
+{
+	struct imq_inl *in = ipc_container_of(kmsg, struct imq_inl, in_kmsg);
+
+	ipc_tsan_release(in);  /* [T81] */
+	ck_pr_fence_release(); /* [R81]: our reads, then the storage */
+	ck_pr_store_32(&in->in_kmsg.ikm_alloc, IMQ_INL_FREE);
+}
 
 #endif /* MIPC_CORE_MQUEUE_H */

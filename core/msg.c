@@ -1001,7 +1001,7 @@ rcv_target(struct rcv *r, struct rcv_target *t)
  * sync IPC keeps about it follows (XNU's results_complete for a special
  * reply port; a check-in's receive right stops pushing, case 6).
  */
-static inline void
+static inline __attribute__((always_inline)) void
 rcv_ended(struct ipc_port *p, bool taken)
 {
 	if (unlikely(p->ip_cflags & IP_F_SPECIAL_REPLY))
@@ -1437,7 +1437,12 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	} else if (g.rg_kmsg->ikm_kind == IKM_KIND_INLINE) {
 		/* Copied out from its storage, which goes back, here: it
 		 * names nothing in the space (Inline messages, mqueue.c). */
-		mr = ipc_kmsg_copyout_simple(NULL, g.rg_kmsg, msg, r->r_name);
+		ipc_assert_slow(g.rg_kmsg->ikm_flags & IKM_F_BORROWED,
+		    "an inline message's destination right is borrowed");
+		ipc_kmsg_deliver_simple(g.rg_kmsg, msg, r->r_name,
+		    g.rg_kmsg->ikm_reply.ir_dead ? MACH_PORT_DEAD
+		                                 : MACH_PORT_NULL);
+		ipc_mqueue_inline_done(g.rg_kmsg);
 		g.rg_kmsg = NULL; /* delivered */
 	}
 	ipc_epoch_exit(th);
