@@ -183,7 +183,8 @@ struct ipc_kdesc {
  * by tests/unit/kmsg_layout.c).  Its sender writes both; a receiver only
  * reads them: it takes the destination and reply rights into copies of
  * its own (msg.c, ipc_kmsg_copyout) and builds the header it delivers in
- * the user's buffer.  The handoff area (mqueue.h) embeds one.
+ * the user's buffer.  The handoff area and each ring slot's inline
+ * storage (mqueue.h) embed one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */

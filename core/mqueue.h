@@ -3,9 +3,12 @@
  * mqueue.h -- message queues (mqueue.c): the ring of slots each port
  * embeds, its overflow list, counters and waiter words.
  *
- * Owns:      struct ipc_mqueue and its ring (with the handoff area); see
- *            mqueue.c's essay for the order, counting, sequence-number,
- *            handoff and wake-up arguments.
+ * Owns:      struct ipc_mqueue and its ring (with the handoff area and
+ *            the inline storage); see mqueue.c's essay for the order,
+ *            counting, sequence-number, handoff, inline-message and
+ *            wake-up arguments.  The receive fast path's look and take
+ *            (imq_head_look, imq_ring_take) and an inline message's
+ *            give-back are here, inline, for msg.c.
  */
 #ifndef MIPC_CORE_MQUEUE_H
 #define MIPC_CORE_MQUEUE_H
