@@ -51,7 +51,7 @@ struct imq_slot {
  * up to IMQ_HO_MAX message bytes -- instead of a kmsg from the cache and
  * a ring slot.  Cache-aligned: a line of kmsg, then the message.
  */
-#define IMQ_HO_MAX 176u /* message bytes, header included */
+#define IMQ_HO_MAX 192u /* message bytes, header included */
 
 /*
  * Inline storage (mqueue.c, Inline messages): per ring position, room for
@@ -87,6 +87,13 @@ struct imq_handoff {
 	struct ipc_kmsg ho_kmsg;
 	char ho_bytes[IMQ_HO_MAX - sizeof(mach_msg_header_t)];
 } __attribute__((aligned(ARCH_CACHELINE)));
+
+/* Four lines: a line of kmsg and IMQ_HO_MAX bytes fill them, no more. */
+MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
+    sizeof(struct imq_handoff) == 4 * ARCH_CACHELINE &&
+        offsetof(struct imq_handoff, ho_bytes) +
+                sizeof(((struct imq_handoff *)0)->ho_bytes) ==
+            4 * ARCH_CACHELINE);
 
 /*
  * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers
