@@ -13,6 +13,10 @@
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed -- through the epoch when a receiver took it while
  *            mach_port_peek was reading it (IKM_KIND_PEEKED, mqueue.c).
+ *            A kmsg in a ring's handoff area or inline storage is given
+ *            back to it instead (IKM_KIND_HANDOFF, IKM_KIND_INLINE); a
+ *            taker's copy of an inline one (IKM_KIND_COPY) is the
+ *            taker's memory, and is destroyed at once, never queued.
  *            Destruction is iterative through a per-thread queue,
  *            so a cascade (a dying port's queue holding receive rights of
  *            ports whose queues hold more) never recurses (O1).
@@ -132,6 +136,12 @@ ipc_kmsg_alloc(uint32_t size, uint32_t ndesc)
 void
 ipc_kmsg_free(struct ipc_kmsg *k)
 {
+	if (k->ikm_kind == IKM_KIND_COPY)
+		return; /* the taker's buffer (IKM_KIND_COPY) */
+	if (k->ikm_kind == IKM_KIND_INLINE) {
+		ipc_mqueue_inline_done(k); /* kept by its taker */
+		return;
+	}
 	if (unlikely(k->ikm_kind >= IPC_KIND_KMSG_HUGE))
 		ipc_kmsg_free_slow(k);
 	else
@@ -371,6 +381,15 @@ kmsg_destroy_one(struct ipc_kmsg *k)
 void
 ipc_kmsg_destroy(struct ipc_kmsg *k)
 {
+	if (unlikely(k->ikm_kind & (IKM_KIND_COPY | IKM_KIND_INLINE)) &&
+	    destroying) {
+		/* Its buffer is the caller's, or its storage is until the
+		 * caller's section ends: at once (IKM_KIND_COPY).  A simple
+		 * message: only its header rights go, and what their
+		 * release destroys is queued as usual. */
+		kmsg_destroy_one(k);
+		return;
+	}
 	k->ikm_next = destroy_queue;
 	destroy_queue = k;
 	if (destroying)
@@ -399,8 +418,11 @@ ipc_kmsg_reuse(struct ipc_kmsg *k, uint32_t size)
 {
 	size_t room = k->ikm_alloc;
 
-	if (k->ikm_kind & (IKM_KIND_PEEKED | IKM_KIND_HANDOFF))
-		return false; /* a peeker may still be reading it */
+	if (k->ikm_kind &
+	    (IKM_KIND_PEEKED | IKM_KIND_HANDOFF | IKM_KIND_INLINE |
+	        IKM_KIND_COPY))
+		return false; /* a peeker may still be reading it, or it is
+		                 no memory of its own */
 	if (k->ikm_kind == IPC_KIND_KMSG_S)
 		room = IPC_KMSG_S_SIZE;
 	else if (k->ikm_kind == IPC_KIND_KMSG_M)
@@ -1471,24 +1493,21 @@ mach_msg_return_t
 ipc_kmsg_copyout_simple(struct mipc_space *space, struct ipc_kmsg *k,
     mach_msg_header_t *msg, mach_port_name_t rcv)
 {
-	const uint32_t trailer[2] = { MACH_MSG_TRAILER_FORMAT_0,
-		sizeof(mach_msg_trailer_t) };
-	mach_msg_type_name_t reply_t = k->ikm_reply.ir_type;
-	mach_msg_header_t h = k->ikm_header;
-	uint32_t size = k->ikm_size;
+	mach_port_name_t reply_name;
 	bool nospace = false;
 
-	ipc_assert_slow(k->ikm_ndesc == 0 && size >= sizeof(h),
+	ipc_assert_slow(
+	    k->ikm_ndesc == 0 && k->ikm_size >= sizeof(mach_msg_header_t),
 	    "a simple message has a header and no descriptors");
 	if (k->ikm_reply.ir_port == NULL) {
 		/* right_copyout's first case, without the call. */
-		h.msgh_remote_port =
+		reply_name =
 		    k->ikm_reply.ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL;
 	} else {
 		/* From a copy: the kmsg is only read (kmsg.h). */
 		struct ipc_right reply_r = k->ikm_reply;
 
-		h.msgh_remote_port = right_copyout(space, &reply_r, &nospace);
+		reply_name = right_copyout(space, &reply_r, &nospace);
 		if (unlikely(nospace)) {
 			/* K9: header rights failed: not delivered (the reply
 			 * right is gone with the copy). */
@@ -1497,14 +1516,7 @@ ipc_kmsg_copyout_simple(struct mipc_space *space, struct ipc_kmsg *k,
 			return MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 		}
 	}
-	h.msgh_bits =
-	    MACH_MSGH_BITS_SET(reply_t, k->ikm_dest.ir_type, 0, h.msgh_bits);
-	h.msgh_size = size;
-	h.msgh_local_port = rcv;
-	memcpy(msg, &h, sizeof(h));
-	ipc_copy_msg((char *)msg + sizeof(h), ikm_bytes(k) + sizeof(h),
-	    size - sizeof(h));
-	memcpy((char *)msg + size, trailer, sizeof(trailer));
+	ipc_kmsg_deliver_simple(k, msg, rcv, reply_name);
 	kmsg_consume_free(k);
 	return MACH_MSG_SUCCESS;
 }

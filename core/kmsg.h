@@ -36,26 +36,46 @@ struct ipc_user_buf {
 
 /*
  * Copy a message body.  Mach messages are small and 4-byte multiples; a
- * 16-byte-chunk loop beats the string-move instruction a compiler emits
+ * few 16-byte moves beat the string-move instruction a compiler emits
  * for a variable memcpy (its start-up cost is most of a 64-byte copy).
- * From 16 bytes on, the last chunk ends at the end, overlapping the one
- * before it if need be, instead of an 8-, 4- and 1-byte tail (dst and src
- * never overlap).
+ * Up to 64 bytes, two or four moves with no loop: the first and last 16
+ * (or 32) bytes, overlapping in the middle if need be; beyond, out of
+ * line, a loop of 16-byte chunks whose last chunk ends at the end.  The
+ * short case is inlined: out of line,
+ * the call was a sixth of a 64-byte message's copy (callgrind sr_send).
+ * dst and src never overlap.
  */
-static inline void
-ipc_copy_msg(void *dst, const void *src, size_t size)
+static __attribute__((noinline, unused)) void
+ipc_copy_msg_long(char *d, const char *s, size_t size)
 {
-	char *d = dst;
-	const char *s = src;
 	size_t i;
 
 	if (size > 256) {
 		memcpy(d, s, size);
 		return;
 	}
+	for (i = 0; i + 16 < size; i += 16)
+		memcpy(d + i, s + i, 16);
+	memcpy(d + size - 16, s + size - 16, 16);
+}
+
+static inline __attribute__((always_inline)) void
+ipc_copy_msg(void *dst, const void *src, size_t size)
+{
+	char *d = dst;
+	const char *s = src;
+
+	if (size > 64) {
+		ipc_copy_msg_long(d, s, size);
+		return;
+	}
+	if (size >= 32) {
+		memcpy(d, s, 32);
+		memcpy(d + size - 32, s + size - 32, 32);
+		return;
+	}
 	if (size >= 16) {
-		for (i = 0; i + 16 < size; i += 16)
-			memcpy(d + i, s + i, 16);
+		memcpy(d, s, 16);
 		memcpy(d + size - 16, s + size - 16, 16);
 		return;
 	}
@@ -133,6 +153,26 @@ struct ipc_kdesc {
 #define IKM_KIND_HANDOFF 0x4000u
 
 /*
+ * ikm_kind of a kmsg in a ring position's inline storage (mqueue.h,
+ * struct imq_inl): a simple message of up to IMQ_INL_MAX bytes its
+ * sender wrote there instead of into a kmsg from the cache.  It never
+ * leaves its queue but for the section of the one that takes it: a taker
+ * (ipc_mqueue_peek_take) gets a copy, of kind IKM_KIND_COPY, and the
+ * storage goes back to the ring -- or, asking for it (the receive fast
+ * path), the kmsg itself, which it frees inside that section (freeing it
+ * gives the storage back; destroying it is done at once, never queued).
+ */
+#define IKM_KIND_INLINE 0x2000u
+
+/*
+ * ikm_kind of such a copy: in the taker's own buffer (a receiver's
+ * stack), so freeing it is nothing, and destroying it is done at once
+ * rather than queued behind a cascade that may outlive the buffer
+ * (ipc_kmsg_destroy).  Not reusable (ipc_kmsg_reuse).
+ */
+#define IKM_KIND_COPY 0x1000u
+
+/*
  * A message after copyin: rights and memory it carries are owned by it.
  * Followed by the message bytes as sent (header + body, ikm_size bytes),
  * then ikm_ndesc struct ipc_kdesc at ikm_desc_off.
@@ -143,7 +183,8 @@ struct ipc_kdesc {
  * by tests/unit/kmsg_layout.c).  Its sender writes both; a receiver only
  * reads them: it takes the destination and reply rights into copies of
  * its own (msg.c, ipc_kmsg_copyout) and builds the header it delivers in
- * the user's buffer.  The handoff area (mqueue.h) embeds one.
+ * the user's buffer.  The handoff area and each ring slot's inline
+ * storage (mqueue.h) embed one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */
@@ -217,6 +258,34 @@ ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 	k->ikm_reply.ir_type = 0;
 	k->ikm_sender = 0;
 	k->ikm_desc_off = ikm_desc_off_for(size);
+}
+
+/*
+ * Deliver a simple message whose reply right became reply_name (a name in
+ * the receiver's space, MACH_PORT_NULL or MACH_PORT_DEAD): the header as
+ * the receiver sees it, the body and the default trailer (format 0, its
+ * own size) into msg, which holds them.  The kmsg is only read (see
+ * struct ipc_kmsg).  ipc_kmsg_copyout_simple's, and the receive fast
+ * path's for an inline message (msg.c), inside its section.
+ */
+static inline __attribute__((always_inline)) void
+ipc_kmsg_deliver_simple(struct ipc_kmsg *k, mach_msg_header_t *msg,
+    mach_port_name_t rcv, mach_port_name_t reply_name)
+{
+	const uint32_t trailer[2] = { MACH_MSG_TRAILER_FORMAT_0,
+		sizeof(mach_msg_trailer_t) };
+	mach_msg_header_t h = k->ikm_header;
+	uint32_t size = k->ikm_size;
+
+	h.msgh_remote_port = reply_name;
+	h.msgh_bits = MACH_MSGH_BITS_SET(
+	    k->ikm_reply.ir_type, k->ikm_dest.ir_type, 0, h.msgh_bits);
+	h.msgh_size = size;
+	h.msgh_local_port = rcv;
+	memcpy(msg, &h, sizeof(h));
+	ipc_copy_msg((char *)msg + sizeof(h), ikm_bytes(k) + sizeof(h),
+	    size - sizeof(h));
+	memcpy((char *)msg + size, trailer, sizeof(trailer));
 }
 
 struct ipc_kmsg *ipc_kmsg_alloc(uint32_t size, uint32_t ndesc);

@@ -32,6 +32,13 @@
  *                        ring commits (ring_commit's store fence); a
  *                        receiver's p_tail load before its look at the
  *                        handoff count: FIFO across the two (Handoff).
+ *            [R81]/[A81] a taker's reads of an inline message before it
+ *                        gives the storage back; the next sender's writes
+ *                        after it sees it free (Inline messages).
+ *            [F82]       a receiver's hold of inline storage for a
+ *                        peeker before its second look at the hook; the
+ *                        peeker's clear of the hook before its look at
+ *                        held storage (Inline messages).
  *            [F1]        waiter handshakes (waitq.c) after every
  *                        publication; see Lost wake-ups.
  *            [F58]       a peeker's hook before its look at c_head, a
@@ -41,7 +48,8 @@
  * Lifetime:  the ring is allocated on the first enqueue (the seed's
  *            "message queue on demand"), with a slot per message the
  *            queue limit then admits (16 to 1024: PERF.md 3.3), and
- *            freed with the port; the handoff area is part of it.
+ *            freed with the port; the handoff area and the inline
+ *            storage (128 bytes per slot) are part of it.
  *            Messages in the queue belong to it; a dead port's queue is
  *            drained by whoever sees it dead (the destroyer, or a late
  *            sender).
@@ -159,6 +167,44 @@
  * and consumer stays as it was; the price is the kmsg's line of
  * metadata in the area (2 lines for a 64-byte message, not 1).
  *
+ * Inline messages (PERF.md 3.5).  Each ring position has 128 bytes of
+ * inline storage (mqueue.h, struct imq_inl): a line of kmsg and a line of
+ * message.  A simple message of up to IMQ_INL_MAX bytes that the send
+ * fast path queues in a slot is written there, as a kmsg of kind
+ * IKM_KIND_INLINE, instead of a kmsg from the cache: no allocation, free
+ * or cross-CPU depot traffic, and a message moves two lines.  Its slot
+ * publishes a pointer to it as to any kmsg, so peek, seqno, sets, waitfd,
+ * counting, death and drain see a kmsg like any other.
+ *   Reuse.  A receiver's c_word CAS frees the position, so the next sender
+ * at the position that shares the storage may reserve it while the
+ * receiver still reads the message.  So the storage has its own state
+ * word (the kmsg's ikm_alloc): the sender that reserves a position uses
+ * its storage only if the state read free before its reservation (admit
+ * _below reads it with the head it reserves at; only the sender of that
+ * position can make it used, and the sender of the position after it
+ * that shares the storage cannot reserve before this one is taken), else
+ * it is admitted without a slot and takes a kmsg from the cache (its
+ * failure gives the room back: nothing is promised before).  The taker
+ * gives the storage back ([R81]) once nothing reads the message any more.
+ *   Lifetime.  An inline kmsg never leaves its queue but for the section
+ * of its taker: ipc_mqueue_peek_take copies it into the taker's buffer
+ * (kind IKM_KIND_COPY: freeing it is nothing) and gives the storage back,
+ * or -- the receive fast path, when no hook was set at the take -- hands
+ * over the storage's kmsg itself, which the taker copies out and frees
+ * (gives back) before its section ends.  Sections keep the port, so the
+ * ring, alive: no inline message outlives its storage, whatever follows
+ * (a too-large receive, a death, a drain behind a cascade, a set).
+ *   Peekers.  A peeker reads a queued message's kmsg: a receiver that saw
+ * the peek hook at its take ([F58]) must not let the storage be reused
+ * until the peeker is done.  It marks the storage held (IMQ_INL_HELD),
+ * fences ([F82]) and looks at the hook again: clear, the peeker that
+ * could have read the message is done (one peeker at a time; it clears
+ * the hook after its reads, [R57]), and the receiver frees the storage.
+ * The peeker, after clearing the hook, fences ([F82]) and frees every
+ * held storage: store-buffering, so one of the two sees the other.
+ *   Cost: 128 bytes of memory per slot (a ring of 16 slots: 2.7 KiB; of
+ * 1024: 145 KiB), and a receiver outside the fast path copies 128 bytes.
+ *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
  * themselves in imq_snd_wq the same way.  Each publication here -- a ring
@@ -190,17 +236,10 @@
 /* ------------------------------------------------------------------ */
 /* Ring                                                                */
 
-static size_t
-ring_bytes(uint32_t slots)
-{
-	return offsetof(struct imq_ring, rg_slots) +
-	    (size_t)slots * sizeof(struct imq_slot);
-}
-
 static void
 ring_free(struct imq_ring *ring)
 {
-	ipc_free(IPC_KIND_MISC, ring, ring_bytes(ring->rg_mask + 1));
+	ipc_free(IPC_KIND_MISC, ring, imq_ring_bytes(ring->rg_mask + 1));
 }
 
 /*
@@ -222,11 +261,13 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 	}
 	while (slots < qlimit && slots < IMQ_RING_MAX)
 		slots <<= 1;
-	mine = ipc_alloc(IPC_KIND_MISC, ring_bytes(slots));
+	mine = ipc_alloc(IPC_KIND_MISC, imq_ring_bytes(slots));
 	if (mine == NULL)
 		return NULL;
-	memset(mine, 0, ring_bytes(slots));
+	memset(mine, 0, imq_ring_bytes(slots));
 	mine->rg_mask = slots - 1;
+	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
+	    imq_ring_inl_offset(slots));
 	ipc_tsan_release(mine);
 	/*
 	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a
@@ -364,61 +405,6 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
 		return false;
 	ring_fill(ring, ticket, kmsg, size, sflags);
 	return true;
-}
-
-/* What a receiver finds first (head_look). */
-enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
-
-/*
- * Look at the head of the queue: a handoff published and not taken goes
- * first (HD_HANDOFF, for take_handoff; Handoff), else the ring's head
- * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
- * copy was validated against: c_word did not move while we copied, so no
- * receiver took the message and no producer could have reused the slot.
- */
-static inline __attribute__((always_inline)) enum imq_head
-head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
-{
-	uint32_t consumer, producer;
-	struct imq_slot *s;
-	uint64_t w;
-
-	for (;;) {
-		w = ck_pr_load_64(&ring->rg_c_word);
-		consumer = IMQ_CW_POS(w);
-		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
-		ck_pr_fence_load();
-		producer = ck_pr_load_32(&ring->rg_p_tail);
-		/* [A61]: p_tail before the handoff count (Handoff). */
-		ck_pr_fence_load();
-		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
-			return HD_HANDOFF;
-		if (consumer == producer)
-			return HD_EMPTY;
-		ck_pr_fence_load(); /* [A9]: slot after p_tail */
-		s = &ring->rg_slots[consumer & ring->rg_mask];
-		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
-		out->ims_size = ck_pr_load_32(&s->ims_size);
-		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
-		if (ck_pr_load_64(&ring->rg_c_word) == w) {
-			*wp = w;
-			return HD_RING;
-		}
-	}
-}
-
-/*
- * Take the ring's head head_look found at c_word w; false if another
- * receiver took something meanwhile.
- */
-static inline bool
-ring_take(struct imq_ring *ring, uint64_t w)
-{
-	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
-	ck_pr_fence_store_atomic();
-	/* [R19]: the CAS also takes the message out of the count. */
-	return ck_pr_cas_64(
-	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
 }
 
 /*
@@ -572,6 +558,25 @@ ring_count(struct imq_ring *ring, uint64_t h)
 }
 
 /*
+ * Is the inline storage of position pos free (Inline messages)?  Read
+ * after c_head (ring_count's): the message that used it last was taken,
+ * so its sender's state store is visible ([R9]), and its receiver's give-
+ * back, if made, too ([A81]).
+ */
+static inline bool
+inl_free(struct imq_ring *ring, uint32_t pos)
+{
+	struct imq_inl *in = imq_ring_inl(ring, pos);
+
+	ck_pr_fence_load(); /* [A9]: after c_head */
+	if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) != IMQ_INL_FREE)
+		return false;
+	ck_pr_fence_acquire(); /* [A81]: given back, then ours to write */
+	ipc_tsan_acquire(in);  /* [T81] */
+	return true;
+}
+
+/*
  * One more message below limit, by a CAS on the head: the next position
  * (IMQ_SLOT, with want_slot and room in the ring: *ticket is its slot,
  * which the caller fills, ring_fill) or pending + 1 (IMQ_PENDING: the
@@ -580,8 +585,8 @@ ring_count(struct imq_ring *ring, uint64_t h)
  * sends it to the rare branch, which looks again.
  */
 static inline __attribute__((always_inline)) enum imq_admit
-admit_below(
-    struct imq_ring *ring, uint32_t limit, bool want_slot, uint32_t *ticket)
+admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
+    uint32_t *ticket)
 {
 	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next;
 
@@ -590,7 +595,8 @@ admit_below(
 
 		if (likely(IMQ_PEND(h) < limit &&
 		        (uint32_t)n < limit - IMQ_PEND(h))) {
-			bool slot = want_slot && (uint32_t)n <= ring->rg_mask;
+			bool slot = want_slot && (uint32_t)n <= ring->rg_mask &&
+			    (!inl || inl_free(ring, IMQ_POS(h)));
 
 			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
 			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
@@ -641,7 +647,7 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 	}
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		return false;
-	return admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false,
+	return admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false, false,
 	           &ticket) != IMQ_FULL;
 }
 
@@ -766,10 +772,12 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
  *	ring ([R11] in ovf_refill), so ours goes behind them (J4).
  */
 enum imq_admit
-ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket)
+ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket, uint32_t inl_size,
+    struct ipc_kmsg **inl)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_of(mq);
+	enum imq_admit room;
 	bool want_slot;
 
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
@@ -777,8 +785,14 @@ ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket)
 	want_slot = ck_pr_load_32(&mq->imq_ovf_n) == 0;
 	/* [A11]: the overflow count, then our reservation behind theirs. */
 	ck_pr_fence_load_atomic();
-	return admit_below(
-	    ring, ck_pr_load_32(&port->ip_qlimit), want_slot, ticket);
+	room = admit_below(ring, ck_pr_load_32(&port->ip_qlimit), want_slot,
+	    inl_size != 0, ticket);
+	if (inl_size != 0 && room == IMQ_SLOT) {
+		/* The storage was free before our reservation: ours. */
+		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
+		ipc_kmsg_init(*inl, IMQ_INL_USED, IKM_KIND_INLINE, inl_size);
+	}
+	return room;
 }
 
 /*
@@ -919,16 +933,16 @@ ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg)
  * port and its sets may have to go unreadable (waitfd.c).
  */
 static IPC_COLD void
-dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg)
+dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg, uint32_t hooks)
 {
-	uint32_t hooks = ck_pr_load_32(&port->ip_rcv_hooks);
-
 	/*
 	 * A peeker may be reading it: retired through the epoch.  Not a
 	 * handoff message: a peeker reads only the ring's copies of its
-	 * numbers (peek_ring), never the area.
+	 * numbers (peek_ring), never the area.  Not a copy of an inline
+	 * one: its storage is held instead (inl_give_back).
 	 */
-	if ((hooks & IP_RCV_HOOK_PEEK) && !(kmsg->ikm_kind & IKM_KIND_HANDOFF))
+	if ((hooks & IP_RCV_HOOK_PEEK) &&
+	    !(kmsg->ikm_kind & (IKM_KIND_HANDOFF | IKM_KIND_COPY)))
 		kmsg->ikm_kind |= IKM_KIND_PEEKED;
 	if ((hooks & IP_RCV_HOOK_SP_MASK) != 0 && ip_active(port))
 		ipc_port_spnotify(port);
@@ -937,22 +951,156 @@ dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg)
 }
 
 /*
+ * An inline message's storage, copied out by its taker, goes back to the
+ * ring (Inline messages) -- unless a peeker may be reading the message
+ * (hooks, loaded after the take: [F58]): then it is held until the hook
+ * is seen clear, by us after [F82] or by the peeker after its own
+ * (ipc_mqueue_peek_locked, inl_release_held).
+ * Ordering:
+ *	[R81]: our copy before the storage goes (inl_free's [A81]).
+ */
+static inline __attribute__((always_inline)) void
+inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
+{
+	uint32_t *state = &in->in_kmsg.ikm_alloc;
+
+	ipc_tsan_release(in); /* [T81] */
+	if (likely(!(hooks & IP_RCV_HOOK_PEEK))) {
+		ck_pr_fence_release(); /* [R81]: our copy, then the storage */
+		ck_pr_store_32(state, IMQ_INL_FREE);
+		return;
+	}
+	ck_pr_store_32(state, IMQ_INL_HELD);
+	/* [F82]: held before we look at the hook again; the peeker clears
+	 * the hook before it looks at the storage. */
+	arch_fence_full();
+	if (!(ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_PEEK)) {
+		/* [R81]: (the fence above) the peeker's reads are over
+		 * ([A57]: it cleared the hook after them). */
+		(void)ck_pr_cas_32(state, IMQ_INL_HELD, IMQ_INL_FREE);
+	}
+}
+
+/*
+ * A peeker done with the queue (its hook cleared) gives back the inline
+ * storage receivers held for it (inl_give_back).
+ * Conditions: port locked (the one peeker), the hook cleared, [F82].
+ */
+static void
+inl_release_held(struct imq_ring *ring)
+{
+	uint32_t i;
+
+	for (i = 0; i <= ring->rg_mask; i++) {
+		struct imq_inl *in = imq_ring_inl(ring, i);
+
+		if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) == IMQ_INL_HELD) {
+			ipc_tsan_release(in); /* [T81] */
+			/* [R81]: our reads before (the [F82] fence). */
+			(void)ck_pr_cas_32(
+			    &in->in_kmsg.ikm_alloc, IMQ_INL_HELD, IMQ_INL_FREE);
+		}
+	}
+}
+
+/*
+ * ipc_mqueue_taken_slow
+ *	What a take (ipc_mqueue_peek_take, the receive fast path's) does
+ *	after its claim beyond looking at two words: admit blocked senders
+ *	(waiters, loaded after [F1]), run the receive hooks (hooks, loaded
+ *	after [F58]), and copy an inline message into buf -- unless the
+ *	taker keeps it (keep_inline) and no hook was set -- giving its
+ *	storage back (Inline messages).  *kmsgp: the message taken, then
+ *	what the taker has.
+ * Conditions: as ipc_mqueue_peek_take, right after the claim.
+ */
+void
+ipc_mqueue_taken_slow(struct ipc_port *port, bool keep_inline, uint32_t hooks,
+    uint32_t waiters, struct imq_inl *buf, struct ipc_kmsg **kmsgp)
+{
+	struct imq_inl *in = NULL;
+
+	if (waiters != 0)
+		ipc_mqueue_admit_senders(port);
+	if ((*kmsgp)->ikm_kind == IKM_KIND_INLINE &&
+	    !(keep_inline && hooks == 0)) {
+		/* Ours until given back (Inline messages): a copy. */
+		in = ipc_container_of(*kmsgp, struct imq_inl, in_kmsg);
+		memcpy(buf, in, sizeof(*buf));
+		buf->in_kmsg.ikm_kind = IKM_KIND_COPY;
+		*kmsgp = &buf->in_kmsg;
+	}
+	if (hooks != 0)
+		dequeued_slow(port, *kmsgp, hooks);
+	if (in != NULL)
+		inl_give_back(port, in, hooks);
+}
+
+/*
+ * ipc_mqueue_inline_copy
+ *	Copy an inline message its taker kept (ipc_mqueue_peek_take with
+ *	keep_inline) into buf -- a kmsg of kind IKM_KIND_COPY, returned --
+ *	and give its storage back: for a taker that must go on with it
+ *	after its section.
+ * Conditions: inside the section it was taken in.
+ */
+struct ipc_kmsg *
+ipc_mqueue_inline_copy(struct ipc_kmsg *kmsg, struct imq_inl *buf)
+{
+	struct imq_inl *in = ipc_container_of(kmsg, struct imq_inl, in_kmsg);
+
+	memcpy(buf, in, sizeof(*buf));
+	buf->in_kmsg.ikm_kind = IKM_KIND_COPY;
+	ipc_mqueue_inline_done(kmsg);
+	return &buf->in_kmsg;
+}
+
+/*
+ * After a claim: [F1]: that room (an atomic op) before looking for
+ * senders; [F58]: the claim before the hook word.  An inline message is
+ * the taker's to be done with in its section if it keeps it and no hook
+ * ran; else a copy (ipc_mqueue_taken_slow).
+ */
+static inline __attribute__((always_inline)) void
+taken_tail(struct ipc_port *port, bool keep, bool inl, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp)
+{
+	uint32_t waiters, hooks;
+
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	waiters = ck_pr_load_32(&port->ip_mq.imq_snd_wq.wq_waiters);
+	/* Armed send-possible requests, event-loop descriptors, a peeker. */
+	hooks = ck_pr_load_32(&port->ip_rcv_hooks); /* [A57] */
+	ipc_tsan_acquire(&port->ip_rcv_hooks);      /* [T57] */
+	if (unlikely((waiters | hooks) != 0) || (inl && !keep))
+		ipc_mqueue_taken_slow(port, keep, hooks, waiters, buf, kmsgp);
+}
+
+/*
  * ipc_mqueue_peek_take
  *	Look at the head message and take it -- unless it is larger than
  *	need_max and leave_large asks to leave such a message in place
- *	(MACH_RCV_LARGE).
+ *	(MACH_RCV_LARGE).  A message in inline storage is copied into buf
+ *	(a kmsg of kind IKM_KIND_COPY; *kmsgp points there) and the storage
+ *	given back before we return (Inline messages) -- unless keep_inline
+ *	asks for the storage's kmsg itself (IKM_KIND_INLINE), which we give
+ *	when no hook was set at the take: the caller frees it (or copies it,
+ *	ipc_mqueue_inline_copy) inside this section.
  * Conditions:
- *	Nothing locked; inside an epoch section.
+ *	Nothing locked; inside an epoch section.  buf is the caller's
+ *	until it is done with the message.
  * Returns:
  *	IMQ_EMPTY, IMQ_LEFT (head left in place: *size is its size), or
  *	IMQ_TAKEN (*kmsgp and *seqno filled; the caller owns the message).
  */
 enum imq_result
 ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
-    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
+    bool keep_inline, struct imq_inl *buf, struct ipc_kmsg **kmsgp,
+    uint32_t *size, uint32_t *seqno)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_of(mq);
+	struct imq_inl *in = NULL;
 	struct imq_slot slot;
 	enum imq_result r;
 	enum imq_head at;
@@ -961,7 +1109,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	if (ring == NULL)
 		return IMQ_EMPTY;
 	for (;;) {
-		at = head_look(ring, &slot, &w);
+		at = imq_head_look(ring, &slot, &w);
 		if (unlikely(at == HD_HANDOFF)) {
 			r = take_handoff(mq, ring, need_max, leave_large, kmsgp,
 			    size, seqno);
@@ -980,10 +1128,15 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 		if (slot.ims_size > need_max && leave_large)
 			return IMQ_LEFT;
 		ipc_debug_yield(IPC_YIELD_DEQUEUE);
-		if (!ring_take(ring, w))
+		if (!imq_ring_take(ring, w))
 			continue;                /* another receiver took it */
 		ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 		*kmsgp = slot.ims_kmsg;
+		if (slot.ims_kmsg->ikm_kind == IKM_KIND_INLINE) {
+			/* Ours until given back (Inline messages). */
+			in = ipc_container_of(
+			    slot.ims_kmsg, struct imq_inl, in_kmsg);
+		}
 		/* Sequence numbers: both halves of the c_word we took at. */
 		*seqno = IMQ_CW_POS(w) + IMQ_CW_HO(w) -
 		    ck_pr_load_32(&mq->imq_seq_base);
@@ -995,14 +1148,33 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	 * looking for senders; [F58]: our claim (ring_take's CAS) before the
 	 * hook word.
 	 */
-	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
-	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
-		ipc_mqueue_admit_senders(port);
-	/* Armed send-possible requests, event-loop descriptors, a peeker. */
-	if (unlikely(ck_pr_load_32(&port->ip_rcv_hooks) != 0)) /* [A57] */
-		dequeued_slow(port, *kmsgp);
-	ipc_tsan_acquire(&port->ip_rcv_hooks); /* [T57] */
+	taken_tail(port, keep_inline, in != NULL, buf, kmsgp);
 	return IMQ_TAKEN;
+}
+
+/*
+ * ipc_mqueue_take_handoff
+ *	ipc_mqueue_peek_take for a receive fast path that found a handoff
+ *	message at the head (imq_head_look): take it -- or leave it if it is
+ *	larger than need_max (IMQ_LEFT) -- without looking again; gone
+ *	meanwhile, ipc_mqueue_peek_take's from the start.
+ * Conditions: as ipc_mqueue_peek_take (leave_large, keep_inline).
+ */
+enum imq_result
+ipc_mqueue_take_handoff(struct ipc_port *port, uint32_t need_max,
+    struct imq_inl *buf, struct ipc_kmsg **kmsgp, uint32_t *size,
+    uint32_t *seqno)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	enum imq_result r =
+	    take_handoff(mq, ring_of(mq), need_max, true, kmsgp, size, seqno);
+
+	if (r == IMQ_EMPTY)
+		return ipc_mqueue_peek_take(
+		    port, need_max, true, true, buf, kmsgp, size, seqno);
+	if (r == IMQ_TAKEN)
+		taken_tail(port, true, false, buf, kmsgp);
+	return r;
 }
 
 /* Where a peek found its message (peek_ring, peek_overflow). */
@@ -1164,6 +1336,9 @@ ipc_mqueue_peek_locked(
 	ipc_tsan_release(&port->ip_rcv_hooks); /* [T57] */
 	ck_pr_fence_release(); /* [R57]: our reads before the hook goes */
 	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_PEEK);
+	/* [F82]: the hook cleared before we look at held storage. */
+	arch_fence_full();
+	inl_release_held(ring);
 	return at == PK_FOUND;
 }
 
@@ -1291,11 +1466,12 @@ ipc_mqueue_set_seqno(struct ipc_port *port, uint32_t seqno)
 void
 ipc_mqueue_drain(struct ipc_port *port)
 {
+	struct imq_inl buf;
 	struct ipc_kmsg *k;
 	uint32_t size, seqno;
 
-	while (ipc_mqueue_peek_take(
-	           port, UINT32_MAX, false, &k, &size, &seqno) == IMQ_TAKEN) {
+	while (ipc_mqueue_peek_take(port, UINT32_MAX, false, false, &buf, &k,
+	           &size, &seqno) == IMQ_TAKEN) {
 		/*
 		 * A borrowed destination right (no reference) goes here,
 		 * while the caller keeps the port: the destruction may be
@@ -1461,7 +1637,7 @@ admit_waiters_locked(
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	/* A blocked sender's port has its ring (ipc_mqueue_prepare). */
 	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
-	    admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false,
+	    admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false, false,
 	        &ticket) != IMQ_FULL) {
 		if (snd_wake_full(sw))
 			return true;

@@ -3,9 +3,12 @@
  * mqueue.h -- message queues (mqueue.c): the ring of slots each port
  * embeds, its overflow list, counters and waiter words.
  *
- * Owns:      struct ipc_mqueue and its ring (with the handoff area); see
- *            mqueue.c's essay for the order, counting, sequence-number,
- *            handoff and wake-up arguments.
+ * Owns:      struct ipc_mqueue and its ring (with the handoff area and
+ *            the inline storage); see mqueue.c's essay for the order,
+ *            counting, sequence-number, handoff, inline-message and
+ *            wake-up arguments.  The receive fast path's look and take
+ *            (imq_head_look, imq_ring_take) and an inline message's
+ *            give-back are here, inline, for msg.c.
  */
 #ifndef MIPC_CORE_MQUEUE_H
 #define MIPC_CORE_MQUEUE_H
@@ -48,12 +51,49 @@ struct imq_slot {
  * up to IMQ_HO_MAX message bytes -- instead of a kmsg from the cache and
  * a ring slot.  Cache-aligned: a line of kmsg, then the message.
  */
-#define IMQ_HO_MAX 176u /* message bytes, header included */
+#define IMQ_HO_MAX 192u /* message bytes, header included */
+
+/*
+ * Inline storage (mqueue.c, Inline messages): per ring position, room for
+ * a kmsg of kind IKM_KIND_INLINE holding a simple message of up to
+ * IMQ_INL_MAX bytes, header included -- a line of kmsg, a line of
+ * message -- written there by the sender that reserved the position
+ * instead of a kmsg from the cache.  in_kmsg.ikm_alloc is the storage's
+ * state word: IMQ_INL_FREE, IMQ_INL_HELD (a peeker may still read what
+ * its last message was), or IMQ_INL_USED while a message is in it.
+ * Conditions: the sender that reserved position p may use the storage of
+ * p only if its state was IMQ_INL_FREE before its reservation (it then
+ * holds the storage until a receiver takes the message: no other sender
+ * can reserve a position with the same storage before p is taken); the
+ * receiver that takes the message copies it out of the storage
+ * (ipc_mqueue_peek_take's buffer, a kmsg of kind IKM_KIND_COPY) inside
+ * the section it took it in, then gives the storage back.  So an inline
+ * kmsg never leaves its queue, and nothing outlives its storage.
+ */
+#define IMQ_INL_MAX  64u /* message bytes, header included */
+#define IMQ_INL_FREE 0u
+#define IMQ_INL_HELD 1u
+#define IMQ_INL_USED ((uint32_t)sizeof(struct imq_inl))
+
+struct imq_inl {
+	struct ipc_kmsg in_kmsg;
+	char in_bytes[IMQ_INL_MAX - sizeof(mach_msg_header_t)];
+};
+
+MIPC_STATIC_ASSERT(
+    imq_inl_is_two_lines, sizeof(struct imq_inl) == 2 * ARCH_CACHELINE);
 
 struct imq_handoff {
 	struct ipc_kmsg ho_kmsg;
 	char ho_bytes[IMQ_HO_MAX - sizeof(mach_msg_header_t)];
 } __attribute__((aligned(ARCH_CACHELINE)));
+
+/* Four lines: a line of kmsg and IMQ_HO_MAX bytes fill them, no more. */
+MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
+    sizeof(struct imq_handoff) == 4 * ARCH_CACHELINE &&
+        offsetof(struct imq_handoff, ho_bytes) +
+                sizeof(((struct imq_handoff *)0)->ho_bytes) ==
+            4 * ARCH_CACHELINE);
 
 /*
  * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers
@@ -78,11 +118,40 @@ struct imq_ring {
 	char rg_pad0[ARCH_CACHELINE - sizeof(uint64_t) - 6 * sizeof(uint32_t)];
 	uint32_t rg_p_tail; /* (A) positions below it are published */
 	uint32_t rg_pad1;
-	uint64_t rg_p_head; /* (A) IMQ_HEAD(next position, pending) */
-	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t)];
+	uint64_t rg_p_head;     /* (A) IMQ_HEAD(next position, pending) */
+	struct imq_inl *rg_inl; /* (C) the inline storage (imq_ring_inl) */
+	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t) -
+	    sizeof(void *)];
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
-	struct imq_slot rg_slots[]; /* rg_mask + 1 */
+	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
+	                               rg_mask + 1 struct imq_inl, from the
+	                               next line on (imq_ring_inl) */
 };
+
+/* Where a ring of `slots` slots has its inline storage: the next line. */
+static inline size_t
+imq_ring_inl_offset(uint32_t slots)
+{
+	size_t off = offsetof(struct imq_ring, rg_slots) +
+	    (size_t)slots * sizeof(struct imq_slot);
+
+	return (off + ARCH_CACHELINE - 1) & ~(size_t)(ARCH_CACHELINE - 1);
+}
+
+/* The bytes of a ring of `slots` slots, its inline storage included. */
+static inline size_t
+imq_ring_bytes(uint32_t slots)
+{
+	return imq_ring_inl_offset(slots) +
+	    (size_t)slots * sizeof(struct imq_inl);
+}
+
+/* The inline storage of position pos (struct imq_inl). */
+static inline struct imq_inl *
+imq_ring_inl(struct imq_ring *ring, uint32_t pos)
+{
+	return ring->rg_inl + (pos & ring->rg_mask);
+}
 
 #define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))
 #define IMQ_CW_POS(w)   ((uint32_t)(w))
@@ -92,6 +161,62 @@ struct imq_ring {
 #define IMQ_POS(h)          ((uint32_t)(h))
 #define IMQ_PEND(h)         ((uint32_t)((h) >> 32))
 #define IMQ_PEND_ONE        (1ull << 32) /* added: pending + 1 */
+
+/* What a receiver finds first (imq_head_look). */
+enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
+
+/*
+ * Look at the head of the queue (mqueue.c; here for the receive fast
+ * path, msg.c): a handoff published and not taken goes
+ * first (HD_HANDOFF, for take_handoff; Handoff), else the ring's head
+ * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
+ * copy was validated against: c_word did not move while we copied, so no
+ * receiver took the message and no producer could have reused the slot.
+ */
+static inline __attribute__((always_inline)) enum imq_head
+imq_head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
+{
+	uint32_t consumer, producer;
+	struct imq_slot *s;
+	uint64_t w;
+
+	for (;;) {
+		w = ck_pr_load_64(&ring->rg_c_word);
+		consumer = IMQ_CW_POS(w);
+		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
+		ck_pr_fence_load();
+		producer = ck_pr_load_32(&ring->rg_p_tail);
+		/* [A61]: p_tail before the handoff count (Handoff). */
+		ck_pr_fence_load();
+		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
+			return HD_HANDOFF;
+		if (consumer == producer)
+			return HD_EMPTY;
+		ck_pr_fence_load(); /* [A9]: slot after p_tail */
+		s = &ring->rg_slots[consumer & ring->rg_mask];
+		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
+		out->ims_size = ck_pr_load_32(&s->ims_size);
+		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+		if (ck_pr_load_64(&ring->rg_c_word) == w) {
+			*wp = w;
+			return HD_RING;
+		}
+	}
+}
+
+/*
+ * Take the ring's head head_look found at c_word w; false if another
+ * receiver took something meanwhile.
+ */
+static inline __attribute__((always_inline)) bool
+imq_ring_take(struct imq_ring *ring, uint64_t w)
+{
+	/* [A9]: the CAS claims the slot we copied (fence_store_atomic). */
+	ck_pr_fence_store_atomic();
+	/* [R19]: the CAS also takes the message out of the count. */
+	return ck_pr_cas_64(
+	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
+}
 
 struct ipc_mqueue {
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
@@ -128,11 +253,21 @@ struct ipc_kmsg *ipc_mqueue_handoff_admit(
     struct ipc_port *port, uint32_t size, bool *admitted);
 void ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg);
 void ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg);
-enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket);
+enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket,
+    uint32_t inl_size, struct ipc_kmsg **inl);
 void ipc_mqueue_commit(
     struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
-    bool leave_large, struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+    bool leave_large, bool keep_inline, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);
+enum imq_result ipc_mqueue_take_handoff(struct ipc_port *port,
+    uint32_t need_max, struct imq_inl *buf, struct ipc_kmsg **kmsgp,
+    uint32_t *size, uint32_t *seqno);
+void ipc_mqueue_taken_slow(struct ipc_port *port, bool keep_inline,
+    uint32_t hooks, uint32_t waiters, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp);
+struct ipc_kmsg *ipc_mqueue_inline_copy(
+    struct ipc_kmsg *kmsg, struct imq_inl *buf);
 uint32_t ipc_mqueue_count(const struct ipc_port *port);
 uint32_t ipc_mqueue_count_implicit(struct ipc_port *port);
 uint32_t ipc_mqueue_seqno(struct ipc_port *port);
@@ -147,5 +282,24 @@ kern_return_t ipc_mqueue_send_wait(
 bool ipc_mqueue_has_message(struct ipc_port *port);
 bool ipc_mqueue_peek_locked(
     struct ipc_port *port, uint32_t seqno, struct imq_peek *pk);
+
+/*
+ * ipc_mqueue_inline_done
+ *	A taker that kept an inline message is done with it (ipc_kmsg_free
+ *	of IKM_KIND_INLINE): its storage goes back to the ring.  No peeker
+ *	saw it (a kept one had no hook at its take).
+ * Conditions: inside the section it was taken in.
+ * Ordering:
+ *	[R81]: our reads of it before the storage goes.
+ */
+static inline __attribute__((always_inline)) void
+ipc_mqueue_inline_done(struct ipc_kmsg *kmsg)
+{
+	struct imq_inl *in = ipc_container_of(kmsg, struct imq_inl, in_kmsg);
+
+	ipc_tsan_release(in);  /* [T81] */
+	ck_pr_fence_release(); /* [R81]: our reads, then the storage */
+	ck_pr_store_32(&in->in_kmsg.ikm_alloc, IMQ_INL_FREE);
+}
 
 #endif /* MIPC_CORE_MQUEUE_H */

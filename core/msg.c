@@ -39,6 +39,13 @@
  *              large, a sync wait, a name that receives nothing -- is the
  *              general path's, handed over before anything changed (an
  *              empty queue: after the first look, as rcv_try leaves it).
+ *            * A simple message of up to IMQ_INL_MAX bytes the send fast
+ *              path queues in a ring slot goes into that slot's inline
+ *              storage when it is free (mqueue.c, Inline messages), not
+ *              a kmsg from the cache; the receive fast path copies such
+ *              a message out inside its section, where the storage is
+ *              sure to exist, when the copyout names nothing in the space,
+ *              and takes a copy of it otherwise.
  *            * a receive on a set takes the member at the head of the set's
  *              ready queue (pset.c): O(1) on an empty set, ready members
  *              served in turn (G7).
@@ -220,11 +227,11 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
-	struct ipc_kmsg *k;
+	struct ipc_kmsg *k = NULL;
 	uint32_t dbits, ticket = 0;
 	uint16_t flags = IKM_F_BORROWED;
 	enum imq_admit room = IMQ_PENDING;
-	bool link;
+	bool link, inl = send_size <= IMQ_INL_MAX;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
 	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND) {
@@ -241,8 +248,8 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	    send_size > IPC_KMSG_L_SIZE / 2 ||
 	    !MACH_PORT_VALID(h->msgh_remote_port))
 		return false;
-	k = ipc_kmsg_alloc(send_size, 0);
-	if (k == NULL)
+	/* A small message waits for its slot: it may go in its storage. */
+	if (!inl && (k = ipc_kmsg_alloc(send_size, 0)) == NULL)
 		return false;
 	ipc_epoch_enter(th);
 	/* The section holds the space: no reference (ipc_space_lookup). */
@@ -303,18 +310,29 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	 * right that exists (ip_srights_inc_nonzero), after room was
 	 * admitted (ipc_mqueue_admit: the count is not given back).  An
 	 * implicit right's message reserves its room, and its slot as a
-	 * rule, in one (ipc_mqueue_reserve), the point of no return.  Full:
-	 * the slow path blocks or times out.
+	 * rule, in one (ipc_mqueue_reserve), the point of no return -- a
+	 * small one with the slot's inline storage as its kmsg if that is
+	 * free (mqueue.h), else admitted only, and a kmsg from the cache
+	 * (its failure gives the room back).  Full: the slow path blocks or
+	 * times out.
 	 */
 	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
 		ck_pr_fence_load(); /* [A36]: the request, then the count */
 		if (ip_srights(dp) == 0 ||
-		    (room = ipc_mqueue_reserve(dp, &ticket)) == IMQ_FULL)
+		    (room = ipc_mqueue_reserve(
+		         dp, &ticket, inl ? send_size : 0, &k)) == IMQ_FULL)
 			goto slow_unref;
+		if (unlikely(k == NULL) &&
+		    (k = ipc_kmsg_alloc(send_size, 0)) == NULL) {
+			ipc_require(room == IMQ_PENDING, "a slot has a kmsg");
+			goto slow_room;
+		}
 		flags = IKM_F_BORROWED | IKM_F_IMPLICIT;
 	} else {
 		if (!ipc_mqueue_admit(dp, true))
 			goto slow_unref;
+		if (k == NULL && (k = ipc_kmsg_alloc(send_size, 0)) == NULL)
+			goto slow_room;
 		if (!ip_srights_inc_nonzero(dp))
 			goto slow_room;
 	}
@@ -360,7 +378,8 @@ slow_unref:
 		ip_release(dp);
 slow:
 	ipc_epoch_exit(th);
-	ipc_kmsg_free(k);
+	if (k != NULL)
+		ipc_kmsg_free(k);
 	return false;
 }
 
@@ -678,6 +697,8 @@ struct rcv_got {
 	uint64_t rg_context;        /* rg_port's context at receipt (V4) */
 	struct ipc_port *rg_nsport; /* referenced: its send rights reached
 	                               zero with the message taken */
+	struct imq_inl *rg_buf;     /* the taker's: rg_kmsg when it was
+	                               inline (a copy, ipc_mqueue_peek_take) */
 };
 
 /*
@@ -713,12 +734,75 @@ consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 		g->rg_nsport = port;
 }
 
+/*
+ * ipc_mqueue_peek_take (mqueue.c) for the receive fast path, its common
+ * case inlined: the ring's head slot fits (else IMQ_LEFT, as leave_large
+ * asks), taken at the first try, an inline message kept (keep_inline); a
+ * handoff at the head is ipc_mqueue_take_handoff's; anything else -- no
+ * ring, an overflow list to refill, a lost race -- is
+ * ipc_mqueue_peek_take's from the start, and
+ * what follows a claim beyond two loads (senders to admit, hooks, a copy)
+ * ipc_mqueue_taken_slow's.  Ring internals are mqueue.h's.
+ * Conditions: as ipc_mqueue_peek_take.
+ */
+static inline __attribute__((always_inline)) enum imq_result
+take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
+    struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring);
+	struct imq_slot slot;
+	uint32_t hooks, waiters;
+	enum imq_head at;
+	uint64_t w;
+
+	if (unlikely(ring == NULL))
+		return IMQ_EMPTY;
+	ck_pr_fence_load_depends(); /* [A10]: the ring through its pointer */
+	ipc_tsan_acquire(ring);
+	at = imq_head_look(ring, &slot, &w);
+	if (at == HD_EMPTY && likely(ck_pr_load_32(&mq->imq_ovf_n) == 0))
+		return IMQ_EMPTY;
+	if (at == HD_HANDOFF) /* a reply, to a special reply port */
+		return ipc_mqueue_take_handoff(
+		    port, need_max, buf, kmsgp, size, seqno);
+	if (unlikely(at != HD_RING))
+		goto general;
+	*size = slot.ims_size;
+	if (unlikely(slot.ims_size > need_max))
+		return IMQ_LEFT;
+	ipc_debug_yield(IPC_YIELD_DEQUEUE);
+	if (unlikely(!imq_ring_take(ring, w)))
+		goto general;
+	ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
+	*kmsgp = slot.ims_kmsg;
+	/* Sequence numbers: both halves of the c_word we took at. */
+	*seqno =
+	    IMQ_CW_POS(w) + IMQ_CW_HO(w) - ck_pr_load_32(&mq->imq_seq_base);
+	/* [F1] [F58]: our claim (an atomic op) before both words. */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	waiters = ck_pr_load_32(&mq->imq_snd_wq.wq_waiters);
+	hooks = ck_pr_load_32(&port->ip_rcv_hooks); /* [A57] */
+	ipc_tsan_acquire(&port->ip_rcv_hooks);      /* [T57] */
+	if (unlikely((waiters | hooks) != 0))
+		ipc_mqueue_taken_slow(port, true, hooks, waiters, buf, kmsgp);
+	return IMQ_TAKEN;
+general:
+	return ipc_mqueue_peek_take(
+	    port, need_max, true, true, buf, kmsgp, size, seqno);
+}
+
 static inline __attribute__((always_inline)) void
 try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
-    bool leave_large, struct rcv_got *g)
+    bool leave_large, bool keep_inline, struct rcv_got *g)
 {
-	g->rg_result = ipc_mqueue_peek_take(port, need_max, leave_large,
-	    &g->rg_kmsg, &g->rg_size, &g->rg_seqno);
+	if (keep_inline && leave_large)
+		g->rg_result = take_fp(port, need_max, g->rg_buf, &g->rg_kmsg,
+		    &g->rg_size, &g->rg_seqno);
+	else
+		g->rg_result = ipc_mqueue_peek_take(port, need_max, leave_large,
+		    keep_inline, g->rg_buf, &g->rg_kmsg, &g->rg_size,
+		    &g->rg_seqno);
 	if (g->rg_result != IMQ_EMPTY) {
 		g->rg_port = port;
 		g->rg_name = name;
@@ -758,7 +842,7 @@ try_set(struct mipc_space *space, struct ipc_pset *ps, uint32_t need_max,
 		/* Moved out or dying: it is leaving its sets. */
 		if (!ip_receiver_name_in(p, space, &name))
 			continue;
-		try_port(p, name, need_max, leave_large, g);
+		try_port(p, name, need_max, leave_large, false, g);
 		if (g->rg_result == IMQ_EMPTY)
 			continue;
 		/*
@@ -880,7 +964,7 @@ try_workloop(struct mipc_space *space, struct ipc_workloop *wl,
 		}
 	}
 	if (best != NULL && ip_receiver_name_in(best, space, &name)) {
-		try_port(best, name, need_max, leave_large, g);
+		try_port(best, name, need_max, leave_large, false, g);
 		if (g->rg_result != IMQ_EMPTY)
 			return;
 	}
@@ -917,7 +1001,7 @@ rcv_target(struct rcv *r, struct rcv_target *t)
  * sync IPC keeps about it follows (XNU's results_complete for a special
  * reply port; a check-in's receive right stops pushing, case 6).
  */
-static inline void
+static inline __attribute__((always_inline)) void
 rcv_ended(struct ipc_port *p, bool taken)
 {
 	if (unlikely(p->ip_cflags & IP_F_SPECIAL_REPLY))
@@ -980,7 +1064,7 @@ rcv_try(struct rcv *r, mach_msg_option_t option, mach_msg_timeout_t timeout)
 			    r->r_need_max, r->r_leave_large, &r->r_got);
 		} else {
 			try_port(ip_from_object(t.rt_object), r->r_name,
-			    r->r_need_max, r->r_leave_large, &r->r_got);
+			    r->r_need_max, r->r_leave_large, false, &r->r_got);
 		}
 		if (r->r_got.rg_result == IMQ_EMPTY && r->r_waited == NULL) {
 			/*
@@ -1205,8 +1289,10 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 {
 	struct timespec deadline;
 	struct rcv r = *rp;
+	struct imq_inl buf;
 	mach_msg_return_t mr;
 
+	r.r_got.rg_buf = &buf; /* rcv_try's and rcv_finish's */
 	if (!looked) {
 		rcv_init(&r, option, rcv_size);
 		rcv_try(&r, option, timeout);
@@ -1298,13 +1384,15 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct rcv_target t;
 	struct ipc_port *port;
 	struct rcv_got g;
-	mach_msg_return_t mr;
+	struct imq_inl buf;
+	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	bool dead = false;
 
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
 		return RFP_SLOW;
 	g.rg_nsport = NULL;
+	g.rg_buf = &buf;
 	ipc_epoch_enter(th);
 	space = ipc_space_lookup(r->r_task);
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
@@ -1313,7 +1401,8 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	port = ip_from_object(t.rt_object);
 	/* Left in place if it does not fit (as MACH_RCV_LARGE leaves it). */
 	try_port(port, r->r_name,
-	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, &g);
+	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, true,
+	    &g);
 	if (unlikely(g.rg_result != IMQ_TAKEN)) {
 		if (g.rg_result == IMQ_LEFT)
 			goto slow;
@@ -1338,16 +1427,31 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	ipc_rcv_fp_note();
 	rcv_ended(port, true);
 	if (ipc_kmsg_copyout_needs_space(g.rg_kmsg)) {
+		/* A kmsg in inline storage is ours only in this section. */
+		if (unlikely(g.rg_kmsg->ikm_kind == IKM_KIND_INLINE))
+			g.rg_kmsg = ipc_mqueue_inline_copy(g.rg_kmsg, &buf);
 		if (ipc_space_tryref(space))
 			held = space;
 		else
 			dead = true;
+	} else if (g.rg_kmsg->ikm_kind == IKM_KIND_INLINE) {
+		/* Copied out from its storage, which goes back, here: it
+		 * names nothing in the space (Inline messages, mqueue.c). */
+		ipc_assert_slow(g.rg_kmsg->ikm_flags & IKM_F_BORROWED,
+		    "an inline message's destination right is borrowed");
+		ipc_kmsg_deliver_simple(g.rg_kmsg, msg, r->r_name,
+		    g.rg_kmsg->ikm_reply.ir_dead ? MACH_PORT_DEAD
+		                                 : MACH_PORT_NULL);
+		ipc_mqueue_inline_done(g.rg_kmsg);
+		g.rg_kmsg = NULL; /* delivered */
 	}
 	ipc_epoch_exit(th);
 	if (unlikely(g.rg_nsport != NULL)) {
 		ipc_port_ns_check(g.rg_nsport); /* P11 */
 		ip_release(g.rg_nsport);
 	}
+	if (g.rg_kmsg == NULL)
+		goto delivered;
 	if (unlikely(dead)) {
 		/* W2, as rcv_finish. */
 		ipc_kmsg_destroy(g.rg_kmsg);
@@ -1359,6 +1463,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	else
 		mr = ipc_kmsg_copyout(held, g.rg_kmsg, msg, r->r_name, option,
 		    g.rg_seqno, g.rg_context);
+delivered:
 	if (likely(mr == MACH_MSG_SUCCESS)) {
 		ipc_stat_add(th, IPC_STAT_RECEIVED, 1);
 		ipc_stat_add(th, IPC_STAT_BYTES_RECEIVED, g.rg_size);

@@ -190,10 +190,10 @@ START_TEST(INIT_message_queue_allocated_at_creation)
 
 	VAL_EQ(ipc_kind_live(IPC_KIND_MISC), before);
 	q = init_new(task, MIPC_PORT_INIT_MESSAGE_QUEUE);
-	/* A ring of IMQ_RING_MIN slots: the default queue limit's. */
+	/* A ring of IMQ_RING_MIN slots: the default queue limit's (with
+	 * their inline storage, mqueue.h). */
 	VAL_EQ(ipc_kind_live(IPC_KIND_MISC),
-	    before + offsetof(struct imq_ring, rg_slots) +
-	        IMQ_RING_MIN * sizeof(struct imq_slot));
+	    before + imq_ring_bytes(IMQ_RING_MIN));
 	VAL_EQ(type_of(task, q), MACH_PORT_TYPE_RECEIVE);
 	VAL_EQ(msgcount_of(task, q), 0);
 	VAL_EQ(type_of(task, plain), MACH_PORT_TYPE_RECEIVE);

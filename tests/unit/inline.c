@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * inline.c -- inline messages (mqueue.c, Inline messages; PERF.md 3.5): a
+ * simple message of up to IMQ_INL_MAX bytes sent through the fast path is
+ * written into the inline storage of the ring position it reserved, not
+ * into a kmsg from the cache, and is a queued message like any other:
+ * received whole, peeked, left in place by MACH_RCV_LARGE, destroyed by a
+ * too-large receive or its port's death, received through a set, with
+ * its reply right.  The storage must not be reused while anything may
+ * still read the message it held: a taker that kept it (the receive fast
+ * path) or a peeker.  Those tests hold a storage and then send until the
+ * ring comes round to it: the sender must take a kmsg from the cache, and
+ * the held message must be intact.  Each test checks that its messages
+ * did go through the storage, so none passes by testing the cache path.
+ *
+ * Includes core/internal.h for the port behind a name, its ring and the
+ * queue's take.
+ */
+#include "check_mipc.h"
+
+#include "internal.h"
+#include "internal_helpers.h"
+#include "mqueue.h"
+
+#include <string.h>
+
+typedef struct {
+	mach_msg_header_t h;
+	char body[256];
+} msg_t;
+
+typedef struct {
+	msg_t m;
+	mach_msg_max_trailer_t t;
+} rbuf_t;
+
+static mach_port_name_t rport;
+
+static struct imq_ring *
+ring(void)
+{
+	struct ipc_port *p = port_of(mipc_thread_space(), rport);
+	struct imq_ring *r;
+
+	ck_assert_ptr_nonnull(p);
+	r = ck_pr_load_ptr(&p->ip_mq.imq_ring);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+/* The kmsg queued at ring position pos (single-threaded: a snapshot). */
+static struct ipc_kmsg *
+kmsg_at(uint32_t pos)
+{
+	struct imq_ring *r = ring();
+
+	ck_assert_int_lt((int)(pos - IMQ_CW_POS(r->rg_c_word)), 16 * 64);
+	return r->rg_slots[pos & r->rg_mask].ims_kmsg;
+}
+
+/* The next position a sender reserves. */
+static uint32_t
+next_pos(void)
+{
+	return IMQ_POS(ck_pr_load_64(&ring()->rg_p_head));
+}
+
+static uint32_t
+head_pos(void)
+{
+	return IMQ_CW_POS(ck_pr_load_64(&ring()->rg_c_word));
+}
+
+static uint32_t
+inl_state(uint32_t pos)
+{
+	return ck_pr_load_32(&imq_ring_inl(ring(), pos)->in_kmsg.ikm_alloc);
+}
+
+/* Was the message at pos written into its own inline storage? */
+static bool
+is_inline_at(uint32_t pos)
+{
+	struct ipc_kmsg *k = kmsg_at(pos);
+
+	return k == &imq_ring_inl(ring(), pos)->in_kmsg &&
+	    k->ikm_kind == IKM_KIND_INLINE;
+}
+
+static void
+fill(msg_t *m, mach_msg_id_t id, mach_msg_size_t size)
+{
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->h.msgh_id = id;
+	m->h.msgh_size = size;
+	for (i = 0; i + sizeof(mach_msg_header_t) < size; i++)
+		m->body[i] = (char)(id * 7 + (int)i);
+}
+
+/* COPY_SEND to rport, with a MAKE_SEND_ONCE reply from `reply` if set. */
+static void
+send_reply(mach_msg_id_t id, mach_msg_size_t size, mach_port_name_t reply)
+{
+	msg_t m;
+
+	fill(&m, id, size);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	    reply != MACH_PORT_NULL ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+	m.h.msgh_remote_port = rport;
+	m.h.msgh_local_port = reply;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size,
+	                     0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+static void
+send_copy(mach_msg_id_t id, mach_msg_size_t size)
+{
+	send_reply(id, size, MACH_PORT_NULL);
+}
+
+static mach_msg_return_t
+rcv(mach_port_name_t from, rbuf_t *b, mach_msg_size_t rcv_size,
+    mach_msg_option_t extra)
+{
+	memset(b, 0, sizeof(*b));
+	return mach_msg(&b->m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT | extra, 0,
+	    rcv_size, from, 0, MACH_PORT_NULL);
+}
+
+/* Receive message `id` of `size` bytes from `from`, whole. */
+static void
+rcv_check_from(mach_port_name_t from, mach_msg_id_t id, mach_msg_size_t size)
+{
+	rbuf_t b;
+	msg_t want;
+
+	ck_assert_int_eq(rcv(from, &b, sizeof(b), 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(b.m.h.msgh_id, id);
+	ck_assert_uint_eq(b.m.h.msgh_size, size);
+	fill(&want, id, size);
+	ck_assert_int_eq(
+	    memcmp(b.m.body, want.body, size - sizeof(mach_msg_header_t)), 0);
+	ck_assert_uint_eq(b.m.h.msgh_local_port, rport);
+}
+
+static void
+rcv_check(mach_msg_id_t id, mach_msg_size_t size)
+{
+	rcv_check_from(rport, id, size);
+}
+
+/* mach_port_peek's size is the kernel's (XNU adds 8 on 64-bit). */
+#define PEEK_DELTA ((mach_msg_size_t)(sizeof(void *) == 8 ? 8 : 0))
+
+/* Peek at the head of rport; KERN_FAILURE if empty. */
+static kern_return_t
+peek(mach_msg_size_t *size, mach_msg_id_t *id)
+{
+	mach_msg_seqno_trailer_t t;
+	mach_msg_type_number_t tcnt = sizeof(t);
+	mach_port_seqno_t want = 0;
+
+	return mach_port_peek(mach_task_self(), rport,
+	    MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO), &want, size, id,
+	    (mach_msg_trailer_info_t)&t, &tcnt);
+}
+
+static void
+set_qlimit(natural_t qlimit)
+{
+	mach_port_limits_t lim = { .mpl_qlimit = qlimit };
+
+	ck_assert_int_eq(mach_port_set_attributes(mach_task_self(), rport,
+	                     MACH_PORT_LIMITS_INFO, (mach_port_info_t)&lim,
+	                     MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
+}
+
+static natural_t
+msgcount(void)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	ck_assert_int_eq(
+	    mach_port_get_attributes(mach_task_self(), rport,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	return st.mps_msgcount;
+}
+
+#define SMALL ((mach_msg_size_t)IMQ_INL_MAX)
+#define SLOTS (ring()->rg_mask + 1)
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	/* The first message makes the port's ring (the slow path's). */
+	send_copy(0, sizeof(mach_msg_header_t));
+	rcv_check(0, sizeof(mach_msg_header_t));
+	/* The ring has IMQ_RING_MIN slots: fill it whole. */
+	ck_assert_uint_eq(SLOTS, IMQ_RING_MIN);
+	set_qlimit(IMQ_RING_MIN);
+}
+
+START_TEST(inline_small_message_goes_in_its_slot_storage)
+{
+	uint32_t p = next_pos();
+
+	send_copy(1, SMALL);
+	send_copy(2, sizeof(mach_msg_header_t));
+	send_copy(3, SMALL + 4); /* too large for the storage */
+	ck_assert(is_inline_at(p));
+	ck_assert(is_inline_at(p + 1));
+	ck_assert(!is_inline_at(p + 2));
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_USED);
+	ck_assert_uint_eq(inl_state(p + 2), IMQ_INL_FREE);
+	rcv_check(1, SMALL);
+	rcv_check(2, sizeof(mach_msg_header_t));
+	rcv_check(3, SMALL + 4);
+	/* Every storage back. */
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	ck_assert_uint_eq(inl_state(p + 1), IMQ_INL_FREE);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/*
+ * A taker that kept the storage's kmsg (the receive fast path does, for
+ * its section): a sender whose position comes round to that storage takes
+ * a kmsg from the cache; the kept message is intact until freed.
+ */
+START_TEST(inline_kept_storage_not_reused_until_freed)
+{
+	struct ipc_port *port = port_of(mipc_thread_space(), rport);
+	struct ipc_thread *th = ipc_thread_self();
+	struct imq_inl buf;
+	struct ipc_kmsg *k;
+	uint32_t p = next_pos(), size, seqno, i;
+	msg_t want;
+
+	send_copy(10, SMALL);
+	ck_assert(is_inline_at(p));
+	ipc_epoch_enter(th);
+	ck_assert_int_eq(ipc_mqueue_peek_take(port, UINT32_MAX, false, true,
+	                     &buf, &k, &size, &seqno),
+	    IMQ_TAKEN);
+	ck_assert_ptr_eq(k, &imq_ring_inl(ring(), p)->in_kmsg);
+	ck_assert_uint_eq(k->ikm_kind, IKM_KIND_INLINE);
+	/* The queue comes round: position p + SLOTS has p's storage. */
+	for (i = 1; i <= SLOTS; i++)
+		send_copy((mach_msg_id_t)(10 + i), SMALL);
+	ck_assert(!is_inline_at(p + SLOTS));
+	ck_assert(is_inline_at(p + SLOTS - 1));
+	fill(&want, 10, SMALL);
+	ck_assert_int_eq(k->ikm_header.msgh_id, 10);
+	ck_assert_int_eq(memcmp(ikm_bytes(k) + sizeof(mach_msg_header_t),
+	                     want.body, SMALL - sizeof(mach_msg_header_t)),
+	    0);
+	/* Its borrowed destination right, as a receiver consumes it. */
+	if (!(k->ikm_flags & IKM_F_IMPLICIT))
+		(void)ip_srights_dec(port);
+	ipc_kmsg_free(k);
+	ipc_epoch_exit(th);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	for (i = 1; i <= SLOTS; i++)
+		rcv_check((mach_msg_id_t)(10 + i), SMALL);
+	/* The storage serves again. */
+	p = next_pos();
+	send_copy(40, SMALL);
+	ck_assert(is_inline_at(p));
+	rcv_check(40, SMALL);
+}
+END_TEST
+
+/*
+ * A receiver that took an inline message while a peeker may be reading it
+ * holds the storage (IMQ_INL_HELD) until the peeker is done: the sender
+ * that comes round to it uses the cache, and the peeker's end gives it
+ * back.
+ */
+START_TEST(inline_peeked_storage_held_until_the_peeker_is_done)
+{
+	struct ipc_port *port = port_of(mipc_thread_space(), rport);
+	mach_msg_size_t psize;
+	mach_msg_id_t pid;
+	uint32_t p = next_pos(), i;
+
+	send_copy(50, SMALL);
+	ck_assert(is_inline_at(p));
+	/* A peeker inside its reads, as mach_port_peek sets it. */
+	ck_pr_or_32(&port->ip_rcv_hooks, IP_RCV_HOOK_PEEK);
+	rcv_check(50, SMALL);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_HELD);
+	for (i = 1; i <= SLOTS; i++)
+		send_copy((mach_msg_id_t)(50 + i), SMALL);
+	ck_assert(!is_inline_at(p + SLOTS));
+	/* The peeker leaves; the next peek's end gives held storage back. */
+	ck_pr_and_32(&port->ip_rcv_hooks, ~IP_RCV_HOOK_PEEK);
+	ck_assert_int_eq(peek(&psize, &pid), KERN_SUCCESS);
+	ck_assert_int_eq(pid, 51);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	for (i = 1; i <= SLOTS; i++)
+		rcv_check((mach_msg_id_t)(50 + i), SMALL);
+}
+END_TEST
+
+START_TEST(inline_peeked_and_left_then_received_whole)
+{
+	mach_msg_size_t psize = 0;
+	mach_msg_id_t pid = 0;
+	uint32_t p = next_pos();
+
+	send_copy(60, SMALL - 8);
+	send_copy(61, SMALL);
+	ck_assert(is_inline_at(p));
+	ck_assert_int_eq(peek(&psize, &pid), KERN_SUCCESS);
+	ck_assert_int_eq(pid, 60);
+	ck_assert_uint_eq(psize, SMALL - 8 + PEEK_DELTA);
+	/* Left in place, untouched; the peek held nothing. */
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_USED);
+	ck_assert_uint_eq(msgcount(), 2);
+	rcv_check(60, SMALL - 8);
+	rcv_check(61, SMALL);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	ck_assert_uint_eq(inl_state(p + 1), IMQ_INL_FREE);
+}
+END_TEST
+
+START_TEST(inline_rcv_large_leaves_it_and_too_large_destroys_it)
+{
+	uint32_t p = next_pos(), i;
+	rbuf_t b;
+
+	send_copy(70, SMALL);
+	ck_assert(is_inline_at(p));
+	/* Left in place (K5), the ring filled behind it. */
+	ck_assert_int_eq(
+	    rcv(rport, &b, sizeof(mach_msg_header_t) + 16, MACH_RCV_LARGE),
+	    MACH_RCV_TOO_LARGE);
+	ck_assert_uint_eq(b.m.h.msgh_size, SMALL);
+	ck_assert_uint_eq(head_pos(), p);
+	for (i = 1; i < SLOTS; i++)
+		send_copy((mach_msg_id_t)(70 + i), SMALL);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_USED);
+	rcv_check(70, SMALL);
+	/* Taken and destroyed (K4): the storage goes back, the rest whole. */
+	ck_assert_int_eq(rcv(rport, &b, sizeof(mach_msg_header_t) + 16, 0),
+	    MACH_RCV_TOO_LARGE);
+	ck_assert_uint_eq(inl_state(p + 1), IMQ_INL_FREE);
+	for (i = 2; i < SLOTS; i++)
+		rcv_check((mach_msg_id_t)(70 + i), SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/* Queued inline messages carrying send-once rights die with the port. */
+START_TEST(inline_destroyed_with_its_port_releases_their_rights)
+{
+	mach_port_name_t rp;
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	uint32_t p = next_pos(), i;
+
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rp),
+	    KERN_SUCCESS);
+	for (i = 0; i < 3; i++)
+		send_reply((mach_msg_id_t)(80 + i), SMALL, rp);
+	for (i = 0; i < 3; i++)
+		ck_assert(is_inline_at(p + i));
+	ck_assert_int_eq(
+	    mach_port_get_attributes(mach_task_self(), rp,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(st.mps_sorights, 3);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	/* Each send-once right destroyed sent a send-once notification
+	 * through itself (XNU's ipc_notify_send_once). */
+	for (i = 0; i < 3; i++) {
+		rbuf_t b;
+
+		memset(&b, 0, sizeof(b));
+		ck_assert_int_eq(
+		    mach_msg(&b.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(b), rp, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(b.m.h.msgh_id, MACH_NOTIFY_SEND_ONCE);
+	}
+	cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+	ck_assert_int_eq(
+	    mach_port_get_attributes(mach_task_self(), rp,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	ck_assert_uint_eq(st.mps_sorights, 0);
+	ck_assert_int_eq(mach_port_destroy(mach_task_self(), rp), KERN_SUCCESS);
+}
+END_TEST
+
+START_TEST(inline_received_through_a_set)
+{
+	mach_port_name_t set;
+	uint32_t p = next_pos();
+
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_PORT_SET, &set),
+	    KERN_SUCCESS);
+	send_copy(90, SMALL);
+	ck_assert_int_eq(mach_port_insert_member(mach_task_self(), rport, set),
+	    KERN_SUCCESS);
+	send_copy(91, SMALL);
+	ck_assert(is_inline_at(p));
+	ck_assert(is_inline_at(p + 1));
+	rcv_check_from(set, 90, SMALL);
+	rcv_check_from(set, 91, SMALL);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	ck_assert_uint_eq(inl_state(p + 1), IMQ_INL_FREE);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), set), KERN_SUCCESS);
+}
+END_TEST
+
+/* Its reply right is copied out after the section (a copy of the kmsg). */
+START_TEST(inline_with_a_reply_right_delivers_it)
+{
+	mach_port_name_t rp;
+	uint32_t p = next_pos();
+	rbuf_t b;
+	msg_t m;
+
+	ck_assert_int_eq(
+	    mach_port_allocate(mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rp),
+	    KERN_SUCCESS);
+	send_reply(95, SMALL, rp);
+	ck_assert(is_inline_at(p));
+	ck_assert_int_eq(rcv(rport, &b, sizeof(b), 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(b.m.h.msgh_id, 95);
+	ck_assert_uint_eq(b.m.h.msgh_bits,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND));
+	ck_assert(MACH_PORT_VALID(b.m.h.msgh_remote_port));
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	/* The reply right works. */
+	fill(&m, 96, SMALL);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+	m.h.msgh_remote_port = b.m.h.msgh_remote_port;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG, SMALL, 0, MACH_PORT_NULL,
+	                     0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	memset(&b, 0, sizeof(b));
+	ck_assert_int_eq(mach_msg(&b.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(b), rp, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(b.m.h.msgh_id, 96);
+	ck_assert_int_eq(mach_port_destroy(mach_task_self(), rp), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * A limit raised past the ring: what the ring cannot hold goes through
+ * the overflow list in kmsgs from the cache, in order behind the inline
+ * ones.
+ */
+START_TEST(inline_then_overflow_after_a_qlimit_raise_keeps_fifo)
+{
+	uint32_t p = next_pos(), i, n = 3 * IMQ_RING_MIN;
+
+	set_qlimit(n);
+	for (i = 0; i < n; i++)
+		send_copy((mach_msg_id_t)(100 + i), SMALL);
+	for (i = 0; i < SLOTS; i++)
+		ck_assert(is_inline_at(p + i));
+	ck_assert_uint_eq(msgcount(), n);
+	for (i = 0; i < n; i++)
+		rcv_check((mach_msg_id_t)(100 + i), SMALL);
+	for (i = 0; i < SLOTS; i++)
+		ck_assert_uint_eq(inl_state(p + i), IMQ_INL_FREE);
+}
+END_TEST
+
+/* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
+START_TEST(inline_copy_msg_copies_every_size_exactly)
+{
+	char src[320], dst[340];
+	size_t size, i;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 13 + 1);
+	for (size = 0; size <= 300; size++) {
+		memset(dst, 0x5a, sizeof(dst));
+		ipc_copy_msg(dst + 8, src, size);
+		for (i = 0; i < 8; i++)
+			ck_assert_int_eq(dst[i], 0x5a);
+		ck_assert_int_eq(memcmp(dst + 8, src, size), 0);
+		for (i = 8 + size; i < sizeof(dst); i++)
+			ck_assert_int_eq(dst[i], 0x5a);
+	}
+}
+END_TEST
+
+static Suite *
+inline_suite(void)
+{
+	Suite *s = suite_create("inline");
+	TCase *tc = mipc_tcase("inline");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, inline_small_message_goes_in_its_slot_storage);
+	tcase_add_test(tc, inline_kept_storage_not_reused_until_freed);
+	tcase_add_test(tc, inline_peeked_storage_held_until_the_peeker_is_done);
+	tcase_add_test(tc, inline_peeked_and_left_then_received_whole);
+	tcase_add_test(
+	    tc, inline_rcv_large_leaves_it_and_too_large_destroys_it);
+	tcase_add_test(
+	    tc, inline_destroyed_with_its_port_releases_their_rights);
+	tcase_add_test(tc, inline_received_through_a_set);
+	tcase_add_test(tc, inline_with_a_reply_right_delivers_it);
+	tcase_add_test(
+	    tc, inline_then_overflow_after_a_qlimit_raise_keeps_fifo);
+	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MIPC_TEST_MAIN(inline_suite)
