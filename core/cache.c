@@ -459,8 +459,31 @@ ipc_cache_free_slow(enum ipc_kind kind, void *obj)
 /* ------------------------------------------------------------------ */
 /* Sized kinds                                                         */
 
+/* ipc_alloc and ipc_alloc_line's one body, and their frees' (line: the
+ * memory starts on a cache line, backend_alloc_line). */
+static void *sized_alloc(enum ipc_kind kind, size_t size, bool line);
+static void sized_free(enum ipc_kind kind, void *p, size_t size, bool line);
+
 void *
 ipc_alloc(enum ipc_kind kind, size_t size)
+{
+	return sized_alloc(kind, size, false);
+}
+
+void *
+ipc_alloc_line(enum ipc_kind kind, size_t size)
+{
+	return sized_alloc(kind, size, true);
+}
+
+void
+ipc_free_line(enum ipc_kind kind, void *p, size_t size)
+{
+	sized_free(kind, p, size, true);
+}
+
+static void *
+sized_alloc(enum ipc_kind kind, size_t size, bool line)
 {
 	void *p;
 
@@ -470,7 +493,7 @@ ipc_alloc(enum ipc_kind kind, size_t size)
 		return NULL;
 	if (kind == IPC_KIND_KMSG_HUGE && !ipc_queued_admit(size))
 		return NULL;
-	p = backend_alloc(size);
+	p = line ? backend_alloc_line(size) : backend_alloc(size);
 	if (p != NULL) {
 		ck_pr_add_64(&ipc_sized_bytes[kind], size);
 		ck_pr_inc_64(&ipc_sized_objs[kind]);
@@ -491,12 +514,21 @@ ipc_zalloc(enum ipc_kind kind, size_t size)
 void
 ipc_free(enum ipc_kind kind, void *p, size_t size)
 {
+	sized_free(kind, p, size, false);
+}
+
+static void
+sized_free(enum ipc_kind kind, void *p, size_t size, bool line)
+{
 	if (p == NULL)
 		return;
 	ipc_require(!kind_cached(kind), "ipc_free is for sized kinds");
 	ck_pr_sub_64(&ipc_sized_bytes[kind], size);
 	ck_pr_dec_64(&ipc_sized_objs[kind]);
-	backend_free(p, size);
+	if (line)
+		backend_free_line(p, size);
+	else
+		backend_free(p, size);
 }
 
 /*

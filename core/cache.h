@@ -139,6 +139,9 @@ ipc_cache_free(enum ipc_kind kind, void *obj)
 void *ipc_alloc(enum ipc_kind kind, size_t size);
 void *ipc_zalloc(enum ipc_kind kind, size_t size);
 void ipc_free(enum ipc_kind kind, void *p, size_t size);
+/* The same, starting on a cache line (a ring's lines: mqueue.h). */
+void *ipc_alloc_line(enum ipc_kind kind, size_t size);
+void ipc_free_line(enum ipc_kind kind, void *p, size_t size);
 
 void ipc_kind_account(enum ipc_kind kind, int64_t bytes);
 

@@ -49,7 +49,8 @@
  *            "message queue on demand"), with a slot per message the
  *            queue limit then admits (16 to 1024: PERF.md 3.3), and
  *            freed with the port; the handoff area and the inline
- *            storage (128 bytes per slot) are part of it.
+ *            storage (IMQ_INL_SLOTS storages of 128 bytes at most) are part of it;
+ *            a ring starts on a cache line (ipc_alloc_line).
  *            Messages in the queue belong to it; a dead port's queue is
  *            drained by whoever sees it dead (the destroyer, or a late
  *            sender).
@@ -167,9 +168,9 @@
  * and consumer stays as it was; the price is the kmsg's line of
  * metadata in the area (2 lines for a 64-byte message, not 1).
  *
- * Inline messages (PERF.md 3.5).  Each ring position has 128 bytes of
- * inline storage (mqueue.h, struct imq_inl): a line of kmsg and a line of
- * message.  A simple message of up to IMQ_INL_MAX bytes that the send
+ * Inline messages (PERF.md 3.5).  A ring has up to IMQ_INL_SLOTS
+ * storages of 128 bytes (mqueue.h, struct imq_inl), position p's being
+ * p mod their number: a line of kmsg and a line of message.  A simple message of up to IMQ_INL_MAX bytes that the send
  * fast path queues in a slot is written there, as a kmsg of kind
  * IKM_KIND_INLINE, instead of a kmsg from the cache: no allocation, free
  * or cross-CPU depot traffic, and a message moves two lines.  Its slot
@@ -179,10 +180,13 @@
  * at the position that shares the storage may reserve it while the
  * receiver still reads the message.  So the storage has its own state
  * word (the kmsg's ikm_alloc): the sender that reserves a position uses
- * its storage only if the state read free before its reservation (admit
- * _below reads it with the head it reserves at; only the sender of that
- * position can make it used, and the sender of the position after it
- * that shares the storage cannot reserve before this one is taken), else
+ * its storage only if, read before its reservation, fewer positions than
+ * storages were queued ahead of it -- so every earlier position sharing
+ * the storage was taken, after its sender's state store ([A9]) -- and
+ * the state read free (admit_below reads both with the head it reserves
+ * at; only the sender of that position can make it used, and the sender
+ * of a later position that shares the storage cannot pass the first test
+ * before this one is taken), else
  * it is admitted without a slot and takes a kmsg from the cache (its
  * failure gives the room back: nothing is promised before).  The taker
  * gives the storage back ([R81]) once nothing reads the message any more.
@@ -202,8 +206,10 @@
  * the hook after its reads, [R57]), and the receiver frees the storage.
  * The peeker, after clearing the hook, fences ([F82]) and frees every
  * held storage: store-buffering, so one of the two sees the other.
- *   Cost: 128 bytes of memory per slot (a ring of 16 slots: 2.7 KiB; of
- * 1024: 145 KiB), and a receiver outside the fast path copies 128 bytes.
+ *   Cost: 2 KiB of storage per ring whatever its size (a ring of 16
+ * slots: 2.7 KiB in all; of 1024: 18.4 KiB), a deep queue's messages past
+ * the sixteenth in cache kmsgs, and a receiver outside the fast path
+ * copies 128 bytes.
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -239,7 +245,7 @@
 static void
 ring_free(struct imq_ring *ring)
 {
-	ipc_free(IPC_KIND_MISC, ring, imq_ring_bytes(ring->rg_mask + 1));
+	ipc_free_line(IPC_KIND_MISC, ring, imq_ring_bytes(ring->rg_mask + 1));
 }
 
 /*
@@ -261,11 +267,12 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 	}
 	while (slots < qlimit && slots < IMQ_RING_MAX)
 		slots <<= 1;
-	mine = ipc_alloc(IPC_KIND_MISC, imq_ring_bytes(slots));
+	mine = ipc_alloc_line(IPC_KIND_MISC, imq_ring_bytes(slots));
 	if (mine == NULL)
 		return NULL;
 	memset(mine, 0, imq_ring_bytes(slots));
 	mine->rg_mask = slots - 1;
+	mine->rg_inl_mask = imq_ring_inl_count(slots) - 1;
 	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
 	    imq_ring_inl_offset(slots));
 	ipc_tsan_release(mine);
@@ -596,7 +603,8 @@ admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
 		if (likely(IMQ_PEND(h) < limit &&
 		        (uint32_t)n < limit - IMQ_PEND(h))) {
 			bool slot = want_slot && (uint32_t)n <= ring->rg_mask &&
-			    (!inl || inl_free(ring, IMQ_POS(h)));
+			    (!inl || ((uint32_t)n <= ring->rg_inl_mask &&
+			                 inl_free(ring, IMQ_POS(h))));
 
 			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
 			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
@@ -991,7 +999,7 @@ inl_release_held(struct imq_ring *ring)
 {
 	uint32_t i;
 
-	for (i = 0; i <= ring->rg_mask; i++) {
+	for (i = 0; i <= ring->rg_inl_mask; i++) {
 		struct imq_inl *in = imq_ring_inl(ring, i);
 
 		if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) == IMQ_INL_HELD) {

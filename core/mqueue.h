@@ -54,25 +54,33 @@ struct imq_slot {
 #define IMQ_HO_MAX 192u /* message bytes, header included */
 
 /*
- * Inline storage (mqueue.c, Inline messages): per ring position, room for
- * a kmsg of kind IKM_KIND_INLINE holding a simple message of up to
- * IMQ_INL_MAX bytes, header included -- a line of kmsg, a line of
- * message -- written there by the sender that reserved the position
- * instead of a kmsg from the cache.  in_kmsg.ikm_alloc is the storage's
+ * Inline storage (mqueue.c, Inline messages): IMQ_INL_SLOTS storages per
+ * ring (fewer for a smaller ring), position p's being p mod their number,
+ * each room for a kmsg of kind IKM_KIND_INLINE holding a simple message
+ * of up to IMQ_INL_MAX bytes, header included -- a line of kmsg, a line
+ * of message -- written there by the sender that reserved the position
+ * instead of a kmsg from the cache.  Bounded so that a port's memory
+ * does not grow with its queue limit (2 KiB of storage at most, what a
+ * ring of IMQ_RING_MIN slots has): a deep queue's later messages take
+ * kmsgs from the cache.  in_kmsg.ikm_alloc is the storage's
  * state word: IMQ_INL_FREE, IMQ_INL_HELD (a peeker may still read what
  * its last message was), or IMQ_INL_USED while a message is in it.
  * Conditions: the sender that reserved position p may use the storage of
- * p only if its state was IMQ_INL_FREE before its reservation (it then
- * holds the storage until a receiver takes the message: no other sender
- * can reserve a position with the same storage before p is taken); the
+ * p only if, read before its reservation, fewer than IMQ_INL_SLOTS
+ * positions were queued ahead of p (so every earlier position sharing
+ * the storage was taken, and its sender's state store is seen) and the
+ * state was IMQ_INL_FREE; it then holds the storage until a receiver
+ * takes the message (no other sender can reserve a position with the
+ * same storage before p is taken: it would find p queued ahead); the
  * receiver that takes the message copies it out of the storage
  * (ipc_mqueue_peek_take's buffer, a kmsg of kind IKM_KIND_COPY) inside
  * the section it took it in, then gives the storage back.  So an inline
  * kmsg never leaves its queue, and nothing outlives its storage.
  */
-#define IMQ_INL_MAX  64u /* message bytes, header included */
-#define IMQ_INL_FREE 0u
-#define IMQ_INL_HELD 1u
+#define IMQ_INL_MAX   64u /* message bytes, header included */
+#define IMQ_INL_SLOTS IMQ_RING_MIN /* storages per ring, at most */
+#define IMQ_INL_FREE  0u
+#define IMQ_INL_HELD  1u
 #define IMQ_INL_USED ((uint32_t)sizeof(struct imq_inl))
 
 struct imq_inl {
@@ -116,16 +124,16 @@ struct imq_ring {
 	uint32_t rg_ho_id;     /* (A) its msgh_id (mach_port_peek) */
 	uint32_t rg_ho_sender; /* (A) its sender's serial (mach_port_peek) */
 	char rg_pad0[ARCH_CACHELINE - sizeof(uint64_t) - 6 * sizeof(uint32_t)];
-	uint32_t rg_p_tail; /* (A) positions below it are published */
-	uint32_t rg_pad1;
+	uint32_t rg_p_tail;     /* (A) positions below it are published */
+	uint32_t rg_inl_mask;   /* (C) inline storages - 1 */
 	uint64_t rg_p_head;     /* (A) IMQ_HEAD(next position, pending) */
 	struct imq_inl *rg_inl; /* (C) the inline storage (imq_ring_inl) */
 	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t) -
 	    sizeof(void *)];
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
 	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
-	                               rg_mask + 1 struct imq_inl, from the
-	                               next line on (imq_ring_inl) */
+	                               rg_inl_mask + 1 struct imq_inl, from
+	                               the next line on (imq_ring_inl) */
 };
 
 /* Where a ring of `slots` slots has its inline storage: the next line. */
@@ -138,19 +146,26 @@ imq_ring_inl_offset(uint32_t slots)
 	return (off + ARCH_CACHELINE - 1) & ~(size_t)(ARCH_CACHELINE - 1);
 }
 
+/* The inline storages of a ring of `slots` slots. */
+static inline uint32_t
+imq_ring_inl_count(uint32_t slots)
+{
+	return slots < IMQ_INL_SLOTS ? slots : IMQ_INL_SLOTS;
+}
+
 /* The bytes of a ring of `slots` slots, its inline storage included. */
 static inline size_t
 imq_ring_bytes(uint32_t slots)
 {
 	return imq_ring_inl_offset(slots) +
-	    (size_t)slots * sizeof(struct imq_inl);
+	    (size_t)imq_ring_inl_count(slots) * sizeof(struct imq_inl);
 }
 
 /* The inline storage of position pos (struct imq_inl). */
 static inline struct imq_inl *
 imq_ring_inl(struct imq_ring *ring, uint32_t pos)
 {
-	return ring->rg_inl + (pos & ring->rg_mask);
+	return ring->rg_inl + (pos & ring->rg_inl_mask);
 }
 
 #define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))

@@ -14,7 +14,8 @@
  * or the peeker still reads it shows up as a torn body, a message twice
  * or one lost.  Afterwards, with everything quiet, every storage must be
  * free: none held for a peeker for ever.  The test checks that messages
- * did go through the storage.
+ * did go through the storage.  Run on a small ring (a storage per slot)
+ * and on a deep one (IMQ_INL_SLOTS storages shared by its 1024 slots).
  *
  * Includes core/internal.h to look at the ring's inline storage.
  */
@@ -149,11 +150,13 @@ peeker(void *arg)
 	return NULL;
 }
 
-START_TEST(inline_storage_races_receivers_and_a_peeker)
+/* The race on a port whose queue limit is qlimit (its ring: slots). */
+static void
+race(uint32_t qlimit, uint32_t slots)
 {
 	pthread_t s[SENDERS], r[RECEIVERS], pk;
 	struct imq_ring *ring;
-	mach_port_limits_t lim = { .mpl_qlimit = IMQ_RING_MIN };
+	mach_port_limits_t lim = { .mpl_qlimit = qlimit };
 	mach_msg_size_t size;
 	mach_msg_id_t id;
 	long i;
@@ -189,7 +192,7 @@ START_TEST(inline_storage_races_receivers_and_a_peeker)
 		    "warm-up receive");
 	}
 	ring = ck_pr_load_ptr(&port_of(sp, rp)->ip_mq.imq_ring);
-	MIPC_REQUIRE(ring != NULL && ring->rg_mask + 1 == IMQ_RING_MIN, "ring");
+	MIPC_REQUIRE(ring != NULL && ring->rg_mask + 1 == slots, "ring");
 	for (k = 0; k < SENDERS; k++)
 		seen[k] = calloc((size_t)per_sender, 1);
 	MIPC_REQUIRE(pthread_create(&pk, NULL, peeker, NULL) == 0, "peeker");
@@ -215,7 +218,7 @@ START_TEST(inline_storage_races_receivers_and_a_peeker)
 	/* Quiet: one last peek (of an empty queue) gives back whatever
 	 * storage receivers held for peekers; then every one is free. */
 	MIPC_REQUIRE(peek_head(&size, &id) != KERN_SUCCESS, "empty");
-	for (k = 0; k <= ring->rg_mask; k++)
+	for (k = 0; k <= ring->rg_inl_mask; k++)
 		MIPC_REQUIRE(
 		    ck_pr_load_32(&imq_ring_inl(ring, k)->in_kmsg.ikm_alloc) ==
 		        IMQ_INL_FREE,
@@ -243,6 +246,24 @@ START_TEST(inline_storage_races_receivers_and_a_peeker)
 		free(seen[k]);
 	MIPC_REQUIRE(mipc_space_destroy(sp) == KERN_SUCCESS, "destroy");
 }
+
+START_TEST(inline_storage_races_receivers_and_a_peeker)
+{
+	race(IMQ_RING_MIN, IMQ_RING_MIN);
+}
+END_TEST
+
+/*
+ * The same on a deep ring (1024 slots, IMQ_INL_SLOTS storages): positions
+ * sixteen apart share a storage while both may be reserved, so a sender
+ * may use its storage only while fewer than IMQ_INL_SLOTS messages are
+ * queued ahead of it; a second sender reading the storage free before
+ * the first one's message is in it would write over it.
+ */
+START_TEST(inline_storage_races_on_a_deep_ring)
+{
+	race(MACH_PORT_QLIMIT_MAX, IMQ_RING_MAX);
+}
 END_TEST
 
 static Suite *
@@ -253,6 +274,7 @@ inline_suite(void)
 
 	tcase_set_timeout(tc, stress_timeout(120));
 	tcase_add_test(tc, inline_storage_races_receivers_and_a_peeker);
+	tcase_add_test(tc, inline_storage_races_on_a_deep_ring);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -488,6 +488,63 @@ START_TEST(inline_then_overflow_after_a_qlimit_raise_keeps_fifo)
 }
 END_TEST
 
+/*
+ * A ring made for a deep queue (qlimit MACH_PORT_QLIMIT_MAX: 1024 slots)
+ * has IMQ_INL_SLOTS storages, not one per slot, so a port's memory does
+ * not grow with its limit.  A message reserves its position's storage
+ * only while fewer than IMQ_INL_SLOTS are queued ahead of it (every
+ * earlier position sharing the storage taken): the messages past that
+ * depth take kmsgs from the cache; all arrive whole and in order.  Then
+ * a send-receive stream goes round the storages many times, every message
+ * inline.  The ring and its storage start on cache lines.
+ */
+START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
+{
+	mach_port_name_t shallow = rport;
+	struct imq_ring *r;
+	uint32_t p, i, n = 3 * IMQ_INL_SLOTS;
+
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	set_qlimit(MACH_PORT_QLIMIT_MAX);
+	send_copy(0, sizeof(mach_msg_header_t)); /* makes the ring */
+	rcv_check(0, sizeof(mach_msg_header_t));
+	r = ring();
+	ck_assert_uint_eq(r->rg_mask + 1, IMQ_RING_MAX);
+	ck_assert_uint_eq(r->rg_inl_mask + 1, IMQ_INL_SLOTS);
+	ck_assert_uint_eq((uintptr_t)r % ARCH_CACHELINE, 0);
+	ck_assert_uint_eq((uintptr_t)r->rg_inl % ARCH_CACHELINE, 0);
+	ck_assert_uint_le(imq_ring_bytes(IMQ_RING_MAX),
+	    IMQ_RING_MAX * sizeof(struct imq_slot) + 4096);
+
+	p = next_pos();
+	for (i = 0; i < n; i++)
+		send_copy((mach_msg_id_t)(200 + i), SMALL);
+	for (i = 0; i < n; i++)
+		ck_assert(is_inline_at(p + i) == (i < IMQ_INL_SLOTS));
+	for (i = 0; i < n; i++)
+		rcv_check((mach_msg_id_t)(200 + i), SMALL);
+	for (i = 0; i < IMQ_INL_SLOTS; i++)
+		ck_assert_uint_eq(inl_state(p + i), IMQ_INL_FREE);
+
+	for (i = 0; i < 4 * IMQ_INL_SLOTS; i++) {
+		p = next_pos();
+		send_copy((mach_msg_id_t)(300 + i), SMALL);
+		ck_assert(is_inline_at(p));
+		rcv_check((mach_msg_id_t)(300 + i), SMALL);
+		ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	}
+	ck_assert_uint_eq(msgcount(), 0);
+	ck_assert_int_eq(mach_port_destroy(mach_task_self(), rport),
+	    KERN_SUCCESS);
+	rport = shallow;
+}
+END_TEST
+
 /* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
 START_TEST(inline_copy_msg_copies_every_size_exactly)
 {
@@ -527,6 +584,8 @@ inline_suite(void)
 	tcase_add_test(tc, inline_with_a_reply_right_delivers_it);
 	tcase_add_test(
 	    tc, inline_then_overflow_after_a_qlimit_raise_keeps_fifo);
+	tcase_add_test(
+	    tc, inline_deep_ring_has_bounded_storage_shared_by_positions);
 	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
 	suite_add_tcase(s, tc);
 	return s;
