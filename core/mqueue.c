@@ -603,8 +603,9 @@ admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
 		if (likely(IMQ_PEND(h) < limit &&
 		        (uint32_t)n < limit - IMQ_PEND(h))) {
 			bool slot = want_slot && (uint32_t)n <= ring->rg_mask &&
-			    (!inl || ((uint32_t)n <= ring->rg_inl_mask &&
-			                 inl_free(ring, IMQ_POS(h))));
+			    (!inl ||
+			        ((uint32_t)n <= ring->rg_inl_mask &&
+			            inl_free(ring, IMQ_POS(h))));
 
 			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
 			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);

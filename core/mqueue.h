@@ -77,11 +77,11 @@ struct imq_slot {
  * the section it took it in, then gives the storage back.  So an inline
  * kmsg never leaves its queue, and nothing outlives its storage.
  */
-#define IMQ_INL_MAX   64u /* message bytes, header included */
+#define IMQ_INL_MAX   64u          /* message bytes, header included */
 #define IMQ_INL_SLOTS IMQ_RING_MIN /* storages per ring, at most */
 #define IMQ_INL_FREE  0u
 #define IMQ_INL_HELD  1u
-#define IMQ_INL_USED ((uint32_t)sizeof(struct imq_inl))
+#define IMQ_INL_USED  ((uint32_t)sizeof(struct imq_inl))
 
 struct imq_inl {
 	struct ipc_kmsg in_kmsg;

@@ -539,8 +539,8 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 		ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
 	}
 	ck_assert_uint_eq(msgcount(), 0);
-	ck_assert_int_eq(mach_port_destroy(mach_task_self(), rport),
-	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
 	rport = shallow;
 }
 END_TEST
