@@ -3,7 +3,8 @@
  * waitq.c -- the one wait/wake protocol: every blocking path of mipc
  * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      the spin-then-yield-then-futex policy, the [F1] handshake,
+ * Owns:      the spin-then-yield-then-futex policy and its time budget,
+ *            the [F1] handshake,
  *            futex system calls and deadlines, interruption by signals
  *            and aborts (mipc_thread_abort).
  * Locking:   waiting never holds a lock.  A waiter names its waitq in
@@ -181,18 +182,115 @@ ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 /* ------------------------------------------------------------------ */
 /* Waiting                                                             */
 
-bool
-ipc_wait_spin_step(unsigned int *spins, bool pusher)
-{
-	unsigned int n = (*spins)++;
+/*
+ * The spin budget's clock.  arch_cycles() is the cheap counter (rdtsc,
+ * cntvct_el0, CLOCK_MONOTONIC in the generic build) but its rate is not
+ * known: the library's constructor notes a (ticks, ns) pair, and the
+ * first spin at least SPIN_CAL_NS later derives ticks per microsecond
+ * from a second pair.  Until then a spin phase reads CLOCK_MONOTONIC
+ * itself.  A counter that goes backwards (a migration between unsynced
+ * TSCs) ends the pausing early: a wait sleeps sooner, it never spins on.
+ */
+#define SPIN_CAL_NS 1000000u
 
+static uint64_t spin_cal_ticks, spin_cal_ns; /* the constructor's pair */
+static uint64_t spin_ticks_per_us;           /* (A) 0: not known yet */
+
+static uint64_t
+spin_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((constructor)) static void
+ipc_spin_cal_init(void)
+{
+	spin_cal_ns = spin_clock_ns();
+	spin_cal_ticks = arch_cycles();
+}
+
+/* Ticks per microsecond, or 0 while the constructor's pair is too young. */
+static uint64_t
+spin_rate(void)
+{
+	uint64_t r = ck_pr_load_64(&spin_ticks_per_us); /* Relaxed: a hint */
+	uint64_t ns, ticks;
+
+	if (likely(r != 0))
+		return r;
+	ns = spin_clock_ns();
+	ticks = arch_cycles();
+	if (ns - spin_cal_ns < SPIN_CAL_NS || ticks <= spin_cal_ticks)
+		return 0;
+	r = (ticks - spin_cal_ticks) * 1000u / (ns - spin_cal_ns);
+	if (r == 0)
+		r = 1; /* a counter slower than 1 MHz: a budget of >= 1 tick */
+	/* Relaxed: every thread derives about the same rate. */
+	ck_pr_store_64(&spin_ticks_per_us, r);
+	return r;
+}
+
+static inline uint64_t
+spin_now(const struct ipc_spin *sp)
+{
+	return sp->sp_clock ? spin_clock_ns() : arch_cycles();
+}
+
+void
+ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
+{
+	uint64_t ns = pusher ? IPC_SPIN_PUSHER_NS : IPC_SPIN_NS;
+	uint64_t rate;
+
+	sp->sp_n = 0;
+	sp->sp_pusher = pusher;
+	sp->sp_yielding = false;
+	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
+	if (woken)
+		ns /= 2;
+	if (sp->sp_counted) {
+		sp->sp_limit =
+		    pusher ? IPC_SPIN_PUSHER_PAUSES : IPC_SPIN_PAUSES;
+		if (woken)
+			sp->sp_limit /= 2;
+		sp->sp_clock = false;
+		sp->sp_start = sp->sp_budget = 0;
+		return;
+	}
+	rate = spin_rate();
+	sp->sp_clock = rate == 0;
+	sp->sp_budget = sp->sp_clock ? ns : ns * rate / 1000u;
+	sp->sp_start = spin_now(sp);
+}
+
+/* Is the pausing over? */
+static inline bool
+spin_paused_out(const struct ipc_spin *sp)
+{
+	if (unlikely(sp->sp_counted))
+		return sp->sp_n >= sp->sp_limit;
+	/* Unsigned: a counter gone backwards reads as a budget spent. */
+	return spin_now(sp) - sp->sp_start >= sp->sp_budget;
+}
+
+bool
+ipc_spin_step(struct ipc_spin *sp)
+{
 	ipc_debug_yield(IPC_YIELD_SPIN);
-	if (n < (pusher ? IPC_SPIN_PAUSES + IPC_SPIN_PUSHER_PAUSES
-	                : IPC_SPIN_PAUSES)) {
+	if (!sp->sp_yielding && !spin_paused_out(sp)) {
+		sp->sp_n++;
 		arch_cpu_relax();
 		return true;
 	}
-	if (!pusher && n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
+	if (!sp->sp_yielding) {
+		sp->sp_yielding = true;
+		sp->sp_n = 0;
+	}
+	if (!sp->sp_pusher && sp->sp_n < IPC_SPIN_YIELDS) {
+		sp->sp_n++;
 		sched_yield();
 		return true;
 	}
@@ -242,14 +340,15 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
     void *ctx, const struct ipc_wait_hooks *hooks)
 {
 	enum ipc_wait_result res;
-	unsigned int spins = 0;
-	bool blocked = false, registered = false;
+	struct ipc_spin sp;
+	bool blocked = false, registered = false, woken = false;
 	bool pusher = hooks != NULL && hooks->wh_pusher;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
 		uint32_t seq;
 
+		ipc_spin_start(&sp, pusher, woken);
 		do {
 			if (check(ctx)) {
 				res = IPC_WAIT_DONE;
@@ -261,11 +360,11 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 			}
 			/* A plain waiter shows as blocked before it yields. */
 			if (!blocked && hooks != NULL && !pusher &&
-			    spins >= IPC_SPIN_PAUSES) {
+			    ipc_spin_yielding(&sp)) {
 				hooks->wh_block(ctx);
 				blocked = true;
 			}
-		} while (ipc_wait_spin_step(&spins, pusher));
+		} while (ipc_spin_step(&sp));
 
 		if (!blocked && hooks != NULL) {
 			hooks->wh_block(ctx); /* a pusher: the push */
@@ -294,7 +393,7 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 		wait_leave(wq);
 		if (res != IPC_WAIT_DONE)
 			goto out;
-		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
+		woken = true; /* a shorter spin next */
 	}
 out:
 	if (registered)
