@@ -71,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +111,7 @@ struct lib {
 	__typeof__(mipc_port_set_attributes) *set_attributes;
 	__typeof__(thread_get_special_reply_port) *get_srp;
 	__typeof__(mipc_quiesce) *quiesce;
+	kern_return_t (*get_stats)(struct mipc_stats *);
 
 	mipc_space_t l_cs;          /* the client's (main thread's current) */
 	mipc_space_t l_ss;          /* the server's, the sender's */
@@ -163,6 +165,7 @@ lib_load(struct lib *l)
 	SYM(set_attributes, "mipc_port_set_attributes");
 	SYM(get_srp, "thread_get_special_reply_port");
 	SYM(quiesce, "mipc_quiesce");
+	SYM(get_stats, "mipc_get_stats");
 #undef SYM
 	return NULL;
 }
@@ -672,12 +675,51 @@ case_selected(const struct opts *o, const char *name)
 	return false;
 }
 
+/*
+ * What a chunk cost beyond time: the library's own counts (waits, sleeps,
+ * wake system calls; both threads, the partner's folded in when it exits)
+ * and the process's context switches.
+ */
+struct events {
+	double ev_ops, ev_slow, ev_blocks, ev_wakes, ev_cs;
+};
+
+static void
+events_read(struct lib *l, struct events *e)
+{
+	struct mipc_stats st;
+	struct rusage ru;
+
+	memset(&st, 0, sizeof(st));
+	st.size = (uint32_t)sizeof(st);
+	memset(e, 0, sizeof(*e));
+	if (l->get_stats(&st) == KERN_SUCCESS) {
+		e->ev_slow = (double)st.slow_paths;
+		e->ev_blocks = (double)st.blocks;
+		e->ev_wakes = (double)st.wakes;
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		e->ev_cs = (double)(ru.ru_nvcsw + ru.ru_nivcsw);
+}
+
+static void
+events_add(struct events *sum, const struct events *e0, const struct events *e1,
+    uint64_t ops)
+{
+	sum->ev_ops += (double)ops;
+	sum->ev_slow += e1->ev_slow - e0->ev_slow;
+	sum->ev_blocks += e1->ev_blocks - e0->ev_blocks;
+	sum->ev_wakes += e1->ev_wakes - e0->ev_wakes;
+	sum->ev_cs += e1->ev_cs - e0->ev_cs;
+}
+
 static int
 run_timing(const struct opts *o)
 {
 	int ncpu = team_cpus(), c, r, k, nsel = 0;
 	uint64_t n[NCASES];
 	double(*t)[2] = calloc((size_t)(NCASES * o->rounds), sizeof(*t));
+	struct events ev[NCASES][2];
 	bool sel[NCASES];
 	FILE *js = NULL;
 	char b1[32], b2[32], b3[32], b4[64];
@@ -718,15 +760,20 @@ run_timing(const struct opts *o)
 	    "bench-ab: %d rounds of %d cases x 2 libraries, "
 	    "chunks of ~%g ms\n",
 	    o->rounds, nsel, o->chunk_ms);
+	memset(ev, 0, sizeof(ev));
 	for (r = 0; r < o->rounds; r++) {
 		for (c = 0; c < NCASES; c++) {
 			if (!sel[c])
 				continue;
 			for (k = 0; k < 2; k++) {
 				int v = (r % 2 == 0) ? k : 1 - k;
+				struct events e0, e1;
 
+				events_read(&libs[v], &e0);
 				t[c * o->rounds + r][v] =
 				    cases[c].c_run(&libs[v], n[c]);
+				events_read(&libs[v], &e1);
+				events_add(&ev[c][v], &e0, &e1, n[c]);
 			}
 		}
 	}
@@ -804,6 +851,25 @@ run_timing(const struct opts *o)
 			    k++ ? "," : "", cases[c].c_name, cases[c].c_what,
 			    (unsigned long long)n[c], ma, mb, mq, qlo, qhi, alo,
 			    ahi, blo, bhi, mq <= o->limit ? "true" : "false");
+	}
+	printf("\nper operation, all rounds (mipc_get_stats, getrusage): "
+	       "waits (receives that found nothing, sends declined by the "
+	       "fast path),\nsleeps (futex waits), wake system calls, "
+	       "context switches (voluntary + involuntary)\n");
+	for (c = 0; c < NCASES; c++) {
+		if (!sel[c])
+			continue;
+		col(stdout, cases[c].c_name, 20, false);
+		for (k = 0; k < 2; k++) {
+			const struct events *e = &ev[c][k];
+			double ops = e->ev_ops > 0 ? e->ev_ops : 1;
+
+			printf(
+			    "  %c: waits %.3f sleeps %.4f wakes %.4f cs %.4f",
+			    'A' + k, e->ev_slow / ops, e->ev_blocks / ops,
+			    e->ev_wakes / ops, e->ev_cs / ops);
+		}
+		printf("\n");
 	}
 	printf("\nB/A: median of the per-round ratios (B's chunk / A's chunk "
 	       "of the same round),\nthe figure to trust; ≤%g: the gate "
