@@ -4,9 +4,9 @@
  * check tiers (ipc_require, ipc_assert_slow), test hooks and yield points,
  * sanitizer annotations, and the alias macro that exports Mach spellings.
  *
- * Owns:      no state.  ipc_panic(), ipc_slow_entries, ipc_rcv_fp_entries
- *            and ipc_yield_hook are defined in witness.c, the file of the
- *            debugging support.
+ * Owns:      no state.  ipc_panic(), the path counters (ipc_slow_entries,
+ *            ipc_rcv_fp_entries, ipc_rcv_idle_spins) and ipc_yield_hook
+ *            are defined in witness.c, the file of the debugging support.
  * Choices:   test builds (-DMIPC_TEST=1) turn on the hooks: failure
  *            injection, the lock witness, slow asserts, yield points.  They
  *            are gated by `static const bool`, never #ifdef, so every line
@@ -72,6 +72,19 @@ ipc_rcv_fp_note(void)
 {
 	if (ipc_test_hooks)
 		ipc_rcv_fp_entries++;
+}
+
+/*
+ * Spins of a waiting receiver that looked only at its ring (msg.c
+ * rcv_idle), per thread, in test builds.
+ */
+extern __thread uint64_t ipc_rcv_idle_spins;
+
+static inline void
+ipc_rcv_idle_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_rcv_idle_spins++;
 }
 
 /*

@@ -1066,8 +1066,33 @@ rcv_unblock(void *ctx)
 		ipc_special_reply_unblock(r->r_th, r->r_srp);
 }
 
-static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock,
-	false };
+/*
+ * ipc_waitq_wait's hint between two spins (waitq.h): a port we wait on
+ * still bound to the space we found it in (death and moves unbind it, as
+ * rcv_lookup reads it), with nothing queued, holds nothing new for
+ * rcv_check -- whose look (epoch section, lookup, peek) this saves.
+ * The port is referenced (r_waited): its ring lives.  A move out and
+ * back under another name, which only the lookup sees, is seen by the
+ * looks that start each spin phase and precede each sleep.  Sets and
+ * workloops: no hint.
+ */
+static bool
+rcv_idle(void *ctx)
+{
+	struct rcv *r = ctx;
+	struct ipc_port *p;
+
+	if (r->r_wl != NULL || r->r_waited->io_kind != IOT_PORT)
+		return false;
+	p = ip_from_object(r->r_waited);
+	if (ip_receiver(p) != r->r_space || ipc_mqueue_has_message(p))
+		return false;
+	ipc_rcv_idle_note();
+	return true;
+}
+
+static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock, false,
+	rcv_idle };
 /*
  * A client waiting on its special reply port pushes, and a workloop's
  * servicer is pushed: neither yields (waitq.h).  A servicer that yields
@@ -1077,7 +1102,7 @@ static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock,
  * us of work in bench/inversion.c's workloop kind.
  */
 static const struct ipc_wait_hooks rcv_hooks_srp = { rcv_block, rcv_unblock,
-	true };
+	true, rcv_idle };
 
 static const struct ipc_wait_hooks *
 rcv_hooks_for(const struct rcv *r)

@@ -32,6 +32,12 @@
  *              timed futex wait returns EINTR whenever a handler ran.
  *              A signal that arrives while we spin is not seen; the
  *              wait is interrupted only once it sleeps.
+ *            * Between spins a waiter may consult a cheap hint
+ *              (wh_idle: a receiver's look at its ring's positions, msg.c)
+ *              instead of its whole check.  The check still decides: it
+ *              starts every spin phase and runs again once the waiter is
+ *              announced, before it sleeps ([F1]), so a hint that misses
+ *              a change only delays what the next check sees.
  *            * Aborts (mipc_thread_abort).  XNU's thread_abort makes the
  *              thread's current interruptible wait return
  *              THREAD_INTERRUPTED (mach_msg: MACH_RCV_INTERRUPTED /
@@ -334,6 +340,13 @@ wait_unregister(struct ipc_thread *th)
 	ipc_unlock(&th->th_lock);
 }
 
+/* The hooks' hint that a check would find nothing (waitq.h). */
+static inline bool
+wait_idle(const struct ipc_wait_hooks *hooks, void *ctx)
+{
+	return hooks != NULL && hooks->wh_idle != NULL && hooks->wh_idle(ctx);
+}
+
 enum ipc_wait_result
 ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
     const struct timespec *deadline, unsigned int flags, ipc_wait_check_t check,
@@ -346,14 +359,16 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 
 	ipc_lock_assert_none_held();
 	for (;;) {
+		bool look = true; /* each spin phase starts with check */
 		uint32_t seq;
 
 		ipc_spin_start(&sp, pusher, woken);
 		do {
-			if (check(ctx)) {
+			if ((look || !wait_idle(hooks, ctx)) && check(ctx)) {
 				res = IPC_WAIT_DONE;
 				goto out;
 			}
+			look = false;
 			if (unlikely(ipc_abort_pending(th))) {
 				res = IPC_WAIT_ABORTED;
 				goto out;

@@ -193,7 +193,8 @@ typedef bool (*ipc_wait_check_t)(void *ctx);
  *	Wait on wq until check(ctx) returns true or the deadline passes:
  *	spin (pauses, then yields), then announce, look again, sleep; repeat.
  *	hooks (or NULL) run around the sleeping part: the place where a
- *	waiter donates its turnstile and pushes (turnstile.c).  A pending or
+ *	waiter donates its turnstile and pushes (turnstile.c); their
+ *	wh_idle (or NULL) stands in for check between two spins.  A pending or
  *	arriving abort of th ends the wait, as does a signal when flags say
  *	IPC_WAIT_INTERRUPTIBLE.
  * Conditions:
@@ -208,6 +209,14 @@ struct ipc_wait_hooks {
 	void (*wh_block)(void *ctx);   /* once, before the first sleep */
 	void (*wh_unblock)(void *ctx); /* when the wait ends, if blocked */
 	bool wh_pusher;                /* wh_block pushes: no yields */
+	/*
+	 * Or NULL: a cheap hint, true when check would find nothing new.
+	 * While it says so, a spin skips check; the first look of each spin
+	 * phase and the look after the waiter is announced, before it
+	 * sleeps, are check's, so a change the hint misses is only seen
+	 * later, never lost.
+	 */
+	bool (*wh_idle)(void *ctx);
 };
 struct ipc_thread;
 enum ipc_wait_result ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,

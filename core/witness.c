@@ -30,6 +30,7 @@
 
 __thread uint64_t ipc_slow_entries;
 __thread uint64_t ipc_rcv_fp_entries;
+__thread uint64_t ipc_rcv_idle_spins;
 
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;
