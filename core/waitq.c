@@ -67,6 +67,30 @@
  * finds wq_waiters == 0 -- every uncontended send and receive -- makes no
  * system call and no locked instruction beyond its publication.
  *
+ * Woken waiters.  A sleeper takes microseconds to run again and leave;
+ * meanwhile a streaming sender found it counted at every send, and made
+ * a futex_wake system call each time: 30 to 300 wakes per sleep in
+ * bench-ab's stream_1to1.  So the word's low bit says "every thread
+ * counted has been woken since it announced itself": a wake-all makes
+ * the word odd, an announcement makes it even (a wake-one adds 2), and a
+ * waker that finds it odd skips the bump and the system call.  That is
+ * safe because each counted thread will look again before it sleeps:
+ *
+ *	waker                             waiter (wait_prepare)
+ *	publish; fence [F1]               inc wq_waiters
+ *	waiters > 0: load wq_seq          CAS wq_seq to even (always a write)
+ *	  odd: skip                       fence [F1]; load wq_seq; check
+ *	  even: CAS +1 (all) / +2 (one),
+ *	    futex_wake
+ *
+ * A waker that read the word odd read it before the waiter's CAS, so the
+ * waiter's check, after its fence, sees the publication (the same Dekker
+ * argument, on wq_seq).  A waiter sleeps on the even value its own CAS
+ * wrote, so the wake that made the word odd after that write ends its
+ * sleep (the value differs, or the futex_wake finds it), and it announces
+ * again, making the word even, before it sleeps again.  An abort's bump
+ * (mipc_thread_abort) adds 2: it wakes, it does not mark.
+ *
  * Turnstiles (priority inheritance) attach at prepare and leave: a thread
  * that decides to sleep donates its turnstile and pushes on the inheritor
  * of what it waits on; leaving takes them back (turnstile.c).
@@ -174,14 +198,24 @@ ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 	 * count it tested: a thread missing from it sees the publication
 	 * (Dekker), and a descriptor alone needs no futex call.
 	 */
-	uint32_t w = ck_pr_load_32(&wq->wq_waiters);
+	uint32_t w = ck_pr_load_32(&wq->wq_waiters), s;
 
 	if (w & IPC_WAITQ_FD)
 		ipc_waitfd_raise(wq);
 	if ((w & ~IPC_WAITQ_FD) == 0)
 		return;
-	/* Relaxed: [F1] ordered the publication; the futex orders the rest. */
-	ck_pr_inc_32(&wq->wq_seq);
+	/*
+	 * An odd word: every thread counted has been woken since it
+	 * announced itself, and looks again before it sleeps (Theory,
+	 * woken waiters).  WAKE_ALL makes it odd; WAKE_ONE keeps its parity.
+	 */
+	s = ck_pr_load_32(&wq->wq_seq);
+	do {
+		if (s & 1)
+			return;
+		/* [F1]: the publication was before; Relaxed otherwise. */
+	} while (!ck_pr_cas_32_value(
+	    &wq->wq_seq, s, n == IPC_WAKE_ALL ? s + 1 : s + 2, &s));
 	futex_wake(&wq->wq_seq, n);
 }
 
@@ -303,14 +337,31 @@ ipc_spin_step(struct ipc_spin *sp)
 	return false;
 }
 
-/* Announce the waiter: [F1], waiter side.  Returns the word's snapshot. */
+/*
+ * Announce the waiter: [F1], waiter side.  Returns the word's snapshot.
+ * The word is made even (re-armed: we were not woken yet) by a
+ * read-modify-write even when it is even already, so that a waker that
+ * read it odd, and skipped its system call, read it before our write
+ * (Theory, woken waiters).
+ */
 static uint32_t
 wait_prepare(struct ipc_waitq *wq)
 {
+	uint32_t s;
+
 	ck_pr_inc_32(&wq->wq_waiters);
+	s = ck_pr_load_32(&wq->wq_seq);
+	/* [F1]: with the fence below, before the second look. */
+	while (!ck_pr_cas_32_value(&wq->wq_seq, s, s + (s & 1), &s))
+		;
 	/* [F1]: the announcement before the second look (ipc_waitq_fence). */
 	arch_fence_full();
-	return ck_pr_load_32(&wq->wq_seq);
+	/*
+	 * What we wrote, not a later load: a word a wake-all made odd after
+	 * our write must not be slept on -- that wake may not cover our
+	 * second look, and the wakers after it would skip us.
+	 */
+	return s + (s & 1);
 }
 
 static void
@@ -492,7 +543,7 @@ mipc_thread_abort(mipc_thread_t handle)
 	if (wq != NULL) {
 		/* [R33]: th_abort before the word moves (pairs with [A33]). */
 		ck_pr_fence_store_atomic();
-		ck_pr_inc_32(&wq->wq_seq);
+		ck_pr_add_32(&wq->wq_seq, 2); /* parity kept: see Theory */
 		/* All: the others look again and sleep on (a spurious wake). */
 		futex_wake(&wq->wq_seq, IPC_WAKE_ALL);
 	}

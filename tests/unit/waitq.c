@@ -4,7 +4,8 @@
  * spends pausing before it yields or sleeps is time, not a number of
  * looks (a cheaper look must not shorten it), it ends, and under a test's
  * yield hook it counts pauses so that a scheduled run stays a function of
- * its input.
+ * its input.  A woken waiter costs one wake system call however many
+ * wakes come before it sleeps again; a spinning receiver none.
  *
  * The time assertions are lower bounds only (a loaded machine lengthens a
  * phase, never shortens it), with slack for the tick rate's calibration.
@@ -14,6 +15,9 @@
 
 #include "internal.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <string.h>
 #include <time.h>
 
 static uint64_t
@@ -148,6 +152,247 @@ START_TEST(waitq_spin_budget_counts_pauses_under_a_yield_hook)
 }
 END_TEST
 
+/* ---- woken waiters: one wake system call per sleep -------------------- */
+
+static uint64_t
+wakes_now(void)
+{
+	struct mipc_stats st;
+
+	ck_assert_int_eq(mipc_get_stats(&st), KERN_SUCCESS);
+	return st.wakes;
+}
+
+static uint64_t
+blocks_now(void)
+{
+	struct mipc_stats st;
+
+	ck_assert_int_eq(mipc_get_stats(&st), KERN_SUCCESS);
+	return st.blocks;
+}
+
+/*
+ * The waiter thread: T below.  Its spins pass through the yield hook;
+ * once main has woken it (ww_hold), its first spin after the sleep holds
+ * it there until main is done, so main's later wakes find it woken and
+ * not yet announced again.
+ */
+static struct ipc_waitq ww_wq;
+static int ww_flag, ww_hold, ww_held, ww_go;
+static __thread bool ww_is_waiter;
+
+static bool
+ww_check(void *ctx)
+{
+	(void)ctx;
+	return ck_pr_load_int(&ww_flag) != 0;
+}
+
+static void
+ww_hook(enum ipc_yield_point point)
+{
+	if (point != IPC_YIELD_SPIN || !ww_is_waiter ||
+	    !ck_pr_load_int(&ww_hold))
+		return;
+	ck_pr_store_int(&ww_held, 1);
+	while (!ck_pr_load_int(&ww_go))
+		sched_yield();
+}
+
+static void *
+ww_waiter(void *arg)
+{
+	(void)arg;
+	ww_is_waiter = true;
+	return (void *)(intptr_t)ipc_waitq_wait(
+	    ipc_thread_self(), &ww_wq, NULL, 0, ww_check, NULL, NULL);
+}
+
+/*
+ * A waiter asleep on a waitq, woken by one wake-all, is woken once: the
+ * 99 wakes that follow while it is woken and has not announced itself
+ * again make no system call (the word is odd).  Once it has announced
+ * again, the next wake makes one.  Before, each of the 100 was a
+ * futex_wake while the woken thread was still counted.
+ */
+START_TEST(waitq_woken_waiter_costs_one_wake_system_call)
+{
+	struct timespec ms1 = { 0, 1000000 };
+	uint64_t w0, b0;
+	pthread_t t;
+	void *res;
+	int i;
+
+	ipc_waitq_init(&ww_wq);
+	ipc_yield_hook = ww_hook;
+	b0 = blocks_now();
+	ck_assert_int_eq(pthread_create(&t, NULL, ww_waiter, NULL), 0);
+	/* Asleep: counted, and its futex wait counted. */
+	while (ck_pr_load_32(&ww_wq.wq_waiters) == 0 || blocks_now() == b0)
+		nanosleep(&ms1, NULL);
+	ck_pr_store_int(&ww_hold, 1);
+	w0 = wakes_now();
+	for (i = 0; i < 100; i++)
+		ipc_waitq_wake(&ww_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+	ck_assert_uint_eq(wakes_now() - w0, 1);
+	ck_assert_uint_eq(ck_pr_load_32(&ww_wq.wq_seq) & 1, 1);
+	while (!ck_pr_load_int(&ww_held))
+		nanosleep(&ms1, NULL);
+	/* Held in its spin: not counted now, and the wakes cost nothing. */
+	ck_assert_uint_eq(ck_pr_load_32(&ww_wq.wq_waiters), 0);
+	for (i = 0; i < 100; i++)
+		ipc_waitq_wake(&ww_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+	ck_assert_uint_eq(wakes_now() - w0, 1);
+
+	/* Let it sleep again: its announcement re-arms the word. */
+	ck_pr_store_int(&ww_hold, 0);
+	ck_pr_store_int(&ww_go, 1);
+	b0 = blocks_now();
+	while (ck_pr_load_32(&ww_wq.wq_waiters) == 0 || blocks_now() == b0)
+		nanosleep(&ms1, NULL);
+	ck_assert_uint_eq(ck_pr_load_32(&ww_wq.wq_seq) & 1, 0);
+	ck_pr_store_int(&ww_flag, 1);
+	ipc_waitq_wake(&ww_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ALL);
+	ck_assert_int_eq(pthread_join(t, &res), 0);
+	ipc_yield_hook = NULL;
+	ck_assert_int_eq((int)(intptr_t)res, IPC_WAIT_DONE);
+	ck_assert_uint_eq(wakes_now() - w0, 2);
+}
+END_TEST
+
+/*
+ * Two sleepers, one wake-one each time: each wake is a system call (the
+ * word stays even), and both end their waits -- a wake-one marks no one
+ * woken but the one it wakes.
+ */
+static int wo_flag[2];
+static struct ipc_waitq wo_wq;
+
+static bool
+wo_check(void *ctx)
+{
+	return ck_pr_load_int((int *)ctx) != 0;
+}
+
+static void *
+wo_waiter(void *arg)
+{
+	return (void *)(intptr_t)ipc_waitq_wait(
+	    ipc_thread_self(), &wo_wq, NULL, 0, wo_check, arg, NULL);
+}
+
+START_TEST(waitq_wake_one_wakes_each_sleeper)
+{
+	struct timespec ms1 = { 0, 1000000 };
+	pthread_t t[2];
+	void *res;
+	int i;
+
+	ipc_waitq_init(&wo_wq);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(
+		    pthread_create(&t[i], NULL, wo_waiter, &wo_flag[i]), 0);
+	while (ck_pr_load_32(&wo_wq.wq_waiters) < 2)
+		nanosleep(&ms1, NULL);
+	for (i = 0; i < 2; i++) {
+		ck_pr_store_int(&wo_flag[i], 1);
+		ipc_waitq_wake(&wo_wq, IPC_WAKE_AFTER_STORE, IPC_WAKE_ONE);
+		ck_assert_uint_eq(ck_pr_load_32(&wo_wq.wq_seq) & 1, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &res), 0);
+		ck_assert_int_eq((int)(intptr_t)res, IPC_WAIT_DONE);
+	}
+}
+END_TEST
+
+/* ---- a spinning receiver and a send: no system call ------------------- */
+
+static mach_port_name_t sr_port;
+static mipc_space_t sr_space;
+static int sr_spins, sr_sent;
+static __thread bool sr_is_receiver;
+
+/* At the receiver's 3rd spin, main sends; the receiver waits for that. */
+static void
+sr_hook(enum ipc_yield_point point)
+{
+	if (point != IPC_YIELD_SPIN || !sr_is_receiver)
+		return;
+	if (ck_pr_faa_int(&sr_spins, 1) + 1 == 3)
+		while (!ck_pr_load_int(&sr_sent))
+			sched_yield();
+}
+
+struct sr_msg {
+	mach_msg_header_t h;
+	char body[64];
+	mach_msg_trailer_t t;
+};
+
+static void *
+sr_receiver(void *arg)
+{
+	struct sr_msg m;
+
+	(void)arg;
+	sr_is_receiver = true;
+	mipc_thread_set_space(sr_space);
+	return (void *)(intptr_t)mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof(m),
+	    sr_port, MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL);
+}
+
+/*
+ * A receiver that waits spinning on its port's ring is not counted on
+ * the waitq: the send that ends its wait is found at its next spin, with
+ * no futex wake and no sleep.
+ */
+START_TEST(waitq_spinning_receiver_takes_a_send_without_system_calls)
+{
+	struct timespec ms1 = { 0, 1000000 };
+	struct sr_msg m;
+	uint64_t w0, b0;
+	pthread_t t;
+	void *res;
+
+	sr_space = mipc_thread_space();
+	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+	                     MACH_PORT_RIGHT_RECEIVE, &sr_port),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), sr_port,
+	                     sr_port, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ipc_yield_hook = sr_hook;
+	w0 = wakes_now();
+	b0 = blocks_now();
+	ck_assert_int_eq(pthread_create(&t, NULL, sr_receiver, NULL), 0);
+	while (ck_pr_load_int(&sr_spins) < 3)
+		nanosleep(&ms1, NULL);
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_size = sizeof(m.h) + sizeof(m.body);
+	m.h.msgh_remote_port = sr_port;
+	m.h.msgh_id = 77;
+	ck_assert_int_eq(
+	    mach_msg(&m.h, MACH_SEND_MSG, m.h.msgh_size, 0, MACH_PORT_NULL,
+	        MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_pr_store_int(&sr_sent, 1);
+	ck_assert_int_eq(pthread_join(t, &res), 0);
+	ipc_yield_hook = NULL;
+	ck_assert_int_eq((int)(intptr_t)res, MACH_MSG_SUCCESS);
+	ck_assert_int_eq(ck_pr_load_int(&sr_spins), 3); /* seen at once */
+	ck_assert_uint_eq(wakes_now() - w0, 0);
+	ck_assert_uint_eq(blocks_now() - b0, 0);
+	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), sr_port,
+	                     MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), sr_port), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 waitq_suite(void)
 {
@@ -157,6 +402,12 @@ waitq_suite(void)
 	tcase_add_test(tc, waitq_spin_budget_is_time_not_looks);
 	tcase_add_test(tc, waitq_spin_pusher_pauses_longer_never_yields);
 	tcase_add_test(tc, waitq_spin_budget_counts_pauses_under_a_yield_hook);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("wake");
+	tcase_add_test(tc, waitq_woken_waiter_costs_one_wake_system_call);
+	tcase_add_test(tc, waitq_wake_one_wakes_each_sleeper);
+	tcase_add_test(
+	    tc, waitq_spinning_receiver_takes_a_send_without_system_calls);
 	suite_add_tcase(s, tc);
 	return s;
 }
