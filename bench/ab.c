@@ -403,7 +403,7 @@ rpc_once(struct lib *l, struct msg64_rcv *b, bool spin)
 }
 
 static double
-run_rpc(struct lib *l, uint64_t n, bool spin)
+run_rpc_on(struct lib *l, uint64_t n, bool spin, int rank)
 {
 	struct partner p = { .p_lib = l, .p_spin = spin };
 	struct msg64 stop = { .m_body = { 0 } };
@@ -414,7 +414,7 @@ run_rpc(struct lib *l, uint64_t n, bool spin)
 	int k;
 
 	if (team_pin_self(&t) != NULL ||
-	    team_start(&t, TEAM_CROSS_CORE, rpc_server, &p) != NULL) {
+	    team_start(&t, rank, rpc_server, &p) != NULL) {
 		team_join(&t);
 		return -1;
 	}
@@ -439,13 +439,20 @@ run_rpc(struct lib *l, uint64_t n, bool spin)
 static double
 run_rpc_spin(struct lib *l, uint64_t n)
 {
-	return run_rpc(l, n, true);
+	return run_rpc_on(l, n, true, TEAM_CROSS_CORE);
 }
 
 static double
 run_rpc_block(struct lib *l, uint64_t n)
 {
-	return run_rpc(l, n, false);
+	return run_rpc_on(l, n, false, TEAM_CROSS_CORE);
+}
+
+/* make bench's "RPC blocking, 1 CPU": client and server share a CPU. */
+static double
+run_rpc_block_1cpu(struct lib *l, uint64_t n)
+{
+	return run_rpc_on(l, n, false, TEAM_SAME_CORE);
 }
 
 static double
@@ -594,6 +601,8 @@ static const struct ab_case cases[] = {
 	    run_rpc_spin, true },
 	{ "rpc_block", "RPC cross core, SRP reply, both sides blocking",
 	    run_rpc_block, true },
+	{ "rpc_block_1cpu", "RPC on one CPU, SRP reply, both sides blocking",
+	    run_rpc_block_1cpu, false },
 	{ "port_alloc_destroy", "mach_port_allocate RECEIVE + destroy",
 	    run_port, false },
 	{ "malloc_free", "jemalloc malloc + free of 256 B (port's baseline)",
@@ -722,7 +731,7 @@ run_timing(const struct opts *o)
 	struct events ev[NCASES][2];
 	bool sel[NCASES];
 	FILE *js = NULL;
-	char b1[32], b2[32], b3[32], b4[64];
+	char b1[32], b2[32], b3[32], b4[80];
 
 	if (t == NULL)
 		return 1;
@@ -1374,7 +1383,8 @@ usage(void)
 	    "               [--rounds=N] [--chunk-ms=MS] [--limit=X] "
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
-	    "cases: send_recv_64 rpc_spin rpc_block port_alloc_destroy "
+	    "cases: send_recv_64 rpc_spin rpc_block rpc_block_1cpu "
+	    "port_alloc_destroy "
 	    "malloc_free stream_1to1\n");
 }
 
