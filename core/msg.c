@@ -1284,6 +1284,59 @@ out:
 	return mr;
 }
 
+/*
+ * A receiver that found its port's queue empty, before it takes a
+ * reference and goes to wait (rcv_run): it watches the port's ring for
+ * up to IPC_RCV_WATCH_NS, still inside the epoch section that found the
+ * port (which keeps its memory), and looks again once something changed
+ * -- a message published, or the port no longer ours (death, a move).
+ * A streaming sender's next message is usually a fraction of a
+ * microsecond away; the wait would cost two atomics on the port's first
+ * line (the reference, which the sender's line is), the general look and
+ * copyout, and the wait's own setup.  The watch reads what the
+ * spinning-receiver hint reads (rcv_idle) and writes nothing.  Never for
+ * a poll (timeout 0), which must not wait at all.  A thread whose
+ * watches saw nothing IPC_RCV_WATCH_FAILS times in a row skips the next
+ * IPC_RCV_WATCH_SKIP: a sender that shares our CPU (bench's "RPC
+ * blocking, 1 CPU") cannot answer while we watch, and a microsecond per
+ * wait would be pure loss there.
+ * Conditions: inside the epoch section that found port in space; th is
+ *	the calling thread's.
+ * Returns: true when the caller should look again.
+ */
+#define IPC_RCV_WATCH_NS    1000u
+#define IPC_RCV_WATCH_FAILS 2
+#define IPC_RCV_WATCH_SKIP  16
+
+static bool
+rcv_fp_watch(
+    struct ipc_thread *th, struct ipc_port *port, struct mipc_space *space)
+{
+	struct ipc_spin sp;
+
+	if (th->th_watch_skip != 0) {
+		th->th_watch_skip--;
+		return false;
+	}
+	ipc_spin_watch_start(&sp,
+	    ipc_test_hooks && ipc_rcv_watch_ns_test != 0 ? ipc_rcv_watch_ns_test
+	                                                 : IPC_RCV_WATCH_NS);
+	while (ipc_spin_watch(&sp))
+		if (ip_receiver(port) != space ||
+		    ipc_mqueue_has_message(port)) {
+			th->th_watch_fails = 0;
+			ipc_rcv_watch_note();
+			return true;
+		}
+	if (sp.sp_counted)
+		return false; /* a test's yield hook: no watch at all */
+	if (++th->th_watch_fails >= IPC_RCV_WATCH_FAILS) {
+		th->th_watch_fails = 0;
+		th->th_watch_skip = IPC_RCV_WATCH_SKIP;
+	}
+	return false;
+}
+
 /* What the receive fast path did (msg_receive_fp). */
 enum rcv_fp {
 	RFP_DONE, /* the receive is over */
@@ -1324,7 +1377,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_port *port;
 	struct rcv_got g;
 	mach_msg_return_t mr;
-	bool dead = false;
+	bool dead = false, watched = false;
 
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
@@ -1332,6 +1385,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	g.rg_nsport = NULL;
 	ipc_epoch_enter(th);
 	space = ipc_space_lookup(r->r_task);
+again:
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
@@ -1348,6 +1402,11 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 			ipc_epoch_exit(th);
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
+		}
+		if (!watched) {
+			watched = true;
+			if (rcv_fp_watch(th, port, space))
+				goto again;
 		}
 		/* Dying (rcv_try): the general path finds out what it means. */
 		if (!ipc_object_reference_try(t.rt_object))

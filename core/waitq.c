@@ -306,6 +306,21 @@ ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
 	sp->sp_start = spin_now(sp);
 }
 
+void
+ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns)
+{
+	uint64_t rate = spin_rate();
+
+	sp->sp_n = 0;
+	sp->sp_pusher = true; /* never yields */
+	sp->sp_yielding = false;
+	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
+	sp->sp_limit = 0;
+	sp->sp_clock = rate == 0;
+	sp->sp_budget = sp->sp_clock ? ns : (uint64_t)ns * rate / 1000u;
+	sp->sp_start = spin_now(sp);
+}
+
 /* Is the pausing over? */
 static inline bool
 spin_paused_out(const struct ipc_spin *sp)
@@ -314,6 +329,16 @@ spin_paused_out(const struct ipc_spin *sp)
 		return sp->sp_n >= sp->sp_limit;
 	/* Unsigned: a counter gone backwards reads as a budget spent. */
 	return spin_now(sp) - sp->sp_start >= sp->sp_budget;
+}
+
+bool
+ipc_spin_watch(struct ipc_spin *sp)
+{
+	if (sp->sp_counted || spin_paused_out(sp))
+		return false;
+	sp->sp_n++;
+	arch_cpu_relax();
+	return true;
 }
 
 bool

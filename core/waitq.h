@@ -231,6 +231,16 @@ enum ipc_wait_result ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 void ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken);
 bool ipc_spin_step(struct ipc_spin *sp);
 
+/*
+ * A short watch, pauses only: ipc_spin_watch_start(sp, ns), then
+ * ipc_spin_watch(sp) between two looks until it returns false (ns have
+ * passed).  It never yields and never sleeps, so a caller may watch from
+ * inside an epoch section.  Under a test's yield hook it ends at once:
+ * a deterministic schedule cannot hand the CPU over from there.
+ */
+void ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns);
+bool ipc_spin_watch(struct ipc_spin *sp);
+
 /* Has the phase stopped pausing (a plain waiter now yields)? */
 static inline bool
 ipc_spin_yielding(const struct ipc_spin *sp)

@@ -393,6 +393,96 @@ START_TEST(waitq_spinning_receiver_takes_a_send_without_system_calls)
 }
 END_TEST
 
+/* ---- the flat receive's watch of an empty ring (msg.c rcv_fp_watch) --- */
+
+#define WATCH_MSGS 200
+
+static mach_port_name_t wr_port;
+static mipc_space_t wr_space;
+static int wr_sent, wr_want;
+
+/* Sends message i once the receiver is in its i-th receive. */
+static void *
+wr_sender(void *arg)
+{
+	struct sr_msg m;
+	int i;
+
+	(void)arg;
+	mipc_thread_set_space(wr_space);
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_size = sizeof(m.h) + sizeof(m.body);
+	for (i = 0; i < WATCH_MSGS; i++) {
+		while (ck_pr_load_int(&wr_want) <= i)
+			sched_yield();
+		m.h.msgh_remote_port = wr_port;
+		m.h.msgh_id = i;
+		if (mach_msg(&m.h, MACH_SEND_MSG, m.h.msgh_size, 0,
+		        MACH_PORT_NULL, MACH_MSG_TIMEOUT_NONE,
+		        MACH_PORT_NULL) == MACH_MSG_SUCCESS)
+			ck_pr_inc_int(&wr_sent);
+	}
+	return NULL;
+}
+
+/*
+ * A receiver that finds its port's ring empty watches it (inside the
+ * section that found the port) and takes a message a sender publishes
+ * meanwhile without waiting, in order.  A poll (timeout 0) never
+ * watches.  The watch is lengthened to 20 ms here (sanitizers, a loaded
+ * machine); tagged "timing" all the same: the sender must run within it.
+ */
+START_TEST(waitq_empty_ring_watched_then_taken_in_order)
+{
+	uint64_t hits, slow0;
+	struct sr_msg m;
+	pthread_t t;
+	int i;
+
+	wr_space = mipc_thread_space();
+	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+	                     MACH_PORT_RIGHT_RECEIVE, &wr_port),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), wr_port,
+	                     wr_port, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ipc_rcv_watch_ns_test = 20000000;
+
+	/* A poll of the empty port: timed out at once, no watch. */
+	hits = ipc_rcv_watch_hits;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	                     sizeof(m), wr_port, 0, MACH_PORT_NULL),
+	    MACH_RCV_TIMED_OUT);
+	ck_assert_uint_eq(ipc_rcv_watch_hits, hits);
+
+	slow0 = ipc_thread_self()->th_stats[IPC_STAT_SLOW];
+	ck_assert_int_eq(pthread_create(&t, NULL, wr_sender, NULL), 0);
+	for (i = 0; i < WATCH_MSGS; i++) {
+		ck_pr_store_int(&wr_want, i + 1);
+		ck_assert_int_eq(
+		    mach_msg(&m.h, MACH_RCV_MSG, 0, sizeof(m), wr_port,
+		        MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(m.h.msgh_id, i);
+	}
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ipc_rcv_watch_ns_test = 0;
+	ck_assert_int_eq(ck_pr_load_int(&wr_sent), WATCH_MSGS);
+	/* Nearly every receive found the ring empty, and watched. */
+	ck_assert_uint_ge(ipc_rcv_watch_hits - hits, WATCH_MSGS / 2);
+	/* Those did not wait: our waits are the receives that did not
+	 * watch (a sender descheduled for 20 ms, twice in a row). */
+	ck_assert_uint_le(ipc_thread_self()->th_stats[IPC_STAT_SLOW] - slow0,
+	    WATCH_MSGS - (ipc_rcv_watch_hits - hits));
+	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), wr_port,
+	                     MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), wr_port), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 waitq_suite(void)
 {
@@ -408,6 +498,10 @@ waitq_suite(void)
 	tcase_add_test(tc, waitq_wake_one_wakes_each_sleeper);
 	tcase_add_test(
 	    tc, waitq_spinning_receiver_takes_a_send_without_system_calls);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("watch");
+	tcase_set_tags(tc, "timing");
+	tcase_add_test(tc, waitq_empty_ring_watched_then_taken_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
