@@ -1220,13 +1220,74 @@ rcv_init(struct rcv *r, mach_msg_option_t option, mach_msg_size_t rcv_size)
 }
 
 /*
+ * A receiver that found its port's queue empty, before it goes to wait
+ * (rcv_run): it watches the port's ring for up to IPC_RCV_WATCH_NS,
+ * holding the reference it took to wait on, and looks again once
+ * something changed -- a message published, or the port no longer ours
+ * (death, a move).  A streaming sender's next message is usually a
+ * fraction of a microsecond away; the wait's general look and copyout
+ * and its own setup cost more than the fast path's look.  The watch
+ * reads what the spinning-receiver hint reads (rcv_idle) and writes
+ * nothing.  Never for a poll (timeout 0), which must not wait at all.
+ * A thread whose watches saw nothing IPC_RCV_WATCH_FAILS times in a row
+ * skips the next IPC_RCV_WATCH_SKIP: a sender that shares our CPU
+ * (bench's "RPC blocking, 1 CPU") cannot answer while we watch, and a
+ * microsecond per wait would be pure loss there.
+ * Conditions: nothing locked; outside any epoch section; port
+ *	referenced, found in space.
+ * Returns: true when the caller should look again.
+ */
+#define IPC_RCV_WATCH_NS    1000u
+#define IPC_RCV_WATCH_FAILS 2
+#define IPC_RCV_WATCH_SKIP  16
+
+/* Per thread: empty looks left that do not watch; watches in a row that
+ * saw nothing. */
+static __thread uint16_t rcv_watch_skip, rcv_watch_fails;
+
+static bool
+rcv_fp_watch(struct ipc_port *port, struct mipc_space *space)
+{
+	struct ipc_spin sp;
+
+	if (rcv_watch_skip != 0) {
+		rcv_watch_skip--;
+		return false;
+	}
+	ipc_spin_watch_start(&sp,
+	    ipc_test_hooks && ipc_rcv_watch_ns_test != 0 ? ipc_rcv_watch_ns_test
+	                                                 : IPC_RCV_WATCH_NS);
+	while (ipc_spin_watch(&sp))
+		if (ip_receiver(port) != space ||
+		    ipc_mqueue_has_message(port)) {
+			rcv_watch_fails = 0;
+			ipc_rcv_watch_note();
+			return true;
+		}
+	if (sp.sp_counted)
+		return false; /* a test's yield hook: no watch at all */
+	if (++rcv_watch_fails >= IPC_RCV_WATCH_FAILS) {
+		rcv_watch_fails = 0;
+		rcv_watch_skip = IPC_RCV_WATCH_SKIP;
+	}
+	return false;
+}
+
+static mach_msg_return_t rcv_again(struct rcv *r, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_msg_timeout_t timeout);
+
+/*
  * The receive, once r names what it receives from.  looked: the fast
  * path made r's first look already (msg_receive_fp: it found the queue
- * empty and holds what it waits on, as rcv_try leaves r then).
+ * empty and holds what it waits on, as rcv_try leaves r then).  watch:
+ * such a look watches the ring before it waits (rcv_fp_watch), and on a
+ * change receives again (rcv_again, which passes false).
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
 rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked)
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked,
+    bool watch)
 {
 	struct timespec deadline;
 	struct rcv r = *rp;
@@ -1243,6 +1304,10 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}
+		/* The fast path's empty look: watch before waiting. */
+		if (watch && looked &&
+		    rcv_fp_watch(ip_from_object(r.r_waited), r.r_space))
+			return rcv_again(&r, msg, option, rcv_size, timeout);
 		ipc_stat_add(r.r_th, IPC_STAT_SLOW, 1);
 		if (option & MACH_RCV_TIMEOUT)
 			ipc_deadline(&deadline, timeout);
@@ -1282,59 +1347,6 @@ out:
 	else
 		ipc_guard_flush(r.r_space); /* the workloop holds it */
 	return mr;
-}
-
-/*
- * A receiver that found its port's queue empty, before it takes a
- * reference and goes to wait (rcv_run): it watches the port's ring for
- * up to IPC_RCV_WATCH_NS, still inside the epoch section that found the
- * port (which keeps its memory), and looks again once something changed
- * -- a message published, or the port no longer ours (death, a move).
- * A streaming sender's next message is usually a fraction of a
- * microsecond away; the wait would cost two atomics on the port's first
- * line (the reference, which the sender's line is), the general look and
- * copyout, and the wait's own setup.  The watch reads what the
- * spinning-receiver hint reads (rcv_idle) and writes nothing.  Never for
- * a poll (timeout 0), which must not wait at all.  A thread whose
- * watches saw nothing IPC_RCV_WATCH_FAILS times in a row skips the next
- * IPC_RCV_WATCH_SKIP: a sender that shares our CPU (bench's "RPC
- * blocking, 1 CPU") cannot answer while we watch, and a microsecond per
- * wait would be pure loss there.
- * Conditions: inside the epoch section that found port in space; th is
- *	the calling thread's.
- * Returns: true when the caller should look again.
- */
-#define IPC_RCV_WATCH_NS    1000u
-#define IPC_RCV_WATCH_FAILS 2
-#define IPC_RCV_WATCH_SKIP  16
-
-static bool
-rcv_fp_watch(
-    struct ipc_thread *th, struct ipc_port *port, struct mipc_space *space)
-{
-	struct ipc_spin sp;
-
-	if (th->th_watch_skip != 0) {
-		th->th_watch_skip--;
-		return false;
-	}
-	ipc_spin_watch_start(&sp,
-	    ipc_test_hooks && ipc_rcv_watch_ns_test != 0 ? ipc_rcv_watch_ns_test
-	                                                 : IPC_RCV_WATCH_NS);
-	while (ipc_spin_watch(&sp))
-		if (ip_receiver(port) != space ||
-		    ipc_mqueue_has_message(port)) {
-			th->th_watch_fails = 0;
-			ipc_rcv_watch_note();
-			return true;
-		}
-	if (sp.sp_counted)
-		return false; /* a test's yield hook: no watch at all */
-	if (++th->th_watch_fails >= IPC_RCV_WATCH_FAILS) {
-		th->th_watch_fails = 0;
-		th->th_watch_skip = IPC_RCV_WATCH_SKIP;
-	}
-	return false;
 }
 
 /* What the receive fast path did (msg_receive_fp). */
@@ -1377,7 +1389,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_port *port;
 	struct rcv_got g;
 	mach_msg_return_t mr;
-	bool dead = false, watched = false;
+	bool dead = false;
 
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
@@ -1385,7 +1397,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	g.rg_nsport = NULL;
 	ipc_epoch_enter(th);
 	space = ipc_space_lookup(r->r_task);
-again:
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
@@ -1402,11 +1413,6 @@ again:
 			ipc_epoch_exit(th);
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
-		}
-		if (!watched) {
-			watched = true;
-			if (rcv_fp_watch(th, port, space))
-				goto again;
 		}
 		/* Dying (rcv_try): the general path finds out what it means. */
 		if (!ipc_object_reference_try(t.rt_object))
@@ -1459,6 +1465,31 @@ slow:
 }
 
 /*
+ * rcv_again
+ *	The watch before a wait (rcv_run, rcv_fp_watch) saw a change: drop
+ *	the port r waits on and receive again -- the fast path's look, then
+ *	the general path as msg_receive goes on, without another watch.
+ *	Out of line: the common receive pays nothing for it.
+ * Conditions: nothing locked; outside any epoch section; r holds
+ *	r_waited and nothing else.
+ */
+static IPC_COLD mach_msg_return_t
+rcv_again(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
+{
+	enum rcv_fp fp;
+	mach_msg_return_t mr;
+
+	ipc_object_release(r->r_waited);
+	r->r_waited = NULL;
+	fp = msg_receive_fp(r, msg, option, rcv_size, timeout, &mr);
+	if (fp == RFP_DONE)
+		return mr;
+	return rcv_run(
+	    r, msg, option, rcv_size, timeout, fp == RFP_WAIT, false);
+}
+
+/*
  * Receive into msg: rcv_size bytes at any alignment; NULL when the call's
  * own send released the buffer (L8): a message is still taken and its
  * rights and memory copied out into the space, and the receive answers
@@ -1491,7 +1522,8 @@ msg_receive(mipc_space_t task, mach_msg_header_t *msg, mach_msg_option_t option,
 		if (likely(fp == RFP_DONE))
 			return mr;
 	}
-	return rcv_run(&r, msg, option, rcv_size, timeout, fp == RFP_WAIT);
+	return rcv_run(
+	    &r, msg, option, rcv_size, timeout, fp == RFP_WAIT, true);
 }
 
 /*
@@ -1535,7 +1567,7 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 	r.r_space = wl->wl_space;
 	r.r_name = MACH_PORT_NULL;
 	r.r_wl = wl;
-	return rcv_run(&r, msg, option, rcv_size, timeout, false);
+	return rcv_run(&r, msg, option, rcv_size, timeout, false, false);
 }
 
 /* ------------------------------------------------------------------ */

@@ -121,10 +121,6 @@ struct ipc_thread {
 	const void *th_wait_obj;    /* (A) the port or set we are blocked
 	                                on, compared only (mipc_space_dump) */
 
-	/* The receive's watch of an empty ring (msg.c rcv_fp_watch) */
-	uint16_t th_watch_skip;  /* (O) empty looks left that do not watch */
-	uint16_t th_watch_fails; /* (O) watches in a row that saw nothing */
-
 	/* Registry and counters (thread.c) */
 	struct ipc_thread *th_reg_next;    /* (ipc_threads_lock) live list */
 	uint64_t th_stats[IPC_STAT_COUNT]; /* (O) writes, (A) reads */
