@@ -122,9 +122,12 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
  * before it sleeps again.  The pausing is measured in time, not in looks
  * (waitq.c, struct ipc_spin): a cheaper look must not shorten the window
  * in which a peer's answer saves a sleep.  Its length is about what 16
- * whole receive looks took before, warm (the pusher's: 80): where the
- * peer shares our CPU every pause is lost, and bench-ab's rpc_block_1cpu
- * measured 1.55x its old time with 2.5 / 12 us, 1.04x with 1 / 5 us.
+ * whole receive looks took before, warm (the pusher's: 80).  Measured
+ * (bench-ab against the count-based policy, quiet machine): where the
+ * peer shares our CPU every pause is lost -- rpc_block_1cpu 1.55x with
+ * 2.5 / 12 us, 1.09x with 2 / 5 us, 1.00x with 1.5 / 4 us -- and across
+ * CPUs a window too short sleeps: rpc_block 10x the sleeps with 1 / 5
+ * us, 1.9x (0.3% of round trips) and 1.02x the time with 1.5 / 4 us.
  *
  * A waiter that pushes its priority (a blocked sender, a client on its
  * special reply port) or is pushed (a workloop's servicer waiting for
@@ -145,8 +148,8 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
  * IPC_SPIN_PAUSES and IPC_SPIN_PUSHER_PAUSES, so that a schedule stays a
  * function of its input.
  */
-#define IPC_SPIN_NS            1000u
-#define IPC_SPIN_PUSHER_NS     5000u
+#define IPC_SPIN_NS            1500u
+#define IPC_SPIN_PUSHER_NS     4000u
 #define IPC_SPIN_YIELDS        8
 #define IPC_SPIN_PAUSES        16
 #define IPC_SPIN_PUSHER_PAUSES 80
