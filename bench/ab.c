@@ -71,6 +71,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,7 @@ struct lib {
 	__typeof__(mipc_port_set_attributes) *set_attributes;
 	__typeof__(thread_get_special_reply_port) *get_srp;
 	__typeof__(mipc_quiesce) *quiesce;
+	kern_return_t (*get_stats)(struct mipc_stats *);
 
 	mipc_space_t l_cs;          /* the client's (main thread's current) */
 	mipc_space_t l_ss;          /* the server's, the sender's */
@@ -165,6 +167,7 @@ lib_load(struct lib *l)
 	SYM(set_attributes, "mipc_port_set_attributes");
 	SYM(get_srp, "thread_get_special_reply_port");
 	SYM(quiesce, "mipc_quiesce");
+	SYM(get_stats, "mipc_get_stats");
 #undef SYM
 	return NULL;
 }
@@ -413,7 +416,7 @@ rpc_once(struct lib *l, struct msg64_rcv *b, bool spin)
 }
 
 static double
-run_rpc(struct lib *l, uint64_t n, bool spin)
+run_rpc_on(struct lib *l, uint64_t n, bool spin, int rank)
 {
 	struct partner p = { .p_lib = l, .p_spin = spin };
 	struct msg64 stop = { .m_body = { 0 } };
@@ -424,7 +427,7 @@ run_rpc(struct lib *l, uint64_t n, bool spin)
 	int k;
 
 	if (team_pin_self(&t) != NULL ||
-	    team_start(&t, TEAM_CROSS_CORE, rpc_server, &p) != NULL) {
+	    team_start(&t, rank, rpc_server, &p) != NULL) {
 		team_join(&t);
 		return -1;
 	}
@@ -449,13 +452,20 @@ run_rpc(struct lib *l, uint64_t n, bool spin)
 static double
 run_rpc_spin(struct lib *l, uint64_t n)
 {
-	return run_rpc(l, n, true);
+	return run_rpc_on(l, n, true, TEAM_CROSS_CORE);
 }
 
 static double
 run_rpc_block(struct lib *l, uint64_t n)
 {
-	return run_rpc(l, n, false);
+	return run_rpc_on(l, n, false, TEAM_CROSS_CORE);
+}
+
+/* make bench's "RPC blocking, 1 CPU": client and server share a CPU. */
+static double
+run_rpc_block_1cpu(struct lib *l, uint64_t n)
+{
+	return run_rpc_on(l, n, false, TEAM_SAME_CORE);
 }
 
 static double
@@ -624,6 +634,8 @@ static const struct ab_case cases[] = {
 	    run_rpc_spin, true },
 	{ "rpc_block", "RPC cross core, SRP reply, both sides blocking",
 	    run_rpc_block, true },
+	{ "rpc_block_1cpu", "RPC on one CPU, SRP reply, both sides blocking",
+	    run_rpc_block_1cpu, false },
 	{ "port_alloc_destroy", "mach_port_allocate RECEIVE + destroy",
 	    run_port, false },
 	{ "malloc_free", "jemalloc malloc + free of 256 B (port's baseline)",
@@ -707,12 +719,51 @@ case_selected(const struct opts *o, const char *name)
 	return false;
 }
 
+/*
+ * What a chunk cost beyond time: the library's own counts (waits, sleeps,
+ * wake system calls; both threads, the partner's folded in when it exits)
+ * and the process's context switches.
+ */
+struct events {
+	double ev_ops, ev_slow, ev_blocks, ev_wakes, ev_cs;
+};
+
+static void
+events_read(struct lib *l, struct events *e)
+{
+	struct mipc_stats st;
+	struct rusage ru;
+
+	memset(&st, 0, sizeof(st));
+	st.size = (uint32_t)sizeof(st);
+	memset(e, 0, sizeof(*e));
+	if (l->get_stats(&st) == KERN_SUCCESS) {
+		e->ev_slow = (double)st.slow_paths;
+		e->ev_blocks = (double)st.blocks;
+		e->ev_wakes = (double)st.wakes;
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		e->ev_cs = (double)(ru.ru_nvcsw + ru.ru_nivcsw);
+}
+
+static void
+events_add(struct events *sum, const struct events *e0, const struct events *e1,
+    uint64_t ops)
+{
+	sum->ev_ops += (double)ops;
+	sum->ev_slow += e1->ev_slow - e0->ev_slow;
+	sum->ev_blocks += e1->ev_blocks - e0->ev_blocks;
+	sum->ev_wakes += e1->ev_wakes - e0->ev_wakes;
+	sum->ev_cs += e1->ev_cs - e0->ev_cs;
+}
+
 static int
 run_timing(const struct opts *o)
 {
 	int ncpu = team_cpus(), c, r, k, nsel = 0;
 	uint64_t n[NCASES];
 	double(*t)[2] = calloc((size_t)(NCASES * o->rounds), sizeof(*t));
+	struct events ev[NCASES][2];
 	bool sel[NCASES];
 	FILE *js = NULL;
 	char b1[32], b2[32], b3[32], b4[80];
@@ -753,15 +804,20 @@ run_timing(const struct opts *o)
 	    "bench-ab: %d rounds of %d cases x 2 libraries, "
 	    "chunks of ~%g ms\n",
 	    o->rounds, nsel, o->chunk_ms);
+	memset(ev, 0, sizeof(ev));
 	for (r = 0; r < o->rounds; r++) {
 		for (c = 0; c < NCASES; c++) {
 			if (!sel[c])
 				continue;
 			for (k = 0; k < 2; k++) {
 				int v = (r % 2 == 0) ? k : 1 - k;
+				struct events e0, e1;
 
+				events_read(&libs[v], &e0);
 				t[c * o->rounds + r][v] =
 				    cases[c].c_run(&libs[v], n[c]);
+				events_read(&libs[v], &e1);
+				events_add(&ev[c][v], &e0, &e1, n[c]);
 			}
 		}
 	}
@@ -839,6 +895,25 @@ run_timing(const struct opts *o)
 			    k++ ? "," : "", cases[c].c_name, cases[c].c_what,
 			    (unsigned long long)n[c], ma, mb, mq, qlo, qhi, alo,
 			    ahi, blo, bhi, mq <= o->limit ? "true" : "false");
+	}
+	printf("\nper operation, all rounds (mipc_get_stats, getrusage): "
+	       "waits (receives that found nothing, sends declined by the "
+	       "fast path),\nsleeps (futex waits), wake system calls, "
+	       "context switches (voluntary + involuntary)\n");
+	for (c = 0; c < NCASES; c++) {
+		if (!sel[c])
+			continue;
+		col(stdout, cases[c].c_name, 20, false);
+		for (k = 0; k < 2; k++) {
+			const struct events *e = &ev[c][k];
+			double ops = e->ev_ops > 0 ? e->ev_ops : 1;
+
+			printf(
+			    "  %c: waits %.3f sleeps %.4f wakes %.4f cs %.4f",
+			    'A' + k, e->ev_slow / ops, e->ev_blocks / ops,
+			    e->ev_wakes / ops, e->ev_cs / ops);
+		}
+		printf("\n");
 	}
 	printf("\nB/A: median of the per-round ratios (B's chunk / A's chunk "
 	       "of the same round),\nthe figure to trust; ≤%g: the gate "
@@ -1355,8 +1430,8 @@ usage(void)
 	    "               [--rounds=N] [--chunk-ms=MS] [--limit=X] "
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
-	    "cases: send_recv_64 rpc_spin rpc_block port_alloc_destroy "
-	    "malloc_free stream_1to1 get_refs\n");
+	    "cases: send_recv_64 rpc_spin rpc_block rpc_block_1cpu "
+	    "port_alloc_destroy malloc_free stream_1to1 get_refs\n");
 }
 
 /* "--flag=value": value, else NULL. */

@@ -4,7 +4,8 @@
  * check tiers (ipc_require, ipc_assert_slow), test hooks and yield points,
  * sanitizer annotations, and the alias macro that exports Mach spellings.
  *
- * Owns:      no state.  ipc_panic(), ipc_slow_entries, ipc_rcv_fp_entries
+ * Owns:      no state.  ipc_panic(), the path counters (ipc_slow_entries,
+ *            ipc_rcv_fp_entries, ipc_rcv_idle_spins, ipc_rcv_watch_hits)
  *            and ipc_yield_hook are defined in witness.c, the file of the
  *            debugging support.
  * Choices:   test builds (-DMIPC_TEST=1) turn on the hooks: failure
@@ -72,6 +73,34 @@ ipc_rcv_fp_note(void)
 {
 	if (ipc_test_hooks)
 		ipc_rcv_fp_entries++;
+}
+
+/*
+ * Spins of a waiting receiver that looked only at its ring (msg.c
+ * rcv_idle), per thread, in test builds.
+ */
+extern __thread uint64_t ipc_rcv_idle_spins;
+
+static inline void
+ipc_rcv_idle_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_rcv_idle_spins++;
+}
+
+/*
+ * Receives whose empty first look watched the ring and then looked again
+ * (msg.c rcv_fp_watch), per thread, in test builds.
+ */
+extern __thread uint64_t ipc_rcv_watch_hits;
+/* Test builds: a watch of this many ns instead of msg.c's (0: msg.c's). */
+extern uint32_t ipc_rcv_watch_ns_test;
+
+static inline void
+ipc_rcv_watch_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_rcv_watch_hits++;
 }
 
 /*

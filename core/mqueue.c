@@ -1813,8 +1813,9 @@ ipc_mqueue_send_wait(
 
 	ipc_require(th != NULL, "a sender has thread state");
 	for (;;) {
-		unsigned int spins = 0;
+		struct ipc_spin sp;
 
+		ipc_spin_start(&sp, true, false);
 		do {
 			if (!ip_active(port))
 				return KERN_TERMINATED;
@@ -1824,7 +1825,7 @@ ipc_mqueue_send_wait(
 				kr = MACH_SEND_INTERRUPTED;
 				goto interrupted;
 			}
-		} while (ipc_wait_spin_step(&spins, true));
+		} while (ipc_spin_step(&sp));
 		kr = send_block(th, port, deadline, flags);
 		if (kr == MACH_SEND_INTERRUPTED)
 			goto interrupted;

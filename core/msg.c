@@ -1150,8 +1150,33 @@ rcv_unblock(void *ctx)
 		ipc_special_reply_unblock(r->r_th, r->r_srp);
 }
 
-static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock,
-	false };
+/*
+ * ipc_waitq_wait's hint between two spins (waitq.h): a port we wait on
+ * still bound to the space we found it in (death and moves unbind it, as
+ * rcv_lookup reads it), with nothing queued, holds nothing new for
+ * rcv_check -- whose look (epoch section, lookup, peek) this saves.
+ * The port is referenced (r_waited): its ring lives.  A move out and
+ * back under another name, which only the lookup sees, is seen by the
+ * looks that start each spin phase and precede each sleep.  Sets and
+ * workloops: no hint.
+ */
+static bool
+rcv_idle(void *ctx)
+{
+	struct rcv *r = ctx;
+	struct ipc_port *p;
+
+	if (r->r_wl != NULL || r->r_waited->io_kind != IOT_PORT)
+		return false;
+	p = ip_from_object(r->r_waited);
+	if (ip_receiver(p) != r->r_space || ipc_mqueue_has_message(p))
+		return false;
+	ipc_rcv_idle_note();
+	return true;
+}
+
+static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock, false,
+	rcv_idle };
 /*
  * A client waiting on its special reply port pushes, and a workloop's
  * servicer is pushed: neither yields (waitq.h).  A servicer that yields
@@ -1161,7 +1186,7 @@ static const struct ipc_wait_hooks rcv_hooks = { rcv_block, rcv_unblock,
  * us of work in bench/inversion.c's workloop kind.
  */
 static const struct ipc_wait_hooks rcv_hooks_srp = { rcv_block, rcv_unblock,
-	true };
+	true, rcv_idle };
 
 static const struct ipc_wait_hooks *
 rcv_hooks_for(const struct rcv *r)
@@ -1279,13 +1304,74 @@ rcv_init(struct rcv *r, mach_msg_option_t option, mach_msg_size_t rcv_size)
 }
 
 /*
+ * A receiver that found its port's queue empty, before it goes to wait
+ * (rcv_run): it watches the port's ring for up to IPC_RCV_WATCH_NS,
+ * holding the reference it took to wait on, and looks again once
+ * something changed -- a message published, or the port no longer ours
+ * (death, a move).  A streaming sender's next message is usually a
+ * fraction of a microsecond away; the wait's general look and copyout
+ * and its own setup cost more than the fast path's look.  The watch
+ * reads what the spinning-receiver hint reads (rcv_idle) and writes
+ * nothing.  Never for a poll (timeout 0), which must not wait at all.
+ * A thread whose watches saw nothing IPC_RCV_WATCH_FAILS times in a row
+ * skips the next IPC_RCV_WATCH_SKIP: a sender that shares our CPU
+ * (bench's "RPC blocking, 1 CPU") cannot answer while we watch, and a
+ * microsecond per wait would be pure loss there.
+ * Conditions: nothing locked; outside any epoch section; port
+ *	referenced, found in space.
+ * Returns: true when the caller should look again.
+ */
+#define IPC_RCV_WATCH_NS    1000u
+#define IPC_RCV_WATCH_FAILS 2
+#define IPC_RCV_WATCH_SKIP  16
+
+/* Per thread: empty looks left that do not watch; watches in a row that
+ * saw nothing. */
+static __thread uint16_t rcv_watch_skip, rcv_watch_fails;
+
+static bool
+rcv_fp_watch(struct ipc_port *port, struct mipc_space *space)
+{
+	struct ipc_spin sp;
+
+	if (rcv_watch_skip != 0) {
+		rcv_watch_skip--;
+		return false;
+	}
+	ipc_spin_watch_start(&sp,
+	    ipc_test_hooks && ipc_rcv_watch_ns_test != 0 ? ipc_rcv_watch_ns_test
+	                                                 : IPC_RCV_WATCH_NS);
+	while (ipc_spin_watch(&sp))
+		if (ip_receiver(port) != space ||
+		    ipc_mqueue_has_message(port)) {
+			rcv_watch_fails = 0;
+			ipc_rcv_watch_note();
+			return true;
+		}
+	if (sp.sp_counted)
+		return false; /* a test's yield hook: no watch at all */
+	if (++rcv_watch_fails >= IPC_RCV_WATCH_FAILS) {
+		rcv_watch_fails = 0;
+		rcv_watch_skip = IPC_RCV_WATCH_SKIP;
+	}
+	return false;
+}
+
+static mach_msg_return_t rcv_again(struct rcv *r, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_msg_timeout_t timeout);
+
+/*
  * The receive, once r names what it receives from.  looked: the fast
  * path made r's first look already (msg_receive_fp: it found the queue
- * empty and holds what it waits on, as rcv_try leaves r then).
+ * empty and holds what it waits on, as rcv_try leaves r then).  watch:
+ * such a look watches the ring before it waits (rcv_fp_watch), and on a
+ * change receives again (rcv_again, which passes false).
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
 rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked)
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked,
+    bool watch)
 {
 	struct timespec deadline;
 	struct rcv r = *rp;
@@ -1304,6 +1390,10 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}
+		/* The fast path's empty look: watch before waiting. */
+		if (watch && looked &&
+		    rcv_fp_watch(ip_from_object(r.r_waited), r.r_space))
+			return rcv_again(&r, msg, option, rcv_size, timeout);
 		ipc_stat_add(r.r_th, IPC_STAT_SLOW, 1);
 		if (option & MACH_RCV_TIMEOUT)
 			ipc_deadline(&deadline, timeout);
@@ -1480,6 +1570,31 @@ slow:
 }
 
 /*
+ * rcv_again
+ *	The watch before a wait (rcv_run, rcv_fp_watch) saw a change: drop
+ *	the port r waits on and receive again -- the fast path's look, then
+ *	the general path as msg_receive goes on, without another watch.
+ *	Out of line: the common receive pays nothing for it.
+ * Conditions: nothing locked; outside any epoch section; r holds
+ *	r_waited and nothing else.
+ */
+static IPC_COLD mach_msg_return_t
+rcv_again(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
+{
+	enum rcv_fp fp;
+	mach_msg_return_t mr;
+
+	ipc_object_release(r->r_waited);
+	r->r_waited = NULL;
+	fp = msg_receive_fp(r, msg, option, rcv_size, timeout, &mr);
+	if (fp == RFP_DONE)
+		return mr;
+	return rcv_run(
+	    r, msg, option, rcv_size, timeout, fp == RFP_WAIT, false);
+}
+
+/*
  * Receive into msg: rcv_size bytes at any alignment; NULL when the call's
  * own send released the buffer (L8): a message is still taken and its
  * rights and memory copied out into the space, and the receive answers
@@ -1512,7 +1627,8 @@ msg_receive(mipc_space_t task, mach_msg_header_t *msg, mach_msg_option_t option,
 		if (likely(fp == RFP_DONE))
 			return mr;
 	}
-	return rcv_run(&r, msg, option, rcv_size, timeout, fp == RFP_WAIT);
+	return rcv_run(
+	    &r, msg, option, rcv_size, timeout, fp == RFP_WAIT, true);
 }
 
 /*
@@ -1556,7 +1672,7 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 	r.r_space = wl->wl_space;
 	r.r_name = MACH_PORT_NULL;
 	r.r_wl = wl;
-	return rcv_run(&r, msg, option, rcv_size, timeout, false);
+	return rcv_run(&r, msg, option, rcv_size, timeout, false, false);
 }
 
 /* ------------------------------------------------------------------ */

@@ -3,7 +3,8 @@
  * waitq.c -- the one wait/wake protocol: every blocking path of mipc
  * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      the spin-then-yield-then-futex policy, the [F1] handshake,
+ * Owns:      the spin-then-yield-then-futex policy and its time budget,
+ *            the [F1] handshake,
  *            futex system calls and deadlines, interruption by signals
  *            and aborts (mipc_thread_abort).
  * Locking:   waiting never holds a lock.  A waiter names its waitq in
@@ -31,6 +32,12 @@
  *              timed futex wait returns EINTR whenever a handler ran.
  *              A signal that arrives while we spin is not seen; the
  *              wait is interrupted only once it sleeps.
+ *            * Between spins a waiter may consult a cheap hint
+ *              (wh_idle: a receiver's look at its ring's positions, msg.c)
+ *              instead of its whole check.  The check still decides: it
+ *              starts every spin phase and runs again once the waiter is
+ *              announced, before it sleeps ([F1]), so a hint that misses
+ *              a change only delays what the next check sees.
  *            * Aborts (mipc_thread_abort).  XNU's thread_abort makes the
  *              thread's current interruptible wait return
  *              THREAD_INTERRUPTED (mach_msg: MACH_RCV_INTERRUPTED /
@@ -59,6 +66,30 @@
  * woken), or the waiter's second check sees the publication.  A waker that
  * finds wq_waiters == 0 -- every uncontended send and receive -- makes no
  * system call and no locked instruction beyond its publication.
+ *
+ * Woken waiters.  A sleeper takes microseconds to run again and leave;
+ * meanwhile a streaming sender found it counted at every send, and made
+ * a futex_wake system call each time: 30 to 300 wakes per sleep in
+ * bench-ab's stream_1to1.  So the word's low bit says "every thread
+ * counted has been woken since it announced itself": a wake-all makes
+ * the word odd, an announcement makes it even (a wake-one adds 2), and a
+ * waker that finds it odd skips the bump and the system call.  That is
+ * safe because each counted thread will look again before it sleeps:
+ *
+ *	waker                             waiter (wait_prepare)
+ *	publish; fence [F1]               inc wq_waiters
+ *	waiters > 0: load wq_seq          CAS wq_seq to even (always a write)
+ *	  odd: skip                       fence [F1]; load wq_seq; check
+ *	  even: CAS +1 (all) / +2 (one),
+ *	    futex_wake
+ *
+ * A waker that read the word odd read it before the waiter's CAS, so the
+ * waiter's check, after its fence, sees the publication (the same Dekker
+ * argument, on wq_seq).  A waiter sleeps on the even value its own CAS
+ * wrote, so the wake that made the word odd after that write ends its
+ * sleep (the value differs, or the futex_wake finds it), and it announces
+ * again, making the word even, before it sleeps again.  An abort's bump
+ * (mipc_thread_abort) adds 2: it wakes, it does not mark.
  *
  * Turnstiles (priority inheritance) attach at prepare and leave: a thread
  * that decides to sleep donates its turnstile and pushes on the inheritor
@@ -167,46 +198,195 @@ ipc_waitq_wake_slow(struct ipc_waitq *wq, int n)
 	 * count it tested: a thread missing from it sees the publication
 	 * (Dekker), and a descriptor alone needs no futex call.
 	 */
-	uint32_t w = ck_pr_load_32(&wq->wq_waiters);
+	uint32_t w = ck_pr_load_32(&wq->wq_waiters), s;
 
 	if (w & IPC_WAITQ_FD)
 		ipc_waitfd_raise(wq);
 	if ((w & ~IPC_WAITQ_FD) == 0)
 		return;
-	/* Relaxed: [F1] ordered the publication; the futex orders the rest. */
-	ck_pr_inc_32(&wq->wq_seq);
+	/*
+	 * An odd word: every thread counted has been woken since it
+	 * announced itself, and looks again before it sleeps (Theory,
+	 * woken waiters).  WAKE_ALL makes it odd; WAKE_ONE keeps its parity.
+	 */
+	s = ck_pr_load_32(&wq->wq_seq);
+	do {
+		if (s & 1)
+			return;
+		/* [F1]: the publication was before; Relaxed otherwise. */
+	} while (!ck_pr_cas_32_value(
+	    &wq->wq_seq, s, n == IPC_WAKE_ALL ? s + 1 : s + 2, &s));
 	futex_wake(&wq->wq_seq, n);
 }
 
 /* ------------------------------------------------------------------ */
 /* Waiting                                                             */
 
-bool
-ipc_wait_spin_step(unsigned int *spins, bool pusher)
-{
-	unsigned int n = (*spins)++;
+/*
+ * The spin budget's clock.  arch_cycles() is the cheap counter (rdtsc,
+ * cntvct_el0, CLOCK_MONOTONIC in the generic build) but its rate is not
+ * known: the library's constructor notes a (ticks, ns) pair, and the
+ * first spin at least SPIN_CAL_NS later derives ticks per microsecond
+ * from a second pair.  Until then a spin phase reads CLOCK_MONOTONIC
+ * itself.  A counter that goes backwards (a migration between unsynced
+ * TSCs) ends the pausing early: a wait sleeps sooner, it never spins on.
+ */
+#define SPIN_CAL_NS 1000000u
 
+static uint64_t spin_cal_ticks, spin_cal_ns; /* the constructor's pair */
+static uint64_t spin_ticks_per_us;           /* (A) 0: not known yet */
+
+static uint64_t
+spin_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+__attribute__((constructor)) static void
+ipc_spin_cal_init(void)
+{
+	spin_cal_ns = spin_clock_ns();
+	spin_cal_ticks = arch_cycles();
+}
+
+/* Ticks per microsecond, or 0 while the constructor's pair is too young. */
+static uint64_t
+spin_rate(void)
+{
+	uint64_t r = ck_pr_load_64(&spin_ticks_per_us); /* Relaxed: a hint */
+	uint64_t ns, ticks;
+
+	if (likely(r != 0))
+		return r;
+	ns = spin_clock_ns();
+	ticks = arch_cycles();
+	if (ns - spin_cal_ns < SPIN_CAL_NS || ticks <= spin_cal_ticks)
+		return 0;
+	r = (ticks - spin_cal_ticks) * 1000u / (ns - spin_cal_ns);
+	if (r == 0)
+		r = 1; /* a counter slower than 1 MHz: a budget of >= 1 tick */
+	/* Relaxed: every thread derives about the same rate. */
+	ck_pr_store_64(&spin_ticks_per_us, r);
+	return r;
+}
+
+static inline uint64_t
+spin_now(const struct ipc_spin *sp)
+{
+	return sp->sp_clock ? spin_clock_ns() : arch_cycles();
+}
+
+void
+ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
+{
+	uint64_t ns = pusher ? IPC_SPIN_PUSHER_NS : IPC_SPIN_NS;
+	uint64_t rate;
+
+	sp->sp_n = 0;
+	sp->sp_pusher = pusher;
+	sp->sp_yielding = false;
+	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
+	if (woken)
+		ns /= 2;
+	if (sp->sp_counted) {
+		sp->sp_limit =
+		    pusher ? IPC_SPIN_PUSHER_PAUSES : IPC_SPIN_PAUSES;
+		if (woken)
+			sp->sp_limit /= 2;
+		sp->sp_clock = false;
+		sp->sp_start = sp->sp_budget = 0;
+		return;
+	}
+	rate = spin_rate();
+	sp->sp_clock = rate == 0;
+	sp->sp_budget = sp->sp_clock ? ns : ns * rate / 1000u;
+	sp->sp_start = spin_now(sp);
+}
+
+void
+ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns)
+{
+	uint64_t rate = spin_rate();
+
+	sp->sp_n = 0;
+	sp->sp_pusher = true; /* never yields */
+	sp->sp_yielding = false;
+	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
+	sp->sp_limit = 0;
+	sp->sp_clock = rate == 0;
+	sp->sp_budget = sp->sp_clock ? ns : (uint64_t)ns * rate / 1000u;
+	sp->sp_start = spin_now(sp);
+}
+
+/* Is the pausing over? */
+static inline bool
+spin_paused_out(const struct ipc_spin *sp)
+{
+	if (unlikely(sp->sp_counted))
+		return sp->sp_n >= sp->sp_limit;
+	/* Unsigned: a counter gone backwards reads as a budget spent. */
+	return spin_now(sp) - sp->sp_start >= sp->sp_budget;
+}
+
+bool
+ipc_spin_watch(struct ipc_spin *sp)
+{
+	if (sp->sp_counted || spin_paused_out(sp))
+		return false;
+	sp->sp_n++;
+	arch_cpu_relax();
+	return true;
+}
+
+bool
+ipc_spin_step(struct ipc_spin *sp)
+{
 	ipc_debug_yield(IPC_YIELD_SPIN);
-	if (n < (pusher ? IPC_SPIN_PAUSES + IPC_SPIN_PUSHER_PAUSES
-	                : IPC_SPIN_PAUSES)) {
+	if (!sp->sp_yielding && !spin_paused_out(sp)) {
+		sp->sp_n++;
 		arch_cpu_relax();
 		return true;
 	}
-	if (!pusher && n < IPC_SPIN_PAUSES + IPC_SPIN_YIELDS) {
+	if (!sp->sp_yielding) {
+		sp->sp_yielding = true;
+		sp->sp_n = 0;
+	}
+	if (!sp->sp_pusher && sp->sp_n < IPC_SPIN_YIELDS) {
+		sp->sp_n++;
 		sched_yield();
 		return true;
 	}
 	return false;
 }
 
-/* Announce the waiter: [F1], waiter side.  Returns the word's snapshot. */
+/*
+ * Announce the waiter: [F1], waiter side.  Returns the word's snapshot.
+ * The word is made even (re-armed: we were not woken yet) by a
+ * read-modify-write even when it is even already, so that a waker that
+ * read it odd, and skipped its system call, read it before our write
+ * (Theory, woken waiters).
+ */
 static uint32_t
 wait_prepare(struct ipc_waitq *wq)
 {
+	uint32_t s;
+
 	ck_pr_inc_32(&wq->wq_waiters);
+	s = ck_pr_load_32(&wq->wq_seq);
+	/* [F1]: with the fence below, before the second look. */
+	while (!ck_pr_cas_32_value(&wq->wq_seq, s, s + (s & 1), &s))
+		;
 	/* [F1]: the announcement before the second look (ipc_waitq_fence). */
 	arch_fence_full();
-	return ck_pr_load_32(&wq->wq_seq);
+	/*
+	 * What we wrote, not a later load: a word a wake-all made odd after
+	 * our write must not be slept on -- that wake may not cover our
+	 * second look, and the wakers after it would skip us.
+	 */
+	return s + (s & 1);
 }
 
 static void
@@ -236,36 +416,46 @@ wait_unregister(struct ipc_thread *th)
 	ipc_unlock(&th->th_lock);
 }
 
+/* The hooks' hint that a check would find nothing (waitq.h). */
+static inline bool
+wait_idle(const struct ipc_wait_hooks *hooks, void *ctx)
+{
+	return hooks != NULL && hooks->wh_idle != NULL && hooks->wh_idle(ctx);
+}
+
 enum ipc_wait_result
 ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
     const struct timespec *deadline, unsigned int flags, ipc_wait_check_t check,
     void *ctx, const struct ipc_wait_hooks *hooks)
 {
 	enum ipc_wait_result res;
-	unsigned int spins = 0;
-	bool blocked = false, registered = false;
+	struct ipc_spin sp;
+	bool blocked = false, registered = false, woken = false;
 	bool pusher = hooks != NULL && hooks->wh_pusher;
 
 	ipc_lock_assert_none_held();
 	for (;;) {
+		bool look = true; /* each spin phase starts with check */
 		uint32_t seq;
 
+		ipc_spin_start(&sp, pusher, woken);
 		do {
-			if (check(ctx)) {
+			if ((look || !wait_idle(hooks, ctx)) && check(ctx)) {
 				res = IPC_WAIT_DONE;
 				goto out;
 			}
+			look = false;
 			if (unlikely(ipc_abort_pending(th))) {
 				res = IPC_WAIT_ABORTED;
 				goto out;
 			}
 			/* A plain waiter shows as blocked before it yields. */
 			if (!blocked && hooks != NULL && !pusher &&
-			    spins >= IPC_SPIN_PAUSES) {
+			    ipc_spin_yielding(&sp)) {
 				hooks->wh_block(ctx);
 				blocked = true;
 			}
-		} while (ipc_wait_spin_step(&spins, pusher));
+		} while (ipc_spin_step(&sp));
 
 		if (!blocked && hooks != NULL) {
 			hooks->wh_block(ctx); /* a pusher: the push */
@@ -294,7 +484,7 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 		wait_leave(wq);
 		if (res != IPC_WAIT_DONE)
 			goto out;
-		spins = IPC_SPIN_PAUSES / 2; /* woken: a shorter spin */
+		woken = true; /* a shorter spin next */
 	}
 out:
 	if (registered)
@@ -378,7 +568,7 @@ mipc_thread_abort(mipc_thread_t handle)
 	if (wq != NULL) {
 		/* [R33]: th_abort before the word moves (pairs with [A33]). */
 		ck_pr_fence_store_atomic();
-		ck_pr_inc_32(&wq->wq_seq);
+		ck_pr_add_32(&wq->wq_seq, 2); /* parity kept: see Theory */
 		/* All: the others look again and sleep on (a spurious wake). */
 		futex_wake(&wq->wq_seq, IPC_WAKE_ALL);
 	}

@@ -114,29 +114,61 @@ ipc_waitq_wake(struct ipc_waitq *wq, enum ipc_wake_after after, int n)
 /* Waiting                                                             */
 
 /*
- * How a waiter waits before it sleeps: IPC_SPIN_PAUSES cheap re-checks (a
- * peer on another CPU usually answers within them), then IPC_SPIN_YIELDS
- * sched_yield()s, which on a shared CPU hand the slice to the very thread
- * we wait for instead of burning it, and cost one syscall elsewhere.  A
- * woken waiter spins half as long before it sleeps again.
+ * How a waiter waits before it sleeps: it re-checks, pausing between two
+ * looks, for IPC_SPIN_NS (a peer on another CPU usually answers within
+ * it), then makes IPC_SPIN_YIELDS sched_yield()s, which on a shared CPU
+ * hand the slice to the very thread we wait for instead of burning it,
+ * and cost one syscall elsewhere.  A woken waiter pauses half as long
+ * before it sleeps again.  The pausing is measured in time, not in looks
+ * (waitq.c, struct ipc_spin): a cheaper look must not shorten the window
+ * in which a peer's answer saves a sleep.  Its length is about what 16
+ * whole receive looks took before, warm (the pusher's: 80).  Measured
+ * (bench-ab against the count-based policy, quiet machine): where the
+ * peer shares our CPU every pause is lost -- rpc_block_1cpu 1.55x with
+ * 2.5 / 12 us, 1.09x with 2 / 5 us, 1.00x with 1.5 / 4 us -- and across
+ * CPUs a window too short sleeps: rpc_block 10x the sleeps with 1 / 5
+ * us, 1.9x (0.3% of round trips) and 1.02x the time with 1.5 / 4 us.
  *
  * A waiter that pushes its priority (a blocked sender, a client on its
  * special reply port) or is pushed (a workloop's servicer waiting for
- * its next request, msg.c) never yields: it pauses
- * IPC_SPIN_PUSHER_PAUSES more instead (about the time the yields take on
- * an idle CPU, so an RPC whose reply comes within microseconds neither
- * pushes nor sleeps), then pushes, then sleeps, as XNU's waiter blocks
- * once it must.  Under CFS a yield hands the slice to the runnable
+ * its next request, msg.c) never yields: it pauses for
+ * IPC_SPIN_PUSHER_NS instead (about the time the yields take on an idle
+ * CPU, so an RPC whose reply comes within microseconds neither pushes
+ * nor sleeps), then pushes, then sleeps, as XNU's waiter blocks once it
+ * must.  Under CFS a yield hands the slice to the runnable
  * thread with the least vruntime -- with CPU hogs about, rarely the
  * low-priority thread we wait for, even once pushed: bench/inversion.c
  * measured p99s of 9-50 ms with the yields, 143 us (W = 100 us) without.
  * Under EEVDF a yield moves the yielder's deadline a slice later, so a
  * servicer raised by a request that comes while it still yields loses
  * the CPU to the hogs until the next tick (4 ms p99 for W = 500 us).
+ *
+ * Under a test's yield hook (fuzz/fuzz_sched.c's deterministic
+ * scheduler: every pause hands the baton over) the budget counts pauses,
+ * IPC_SPIN_PAUSES and IPC_SPIN_PUSHER_PAUSES, so that a schedule stays a
+ * function of its input.
  */
-#define IPC_SPIN_PAUSES        16
+#define IPC_SPIN_NS            1500u
+#define IPC_SPIN_PUSHER_NS     4000u
 #define IPC_SPIN_YIELDS        8
-#define IPC_SPIN_PUSHER_PAUSES 64
+#define IPC_SPIN_PAUSES        16
+#define IPC_SPIN_PUSHER_PAUSES 80
+
+/*
+ * One spin phase (ipc_spin_start, then ipc_spin_step until it says
+ * sleep).  sp_start and sp_budget are in arch_cycles() ticks, or in
+ * CLOCK_MONOTONIC nanoseconds (sp_clock) before the tick rate is known.
+ */
+struct ipc_spin {
+	uint64_t sp_start;     /* when the pausing began */
+	uint64_t sp_budget;    /* how long it lasts */
+	unsigned int sp_n;     /* steps taken */
+	unsigned int sp_limit; /* under a yield hook: pauses allowed */
+	bool sp_pusher;        /* pause longer, never yield */
+	bool sp_clock;         /* times are nanoseconds, not ticks */
+	bool sp_counted;       /* the budget counts pauses (a yield hook) */
+	bool sp_yielding;      /* the pausing is over */
+};
 
 enum ipc_wait_result {
 	IPC_WAIT_DONE,        /* the check found what it waited for */
@@ -166,7 +198,8 @@ typedef bool (*ipc_wait_check_t)(void *ctx);
  *	Wait on wq until check(ctx) returns true or the deadline passes:
  *	spin (pauses, then yields), then announce, look again, sleep; repeat.
  *	hooks (or NULL) run around the sleeping part: the place where a
- *	waiter donates its turnstile and pushes (turnstile.c).  A pending or
+ *	waiter donates its turnstile and pushes (turnstile.c); their
+ *	wh_idle (or NULL) stands in for check between two spins.  A pending or
  *	arriving abort of th ends the wait, as does a signal when flags say
  *	IPC_WAIT_INTERRUPTIBLE.
  * Conditions:
@@ -181,14 +214,44 @@ struct ipc_wait_hooks {
 	void (*wh_block)(void *ctx);   /* once, before the first sleep */
 	void (*wh_unblock)(void *ctx); /* when the wait ends, if blocked */
 	bool wh_pusher;                /* wh_block pushes: no yields */
+	/*
+	 * Or NULL: a cheap hint, true when check would find nothing new.
+	 * While it says so, a spin skips check; the first look of each spin
+	 * phase and the look after the waiter is announced, before it
+	 * sleeps, are check's, so a change the hint misses is only seen
+	 * later, never lost.
+	 */
+	bool (*wh_idle)(void *ctx);
 };
 struct ipc_thread;
 enum ipc_wait_result ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
     const struct timespec *deadline, unsigned int flags, ipc_wait_check_t check,
     void *ctx, const struct ipc_wait_hooks *hooks);
 
-/* One step of the spin policy; false when it is time to sleep. */
-bool ipc_wait_spin_step(unsigned int *spins, bool pusher);
+/*
+ * A spin phase: start it (woken: a waiter woken from a sleep, half the
+ * budget), then call step between two looks; step pauses or yields and
+ * returns true, or returns false when it is time to sleep.
+ */
+void ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken);
+bool ipc_spin_step(struct ipc_spin *sp);
+
+/*
+ * A short watch, pauses only: ipc_spin_watch_start(sp, ns), then
+ * ipc_spin_watch(sp) between two looks until it returns false (ns have
+ * passed).  It never yields and never sleeps, so a caller may watch from
+ * inside an epoch section.  Under a test's yield hook it ends at once:
+ * a deterministic schedule cannot hand the CPU over from there.
+ */
+void ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns);
+bool ipc_spin_watch(struct ipc_spin *sp);
+
+/* Has the phase stopped pausing (a plain waiter now yields)? */
+static inline bool
+ipc_spin_yielding(const struct ipc_spin *sp)
+{
+	return sp->sp_yielding;
+}
 
 /*
  * Parking: ordered waits (blocked senders, admitted highest priority

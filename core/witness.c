@@ -30,6 +30,9 @@
 
 __thread uint64_t ipc_slow_entries;
 __thread uint64_t ipc_rcv_fp_entries;
+__thread uint64_t ipc_rcv_idle_spins;
+__thread uint64_t ipc_rcv_watch_hits;
+uint32_t ipc_rcv_watch_ns_test;
 
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;

@@ -1147,6 +1147,191 @@ START_TEST(fastpath_receive_racing_a_space_destroy)
 }
 END_TEST
 
+/* ---- a waiting receiver's spins (msg.c rcv_idle, waitq.h wh_idle) ------ */
+
+/*
+ * Something done in the receiver's own thread at its nth spin (the yield
+ * point IPC_YIELD_SPIN of ipc_spin_step, between two looks: nothing
+ * locked, no epoch section), then the spins it made after that counted.
+ */
+static struct spin_scene {
+	unsigned int ss_at[2]; /* act at these spins (0: not) */
+	void (*ss_act[2])(void);
+	unsigned int ss_seen, ss_after, ss_acts;
+	bool ss_acting;
+} ss;
+
+static void
+spin_hook(enum ipc_yield_point point)
+{
+	int i;
+
+	if (point != IPC_YIELD_SPIN || ss.ss_acting)
+		return;
+	ss.ss_seen++;
+	if (ss.ss_acts == 2 || (ss.ss_acts == 1 && ss.ss_at[1] == 0)) {
+		ss.ss_after++;
+		return;
+	}
+	i = (int)ss.ss_acts;
+	if (ss.ss_seen != ss.ss_at[i])
+		return;
+	ss.ss_acting = true;
+	ss.ss_act[i]();
+	ss.ss_acting = false;
+	ss.ss_acts++;
+}
+
+/* A blocking receive on `port` with the acts done at its spins. */
+static mach_msg_return_t
+receive_spinning(rcv64_t *r, void (*act0)(void), unsigned int at0,
+    void (*act1)(void), unsigned int at1)
+{
+	uint64_t idle = ipc_rcv_idle_spins;
+	mach_msg_return_t mr;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_at[0] = at0;
+	ss.ss_act[0] = act0;
+	ss.ss_at[1] = at1;
+	ss.ss_act[1] = act1;
+	ipc_yield_hook = spin_hook;
+	mr = receive_opt(r, MACH_RCV_TIMEOUT, sizeof(*r), port, 10000);
+	ipc_yield_hook = NULL;
+	ck_assert_uint_eq(ss.ss_acts, at1 != 0 ? 2 : 1);
+	/* The spins before the first act looked at the ring only. */
+	ck_assert_uint_ge(ipc_rcv_idle_spins - idle, at0 - 1);
+	return mr;
+}
+
+static void
+act_send(void)
+{
+	ck_assert_int_eq(send_one(400, 0), MACH_MSG_SUCCESS);
+}
+
+static void
+act_reply(void)
+{
+	ck_assert_int_eq(reply_through(sonce_to(port), 401), MACH_MSG_SUCCESS);
+}
+
+static void
+act_destroy(void)
+{
+	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), port,
+	                     MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+}
+
+static mipc_space_t other;
+
+static void
+act_move_out(void)
+{
+	mach_port_name_t n;
+	mach_msg_type_name_t t;
+
+	ck_assert_int_eq(mipc_port_extract_right(mipc_thread_space(), port,
+	                     MACH_MSG_TYPE_MOVE_RECEIVE, other, &n, &t),
+	    KERN_SUCCESS);
+}
+
+static mach_port_name_t renamed;
+
+static void
+act_rename(void)
+{
+	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+	                     MACH_PORT_RIGHT_DEAD_NAME, &renamed),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), renamed), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(mipc_thread_space(), renamed,
+	        mipc_thread_space(), port, MACH_MSG_TYPE_MOVE_RECEIVE),
+	    KERN_SUCCESS);
+}
+
+static mach_port_name_t spin_set;
+
+static void
+act_join_set(void)
+{
+	ck_assert_int_eq(
+	    mach_port_insert_member(mach_task_self(), port, spin_set),
+	    KERN_SUCCESS);
+}
+
+/*
+ * A receiver waiting on a port spins looking at the port's ring only
+ * (no epoch section, lookup or peek), and still sees at its very next
+ * spin -- no spin after it -- a message (ring or handoff area), its
+ * port's death (K6) and its receive right moved to another space (K6).
+ * A move under another name in the same space, which only the whole look
+ * sees, ends the wait too (at the look before it sleeps); a set the port
+ * joins does not disturb it (K6), and a message after that is its.
+ */
+START_TEST(fastpath_spinning_receiver_sees_each_change)
+{
+	mach_port_name_t dead;
+	rcv64_t r;
+
+	ck_assert_int_eq(send_one(399, 0), MACH_MSG_SUCCESS); /* the ring */
+	ck_assert_int_eq(receive_one(&r), MACH_MSG_SUCCESS);
+
+	ck_assert_int_eq(
+	    receive_spinning(&r, act_send, 3, NULL, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, 400);
+	ck_assert_uint_eq(ss.ss_after, 0);
+
+	ck_assert_int_eq(
+	    receive_spinning(&r, act_reply, 3, NULL, 0), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, 401);
+	ck_assert_uint_eq(ss.ss_after, 0);
+
+	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+	                     MACH_PORT_RIGHT_PORT_SET, &spin_set),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(receive_spinning(&r, act_join_set, 2, act_send, 5),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(r.m.h.msgh_id, 400);
+	ck_assert_uint_eq(r.m.h.msgh_local_port, port);
+	ck_assert_uint_eq(ss.ss_after, 0);
+	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), spin_set,
+	                     MACH_PORT_RIGHT_PORT_SET, -1),
+	    KERN_SUCCESS);
+
+	/* Renamed: the receive right alone moves (no send right left). */
+	ck_assert_int_eq(mach_port_mod_refs(
+	                     mach_task_self(), port, MACH_PORT_RIGHT_SEND, -1),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(receive_spinning(&r, act_rename, 3, NULL, 0),
+	    MACH_RCV_PORT_CHANGED);
+	ck_assert_uint_eq(type_of(port), 0);
+	port = renamed;
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), port, port,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	ck_assert_int_eq(receive_spinning(&r, act_move_out, 3, NULL, 0),
+	    MACH_RCV_PORT_CHANGED);
+	ck_assert_uint_eq(ss.ss_after, 0);
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mach_port_deallocate(mach_task_self(), port), KERN_SUCCESS);
+
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &dead),
+	    KERN_SUCCESS);
+	port = dead;
+	ck_assert_int_eq(receive_spinning(&r, act_destroy, 3, NULL, 0),
+	    MACH_RCV_PORT_CHANGED);
+	ck_assert_uint_eq(ss.ss_after, 0);
+}
+END_TEST
+
 static Suite *
 fastpath_suite(void)
 {
@@ -1168,6 +1353,7 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_receive_common_cases_take_the_flat_path);
 	tcase_add_test(tc, fastpath_receive_fallbacks_give_the_general_results);
 	tcase_add_test(tc, fastpath_receive_during_a_peek_retires_the_kmsg);
+	tcase_add_test(tc, fastpath_spinning_receiver_sees_each_change);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("interleave");
