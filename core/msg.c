@@ -532,32 +532,43 @@ msg_send_slow(struct ipc_thread *th, struct mipc_space *space,
 }
 
 /*
- * Send the message at `msg` (header copied in `h`): the fast path, else
- * the slow path.  Returns as msg_send_slow.
+ * msg_send's slow path.  It holds the space for the whole call (issue 12
+ * item 4): it may block for room, and its pseudo-receive (M3) copies the
+ * rights back out into the space even if another thread destroyed it
+ * meanwhile (they are destroyed then).  Returns as msg_send_slow.
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_send(mipc_space_t task, const mach_msg_header_t *h, mach_msg_header_t *msg,
+msg_send_nofp(struct ipc_thread *th, mipc_space_t task,
+    const mach_msg_header_t *h, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout)
 {
-	struct ipc_thread *th = ipc_thread_self();
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 
-	if (unlikely(th == NULL))
-		return MACH_SEND_NO_BUFFER;
-	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
-	    likely(msg_send_fp(th, task, h, msg, send_size)))
-		return MACH_MSG_SUCCESS;
-	/*
-	 * The slow path holds the space for the whole call (issue 12 item
-	 * 4): it may block for room, and its pseudo-receive (M3) copies the
-	 * rights back out into the space even if another thread destroyed
-	 * it meanwhile (they are destroyed then).
-	 */
 	if (ipc_space_acquire(task, &space) != KERN_SUCCESS)
 		return MACH_SEND_INVALID_DEST; /* W2, X1 */
 	return msg_send_slow(
 	    th, space, h, msg, option, send_size, rcv_len, timeout);
+}
+
+/*
+ * Send the message at `msg` (header copied in `h`): the fast path, else
+ * the slow path.  th: the calling thread's state if the caller has it at
+ * hand (mach_msg read it finding the space), else NULL.  Returns as
+ * msg_send_slow.
+ */
+static inline __attribute__((always_inline)) mach_msg_return_t
+msg_send(struct ipc_thread *th, mipc_space_t task, const mach_msg_header_t *h,
+    mach_msg_header_t *msg, mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_len, mach_msg_timeout_t timeout)
+{
+	if (unlikely(th == NULL) && (th = ipc_thread_self()) == NULL)
+		return MACH_SEND_NO_BUFFER;
+	if (likely(!(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN)) &&
+	    likely(msg_send_fp(th, task, h, msg, send_size)))
+		return MACH_MSG_SUCCESS;
+	return msg_send_nofp(
+	    th, task, h, msg, option, send_size, rcv_len, timeout);
 }
 
 /*
@@ -568,7 +579,7 @@ msg_send(mipc_space_t task, const mach_msg_header_t *h, mach_msg_header_t *msg,
  * as msg_send_slow.
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_send_user(mipc_space_t task, mach_msg_header_t *msg,
+msg_send_user(struct ipc_thread *th, mipc_space_t task, mach_msg_header_t *msg,
     mach_msg_option_t option, mach_msg_size_t send_size,
     mach_msg_size_t rcv_len, mach_msg_timeout_t timeout, mach_port_name_t *dest)
 {
@@ -582,7 +593,7 @@ msg_send_user(mipc_space_t task, mach_msg_header_t *msg,
 		return MACH_SEND_MSG_TOO_SMALL;
 	memcpy(&h, msg, sizeof(h));
 	*dest = h.msgh_remote_port;
-	return msg_send(task, &h, msg, option, send_size, rcv_len, timeout);
+	return msg_send(th, task, &h, msg, option, send_size, rcv_len, timeout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1648,8 +1659,8 @@ ipc_msg_send_workloop(struct mipc_space *space, mach_msg_header_t *msg,
 
 	*rcv_buf = msg;
 	/* The workloop holds its space: its handle is live. */
-	mr = msg_send_user(ipc_space_handle(space), msg, option, send_size,
-	    rcv_len, timeout, &dest);
+	mr = msg_send_user(NULL, ipc_space_handle(space), msg, option,
+	    send_size, rcv_len, timeout, &dest);
 	if (mr == MSG_SENT_BUFFER_GONE) {
 		*rcv_buf = NULL;
 		mr = MACH_MSG_SUCCESS;
@@ -1681,13 +1692,14 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 /*
  * The call, inlined into both its entry points: mach_msg reaches it with
  * no call in between (through the PLT, mipc_msg and mipc_thread_space
- * cost it about 45 instructions a call).
+ * cost it about 45 instructions a call).  th: the caller's thread state
+ * if at hand (mach_msg's), else NULL.
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_call(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
-    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
-    mach_port_name_t notify)
+msg_call(struct ipc_thread *th, mipc_space_t space, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t send_size,
+    mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
+    mach_msg_timeout_t timeout, mach_port_name_t notify)
 {
 	mach_port_name_t peer = MACH_PORT_NULL;
 	mach_msg_header_t *rcv_buf = msg;
@@ -1696,7 +1708,7 @@ msg_call(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (option & MACH_SEND_MSG) {
 		mach_port_name_t dest = MACH_PORT_NULL;
 
-		mr = msg_send_user(space, msg, option, send_size,
+		mr = msg_send_user(th, space, msg, option, send_size,
 		    (option & MACH_RCV_MSG) ? rcv_size : 0, timeout, &dest);
 		if (unlikely(mr != MACH_MSG_SUCCESS)) {
 			if (mr != MSG_SENT_BUFFER_GONE)
@@ -1726,8 +1738,8 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	return msg_call(
-	    space, msg, option, send_size, rcv_size, rcv_name, timeout, notify);
+	return msg_call(NULL, space, msg, option, send_size, rcv_size, rcv_name,
+	    timeout, notify);
 }
 
 mach_msg_return_t
@@ -1736,7 +1748,16 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	return msg_call(ipc_thread_space(), msg, option, send_size, rcv_size,
+	struct ipc_thread *th = ipc_thread_cur;
+	mipc_space_t space;
+
+	/* The thread's state read once, here, and handed to the send. */
+	if (likely(th != NULL) &&
+	    likely((space = ipc_thread_space(th)) != NULL))
+		return msg_call(th, space, msg, option, send_size, rcv_size,
+		    rcv_name, timeout, notify);
+	/* First call of the thread, or of the process: out of line. */
+	return mipc_msg(mipc_thread_space(), msg, option, send_size, rcv_size,
 	    rcv_name, timeout, notify);
 }
 

@@ -229,23 +229,15 @@ extern mipc_space_t ipc_default_space;
 
 /*
  * ipc_thread_space
- *	mipc_thread_space without its call for a thread with state, once the
- *	default space exists: mach_msg's every call (msg.c).
+ *	mipc_thread_space without its call, for a thread with state (th, the
+ *	caller's ipc_thread_cur, not NULL): mach_msg's every call (msg.c).
+ *	NULL before the default space exists (then call mipc_thread_space).
  */
 static inline mipc_space_t
-ipc_thread_space(void)
+ipc_thread_space(struct ipc_thread *th)
 {
-	struct ipc_thread *th = ipc_thread_cur;
-	mipc_space_t task;
-
-	if (likely(th != NULL)) {
-		task = th->th_space != NULL
-		    ? th->th_space
-		    : ck_pr_load_ptr(&ipc_default_space);
-		if (likely(task != NULL))
-			return task;
-	}
-	return mipc_thread_space();
+	return th->th_space != NULL ? th->th_space
+	                            : ck_pr_load_ptr(&ipc_default_space);
 }
 
 kern_return_t ipc_space_acquire(mipc_space_t task, struct mipc_space **out);
