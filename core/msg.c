@@ -256,10 +256,10 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	space = ipc_space_lookup(task);
 	if (space == NULL)
 		goto slow;
-	de = ipc_entry_lookup(space, h->msgh_remote_port);
+	/* The bits the lookup checked: one load, type and name agree. */
+	de = ipc_entry_lookup_bits(space, h->msgh_remote_port, &dbits);
 	if (de == NULL)
 		goto slow;
-	dbits = ck_pr_load_32(&de->ie_bits);
 	if (!(IE_BITS_TYPE(dbits) & MACH_PORT_TYPE_SEND))
 		goto slow;
 	dp = ip_from_object(ipc_entry_load_object(de));
@@ -269,10 +269,11 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
 		goto slow;
 	if (rt != 0) {
-		re = ipc_entry_lookup(space, h->msgh_local_port);
+		uint32_t rbits;
+
+		re = ipc_entry_lookup_bits(space, h->msgh_local_port, &rbits);
 		if (re == NULL || re == de ||
-		    !(IE_BITS_TYPE(ck_pr_load_32(&re->ie_bits)) &
-		        MACH_PORT_TYPE_RECEIVE))
+		    !(IE_BITS_TYPE(rbits) & MACH_PORT_TYPE_RECEIVE))
 			goto slow;
 		rp = ip_from_object(ipc_entry_load_object(re));
 		if (rp == NULL || !ip_active(rp))
