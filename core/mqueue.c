@@ -308,8 +308,9 @@ ring_c_head(struct imq_ring *ring)
  */
 #define IMQ_COMMIT_SPINS 64
 
-static void
-ring_commit(struct imq_ring *ring, uint32_t ticket)
+/* ring_commit's wait for the producer before us, out of its way. */
+static __attribute__((noinline, cold)) void
+ring_commit_wait(struct imq_ring *ring, uint32_t ticket)
 {
 	unsigned int spins = 0;
 
@@ -322,6 +323,13 @@ ring_commit(struct imq_ring *ring, uint32_t ticket)
 			sched_yield();
 		}
 	}
+}
+
+static inline __attribute__((always_inline)) void
+ring_commit(struct imq_ring *ring, uint32_t ticket)
+{
+	if (unlikely(ck_pr_load_32(&ring->rg_p_tail) != ticket))
+		ring_commit_wait(ring, ticket);
 	/*
 	 * p_tail publishes the slot; the store fence orders it, and a
 	 * handoff this thread published before (Handoff).
@@ -804,6 +812,48 @@ ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket, uint32_t inl_size,
 	return room;
 }
 
+/* ipc_mqueue_commit's after its publication, when there is anyone to
+ * wake or a dead port to drain. */
+static __attribute__((noinline)) void
+commit_wake(struct ipc_port *port)
+{
+	wake_receivers(port, true);
+	/* [F1] (above) also orders our publication before this state load. */
+	if (unlikely(!ip_active(port)))
+		ipc_mqueue_drain(port);
+}
+
+/* ipc_mqueue_commit's publication and wake. */
+static inline __attribute__((always_inline)) void
+commit_publish(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
+{
+	struct imq_ring *ring = ring_of(&port->ip_mq);
+	uint32_t size = kmsg->ikm_size;
+	uint32_t sflags = slot_flags(kmsg);
+
+	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
+	ring_fill(ring, ticket, kmsg, size, sflags);
+	/*
+	 * [F1]: the publication before the loads that show nobody to wake
+	 * and nothing to drain (wake_receivers' own, the common case without
+	 * its call); else commit_wake loads them again, after it.
+	 */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	if (likely(ck_pr_load_32(&port->ip_mq.imq_rcv_wq.wq_waiters) == 0 &&
+	        ck_pr_load_ptr(&port->ip_psets) == NULL && ip_active(port)))
+		return;
+	commit_wake(port);
+}
+
+/* ipc_mqueue_commit to a special reply port, out of the common way. */
+static __attribute__((noinline)) void
+commit_srp(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
+{
+	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
+	ipc_special_reply_msg_sent(port);
+	commit_publish(port, ticket, kmsg);
+}
+
 /*
  * ipc_mqueue_commit
  *	Queue a message in the slot ipc_mqueue_reserve gave it, and wake a
@@ -815,19 +865,10 @@ ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket, uint32_t inl_size,
 void
 ipc_mqueue_commit(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
 {
-	struct imq_ring *ring = ring_of(&port->ip_mq);
-	uint32_t size = kmsg->ikm_size;
-	uint32_t sflags = slot_flags(kmsg);
-
-	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
 	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
-		ipc_special_reply_msg_sent(port);
-	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
-	ring_fill(ring, ticket, kmsg, size, sflags);
-	wake_receivers(port, true);
-	/* [F1] (above) also orders our publication before this state load. */
-	if (unlikely(!ip_active(port)))
-		ipc_mqueue_drain(port);
+		commit_srp(port, ticket, kmsg);
+	else
+		commit_publish(port, ticket, kmsg);
 }
 
 /*
