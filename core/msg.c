@@ -368,7 +368,9 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	else
 		ipc_mqueue_enqueue(dp, k);
 	k = NULL; /* the queue owns it */
-	ipc_epoch_exit(th);
+	/* ipc_epoch_exit, spelt out: inlined even into mach_msg. */
+	if (ipc_epoch_exit_poll_due(th))
+		ipc_epoch_poll_slow(th);
 	return true;
 slow_room:
 	ipc_mqueue_unadmit(dp); /* give the room back */
