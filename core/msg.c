@@ -367,8 +367,8 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 		ipc_mqueue_commit(dp, ticket, k);
 	else
 		ipc_mqueue_enqueue(dp, k);
-	k = NULL; /* the queue owns it */
-	/* ipc_epoch_exit, spelt out: inlined even into mach_msg. */
+	/* The queue owns k now.  ipc_epoch_exit, spelt out: inlined even
+	 * into mach_msg. */
 	if (ipc_epoch_exit_poll_due(th))
 		ipc_epoch_poll_slow(th);
 	return true;
