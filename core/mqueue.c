@@ -805,7 +805,9 @@ ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket, uint32_t inl_size,
 	room = admit_below(ring, ck_pr_load_32(&port->ip_qlimit), want_slot,
 	    inl_size != 0, ticket);
 	if (inl_size != 0 && room == IMQ_SLOT) {
-		/* The storage was free before our reservation: ours. */
+		/* The storage was free before our reservation: ours.  Tests:
+		 * later senders reserve here, before it is marked used. */
+		ipc_debug_yield(IPC_YIELD_ENQUEUE);
 		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
 		ipc_kmsg_init(*inl, IMQ_INL_USED, IKM_KIND_INLINE, inl_size);
 	}

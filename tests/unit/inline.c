@@ -12,6 +12,9 @@
  * ring comes round to it: the sender must take a kmsg from the cache, and
  * the held message must be intact.  Each test checks that its messages
  * did go through the storage, so none passes by testing the cache path.
+ * A ring has at most IMQ_INL_SLOTS storages, shared by positions that far
+ * apart: a sender preempted between its reservation and its storage's
+ * init must not find its storage taken by a later position's sender.
  *
  * Includes core/internal.h for the port behind a name, its ring and the
  * queue's take.
@@ -22,7 +25,11 @@
 #include "internal_helpers.h"
 #include "mqueue.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
 	mach_msg_header_t h;
@@ -545,6 +552,102 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 }
 END_TEST
 
+/*
+ * The bound's reason (mqueue.c, Inline messages, Reuse): a sender that
+ * reserved position p and was preempted before marking its storage used,
+ * while 16 more senders reserve p+1 .. p+16 -- p+16 shares p's storage.
+ * The last one must not take that storage (16 are queued ahead of it):
+ * had it read the state, it would have found it free and written its
+ * message where p's sender then writes its own.  Each later sender is a
+ * thread of its own (each waits in its commit for p's); the main thread
+ * holds p at the yield point between its reservation and its storage's
+ * init.  Every message must arrive once and whole.
+ */
+#define RACE_SENDERS ((int)IMQ_INL_SLOTS)
+
+static pthread_t race_main, race_t[RACE_SENDERS + 1];
+static atomic_bool race_armed;
+static uint32_t race_pos;
+
+static void *
+race_sender(void *arg)
+{
+	send_copy((mach_msg_id_t)(500 + (intptr_t)arg), SMALL);
+	return NULL;
+}
+
+static void
+race_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void
+race_hook(enum ipc_yield_point point)
+{
+	intptr_t k;
+	int waited;
+
+	if (point != IPC_YIELD_ENQUEUE ||
+	    !pthread_equal(pthread_self(), race_main) ||
+	    !atomic_exchange(&race_armed, false))
+		return;
+	/* Our position p is reserved, its storage not yet marked. */
+	ck_assert_uint_eq(next_pos(), race_pos + 1);
+	for (k = 1; k <= RACE_SENDERS; k++) {
+		ck_assert_int_eq(
+		    pthread_create(&race_t[k], NULL, race_sender, (void *)k),
+		    0);
+		for (waited = 0; next_pos() != race_pos + 1 + (uint32_t)k;
+		     waited++) {
+			ck_assert_int_lt(waited, 5000);
+			race_sleep_ms(1);
+		}
+	}
+	/* Let the last one write its storage, if it (wrongly) took one. */
+	race_sleep_ms(20);
+	ck_assert(!is_inline_at(race_pos + RACE_SENDERS));
+	ipc_yield_hook = NULL; /* the threads finish once we commit */
+}
+
+START_TEST(inline_storage_not_taken_by_a_position_sixteen_ahead)
+{
+	mach_port_name_t shallow = rport;
+	mach_msg_id_t i;
+
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	set_qlimit(MACH_PORT_QLIMIT_MAX);
+	send_copy(0, sizeof(mach_msg_header_t)); /* makes the ring */
+	rcv_check(0, sizeof(mach_msg_header_t));
+	ck_assert_uint_gt(SLOTS, RACE_SENDERS + 1);
+
+	race_main = pthread_self();
+	race_pos = next_pos();
+	atomic_store(&race_armed, true);
+	ipc_yield_hook = race_hook;
+	send_copy(500, SMALL);
+	ipc_yield_hook = NULL;
+	ck_assert(!atomic_load(&race_armed));
+	ck_assert(is_inline_at(race_pos));
+	/* All sixteen commit behind ours: then every one arrives whole. */
+	for (i = 1; i <= RACE_SENDERS; i++)
+		ck_assert_int_eq(pthread_join(race_t[i], NULL), 0);
+	for (i = 0; i <= RACE_SENDERS; i++)
+		rcv_check(500 + i, SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	rport = shallow;
+}
+END_TEST
+
 /* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
 START_TEST(inline_copy_msg_copies_every_size_exactly)
 {
@@ -586,6 +689,8 @@ inline_suite(void)
 	    tc, inline_then_overflow_after_a_qlimit_raise_keeps_fifo);
 	tcase_add_test(
 	    tc, inline_deep_ring_has_bounded_storage_shared_by_positions);
+	tcase_add_test(
+	    tc, inline_storage_not_taken_by_a_position_sixteen_ahead);
 	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
 	suite_add_tcase(s, tc);
 	return s;
