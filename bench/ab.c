@@ -493,8 +493,13 @@ run_same(struct lib *l, uint64_t n)
 	return median(v, AB_SUBS);
 }
 
-static double
-run_port(struct lib *l, uint64_t n)
+/*
+ * A case of one same-thread operation, timed in AB_SUBS sub-chunks.
+ * Inlined with its constant op, so the timed loop calls op directly, as
+ * each case's own loop did.
+ */
+static inline __attribute__((always_inline)) double
+run_each(struct lib *l, uint64_t n, bool (*op)(struct lib *))
 {
 	struct team t;
 	uint64_t i, t0, bad = 0, m = sub_ops(n);
@@ -505,7 +510,7 @@ run_port(struct lib *l, uint64_t n)
 	for (k = 0; k < AB_SUBS; k++) {
 		t0 = now_ns();
 		for (i = 0; i < m; i++)
-			bad += !op_port(l);
+			bad += !op(l);
 		v[k] = (double)(now_ns() - t0) / (double)m;
 	}
 	team_join(&t);
@@ -514,23 +519,15 @@ run_port(struct lib *l, uint64_t n)
 }
 
 static double
+run_port(struct lib *l, uint64_t n)
+{
+	return run_each(l, n, op_port);
+}
+
+static double
 run_get_refs(struct lib *l, uint64_t n)
 {
-	struct team t;
-	uint64_t i, t0, bad = 0, m = sub_ops(n);
-	double v[AB_SUBS];
-	int k;
-
-	team_pin_self(&t);
-	for (k = 0; k < AB_SUBS; k++) {
-		t0 = now_ns();
-		for (i = 0; i < m; i++)
-			bad += !op_get_refs(l);
-		v[k] = (double)(now_ns() - t0) / (double)m;
-	}
-	team_join(&t);
-	lib_error(l, bad);
-	return median(v, AB_SUBS);
+	return run_each(l, n, op_get_refs);
 }
 
 /*
@@ -541,8 +538,9 @@ run_get_refs(struct lib *l, uint64_t n)
 #define PORT_BYTES 256 /* IPC_PORT_SIZE */
 
 static bool
-op_malloc_free(void)
+op_malloc_free(struct lib *l)
 {
+	(void)l; /* the same for A and B */
 	void *p = malloc(PORT_BYTES);
 
 	__asm__ volatile("" : : "r"(p) : "memory");
@@ -553,21 +551,7 @@ op_malloc_free(void)
 static double
 run_malloc_free(struct lib *l, uint64_t n)
 {
-	struct team t;
-	uint64_t i, t0, bad = 0, m = sub_ops(n);
-	double v[AB_SUBS];
-	int k;
-
-	team_pin_self(&t);
-	for (k = 0; k < AB_SUBS; k++) {
-		t0 = now_ns();
-		for (i = 0; i < m; i++)
-			bad += !op_malloc_free();
-		v[k] = (double)(now_ns() - t0) / (double)m;
-	}
-	team_join(&t);
-	lib_error(l, bad);
-	return median(v, AB_SUBS);
+	return run_each(l, n, op_malloc_free);
 }
 
 static void *
@@ -976,7 +960,7 @@ cg_port(struct cg *g)
 static void
 cg_malloc_free(struct cg *g)
 {
-	g->g_mr = op_malloc_free() ? MACH_MSG_SUCCESS : KERN_FAILURE;
+	g->g_mr = op_malloc_free(g->g_lib) ? MACH_MSG_SUCCESS : KERN_FAILURE;
 }
 
 static void
