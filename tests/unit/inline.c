@@ -202,8 +202,12 @@ msgcount(void)
 #define SMALL ((mach_msg_size_t)IMQ_INL_MAX)
 #define SLOTS (ring()->rg_mask + 1)
 
+/*
+ * rport: a new receive right with a send right, and its ring, made by a
+ * first message (the slow path's) under qlimit if not 0.
+ */
 static void
-setup(void)
+new_rport(natural_t qlimit)
 {
 	ck_assert_int_eq(mach_port_allocate(
 	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
@@ -211,9 +215,36 @@ setup(void)
 	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
 	                     MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_SUCCESS);
-	/* The first message makes the port's ring (the slow path's). */
+	if (qlimit != 0)
+		set_qlimit(qlimit);
 	send_copy(0, sizeof(mach_msg_header_t));
 	rcv_check(0, sizeof(mach_msg_header_t));
+}
+
+/* A deep port (1024 slots) for a test, in place of setup's rport. */
+static mach_port_name_t
+deep_rport_begin(void)
+{
+	mach_port_name_t shallow = rport;
+
+	new_rport(MACH_PORT_QLIMIT_MAX);
+	ck_assert_uint_eq(msgcount(), 0);
+	return shallow;
+}
+
+static void
+deep_rport_end(mach_port_name_t shallow)
+{
+	ck_assert_uint_eq(msgcount(), 0);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	rport = shallow;
+}
+
+static void
+setup(void)
+{
+	new_rport(0);
 	/* The ring has IMQ_RING_MIN slots: fill it whole. */
 	ck_assert_uint_eq(SLOTS, IMQ_RING_MIN);
 	set_qlimit(IMQ_RING_MIN);
@@ -507,19 +538,10 @@ END_TEST
  */
 START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 {
-	mach_port_name_t shallow = rport;
+	mach_port_name_t shallow = deep_rport_begin();
 	struct imq_ring *r;
 	uint32_t p, i, n = 3 * IMQ_INL_SLOTS;
 
-	ck_assert_int_eq(mach_port_allocate(
-	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
-	                     MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
-	set_qlimit(MACH_PORT_QLIMIT_MAX);
-	send_copy(0, sizeof(mach_msg_header_t)); /* makes the ring */
-	rcv_check(0, sizeof(mach_msg_header_t));
 	r = ring();
 	ck_assert_uint_eq(r->rg_mask + 1, IMQ_RING_MAX);
 	ck_assert_uint_eq(r->rg_inl_mask + 1, IMQ_INL_SLOTS);
@@ -545,10 +567,7 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 		rcv_check((mach_msg_id_t)(300 + i), SMALL);
 		ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
 	}
-	ck_assert_uint_eq(msgcount(), 0);
-	ck_assert_int_eq(
-	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
-	rport = shallow;
+	deep_rport_end(shallow);
 }
 END_TEST
 
@@ -614,18 +633,9 @@ race_hook(enum ipc_yield_point point)
 
 START_TEST(inline_storage_not_taken_by_a_position_sixteen_ahead)
 {
-	mach_port_name_t shallow = rport;
+	mach_port_name_t shallow = deep_rport_begin();
 	mach_msg_id_t i;
 
-	ck_assert_int_eq(mach_port_allocate(
-	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
-	                     MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
-	set_qlimit(MACH_PORT_QLIMIT_MAX);
-	send_copy(0, sizeof(mach_msg_header_t)); /* makes the ring */
-	rcv_check(0, sizeof(mach_msg_header_t));
 	ck_assert_uint_gt(SLOTS, RACE_SENDERS + 1);
 
 	race_main = pthread_self();
@@ -641,10 +651,7 @@ START_TEST(inline_storage_not_taken_by_a_position_sixteen_ahead)
 		ck_assert_int_eq(pthread_join(race_t[i], NULL), 0);
 	for (i = 0; i <= RACE_SENDERS; i++)
 		rcv_check(500 + i, SMALL);
-	ck_assert_uint_eq(msgcount(), 0);
-	ck_assert_int_eq(
-	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
-	rport = shallow;
+	deep_rport_end(shallow);
 }
 END_TEST
 
