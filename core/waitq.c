@@ -279,27 +279,26 @@ spin_now(const struct ipc_spin *sp)
 	return sp->sp_clock ? spin_clock_ns() : arch_cycles();
 }
 
-void
-ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
+/*
+ * A spin phase of ns nanoseconds -- or, under a test's yield hook, of
+ * `pauses` pauses -- that yields afterwards unless pusher.
+ */
+static void
+spin_begin(struct ipc_spin *sp, uint64_t ns, unsigned int pauses, bool pusher)
 {
-	uint64_t ns = pusher ? IPC_SPIN_PUSHER_NS : IPC_SPIN_NS;
 	uint64_t rate;
 
 	sp->sp_n = 0;
 	sp->sp_pusher = pusher;
 	sp->sp_yielding = false;
 	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
-	if (woken)
-		ns /= 2;
 	if (sp->sp_counted) {
-		sp->sp_limit =
-		    pusher ? IPC_SPIN_PUSHER_PAUSES : IPC_SPIN_PAUSES;
-		if (woken)
-			sp->sp_limit /= 2;
+		sp->sp_limit = pauses;
 		sp->sp_clock = false;
 		sp->sp_start = sp->sp_budget = 0;
 		return;
 	}
+	sp->sp_limit = 0;
 	rate = spin_rate();
 	sp->sp_clock = rate == 0;
 	sp->sp_budget = sp->sp_clock ? ns : ns * rate / 1000u;
@@ -307,18 +306,24 @@ ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
 }
 
 void
+ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
+{
+	uint64_t ns = pusher ? IPC_SPIN_PUSHER_NS : IPC_SPIN_NS;
+	unsigned int pauses = pusher ? IPC_SPIN_PUSHER_PAUSES : IPC_SPIN_PAUSES;
+
+	if (woken) {
+		ns /= 2;
+		pauses /= 2;
+	}
+	spin_begin(sp, ns, pauses, pusher);
+}
+
+void
 ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns)
 {
-	uint64_t rate = spin_rate();
-
-	sp->sp_n = 0;
-	sp->sp_pusher = true; /* never yields */
-	sp->sp_yielding = false;
-	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
-	sp->sp_limit = 0;
-	sp->sp_clock = rate == 0;
-	sp->sp_budget = sp->sp_clock ? ns : (uint64_t)ns * rate / 1000u;
-	sp->sp_start = spin_now(sp);
+	/* A watch never yields, and under a yield hook does not run
+	 * (ipc_spin_watch): no pauses. */
+	spin_begin(sp, ns, 0, true);
 }
 
 /* Is the pausing over? */
