@@ -1165,6 +1165,17 @@ rcv_unblock(void *ctx)
 }
 
 /*
+ * Nothing to do yet for a receive waiting on port in space: still its
+ * receiver, no message.  Lock-free looks only (a hint: the receive's
+ * own check decides).
+ */
+static inline bool
+rcv_port_quiet(struct ipc_port *port, struct mipc_space *space)
+{
+	return ip_receiver(port) == space && !ipc_mqueue_has_message(port);
+}
+
+/*
  * ipc_waitq_wait's hint between two spins (waitq.h): a port we wait on
  * still bound to the space we found it in (death and moves unbind it, as
  * rcv_lookup reads it), with nothing queued, holds nothing new for
@@ -1183,7 +1194,7 @@ rcv_idle(void *ctx)
 	if (r->r_wl != NULL || r->r_waited->io_kind != IOT_PORT)
 		return false;
 	p = ip_from_object(r->r_waited);
-	if (ip_receiver(p) != r->r_space || ipc_mqueue_has_message(p))
+	if (!rcv_port_quiet(p, r->r_space))
 		return false;
 	ipc_rcv_idle_note();
 	return true;
@@ -1356,8 +1367,7 @@ rcv_fp_watch(struct ipc_port *port, struct mipc_space *space)
 	    ipc_test_hooks && ipc_rcv_watch_ns_test != 0 ? ipc_rcv_watch_ns_test
 	                                                 : IPC_RCV_WATCH_NS);
 	while (ipc_spin_watch(&sp))
-		if (ip_receiver(port) != space ||
-		    ipc_mqueue_has_message(port)) {
+		if (!rcv_port_quiet(port, space)) {
 			rcv_watch_fails = 0;
 			ipc_rcv_watch_note();
 			return true;
