@@ -25,4 +25,19 @@ port_of(mipc_space_t sp, mach_port_name_t name)
 	return p;
 }
 
+/* A new receive right in the task's space, with a send right. */
+static inline mach_port_name_t
+receive_with_send(void)
+{
+	mach_port_name_t name;
+
+	ck_assert_int_eq(mach_port_allocate(
+	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &name),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), name, name,
+	                     MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	return name;
+}
+
 #endif /* MIPC_TESTS_INTERNAL_HELPERS_H */

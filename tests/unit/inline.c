@@ -209,12 +209,7 @@ msgcount(void)
 static void
 new_rport(natural_t qlimit)
 {
-	ck_assert_int_eq(mach_port_allocate(
-	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
-	                     MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
+	rport = receive_with_send();
 	if (qlimit != 0)
 		set_qlimit(qlimit);
 	send_copy(0, sizeof(mach_msg_header_t));

@@ -121,12 +121,7 @@ rcv_check(mach_msg_id_t id)
 static void
 setup(void)
 {
-	ck_assert_int_eq(mach_port_allocate(
-	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &rport),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(mach_port_insert_right(mach_task_self(), rport, rport,
-	                     MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
+	rport = receive_with_send();
 	/* The first message makes the port's ring (the slow path's). */
 	send_to(rport, MACH_MSG_TYPE_COPY_SEND, 1);
 	rcv_check(1);
