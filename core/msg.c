@@ -262,7 +262,7 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 		goto slow;
 	if (!(IE_BITS_TYPE(dbits) & MACH_PORT_TYPE_SEND))
 		goto slow;
-	dp = ip_from_object(ipc_entry_load_object(de));
+	dp = ip_from_object(ipc_entry_load_kind(de, IOT_PORT));
 	if (dp == NULL || !ip_active(dp) ||
 	    (dp->ip_cflags &
 	        (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY | IP_F_KOBJECT)) ||
@@ -275,7 +275,7 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 		if (re == NULL || re == de ||
 		    !(IE_BITS_TYPE(rbits) & MACH_PORT_TYPE_RECEIVE))
 			goto slow;
-		rp = ip_from_object(ipc_entry_load_object(re));
+		rp = ip_from_object(ipc_entry_load_kind(re, IOT_PORT));
 		if (rp == NULL || !ip_active(rp))
 			goto slow;
 		/* S3: a waiter on the SRP makes its link a locked change. */

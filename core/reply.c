@@ -438,7 +438,7 @@ sync_wait_link(
 	if (e == NULL ||
 	    !(IE_BITS_TYPE(ck_pr_load_32(&e->ie_bits)) & MACH_PORT_TYPE_SEND))
 		return;
-	dp = ip_from_object(ipc_entry_load_object(e));
+	dp = ip_from_object(ipc_entry_load_kind(e, IOT_PORT));
 	if (dp == NULL || dp == srp ||
 	    !ipc_object_reference_try(&dp->ip_object))
 		return;

@@ -951,7 +951,7 @@ get_refs_send_only(mipc_space_t task, mach_port_name_t name,
     mach_port_right_t right, mach_port_urefs_t *refs, const struct ipc_entry *e,
     uint32_t bits)
 {
-	struct ipc_object *o = ipc_entry_load_object(e);
+	struct ipc_object *o = ipc_entry_load_kind(e, IOT_PORT);
 
 	if (o == NULL || !ip_active(ip_from_object(o)) ||
 	    ck_pr_load_32(&e->ie_bits) != bits)

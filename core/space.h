@@ -387,6 +387,29 @@ ipc_entry_load_object(const struct ipc_entry *e)
 		ipc_tsan_acquire(o);
 	return o;
 }
+/*
+ * ipc_entry_load_kind
+ *	ipc_entry_load_object for a lock-free reader that will use the
+ *	object as the kind its snapshot of the bits promised: NULL unless
+ *	the object is of that kind.  The entry may have been freed and
+ *	taken by an object of another kind (a port set in a send right's
+ *	entry) between the bits and this load; the reader rereads the bits
+ *	after it, but uses the object before (fuzz_sched's
+ *	get_refs_entry_reused_by_set).  io_kind is constant while the
+ *	section keeps the memory.
+ * Conditions:
+ *	Inside an epoch section.
+ */
+static inline struct ipc_object *
+ipc_entry_load_kind(const struct ipc_entry *e, uint32_t kind)
+{
+	struct ipc_object *o = ipc_entry_load_object(e);
+
+	if (o == NULL || unlikely(o->io_kind != kind))
+		return NULL;
+	return o;
+}
+
 kern_return_t ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,
     struct ipc_entry **entryp);
 kern_return_t ipc_entry_alloc_name(

@@ -1042,6 +1042,102 @@ START_TEST(fastpath_receive_during_a_peek_retires_the_kmsg)
 }
 END_TEST
 
+/* ---- a send right's entry reused by a port set under the send --------- */
+
+struct set_reuse {
+	mipc_space_t sr_sp;
+	mach_port_name_t sr_send, sr_set;
+	mach_msg_return_t sr_mr;
+};
+
+static void
+set_reuse_send(void *arg)
+{
+	struct set_reuse *sr = arg;
+	msg64_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = sr->sr_send;
+	m.h.msgh_id = 600;
+	sr->sr_mr = mipc_msg(sr->sr_sp, &m.h, MACH_SEND_MSG, sizeof(m), 0,
+	    MACH_PORT_NULL, 0, MACH_PORT_NULL);
+}
+
+static void
+set_reuse_take(void *arg)
+{
+	struct set_reuse *sr = arg;
+
+	MIPC_REQUIRE(
+	    mipc_port_deallocate(sr->sr_sp, sr->sr_send) == KERN_SUCCESS,
+	    "deallocating the send right");
+	MIPC_REQUIRE(mipc_port_allocate(sr->sr_sp, MACH_PORT_RIGHT_PORT_SET,
+	                 &sr->sr_set) == KERN_SUCCESS,
+	    "allocating the port set");
+}
+
+/*
+ * The send fast path read its destination's bits (a send right), the
+ * right went and a port set took its entry, and the path loaded the
+ * entry's object -- the set -- as a port: "object is a port" aborted
+ * (the shape fuzz_sched found in get_refs, right.c).  At every yield
+ * point of the send the message is queued whole (before) or the name is
+ * refused (MACH_SEND_INVALID_DEST, after); the set's entry must have
+ * been the send right's at least once.
+ */
+START_TEST(fastpath_send_right_entry_reused_by_a_port_set)
+{
+	unsigned int nth, before = 0, after = 0, same_entry = 0;
+	bool reached = true;
+	mipc_space_t owner;
+	mach_port_name_t dest;
+
+	ck_assert_int_eq(mipc_space_create(&owner), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(owner, MACH_PORT_RIGHT_RECEIVE, &dest),
+	    KERN_SUCCESS);
+	for (nth = 1; reached; nth++) {
+		struct set_reuse sr = { 0 };
+		mach_msg_type_name_t t;
+		rcv64_t r;
+
+		ck_assert_int_eq(mipc_space_create(&sr.sr_sp), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_extract_right(owner, dest,
+		        MACH_MSG_TYPE_MAKE_SEND, sr.sr_sp, &sr.sr_send, &t),
+		    KERN_SUCCESS);
+		reached = interleave_at(
+		    nth, set_reuse_send, &sr, set_reuse_take, &sr);
+		memset(&r, 0, sizeof(r));
+		if (sr.sr_mr == MACH_MSG_SUCCESS) {
+			ck_assert_int_eq(
+			    mipc_msg(owner, &r.m.h,
+			        MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(r),
+			        dest, 0, MACH_PORT_NULL),
+			    MACH_MSG_SUCCESS);
+			ck_assert_int_eq(r.m.h.msgh_id, 600);
+			before++;
+		} else {
+			ck_assert_int_eq(sr.sr_mr, MACH_SEND_INVALID_DEST);
+			after++;
+		}
+		ck_assert_int_eq(
+		    mipc_msg(owner, &r.m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(r), dest, 0, MACH_PORT_NULL),
+		    MACH_RCV_TIMED_OUT);
+		if (reached &&
+		    MACH_PORT_INDEX(sr.sr_set) == MACH_PORT_INDEX(sr.sr_send))
+			same_entry++;
+		ck_assert_int_eq(mipc_space_destroy(sr.sr_sp), KERN_SUCCESS);
+	}
+	ck_assert_uint_gt(same_entry, 0);
+	ck_assert_uint_gt(before, 0);
+	ck_assert_uint_gt(after, 0);
+	ck_assert_int_eq(mipc_space_destroy(owner), KERN_SUCCESS);
+}
+END_TEST
+
 /* ---- the receive fast path against a racing space destroy (W2) --------- */
 
 struct race {
@@ -1358,6 +1454,7 @@ fastpath_suite(void)
 
 	tc = mipc_tcase("interleave");
 	tcase_add_test(tc, fastpath_receive_racing_a_space_destroy);
+	tcase_add_test(tc, fastpath_send_right_entry_reused_by_a_port_set);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("srp_counters");

@@ -446,6 +446,91 @@ START_TEST(get_refs_lock_free_answers_without_slow_entries)
 }
 END_TEST
 
+/* ---- a send right's entry reused by a port set under a lock-free reader - */
+
+struct reuse_set {
+	mipc_space_t sp;
+	mach_port_name_t send, set;
+	kern_return_t kr;
+	mach_port_urefs_t refs;
+};
+
+static void
+reuse_get_refs(void *arg)
+{
+	struct reuse_set *rs = arg;
+
+	rs->refs = 77;
+	rs->kr = mipc_port_get_refs(
+	    rs->sp, rs->send, MACH_PORT_RIGHT_SEND, &rs->refs);
+}
+
+static void
+reuse_as_set(void *arg)
+{
+	struct reuse_set *rs = arg;
+
+	MIPC_REQUIRE(mipc_port_deallocate(rs->sp, rs->send) == KERN_SUCCESS,
+	    "deallocating the send right");
+	MIPC_REQUIRE(mipc_port_allocate(rs->sp, MACH_PORT_RIGHT_PORT_SET,
+	                 &rs->set) == KERN_SUCCESS,
+	    "allocating the port set");
+}
+
+/*
+ * Found by fuzz_sched (fuzz/findings/fuzz_sched/get_refs_entry_reused_by_set):
+ * get_refs' lock-free path read a send right's bits, the right went and
+ * a port set took its entry, and the path loaded the entry's object --
+ * now the set -- as a port before rereading the bits: "object is a port"
+ * aborted.  At every yield point of the call the answer is the one
+ * before the deallocation (one send right) or after it (the name is
+ * gone); the set's entry must have been the send right's at least once.
+ */
+START_TEST(get_refs_send_right_entry_reused_by_a_port_set)
+{
+	unsigned int nth, before = 0, after = 0, same_entry = 0;
+	bool reached = true;
+	mipc_space_t owner;
+	mach_port_name_t port;
+
+	ck_assert_int_eq(mipc_space_create(&owner), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(owner, MACH_PORT_RIGHT_RECEIVE, &port),
+	    KERN_SUCCESS);
+	for (nth = 1; reached; nth++) {
+		struct reuse_set rs = { 0 };
+		mach_msg_type_name_t t;
+
+		ck_assert_int_eq(mipc_space_create(&rs.sp), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_extract_right(owner, port,
+		        MACH_MSG_TYPE_MAKE_SEND, rs.sp, &rs.send, &t),
+		    KERN_SUCCESS);
+		/* A thread's first call makes its state: not the one raced. */
+		ck_assert_int_eq(mipc_port_get_refs(rs.sp, rs.send,
+		                     MACH_PORT_RIGHT_SEND, &rs.refs),
+		    KERN_SUCCESS);
+		reached =
+		    interleave_at(nth, reuse_get_refs, &rs, reuse_as_set, &rs);
+		if (rs.kr == KERN_SUCCESS) {
+			ck_assert_uint_eq(rs.refs, 1);
+			before++;
+		} else {
+			ck_assert_int_eq(rs.kr, KERN_INVALID_NAME);
+			after++;
+		}
+		if (reached &&
+		    MACH_PORT_INDEX(rs.set) == MACH_PORT_INDEX(rs.send))
+			same_entry++;
+		ck_assert_int_eq(mipc_space_destroy(rs.sp), KERN_SUCCESS);
+	}
+	ck_assert_uint_gt(same_entry, 0);
+	ck_assert_uint_gt(before, 0);
+	ck_assert_uint_gt(after, 0);
+	ck_assert_int_eq(mipc_space_destroy(owner), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 right_suite(void)
 {
@@ -461,6 +546,7 @@ right_suite(void)
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("get_refs_lock_free");
 	tcase_add_test(tc, get_refs_lock_free_answers_without_slow_entries);
+	tcase_add_test(tc, get_refs_send_right_entry_reused_by_a_port_set);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("port_memory_reuse");
 	/* It needs the racing thread's 40 ports within the yield hook's
