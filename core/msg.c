@@ -1615,8 +1615,10 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 			goto slow;
 		if (rcv_is_poll(option, timeout) &&
 		    !rcv_poll_ends(t.rt_object)) {
-			/* K2: a poll that ends nothing holds nothing (rcv_try). */
-			ipc_epoch_exit(th);
+			/* K2: a poll that ends nothing holds nothing (rcv_try).
+			 * ipc_epoch_exit, spelt out (a spinning client's). */
+			if (ipc_epoch_exit_poll_due(th))
+				ipc_epoch_poll_slow(th);
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
 		}
@@ -1652,7 +1654,9 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		ipc_mqueue_inline_done(g.rg_kmsg);
 		g.rg_kmsg = NULL; /* delivered */
 	}
-	ipc_epoch_exit(th);
+	/* ipc_epoch_exit, spelt out: inlined here, not called. */
+	if (ipc_epoch_exit_poll_due(th))
+		ipc_epoch_poll_slow(th);
 	if (unlikely(g.rg_nsport != NULL)) {
 		ipc_port_ns_check(g.rg_nsport); /* P11 */
 		ip_release(g.rg_nsport);
