@@ -237,8 +237,11 @@ imq_ring_take(struct imq_ring *ring, uint64_t w)
 
 void ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket);
 
-/* What a reservation got (imq_admit_below): no room, room and a slot, room only. */
-enum imq_admit { IMQ_FULL, IMQ_SLOT, IMQ_PENDING };
+/*
+ * What a reservation got (imq_admit_below): no room, room and a slot, room
+ * only; or nothing yet, the slot's inline storage being out of reach.
+ */
+enum imq_admit { IMQ_FULL, IMQ_SLOT, IMQ_PENDING, IMQ_DEEP };
 
 /* The next position to take: c_word's low half. */
 static inline __attribute__((always_inline)) uint32_t
@@ -283,6 +286,11 @@ imq_inl_free(struct imq_ring *ring, uint32_t pos)
  * (IMQ_SLOT, with want_slot and room in the ring: *ticket is its slot,
  * which the caller fills, imq_ring_fill) or pending + 1 (IMQ_PENDING: the
  * message is queued later, ipc_mqueue_enqueue).  IMQ_FULL at the limit.
+ * With inl, a slot only with its inline storage free; and IMQ_DEEP, with
+ * nothing reserved, when the ring would give a slot but IMQ_INL_SLOTS or
+ * more messages are queued ahead, so that its storage is out of reach:
+ * the caller takes a kmsg first, and reserves again without inl, one CAS
+ * for room and slot (not IMQ_PENDING's second one, ipc_mqueue_enqueue).
  * A negative count (a stale first look) is a huge unsigned one: one test
  * sends it to the rare branch, which looks again.
  */
@@ -297,10 +305,13 @@ imq_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
 
 		if (likely(IMQ_PEND(h) < limit &&
 		        (uint32_t)n < limit - IMQ_PEND(h))) {
-			bool slot = want_slot && (uint32_t)n <= ring->rg_mask &&
-			    (!inl ||
-			        ((uint32_t)n <= ring->rg_inl_mask &&
-			            imq_inl_free(ring, IMQ_POS(h))));
+			bool slot = want_slot && (uint32_t)n <= ring->rg_mask;
+
+			if (inl && slot) {
+				if (unlikely((uint32_t)n > ring->rg_inl_mask))
+					return IMQ_DEEP;
+				slot = imq_inl_free(ring, IMQ_POS(h));
+			}
 
 			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
 			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);

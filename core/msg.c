@@ -404,15 +404,25 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	 * implicit right's message reserves its room, and its slot as a
 	 * rule, in one (reserve_fp), the point of no return -- a
 	 * small one with the slot's inline storage as its kmsg if that is
-	 * free (mqueue.h), else admitted only, and a kmsg from the cache
-	 * (its failure gives the room back).  Full: the slow path blocks or
-	 * times out.
+	 * free (mqueue.h); behind a queue too deep for the storage
+	 * (IMQ_DEEP), a kmsg from the cache first, then room and slot; else
+	 * admitted only, and a kmsg from the cache (its failure gives the
+	 * room back).  Full: the slow path blocks or times out.
 	 */
 	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
 		ck_pr_fence_load(); /* [A36]: the request, then the count */
-		if (ip_srights(dp) == 0 ||
-		    (room = reserve_fp(dp, ring, &ticket, inl ? send_size : 0,
-		         &k)) == IMQ_FULL)
+		if (ip_srights(dp) == 0)
+			goto slow_unref;
+		room = reserve_fp(dp, ring, &ticket, inl ? send_size : 0, &k);
+		if (unlikely(room == IMQ_DEEP)) {
+			/* A deep queue: a kmsg from the cache, then room and
+			 * a slot for it in one (imq_admit_below). */
+			inl = false;
+			if ((k = ipc_kmsg_alloc(send_size, 0)) == NULL)
+				goto slow_unref;
+			room = reserve_fp(dp, ring, &ticket, 0, &k);
+		}
+		if (room == IMQ_FULL)
 			goto slow_unref;
 		if (unlikely(k == NULL) &&
 		    (k = ipc_kmsg_alloc(send_size, 0)) == NULL) {
