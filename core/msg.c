@@ -34,8 +34,9 @@
  *              right inside the section it took the message in.
  *            * mach_msg is a dispatcher with no frame: a plain send (no
  *              receive) goes by a tail call to msg_send_only, whose frame
- *              is a send's, anything else to msg_call_any, where the
- *              receive is inlined (PERF.md 3.8).
+ *              is a send's, a plain receive (no sync peer) to
+ *              msg_receive_only, anything else to msg_call_any (PERF.md
+ *              3.8).
  *            * The receive has a flat fast path (msg_receive_fp, PERF.md
  *              3.8) for its common case: a port's receive right, the
  *              default trailer, a head message that fits.  Anything else
@@ -1920,6 +1921,28 @@ msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
 	return likely(mr != MSG_SENT_BUFFER_GONE) ? mr : MACH_MSG_SUCCESS;
 }
 
+/*
+ * mach_msg's plain receive (no send, no sync peer): msg_call's receive
+ * alone, out of line as msg_send_only, with mach_msg's arguments but the
+ * notify name it does not need (none on the stack).
+ */
+static __attribute__((noipa)) mach_msg_return_t
+msg_receive_only(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th;
+	mipc_space_t space = msg_cur_space(&th);
+
+	if (unlikely(space == NULL)) /* first call: out of line */
+		return msg_call_any(msg, option, send_size, rcv_size, rcv_name,
+		    timeout, MACH_PORT_NULL);
+	if (msg == NULL)
+		return MACH_RCV_INVALID_DATA;
+	return msg_receive(th, space, msg, option, rcv_size, rcv_name, timeout,
+	    MACH_PORT_NULL);
+}
+
 mach_msg_return_t
 mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
@@ -1928,6 +1951,10 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
 {
 	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG)) == MACH_SEND_MSG)
 		return msg_send_only(
+		    msg, option, send_size, rcv_size, rcv_name, timeout);
+	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT)) ==
+	    MACH_RCV_MSG)
+		return msg_receive_only(
 		    msg, option, send_size, rcv_size, rcv_name, timeout);
 	return msg_call_any(
 	    msg, option, send_size, rcv_size, rcv_name, timeout, notify);
