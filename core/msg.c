@@ -732,12 +732,9 @@ rcv_lookup_inl(
 
 	if (!MACH_PORT_VALID(name))
 		return false;
-	e = ipc_entry_lookup(space, name);
+	/* The bits the lookup checked (type, generation): one load. */
+	e = ipc_entry_lookup_bits(space, name, &bits);
 	if (e == NULL)
-		return false;
-	bits = ck_pr_load_32(&e->ie_bits);
-	/* The name's entry still, not a new one in its slot. */
-	if (IE_BITS_GEN(bits) != MACH_PORT_GEN(name))
 		return false;
 	o = ipc_entry_load_object(e);
 	/* An object of another kind: the entry changes under us. */
@@ -1616,7 +1613,8 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
-	port = ip_from_object(t.rt_object);
+	/* Its kind checked by the lookup, before [A8]'s fence: not again. */
+	port = ipc_container_of(t.rt_object, struct ipc_port, ip_object);
 	/* Left in place if it does not fit (as MACH_RCV_LARGE leaves it). */
 	try_port(port, r->r_name,
 	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, true,
