@@ -1891,8 +1891,19 @@ msg_cur_space(struct ipc_thread **thp)
 	return likely(th != NULL) ? ipc_thread_space(th) : NULL;
 }
 
+/*
+ * mach_msg's tail calls' targets: out of line, and with the signature
+ * written (GCC's noipa: no clone with arguments dropped), so that each
+ * finds mach_msg's arguments in the registers mach_msg got them in.
+ */
+#if defined(__clang__)
+#define MSG_ENTRY __attribute__((noinline))
+#else
+#define MSG_ENTRY __attribute__((noipa))
+#endif
+
 /* Any other call: a receive, or a send and a receive. */
-static __attribute__((noipa)) mach_msg_return_t
+static MSG_ENTRY mach_msg_return_t
 msg_call_any(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
@@ -1915,7 +1926,7 @@ msg_call_any(mach_msg_header_t *msg, mach_msg_option_t option,
  * arguments -- mach_msg itself has no frame.  Inlined into mach_msg, a
  * send paid for the frame and the spills of the receive inlined there.
  */
-static __attribute__((noipa)) mach_msg_return_t
+static MSG_ENTRY mach_msg_return_t
 msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
@@ -1939,7 +1950,7 @@ msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
  * alone, out of line as msg_send_only, with mach_msg's arguments but the
  * notify name it does not need (none on the stack).
  */
-static __attribute__((noipa)) mach_msg_return_t
+static MSG_ENTRY mach_msg_return_t
 msg_receive_only(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
