@@ -11,7 +11,7 @@
  *            overflow list.  The ring's heads and futex words are
  *            atomics.
  * Ordering:  [R9]/[A9]   ring slots: a slot is written before p_tail
- *                        publishes it (ring_commit's store fence), and
+ *                        publishes it (imq_ring_commit's store fence), and
  *                        read after p_tail and before c_head is reread
  *                        (head_look's load fences); TSan learns it from
  *                        annotations on the kmsg.
@@ -21,7 +21,7 @@
  *            [R11]       imq_ovf_n drops only after the ring has the
  *                        message; partner [A11] in ipc_mqueue_enqueue.
  *            [R19]/[A19] a dequeue's c_word CAS drops the count; counts
- *                        read rg_p_head before c_head (ring_count; see
+ *                        read rg_p_head before c_head (imq_ring_count; see
  *                        Counting).
  *            [R59]/[A59] a handoff message is written before rg_ho_pub
  *                        publishes it, and read after (Handoff).
@@ -29,7 +29,7 @@
  *                        rg_ho_free gives it back; the next handoff's
  *                        writes after.
  *            [R61]/[A61] a sender's handoff publication before its later
- *                        ring commits (ring_commit's store fence); a
+ *                        ring commits (imq_ring_commit's store fence); a
  *                        receiver's p_tail load before its look at the
  *                        handoff count: FIFO across the two (Handoff).
  *            [R81]/[A81] a taker's reads of an inline message before it
@@ -75,7 +75,7 @@
  * those waiting to be queued, the overflow list's and a handoff (below),
  * counted in the high half of rg_p_head, beside the position.  So one CAS
  * on rg_p_head admits against the limit and reserves a slot
- * (ipc_mqueue_reserve: the send fast path's messages, with the ring's room
+ * (msg.c's reserve_fp: the send fast path's messages, with the ring's room
  * and an empty overflow list), or admits a message queued later
  * (ipc_mqueue_admit: pending + 1; its enqueue, or a refill from the
  * overflow list, moves it from pending to a position), and a receiver's
@@ -183,7 +183,7 @@
  * its storage only if, read before its reservation, fewer positions than
  * storages were queued ahead of it -- so every earlier position sharing
  * the storage was taken, after its sender's state store ([A9]) -- and
- * the state read free (admit_below reads both with the head it reserves
+ * the state read free (imq_admit_below reads both with the head it reserves
  * at; only the sender of that position can make it used, and the sender
  * of a later position that shares the storage cannot pass the first test
  * before this one is taken), else
@@ -292,25 +292,18 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 	return mine;
 }
 
-/* The next position to take: c_word's low half. */
-static inline uint32_t
-ring_c_head(struct imq_ring *ring)
-{
-	return IMQ_CW_POS(ck_pr_load_64(&ring->rg_c_word));
-}
-
 /*
- * Publish reserved slot `ticket`.  Commits are in ticket order, so we wait
- * for the producer before us; this is ck_ring's commit loop, except that
+ * Publishing reserved slot `ticket` (imq_ring_commit, mqueue.h): commits
+ * are in ticket order, so we wait for the producer before us; this is ck_ring's commit loop, except that
  * a producer preempted between reserve and commit (two senders sharing a
  * CPU) would leave us spinning out our whole time slice, so after
  * IMQ_COMMIT_SPINS pauses we yield the CPU to it.
  */
 #define IMQ_COMMIT_SPINS 64
 
-/* ring_commit's wait for the producer before us, out of its way. */
-static __attribute__((noinline, cold)) void
-ring_commit_wait(struct imq_ring *ring, uint32_t ticket)
+/* imq_ring_commit's wait for the producer before us, out of its way. */
+__attribute__((noinline, cold)) void
+ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket)
 {
 	unsigned int spins = 0;
 
@@ -323,32 +316,6 @@ ring_commit_wait(struct imq_ring *ring, uint32_t ticket)
 			sched_yield();
 		}
 	}
-}
-
-static inline __attribute__((always_inline)) void
-ring_commit(struct imq_ring *ring, uint32_t ticket)
-{
-	if (unlikely(ck_pr_load_32(&ring->rg_p_tail) != ticket))
-		ring_commit_wait(ring, ticket);
-	/*
-	 * p_tail publishes the slot; the store fence orders it, and a
-	 * handoff this thread published before (Handoff).
-	 */
-	ck_pr_fence_store(); /* [R9] [R61] */
-	/*
-	 * [F1], sender side: an atomic swap rather than a store, so that the
-	 * fence before the waiter-count load can be fence_atomic_load (free
-	 * on x86, where a locked op is already a full barrier) instead of a
-	 * full fence on every send.
-	 */
-	(void)ck_pr_fas_32(&ring->rg_p_tail, ticket + 1); /* [R9] [F1] */
-}
-
-/* A message's slot flags, read while it is still ours ([R9]). */
-static inline uint32_t
-slot_flags(const struct ipc_kmsg *kmsg)
-{
-	return (kmsg->ikm_flags & IKM_F_IMPLICIT) ? IMS_IMPLICIT : 0;
 }
 
 /*
@@ -365,7 +332,7 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		uint32_t c;
 
 		ck_pr_fence_load(); /* [A19]: the head, then c_head */
-		c = ring_c_head(ring);
+		c = imq_ring_c_head(ring);
 		/* Stale c (smaller) only makes the ring look fuller. */
 		if (IMQ_POS(h) - c > ring->rg_mask) {
 			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
@@ -376,37 +343,13 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 			continue;
 		}
 		ipc_require(IMQ_PEND(h) != 0, "an admitted message is pending");
-		/* Relaxed: the slot is ours; ring_commit publishes it. */
+		/* Relaxed: the slot is ours; imq_ring_commit publishes it. */
 		if (ck_pr_cas_64_value(&ring->rg_p_head, h,
 		        IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h) - 1), &h)) {
 			*ticket = IMQ_POS(h);
 			return true;
 		}
 	}
-}
-
-/*
- * Write reserved slot `ticket` and publish it.  The slot is a TSan sync
- * object ([R9]/[A9]): each writer acquires it from the reader that
- * emptied it and releases it to the next reader, since the ring's own
- * edges are invisible to TSan.
- */
-static inline __attribute__((always_inline)) void
-ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
-    uint32_t size, uint32_t sflags)
-{
-	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_mask];
-
-	/*
-	 * Slots are read speculatively (head_look validates its copy after
-	 * the fact, seqlock-style), so they are accessed through ck_pr on
-	 * both sides; the kmsg itself carries the TSan edge ([R9]/[A9]).
-	 */
-	ipc_debug_yield(IPC_YIELD_ENQUEUE);
-	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
-	ck_pr_store_32(&slot->ims_size, size);
-	ck_pr_store_32(&slot->ims_flags, sflags);
-	ring_commit(ring, ticket);
 }
 
 /* Put an admitted message in the ring, or return false when it is full. */
@@ -418,7 +361,7 @@ ring_put(struct imq_ring *ring, struct ipc_kmsg *kmsg, uint32_t size,
 
 	if (!ring_reserve_admitted(ring, &ticket))
 		return false;
-	ring_fill(ring, ticket, kmsg, size, sflags);
+	imq_ring_fill(ring, ticket, kmsg, size, sflags);
 	return true;
 }
 
@@ -496,7 +439,7 @@ ovf_move(struct ipc_mqueue *mq, struct imq_ring *ring)
 	while (mq->imq_ovf_head != NULL) {
 		struct ipc_kmsg *k = mq->imq_ovf_head;
 		uint32_t size = k->ikm_size;
-		uint32_t sflags = slot_flags(k);
+		uint32_t sflags = imq_slot_flags(k);
 		struct ipc_kmsg *next = k->ikm_next;
 
 		/* [R9]: our reads of k are over before a receiver has it. */
@@ -506,7 +449,7 @@ ovf_move(struct ipc_mqueue *mq, struct imq_ring *ring)
 		mq->imq_ovf_head = next;
 		if (mq->imq_ovf_head == NULL)
 			mq->imq_ovf_tail = NULL;
-		/* [R11]: the ring has it (ring_commit) before the count drops. */
+		/* [R11]: the ring has it (imq_ring_commit) before the count drops. */
 		ck_pr_fence_store_atomic();
 		ck_pr_dec_32(&mq->imq_ovf_n);
 		moved = true;
@@ -561,76 +504,6 @@ ring_of(const struct ipc_mqueue *mq)
 }
 
 /*
- * Messages in the ring by head h, c_head read after h (Counting): a
- * signed difference, negative only when receivers took, between the two
- * loads, messages reserved after h.
- */
-static inline int32_t
-ring_count(struct imq_ring *ring, uint64_t h)
-{
-	ck_pr_fence_load(); /* [A19]: the head, then c_head */
-	return (int32_t)(IMQ_POS(h) - ring_c_head(ring));
-}
-
-/*
- * Is the inline storage of position pos free (Inline messages)?  Read
- * after c_head (ring_count's): the message that used it last was taken,
- * so its sender's state store is visible ([R9]), and its receiver's give-
- * back, if made, too ([A81]).
- */
-static inline bool
-inl_free(struct imq_ring *ring, uint32_t pos)
-{
-	struct imq_inl *in = imq_ring_inl(ring, pos);
-
-	ck_pr_fence_load(); /* [A9]: after c_head */
-	if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) != IMQ_INL_FREE)
-		return false;
-	ck_pr_fence_acquire(); /* [A81]: given back, then ours to write */
-	ipc_tsan_acquire(in);  /* [T81] */
-	return true;
-}
-
-/*
- * One more message below limit, by a CAS on the head: the next position
- * (IMQ_SLOT, with want_slot and room in the ring: *ticket is its slot,
- * which the caller fills, ring_fill) or pending + 1 (IMQ_PENDING: the
- * message is queued later, ipc_mqueue_enqueue).  IMQ_FULL at the limit.
- * A negative count (a stale first look) is a huge unsigned one: one test
- * sends it to the rare branch, which looks again.
- */
-static inline __attribute__((always_inline)) enum imq_admit
-admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
-    uint32_t *ticket)
-{
-	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next;
-
-	for (;;) {
-		int32_t n = ring_count(ring, h);
-
-		if (likely(IMQ_PEND(h) < limit &&
-		        (uint32_t)n < limit - IMQ_PEND(h))) {
-			bool slot = want_slot && (uint32_t)n <= ring->rg_mask &&
-			    (!inl ||
-			        ((uint32_t)n <= ring->rg_inl_mask &&
-			            inl_free(ring, IMQ_POS(h))));
-
-			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
-			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
-			/* Relaxed: ring_commit publishes a slot. */
-			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
-				*ticket = IMQ_POS(h);
-				return slot ? IMQ_SLOT : IMQ_PENDING;
-			}
-		} else if (n >= 0) {
-			return IMQ_FULL;
-		} else {
-			h = ck_pr_load_64(&ring->rg_p_head);
-		}
-	}
-}
-
-/*
  * ipc_mqueue_admit
  *	Reserve room for one message: with `limited` (a send through a send
  *	right) only below qlimit, and only while no sender is blocked --
@@ -651,10 +524,10 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 		/*
 		 * Far below the kernel limit as a rule: add, then look (a
 		 * count over it is given back; racing a concurrent admission
-		 * at the limit, both may be).  Relaxed: as admit_below.
+		 * at the limit, both may be).  Relaxed: as imq_admit_below.
 		 */
 		uint64_t h = ck_pr_faa_64(&ring->rg_p_head, IMQ_PEND_ONE);
-		int32_t n = ring_count(ring, h);
+		int32_t n = imq_ring_count(ring, h);
 
 		if (likely((uint32_t)(n < 0 ? 0 : n) + IMQ_PEND(h) <
 		        MACH_PORT_QLIMIT_KERNEL))
@@ -664,8 +537,8 @@ ipc_mqueue_admit(struct ipc_port *port, bool limited)
 	}
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		return false;
-	return admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false, false,
-	           &ticket) != IMQ_FULL;
+	return imq_admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false,
+	           false, &ticket) != IMQ_FULL;
 }
 
 /*
@@ -745,7 +618,7 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	struct ipc_mqueue *mq = &port->ip_mq;
 	struct imq_ring *ring = ring_of(mq);
 	uint32_t size = kmsg->ikm_size;
-	uint32_t sflags = slot_flags(kmsg);
+	uint32_t sflags = imq_slot_flags(kmsg);
 	bool in_ring = false;
 
 	ipc_require(ring != NULL, "ipc_mqueue_prepare() before enqueue");
@@ -772,105 +645,18 @@ ipc_mqueue_enqueue(struct ipc_port *port, struct ipc_kmsg *kmsg)
 }
 
 /*
- * ipc_mqueue_reserve
- *	Admit a message through a send right below qlimit, while no sender
- *	is blocked (IMQ_FULL otherwise: the caller takes the slow path, which
- *	blocks or times out), and reserve its ring slot in the same CAS
- *	(Counting) when the ring has room and the overflow list is empty
- *	(J4: ours would go behind those): IMQ_SLOT, a promise -- the caller
- *	commits the slot (ipc_mqueue_commit) without waiting for anything,
- *	since later senders wait for its publication.  Else IMQ_PENDING:
- *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).
- * Conditions:
- *	Nothing locked; inside an epoch section; the port has its ring
- *	(ipc_mqueue_prepare).
- * Ordering:
- *	[A11]: imq_ovf_n read as 0 means every earlier message is in the
- *	ring ([R11] in ovf_refill), so ours goes behind them (J4).
+ * ipc_mqueue_commit_wake
+ *	The send fast path's (msg.c, commit_fp) after its publication, when
+ *	there is anyone to wake or a dead port to drain.
+ * Conditions: after the publication's [F1].
  */
-enum imq_admit
-ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket, uint32_t inl_size,
-    struct ipc_kmsg **inl)
-{
-	struct ipc_mqueue *mq = &port->ip_mq;
-	struct imq_ring *ring = ring_of(mq);
-	enum imq_admit room;
-	bool want_slot;
-
-	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
-		return IMQ_FULL;
-	want_slot = ck_pr_load_32(&mq->imq_ovf_n) == 0;
-	/* [A11]: the overflow count, then our reservation behind theirs. */
-	ck_pr_fence_load_atomic();
-	room = admit_below(ring, ck_pr_load_32(&port->ip_qlimit), want_slot,
-	    inl_size != 0, ticket);
-	if (inl_size != 0 && room == IMQ_SLOT) {
-		/* The storage was free before our reservation: ours.  Tests:
-		 * later senders reserve here, before it is marked used. */
-		ipc_debug_yield(IPC_YIELD_ENQUEUE);
-		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
-		ipc_kmsg_init(*inl, IMQ_INL_USED, IKM_KIND_INLINE, inl_size);
-	}
-	return room;
-}
-
-/* ipc_mqueue_commit's after its publication, when there is anyone to
- * wake or a dead port to drain. */
-static __attribute__((noinline)) void
-commit_wake(struct ipc_port *port)
+__attribute__((noinline)) void
+ipc_mqueue_commit_wake(struct ipc_port *port)
 {
 	wake_receivers(port, true);
 	/* [F1] (above) also orders our publication before this state load. */
 	if (unlikely(!ip_active(port)))
 		ipc_mqueue_drain(port);
-}
-
-/* ipc_mqueue_commit's publication and wake. */
-static inline __attribute__((always_inline)) void
-commit_publish(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
-{
-	struct imq_ring *ring = ring_of(&port->ip_mq);
-	uint32_t size = kmsg->ikm_size;
-	uint32_t sflags = slot_flags(kmsg);
-
-	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
-	ring_fill(ring, ticket, kmsg, size, sflags);
-	/*
-	 * [F1]: the publication before the loads that show nobody to wake
-	 * and nothing to drain (wake_receivers' own, the common case without
-	 * its call); else commit_wake loads them again, after it.
-	 */
-	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
-	if (likely(ck_pr_load_32(&port->ip_mq.imq_rcv_wq.wq_waiters) == 0 &&
-	        ck_pr_load_ptr(&port->ip_psets) == NULL && ip_active(port)))
-		return;
-	commit_wake(port);
-}
-
-/* ipc_mqueue_commit to a special reply port, out of the common way. */
-static __attribute__((noinline)) void
-commit_srp(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
-{
-	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
-	ipc_special_reply_msg_sent(port);
-	commit_publish(port, ticket, kmsg);
-}
-
-/*
- * ipc_mqueue_commit
- *	Queue a message in the slot ipc_mqueue_reserve gave it, and wake a
- *	receiver if one waits.
- * Conditions:
- *	As ipc_mqueue_enqueue, whose other ends it shares: consumes kmsg; a
- *	port found dead afterwards is drained.
- */
-void
-ipc_mqueue_commit(struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg)
-{
-	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
-		commit_srp(port, ticket, kmsg);
-	else
-		commit_publish(port, ticket, kmsg);
 }
 
 /*
@@ -893,7 +679,7 @@ ipc_mqueue_handoff_admit(struct ipc_port *port, uint32_t size, bool *admitted)
 {
 	struct imq_ring *ring = ring_of(&port->ip_mq);
 	uint64_t h = ck_pr_faa_64(&ring->rg_p_head, IMQ_PEND_ONE); /* Relaxed */
-	int32_t n = ring_count(ring, h);
+	int32_t n = imq_ring_count(ring, h);
 	struct ipc_kmsg *k;
 	uint32_t pub;
 
@@ -946,7 +732,7 @@ ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg)
 	ck_pr_store_32(&ring->rg_ho_sender, kmsg->ikm_sender);
 	ipc_tsan_release(&ring->rg_ho); /* [T59] */
 	ck_pr_fence_store(); /* [R59]: the message before its publication */
-	/* [F1]: a swap, as ring_commit's, for wake_receivers' fence. */
+	/* [F1]: a swap, as imq_ring_commit's, for wake_receivers' fence. */
 	(void)ck_pr_fas_32(&ring->rg_ho_pub, pub + 1); /* [R59] [F1] */
 	wake_receivers(port, true);
 	/* [F1] (above) also orders our publication before this state load. */
@@ -1009,7 +795,7 @@ dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg, uint32_t hooks)
  * is seen clear, by us after [F82] or by the peeker after its own
  * (ipc_mqueue_peek_locked, inl_release_held).
  * Ordering:
- *	[R81]: our copy before the storage goes (inl_free's [A81]).
+ *	[R81]: our copy before the storage goes (imq_inl_free's [A81]).
  */
 static inline __attribute__((always_inline)) void
 inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
@@ -1432,7 +1218,7 @@ ipc_mqueue_count(const struct ipc_port *port)
 		return 0;
 	do {
 		h = ck_pr_load_64(&ring->rg_p_head);
-		n = ring_count(ring, h);
+		n = imq_ring_count(ring, h);
 	} while (unlikely(n < 0));
 	return (uint32_t)n + IMQ_PEND(h);
 }
@@ -1462,7 +1248,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 	for (k = mq->imq_ovf_head; k != NULL; k = k->ikm_next)
 		if (k->ikm_flags & IKM_F_IMPLICIT)
 			n++;
-	c1 = ring_c_head(ring);
+	c1 = imq_ring_c_head(ring);
 	ck_pr_fence_load(); /* [A9]: c_head before p_tail */
 	p = ck_pr_load_32(&ring->rg_p_tail);
 	ck_pr_fence_load(); /* [A9]: slots after p_tail */
@@ -1474,7 +1260,7 @@ ipc_mqueue_count_implicit(struct ipc_port *port)
 			tags[(pos - c1) / 32] |= 1u << ((pos - c1) % 32);
 	}
 	ck_pr_fence_load(); /* [A9]: c_head reread after the slots */
-	c2 = ring_c_head(ring);
+	c2 = imq_ring_c_head(ring);
 	ipc_unlock(&mq->imq_ovf_lock);
 	for (pos = c1; pos != p; pos++)
 		if ((int)(pos - c2) >= 0 &&
@@ -1689,7 +1475,7 @@ admit_waiters_locked(
 	ipc_lock_assert_held(&port->ip_object.io_lock);
 	/* A blocked sender's port has its ring (ipc_mqueue_prepare). */
 	while (ts != NULL && (th = ipc_turnstile_first_waiter(ts)) != NULL &&
-	    admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false, false,
+	    imq_admit_below(ring, ck_pr_load_32(&port->ip_qlimit), false, false,
 	        &ticket) != IMQ_FULL) {
 		if (snd_wake_full(sw))
 			return true;

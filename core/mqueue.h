@@ -7,8 +7,10 @@
  *            the inline storage); see mqueue.c's essay for the order,
  *            counting, sequence-number, handoff, inline-message and
  *            wake-up arguments.  The receive fast path's look and take
- *            (imq_head_look, imq_ring_take) and an inline message's
- *            give-back are here, inline, for msg.c.
+ *            (imq_head_look, imq_ring_take), the send fast path's
+ *            reservation and publication (imq_admit_below, imq_ring_fill)
+ *            and an inline message's give-back are here, inline, for
+ *            msg.c.
  */
 #ifndef MIPC_CORE_MQUEUE_H
 #define MIPC_CORE_MQUEUE_H
@@ -198,7 +200,7 @@ imq_head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
 	for (;;) {
 		w = ck_pr_load_64(&ring->rg_c_word);
 		consumer = IMQ_CW_POS(w);
-		/* [A9]: c_head before p_tail (ring_commit's [R9]). */
+		/* [A9]: c_head before p_tail (imq_ring_commit's [R9]). */
 		ck_pr_fence_load();
 		producer = ck_pr_load_32(&ring->rg_p_tail);
 		/* [A61]: p_tail before the handoff count (Handoff). */
@@ -233,6 +235,149 @@ imq_ring_take(struct imq_ring *ring, uint64_t w)
 	    &ring->rg_c_word, w, IMQ_CW(IMQ_CW_POS(w) + 1, IMQ_CW_HO(w)));
 }
 
+void ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket);
+
+/*
+ * What a reservation got (imq_admit_below): no room, room and a slot, room
+ * only; or nothing yet, the slot's inline storage being out of reach.
+ */
+enum imq_admit { IMQ_FULL, IMQ_SLOT, IMQ_PENDING, IMQ_DEEP };
+
+/* The next position to take: c_word's low half. */
+static inline __attribute__((always_inline)) uint32_t
+imq_ring_c_head(struct imq_ring *ring)
+{
+	return IMQ_CW_POS(ck_pr_load_64(&ring->rg_c_word));
+}
+
+/*
+ * Messages in the ring by head h, c_head read after h (Counting): a
+ * signed difference, negative only when receivers took, between the two
+ * loads, messages reserved after h.
+ */
+static inline int32_t
+imq_ring_count(struct imq_ring *ring, uint64_t h)
+{
+	ck_pr_fence_load(); /* [A19]: the head, then c_head */
+	return (int32_t)(IMQ_POS(h) - imq_ring_c_head(ring));
+}
+
+/*
+ * Is the inline storage of position pos free (Inline messages)?  Read
+ * after c_head (imq_ring_count's): the message that used it last was taken,
+ * so its sender's state store is visible ([R9]), and its receiver's give-
+ * back, if made, too ([A81]).
+ */
+static inline bool
+imq_inl_free(struct imq_ring *ring, uint32_t pos)
+{
+	struct imq_inl *in = imq_ring_inl(ring, pos);
+
+	ck_pr_fence_load(); /* [A9]: after c_head */
+	if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) != IMQ_INL_FREE)
+		return false;
+	ck_pr_fence_acquire(); /* [A81]: given back, then ours to write */
+	ipc_tsan_acquire(in);  /* [T81] */
+	return true;
+}
+
+/*
+ * One more message below limit, by a CAS on the head: the next position
+ * (IMQ_SLOT, with want_slot and room in the ring: *ticket is its slot,
+ * which the caller fills, imq_ring_fill) or pending + 1 (IMQ_PENDING: the
+ * message is queued later, ipc_mqueue_enqueue).  IMQ_FULL at the limit.
+ * With inl, a slot only with its inline storage free; and IMQ_DEEP, with
+ * nothing reserved, when the ring would give a slot but IMQ_INL_SLOTS or
+ * more messages are queued ahead, so that its storage is out of reach:
+ * the caller takes a kmsg first, and reserves again without inl, one CAS
+ * for room and slot (not IMQ_PENDING's second one, ipc_mqueue_enqueue).
+ * A negative count (a stale first look) is a huge unsigned one: one test
+ * sends it to the rare branch, which looks again.
+ */
+static inline __attribute__((always_inline)) enum imq_admit
+imq_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
+    uint32_t *ticket)
+{
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next;
+
+	for (;;) {
+		int32_t n = imq_ring_count(ring, h);
+
+		if (likely(IMQ_PEND(h) < limit &&
+		        (uint32_t)n < limit - IMQ_PEND(h))) {
+			bool slot = want_slot && (uint32_t)n <= ring->rg_mask;
+
+			if (inl && slot) {
+				if (unlikely((uint32_t)n > ring->rg_inl_mask))
+					return IMQ_DEEP;
+				slot = imq_inl_free(ring, IMQ_POS(h));
+			}
+
+			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
+			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
+			/* Relaxed: imq_ring_commit publishes a slot. */
+			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
+				*ticket = IMQ_POS(h);
+				return slot ? IMQ_SLOT : IMQ_PENDING;
+			}
+		} else if (n >= 0) {
+			return IMQ_FULL;
+		} else {
+			h = ck_pr_load_64(&ring->rg_p_head);
+		}
+	}
+}
+
+/* A message's slot flags, read while it is still ours ([R9]). */
+static inline uint32_t
+imq_slot_flags(const struct ipc_kmsg *kmsg)
+{
+	return (kmsg->ikm_flags & IKM_F_IMPLICIT) ? IMS_IMPLICIT : 0;
+}
+
+static inline __attribute__((always_inline)) void
+imq_ring_commit(struct imq_ring *ring, uint32_t ticket)
+{
+	if (unlikely(ck_pr_load_32(&ring->rg_p_tail) != ticket))
+		ipc_mqueue_commit_wait(ring, ticket);
+	/*
+	 * p_tail publishes the slot; the store fence orders it, and a
+	 * handoff this thread published before (Handoff).
+	 */
+	ck_pr_fence_store(); /* [R9] [R61] */
+	/*
+	 * [F1], sender side: an atomic swap rather than a store, so that the
+	 * fence before the waiter-count load can be fence_atomic_load (free
+	 * on x86, where a locked op is already a full barrier) instead of a
+	 * full fence on every send.
+	 */
+	(void)ck_pr_fas_32(&ring->rg_p_tail, ticket + 1); /* [R9] [F1] */
+}
+
+/*
+ * Write reserved slot `ticket` and publish it.  The slot is a TSan sync
+ * object ([R9]/[A9]): each writer acquires it from the reader that
+ * emptied it and releases it to the next reader, since the ring's own
+ * edges are invisible to TSan.
+ */
+static inline __attribute__((always_inline)) void
+imq_ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
+    uint32_t size, uint32_t sflags)
+{
+	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_mask];
+
+	/*
+	 * Slots are read speculatively (head_look validates its copy after
+	 * the fact, seqlock-style), so they are accessed through ck_pr on
+	 * both sides; the kmsg itself carries the TSan edge ([R9]/[A9]).
+	 */
+	ipc_debug_yield(IPC_YIELD_ENQUEUE);
+	ck_pr_store_ptr(&slot->ims_kmsg, kmsg);
+	ck_pr_store_32(&slot->ims_size, size);
+	ck_pr_store_32(&slot->ims_flags, sflags);
+	imq_ring_commit(ring, ticket);
+}
+
 struct ipc_mqueue {
 	uint32_t imq_seq_base;         /* (A) ring position of seqno 0 */
 	struct imq_ring *imq_ring;     /* (A) allocated on first send */
@@ -245,9 +390,6 @@ struct ipc_mqueue {
 };
 
 enum imq_result { IMQ_EMPTY, IMQ_LEFT, IMQ_TAKEN };
-
-/* What ipc_mqueue_reserve got: no room, room and a slot, room only. */
-enum imq_admit { IMQ_FULL, IMQ_SLOT, IMQ_PENDING };
 
 /* What mach_port_peek reports of a queued message (U6). */
 struct imq_peek {
@@ -268,10 +410,7 @@ struct ipc_kmsg *ipc_mqueue_handoff_admit(
     struct ipc_port *port, uint32_t size, bool *admitted);
 void ipc_mqueue_handoff_commit(struct ipc_port *port, struct ipc_kmsg *kmsg);
 void ipc_mqueue_handoff_done(struct ipc_kmsg *kmsg);
-enum imq_admit ipc_mqueue_reserve(struct ipc_port *port, uint32_t *ticket,
-    uint32_t inl_size, struct ipc_kmsg **inl);
-void ipc_mqueue_commit(
-    struct ipc_port *port, uint32_t ticket, struct ipc_kmsg *kmsg);
+void ipc_mqueue_commit_wake(struct ipc_port *port);
 enum imq_result ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max,
     bool leave_large, bool keep_inline, struct imq_inl *buf,
     struct ipc_kmsg **kmsgp, uint32_t *size, uint32_t *seqno);

@@ -32,6 +32,11 @@
  *              (IKM_F_IMPLICIT, port.c): a stream touches no counter of
  *              the port's but the queue's.  The receiver consumes such a
  *              right inside the section it took the message in.
+ *            * mach_msg is a dispatcher with no frame: a plain send (no
+ *              receive) goes by a tail call to msg_send_only, whose frame
+ *              is a send's, a plain receive (no sync peer) to
+ *              msg_receive_only, anything else to msg_call_any (PERF.md
+ *              3.8).
  *            * The receive has a flat fast path (msg_receive_fp, PERF.md
  *              3.8) for its common case: a port's receive right, the
  *              default trailer, a head message that fits.  Anything else
@@ -100,6 +105,88 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
 {
 	ipc_stat_add(th, IPC_STAT_SENT, 1);
 	ipc_stat_add(th, IPC_STAT_BYTES_SENT, size);
+}
+
+/*
+ * reserve_fp
+ *	Admit a message through a send right below qlimit, while no sender
+ *	is blocked (IMQ_FULL otherwise: the caller takes the slow path, which
+ *	blocks or times out), and reserve its ring slot in the same CAS
+ *	(mqueue.c, Counting) when the ring has room and the overflow list is
+ *	empty (J4: ours would go behind those): IMQ_SLOT, a promise -- the
+ *	caller commits the slot (commit_fp) without waiting for anything,
+ *	since later senders wait for its publication.  Else IMQ_PENDING:
+ *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).  With
+ *	inl_size (a message of up to IMQ_INL_MAX bytes), IMQ_SLOT only with
+ *	the slot's inline storage free: *inl, its kmsg, for the caller to
+ *	make (ipc_kmsg_init, IMQ_INL_USED) and fill before the commit.
+ *	Inlined into the send fast path (as take_fp into the receive's),
+ *	from mqueue.h's ring internals: out of line in mqueue.c, with
+ *	ipc_mqueue_commit, a send paid 18 instructions more for the calls and
+ *	their spills (callgrind sr_send).
+ * Conditions:
+ *	Nothing locked; inside an epoch section; ring is the port's
+ *	(ipc_mqueue_prepare), read through [A10].
+ * Ordering:
+ *	[A11]: imq_ovf_n read as 0 means every earlier message is in the
+ *	ring ([R11] in mqueue.c's ovf_refill), so ours goes behind them (J4).
+ */
+static inline __attribute__((always_inline)) enum imq_admit
+reserve_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t *ticket,
+    uint32_t inl_size, struct ipc_kmsg **inl)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	enum imq_admit room;
+	bool want_slot;
+
+	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
+		return IMQ_FULL;
+	want_slot = ck_pr_load_32(&mq->imq_ovf_n) == 0;
+	/* [A11]: the overflow count, then our reservation behind theirs. */
+	ck_pr_fence_load_atomic();
+	room = imq_admit_below(ring, ck_pr_load_32(&port->ip_qlimit), want_slot,
+	    inl_size != 0, ticket);
+	if (inl_size != 0 && room == IMQ_SLOT) {
+		/* The storage was free before our reservation: ours.  Tests:
+		 * later senders reserve here, before it is marked used. */
+		ipc_debug_yield(IPC_YIELD_ENQUEUE);
+		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
+	}
+	return room;
+}
+
+/*
+ * commit_fp
+ *	Queue a message in the slot reserve_fp gave it (size and flags: its
+ *	ikm_size and ikm_flags, as the caller wrote them), and wake a receiver
+ *	if one waits (ipc_mqueue_commit_wake, out of line, as a dead port's
+ *	drain).  Inlined into the send fast path, with the ring's publication
+ *	(mqueue.h, imq_ring_fill).
+ * Conditions:
+ *	As ipc_mqueue_enqueue, whose other ends it shares: consumes kmsg; a
+ *	port found dead afterwards is drained.
+ */
+static inline __attribute__((always_inline)) void
+commit_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t ticket,
+    struct ipc_kmsg *kmsg, uint32_t size, uint16_t flags)
+{
+	uint32_t sflags = (flags & IKM_F_IMPLICIT) ? IMS_IMPLICIT : 0;
+
+	/* S7: a reply reaching an SRP a workloop stashed is no lost link. */
+	if (unlikely(port->ip_cflags & IP_F_SPECIAL_REPLY))
+		ipc_special_reply_msg_sent(port);
+	ipc_tsan_release(kmsg); /* [R9]: no access to kmsg after this */
+	imq_ring_fill(ring, ticket, kmsg, size, sflags);
+	/*
+	 * [F1]: the publication before the loads that show nobody to wake
+	 * and nothing to drain (wake_receivers' own, the common case without
+	 * its call); else ipc_mqueue_commit_wake loads them again, after it.
+	 */
+	ipc_waitq_fence(IPC_WAKE_AFTER_ATOMIC);
+	if (likely(ck_pr_load_32(&port->ip_mq.imq_rcv_wq.wq_waiters) == 0 &&
+	        ck_pr_load_ptr(&port->ip_psets) == NULL && ip_active(port)))
+		return;
+	ipc_mqueue_commit_wake(port);
 }
 
 /*
@@ -219,8 +306,9 @@ slow_out:
  *	true when the message was sent.
  */
 static inline __attribute__((always_inline)) bool
-msg_send_fp(struct ipc_thread *th, mipc_space_t task,
-    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
+msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
+    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size,
+    const bool with_reply)
 {
 	struct mipc_space *space;
 	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
@@ -228,21 +316,15 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k = NULL;
+	struct imq_ring *ring;
 	uint32_t dbits, ticket = 0;
 	uint16_t flags = IKM_F_BORROWED;
 	enum imq_admit room = IMQ_PENDING;
 	bool link, inl = send_size <= IMQ_INL_MAX;
 
 	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
-	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND) {
-		if (MACH_MSGH_BITS_REMOTE(bits) ==
-		        MACH_MSG_TYPE_MOVE_SEND_ONCE &&
-		    !(bits &
-		        (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK |
-		            MACH_MSGH_BITS_LOCAL_MASK)))
-			return msg_send_fp_sonce(th, task, h, msg, send_size);
-		return false;
-	}
+	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND)
+		return false; /* MOVE_SEND_ONCE: msg_send_fp's, before */
 	if ((rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
 	    (rt == 0) != (h->msgh_local_port == MACH_PORT_NULL) ||
 	    send_size > IPC_KMSG_L_SIZE / 2 ||
@@ -265,10 +347,14 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	dp = ip_from_object(ipc_entry_load_kind(de, IOT_PORT));
 	if (dp == NULL || !ip_active(dp) ||
 	    (dp->ip_cflags &
-	        (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY | IP_F_KOBJECT)) ||
-	    ck_pr_load_ptr(&dp->ip_mq.imq_ring) == NULL)
+	        (IP_F_REPLY_PORT | IP_F_ENFORCE_REPLY | IP_F_KOBJECT)))
 		goto slow;
-	if (rt != 0) {
+	ring = ck_pr_load_ptr(&dp->ip_mq.imq_ring);
+	if (ring == NULL)
+		goto slow;
+	ck_pr_fence_load_depends(); /* [A10]: the ring through its pointer */
+	ipc_tsan_acquire(ring);
+	if (with_reply) {
 		uint32_t rbits;
 
 		re = ipc_entry_lookup_bits(space, h->msgh_local_port, &rbits);
@@ -311,17 +397,27 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	 * right that exists (ip_srights_inc_nonzero), after room was
 	 * admitted (ipc_mqueue_admit: the count is not given back).  An
 	 * implicit right's message reserves its room, and its slot as a
-	 * rule, in one (ipc_mqueue_reserve), the point of no return -- a
+	 * rule, in one (reserve_fp), the point of no return -- a
 	 * small one with the slot's inline storage as its kmsg if that is
-	 * free (mqueue.h), else admitted only, and a kmsg from the cache
-	 * (its failure gives the room back).  Full: the slow path blocks or
-	 * times out.
+	 * free (mqueue.h); behind a queue too deep for the storage
+	 * (IMQ_DEEP), a kmsg from the cache first, then room and slot; else
+	 * admitted only, and a kmsg from the cache (its failure gives the
+	 * room back).  Full: the slow path blocks or times out.
 	 */
 	if (likely(ck_pr_load_ptr(&dp->ip_nsrequest) == NULL)) {
 		ck_pr_fence_load(); /* [A36]: the request, then the count */
-		if (ip_srights(dp) == 0 ||
-		    (room = ipc_mqueue_reserve(
-		         dp, &ticket, inl ? send_size : 0, &k)) == IMQ_FULL)
+		if (ip_srights(dp) == 0)
+			goto slow_unref;
+		room = reserve_fp(dp, ring, &ticket, inl ? send_size : 0, &k);
+		if (unlikely(room == IMQ_DEEP)) {
+			/* A deep queue: a kmsg from the cache, then room and
+			 * a slot for it in one (imq_admit_below). */
+			inl = false;
+			if ((k = ipc_kmsg_alloc(send_size, 0)) == NULL)
+				goto slow_unref;
+			room = reserve_fp(dp, ring, &ticket, 0, &k);
+		}
+		if (room == IMQ_FULL)
 			goto slow_unref;
 		if (unlikely(k == NULL) &&
 		    (k = ipc_kmsg_alloc(send_size, 0)) == NULL) {
@@ -339,6 +435,8 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	}
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
+	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
+		ipc_kmsg_init(k, IMQ_INL_USED, IKM_KIND_INLINE, send_size);
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -364,7 +462,7 @@ msg_send_fp(struct ipc_thread *th, mipc_space_t task,
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
 	if (likely(room == IMQ_SLOT))
-		ipc_mqueue_commit(dp, ticket, k);
+		commit_fp(dp, ring, ticket, k, send_size, flags);
 	else
 		ipc_mqueue_enqueue(dp, k);
 	/* The queue owns k now.  ipc_epoch_exit, spelt out: inlined even
@@ -384,6 +482,27 @@ slow:
 	if (k != NULL)
 		ipc_kmsg_free(k);
 	return false;
+}
+
+/*
+ * msg_send_fp_to made twice, with a reply right (rt, MAKE_SEND_ONCE) and
+ * without: a message with none (a stream's) carries no reply port, link
+ * or reference through the path, and GCC has the registers for the rest
+ * (callgrind sr_send 332 -> 321).  A reply through a MOVE_SEND_ONCE
+ * destination (no reply right) is msg_send_fp_sonce's.
+ */
+static inline __attribute__((always_inline)) bool
+msg_send_fp(struct ipc_thread *th, mipc_space_t task,
+    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
+{
+	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+
+	if (MACH_MSGH_BITS_LOCAL(bits) != 0)
+		return msg_send_fp_to(th, task, h, msg, send_size, true);
+	if (MACH_MSGH_BITS_REMOTE(bits) == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
+	    !(bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)))
+		return msg_send_fp_sonce(th, task, h, msg, send_size);
+	return msg_send_fp_to(th, task, h, msg, send_size, false);
 }
 
 /*
@@ -628,12 +747,9 @@ rcv_lookup_inl(
 
 	if (!MACH_PORT_VALID(name))
 		return false;
-	e = ipc_entry_lookup(space, name);
+	/* The bits the lookup checked (type, generation): one load. */
+	e = ipc_entry_lookup_bits(space, name, &bits);
 	if (e == NULL)
-		return false;
-	bits = ck_pr_load_32(&e->ie_bits);
-	/* The name's entry still, not a new one in its slot. */
-	if (IE_BITS_GEN(bits) != MACH_PORT_GEN(name))
 		return false;
 	o = ipc_entry_load_object(e);
 	/* An object of another kind: the entry changes under us. */
@@ -1512,7 +1628,8 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
-	port = ip_from_object(t.rt_object);
+	/* Its kind checked by the lookup, before [A8]'s fence: not again. */
+	port = ipc_container_of(t.rt_object, struct ipc_port, ip_object);
 	/* Left in place if it does not fit (as MACH_RCV_LARGE leaves it). */
 	try_port(port, r->r_name,
 	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, true,
@@ -1522,8 +1639,10 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 			goto slow;
 		if (rcv_is_poll(option, timeout) &&
 		    !rcv_poll_ends(t.rt_object)) {
-			/* K2: a poll that ends nothing holds nothing (rcv_try). */
-			ipc_epoch_exit(th);
+			/* K2: a poll that ends nothing holds nothing (rcv_try).
+			 * ipc_epoch_exit, spelt out (a spinning client's). */
+			if (ipc_epoch_exit_poll_due(th))
+				ipc_epoch_poll_slow(th);
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
 		}
@@ -1559,7 +1678,9 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		ipc_mqueue_inline_done(g.rg_kmsg);
 		g.rg_kmsg = NULL; /* delivered */
 	}
-	ipc_epoch_exit(th);
+	/* ipc_epoch_exit, spelt out: inlined here, not called. */
+	if (ipc_epoch_exit_poll_due(th))
+		ipc_epoch_poll_slow(th);
 	if (unlikely(g.rg_nsport != NULL)) {
 		ipc_port_ns_check(g.rg_nsport); /* P11 */
 		ip_release(g.rg_nsport);
@@ -1623,19 +1744,21 @@ rcv_again(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
  * own send released the buffer (L8): a message is still taken and its
  * rights and memory copied out into the space, and the receive answers
  * MACH_RCV_INVALID_DATA, as XNU's copyout to an unmapped buffer.
+ * th: the calling thread's state if the caller has it at hand, else NULL.
  * Inlined into both entry points (msg_call): out of line, each receive
  * paid 13 instructions more (callgrind, sr_recv).
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
-msg_receive(mipc_space_t task, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_port_name_t rcv_name,
-    mach_msg_timeout_t timeout, mach_port_name_t peer)
+msg_receive(struct ipc_thread *th, mipc_space_t task, mach_msg_header_t *msg,
+    mach_msg_option_t option, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t peer)
 {
 	enum rcv_fp fp = RFP_SLOW;
 	struct rcv r;
 	mach_msg_return_t mr;
 
-	r.r_th = ipc_thread_self();
+	r.r_th = th != NULL ? th : ipc_thread_self();
 	if (unlikely(r.r_th == NULL))
 		return MACH_RCV_INVALID_NAME;
 	r.r_task = task;
@@ -1739,8 +1862,8 @@ msg_call(struct ipc_thread *th, mipc_space_t space, mach_msg_header_t *msg,
 			return MACH_RCV_INVALID_NAME;
 		if (msg == NULL)
 			return MACH_RCV_INVALID_DATA;
-		return msg_receive(
-		    space, rcv_buf, option, rcv_size, rcv_name, timeout, peer);
+		return msg_receive(th, space, rcv_buf, option, rcv_size,
+		    rcv_name, timeout, peer);
 	}
 	return MACH_MSG_SUCCESS; /* I1 */
 }
@@ -1755,23 +1878,110 @@ mipc_msg(mipc_space_t space, mach_msg_header_t *msg, mach_msg_option_t option,
 	    timeout, notify);
 }
 
+/*
+ * The thread's state, read once per call and handed to the send and the
+ * receive; NULL on the thread's (or the process's) first call.
+ */
+static inline __attribute__((always_inline)) mipc_space_t
+msg_cur_space(struct ipc_thread **thp)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+
+	*thp = th;
+	return likely(th != NULL) ? ipc_thread_space(th) : NULL;
+}
+
+/*
+ * mach_msg's tail calls' targets: out of line, and with the signature
+ * written (GCC's noipa: no clone with arguments dropped), so that each
+ * finds mach_msg's arguments in the registers mach_msg got them in.
+ */
+#if defined(__clang__)
+#define MSG_ENTRY __attribute__((noinline))
+#else
+#define MSG_ENTRY __attribute__((noipa))
+#endif
+
+/* Any other call: a receive, or a send and a receive. */
+static MSG_ENTRY mach_msg_return_t
+msg_call_any(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
+    mach_port_name_t notify)
+{
+	struct ipc_thread *th;
+	mipc_space_t space = msg_cur_space(&th);
+
+	if (likely(space != NULL))
+		return msg_call(th, space, msg, option, send_size, rcv_size,
+		    rcv_name, timeout, notify);
+	/* First call of the thread, or of the process: out of line. */
+	return mipc_msg(mipc_thread_space(), msg, option, send_size, rcv_size,
+	    rcv_name, timeout, notify);
+}
+
+/*
+ * mach_msg's plain send (PERF.md 3.8): out of line with a frame of its
+ * own size, reached from mach_msg by a tail call with mach_msg's own
+ * arguments -- mach_msg itself has no frame.  Inlined into mach_msg, a
+ * send paid for the frame and the spills of the receive inlined there.
+ */
+static MSG_ENTRY mach_msg_return_t
+msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th;
+	mipc_space_t space = msg_cur_space(&th);
+	mach_port_name_t dest;
+	mach_msg_return_t mr;
+
+	if (unlikely(space == NULL)) /* first call: out of line */
+		return msg_call_any(msg, option, send_size, rcv_size, rcv_name,
+		    timeout, MACH_PORT_NULL);
+	mr =
+	    msg_send_user(th, space, msg, option, send_size, 0, timeout, &dest);
+	/* L8: released by the send, and no receive to write it */
+	return likely(mr != MSG_SENT_BUFFER_GONE) ? mr : MACH_MSG_SUCCESS;
+}
+
+/*
+ * mach_msg's plain receive (no send, no sync peer): msg_call's receive
+ * alone, out of line as msg_send_only, with mach_msg's arguments but the
+ * notify name it does not need (none on the stack).
+ */
+static MSG_ENTRY mach_msg_return_t
+msg_receive_only(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_size_t rcv_size,
+    mach_port_name_t rcv_name, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th;
+	mipc_space_t space = msg_cur_space(&th);
+
+	if (unlikely(space == NULL)) /* first call: out of line */
+		return msg_call_any(msg, option, send_size, rcv_size, rcv_name,
+		    timeout, MACH_PORT_NULL);
+	if (msg == NULL)
+		return MACH_RCV_INVALID_DATA;
+	return msg_receive(th, space, msg, option, rcv_size, rcv_name, timeout,
+	    MACH_PORT_NULL);
+}
+
 mach_msg_return_t
 mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_msg_size_t send_size, mach_msg_size_t rcv_size,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	struct ipc_thread *th = ipc_thread_cur;
-	mipc_space_t space;
-
-	/* The thread's state read once, here, and handed to the send. */
-	if (likely(th != NULL) &&
-	    likely((space = ipc_thread_space(th)) != NULL))
-		return msg_call(th, space, msg, option, send_size, rcv_size,
-		    rcv_name, timeout, notify);
-	/* First call of the thread, or of the process: out of line. */
-	return mipc_msg(mipc_thread_space(), msg, option, send_size, rcv_size,
-	    rcv_name, timeout, notify);
+	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG)) == MACH_SEND_MSG)
+		return msg_send_only(
+		    msg, option, send_size, rcv_size, rcv_name, timeout);
+	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT)) ==
+	    MACH_RCV_MSG)
+		return msg_receive_only(
+		    msg, option, send_size, rcv_size, rcv_name, timeout);
+	return msg_call_any(
+	    msg, option, send_size, rcv_size, rcv_name, timeout, notify);
 }
 
 /* The header of a user buffer at any alignment (msg not NULL). */

@@ -567,6 +567,54 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 END_TEST
 
 /*
+ * A small message behind IMQ_INL_SLOTS or more queued ones cannot use its
+ * storage (Inline messages): it takes a kmsg from the cache first and then
+ * room and a slot in one reservation (imq_admit_below's IMQ_DEEP), not
+ * room only, pending, and a second reservation for its slot at the
+ * enqueue.  Seen at the send's first yield point after its reservation:
+ * its position taken, nothing pending.  All arrive whole and in order.
+ */
+static bool deep_seen;
+static uint64_t deep_head;
+
+static void
+deep_hook(enum ipc_yield_point point)
+{
+	if (point != IPC_YIELD_ENQUEUE || deep_seen)
+		return;
+	deep_seen = true;
+	deep_head = ck_pr_load_64(&ring()->rg_p_head);
+}
+
+START_TEST(inline_deep_send_reserves_room_and_slot_at_once)
+{
+	mach_port_name_t shallow = deep_rport_begin();
+	uint32_t p = next_pos(), i;
+
+	for (i = 0; i < IMQ_INL_SLOTS; i++)
+		send_copy((mach_msg_id_t)(600 + i), SMALL);
+	deep_seen = false;
+	ipc_yield_hook = deep_hook;
+	send_copy((mach_msg_id_t)(600 + IMQ_INL_SLOTS), SMALL);
+	ipc_yield_hook = NULL;
+	ck_assert(deep_seen);
+	ck_assert_uint_eq(IMQ_POS(deep_head), p + IMQ_INL_SLOTS + 1);
+	ck_assert_uint_eq(IMQ_PEND(deep_head), 0);
+	ck_assert(!is_inline_at(p + IMQ_INL_SLOTS));
+	ck_assert(is_inline_at(p + IMQ_INL_SLOTS - 1));
+	ck_assert_uint_eq(msgcount(), IMQ_INL_SLOTS + 1);
+	for (i = 0; i <= IMQ_INL_SLOTS; i++)
+		rcv_check((mach_msg_id_t)(600 + i), SMALL);
+	/* Drained: the next small message is inline again. */
+	p = next_pos();
+	send_copy(700, SMALL);
+	ck_assert(is_inline_at(p));
+	rcv_check(700, SMALL);
+	deep_rport_end(shallow);
+}
+END_TEST
+
+/*
  * The bound's reason (mqueue.c, Inline messages, Reuse): a sender that
  * reserved position p and was preempted before marking its storage used,
  * while 16 more senders reserve p+1 .. p+16 -- p+16 shares p's storage.
@@ -694,6 +742,7 @@ inline_suite(void)
 	tcase_add_test(
 	    tc, inline_storage_not_taken_by_a_position_sixteen_ahead);
 	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
+	tcase_add_test(tc, inline_deep_send_reserves_room_and_slot_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
