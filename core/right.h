@@ -32,6 +32,8 @@ kern_return_t ipc_right_copyin(struct mipc_space *space, mach_port_name_t name,
     mach_msg_type_name_t msgt, uint32_t flags, struct ipc_right *out);
 kern_return_t ipc_right_copyout(
     struct mipc_space *space, struct ipc_right *right, mach_port_name_t *namep);
+mach_port_name_t ipc_right_copyout_sonce_locked(
+    struct mipc_space *space, struct ipc_port *port);
 kern_return_t ipc_right_copyout_name(
     struct mipc_space *space, struct ipc_right *right, mach_port_name_t name);
 void ipc_right_discard(struct ipc_right *right);
