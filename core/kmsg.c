@@ -1601,7 +1601,7 @@ ipc_kmsg_copyout_reply_try(struct mipc_space *space, const struct ipc_kmsg *k,
 	} else {
 		*releasep = NULL;
 	}
-	*namep = ipc_right_copyout_sonce_locked(space, port);
+	*namep = ipc_right_copyout_sonce_locked(space, &port->ip_object);
 	is_unlock(space);
 	return true;
 refuse:

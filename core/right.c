@@ -1380,35 +1380,6 @@ ipc_right_copyout(
 }
 
 /*
- * ipc_right_copyout_sonce_locked
- *	ipc_right_copyout of a live send-once right in its one common case:
- *	a fresh name from the free list (K8), the right installed in it
- *	with one user reference, as install_into does; the entry takes the
- *	right's port reference and send-once count.  The object is
- *	published before the bits ([R8]), so a lock-free reader that sees
- *	the type finds the port.  The receive fast path's (kmsg.c
- *	ipc_kmsg_copyout_reply_try).
- * Conditions:
- *	Space locked and active with a free entry (is_free_head != 0: no
- *	growth, no failure); port active when checked under the space lock.
- */
-mach_port_name_t
-ipc_right_copyout_sonce_locked(struct mipc_space *space, struct ipc_port *port)
-{
-	mach_port_name_t name;
-	struct ipc_entry *e;
-	kern_return_t kr;
-
-	ipc_lock_assert_held(&space->is_lock);
-	ipc_assert_slow(space->is_free_head != 0, "a free entry at hand");
-	kr = ipc_entry_alloc(space, &name, &e);
-	ipc_require(kr == KERN_SUCCESS, "a free entry is allocated");
-	ipc_entry_set_object(e, &port->ip_object);
-	e_set(e, MACH_PORT_TYPE_SEND_ONCE, 1);
-	return name;
-}
-
-/*
  * ipc_right_copyout_name
  *	Give r to space under exactly `name` (insert_right; E6-E13).
  * Conditions:
