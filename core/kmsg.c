@@ -1603,6 +1603,7 @@ ipc_kmsg_copyout_reply_try(struct mipc_space *space, const struct ipc_kmsg *k,
 	}
 	*namep = ipc_right_copyout_sonce_locked(space, &port->ip_object);
 	is_unlock(space);
+	ipc_rcv_reply_note();
 	return true;
 refuse:
 	is_unlock(space);

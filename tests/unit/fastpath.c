@@ -1101,7 +1101,7 @@ rpc_reply_names(uint32_t seed, bool flat, mach_port_name_t *names, int n)
 	struct rpc_space rs;
 	mach_port_urefs_t refs;
 	mach_port_type_t t;
-	uint64_t nflat;
+	uint64_t nflat, named;
 	rcv64_t r;
 	msg64_t m;
 	int i;
@@ -1109,9 +1109,11 @@ rpc_reply_names(uint32_t seed, bool flat, mach_port_name_t *names, int n)
 	rpc_space_make(&rs, seed);
 	for (i = 0; i < n; i++) {
 		rpc_request(&rs, i);
+		named = ipc_rcv_reply_named;
 		ck_assert_int_eq(
 		    FLAT(nflat, rpc_take(&rs, &r, !flat)), MACH_MSG_SUCCESS);
 		ck_assert_uint_eq(nflat, flat ? 1 : 0);
+		ck_assert_uint_eq(ipc_rcv_reply_named - named, flat ? 1 : 0);
 		ck_assert_int_eq(r.m.h.msgh_id, i);
 		ck_assert_uint_eq(r.m.h.msgh_bits,
 		    MACH_MSGH_BITS(
@@ -1185,7 +1187,7 @@ START_TEST(fastpath_reply_right_fallbacks_give_the_general_results)
 	mach_port_name_t pset;
 	mach_port_type_t t;
 	uint32_t size;
-	uint64_t nflat;
+	uint64_t nflat, named;
 	rcv64_t r;
 
 	rpc_space_make(&rs, 0x77u);
@@ -1202,9 +1204,11 @@ START_TEST(fastpath_reply_right_fallbacks_give_the_general_results)
 		    KERN_SUCCESS);
 	size = space->is_table->it_size;
 	rpc_request(&rs, 2);
+	named = ipc_rcv_reply_named;
 	ck_assert_int_eq(
 	    FLAT(nflat, rpc_take(&rs, &r, false)), MACH_MSG_SUCCESS);
 	ck_assert_uint_eq(nflat, 1);
+	ck_assert_uint_eq(ipc_rcv_reply_named, named); /* the general's */
 	ck_assert_int_eq(r.m.h.msgh_id, 2);
 	ck_assert_uint_eq(space->is_table->it_size, 2 * size);
 	ck_assert_int_eq(
@@ -1219,9 +1223,11 @@ START_TEST(fastpath_reply_right_fallbacks_give_the_general_results)
 	ck_assert_int_eq(
 	    mipc_port_mod_refs(rs.rs_sp, rs.rs_rp, MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
+	named = ipc_rcv_reply_named;
 	ck_assert_int_eq(
 	    FLAT(nflat, rpc_take(&rs, &r, false)), MACH_MSG_SUCCESS);
 	ck_assert_uint_eq(nflat, 1);
+	ck_assert_uint_eq(ipc_rcv_reply_named, named); /* the general's */
 	ck_assert_int_eq(r.m.h.msgh_id, 3);
 	ck_assert_uint_eq(r.m.h.msgh_remote_port, MACH_PORT_DEAD);
 	ck_assert_uint_eq(r.m.h.msgh_bits,
