@@ -10,8 +10,9 @@
  *            around right operations (right.c), never across memory copies
  *            of OOL data.  The receive fast path's copyout of a reply
  *            right (ipc_kmsg_copyout_reply_try) only tries it, inside the
- *            receiver's epoch section, and holds no space reference.  Receive rights a message carries go in transit
- *            through port.c (ipc_kmsg_set_transit below walks them).
+ *            receiver's epoch section, and holds no space reference.
+ *            Receive rights a message carries go in transit through
+ *            port.c (ipc_kmsg_set_transit below walks them).
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed -- through the epoch when a receiver took it while
  *            mach_port_peek was reading it (IKM_KIND_PEEKED, mqueue.c).
