@@ -76,6 +76,19 @@ ipc_rcv_fp_note(void)
 }
 
 /*
+ * Reply rights the receive fast path named itself (kmsg.c
+ * ipc_kmsg_copyout_reply_try), per thread, in test builds.
+ */
+extern __thread uint64_t ipc_rcv_reply_named;
+
+static inline void
+ipc_rcv_reply_note(void)
+{
+	if (ipc_test_hooks)
+		ipc_rcv_reply_named++;
+}
+
+/*
  * Spins of a waiting receiver that looked only at its ring (msg.c
  * rcv_idle), per thread, in test builds.
  */

@@ -8,8 +8,11 @@
  *            OOL regions (vm.c regions no space owns while in flight).
  * Locking:   copyin and copyout take the sending / receiving space's lock
  *            around right operations (right.c), never across memory copies
- *            of OOL data.  Receive rights a message carries go in transit
- *            through port.c (ipc_kmsg_set_transit below walks them).
+ *            of OOL data.  The receive fast path's copyout of a reply
+ *            right (ipc_kmsg_copyout_reply_try) only tries it, inside the
+ *            receiver's epoch section, and holds no space reference.
+ *            Receive rights a message carries go in transit through
+ *            port.c (ipc_kmsg_set_transit below walks them).
  * Lifetime:  a kmsg lives from copyin to copyout or destruction; it is then
  *            freed -- through the epoch when a receiver took it while
  *            mach_port_peek was reading it (IKM_KIND_PEEKED, mqueue.c).
@@ -1519,6 +1522,93 @@ ipc_kmsg_copyout_simple(struct mipc_space *space, struct ipc_kmsg *k,
 	ipc_kmsg_deliver_simple(k, msg, rcv, reply_name);
 	kmsg_consume_free(k);
 	return MACH_MSG_SUCCESS;
+}
+
+/*
+ * ipc_kmsg_consume
+ *	A message the receive fast path delivered itself (its reply right
+ *	named by ipc_kmsg_copyout_reply_try): the destination right
+ *	consumed and the kmsg freed, as ipc_kmsg_copyout_simple ends (J3).
+ * Conditions: nothing locked; outside the section it was taken in.
+ */
+void
+ipc_kmsg_consume(struct ipc_kmsg *k)
+{
+	kmsg_consume_free(k);
+}
+
+/*
+ * ipc_kmsg_copyout_reply_try
+ *	right_copyout of a simple message's reply right in its common case,
+ *	for the receive fast path (msg.c msg_receive_fp) inside the section
+ *	it took the message in: a live send-once right into a fresh entry of
+ *	an active space with one free (K8), a special reply port's link
+ *	moved as ipc_special_reply_copyout_sonce moves it in its inline
+ *	cases (unlinked: left; PORT with no waiter: NO_LINKAGE) and before
+ *	the name exists, as there.  The space's lock is only tried (a
+ *	section never waits), and held, it keeps the space from its destroy
+ *	(which takes it): no reference on the space.  Anything else -- the
+ *	lock busy, a destroyed space, no free entry (growth allocates), a
+ *	dead port, another link state, a workloop's servicer -- answers
+ *	false with nothing changed, and the caller copies the message out
+ *	the general way.  The kmsg is only read: its reply right moves into
+ *	the entry (reference and send-once count), the message's copy of it
+ *	is not the caller's to consume (as ipc_kmsg_copyout_simple's copy).
+ * Conditions:
+ *	Inside an epoch section; nothing locked; k taken, no descriptors,
+ *	a reply right (ipc_kmsg_copyout_needs_space).
+ * Returns:
+ *	true: *namep the reply right's new name; *releasep the port a
+ *	special reply port's link held a reference on (the caller releases
+ *	it after the section), or NULL.
+ */
+bool
+ipc_kmsg_copyout_reply_try(struct mipc_space *space, const struct ipc_kmsg *k,
+    mach_port_name_t *namep, struct ipc_port **releasep)
+{
+	struct ipc_port *port = k->ikm_reply.ir_port;
+	uintptr_t v = IPC_LINK_ANY;
+
+	ipc_assert_slow(k->ikm_ndesc == 0 && port != NULL,
+	    "a simple message with a reply right");
+	if (unlikely(k->ikm_reply.ir_type != MACH_MSG_TYPE_PORT_SEND_ONCE ||
+	        k->ikm_reply.ir_dead))
+		return false;
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY) {
+		struct ipc_thread *th = ipc_thread_cur;
+
+		/* Through a workloop (cases 2, 3): right_copyout's. */
+		if (unlikely(th != NULL && th->th_servicing != NULL))
+			return false;
+		v = ipc_link_load(port);
+		if (v != IPC_LINK_ANY &&
+		    (ipc_link_state(v) != IPC_LINK_PORT || (v & IPC_LINK_W)))
+			return false;
+	}
+	/* Tests: the space destroyed between the take and its copyout (W2,
+	 * then the general path's). */
+	ipc_debug_yield(IPC_YIELD_LOCK);
+	if (unlikely(!is_lock_try(space)))
+		return false;
+	if (unlikely(!space->is_active || space->is_free_head == 0 ||
+	        !ip_active(port)))
+		goto refuse;
+	/* S3: the link breaks before the right has a name (right_copyout);
+	 * a failed CAS changed nothing: the general path looks again. */
+	if (v != IPC_LINK_ANY) {
+		if (unlikely(!ipc_link_cas(port, &v, IPC_LINK_NO_LINKAGE)))
+			goto refuse;
+		*releasep = (struct ipc_port *)ipc_link_ptr(v);
+	} else {
+		*releasep = NULL;
+	}
+	*namep = ipc_right_copyout_sonce_locked(space, &port->ip_object);
+	is_unlock(space);
+	ipc_rcv_reply_note();
+	return true;
+refuse:
+	is_unlock(space);
+	return false;
 }
 
 /*

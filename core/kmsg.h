@@ -326,6 +326,10 @@ ipc_kmsg_copyout_needs_space(const struct ipc_kmsg *kmsg)
 {
 	return kmsg->ikm_reply.ir_port != NULL || kmsg->ikm_ndesc != 0;
 }
+bool ipc_kmsg_copyout_reply_try(struct mipc_space *space,
+    const struct ipc_kmsg *kmsg, mach_port_name_t *namep,
+    struct ipc_port **releasep);
+void ipc_kmsg_consume(struct ipc_kmsg *kmsg);
 void ipc_kmsg_copyout_pseudo(
     struct mipc_space *space, struct ipc_kmsg *kmsg, mach_msg_header_t *msg);
 void ipc_kmsg_too_large(struct ipc_kmsg *kmsg, mach_msg_header_t *msg,

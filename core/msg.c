@@ -44,6 +44,13 @@
  *              large, a sync wait, a name that receives nothing -- is the
  *              general path's, handed over before anything changed (an
  *              empty queue: after the first look, as rcv_try leaves it).
+ *            * The receive fast path names a message's send-once reply
+ *              right itself, inside its section, in the common case (a
+ *              fresh entry, the space's lock free: kmsg.c
+ *              ipc_kmsg_copyout_reply_try), and delivers the message
+ *              there, from inline storage too: no space reference, no
+ *              copy of an inline message.  Otherwise it references the
+ *              space for the general copyout after the section.
  *            * A simple message of up to IMQ_INL_MAX bytes the send fast
  *              path queues in a ring slot goes into that slot's inline
  *              storage when it is free (mqueue.c, Inline messages), not
@@ -1594,8 +1601,10 @@ enum rcv_fp {
  *	anything changed: a name that receives nothing through a port (K1,
  *	G10, K6), a head message that does not fit (left in place: K4, K5).
  *	A message taken is delivered as rcv_try and rcv_finish deliver it:
- *	the borrowed right consumed in the section, rcv_ended, the space
- *	referenced for a copyout that names something in it, no-senders
+ *	the borrowed right consumed in the section, rcv_ended, a send-once
+ *	reply right named in the section when the space's lock is free
+ *	(ipc_kmsg_copyout_reply_try), else the space referenced for a
+ *	copyout that names something in it, no-senders
  *	after the section, a space destroyed meanwhile (W2), statistics,
  *	guards.  An empty queue: a poll that ends nothing times out here
  *	(K2; rcv_poll_ends); otherwise r is left as rcv_try leaves it after
@@ -1612,9 +1621,10 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_thread *th = r->r_th;
 	struct mipc_space *space, *held = NULL;
 	struct rcv_target t;
-	struct ipc_port *port;
+	struct ipc_port *port, *link_dest;
 	struct rcv_got g;
 	struct imq_inl buf;
+	mach_port_name_t reply_name;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	bool dead = false;
 
@@ -1660,6 +1670,24 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	ipc_rcv_fp_note();
 	rcv_ended(port, true);
 	if (ipc_kmsg_copyout_needs_space(g.rg_kmsg)) {
+		if (likely(g.rg_kmsg->ikm_ndesc == 0) &&
+		    ipc_kmsg_copyout_reply_try(
+		        space, g.rg_kmsg, &reply_name, &link_dest)) {
+			/* Delivered here, from inline storage too, which
+			 * goes back now (as below); any other kmsg is
+			 * consumed after the section. */
+			ipc_kmsg_deliver_simple(
+			    g.rg_kmsg, msg, r->r_name, reply_name);
+			if (g.rg_kmsg->ikm_kind == IKM_KIND_INLINE) {
+				ipc_assert_slow(
+				    g.rg_kmsg->ikm_flags & IKM_F_BORROWED,
+				    "an inline message's destination right "
+				    "is borrowed");
+				ipc_mqueue_inline_done(g.rg_kmsg);
+				g.rg_kmsg = NULL;
+			}
+			goto named;
+		}
 		/* A kmsg in inline storage is ours only in this section. */
 		if (unlikely(g.rg_kmsg->ikm_kind == IKM_KIND_INLINE))
 			g.rg_kmsg = ipc_mqueue_inline_copy(g.rg_kmsg, &buf);
@@ -1709,6 +1737,20 @@ out:
 	ipc_guard_flush_task(r->r_task);
 	*mrp = mr;
 	return RFP_DONE;
+named:
+	/* Delivered in the section with its reply right named: what is
+	 * left of it after the section (apart: the common paths above
+	 * carry nothing more). */
+	ipc_epoch_exit(th);
+	if (unlikely(link_dest != NULL))
+		ip_release(link_dest); /* the SRP's link held it */
+	if (unlikely(g.rg_nsport != NULL)) {
+		ipc_port_ns_check(g.rg_nsport); /* P11 */
+		ip_release(g.rg_nsport);
+	}
+	if (g.rg_kmsg != NULL)
+		ipc_kmsg_consume(g.rg_kmsg); /* not inline: J3 */
+	goto delivered;
 slow:
 	ipc_epoch_exit(th);
 	return RFP_SLOW;

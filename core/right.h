@@ -38,4 +38,38 @@ void ipc_right_discard(struct ipc_right *right);
 void ipc_right_terminate(struct mipc_space *space, mach_port_name_t name,
     struct ipc_entry *entry, bool receive_pass);
 
+/*
+ * ipc_right_copyout_sonce_locked
+ *	ipc_right_copyout of a live send-once right in its one common case:
+ *	a fresh name from the free list (K8), the right installed in it
+ *	with one user reference, as install_into does; the entry takes the
+ *	right's port reference and send-once count.  The object is
+ *	published before the bits ([R8]), so a lock-free reader that sees
+ *	the type finds the port.  Inline for the receive fast path's
+ *	(kmsg.c ipc_kmsg_copyout_reply_try).
+ * Conditions:
+ *	Space locked and active with a free entry (is_free_head != 0: no
+ *	growth, no failure); o, the port, active when checked under the
+ *	space lock.
+ */
+static inline mach_port_name_t
+ipc_right_copyout_sonce_locked(struct mipc_space *space, struct ipc_object *o)
+{
+	mach_port_name_t name;
+	struct ipc_entry *e;
+	uint32_t bits;
+
+	ipc_lock_assert_held(&space->is_lock);
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL)) {
+		kern_return_t kr = ipc_entry_alloc(space, &name, &e);
+
+		ipc_require(kr == KERN_SUCCESS, "a free entry is allocated");
+		bits = e->ie_bits;
+	}
+	ipc_entry_set_object(e, o);
+	ck_pr_store_32(&e->ie_bits, bits | MACH_PORT_TYPE_SEND_ONCE | 1);
+	return name;
+}
+
 #endif /* MIPC_CORE_RIGHT_H */

@@ -410,6 +410,43 @@ ipc_entry_load_kind(const struct ipc_entry *e, uint32_t kind)
 	return o;
 }
 
+/*
+ * ipc_entry_alloc_next
+ *	ipc_entry_alloc's common case, inline: the free list's head, whose
+ *	generation advances within its roll period (space.c
+ *	entry_next_gen, no random draw).  The same entry, name and
+ *	generation as ipc_entry_alloc; its bits are the caller's to store
+ *	(*bitsp: generation and roll point, type 0), after the object.
+ * Conditions:
+ *	Space locked and active.
+ * Returns:
+ *	The entry, or NULL with nothing changed (no free entry, a first
+ *	use, a roll): ipc_entry_alloc's.
+ */
+static inline struct ipc_entry *
+ipc_entry_alloc_next(
+    struct mipc_space *space, mach_port_name_t *namep, uint32_t *bitsp)
+{
+	uint32_t idx = space->is_free_head, bits, k, roll;
+	struct ipc_entry *e;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (unlikely(idx == 0))
+		return NULL;
+	e = &space->is_table->it_entries[idx];
+	bits = e->ie_bits;
+	roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
+	k = (bits >> 26) + 1; /* the generation's count of uses, next */
+	if (unlikely((bits >> 24) == 0 || k >= 16 * (roll + 1)))
+		return NULL;
+	space->is_free_head = e->ie_index;
+	e->ie_index = 0;
+	bits = ((k << 2 | 3) << 24) | (bits & IE_BITS_ROLL_MASK);
+	*bitsp = bits;
+	*namep = MACH_PORT_MAKE(idx, bits & IE_BITS_GEN_MASK);
+	return e;
+}
+
 kern_return_t ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,
     struct ipc_entry **entryp);
 kern_return_t ipc_entry_alloc_name(

@@ -30,6 +30,7 @@
 
 __thread uint64_t ipc_slow_entries;
 __thread uint64_t ipc_rcv_fp_entries;
+__thread uint64_t ipc_rcv_reply_named;
 __thread uint64_t ipc_rcv_idle_spins;
 __thread uint64_t ipc_rcv_watch_hits;
 uint32_t ipc_rcv_watch_ns_test;

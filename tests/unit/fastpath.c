@@ -313,15 +313,17 @@ END_TEST
  * of the reply, which resets the link (receive completion) -- are counted
  * apart from the server's receive, whose copy-out of the send-once reply
  * right breaks the link (N1).  The client's side must take no slow path
- * at all.  The server's side is not lock-free with any reply port: the
- * send-once right it receives needs a fresh name (the space lock), and its
- * reply (MOVE_SEND_ONCE) is not a fast-path send; so its count is
- * compared with the same RPC through an ordinary receive right as reply
- * port: the special reply port's link adds nothing.  No turnstile is
- * created or walked.
+ * at all.  The server's side is not lock-free with any reply port: its
+ * reply (MOVE_SEND_ONCE) takes the space lock; so its count is compared
+ * with the same RPC through an ordinary receive right as reply port: the
+ * special reply port's link adds nothing.  The server's receive alone
+ * takes no slow path, with either reply port: the flat receive names the
+ * send-once right it carries with the space lock only tried (kmsg.c
+ * ipc_kmsg_copyout_reply_try), where the general copyout takes it.  No
+ * turnstile is created or walked.
  */
 static mach_port_name_t reply;
-static uint64_t client_slow, server_slow;
+static uint64_t client_slow, server_slow, server_rcv_slow;
 
 #define COUNTED(counter, call)                           \
 	({                                               \
@@ -350,7 +352,8 @@ serve(int i)
 	rcv64_t r;
 	msg64_t m;
 
-	MIPC_REQUIRE(COUNTED(server_slow, receive_one(&r)) == MACH_MSG_SUCCESS,
+	MIPC_REQUIRE(
+	    COUNTED(server_rcv_slow, receive_one(&r)) == MACH_MSG_SUCCESS,
 	    "server receive %d", i);
 	MIPC_REQUIRE(r.m.h.msgh_id == i, "request %d in order", i);
 	MIPC_REQUIRE(MACH_MSGH_BITS_REMOTE(r.m.h.msgh_bits) ==
@@ -421,7 +424,7 @@ stats(void)
  * was created or walked.
  */
 static void
-rpcs(bool combined, uint64_t *client, uint64_t *server)
+rpcs(bool combined, uint64_t *client, uint64_t *server, uint64_t *server_rcv)
 {
 	struct mipc_stats a, b;
 	rcv64_t r;
@@ -437,7 +440,7 @@ rpcs(bool combined, uint64_t *client, uint64_t *server)
 	for (i = 0; i < 10100; i++) {
 		if (i == 100) { /* warmed up: rings, caches, names */
 			a = stats();
-			client_slow = server_slow = 0;
+			client_slow = server_slow = server_rcv_slow = 0;
 		}
 		if (combined) {
 			serve(i);
@@ -448,7 +451,8 @@ rpcs(bool combined, uint64_t *client, uint64_t *server)
 	}
 	b = stats();
 	*client = client_slow;
-	*server = server_slow;
+	*server = server_slow + server_rcv_slow;
+	*server_rcv = server_rcv_slow;
 	ck_assert_uint_eq(b.turnstiles, a.turnstiles);
 	ck_assert_uint_eq(b.turnstiles, b.threads);
 	ck_assert_msg(b.ts_walks == a.ts_walks, "%llu turnstile walks",
@@ -465,19 +469,23 @@ rpcs(bool combined, uint64_t *client, uint64_t *server)
 static void
 srp_rpcs_match_plain(bool combined)
 {
-	uint64_t c_plain, s_plain, c_srp, s_srp;
+	uint64_t c_plain, s_plain, c_srp, s_srp, r_plain, r_srp;
 
 	ck_assert_int_eq(mach_port_allocate(
 	                     mach_task_self(), MACH_PORT_RIGHT_RECEIVE, &reply),
 	    KERN_SUCCESS);
-	rpcs(combined, &c_plain, &s_plain);
+	rpcs(combined, &c_plain, &s_plain, &r_plain);
 	reply = thread_get_special_reply_port();
 	ck_assert(MACH_PORT_VALID(reply));
-	rpcs(combined, &c_srp, &s_srp);
+	rpcs(combined, &c_srp, &s_srp, &r_srp);
 	ck_assert_msg(c_srp == 0 && c_plain == 0,
 	    "client side: %llu slow-path entries with the special reply port, "
 	    "%llu with a plain one, over 10000 RPCs",
 	    (unsigned long long)c_srp, (unsigned long long)c_plain);
+	ck_assert_msg(r_srp == 0 && r_plain == 0,
+	    "server receive: %llu slow-path entries with the special reply "
+	    "port, %llu with a plain one, over 10000 RPCs",
+	    (unsigned long long)r_srp, (unsigned long long)r_plain);
 	ck_assert_msg(s_srp == s_plain,
 	    "server side: %llu slow-path entries with the special reply port, "
 	    "%llu with a plain one, over 10000 RPCs",
@@ -1015,6 +1023,220 @@ START_TEST(fastpath_receive_fallbacks_give_the_general_results)
 }
 END_TEST
 
+/* ---- the reply right's name (kmsg.c ipc_kmsg_copyout_reply_try) ------- */
+
+/* A space with a service port and a reply port (receive rights). */
+struct rpc_space {
+	mipc_space_t rs_sp;
+	mach_port_name_t rs_svc, rs_rp;
+};
+
+static void
+rpc_space_make(struct rpc_space *rs, uint32_t seed)
+{
+	ipc_space_seed_set(seed);
+	ck_assert_int_eq(mipc_space_create(&rs->rs_sp), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(rs->rs_sp, MACH_PORT_RIGHT_RECEIVE, &rs->rs_svc),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(rs->rs_sp, MACH_PORT_RIGHT_RECEIVE, &rs->rs_rp),
+	    KERN_SUCCESS);
+}
+
+/* Request i to the service port, MAKE_SEND_ONCE of the reply port. */
+static void
+rpc_request(struct rpc_space *rs, int i)
+{
+	msg64_t m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.msgh_bits = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_MAKE_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	m.h.msgh_remote_port = rs->rs_svc;
+	m.h.msgh_local_port = rs->rs_rp;
+	m.h.msgh_id = i;
+	ck_assert_int_eq(mipc_msg(rs->rs_sp, &m.h, MACH_SEND_MSG, sizeof(m), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+/* The server's receive: the flat path's (default trailer) or not. */
+static mach_msg_return_t
+rpc_take(struct rpc_space *rs, rcv64_t *r, bool seqno_trailer)
+{
+	mach_msg_option_t o = seqno_trailer
+	    ? MACH_RCV_TRAILER_TYPE(MACH_MSG_TRAILER_FORMAT_0) |
+	        MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_SEQNO)
+	    : 0;
+
+	memset(r, 0, sizeof(*r));
+	return mipc_msg(rs->rs_sp, &r->m.h, MACH_RCV_MSG | o, 0, sizeof(*r),
+	    rs->rs_svc, 0, MACH_PORT_NULL);
+}
+
+static mach_port_rights_t
+rpc_sorights(struct rpc_space *rs)
+{
+	mach_port_status_t st;
+	mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+
+	ck_assert_int_eq(
+	    mipc_port_get_attributes(rs->rs_sp, rs->rs_rp,
+	        MACH_PORT_RECEIVE_STATUS, (mach_port_info_t)&st, &cnt),
+	    KERN_SUCCESS);
+	return st.mps_sorights;
+}
+
+/*
+ * n RPCs in a space seeded with `seed`, the server's receive flat or
+ * general (asking for a seqno trailer); the reply rights' names in
+ * names[].  Each name holds exactly the send-once right -- its type, one
+ * user reference (read lock-free by get_refs), the port's send-once
+ * count -- and dies with the reply sent through it.
+ */
+static void
+rpc_reply_names(uint32_t seed, bool flat, mach_port_name_t *names, int n)
+{
+	struct rpc_space rs;
+	mach_port_urefs_t refs;
+	mach_port_type_t t;
+	uint64_t nflat, named;
+	rcv64_t r;
+	msg64_t m;
+	int i;
+
+	rpc_space_make(&rs, seed);
+	for (i = 0; i < n; i++) {
+		rpc_request(&rs, i);
+		named = ipc_rcv_reply_named;
+		ck_assert_int_eq(
+		    FLAT(nflat, rpc_take(&rs, &r, !flat)), MACH_MSG_SUCCESS);
+		ck_assert_uint_eq(nflat, flat ? 1 : 0);
+		ck_assert_uint_eq(ipc_rcv_reply_named - named, flat ? 1 : 0);
+		ck_assert_int_eq(r.m.h.msgh_id, i);
+		ck_assert_uint_eq(r.m.h.msgh_bits,
+		    MACH_MSGH_BITS(
+		        MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND));
+		names[i] = r.m.h.msgh_remote_port;
+		ck_assert(MACH_PORT_VALID(names[i]));
+		ck_assert_int_eq(
+		    mipc_port_type(rs.rs_sp, names[i], &t), KERN_SUCCESS);
+		ck_assert_uint_eq(t, MACH_PORT_TYPE_SEND_ONCE);
+		ck_assert_int_eq(mipc_port_get_refs(rs.rs_sp, names[i],
+		                     MACH_PORT_RIGHT_SEND_ONCE, &refs),
+		    KERN_SUCCESS);
+		ck_assert_uint_eq(refs, 1);
+		ck_assert_uint_eq(rpc_sorights(&rs), 1);
+
+		memset(&m, 0, sizeof(m));
+		m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+		m.h.msgh_remote_port = names[i];
+		m.h.msgh_id = 1000 + i;
+		ck_assert_int_eq(
+		    mipc_msg(rs.rs_sp, &m.h, MACH_SEND_MSG, sizeof(m), 0,
+		        MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_type(rs.rs_sp, names[i], &t), KERN_INVALID_NAME);
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(mipc_msg(rs.rs_sp, &r.m.h, MACH_RCV_MSG, 0,
+		                     sizeof(r), rs.rs_rp, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(r.m.h.msgh_id, 1000 + i);
+		ck_assert_uint_eq(rpc_sorights(&rs), 0);
+	}
+	ck_assert_int_eq(mipc_space_destroy(rs.rs_sp), KERN_SUCCESS);
+}
+
+/*
+ * The flat receive names a send-once reply right exactly as the general
+ * copyout does (K8: a fresh name, never merged): two spaces seeded alike
+ * give the same names, generation by generation, through 200 reuses of
+ * the freed entry (past several roll points: a period of 16 to 64 uses).
+ */
+START_TEST(fastpath_reply_right_named_as_the_general_path_names_it)
+{
+	enum { N = 200 };
+	mach_port_name_t flat[N], general[N];
+	int i, rolls = 0;
+
+	rpc_reply_names(0x5eed1234u, true, flat, N);
+	rpc_reply_names(0x5eed1234u, false, general, N);
+	for (i = 0; i < N; i++) {
+		ck_assert_msg(flat[i] == general[i],
+		    "reply %d: flat name 0x%x, general 0x%x", i, flat[i],
+		    general[i]);
+		if (i > 0 &&
+		    MACH_PORT_GEN(flat[i]) < MACH_PORT_GEN(flat[i - 1]))
+			rolls++;
+	}
+	ck_assert_int_ge(rolls, 3);
+}
+END_TEST
+
+/*
+ * What the flat copyout of a reply right leaves to the general one gets
+ * its results: a table with no free entry (it grows), a reply port that
+ * died (MACH_PORT_DEAD, the right destroyed: no send-once count left).
+ */
+START_TEST(fastpath_reply_right_fallbacks_give_the_general_results)
+{
+	struct rpc_space rs;
+	struct mipc_space *space;
+	mach_port_name_t pset;
+	mach_port_type_t t;
+	uint32_t size;
+	uint64_t nflat, named;
+	rcv64_t r;
+
+	rpc_space_make(&rs, 0x77u);
+	space = ipc_space_slot(rs.rs_sp);
+	rpc_request(&rs, 1); /* the ring */
+	ck_assert_int_eq(rpc_take(&rs, &r, false), MACH_MSG_SUCCESS);
+	ck_assert_int_eq(mipc_port_deallocate(rs.rs_sp, r.m.h.msgh_remote_port),
+	    KERN_SUCCESS);
+
+	/* No free entry: the table grows for the name. */
+	while (space->is_free_head != 0)
+		ck_assert_int_eq(mipc_port_allocate(
+		                     rs.rs_sp, MACH_PORT_RIGHT_PORT_SET, &pset),
+		    KERN_SUCCESS);
+	size = space->is_table->it_size;
+	rpc_request(&rs, 2);
+	named = ipc_rcv_reply_named;
+	ck_assert_int_eq(
+	    FLAT(nflat, rpc_take(&rs, &r, false)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(nflat, 1);
+	ck_assert_uint_eq(ipc_rcv_reply_named, named); /* the general's */
+	ck_assert_int_eq(r.m.h.msgh_id, 2);
+	ck_assert_uint_eq(space->is_table->it_size, 2 * size);
+	ck_assert_int_eq(
+	    mipc_port_type(rs.rs_sp, r.m.h.msgh_remote_port, &t), KERN_SUCCESS);
+	ck_assert_uint_eq(t, MACH_PORT_TYPE_SEND_ONCE);
+	ck_assert_uint_eq(MACH_PORT_INDEX(r.m.h.msgh_remote_port) >= size, 1);
+	ck_assert_int_eq(mipc_port_deallocate(rs.rs_sp, r.m.h.msgh_remote_port),
+	    KERN_SUCCESS);
+
+	/* The reply port died with the request queued. */
+	rpc_request(&rs, 3);
+	ck_assert_int_eq(
+	    mipc_port_mod_refs(rs.rs_sp, rs.rs_rp, MACH_PORT_RIGHT_RECEIVE, -1),
+	    KERN_SUCCESS);
+	named = ipc_rcv_reply_named;
+	ck_assert_int_eq(
+	    FLAT(nflat, rpc_take(&rs, &r, false)), MACH_MSG_SUCCESS);
+	ck_assert_uint_eq(nflat, 1);
+	ck_assert_uint_eq(ipc_rcv_reply_named, named); /* the general's */
+	ck_assert_int_eq(r.m.h.msgh_id, 3);
+	ck_assert_uint_eq(r.m.h.msgh_remote_port, MACH_PORT_DEAD);
+	ck_assert_uint_eq(r.m.h.msgh_bits,
+	    MACH_MSGH_BITS(
+	        MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND));
+	ck_assert_int_eq(mipc_space_destroy(rs.rs_sp), KERN_SUCCESS);
+}
+END_TEST
+
 /*
  * A receive on the flat path while a peek is in progress (the hook word,
  * mqueue.c "Peeking at a message", set by hand as a peeker sets it):
@@ -1173,7 +1395,8 @@ race_destroy(void *arg)
 /*
  * The receiver's space destroyed at each yield point of a flat-path
  * receive (a poll) of a message whose reply right needs the space (its
- * reference and lock, kmsg.c right_copyout): the receive ends as it
+ * lock tried in the section, kmsg.c ipc_kmsg_copyout_reply_try; or its
+ * reference and lock, right_copyout): the receive ends as it
  * would before or after the destroy, or with W2's error once it took the
  * message (MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE), or finds the
  * queue the destroy drained after its lookup; ASan and the teardown's
@@ -1449,6 +1672,10 @@ fastpath_suite(void)
 	tcase_add_test(tc, fastpath_receive_common_cases_take_the_flat_path);
 	tcase_add_test(tc, fastpath_receive_fallbacks_give_the_general_results);
 	tcase_add_test(tc, fastpath_receive_during_a_peek_retires_the_kmsg);
+	tcase_add_test(
+	    tc, fastpath_reply_right_named_as_the_general_path_names_it);
+	tcase_add_test(
+	    tc, fastpath_reply_right_fallbacks_give_the_general_results);
 	tcase_add_test(tc, fastpath_spinning_receiver_sees_each_change);
 	suite_add_tcase(s, tc);
 
