@@ -59,6 +59,9 @@ enum ipc_kind {
 extern struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
 extern uint32_t ipc_ncpu;
 
+/* The port kind's constructor (port.c, "Constructed state"). */
+void ipc_port_construct(void *obj);
+
 /* The refill and drain paths behind the inline fast paths (cache.c). */
 void *ipc_cache_alloc_slow(enum ipc_kind kind);
 void ipc_cache_free_slow(enum ipc_kind kind, void *obj);

@@ -36,6 +36,10 @@
  *              installs it in one try of the space lock, with no epoch
  *              section (receive_allocate_flat); a busy or unusual space
  *              takes the general path with that port.
+ *            * Ports are kept constructed in their cache, as SLAB
+ *              constructors keep objects: a port's death and free leave
+ *              most fields as a new port has them, and ipc_port_alloc
+ *              stores only the others ("Constructed state" below).
  *            * MPO_REPLY_PORT makes an enforced reply port (the hardened
  *              runtime's behaviour, R1), not a provisional one.
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
@@ -88,14 +92,64 @@ port_unlinked(struct ipc_port *port)
 	    port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL;
 }
 
+/*
+ * Constructed state.  A port in the port cache is constructed, as a SLAB
+ * constructor leaves an object: the fields below hold their initial
+ * values, so that ipc_port_alloc stores only those a port's life may
+ * leave changed.  Fresh memory is constructed by ipc_port_construct
+ * (cache.c calls it on each port it takes from the backend).  A port's
+ * death and free leave each of these as they found it: its locks are
+ * free, its receiver is cleared by its destruction, its context, requests
+ * and sets are gone before it dies (ipc_port_destroy, C6; the quiet path
+ * refuses a port with any), nothing links it (port_unlinked), and its
+ * free gives back and clears the ring and the request table
+ * (port_free_one).  Test builds check the state at every free and every
+ * allocation: a path that breaks it stops there.
+ */
+static inline bool
+port_constructed(const struct ipc_port *port)
+{
+	const struct ipc_mqueue *mq = &port->ip_mq;
+
+	return port->ip_object.io_lock.il_owner == 0 &&
+	    port->ip_object.io_lock.il_rank == IPC_RANK_PORT &&
+	    port->ip_object.io_kind == IOT_PORT && port->ip_receiver == NULL &&
+	    port->ip_receiver_name == MACH_PORT_NULL && port->ip_context == 0 &&
+	    port->ip_nsrequest == NULL && port->ip_pdrequest == NULL &&
+	    port->ip_requests == NULL && port->ip_psets == NULL &&
+	    port->ip_send_ts == NULL && port->ip_rcv_ts == NULL &&
+	    port->ip_srp_owner == NULL && mq->imq_ring == NULL &&
+	    mq->imq_ovf_n == 0 && mq->imq_ovf_lock.il_owner == 0 &&
+	    mq->imq_ovf_lock.il_rank == IPC_RANK_LEAF &&
+	    mq->imq_ovf_head == NULL && mq->imq_ovf_tail == NULL;
+}
+
+/*
+ * ipc_port_construct
+ *	Fresh port memory into its constructed state (above).
+ * Conditions: the object is the caller's (cache.c, cache_grow).
+ */
+void
+ipc_port_construct(void *obj)
+{
+	struct ipc_port *port = obj;
+
+	memset(port, 0, sizeof(*port));
+	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
+	port->ip_object.io_kind = IOT_PORT;
+	ipc_mqueue_init(&port->ip_mq);
+}
+
 /* One port's memory back to its cache (a grace period after its death). */
 static void
 port_free_one(struct ipc_port *port)
 {
 	ipc_assert_slow(port_unlinked(port),
 	    "a freed port pushes and is pushed by nothing");
-	ipc_mqueue_fini(port);
-	ipc_port_request_fini(port);
+	ipc_mqueue_fini(port);       /* clears imq_ring */
+	ipc_port_request_fini(port); /* clears ip_requests */
+	ipc_assert_slow(
+	    port_constructed(port), "a freed port is in its constructed state");
 	ipc_leak_forget(port);
 	ipc_cache_free(IPC_KIND_PORT, port);
 }
@@ -116,9 +170,8 @@ port_free_batch(struct ipc_deferred *d)
 	for (; port != NULL; port = next) {
 		next = port->ip_retired_next;
 		/* Bare (port_bare): nothing but its memory to give back. */
-		ipc_assert_slow(
-		    port_unlinked(port) && port->ip_mq.imq_ovf_head == NULL,
-		    "a freed port pushes and is pushed by nothing");
+		ipc_assert_slow(port_unlinked(port) && port_constructed(port),
+		    "a freed port is unlinked and in its constructed state");
 		ipc_leak_forget(port);
 		ipc_cache_free(IPC_KIND_PORT, port);
 	}
@@ -224,36 +277,29 @@ ipc_port_alloc(void)
 
 	if (port == NULL)
 		return NULL;
+	ipc_assert_slow(port_constructed(port),
+	    "a cached port is in its constructed state");
 	/*
-	 * Field by field: a memset of the whole struct compiles to rep stos,
-	 * which costs more than the rest of port creation together.
+	 * Constructed (above): only what a life may leave changed is
+	 * stored, field by field (a memset of the whole struct compiles to
+	 * rep stos, which costs more than the rest of port creation).
 	 */
-	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
 	port->ip_object.io_refs = 1;
-	port->ip_object.io_kind = IOT_PORT;
 	port->ip_state = IP_IN_LIMBO; /* born in its creator's hands */
-	port->ip_flags = 0;
-	port->ip_cflags = 0;
-	port->ip_receiver = NULL;
-	port->ip_receiver_name = MACH_PORT_NULL;
-	port->ip_mscount = 0;
 	port->ip_srights = 0;
+	port->ip_sync_link = NULL; /* a special reply port's dies LINK_DEAD */
+	port->ip_cflags = 0;
+	port->ip_flags = 0;
+	port->ip_mq.imq_seq_base = 0;
+	ipc_waitq_init(&port->ip_mq.imq_rcv_wq);
+	ipc_waitq_init(&port->ip_mq.imq_snd_wq);
+	port->ip_mscount = 0;
 	port->ip_sorights = 0;
 	port->ip_qlimit = MACH_PORT_QLIMIT_DEFAULT;
-	port->ip_context = 0;
-	port->ip_destination = NULL;
-	port->ip_nsrequest = NULL;
-	port->ip_pdrequest = NULL;
-	port->ip_requests = NULL;
+	port->ip_destination = NULL; /* was ip_retired_next */
 	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
-	port->ip_psets = NULL;
-	port->ip_send_ts = NULL;
-	port->ip_sync_link = NULL;
-	port->ip_rcv_ts = NULL;
-	port->ip_srp_owner = NULL;
-	ipc_mqueue_init(&port->ip_mq);
 	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
 }
