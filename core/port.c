@@ -226,6 +226,29 @@ port_bare(const struct ipc_port *port)
 }
 
 /*
+ * A bare port's retirement: into th's batch (th may be NULL: a thread
+ * that is exiting, through the epoch alone).
+ * Conditions: port dead, bare, its last reference gone.
+ */
+static inline void
+port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
+{
+	uint32_t n;
+
+	if (unlikely(th == NULL)) {
+		ipc_epoch_defer(th, &port->ip_free, port_free);
+		return;
+	}
+	n = th->th_nretired + 1;
+	port->ip_retired_next = th->th_retired;
+	th->th_retired = port;
+	/* (A): mipc_get_stats reads it. */
+	ck_pr_store_32(&th->th_nretired, n);
+	if (n == IPC_PORT_RETIRE_BATCH)
+		ipc_port_retired_flush(th);
+}
+
+/*
  * ipc_object_retire
  *	The last reference went (ipc_object_release): free the object once
  *	lock-free readers that may still see it are gone.
@@ -243,14 +266,7 @@ ipc_object_retire(struct ipc_object *o)
 		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
 		if (likely(th != NULL) && port_bare(port)) {
-			uint32_t n = th->th_nretired + 1;
-
-			port->ip_retired_next = th->th_retired;
-			th->th_retired = port;
-			/* (A): mipc_get_stats reads it. */
-			ck_pr_store_32(&th->th_nretired, n);
-			if (n == IPC_PORT_RETIRE_BATCH)
-				ipc_port_retired_flush(th);
+			port_retire_bare(th, port);
 		} else {
 			ipc_epoch_defer(th, &port->ip_free, port_free);
 		}
@@ -495,8 +511,9 @@ ipc_port_destroy_quiet(struct ipc_port *port)
 	/* [A7]: every releaser's accesses before ours ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
-	busy = (uintptr_t)port->ip_psets | (uintptr_t)port->ip_pdrequest |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	/* Not the set and port-destroyed request: the space lock settled
+	 * them, and the caller now holds the receive right they need. */
+	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
 	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
 	    ck_pr_load_32(&mq->imq_ovf_n) |
@@ -515,7 +532,10 @@ ipc_port_destroy_quiet(struct ipc_port *port)
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
 	ipc_debug_yield(IPC_YIELD_DESTROY);
-	ipc_object_retire(&port->ip_object);
+	/* ipc_object_retire, whose tests the busy one above made: a
+	 * port, dead, bare. */
+	port_retire_bare(ipc_thread_self(), port);
+	ipc_debug_yield(IPC_YIELD_RETIRE);
 }
 
 /*
