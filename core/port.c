@@ -27,7 +27,9 @@
  *            port's existence (IKM_F_BORROWED, mqueue.c); the last release
  *            retires the port through the epoch (lock-free lookups may be
  *            reading it), a bare one in a batch of its thread's
- *            (ipc_object_retire).  A port is dead before its last reference
+ *            (ipc_object_retire); after its grace period its memory goes
+ *            to the freeing thread's kept ports ("Kept ports") or to the
+ *            port cache.  A port is dead before its last reference
  *            goes -- or, for a quiet port whose destroyer holds the only
  *            reference, its count goes to zero first, by the CAS that
  *            makes the destroyer its only user, and it dies unlocked just
@@ -140,6 +142,77 @@ ipc_port_construct(void *obj)
 	ipc_mqueue_init(&port->ip_mq);
 }
 
+/*
+ * Kept ports.  A thread keeps up to IPC_PORT_KEEP freed ports for its next
+ * allocations (th_kept, its own list: a push and a pop with no atomic,
+ * where the port cache's per-CPU stacks cost an rseq sequence each way,
+ * or without rseq a lock).  A port is kept by the thread that frees it,
+ * after its grace period -- most often the one that retired it, whose
+ * epoch poll runs the batch (port_free_batch) -- so a thread that makes
+ * and destroys ports reuses its own.  Kept ports are constructed, and
+ * poisoned under ASan as cached ones are (but for their link); they
+ * count as neither live nor cached (mipc_get_stats subtracts them,
+ * thread.c).  A thread gives its kept ports back to the cache when it
+ * exits (ipc_port_kept_drain); a forked child abandons them with the
+ * rest of the parent's objects (thread.c).
+ * Failure injection sees every allocation, kept or not.
+ */
+#define IPC_PORT_KEEP 32
+
+/*
+ * ASan: a kept port is poisoned but for its link, which LeakSanitizer
+ * must see to find the ports after the list's first.
+ */
+static inline void
+port_kept_poison(struct ipc_port *port, bool poison)
+{
+	size_t at = offsetof(struct ipc_port, ip_retired_next),
+	       after = at + sizeof(port->ip_retired_next);
+	char *p = (char *)port;
+
+	if (poison) {
+		ipc_asan_poison(p, at);
+		ipc_asan_poison(p + after, IPC_PORT_SIZE - after);
+	} else {
+		ipc_asan_unpoison(p, IPC_PORT_SIZE);
+	}
+}
+
+/* A freed port to the calling thread's kept ports, or to the cache. */
+static inline void
+port_give_back(struct ipc_port *port)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	uint32_t n;
+
+	if (unlikely(th == NULL) || (n = th->th_nkept) >= IPC_PORT_KEEP) {
+		ipc_cache_free(IPC_KIND_PORT, port);
+		return;
+	}
+	port->ip_retired_next = th->th_kept;
+	port_kept_poison(port, true);
+	th->th_kept = port;
+	ck_pr_store_32(&th->th_nkept, n + 1); /* (A): mipc_get_stats */
+}
+
+/*
+ * ipc_port_kept_drain
+ *	th's kept ports back to the port cache.
+ * Conditions: th is the calling thread's, exiting (thread.c).
+ */
+void
+ipc_port_kept_drain(struct ipc_thread *th)
+{
+	struct ipc_port *port;
+
+	while ((port = th->th_kept) != NULL) {
+		port_kept_poison(port, false);
+		th->th_kept = port->ip_retired_next;
+		ck_pr_store_32(&th->th_nkept, th->th_nkept - 1);
+		ipc_cache_free(IPC_KIND_PORT, port);
+	}
+}
+
 /* One port's memory back to its cache (a grace period after its death). */
 static void
 port_free_one(struct ipc_port *port)
@@ -151,7 +224,7 @@ port_free_one(struct ipc_port *port)
 	ipc_assert_slow(
 	    port_constructed(port), "a freed port is in its constructed state");
 	ipc_leak_forget(port);
-	ipc_cache_free(IPC_KIND_PORT, port);
+	port_give_back(port);
 }
 
 static void
@@ -173,7 +246,7 @@ port_free_batch(struct ipc_deferred *d)
 		ipc_assert_slow(port_unlinked(port) && port_constructed(port),
 		    "a freed port is unlinked and in its constructed state");
 		ipc_leak_forget(port);
-		ipc_cache_free(IPC_KIND_PORT, port);
+		port_give_back(port);
 	}
 }
 
@@ -289,10 +362,22 @@ ipc_object_retire(struct ipc_object *o)
 struct ipc_port *
 ipc_port_alloc(void)
 {
-	struct ipc_port *port = ipc_cache_alloc(IPC_KIND_PORT);
+	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_port *port;
 
-	if (port == NULL)
+	if (unlikely(ipc_fail_check(IPC_KIND_PORT)))
 		return NULL;
+	port = likely(th != NULL) ? th->th_kept : NULL;
+	if (likely(port != NULL)) {
+		/* One of ours (above): off our list. */
+		port_kept_poison(port, false);
+		th->th_kept = port->ip_retired_next;
+		ck_pr_store_32(&th->th_nkept, th->th_nkept - 1); /* (A) */
+	} else {
+		port = ipc_cache_take(IPC_KIND_PORT);
+		if (port == NULL)
+			return NULL;
+	}
 	ipc_assert_slow(port_constructed(port),
 	    "a cached port is in its constructed state");
 	/*
