@@ -501,9 +501,12 @@ ipc_thread_atfork_child(void)
 	th->th_srp_name = MACH_PORT_NULL;
 	th->th_srp = NULL;
 	th->th_watchports = NULL;
-	/* Its kept ports: the parent's, abandoned with the cache's. */
+	/* Its kept and retired ports: the parent's, abandoned with the
+	 * cache's (counted, they would make the child's live count wrong). */
 	th->th_kept = NULL;
 	th->th_nkept = 0;
+	th->th_retired = NULL;
+	th->th_nretired = 0;
 	th->th_servicing = NULL;
 	th->th_bound_wl = NULL;
 	/*

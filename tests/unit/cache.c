@@ -458,23 +458,31 @@ END_TEST
 
 START_TEST(kept_ports_abandoned_by_a_forked_child)
 {
+	mach_port_name_t name;
 	mipc_space_t sp;
 	pid_t pid;
-	int status;
+	int status, i;
 
 	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
 	(void)kept_cycle(sp, 40);
+	for (i = 0; i < 3; i++) { /* three dead ports in the batch */
+		ck_assert_int_eq(
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &name),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(sp, name), KERN_SUCCESS);
+	}
 	ck_assert_uint_gt(ipc_thread_self()->th_nkept, 0);
+	ck_assert_uint_eq(ipc_thread_self()->th_nretired, 3);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct ipc_thread *th = ipc_thread_self();
-		mach_port_name_t name;
 		struct mipc_stats st;
 		mipc_space_t csp;
 
-		/* The parent's ports: neither kept nor counted here. */
-		if (th->th_nkept != 0 || th->th_kept != NULL)
+		/* The parent's ports: neither kept, retired nor counted. */
+		if (th->th_nkept != 0 || th->th_kept != NULL ||
+		    th->th_nretired != 0 || th->th_retired != NULL)
 			_exit(2);
 		if (mipc_space_create(&csp) != KERN_SUCCESS ||
 		    mipc_port_allocate(csp, MACH_PORT_RIGHT_RECEIVE, &name) !=
@@ -483,6 +491,12 @@ START_TEST(kept_ports_abandoned_by_a_forked_child)
 		mipc_get_stats(&st);
 		if (st.ports != 1)
 			_exit(4);
+		if (mipc_port_destroy(csp, name) != KERN_SUCCESS)
+			_exit(5);
+		mipc_quiesce();
+		mipc_get_stats(&st);
+		if (st.ports != 0)
+			_exit(6);
 		_exit(0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
