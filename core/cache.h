@@ -59,6 +59,9 @@ enum ipc_kind {
 extern struct arch_pcpu_stack *ipc_pcpu[IPC_KIND_COUNT];
 extern uint32_t ipc_ncpu;
 
+/* The port kind's constructor (port.c, "Constructed state"). */
+void ipc_port_construct(void *obj);
+
 /* The refill and drain paths behind the inline fast paths (cache.c). */
 void *ipc_cache_alloc_slow(enum ipc_kind kind);
 void ipc_cache_free_slow(enum ipc_kind kind, void *obj);
@@ -92,26 +95,33 @@ ipc_cache_size(enum ipc_kind kind)
 
 /*
  * ipc_cache_alloc
- *	A fixed-size object of a cached kind, uninitialised.
+ *	A fixed-size object of a cached kind, uninitialised (constructed,
+ *	for a kind with a constructor).  ipc_cache_take is the same once
+ *	the caller has made the failure-injection check (ipc_fail_check).
  * Conditions:
  *	Nothing locked.  Fast path: one rseq pop, inline in the caller (no
  *	call, no lock, no atomic).  Returns NULL when memory is exhausted
  *	(or injected to fail).
  */
 static inline void *
-ipc_cache_alloc(enum ipc_kind kind)
+ipc_cache_take(enum ipc_kind kind)
 {
-	void *o;
+	void *o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
 
-	if (unlikely(ipc_fail_check(kind)))
-		return NULL;
-	o = arch_pcpu_pop(ipc_pcpu[kind], ipc_ncpu);
 	if (unlikely(o == NULL))
 		return ipc_cache_alloc_slow(kind);
 	/* [T1]: pairs with ipc_cache_free() of the last owner (cache.c). */
 	ipc_tsan_acquire(o);
 	ipc_asan_unpoison(o, ipc_cache_size(kind));
 	return o;
+}
+
+static inline void *
+ipc_cache_alloc(enum ipc_kind kind)
+{
+	if (unlikely(ipc_fail_check(kind)))
+		return NULL;
+	return ipc_cache_take(kind);
 }
 
 /*

@@ -1340,6 +1340,8 @@ ipc_mqueue_fini(struct ipc_port *port)
 		        ring->rg_ho_free == ring->rg_ho_pub,
 		    "a freed port's queue is empty");
 		ring_free(ring);
+		/* The port's constructed state (port.c) has none. */
+		port->ip_mq.imq_ring = NULL;
 	}
 }
 

@@ -27,7 +27,9 @@
  *            port's existence (IKM_F_BORROWED, mqueue.c); the last release
  *            retires the port through the epoch (lock-free lookups may be
  *            reading it), a bare one in a batch of its thread's
- *            (ipc_object_retire).  A port is dead before its last reference
+ *            (ipc_object_retire); after its grace period its memory goes
+ *            to the freeing thread's kept ports ("Kept ports") or to the
+ *            port cache.  A port is dead before its last reference
  *            goes -- or, for a quiet port whose destroyer holds the only
  *            reference, its count goes to zero first, by the CAS that
  *            makes the destroyer its only user, and it dies unlocked just
@@ -36,6 +38,10 @@
  *              installs it in one try of the space lock, with no epoch
  *              section (receive_allocate_flat); a busy or unusual space
  *              takes the general path with that port.
+ *            * Ports are kept constructed in their cache, as SLAB
+ *              constructors keep objects: a port's death and free leave
+ *              most fields as a new port has them, and ipc_port_alloc
+ *              stores only the others ("Constructed state" below).
  *            * MPO_REPLY_PORT makes an enforced reply port (the hardened
  *              runtime's behaviour, R1), not a provisional one.
  *            * MPO_SERVICE_PORT and MPO_TG_BLOCK_TRACKING are privileged
@@ -88,16 +94,137 @@ port_unlinked(struct ipc_port *port)
 	    port->ip_rcv_ts == NULL && port->ip_srp_owner == NULL;
 }
 
+/*
+ * Constructed state.  A port in the port cache is constructed, as a SLAB
+ * constructor leaves an object: the fields below hold their initial
+ * values, so that ipc_port_alloc stores only those a port's life may
+ * leave changed.  Fresh memory is constructed by ipc_port_construct
+ * (cache.c calls it on each port it takes from the backend).  A port's
+ * death and free leave each of these as they found it: its locks are
+ * free, its receiver is cleared by its destruction, its context, requests
+ * and sets are gone before it dies (ipc_port_destroy, C6; the quiet path
+ * refuses a port with any), nothing links it (port_unlinked), and its
+ * free gives back and clears the ring and the request table
+ * (port_free_one).  Test builds check the state at every free and every
+ * allocation: a path that breaks it stops there.
+ */
+static inline bool
+port_constructed(const struct ipc_port *port)
+{
+	const struct ipc_mqueue *mq = &port->ip_mq;
+
+	return port->ip_object.io_lock.il_owner == 0 &&
+	    port->ip_object.io_lock.il_rank == IPC_RANK_PORT &&
+	    port->ip_object.io_kind == IOT_PORT && port->ip_receiver == NULL &&
+	    port->ip_receiver_name == MACH_PORT_NULL && port->ip_context == 0 &&
+	    port->ip_nsrequest == NULL && port->ip_pdrequest == NULL &&
+	    port->ip_requests == NULL && port->ip_psets == NULL &&
+	    port->ip_send_ts == NULL && port->ip_rcv_ts == NULL &&
+	    port->ip_srp_owner == NULL && mq->imq_ring == NULL &&
+	    mq->imq_ovf_n == 0 && mq->imq_ovf_lock.il_owner == 0 &&
+	    mq->imq_ovf_lock.il_rank == IPC_RANK_LEAF &&
+	    mq->imq_ovf_head == NULL && mq->imq_ovf_tail == NULL;
+}
+
+/*
+ * ipc_port_construct
+ *	Fresh port memory into its constructed state (above).
+ * Conditions: the object is the caller's (cache.c, cache_grow).
+ */
+void
+ipc_port_construct(void *obj)
+{
+	struct ipc_port *port = obj;
+
+	memset(port, 0, sizeof(*port));
+	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
+	port->ip_object.io_kind = IOT_PORT;
+	ipc_mqueue_init(&port->ip_mq);
+}
+
+/*
+ * Kept ports.  A thread keeps up to IPC_PORT_KEEP freed ports for its next
+ * allocations (th_kept, its own list: a push and a pop with no atomic,
+ * where the port cache's per-CPU stacks cost an rseq sequence each way,
+ * or without rseq a lock).  A port is kept by the thread that frees it,
+ * after its grace period -- most often the one that retired it, whose
+ * epoch poll runs the batch (port_free_batch) -- so a thread that makes
+ * and destroys ports reuses its own.  Kept ports are constructed, and
+ * poisoned under ASan as cached ones are (but for their link); they
+ * count as neither live nor cached (mipc_get_stats subtracts them,
+ * thread.c).  A thread gives its kept ports back to the cache when it
+ * exits (ipc_port_kept_drain); a forked child abandons them with the
+ * rest of the parent's objects (thread.c).
+ * Failure injection sees every allocation, kept or not.
+ */
+#define IPC_PORT_KEEP 32
+
+/*
+ * ASan: a kept port is poisoned but for its link, which LeakSanitizer
+ * must see to find the ports after the list's first.
+ */
+static inline void
+port_kept_poison(struct ipc_port *port, bool poison)
+{
+	size_t at = offsetof(struct ipc_port, ip_retired_next),
+	       after = at + sizeof(port->ip_retired_next);
+	char *p = (char *)port;
+
+	if (poison) {
+		ipc_asan_poison(p, at);
+		ipc_asan_poison(p + after, IPC_PORT_SIZE - after);
+	} else {
+		ipc_asan_unpoison(p, IPC_PORT_SIZE);
+	}
+}
+
+/* A freed port to the calling thread's kept ports, or to the cache. */
+static inline void
+port_give_back(struct ipc_port *port)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	uint32_t n;
+
+	if (unlikely(th == NULL) || (n = th->th_nkept) >= IPC_PORT_KEEP) {
+		ipc_cache_free(IPC_KIND_PORT, port);
+		return;
+	}
+	port->ip_retired_next = th->th_kept;
+	port_kept_poison(port, true);
+	th->th_kept = port;
+	ck_pr_store_32(&th->th_nkept, n + 1); /* (A): mipc_get_stats */
+}
+
+/*
+ * ipc_port_kept_drain
+ *	th's kept ports back to the port cache.
+ * Conditions: th is the calling thread's, exiting (thread.c).
+ */
+void
+ipc_port_kept_drain(struct ipc_thread *th)
+{
+	struct ipc_port *port;
+
+	while ((port = th->th_kept) != NULL) {
+		port_kept_poison(port, false);
+		th->th_kept = port->ip_retired_next;
+		ck_pr_store_32(&th->th_nkept, th->th_nkept - 1);
+		ipc_cache_free(IPC_KIND_PORT, port);
+	}
+}
+
 /* One port's memory back to its cache (a grace period after its death). */
 static void
 port_free_one(struct ipc_port *port)
 {
 	ipc_assert_slow(port_unlinked(port),
 	    "a freed port pushes and is pushed by nothing");
-	ipc_mqueue_fini(port);
-	ipc_port_request_fini(port);
+	ipc_mqueue_fini(port);       /* clears imq_ring */
+	ipc_port_request_fini(port); /* clears ip_requests */
+	ipc_assert_slow(
+	    port_constructed(port), "a freed port is in its constructed state");
 	ipc_leak_forget(port);
-	ipc_cache_free(IPC_KIND_PORT, port);
+	port_give_back(port);
 }
 
 static void
@@ -116,11 +243,10 @@ port_free_batch(struct ipc_deferred *d)
 	for (; port != NULL; port = next) {
 		next = port->ip_retired_next;
 		/* Bare (port_bare): nothing but its memory to give back. */
-		ipc_assert_slow(
-		    port_unlinked(port) && port->ip_mq.imq_ovf_head == NULL,
-		    "a freed port pushes and is pushed by nothing");
+		ipc_assert_slow(port_unlinked(port) && port_constructed(port),
+		    "a freed port is unlinked and in its constructed state");
 		ipc_leak_forget(port);
-		ipc_cache_free(IPC_KIND_PORT, port);
+		port_give_back(port);
 	}
 }
 
@@ -173,6 +299,29 @@ port_bare(const struct ipc_port *port)
 }
 
 /*
+ * A bare port's retirement: into th's batch (th may be NULL: a thread
+ * that is exiting, through the epoch alone).
+ * Conditions: port dead, bare, its last reference gone.
+ */
+static inline void
+port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
+{
+	uint32_t n;
+
+	if (unlikely(th == NULL)) {
+		ipc_epoch_defer(th, &port->ip_free, port_free);
+		return;
+	}
+	n = th->th_nretired + 1;
+	port->ip_retired_next = th->th_retired;
+	th->th_retired = port;
+	/* (A): mipc_get_stats reads it. */
+	ck_pr_store_32(&th->th_nretired, n);
+	if (n == IPC_PORT_RETIRE_BATCH)
+		ipc_port_retired_flush(th);
+}
+
+/*
  * ipc_object_retire
  *	The last reference went (ipc_object_release): free the object once
  *	lock-free readers that may still see it are gone.
@@ -190,14 +339,7 @@ ipc_object_retire(struct ipc_object *o)
 		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
 		if (likely(th != NULL) && port_bare(port)) {
-			uint32_t n = th->th_nretired + 1;
-
-			port->ip_retired_next = th->th_retired;
-			th->th_retired = port;
-			/* (A): mipc_get_stats reads it. */
-			ck_pr_store_32(&th->th_nretired, n);
-			if (n == IPC_PORT_RETIRE_BATCH)
-				ipc_port_retired_flush(th);
+			port_retire_bare(th, port);
 		} else {
 			ipc_epoch_defer(th, &port->ip_free, port_free);
 		}
@@ -220,40 +362,45 @@ ipc_object_retire(struct ipc_object *o)
 struct ipc_port *
 ipc_port_alloc(void)
 {
-	struct ipc_port *port = ipc_cache_alloc(IPC_KIND_PORT);
+	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_port *port;
 
-	if (port == NULL)
+	if (unlikely(ipc_fail_check(IPC_KIND_PORT)))
 		return NULL;
+	port = likely(th != NULL) ? th->th_kept : NULL;
+	if (likely(port != NULL)) {
+		/* One of ours (above): off our list. */
+		port_kept_poison(port, false);
+		th->th_kept = port->ip_retired_next;
+		ck_pr_store_32(&th->th_nkept, th->th_nkept - 1); /* (A) */
+	} else {
+		port = ipc_cache_take(IPC_KIND_PORT);
+		if (port == NULL)
+			return NULL;
+	}
+	ipc_assert_slow(port_constructed(port),
+	    "a cached port is in its constructed state");
 	/*
-	 * Field by field: a memset of the whole struct compiles to rep stos,
-	 * which costs more than the rest of port creation together.
+	 * Constructed (above): only what a life may leave changed is
+	 * stored, field by field (a memset of the whole struct compiles to
+	 * rep stos, which costs more than the rest of port creation).
 	 */
-	ipc_lock_init(&port->ip_object.io_lock, IPC_RANK_PORT, "port");
 	port->ip_object.io_refs = 1;
-	port->ip_object.io_kind = IOT_PORT;
 	port->ip_state = IP_IN_LIMBO; /* born in its creator's hands */
-	port->ip_flags = 0;
-	port->ip_cflags = 0;
-	port->ip_receiver = NULL;
-	port->ip_receiver_name = MACH_PORT_NULL;
-	port->ip_mscount = 0;
 	port->ip_srights = 0;
+	port->ip_sync_link = NULL; /* a special reply port's dies LINK_DEAD */
+	port->ip_cflags = 0;
+	port->ip_flags = 0;
+	port->ip_mq.imq_seq_base = 0;
+	ipc_waitq_init(&port->ip_mq.imq_rcv_wq);
+	ipc_waitq_init(&port->ip_mq.imq_snd_wq);
+	port->ip_mscount = 0;
 	port->ip_sorights = 0;
 	port->ip_qlimit = MACH_PORT_QLIMIT_DEFAULT;
-	port->ip_context = 0;
-	port->ip_destination = NULL;
-	port->ip_nsrequest = NULL;
-	port->ip_pdrequest = NULL;
-	port->ip_requests = NULL;
+	port->ip_destination = NULL; /* was ip_retired_next */
 	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
-	port->ip_psets = NULL;
-	port->ip_send_ts = NULL;
-	port->ip_sync_link = NULL;
-	port->ip_rcv_ts = NULL;
-	port->ip_srp_owner = NULL;
-	ipc_mqueue_init(&port->ip_mq);
 	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
 }
@@ -449,8 +596,9 @@ ipc_port_destroy_quiet(struct ipc_port *port)
 	/* [A7]: every releaser's accesses before ours ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
-	busy = (uintptr_t)port->ip_psets | (uintptr_t)port->ip_pdrequest |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	/* Not the set and port-destroyed request: the space lock settled
+	 * them, and the caller now holds the receive right they need. */
+	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
 	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
 	    ck_pr_load_32(&mq->imq_ovf_n) |
@@ -469,7 +617,10 @@ ipc_port_destroy_quiet(struct ipc_port *port)
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
 	ipc_debug_yield(IPC_YIELD_DESTROY);
-	ipc_object_retire(&port->ip_object);
+	/* ipc_object_retire, whose tests the busy one above made: a
+	 * port, dead, bare. */
+	port_retire_bare(ipc_thread_self(), port);
+	ipc_debug_yield(IPC_YIELD_RETIRE);
 }
 
 /*

@@ -419,6 +419,7 @@ ipc_port_flat_note(void)
 		ipc_port_flat_ops++;
 }
 void ipc_port_retired_flush(struct ipc_thread *th);
+void ipc_port_kept_drain(struct ipc_thread *th);
 struct ipc_ts_ctx;
 struct ipc_workloop;
 struct ipc_workloop *ipc_port_clear_receiver_locked(

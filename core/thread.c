@@ -311,6 +311,7 @@ ipc_thread_exit(void *arg)
 		ck_epoch_barrier(th->th_epoch);
 	} while (ck_pr_load_uint(&th->th_epoch->n_pending) != 0 ||
 	    th->th_retired != NULL);
+	ipc_port_kept_drain(th); /* what those frees kept, for others */
 	/* [T5]: pairs with epoch_record_get()'s acquire after a recycle. */
 	ipc_tsan_release(th->th_epoch);
 	ck_epoch_unregister(th->th_epoch);
@@ -500,6 +501,12 @@ ipc_thread_atfork_child(void)
 	th->th_srp_name = MACH_PORT_NULL;
 	th->th_srp = NULL;
 	th->th_watchports = NULL;
+	/* Its kept and retired ports: the parent's, abandoned with the
+	 * cache's (counted, they would make the child's live count wrong). */
+	th->th_kept = NULL;
+	th->th_nkept = 0;
+	th->th_retired = NULL;
+	th->th_nretired = 0;
 	th->th_servicing = NULL;
 	th->th_bound_wl = NULL;
 	/*
@@ -761,7 +768,8 @@ quiesce_round(void)
 
 /*
  * Live ports: what the port cache has handed out, less the dead ones that
- * wait in live threads' batches (port.c, ipc_port_retired_flush).
+ * wait in live threads' batches (port.c, ipc_port_retired_flush) and the
+ * freed ones they keep (port.c, "Kept ports").
  */
 static uint64_t
 ports_live(void)
@@ -771,7 +779,8 @@ ports_live(void)
 
 	ipc_lock(&ipc_threads_lock);
 	for (th = ipc_threads; th != NULL; th = th->th_reg_next)
-		waiting += ck_pr_load_32(&th->th_nretired);
+		waiting += ck_pr_load_32(&th->th_nretired) +
+		    ck_pr_load_32(&th->th_nkept);
 	ipc_unlock(&ipc_threads_lock);
 	/* A snapshot: a batch may be flushed between the two reads. */
 	return live > waiting ? live - waiting : 0;

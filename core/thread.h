@@ -64,6 +64,9 @@ struct ipc_thread {
 	ck_epoch_record_t *th_epoch; /* (O) our ck_epoch record */
 	uint32_t th_defers;          /* (O) defers since last poll */
 	uint32_t th_nretired;        /* (O) writes, (A) reads: th_retired's */
+	uint32_t th_nkept;           /* (O) writes, (A) reads: th_kept's */
+	struct ipc_port *th_kept;    /* (O) freed ports kept for our next
+	                                allocations (port.c) */
 	struct ipc_port *th_retired; /* (O) dead bare ports waiting to
 	                                be retired as one batch (port.c) */
 	uint32_t th_refs;            /* (A) self until exit, handles, pushes */

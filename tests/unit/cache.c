@@ -2,7 +2,8 @@
 /*
  * cache.c -- tests of core/cache.c: per-CPU caches, sized allocations,
  * live counters, failure injection; of core/witness.c; and of the ASan
- * poisoning of memory kept for reuse (cached objects, vm.c's regions).
+ * poisoning of memory kept for reuse (cached objects, vm.c's regions);
+ * of the ports a thread keeps for its own reuse (port.c, "Kept ports").
  * The "no_pcpu" case (check_mipc.h) runs only without rseq, where the
  * caches fall back to their depots.
  *
@@ -12,7 +13,12 @@
 
 #include "internal.h"
 
+#include "internal_helpers.h"
+
+#include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static uint64_t
 live(enum ipc_kind k)
@@ -41,8 +47,11 @@ START_TEST(cache_objects_distinct_and_counted)
 			MIPC_REQUIRE(objs[i][j] == (unsigned char)i,
 			    "object %d byte %d", i, j);
 	}
-	for (i = 0; i < N; i++)
+	/* The port cache holds its objects constructed (port.c). */
+	for (i = 0; i < N; i++) {
+		ipc_port_construct(objs[i]);
 		ipc_cache_free(IPC_KIND_PORT, objs[i]);
+	}
 	ck_assert_int_eq(live(IPC_KIND_PORT), 0);
 }
 END_TEST
@@ -359,6 +368,144 @@ START_TEST(unlock_not_held_aborts)
 }
 END_TEST
 
+/*
+ * Kept ports (port.c): a thread reuses the ports it freed, without the
+ * cache; they count as neither live nor cached; they go back to the
+ * cache when the thread exits; a forked child abandons them.
+ */
+static mach_port_name_t
+kept_cycle(mipc_space_t sp, int n)
+{
+	mach_port_name_t name = MACH_PORT_NULL;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &name),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(sp, name), KERN_SUCCESS);
+	}
+	mipc_quiesce(); /* the batch through its grace period */
+	return name;
+}
+
+/* Live ports per the cache, less this thread's dead and kept ones. */
+static uint64_t
+ports_out(void)
+{
+	struct ipc_thread *th = ipc_thread_self();
+
+	return live(IPC_KIND_PORT) - th->th_nretired - th->th_nkept;
+}
+
+START_TEST(kept_ports_reused_by_their_thread)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mipc_space_t sp;
+	mach_port_name_t name;
+	struct ipc_port *kept;
+	uint64_t out, before;
+	struct mipc_stats st;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	(void)kept_cycle(sp, 40);
+	ck_assert_uint_gt(th->th_nkept, 0);
+	ck_assert_uint_le(th->th_nkept, 32);
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.ports, 0); /* kept: not live */
+	out = ports_out();
+	kept = th->th_kept;
+	before = th->th_nkept;
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &name),
+	    KERN_SUCCESS);
+	/* The first kept port, off the list; the cache not asked. */
+	ck_assert_ptr_eq(port_of(sp, name), kept);
+	ck_assert_uint_eq(th->th_nkept, before - 1);
+	ck_assert_uint_eq(ports_out(), out + 1);
+	mipc_get_stats(&st);
+	ck_assert_uint_eq(st.ports, 1);
+	ck_assert_int_eq(mipc_port_destroy(sp, name), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
+static void *
+kept_thread(void *arg)
+{
+	mipc_space_t sp = arg;
+
+	(void)kept_cycle(sp, 40);
+	ck_assert_uint_gt(ipc_thread_self()->th_nkept, 0);
+	return NULL;
+}
+
+START_TEST(kept_ports_back_to_the_cache_at_thread_exit)
+{
+	mipc_space_t sp;
+	pthread_t t;
+	uint64_t out;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	mipc_quiesce();
+	out = ports_out();
+	ck_assert_int_eq(pthread_create(&t, NULL, kept_thread, sp), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	/* The thread's kept ports are cached again, not out. */
+	ck_assert_uint_eq(ports_out(), out);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
+START_TEST(kept_ports_abandoned_by_a_forked_child)
+{
+	mach_port_name_t name;
+	mipc_space_t sp;
+	pid_t pid;
+	int status, i;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	(void)kept_cycle(sp, 40);
+	for (i = 0; i < 3; i++) { /* three dead ports in the batch */
+		ck_assert_int_eq(
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &name),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(mipc_port_destroy(sp, name), KERN_SUCCESS);
+	}
+	ck_assert_uint_gt(ipc_thread_self()->th_nkept, 0);
+	ck_assert_uint_eq(ipc_thread_self()->th_nretired, 3);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct ipc_thread *th = ipc_thread_self();
+		struct mipc_stats st;
+		mipc_space_t csp;
+
+		/* The parent's ports: neither kept, retired nor counted. */
+		if (th->th_nkept != 0 || th->th_kept != NULL ||
+		    th->th_nretired != 0 || th->th_retired != NULL)
+			_exit(2);
+		if (mipc_space_create(&csp) != KERN_SUCCESS ||
+		    mipc_port_allocate(csp, MACH_PORT_RIGHT_RECEIVE, &name) !=
+		        KERN_SUCCESS)
+			_exit(3);
+		mipc_get_stats(&st);
+		if (st.ports != 1)
+			_exit(4);
+		if (mipc_port_destroy(csp, name) != KERN_SUCCESS)
+			_exit(5);
+		mipc_quiesce();
+		mipc_get_stats(&st);
+		if (st.ports != 0)
+			_exit(6);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 cache_suite(void)
 {
@@ -376,6 +523,9 @@ cache_suite(void)
 	tcase_add_test(tc, fail_nth_any_kind_and_count);
 	tcase_add_test(tc, fail_nth_zero_disarms);
 	tcase_add_test(tc, witness_catches_rank_inversion);
+	tcase_add_test(tc, kept_ports_reused_by_their_thread);
+	tcase_add_test(tc, kept_ports_back_to_the_cache_at_thread_exit);
+	tcase_add_test(tc, kept_ports_abandoned_by_a_forked_child);
 	suite_add_tcase(s, tc);
 
 	tc = mipc_tcase("cache_pcpu");

@@ -17,6 +17,7 @@
 #include "internal.h"
 
 #include "interleave.h"
+#include "internal_helpers.h"
 
 #include <poll.h>
 #include <string.h>
@@ -654,6 +655,111 @@ START_TEST(flat_destroy_races_users_of_the_name)
 }
 END_TEST
 
+/*
+ * A port's memory goes back to the port cache in its constructed state
+ * (port.c, "Constructed state"), and ipc_port_alloc stores only what a
+ * life may leave changed: ports that lived every kind of life -- a queue
+ * (ring), a dead-name request (request table), a set, a context, a strict
+ * guard, a qlimit, a sequence number, a make-send count, a no-senders
+ * request, an immovable receive right, the reply-port flags -- die, their
+ * memory is freed (mipc_quiesce), and the ports made next, on the same
+ * memory as the caches are LIFO, all start as new.  Test builds also
+ * check the state at each free and allocation.
+ */
+START_TEST(ports_reused_after_full_lives_start_new)
+{
+	enum { LIVES = 11, NEW = 64 };
+	mach_port_name_t n[LIVES], nf, fnf, set, far = 0x3303, prev;
+	mach_port_limits_t lim = { .mpl_qlimit = 3 };
+	mach_port_options_t o;
+	mipc_space_t other;
+	int i;
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	nf = receive_in(sp);
+	for (i = 0; i < LIVES; i++) {
+		memset(&o, 0, sizeof(o));
+		if (i == 4)
+			o.flags = MPO_CONTEXT_AS_GUARD | MPO_STRICT;
+		else if (i == 9)
+			o.flags = MPO_IMMOVABLE_RECEIVE;
+		else if (i == 10)
+			o.flags = MPO_REPLY_PORT;
+		ck_assert_int_eq(
+		    mipc_port_construct(sp, &o, i == 4 ? 0x99 : 0, &n[i]),
+		    KERN_SUCCESS);
+	}
+	send_make_send(sp, n[0]); /* a ring, a message left queued */
+	ck_assert_int_eq(mipc_port_insert_right(
+	                     other, far, sp, n[1], MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	fnf = receive_in(other); /* after far: a random name could be it */
+	ck_assert_int_eq(
+	    mipc_port_request_notification(other, far, MACH_NOTIFY_DEAD_NAME, 0,
+	        fnf, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_allocate(sp, MACH_PORT_RIGHT_PORT_SET, &set),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_insert_member(sp, n[2], set), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_set_context(sp, n[3], 0x55), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_set_attributes(sp, n[5], MACH_PORT_LIMITS_INFO,
+	        (mach_port_info_t)&lim, MACH_PORT_LIMITS_INFO_COUNT),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_set_seqno(sp, n[6], 1234), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(sp, n[7], sp, n[7], MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(mipc_port_deallocate(sp, n[7]), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_request_notification(sp, n[8], MACH_NOTIFY_NO_SENDERS, 1,
+	        nf, MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+	    KERN_SUCCESS);
+	for (i = 0; i < LIVES; i++) {
+		if (i == 4)
+			ck_assert_int_eq(mipc_port_destruct(sp, n[i], 0, 0x99),
+			    KERN_SUCCESS);
+		else
+			ck_assert_int_eq(
+			    mipc_port_destroy(sp, n[i]), KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+	mipc_quiesce(); /* their memory back to the cache */
+
+	for (i = 0; i < NEW; i++) {
+		mach_port_status_t st;
+		mach_msg_type_number_t cnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+		mach_port_context_t ctx = 1;
+		struct ipc_port *port;
+
+		n[0] = receive_in(sp);
+		port = port_of(sp, n[0]);
+		ck_assert_int_eq(
+		    mipc_port_get_attributes(sp, n[0], MACH_PORT_RECEIVE_STATUS,
+		        (mach_port_info_t)&st, &cnt),
+		    KERN_SUCCESS);
+		ck_assert_uint_eq(st.mps_seqno, 0);
+		ck_assert_uint_eq(st.mps_mscount, 0);
+		ck_assert_uint_eq(st.mps_qlimit, MACH_PORT_QLIMIT_DEFAULT);
+		ck_assert_uint_eq(st.mps_msgcount, 0);
+		ck_assert_uint_eq(st.mps_sorights, 0);
+		ck_assert(
+		    !st.mps_srights && !st.mps_pdrequest && !st.mps_nsrequest);
+		ck_assert_uint_eq(st.mps_flags, 0);
+		ck_assert_int_eq(
+		    mipc_port_get_context(sp, n[0], &ctx), KERN_SUCCESS);
+		ck_assert_uint_eq(ctx, 0);
+		ck_assert_ptr_null(port->ip_mq.imq_ring);
+		ck_assert_ptr_null(port->ip_requests);
+		ck_assert_ptr_null(port->ip_psets);
+		ck_assert_uint_eq(port->ip_flags, 0);
+		ck_assert_uint_eq(port->ip_cflags, 0);
+		ck_assert_uint_eq(port->ip_object.io_refs, 1);
+	}
+	expect_msg(sp, nf, MACH_NOTIFY_SEND_ONCE); /* n[8]'s request */
+}
+END_TEST
+
 static Suite *
 port_flat_suite(void)
 {
@@ -675,6 +781,7 @@ port_flat_suite(void)
 	tcase_add_test(tc, flat_destroy_of_a_port_with_a_waitfd_vanishes_it);
 	tcase_add_test(tc, flat_allocate_through_a_reused_slot_refused);
 	tcase_add_test(tc, flat_destroy_through_a_reused_slot_refused);
+	tcase_add_test(tc, ports_reused_after_full_lives_start_new);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("races");
 	tcase_add_checked_fixture(tc, setup, NULL);
