@@ -223,26 +223,20 @@ table_grow(struct mipc_space *space, uint32_t want)
 	return KERN_SUCCESS;
 }
 
-/* Advance an entry's generation for a new use; returns the new bits. */
+/*
+ * Advance an entry's generation for a new use; returns the new bits.  The
+ * common case is ipc_entry_gen_next's (space.h, shared with the inline
+ * ipc_entry_alloc_next); a first use or a roll draws a fresh roll point.
+ */
 static uint32_t
 entry_next_gen(struct mipc_space *space, uint32_t bits)
 {
-	uint32_t gen = bits >> 24,
-	         roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
-	uint32_t k;
+	uint32_t next = ipc_entry_gen_next(bits);
 
-	if (gen == 0) {
-		/* Never used: first generation, fresh roll point. */
-		roll = space_rand(space) & 3;
-		k = 0;
-	} else {
-		k = (gen >> 2) + 1;
-		if (k >= 16 * (roll + 1)) {
-			k = 0;
-			roll = space_rand(space) & 3;
-		}
-	}
-	return ((k << 2 | 3) << 24) | (roll << IE_BITS_ROLL_SHIFT);
+	if (likely(next != 0))
+		return next;
+	/* Never used, or its period over: first generation, fresh roll. */
+	return (3u << 24) | ((space_rand(space) & 3) << IE_BITS_ROLL_SHIFT);
 }
 
 /*

@@ -411,12 +411,31 @@ ipc_entry_load_kind(const struct ipc_entry *e, uint32_t kind)
 }
 
 /*
+ * ipc_entry_gen_next
+ *	An entry's bits for its next use, type 0: its generation advanced
+ *	within its roll period (XNU's IE_BITS_ROLL: after 16 * (roll + 1)
+ *	uses the count starts again from a fresh roll point).  0 when the
+ *	next use needs that fresh point, a random draw (space.c
+ *	entry_next_gen), or the entry was never used.
+ */
+static inline uint32_t
+ipc_entry_gen_next(uint32_t bits)
+{
+	uint32_t roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
+	uint32_t k = (bits >> 26) + 1; /* the generation's count of uses */
+
+	if (unlikely((bits >> 24) == 0 || k >= 16 * (roll + 1)))
+		return 0;
+	return ((k << 2 | 3) << 24) | (bits & IE_BITS_ROLL_MASK);
+}
+
+/*
  * ipc_entry_alloc_next
- *	ipc_entry_alloc's common case, inline: the free list's head, whose
- *	generation advances within its roll period (space.c
- *	entry_next_gen, no random draw).  The same entry, name and
- *	generation as ipc_entry_alloc; its bits are the caller's to store
- *	(*bitsp: generation and roll point, type 0), after the object.
+ *	ipc_entry_alloc's common case, inline: the free list's head, with
+ *	its next generation (ipc_entry_gen_next, no random draw).  The same
+ *	entry, name and generation as ipc_entry_alloc; its bits are the
+ *	caller's to store (*bitsp: generation and roll point, type 0), after
+ *	the object.
  * Conditions:
  *	Space locked and active.
  * Returns:
@@ -427,21 +446,18 @@ static inline struct ipc_entry *
 ipc_entry_alloc_next(
     struct mipc_space *space, mach_port_name_t *namep, uint32_t *bitsp)
 {
-	uint32_t idx = space->is_free_head, bits, k, roll;
+	uint32_t idx = space->is_free_head, bits;
 	struct ipc_entry *e;
 
 	ipc_lock_assert_held(&space->is_lock);
 	if (unlikely(idx == 0))
 		return NULL;
 	e = &space->is_table->it_entries[idx];
-	bits = e->ie_bits;
-	roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
-	k = (bits >> 26) + 1; /* the generation's count of uses, next */
-	if (unlikely((bits >> 24) == 0 || k >= 16 * (roll + 1)))
+	bits = ipc_entry_gen_next(e->ie_bits);
+	if (unlikely(bits == 0))
 		return NULL;
 	space->is_free_head = e->ie_index;
 	e->ie_index = 0;
-	bits = ((k << 2 | 3) << 24) | (bits & IE_BITS_ROLL_MASK);
 	*bitsp = bits;
 	*namep = MACH_PORT_MAKE(idx, bits & IE_BITS_GEN_MASK);
 	return e;
