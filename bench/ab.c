@@ -184,25 +184,31 @@ port_make(struct lib *l, mipc_space_t sp, bool send, mach_port_name_t *name)
 
 /*
  * A port whose receive right is rcv's and whose send right snd holds
- * under the same name.  The name is random in rcv and may be taken in
- * snd (its own ports, its task name): try again with another port.
+ * under the same name.  The name may be taken in snd (its own ports, its
+ * task name): try again with another port, keeping the refused ones until
+ * the end -- a port destroyed at once gives its entry back, and the next
+ * try would get the same index, refused again (the setup failed about one
+ * run in three that way).
  */
 static kern_return_t
 port_shared(
     struct lib *l, mipc_space_t rcv, mipc_space_t snd, mach_port_name_t *name)
 {
+	mach_port_name_t refused[8];
 	kern_return_t kr = KERN_FAILURE;
-	int i;
+	int i, n;
 
-	for (i = 0; i < 8; i++) {
+	for (n = 0; n < 8; n++) {
 		if ((kr = port_make(l, rcv, false, name)) != KERN_SUCCESS)
-			return kr;
+			break;
 		kr = l->insert_right(
 		    snd, *name, rcv, *name, MACH_MSG_TYPE_MAKE_SEND);
 		if (kr == KERN_SUCCESS)
-			return kr;
-		(void)l->destroy(rcv, *name);
+			break;
+		refused[n] = *name;
 	}
+	for (i = 0; i < n; i++)
+		(void)l->destroy(rcv, refused[i]);
 	return kr;
 }
 
