@@ -2015,11 +2015,15 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG)) == MACH_SEND_MSG)
+	/* One mask for both tests; a send with MACH_RCV_SYNC_WAIT (no
+	 * receive: the flag means nothing) is msg_call_any's. */
+	mach_msg_option_t kind =
+	    option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT);
+
+	if (kind == MACH_SEND_MSG)
 		return msg_send_only(
 		    msg, option, send_size, rcv_size, rcv_name, timeout);
-	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT)) ==
-	    MACH_RCV_MSG)
+	if (kind == MACH_RCV_MSG)
 		return msg_receive_only(
 		    msg, option, send_size, rcv_size, rcv_name, timeout);
 	return msg_call_any(
