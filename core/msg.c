@@ -465,7 +465,14 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	}
 	msg_sent(th, send_size); /* while th and the size are at hand */
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
-	k->ikm_header.msgh_bits = bits;
+	/* The bits the checks above left possible: a constant, not a
+	 * value kept live (or spilt) across the path. */
+	ipc_assert_slow(bits == MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	                            with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE
+	                                       : 0),
+	    "the fast path's bits");
+	k->ikm_header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	    with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
 	if (likely(room == IMQ_SLOT))
