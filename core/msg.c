@@ -1630,7 +1630,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct mipc_space *space, *held = NULL;
 	struct rcv_target t;
 	struct ipc_port *port, *link_dest, *nsport = NULL;
-	struct ipc_kmsg *k;
+	struct ipc_kmsg *k, *taken;
 	struct imq_inl buf;
 	enum imq_result res;
 	uint64_t context;
@@ -1655,8 +1655,8 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	 * it does not fit (as MACH_RCV_LARGE leaves it).
 	 */
 	res = take_fp(port,
-	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), &buf, &k,
-	    &size, &seqno);
+	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), &buf,
+	    &taken, &size, &seqno);
 	if (unlikely(res != IMQ_TAKEN)) {
 		if (res == IMQ_LEFT)
 			goto slow;
@@ -1680,6 +1680,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		r->r_got.rg_result = IMQ_EMPTY;
 		return RFP_WAIT;
 	}
+	k = taken; /* a copy whose address is not taken: a register */
 	ipc_assert_slow(k->ikm_dest.ir_port == port,
 	    "a queued message's destination is its port");
 	/* V4: the context at receipt, while the port is ours. */
