@@ -476,8 +476,14 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	    with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
+	/* A slot is reserve_fp's, only for an implicit right: flags as a
+	 * constant, not a value kept live across the path. */
+	ipc_assert_slow(
+	    room != IMQ_SLOT || flags == (IKM_F_BORROWED | IKM_F_IMPLICIT),
+	    "a slot's message carries an implicit right");
 	if (likely(room == IMQ_SLOT))
-		commit_fp(dp, ring, ticket, k, send_size, flags);
+		commit_fp(dp, ring, ticket, k, send_size,
+		    IKM_F_BORROWED | IKM_F_IMPLICIT);
 	else
 		ipc_mqueue_enqueue(dp, k);
 	/* The queue owns k now.  ipc_epoch_exit, spelt out: inlined even
