@@ -320,6 +320,9 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 {
 	struct mipc_space *space;
 	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+	const mach_msg_bits_t fp_bits =
+	    (mach_msg_bits_t)MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	        with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
@@ -468,12 +471,8 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
 	/* The bits the checks above left possible: a constant, not a
 	 * value kept live (or spilt) across the path. */
-	ipc_assert_slow(bits ==
-	        MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
-	            with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0),
-	    "the fast path's bits");
-	k->ikm_header.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
-	    with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+	ipc_assert_slow(bits == fp_bits, "the fast path's bits");
+	k->ikm_header.msgh_bits = fp_bits;
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
 	/* A slot is reserve_fp's, only for an implicit right: flags as a
