@@ -126,7 +126,8 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
  *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).  With
  *	inl_size (a message of up to IMQ_INL_MAX bytes), IMQ_SLOT only with
  *	the slot's inline storage free: *inl, its kmsg, for the caller to
- *	make (ipc_kmsg_init, IMQ_INL_USED) and fill before the commit.
+ *	make (ipc_kmsg_init_inline, IMQ_INL_USED) and fill before the
+ *	commit.
  *	Inlined into the send fast path (as take_fp into the receive's),
  *	from mqueue.h's ring internals: out of line in mqueue.c, with
  *	ipc_mqueue_commit, a send paid 18 instructions more for the calls and
@@ -319,6 +320,9 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 {
 	struct mipc_space *space;
 	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+	const mach_msg_bits_t fp_bits =
+	    (mach_msg_bits_t)MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	        with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
 	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
@@ -443,7 +447,7 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
 	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
-		ipc_kmsg_init(k, IMQ_INL_USED, IKM_KIND_INLINE, send_size);
+		ipc_kmsg_init_inline(k, IMQ_INL_USED, send_size);
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -465,11 +469,20 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	}
 	msg_sent(th, send_size); /* while th and the size are at hand */
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
-	k->ikm_header.msgh_bits = bits;
+	/* The bits the checks above left possible: a constant, not a
+	 * value kept live (or spilt) across the path. */
+	ipc_assert_slow(bits == fp_bits, "the fast path's bits");
+	k->ikm_header.msgh_bits = fp_bits;
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
+	/* A slot is reserve_fp's, only for an implicit right: flags as a
+	 * constant, not a value kept live across the path. */
+	ipc_assert_slow(
+	    room != IMQ_SLOT || flags == (IKM_F_BORROWED | IKM_F_IMPLICIT),
+	    "a slot's message carries an implicit right");
 	if (likely(room == IMQ_SLOT))
-		commit_fp(dp, ring, ticket, k, send_size, flags);
+		commit_fp(dp, ring, ticket, k, send_size,
+		    IKM_F_BORROWED | IKM_F_IMPLICIT);
 	else
 		ipc_mqueue_enqueue(dp, k);
 	/* The queue owns k now.  ipc_epoch_exit, spelt out: inlined even
@@ -851,7 +864,8 @@ struct rcv_got {
  * Conditions: inside the epoch section the message was taken in.
  */
 static inline __attribute__((always_inline)) void
-consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
+consume_borrowed(
+    struct ipc_port *port, struct ipc_kmsg *k, struct ipc_port **nsportp)
 {
 	bool last;
 
@@ -868,7 +882,7 @@ consume_borrowed(struct ipc_port *port, struct ipc_kmsg *k, struct rcv_got *g)
 		last = ip_srights_dec(port) == 0;
 	}
 	if (unlikely(last) && ipc_object_reference_try(&port->ip_object))
-		g->rg_nsport = port;
+		*nsportp = port;
 }
 
 /*
@@ -950,7 +964,7 @@ try_port(struct ipc_port *port, mach_port_name_t name, uint32_t need_max,
 		/* V4: the context at receipt, while the port is ours. */
 		g->rg_context = ck_pr_load_64(&port->ip_context);
 		if (g->rg_kmsg->ikm_flags & IKM_F_BORROWED)
-			consume_borrowed(port, g->rg_kmsg, g);
+			consume_borrowed(port, g->rg_kmsg, &g->rg_nsport);
 	}
 }
 
@@ -1621,9 +1635,12 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_thread *th = r->r_th;
 	struct mipc_space *space, *held = NULL;
 	struct rcv_target t;
-	struct ipc_port *port, *link_dest;
-	struct rcv_got g;
+	struct ipc_port *port, *link_dest, *nsport = NULL;
+	struct ipc_kmsg *k, *taken;
 	struct imq_inl buf;
+	enum imq_result res;
+	uint64_t context;
+	uint32_t size, seqno;
 	mach_port_name_t reply_name;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
 	bool dead = false;
@@ -1631,8 +1648,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
 		return RFP_SLOW;
-	g.rg_nsport = NULL;
-	g.rg_buf = &buf;
 	ipc_epoch_enter(th);
 	space = ipc_space_lookup(r->r_task);
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
@@ -1640,12 +1655,16 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		goto slow;
 	/* Its kind checked by the lookup, before [A8]'s fence: not again. */
 	port = ipc_container_of(t.rt_object, struct ipc_port, ip_object);
-	/* Left in place if it does not fit (as MACH_RCV_LARGE leaves it). */
-	try_port(port, r->r_name,
-	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), true, true,
-	    &g);
-	if (unlikely(g.rg_result != IMQ_TAKEN)) {
-		if (g.rg_result == IMQ_LEFT)
+	/*
+	 * try_port's take, spelt out with the results in locals (only the
+	 * three take_fp writes have their address taken): left in place if
+	 * it does not fit (as MACH_RCV_LARGE leaves it).
+	 */
+	res = take_fp(port,
+	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), &buf,
+	    &taken, &size, &seqno);
+	if (unlikely(res != IMQ_TAKEN)) {
+		if (res == IMQ_LEFT)
 			goto slow;
 		if (rcv_is_poll(option, timeout) &&
 		    !rcv_poll_ends(t.rt_object)) {
@@ -1667,69 +1686,73 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		r->r_got.rg_result = IMQ_EMPTY;
 		return RFP_WAIT;
 	}
+	k = taken; /* a copy whose address is not taken: a register */
+	ipc_assert_slow(k->ikm_dest.ir_port == port,
+	    "a queued message's destination is its port");
+	/* V4: the context at receipt, while the port is ours. */
+	context = ck_pr_load_64(&port->ip_context);
+	if (k->ikm_flags & IKM_F_BORROWED)
+		consume_borrowed(port, k, &nsport);
 	ipc_rcv_fp_note();
 	rcv_ended(port, true);
-	if (ipc_kmsg_copyout_needs_space(g.rg_kmsg)) {
-		if (likely(g.rg_kmsg->ikm_ndesc == 0) &&
+	if (ipc_kmsg_copyout_needs_space(k)) {
+		if (likely(k->ikm_ndesc == 0) &&
 		    ipc_kmsg_copyout_reply_try(
-		        space, g.rg_kmsg, &reply_name, &link_dest)) {
+		        space, k, &reply_name, &link_dest)) {
 			/* Delivered here, from inline storage too, which
 			 * goes back now (as below); any other kmsg is
 			 * consumed after the section. */
-			ipc_kmsg_deliver_simple(
-			    g.rg_kmsg, msg, r->r_name, reply_name);
-			if (g.rg_kmsg->ikm_kind == IKM_KIND_INLINE) {
-				ipc_assert_slow(
-				    g.rg_kmsg->ikm_flags & IKM_F_BORROWED,
+			ipc_kmsg_deliver_simple(k, msg, r->r_name, reply_name);
+			if (k->ikm_kind == IKM_KIND_INLINE) {
+				ipc_assert_slow(k->ikm_flags & IKM_F_BORROWED,
 				    "an inline message's destination right "
 				    "is borrowed");
-				ipc_mqueue_inline_done(g.rg_kmsg);
-				g.rg_kmsg = NULL;
+				ipc_mqueue_inline_done(k);
+				k = NULL;
 			}
 			goto named;
 		}
 		/* A kmsg in inline storage is ours only in this section. */
-		if (unlikely(g.rg_kmsg->ikm_kind == IKM_KIND_INLINE))
-			g.rg_kmsg = ipc_mqueue_inline_copy(g.rg_kmsg, &buf);
+		if (unlikely(k->ikm_kind == IKM_KIND_INLINE))
+			k = ipc_mqueue_inline_copy(k, &buf);
 		if (ipc_space_tryref(space))
 			held = space;
 		else
 			dead = true;
-	} else if (g.rg_kmsg->ikm_kind == IKM_KIND_INLINE) {
+	} else if (k->ikm_kind == IKM_KIND_INLINE) {
 		/* Copied out from its storage, which goes back, here: it
 		 * names nothing in the space (Inline messages, mqueue.c). */
-		ipc_assert_slow(g.rg_kmsg->ikm_flags & IKM_F_BORROWED,
+		ipc_assert_slow(k->ikm_flags & IKM_F_BORROWED,
 		    "an inline message's destination right is borrowed");
-		ipc_kmsg_deliver_simple(g.rg_kmsg, msg, r->r_name,
-		    g.rg_kmsg->ikm_reply.ir_dead ? MACH_PORT_DEAD
-		                                 : MACH_PORT_NULL);
-		ipc_mqueue_inline_done(g.rg_kmsg);
-		g.rg_kmsg = NULL; /* delivered */
+		ipc_kmsg_deliver_simple(k, msg, r->r_name,
+		    k->ikm_reply.ir_dead ? MACH_PORT_DEAD : MACH_PORT_NULL);
+		ipc_mqueue_inline_done(k);
+		k = NULL; /* delivered */
 	}
 	/* ipc_epoch_exit, spelt out: inlined here, not called. */
 	if (ipc_epoch_exit_poll_due(th))
 		ipc_epoch_poll_slow(th);
-	if (unlikely(g.rg_nsport != NULL)) {
-		ipc_port_ns_check(g.rg_nsport); /* P11 */
-		ip_release(g.rg_nsport);
+	if (unlikely(nsport != NULL)) {
+		ipc_port_ns_check(nsport); /* P11 */
+		ip_release(nsport);
 	}
-	if (g.rg_kmsg == NULL)
+	if (k == NULL)
 		goto delivered;
 	if (unlikely(dead)) {
 		/* W2, as rcv_finish. */
-		ipc_kmsg_destroy(g.rg_kmsg);
+		ipc_kmsg_destroy(k);
 		mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 		goto out;
 	}
-	if (likely(g.rg_kmsg->ikm_ndesc == 0))
-		mr = ipc_kmsg_copyout_simple(held, g.rg_kmsg, msg, r->r_name);
+	if (likely(k->ikm_ndesc == 0))
+		mr = ipc_kmsg_copyout_simple(held, k, msg, r->r_name);
 	else
-		mr = ipc_kmsg_copyout(held, g.rg_kmsg, msg, r->r_name, option,
-		    g.rg_seqno, g.rg_context);
+		mr = ipc_kmsg_copyout(
+		    held, k, msg, r->r_name, option, seqno, context);
 delivered:
 	if (likely(mr == MACH_MSG_SUCCESS)) {
 		ipc_stat_add(th, IPC_STAT_RECEIVED, 1);
-		ipc_stat_add(th, IPC_STAT_BYTES_RECEIVED, g.rg_size);
+		ipc_stat_add(th, IPC_STAT_BYTES_RECEIVED, size);
 	}
 	if (held != NULL)
 		ipc_space_release(held);
@@ -1744,12 +1767,12 @@ named:
 	ipc_epoch_exit(th);
 	if (unlikely(link_dest != NULL))
 		ip_release(link_dest); /* the SRP's link held it */
-	if (unlikely(g.rg_nsport != NULL)) {
-		ipc_port_ns_check(g.rg_nsport); /* P11 */
-		ip_release(g.rg_nsport);
+	if (unlikely(nsport != NULL)) {
+		ipc_port_ns_check(nsport); /* P11 */
+		ip_release(nsport);
 	}
-	if (g.rg_kmsg != NULL)
-		ipc_kmsg_consume(g.rg_kmsg); /* not inline: J3 */
+	if (k != NULL)
+		ipc_kmsg_consume(k); /* not inline: J3 */
 	goto delivered;
 slow:
 	ipc_epoch_exit(th);
@@ -2015,11 +2038,15 @@ mach_msg(mach_msg_header_t *msg, mach_msg_option_t option,
     mach_port_name_t rcv_name, mach_msg_timeout_t timeout,
     mach_port_name_t notify)
 {
-	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG)) == MACH_SEND_MSG)
+	/* One mask for both tests; a send with MACH_RCV_SYNC_WAIT (no
+	 * receive: the flag means nothing) is msg_call_any's. */
+	mach_msg_option_t kind =
+	    option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT);
+
+	if (kind == MACH_SEND_MSG)
 		return msg_send_only(
 		    msg, option, send_size, rcv_size, rcv_name, timeout);
-	if ((option & (MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_SYNC_WAIT)) ==
-	    MACH_RCV_MSG)
+	if (kind == MACH_RCV_MSG)
 		return msg_receive_only(
 		    msg, option, send_size, rcv_size, rcv_name, timeout);
 	return msg_call_any(

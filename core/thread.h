@@ -178,7 +178,14 @@ void ipc_epoch_poll_slow(struct ipc_thread *th);
 static inline void
 ipc_epoch_enter(struct ipc_thread *th)
 {
-	ck_epoch_begin(th->th_epoch, NULL);
+	ck_epoch_record_t *r = th->th_epoch;
+
+	/* Nested sections are rare: ck's exchange on the straight path. */
+	if (likely(r->active == 0)) {
+		ck_epoch_begin(r, NULL);
+		return;
+	}
+	ck_epoch_begin(r, NULL);
 }
 
 /*
