@@ -236,6 +236,24 @@ ikm_desc_off_for(uint32_t size)
 	    ((size + 7u) & ~7u);
 }
 
+/* The layout both initialisers below store (desc_off: ikm_desc_off). */
+static inline void
+ikm_init_fields(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind,
+    uint32_t size, uint32_t desc_off)
+{
+	k->ikm_alloc = alloc;
+	k->ikm_kind = kind;
+	k->ikm_flags = 0;
+	k->ikm_size = size;
+	k->ikm_ndesc = 0;
+	k->ikm_dest.ir_port = NULL;
+	k->ikm_dest.ir_dead = false;
+	k->ikm_reply.ir_port = NULL;
+	k->ikm_reply.ir_dead = false;
+	k->ikm_reply.ir_type = 0;
+	k->ikm_desc_off = desc_off;
+}
+
 /*
  * A fresh kmsg's metadata: `alloc` bytes of memory of `kind`, for a
  * message of `size` bytes, no rights, no descriptors yet.  The one place
@@ -247,18 +265,8 @@ static inline void
 ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 {
 	k->ikm_next = NULL;
-	k->ikm_alloc = alloc;
-	k->ikm_kind = kind;
-	k->ikm_flags = 0;
-	k->ikm_size = size;
-	k->ikm_ndesc = 0;
-	k->ikm_dest.ir_port = NULL;
-	k->ikm_dest.ir_dead = false;
-	k->ikm_reply.ir_port = NULL;
-	k->ikm_reply.ir_dead = false;
-	k->ikm_reply.ir_type = 0;
+	ikm_init_fields(k, alloc, kind, size, ikm_desc_off_for(size));
 	k->ikm_sender = 0;
-	k->ikm_desc_off = ikm_desc_off_for(size);
 }
 
 /*
@@ -275,17 +283,7 @@ ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 static inline void
 ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t alloc, uint32_t size)
 {
-	k->ikm_alloc = alloc;
-	k->ikm_kind = IKM_KIND_INLINE;
-	k->ikm_flags = 0;
-	k->ikm_size = size;
-	k->ikm_ndesc = 0;
-	k->ikm_dest.ir_port = NULL;
-	k->ikm_dest.ir_dead = false;
-	k->ikm_reply.ir_port = NULL;
-	k->ikm_reply.ir_dead = false;
-	k->ikm_reply.ir_type = 0;
-	k->ikm_desc_off = alloc;
+	ikm_init_fields(k, alloc, IKM_KIND_INLINE, size, alloc);
 }
 
 /*
