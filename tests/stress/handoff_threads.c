@@ -148,23 +148,8 @@ START_TEST(handoff_and_ring_race_in_order)
 	MIPC_REQUIRE(mipc_port_insert_right(sp, rp, sp, rp,
 	                 MACH_MSG_TYPE_MAKE_SEND) == KERN_SUCCESS,
 	    "send right");
-	/* The ring first (the first message's slow path makes it). */
-	{
-		tok_rcv_t b;
-		tok_msg_t m = { .h = { .msgh_bits = MACH_MSGH_BITS(
-			                   MACH_MSG_TYPE_COPY_SEND, 0),
-			            .msgh_remote_port = rp } };
-
-		MIPC_REQUIRE(
-		    mipc_msg(sp, &m.h, MACH_SEND_MSG, sizeof(m), 0,
-		        MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
-		    "warm-up send");
-		MIPC_REQUIRE(mipc_msg(sp, &b.m.h, MACH_RCV_MSG, 0, sizeof(b),
-		                 rp, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
-		    "warm-up receive");
-		MIPC_REQUIRE(
-		    mipc_port_set_seqno(sp, rp, 0) == KERN_SUCCESS, "seqno");
-	}
+	stress_ring_warm(sp, rp);
+	MIPC_REQUIRE(mipc_port_set_seqno(sp, rp, 0) == KERN_SUCCESS, "seqno");
 	ho0 = handoffs(rp);
 	seen = calloc((size_t)total, 1);
 	for (k = 0; k < SENDERS; k++)

@@ -176,21 +176,7 @@ race(uint32_t qlimit, uint32_t slots)
 	                 (mach_port_info_t)&lim,
 	                 MACH_PORT_LIMITS_INFO_COUNT) == KERN_SUCCESS,
 	    "qlimit");
-	/* The ring first (the first message's slow path makes it). */
-	{
-		tok_rcv_t b;
-		tok_msg_t m = { .h = { .msgh_bits = MACH_MSGH_BITS(
-			                   MACH_MSG_TYPE_COPY_SEND, 0),
-			            .msgh_remote_port = rp } };
-
-		MIPC_REQUIRE(
-		    mipc_msg(sp, &m.h, MACH_SEND_MSG, sizeof(m), 0,
-		        MACH_PORT_NULL, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
-		    "warm-up send");
-		MIPC_REQUIRE(mipc_msg(sp, &b.m.h, MACH_RCV_MSG, 0, sizeof(b),
-		                 rp, 0, MACH_PORT_NULL) == MACH_MSG_SUCCESS,
-		    "warm-up receive");
-	}
+	stress_ring_warm(sp, rp);
 	ring = ck_pr_load_ptr(&port_of(sp, rp)->ip_mq.imq_ring);
 	MIPC_REQUIRE(ring != NULL && ring->rg_mask + 1 == slots, "ring");
 	for (k = 0; k < SENDERS; k++)
