@@ -980,7 +980,7 @@ get_refs_first(mipc_space_t task, mach_port_name_t name,
 }
 
 /*
- * mipc_port_get_refs
+ * get_refs_fast
  *	The lookup fast path: one entry read inside an epoch section, no
  *	lock.  Anything unusual -- bad arguments, an unknown name, a send
  *	right whose port may have died (it needs the locked dead-name
@@ -988,11 +988,15 @@ get_refs_first(mipc_space_t task, mach_port_name_t name,
  *	specification.  Every way out of the fast path is a tail call with
  *	the caller's own arguments, so that the path saves no register for a
  *	call it does not make; the space's slot, which is never freed, is
- *	found before the section.
+ *	found before the section, and a handle whose slot chunk does not
+ *	exist never opens one.
+ *	Inlined twice: with `right` the constant MACH_PORT_RIGHT_SEND, the
+ *	common query, whose refs_of folds to one bit test (no table load,
+ *	no bounds check), and with any right (get_refs_any).
  */
-kern_return_t
-mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
-    mach_port_right_t right, mach_port_urefs_t *refs)
+static inline __attribute__((always_inline)) kern_return_t
+get_refs_fast(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_urefs_t *refs)
 {
 	struct ipc_thread *th = ipc_thread_cur;
 	struct mipc_space *slot, *space;
@@ -1008,7 +1012,7 @@ mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
 	slot = ipc_space_slot(task);
 	/* An entry point inside a section is a re-entry (a signal handler):
 	 * the locked path. */
-	if (unlikely(ipc_epoch_inside(th)))
+	if (unlikely(slot == NULL || ipc_epoch_inside(th)))
 		return get_refs_slow(task, name, right, refs);
 	ipc_epoch_enter_outer(th);
 	space = ipc_space_lookup_slot(slot, task);
@@ -1026,6 +1030,28 @@ mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
 	if (unlikely(ipc_epoch_exit_poll_due(th)))
 		return get_refs_poll(th);
 	return KERN_SUCCESS;
+}
+
+/* get_refs_fast for a right other than MACH_PORT_RIGHT_SEND. */
+static IPC_NOINLINE kern_return_t
+get_refs_any(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_urefs_t *refs)
+{
+	return get_refs_fast(task, name, right, refs);
+}
+
+/*
+ * mipc_port_get_refs
+ *	get_refs_fast, compiled for MACH_PORT_RIGHT_SEND here and for any
+ *	right in get_refs_any.
+ */
+kern_return_t
+mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	if (likely(right == MACH_PORT_RIGHT_SEND))
+		return get_refs_fast(task, name, MACH_PORT_RIGHT_SEND, refs);
+	return get_refs_any(task, name, right, refs);
 }
 
 /* ------------------------------------------------------------------ */

@@ -319,8 +319,11 @@ ipc_entry_lookup_bits(
 	/* [A5]: pairs with [R5] in table_grow(); the table is built. */
 	ck_pr_fence_load();
 	ipc_tsan_acquire(t);
-	if (unlikely(idx - 1 >= t->it_size - 1))
-		return NULL; /* index 0, or beyond the table */
+	/* Index 0 passes: its entry is never used (the free list starts at
+	 * 1 and 0 ends it; ipc_entry_alloc_name refuses it), so its bits
+	 * stay 0 and the type check refuses it. */
+	if (unlikely(idx >= t->it_size))
+		return NULL;
 	e = &t->it_entries[idx];
 	bits = ck_pr_load_32(&e->ie_bits);
 	ipc_debug_yield(IPC_YIELD_LOOKUP);

@@ -531,6 +531,67 @@ START_TEST(get_refs_send_right_entry_reused_by_a_port_set)
 }
 END_TEST
 
+/*
+ * The lookup's bounds (ipc_entry_lookup_bits): names of index 0 (1-255,
+ * valid names) and the first index past the table are no names, for
+ * every right of get_refs' lock-free path and for mach_port_type; the
+ * lookup lets index 0 through to its entry, whose bits must stay 0.
+ * After the table grows (the old entries copied, entry 0 with them), the
+ * same, at the grown table's end.
+ */
+START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
+{
+	mipc_space_t sp;
+	mach_port_name_t name, last = 0;
+	mach_port_type_t type;
+	mach_port_urefs_t refs;
+	mach_port_right_t r;
+	uint32_t size, round, gen;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {
+			/* Grow the table: fill it, one more. */
+			size = ipc_space_slot(sp)->is_table->it_size;
+			while (ipc_space_slot(sp)->is_table->it_size == size)
+				ck_assert_int_eq(
+				    mipc_port_allocate(
+				        sp, MACH_PORT_RIGHT_PORT_SET, &last),
+				    KERN_SUCCESS);
+		}
+		size = ipc_space_slot(sp)->is_table->it_size;
+		for (gen = 1; gen < 256; gen++) {
+			name = gen; /* index 0 */
+			ck_assert_int_eq(
+			    ipc_space_slot(sp)->is_table->it_entries[0].ie_bits,
+			    0);
+			for (r = 0; r < MACH_PORT_RIGHT_NUMBER; r++) {
+				ck_assert_int_eq(
+				    mipc_port_get_refs(sp, name, r, &refs),
+				    KERN_INVALID_NAME);
+				ck_assert_int_eq(
+				    mipc_port_get_refs(
+				        sp, (size << 8 | gen), r, &refs),
+				    KERN_INVALID_NAME);
+			}
+			ck_assert_int_eq(
+			    mipc_port_type(sp, name, &type), KERN_INVALID_NAME);
+			ck_assert_int_eq(
+			    mipc_port_type(sp, (size << 8 | gen), &type),
+			    KERN_INVALID_NAME);
+		}
+		/* A name allocated by the growth still answers. */
+		if (round == 1) {
+			ck_assert_int_eq(mipc_port_get_refs(sp, last,
+			                     MACH_PORT_RIGHT_PORT_SET, &refs),
+			    KERN_SUCCESS);
+			ck_assert_uint_eq(refs, 1);
+		}
+	}
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 right_suite(void)
 {
@@ -547,6 +608,8 @@ right_suite(void)
 	tc = mipc_tcase("get_refs_lock_free");
 	tcase_add_test(tc, get_refs_lock_free_answers_without_slow_entries);
 	tcase_add_test(tc, get_refs_send_right_entry_reused_by_a_port_set);
+	tcase_add_test(
+	    tc, get_refs_names_of_index_0_and_past_the_table_are_invalid);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("port_memory_reuse");
 	/* It needs the racing thread's 40 ports within the yield hook's
