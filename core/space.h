@@ -154,7 +154,10 @@ ipc_space_slot(mipc_space_t task)
  * ipc_space_lookup_slot
  *	The live space `task` names, given its slot (ipc_space_slot(task),
  *	which may be found before the section: slots and their directory are
- *	never freed), without taking a reference.
+ *	never freed), without taking a reference.  `space` may also be a
+ *	guess (a slot a thread found for a handle before, or NULL): a
+ *	handle's low bits are its slot's index, so no other slot's
+ *	is_handle ever equals it, and a wrong guess returns NULL.
  * Conditions:
  *	Inside an epoch section: a slot is reused only a grace period after
  *	its handle stopped resolving, so what this returns stays this
