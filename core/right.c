@@ -980,40 +980,18 @@ get_refs_first(mipc_space_t task, mach_port_name_t name,
 }
 
 /*
- * mipc_port_get_refs
- *	The lookup fast path: one entry read inside an epoch section, no
- *	lock.  Anything unusual -- bad arguments, an unknown name, a send
- *	right whose port may have died (it needs the locked dead-name
- *	conversion), a destroyed space -- takes the locked path, which is the
- *	specification.  Every way out of the fast path is a tail call with
- *	the caller's own arguments, so that the path saves no register for a
- *	call it does not make; the space's slot, which is never freed, is
- *	found before the section.
+ * get_refs_in
+ *	The fast path's end, its space found: the entry, the answer.
+ * Conditions:
+ *	Inside the section get_refs_fast opened; th is ipc_thread_cur.
  */
-kern_return_t
-mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
-    mach_port_right_t right, mach_port_urefs_t *refs)
+static inline __attribute__((always_inline)) kern_return_t
+get_refs_in(struct ipc_thread *th, struct mipc_space *space, mipc_space_t task,
+    mach_port_name_t name, mach_port_right_t right, mach_port_urefs_t *refs)
 {
-	struct ipc_thread *th = ipc_thread_cur;
-	struct mipc_space *slot, *space;
 	struct ipc_entry *e;
 	uint32_t bits, type;
 
-	/* Names 0 and MACH_PORT_DEAD (B2) index no entry: the lookup fails. */
-	if (unlikely(task == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
-	        refs == NULL))
-		return get_refs_slow(task, name, right, refs);
-	if (unlikely(th == NULL))
-		return get_refs_first(task, name, right, refs);
-	slot = ipc_space_slot(task);
-	/* An entry point inside a section is a re-entry (a signal handler):
-	 * the locked path. */
-	if (unlikely(ipc_epoch_inside(th)))
-		return get_refs_slow(task, name, right, refs);
-	ipc_epoch_enter_outer(th);
-	space = ipc_space_lookup_slot(slot, task);
-	if (unlikely(space == NULL))
-		return get_refs_declined(task, name, right, refs);
 	e = ipc_entry_lookup_bits(space, name, &bits);
 	if (unlikely(e == NULL))
 		return get_refs_declined(task, name, right, refs);
@@ -1026,6 +1004,96 @@ mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
 	if (unlikely(ipc_epoch_exit_poll_due(th)))
 		return get_refs_poll(th);
 	return KERN_SUCCESS;
+}
+
+/*
+ * get_refs_resolve
+ *	The fast path's space when the thread's hint (th_slot) is not the
+ *	slot `task` names: the slot from the directory, kept as the next
+ *	hint if the handle resolves.  A thread that alternates between
+ *	spaces comes here each time: a directory load more than without
+ *	the hint, and no second section.
+ * Conditions:
+ *	Inside the section get_refs_fast opened.
+ */
+static IPC_NOINLINE kern_return_t
+get_refs_resolve(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	struct mipc_space *slot = ipc_space_slot(task);
+	struct mipc_space *space = ipc_space_lookup_slot(slot, task);
+
+	if (unlikely(space == NULL))
+		return get_refs_declined(task, name, right, refs);
+	th->th_slot = slot;
+	return get_refs_in(th, space, task, name, right, refs);
+}
+
+/*
+ * get_refs_fast
+ *	The lookup fast path: one entry read inside an epoch section, no
+ *	lock.  Anything unusual -- bad arguments, an unknown name, a send
+ *	right whose port may have died (it needs the locked dead-name
+ *	conversion), a destroyed space -- takes the locked path, which is the
+ *	specification.  Every way out of the fast path is a tail call with
+ *	the caller's own arguments, so that the path saves no register for a
+ *	call it does not make.
+ *	The space: the slot this thread resolved last (th_slot, loaded
+ *	before the section: a slot is never freed), which
+ *	ipc_space_lookup_slot accepts only if it is the slot `task` names;
+ *	else get_refs_resolve finds it in the directory, in the same
+ *	section.  The hint saves the directory load and the slot's address
+ *	arithmetic on every call to the same space.
+ *	Inlined twice: with `right` the constant MACH_PORT_RIGHT_SEND, the
+ *	common query, whose refs_of folds to one bit test (no table load,
+ *	no bounds check), and with any right (get_refs_any).
+ */
+static inline __attribute__((always_inline)) kern_return_t
+get_refs_fast(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_urefs_t *refs)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	struct mipc_space *slot, *space;
+
+	/* Names 0 and MACH_PORT_DEAD (B2) index no entry: the lookup fails. */
+	if (unlikely(task == NULL || right >= MACH_PORT_RIGHT_NUMBER ||
+	        refs == NULL))
+		return get_refs_slow(task, name, right, refs);
+	if (unlikely(th == NULL))
+		return get_refs_first(task, name, right, refs);
+	/* An entry point inside a section is a re-entry (a signal handler):
+	 * the locked path. */
+	if (unlikely(ipc_epoch_inside(th)))
+		return get_refs_slow(task, name, right, refs);
+	slot = th->th_slot;
+	ipc_epoch_enter_outer(th);
+	space = ipc_space_lookup_slot(slot, task);
+	if (unlikely(space == NULL))
+		return get_refs_resolve(task, name, right, refs);
+	return get_refs_in(th, space, task, name, right, refs);
+}
+
+/* get_refs_fast for a right other than MACH_PORT_RIGHT_SEND. */
+static IPC_NOINLINE kern_return_t
+get_refs_any(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
+    mach_port_urefs_t *refs)
+{
+	return get_refs_fast(task, name, right, refs);
+}
+
+/*
+ * mipc_port_get_refs
+ *	get_refs_fast, compiled for MACH_PORT_RIGHT_SEND here and for any
+ *	right in get_refs_any.
+ */
+kern_return_t
+mipc_port_get_refs(mipc_space_t task, mach_port_name_t name,
+    mach_port_right_t right, mach_port_urefs_t *refs)
+{
+	if (likely(right == MACH_PORT_RIGHT_SEND))
+		return get_refs_fast(task, name, MACH_PORT_RIGHT_SEND, refs);
+	return get_refs_any(task, name, right, refs);
 }
 
 /* ------------------------------------------------------------------ */

@@ -154,7 +154,10 @@ ipc_space_slot(mipc_space_t task)
  * ipc_space_lookup_slot
  *	The live space `task` names, given its slot (ipc_space_slot(task),
  *	which may be found before the section: slots and their directory are
- *	never freed), without taking a reference.
+ *	never freed), without taking a reference.  `space` may also be a
+ *	guess (a slot a thread found for a handle before, or NULL): a
+ *	handle's low bits are its slot's index, so no other slot's
+ *	is_handle ever equals it, and a wrong guess returns NULL.
  * Conditions:
  *	Inside an epoch section: a slot is reused only a grace period after
  *	its handle stopped resolving, so what this returns stays this
@@ -319,8 +322,11 @@ ipc_entry_lookup_bits(
 	/* [A5]: pairs with [R5] in table_grow(); the table is built. */
 	ck_pr_fence_load();
 	ipc_tsan_acquire(t);
-	if (unlikely(idx - 1 >= t->it_size - 1))
-		return NULL; /* index 0, or beyond the table */
+	/* Index 0 passes: its entry is never used (the free list starts at
+	 * 1 and 0 ends it; ipc_entry_alloc_name refuses it), so its bits
+	 * stay 0 and the type check refuses it. */
+	if (unlikely(idx >= t->it_size))
+		return NULL;
 	e = &t->it_entries[idx];
 	bits = ck_pr_load_32(&e->ie_bits);
 	ipc_debug_yield(IPC_YIELD_LOOKUP);

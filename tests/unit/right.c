@@ -531,6 +531,150 @@ START_TEST(get_refs_send_right_entry_reused_by_a_port_set)
 }
 END_TEST
 
+/*
+ * The lookup's bounds (ipc_entry_lookup_bits): names of index 0 (1-255,
+ * valid names) and the first index past the table are no names, for
+ * every right of get_refs' lock-free path and for mach_port_type; the
+ * lookup lets index 0 through to its entry, whose bits must stay 0.
+ * After the table grows (the old entries copied, entry 0 with them), the
+ * same, at the grown table's end.
+ */
+START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
+{
+	mipc_space_t sp;
+	mach_port_name_t name, last = 0;
+	mach_port_type_t type;
+	mach_port_urefs_t refs;
+	mach_port_right_t r;
+	uint32_t size, round, gen;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	for (round = 0; round < 2; round++) {
+		if (round == 1) {
+			/* Grow the table: fill it, one more. */
+			size = ipc_space_slot(sp)->is_table->it_size;
+			while (ipc_space_slot(sp)->is_table->it_size == size)
+				ck_assert_int_eq(
+				    mipc_port_allocate(
+				        sp, MACH_PORT_RIGHT_PORT_SET, &last),
+				    KERN_SUCCESS);
+		}
+		size = ipc_space_slot(sp)->is_table->it_size;
+		for (gen = 1; gen < 256; gen++) {
+			name = gen; /* index 0 */
+			ck_assert_int_eq(
+			    ipc_space_slot(sp)->is_table->it_entries[0].ie_bits,
+			    0);
+			for (r = 0; r < MACH_PORT_RIGHT_NUMBER; r++) {
+				ck_assert_int_eq(
+				    mipc_port_get_refs(sp, name, r, &refs),
+				    KERN_INVALID_NAME);
+				ck_assert_int_eq(
+				    mipc_port_get_refs(
+				        sp, (size << 8 | gen), r, &refs),
+				    KERN_INVALID_NAME);
+			}
+			ck_assert_int_eq(
+			    mipc_port_type(sp, name, &type), KERN_INVALID_NAME);
+			ck_assert_int_eq(
+			    mipc_port_type(sp, (size << 8 | gen), &type),
+			    KERN_INVALID_NAME);
+		}
+		/* A name allocated by the growth still answers. */
+		if (round == 1) {
+			ck_assert_int_eq(mipc_port_get_refs(sp, last,
+			                     MACH_PORT_RIGHT_PORT_SET, &refs),
+			    KERN_SUCCESS);
+			ck_assert_uint_eq(refs, 1);
+		}
+	}
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
+/*
+ * get_refs' per-thread hint (th_slot, the slot it resolved last): a
+ * thread alternating between two spaces that hold the same name gets
+ * each space's own answer, lock-free (the directory in the same
+ * section); a destroyed space's handle is refused even while its slot is
+ * the hint, and once a new space has the slot, the old handle is still
+ * refused and the new one answers.
+ */
+START_TEST(get_refs_hint_alternating_spaces_answer_from_their_own)
+{
+	mipc_space_t a, b, c = NULL, extra[64];
+	mach_port_name_t n, m;
+	mach_port_urefs_t ra, rb;
+	struct mipc_space *slot_b;
+	uint64_t slow;
+	unsigned int i, nextra = 0;
+
+	ck_assert_int_eq(mipc_space_create(&a), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_create(&b), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
+	/* b holds a send right under the same name, 3 references. */
+	ck_assert_int_eq(
+	    mipc_port_insert_right(b, n, a, n, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_mod_refs(b, n, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	(void)refs_counted(a, n, MACH_PORT_RIGHT_SEND, &slow); /* state */
+	slot_b = ipc_space_slot(b);
+	for (i = 0; i < 100; i++) {
+		ra = refs_counted(a, n, MACH_PORT_RIGHT_SEND, &slow);
+		ck_assert_uint_eq(ra, 0);
+		ck_assert_uint_eq(slow, 0);
+		ck_assert_ptr_eq(ipc_thread_self()->th_slot, ipc_space_slot(a));
+		rb = refs_counted(b, n, MACH_PORT_RIGHT_SEND, &slow);
+		ck_assert_uint_eq(rb, 3);
+		ck_assert_uint_eq(slow, 0);
+		ck_assert_ptr_eq(ipc_thread_self()->th_slot, slot_b);
+		/* The other rights' instance keeps the same hint. */
+		ck_assert_uint_eq(
+		    refs_counted(a, n, MACH_PORT_RIGHT_RECEIVE, &slow), 1);
+		ck_assert_uint_eq(slow, 0);
+		ck_assert_uint_eq(
+		    refs_counted(b, n, MACH_PORT_RIGHT_RECEIVE, &slow), 0);
+		ck_assert_uint_eq(slow, 0);
+	}
+
+	/* b destroyed, its slot still the hint: the handle is refused. */
+	ck_assert_int_eq(mipc_space_destroy(b), KERN_SUCCESS);
+	ck_assert_ptr_eq(ipc_thread_self()->th_slot, slot_b);
+	ck_assert_int_eq(mipc_port_get_refs(b, n, MACH_PORT_RIGHT_SEND, &rb),
+	    KERN_INVALID_TASK);
+	ck_assert_uint_eq(refs_counted(a, n, MACH_PORT_RIGHT_SEND, &slow), 0);
+
+	/* A new space in b's slot (after the grace period). */
+	mipc_quiesce();
+	while (c == NULL && nextra < 64) {
+		ck_assert_int_eq(
+		    mipc_space_create(&extra[nextra]), KERN_SUCCESS);
+		if (ipc_space_slot(extra[nextra]) == slot_b)
+			c = extra[nextra];
+		nextra++;
+	}
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(
+	    mipc_port_allocate(c, MACH_PORT_RIGHT_PORT_SET, &m), KERN_SUCCESS);
+	ipc_thread_self()->th_slot = slot_b;
+	ck_assert_int_eq(mipc_port_get_refs(b, n, MACH_PORT_RIGHT_SEND, &rb),
+	    KERN_INVALID_TASK);
+	ck_assert_int_eq(
+	    mipc_port_get_refs(b, m, MACH_PORT_RIGHT_PORT_SET, &rb),
+	    KERN_INVALID_TASK);
+	ck_assert_uint_eq(
+	    refs_counted(c, m, MACH_PORT_RIGHT_PORT_SET, &slow), 1);
+	ck_assert_uint_eq(slow, 0);
+	ck_assert_ptr_eq(ipc_thread_self()->th_slot, slot_b);
+
+	for (i = 0; i < nextra; i++)
+		ck_assert_int_eq(mipc_space_destroy(extra[i]), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(a), KERN_SUCCESS);
+}
+END_TEST
+
 static Suite *
 right_suite(void)
 {
@@ -547,6 +691,10 @@ right_suite(void)
 	tc = mipc_tcase("get_refs_lock_free");
 	tcase_add_test(tc, get_refs_lock_free_answers_without_slow_entries);
 	tcase_add_test(tc, get_refs_send_right_entry_reused_by_a_port_set);
+	tcase_add_test(
+	    tc, get_refs_names_of_index_0_and_past_the_table_are_invalid);
+	tcase_add_test(
+	    tc, get_refs_hint_alternating_spaces_answer_from_their_own);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("port_memory_reuse");
 	/* It needs the racing thread's 40 ports within the yield hook's
