@@ -236,10 +236,12 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	 * wait for readers, thread.c).  Busy: a reference holds the space
 	 * while we wait for the lock outside the section, then a section
 	 * again for the enqueue (ipc_space_acquire's price, 2 locked
-	 * instructions, paid only then).
+	 * instructions, paid only then).  The slot before the section
+	 * (never freed): its load is not on the path after the fence.
 	 */
+	space = ipc_space_slot(task);
 	ipc_epoch_enter(th);
-	space = ipc_space_lookup(task);
+	space = ipc_space_lookup_slot(space, task);
 	if (space == NULL)
 		goto slow_out;
 	if (unlikely(!is_lock_try(space))) {
@@ -338,9 +340,13 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	/* A small message waits for its slot: it may go in its storage. */
 	if (!inl && (k = ipc_kmsg_alloc(send_size, 0)) == NULL)
 		return false;
+	/* The section holds the space: no reference (ipc_space_lookup).
+	 * Its slot is found before the section (slots are never freed), so
+	 * that the load of the directory is not among the loads that wait
+	 * for the section's fence and depend on each other. */
+	space = ipc_space_slot(task);
 	ipc_epoch_enter(th);
-	/* The section holds the space: no reference (ipc_space_lookup). */
-	space = ipc_space_lookup(task);
+	space = ipc_space_lookup_slot(space, task);
 	if (space == NULL)
 		goto slow;
 	/* The bits the lookup checked: one load, type and name agree. */
@@ -1660,8 +1666,10 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
 		return RFP_SLOW;
+	/* The slot before the section, as msg_send_fp_to finds it. */
+	space = ipc_space_slot(r->r_task);
 	ipc_epoch_enter(th);
-	space = ipc_space_lookup(r->r_task);
+	space = ipc_space_lookup_slot(space, r->r_task);
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
