@@ -1657,7 +1657,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_kmsg *k, *taken;
 	struct imq_inl buf;
 	enum imq_result res;
-	uint64_t context;
 	uint32_t size, seqno;
 	mach_port_name_t reply_name;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
@@ -1666,6 +1665,8 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
 		return RFP_SLOW;
+	ipc_assert_slow(ipc_trailer_size(option) == sizeof(mach_msg_trailer_t),
+	    "the fast path's trailer is the default one");
 	/* The slot before the section, as msg_send_fp_to finds it. */
 	space = ipc_space_slot(r->r_task);
 	ipc_epoch_enter(th);
@@ -1709,8 +1710,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	k = taken; /* a copy whose address is not taken: a register */
 	ipc_assert_slow(k->ikm_dest.ir_port == port,
 	    "a queued message's destination is its port");
-	/* V4: the context at receipt, while the port is ours. */
-	context = ck_pr_load_64(&port->ip_context);
 	if (k->ikm_flags & IKM_F_BORROWED)
 		consume_borrowed(port, k, &nsport);
 	ipc_rcv_fp_note();
@@ -1764,11 +1763,12 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 		goto out;
 	}
+	/* The default trailer (checked first) holds no seqno and no
+	 * context (V1, V4): none to read at the take, none to pass. */
 	if (likely(k->ikm_ndesc == 0))
 		mr = ipc_kmsg_copyout_simple(held, k, msg, r->r_name);
 	else
-		mr = ipc_kmsg_copyout(
-		    held, k, msg, r->r_name, option, seqno, context);
+		mr = ipc_kmsg_copyout(held, k, msg, r->r_name, option, 0, 0);
 delivered:
 	if (likely(mr == MACH_MSG_SUCCESS)) {
 		ipc_stat_add(th, IPC_STAT_RECEIVED, 1);
