@@ -517,14 +517,18 @@ slow:
 static inline __attribute__((always_inline)) bool
 msg_send_fp_hdr(struct ipc_thread *th, mipc_space_t task, mach_msg_bits_t bits,
     mach_port_name_t dname, mach_port_name_t rname, const void *msg,
-    mach_msg_size_t send_size)
+    mach_msg_size_t send_size, const bool reply_first)
 {
+	const mach_msg_bits_t with_reply = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+
+	if (reply_first && bits == with_reply)
+		return msg_send_fp_to(
+		    th, task, dname, rname, msg, send_size, true);
 	if (bits == MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0))
 		return msg_send_fp_to(
 		    th, task, dname, rname, msg, send_size, false);
-	if (bits ==
-	    MACH_MSGH_BITS(
-	        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE))
+	if (!reply_first && bits == with_reply)
 		return msg_send_fp_to(
 		    th, task, dname, rname, msg, send_size, true);
 	if (bits == MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0))
@@ -534,13 +538,15 @@ msg_send_fp_hdr(struct ipc_thread *th, mipc_space_t task, mach_msg_bits_t bits,
 }
 
 /* msg_send_fp_hdr from `h`, the caller's copy of the header (send_size
- * holds one, I2). */
+ * holds one, I2): a combined call's send (msg_call), whose common shape
+ * is a client's, with a reply right, tested first (callgrind
+ * rpc_call_poll 717 -> 710). */
 static inline __attribute__((always_inline)) bool
 msg_send_fp(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
 	return msg_send_fp_hdr(th, task, h->msgh_bits & MACH_MSGH_BITS_USER,
-	    h->msgh_remote_port, h->msgh_local_port, msg, send_size);
+	    h->msgh_remote_port, h->msgh_local_port, msg, send_size, true);
 }
 
 /*
@@ -2071,7 +2077,7 @@ msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
 		    sizeof(rname));
 		if (likely(
 		        msg_send_fp_hdr(th, space, bits & MACH_MSGH_BITS_USER,
-		            dname, rname, msg, send_size)))
+		            dname, rname, msg, send_size, false)))
 			return MACH_MSG_SUCCESS;
 	}
 	return msg_send_only_slow(msg, option, send_size, timeout);
