@@ -220,17 +220,15 @@ commit_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t ticket,
  */
 static bool
 msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
-    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
+    mach_port_name_t name, const void *msg, mach_msg_size_t send_size)
 {
 	struct mipc_space *space, *held IPC_SPACE_HELD = NULL;
-	mach_port_name_t name = h->msgh_remote_port;
 	struct ipc_entry *e;
 	struct ipc_port *dp;
 	struct ipc_kmsg *k;
 	bool admitted;
 
-	if (h->msgh_local_port != MACH_PORT_NULL ||
-	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
+	if (send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(name))
 		return false;
 	/*
 	 * The section holds the space (ipc_space_lookup), no reference: the
@@ -238,10 +236,12 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	 * wait for readers, thread.c).  Busy: a reference holds the space
 	 * while we wait for the lock outside the section, then a section
 	 * again for the enqueue (ipc_space_acquire's price, 2 locked
-	 * instructions, paid only then).
+	 * instructions, paid only then).  The slot before the section
+	 * (never freed): its load is not on the path after the fence.
 	 */
+	space = ipc_space_slot(task);
 	ipc_epoch_enter(th);
-	space = ipc_space_lookup(task);
+	space = ipc_space_lookup_slot(space, task);
 	if (space == NULL)
 		goto slow_out;
 	if (unlikely(!is_lock_try(space))) {
@@ -283,7 +283,9 @@ msg_send_fp_sonce(struct ipc_thread *th, mipc_space_t task,
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 	msg_sent(th, send_size);
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
-	k->ikm_header.msgh_bits = h->msgh_bits & MACH_MSGH_BITS_USER;
+	/* The bits msg_send_fp's checks leave: a constant. */
+	k->ikm_header.msgh_bits =
+	    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
 	k->ikm_header.msgh_size = send_size;
 	if (k->ikm_kind == IKM_KIND_HANDOFF)
 		ipc_mqueue_handoff_commit(dp, k);
@@ -307,23 +309,22 @@ slow_out:
  *	slot of queue room, a send right), each failure undoing what was
  *	reserved and falling back to the slow path (the specification),
  *	then a point of no return.  No lock, no allocator slow path, no
- *	system call unless a receiver sleeps.  `h` is the caller's copy of
- *	the header (send_size holds one, I2); `msg` the user's buffer, read
+ *	system call unless a receiver sleeps.  msg_send_fp checked the
+ *	header's bits (fp_bits) and hands over its names: dname the
+ *	destination's, rname the reply's; `msg` is the user's buffer, read
  *	only for its send_size bytes, at any alignment.
  * Returns:
  *	true when the message was sent.
  */
 static inline __attribute__((always_inline)) bool
-msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
-    const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size,
+msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
+    mach_port_name_t rname, const void *msg, mach_msg_size_t send_size,
     const bool with_reply)
 {
 	struct mipc_space *space;
-	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
 	const mach_msg_bits_t fp_bits =
 	    (mach_msg_bits_t)MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
 	        with_reply ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
-	mach_msg_type_name_t rt = MACH_MSGH_BITS_LOCAL(bits);
 	struct ipc_entry *de, *re = NULL;
 	struct ipc_port *dp, *rp = NULL;
 	struct ipc_kmsg *k = NULL;
@@ -333,24 +334,23 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	enum imq_admit room = IMQ_PENDING;
 	bool link, inl = send_size <= IMQ_INL_MAX;
 
-	if ((bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)) ||
-	    MACH_MSGH_BITS_REMOTE(bits) != MACH_MSG_TYPE_COPY_SEND)
-		return false; /* MOVE_SEND_ONCE: msg_send_fp's, before */
-	if ((rt != 0 && rt != MACH_MSG_TYPE_MAKE_SEND_ONCE) ||
-	    (rt == 0) != (h->msgh_local_port == MACH_PORT_NULL) ||
-	    send_size > IPC_KMSG_L_SIZE / 2 ||
-	    !MACH_PORT_VALID(h->msgh_remote_port))
+	if (with_reply != (rname != MACH_PORT_NULL) ||
+	    send_size > IPC_KMSG_L_SIZE / 2 || !MACH_PORT_VALID(dname))
 		return false;
 	/* A small message waits for its slot: it may go in its storage. */
 	if (!inl && (k = ipc_kmsg_alloc(send_size, 0)) == NULL)
 		return false;
+	/* The section holds the space: no reference (ipc_space_lookup).
+	 * Its slot is found before the section (slots are never freed), so
+	 * that the load of the directory is not among the loads that wait
+	 * for the section's fence and depend on each other. */
+	space = ipc_space_slot(task);
 	ipc_epoch_enter(th);
-	/* The section holds the space: no reference (ipc_space_lookup). */
-	space = ipc_space_lookup(task);
+	space = ipc_space_lookup_slot(space, task);
 	if (space == NULL)
 		goto slow;
 	/* The bits the lookup checked: one load, type and name agree. */
-	de = ipc_entry_lookup_bits(space, h->msgh_remote_port, &dbits);
+	de = ipc_entry_lookup_bits(space, dname, &dbits);
 	if (de == NULL)
 		goto slow;
 	if (!(IE_BITS_TYPE(dbits) & MACH_PORT_TYPE_SEND))
@@ -368,7 +368,7 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	if (with_reply) {
 		uint32_t rbits;
 
-		re = ipc_entry_lookup_bits(space, h->msgh_local_port, &rbits);
+		re = ipc_entry_lookup_bits(space, rname, &rbits);
 		if (re == NULL || re == de ||
 		    !(IE_BITS_TYPE(rbits) & MACH_PORT_TYPE_RECEIVE))
 			goto slow;
@@ -469,9 +469,8 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	}
 	msg_sent(th, send_size); /* while th and the size are at hand */
 	ipc_copy_msg(ikm_bytes(k), msg, send_size);
-	/* The bits the checks above left possible: a constant, not a
-	 * value kept live (or spilt) across the path. */
-	ipc_assert_slow(bits == fp_bits, "the fast path's bits");
+	/* The bits msg_send_fp checked: a constant, not a value kept live
+	 * (or spilt) across the path. */
 	k->ikm_header.msgh_bits = fp_bits;
 	k->ikm_header.msgh_size = send_size;
 	k->ikm_sender = space->is_serial;
@@ -505,24 +504,49 @@ slow:
 }
 
 /*
- * msg_send_fp_to made twice, with a reply right (rt, MAKE_SEND_ONCE) and
+ * msg_send_fp_to made twice, with a reply right (MAKE_SEND_ONCE) and
  * without: a message with none (a stream's) carries no reply port, link
  * or reference through the path, and GCC has the registers for the rest
  * (callgrind sr_send 332 -> 321).  A reply through a MOVE_SEND_ONCE
- * destination (no reply right) is msg_send_fp_sonce's.
+ * destination (no reply right) is msg_send_fp_sonce's.  The three
+ * shapes are the three values of the user bits the fast paths take (no
+ * descriptors, no voucher).  The header's fields go by value (bits:
+ * its user bits, dname and rname its remote and local ports), so that
+ * no copy of the header need live in memory.
  */
+static inline __attribute__((always_inline)) bool
+msg_send_fp_hdr(struct ipc_thread *th, mipc_space_t task, mach_msg_bits_t bits,
+    mach_port_name_t dname, mach_port_name_t rname, const void *msg,
+    mach_msg_size_t send_size, const bool reply_first)
+{
+	const mach_msg_bits_t with_reply = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+
+	if (reply_first && bits == with_reply)
+		return msg_send_fp_to(
+		    th, task, dname, rname, msg, send_size, true);
+	if (bits == MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0))
+		return msg_send_fp_to(
+		    th, task, dname, rname, msg, send_size, false);
+	if (!reply_first && bits == with_reply)
+		return msg_send_fp_to(
+		    th, task, dname, rname, msg, send_size, true);
+	if (bits == MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0))
+		return rname == MACH_PORT_NULL &&
+		    msg_send_fp_sonce(th, task, dname, msg, send_size);
+	return false;
+}
+
+/* msg_send_fp_hdr from `h`, the caller's copy of the header (send_size
+ * holds one, I2): a combined call's send (msg_call), whose common shape
+ * is a client's, with a reply right, tested first (callgrind
+ * rpc_call_poll 717 -> 710). */
 static inline __attribute__((always_inline)) bool
 msg_send_fp(struct ipc_thread *th, mipc_space_t task,
     const mach_msg_header_t *h, const void *msg, mach_msg_size_t send_size)
 {
-	mach_msg_bits_t bits = h->msgh_bits & MACH_MSGH_BITS_USER;
-
-	if (MACH_MSGH_BITS_LOCAL(bits) != 0)
-		return msg_send_fp_to(th, task, h, msg, send_size, true);
-	if (MACH_MSGH_BITS_REMOTE(bits) == MACH_MSG_TYPE_MOVE_SEND_ONCE &&
-	    !(bits & (MACH_MSGH_BITS_COMPLEX | MACH_MSGH_BITS_VOUCHER_MASK)))
-		return msg_send_fp_sonce(th, task, h, msg, send_size);
-	return msg_send_fp_to(th, task, h, msg, send_size, false);
+	return msg_send_fp_hdr(th, task, h->msgh_bits & MACH_MSGH_BITS_USER,
+	    h->msgh_remote_port, h->msgh_local_port, msg, send_size, true);
 }
 
 /*
@@ -1639,7 +1663,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	struct ipc_kmsg *k, *taken;
 	struct imq_inl buf;
 	enum imq_result res;
-	uint64_t context;
 	uint32_t size, seqno;
 	mach_port_name_t reply_name;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
@@ -1648,8 +1671,12 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
 		return RFP_SLOW;
+	ipc_assert_slow(ipc_trailer_size(option) == sizeof(mach_msg_trailer_t),
+	    "the fast path's trailer is the default one");
+	/* The slot before the section, as msg_send_fp_to finds it. */
+	space = ipc_space_slot(r->r_task);
 	ipc_epoch_enter(th);
-	space = ipc_space_lookup(r->r_task);
+	space = ipc_space_lookup_slot(space, r->r_task);
 	if (space == NULL || !rcv_lookup_inl(space, r->r_name, &t) ||
 	    t.rt_is_set)
 		goto slow;
@@ -1689,8 +1716,6 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	k = taken; /* a copy whose address is not taken: a register */
 	ipc_assert_slow(k->ikm_dest.ir_port == port,
 	    "a queued message's destination is its port");
-	/* V4: the context at receipt, while the port is ours. */
-	context = ck_pr_load_64(&port->ip_context);
 	if (k->ikm_flags & IKM_F_BORROWED)
 		consume_borrowed(port, k, &nsport);
 	ipc_rcv_fp_note();
@@ -1744,11 +1769,12 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 		mr = MACH_RCV_HEADER_ERROR | MACH_MSG_IPC_SPACE;
 		goto out;
 	}
+	/* The default trailer (checked first) holds no seqno and no
+	 * context (V1, V4): none to read at the take, none to pass. */
 	if (likely(k->ikm_ndesc == 0))
 		mr = ipc_kmsg_copyout_simple(held, k, msg, r->r_name);
 	else
-		mr = ipc_kmsg_copyout(
-		    held, k, msg, r->r_name, option, seqno, context);
+		mr = ipc_kmsg_copyout(held, k, msg, r->r_name, option, 0, 0);
 delivered:
 	if (likely(mr == MACH_MSG_SUCCESS)) {
 		ipc_stat_add(th, IPC_STAT_RECEIVED, 1);
@@ -1986,10 +2012,38 @@ msg_call_any(mach_msg_header_t *msg, mach_msg_option_t option,
 }
 
 /*
+ * msg_send_only's slow path: the checks and the send again from the top,
+ * the fast path left out (it declined, having changed nothing).  Out of
+ * line and cold, so that msg_send_only keeps nothing alive across the
+ * fast path but option and timeout, and its fast path has the registers
+ * (PERF.md 3.8).
+ */
+static IPC_COLD mach_msg_return_t
+msg_send_only_slow(mach_msg_header_t *msg, mach_msg_option_t option,
+    mach_msg_size_t send_size, mach_msg_timeout_t timeout)
+{
+	struct ipc_thread *th;
+	mipc_space_t space = msg_cur_space(&th);
+	mach_msg_header_t h;
+	mach_msg_return_t mr;
+
+	if (msg == NULL)
+		return MACH_SEND_INVALID_DATA;
+	if (send_size < sizeof(h) || (send_size & 3))
+		return MACH_SEND_MSG_TOO_SMALL;
+	memcpy(&h, msg, sizeof(h));
+	mr = msg_send_nofp(th, space, &h, msg, option, send_size, 0, timeout);
+	/* L8: released by the send, and no receive to write it */
+	return likely(mr != MSG_SENT_BUFFER_GONE) ? mr : MACH_MSG_SUCCESS;
+}
+
+/*
  * mach_msg's plain send (PERF.md 3.8): out of line with a frame of its
  * own size, reached from mach_msg by a tail call with mach_msg's own
  * arguments -- mach_msg itself has no frame.  Inlined into mach_msg, a
  * send paid for the frame and the spills of the receive inlined there.
+ * The fast path here; anything it declines (and a buffer it does not
+ * read) is msg_send_only_slow's, which checks the buffer again.
  */
 static MSG_ENTRY mach_msg_return_t
 msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
@@ -1998,16 +2052,35 @@ msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
 {
 	struct ipc_thread *th;
 	mipc_space_t space = msg_cur_space(&th);
-	mach_port_name_t dest;
-	mach_msg_return_t mr;
 
 	if (unlikely(space == NULL)) /* first call: out of line */
 		return msg_call_any(msg, option, send_size, rcv_size, rcv_name,
 		    timeout, MACH_PORT_NULL);
-	mr =
-	    msg_send_user(th, space, msg, option, send_size, 0, timeout, &dest);
-	/* L8: released by the send, and no receive to write it */
-	return likely(mr != MSG_SENT_BUFFER_GONE) ? mr : MACH_MSG_SUCCESS;
+	if (likely(msg != NULL && send_size >= sizeof(mach_msg_header_t) &&
+	        !(send_size & 3) &&
+	        !(option & MACH_SEND_SYNC_BOOTSTRAP_CHECKIN))) {
+		/* The three fields the fast path reads, each read once (at
+		 * any alignment), into registers: msg_send_user's copy. */
+		mach_msg_bits_t bits;
+		mach_port_name_t dname, rname;
+
+		memcpy(&bits,
+		    (const char *)msg + offsetof(mach_msg_header_t, msgh_bits),
+		    sizeof(bits));
+		memcpy(&dname,
+		    (const char *)msg +
+		        offsetof(mach_msg_header_t, msgh_remote_port),
+		    sizeof(dname));
+		memcpy(&rname,
+		    (const char *)msg +
+		        offsetof(mach_msg_header_t, msgh_local_port),
+		    sizeof(rname));
+		if (likely(
+		        msg_send_fp_hdr(th, space, bits & MACH_MSGH_BITS_USER,
+		            dname, rname, msg, send_size, false)))
+			return MACH_MSG_SUCCESS;
+	}
+	return msg_send_only_slow(msg, option, send_size, timeout);
 }
 
 /*
