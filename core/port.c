@@ -359,8 +359,8 @@ ipc_object_retire(struct ipc_object *o)
  * Conditions:
  *	Nothing needed.  Allocates; NULL when out of memory.
  */
-struct ipc_port *
-ipc_port_alloc(void)
+static inline __attribute__((always_inline)) struct ipc_port *
+port_alloc_inline(void)
 {
 	struct ipc_thread *th = ipc_thread_cur;
 	struct ipc_port *port;
@@ -403,6 +403,12 @@ ipc_port_alloc(void)
 	port->ip_srp_bind = 0;
 	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
+}
+
+struct ipc_port *
+ipc_port_alloc(void)
+{
+	return port_alloc_inline();
 }
 
 /*
@@ -562,57 +568,73 @@ ipc_port_destroy(struct ipc_port *port)
 }
 
 /*
- * ipc_port_destroy_quiet
- *	ipc_port_destroy of the port of a quiet receive right the caller
- *	took out of its entry (receive_destroy_flat, right.c: it saw no set,
- *	request, queue, send right, context, guard or sync state under the
- *	space lock), without the port lock when the caller's reference --
- *	the entry's -- is the only one.  A CAS of io_refs from 1 to 0 then
- *	makes the caller the port's only user: no reference can be taken
- *	any more (ipc_object_reference_try fails at zero), and whoever takes
- *	the port lock, waits on its queues or mirrors them in a waitfd
- *	holds a reference (object.h, Lifetime).  What the space lock did
- *	not settle is then exact, and rechecked; anything found gives the
- *	reference back -- nobody could take one meanwhile -- and takes the
- *	general path.  Otherwise the port goes DEAD with a plain store (no
- *	waiter to order against: [F1] is for waiters) and retires at once.
- *	Readers that still see the port through a stale entry find it
- *	unreferenceable, then DEAD, with no queue: they take their general
- *	paths, which find the entry gone.
- * Conditions: as ipc_port_destroy's; nothing locked.
+ * The port has none of the state receive_destroy_flat (right.c) reads as
+ * hints of a port that is not quiet: requests, a queue, send rights, a
+ * workloop or a watcher.  Only its tests look at which path a port took
+ * (ipc_port_flat_ops, port.h).
  */
-void
+static bool
+port_quiet_hint(const struct ipc_port *port)
+{
+	return ((uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_mq.imq_ring) |
+	           ck_pr_load_32(&port->ip_srights) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_workloop) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_watchport)) == 0;
+}
+
+/*
+ * ipc_port_destroy_quiet
+ *	The death of the port of a receive right the caller took out of its
+ *	entry (receive_destroy_flat, right.c: it saw no set, port-destroyed
+ *	request, context, guard or special reply port under the space lock)
+ *	after its CAS of io_refs from 1 to 0 under that lock: the entry's
+ *	reference was the only one.  That makes the caller the port's only
+ *	user: no reference can be taken any more (ipc_object_reference_try
+ *	fails at zero), and whoever takes the port lock, waits on its
+ *	queues or mirrors them in a waitfd holds a reference (object.h,
+ *	Lifetime) -- so what the space lock did not settle is exact here,
+ *	read once.  A port with anything more (a send right or request, a
+ *	queue, sync state) gets its reference back -- nobody could take one
+ *	meanwhile -- and dies as receive_destroy kills it (ipc_port_destroy,
+ *	the port lock).  Otherwise it goes DEAD with a plain store (no
+ *	waiter to order against: [F1] is for waiters) and retires at once.
+ *	Returns false if the port's requests, queue, send rights, workloop
+ *	or watcher made it not quiet (port_quiet_hint): what
+ *	receive_destroy_flat reads as hints when the port is referenced
+ *	elsewhere, and leaves to the general path then.  Readers that still see the port through a stale entry
+ *	find it unreferenceable, then DEAD, with no queue: they take their
+ *	general paths, which find the entry gone.
+ * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
+ *	gone.
+ */
+bool
 ipc_port_destroy_quiet(struct ipc_port *port)
 {
 	struct ipc_mqueue *mq = &port->ip_mq;
 	uintptr_t busy;
 
-	/* Relaxed: the fence after it orders what follows ([A7]). */
-	if (ck_pr_load_32(&port->ip_object.io_refs) != 1 ||
-	    !ck_pr_cas_32(&port->ip_object.io_refs, 1, 0)) {
-		ipc_port_destroy(port);
-		return;
-	}
-	/* [A7]: every releaser's accesses before ours ([R7]). */
+	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
-	/* Not the set and port-destroyed request: the space lock settled
-	 * them, and the caller now holds the receive right they need. */
 	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
 	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
-	    ck_pr_load_32(&mq->imq_ovf_n) |
+	    ck_pr_load_32(&port->ip_srights) | ck_pr_load_32(&mq->imq_ovf_n) |
 	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
 	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
 	    ck_pr_load_32(&port->ip_rcv_hooks) |
 	    (uintptr_t)port_has_sync_state(port);
 	if (unlikely(busy != 0)) {
+		bool hint = port_quiet_hint(port); /* before the death */
+
 		/* Relaxed: nobody holds a reference to order against; a
 		 * reference_try that failed meanwhile found a port whose
 		 * receive right is gone (object.h, Lifetime). */
 		ck_pr_store_32(&port->ip_object.io_refs, 1);
 		ipc_port_destroy(port);
-		return;
+		return hint;
 	}
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
@@ -621,6 +643,7 @@ ipc_port_destroy_quiet(struct ipc_port *port)
 	 * port, dead, bare. */
 	port_retire_bare(ipc_thread_self(), port);
 	ipc_debug_yield(IPC_YIELD_RETIRE);
+	return true;
 }
 
 /*
@@ -1249,9 +1272,14 @@ ipc_port_send_turnstile_complete(struct ipc_port *port)
  * the fresh entry e of `name`, published last ([R8]).
  * Conditions: space locked and active; e allocated, type 0.
  */
+/*
+ * port_publish with the entry's bits given: its generation and roll point
+ * (type 0), which the entry may not hold yet (ipc_entry_alloc_next leaves
+ * them to this one store).
+ */
 static inline __attribute__((always_inline)) void
-port_publish(struct mipc_space *space, struct ipc_port *port,
-    struct ipc_entry *e, mach_port_name_t name, bool with_send)
+port_publish_bits(struct mipc_space *space, struct ipc_port *port,
+    struct ipc_entry *e, mach_port_name_t name, bool with_send, uint32_t bits)
 {
 	ip_set_receiver(port, space, name);
 	ip_state_set(port, IP_IN_SPACE);
@@ -1261,9 +1289,16 @@ port_publish(struct mipc_space *space, struct ipc_port *port,
 	}
 	ipc_entry_set_object(e, &port->ip_object);
 	ck_pr_store_32(&e->ie_bits,
-	    IE_BITS_GEN(e->ie_bits) | (e->ie_bits & IE_BITS_ROLL_MASK) |
+	    IE_BITS_GEN(bits) | (bits & IE_BITS_ROLL_MASK) |
 	        MACH_PORT_TYPE_RECEIVE |
 	        (with_send ? MACH_PORT_TYPE_SEND | 1 : 0));
+}
+
+static inline __attribute__((always_inline)) void
+port_publish(struct mipc_space *space, struct ipc_port *port,
+    struct ipc_entry *e, mach_port_name_t name, bool with_send)
+{
+	port_publish_bits(space, port, e, name, with_send, e->ie_bits);
 }
 
 /*
@@ -1366,20 +1401,31 @@ receive_allocate_flat(
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	mach_port_name_t name;
+	uint32_t bits;
 	kern_return_t kr;
 
 	space = ipc_space_lock_try_handle(task);
 	if (unlikely(space == NULL))
 		return false;
-	if (unlikely(space->is_free_head == 0)) {
-		is_unlock(space);
-		return false;
+	/*
+	 * port_install's case of a fresh name and no send right.  One-shot:
+	 * the free entry's next generation (ipc_entry_alloc_next) goes into
+	 * the entry with the right, one store of the bits after the object
+	 * ([R8]); until then the entry is free (type 0) to lookups.  A first
+	 * use or a roll takes ipc_entry_alloc, which a free entry cannot
+	 * fail.
+	 */
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL)) {
+		if (unlikely(space->is_free_head == 0)) {
+			is_unlock(space);
+			return false;
+		}
+		kr = ipc_entry_alloc(space, &name, &e);
+		ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
+		bits = e->ie_bits;
 	}
-	/* port_install's case of a fresh name and no send right, which a
-	 * free entry cannot fail. */
-	kr = ipc_entry_alloc(space, &name, &e);
-	ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
-	port_publish(space, port, e, name, false);
+	port_publish_bits(space, port, e, name, false, bits);
 	*namep = name;
 	is_unlock(space);
 	ipc_port_flat_note();
@@ -1442,7 +1488,7 @@ mipc_port_allocate(
 	struct ipc_port *port;
 
 	if (likely(right == MACH_PORT_RIGHT_RECEIVE && name != NULL)) {
-		port = ipc_port_alloc();
+		port = port_alloc_inline(); /* ipc_port_alloc, no call */
 		if (likely(port != NULL) &&
 		    receive_allocate_flat(task, port, name))
 			return KERN_SUCCESS;

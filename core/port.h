@@ -402,7 +402,7 @@ ip_state_set_dead(struct ipc_port *port)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
-void ipc_port_destroy_quiet(struct ipc_port *port);
+bool ipc_port_destroy_quiet(struct ipc_port *port);
 
 /*
  * Receive rights the calling thread made (mach_port_allocate RECEIVE,
