@@ -421,12 +421,16 @@ ipc_entry_load_kind(const struct ipc_entry *e, uint32_t kind)
 static inline uint32_t
 ipc_entry_gen_next(uint32_t bits)
 {
-	uint32_t roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
-	uint32_t k = (bits >> 26) + 1; /* the generation's count of uses */
+	/* The generation's count of uses, bits 26-31, advanced in place (in
+	 * 64 bits: a count of 63 + 1 does not wrap); its top two bits are
+	 * the count / 16, which must stay within the roll point's. */
+	uint64_t next = (uint64_t)bits + (1u << 26);
 
-	if (unlikely((bits >> 24) == 0 || k >= 16 * (roll + 1)))
+	if (unlikely((bits >> 24) == 0 ||
+	        (next >> 30) >
+	            ((bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT)))
 		return 0;
-	return ((k << 2 | 3) << 24) | (bits & IE_BITS_ROLL_MASK);
+	return (uint32_t)next & (IE_BITS_GEN_MASK | IE_BITS_ROLL_MASK);
 }
 
 /*
