@@ -298,9 +298,9 @@ pset_free(struct ipc_deferred *d)
  * when the thread exits and when it calls mipc_quiesce.  Until then its
  * ports count neither as live ports nor as pending frees (mipc_get_stats
  * subtracts them, thread.c): they are dead and unreferenced, and at most
- * IPC_PORT_RETIRE_BATCH - 1 per thread wait so.
+ * IPC_PORT_RETIRE_BATCH - 1 per thread wait so (port.h,
+ * ipc_port_retire_bare, the push).
  */
-#define IPC_PORT_RETIRE_BATCH 16
 
 /*
  * ipc_port_retired_flush
@@ -327,26 +327,14 @@ port_bare(const struct ipc_port *port)
 }
 
 /*
- * A bare port's retirement: into th's batch (th may be NULL: a thread
- * that is exiting, through the epoch alone).
- * Conditions: port dead, bare, its last reference gone.
+ * ipc_port_retire_orphan
+ *	ipc_port_retire_bare's case of a thread with no state (exiting):
+ *	through the epoch alone.
  */
-static inline void
-port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
+void
+ipc_port_retire_orphan(struct ipc_port *port)
 {
-	uint32_t n;
-
-	if (unlikely(th == NULL)) {
-		ipc_epoch_defer(th, &port->ip_free, port_free);
-		return;
-	}
-	n = th->th_nretired + 1;
-	port->ip_retired_next = th->th_retired;
-	th->th_retired = port;
-	/* (A): mipc_get_stats reads it. */
-	ck_pr_store_32(&th->th_nretired, n);
-	if (n == IPC_PORT_RETIRE_BATCH)
-		ipc_port_retired_flush(th);
+	ipc_epoch_defer(NULL, &port->ip_free, port_free);
 }
 
 /*
@@ -367,7 +355,7 @@ ipc_object_retire(struct ipc_object *o)
 		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
 		if (likely(th != NULL) && port_bare(port)) {
-			port_retire_bare(th, port);
+			ipc_port_retire_bare(th, port);
 		} else {
 			ipc_epoch_defer(th, &port->ip_free, port_free);
 		}
@@ -509,19 +497,6 @@ port_destroy_sync(struct ipc_port *port)
 		ipc_workloop_release(wl);
 }
 
-/*
- * Whether a port has anything port_destroy_sync undoes: a special reply
- * port, a watchport or workloop (unions with the SRP's fields), a sync
- * link, a send turnstile.
- */
-static inline bool
-port_has_sync_state(const struct ipc_port *port)
-{
-	return (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
-	    port->ip_watchport != NULL || port->ip_workloop != NULL ||
-	    port->ip_sync_link != NULL || port->ip_send_ts != NULL;
-}
-
 void
 ipc_port_destroy(struct ipc_port *port)
 {
@@ -613,65 +588,23 @@ port_quiet_hint(const struct ipc_port *port)
 }
 
 /*
- * ipc_port_destroy_quiet
- *	The death of the port of a receive right the caller took out of its
- *	entry (receive_destroy_flat, right.c: it saw no set, port-destroyed
- *	request, context, guard or special reply port under the space lock)
- *	after its CAS of io_refs from 1 to 0 under that lock: the entry's
- *	reference was the only one.  That makes the caller the port's only
- *	user: no reference can be taken any more (ipc_object_reference_try
- *	fails at zero), and whoever takes the port lock, waits on its
- *	queues or mirrors them in a waitfd holds a reference (object.h,
- *	Lifetime) -- so what the space lock did not settle is exact here,
- *	read once.  A port with anything more (a send right or request, a
- *	queue, sync state) gets its reference back -- nobody could take one
- *	meanwhile -- and dies as receive_destroy kills it (ipc_port_destroy,
- *	the port lock).  Otherwise it goes DEAD with a plain store (no
- *	waiter to order against: [F1] is for waiters) and retires at once.
- *	Returns false if the port's requests, queue, send rights, workloop
- *	or watcher made it not quiet (port_quiet_hint): what
- *	receive_destroy_flat reads as hints when the port is referenced
- *	elsewhere, and leaves to the general path then.  Readers that still see the port through a stale entry
- *	find it unreferenceable, then DEAD, with no queue: they take their
- *	general paths, which find the entry gone.
- * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
- *	gone.
+ * ipc_port_destroy_busy
+ *	ipc_port_destroy_quiet's case of a port found not quiet after all:
+ *	its reference back, then the general death.  Returns
+ *	port_quiet_hint() as it was before the death.
+ * Conditions: as ipc_port_destroy_quiet's.
  */
 bool
-ipc_port_destroy_quiet(struct ipc_port *port)
+ipc_port_destroy_busy(struct ipc_port *port)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
-	uintptr_t busy;
+	bool hint = port_quiet_hint(port);
 
-	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
-	ck_pr_fence_acquire();
-	ipc_tsan_acquire(&port->ip_object);
-	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
-	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
-	    ck_pr_load_32(&port->ip_srights) | ck_pr_load_32(&mq->imq_ovf_n) |
-	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
-	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
-	    ck_pr_load_32(&port->ip_rcv_hooks) |
-	    (uintptr_t)port_has_sync_state(port);
-	if (unlikely(busy != 0)) {
-		bool hint = port_quiet_hint(port); /* before the death */
-
-		/* Relaxed: nobody holds a reference to order against; a
-		 * reference_try that failed meanwhile found a port whose
-		 * receive right is gone (object.h, Lifetime). */
-		ck_pr_store_32(&port->ip_object.io_refs, 1);
-		ipc_port_destroy(port);
-		return hint;
-	}
-	ip_set_receiver(port, NULL, MACH_PORT_NULL);
-	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
-	ipc_debug_yield(IPC_YIELD_DESTROY);
-	/* ipc_object_retire, whose tests the busy one above made: a
-	 * port, dead, bare. */
-	port_retire_bare(ipc_thread_self(), port);
-	ipc_debug_yield(IPC_YIELD_RETIRE);
-	return true;
+	/* Relaxed: nobody holds a reference to order against; a
+	 * reference_try that failed meanwhile found a port whose receive
+	 * right is gone (object.h, Lifetime). */
+	ck_pr_store_32(&port->ip_object.io_refs, 1);
+	ipc_port_destroy(port);
+	return hint;
 }
 
 /*
