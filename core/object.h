@@ -17,12 +17,16 @@
  *            names it (until the port is unlocked), or reaches it through
  *            a set link (msg.c's member scan); whoever waits on its
  *            queues holds a reference; a waitfd mirroring them shows in
- *            its waiter count.  So for a port out of every entry and set,
- *            a CAS of the count from 1 to 0 makes its caller, who held
- *            that one, the port's only user (ipc_port_destroy_quiet,
- *            port.c); when its recheck finds the port busy after all it
- *            stores 1 back: a reference_try that failed in between found
- *            a port whose receive right was already gone, as if dead.
+ *            its waiter count.  So a CAS of the count from 1 to 0 by
+ *            the holder of the lock of the space whose entry holds that
+ *            one reference (and names the port in no set) makes it the
+ *            port's only user (receive_destroy_flat, right.c); it then
+ *            unpublishes the entry in the same hold of the lock -- the
+ *            one release before its unpublication: a reader finding the
+ *            port meanwhile fails its reference_try, as for a port whose
+ *            receive right is gone, which it is once the lock drops.
+ *            When the recheck (ipc_port_destroy_quiet, port.c) finds the
+ *            port busy after all it stores 1 back and destroys it.
  * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;

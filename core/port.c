@@ -233,13 +233,41 @@ port_free(struct ipc_deferred *d)
 	port_free_one(ipc_container_of(d, struct ipc_port, ip_free));
 }
 
-/* A batch of bare ports (ipc_port_retired_flush), the head's entry. */
+/*
+ * A batch of bare ports (ipc_port_retired_flush), the head's entry.  When
+ * the calling thread can keep them all, the batch joins its kept ports
+ * whole: one walk to its tail, no per-port work (but the checks, the
+ * leak report and the poisoning of test, leak-reporting and ASan builds).
+ */
 static void
 port_free_batch(struct ipc_deferred *d)
 {
 	struct ipc_port *port = ipc_container_of(d, struct ipc_port, ip_free);
-	struct ipc_port *next;
+	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_port *next, *tail = port;
+	uint32_t n = 1, k;
 
+	while (tail->ip_retired_next != NULL) {
+		tail = tail->ip_retired_next;
+		n++;
+	}
+	if (likely(th != NULL) && (k = th->th_nkept) + n <= IPC_PORT_KEEP) {
+		if (ipc_test_hooks || MIPC_ASAN || unlikely(ipc_debug_leaks)) {
+			for (next = port; next != NULL;
+			     next = next->ip_retired_next) {
+				ipc_assert_slow(port_unlinked(next) &&
+				        port_constructed(next),
+				    "a freed port is unlinked and in its "
+				    "constructed state");
+				ipc_leak_forget(next);
+				port_kept_poison(next, true); /* but the link */
+			}
+		}
+		tail->ip_retired_next = th->th_kept;
+		th->th_kept = port;
+		ck_pr_store_32(&th->th_nkept, k + n); /* (A): mipc_get_stats */
+		return;
+	}
 	for (; port != NULL; port = next) {
 		next = port->ip_retired_next;
 		/* Bare (port_bare): nothing but its memory to give back. */
@@ -270,9 +298,9 @@ pset_free(struct ipc_deferred *d)
  * when the thread exits and when it calls mipc_quiesce.  Until then its
  * ports count neither as live ports nor as pending frees (mipc_get_stats
  * subtracts them, thread.c): they are dead and unreferenced, and at most
- * IPC_PORT_RETIRE_BATCH - 1 per thread wait so.
+ * IPC_PORT_RETIRE_BATCH - 1 per thread wait so (port.h,
+ * ipc_port_retire_bare, the push).
  */
-#define IPC_PORT_RETIRE_BATCH 16
 
 /*
  * ipc_port_retired_flush
@@ -299,26 +327,14 @@ port_bare(const struct ipc_port *port)
 }
 
 /*
- * A bare port's retirement: into th's batch (th may be NULL: a thread
- * that is exiting, through the epoch alone).
- * Conditions: port dead, bare, its last reference gone.
+ * ipc_port_retire_orphan
+ *	ipc_port_retire_bare's case of a thread with no state (exiting):
+ *	through the epoch alone.
  */
-static inline void
-port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
+void
+ipc_port_retire_orphan(struct ipc_port *port)
 {
-	uint32_t n;
-
-	if (unlikely(th == NULL)) {
-		ipc_epoch_defer(th, &port->ip_free, port_free);
-		return;
-	}
-	n = th->th_nretired + 1;
-	port->ip_retired_next = th->th_retired;
-	th->th_retired = port;
-	/* (A): mipc_get_stats reads it. */
-	ck_pr_store_32(&th->th_nretired, n);
-	if (n == IPC_PORT_RETIRE_BATCH)
-		ipc_port_retired_flush(th);
+	ipc_epoch_defer(NULL, &port->ip_free, port_free);
 }
 
 /*
@@ -339,7 +355,7 @@ ipc_object_retire(struct ipc_object *o)
 		ipc_require(port->ip_state == IP_DEAD,
 		    "a port's last reference goes after its death");
 		if (likely(th != NULL) && port_bare(port)) {
-			port_retire_bare(th, port);
+			ipc_port_retire_bare(th, port);
 		} else {
 			ipc_epoch_defer(th, &port->ip_free, port_free);
 		}
@@ -359,8 +375,8 @@ ipc_object_retire(struct ipc_object *o)
  * Conditions:
  *	Nothing needed.  Allocates; NULL when out of memory.
  */
-struct ipc_port *
-ipc_port_alloc(void)
+static inline __attribute__((always_inline)) struct ipc_port *
+port_alloc_inline(void)
 {
 	struct ipc_thread *th = ipc_thread_cur;
 	struct ipc_port *port;
@@ -403,6 +419,12 @@ ipc_port_alloc(void)
 	port->ip_srp_bind = 0;
 	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
+}
+
+struct ipc_port *
+ipc_port_alloc(void)
+{
+	return port_alloc_inline();
 }
 
 /*
@@ -473,19 +495,6 @@ port_destroy_sync(struct ipc_port *port)
 		ip_release(watched);
 	if (wl != NULL)
 		ipc_workloop_release(wl);
-}
-
-/*
- * Whether a port has anything port_destroy_sync undoes: a special reply
- * port, a watchport or workloop (unions with the SRP's fields), a sync
- * link, a send turnstile.
- */
-static inline bool
-port_has_sync_state(const struct ipc_port *port)
-{
-	return (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
-	    port->ip_watchport != NULL || port->ip_workloop != NULL ||
-	    port->ip_sync_link != NULL || port->ip_send_ts != NULL;
 }
 
 void
@@ -562,65 +571,40 @@ ipc_port_destroy(struct ipc_port *port)
 }
 
 /*
- * ipc_port_destroy_quiet
- *	ipc_port_destroy of the port of a quiet receive right the caller
- *	took out of its entry (receive_destroy_flat, right.c: it saw no set,
- *	request, queue, send right, context, guard or sync state under the
- *	space lock), without the port lock when the caller's reference --
- *	the entry's -- is the only one.  A CAS of io_refs from 1 to 0 then
- *	makes the caller the port's only user: no reference can be taken
- *	any more (ipc_object_reference_try fails at zero), and whoever takes
- *	the port lock, waits on its queues or mirrors them in a waitfd
- *	holds a reference (object.h, Lifetime).  What the space lock did
- *	not settle is then exact, and rechecked; anything found gives the
- *	reference back -- nobody could take one meanwhile -- and takes the
- *	general path.  Otherwise the port goes DEAD with a plain store (no
- *	waiter to order against: [F1] is for waiters) and retires at once.
- *	Readers that still see the port through a stale entry find it
- *	unreferenceable, then DEAD, with no queue: they take their general
- *	paths, which find the entry gone.
- * Conditions: as ipc_port_destroy's; nothing locked.
+ * The port has none of the state receive_destroy_flat (right.c) reads as
+ * hints of a port that is not quiet: requests, a queue, send rights, a
+ * workloop or a watcher.  Only its tests look at which path a port took
+ * (ipc_port_flat_ops, port.h).
  */
-void
-ipc_port_destroy_quiet(struct ipc_port *port)
+static bool
+port_quiet_hint(const struct ipc_port *port)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
-	uintptr_t busy;
+	return ((uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_mq.imq_ring) |
+	           ck_pr_load_32(&port->ip_srights) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_workloop) |
+	           (uintptr_t)ck_pr_load_ptr(&port->ip_watchport)) == 0;
+}
 
-	/* Relaxed: the fence after it orders what follows ([A7]). */
-	if (ck_pr_load_32(&port->ip_object.io_refs) != 1 ||
-	    !ck_pr_cas_32(&port->ip_object.io_refs, 1, 0)) {
-		ipc_port_destroy(port);
-		return;
-	}
-	/* [A7]: every releaser's accesses before ours ([R7]). */
-	ck_pr_fence_acquire();
-	ipc_tsan_acquire(&port->ip_object);
-	/* Not the set and port-destroyed request: the space lock settled
-	 * them, and the caller now holds the receive right they need. */
-	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
-	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
-	    ck_pr_load_32(&mq->imq_ovf_n) |
-	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
-	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
-	    ck_pr_load_32(&port->ip_rcv_hooks) |
-	    (uintptr_t)port_has_sync_state(port);
-	if (unlikely(busy != 0)) {
-		/* Relaxed: nobody holds a reference to order against; a
-		 * reference_try that failed meanwhile found a port whose
-		 * receive right is gone (object.h, Lifetime). */
-		ck_pr_store_32(&port->ip_object.io_refs, 1);
-		ipc_port_destroy(port);
-		return;
-	}
-	ip_set_receiver(port, NULL, MACH_PORT_NULL);
-	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
-	ipc_debug_yield(IPC_YIELD_DESTROY);
-	/* ipc_object_retire, whose tests the busy one above made: a
-	 * port, dead, bare. */
-	port_retire_bare(ipc_thread_self(), port);
-	ipc_debug_yield(IPC_YIELD_RETIRE);
+/*
+ * ipc_port_destroy_busy
+ *	ipc_port_destroy_quiet's case of a port found not quiet after all:
+ *	its reference back, then the general death.  Returns
+ *	port_quiet_hint() as it was before the death.
+ * Conditions: as ipc_port_destroy_quiet's.
+ */
+bool
+ipc_port_destroy_busy(struct ipc_port *port)
+{
+	bool hint = port_quiet_hint(port);
+
+	/* Relaxed: nobody holds a reference to order against; a
+	 * reference_try that failed meanwhile found a port whose receive
+	 * right is gone (object.h, Lifetime). */
+	ck_pr_store_32(&port->ip_object.io_refs, 1);
+	ipc_port_destroy(port);
+	return hint;
 }
 
 /*
@@ -1249,9 +1233,14 @@ ipc_port_send_turnstile_complete(struct ipc_port *port)
  * the fresh entry e of `name`, published last ([R8]).
  * Conditions: space locked and active; e allocated, type 0.
  */
+/*
+ * port_publish with the entry's bits given: its generation and roll point
+ * (type 0), which the entry may not hold yet (ipc_entry_alloc_next leaves
+ * them to this one store).
+ */
 static inline __attribute__((always_inline)) void
-port_publish(struct mipc_space *space, struct ipc_port *port,
-    struct ipc_entry *e, mach_port_name_t name, bool with_send)
+port_publish_bits(struct mipc_space *space, struct ipc_port *port,
+    struct ipc_entry *e, mach_port_name_t name, bool with_send, uint32_t bits)
 {
 	ip_set_receiver(port, space, name);
 	ip_state_set(port, IP_IN_SPACE);
@@ -1261,9 +1250,16 @@ port_publish(struct mipc_space *space, struct ipc_port *port,
 	}
 	ipc_entry_set_object(e, &port->ip_object);
 	ck_pr_store_32(&e->ie_bits,
-	    IE_BITS_GEN(e->ie_bits) | (e->ie_bits & IE_BITS_ROLL_MASK) |
+	    IE_BITS_GEN(bits) | (bits & IE_BITS_ROLL_MASK) |
 	        MACH_PORT_TYPE_RECEIVE |
 	        (with_send ? MACH_PORT_TYPE_SEND | 1 : 0));
+}
+
+static inline __attribute__((always_inline)) void
+port_publish(struct mipc_space *space, struct ipc_port *port,
+    struct ipc_entry *e, mach_port_name_t name, bool with_send)
+{
+	port_publish_bits(space, port, e, name, with_send, e->ie_bits);
 }
 
 /*
@@ -1366,20 +1362,31 @@ receive_allocate_flat(
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	mach_port_name_t name;
+	uint32_t bits;
 	kern_return_t kr;
 
 	space = ipc_space_lock_try_handle(task);
 	if (unlikely(space == NULL))
 		return false;
-	if (unlikely(space->is_free_head == 0)) {
-		is_unlock(space);
-		return false;
+	/*
+	 * port_install's case of a fresh name and no send right.  One-shot:
+	 * the free entry's next generation (ipc_entry_alloc_next) goes into
+	 * the entry with the right, one store of the bits after the object
+	 * ([R8]); until then the entry is free (type 0) to lookups.  A first
+	 * use or a roll takes ipc_entry_alloc, which a free entry cannot
+	 * fail.
+	 */
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL)) {
+		if (unlikely(space->is_free_head == 0)) {
+			is_unlock(space);
+			return false;
+		}
+		kr = ipc_entry_alloc(space, &name, &e);
+		ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
+		bits = e->ie_bits;
 	}
-	/* port_install's case of a fresh name and no send right, which a
-	 * free entry cannot fail. */
-	kr = ipc_entry_alloc(space, &name, &e);
-	ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
-	port_publish(space, port, e, name, false);
+	port_publish_bits(space, port, e, name, false, bits);
 	*namep = name;
 	is_unlock(space);
 	ipc_port_flat_note();
@@ -1442,7 +1449,7 @@ mipc_port_allocate(
 	struct ipc_port *port;
 
 	if (likely(right == MACH_PORT_RIGHT_RECEIVE && name != NULL)) {
-		port = ipc_port_alloc();
+		port = port_alloc_inline(); /* ipc_port_alloc, no call */
 		if (likely(port != NULL) &&
 		    receive_allocate_flat(task, port, name))
 			return KERN_SUCCESS;

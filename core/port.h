@@ -402,7 +402,105 @@ ip_state_set_dead(struct ipc_port *port)
 
 struct ipc_port *ipc_port_alloc(void);
 void ipc_port_destroy(struct ipc_port *port);
-void ipc_port_destroy_quiet(struct ipc_port *port);
+bool ipc_port_destroy_busy(struct ipc_port *port);
+
+/*
+ * Whether a port has anything port_destroy_sync undoes: a special reply
+ * port, a watchport or workloop (unions with the SRP's fields), a sync
+ * link, a send turnstile.
+ */
+static inline bool
+port_has_sync_state(const struct ipc_port *port)
+{
+	return (port->ip_cflags & IP_F_SPECIAL_REPLY) ||
+	    port->ip_watchport != NULL || port->ip_workloop != NULL ||
+	    port->ip_sync_link != NULL || port->ip_send_ts != NULL;
+}
+
+/* Bare ports retire in batches of this many (port.c says why). */
+#define IPC_PORT_RETIRE_BATCH 16
+
+void ipc_port_retired_flush(struct ipc_thread *th);
+void ipc_port_retire_orphan(struct ipc_port *port);
+
+/*
+ * ipc_port_retire_bare
+ *	A bare port's retirement: into th's batch (th may be NULL: a thread
+ *	that is exiting, through the epoch alone).
+ * Conditions: port dead, bare, its last reference gone.
+ */
+static inline void
+ipc_port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
+{
+	uint32_t n;
+
+	if (unlikely(th == NULL)) {
+		ipc_port_retire_orphan(port);
+		return;
+	}
+	n = th->th_nretired + 1;
+	port->ip_retired_next = th->th_retired;
+	th->th_retired = port;
+	/* (A): mipc_get_stats reads it. */
+	ck_pr_store_32(&th->th_nretired, n);
+	if (n == IPC_PORT_RETIRE_BATCH)
+		ipc_port_retired_flush(th);
+}
+
+/*
+ * ipc_port_destroy_quiet
+ *	The death of the port of a receive right the caller took out of its
+ *	entry (receive_destroy_flat, right.c: it saw no set, port-destroyed
+ *	request, context, guard or special reply port under the space lock)
+ *	after its CAS of io_refs from 1 to 0 under that lock: the entry's
+ *	reference was the only one.  That makes the caller the port's only
+ *	user: no reference can be taken any more (ipc_object_reference_try
+ *	fails at zero), and whoever takes the port lock, waits on its
+ *	queues or mirrors them in a waitfd holds a reference (object.h,
+ *	Lifetime) -- so what the space lock did not settle is exact here,
+ *	read once.  A port with anything more (a send right or request, a
+ *	queue, sync state) gets its reference back -- nobody could take one
+ *	meanwhile -- and dies as receive_destroy kills it (ipc_port_destroy,
+ *	the port lock).  Otherwise it goes DEAD with a plain store (no
+ *	waiter to order against: [F1] is for waiters) and retires at once.
+ *	Returns false if the port's requests, queue, send rights, workloop
+ *	or watcher made it not quiet (port.c, port_quiet_hint): what
+ *	receive_destroy_flat reads as hints when the port is referenced
+ *	elsewhere, and leaves to the general path then.  Readers that still
+ *	see the port through a stale entry find it unreferenceable, then
+ *	DEAD, with no queue: they take their general paths, which find the
+ *	entry gone.  Inline: its three callers' flat paths.
+ * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
+ *	gone.
+ */
+static inline __attribute__((always_inline)) bool
+ipc_port_destroy_quiet(struct ipc_port *port)
+{
+	struct ipc_mqueue *mq = &port->ip_mq;
+	uintptr_t busy;
+
+	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
+	ck_pr_fence_acquire();
+	ipc_tsan_acquire(&port->ip_object);
+	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
+	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
+	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
+	    ck_pr_load_32(&port->ip_srights) | ck_pr_load_32(&mq->imq_ovf_n) |
+	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
+	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
+	    ck_pr_load_32(&port->ip_rcv_hooks) |
+	    (uintptr_t)port_has_sync_state(port);
+	if (unlikely(busy != 0))
+		return ipc_port_destroy_busy(port);
+	ip_set_receiver(port, NULL, MACH_PORT_NULL);
+	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
+	ipc_debug_yield(IPC_YIELD_DESTROY);
+	/* ipc_object_retire, whose tests the busy one above made: a
+	 * port, dead, bare. */
+	ipc_port_retire_bare(ipc_thread_self(), port);
+	ipc_debug_yield(IPC_YIELD_RETIRE);
+	return true;
+}
 
 /*
  * Receive rights the calling thread made (mach_port_allocate RECEIVE,
@@ -418,7 +516,6 @@ ipc_port_flat_note(void)
 	if (ipc_test_hooks)
 		ipc_port_flat_ops++;
 }
-void ipc_port_retired_flush(struct ipc_thread *th);
 void ipc_port_kept_drain(struct ipc_thread *th);
 struct ipc_ts_ctx;
 struct ipc_workloop;

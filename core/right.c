@@ -414,14 +414,19 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	(receive_destroy): the name goes, the port dies.  One hold of the
  *	space lock, tried through the handle with neither a reference nor
  *	an epoch section (ipc_space_lock_try_handle: slots and their locks
- *	are type-stable), no layer between the entry and the port's death
- *	(ipc_port_destroy_quiet), which runs after the lock is dropped: the
- *	caller owns the receive right then, its entry gone (its documented
- *	condition) -- it rechecks everything above that may change without
- *	the space lock (requests, queue, sync state) once it is the port's
- *	only user, or under the port lock when it is not.  Anything else
- *	returns false having done nothing: the general path, the
- *	specification, decides.
+ *	are type-stable), no layer between the entry and the port's death.
+ *	  When the entry's reference is the port's only one, a CAS of
+ *	io_refs from 1 to 0 under the space lock makes the caller the
+ *	port's only user and commits the destruction (object.h, Lifetime):
+ *	a reference_try failing from then on finds the receive right about
+ *	to go, which it does in this hold of the lock.  What the space lock
+ *	does not settle is then read once, exact, by ipc_port_destroy_quiet
+ *	after the lock is dropped, which takes the general path's death
+ *	(ipc_port_destroy, the port lock) for a port that is not quiet
+ *	after all.  Else the port lock is taken (ipc_port_destroy) if the
+ *	hints below say quiet.
+ *	  Anything else returns false having done nothing: the general
+ *	path, the specification, decides.
  * Conditions: nothing locked; name valid.
  */
 static inline __attribute__((always_inline)) bool
@@ -430,29 +435,45 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	struct ipc_port *port;
+	uint32_t bits;
 	uintptr_t busy;
 
 	space = ipc_space_lock_try_handle(task);
 	if (unlikely(space == NULL))
 		return false;
-	e = ipc_entry_lookup(space, name);
-	if (e == NULL || e_type(e) != MACH_PORT_TYPE_RECEIVE ||
+	e = ipc_entry_lookup_bits(space, name, &bits);
+	if (e == NULL || IE_BITS_TYPE(bits) != MACH_PORT_TYPE_RECEIVE ||
 	    e->ie_index != 0)
 		goto unlock;
 	port = e_port(e);
 	/*
 	 * Set under the space lock (the receive right's): settled.  The
 	 * guard too, but other bits of ip_flags change under the port lock
-	 * alone; the special-reply bit is constant.  The rest are hints: a
-	 * workloop or watcher lets go, others clear the no-senders request,
-	 * arm dead-name requests, make the ring and count send rights under
-	 * the port lock alone (or none).  One test of them all.
+	 * alone; the special-reply bit is constant.  One test of them all.
 	 */
 	busy = (uintptr_t)port->ip_psets | (uintptr_t)port->ip_pdrequest |
 	    (uintptr_t)port->ip_context |
 	    (ck_pr_load_32(&port->ip_flags) & IP_F_GUARDED) |
-	    (port->ip_cflags & IP_F_SPECIAL_REPLY) |
-	    ck_pr_load_32(&port->ip_srights) |
+	    (port->ip_cflags & IP_F_SPECIAL_REPLY);
+	if (busy != 0)
+		goto unlock;
+	/* Relaxed: the fence after a success orders what follows ([A7]). */
+	if (likely(ck_pr_load_32(&port->ip_object.io_refs) == 1 &&
+	        ck_pr_cas_32(&port->ip_object.io_refs, 1, 0))) {
+		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
+		is_unlock(space);
+		if (likely(ipc_port_destroy_quiet(port)))
+			ipc_port_flat_note();
+		ipc_guard_flush_task(task);
+		return true;
+	}
+	/*
+	 * Referenced elsewhere: hints, read without the port lock (a
+	 * workloop or watcher lets go, others clear the no-senders request,
+	 * arm dead-name requests, make the ring and count send rights under
+	 * the port lock alone); the port lock decides.
+	 */
+	busy = ck_pr_load_32(&port->ip_srights) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_workloop) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_watchport) |
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
@@ -460,12 +481,10 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	    (uintptr_t)ck_pr_load_ptr(&port->ip_mq.imq_ring);
 	if (busy != 0)
 		goto unlock;
-	ipc_entry_dealloc(space, name, e); /* no request: entry_free's job */
+	ipc_entry_dealloc_inline(space, name, e); /* no request: entry_free's */
 	is_unlock(space);
 	ipc_port_flat_note();
-	/* The entry's reference with the right; the port lock only if
-	 * another reference exists. */
-	ipc_port_destroy_quiet(port);
+	ipc_port_destroy(port); /* the entry's reference with the right */
 	ipc_guard_flush_task(task);
 	return true;
 unlock:

@@ -329,29 +329,12 @@ ipc_entry_alloc_name(
 	return KERN_SUCCESS;
 }
 
-/*
- * ipc_entry_dealloc
- *	Free the entry of `name`; the name becomes invalid at once.
- * Conditions:
- *	Space locked.  The caller removed the object from the reverse map and
- *	releases the entry's reference on it afterwards, never before: a
- *	lock-free reader may find an object through an entry only while the
- *	entry holds a reference (object.h).
- */
+/* ipc_entry_dealloc_inline's call (space.h). */
 void
 ipc_entry_dealloc(
     struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
 {
-	ipc_lock_assert_held(&space->is_lock);
-	/* Test builds: a lookup per free, a third of a quiet destroy's. */
-	ipc_assert_slow(
-	    ipc_entry_lookup(space, name) == e, "entry of its name");
-	ck_pr_store_32(&e->ie_bits,
-	    e->ie_bits &
-	        ~(IE_BITS_TYPE_MASK | IE_BITS_EX_RECEIVE | IE_BITS_UREFS_MASK));
-	ck_pr_store_ptr(&e->ie_object, NULL);
-	e->ie_index = space->is_free_head;
-	space->is_free_head = MACH_PORT_INDEX(name);
+	ipc_entry_dealloc_inline(space, name, e);
 }
 
 /* ------------------------------------------------------------------ */

@@ -427,12 +427,16 @@ ipc_entry_load_kind(const struct ipc_entry *e, uint32_t kind)
 static inline uint32_t
 ipc_entry_gen_next(uint32_t bits)
 {
-	uint32_t roll = (bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT;
-	uint32_t k = (bits >> 26) + 1; /* the generation's count of uses */
+	/* The generation's count of uses, bits 26-31, advanced in place (in
+	 * 64 bits: a count of 63 + 1 does not wrap); its top two bits are
+	 * the count / 16, which must stay within the roll point's. */
+	uint64_t next = (uint64_t)bits + (1u << 26);
 
-	if (unlikely((bits >> 24) == 0 || k >= 16 * (roll + 1)))
+	if (unlikely((bits >> 24) == 0 ||
+	        (next >> 30) >
+	            ((bits & IE_BITS_ROLL_MASK) >> IE_BITS_ROLL_SHIFT)))
 		return 0;
-	return ((k << 2 | 3) << 24) | (bits & IE_BITS_ROLL_MASK);
+	return (uint32_t)next & (IE_BITS_GEN_MASK | IE_BITS_ROLL_MASK);
 }
 
 /*
@@ -467,6 +471,31 @@ ipc_entry_alloc_next(
 	*bitsp = bits;
 	*namep = MACH_PORT_MAKE(idx, bits & IE_BITS_GEN_MASK);
 	return e;
+}
+
+/*
+ * ipc_entry_dealloc_inline (ipc_entry_dealloc: its call)
+ *	Free the entry of `name`; the name becomes invalid at once.
+ * Conditions:
+ *	Space locked.  The caller removed the object from the reverse map and
+ *	releases the entry's reference on it afterwards, never before: a
+ *	lock-free reader may find an object through an entry only while the
+ *	entry holds a reference (object.h).
+ */
+static inline void
+ipc_entry_dealloc_inline(
+    struct mipc_space *space, mach_port_name_t name, struct ipc_entry *e)
+{
+	ipc_lock_assert_held(&space->is_lock);
+	/* Test builds: a lookup per free, a third of a quiet destroy's. */
+	ipc_assert_slow(
+	    ipc_entry_lookup(space, name) == e, "entry of its name");
+	ck_pr_store_32(&e->ie_bits,
+	    e->ie_bits &
+	        ~(IE_BITS_TYPE_MASK | IE_BITS_EX_RECEIVE | IE_BITS_UREFS_MASK));
+	ck_pr_store_ptr(&e->ie_object, NULL);
+	e->ie_index = space->is_free_head;
+	space->is_free_head = MACH_PORT_INDEX(name);
 }
 
 kern_return_t ipc_entry_alloc(struct mipc_space *space, mach_port_name_t *namep,

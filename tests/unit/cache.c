@@ -439,6 +439,78 @@ kept_thread(void *arg)
 	return NULL;
 }
 
+/* This thread's kept list, walked: its length; each port on it is one of
+ * ports[0..n) (if n) and is there once. */
+static uint32_t
+kept_walk(struct ipc_port *const *ports, int n)
+{
+	struct ipc_port *p;
+	uint32_t len = 0;
+	int i, hits;
+
+	for (p = ipc_thread_self()->th_kept; p != NULL;
+	     p = p->ip_retired_next) {
+		ck_assert_uint_le(++len, 32);
+		for (hits = 0, i = 0; i < n; i++)
+			hits += ports[i] == p;
+		ck_assert_int_eq(hits, n > 0 ? 1 : 0);
+	}
+	return len;
+}
+
+/*
+ * A batch of bare ports joins its freeing thread's kept ports whole when
+ * they all fit (port_free_batch): every port of the batch, each once, the
+ * count right; when they do not, the list fills up to its bound and the
+ * rest go back to the cache, none lost.  A bad join (its tail's link)
+ * loses ports or links one twice.
+ */
+START_TEST(kept_ports_take_a_whole_batch)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mach_port_name_t names[40];
+	struct ipc_port *ports[40];
+	mipc_space_t sp;
+	uint64_t out;
+	int i;
+
+	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
+	mipc_quiesce();
+	/* Empty the kept list first: ports allocated stay out. */
+	for (i = 0; i < 40; i++) {
+		ck_assert_int_eq(
+		    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &names[i]),
+		    KERN_SUCCESS);
+		ports[i] = port_of(sp, names[i]);
+	}
+	ck_assert_uint_eq(th->th_nkept, 0);
+	ck_assert_uint_eq(th->th_nretired, 0);
+	/* One batch (16) through its grace period: all kept, whole. */
+	for (i = 0; i < 16; i++)
+		ck_assert_int_eq(mipc_port_destroy(sp, names[i]), KERN_SUCCESS);
+	ck_assert_uint_eq(th->th_nretired, 0); /* the 16th flushed it */
+	mipc_quiesce();
+	ck_assert_uint_eq(th->th_nkept, 16);
+	ck_assert_uint_eq(kept_walk(ports, 16), 16);
+	/* Another: 32 kept, the list the two batches. */
+	for (i = 16; i < 32; i++)
+		ck_assert_int_eq(mipc_port_destroy(sp, names[i]), KERN_SUCCESS);
+	mipc_quiesce();
+	ck_assert_uint_eq(th->th_nkept, 32);
+	ck_assert_uint_eq(kept_walk(ports, 32), 32);
+	/* A batch that does not fit: to the cache, port by port. */
+	out = ports_out();
+	for (i = 32; i < 40; i++)
+		ck_assert_int_eq(mipc_port_destroy(sp, names[i]), KERN_SUCCESS);
+	ck_assert_uint_eq(th->th_nretired, 8);
+	mipc_quiesce(); /* the batch of 8, flushed */
+	ck_assert_uint_eq(th->th_nkept, 32);
+	ck_assert_uint_eq(kept_walk(ports, 32), 32); /* the same 32 */
+	ck_assert_uint_eq(ports_out(), out - 8);
+	ck_assert_int_eq(mipc_space_destroy(sp), KERN_SUCCESS);
+}
+END_TEST
+
 START_TEST(kept_ports_back_to_the_cache_at_thread_exit)
 {
 	mipc_space_t sp;
@@ -524,6 +596,7 @@ cache_suite(void)
 	tcase_add_test(tc, fail_nth_zero_disarms);
 	tcase_add_test(tc, witness_catches_rank_inversion);
 	tcase_add_test(tc, kept_ports_reused_by_their_thread);
+	tcase_add_test(tc, kept_ports_take_a_whole_batch);
 	tcase_add_test(tc, kept_ports_back_to_the_cache_at_thread_exit);
 	tcase_add_test(tc, kept_ports_abandoned_by_a_forked_child);
 	suite_add_tcase(s, tc);
