@@ -126,7 +126,7 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
  *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).  With
  *	inl_size (a message of up to IMQ_INL_MAX bytes), IMQ_SLOT only with
  *	the slot's inline storage free: *inl, its kmsg, for the caller to
- *	make (ipc_kmsg_init_inline, IMQ_INL_USED) and fill before the
+ *	make (ipc_kmsg_init_inline) and fill before the
  *	commit.
  *	Inlined into the send fast path (as take_fp into the receive's),
  *	from mqueue.h's ring internals: out of line in mqueue.c, with
@@ -158,7 +158,7 @@ reserve_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t *ticket,
 		/* The storage was free before our reservation: ours.  Tests:
 		 * later senders reserve here, before it is marked used. */
 		ipc_debug_yield(IPC_YIELD_ENQUEUE);
-		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
+		*inl = imq_inl_claim(ring, *ticket);
 	}
 	return room;
 }
@@ -447,7 +447,7 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task,
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
 	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
-		ipc_kmsg_init_inline(k, IMQ_INL_USED, send_size);
+		ipc_kmsg_init_inline(k, send_size);
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
