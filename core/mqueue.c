@@ -970,7 +970,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	if (ring == NULL)
 		return IMQ_EMPTY;
 	for (;;) {
-		at = imq_head_look(ring, &slot, &w);
+		at = imq_head_look(ring, &slot, &w, true);
 		if (unlikely(at == HD_HANDOFF)) {
 			r = take_handoff(mq, ring, need_max, leave_large, kmsgp,
 			    size, seqno);

@@ -205,9 +205,14 @@ enum imq_head { HD_EMPTY, HD_HANDOFF, HD_RING };
  * slot (HD_RING).  Out, for HD_RING: a copy of the slot and c_word as the
  * copy was validated against: c_word did not move while we copied, so no
  * receiver took the message and no producer could have reused the slot.
+ * Unless !checked: then the copy is validated only by what follows -- a
+ * claim at c_word (imq_ring_take) succeeds only if c_word did not move,
+ * so what it claims is what we copied; before any other use of the copy
+ * the caller calls imq_head_still.
  */
 static inline __attribute__((always_inline)) enum imq_head
-imq_head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
+imq_head_look(
+    struct imq_ring *ring, struct imq_slot *out, uint64_t *wp, bool checked)
 {
 	uint32_t consumer, producer;
 	struct imq_slot *s;
@@ -229,12 +234,21 @@ imq_head_look(struct imq_ring *ring, struct imq_slot *out, uint64_t *wp)
 		s = &ring->rg_slots[consumer & ring->rg_mask];
 		out->ims_kmsg = ck_pr_load_ptr(&s->ims_kmsg);
 		out->ims_size = ck_pr_load_32(&s->ims_size);
-		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
-		if (ck_pr_load_64(&ring->rg_c_word) == w) {
-			*wp = w;
+		*wp = w;
+		if (!checked)
 			return HD_RING;
-		}
+		ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+		if (ck_pr_load_64(&ring->rg_c_word) == w)
+			return HD_RING;
 	}
+}
+
+/* Is an unchecked copy (imq_head_look) of the head at c_word w good? */
+static inline bool
+imq_head_still(struct imq_ring *ring, uint64_t w)
+{
+	ck_pr_fence_load(); /* [A9]: c_word reread after the copy */
+	return ck_pr_load_64(&ring->rg_c_word) == w;
 }
 
 /*

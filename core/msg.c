@@ -911,7 +911,8 @@ take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
 		return IMQ_EMPTY;
 	ck_pr_fence_load_depends(); /* [A10]: the ring through its pointer */
 	ipc_tsan_acquire(ring);
-	at = imq_head_look(ring, &slot, &w);
+	/* Unchecked: the claim checks the copy, or imq_head_still. */
+	at = imq_head_look(ring, &slot, &w, false);
 	if (at == HD_EMPTY && likely(ck_pr_load_32(&mq->imq_ovf_n) == 0))
 		return IMQ_EMPTY;
 	if (at == HD_HANDOFF) /* a reply, to a special reply port */
@@ -919,12 +920,18 @@ take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
 		    port, need_max, buf, kmsgp, size, seqno);
 	if (unlikely(at != HD_RING))
 		goto general;
-	*size = slot.ims_size;
-	if (unlikely(slot.ims_size > need_max))
+	if (unlikely(slot.ims_size > need_max)) {
+		if (!imq_head_still(ring, w))
+			goto general;
+		*size = slot.ims_size;
 		return IMQ_LEFT;
+	}
 	ipc_debug_yield(IPC_YIELD_DEQUEUE);
+	/* [A9]: the unchecked copy before the claim that checks it. */
+	ck_pr_fence_load();
 	if (unlikely(!imq_ring_take(ring, w)))
 		goto general;
+	*size = slot.ims_size;
 	ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 	*kmsgp = slot.ims_kmsg;
 	/* Sequence numbers: both halves of the c_word we took at. */

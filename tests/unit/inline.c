@@ -775,6 +775,64 @@ START_TEST(inline_storage_not_taken_by_a_position_sixteen_ahead)
 }
 END_TEST
 
+/*
+ * The receive fast path copies the head slot and claims it later, by a
+ * CAS at the c_word it copied at, without reading c_word again between
+ * (take_fp, imq_head_look unchecked): between copy and claim (the
+ * yield point), another receiver takes the head and senders come round
+ * to its slot -- the same slot and the same inline storage, now holding
+ * another message at the very address the copy points to.  The claim
+ * must fail, and the receive take the next message, not the one its
+ * stale copy names.
+ */
+static struct ipc_port *steal_port;
+static bool steal_armed;
+static mach_msg_id_t steal_id;
+static uint32_t steal_pos;
+
+static void
+steal_hook(enum ipc_yield_point point)
+{
+	struct imq_inl buf;
+	struct ipc_kmsg *k;
+	uint32_t size, seqno, i;
+
+	if (point != IPC_YIELD_DEQUEUE || !steal_armed)
+		return;
+	steal_armed = false;
+	ck_assert_int_eq(ipc_mqueue_peek_take(steal_port, UINT32_MAX, false,
+	                     false, &buf, &k, &size, &seqno),
+	    IMQ_TAKEN);
+	steal_id = k->ikm_header.msgh_id;
+	if (!(k->ikm_flags & IKM_F_IMPLICIT))
+		(void)ip_srights_dec(steal_port);
+	ipc_kmsg_free(k);
+	for (i = 1; i <= SLOTS; i++)
+		send_copy((mach_msg_id_t)(200 + i), SMALL);
+	/* The head's slot and storage again, another message in them. */
+	ck_assert(is_inline_at(steal_pos + SLOTS));
+}
+
+START_TEST(inline_head_taken_and_slot_reused_before_the_claim)
+{
+	uint32_t i;
+
+	steal_port = port_of(mipc_thread_space(), rport);
+	steal_pos = next_pos();
+	send_copy(200, SMALL);
+	ck_assert(is_inline_at(steal_pos));
+	steal_armed = true;
+	ipc_yield_hook = steal_hook;
+	rcv_check(201, SMALL);
+	ipc_yield_hook = NULL;
+	ck_assert(!steal_armed);
+	ck_assert_int_eq(steal_id, 200);
+	for (i = 2; i <= SLOTS; i++)
+		rcv_check((mach_msg_id_t)(200 + i), SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
 /* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
 START_TEST(inline_copy_msg_copies_every_size_exactly)
 {
@@ -808,6 +866,7 @@ inline_suite(void)
 	tcase_add_test(tc, inline_peeked_and_left_then_received_whole);
 	tcase_add_test(tc, inline_storage_not_written_by_its_taker);
 	tcase_add_test(tc, inline_storage_use_counts_wrap_around);
+	tcase_add_test(tc, inline_head_taken_and_slot_reused_before_the_claim);
 	tcase_add_test(
 	    tc, inline_rcv_large_leaves_it_and_too_large_destroys_it);
 	tcase_add_test(
