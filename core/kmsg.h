@@ -236,22 +236,21 @@ ikm_desc_off_for(uint32_t size)
 	    ((size + 7u) & ~7u);
 }
 
-/* The layout both initialisers below store (desc_off: ikm_desc_off). */
+/*
+ * The layout both initialisers below store (but ikm_alloc, ikm_ndesc and
+ * ikm_desc_off, which inline storage keeps).
+ */
 static inline void
-ikm_init_fields(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind,
-    uint32_t size, uint32_t desc_off)
+ikm_init_fields(struct ipc_kmsg *k, uint16_t kind, uint32_t size)
 {
-	k->ikm_alloc = alloc;
 	k->ikm_kind = kind;
 	k->ikm_flags = 0;
 	k->ikm_size = size;
-	k->ikm_ndesc = 0;
 	k->ikm_dest.ir_port = NULL;
 	k->ikm_dest.ir_dead = false;
 	k->ikm_reply.ir_port = NULL;
 	k->ikm_reply.ir_dead = false;
 	k->ikm_reply.ir_type = 0;
-	k->ikm_desc_off = desc_off;
 }
 
 /*
@@ -265,25 +264,30 @@ static inline void
 ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 {
 	k->ikm_next = NULL;
-	ikm_init_fields(k, alloc, kind, size, ikm_desc_off_for(size));
+	k->ikm_alloc = alloc;
+	ikm_init_fields(k, kind, size);
+	k->ikm_ndesc = 0;
+	k->ikm_desc_off = ikm_desc_off_for(size);
 	k->ikm_sender = 0;
 }
 
 /*
  * ipc_kmsg_init for a ring slot's inline storage (mqueue.h, struct
- * imq_inl: `alloc` bytes), holding a simple message its sender is about
- * to write (the send fast path, msg.c): the same layout, less the stores
- * nothing reads before they are written again -- ikm_next (set by
- * whoever links a kmsg on a list; an inline kmsg is on none, and
- * ipc_kmsg_destroy sets it before reading it) and ikm_sender (its
- * sender's, written before the message is queued) -- and with
- * ikm_desc_off the storage's end, a constant: no descriptors follow
- * (ikm_ndesc 0).  Callgrind: 6 instructions less per inline send.
+ * imq_inl), holding a simple message its sender is about to write (the
+ * send fast path, msg.c): the same layout, less the stores nothing reads
+ * before they are written again -- ikm_next (set by whoever links a kmsg
+ * on a list; an inline kmsg is on none, and ipc_kmsg_destroy sets it
+ * before reading it) and ikm_sender (its sender's, written before the
+ * message is queued) -- and less three the storage keeps from the
+ * ring's making on (mqueue.c, ring_get): ikm_alloc, its bytes;
+ * ikm_ndesc, 0 (an inline message is simple, and nothing gives it
+ * descriptors); and ikm_desc_off, since no descriptors follow, the way
+ * back to the storage's give-back count (mqueue.h, imq_inl_back).
  */
 static inline void
-ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t alloc, uint32_t size)
+ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t size)
 {
-	ikm_init_fields(k, alloc, IKM_KIND_INLINE, size, alloc);
+	ikm_init_fields(k, IKM_KIND_INLINE, size);
 }
 
 /*

@@ -178,18 +178,28 @@
  * counting, death and drain see a kmsg like any other.
  *   Reuse.  A receiver's c_word CAS frees the position, so the next sender
  * at the position that shares the storage may reserve it while the
- * receiver still reads the message.  So the storage has its own state
- * word (the kmsg's ikm_alloc): the sender that reserves a position uses
- * its storage only if, read before its reservation, fewer positions than
- * storages were queued ahead of it -- so every earlier position sharing
- * the storage was taken, after its sender's state store ([A9]) -- and
- * the state read free (imq_admit_below reads both with the head it reserves
- * at; only the sender of that position can make it used, and the sender
- * of a later position that shares the storage cannot pass the first test
- * before this one is taken), else
- * it is admitted without a slot and takes a kmsg from the cache (its
- * failure gives the room back: nothing is promised before).  The taker
- * gives the storage back ([R81]) once nothing reads the message any more.
+ * receiver still reads the message.  So the storage has a state of its
+ * own: the uses its senders made of it (rg_inl_use[i], on the ring's
+ * senders' line) and the uses its takers gave back (rg_inl_done[i], on
+ * the receivers' line), free while they agree.  The sender that reserves
+ * a position uses its storage only if, read before its reservation,
+ * fewer positions than storages were queued ahead of it -- so every
+ * earlier position sharing the storage was taken, after its sender
+ * counted its use ([A9]) -- and the counts agreed (imq_admit_below reads
+ * both with the head it reserves at; only the sender of that position
+ * can count a use, and the sender of a later position that shares the
+ * storage cannot pass the first test before this one is taken); it counts
+ * its use after its CAS, before its commit (imq_inl_claim).  Else it is
+ * admitted without a slot and takes a kmsg from the cache (its failure
+ * gives the room back: nothing is promised before).  The taker gives the
+ * storage back ([R81]) once nothing reads the message any more, found
+ * from the kmsg alone through its ikm_desc_off (imq_inl_back).  Why
+ * counts on the ring's two lines rather than a state word in the kmsg:
+ * a taker writing the kmsg's line made the next sender there read the
+ * line back from the taker's core before its reservation; the taker now
+ * writes only the line its c_word CAS writes for every message anyway,
+ * the sender only the line its head CAS does, and a storage's lines go
+ * one way, from senders to receivers (PERF.md 3.5).
  *   Lifetime.  An inline kmsg never leaves its queue but for the section
  * of its taker: ipc_mqueue_peek_take copies it into the taker's buffer
  * (kind IKM_KIND_COPY: freeing it is nothing) and gives the storage back,
@@ -200,12 +210,14 @@
  * (a too-large receive, a death, a drain behind a cascade, a set).
  *   Peekers.  A peeker reads a queued message's kmsg: a receiver that saw
  * the peek hook at its take ([F58]) must not let the storage be reused
- * until the peeker is done.  It marks the storage held (IMQ_INL_HELD),
- * fences ([F82]) and looks at the hook again: clear, the peeker that
- * could have read the message is done (one peeker at a time; it clears
- * the hook after its reads, [R57]), and the receiver frees the storage.
- * The peeker, after clearing the hook, fences ([F82]) and frees every
- * held storage: store-buffering, so one of the two sees the other.
+ * until the peeker is done.  It marks the storage held (its kmsg's kind
+ * IMQ_INL_HELD_KIND) instead of giving it back, fences ([F82]) and looks
+ * at the hook again: clear, the peeker that could have read the message
+ * is done (one peeker at a time; it clears the hook after its reads,
+ * [R57]), and the receiver ends the hold.  The peeker, after clearing the
+ * hook, fences ([F82]) and ends every hold: store-buffering, so one of
+ * the two sees the other.  Whoever ends a hold (a CAS of the kind back to
+ * IKM_KIND_INLINE) gives the storage back, so it is given back once.
  *   Cost: 2 KiB of storage per ring whatever its size (a ring of 16
  * slots: 2.7 KiB in all; of 1024: 18.4 KiB), a deep queue's messages past
  * the sixteenth in cache kmsgs, and a receiver outside the fast path
@@ -257,7 +269,7 @@ static struct imq_ring *
 ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 {
 	struct imq_ring *ring = ck_pr_load_ptr(&mq->imq_ring), *mine;
-	uint32_t slots = IMQ_RING_MIN;
+	uint32_t slots = IMQ_RING_MIN, i;
 
 	if (likely(ring != NULL)) {
 		/* [A10]: the ring's fields through its pointer ([R10]). */
@@ -275,6 +287,11 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 	mine->rg_inl_mask = imq_ring_inl_count(slots) - 1;
 	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
 	    imq_ring_inl_offset(slots));
+	/* What senders do not write (ipc_kmsg_init_inline); ikm_ndesc 0. */
+	for (i = 0; i <= mine->rg_inl_mask; i++) {
+		mine->rg_inl[i].in_kmsg.ikm_alloc = sizeof(struct imq_inl);
+		mine->rg_inl[i].in_kmsg.ikm_desc_off = imq_inl_back(mine, i);
+	}
 	ipc_tsan_release(mine);
 	/*
 	 * [R10]: the ring is built before the CAS publishes it (on ARM64 a
@@ -800,23 +817,26 @@ dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg, uint32_t hooks)
 static inline __attribute__((always_inline)) void
 inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
 {
-	uint32_t *state = &in->in_kmsg.ikm_alloc;
-
 	ipc_tsan_release(in); /* [T81] */
 	if (likely(!(hooks & IP_RCV_HOOK_PEEK))) {
 		ck_pr_fence_release(); /* [R81]: our copy, then the storage */
-		ck_pr_store_32(state, IMQ_INL_FREE);
+		imq_inl_give(&in->in_kmsg);
 		return;
 	}
-	ck_pr_store_32(state, IMQ_INL_HELD);
+	ck_pr_store_16(&in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND);
 	/* [F82]: held before we look at the hook again; the peeker clears
 	 * the hook before it looks at the storage. */
 	arch_fence_full();
-	if (!(ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_PEEK)) {
-		/* [R81]: (the fence above) the peeker's reads are over
-		 * ([A57]: it cleared the hook after them). */
-		(void)ck_pr_cas_32(state, IMQ_INL_HELD, IMQ_INL_FREE);
-	}
+	/*
+	 * [R81]: (the fence above) the peeker's reads are over ([A57]: it
+	 * cleared the hook after them).  Whoever ends the hold gives back.
+	 */
+	if (ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_PEEK)
+		return; /* the peeker ends the hold */
+	/* Relaxed: which of the two ends it (the fence above orders). */
+	if (ck_pr_cas_16(
+	        &in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE))
+		imq_inl_give(&in->in_kmsg);
 }
 
 /*
@@ -830,13 +850,16 @@ inl_release_held(struct imq_ring *ring)
 	uint32_t i;
 
 	for (i = 0; i <= ring->rg_inl_mask; i++) {
-		struct imq_inl *in = imq_ring_inl(ring, i);
+		struct ipc_kmsg *k = &imq_ring_inl(ring, i)->in_kmsg;
 
-		if (ck_pr_load_32(&in->in_kmsg.ikm_alloc) == IMQ_INL_HELD) {
-			ipc_tsan_release(in); /* [T81] */
+		if (ck_pr_load_16(&k->ikm_kind) != IMQ_INL_HELD_KIND)
+			continue;
+		/* Relaxed: which of the two ends it ([F82] orders). */
+		if (ck_pr_cas_16(
+		        &k->ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE)) {
+			ipc_tsan_release(imq_ring_inl(ring, i)); /* [T81] */
 			/* [R81]: our reads before (the [F82] fence). */
-			(void)ck_pr_cas_32(
-			    &in->in_kmsg.ikm_alloc, IMQ_INL_HELD, IMQ_INL_FREE);
+			imq_inl_give(k);
 		}
 	}
 }
@@ -947,7 +970,7 @@ ipc_mqueue_peek_take(struct ipc_port *port, uint32_t need_max, bool leave_large,
 	if (ring == NULL)
 		return IMQ_EMPTY;
 	for (;;) {
-		at = imq_head_look(ring, &slot, &w);
+		at = imq_head_look(ring, &slot, &w, true);
 		if (unlikely(at == HD_HANDOFF)) {
 			r = take_handoff(mq, ring, need_max, leave_large, kmsgp,
 			    size, seqno);

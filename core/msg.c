@@ -126,7 +126,7 @@ msg_sent(struct ipc_thread *th, mach_msg_size_t size)
  *	admitted only, for ipc_mqueue_enqueue (or ipc_mqueue_unadmit).  With
  *	inl_size (a message of up to IMQ_INL_MAX bytes), IMQ_SLOT only with
  *	the slot's inline storage free: *inl, its kmsg, for the caller to
- *	make (ipc_kmsg_init_inline, IMQ_INL_USED) and fill before the
+ *	make (ipc_kmsg_init_inline) and fill before the
  *	commit.
  *	Inlined into the send fast path (as take_fp into the receive's),
  *	from mqueue.h's ring internals: out of line in mqueue.c, with
@@ -158,7 +158,7 @@ reserve_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t *ticket,
 		/* The storage was free before our reservation: ours.  Tests:
 		 * later senders reserve here, before it is marked used. */
 		ipc_debug_yield(IPC_YIELD_ENQUEUE);
-		*inl = &imq_ring_inl(ring, *ticket)->in_kmsg;
+		*inl = imq_inl_claim(ring, *ticket);
 	}
 	return room;
 }
@@ -447,7 +447,7 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
 	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
-		ipc_kmsg_init_inline(k, IMQ_INL_USED, send_size);
+		ipc_kmsg_init_inline(k, send_size);
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dp;
 	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
@@ -935,7 +935,8 @@ take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
 		return IMQ_EMPTY;
 	ck_pr_fence_load_depends(); /* [A10]: the ring through its pointer */
 	ipc_tsan_acquire(ring);
-	at = imq_head_look(ring, &slot, &w);
+	/* Unchecked: the claim checks the copy, or imq_head_still. */
+	at = imq_head_look(ring, &slot, &w, false);
 	if (at == HD_EMPTY && likely(ck_pr_load_32(&mq->imq_ovf_n) == 0))
 		return IMQ_EMPTY;
 	if (at == HD_HANDOFF) /* a reply, to a special reply port */
@@ -943,12 +944,18 @@ take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
 		    port, need_max, buf, kmsgp, size, seqno);
 	if (unlikely(at != HD_RING))
 		goto general;
-	*size = slot.ims_size;
-	if (unlikely(slot.ims_size > need_max))
+	if (unlikely(slot.ims_size > need_max)) {
+		if (!imq_head_still(ring, w))
+			goto general;
+		*size = slot.ims_size;
 		return IMQ_LEFT;
+	}
 	ipc_debug_yield(IPC_YIELD_DEQUEUE);
+	/* [A9]: the unchecked copy before the claim that checks it. */
+	ck_pr_fence_load();
 	if (unlikely(!imq_ring_take(ring, w)))
 		goto general;
+	*size = slot.ims_size;
 	ipc_tsan_acquire(slot.ims_kmsg); /* [A9]: pairs with [R9] */
 	*kmsgp = slot.ims_kmsg;
 	/* Sequence numbers: both halves of the c_word we took at. */

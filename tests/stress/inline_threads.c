@@ -205,9 +205,7 @@ race(uint32_t qlimit, uint32_t slots)
 	 * storage receivers held for peekers; then every one is free. */
 	MIPC_REQUIRE(peek_head(&size, &id) != KERN_SUCCESS, "empty");
 	for (k = 0; k <= ring->rg_inl_mask; k++)
-		MIPC_REQUIRE(
-		    ck_pr_load_32(&imq_ring_inl(ring, k)->in_kmsg.ikm_alloc) ==
-		        IMQ_INL_FREE,
+		MIPC_REQUIRE(imq_inl_state(ring, k) == IMQ_INL_FREE,
 		    "storage %u free", k);
 	/* And the storage serves: the next message goes in it. */
 	{

@@ -81,7 +81,7 @@ head_pos(void)
 static uint32_t
 inl_state(uint32_t pos)
 {
-	return ck_pr_load_32(&imq_ring_inl(ring(), pos)->in_kmsg.ikm_alloc);
+	return imq_inl_state(ring(), pos);
 }
 
 /* Was the message at pos written into its own inline storage? */
@@ -344,6 +344,83 @@ START_TEST(inline_peeked_storage_held_until_the_peeker_is_done)
 	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
 	for (i = 1; i <= SLOTS; i++)
 		rcv_check((mach_msg_id_t)(50 + i), SMALL);
+}
+END_TEST
+
+/*
+ * A storage's lines are written by its senders alone (mqueue.c, Inline
+ * messages: Reuse): its taker gives it back on the ring's receivers'
+ * line, not in the kmsg -- whether it kept the storage's kmsg (the
+ * receive fast path) or took a copy (ipc_mqueue_peek_take).
+ */
+START_TEST(inline_storage_not_written_by_its_taker)
+{
+	struct ipc_port *port = port_of(mipc_thread_space(), rport);
+	struct ipc_thread *th = ipc_thread_self();
+	struct imq_inl before, buf;
+	struct ipc_kmsg *k;
+	uint32_t p, size, seqno;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		p = next_pos();
+		send_copy(70 + pass, SMALL);
+		ck_assert(is_inline_at(p));
+		ck_assert_uint_eq(inl_state(p), IMQ_INL_USED);
+		memcpy(&before, imq_ring_inl(ring(), p), sizeof(before));
+		if (pass == 0) {
+			rcv_check(70, SMALL); /* the fast path keeps it */
+		} else {
+			ipc_epoch_enter(th);
+			ck_assert_int_eq(
+			    ipc_mqueue_peek_take(port, UINT32_MAX, false, false,
+			        &buf, &k, &size, &seqno),
+			    IMQ_TAKEN);
+			ck_assert_ptr_eq(k, &buf.in_kmsg); /* a copy */
+			ck_assert_int_eq(k->ikm_header.msgh_id, 71);
+			if (!(k->ikm_flags & IKM_F_IMPLICIT))
+				(void)ip_srights_dec(port);
+			ipc_kmsg_free(k);
+			ipc_epoch_exit(th);
+		}
+		ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+		ck_assert_int_eq(
+		    memcmp(&before, imq_ring_inl(ring(), p), sizeof(before)),
+		    0);
+	}
+}
+END_TEST
+
+/*
+ * A storage's two use counts are 16 bits (room on the ring's two lines):
+ * going past 0xffff together, they leave it free after each give-back,
+ * and it serves again.
+ */
+START_TEST(inline_storage_use_counts_wrap_around)
+{
+	struct imq_ring *r = ring();
+	uint32_t p = next_pos(), i = p & r->rg_inl_mask, n;
+
+	/* Single-threaded: the storage free, its counts about to wrap. */
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	ck_pr_store_16(&r->rg_inl_use[i], 0xffffu);
+	ck_pr_store_16(&r->rg_inl_done[i], 0xffffu);
+	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+	for (n = 0; n < 3; n++) {
+		send_copy((mach_msg_id_t)(80 + n), SMALL);
+		ck_assert(is_inline_at(p));
+		ck_assert_uint_eq(inl_state(p), IMQ_INL_USED);
+		rcv_check((mach_msg_id_t)(80 + n), SMALL);
+		ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
+		ck_assert_uint_eq(ck_pr_load_16(&r->rg_inl_done[i]),
+		    (uint16_t)(0xffffu + n + 1));
+		/* Round to p's storage again: the positions between. */
+		while (next_pos() != p + r->rg_inl_mask + 1) {
+			send_copy(90, sizeof(mach_msg_header_t));
+			rcv_check(90, sizeof(mach_msg_header_t));
+		}
+		p = next_pos();
+	}
 }
 END_TEST
 
@@ -698,6 +775,64 @@ START_TEST(inline_storage_not_taken_by_a_position_sixteen_ahead)
 }
 END_TEST
 
+/*
+ * The receive fast path copies the head slot and claims it later, by a
+ * CAS at the c_word it copied at, without reading c_word again between
+ * (take_fp, imq_head_look unchecked): between copy and claim (the
+ * yield point), another receiver takes the head and senders come round
+ * to its slot -- the same slot and the same inline storage, now holding
+ * another message at the very address the copy points to.  The claim
+ * must fail, and the receive take the next message, not the one its
+ * stale copy names.
+ */
+static struct ipc_port *steal_port;
+static bool steal_armed;
+static mach_msg_id_t steal_id;
+static uint32_t steal_pos;
+
+static void
+steal_hook(enum ipc_yield_point point)
+{
+	struct imq_inl buf;
+	struct ipc_kmsg *k;
+	uint32_t size, seqno, i;
+
+	if (point != IPC_YIELD_DEQUEUE || !steal_armed)
+		return;
+	steal_armed = false;
+	ck_assert_int_eq(ipc_mqueue_peek_take(steal_port, UINT32_MAX, false,
+	                     false, &buf, &k, &size, &seqno),
+	    IMQ_TAKEN);
+	steal_id = k->ikm_header.msgh_id;
+	if (!(k->ikm_flags & IKM_F_IMPLICIT))
+		(void)ip_srights_dec(steal_port);
+	ipc_kmsg_free(k);
+	for (i = 1; i <= SLOTS; i++)
+		send_copy((mach_msg_id_t)(200 + i), SMALL);
+	/* The head's slot and storage again, another message in them. */
+	ck_assert(is_inline_at(steal_pos + SLOTS));
+}
+
+START_TEST(inline_head_taken_and_slot_reused_before_the_claim)
+{
+	uint32_t i;
+
+	steal_port = port_of(mipc_thread_space(), rport);
+	steal_pos = next_pos();
+	send_copy(200, SMALL);
+	ck_assert(is_inline_at(steal_pos));
+	steal_armed = true;
+	ipc_yield_hook = steal_hook;
+	rcv_check(201, SMALL);
+	ipc_yield_hook = NULL;
+	ck_assert(!steal_armed);
+	ck_assert_int_eq(steal_id, 200);
+	for (i = 2; i <= SLOTS; i++)
+		rcv_check((mach_msg_id_t)(200 + i), SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
 /* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
 START_TEST(inline_copy_msg_copies_every_size_exactly)
 {
@@ -729,6 +864,9 @@ inline_suite(void)
 	tcase_add_test(tc, inline_kept_storage_not_reused_until_freed);
 	tcase_add_test(tc, inline_peeked_storage_held_until_the_peeker_is_done);
 	tcase_add_test(tc, inline_peeked_and_left_then_received_whole);
+	tcase_add_test(tc, inline_storage_not_written_by_its_taker);
+	tcase_add_test(tc, inline_storage_use_counts_wrap_around);
+	tcase_add_test(tc, inline_head_taken_and_slot_reused_before_the_claim);
 	tcase_add_test(
 	    tc, inline_rcv_large_leaves_it_and_too_large_destroys_it);
 	tcase_add_test(
