@@ -7,9 +7,9 @@
  *            from `uname -m`, override with ARCH=).  An arch_md.h defines
  *            what differs and then includes arch/generic/arch_md.h, which
  *            fills in the rest behind #ifndef guards (liburcu's pattern).
- * Choices:   ck_pr supplies every atomic and fence but one: ck's full
+ * Choices:   ck_pr supplies every atomic and fence but two: ck's full
  *            fence is mfence on x86-64, and arch_fence_full is a cheaper
- *            one there.  No architecture #if may appear outside arch/.
+ *            one there; ck's 16-bit CAS is wrong on aarch64 (arch_cas_16).  No architecture #if may appear outside arch/.
  *
  * The primitive set:
  *
@@ -34,6 +34,10 @@
  *                             atomic loads): no locked instruction, never
  *                             a torn value (x86-64: one add to memory;
  *                             generic: a relaxed atomic load and store).
+ *   arch_cas_16(p, old, new)  a relaxed CAS of a 16-bit word, true if it
+ *                             stored: ck_pr_cas_16 is wrong on aarch64
+ *                             (generic/arch_md.h says how), so mipc
+ *                             never uses it.
  *   arch_ncpu()               number of possible CPU ids (ids are < it).
  *   arch_pcpu_available()     true when this thread may use the per-CPU
  *                             sections (rseq registered, or generic lock).

@@ -834,7 +834,7 @@ inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
 	if (ck_pr_load_32(&port->ip_rcv_hooks) & IP_RCV_HOOK_PEEK)
 		return; /* the peeker ends the hold */
 	/* Relaxed: which of the two ends it (the fence above orders). */
-	if (ck_pr_cas_16(
+	if (arch_cas_16(
 	        &in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE))
 		imq_inl_give(&in->in_kmsg);
 }
@@ -855,7 +855,7 @@ inl_release_held(struct imq_ring *ring)
 		if (ck_pr_load_16(&k->ikm_kind) != IMQ_INL_HELD_KIND)
 			continue;
 		/* Relaxed: which of the two ends it ([F82] orders). */
-		if (ck_pr_cas_16(
+		if (arch_cas_16(
 		        &k->ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE)) {
 			ipc_tsan_release(imq_ring_inl(ring, i)); /* [T81] */
 			/* [R81]: our reads before (the [F82] fence). */

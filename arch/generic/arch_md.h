@@ -52,6 +52,20 @@ arch_counter_add(uint64_t *c, uint64_t n)
 }
 #endif
 
+#ifndef ARCH_HAVE_CAS_16
+/*
+ * Relaxed.  Not ck_pr_cas_16: on aarch64 it compares the zero-extended
+ * halfword it loads with a register the compiler may leave sign-extended
+ * (0xa000 as 0xffffa000), so it fails to store and still returns true.
+ */
+static inline bool
+arch_cas_16(uint16_t *p, uint16_t old, uint16_t new)
+{
+	return __atomic_compare_exchange_n(
+	    p, &old, new, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+#endif
+
 #ifndef ARCH_HAVE_FENCE_FULL
 #include <ck_pr.h>
 

@@ -321,6 +321,44 @@ START_TEST(arch_counter_add_adds_and_is_never_torn)
 }
 END_TEST
 
+/*
+ * arch_cas_16 compares all 16 bits and no more.  Caught: ConcurrencyKit's
+ * aarch64 ck_pr_cas_16 compares the zero-extended halfword it loads with
+ * a register whose upper bits the compiler may leave set (0xa000 becomes
+ * 0xffffa000): the CAS never stores, yet reports success (its C compare
+ * truncates) -- the inline storage hold (mqueue.c) stayed held for ever.
+ * Tests build at -O0, where CK's passes this test too (the halfword is
+ * reloaded zero-extended): the -O2 failure showed under qemu in
+ * unit/inline's inline_peeked_storage_held_until_the_peeker_is_done and
+ * stress/inline_threads.  This one pins the contract mqueue.c relies on.
+ */
+static uint16_t cas_word[4];
+
+START_TEST(arch_cas_16_high_bit_compare)
+{
+	volatile uint16_t held = 0xa000, other = 0x2000;
+
+	cas_word[0] = 0x7777;
+	cas_word[1] = 0xa000;
+	cas_word[2] = 0x5555;
+	/* Constants, as mqueue.c passes them. */
+	ck_assert(arch_cas_16(&cas_word[1], 0xa000, 0x2000));
+	ck_assert_uint_eq(cas_word[1], 0x2000);
+	ck_assert(!arch_cas_16(&cas_word[1], 0xa000, 0x2000));
+	ck_assert_uint_eq(cas_word[1], 0x2000);
+	/* Run-time values, every bit of the halfword set once. */
+	ck_assert(arch_cas_16(&cas_word[1], other, held));
+	ck_assert_uint_eq(cas_word[1], 0xa000);
+	ck_assert(!arch_cas_16(&cas_word[1], 0xffff, 0));
+	ck_assert(arch_cas_16(&cas_word[1], held, 0xffff));
+	ck_assert(arch_cas_16(&cas_word[1], 0xffff, 0x8000));
+	ck_assert_uint_eq(cas_word[1], 0x8000);
+	/* Its neighbours untouched. */
+	ck_assert_uint_eq(cas_word[0], 0x7777);
+	ck_assert_uint_eq(cas_word[2], 0x5555);
+}
+END_TEST
+
 static Suite *
 arch_suite(void)
 {
@@ -333,6 +371,7 @@ arch_suite(void)
 	tcase_add_test(tc, arch_cycles_advance);
 	tcase_add_test(tc, arch_pcpu_cpu_beyond_n_refused);
 	tcase_add_test(tc, arch_counter_add_adds_and_is_never_torn);
+	tcase_add_test(tc, arch_cas_16_high_bit_compare);
 #if ARCH_HAS_RSEQ
 	tcase_add_test(tc, arch_rseq_sequences_on_a_private_area);
 	tcase_add_test(tc, arch_rseq_descriptors_pass_the_kernel_checks);
