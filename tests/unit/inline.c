@@ -15,6 +15,7 @@
  * A ring has at most IMQ_INL_SLOTS storages, shared by positions that far
  * apart: a sender preempted between its reservation and its storage's
  * init must not find its storage taken by a later position's sender.
+ * Ring positions wrap mod 2^32, on every ring size, messages in order.
  *
  * Includes core/internal.h for the port behind a name, its ring and the
  * queue's take.
@@ -853,6 +854,86 @@ START_TEST(inline_copy_msg_copies_every_size_exactly)
 }
 END_TEST
 
+/*
+ * Move an empty ring's positions to pos (single-threaded): c_head, the
+ * head and the tail, and the seqno base with them, so that seqnos do not
+ * change.  Every storage is free (its counts agree), so any position may
+ * use its own.
+ */
+static void
+ring_move_to(uint32_t pos)
+{
+	struct ipc_port *p = port_of(mipc_thread_space(), rport);
+	struct imq_ring *r = ring();
+	uint64_t w = ck_pr_load_64(&r->rg_c_word);
+	uint32_t delta = pos - IMQ_CW_POS(w);
+
+	ck_assert_uint_eq(msgcount(), 0);
+	ck_assert_uint_eq(IMQ_PEND(ck_pr_load_64(&r->rg_p_head)), 0);
+	ck_pr_store_64(&r->rg_c_word, IMQ_CW(pos, IMQ_CW_HO(w)));
+	ck_pr_store_64(&r->rg_p_head, IMQ_HEAD(pos, 0));
+	ck_pr_store_32(&r->rg_p_tail, pos);
+	ck_pr_store_32(&p->ip_mq.imq_seq_base,
+	    ck_pr_load_32(&p->ip_mq.imq_seq_base) + delta);
+}
+
+/*
+ * Positions wrap mod 2^32: on a ring of every size (IMQ_RING_MIN to
+ * IMQ_RING_MAX slots; its slots start on a line), with its positions
+ * moved to just below 2^32, a full ring's messages, some inline, then a
+ * stream running three ahead, every message inline, go across the wrap
+ * whole and in order, each in the slot of its position.
+ */
+START_TEST(ring_positions_wrap_past_2_32_in_order_every_size)
+{
+	mach_port_name_t shallow = rport;
+	uint32_t slots, pos, i, n, start;
+	struct imq_ring *r;
+
+	for (slots = IMQ_RING_MIN; slots <= IMQ_RING_MAX; slots <<= 1) {
+		new_rport(slots);
+		r = ring();
+		ck_assert_uint_eq(r->rg_mask + 1, slots);
+		ck_assert_uint_eq((uintptr_t)r->rg_slots % ARCH_CACHELINE, 0);
+
+		/* A full ring across the wrap: its positions, then in order. */
+		start = 0u - slots / 2 - 3;
+		ring_move_to(start);
+		for (i = 0; i < slots; i++)
+			send_copy((mach_msg_id_t)(1000 + i),
+			    i % 3 == 0 ? SMALL : sizeof(mach_msg_header_t) + 8);
+		ck_assert_uint_eq(msgcount(), slots);
+		ck_assert_uint_eq(next_pos(), start + slots);
+		for (i = 0; i < slots; i++)
+			ck_assert_uint_eq(
+			    (uint32_t)kmsg_at(start + i)->ikm_header.msgh_id,
+			    1000 + i);
+		ck_assert(is_inline_at(start));
+		for (i = 0; i < slots; i++)
+			rcv_check((mach_msg_id_t)(1000 + i),
+			    i % 3 == 0 ? SMALL : sizeof(mach_msg_header_t) + 8);
+
+		/* A stream three ahead across the wrap, every message inline. */
+		ring_move_to(0u - 5);
+		for (i = 0, n = 0; i < 16 + 3; i++) {
+			if (i < 16) {
+				pos = next_pos();
+				send_copy((mach_msg_id_t)(5000 + i), SMALL);
+				ck_assert(is_inline_at(pos));
+			}
+			if (i >= 3)
+				rcv_check((mach_msg_id_t)(5000 + n++), SMALL);
+		}
+		ck_assert_uint_eq(n, 16);
+		ck_assert_uint_eq(head_pos(), 11);
+		ck_assert_uint_eq(msgcount(), 0);
+		ck_assert_int_eq(
+		    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	}
+	rport = shallow;
+}
+END_TEST
+
 static Suite *
 inline_suite(void)
 {
@@ -881,6 +962,7 @@ inline_suite(void)
 	    tc, inline_storage_not_taken_by_a_position_sixteen_ahead);
 	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
 	tcase_add_test(tc, inline_deep_send_reserves_room_and_slot_at_once);
+	tcase_add_test(tc, ring_positions_wrap_past_2_32_in_order_every_size);
 	suite_add_tcase(s, tc);
 	return s;
 }
