@@ -35,6 +35,9 @@
  *            [R81]/[A81] a taker's reads of an inline message before it
  *                        gives the storage back; the next sender's writes
  *                        after it sees it free (Inline messages).
+ *            [R120]/[A120] a taker's reads of an inline message (its
+ *                        copy, its kind) before its hold; the peeker that
+ *                        ends the hold after it sees it (Inline messages).
  *            [F82]       a receiver's hold of inline storage for a
  *                        peeker before its second look at the hook; the
  *                        peeker's clear of the hook before its look at
@@ -813,6 +816,7 @@ dequeued_slow(struct ipc_port *port, struct ipc_kmsg *kmsg, uint32_t hooks)
  * (ipc_mqueue_peek_locked, inl_release_held).
  * Ordering:
  *	[R81]: our copy before the storage goes (imq_inl_free's [A81]).
+ *	[R120]: our copy before the hold (inl_release_held's [A120]).
  */
 static inline __attribute__((always_inline)) void
 inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
@@ -823,6 +827,7 @@ inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
 		imq_inl_give(&in->in_kmsg);
 		return;
 	}
+	ck_pr_fence_release(); /* [R120]: our copy, then the hold */
 	ck_pr_store_16(&in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND);
 	/* [F82]: held before we look at the hook again; the peeker clears
 	 * the hook before it looks at the storage. */
@@ -835,8 +840,13 @@ inl_give_back(struct ipc_port *port, struct imq_inl *in, uint32_t hooks)
 		return; /* the peeker ends the hold */
 	/* Relaxed: which of the two ends it (the fence above orders). */
 	if (arch_cas_16(
-	        &in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE))
+	        &in->in_kmsg.ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE)) {
+		ipc_tsan_release(in); /* [T81] */
+		/* [R81]: the kind back before the storage goes (a later
+		 * taker reads it). */
+		ck_pr_fence_release();
 		imq_inl_give(&in->in_kmsg);
+	}
 }
 
 /*
@@ -854,11 +864,15 @@ inl_release_held(struct imq_ring *ring)
 
 		if (ck_pr_load_16(&k->ikm_kind) != IMQ_INL_HELD_KIND)
 			continue;
+		ck_pr_fence_acquire(); /* [A120]: the taker is done with it */
+		ipc_tsan_acquire(imq_ring_inl(ring, i)); /* [T81] */
 		/* Relaxed: which of the two ends it ([F82] orders). */
 		if (arch_cas_16(
 		        &k->ikm_kind, IMQ_INL_HELD_KIND, IKM_KIND_INLINE)) {
 			ipc_tsan_release(imq_ring_inl(ring, i)); /* [T81] */
-			/* [R81]: our reads before (the [F82] fence). */
+			/* [R81]: our reads (the [F82] fence) and the kind
+			 * back before the storage goes. */
+			ck_pr_fence_release();
 			imq_inl_give(k);
 		}
 	}
