@@ -135,6 +135,14 @@ void gb_pause_timing(gb_state *st);
 void gb_resume_timing(gb_state *st);
 void gb_set_items_processed(gb_state *st, int64_t items);
 void gb_counter(gb_state *st, const char *name, double value);
+/*
+ * Context switches of a case's timed loop (team_cs_end()'s fields) as
+ * counters per 1000 operations: self_vcs/k, self_ivcs/k (the benchmark
+ * thread's voluntary and involuntary switches), partner_vcs/k,
+ * partner_ivcs/k (its partners').  In the log, beside each run.
+ */
+void gb_cs_counters(gb_state *st, long vol, long invol, long partner_vol,
+    long partner_invol, uint64_t ops);
 int64_t gb_range(gb_state *st, int i);
 int gb_thread_index(gb_state *st);
 int gb_threads(gb_state *st);
