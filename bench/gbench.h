@@ -13,7 +13,10 @@
  *              cost of the harness at an increment and a compare.
  *            * Times are reported in ns unless gb_opts says otherwise; the
  *              summary table always shows the time per iteration, median
- *              of the repetitions (--benchmark_repetitions).
+ *              of the case's runs, and each ratio as the median over
+ *              rounds of the ratio of runs side by side (--mipc_rounds;
+ *              gbench.cc, "Paired rounds").  gb_register() records a case;
+ *              gb_main() registers the runs in that order.
  *            * A case is named "<fast-path>/<implementation>", with the
  *              thread placement in parentheses when it matters (STYLE
  *              Rule 14): "pingpong/ck_ring_spsc (cross core)".
@@ -107,6 +110,8 @@ void gb_note(const char *text);
  * Ours: --mipc_log=FILE   Google Benchmark's console output (and its
  *                         context banner) to FILE instead of stdout;
  *       --mipc_verbose    ... and to stdout as well;
+ *       --mipc_rounds=N   N paired rounds (--benchmark_repetitions=N is
+ *                         read as the same; no random interleaving);
  *       --mipc_summary=FILE  the table's rows and every case as JSON;
  *       --mipc_plot=FILE  the rows as a tab-separated table for plot.gp;
  *       --mipc_gnuplot=SCRIPT  draw FILE with SCRIPT (plot.gp) as .svg and

@@ -10,7 +10,11 @@
  *              that matches no registered case shows as "??".
  *            * The ratio is mipc / the row's baseline where an issue
  *              defines one (base_what), else mipc / the fastest peer of the
- *              row.  Targets: issue 15 (same-thread, RPC spinning, stream,
+ *              row, taken per round between runs side by side: a row's
+ *              mipc case, base and target terms run as one group in each
+ *              round (gbench.cc, "Paired rounds"), so a case named in
+ *              several rows' groups (alloc_free/jemalloc) runs once per
+ *              group.  Targets: issue 15 (same-thread, RPC spinning, stream,
  *              port allocate+destroy, OOL), issue 4 (RPC blocking),
  *              issue 5 (no-senders), issue 3 (internals), issue 14
  *              (rpc_server); RPC through epoll's is ours (issue 17 asks
