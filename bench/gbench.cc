@@ -158,6 +158,14 @@ slots()
 // The slot running now (set by the case's first thread before its body).
 long current_slot = -1;
 
+/*
+ * The machine's probe: a cross-core cache line's round trip (base.c).  It
+ * runs beside every cross-core row's group in each round, so that each
+ * per-round ratio has the host's state next to it (latest.json's
+ * line_round_trip_ns).
+ */
+const char *const kProbe = "pingpong/atomic_spin (cross core)";
+
 std::string
 str(const char *s)
 {
@@ -433,7 +441,8 @@ struct Cell {
 
 // A ratio taken round by round: its per-round values, median and range.
 struct Paired {
-	std::vector<double> v; // one per round that measured every term
+	std::vector<double> v;  // one per round that measured every term
+	std::vector<int> round; // v[i]'s round
 	double med = NAN, lo = NAN, hi = NAN;
 };
 
@@ -464,6 +473,7 @@ paired(const TableReporter &rep, int row, const std::string &num,
 		if (!(a > 0) || !(b > 0)) // NAN: a term missing this round
 			continue;
 		p.v.push_back(speedup ? b / a : a / b);
+		p.round.push_back(r);
 	}
 	if (p.v.empty())
 		return p;
@@ -643,6 +653,54 @@ range_text(const Paired &p)
 	return "[" + fmt("%.2f", p.lo) + "–" + fmt("%.2f", p.hi) + "]";
 }
 
+/*
+ * When the probe (kProbe) beside a row's group took more than twice as
+ * long in some rounds as in others, the host moved the vCPUs during the
+ * run: the row's per-round ratios split by the probe's state (cut at the
+ * geometric mean of its extremes), else "".
+ */
+std::string
+host_states(const TableReporter &rep, int ri, const Paired &p)
+{
+	std::vector<double> probe;
+	double lo = INFINITY, hi = 0;
+	std::string out;
+
+	for (int rd : p.round) {
+		double x = rep.in_round(kProbe, rd, ri);
+		probe.push_back(x);
+		if (x > 0) {
+			lo = std::min(lo, x);
+			hi = std::max(hi, x);
+		}
+	}
+	if (!(hi > 2 * lo))
+		return "";
+	double cut = std::sqrt(lo * hi);
+	for (int near = 1; near >= 0; near--) {
+		Paired q;
+		std::vector<double> ps;
+		for (size_t i = 0; i < p.v.size(); i++)
+			if (probe[i] > 0 && (probe[i] < cut) == (near == 1)) {
+				q.v.push_back(p.v[i]);
+				ps.push_back(probe[i]);
+			}
+		if (q.v.empty())
+			continue;
+		q.lo = *std::min_element(q.v.begin(), q.v.end());
+		q.hi = *std::max_element(q.v.begin(), q.v.end());
+		out += (out.empty() ? "" : "; ") + std::string("line ") +
+		    fmt_time(median_of(ps)) + ": " +
+		    fmt("%.2f×", median_of(q.v)) +
+		    (q.v.size() > 1 ? " " + range_text(q) : "") + " in " +
+		    std::to_string(q.v.size()) +
+		    (q.v.size() > 1 ? " rounds" : " round");
+	}
+	return "host moved during the run; ratio by cross-core line round "
+	       "trip: " +
+	    out;
+}
+
 // "1.88× ring [1.71–2.05]"
 std::string
 ratio_text(const Eval &v)
@@ -719,6 +777,9 @@ print_table(
 			line.pop_back();
 		out << line << "\n";
 		out << s.dim() << "    " << r.meaning << s.off() << "\n";
+		std::string hs = host_states(rep, (int)i, v.pairs);
+		if (!hs.empty())
+			out << s.dim() << "    " << hs << s.off() << "\n";
 		if (r.mipc.empty())
 			out << s.dim() << "    mipc: not built yet, "
 			    << r.why_not << s.off() << "\n";
@@ -738,7 +799,7 @@ print_table(
 	for (const std::string &n : notes())
 		out << n << "\n";
 	// The machine's state: a cross-core line's round trip, per round.
-	const Entry *probe = rep.find("pingpong/atomic_spin (cross core)");
+	const Entry *probe = rep.find(kProbe);
 	if (probe != nullptr && probe->has_value() && !probe->runs_ns.empty())
 		out << "cross-core cache-line round trip "
 		       "(pingpong/atomic_spin) "
@@ -844,8 +905,11 @@ write_summary(
 			pf = false;
 		}
 		f << "},\n     \"ratio\": {\"value\": " << json_num(v.ratio)
-		  << pairs_json(v.pairs)
-		  << ", \"against\": " << json_str(v.against)
+		  << pairs_json(v.pairs) << ", \"line_round_trip_ns\": [";
+		for (int rd = 0; rd < rep.rounds; rd++)
+			f << (rd ? ", " : "")
+			  << json_num(rep.in_round(kProbe, rd, (int)ri));
+		f << "], \"against\": " << json_str(v.against)
 		  << ", \"baseline_ns\": " << json_num(v.base_ns)
 		  << ", \"baseline_cases\": [";
 		for (size_t i = 0; i < v.base_cases.size(); i++)
@@ -1172,6 +1236,13 @@ plan_rounds(int rounds)
 					join(k);
 			if (rd % 2)
 				std::reverse(group.begin(), group.end());
+			// A cross-core group: the line probe beside it.
+			for (const std::string &k : group)
+				if (k.find("(cross core)") !=
+				    std::string::npos) {
+					group.push_back(kProbe);
+					break;
+				}
 			for (const std::string &k : group)
 				add(k, (int)ri, true);
 			for (int p = 0; p < GB_NPEERS; p++)
