@@ -273,6 +273,13 @@ class TableReporter : public benchmark::ConsoleReporter
 	 */
 	double in_round(const std::string &k, int round, int row) const
 	{
+		return in_round(k, round, row, false);
+	}
+
+	// The same, only from row `row`'s group with `exact`.
+	double in_round(
+	    const std::string &k, int round, int row, bool exact) const
+	{
 		double any = NAN;
 
 		for (const auto &kv : slot_ns) {
@@ -281,7 +288,7 @@ class TableReporter : public benchmark::ConsoleReporter
 				continue;
 			if (sl.row == row)
 				return kv.second;
-			if (std::isnan(any))
+			if (std::isnan(any) && !exact)
 				any = kv.second;
 		}
 		return any;
@@ -655,9 +662,9 @@ range_text(const Paired &p)
 
 /*
  * When the probe (kProbe) beside a row's group took more than twice as
- * long in some rounds as in others, the host moved the vCPUs during the
- * run: the row's per-round ratios split by the probe's state (cut at the
- * geometric mean of its extremes), else "".
+ * long in some rounds as in others (the host moved the vCPUs, or load
+ * preempted the probe's threads): the row's per-round ratios split by the
+ * probe's state (cut at the geometric mean of its extremes), else "".
  */
 std::string
 host_states(const TableReporter &rep, int ri, const Paired &p)
@@ -667,7 +674,7 @@ host_states(const TableReporter &rep, int ri, const Paired &p)
 	std::string out;
 
 	for (int rd : p.round) {
-		double x = rep.in_round(kProbe, rd, ri);
+		double x = rep.in_round(kProbe, rd, ri, true);
 		probe.push_back(x);
 		if (x > 0) {
 			lo = std::min(lo, x);
@@ -696,8 +703,8 @@ host_states(const TableReporter &rep, int ri, const Paired &p)
 		    std::to_string(q.v.size()) +
 		    (q.v.size() > 1 ? " rounds" : " round");
 	}
-	return "host moved during the run; ratio by cross-core line round "
-	       "trip: " +
+	return "the cross-core line round trip beside this row changed "
+	       "(host placement or load); ratio by it: " +
 	    out;
 }
 
@@ -908,7 +915,7 @@ write_summary(
 		  << pairs_json(v.pairs) << ", \"line_round_trip_ns\": [";
 		for (int rd = 0; rd < rep.rounds; rd++)
 			f << (rd ? ", " : "")
-			  << json_num(rep.in_round(kProbe, rd, (int)ri));
+			  << json_num(rep.in_round(kProbe, rd, (int)ri, true));
 		f << "], \"against\": " << json_str(v.against)
 		  << ", \"baseline_ns\": " << json_num(v.base_ns)
 		  << ", \"baseline_cases\": [";
