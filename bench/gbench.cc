@@ -1244,12 +1244,12 @@ plan_rounds(int rounds)
 			if (rd % 2)
 				std::reverse(group.begin(), group.end());
 			// A cross-core group: the line probe beside it.
-			for (const std::string &k : group)
-				if (k.find("(cross core)") !=
-				    std::string::npos) {
-					group.push_back(kProbe);
-					break;
-				}
+			if (std::any_of(group.begin(), group.end(),
+			        [](const std::string &k) {
+				        return k.find("cross core)") !=
+				            std::string::npos;
+			        }))
+				group.push_back(kProbe);
 			for (const std::string &k : group)
 				add(k, (int)ri, true);
 			for (int p = 0; p < GB_NPEERS; p++)
