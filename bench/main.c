@@ -87,9 +87,15 @@ isolate(int *argc, char **argv)
 		       "barely reached its CPUs";
 	}
 	isolated_child = pid;
-	signal(SIGINT, pass_on);
-	signal(SIGTERM, pass_on);
-	signal(SIGHUP, pass_on);
+	/* A signal the caller ignores (a background job's SIGINT) stays so. */
+	for (i = 0; i < 3; i++) {
+		static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+		struct sigaction old;
+
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			signal(sigs[i], pass_on);
+	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			exit(1);
