@@ -108,6 +108,7 @@ bm_alloc_jemalloc(gb_state *st, void *arg)
 		gb_do_not_optimize(p);
 		free(p);
 	}
+	gb_counter(st, "cpu", (double)sched_getcpu()); /* where it ran, last */
 }
 
 static void
