@@ -616,7 +616,12 @@ test-build: $(ASAN_TESTS) $(TSAN_TESTS) $(FUZZ_REPLAY) $(EXAMPLES) $(RELT_TESTS)
 # ---------------------------------------------------------------------------
 # Benchmarks: C benchmarks over a thin C++ shim around Google Benchmark,
 # mipc beside its peers (pipes, sockets, eventfd, futex, ck_ring, ZeroMQ,
-# nng) in one process, every case's repetitions interleaved at random.
+# nng) in one process, in BENCH_REPS rounds that run each row's mipc case
+# beside its baseline; a ratio is the median of the per-round ratios,
+# printed with its range (bench/gbench.cc, "Paired rounds").
+# BENCH_FILTER is Google Benchmark's regex on the case names (which end in
+# /real_time for the cross-thread cases): while iterating on one row,
+# e.g. BENCH_FILTER='stream_1to1/(mipc|ck_ring_copy64) ' BENCH_INVERSION_SECONDS=0.
 # The terminal gets one summary table (bench/rows.c); the rest goes to
 # $(BENCH_OUT): latest.log (Google Benchmark's lines; BENCH_VERBOSE=1 also
 # prints them), latest.json (the table's rows, ratios and ranges),
@@ -639,9 +644,13 @@ BENCH_INVERSION_SECONDS ?= 2
 # BENCH_ISOLATE=1 (root): run the benchmark binaries in a session of their
 # own whose autogroup has nice -20, so that other sessions' load on a
 # shared machine (each has its own autogroup, weighted alike) barely
-# reaches their CPUs.  It takes those CPUs from the others meanwhile, and
-# Ctrl-C no longer reaches the run (no controlling terminal).
+# reaches their CPUs.  It takes those CPUs from the others meanwhile.
+# make bench's default as root: without it the cross-core rows measure
+# the other sessions' load (issue 15; bench/main.c says how much); the
+# binary does it itself (--mipc_isolate) and passes Ctrl-C on.  bench-ab
+# keeps the old default, 0, and its setsid wrapper (no Ctrl-C there).
 BENCH_ISOLATE ?= 0
+BENCH_ISOLATE_BENCH ?= $(if $(filter command line environment,$(origin BENCH_ISOLATE)),$(BENCH_ISOLATE),$(if $(filter 0,$(shell id -u)),1,0))
 BENCH_RUN = $(if $(filter 1,$(BENCH_ISOLATE)),setsid --wait sh -c \
 	'echo -20 > /proc/self/autogroup && exec "$$0" "$$@"')
 BENCH_OUT ?= bench/results
@@ -671,8 +680,8 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory -q bench-build || \
 		$(MAKE) --no-print-directory -j$(NPROC) bench-build
 	@mkdir -p $(BENCH_OUT)
-	@$(BENCH_RUN) $(BENCH_BIN) --benchmark_repetitions=$(BENCH_REPS) \
-		--benchmark_enable_random_interleaving=true \
+	@$(BENCH_BIN) --mipc_rounds=$(BENCH_REPS) \
+		$(if $(filter 1,$(BENCH_ISOLATE_BENCH)),--mipc_isolate) \
 		--benchmark_min_time=$(BENCH_MIN_TIME) \
 		--benchmark_filter='$(BENCH_FILTER)' \
 		--benchmark_out=$(BENCH_OUT)/latest.raw.json --benchmark_out_format=json \

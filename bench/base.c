@@ -108,6 +108,7 @@ bm_alloc_jemalloc(gb_state *st, void *arg)
 		gb_do_not_optimize(p);
 		free(p);
 	}
+	gb_counter(st, "cpu", (double)sched_getcpu()); /* where it ran, last */
 }
 
 static void
@@ -250,6 +251,7 @@ bm_pingpong_ring(gb_state *st, void *arg)
 	struct ring_pp *r = arg;
 	const bool mpmc = r->rp_mpmc;
 	struct team pt;
+	struct team_cs cs;
 	const char *err;
 
 	ck_ring_init(&r->rp_ping, RING_SLOTS);
@@ -258,6 +260,7 @@ bm_pingpong_ring(gb_state *st, void *arg)
 		gb_skip_with_error(st, err);
 		return;
 	}
+	team_cs_begin(&cs);
 	GB_LOOP(st, i)
 	{
 		void *out = (void *)(uintptr_t)(i + 1);
@@ -269,6 +272,9 @@ bm_pingpong_ring(gb_state *st, void *arg)
 			break;
 		}
 	}
+	team_cs_end(&cs);
+	gb_cs_counters(st, cs.cs_vol, cs.cs_invol, cs.cs_partner_vol,
+	    cs.cs_partner_invol, gb_max_iterations(st));
 	ring_put(&r->rp_ping, r->rp_ping_buf, PP_STOP, mpmc);
 	team_join(&pt);
 }

@@ -14,9 +14,28 @@
  *              terminal gets the table alone.  RunSpecifiedBenchmarks
  *              still builds the --benchmark_out file reporter itself, so
  *              the raw JSON is Google Benchmark's own.
- *            * A case's time is the library's "median" aggregate; with
- *              one repetition (no aggregates) we take the median of the
- *              runs we saw.  Ranges are the fastest and slowest repetition.
+ *            * Paired rounds (issue 15).  We, not Google Benchmark, order
+ *              the runs: gb_register() only records a case; gb_main()
+ *              registers --mipc_rounds=N rounds (BENCH_REPS; the flag
+ *              --benchmark_repetitions is taken as its synonym, and
+ *              Google Benchmark's random interleaving is not used), each
+ *              running every case once as one repetition, row by row: a
+ *              row's group (its mipc case, its baseline's cases, its
+ *              targets' terms) side by side, mipc first in even rounds
+ *              and last in odd ones, then the row's peers the round has
+ *              not run yet, then the cases of no row (plan_rounds()).  A
+ *              case in several groups runs once per group.
+ *            * A case's time is the median of all its runs; its range,
+ *              the fastest and slowest.  A ratio or target is taken per
+ *              round, between the runs of the row's group in that round,
+ *              and the table prints the median of those per-round ratios
+ *              with their lowest and highest: load that comes and goes
+ *              between rounds (other processes on a shared 2-CPU VM)
+ *              moves both sides of a pair together instead of deciding
+ *              the ratio, as it did with medians of unpaired runs.
+ *            * Each round re-estimates its iteration count (a few short
+ *              runs, about 10% of min_time in all), as separately
+ *              registered runs do in Google Benchmark 1.7.
  *            * The table is a report, not a test: a missed target prints
  *              MISS and the exit status stays 0.
  *            * With stderr on a terminal, one progress line (elapsed time,
@@ -79,7 +98,7 @@ struct Options {
 	std::string log, summary, plot, gnuplot;
 	std::string drawn; // the pictures gnuplot drew, or why none
 	bool verbose = false;
-	bool interleaved = false;
+	int rounds = 1;
 	std::string argv_line;
 };
 
@@ -104,6 +123,49 @@ registered()
 	return s;
 }
 
+// One case as bench files registered it (one per argument value).
+struct Reg {
+	std::string key;  // the name rows use: "lookup/x/threads:2"
+	std::string name; // the name given to RegisterBenchmark
+	gb_fn fn;
+	void *arg;
+	bool has_arg;
+	int64_t argv;
+	struct gb_opts o;
+};
+
+std::vector<Reg> &
+regs()
+{
+	static std::vector<Reg> r;
+	return r;
+}
+
+// One run of a case in the plan: round, and the row whose group it is.
+struct Slot {
+	size_t reg;
+	int round;
+	int row; // index in rows(), -1: a case of no row
+};
+
+std::vector<Slot> &
+slots()
+{
+	static std::vector<Slot> v;
+	return v;
+}
+
+// The slot running now (set by the case's first thread before its body).
+long current_slot = -1;
+
+/*
+ * The machine's probe: a cross-core cache line's round trip (base.c).  It
+ * runs beside every cross-core row's group in each round, so that each
+ * per-round ratio has the host's state next to it (latest.json's
+ * line_round_trip_ns).
+ */
+const char *const kProbe = "pingpong/atomic_spin (cross core)";
+
 std::string
 str(const char *s)
 {
@@ -115,8 +177,7 @@ struct Entry {
 	bool real_time = false;
 	bool have_median = false;
 	double median_ns = 0;
-	std::vector<double> runs_ns; // one per repetition
-	int64_t repetitions = 1;
+	std::vector<double> runs_ns; // one per run (a round, or a group)
 	std::string error;
 
 	bool has_value() const
@@ -179,6 +240,7 @@ class TableReporter : public benchmark::ConsoleReporter
 
 	std::vector<std::string> order;
 	std::map<std::string, Entry> entries;
+	std::map<long, double> slot_ns; // slot -> its run's ns
 
 	const Entry *find(const std::string &k) const
 	{
@@ -205,6 +267,45 @@ class TableReporter : public benchmark::ConsoleReporter
 		return ks.empty() ? NAN : s;
 	}
 
+	/*
+	 * Case k's time in round `round`: its run in row `row`'s group when
+	 * there is one, else its first run of that round; NAN when none.
+	 */
+	double in_round(const std::string &k, int round, int row) const
+	{
+		return in_round(k, round, row, false);
+	}
+
+	// The same, only from row `row`'s group with `exact`.
+	double in_round(
+	    const std::string &k, int round, int row, bool exact) const
+	{
+		double any = NAN;
+
+		for (const auto &kv : slot_ns) {
+			const Slot &sl = slots()[(size_t)kv.first];
+			if (sl.round != round || regs()[sl.reg].key != k)
+				continue;
+			if (sl.row == row)
+				return kv.second;
+			if (std::isnan(any) && !exact)
+				any = kv.second;
+		}
+		return any;
+	}
+
+	double sum_in_round(
+	    const std::vector<std::string> &ks, int round, int row) const
+	{
+		double s = 0;
+
+		for (const std::string &k : ks)
+			s += in_round(k, round, row); // NAN when one is missing
+		return ks.empty() ? NAN : s;
+	}
+
+	int rounds = 1;
+
       private:
 	void record(const Run &r)
 	{
@@ -218,7 +319,6 @@ class TableReporter : public benchmark::ConsoleReporter
 		Entry &e = it->second;
 		// Manual time is reported as real time too.
 		e.real_time = !r.run_name.time_type.empty();
-		e.repetitions = std::max<int64_t>(e.repetitions, r.repetitions);
 		if (r.error_occurred) {
 			e.error = r.error_message;
 			return;
@@ -234,6 +334,8 @@ class TableReporter : public benchmark::ConsoleReporter
 			}
 		} else {
 			e.runs_ns.push_back(ns);
+			if (current_slot >= 0)
+				slot_ns[current_slot] = ns;
 		}
 	}
 };
@@ -344,16 +446,62 @@ struct Cell {
 	double ns = NAN;  // NAN: no value
 };
 
+// A ratio taken round by round: its per-round values, median and range.
+struct Paired {
+	std::vector<double> v;  // one per round that measured every term
+	std::vector<int> round; // v[i]'s round
+	double med = NAN, lo = NAN, hi = NAN;
+};
+
+double
+median_of(std::vector<double> v)
+{
+	size_t n = v.size();
+
+	if (n == 0)
+		return NAN;
+	std::sort(v.begin(), v.end());
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * num / the sum of den in each round (den's sum / num with `speedup`),
+ * from the runs of row `row`'s group where it ran them.
+ */
+Paired
+paired(const TableReporter &rep, int row, const std::string &num,
+    const std::vector<std::string> &den, bool speedup)
+{
+	Paired p;
+
+	for (int r = 0; r < rep.rounds; r++) {
+		double a = rep.in_round(num, r, row);
+		double b = rep.sum_in_round(den, r, row);
+		if (!(a > 0) || !(b > 0)) // NAN: a term missing this round
+			continue;
+		p.v.push_back(speedup ? b / a : a / b);
+		p.round.push_back(r);
+	}
+	if (p.v.empty())
+		return p;
+	p.med = median_of(p.v);
+	p.lo = *std::min_element(p.v.begin(), p.v.end());
+	p.hi = *std::max_element(p.v.begin(), p.v.end());
+	return p;
+}
+
 struct Eval {
 	Cell mipc;
 	Cell peer[GB_NPEERS];
-	double ratio = NAN;
-	std::string against; // the ratio's denominator's label
-	double base_ns = NAN;
+	double ratio = NAN;   // median of the per-round ratios
+	Paired pairs;         // the per-round ratios
+	std::string against;  // the ratio's denominator's label
+	double base_ns = NAN; // sum of the baseline cases' medians
 	std::vector<std::string> base_cases;
 	std::vector<std::string> target_cells; // "≤3× parts ok"
 	std::vector<int> target_ok;            // 1, 0, -1 n/a
 	std::vector<double> target_value;      // ratio, speed-up or ns
+	std::vector<Paired> target_pairs;      // per round, when terms
 };
 
 struct Footnotes {
@@ -406,8 +554,9 @@ cell_of(const TableReporter &rep, const std::string &name, Footnotes &fn,
 }
 
 Eval
-evaluate(const TableReporter &rep, const Row &r, Footnotes &fn)
+evaluate(const TableReporter &rep, int ri, Footnotes &fn)
 {
+	const Row &r = rows()[(size_t)ri];
 	Eval v;
 
 	if (r.mipc.empty()) {
@@ -437,29 +586,32 @@ evaluate(const TableReporter &rep, const Row &r, Footnotes &fn)
 			v.base_ns = v.peer[best].ns;
 		}
 	}
-	if (!std::isnan(v.mipc.ns) && v.base_ns > 0)
-		v.ratio = v.mipc.ns / v.base_ns;
+	if (!std::isnan(v.mipc.ns) && !v.base_cases.empty()) {
+		v.pairs = paired(rep, ri, r.mipc, v.base_cases, false);
+		v.ratio = v.pairs.med;
+	}
 
 	for (const Target &t : r.targets) {
-		double lim = t.terms.empty() ? t.limit : rep.sum(t.terms);
 		double x = NAN;
 		int ok = -1;
+		Paired tp;
 
-		if (!std::isnan(v.mipc.ns) && !std::isnan(lim) && lim > 0) {
-			if (t.terms.empty()) {
+		if (t.terms.empty()) {
+			if (!std::isnan(v.mipc.ns)) {
 				x = v.mipc.ns;
 				ok = x <= t.limit;
-			} else if (t.faster) {
-				x = lim / v.mipc.ns; // the speed-up
-				ok = x >= t.limit;
-			} else {
-				x = v.mipc.ns / lim;
-				ok = x <= t.limit;
 			}
+		} else if (!std::isnan(v.mipc.ns)) {
+			// ratio, or with `faster` the speed-up, per round
+			tp = paired(rep, ri, r.mipc, t.terms, t.faster);
+			x = tp.med;
+			if (!std::isnan(x))
+				ok = t.faster ? x >= t.limit : x <= t.limit;
 		}
 		v.target_cells.push_back(target_text(t));
 		v.target_ok.push_back(ok);
 		v.target_value.push_back(x);
+		v.target_pairs.push_back(tp);
 	}
 	return v;
 }
@@ -499,6 +651,74 @@ verdict(int ok, const Style &s)
 	return ok ? s.green() + "ok" + s.off() : s.red() + "MISS" + s.off();
 }
 
+// "[1.71–2.05]": a paired ratio's lowest and highest round.
+std::string
+range_text(const Paired &p)
+{
+	if (p.v.size() < 2)
+		return "";
+	return "[" + fmt("%.2f", p.lo) + "–" + fmt("%.2f", p.hi) + "]";
+}
+
+/*
+ * When the probe (kProbe) beside a row's group took more than twice as
+ * long in some rounds as in others (the host moved the vCPUs, or load
+ * preempted the probe's threads): the row's per-round ratios split by the
+ * probe's state (cut at the geometric mean of its extremes), else "".
+ */
+std::string
+host_states(const TableReporter &rep, int ri, const Paired &p)
+{
+	std::vector<double> probe;
+	double lo = INFINITY, hi = 0;
+	std::string out;
+
+	for (int rd : p.round) {
+		double x = rep.in_round(kProbe, rd, ri, true);
+		probe.push_back(x);
+		if (x > 0) {
+			lo = std::min(lo, x);
+			hi = std::max(hi, x);
+		}
+	}
+	if (!(hi > 2 * lo))
+		return "";
+	double cut = std::sqrt(lo * hi);
+	for (int near = 1; near >= 0; near--) {
+		Paired q;
+		std::vector<double> ps;
+		for (size_t i = 0; i < p.v.size(); i++)
+			if (probe[i] > 0 && (probe[i] < cut) == (near == 1)) {
+				q.v.push_back(p.v[i]);
+				ps.push_back(probe[i]);
+			}
+		if (q.v.empty())
+			continue;
+		q.lo = *std::min_element(q.v.begin(), q.v.end());
+		q.hi = *std::max_element(q.v.begin(), q.v.end());
+		out += (out.empty() ? "" : "; ") + std::string("line ") +
+		    fmt_time(median_of(ps)) + ": " +
+		    fmt("%.2f×", median_of(q.v)) +
+		    (q.v.size() > 1 ? " " + range_text(q) : "") + " in " +
+		    std::to_string(q.v.size()) +
+		    (q.v.size() > 1 ? " rounds" : " round");
+	}
+	return "the cross-core line round trip beside this row changed "
+	       "(host placement or load); ratio by it: " +
+	    out;
+}
+
+// "1.88× ring [1.71–2.05]"
+std::string
+ratio_text(const Eval &v)
+{
+	if (std::isnan(v.ratio))
+		return "";
+	std::string rg = range_text(v.pairs);
+	return fmt("%.2f× ", v.ratio) + v.against +
+	    (rg.empty() ? "" : " " + rg);
+}
+
 void
 print_table(
     std::ostream &out, const TableReporter &rep, const Options &o, bool color)
@@ -507,26 +727,23 @@ print_table(
 	Footnotes fn;
 	std::vector<Eval> ev;
 	size_t tw = 8, cw = 9, rw = 5;
-	int64_t reps = 1;
 
-	for (const auto &kv : rep.entries)
-		reps = std::max(reps, kv.second.repetitions);
-	for (const Row &r : rows()) {
-		ev.push_back(r.section ? Eval() : evaluate(rep, r, fn));
+	for (size_t i = 0; i < rows().size(); i++) {
+		const Row &r = rows()[i];
+		ev.push_back(r.section ? Eval() : evaluate(rep, (int)i, fn));
 		if (r.section)
 			continue;
 		tw = std::max(tw, width(r.title));
-		const Eval &v = ev.back();
-		if (!std::isnan(v.ratio))
-			rw = std::max(
-			    rw, width(fmt("%.2f× ", v.ratio) + v.against));
+		rw = std::max(rw, width(ratio_text(ev.back())));
 	}
 
 	out << "\n"
-	    << s.bold() << "mipc against its peers" << s.off() << ": median of "
-	    << reps << " repetition" << (reps == 1 ? "" : "s") << " per case"
-	    << (o.interleaved ? ", all cases interleaved in random order" : "")
-	    << ", in one process; time per operation\n\n";
+	    << s.bold() << "mipc against its peers" << s.off() << ": "
+	    << rep.rounds << " round" << (rep.rounds == 1 ? "" : "s")
+	    << " in one process, each running every case once, a row's mipc "
+	       "case\nnext to its baseline (order alternating); times: median "
+	       "of a case's runs; ratio: median\nof the per-round ratios "
+	       "[lowest–highest]; time per operation\n\n";
 
 	std::string head =
 	    pad("scenario", tw, false) + " " + pad("mipc", cw, true);
@@ -552,17 +769,24 @@ print_table(
 		    pad(v.mipc.text, cw, true) + s.off();
 		for (int p = 0; p < GB_NPEERS; p++)
 			line += pad(v.peer[p].text, cw, true);
-		std::string ratio = std::isnan(v.ratio)
-		    ? ""
-		    : fmt("%.2f× ", v.ratio) + v.against;
-		line += "  " + pad(ratio, rw, false) + "  ";
-		for (size_t t = 0; t < v.target_cells.size(); t++)
+		line += "  " + pad(ratio_text(v), rw, false) + "  ";
+		for (size_t t = 0; t < v.target_cells.size(); t++) {
 			line += (t ? ", " : "") + v.target_cells[t] + " " +
 			    verdict(v.target_ok[t], s);
+			// A target on other terms than the ratio's: its value.
+			const Paired &tp = v.target_pairs[t];
+			if (!std::isnan(tp.med) &&
+			    r.targets[t].terms != v.base_cases)
+				line += " (" + fmt("%.2f×", tp.med) + " " +
+				    range_text(tp) + ")";
+		}
 		while (!line.empty() && line.back() == ' ')
 			line.pop_back();
 		out << line << "\n";
 		out << s.dim() << "    " << r.meaning << s.off() << "\n";
+		std::string hs = host_states(rep, (int)i, v.pairs);
+		if (!hs.empty())
+			out << s.dim() << "    " << hs << s.off() << "\n";
 		if (r.mipc.empty())
 			out << s.dim() << "    mipc: not built yet, "
 			    << r.why_not << s.off() << "\n";
@@ -570,15 +794,28 @@ print_table(
 	out << rule << "\n";
 
 	out << "ratio = mipc / the row's baseline (named after the ratio), "
-	       "else / its fastest peer.\n"
+	       "else / its fastest peer, taken\n  in each round from the "
+	       "runs side by side; [lo–hi]: its lowest and highest round.\n"
 	       "target: ≤k× X: mipc takes at most k times X; ≥k× X: mipc is "
-	       "at least k times faster than X.\n"
+	       "at least k times faster than X\n  (judged on the median of "
+	       "the per-round ratios; in parentheses when not the ratio's).\n"
 	       "blank: that peer has no such case; -: not run (filtered out); "
 	       "skip[n]: the case skipped itself:\n";
 	for (size_t i = 0; i < fn.text.size(); i++)
 		out << "  [" << i + 1 << "] " << fn.text[i] << "\n";
 	for (const std::string &n : notes())
 		out << n << "\n";
+	// The machine's state: a cross-core line's round trip, per round.
+	const Entry *probe = rep.find(kProbe);
+	if (probe != nullptr && probe->has_value() && !probe->runs_ns.empty())
+		out << "cross-core cache-line round trip "
+		       "(pingpong/atomic_spin) "
+		       "this run: "
+		    << fmt_time(probe->value()) << " [" << fmt_time(probe->lo())
+		    << "–" << fmt_time(probe->hi())
+		    << "]; it moves with\n  the VM's vCPU placement on the "
+		       "host and with preemption, and every cross-core row "
+		       "with it.\n";
 	out << "socket = AF_UNIX socketpair (SOCK_SEQPACKET); eventfd carries "
 	       "8 B; ZeroMQ and nng: inproc transport.\n";
 	if (!o.log.empty())
@@ -615,20 +852,18 @@ write_summary(
 	std::ofstream f(path);
 	Footnotes fn;
 	char host[256] = "";
-	int64_t reps = 1;
 
-	for (const auto &kv : rep.entries)
-		reps = std::max(reps, kv.second.repetitions);
 	gethostname(host, sizeof(host) - 1);
-	f << "{\n  \"schema\": \"mipc-bench-summary/1\",\n"
+	f << "{\n  \"schema\": \"mipc-bench-summary/2\",\n"
 	  << "  \"date\": " << json_str(now_iso()) << ",\n"
 	  << "  \"host\": " << json_str(host) << ",\n"
 	  << "  \"cpus_online\": " << sysconf(_SC_NPROCESSORS_ONLN) << ",\n"
-	  << "  \"repetitions\": " << reps << ",\n"
-	  << "  \"interleaved\": " << (o.interleaved ? "true" : "false")
-	  << ",\n"
-	  << "  \"statistic\": \"median of the repetitions; min_ns/max_ns: "
-	     "fastest and slowest repetition\",\n"
+	  << "  \"rounds\": " << rep.rounds << ",\n"
+	  << "  \"statistic\": \"ns: median of the case's runs (one or "
+	     "more per round); min_ns/max_ns: its fastest and slowest run; "
+	     "ratio and target values: median over rounds of the ratio of "
+	     "the runs side by side in that round, min/max/per_round: their "
+	     "range and list\",\n"
 	  << "  \"targets\": \"kind ratio_max: value = mipc / sum of "
 	     "against <= limit; speedup_min: value = sum of against / mipc >= "
 	     "limit; ns_max: value = mipc's ns <= limit\",\n"
@@ -644,14 +879,22 @@ write_summary(
 		f << ", " << json_str(peer_long[p]);
 	f << "],\n  \"rows\": [";
 
+	auto pairs_json = [](const Paired &p) {
+		std::string j = ", \"min\": " + json_num(p.lo) +
+		    ", \"max\": " + json_num(p.hi) + ", \"per_round\": [";
+		for (size_t i = 0; i < p.v.size(); i++)
+			j += (i ? ", " : "") + json_num(p.v[i]);
+		return j + "]";
+	};
 	std::string section;
 	bool first = true;
-	for (const Row &r : rows()) {
+	for (size_t ri = 0; ri < rows().size(); ri++) {
+		const Row &r = rows()[ri];
 		if (r.section) {
 			section = r.title;
 			continue;
 		}
-		Eval v = evaluate(rep, r, fn);
+		Eval v = evaluate(rep, (int)ri, fn);
 		f << (first ? "" : ",") << "\n    {\"id\": " << json_str(r.id)
 		  << ", \"title\": " << json_str(r.title);
 		if (!section.empty())
@@ -669,7 +912,11 @@ write_summary(
 			pf = false;
 		}
 		f << "},\n     \"ratio\": {\"value\": " << json_num(v.ratio)
-		  << ", \"against\": " << json_str(v.against)
+		  << pairs_json(v.pairs) << ", \"line_round_trip_ns\": [";
+		for (int rd = 0; rd < rep.rounds; rd++)
+			f << (rd ? ", " : "")
+			  << json_num(rep.in_round(kProbe, rd, (int)ri, true));
+		f << "], \"against\": " << json_str(v.against)
 		  << ", \"baseline_ns\": " << json_num(v.base_ns)
 		  << ", \"baseline_cases\": [";
 		for (size_t i = 0; i < v.base_cases.size(); i++)
@@ -687,6 +934,8 @@ write_summary(
 			for (size_t i = 0; i < tg.terms.size(); i++)
 				f << (i ? ", " : "") << json_str(tg.terms[i]);
 			f << "], \"value\": " << json_num(v.target_value[t])
+			  << (tg.terms.empty() ? ""
+			                       : pairs_json(v.target_pairs[t]))
 			  << ", \"ok\": "
 			  << (v.target_ok[t] < 0      ? "null"
 			             : v.target_ok[t] ? "true"
@@ -702,13 +951,17 @@ write_summary(
 		const Entry &e = rep.entries.at(k);
 		f << (i ? "," : "") << "\n    {\"name\": " << json_str(k)
 		  << ", \"clock\": " << (e.real_time ? "\"real\"" : "\"cpu\"");
-		if (e.has_value())
+		if (e.has_value()) {
 			f << ", \"median_ns\": " << json_num(e.value())
 			  << ", \"min_ns\": " << json_num(e.lo())
 			  << ", \"max_ns\": " << json_num(e.hi())
-			  << ", \"repetitions\": " << e.runs_ns.size();
-		else
+			  << ", \"runs_ns\": [";
+			for (size_t j = 0; j < e.runs_ns.size(); j++)
+				f << (j ? ", " : "") << json_num(e.runs_ns[j]);
+			f << "]";
+		} else {
 			f << ", \"error\": " << json_str(e.error);
+		}
 		f << "}";
 	}
 	f << "\n  ]\n}\n";
@@ -730,10 +983,11 @@ write_plot(const std::string &path, const TableReporter &rep)
 	for (int p = 0; p < GB_NPEERS; p++)
 		f << "\t" << peer_long[p];
 	f << "\tbaseline\n";
-	for (const Row &r : rows()) {
+	for (size_t ri = 0; ri < rows().size(); ri++) {
+		const Row &r = rows()[ri];
 		if (r.section)
 			continue;
-		Eval v = evaluate(rep, r, fn);
+		Eval v = evaluate(rep, (int)ri, fn);
 		bool any = false;
 		for (int p = 0; p < GB_NPEERS; p++)
 			any = any || !std::isnan(v.peer[p].ns);
@@ -894,13 +1148,118 @@ parse_ours(int *argc, char **argv)
 			o.verbose = true;
 			continue;
 		}
-		if (a == "--benchmark_enable_random_interleaving=true")
-			o.interleaved = true;
+		// Rounds replace Google Benchmark's repetitions (both names).
+		std::string n;
+		if (val("mipc_rounds", &n) ||
+		    val("benchmark_repetitions", &n)) {
+			o.rounds = std::max(1, std::atoi(n.c_str()));
+			continue;
+		}
+		// Our own order (plan_rounds) replaces its shuffle.
+		if (a.compare(
+		        0, 38, "--benchmark_enable_random_interleaving") == 0)
+			continue;
 		argv[j++] = argv[i];
 	}
 	*argc = j;
 	argv[j] = nullptr;
 	return o;
+}
+
+// Register slot `id`'s run with Google Benchmark (one repetition).
+void
+register_slot(long id)
+{
+	static const benchmark::TimeUnit units[] = {
+		benchmark::kNanosecond,
+		benchmark::kMicrosecond,
+		benchmark::kMillisecond,
+	};
+	const Reg &g = regs()[slots()[(size_t)id].reg];
+	gb_fn fn = g.fn;
+	void *arg = g.arg;
+	std::string key = g.key;
+
+	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
+	    g.name.c_str(), [fn, arg, key, id](benchmark::State &st) {
+		    if (st.thread_index() == 0) {
+			    current_slot = id; // read after the run
+			    progress().tick(key.c_str());
+		    }
+		    fn(reinterpret_cast<gb_state *>(&st), arg);
+	    });
+	if (g.has_arg)
+		b->Arg(g.argv);
+	if (g.o.threads > 0)
+		b->Threads(g.o.threads);
+	if (g.o.real_time)
+		b->UseRealTime();
+	b->Unit(g.o.unit >= GB_NS && g.o.unit <= GB_MS
+	        ? units[g.o.unit]
+	        : benchmark::kNanosecond);
+}
+
+/*
+ * The run order: `rounds` rounds, each running every case at least once.
+ * In a round, row by row: the row's group (its mipc case, its baseline's
+ * cases and its targets' terms), mipc first in even rounds and last in
+ * odd ones, then those of its peers the round has not run yet; then the
+ * cases no row names.  A case in several rows' groups runs once per
+ * group (alloc_free/jemalloc: three times a round), so that every ratio
+ * is taken between runs side by side.
+ */
+void
+plan_rounds(int rounds)
+{
+	std::map<std::string, size_t> idx;
+
+	for (size_t i = 0; i < regs().size(); i++)
+		idx.emplace(regs()[i].key, i);
+	for (int rd = 0; rd < rounds; rd++) {
+		std::vector<bool> ran(regs().size(), false);
+		auto add = [&](const std::string &k, int row, bool again) {
+			auto it = idx.find(k);
+			if (it == idx.end() || (ran[it->second] && !again))
+				return;
+			ran[it->second] = true;
+			slots().push_back(Slot{ it->second, rd, row });
+		};
+		for (size_t ri = 0; ri < rows().size(); ri++) {
+			const Row &r = rows()[ri];
+			if (r.section)
+				continue;
+			std::vector<std::string> group;
+			auto join = [&](const std::string &k) {
+				if (!k.empty() &&
+				    std::find(group.begin(), group.end(), k) ==
+				        group.end())
+					group.push_back(k);
+			};
+			join(r.mipc);
+			for (const std::string &k : r.base)
+				join(k);
+			for (const Target &t : r.targets)
+				for (const std::string &k : t.terms)
+					join(k);
+			if (rd % 2)
+				std::reverse(group.begin(), group.end());
+			// A cross-core group: the line probe beside it.
+			if (std::any_of(group.begin(), group.end(),
+			        [](const std::string &k) {
+				        return k.find("cross core)") !=
+				            std::string::npos;
+			        }))
+				group.push_back(kProbe);
+			for (const std::string &k : group)
+				add(k, (int)ri, true);
+			for (int p = 0; p < GB_NPEERS; p++)
+				add(r.peer[p], (int)ri, false);
+		}
+		for (const Reg &g : regs())
+			add(g.key, -1, false);
+	}
+	for (size_t i = 0; i < slots().size(); i++)
+		register_slot((long)i);
 }
 
 } // namespace
@@ -910,36 +1269,22 @@ extern "C" {
 void
 gb_register(const char *name, gb_fn fn, void *arg, const struct gb_opts *opts)
 {
-	static const benchmark::TimeUnit units[] = {
-		benchmark::kNanosecond,
-		benchmark::kMicrosecond,
-		benchmark::kMillisecond,
-	};
 	struct gb_opts o = {};
-	std::string key = name;
+	std::string thr;
 
 	if (opts != nullptr)
 		o = *opts;
-	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
-	    name, [fn, arg, key](benchmark::State &st) {
-		    if (st.thread_index() == 0)
-			    progress().tick(key.c_str());
-		    fn(reinterpret_cast<gb_state *>(&st), arg);
-	    });
-	for (int i = 0; i < o.nargs && i < GB_MAX_ARGS; i++) {
-		b->Arg(o.args[i]);
-		registered().insert(key + "/" + std::to_string(o.args[i]));
+	if (o.threads > 0)
+		thr = "/threads:" + std::to_string(o.threads);
+	// Kept until gb_main, which registers the runs in its order.
+	for (int i = 0; i < std::max(o.nargs, 1) && i < GB_MAX_ARGS; i++) {
+		Reg g{ name, name, fn, arg, o.nargs > 0, o.args[i], o };
+		if (g.has_arg)
+			g.key += "/" + std::to_string(g.argv);
+		g.key += thr;
+		registered().insert(g.key);
+		regs().push_back(g);
 	}
-	if (o.threads > 0) {
-		b->Threads(o.threads);
-		key += "/threads:" + std::to_string(o.threads);
-	}
-	if (o.nargs == 0)
-		registered().insert(key);
-	if (o.real_time)
-		b->UseRealTime();
-	b->Unit(o.unit >= GB_NS && o.unit <= GB_MS ? units[o.unit]
-	                                           : benchmark::kNanosecond);
 }
 
 void
@@ -994,6 +1339,7 @@ gb_main(int argc, char **argv)
 	std::unique_ptr<TeeBuf> tee;
 	std::unique_ptr<std::ostream> raw;
 
+	plan_rounds(o.rounds);
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;
@@ -1022,6 +1368,7 @@ gb_main(int argc, char **argv)
 	}
 	progress().start = std::chrono::steady_clock::now();
 
+	rep.rounds = o.rounds;
 	benchmark::RunSpecifiedBenchmarks(&rep);
 	benchmark::Shutdown();
 	progress().clear();
@@ -1095,6 +1442,20 @@ void
 gb_counter(gb_state *st, const char *name, double value)
 {
 	S(st)->counters[name] = benchmark::Counter(value);
+}
+
+void
+gb_cs_counters(gb_state *st, long vol, long invol, long partner_vol,
+    long partner_invol, uint64_t ops)
+{
+	double k = ops > 0 ? 1000.0 / (double)ops : 0;
+
+	S(st)->counters["self_vcs/k"] = benchmark::Counter((double)vol * k);
+	S(st)->counters["self_ivcs/k"] = benchmark::Counter((double)invol * k);
+	S(st)->counters["partner_vcs/k"] =
+	    benchmark::Counter((double)partner_vol * k);
+	S(st)->counters["partner_ivcs/k"] =
+	    benchmark::Counter((double)partner_invol * k);
 }
 
 int64_t

@@ -13,7 +13,10 @@
  *              cost of the harness at an increment and a compare.
  *            * Times are reported in ns unless gb_opts says otherwise; the
  *              summary table always shows the time per iteration, median
- *              of the repetitions (--benchmark_repetitions).
+ *              of the case's runs, and each ratio as the median over
+ *              rounds of the ratio of runs side by side (--mipc_rounds;
+ *              gbench.cc, "Paired rounds").  gb_register() records a case;
+ *              gb_main() registers the runs in that order.
  *            * A case is named "<fast-path>/<implementation>", with the
  *              thread placement in parentheses when it matters (STYLE
  *              Rule 14): "pingpong/ck_ring_spsc (cross core)".
@@ -107,6 +110,8 @@ void gb_note(const char *text);
  * Ours: --mipc_log=FILE   Google Benchmark's console output (and its
  *                         context banner) to FILE instead of stdout;
  *       --mipc_verbose    ... and to stdout as well;
+ *       --mipc_rounds=N   N paired rounds (--benchmark_repetitions=N is
+ *                         read as the same; no random interleaving);
  *       --mipc_summary=FILE  the table's rows and every case as JSON;
  *       --mipc_plot=FILE  the rows as a tab-separated table for plot.gp;
  *       --mipc_gnuplot=SCRIPT  draw FILE with SCRIPT (plot.gp) as .svg and
@@ -135,6 +140,14 @@ void gb_pause_timing(gb_state *st);
 void gb_resume_timing(gb_state *st);
 void gb_set_items_processed(gb_state *st, int64_t items);
 void gb_counter(gb_state *st, const char *name, double value);
+/*
+ * Context switches of a case's timed loop (team_cs_end()'s fields) as
+ * counters per 1000 operations: self_vcs/k, self_ivcs/k (the benchmark
+ * thread's voluntary and involuntary switches), partner_vcs/k,
+ * partner_ivcs/k (its partners').  In the log, beside each run.
+ */
+void gb_cs_counters(gb_state *st, long vol, long invol, long partner_vol,
+    long partner_invol, uint64_t ops);
 int64_t gb_range(gb_state *st, int i);
 int gb_thread_index(gb_state *st);
 int gb_threads(gb_state *st);

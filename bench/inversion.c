@@ -1050,7 +1050,10 @@ print_row(FILE *f, int k, int i, int p)
 	col(f, b, 8, true);
 	if (p == INV_NICE) {
 		targets(k, i, &over_w, &speedup);
-		snprintf(b, sizeof(b), isnan(speedup) ? "" : "%.1f×", speedup);
+		if (isnan(speedup))
+			b[0] = '\0';
+		else
+			snprintf(b, sizeof(b), "%.1f×", speedup);
 		col(f, b, 11, true);
 		fprintf(f, "  ≤%g× W %s, ≥%g× NONE %s", INV_TARGET_W,
 		    verdict(over_w, INV_TARGET_W, true), INV_TARGET_X,

@@ -662,6 +662,7 @@ bm_rpc(gb_state *st, void *arg)
 	struct scope sc;
 	mach_port_name_t reply = MACH_PORT_NULL;
 	struct team t = { .tm_n = 0 };
+	struct team_cs cs;
 	const char *err;
 	kern_return_t kr;
 	uint64_t errors = 0;
@@ -703,9 +704,10 @@ bm_rpc(gb_state *st, void *arg)
 		goto out;
 	}
 	if ((kr = rpc_call(r.r_service, reply, c->rc_mode == RPC_SPIN, &buf)) !=
-	    MACH_MSG_SUCCESS)
+	    MACH_MSG_SUCCESS) {
 		gb_skip_code(st, "first round trip", kr);
-	else
+	} else {
+		team_cs_begin(&cs);
 		GB_LOOP(st, i)
 		{
 			(void)i;
@@ -713,6 +715,10 @@ bm_rpc(gb_state *st, void *arg)
 			    rpc_call(r.r_service, reply, c->rc_mode == RPC_SPIN,
 			        &buf) != MACH_MSG_SUCCESS;
 		}
+		team_cs_end(&cs);
+		gb_cs_counters(st, cs.cs_vol, cs.cs_invol, cs.cs_partner_vol,
+		    cs.cs_partner_invol, gb_max_iterations(st));
+	}
 	rpc_stop(&r, r.r_service);
 out:
 	team_join(&t);
@@ -822,6 +828,7 @@ bm_stream(gb_state *st, void *arg)
 	struct scope sc;
 	mach_port_name_t port = MACH_PORT_NULL;
 	struct team t = { .tm_n = 0 };
+	struct team_cs cs;
 	const char *err = NULL;
 	kern_return_t kr;
 	uint64_t n, errors = 0, i;
@@ -868,6 +875,7 @@ bm_stream(gb_state *st, void *arg)
 			err = team_start(&t,
 			    k == 0 ? TEAM_CROSS_CORE : c->sc_rank2,
 			    stream_sender, &sd[k]);
+	team_cs_begin(&cs);
 	if (err != NULL)
 		gb_skip_with_error(st, err);
 	else
@@ -877,7 +885,10 @@ bm_stream(gb_state *st, void *arg)
 				errors += stream_receive(port, &buf, true) !=
 				    MACH_MSG_SUCCESS;
 		}
+	team_cs_end(&cs);
 	gb_set_items_processed(st, (int64_t)n);
+	gb_cs_counters(st, cs.cs_vol, cs.cs_invol, cs.cs_partner_vol,
+	    cs.cs_partner_invol, n);
 
 	/*
 	 * Release senders that never started or retry a failed send, and

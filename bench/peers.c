@@ -614,6 +614,7 @@ bm_stream(gb_state *st, void *arg)
 	struct sender sd[2];
 	uint64_t m[MSG_WORDS] = { REQ_VALUE }, n, errors = 0, i;
 	struct team t;
+	struct team_cs cs;
 	const char *err = NULL;
 	int k;
 
@@ -658,6 +659,7 @@ bm_stream(gb_state *st, void *arg)
 			err = team_start(&t,
 			    k == 0 ? TEAM_CROSS_CORE : c->sc_rank2,
 			    stream_sender, &sd[k]);
+	team_cs_begin(&cs);
 	if (err != NULL)
 		gb_skip_with_error(st, err);
 	else
@@ -666,7 +668,10 @@ bm_stream(gb_state *st, void *arg)
 			for (i = 0; i < n; i++)
 				errors += !stream_recv(s, m, true);
 		}
+	team_cs_end(&cs);
 	gb_set_items_processed(st, (int64_t)n);
+	gb_cs_counters(st, cs.cs_vol, cs.cs_invol, cs.cs_partner_vol,
+	    cs.cs_partner_invol, n);
 
 	/*
 	 * Release senders that never started, or that retry a failed send;

@@ -10,7 +10,11 @@
  *              that matches no registered case shows as "??".
  *            * The ratio is mipc / the row's baseline where an issue
  *              defines one (base_what), else mipc / the fastest peer of the
- *              row.  Targets: issue 15 (same-thread, RPC spinning, stream,
+ *              row, taken per round between runs side by side: a row's
+ *              mipc case, base and target terms run as one group in each
+ *              round (gbench.cc, "Paired rounds"), so a case named in
+ *              several rows' groups (alloc_free/jemalloc) runs once per
+ *              group.  Targets: issue 15 (same-thread, RPC spinning, stream,
  *              port allocate+destroy, OOL), issue 4 (RPC blocking),
  *              issue 5 (no-senders), issue 3 (internals), issue 14
  *              (rpc_server); RPC through epoll's is ours (issue 17 asks
@@ -63,7 +67,7 @@ rows_messages(void)
 		.base = { "alloc_free/jemalloc", "epoch/ck_bare",
 		    "ring/ck_ring_mpmc_enq_deq" },
 		.target = { { "parts", { "alloc_free/jemalloc",
-		    "epoch/ck_bare", "ring/ck_ring_mpmc_enq_deq" }, 3.0 } },
+		    "epoch/ck_bare", "ring/ck_ring_mpmc_enq_deq" }, 3.0, false } },
 		.meaning = "one thread sends 64 B to its own port and receives "
 		           "them; parts = jemalloc + ck_epoch + ck_ring",
 	};
@@ -79,7 +83,7 @@ rows_messages(void)
 		.base_what = "ring",
 		.base = { "pingpong/ck_ring_mpmc (cross core)" },
 		.target = {
-			{ "ring", { "pingpong/ck_ring_mpmc (cross core)" }, 2.0 },
+			{ "ring", { "pingpong/ck_ring_mpmc (cross core)" }, 2.0, false },
 			{ "ZeroMQ", { "rpc_spin/zeromq_reqrep (cross core)" },
 			    5, true },
 		},
@@ -102,7 +106,7 @@ rows_messages(void)
 		.base_what = "futex",
 		.base = { "rpc_block/futex_handoff (cross core)" },
 		.target = { { "futex",
-		    { "rpc_block/futex_handoff (cross core)" }, 1.2 } },
+		    { "rpc_block/futex_handoff (cross core)" }, 1.2, false } },
 		.meaning = "request + reply, both sides blocking (mipc: brief "
 		           "spin, then futex); futex = a bare FUTEX_WAIT/WAKE "
 		           "handoff",
@@ -123,7 +127,7 @@ rows_messages(void)
 		.base_what = "futex",
 		.base = { "rpc_block/futex_handoff (same core)" },
 		.target = { { "futex",
-		    { "rpc_block/futex_handoff (same core)" }, 1.2 } },
+		    { "rpc_block/futex_handoff (same core)" }, 1.2, false } },
 		.meaning = "the same with client and server on one CPU: every "
 		           "round trip is two context switches",
 	};
@@ -151,7 +155,7 @@ rows_messages(void)
 		.base_what = "eventfd",
 		.base = { "rpc_epoll/eventfd_8B (cross core)" },
 		.target = { { "eventfd",
-		    { "rpc_epoll/eventfd_8B (cross core)" }, 1.0 } },
+		    { "rpc_epoll/eventfd_8B (cross core)" }, 1.0, false } },
 		.meaning = "RPC blocking, the server waiting in epoll on its "
 		           "port's fd (ZMQ_FD, NNG_OPT_RECVFD); compare RPC "
 		           "blocking above for the price of the wake",
@@ -171,7 +175,7 @@ rows_messages(void)
 		},
 		.base_what = "block",
 		.base = { "rpc_block/mipc (cross core)" },
-		.target = { { "block", { "rpc_block/mipc (cross core)" }, 1.3 } },
+		.target = { { "block", { "rpc_block/mipc (cross core)" }, 1.3, false } },
 		.meaning = "client → mach_msg_server on a workloop; peers: the "
 		           "RPC blocking row's (none has a workloop)",
 	};
@@ -191,7 +195,7 @@ rows_messages(void)
 		.base = { "stream_1to1/ck_ring_copy64 (cross core)" },
 		.target = {
 			{ "ring", { "stream_1to1/ck_ring_copy64 (cross core)" },
-			    1.5 },
+			    1.5, false },
 			{ "ZeroMQ",
 			    { "stream_1to1/zeromq_pushpull (cross core)" },
 			    1.5, true },
@@ -237,7 +241,7 @@ rows_payloads_and_rights(void)
 		},
 		.base_what = "pipe",
 		.base = { "ool_64k_copy/pipe" },
-		.target = { { "pipe", { "ool_64k_copy/pipe" }, 1.0 } },
+		.target = { { "pipe", { "ool_64k_copy/pipe" }, 1.0, false } },
 		.meaning = "one 64 KiB out-of-line region copied, same thread; "
 		           "peers write and read the 64 KiB",
 	};
@@ -249,7 +253,7 @@ rows_payloads_and_rights(void)
 			[GB_PIPE] = "ool_64k_copy/pipe",
 			[GB_SOCKETPAIR] = "ool_64k_copy/socketpair_seqpacket",
 		},
-		.target = { { NULL, { NULL }, 1000.0 } },
+		.target = { { NULL, { NULL }, 1000.0, false } },
 		.meaning = "the region moved (deallocate on send) and received; "
 		           "the next trip sends what arrived; peers can only copy",
 	};
@@ -283,7 +287,7 @@ rows_payloads_and_rights(void)
 		},
 		.base_what = "eventfd",
 		.base = { "nosenders_rt/eventfd_8B" },
-		.target = { { "eventfd", { "nosenders_rt/eventfd_8B" }, 1.0 } },
+		.target = { { "eventfd", { "nosenders_rt/eventfd_8B" }, 1.0, false } },
 		.meaning = "last send right dropped, notification received; "
 		           "peer: the same event signalled through an eventfd",
 	};
@@ -298,7 +302,7 @@ rows_payloads_and_rights(void)
 		},
 		.base_what = "jemalloc",
 		.base = { "alloc_free/jemalloc" },
-		.target = { { "jemalloc", { "alloc_free/jemalloc" }, 3.0 } },
+		.target = { { "jemalloc", { "alloc_free/jemalloc" }, 3.0, false } },
 		.meaning = "mach_port_allocate + mach_port_destroy; peers make "
 		           "and close the channel; jemalloc = malloc+free 256 B",
 	};
@@ -320,7 +324,8 @@ rows_internals(void)
 		.mipc = "alloc_free/mipc_cache",
 		.base_what = "jemalloc",
 		.base = { "alloc_free/jemalloc" },
-		.target = { { "jemalloc", { "alloc_free/jemalloc" }, 0.7 } },
+		.target = { { "jemalloc", { "alloc_free/jemalloc" }, 0.7,
+		    false } },
 		.meaning = "mipc's per-CPU cache alloc+free of a 256-B object",
 	};
 	const struct gb_row epoch = {
@@ -329,7 +334,7 @@ rows_internals(void)
 		.mipc = "epoch/mipc_section",
 		.base_what = "ck_epoch",
 		.base = { "epoch/ck_bare" },
-		.target = { { "ck_epoch", { "epoch/ck_bare" }, 1.2 } },
+		.target = { { "ck_epoch", { "epoch/ck_bare" }, 1.2, false } },
 		.meaning = "enter+leave a read section, thread lookup included",
 	};
 	const struct gb_row lookup = {
@@ -339,7 +344,7 @@ rows_internals(void)
 		.base_what = "epoch+load",
 		.base = { "lookup/ck_epoch_array_load" },
 		.target = { { "epoch+load", { "lookup/ck_epoch_array_load" },
-		    2.0 } },
+		    2.0, false } },
 		.meaning = "mach_port_get_refs on a hot name (lock-free) vs a "
 		           "ck_epoch section around one array load",
 	};
@@ -350,7 +355,7 @@ rows_internals(void)
 		.base_what = "epoch+load",
 		.base = { "lookup/ck_epoch_array_load/threads:2" },
 		.target = { { "epoch+load",
-		    { "lookup/ck_epoch_array_load/threads:2" }, 2.0 } },
+		    { "lookup/ck_epoch_array_load/threads:2" }, 2.0, false } },
 		.meaning = "the same from two threads at once (CPU time)",
 	};
 

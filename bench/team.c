@@ -5,6 +5,7 @@
 #include "team.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 /* The CPU of `rank` in *mask, or -1. */
 static int
@@ -116,4 +117,38 @@ team_join(struct team *t)
 		pthread_setaffinity_np(
 		    pthread_self(), sizeof(t->tm_saved), &t->tm_saved);
 	t->tm_pinned = false;
+}
+
+/* Thread and process switch counts now, the process's less the thread's. */
+static void
+cs_now(struct team_cs *cs)
+{
+	struct rusage th, all;
+
+	memset(cs, 0, sizeof(*cs));
+	if (getrusage(RUSAGE_THREAD, &th) != 0 ||
+	    getrusage(RUSAGE_SELF, &all) != 0)
+		return;
+	cs->cs_vol = th.ru_nvcsw;
+	cs->cs_invol = th.ru_nivcsw;
+	cs->cs_partner_vol = all.ru_nvcsw - th.ru_nvcsw;
+	cs->cs_partner_invol = all.ru_nivcsw - th.ru_nivcsw;
+}
+
+void
+team_cs_begin(struct team_cs *cs)
+{
+	cs_now(cs);
+}
+
+void
+team_cs_end(struct team_cs *cs)
+{
+	struct team_cs now;
+
+	cs_now(&now);
+	cs->cs_vol = now.cs_vol - cs->cs_vol;
+	cs->cs_invol = now.cs_invol - cs->cs_invol;
+	cs->cs_partner_vol = now.cs_partner_vol - cs->cs_partner_vol;
+	cs->cs_partner_invol = now.cs_partner_invol - cs->cs_partner_invol;
 }

@@ -72,4 +72,21 @@ const char *team_start(
 /* Join every started partner, then restore the caller's affinity. */
 void team_join(struct team *t);
 
+/*
+ * Context switches around a case's timed loop, from getrusage: the
+ * calling thread's (RUSAGE_THREAD) and the rest of the process's
+ * (RUSAGE_SELF less the caller's: its partners, joined or not).
+ * Voluntary switches are sleeps (a futex wait, a blocking read);
+ * involuntary ones are preemptions (another task, a sched_yield).
+ * team_cs_begin() before the loop, team_cs_end() after it; the fields
+ * then hold the differences.
+ */
+struct team_cs {
+	long cs_vol, cs_invol;                 /* the calling thread */
+	long cs_partner_vol, cs_partner_invol; /* the others */
+};
+
+void team_cs_begin(struct team_cs *cs);
+void team_cs_end(struct team_cs *cs);
+
 #endif /* MIPC_BENCH_TEAM_H */
