@@ -48,6 +48,23 @@ seq_text(struct apply_log *log, pid_t tid, char *b, size_t size)
 	return b;
 }
 
+/*
+ * applied_to without repeats: an applier that held th_os_busy while the
+ * servicer lowered itself applies the lowering again after it (it cannot
+ * tell which call landed last, turnstile.c os_apply), a second call that
+ * changes nothing at the OS.
+ */
+static unsigned
+applied_changes(struct apply_log *log, pid_t tid, int *seq, unsigned max)
+{
+	unsigned n = applied_to(log, tid, seq, max), i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (k == 0 || seq[i] != seq[k - 1])
+			seq[k++] = seq[i];
+	return k;
+}
+
 /* Wait (bounded) until the last priority applied to tid is `want`. */
 static int
 wait_applied(struct apply_log *log, pid_t tid, int want)
@@ -129,7 +146,9 @@ END_TEST
 /*
  * A reply with no receive: the call returns with no delivery, and the
  * servicer lowers itself before it returns (once), whatever the order of
- * its client's wake-up and its re-enable.
+ * its client's wake-up and its re-enable -- even while its client, woken
+ * by the reply, holds its th_os_busy walking it (which then applies LOW
+ * again: applied_changes).
  */
 START_TEST(WL_os_servicer_lowers_itself_returning_without_a_delivery)
 {
@@ -152,7 +171,7 @@ START_TEST(WL_os_servicer_lowers_itself_returning_without_a_delivery)
 	VAL_EQ(WAIT_DONE(c), MACH_MSG_SUCCESS);
 	AT_BASE(s->a_th);
 	KR_OK(mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL));
-	n = applied_to(&log, s->a_tid, seq, NELEM(seq));
+	n = applied_changes(&log, s->a_tid, seq, NELEM(seq));
 	ck_assert_msg(n == 2 && seq[0] == UI && seq[1] == LOW,
 	    "servicer: applied %s, want %d, %d",
 	    seq_text(&log, s->a_tid, b, sizeof(b)), UI, LOW);
