@@ -108,6 +108,9 @@ ipc_rcv_idle_note(void)
 extern __thread uint64_t ipc_rcv_watch_hits;
 /* Test builds: a watch of this many ns instead of msg.c's (0: msg.c's). */
 extern uint32_t ipc_rcv_watch_ns_test;
+/* Test builds: watches begun (ipc_spin_watch_start), every thread: a
+ * test waits for another thread's watch by it, not by a sleep. */
+extern uint32_t ipc_spin_watches_test;
 
 static inline void
 ipc_rcv_watch_note(void)

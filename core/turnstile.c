@@ -482,7 +482,7 @@ struct os_note {
 	uint32_t on_n;
 };
 
-static void os_apply(struct ipc_thread *th);
+static void os_apply(struct ipc_thread *th, bool letgo);
 static uint32_t os_policy_active(void);
 
 static void
@@ -598,7 +598,7 @@ walk_locked(uint8_t kind, void *obj)
 	else
 		ipc_unlock(&th->th_lock);
 	for (i = 0; i < on.on_n; i++) {
-		os_apply(on.on_th[i]);
+		os_apply(on.on_th[i], false);
 		ipc_thread_release(on.on_th[i]);
 	}
 }
@@ -769,14 +769,22 @@ os_target(const struct ipc_thread *th, uint8_t applied)
  *	another applier's, so it leaves th_os_stale: the next holder
  *	(itself, if nobody applied in between: th_os_gen) applies afresh.
  *	[F2] pairs the flag with the busy flag as it pairs the want.
+ *
+ *	letgo: th is the caller, letting go of its hold, and must be lowered
+ *	before it returns (workloop.c: a servicer returning with no
+ *	delivery).  Finding th_os_busy taken -- its client, woken by its
+ *	reply, walking it -- it does not leave its fall to the holder, who
+ *	may not run again soon: it makes its own call, without th_os_busy,
+ *	once per want, and leaves th_os_stale as above (what the OS had is
+ *	then not known: the holder applies afresh).
  * Conditions: nothing locked; the caller holds a reference on th.
  */
 static void
-os_apply(struct ipc_thread *th)
+os_apply(struct ipc_thread *th, bool letgo)
 {
 	uint32_t policy = os_policy_active();
 	uint32_t gen = 0;
-	uint8_t want, applied, mine = OS_UNKNOWN;
+	uint8_t want, applied, mine = OS_UNKNOWN, own = OS_UNKNOWN;
 
 	if (policy == MIPC_OS_POLICY_NONE)
 		return;
@@ -786,8 +794,25 @@ os_apply(struct ipc_thread *th)
 	 * holds it looks at the want after releasing it.
 	 */
 	arch_fence_full(); /* [F2] */
-	/* [A14]: the busy flag is ours: the last applier's writes before. */
-	while (ck_pr_fas_32(&th->th_os_busy, 1) == 0) {
+	for (;;) {
+		/* [A14]: the busy flag is ours: the last applier's writes
+		 * before. */
+		if (ck_pr_fas_32(&th->th_os_busy, 1) != 0) {
+			/* Its holder applies the want after its release. */
+			want = ck_pr_load_8(&th->th_os_want);
+			if (!letgo || want == own)
+				break;
+			/* Letting go: our own call, now (not under it). */
+			own = want;
+			mine = OS_UNKNOWN;
+			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
+			if (os_set(policy, th->th_tid, want) != 0)
+				ck_pr_inc_64(&ts_stats.tss_os_errors);
+			ck_pr_store_32(&th->th_os_stale, 1);
+			/* [F2]: the flag, then a look at the busy flag. */
+			arch_fence_full();
+			continue;
+		}
 		ck_pr_fence_acquire(); /* [A14] */
 		ipc_tsan_acquire(&th->th_os_busy);
 		if (ck_pr_fas_32(&th->th_os_stale, 0) != 0) {
@@ -840,7 +865,8 @@ os_apply(struct ipc_thread *th)
 /*
  * ipc_thread_os_hold
  *	While th holds, a fall of its effective priority is not given to
- *	the OS (rises are); letting go applies the latest.  A workloop
+ *	the OS (rises are); letting go applies the latest before it returns
+ *	(os_apply's letgo).  A workloop
  *	servicer holds from a delivery until its next call returns without
  *	one or gets one of its own (workloop.c).
  * Conditions: th is the caller; nothing locked.
@@ -854,7 +880,7 @@ ipc_thread_os_hold(struct ipc_thread *th, bool hold)
 	 * th_os_busy, and a busy applier looks at it after its release. */
 	ck_pr_store_8(&th->th_os_hold, (uint8_t)hold);
 	if (!hold)
-		os_apply(th);
+		os_apply(th, true);
 }
 
 /*

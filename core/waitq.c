@@ -324,6 +324,8 @@ ipc_spin_watch_start(struct ipc_spin *sp, uint32_t ns)
 	/* A watch never yields, and under a yield hook does not run
 	 * (ipc_spin_watch): no pauses. */
 	spin_begin(sp, ns, 0, true);
+	if (ipc_test_hooks)
+		ck_pr_inc_32(&ipc_spin_watches_test); /* Relaxed: a count */
 }
 
 /* Is the pausing over? */

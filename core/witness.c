@@ -34,6 +34,7 @@ __thread uint64_t ipc_rcv_reply_named;
 __thread uint64_t ipc_rcv_idle_spins;
 __thread uint64_t ipc_rcv_watch_hits;
 uint32_t ipc_rcv_watch_ns_test;
+uint32_t ipc_spin_watches_test;
 
 static __thread const ipc_lock_t *witness_held[WITNESS_MAX];
 static __thread unsigned int witness_n;

@@ -83,16 +83,29 @@ worker(void *arg)
 			        kr == KERN_INVALID_RIGHT,
 			    "request: 0x%x", kr);
 			/* A replaced request's right is ours: release it. */
-			if (kr == KERN_SUCCESS && MACH_PORT_VALID(prev))
-				MIPC_REQUIRE(mipc_port_deallocate(sb, prev) ==
-				        KERN_SUCCESS,
-				    "release previous");
+			if (kr == KERN_SUCCESS && MACH_PORT_VALID(prev)) {
+				kr = mipc_port_deallocate(sb, prev);
+				MIPC_REQUIRE(kr == KERN_SUCCESS,
+				    "release previous 0x%x: 0x%x", prev, kr);
+			}
 			break;
 		case 3: /* the port dies: DEAD_NAME */
 			(void)mipc_port_destroy(sa, an);
 			break;
 		default: /* the name goes: PORT_DELETED (or a dead name) */
-			(void)mipc_port_deallocate(sb, bn);
+			/*
+			 * As mipc_port_deallocate, for what a slot's name can
+			 * hold: a send right or the dead name it became.  A
+			 * stale slot's name may have come back, a generation
+			 * cycle later, as another worker's send-once right
+			 * (so before its request, prev before its release):
+			 * deallocate would take that, and its owner's
+			 * release would find the name gone.
+			 */
+			if (mipc_port_mod_refs(sb, bn, MACH_PORT_RIGHT_SEND,
+			        -1) != KERN_SUCCESS)
+				(void)mipc_port_mod_refs(
+				    sb, bn, MACH_PORT_RIGHT_DEAD_NAME, -1);
 			break;
 		}
 	}

@@ -15,6 +15,7 @@
 #include "interleave.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct insert {
@@ -311,6 +312,44 @@ refs_counted(mipc_space_t sp, mach_port_name_t name, mach_port_right_t right,
 	return refs;
 }
 
+/*
+ * Two new spaces and a port in *a, its receive right *rcv: b holds a
+ * send right to it with 3 user references, under rcv's own name
+ * (same_name) or one of b's (*snd); with a_send, a holds 2 send
+ * references beside its receive right.
+ */
+static void
+two_spaces_with_sends(mipc_space_t *a, mipc_space_t *b, mach_port_name_t *rcv,
+    mach_port_name_t *snd, bool a_send, bool same_name)
+{
+	mach_msg_type_name_t t;
+
+	ck_assert_int_eq(mipc_space_create(a), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_create(b), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_allocate(*a, MACH_PORT_RIGHT_RECEIVE, rcv), KERN_SUCCESS);
+	if (a_send) {
+		ck_assert_int_eq(mipc_port_insert_right(*a, *rcv, *a, *rcv,
+		                     MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_mod_refs(*a, *rcv, MACH_PORT_RIGHT_SEND, 1),
+		    KERN_SUCCESS);
+	}
+	if (same_name) {
+		*snd = *rcv;
+		ck_assert_int_eq(mipc_port_insert_right(*b, *snd, *a, *rcv,
+		                     MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+	} else {
+		ck_assert_int_eq(mipc_port_extract_right(*a, *rcv,
+		                     MACH_MSG_TYPE_MAKE_SEND, *b, snd, &t),
+		    KERN_SUCCESS);
+	}
+	ck_assert_int_eq(mipc_port_mod_refs(*b, *snd, MACH_PORT_RIGHT_SEND, 2),
+	    KERN_SUCCESS);
+}
+
 struct first_call {
 	mipc_space_t sp;
 	mach_port_name_t name;
@@ -348,27 +387,13 @@ START_TEST(get_refs_lock_free_answers_without_slow_entries)
 	};
 	mipc_space_t a, b;
 	mach_port_name_t rs, s, dead;
-	mach_msg_type_name_t t;
 	mach_port_urefs_t refs;
 	mach_port_right_t r;
 	struct first_call fc;
 	pthread_t thr;
 	uint64_t slow;
 
-	ck_assert_int_eq(mipc_space_create(&a), KERN_SUCCESS);
-	ck_assert_int_eq(mipc_space_create(&b), KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &rs), KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_insert_right(a, rs, a, rs, MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_mod_refs(a, rs, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_extract_right(a, rs, MACH_MSG_TYPE_MAKE_SEND, b, &s, &t),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_mod_refs(b, s, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	two_spaces_with_sends(&a, &b, &rs, &s, true, false);
 
 	/*
 	 * This thread's first lock-free call makes its mipc state (none of
@@ -532,12 +557,57 @@ START_TEST(get_refs_send_right_entry_reused_by_a_port_set)
 END_TEST
 
 /*
+ * The entry past the end of sp's table, made to look like a live name:
+ * sp's table is swapped for a copy with one entry more (past_end_swap),
+ * whose bits past_end_mark sets to a dead name's of generation gen -- a
+ * lookup bounded one too late (idx > size) finds it there instead of the
+ * allocator's padding, which reads as a free entry.  past_end_restore
+ * puts the space's own table back before anything else uses the space
+ * (the copy is never grown or retired).  The test is the space's only
+ * thread.
+ */
+static struct ipc_table *
+past_end_swap(mipc_space_t sp)
+{
+	struct mipc_space *space = ipc_space_slot(sp);
+	struct ipc_table *t = space->is_table, *copy;
+	size_t bytes =
+	    sizeof(*t) + (size_t)t->it_size * sizeof(t->it_entries[0]);
+
+	copy = calloc(1, bytes + sizeof(t->it_entries[0]));
+	MIPC_REQUIRE(copy != NULL, "calloc");
+	memcpy(copy, t, bytes);
+	ck_pr_store_ptr(&space->is_table, copy);
+	return t;
+}
+
+static void
+past_end_mark(mipc_space_t sp, uint32_t gen)
+{
+	struct ipc_table *t = ipc_space_slot(sp)->is_table;
+
+	t->it_entries[t->it_size].ie_bits =
+	    gen << 24 | MACH_PORT_TYPE_DEAD_NAME | 1;
+}
+
+static void
+past_end_restore(mipc_space_t sp, struct ipc_table *own)
+{
+	struct mipc_space *space = ipc_space_slot(sp);
+	struct ipc_table *copy = space->is_table;
+
+	ck_pr_store_ptr(&space->is_table, own);
+	free(copy);
+}
+
+/*
  * The lookup's bounds (ipc_entry_lookup_bits): names of index 0 (1-255,
  * valid names) and the first index past the table are no names, for
  * every right of get_refs' lock-free path and for mach_port_type; the
- * lookup lets index 0 through to its entry, whose bits must stay 0.
- * After the table grows (the old entries copied, entry 0 with them), the
- * same, at the grown table's end.
+ * lookup lets index 0 through to its entry, whose bits must stay 0.  The
+ * entry past the end looks live (past_end_mark), so that a bound one too
+ * late answers.  After the table grows (the old entries copied, entry 0
+ * with them), the same, at the grown table's end.
  */
 START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
 {
@@ -546,6 +616,7 @@ START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
 	mach_port_type_t type;
 	mach_port_urefs_t refs;
 	mach_port_right_t r;
+	struct ipc_table *own;
 	uint32_t size, round, gen;
 
 	ck_assert_int_eq(mipc_space_create(&sp), KERN_SUCCESS);
@@ -560,8 +631,10 @@ START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
 				    KERN_SUCCESS);
 		}
 		size = ipc_space_slot(sp)->is_table->it_size;
+		own = past_end_swap(sp);
 		for (gen = 1; gen < 256; gen++) {
 			name = gen; /* index 0 */
+			past_end_mark(sp, gen);
 			ck_assert_int_eq(
 			    ipc_space_slot(sp)->is_table->it_entries[0].ie_bits,
 			    0);
@@ -580,6 +653,7 @@ START_TEST(get_refs_names_of_index_0_and_past_the_table_are_invalid)
 			    mipc_port_type(sp, (size << 8 | gen), &type),
 			    KERN_INVALID_NAME);
 		}
+		past_end_restore(sp, own);
 		/* A name allocated by the growth still answers. */
 		if (round == 1) {
 			ck_assert_int_eq(mipc_port_get_refs(sp, last,
@@ -603,22 +677,14 @@ END_TEST
 START_TEST(get_refs_hint_alternating_spaces_answer_from_their_own)
 {
 	mipc_space_t a, b, c = NULL, extra[64];
-	mach_port_name_t n, m;
+	mach_port_name_t n, nb, m;
 	mach_port_urefs_t ra, rb;
 	struct mipc_space *slot_b;
 	uint64_t slow;
 	unsigned int i, nextra = 0;
 
-	ck_assert_int_eq(mipc_space_create(&a), KERN_SUCCESS);
-	ck_assert_int_eq(mipc_space_create(&b), KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_allocate(a, MACH_PORT_RIGHT_RECEIVE, &n), KERN_SUCCESS);
 	/* b holds a send right under the same name, 3 references. */
-	ck_assert_int_eq(
-	    mipc_port_insert_right(b, n, a, n, MACH_MSG_TYPE_MAKE_SEND),
-	    KERN_SUCCESS);
-	ck_assert_int_eq(
-	    mipc_port_mod_refs(b, n, MACH_PORT_RIGHT_SEND, 2), KERN_SUCCESS);
+	two_spaces_with_sends(&a, &b, &n, &nb, false, true);
 	(void)refs_counted(a, n, MACH_PORT_RIGHT_SEND, &slow); /* state */
 	slot_b = ipc_space_slot(b);
 	for (i = 0; i < 100; i++) {

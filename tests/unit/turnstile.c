@@ -433,6 +433,66 @@ START_TEST(sender_block_races_receiver_dequeue)
 }
 END_TEST
 
+/* ---- the OS policy: a thread letting go of its hold ------------------------- */
+
+/* The CUSTOM policy's calls: for whom, by whom, what. */
+static struct os_call {
+	pid_t oc_tid, oc_by;
+	int oc_pri;
+} os_calls[8];
+static unsigned int os_ncalls;
+
+static int
+os_record(pid_t tid, int pri, void *ctx)
+{
+	(void)ctx;
+	if (os_ncalls < 8)
+		os_calls[os_ncalls++] =
+		    (struct os_call){ tid, (pid_t)syscall(SYS_gettid), pri };
+	return 0;
+}
+
+/*
+ * Found by t_workloop_os under qemu: a workloop servicer letting go of
+ * its hold (ipc_thread_os_hold, its reply returning with no delivery)
+ * while another applier held its th_os_busy -- its client, woken by the
+ * reply, walking it -- left its fall to that applier and returned still
+ * raised at the OS, for as long as the applier took to run again.  It
+ * lowers itself before it returns: its own call, made without
+ * th_os_busy, leaving th_os_stale for the holder (whose own call may
+ * land after it).  Here the holder is the test, th_os_busy set by hand.
+ */
+START_TEST(os_letgo_lowers_itself_while_another_applier_is_busy)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	uint8_t want = th->th_os_want, applied = th->th_os_applied;
+
+	ck_assert_int_eq(
+	    mipc_set_os_policy(MIPC_OS_POLICY_CUSTOM, os_record, NULL),
+	    KERN_SUCCESS);
+	ipc_thread_os_hold(th, true);
+	/* Raised at the OS; its effective has fallen meanwhile (held). */
+	th->th_os_applied = UI;
+	ck_pr_store_8(&th->th_os_want, LOW);
+	/* Another applier's call is in flight. */
+	ck_pr_store_32(&th->th_os_busy, 1);
+	os_ncalls = 0;
+	ipc_thread_os_hold(th, false);
+	ck_assert_uint_eq(os_ncalls, 1);
+	ck_assert_int_eq(os_calls[0].oc_tid, th->th_tid);
+	ck_assert_int_eq(os_calls[0].oc_by, (pid_t)syscall(SYS_gettid));
+	ck_assert_int_eq(os_calls[0].oc_pri, LOW);
+	/* The holder will apply afresh after its release. */
+	ck_assert_uint_eq(ck_pr_load_32(&th->th_os_stale), 1);
+	ck_pr_store_32(&th->th_os_busy, 0);
+	ck_assert_int_eq(
+	    mipc_set_os_policy(MIPC_OS_POLICY_NONE, NULL, NULL), KERN_SUCCESS);
+	ck_pr_store_32(&th->th_os_stale, 0);
+	ck_pr_store_8(&th->th_os_want, want);
+	th->th_os_applied = applied;
+}
+END_TEST
+
 static Suite *
 turnstile_suite(void)
 {
@@ -445,6 +505,10 @@ turnstile_suite(void)
 	tc = mipc_tcase("sender_block_vs_dequeue");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, sender_block_races_receiver_dequeue);
+	suite_add_tcase(s, tc);
+	tc = mipc_tcase("os_policy");
+	tcase_add_test(
+	    tc, os_letgo_lowers_itself_while_another_applier_is_busy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -514,20 +514,30 @@ wd_receiver(void *arg)
  * The port dies while a receiver watches its empty ring: the watch sees
  * it, the receive looks again and finds the name gone -- as a receive
  * issued after the destroy (MACH_RCV_INVALID_NAME, no guard: the name
- * held the right), never a hang or a message from nowhere.
+ * held the right), never a hang or a message from nowhere.  The destroy
+ * waits for the watch to begin (ipc_spin_watches_test), which then lasts
+ * up to 4 s: a loaded machine delays the destroy, never misses the
+ * watch (a 5-ms sleep did, at load 6).
  */
 START_TEST(waitq_port_destroyed_during_the_watch)
 {
-	struct timespec ms5 = { 0, 5000000 };
+	struct timespec ms = { 0, 1000000 };
+	uint32_t w0;
 	pthread_t t;
+	int i;
 
 	wr_space = mipc_thread_space();
 	ck_assert_int_eq(mach_port_allocate(mach_task_self(),
 	                     MACH_PORT_RIGHT_RECEIVE, &wr_port),
 	    KERN_SUCCESS);
-	ipc_rcv_watch_ns_test = 500000000; /* 0.5 s */
+	ipc_rcv_watch_ns_test = 4000000000u; /* 4 s */
+	w0 = ck_pr_load_32(&ipc_spin_watches_test);
 	ck_assert_int_eq(pthread_create(&t, NULL, wd_receiver, NULL), 0);
-	nanosleep(&ms5, NULL);
+	for (i = 0; i < 10000 && ck_pr_load_32(&ipc_spin_watches_test) == w0;
+	     i++)
+		nanosleep(&ms, NULL);
+	ck_assert_msg(ck_pr_load_32(&ipc_spin_watches_test) != w0,
+	    "the receiver did not begin its watch in 10 s");
 	ck_assert_int_eq(mach_port_mod_refs(mach_task_self(), wr_port,
 	                     MACH_PORT_RIGHT_RECEIVE, -1),
 	    KERN_SUCCESS);
