@@ -349,7 +349,7 @@ ip_release(struct ipc_port *port)
  * Conditions:
  *	Port locked, or not yet published (a new port in its creator's
  *	hands, or one whose creation failed), or unreferenced
- *	(ipc_port_destroy_quiet: its caller is its only user).
+ *	(ipc_port_die_quiet: its caller is its only user).
  */
 static inline void
 ip_state_set(struct ipc_port *port, enum ipc_port_state to)
@@ -448,58 +448,75 @@ ipc_port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
 }
 
 /*
- * ipc_port_destroy_quiet
- *	The death of the port of a receive right the caller took out of its
- *	entry (receive_destroy_flat, right.c: it saw no set, port-destroyed
+ * ipc_port_quiet
+ *	Whether the port of a receive right the caller took out of its entry
+ *	(receive_destroy_flat, right.c: it saw no set, port-destroyed
  *	request, context, guard or special reply port under the space lock)
- *	after its CAS of io_refs from 1 to 0 under that lock: the entry's
- *	reference was the only one.  That makes the caller the port's only
- *	user: no reference can be taken any more (ipc_object_reference_try
- *	fails at zero), and whoever takes the port lock, waits on its
- *	queues or mirrors them in a waitfd holds a reference (object.h,
- *	Lifetime) -- so what the space lock did not settle is exact here,
- *	read once.  A port with anything more (a send right or request, a
- *	queue, sync state) gets its reference back -- nobody could take one
- *	meanwhile -- and dies as receive_destroy kills it (ipc_port_destroy,
- *	the port lock).  Otherwise it goes DEAD with a plain store (no
- *	waiter to order against: [F1] is for waiters) and retires at once.
- *	Returns false if the port's requests, queue, send rights, workloop
- *	or watcher made it not quiet (port.c, port_quiet_hint): what
- *	receive_destroy_flat reads as hints when the port is referenced
- *	elsewhere, and leaves to the general path then.  Readers that still
- *	see the port through a stale entry find it unreferenceable, then
- *	DEAD, with no queue: they take their general paths, which find the
- *	entry gone.  Inline: its three callers' flat paths.
+ *	after its CAS of io_refs from 1 to 0 under that lock is quiet: the
+ *	entry's reference was the only one.  That makes the caller the
+ *	port's only user: no reference can be taken any more
+ *	(ipc_object_reference_try fails at zero), and whoever takes the port
+ *	lock, waits on its queues or mirrors them in a waitfd holds a
+ *	reference or shows in the waiter counts (object.h, Lifetime) -- so
+ *	what the space lock did not settle is exact here, and nobody writes
+ *	it any more: plain loads, after [A7], which the compiler folds into
+ *	the test.  A port with anything more (a send right or request, a
+ *	queue, waiters or a waitfd, sync state but a special reply port's,
+ *	which the caller excluded) is not quiet: the caller gives it
+ *	ipc_port_destroy_busy (its reference back -- nobody could take one
+ *	meanwhile -- and the general death under the port lock).  Otherwise
+ *	ipc_port_die_quiet.
  * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
- *	gone.
+ *	gone; the caller saw no special reply port.
  */
 static inline __attribute__((always_inline)) bool
-ipc_port_destroy_quiet(struct ipc_port *port)
+ipc_port_quiet(struct ipc_port *port)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
+	const struct ipc_mqueue *mq = &port->ip_mq;
 	uintptr_t busy;
 
 	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
-	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
-	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
-	    ck_pr_load_32(&port->ip_srights) | ck_pr_load_32(&mq->imq_ovf_n) |
-	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
-	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
-	    ck_pr_load_32(&port->ip_rcv_hooks) |
-	    (uintptr_t)port_has_sync_state(port);
-	if (unlikely(busy != 0))
-		return ipc_port_destroy_busy(port);
+	busy = (uintptr_t)port->ip_nsrequest | (uintptr_t)port->ip_requests |
+	    (uintptr_t)mq->imq_ring | (uintptr_t)port->ip_watchport |
+	    (uintptr_t)port->ip_workloop | (uintptr_t)port->ip_sync_link |
+	    (uintptr_t)port->ip_send_ts |
+	    (port->ip_srights | mq->imq_ovf_n | mq->imq_rcv_wq.wq_waiters |
+	        mq->imq_snd_wq.wq_waiters | port->ip_rcv_hooks);
+	return busy == 0;
+}
+
+/*
+ * ipc_port_die_quiet
+ *	A quiet port's death (ipc_port_quiet said so): DEAD with a plain
+ *	store (no waiter to order against: [F1] is for waiters), into th's
+ *	retirement batch at once.  Readers that still see the port through
+ *	a stale entry find it unreferenceable, then DEAD, with no queue:
+ *	they take their general paths, which find the entry gone.  Returns
+ *	whether the batch is full: the caller then calls
+ *	ipc_port_retired_flush(th) (after its own work: the flat path's
+ *	only call).
+ * Conditions: as ipc_port_quiet's, which returned true; th the calling
+ *	thread's state.
+ */
+static inline __attribute__((always_inline)) bool
+ipc_port_die_quiet(struct ipc_thread *th, struct ipc_port *port)
+{
+	uint32_t n;
+
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
 	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
 	ipc_debug_yield(IPC_YIELD_DESTROY);
-	/* ipc_object_retire, whose tests the busy one above made: a
-	 * port, dead, bare. */
-	ipc_port_retire_bare(ipc_thread_self(), port);
+	/* ipc_object_retire, whose tests ipc_port_quiet made: a port, dead,
+	 * bare.  ipc_port_retire_bare, the flush left to the caller. */
+	n = th->th_nretired + 1;
+	port->ip_retired_next = th->th_retired;
+	th->th_retired = port;
+	/* (A): mipc_get_stats reads it. */
+	ck_pr_store_32(&th->th_nretired, n);
 	ipc_debug_yield(IPC_YIELD_RETIRE);
-	return true;
+	return n == IPC_PORT_RETIRE_BATCH;
 }
 
 /*

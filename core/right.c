@@ -404,6 +404,38 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 /* The flat path of a receive right's destruction                      */
 
 /*
+ * The flat path's ways out that make calls, out of line so that the path
+ * itself makes none and keeps no value across one (it saves no
+ * register): a port not quiet after all (ipc_port_destroy_busy), one
+ * referenced elsewhere (ipc_port_destroy), a full retirement batch or a
+ * pending guard.  Void: the flat path's answer is true after each, with
+ * nothing kept across the call.
+ */
+static IPC_NOINLINE void
+receive_destroy_busy(mipc_space_t task, struct ipc_port *port)
+{
+	if (ipc_port_destroy_busy(port))
+		ipc_port_flat_note();
+	ipc_guard_flush_task(task);
+}
+
+static IPC_NOINLINE void
+receive_destroy_general(mipc_space_t task, struct ipc_port *port)
+{
+	ipc_port_flat_note();
+	ipc_port_destroy(port); /* the entry's reference with the right */
+	ipc_guard_flush_task(task);
+}
+
+static IPC_NOINLINE void
+receive_destroy_flush(mipc_space_t task, struct ipc_thread *th, bool full)
+{
+	if (full)
+		ipc_port_retired_flush(th);
+	ipc_guard_flush_task(task);
+}
+
+/*
  * receive_destroy_flat
  *	mach_port_destroy, mod_refs(RECEIVE, -1) and destruct(srdelta 0) of
  *	a quiet receive right, the common case: a receive-only entry with
@@ -413,17 +445,20 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	queue (ring) and no send right counted.  Every such call ends alike
  *	(receive_destroy): the name goes, the port dies.  One hold of the
  *	space lock, tried through the handle with neither a reference nor
- *	an epoch section (ipc_space_lock_try_handle: slots and their locks
- *	are type-stable), no layer between the entry and the port's death.
+ *	an epoch section (ipc_space_lock_try_hint: slots and their locks
+ *	are type-stable; the thread's slot hint saves the directory), no
+ *	layer between the entry and the port's death, and no call but the
+ *	ways out above.
  *	  When the entry's reference is the port's only one, a CAS of
  *	io_refs from 1 to 0 under the space lock makes the caller the
  *	port's only user and commits the destruction (object.h, Lifetime):
  *	a reference_try failing from then on finds the receive right about
  *	to go, which it does in this hold of the lock.  What the space lock
- *	does not settle is then read once, exact, by ipc_port_destroy_quiet
- *	after the lock is dropped, which takes the general path's death
- *	(ipc_port_destroy, the port lock) for a port that is not quiet
- *	after all.  Else the port lock is taken (ipc_port_destroy) if the
+ *	does not settle is then read once, exact, by ipc_port_quiet
+ *	after the lock is dropped; a port that is not quiet after all
+ *	takes the general path's death (ipc_port_destroy_busy, the port
+ *	lock).  A quiet one dies unlocked (ipc_port_die_quiet); the guard
+ *	flush, which only a pending violation needs, comes after.  Else the port lock is taken (ipc_port_destroy) if the
  *	hints below say quiet.
  *	  Anything else returns false having done nothing: the general
  *	path, the specification, decides.
@@ -432,13 +467,17 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 static inline __attribute__((always_inline)) bool
 receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 {
+	struct ipc_thread *th = ipc_thread_cur;
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	struct ipc_port *port;
 	uint32_t bits;
 	uintptr_t busy;
+	bool full;
 
-	space = ipc_space_lock_try_handle(task);
+	if (unlikely(th == NULL))
+		return false;
+	space = ipc_space_lock_try_hint(th, task);
 	if (unlikely(space == NULL))
 		return false;
 	e = ipc_entry_lookup_bits(space, name, &bits);
@@ -462,9 +501,14 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	        ck_pr_cas_32(&port->ip_object.io_refs, 1, 0))) {
 		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
 		is_unlock(space);
-		if (likely(ipc_port_destroy_quiet(port)))
-			ipc_port_flat_note();
-		ipc_guard_flush_task(task);
+		if (unlikely(!ipc_port_quiet(port))) {
+			receive_destroy_busy(task, port);
+			return true;
+		}
+		ipc_port_flat_note();
+		full = ipc_port_die_quiet(th, port);
+		if (unlikely(full || ipc_guard_pending.gp_n != 0))
+			receive_destroy_flush(task, th, full);
 		return true;
 	}
 	/*
@@ -483,9 +527,7 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 		goto unlock;
 	ipc_entry_dealloc_inline(space, name, e); /* no request: entry_free's */
 	is_unlock(space);
-	ipc_port_flat_note();
-	ipc_port_destroy(port); /* the entry's reference with the right */
-	ipc_guard_flush_task(task);
+	receive_destroy_general(task, port);
 	return true;
 unlock:
 	is_unlock(space);
@@ -628,6 +670,7 @@ mod_refs_slow(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
 	kern_return_t kr;
 	struct delta_arg da = { right, delta };
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -746,6 +789,7 @@ destroy_slow(mipc_space_t task, mach_port_name_t name)
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -823,6 +867,7 @@ destruct_slow(mipc_space_t task, mach_port_name_t name,
 	kern_return_t kr;
 	struct destruct_arg dd = { srdelta, guard };
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
