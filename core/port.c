@@ -8,7 +8,8 @@
  * Owns:      struct ipc_port, the retirement of objects (ports and sets,
  *            object.h), ipc_transit_lock and the ip_destination chains.
  * States:    see enum ipc_port_state in port.h (IN_SPACE, IN_LIMBO,
- *            IN_TRANSIT, DEAD); every change goes through ip_state_set().
+ *            IN_TRANSIT, DEAD); every change goes through ip_state_set()
+ *            or, from a state a flat path settled, ip_state_move().
  * Locking:   ip_lock (IPC_RANK_PORT) covers the (L) fields; it nests inside
  *            the lock of the space that holds the receive right, never the
  *            reverse.  The receiver fields change only under both.
@@ -1260,7 +1261,7 @@ port_publish_bits(struct mipc_space *space, struct ipc_port *port,
     struct ipc_entry *e, mach_port_name_t name, bool with_send, uint32_t bits)
 {
 	ip_set_receiver(port, space, name);
-	ip_state_set(port, IP_IN_SPACE);
+	ip_state_move(port, IP_IN_LIMBO, IP_IN_SPACE); /* new: its maker's */
 	if (with_send) {
 		ck_pr_store_32(&port->ip_srights, 1);
 		port->ip_mscount = 1;

@@ -39,7 +39,9 @@ struct mipc_space;
  * Transitions: IN_SPACE <-> IN_LIMBO (copyin / copyout of the receive
  * right), IN_LIMBO <-> IN_TRANSIT (enqueue / dequeue), any live state ->
  * DEAD (ipc_port_destroy).  DEAD is final.  Every change goes through
- * ip_state_set(), which checks the transition is one of these.
+ * ip_state_set(), which checks the transition is one of these, or
+ * ip_state_move() (flat paths: from a state they settled, checked when
+ * compiled).
  */
 enum ipc_port_state {
 	IP_IN_SPACE = 1,
@@ -342,6 +344,23 @@ ip_release(struct ipc_port *port)
 	ipc_object_release(&port->ip_object);
 }
 
+/* Whether from -> to is one of the transitions of the table above. */
+static inline __attribute__((always_inline)) bool
+ip_state_legal(uint32_t from, enum ipc_port_state to)
+{
+	switch (to) {
+	case IP_IN_SPACE:
+	case IP_IN_TRANSIT:
+		return from == IP_IN_LIMBO;
+	case IP_IN_LIMBO:
+		return from == IP_IN_SPACE || from == IP_IN_TRANSIT;
+	case IP_DEAD:
+		return from == IP_IN_SPACE || from == IP_IN_LIMBO;
+	default:
+		return false;
+	}
+}
+
 /*
  * ip_state_set
  *	Move port to state `to`; the transition must be one of the table
@@ -354,31 +373,32 @@ ip_release(struct ipc_port *port)
 static inline void
 ip_state_set(struct ipc_port *port, enum ipc_port_state to)
 {
-	uint32_t from = port->ip_state;
-	bool legal;
-
-	switch (to) {
-	case IP_IN_SPACE:
-	case IP_IN_TRANSIT:
-		legal = from == IP_IN_LIMBO;
-		break;
-	case IP_IN_LIMBO:
-		legal = from == IP_IN_SPACE || from == IP_IN_TRANSIT;
-		break;
-	case IP_DEAD:
-		legal = from == IP_IN_SPACE || from == IP_IN_LIMBO;
-		break;
-	default:
-		legal = false;
-		break;
-	}
-	ipc_require(legal, "a legal port state transition");
+	ipc_require(ip_state_legal(port->ip_state, to),
+	    "a legal port state transition");
 	/*
 	 * Relaxed: lock-free readers take ip_state as a hint (ip_active) and
 	 * decide under the lock; a port's death is published to them by
 	 * ip_state_set_dead's swap ([F1]).
 	 */
 	ck_pr_store_32(&port->ip_state, to);
+}
+
+/*
+ * ip_state_move
+ *	ip_state_set from the state `from` that the caller's path settled
+ *	(a constant: the transition's legality folds when compiled, and
+ *	test builds check the port is in it), for the flat paths: a
+ *	port they just made (IN_LIMBO), or the port of a receive right
+ *	under a name (IN_SPACE).
+ * Conditions: as ip_state_set's.
+ */
+static inline __attribute__((always_inline)) void
+ip_state_move(
+    struct ipc_port *port, enum ipc_port_state from, enum ipc_port_state to)
+{
+	ipc_assert_slow(port->ip_state == from, "the state the path settled");
+	ipc_require(ip_state_legal(from, to), "a legal port state transition");
+	ck_pr_store_32(&port->ip_state, to); /* Relaxed: as ip_state_set */
 }
 
 /*
@@ -506,7 +526,7 @@ ipc_port_die_quiet(struct ipc_thread *th, struct ipc_port *port)
 	uint32_t n;
 
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
-	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
+	ip_state_move(port, IP_IN_SPACE, IP_DEAD); /* its receive right's */
 	ipc_debug_yield(IPC_YIELD_DESTROY);
 	/* ipc_object_retire, whose tests ipc_port_quiet made: a port, dead,
 	 * bare.  ipc_port_retire_bare, the flush left to the caller. */

@@ -407,9 +407,9 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  * The flat path's ways out that make calls, out of line so that the path
  * itself makes none and keeps no value across one (it saves no
  * register): a port not quiet after all (ipc_port_destroy_busy), one
- * referenced elsewhere (ipc_port_destroy), a full retirement batch or a
- * pending guard.  Void: the flat path's answer is true after each, with
- * nothing kept across the call.
+ * referenced elsewhere (ipc_port_destroy); and ipc_port_retired_flush,
+ * for a full retirement batch.  Void: the flat path's answer is true
+ * after each, with nothing kept across the call.
  */
 static IPC_NOINLINE void
 receive_destroy_busy(mipc_space_t task, struct ipc_port *port)
@@ -424,14 +424,6 @@ receive_destroy_general(mipc_space_t task, struct ipc_port *port)
 {
 	ipc_port_flat_note();
 	ipc_port_destroy(port); /* the entry's reference with the right */
-	ipc_guard_flush_task(task);
-}
-
-static IPC_NOINLINE void
-receive_destroy_flush(mipc_space_t task, struct ipc_thread *th, bool full)
-{
-	if (full)
-		ipc_port_retired_flush(th);
 	ipc_guard_flush_task(task);
 }
 
@@ -457,8 +449,7 @@ receive_destroy_flush(mipc_space_t task, struct ipc_thread *th, bool full)
  *	does not settle is then read once, exact, by ipc_port_quiet
  *	after the lock is dropped; a port that is not quiet after all
  *	takes the general path's death (ipc_port_destroy_busy, the port
- *	lock).  A quiet one dies unlocked (ipc_port_die_quiet); the guard
- *	flush, which only a pending violation needs, comes after.  Else the port lock is taken (ipc_port_destroy) if the
+ *	lock).  A quiet one dies unlocked (ipc_port_die_quiet).  Else the port lock is taken (ipc_port_destroy) if the
  *	hints below say quiet.
  *	  Anything else returns false having done nothing: the general
  *	path, the specification, decides.
@@ -473,7 +464,6 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	struct ipc_port *port;
 	uint32_t bits;
 	uintptr_t busy;
-	bool full;
 
 	if (unlikely(th == NULL))
 		return false;
@@ -484,7 +474,9 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	if (e == NULL || IE_BITS_TYPE(bits) != MACH_PORT_TYPE_RECEIVE ||
 	    e->ie_index != 0)
 		goto unlock;
-	port = e_port(e);
+	/* A receive right's entry names a port (ipc_entry_set_object). */
+	port = (struct ipc_port *)e->ie_object;
+	ipc_assert_slow(port->ip_object.io_kind == IOT_PORT, "a port");
 	/*
 	 * Set under the space lock (the receive right's): settled.  The
 	 * guard too, but other bits of ip_flags change under the port lock
@@ -506,9 +498,10 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 			return true;
 		}
 		ipc_port_flat_note();
-		full = ipc_port_die_quiet(th, port);
-		if (unlikely(full || ipc_guard_pending.gp_n != 0))
-			receive_destroy_flush(task, th, full);
+		/* No guard flush: a quiet death raises no violation, and
+		 * every entry point delivers its own before it returns. */
+		if (unlikely(ipc_port_die_quiet(th, port)))
+			ipc_port_retired_flush(th);
 		return true;
 	}
 	/*
