@@ -25,7 +25,7 @@
  *            one release before its unpublication: a reader finding the
  *            port meanwhile fails its reference_try, as for a port whose
  *            receive right is gone, which it is once the lock drops.
- *            When the recheck (ipc_port_destroy_quiet, port.c) finds the
+ *            When the recheck (ipc_port_quiet, port.h) finds the
  *            port busy after all it stores 1 back and destroys it.
  * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement

@@ -8,7 +8,8 @@
  * Owns:      struct ipc_port, the retirement of objects (ports and sets,
  *            object.h), ipc_transit_lock and the ip_destination chains.
  * States:    see enum ipc_port_state in port.h (IN_SPACE, IN_LIMBO,
- *            IN_TRANSIT, DEAD); every change goes through ip_state_set().
+ *            IN_TRANSIT, DEAD); every change goes through ip_state_set()
+ *            or, from a state a flat path settled, ip_state_move().
  * Locking:   ip_lock (IPC_RANK_PORT) covers the (L) fields; it nests inside
  *            the lock of the space that holds the receive right, never the
  *            reverse.  The receiver fields change only under both.
@@ -33,10 +34,10 @@
  *            goes -- or, for a quiet port whose destroyer holds the only
  *            reference, its count goes to zero first, by the CAS that
  *            makes the destroyer its only user, and it dies unlocked just
- *            after (ipc_port_destroy_quiet).
+ *            after (ipc_port_quiet, ipc_port_die_quiet).
  * Choices:   * mach_port_allocate(RECEIVE) makes the port first, then
  *              installs it in one try of the space lock, with no epoch
- *              section (receive_allocate_flat); a busy or unusual space
+ *              section (mipc_port_allocate); a busy or unusual space
  *              takes the general path with that port.
  *            * Ports are kept constructed in their cache, as SLAB
  *              constructors keep objects: a port's death and free leave
@@ -375,32 +376,17 @@ ipc_object_retire(struct ipc_object *o)
  * Conditions:
  *	Nothing needed.  Allocates; NULL when out of memory.
  */
-static inline __attribute__((always_inline)) struct ipc_port *
-port_alloc_inline(void)
+/*
+ * port_init_inline
+ *	A constructed port's creation: only what a life may leave changed is
+ *	stored, field by field (a memset of the whole struct compiles to
+ *	rep stos, which costs more than the rest of port creation).
+ */
+static inline __attribute__((always_inline)) void
+port_init_inline(struct ipc_port *port)
 {
-	struct ipc_thread *th = ipc_thread_cur;
-	struct ipc_port *port;
-
-	if (unlikely(ipc_fail_check(IPC_KIND_PORT)))
-		return NULL;
-	port = likely(th != NULL) ? th->th_kept : NULL;
-	if (likely(port != NULL)) {
-		/* One of ours (above): off our list. */
-		port_kept_poison(port, false);
-		th->th_kept = port->ip_retired_next;
-		ck_pr_store_32(&th->th_nkept, th->th_nkept - 1); /* (A) */
-	} else {
-		port = ipc_cache_take(IPC_KIND_PORT);
-		if (port == NULL)
-			return NULL;
-	}
 	ipc_assert_slow(port_constructed(port),
 	    "a cached port is in its constructed state");
-	/*
-	 * Constructed (above): only what a life may leave changed is
-	 * stored, field by field (a memset of the whole struct compiles to
-	 * rep stos, which costs more than the rest of port creation).
-	 */
 	port->ip_object.io_refs = 1;
 	port->ip_state = IP_IN_LIMBO; /* born in its creator's hands */
 	port->ip_srights = 0;
@@ -417,6 +403,37 @@ port_alloc_inline(void)
 	port->ip_rcv_hooks = 0;
 	port->ip_sync_flags = 0;
 	port->ip_srp_bind = 0;
+}
+
+/* A port off th's kept list (th_kept not NULL). */
+static inline __attribute__((always_inline)) struct ipc_port *
+port_kept_take(struct ipc_thread *th)
+{
+	struct ipc_port *port = th->th_kept;
+
+	/* One of ours (above): off our list. */
+	port_kept_poison(port, false);
+	th->th_kept = port->ip_retired_next;
+	ck_pr_store_32(&th->th_nkept, th->th_nkept - 1); /* (A) */
+	return port;
+}
+
+static inline __attribute__((always_inline)) struct ipc_port *
+port_alloc_inline(void)
+{
+	struct ipc_thread *th = ipc_thread_cur;
+	struct ipc_port *port;
+
+	if (unlikely(ipc_fail_check(IPC_KIND_PORT)))
+		return NULL;
+	if (likely(th != NULL) && likely(th->th_kept != NULL)) {
+		port = port_kept_take(th);
+	} else {
+		port = ipc_cache_take(IPC_KIND_PORT);
+		if (port == NULL)
+			return NULL;
+	}
+	port_init_inline(port);
 	ipc_leak_note(IPC_KIND_PORT, port);
 	return port;
 }
@@ -589,10 +606,11 @@ port_quiet_hint(const struct ipc_port *port)
 
 /*
  * ipc_port_destroy_busy
- *	ipc_port_destroy_quiet's case of a port found not quiet after all:
- *	its reference back, then the general death.  Returns
+ *	The flat destruction's case (right.c) of a port that ipc_port_quiet
+ *	found not quiet after all: its reference back, then the general
+ *	death.  Returns
  *	port_quiet_hint() as it was before the death.
- * Conditions: as ipc_port_destroy_quiet's.
+ * Conditions: as ipc_port_quiet's.
  */
 bool
 ipc_port_destroy_busy(struct ipc_port *port)
@@ -1243,7 +1261,7 @@ port_publish_bits(struct mipc_space *space, struct ipc_port *port,
     struct ipc_entry *e, mach_port_name_t name, bool with_send, uint32_t bits)
 {
 	ip_set_receiver(port, space, name);
-	ip_state_set(port, IP_IN_SPACE);
+	ip_state_move(port, IP_IN_LIMBO, IP_IN_SPACE); /* new: its maker's */
 	if (with_send) {
 		ck_pr_store_32(&port->ip_srights, 1);
 		port->ip_mscount = 1;
@@ -1345,55 +1363,6 @@ out:
 }
 
 /*
- * The flat path of mipc_port_allocate(RECEIVE): the port made before
- * anything is locked, then one hold of the space lock, tried through the
- * handle with neither a reference nor an epoch section
- * (ipc_space_lock_try_handle: slots and their locks are type-stable;
- * four locked instructions fewer than ipc_space_acquire + release, one
- * fewer than a section).  A space that is not found, busy, destroyed or
- * whose table must grow returns false having done nothing:
- * receive_allocate_slow, the specification, takes the port.
- * Conditions: nothing locked.
- */
-static inline __attribute__((always_inline)) bool
-receive_allocate_flat(
-    mipc_space_t task, struct ipc_port *port, mach_port_name_t *namep)
-{
-	struct mipc_space *space;
-	struct ipc_entry *e;
-	mach_port_name_t name;
-	uint32_t bits;
-	kern_return_t kr;
-
-	space = ipc_space_lock_try_handle(task);
-	if (unlikely(space == NULL))
-		return false;
-	/*
-	 * port_install's case of a fresh name and no send right.  One-shot:
-	 * the free entry's next generation (ipc_entry_alloc_next) goes into
-	 * the entry with the right, one store of the bits after the object
-	 * ([R8]); until then the entry is free (type 0) to lookups.  A first
-	 * use or a roll takes ipc_entry_alloc, which a free entry cannot
-	 * fail.
-	 */
-	e = ipc_entry_alloc_next(space, &name, &bits);
-	if (unlikely(e == NULL)) {
-		if (unlikely(space->is_free_head == 0)) {
-			is_unlock(space);
-			return false;
-		}
-		kr = ipc_entry_alloc(space, &name, &e);
-		ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
-		bits = e->ie_bits;
-	}
-	port_publish_bits(space, port, e, name, false, bits);
-	*namep = name;
-	is_unlock(space);
-	ipc_port_flat_note();
-	return true;
-}
-
-/*
  * allocate_common's RECEIVE case for a port made already (NULL: making
  * it failed), in the same order of checks.  Consumes the port.
  * Conditions: nothing locked.
@@ -1442,20 +1411,112 @@ allocate_slow(
 	return allocate_common(space, right, MACH_PORT_NULL, name);
 }
 
+/*
+ * receive_allocate_locked
+ *	The flat path's install when the free list's head cannot take the
+ *	right by itself (ipc_entry_alloc_next: a first use, a roll): out of
+ *	line, so that the flat path makes no call while it holds the space
+ *	lock.  An empty free list unlocks and takes the general path.
+ * Conditions: space locked and active (ipc_space_lock_try_hint); port
+ *	new, IN_LIMBO.
+ */
+static IPC_NOINLINE kern_return_t
+receive_allocate_locked(mipc_space_t task, struct mipc_space *space,
+    struct ipc_port *port, mach_port_name_t *namep)
+{
+	struct ipc_entry *e;
+	mach_port_name_t name;
+	kern_return_t kr;
+
+	ipc_lock_assert_held(&space->is_lock);
+	if (unlikely(space->is_free_head == 0)) {
+		is_unlock(space);
+		return receive_allocate_slow(task, port, namep);
+	}
+	kr = ipc_entry_alloc(space, &name, &e);
+	ipc_require(kr == KERN_SUCCESS, "a free entry takes the right");
+	port_publish_bits(space, port, e, name, false, e->ie_bits);
+	*namep = name;
+	is_unlock(space);
+	ipc_port_flat_note();
+	return KERN_SUCCESS;
+}
+
+/* RECEIVE with a port from the cache: port_alloc_inline, then as flat. */
+static IPC_NOINLINE kern_return_t
+receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
+{
+	struct ipc_thread *th = ipc_thread_self(); /* NULL: no memory */
+	struct ipc_port *port = port_alloc_inline();
+	struct mipc_space *space;
+	struct ipc_entry *e;
+	mach_port_name_t name;
+	uint32_t bits;
+
+	if (unlikely(port == NULL || th == NULL))
+		return receive_allocate_slow(task, port, namep);
+	space = ipc_space_lock_try_hint(th, task);
+	if (unlikely(space == NULL))
+		return receive_allocate_slow(task, port, namep);
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL))
+		return receive_allocate_locked(task, space, port, namep);
+	port_publish_bits(space, port, e, name, false, bits);
+	*namep = name;
+	is_unlock(space);
+	ipc_port_flat_note();
+	return KERN_SUCCESS;
+}
+
+/*
+ * mipc_port_allocate
+ *	RECEIVE's flat path: a port off the thread's kept list, then one
+ *	hold of the space lock, tried through the handle with neither a
+ *	reference nor an epoch section (ipc_space_lock_try_hint: slots and
+ *	their locks are type-stable; four locked instructions fewer than
+ *	ipc_space_acquire + release, one fewer than a section), the
+ *	thread's slot hint saving the directory.  port_install's case of a
+ *	fresh name and no send right, one-shot: the free entry's next
+ *	generation (ipc_entry_alloc_next) goes into the entry with the
+ *	right, one store of the bits after the object ([R8]); until then
+ *	the entry is free (type 0) to lookups.  Every other case leaves by
+ *	a tail call (the path makes no call, so saves no register): no
+ *	kept port, failure injection or leak notes (receive_allocate_cached,
+ *	the same with the port cache), a space that is not found, busy or
+ *	destroyed (receive_allocate_slow, the specification, takes the
+ *	port), a first use or a roll of the free entry
+ *	(receive_allocate_locked), another right (allocate_slow).
+ * Conditions: nothing locked.
+ */
 kern_return_t
 mipc_port_allocate(
-    mipc_space_t task, mach_port_right_t right, mach_port_name_t *name)
+    mipc_space_t task, mach_port_right_t right, mach_port_name_t *namep)
 {
+	struct ipc_thread *th = ipc_thread_cur;
+	struct mipc_space *space;
 	struct ipc_port *port;
+	struct ipc_entry *e;
+	mach_port_name_t name;
+	uint32_t bits;
 
-	if (likely(right == MACH_PORT_RIGHT_RECEIVE && name != NULL)) {
-		port = port_alloc_inline(); /* ipc_port_alloc, no call */
-		if (likely(port != NULL) &&
-		    receive_allocate_flat(task, port, name))
-			return KERN_SUCCESS;
-		return receive_allocate_slow(task, port, name);
-	}
-	return allocate_slow(task, right, name);
+	if (unlikely(right != MACH_PORT_RIGHT_RECEIVE || namep == NULL))
+		return allocate_slow(task, right, namep);
+	if (unlikely(th == NULL || th->th_kept == NULL ||
+	        ipc_fail_check(IPC_KIND_PORT) || ipc_debug_leaks))
+		return receive_allocate_cached(task, namep);
+	port = port_kept_take(th);
+	port_init_inline(port);
+	space = ipc_space_lock_try_hint(th, task);
+	if (unlikely(space == NULL))
+		return receive_allocate_slow(task, port, namep);
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL))
+		return receive_allocate_locked(task, space, port, namep);
+	port_publish_bits(space, port, e, name, false, bits);
+	*namep = name;
+	is_unlock(space);
+	ipc_port_flat_note();
+	return KERN_SUCCESS;
 }
 
 kern_return_t

@@ -39,7 +39,9 @@ struct mipc_space;
  * Transitions: IN_SPACE <-> IN_LIMBO (copyin / copyout of the receive
  * right), IN_LIMBO <-> IN_TRANSIT (enqueue / dequeue), any live state ->
  * DEAD (ipc_port_destroy).  DEAD is final.  Every change goes through
- * ip_state_set(), which checks the transition is one of these.
+ * ip_state_set(), which checks the transition is one of these, or
+ * ip_state_move() (flat paths: from a state they settled, checked when
+ * compiled).
  */
 enum ipc_port_state {
 	IP_IN_SPACE = 1,
@@ -342,6 +344,23 @@ ip_release(struct ipc_port *port)
 	ipc_object_release(&port->ip_object);
 }
 
+/* Whether from -> to is one of the transitions of the table above. */
+static inline __attribute__((always_inline)) bool
+ip_state_legal(uint32_t from, enum ipc_port_state to)
+{
+	switch (to) {
+	case IP_IN_SPACE:
+	case IP_IN_TRANSIT:
+		return from == IP_IN_LIMBO;
+	case IP_IN_LIMBO:
+		return from == IP_IN_SPACE || from == IP_IN_TRANSIT;
+	case IP_DEAD:
+		return from == IP_IN_SPACE || from == IP_IN_LIMBO;
+	default:
+		return false;
+	}
+}
+
 /*
  * ip_state_set
  *	Move port to state `to`; the transition must be one of the table
@@ -349,36 +368,37 @@ ip_release(struct ipc_port *port)
  * Conditions:
  *	Port locked, or not yet published (a new port in its creator's
  *	hands, or one whose creation failed), or unreferenced
- *	(ipc_port_destroy_quiet: its caller is its only user).
+ *	(ipc_port_die_quiet: its caller is its only user).
  */
 static inline void
 ip_state_set(struct ipc_port *port, enum ipc_port_state to)
 {
-	uint32_t from = port->ip_state;
-	bool legal;
-
-	switch (to) {
-	case IP_IN_SPACE:
-	case IP_IN_TRANSIT:
-		legal = from == IP_IN_LIMBO;
-		break;
-	case IP_IN_LIMBO:
-		legal = from == IP_IN_SPACE || from == IP_IN_TRANSIT;
-		break;
-	case IP_DEAD:
-		legal = from == IP_IN_SPACE || from == IP_IN_LIMBO;
-		break;
-	default:
-		legal = false;
-		break;
-	}
-	ipc_require(legal, "a legal port state transition");
+	ipc_require(ip_state_legal(port->ip_state, to),
+	    "a legal port state transition");
 	/*
 	 * Relaxed: lock-free readers take ip_state as a hint (ip_active) and
 	 * decide under the lock; a port's death is published to them by
 	 * ip_state_set_dead's swap ([F1]).
 	 */
 	ck_pr_store_32(&port->ip_state, to);
+}
+
+/*
+ * ip_state_move
+ *	ip_state_set from the state `from` that the caller's path settled
+ *	(a constant: the transition's legality folds when compiled, and
+ *	test builds check the port is in it), for the flat paths: a
+ *	port they just made (IN_LIMBO), or the port of a receive right
+ *	under a name (IN_SPACE).
+ * Conditions: as ip_state_set's.
+ */
+static inline __attribute__((always_inline)) void
+ip_state_move(
+    struct ipc_port *port, enum ipc_port_state from, enum ipc_port_state to)
+{
+	ipc_assert_slow(port->ip_state == from, "the state the path settled");
+	ipc_require(ip_state_legal(from, to), "a legal port state transition");
+	ck_pr_store_32(&port->ip_state, to); /* Relaxed: as ip_state_set */
 }
 
 /*
@@ -448,58 +468,75 @@ ipc_port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
 }
 
 /*
- * ipc_port_destroy_quiet
- *	The death of the port of a receive right the caller took out of its
- *	entry (receive_destroy_flat, right.c: it saw no set, port-destroyed
+ * ipc_port_quiet
+ *	Whether the port of a receive right the caller took out of its entry
+ *	(receive_destroy_flat, right.c: it saw no set, port-destroyed
  *	request, context, guard or special reply port under the space lock)
- *	after its CAS of io_refs from 1 to 0 under that lock: the entry's
- *	reference was the only one.  That makes the caller the port's only
- *	user: no reference can be taken any more (ipc_object_reference_try
- *	fails at zero), and whoever takes the port lock, waits on its
- *	queues or mirrors them in a waitfd holds a reference (object.h,
- *	Lifetime) -- so what the space lock did not settle is exact here,
- *	read once.  A port with anything more (a send right or request, a
- *	queue, sync state) gets its reference back -- nobody could take one
- *	meanwhile -- and dies as receive_destroy kills it (ipc_port_destroy,
- *	the port lock).  Otherwise it goes DEAD with a plain store (no
- *	waiter to order against: [F1] is for waiters) and retires at once.
- *	Returns false if the port's requests, queue, send rights, workloop
- *	or watcher made it not quiet (port.c, port_quiet_hint): what
- *	receive_destroy_flat reads as hints when the port is referenced
- *	elsewhere, and leaves to the general path then.  Readers that still
- *	see the port through a stale entry find it unreferenceable, then
- *	DEAD, with no queue: they take their general paths, which find the
- *	entry gone.  Inline: its three callers' flat paths.
+ *	after its CAS of io_refs from 1 to 0 under that lock is quiet: the
+ *	entry's reference was the only one.  That makes the caller the
+ *	port's only user: no reference can be taken any more
+ *	(ipc_object_reference_try fails at zero), and whoever takes the port
+ *	lock, waits on its queues or mirrors them in a waitfd holds a
+ *	reference or shows in the waiter counts (object.h, Lifetime) -- so
+ *	what the space lock did not settle is exact here, and nobody writes
+ *	it any more: plain loads, after [A7], which the compiler folds into
+ *	the test.  A port with anything more (a send right or request, a
+ *	queue, waiters or a waitfd, sync state but a special reply port's,
+ *	which the caller excluded) is not quiet: the caller gives it
+ *	ipc_port_destroy_busy (its reference back -- nobody could take one
+ *	meanwhile -- and the general death under the port lock).  Otherwise
+ *	ipc_port_die_quiet.
  * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
- *	gone.
+ *	gone; the caller saw no special reply port.
  */
 static inline __attribute__((always_inline)) bool
-ipc_port_destroy_quiet(struct ipc_port *port)
+ipc_port_quiet(struct ipc_port *port)
 {
-	struct ipc_mqueue *mq = &port->ip_mq;
+	const struct ipc_mqueue *mq = &port->ip_mq;
 	uintptr_t busy;
 
 	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
-	busy = (uintptr_t)ck_pr_load_ptr(&port->ip_nsrequest) |
-	    (uintptr_t)ck_pr_load_ptr(&port->ip_requests) |
-	    (uintptr_t)ck_pr_load_ptr(&mq->imq_ring) |
-	    ck_pr_load_32(&port->ip_srights) | ck_pr_load_32(&mq->imq_ovf_n) |
-	    ck_pr_load_32(&mq->imq_rcv_wq.wq_waiters) |
-	    ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) |
-	    ck_pr_load_32(&port->ip_rcv_hooks) |
-	    (uintptr_t)port_has_sync_state(port);
-	if (unlikely(busy != 0))
-		return ipc_port_destroy_busy(port);
+	busy = (uintptr_t)port->ip_nsrequest | (uintptr_t)port->ip_requests |
+	    (uintptr_t)mq->imq_ring | (uintptr_t)port->ip_watchport |
+	    (uintptr_t)port->ip_workloop | (uintptr_t)port->ip_sync_link |
+	    (uintptr_t)port->ip_send_ts |
+	    (port->ip_srights | mq->imq_ovf_n | mq->imq_rcv_wq.wq_waiters |
+	        mq->imq_snd_wq.wq_waiters | port->ip_rcv_hooks);
+	return busy == 0;
+}
+
+/*
+ * ipc_port_die_quiet
+ *	A quiet port's death (ipc_port_quiet said so): DEAD with a plain
+ *	store (no waiter to order against: [F1] is for waiters), into th's
+ *	retirement batch at once.  Readers that still see the port through
+ *	a stale entry find it unreferenceable, then DEAD, with no queue:
+ *	they take their general paths, which find the entry gone.  Returns
+ *	whether the batch is full: the caller then calls
+ *	ipc_port_retired_flush(th) (after its own work: the flat path's
+ *	only call).
+ * Conditions: as ipc_port_quiet's, which returned true; th the calling
+ *	thread's state.
+ */
+static inline __attribute__((always_inline)) bool
+ipc_port_die_quiet(struct ipc_thread *th, struct ipc_port *port)
+{
+	uint32_t n;
+
 	ip_set_receiver(port, NULL, MACH_PORT_NULL);
-	ip_state_set(port, IP_DEAD); /* IN_SPACE or IN_LIMBO, checked */
+	ip_state_move(port, IP_IN_SPACE, IP_DEAD); /* its receive right's */
 	ipc_debug_yield(IPC_YIELD_DESTROY);
-	/* ipc_object_retire, whose tests the busy one above made: a
-	 * port, dead, bare. */
-	ipc_port_retire_bare(ipc_thread_self(), port);
+	/* ipc_object_retire, whose tests ipc_port_quiet made: a port, dead,
+	 * bare.  ipc_port_retire_bare, the flush left to the caller. */
+	n = th->th_nretired + 1;
+	port->ip_retired_next = th->th_retired;
+	th->th_retired = port;
+	/* (A): mipc_get_stats reads it. */
+	ck_pr_store_32(&th->th_nretired, n);
 	ipc_debug_yield(IPC_YIELD_RETIRE);
-	return true;
+	return n == IPC_PORT_RETIRE_BATCH;
 }
 
 /*

@@ -404,6 +404,30 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 /* The flat path of a receive right's destruction                      */
 
 /*
+ * The flat path's ways out that make calls, out of line so that the path
+ * itself makes none and keeps no value across one (it saves no
+ * register): a port not quiet after all (ipc_port_destroy_busy), one
+ * referenced elsewhere (ipc_port_destroy); and ipc_port_retired_flush,
+ * for a full retirement batch.  Void: the flat path's answer is true
+ * after each, with nothing kept across the call.
+ */
+static IPC_NOINLINE void
+receive_destroy_busy(mipc_space_t task, struct ipc_port *port)
+{
+	if (ipc_port_destroy_busy(port))
+		ipc_port_flat_note();
+	ipc_guard_flush_task(task);
+}
+
+static IPC_NOINLINE void
+receive_destroy_general(mipc_space_t task, struct ipc_port *port)
+{
+	ipc_port_flat_note();
+	ipc_port_destroy(port); /* the entry's reference with the right */
+	ipc_guard_flush_task(task);
+}
+
+/*
  * receive_destroy_flat
  *	mach_port_destroy, mod_refs(RECEIVE, -1) and destruct(srdelta 0) of
  *	a quiet receive right, the common case: a receive-only entry with
@@ -413,17 +437,19 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
  *	queue (ring) and no send right counted.  Every such call ends alike
  *	(receive_destroy): the name goes, the port dies.  One hold of the
  *	space lock, tried through the handle with neither a reference nor
- *	an epoch section (ipc_space_lock_try_handle: slots and their locks
- *	are type-stable), no layer between the entry and the port's death.
+ *	an epoch section (ipc_space_lock_try_hint: slots and their locks
+ *	are type-stable; the thread's slot hint saves the directory), no
+ *	layer between the entry and the port's death, and no call but the
+ *	ways out above.
  *	  When the entry's reference is the port's only one, a CAS of
  *	io_refs from 1 to 0 under the space lock makes the caller the
  *	port's only user and commits the destruction (object.h, Lifetime):
  *	a reference_try failing from then on finds the receive right about
  *	to go, which it does in this hold of the lock.  What the space lock
- *	does not settle is then read once, exact, by ipc_port_destroy_quiet
- *	after the lock is dropped, which takes the general path's death
- *	(ipc_port_destroy, the port lock) for a port that is not quiet
- *	after all.  Else the port lock is taken (ipc_port_destroy) if the
+ *	does not settle is then read once, exact, by ipc_port_quiet
+ *	after the lock is dropped; a port that is not quiet after all
+ *	takes the general path's death (ipc_port_destroy_busy, the port
+ *	lock).  A quiet one dies unlocked (ipc_port_die_quiet).  Else the port lock is taken (ipc_port_destroy) if the
  *	hints below say quiet.
  *	  Anything else returns false having done nothing: the general
  *	path, the specification, decides.
@@ -432,20 +458,25 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 static inline __attribute__((always_inline)) bool
 receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 {
+	struct ipc_thread *th = ipc_thread_cur;
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	struct ipc_port *port;
 	uint32_t bits;
 	uintptr_t busy;
 
-	space = ipc_space_lock_try_handle(task);
+	if (unlikely(th == NULL))
+		return false;
+	space = ipc_space_lock_try_hint(th, task);
 	if (unlikely(space == NULL))
 		return false;
 	e = ipc_entry_lookup_bits(space, name, &bits);
 	if (e == NULL || IE_BITS_TYPE(bits) != MACH_PORT_TYPE_RECEIVE ||
 	    e->ie_index != 0)
 		goto unlock;
-	port = e_port(e);
+	/* A receive right's entry names a port (ipc_entry_set_object). */
+	port = (struct ipc_port *)e->ie_object;
+	ipc_assert_slow(port->ip_object.io_kind == IOT_PORT, "a port");
 	/*
 	 * Set under the space lock (the receive right's): settled.  The
 	 * guard too, but other bits of ip_flags change under the port lock
@@ -462,9 +493,15 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	        ck_pr_cas_32(&port->ip_object.io_refs, 1, 0))) {
 		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
 		is_unlock(space);
-		if (likely(ipc_port_destroy_quiet(port)))
-			ipc_port_flat_note();
-		ipc_guard_flush_task(task);
+		if (unlikely(!ipc_port_quiet(port))) {
+			receive_destroy_busy(task, port);
+			return true;
+		}
+		ipc_port_flat_note();
+		/* No guard flush: a quiet death raises no violation, and
+		 * every entry point delivers its own before it returns. */
+		if (unlikely(ipc_port_die_quiet(th, port)))
+			ipc_port_retired_flush(th);
 		return true;
 	}
 	/*
@@ -483,9 +520,7 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 		goto unlock;
 	ipc_entry_dealloc_inline(space, name, e); /* no request: entry_free's */
 	is_unlock(space);
-	ipc_port_flat_note();
-	ipc_port_destroy(port); /* the entry's reference with the right */
-	ipc_guard_flush_task(task);
+	receive_destroy_general(task, port);
 	return true;
 unlock:
 	is_unlock(space);
@@ -628,6 +663,7 @@ mod_refs_slow(mipc_space_t task, mach_port_name_t name, mach_port_right_t right,
 	kern_return_t kr;
 	struct delta_arg da = { right, delta };
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -746,6 +782,7 @@ destroy_slow(mipc_space_t task, mach_port_name_t name)
 	struct mipc_space *space IPC_SPACE_HELD = NULL;
 	kern_return_t kr;
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;
@@ -823,6 +860,7 @@ destruct_slow(mipc_space_t task, mach_port_name_t name,
 	kern_return_t kr;
 	struct destruct_arg dd = { srdelta, guard };
 
+	(void)ipc_thread_self(); /* state for receive_destroy_flat */
 	kr = ipc_space_acquire(task, &space);
 	if (kr != KERN_SUCCESS)
 		return kr;

@@ -227,6 +227,51 @@ ipc_space_lock_try_handle(mipc_space_t task)
 	return space;
 }
 
+/*
+ * ipc_space_lock_try_hint
+ *	ipc_space_lock_try_handle for a thread with state (th, the caller's
+ *	ipc_thread_cur): the slot tried first is th_slot, the one this
+ *	thread resolved last (a hint: NULL or any slot, type-stable), which
+ *	is_live accepts only if it is the slot `task` names (a handle's low
+ *	bits are its slot's index: no other slot's is_live equals it); else
+ *	the directory's, kept as the next hint.  The lock token comes from
+ *	the thread's first lock: a thread with none yet returns NULL (the
+ *	caller's general path takes one), so that the flat paths make no
+ *	call before the lock and keep no value across one.
+ * Conditions and returns: as ipc_space_lock_try_handle.
+ */
+static inline __attribute__((always_inline)) struct mipc_space *
+ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
+{
+	struct mipc_space *space = th->th_slot;
+	uint64_t bits = ipc_space_bits(task);
+	uint32_t token = ipc_lock_self;
+
+	if (unlikely(task == NULL || token == 0))
+		return NULL;
+	if (unlikely(space == NULL || ck_pr_load_64(&space->is_live) != bits)) {
+		space = ipc_space_slot(task);
+		if (unlikely(space == NULL ||
+		        ck_pr_load_64(&space->is_live) != bits))
+			return NULL;
+		th->th_slot = space;
+	}
+	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
+	if (unlikely(!ipc_lock_cas(&space->is_lock, token)))
+		return NULL;
+	ipc_tsan_acquire(&space->is_lock); /* A: as in ipc_lock() */
+	if (ipc_test_hooks)
+		ipc_witness_acquire(&space->is_lock);
+	if (unlikely(ck_pr_load_64(&space->is_live) != bits)) {
+		ipc_unlock(&space->is_lock); /* destroyed or reused: not ours */
+		return NULL;
+	}
+	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
+	ck_pr_fence_load();
+	ipc_tsan_acquire(space); /* [T50] */
+	return space;
+}
+
 /* The default space's handle, or NULL before its first use (space.c). */
 extern mipc_space_t ipc_default_space;
 

@@ -78,8 +78,9 @@ struct ipc_thread {
 	mach_port_name_t
 	    th_srp_name; /* (O) its name (mig_get_special_reply_port) */
 	struct mipc_space *th_slot; /* (O) the slot of the space handle
-	                               get_refs resolved last: a hint,
-	                               NULL or any slot (right.c) */
+	                               get_refs or a flat allocate/destroy
+	                               resolved last: a hint, NULL or any
+	                               slot (right.c, space.h) */
 
 	/* Priorities (turnstile.c) */
 	ipc_lock_t th_lock;                  /* IPC_RANK_THREAD */

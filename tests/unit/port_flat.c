@@ -475,6 +475,96 @@ START_TEST(flat_destroy_of_a_port_with_a_waitfd_vanishes_it)
 }
 END_TEST
 
+/*
+ * What only the recheck after the CAS sees (ipc_port_quiet): for each
+ * state a port whose entry holds its only reference can be in, the
+ * destruction must give the port the general death, which
+ *   - destroys a message queued by the send fast path (it borrows the
+ *     port: no reference) -- its send-once reply right dies, and the
+ *     reply port gets MACH_NOTIFY_SEND_ONCE;
+ *   - drops an armed no-senders request (its send-once right dies
+ *     unused: MACH_NOTIFY_SEND_ONCE on the notify port);
+ *   - and a port that never had either dies quietly (the flat count).
+ * A quiet death of the first two would lose the notification (and leak
+ * the message: ASan).  Each kill spelling, each state.
+ */
+static void
+send_with_reply(mipc_space_t s, mach_port_name_t n, mach_port_name_t reply)
+{
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND,
+	    reply != MACH_PORT_NULL ? MACH_MSG_TYPE_MAKE_SEND_ONCE : 0);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = n;
+	h.msgh_local_port = reply;
+	h.msgh_id = 78;
+	ck_assert_int_eq(mipc_msg(s, &h, MACH_SEND_MSG, sizeof(h), 0,
+	                     MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+START_TEST(flat_destroy_recheck_finds_each_busy_state)
+{
+	enum kill k;
+	mach_port_name_t nf = receive_in(sp), far = 0x4403, fnf;
+	mipc_space_t other;
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	fnf = receive_in(other);
+	for (k = K_DESTROY; k < K_NKILL; k++) {
+		mach_port_name_t n = receive_in(sp), prev;
+		mach_port_status_t st;
+		mach_msg_type_number_t scnt = MACH_PORT_RECEIVE_STATUS_COUNT;
+		uint64_t before;
+
+		/* A queued message whose reply right must die with it, sent
+		 * through a send right that is gone since. */
+		ck_assert_int_eq(mipc_port_insert_right(other, far, sp, n,
+		                     MACH_MSG_TYPE_MAKE_SEND),
+		    KERN_SUCCESS);
+		/* The first message makes the ring (the general send path);
+		 * the second takes the fast path, which borrows the port. */
+		send_with_reply(other, far, MACH_PORT_NULL);
+		expect_msg(sp, n, 78);
+		send_with_reply(other, far, fnf);
+		ck_assert_int_eq(
+		    mipc_port_deallocate(other, far), KERN_SUCCESS);
+		ck_assert_int_eq(
+		    mipc_port_get_attributes(sp, n, MACH_PORT_RECEIVE_STATUS,
+		        (mach_port_info_t)&st, &scnt),
+		    KERN_SUCCESS);
+		ck_assert_uint_eq(st.mps_msgcount, 1);
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before);
+		expect_gone(sp, n);
+		expect_msg(other, fnf, MACH_NOTIFY_SEND_ONCE);
+
+		/* An armed no-senders request: its right dies unused. */
+		n = receive_in(sp);
+		ck_assert_int_eq(mipc_port_request_notification(sp, n,
+		                     MACH_NOTIFY_NO_SENDERS, 1, nf,
+		                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+		    KERN_SUCCESS);
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before);
+		expect_gone(sp, n);
+		expect_msg(sp, nf, MACH_NOTIFY_SEND_ONCE);
+
+		/* Neither: quiet. */
+		n = receive_in(sp);
+		before = ipc_port_flat_ops;
+		ck_assert_int_eq(kill_right(sp, n, k), KERN_SUCCESS);
+		ck_assert_uint_eq(ipc_port_flat_ops, before + 1);
+		expect_gone(sp, n);
+	}
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+}
+END_TEST
+
 /* ---- a stale handle whose slot holds the next space ----------------- */
 
 /*
@@ -779,6 +869,7 @@ port_flat_suite(void)
 	tcase_add_test(
 	    tc, flat_destroy_with_a_send_once_right_elsewhere_kills_it);
 	tcase_add_test(tc, flat_destroy_of_a_port_with_a_waitfd_vanishes_it);
+	tcase_add_test(tc, flat_destroy_recheck_finds_each_busy_state);
 	tcase_add_test(tc, flat_allocate_through_a_reused_slot_refused);
 	tcase_add_test(tc, flat_destroy_through_a_reused_slot_refused);
 	tcase_add_test(tc, ports_reused_after_full_lives_start_new);
