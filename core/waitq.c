@@ -3,7 +3,8 @@
  * waitq.c -- the one wait/wake protocol: every blocking path of mipc
  * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      the spin-then-yield-then-futex policy and its time budget,
+ * Owns:      the spin-then-yield-then-futex policy, its time budget and
+ *            what a thread learns of it (spin_fails, spin_skip),
  *            the [F1] handshake,
  *            futex system calls and deadlines, interruption by signals
  *            and aborts (mipc_thread_abort).
