@@ -3,7 +3,8 @@
  * waitq.c -- the one wait/wake protocol: every blocking path of mipc
  * waits here, and every event that could end a wait wakes here.
  *
- * Owns:      the spin-then-yield-then-futex policy and its time budget,
+ * Owns:      the spin-then-yield-then-futex policy, its time budget and
+ *            what a thread learns of it (spin_fails, spin_skip),
  *            the [F1] handshake,
  *            futex system calls and deadlines, interruption by signals
  *            and aborts (mipc_thread_abort).
@@ -291,6 +292,7 @@ spin_begin(struct ipc_spin *sp, uint64_t ns, unsigned int pauses, bool pusher)
 	sp->sp_n = 0;
 	sp->sp_pusher = pusher;
 	sp->sp_yielding = false;
+	sp->sp_learn = false;
 	sp->sp_counted = ipc_test_hooks && ipc_yield_hook != NULL;
 	if (sp->sp_counted) {
 		sp->sp_limit = pauses;
@@ -305,6 +307,11 @@ spin_begin(struct ipc_spin *sp, uint64_t ns, unsigned int pauses, bool pusher)
 	sp->sp_start = spin_now(sp);
 }
 
+/* Per thread (waitq.h, "A thread learns"): lost pausings counted, and
+ * phases left that skip theirs. */
+static __thread uint8_t spin_fails, spin_skip;
+__thread uint32_t ipc_spin_yields_test;
+
 void
 ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
 {
@@ -316,6 +323,35 @@ ipc_spin_start(struct ipc_spin *sp, bool pusher, bool woken)
 		pauses /= 2;
 	}
 	spin_begin(sp, ns, pauses, pusher);
+	sp->sp_learn = !sp->sp_counted;
+	if (sp->sp_learn && spin_skip != 0) {
+		spin_skip--;
+		sp->sp_learn = false; /* a skipped pausing teaches nothing */
+		sp->sp_budget = 0;    /* over at the first step */
+	}
+}
+
+void
+ipc_spin_answered(const struct ipc_spin *sp)
+{
+	if (!sp->sp_learn || sp->sp_n == 0)
+		return; /* skipped, or no pause nor yield: nothing to learn */
+	if (!sp->sp_yielding || sp->sp_n > 1) {
+		spin_fails = 0; /* the pausing paid, or the peer is slow */
+		return;
+	}
+	/* The first yield brought the answer: the peer shares our CPU. */
+	if (++spin_fails >= IPC_SPIN_FAILS) {
+		/* After the skips, one more such phase skips again. */
+		spin_fails = IPC_SPIN_FAILS - 1;
+		spin_skip = IPC_SPIN_SKIP;
+	}
+}
+
+void
+ipc_spin_forget(void)
+{
+	spin_fails = spin_skip = 0;
 }
 
 void
@@ -364,6 +400,8 @@ ipc_spin_step(struct ipc_spin *sp)
 	if (!sp->sp_pusher && sp->sp_n < IPC_SPIN_YIELDS) {
 		sp->sp_n++;
 		sched_yield();
+		if (ipc_test_hooks)
+			ipc_spin_yields_test++;
 		return true;
 	}
 	return false;
@@ -448,6 +486,7 @@ ipc_waitq_wait(struct ipc_thread *th, struct ipc_waitq *wq,
 		ipc_spin_start(&sp, pusher, woken);
 		do {
 			if ((look || !wait_idle(hooks, ctx)) && check(ctx)) {
+				ipc_spin_answered(&sp);
 				res = IPC_WAIT_DONE;
 				goto out;
 			}

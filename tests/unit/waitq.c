@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -44,6 +45,7 @@ run_phase(bool pusher, bool woken)
 	uint64_t t0 = now_ns();
 	bool more;
 
+	ipc_spin_forget(); /* each phase as a thread's first */
 	ipc_spin_start(&sp, pusher, woken);
 	ph.ph_clock = sp.sp_clock;
 	do {
@@ -101,6 +103,139 @@ START_TEST(waitq_spin_pusher_pauses_longer_never_yields)
 	ph = run_phase(true, true);
 	ck_assert_uint_ge(ph.ph_paused_ns, AT_LEAST(IPC_SPIN_PUSHER_NS / 2));
 	ck_assert_uint_eq(ph.ph_yields, 0);
+}
+END_TEST
+
+/*
+ * One phase whose looks cost nothing; when the answer comes (below), the
+ * waiter reports it as ipc_waitq_wait does.  Returns the pauses taken
+ * before the phase yielded or ended, or UINT_MAX if a pausing meant to be
+ * answered ran out first (the test thread lost its CPU: try again).
+ */
+enum answer {
+	ANS_NEVER = -1, /* the phase runs out: a pusher sleeps */
+	ANS_FIRST_LOOK = 0,
+	ANS_PAUSED = 2, /* after two pauses */
+	ANS_FIRST_YIELD = 100,
+	ANS_LATE_YIELD = 103, /* after three yields */
+};
+
+static unsigned int
+phase(bool pusher, enum answer answer)
+{
+	struct ipc_spin sp;
+	unsigned int pauses = 0, yields = 0;
+
+	ipc_spin_start(&sp, pusher, false);
+	if (answer == ANS_FIRST_LOOK) {
+		ipc_spin_answered(&sp);
+		return 0;
+	}
+	while (ipc_spin_step(&sp)) {
+		if (!ipc_spin_yielding(&sp)) {
+			if (++pauses == (unsigned int)answer) {
+				ipc_spin_answered(&sp);
+				return 0;
+			}
+			continue;
+		}
+		if (answer == ANS_PAUSED)
+			return UINT_MAX;
+		if (++yields == (unsigned int)answer - 99) {
+			ipc_spin_answered(&sp);
+			break;
+		}
+	}
+	return pauses;
+}
+
+/*
+ * Where the peer shares our CPU every pause is lost (bench-ab
+ * rpc_block_1cpu): after IPC_SPIN_FAILS phases in a row whose pausing ran
+ * out and whose first yield brought the answer, the next IPC_SPIN_SKIP
+ * phases do not pause; then one phase pauses, and if it goes the same
+ * way the skipping starts again.  An answer within the pausing or after
+ * more yields starts the count over; one at the first look teaches
+ * nothing; a pusher never skips.  False: retry (phase() above).
+ */
+static bool
+skip_scenario(void)
+{
+	int i, round;
+
+	ipc_spin_forget();
+	for (i = 0; i < IPC_SPIN_FAILS; i++) {
+		ck_assert_uint_eq(phase(false, ANS_FIRST_LOOK), 0);
+		ck_assert_uint_gt(phase(false, ANS_FIRST_YIELD), 0);
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < IPC_SPIN_SKIP; i++)
+			ck_assert_msg(phase(false, ANS_FIRST_YIELD) == 0,
+			    "phase %d of the skips paused", i);
+		ck_assert_uint_gt(phase(false, ANS_FIRST_YIELD), 0);
+	}
+	/* Through the skips, then an answer within the pausing. */
+	for (i = 0; i < IPC_SPIN_SKIP; i++)
+		ck_assert_uint_eq(phase(false, ANS_FIRST_YIELD), 0);
+	if (phase(false, ANS_PAUSED) != 0)
+		return false;
+	for (i = 0; i < IPC_SPIN_FAILS - 1; i++)
+		ck_assert_msg(phase(false, ANS_FIRST_YIELD) > 0,
+		    "phase %d after an answered pausing did not pause", i);
+	/* A late answer starts over too. */
+	ck_assert_uint_gt(phase(false, ANS_LATE_YIELD), 0);
+	for (i = 0; i < IPC_SPIN_FAILS; i++)
+		ck_assert_msg(phase(false, ANS_FIRST_YIELD) > 0,
+		    "phase %d after a late answer did not pause", i);
+	ck_assert_uint_eq(phase(false, ANS_FIRST_YIELD), 0);
+
+	/* A pusher's pausing runs out, it sleeps: it never skips. */
+	ipc_spin_forget();
+	for (i = 0; i < 2 * IPC_SPIN_FAILS; i++)
+		ck_assert_uint_gt(phase(true, ANS_NEVER), 0);
+	return true;
+}
+
+START_TEST(waitq_spin_skips_pausing_where_the_first_yield_answers)
+{
+	int tries = 0;
+
+	while (!skip_scenario())
+		ck_assert_int_lt(++tries, 20);
+}
+END_TEST
+
+/*
+ * The waits themselves: a waiter whose first yield brings the answer (its
+ * peer shares its CPU; here the check answers once the waiter has
+ * yielded) stops pausing in ipc_waitq_wait.
+ */
+static bool
+after_a_yield(void *ctx)
+{
+	return ipc_spin_yields_test != *(uint32_t *)ctx;
+}
+
+START_TEST(waitq_wait_learns_its_pausing_is_lost)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_waitq wq;
+	struct ipc_spin sp;
+	uint32_t y0;
+	int i;
+
+	ck_assert_ptr_nonnull(th);
+	ipc_waitq_init(&wq);
+	ipc_spin_forget();
+	for (i = 0; i < IPC_SPIN_FAILS; i++) {
+		y0 = ipc_spin_yields_test;
+		ck_assert_int_eq(
+		    ipc_waitq_wait(th, &wq, NULL, 0, after_a_yield, &y0, NULL),
+		    IPC_WAIT_DONE);
+		ck_assert_uint_eq(ipc_spin_yields_test - y0, 1);
+	}
+	ipc_spin_start(&sp, false, false);
+	ck_assert_uint_eq(sp.sp_budget, 0);
 }
 END_TEST
 
@@ -557,6 +692,9 @@ waitq_suite(void)
 	tcase_add_test(tc, waitq_spin_budget_is_time_not_looks);
 	tcase_add_test(tc, waitq_spin_pusher_pauses_longer_never_yields);
 	tcase_add_test(tc, waitq_spin_budget_counts_pauses_under_a_yield_hook);
+	tcase_add_test(
+	    tc, waitq_spin_skips_pausing_where_the_first_yield_answers);
+	tcase_add_test(tc, waitq_wait_learns_its_pausing_is_lost);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("wake");
 	tcase_add_test(tc, waitq_woken_waiter_costs_one_wake_system_call);
