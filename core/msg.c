@@ -446,15 +446,22 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	}
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
-	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
-		ipc_kmsg_init_inline(k, send_size);
-	k->ikm_flags = flags;
-	k->ikm_dest.ir_port = dp;
-	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+	if (inl && room == IMQ_SLOT) { /* the slot's storage (reserve_fp) */
+		/* Its metadata line written only where it differs. */
+		ipc_kmsg_init_inline(k, send_size,
+		    IKM_F_BORROWED | IKM_F_IMPLICIT, dp, rp, space->is_serial);
+	} else {
+		k->ikm_flags = flags;
+		k->ikm_dest.ir_port = dp;
+		k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+		if (rp != NULL) {
+			k->ikm_reply.ir_port = rp;
+			k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		}
+		k->ikm_sender = space->is_serial;
+	}
 	if (rp != NULL) {
 		ip_sorights_inc(rp);
-		k->ikm_reply.ir_port = rp;
-		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		if (unlikely(link)) {
 			uintptr_t v = IPC_LINK_ANY;
 
@@ -473,7 +480,6 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	 * (or spilt) across the path. */
 	k->ikm_header.msgh_bits = fp_bits;
 	k->ikm_header.msgh_size = send_size;
-	k->ikm_sender = space->is_serial;
 	/* A slot is reserve_fp's, only for an implicit right: flags as a
 	 * constant, not a value kept live across the path. */
 	ipc_assert_slow(
