@@ -180,11 +180,12 @@ struct ipc_kdesc {
  * The metadata is one cache line, and every kmsg starts on a line (the
  * caches' backend aligns them, cache.c), so a message of up to 64 bytes
  * -- header included -- spans two lines (PERF.md 3.5; asserted below and
- * by tests/unit/kmsg_layout.c).  Its sender writes both; a receiver only
- * reads them: it takes the destination and reply rights into copies of
- * its own (msg.c, ipc_kmsg_copyout) and builds the header it delivers in
- * the user's buffer.  The handoff area and each ring slot's inline
- * storage (mqueue.h) embed one.
+ * by tests/unit/kmsg_layout.c).  Its sender writes both (into inline
+ * storage, the metadata only where it differs: ipc_kmsg_init_inline); a
+ * receiver only reads them: it takes the destination and reply rights
+ * into copies of its own (msg.c, ipc_kmsg_copyout) and builds the header
+ * it delivers in the user's buffer.  The handoff area and each ring
+ * slot's inline storage (mqueue.h) embed one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */

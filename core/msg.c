@@ -8,7 +8,9 @@
  * Owns:      no state; the orchestration of kmsg.c and mqueue.c.
  * Locking:   nothing held across a wait.  Receivers find their port or set
  *            inside an epoch section and take their message there; they
- *            wait outside it, holding a reference on what they wait on.
+ *            wait outside it, holding a reference on what they wait on
+ *            (the fast path's short watch of an empty ring, which never
+ *            yields or sleeps, stays inside: rcv_fp_watch).
  * Ordering:  receive-right moves: a port's receive right that leaves a
  *            space changes its binding (ip_receiver) under locks, then the
  *            mover waits one grace period (ipc_epoch_wait_readers) before
@@ -1509,9 +1511,10 @@ rcv_init(struct rcv *r, mach_msg_option_t option, mach_msg_size_t rcv_size)
  * reference taken, nothing written: a stream's sender reads the port's
  * lines, which a reference count's round trip would take from it), and
  * looks again once something changed -- a message published, or the
- * port no longer ours (death, a move: its mover waits for our section).  A streaming sender's next message is usually a
- * fraction of a microsecond away; the wait's general look and copyout
- * and its own setup cost more than the fast path's look.  The watch
+ * port no longer ours (death, a move: its mover waits for our section).
+ * A streaming sender's next message is usually a fraction of a
+ * microsecond away; the wait's general look and copyout and its own
+ * setup cost more than the fast path's look.  The watch
  * reads what the spinning-receiver hint reads (rcv_idle) and writes
  * nothing.  Never for a poll (timeout 0), which must not wait at all.
  * A thread whose watches saw nothing IPC_RCV_WATCH_FAILS times in a row
