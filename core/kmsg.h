@@ -180,11 +180,12 @@ struct ipc_kdesc {
  * The metadata is one cache line, and every kmsg starts on a line (the
  * caches' backend aligns them, cache.c), so a message of up to 64 bytes
  * -- header included -- spans two lines (PERF.md 3.5; asserted below and
- * by tests/unit/kmsg_layout.c).  Its sender writes both; a receiver only
- * reads them: it takes the destination and reply rights into copies of
- * its own (msg.c, ipc_kmsg_copyout) and builds the header it delivers in
- * the user's buffer.  The handoff area and each ring slot's inline
- * storage (mqueue.h) embed one.
+ * by tests/unit/kmsg_layout.c).  Its sender writes both (into inline
+ * storage, the metadata only where it differs: ipc_kmsg_init_inline); a
+ * receiver only reads them: it takes the destination and reply rights
+ * into copies of its own (msg.c, ipc_kmsg_copyout) and builds the header
+ * it delivers in the user's buffer.  The handoff area and each ring
+ * slot's inline storage (mqueue.h) embed one.
  */
 struct ipc_kmsg {
 	struct ipc_kmsg *ikm_next; /* overflow list, destroy queue */
@@ -274,20 +275,48 @@ ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
 /*
  * ipc_kmsg_init for a ring slot's inline storage (mqueue.h, struct
  * imq_inl), holding a simple message its sender is about to write (the
- * send fast path, msg.c): the same layout, less the stores nothing reads
- * before they are written again -- ikm_next (set by whoever links a kmsg
- * on a list; an inline kmsg is on none, and ipc_kmsg_destroy sets it
- * before reading it) and ikm_sender (its sender's, written before the
- * message is queued) -- and less three the storage keeps from the
- * ring's making on (mqueue.c, ring_get): ikm_alloc, its bytes;
- * ikm_ndesc, 0 (an inline message is simple, and nothing gives it
- * descriptors); and ikm_desc_off, since no descriptors follow, the way
- * back to the storage's give-back count (mqueue.h, imq_inl_back).
+ * send fast path, msg.c), with what that sender would store next: the
+ * message's flags, its destination send right (dest), its send-once
+ * reply right (reply, or NULL) and its sender's serial.  The same layout
+ * as ipc_kmsg_init's, but each field is stored only if it differs from
+ * what the storage holds: in a stream, a storage's messages have the
+ * same metadata, so its metadata line is only read, by senders and
+ * receivers alike, stays in both CPUs' caches, and a 64-byte message
+ * moves one line of its storage, the message's, not two (PERF.md 3.5).
+ * The storage is ours (its reservation saw it given back, [A81]): what
+ * we read is what the last writer left.  Not compared: ikm_next (set by
+ * whoever links a kmsg on a list; an inline kmsg is on none, and
+ * ipc_kmsg_destroy sets it before reading it) and three fields the
+ * storage keeps from the ring's making on (mqueue.c, ring_get):
+ * ikm_alloc, its bytes; ikm_ndesc, 0 (an inline message is simple, and
+ * nothing gives it descriptors); and ikm_desc_off, since no descriptors
+ * follow, the way back to the storage's give-back count (mqueue.h,
+ * imq_inl_back).  One branch for all fields: the differences OR-ed.
  */
-static inline void
-ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t size)
+static inline __attribute__((always_inline)) void
+ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t size, uint16_t flags,
+    struct ipc_port *dest, struct ipc_port *reply, uint32_t sender)
 {
+	const uint32_t rtype = reply != NULL ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0;
+	uintptr_t diff;
+
+	diff = (uintptr_t)(k->ikm_kind ^ IKM_KIND_INLINE) |
+	    (uintptr_t)(k->ikm_flags ^ flags) | (k->ikm_size ^ size) |
+	    ((uintptr_t)k->ikm_dest.ir_port ^ (uintptr_t)dest) |
+	    (k->ikm_dest.ir_type ^ MACH_MSG_TYPE_PORT_SEND) |
+	    (uintptr_t)k->ikm_dest.ir_dead |
+	    ((uintptr_t)k->ikm_reply.ir_port ^ (uintptr_t)reply) |
+	    (k->ikm_reply.ir_type ^ rtype) | (uintptr_t)k->ikm_reply.ir_dead |
+	    (k->ikm_sender ^ sender);
+	if (likely(diff == 0))
+		return;
 	ikm_init_fields(k, IKM_KIND_INLINE, size);
+	k->ikm_flags = flags;
+	k->ikm_dest.ir_port = dest;
+	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+	k->ikm_reply.ir_port = reply;
+	k->ikm_reply.ir_type = rtype;
+	k->ikm_sender = sender;
 }
 
 /*

@@ -176,7 +176,10 @@
  * p mod their number: a line of kmsg and a line of message.  A simple message of up to IMQ_INL_MAX bytes that the send
  * fast path queues in a slot is written there, as a kmsg of kind
  * IKM_KIND_INLINE, instead of a kmsg from the cache: no allocation, free
- * or cross-CPU depot traffic, and a message moves two lines.  Its slot
+ * or cross-CPU depot traffic, and a message moves one line of it, its
+ * message's: its sender writes the kmsg's line only where the metadata
+ * differs from what the storage holds (kmsg.h, ipc_kmsg_init_inline), so
+ * in a stream that line stays in both sides' caches.  Its slot
  * publishes a pointer to it as to any kmsg, so peek, seqno, sets, waitfd,
  * counting, death and drain see a kmsg like any other.
  *   Reuse.  A receiver's c_word CAS frees the position, so the next sender

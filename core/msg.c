@@ -8,7 +8,9 @@
  * Owns:      no state; the orchestration of kmsg.c and mqueue.c.
  * Locking:   nothing held across a wait.  Receivers find their port or set
  *            inside an epoch section and take their message there; they
- *            wait outside it, holding a reference on what they wait on.
+ *            wait outside it, holding a reference on what they wait on
+ *            (the fast path's short watch of an empty ring, which never
+ *            yields or sleeps, stays inside: rcv_fp_watch).
  * Ordering:  receive-right moves: a port's receive right that leaves a
  *            space changes its binding (ip_receiver) under locks, then the
  *            mover waits one grace period (ipc_epoch_wait_readers) before
@@ -446,15 +448,22 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	}
 	ipc_debug_yield(IPC_YIELD_ENQUEUE); /* room reserved */
 	/* --- POINT OF NO RETURN: nothing below fails --- */
-	if (inl && room == IMQ_SLOT) /* the slot's storage (reserve_fp) */
-		ipc_kmsg_init_inline(k, send_size);
-	k->ikm_flags = flags;
-	k->ikm_dest.ir_port = dp;
-	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+	if (inl && room == IMQ_SLOT) { /* the slot's storage (reserve_fp) */
+		/* Its metadata line written only where it differs. */
+		ipc_kmsg_init_inline(k, send_size,
+		    IKM_F_BORROWED | IKM_F_IMPLICIT, dp, rp, space->is_serial);
+	} else {
+		k->ikm_flags = flags;
+		k->ikm_dest.ir_port = dp;
+		k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+		if (rp != NULL) {
+			k->ikm_reply.ir_port = rp;
+			k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
+		}
+		k->ikm_sender = space->is_serial;
+	}
 	if (rp != NULL) {
 		ip_sorights_inc(rp);
-		k->ikm_reply.ir_port = rp;
-		k->ikm_reply.ir_type = MACH_MSG_TYPE_PORT_SEND_ONCE;
 		if (unlikely(link)) {
 			uintptr_t v = IPC_LINK_ANY;
 
@@ -473,7 +482,6 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	 * (or spilt) across the path. */
 	k->ikm_header.msgh_bits = fp_bits;
 	k->ikm_header.msgh_size = send_size;
-	k->ikm_sender = space->is_serial;
 	/* A slot is reserve_fp's, only for an implicit right: flags as a
 	 * constant, not a value kept live across the path. */
 	ipc_assert_slow(
@@ -1497,21 +1505,24 @@ rcv_init(struct rcv *r, mach_msg_option_t option, mach_msg_size_t rcv_size)
 }
 
 /*
- * A receiver that found its port's queue empty, before it goes to wait
- * (rcv_run): it watches the port's ring for up to IPC_RCV_WATCH_NS,
- * holding the reference it took to wait on, and looks again once
- * something changed -- a message published, or the port no longer ours
- * (death, a move).  A streaming sender's next message is usually a
- * fraction of a microsecond away; the wait's general look and copyout
- * and its own setup cost more than the fast path's look.  The watch
+ * A receiver that found its port's queue empty, before it goes to wait:
+ * the receive fast path (msg_receive_fp) watches the port's ring for up
+ * to IPC_RCV_WATCH_NS, inside the epoch section of its look (no
+ * reference taken, nothing written: a stream's sender reads the port's
+ * lines, which a reference count's round trip would take from it), and
+ * looks again once something changed -- a message published, or the
+ * port no longer ours (death, a move: its mover waits for our section).
+ * A streaming sender's next message is usually a fraction of a
+ * microsecond away; the wait's general look and copyout and its own
+ * setup cost more than the fast path's look.  The watch
  * reads what the spinning-receiver hint reads (rcv_idle) and writes
  * nothing.  Never for a poll (timeout 0), which must not wait at all.
  * A thread whose watches saw nothing IPC_RCV_WATCH_FAILS times in a row
  * skips the next IPC_RCV_WATCH_SKIP: a sender that shares our CPU
  * (bench's "RPC blocking, 1 CPU") cannot answer while we watch, and a
  * microsecond per wait would be pure loss there.
- * Conditions: nothing locked; outside any epoch section; port
- *	referenced, found in space.
+ * Conditions: nothing locked; inside the epoch section port was found
+ *	in space in (a watch never yields or sleeps: ipc_spin_watch).
  * Returns: true when the caller should look again.
  */
 #define IPC_RCV_WATCH_NS    1000u
@@ -1549,21 +1560,15 @@ rcv_fp_watch(struct ipc_port *port, struct mipc_space *space)
 	return false;
 }
 
-static mach_msg_return_t rcv_again(struct rcv *r, mach_msg_header_t *msg,
-    mach_msg_option_t option, mach_msg_size_t rcv_size,
-    mach_msg_timeout_t timeout);
-
 /*
  * The receive, once r names what it receives from.  looked: the fast
  * path made r's first look already (msg_receive_fp: it found the queue
- * empty and holds what it waits on, as rcv_try leaves r then).  watch:
- * such a look watches the ring before it waits (rcv_fp_watch), and on a
- * change receives again (rcv_again, which passes false).
+ * empty, watched its ring (rcv_fp_watch), and holds what it waits on, as
+ * rcv_try leaves r then).
  */
 static inline __attribute__((always_inline)) mach_msg_return_t
 rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked,
-    bool watch)
+    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout, bool looked)
 {
 	struct timespec deadline;
 	struct rcv r = *rp;
@@ -1582,10 +1587,6 @@ rcv_run(struct rcv *rp, mach_msg_header_t *msg, mach_msg_option_t option,
 			mr = MACH_RCV_TIMED_OUT; /* K2 */
 			goto out;
 		}
-		/* The fast path's empty look: watch before waiting. */
-		if (watch && looked &&
-		    rcv_fp_watch(ip_from_object(r.r_waited), r.r_space))
-			return rcv_again(&r, msg, option, rcv_size, timeout);
 		ipc_stat_add(r.r_th, IPC_STAT_SLOW, 1);
 		if (option & MACH_RCV_TIMEOUT)
 			ipc_deadline(&deadline, timeout);
@@ -1673,7 +1674,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	uint32_t size, seqno;
 	mach_port_name_t reply_name;
 	mach_msg_return_t mr = MACH_MSG_SUCCESS;
-	bool dead = false;
+	bool dead = false, watched = false;
 
 	if (GET_RCV_ELEMENTS(option) != 0 ||
 	    rcv_size < sizeof(mach_msg_header_t) + sizeof(mach_msg_trailer_t))
@@ -1694,6 +1695,7 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 	 * three take_fp writes have their address taken): left in place if
 	 * it does not fit (as MACH_RCV_LARGE leaves it).
 	 */
+take:
 	res = take_fp(port,
 	    rcv_size - (mach_msg_size_t)sizeof(mach_msg_trailer_t), &buf,
 	    &taken, &size, &seqno);
@@ -1708,6 +1710,13 @@ msg_receive_fp(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
 				ipc_epoch_poll_slow(th);
 			mr = MACH_RCV_TIMED_OUT;
 			goto out;
+		}
+		/* A wait to come: watch the ring first, in this section, and
+		 * look again once (rcv_fp_watch). */
+		if (unlikely(!watched) && !rcv_is_poll(option, timeout)) {
+			watched = true;
+			if (rcv_fp_watch(port, space))
+				goto take;
 		}
 		/* Dying (rcv_try): the general path finds out what it means. */
 		if (!ipc_object_reference_try(t.rt_object))
@@ -1813,31 +1822,6 @@ slow:
 }
 
 /*
- * rcv_again
- *	The watch before a wait (rcv_run, rcv_fp_watch) saw a change: drop
- *	the port r waits on and receive again -- the fast path's look, then
- *	the general path as msg_receive goes on, without another watch.
- *	Out of line: the common receive pays nothing for it.
- * Conditions: nothing locked; outside any epoch section; r holds
- *	r_waited and nothing else.
- */
-static IPC_COLD mach_msg_return_t
-rcv_again(struct rcv *r, mach_msg_header_t *msg, mach_msg_option_t option,
-    mach_msg_size_t rcv_size, mach_msg_timeout_t timeout)
-{
-	enum rcv_fp fp;
-	mach_msg_return_t mr;
-
-	ipc_object_release(r->r_waited);
-	r->r_waited = NULL;
-	fp = msg_receive_fp(r, msg, option, rcv_size, timeout, &mr);
-	if (fp == RFP_DONE)
-		return mr;
-	return rcv_run(
-	    r, msg, option, rcv_size, timeout, fp == RFP_WAIT, false);
-}
-
-/*
  * Receive into msg: rcv_size bytes at any alignment; NULL when the call's
  * own send released the buffer (L8): a message is still taken and its
  * rights and memory copied out into the space, and the receive answers
@@ -1872,8 +1856,7 @@ msg_receive(struct ipc_thread *th, mipc_space_t task, mach_msg_header_t *msg,
 		if (likely(fp == RFP_DONE))
 			return mr;
 	}
-	return rcv_run(
-	    &r, msg, option, rcv_size, timeout, fp == RFP_WAIT, true);
+	return rcv_run(&r, msg, option, rcv_size, timeout, fp == RFP_WAIT);
 }
 
 /*
@@ -1917,7 +1900,7 @@ ipc_msg_receive_workloop(struct ipc_workloop *wl, mach_msg_header_t *msg,
 	r.r_space = wl->wl_space;
 	r.r_name = MACH_PORT_NULL;
 	r.r_wl = wl;
-	return rcv_run(&r, msg, option, rcv_size, timeout, false, false);
+	return rcv_run(&r, msg, option, rcv_size, timeout, false);
 }
 
 /* ------------------------------------------------------------------ */

@@ -578,6 +578,129 @@ START_TEST(inline_with_a_reply_right_delivers_it)
 END_TEST
 
 /*
+ * A storage's metadata line is written only where a message's metadata
+ * differs from what the storage holds (kmsg.h, ipc_kmsg_init_inline).
+ * Messages through the same storages whose reply right and sending space
+ * change every IMQ_INL_SLOTS positions: each must arrive with its own --
+ * a reply right or none, its own sender in the audit trailer -- whatever
+ * the storage's previous message had.  Fails if a field is left out of
+ * the comparison (the storage keeps the previous message's value).
+ */
+static void
+send_from(mipc_space_t from, mach_msg_id_t id, mach_port_name_t reply)
+{
+	msg_t m;
+
+	if (from == NULL) {
+		send_reply(id, SMALL, reply);
+		return;
+	}
+	fill(&m, id, SMALL);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = rport;
+	ck_assert_int_eq(mipc_msg(from, &m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	                     SMALL, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+/*
+ * Receive id with the audit trailer: its sender's serial (val[7]).  With
+ * a reply right (reply not null), the right sends to reply.
+ */
+static unsigned int
+rcv_audit(mach_msg_id_t id, mach_port_name_t reply)
+{
+	rbuf_t rb;
+	struct {
+		mach_msg_header_t h;
+		char body[SMALL - sizeof(mach_msg_header_t)];
+		mach_msg_audit_trailer_t t;
+	} b;
+
+	memset(&b, 0, sizeof(b));
+	ck_assert_int_eq(
+	    mach_msg(&b.h,
+	        MACH_RCV_MSG | MACH_RCV_TIMEOUT |
+	            MACH_RCV_TRAILER_ELEMENTS(MACH_RCV_TRAILER_AUDIT),
+	        0, sizeof(b), rport, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+	ck_assert_int_eq(b.h.msgh_id, id);
+	ck_assert_uint_eq(b.h.msgh_size, SMALL);
+	ck_assert_uint_eq(b.h.msgh_local_port, rport);
+	if (reply != MACH_PORT_NULL) {
+		ck_assert_uint_eq(b.h.msgh_bits,
+		    MACH_MSGH_BITS(
+		        MACH_MSG_TYPE_PORT_SEND_ONCE, MACH_MSG_TYPE_PORT_SEND));
+		ck_assert(MACH_PORT_VALID(b.h.msgh_remote_port));
+		/* The right is reply's: an empty message through it. */
+		memset(&rb, 0, sizeof(rb));
+		rb.m.h.msgh_bits =
+		    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0);
+		rb.m.h.msgh_size = sizeof(mach_msg_header_t);
+		rb.m.h.msgh_remote_port = b.h.msgh_remote_port;
+		rb.m.h.msgh_id = id;
+		ck_assert_int_eq(
+		    mach_msg(&rb.m.h, MACH_SEND_MSG, sizeof(mach_msg_header_t),
+		        0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(
+		    rcv(reply, &rb, sizeof(rb), 0), MACH_MSG_SUCCESS);
+		ck_assert_int_eq(rb.m.h.msgh_id, id);
+	} else {
+		ck_assert_uint_eq(
+		    b.h.msgh_bits, MACH_MSGH_BITS(0, MACH_MSG_TYPE_PORT_SEND));
+		ck_assert_uint_eq(b.h.msgh_remote_port, MACH_PORT_NULL);
+	}
+	return b.t.msgh_audit.val[7];
+}
+
+START_TEST(inline_storage_metadata_follows_each_message)
+{
+	mipc_space_t other;
+	mach_port_name_t rp[2];
+	unsigned int mine, theirs, got;
+	int round, i;
+
+	ck_assert_int_eq(mipc_space_create(&other), KERN_SUCCESS);
+	ck_assert_int_eq(
+	    mipc_port_insert_right(other, rport, mipc_thread_space(), rport,
+	        MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(mach_port_allocate(mach_task_self(),
+		                     MACH_PORT_RIGHT_RECEIVE, &rp[i]),
+		    KERN_SUCCESS);
+	/* Each space's serial as the trailer gives it. */
+	send_from(NULL, 1, MACH_PORT_NULL);
+	mine = rcv_audit(1, MACH_PORT_NULL);
+	send_from(other, 2, MACH_PORT_NULL);
+	theirs = rcv_audit(2, MACH_PORT_NULL);
+	ck_assert_uint_ne(mine, theirs);
+	/* Rounds of IMQ_INL_SLOTS messages: every storage once per round,
+	 * from us with a reply right (rp[0], then rp[1] the next time),
+	 * from us with another, from us without, from the other space. */
+	for (round = 0; round < 8; round++)
+		for (i = 0; i < (int)IMQ_INL_SLOTS; i++) {
+			uint32_t p = next_pos();
+			mach_msg_id_t id = 100 + round * 100 + i;
+			mach_port_name_t reply = round % 4 < 2
+			    ? rp[(round / 4 + round % 4) % 2]
+			    : MACH_PORT_NULL;
+			bool ours = round % 4 != 3;
+
+			send_from(ours ? NULL : other, id, reply);
+			ck_assert(is_inline_at(p));
+			got = rcv_audit(id, reply);
+			ck_assert_uint_eq(got, ours ? mine : theirs);
+		}
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(
+		    mach_port_destroy(mach_task_self(), rp[i]), KERN_SUCCESS);
+	ck_assert_int_eq(mipc_space_destroy(other), KERN_SUCCESS);
+}
+END_TEST
+
+/*
  * A limit raised past the ring: what the ring cannot hold goes through
  * the overflow list in kmsgs from the cache, in order behind the inline
  * ones.
@@ -954,6 +1077,7 @@ inline_suite(void)
 	    tc, inline_destroyed_with_its_port_releases_their_rights);
 	tcase_add_test(tc, inline_received_through_a_set);
 	tcase_add_test(tc, inline_with_a_reply_right_delivers_it);
+	tcase_add_test(tc, inline_storage_metadata_follows_each_message);
 	tcase_add_test(
 	    tc, inline_then_overflow_after_a_qlimit_raise_keeps_fifo);
 	tcase_add_test(
