@@ -342,6 +342,26 @@ ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket)
 }
 
 /*
+ * imq_reserve_behind's wait: as commit_wait's, IMQ_COMMIT_SPINS pauses
+ * for a sender on another CPU, then one yield for one preempted on ours;
+ * then we reserve anyway (a hint: nothing waits on it for good).
+ */
+__attribute__((noinline, cold)) void
+ipc_mqueue_reserve_wait(struct imq_ring *ring)
+{
+	unsigned int spins;
+
+	for (spins = 0; spins < IMQ_COMMIT_SPINS; spins++) {
+		if (ck_pr_load_32(&ring->rg_p_tail) ==
+		    IMQ_POS(ck_pr_load_64(&ring->rg_p_head)))
+			return;
+		ipc_debug_yield(IPC_YIELD_SPIN);
+		ck_pr_stall();
+	}
+	sched_yield();
+}
+
+/*
  * Reserve the next slot for a message admitted already (counted as
  * pending in rg_p_head): one CAS moves it from pending to the ring.
  * False when the ring is full.
