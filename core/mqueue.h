@@ -8,7 +8,8 @@
  *            counting, sequence-number, handoff, inline-message and
  *            wake-up arguments.  The receive fast path's look and take
  *            (imq_head_look, imq_ring_take), the send fast path's
- *            reservation and publication (imq_admit_below, imq_ring_fill)
+ *            reservation and publication (imq_reserve_behind,
+ *            imq_admit_below, imq_ring_fill)
  *            and an inline message's give-back are here, inline, for
  *            msg.c.
  */
