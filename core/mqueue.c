@@ -320,7 +320,12 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
  * are in ticket order, so we wait for the producer before us; this is ck_ring's commit loop, except that
  * a producer preempted between reserve and commit (two senders sharing a
  * CPU) would leave us spinning out our whole time slice, so after
- * IMQ_COMMIT_SPINS pauses we yield the CPU to it.
+ * IMQ_COMMIT_SPINS pauses we yield the CPU to it.  Yielding alone does
+ * not end it: the one we yield to reserves its next position before we
+ * have published, so each then waits for the other, a switch per message
+ * (stream 2->1: 0.74 involuntary switches and 3.1 us a message).  A
+ * sender on the fast path therefore waits the same way before reserving
+ * while a reservation ahead is unpublished (imq_reserve_behind, a hint).
  */
 #define IMQ_COMMIT_SPINS 64
 
@@ -339,6 +344,26 @@ ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket)
 			sched_yield();
 		}
 	}
+}
+
+/*
+ * imq_reserve_behind's wait: as commit_wait's, IMQ_COMMIT_SPINS pauses
+ * for a sender on another CPU, then one yield for one preempted on ours;
+ * then we reserve anyway (a hint: nothing waits on it for good).
+ */
+__attribute__((noinline, cold)) void
+ipc_mqueue_reserve_wait(struct imq_ring *ring)
+{
+	unsigned int spins;
+
+	for (spins = 0; spins < IMQ_COMMIT_SPINS; spins++) {
+		if (ck_pr_load_32(&ring->rg_p_tail) ==
+		    IMQ_POS(ck_pr_load_64(&ring->rg_p_head)))
+			return;
+		ipc_debug_yield(IPC_YIELD_SPIN);
+		ck_pr_stall();
+	}
+	sched_yield();
 }
 
 /*

@@ -8,7 +8,8 @@
  *            counting, sequence-number, handoff, inline-message and
  *            wake-up arguments.  The receive fast path's look and take
  *            (imq_head_look, imq_ring_take), the send fast path's
- *            reservation and publication (imq_admit_below, imq_ring_fill)
+ *            reservation and publication (imq_reserve_behind,
+ *            imq_admit_below, imq_ring_fill)
  *            and an inline message's give-back are here, inline, for
  *            msg.c.
  */
@@ -278,6 +279,24 @@ imq_ring_take(struct imq_ring *ring, uint64_t w)
 }
 
 void ipc_mqueue_commit_wait(struct imq_ring *ring, uint32_t ticket);
+void ipc_mqueue_reserve_wait(struct imq_ring *ring);
+
+/*
+ * Before reserving: a reservation ahead not yet published (p_tail behind
+ * p_head) is, on a shared CPU, a sender preempted in its window.  Taking
+ * the next position now would leave our commit waiting for it, and the
+ * two senders would hand the CPU to each other once a message (each
+ * reserving while the other sits yielded in its commit_wait): we let it
+ * publish first (ipc_mqueue_reserve_wait, bounded).  Relaxed: a hint;
+ * the order is still imq_ring_commit's.
+ */
+static inline __attribute__((always_inline)) void
+imq_reserve_behind(struct imq_ring *ring)
+{
+	if (unlikely(ck_pr_load_32(&ring->rg_p_tail) !=
+	        IMQ_POS(ck_pr_load_64(&ring->rg_p_head))))
+		ipc_mqueue_reserve_wait(ring);
+}
 
 /*
  * What a reservation got (imq_admit_below): no room, room and a slot, room

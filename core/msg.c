@@ -152,6 +152,7 @@ reserve_fp(struct ipc_port *port, struct imq_ring *ring, uint32_t *ticket,
 	if (unlikely(ck_pr_load_32(&mq->imq_snd_wq.wq_waiters) != 0))
 		return IMQ_FULL;
 	want_slot = ck_pr_load_32(&mq->imq_ovf_n) == 0;
+	imq_reserve_behind(ring);
 	/* [A11]: the overflow count, then our reservation behind theirs. */
 	ck_pr_fence_load_atomic();
 	room = imq_admit_below(ring, ck_pr_load_32(&port->ip_qlimit), want_slot,

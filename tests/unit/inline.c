@@ -957,6 +957,79 @@ START_TEST(inline_head_taken_and_slot_reused_before_the_claim)
 }
 END_TEST
 
+/*
+ * Two senders sharing a CPU (bench stream 2->1): one preempted between
+ * its reservation and its publication while the other reserves the next
+ * position made the other's commit wait for it, and each, yielding in its
+ * commit with its slot filled, then made the first one wait in turn -- a
+ * context switch per message, for good.  A sender that finds a
+ * reservation ahead unpublished lets it publish before it reserves
+ * (imq_reserve_behind): the main thread holds position p at its yield
+ * point; the second sender's first wait must come with p + 1 still the
+ * next position (not in its commit, p + 1 reserved).  Both arrive in
+ * order.
+ */
+static pthread_t behind_main, behind_t;
+static atomic_bool behind_armed;
+static uint32_t behind_pos;
+static _Atomic uint32_t behind_seen; /* next_pos() + 1 at its first wait */
+
+static void *
+behind_sender(void *arg)
+{
+	(void)arg;
+	send_copy(801, SMALL);
+	return NULL;
+}
+
+static void
+behind_hook(enum ipc_yield_point point)
+{
+	int waited;
+
+	if (point == IPC_YIELD_SPIN &&
+	    pthread_equal(pthread_self(), behind_t)) {
+		uint32_t none = 0;
+
+		atomic_compare_exchange_strong(
+		    &behind_seen, &none, next_pos() + 1);
+		return;
+	}
+	if (point != IPC_YIELD_ENQUEUE ||
+	    !pthread_equal(pthread_self(), behind_main) ||
+	    !atomic_exchange(&behind_armed, false))
+		return;
+	ck_assert_uint_eq(next_pos(), behind_pos + 1);
+	ck_assert_int_eq(
+	    pthread_create(&behind_t, NULL, behind_sender, NULL), 0);
+	for (waited = 0; atomic_load(&behind_seen) == 0; waited++) {
+		ck_assert_int_lt(waited, 5000);
+		race_sleep_ms(1);
+	}
+}
+
+START_TEST(inline_sender_lets_an_unpublished_reservation_ahead_publish)
+{
+	uint32_t seen;
+
+	behind_main = pthread_self();
+	behind_pos = next_pos();
+	atomic_store(&behind_seen, 0);
+	atomic_store(&behind_armed, true);
+	ipc_yield_hook = behind_hook;
+	send_copy(800, SMALL);
+	ck_assert_int_eq(pthread_join(behind_t, NULL), 0);
+	ipc_yield_hook = NULL;
+	ck_assert(!atomic_load(&behind_armed));
+	/* Its first wait: before its reservation, ours still unpublished. */
+	seen = atomic_load(&behind_seen);
+	ck_assert_uint_eq(seen, behind_pos + 1 + 1);
+	rcv_check(800, SMALL);
+	rcv_check(801, SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
 /* ipc_copy_msg (kmsg.h): exactly size bytes, for every size, none past. */
 START_TEST(inline_copy_msg_copies_every_size_exactly)
 {
@@ -1086,6 +1159,8 @@ inline_suite(void)
 	    tc, inline_storage_not_taken_by_a_position_sixteen_ahead);
 	tcase_add_test(tc, inline_copy_msg_copies_every_size_exactly);
 	tcase_add_test(tc, inline_deep_send_reserves_room_and_slot_at_once);
+	tcase_add_test(
+	    tc, inline_sender_lets_an_unpublished_reservation_ahead_publish);
 	tcase_add_test(tc, ring_positions_wrap_past_2_32_in_order_every_size);
 	suite_add_tcase(s, tc);
 	return s;
