@@ -1442,19 +1442,21 @@ receive_allocate_locked(mipc_space_t task, struct mipc_space *space,
 	return KERN_SUCCESS;
 }
 
-/* RECEIVE with a port from the cache: port_alloc_inline, then as flat. */
-static IPC_NOINLINE kern_return_t
-receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
+/*
+ * The flat allocation once the port is in hand (mipc_port_allocate, below,
+ * and receive_allocate_cached): one hold of the space lock, the free
+ * entry's next generation, the port published.  Inlined in both, so
+ * that neither makes a call on its way to success.
+ */
+static inline __attribute__((always_inline)) kern_return_t
+receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
+    struct ipc_port *port, mach_port_name_t *namep)
 {
-	struct ipc_thread *th = ipc_thread_self(); /* NULL: no memory */
-	struct ipc_port *port = port_alloc_inline();
 	struct mipc_space *space;
 	struct ipc_entry *e;
 	mach_port_name_t name;
 	uint32_t bits;
 
-	if (unlikely(port == NULL || th == NULL))
-		return receive_allocate_slow(task, port, namep);
 	space = ipc_space_lock_try_hint(th, task);
 	if (unlikely(space == NULL))
 		return receive_allocate_slow(task, port, namep);
@@ -1466,6 +1468,18 @@ receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
 	is_unlock(space);
 	ipc_port_flat_note();
 	return KERN_SUCCESS;
+}
+
+/* RECEIVE with a port from the cache: port_alloc_inline, then as flat. */
+static IPC_NOINLINE kern_return_t
+receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
+{
+	struct ipc_thread *th = ipc_thread_self(); /* NULL: no memory */
+	struct ipc_port *port = port_alloc_inline();
+
+	if (unlikely(port == NULL || th == NULL))
+		return receive_allocate_slow(task, port, namep);
+	return receive_allocate_flat(th, task, port, namep);
 }
 
 /*
@@ -1493,11 +1507,7 @@ mipc_port_allocate(
     mipc_space_t task, mach_port_right_t right, mach_port_name_t *namep)
 {
 	struct ipc_thread *th = ipc_thread_cur;
-	struct mipc_space *space;
 	struct ipc_port *port;
-	struct ipc_entry *e;
-	mach_port_name_t name;
-	uint32_t bits;
 
 	if (unlikely(right != MACH_PORT_RIGHT_RECEIVE || namep == NULL))
 		return allocate_slow(task, right, namep);
@@ -1506,17 +1516,7 @@ mipc_port_allocate(
 		return receive_allocate_cached(task, namep);
 	port = port_kept_take(th);
 	port_init_inline(port);
-	space = ipc_space_lock_try_hint(th, task);
-	if (unlikely(space == NULL))
-		return receive_allocate_slow(task, port, namep);
-	e = ipc_entry_alloc_next(space, &name, &bits);
-	if (unlikely(e == NULL))
-		return receive_allocate_locked(task, space, port, namep);
-	port_publish_bits(space, port, e, name, false, bits);
-	*namep = name;
-	is_unlock(space);
-	ipc_port_flat_note();
-	return KERN_SUCCESS;
+	return receive_allocate_flat(th, task, port, namep);
 }
 
 kern_return_t

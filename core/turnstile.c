@@ -751,6 +751,24 @@ os_target(const struct ipc_thread *th, uint8_t applied)
 }
 
 /*
+ * os_set_unbusy
+ *	A call of th's own (a lowering, or a let-go's) made without
+ *	th_os_busy: it leaves th_os_stale, so that the next holder applies
+ *	afresh, then [F2] orders the flag before the caller's next look at
+ *	the busy flag.
+ */
+static void
+os_set_unbusy(uint32_t policy, struct ipc_thread *th, uint8_t want)
+{
+	ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
+	if (os_set(policy, th->th_tid, want) != 0)
+		ck_pr_inc_64(&ts_stats.tss_os_errors);
+	ck_pr_store_32(&th->th_os_stale, 1);
+	/* [F2]: the flag, then a look at the busy flag. */
+	arch_fence_full();
+}
+
+/*
  * os_apply
  *	Give the OS thread its latest effective priority.  Appliers
  *	coalesce: whoever holds th_os_busy applies th_os_want until it stops
@@ -805,12 +823,7 @@ os_apply(struct ipc_thread *th, bool letgo)
 			/* Letting go: our own call, now (not under it). */
 			own = want;
 			mine = OS_UNKNOWN;
-			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
-			if (os_set(policy, th->th_tid, want) != 0)
-				ck_pr_inc_64(&ts_stats.tss_os_errors);
-			ck_pr_store_32(&th->th_os_stale, 1);
-			/* [F2]: the flag, then a look at the busy flag. */
-			arch_fence_full();
+			os_set_unbusy(policy, th, want);
 			continue;
 		}
 		ck_pr_fence_acquire(); /* [A14] */
@@ -833,12 +846,7 @@ os_apply(struct ipc_thread *th, bool letgo)
 			ipc_tsan_release(&th->th_os_busy);
 			ck_pr_fence_release(); /* [R14] */
 			ck_pr_store_32(&th->th_os_busy, 0);
-			ck_pr_inc_64(&ts_stats.tss_os_applies); /* Relaxed */
-			if (os_set(policy, th->th_tid, want) != 0)
-				ck_pr_inc_64(&ts_stats.tss_os_errors);
-			ck_pr_store_32(&th->th_os_stale, 1);
-			/* [F2]: the flag, then a look at the busy flag. */
-			arch_fence_full();
+			os_set_unbusy(policy, th, want);
 			continue;
 		}
 		if (want != th->th_os_applied) {
