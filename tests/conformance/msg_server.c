@@ -29,6 +29,7 @@ setup(void)
 #define ID_BAD_HDR  503 /* a malformed reply */
 #define ID_PRI      504 /* records the servicer's priority */
 #define ID_SIZE     505 /* records the request's size and trailer */
+#define ID_GATE     506 /* counts itself in, waits for the gate (bounded) */
 
 typedef struct {
 	mach_msg_header_t Head;
@@ -44,6 +45,8 @@ static struct {
 	mipc_thread_t client;    /* ID_PRI: waits for it to block first */
 	mach_msg_size_t size;    /* ID_SIZE */
 	mach_msg_size_t trailer; /* ID_SIZE: trailer size seen */
+	atomic_int in_gate;      /* ID_GATE: demuxes waiting at the gate */
+	atomic_int gate_open;    /* ID_GATE */
 } dx;
 
 /* Wait (bounded) until th sleeps in mipc with wait_kind `kind`. */
@@ -100,6 +103,12 @@ demux(mach_msg_header_t *in, mach_msg_header_t *out)
 			act_wait_blocked_th(dx.client, MIPC_WAIT_SRP_REPLY);
 		KR_OK(mipc_thread_get_priority(mipc_thread_self(), &p));
 		atomic_store(&dx.pri, p.effective);
+		return TRUE;
+	case ID_GATE:
+		atomic_fetch_add(&dx.in_gate, 1);
+		for (int i = 0; i < ACT_BOUND_MS && !atomic_load(&dx.gate_open);
+		     i++)
+			act_nap();
 		return TRUE;
 	case ID_SIZE:
 		dx.size = in->msgh_size;
@@ -578,6 +587,47 @@ START_TEST(server_loops_share_a_port)
 }
 END_TEST
 
+/*
+ * The port dies while both loops serve (each inside its demux, one a
+ * joiner): both still end MACH_RCV_PORT_CHANGED, the vanish event of
+ * their attachment (workloop.c), not MACH_RCV_INVALID_NAME for the name or
+ * set gone by their next receive.  Written after server_loops_share_a_port
+ * ended one loop MACH_RCV_INVALID_NAME once in 16 runs (its last
+ * request's loop can still be serving when it destroys the port); this
+ * case has not reproduced that (24 runs, and 4 under qemu): the window is
+ * elsewhere, still open.
+ */
+START_TEST(server_loops_serving_when_their_port_dies_see_it_changed)
+{
+	mipc_space_t server;
+	mach_port_name_t s, r;
+	struct loop l1, l2;
+	int i;
+
+	KR_OK(mipc_space_create(&server));
+	s = service(server);
+	r = service(task);
+	KR_OK(mipc_port_insert_right(
+	    task, s, server, s, MACH_MSG_TYPE_MAKE_SEND));
+	loop_start(&l1, server, s, 0, -1);
+	loop_start(&l2, server, s, 0, -1);
+	for (i = 0; i < 2; i++)
+		KR_OK(request(task, s, ID_GATE, r, MACH_MSG_TYPE_MAKE_SEND_ONCE,
+		    0, HDR_SIZE + 4));
+	for (i = 0; i < ACT_BOUND_MS && atomic_load(&dx.in_gate) < 2; i++)
+		act_nap();
+	VAL_EQ(atomic_load(&dx.in_gate), 2);
+	KR_OK(mipc_port_mod_refs(server, s, MACH_PORT_RIGHT_RECEIVE, -1));
+	atomic_store(&dx.gate_open, 1);
+	KR_EQ(loop_join(&l1), MACH_RCV_PORT_CHANGED);
+	KR_EQ(loop_join(&l2), MACH_RCV_PORT_CHANGED);
+	KR_OK(mipc_port_deallocate(server, s));
+	KR_OK(mipc_space_destroy(server));
+	KR_OK(mipc_port_mod_refs(task, r, MACH_PORT_RIGHT_RECEIVE, -1));
+	KR_OK(mipc_port_deallocate(task, s));
+}
+END_TEST
+
 struct caller {
 	pthread_t c_pt;
 	mipc_space_t c_space;
@@ -681,6 +731,8 @@ msg_server_suite(void)
 	tcase_add_test(lp, server_loop_serves_until_its_port_dies);
 	tcase_add_test(lp, server_loop_servicer_inherits_the_client_priority);
 	tcase_add_test(lp, server_loops_share_a_port);
+	tcase_add_test(
+	    lp, server_loops_serving_when_their_port_dies_see_it_changed);
 	tcase_add_test(lp, server_pool_serves_and_stops_with_its_port);
 	tcase_add_test(lp, server_pool_bad_arguments);
 	suite_add_tcase(s, lp);
