@@ -606,9 +606,9 @@ START_TEST(server_loops_serving_when_their_port_dies_see_it_changed)
 
 	KR_OK(mipc_space_create(&server));
 	s = service(server);
-	r = service(task);
 	KR_OK(mipc_port_insert_right(
 	    task, s, server, s, MACH_MSG_TYPE_MAKE_SEND));
+	r = service(task); /* after s: not under s's name */
 	loop_start(&l1, server, s, 0, -1);
 	loop_start(&l2, server, s, 0, -1);
 	for (i = 0; i < 2; i++)
