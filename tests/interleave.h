@@ -77,11 +77,13 @@ interleave_at(unsigned int nth, void (*call)(void *), void *arg,
 	interleave_counting = true;
 	call(arg);
 	interleave_counting = false;
-	ipc_yield_hook = NULL;
 	reached = il->il_started;
+	/* The hook goes once other()'s thread is joined: its last locks (at
+	 * its exit, thread.c) still read it (TSan). */
 	if (reached)
 		pthread_join(il->il_thread, NULL);
-	else
+	ipc_yield_hook = NULL;
+	if (!reached)
 		other(oarg);
 	return reached;
 }

@@ -19,7 +19,15 @@
 enum { NPORTS = 12, NSLOTS = 32, THREADS = 3 };
 
 static mipc_space_t s0, s1;
-static mach_port_name_t recv_names[NPORTS]; /* (A) receive rights in s0 */
+/*
+ * (A) Receive rights in s0, one per slot; MACH_PORT_NULL while a worker
+ * that claimed the slot replaces its port (case 5).  Any worker may use a
+ * slot's name, stale or not, for the other calls: a name whose right went
+ * may already name another (names recur, space.c), and every call on it
+ * must still be answered and counted right.  Only destroying one needs
+ * the slot's claim: a stale name destroyed could be another slot's port.
+ */
+static mach_port_name_t recv_names[NPORTS];
 static mach_port_name_t send_names[NSLOTS]; /* (A) names in s1 */
 static mach_port_name_t pset;               /* a set in s0 */
 
@@ -91,13 +99,23 @@ worker(void *arg)
 			    any_name_err, "get_refs");
 			break;
 		case 5: /* kill a port and make a new one in its slot */
+			/*
+			 * Claim the slot first: r is its port's name only
+			 * while the slot still holds it.  Another worker's
+			 * case 5 may have replaced it since we read it, and
+			 * r may name another slot's port by now (the index
+			 * reused 16-64 times: its generation rolled over).
+			 */
+			if (r == MACH_PORT_NULL ||
+			    !ck_pr_cas_32(&recv_names[p], r, MACH_PORT_NULL))
+				break;
 			kr = mipc_port_destroy(s0, r);
-			ok_or(kr, any_name_err, "destroy");
-			if (kr == KERN_SUCCESS &&
-			    mipc_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE,
-			        &n) == KERN_SUCCESS &&
-			    !ck_pr_cas_32(&recv_names[p], r, n))
-				mipc_port_destroy(s0, n);
+			MIPC_REQUIRE(kr == KERN_SUCCESS,
+			    "destroy of a claimed receive right: 0x%x", kr);
+			kr =
+			    mipc_port_allocate(s0, MACH_PORT_RIGHT_RECEIVE, &n);
+			MIPC_REQUIRE(kr == KERN_SUCCESS, "allocate: 0x%x", kr);
+			ck_pr_store_32(&recv_names[p], n);
 			break;
 		case 6: /* copy a send right back into s0 */
 			kr = mipc_port_extract_right(
@@ -201,6 +219,7 @@ START_TEST(rights_threads_random_ops_keep_counts)
 		is_lock(sp0);
 		e = ipc_entry_lookup(sp0, recv_names[p]);
 		ck_assert_ptr_nonnull(e);
+		ck_assert(IE_BITS_TYPE(e->ie_bits) & MACH_PORT_TYPE_RECEIVE);
 		ports[p] = ip_from_object(e->ie_object);
 		is_unlock(sp0);
 	}

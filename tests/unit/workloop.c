@@ -7,8 +7,9 @@
  * knote_vanish), once; the user's own detach does not.
  *
  * And the client's receive of its reply racing the servicer's re-enable,
- * at every yield point of the receive (tests/interleave.h, which needs
- * core/internal.h for ipc_yield_hook).
+ * at every yield point of the receive; and a servicer's reply + receive
+ * with its port or set vanishing at every yield point of the call
+ * (tests/interleave.h, which needs core/internal.h for ipc_yield_hook).
  *
  * The conformance of workloops themselves is t_workloop*.c.
  */
@@ -338,6 +339,141 @@ START_TEST(workloop_reenable_racing_the_reply_receive_is_no_lost_link)
 }
 END_TEST
 
+/*
+ * A server loop's combined reply + receive (mipc_workloop_msg with
+ * MACH_SEND_MSG | MACH_RCV_MSG, as server.c's loop makes it) with what
+ * it serves vanishing at every yield point of the call -- in the reply's
+ * send, the re-enable between the halves, the receive: the reply is
+ * sent, and the vanish is reported once, MACH_RCV_PORT_CHANGED, by the
+ * call itself, or by the next receive when it came only after the
+ * call's receive had timed out (the last points); never
+ * MACH_RCV_INVALID_NAME, never lost.  What vanishes: the attached port
+ * dying, or (as when a primary's close destroys a joiner's set,
+ * server.c) the named set holding the port destroyed.  Written to look
+ * for the window behind msg_server's server_loops_share_a_port flake:
+ * both pass at every point, on the code they were written against (that
+ * flake was a loop opening after its port died); not a regression test.
+ */
+struct vanish_race {
+	mipc_space_t vr_sp;
+	mach_port_name_t vr_port, vr_set; /* vr_set: kill the set, not port */
+};
+
+static void
+vr_kill(void *arg)
+{
+	struct vanish_race *vr = arg;
+
+	if (vr->vr_set != MACH_PORT_NULL)
+		KR_OK(mipc_port_mod_refs(
+		    vr->vr_sp, vr->vr_set, MACH_PORT_RIGHT_PORT_SET, -1));
+	else
+		KR_OK(mipc_port_mod_refs(
+		    vr->vr_sp, vr->vr_port, MACH_PORT_RIGHT_RECEIVE, -1));
+}
+
+struct vr_call {
+	mipc_workloop_t vc_wl;
+	msg_buf_t vc_buf;
+	mach_msg_return_t vc_mr;
+};
+
+static void
+vr_reply_receive(void *arg)
+{
+	struct vr_call *vc = arg;
+
+	vc->vc_mr = mipc_workloop_msg(vc->vc_wl, &vc->vc_buf.h,
+	    MACH_SEND_MSG | MACH_RCV_MSG | MACH_RCV_TIMEOUT, HDR_SIZE,
+	    sizeof(vc->vc_buf), 300);
+}
+
+static void
+vanish_in_reply_receive(bool kill_set)
+{
+	struct vanish_race vr = { 0 };
+	struct vr_call vc;
+	mach_port_name_t r;
+	msg_buf_t b;
+	unsigned int n, changed = 0;
+	bool reached = true;
+
+	vr.vr_sp = mipc_thread_space();
+	r = recv_port(vr.vr_sp);
+	KR_OK(mipc_workloop_create(vr.vr_sp, 0, &vc.vc_wl));
+	for (n = 1; reached; n++) {
+		KR_OK(mipc_port_allocate_init(vr.vr_sp,
+		    MIPC_PORT_INIT_MAKE_SEND_RIGHT |
+		        MIPC_PORT_INIT_MESSAGE_QUEUE,
+		    &vr.vr_port));
+		vr.vr_set = MACH_PORT_NULL;
+		if (kill_set) {
+			KR_OK(mipc_port_allocate(
+			    vr.vr_sp, MACH_PORT_RIGHT_PORT_SET, &vr.vr_set));
+			KR_OK(mipc_port_insert_member(
+			    vr.vr_sp, vr.vr_port, vr.vr_set));
+			KR_OK(mipc_workloop_attach(vc.vc_wl, vr.vr_set));
+		} else {
+			KR_OK(mipc_workloop_attach(vc.vc_wl, vr.vr_port));
+		}
+		/* A request served: its reply right in hand. */
+		msg_init(&b,
+		    MACH_MSGH_BITS(
+		        MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE),
+		    vr.vr_port, r, 10);
+		KR_OK(mipc_msg(vr.vr_sp, &b.h, MACH_SEND_MSG, HDR_SIZE, 0,
+		    MACH_PORT_NULL, 0, MACH_PORT_NULL));
+		KR_OK(mipc_workloop_msg(vc.vc_wl, &vc.vc_buf.h,
+		    MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(vc.vc_buf),
+		    LONG_MS));
+		VAL_EQ(vc.vc_buf.h.msgh_id, 10);
+		msg_init(&vc.vc_buf,
+		    MACH_MSGH_BITS(MACH_MSG_TYPE_MOVE_SEND_ONCE, 0),
+		    vc.vc_buf.h.msgh_remote_port, MACH_PORT_NULL, 11);
+		reached = interleave_at(n, vr_reply_receive, &vc, vr_kill, &vr);
+		/*
+		 * The call says so, or (gone after its receive timed out:
+		 * the last points) its next receive does -- once.
+		 */
+		ck_assert_msg(vc.vc_mr == MACH_RCV_PORT_CHANGED ||
+		        vc.vc_mr == MACH_RCV_TIMED_OUT,
+		    "%s gone at yield point %u: 0x%x",
+		    kill_set ? "set" : "port", n, vc.vc_mr);
+		if (vc.vc_mr == MACH_RCV_PORT_CHANGED)
+			changed++;
+		KR_EQ(mipc_workloop_msg(vc.vc_wl, &b.h,
+		          MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(b), 0),
+		    vc.vc_mr == MACH_RCV_PORT_CHANGED ? MACH_RCV_TIMED_OUT
+		                                      : MACH_RCV_PORT_CHANGED);
+		/* The reply went, wherever the vanish fell. */
+		KR_OK(mipc_msg(vr.vr_sp, &b.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT,
+		    0, sizeof(b), r, 0, MACH_PORT_NULL));
+		VAL_EQ(b.h.msgh_id, 11);
+		if (kill_set)
+			KR_OK(mipc_port_mod_refs(
+			    vr.vr_sp, vr.vr_port, MACH_PORT_RIGHT_RECEIVE, -1));
+		KR_OK(mipc_port_deallocate(vr.vr_sp, vr.vr_port));
+		ck_assert_uint_lt(n, 400);
+	}
+	/* The points before its receive's wait ended: the call saw it. */
+	ck_assert_uint_ge(changed, 1);
+	mipc_workloop_end(vc.vc_wl);
+	KR_OK(mipc_workloop_destroy(vc.vc_wl));
+	KR_OK(mipc_port_mod_refs(vr.vr_sp, r, MACH_PORT_RIGHT_RECEIVE, -1));
+}
+
+START_TEST(workloop_port_dying_in_a_reply_receive_is_port_changed)
+{
+	vanish_in_reply_receive(false);
+}
+END_TEST
+
+START_TEST(workloop_set_destroyed_in_a_reply_receive_is_port_changed)
+{
+	vanish_in_reply_receive(true);
+}
+END_TEST
+
 static Suite *
 workloop_suite(void)
 {
@@ -352,6 +488,10 @@ workloop_suite(void)
 	tcase_add_test(tc, workloop_issue_14_vanish_pending_reported_once);
 	tcase_add_test(tc, workloop_issue_14_receive_right_moved_out_vanishes);
 	tcase_add_test(tc, workloop_issue_14_user_detach_is_no_vanish);
+	tcase_add_test(
+	    tc, workloop_port_dying_in_a_reply_receive_is_port_changed);
+	tcase_add_test(
+	    tc, workloop_set_destroyed_in_a_reply_receive_is_port_changed);
 	suite_add_tcase(s, tc);
 	tc = mipc_tcase("lost_link");
 	tcase_set_timeout(tc, 60);
