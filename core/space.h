@@ -205,6 +205,24 @@ ipc_space_lookup(mipc_space_t task)
  *	The space locked and active, or NULL (not found, destroyed, or the
  *	lock busy): the caller takes its general path.
  */
+/*
+ * The lock-try paths' end: the slot just locked still holds the space its
+ * handle names (is_live reread under the lock), else it is unlocked and
+ * NULL returned; then [A50] makes the space's construction visible.
+ */
+static inline __attribute__((always_inline)) struct mipc_space *
+space_locked_still(struct mipc_space *space, uint64_t bits)
+{
+	if (unlikely(ck_pr_load_64(&space->is_live) != bits)) {
+		ipc_unlock(&space->is_lock); /* destroyed or reused: not ours */
+		return NULL;
+	}
+	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
+	ck_pr_fence_load();
+	ipc_tsan_acquire(space); /* [T50] */
+	return space;
+}
+
 static inline struct mipc_space *
 ipc_space_lock_try_handle(mipc_space_t task)
 {
@@ -217,14 +235,7 @@ ipc_space_lock_try_handle(mipc_space_t task)
 	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
 	if (unlikely(!ipc_lock_try(&space->is_lock)))
 		return NULL;
-	if (unlikely(ck_pr_load_64(&space->is_live) != bits)) {
-		ipc_unlock(&space->is_lock); /* destroyed or reused: not ours */
-		return NULL;
-	}
-	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
-	ck_pr_fence_load();
-	ipc_tsan_acquire(space); /* [T50] */
-	return space;
+	return space_locked_still(space, bits);
 }
 
 /*
@@ -262,14 +273,7 @@ ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
 	ipc_tsan_acquire(&space->is_lock); /* A: as in ipc_lock() */
 	if (ipc_test_hooks)
 		ipc_witness_acquire(&space->is_lock);
-	if (unlikely(ck_pr_load_64(&space->is_live) != bits)) {
-		ipc_unlock(&space->is_lock); /* destroyed or reused: not ours */
-		return NULL;
-	}
-	/* [A50]: pairs with [R50] in mipc_space_create(); it is built. */
-	ck_pr_fence_load();
-	ipc_tsan_acquire(space); /* [T50] */
-	return space;
+	return space_locked_still(space, bits);
 }
 
 /* The default space's handle, or NULL before its first use (space.c). */
