@@ -31,9 +31,11 @@
  *            (ipc_object_retire); after its grace period its memory goes
  *            to the freeing thread's kept ports ("Kept ports") or to the
  *            port cache.  A port is dead before its last reference
- *            goes -- or, for a quiet port whose destroyer holds the only
- *            reference, its count goes to zero first, by the CAS that
- *            makes the destroyer its only user, and it dies unlocked just
+ *            goes -- or, for a quiet port whose entry holds the only
+ *            reference, its count goes to zero first, by a store under
+ *            the space lock that erases any reference_try landing since
+ *            the destroyer read it (space.h, "References taken lock-free
+ *            on a port that may die quietly"), and it dies unlocked just
  *            after (ipc_port_quiet, ipc_port_die_quiet).
  * Choices:   * mach_port_allocate(RECEIVE) makes the port first, then
  *              installs it in one try of the space lock, with no epoch
@@ -605,22 +607,54 @@ port_quiet_hint(const struct ipc_port *port)
 }
 
 /*
+ * ipc_port_reference_settle
+ *	ipc_port_reference_try_found's case of a reference it cannot yet
+ *	tell from an erased one (space.h, "References taken lock-free on a
+ *	port that may die quietly"): wait until no hold of the receiver's
+ *	lock can erase it any more, then read the count.  Returns whether
+ *	the caller's reference counts (else it was erased: the caller holds
+ *	nothing, the port's receive right is gone).
+ * Conditions: inside the epoch section the port was found in; the
+ *	caller's reference_try succeeded; nothing locked that a space-lock
+ *	holder may wait for.
+ */
+bool
+ipc_port_reference_settle(struct ipc_port *port)
+{
+	struct mipc_space *sp;
+
+	for (;;) {
+		sp = ck_pr_load_ptr(&port->ip_receiver);
+		if (sp == NULL)
+			break; /* no hold of a receiver's lock: none erases */
+		if (ck_pr_load_32(&sp->is_lock.il_owner) == 0) {
+			ck_pr_fence_load(); /* [A143]: free, then the holder */
+			if (ck_pr_load_ptr(&port->ip_receiver) == sp)
+				break; /* a hold around our count is over */
+			continue;
+		}
+		ipc_debug_yield(IPC_YIELD_SPIN);
+		ck_pr_stall();
+	}
+	/* [A143]: after the hold's unlock, the count it left. */
+	ck_pr_fence_load();
+	return ck_pr_load_32(&port->ip_object.io_refs) != 0;
+}
+
+/*
  * ipc_port_destroy_busy
- *	The flat destruction's case (right.c) of a port that ipc_port_quiet
- *	found not quiet after all: its reference back, then the general
- *	death.  Returns
- *	port_quiet_hint() as it was before the death.
- * Conditions: as ipc_port_quiet's.
+ *	The flat destruction's case (right.c) of a port whose entry held its
+ *	only reference but that ipc_port_quiet found not quiet: the general
+ *	death, with the entry's reference.  Returns port_quiet_hint() as it
+ *	was before the death.
+ * Conditions: nothing locked; the caller holds the entry's reference,
+ *	its entry gone.
  */
 bool
 ipc_port_destroy_busy(struct ipc_port *port)
 {
 	bool hint = port_quiet_hint(port);
 
-	/* Relaxed: nobody holds a reference to order against; a
-	 * reference_try that failed meanwhile found a port whose receive
-	 * right is gone (object.h, Lifetime). */
-	ck_pr_store_32(&port->ip_object.io_refs, 1);
 	ipc_port_destroy(port);
 	return hint;
 }

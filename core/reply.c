@@ -439,8 +439,7 @@ sync_wait_link(
 	    !(IE_BITS_TYPE(ck_pr_load_32(&e->ie_bits)) & MACH_PORT_TYPE_SEND))
 		return;
 	dp = ip_from_object(ipc_entry_load_kind(e, IOT_PORT));
-	if (dp == NULL || dp == srp ||
-	    !ipc_object_reference_try(&dp->ip_object))
+	if (dp == NULL || dp == srp || !ipc_port_reference_try_found(dp))
 		return;
 	if (ip_active(dp))
 		(void)ipc_special_reply_link_fp(srp, dp);
