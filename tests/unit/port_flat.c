@@ -746,6 +746,54 @@ START_TEST(flat_destroy_races_users_of_the_name)
 END_TEST
 
 /*
+ * A quiet port's count is erased, not CASed (space.h, "References taken
+ * lock-free on a port that may die quietly"): a blocking receive by its
+ * name, whose lock-free reference_try may land between the destroyer's
+ * read of the count and its store of 0, must tell that its reference was
+ * erased and find the name gone -- or hold a real one and be woken by the
+ * death (K6).  Erased but believed, it would wait on a dead port that nobody
+ * wakes (MACH_RCV_TIMED_OUT) with a reference that no longer counts.  The
+ * sweep runs the receive at every yield point of the flat destruction,
+ * one of them between the destroyer's read and its store.
+ */
+static void
+race_blocking_receive(void *arg)
+{
+	struct race *r = arg;
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), r->victim, 500, MACH_PORT_NULL);
+}
+
+START_TEST(flat_destroy_erased_reference_is_told)
+{
+	unsigned int nth;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct race r = { 0 };
+
+		r.victim = receive_in(sp);
+		reached = interleave_at(
+		    nth, race_destroy, &r, race_blocking_receive, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		/* K6: a receiver blocked on it when it dies: PORT_CHANGED. */
+		ck_assert_msg(r.mr == MACH_RCV_INVALID_NAME ||
+		        r.mr == MACH_RCV_PORT_DIED ||
+		        r.mr == MACH_RCV_PORT_CHANGED,
+		    "yield point %u: receive returned %#x", nth, r.mr);
+		expect_gone(sp, r.victim);
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+/*
  * A port's memory goes back to the port cache in its constructed state
  * (port.c, "Constructed state"), and ipc_port_alloc stores only what a
  * life may leave changed: ports that lived every kind of life -- a queue
@@ -878,6 +926,7 @@ port_flat_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, flat_destroy_races_users_of_the_name);
+	tcase_add_test(tc, flat_destroy_erased_reference_is_told);
 	suite_add_tcase(s, tc);
 	return s;
 }
