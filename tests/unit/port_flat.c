@@ -814,8 +814,8 @@ race_send_with_reply(void *arg)
 	h.msgh_remote_port = r->fresh;
 	h.msgh_local_port = r->victim;
 	h.msgh_id = 78;
-	r->mr = mipc_msg(sp, &h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL,
-	    0, MACH_PORT_NULL);
+	r->mr = mipc_msg(sp, &h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL, 0,
+	    MACH_PORT_NULL);
 }
 
 START_TEST(flat_destroy_erased_reply_reference_is_told)
@@ -824,8 +824,8 @@ START_TEST(flat_destroy_erased_reply_reference_is_told)
 	unsigned int nth;
 	bool reached = true;
 
-	ck_assert_int_eq(mipc_port_insert_right(
-	                     sp, dest, sp, dest, MACH_MSG_TYPE_MAKE_SEND),
+	ck_assert_int_eq(
+	    mipc_port_insert_right(sp, dest, sp, dest, MACH_MSG_TYPE_MAKE_SEND),
 	    KERN_SUCCESS);
 	/* The general send path makes the ring; the race's sends are fast. */
 	send_with_reply(sp, dest, MACH_PORT_NULL);
@@ -837,8 +837,8 @@ START_TEST(flat_destroy_erased_reply_reference_is_told)
 		reached = interleave_at(
 		    nth, race_destroy, &r, race_send_with_reply, &r);
 		ck_assert_int_eq(r.kr, KERN_SUCCESS);
-		ck_assert_msg(r.mr == MACH_MSG_SUCCESS ||
-		        r.mr == MACH_SEND_INVALID_REPLY,
+		ck_assert_msg(
+		    r.mr == MACH_MSG_SUCCESS || r.mr == MACH_SEND_INVALID_REPLY,
 		    "yield point %u: send returned %#x", nth, r.mr);
 		expect_gone(sp, r.victim);
 		/* Retired ports freed (poisoned while kept, ASan): a release
