@@ -610,8 +610,10 @@ port_quiet_hint(const struct ipc_port *port)
  * ipc_port_reference_settle
  *	ipc_port_reference_try_found's case of a reference it cannot yet
  *	tell from an erased one (space.h, "References taken lock-free on a
- *	port that may die quietly"): wait until no hold of the receiver's
- *	lock can erase it any more, then read the count.  Returns whether
+ *	port that may die quietly"): wait until no erasing hold of the
+ *	receiver's lock is on (such a hold waits for nothing; other holds
+ *	are not waited for: one may be waiting for our section to end),
+ *	then read the count.  Returns whether
  *	the caller's reference counts (else it was erased: the caller holds
  *	nothing, the port's receive right is gone).
  * Conditions: inside the epoch section the port was found in; the
@@ -626,11 +628,13 @@ ipc_port_reference_settle(struct ipc_port *port)
 	for (;;) {
 		sp = ck_pr_load_ptr(&port->ip_receiver);
 		if (sp == NULL)
-			break; /* no hold of a receiver's lock: none erases */
-		if (ck_pr_load_32(&sp->is_lock.il_owner) == 0) {
-			ck_pr_fence_load(); /* [A143]: free, then the holder */
+			break; /* no receiver: no erasing hold is on */
+		if (!(ck_pr_load_32(&sp->is_lock.il_owner) &
+		        IPC_LOCK_ERASING)) {
+			/* [A143]: no erasing hold, then the holder */
+			ck_pr_fence_load();
 			if (ck_pr_load_ptr(&port->ip_receiver) == sp)
-				break; /* a hold around our count is over */
+				break; /* an erasing hold around ours is over */
 			continue;
 		}
 		ipc_debug_yield(IPC_YIELD_SPIN);
@@ -1491,7 +1495,7 @@ receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
 	mach_port_name_t name;
 	uint32_t bits;
 
-	space = ipc_space_lock_try_hint(th, task);
+	space = ipc_space_lock_try_hint(th, task, 0);
 	if (unlikely(space == NULL))
 		return receive_allocate_slow(task, port, namep);
 	e = ipc_entry_alloc_next(space, &name, &bits);
@@ -1555,7 +1559,7 @@ mipc_port_allocate(
 	        ipc_fail_check(IPC_KIND_PORT) || ipc_debug_leaks))
 		return receive_allocate_cached(task, namep);
 	/* The lock first: its CAS waits for fewer stores to drain. */
-	space = ipc_space_lock_try_hint(th, task);
+	space = ipc_space_lock_try_hint(th, task, 0);
 	port = port_kept_take(th);
 	port_init_inline(port);
 	if (unlikely(space == NULL))

@@ -283,7 +283,9 @@ ipc_special_reply_block(struct ipc_thread *th, struct ipc_port *srp)
 	v = ipc_link_load(srp);
 	if (ipc_link_state(v) == IPC_LINK_PORT) {
 		dp = ipc_link_ptr(v);
-		if (!ipc_object_reference_try(&dp->ip_object))
+		/* The link's reference may be going: a reference of our
+		 * own, told from an erased one (space.h). */
+		if (!ipc_port_reference_try_found(dp))
 			dp = NULL;
 	}
 	ipc_epoch_exit(th);

@@ -468,7 +468,9 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 
 	if (unlikely(th == NULL))
 		return false;
-	space = ipc_space_lock_try_hint(th, task);
+	/* A hold that may erase a count (space.h): marked, waits for
+	 * nothing. */
+	space = ipc_space_lock_try_hint(th, task, IPC_LOCK_ERASING);
 	if (unlikely(space == NULL))
 		return false;
 	e = ipc_entry_lookup_bits(space, name, &bits);

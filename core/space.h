@@ -242,11 +242,13 @@ ipc_space_lock_try_handle(mipc_space_t task)
  *	the directory's, kept as the next hint.  The lock token comes from
  *	the thread's first lock: a thread with none yet returns NULL (the
  *	caller's general path takes one), so that the flat paths make no
- *	call before the lock and keep no value across one.
+ *	call before the lock and keep no value across one.  mark: 0, or
+ *	IPC_LOCK_ERASING for a hold that may erase a port's count (space.h,
+ *	below): such a hold never waits for anything.
  * Conditions and returns: as ipc_space_lock_try_handle.
  */
 static inline __attribute__((always_inline)) struct mipc_space *
-ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
+ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task, uint32_t mark)
 {
 	struct mipc_space *space = th->th_slot;
 	uint64_t bits = ipc_space_bits(task);
@@ -262,7 +264,7 @@ ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
 		th->th_slot = space;
 	}
 	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
-	if (unlikely(!ipc_lock_cas(&space->is_lock, token)))
+	if (unlikely(!ipc_lock_cas(&space->is_lock, token | mark)))
 		return NULL;
 	ipc_tsan_acquire(&space->is_lock); /* A: as in ipc_lock() */
 	if (ipc_test_hooks)
@@ -576,33 +578,38 @@ struct mipc_space *ipc_space_caller(struct mipc_space *space);
  * longer counts.  So a reader that found a port lock-free -- through an
  * entry, a link or a message, inside an epoch section, holding no
  * reference that keeps io_refs above 1 -- takes its reference with
- * ipc_port_reference_try_found, which tells an erased reference from a
- * real one:
- *   * The erasing hold is one hold of the lock of the port's receiver
- *     (ip_receiver is that space from before the hold until after the
- *     store: it changes under that lock, and the quiet death clears it
- *     after the unlock).  It bumps the space's is_erase_seq before it
- *     unlocks, and it reads io_refs after its lock word is visible
- *     ([F141]: the lock's CAS on x86).
+ * ipc_port_reference_try_found, which tells an erased one from a real
+ * one:
+ *   * The erasing hold is one hold of the lock of the port's receiver,
+ *     taken with IPC_LOCK_ERASING in the lock word (ip_receiver is that
+ *     space from before the hold until after the store: it changes
+ *     under that lock, and the quiet death clears it after the unlock).
+ *     It reads io_refs after its lock word is visible ([F141]: the
+ *     lock's CAS on x86), and bumps the space's is_erase_seq before it
+ *     unlocks.  It never waits for anything while it holds the lock.
  *   * The reader reads the receiver, its is_erase_seq and its lock word
  *     before its reference_try, and the three again after it ([F141]).
- *     An erasing hold around its increment shows as the lock held then,
- *     or, once unlocked, as is_erase_seq moved ([A142]/[R142]: the count
- *     before the unlock, read after the free lock word), or as another
- *     receiver.  Unchanged and free before and after: no hold erased it.
+ *     An erasing hold around its increment shows as the lock held with
+ *     IPC_LOCK_ERASING then, or, once unlocked, as is_erase_seq moved
+ *     ([A142]/[R142]: the count before the unlock, read after the lock
+ *     word), or as another receiver.  None of these, before and after:
+ *     no hold erased it.  Other holds of the lock are no matter: they
+ *     erase nothing.
  *   * Otherwise (ipc_port_reference_settle, port.c) the reader waits
- *     until no hold of the receiver's lock can still erase -- the
- *     receiver NULL, or its lock seen free with the receiver unchanged
- *     -- and reads io_refs: 0 means it was erased (nothing raises a
- *     count from 0, and the epoch section keeps the memory from reuse),
- *     anything else counts the reader's reference.  An erased reader
- *     gets false, as if its reference_try had failed: the port's
- *     receive right is gone.
+ *     until no erasing hold can still be on -- the receiver NULL, or
+ *     its lock word seen without IPC_LOCK_ERASING with the receiver
+ *     unchanged: a wait for a short hold that waits for nothing, never
+ *     for a holder that may wait for the reader's epoch section to end
+ *     (ipc_epoch_wait_readers) -- and reads io_refs: 0 means it was
+ *     erased (nothing raises a count from 0, and the epoch section keeps
+ *     the memory from reuse), anything else counts the reader's
+ *     reference.  An erased reader gets false, as if its reference_try
+ *     had failed: the port's receive right is gone.
  * The erasure happens only to a quiet port (ipc_port_quiet, checked in
  * the same hold), never to a special reply port (whose references need
- * no more than reference_try), so that no one but erased readers -- who touch nothing
- * before they know -- could have used it.  Space slots are type-stable:
- * the receiver read is always a slot.
+ * no more than reference_try), so that no one but erased readers -- who
+ * touch nothing before they know -- could have used it.  Space slots are
+ * type-stable: the receiver read is always a slot.
  */
 bool ipc_port_reference_settle(struct ipc_port *port);
 
@@ -610,7 +617,7 @@ static inline __attribute__((always_inline)) bool
 ipc_port_reference_try_found(struct ipc_port *port)
 {
 	struct mipc_space *sp;
-	uint32_t seq = 0, held = 1;
+	uint32_t seq = 0, held = IPC_LOCK_ERASING;
 
 	/* A special reply port never dies quietly (receive_destroy_flat). */
 	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
@@ -626,8 +633,9 @@ ipc_port_reference_try_found(struct ipc_port *port)
 	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: an erasing hold here */
 	/* [F141]: our increment before the second look (free on x86). */
 	ck_pr_fence_atomic_load();
-	if (likely(held == 0) && ck_pr_load_ptr(&port->ip_receiver) == sp &&
-	    ck_pr_load_32(&sp->is_lock.il_owner) == 0) {
+	if (likely(!(held & IPC_LOCK_ERASING)) &&
+	    ck_pr_load_ptr(&port->ip_receiver) == sp &&
+	    !(ck_pr_load_32(&sp->is_lock.il_owner) & IPC_LOCK_ERASING)) {
 		ck_pr_fence_load(); /* [A142]: the lock word, then the count */
 		if (likely(ck_pr_load_32(&sp->is_erase_seq) == seq))
 			return true;

@@ -852,6 +852,83 @@ START_TEST(flat_destroy_erased_reply_reference_is_told)
 END_TEST
 
 /*
+ * Only erasing holds are waited for.  A reader whose reference_try saw
+ * its port's space locked by another holder -- here a destroy that sends
+ * a receive right to its port-destroyed backup, which waits one grace
+ * period with that space's lock held (ipc_epoch_wait_readers) -- must not
+ * wait for that hold inside its epoch section: the holder waits for the
+ * section.  The receive (a real reference, on another port of the space)
+ * times out; a reader that waited for any hold would deadlock with the
+ * destroy (the case's timeout).  The sweep runs the receive at every
+ * yield point of the destroy.
+ */
+struct pd_race {
+	mach_port_name_t victim, backup, other;
+	kern_return_t kr;
+	mach_msg_return_t mr;
+};
+
+static void
+pd_race_destroy(void *arg)
+{
+	struct pd_race *r = arg;
+
+	r->kr = mipc_port_destroy(sp, r->victim);
+}
+
+static void
+pd_race_receive(void *arg)
+{
+	struct pd_race *r = arg;
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), r->other, 20, MACH_PORT_NULL);
+}
+
+START_TEST(reader_does_not_wait_for_a_hold_that_waits_for_readers)
+{
+	struct pd_race r = { 0 };
+	unsigned int nth;
+	bool reached = true;
+
+	r.backup = receive_in(sp);
+	r.other = receive_in(sp);
+	for (nth = 1; reached; nth++) {
+		mach_port_name_t prev = MACH_PORT_NULL;
+		union {
+			mach_msg_header_t h;
+			char b[256];
+		} m;
+
+		r.victim = receive_in(sp);
+		ck_assert_int_eq(mipc_port_request_notification(sp, r.victim,
+		                     MACH_NOTIFY_PORT_DESTROYED, 0, r.backup,
+		                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+		    KERN_SUCCESS);
+		reached = interleave_at(
+		    nth, pd_race_destroy, &r, pd_race_receive, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		ck_assert_msg(r.mr == MACH_RCV_TIMED_OUT,
+		    "yield point %u: receive returned %#x", nth, r.mr);
+		/* The backup has the receive right: destroyed with it. */
+		memset(&m, 0, sizeof(m));
+		ck_assert_int_eq(
+		    mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(m), r.backup, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(m.h.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
+		mipc_msg_destroy(sp, &m.h);
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+/*
  * A port's memory goes back to the port cache in its constructed state
  * (port.c, "Constructed state"), and ipc_port_alloc stores only what a
  * life may leave changed: ports that lived every kind of life -- a queue
@@ -986,6 +1063,8 @@ port_flat_suite(void)
 	tcase_add_test(tc, flat_destroy_races_users_of_the_name);
 	tcase_add_test(tc, flat_destroy_erased_reference_is_told);
 	tcase_add_test(tc, flat_destroy_erased_reply_reference_is_told);
+	tcase_add_test(
+	    tc, reader_does_not_wait_for_a_hold_that_waits_for_readers);
 	suite_add_tcase(s, tc);
 	return s;
 }
