@@ -76,6 +76,13 @@ ipc_lock_init(ipc_lock_t *l, enum ipc_lock_rank rank, const char *name)
  */
 extern __thread uint32_t ipc_lock_self
     __attribute__((tls_model("initial-exec")));
+
+/*
+ * Or'ed into the token by a holder that may erase a port's count (the
+ * flat destruction, right.c; space.h says what readers make of it).  A
+ * thread id is below 2^22 (PID_MAX_LIMIT), so no token has this bit.
+ */
+#define IPC_LOCK_ERASING 0x80000000u
 uint32_t ipc_lock_token_slow(void);
 void ipc_lock_atfork_child(void);
 

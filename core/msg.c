@@ -397,9 +397,9 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	 */
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
 	    ipc_link_load(rp) == IPC_LINK_ANY;
-	if (link && !ipc_object_reference_try(&dp->ip_object))
+	if (link && !ipc_port_reference_try_found(dp))
 		goto slow;
-	if (rp != NULL && !ipc_object_reference_try(&rp->ip_object)) {
+	if (rp != NULL && !ipc_port_reference_try_found(rp)) {
 		rp = NULL;
 		goto slow_unref;
 	}
@@ -1271,7 +1271,10 @@ rcv_try(struct rcv *r, mach_msg_option_t option, mach_msg_timeout_t timeout)
 			if (rcv_is_poll(option, timeout) &&
 			    !rcv_poll_ends(t.rt_object)) {
 				/* timed out at this look: nothing held */
-			} else if (ipc_object_reference_try(t.rt_object)) {
+			} else if (t.rt_is_set
+			        ? ipc_object_reference_try(t.rt_object)
+			        : ipc_port_reference_try_found(
+			              ip_from_object(t.rt_object))) {
 				r->r_waited = t.rt_object;
 			} else {
 				r->r_gone = true;
@@ -1720,7 +1723,7 @@ take:
 				goto take;
 		}
 		/* Dying (rcv_try): the general path finds out what it means. */
-		if (!ipc_object_reference_try(t.rt_object))
+		if (!ipc_port_reference_try_found(port))
 			goto slow;
 		ipc_epoch_exit(th);
 		rcv_init(r, option, rcv_size);

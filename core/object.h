@@ -17,16 +17,18 @@
  *            names it (until the port is unlocked), or reaches it through
  *            a set link (msg.c's member scan); whoever waits on its
  *            queues holds a reference; a waitfd mirroring them shows in
- *            its waiter count.  So a CAS of the count from 1 to 0 by
- *            the holder of the lock of the space whose entry holds that
- *            one reference (and names the port in no set) makes it the
- *            port's only user (receive_destroy_flat, right.c); it then
- *            unpublishes the entry in the same hold of the lock -- the
- *            one release before its unpublication: a reader finding the
- *            port meanwhile fails its reference_try, as for a port whose
+ *            its waiter count.  So the holder of the lock of the space
+ *            whose entry holds a port's one reference (and names it in no
+ *            set) that reads the count 1 is the port's only user
+ *            (receive_destroy_flat, right.c).  If the port is quiet
+ *            (ipc_port_quiet, port.h) it stores 0 -- a store, not a CAS:
+ *            a reference_try landing between that read and that store is
+ *            erased, and readers that find a port lock-free take their
+ *            references with ipc_port_reference_try_found (space.h),
+ *            which tells an erased one from a real one -- and
+ *            unpublishes the entry in the same hold: a reader finding the
+ *            port afterwards fails its reference_try, as for a port whose
  *            receive right is gone, which it is once the lock drops.
- *            When the recheck (ipc_port_quiet, port.h) finds the
- *            port busy after all it stores 1 back and destroys it.
  * Ordering:  [R7]/[A7]: every releaser's accesses to the object happen before
  *            the retirement.  The release fence before the decrement
  *            orders a non-final releaser's accesses before its decrement;

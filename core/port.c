@@ -31,9 +31,11 @@
  *            (ipc_object_retire); after its grace period its memory goes
  *            to the freeing thread's kept ports ("Kept ports") or to the
  *            port cache.  A port is dead before its last reference
- *            goes -- or, for a quiet port whose destroyer holds the only
- *            reference, its count goes to zero first, by the CAS that
- *            makes the destroyer its only user, and it dies unlocked just
+ *            goes -- or, for a quiet port whose entry holds the only
+ *            reference, its count goes to zero first, by a store under
+ *            the space lock that erases any reference_try landing since
+ *            the destroyer read it (space.h, "References taken lock-free
+ *            on a port that may die quietly"), and it dies unlocked just
  *            after (ipc_port_quiet, ipc_port_die_quiet).
  * Choices:   * mach_port_allocate(RECEIVE) makes the port first, then
  *              installs it in one try of the space lock, with no epoch
@@ -605,22 +607,58 @@ port_quiet_hint(const struct ipc_port *port)
 }
 
 /*
+ * ipc_port_reference_settle
+ *	ipc_port_reference_try_found's case of a reference it cannot yet
+ *	tell from an erased one (space.h, "References taken lock-free on a
+ *	port that may die quietly"): wait until no erasing hold of the
+ *	receiver's lock is on (such a hold waits for nothing; other holds
+ *	are not waited for: one may be waiting for our section to end),
+ *	then read the count.  Returns whether
+ *	the caller's reference counts (else it was erased: the caller holds
+ *	nothing, the port's receive right is gone).
+ * Conditions: inside the epoch section the port was found in; the
+ *	caller's reference_try succeeded; nothing locked that a space-lock
+ *	holder may wait for.
+ */
+bool
+ipc_port_reference_settle(struct ipc_port *port)
+{
+	struct mipc_space *sp;
+
+	for (;;) {
+		sp = ck_pr_load_ptr(&port->ip_receiver);
+		if (sp == NULL)
+			break; /* no receiver: no erasing hold is on */
+		if (!(ck_pr_load_32(&sp->is_lock.il_owner) &
+		        IPC_LOCK_ERASING)) {
+			/* [A143]: no erasing hold, then the holder */
+			ck_pr_fence_load();
+			if (ck_pr_load_ptr(&port->ip_receiver) == sp)
+				break; /* an erasing hold around ours is over */
+			continue;
+		}
+		ipc_debug_yield(IPC_YIELD_SPIN);
+		ck_pr_stall();
+	}
+	/* [A143]: after the hold's unlock, the count it left. */
+	ck_pr_fence_load();
+	return ck_pr_load_32(&port->ip_object.io_refs) != 0;
+}
+
+/*
  * ipc_port_destroy_busy
- *	The flat destruction's case (right.c) of a port that ipc_port_quiet
- *	found not quiet after all: its reference back, then the general
- *	death.  Returns
- *	port_quiet_hint() as it was before the death.
- * Conditions: as ipc_port_quiet's.
+ *	The flat destruction's case (right.c) of a port whose entry held its
+ *	only reference but that ipc_port_quiet found not quiet: the general
+ *	death, with the entry's reference.  Returns port_quiet_hint() as it
+ *	was before the death.
+ * Conditions: nothing locked; the caller holds the entry's reference,
+ *	its entry gone.
  */
 bool
 ipc_port_destroy_busy(struct ipc_port *port)
 {
 	bool hint = port_quiet_hint(port);
 
-	/* Relaxed: nobody holds a reference to order against; a
-	 * reference_try that failed meanwhile found a port whose receive
-	 * right is gone (object.h, Lifetime). */
-	ck_pr_store_32(&port->ip_object.io_refs, 1);
 	ipc_port_destroy(port);
 	return hint;
 }
@@ -1457,7 +1495,7 @@ receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
 	mach_port_name_t name;
 	uint32_t bits;
 
-	space = ipc_space_lock_try_hint(th, task);
+	space = ipc_space_lock_try_hint(th, task, 0);
 	if (unlikely(space == NULL))
 		return receive_allocate_slow(task, port, namep);
 	e = ipc_entry_alloc_next(space, &name, &bits);
@@ -1484,12 +1522,14 @@ receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
 
 /*
  * mipc_port_allocate
- *	RECEIVE's flat path: a port off the thread's kept list, then one
- *	hold of the space lock, tried through the handle with neither a
- *	reference nor an epoch section (ipc_space_lock_try_hint: slots and
- *	their locks are type-stable; four locked instructions fewer than
- *	ipc_space_acquire + release, one fewer than a section), the
- *	thread's slot hint saving the directory.  port_install's case of a
+ *	RECEIVE's flat path: one hold of the space lock, tried through the
+ *	handle with neither a reference nor an epoch section
+ *	(ipc_space_lock_try_hint: slots and their locks are type-stable;
+ *	four locked instructions fewer than ipc_space_acquire + release,
+ *	one fewer than a section), the thread's slot hint saving the
+ *	directory; then a port off the thread's kept list, made under the
+ *	lock -- after the lock's CAS, which so has fewer stores to wait for
+ *	(5 % of the pair's time, PERF.md's machine).  port_install's case of a
  *	fresh name and no send right, one-shot: the free entry's next
  *	generation (ipc_entry_alloc_next) goes into the entry with the
  *	right, one store of the bits after the object ([R8]); until then
@@ -1507,16 +1547,31 @@ mipc_port_allocate(
     mipc_space_t task, mach_port_right_t right, mach_port_name_t *namep)
 {
 	struct ipc_thread *th = ipc_thread_cur;
+	struct mipc_space *space;
 	struct ipc_port *port;
+	struct ipc_entry *e;
+	mach_port_name_t name;
+	uint32_t bits;
 
 	if (unlikely(right != MACH_PORT_RIGHT_RECEIVE || namep == NULL))
 		return allocate_slow(task, right, namep);
 	if (unlikely(th == NULL || th->th_kept == NULL ||
 	        ipc_fail_check(IPC_KIND_PORT) || ipc_debug_leaks))
 		return receive_allocate_cached(task, namep);
+	/* The lock first: its CAS waits for fewer stores to drain. */
+	space = ipc_space_lock_try_hint(th, task, 0);
 	port = port_kept_take(th);
 	port_init_inline(port);
-	return receive_allocate_flat(th, task, port, namep);
+	if (unlikely(space == NULL))
+		return receive_allocate_slow(task, port, namep);
+	e = ipc_entry_alloc_next(space, &name, &bits);
+	if (unlikely(e == NULL))
+		return receive_allocate_locked(task, space, port, namep);
+	port_publish_bits(space, port, e, name, false, bits);
+	*namep = name;
+	is_unlock(space);
+	ipc_port_flat_note();
+	return KERN_SUCCESS;
 }
 
 kern_return_t

@@ -469,25 +469,24 @@ ipc_port_retire_bare(struct ipc_thread *th, struct ipc_port *port)
 
 /*
  * ipc_port_quiet
- *	Whether the port of a receive right the caller took out of its entry
- *	(receive_destroy_flat, right.c: it saw no set, port-destroyed
- *	request, context, guard or special reply port under the space lock)
- *	after its CAS of io_refs from 1 to 0 under that lock is quiet: the
- *	entry's reference was the only one.  That makes the caller the
- *	port's only user: no reference can be taken any more
- *	(ipc_object_reference_try fails at zero), and whoever takes the port
- *	lock, waits on its queues or mirrors them in a waitfd holds a
- *	reference or shows in the waiter counts (object.h, Lifetime) -- so
- *	what the space lock did not settle is exact here, and nobody writes
- *	it any more: plain loads, after [A7], which the compiler folds into
- *	the test.  A port with anything more (a send right or request, a
- *	queue, waiters or a waitfd, sync state but a special reply port's,
- *	which the caller excluded) is not quiet: the caller gives it
- *	ipc_port_destroy_busy (its reference back -- nobody could take one
- *	meanwhile -- and the general death under the port lock).  Otherwise
- *	ipc_port_die_quiet.
- * Conditions: nothing locked; io_refs 0 by the caller's CAS, its entry
- *	gone; the caller saw no special reply port.
+ *	Whether the port of a receive right whose entry holds its only
+ *	reference (receive_destroy_flat, right.c: it read io_refs == 1
+ *	under the lock of the space holding the entry, and saw no set,
+ *	port-destroyed request, context, guard or special reply port) is
+ *	quiet.  The count 1 makes the caller the port's only user: whoever
+ *	takes the port lock, waits on its queues or mirrors them in a
+ *	waitfd holds a reference or shows in the waiter counts (object.h,
+ *	Lifetime), and a reader whose reference_try lands after the read is
+ *	erased and touches nothing (space.h) -- so what the space lock does
+ *	not settle is exact here, and nobody writes it: plain loads, after
+ *	[A7], which the compiler folds into the test.  A port with anything
+ *	more (a send right or request, a queue, waiters or a waitfd, sync
+ *	state but a special reply port's, which the caller excluded) is not
+ *	quiet: the caller gives it ipc_port_destroy_busy (the general death
+ *	under the port lock, with the entry's reference).  Otherwise the
+ *	caller erases the count (space.h) and ipc_port_die_quiet.
+ * Conditions: the space lock held; io_refs read 1; the caller saw no
+ *	special reply port.
  */
 static inline __attribute__((always_inline)) bool
 ipc_port_quiet(struct ipc_port *port)
@@ -495,7 +494,8 @@ ipc_port_quiet(struct ipc_port *port)
 	const struct ipc_mqueue *mq = &port->ip_mq;
 	uintptr_t busy;
 
-	/* [A7]: every releaser's accesses before the caller's CAS ([R7]). */
+	/* [A7]: every releaser's accesses before the count the caller read
+	 * ([R7]). */
 	ck_pr_fence_acquire();
 	ipc_tsan_acquire(&port->ip_object);
 	busy = (uintptr_t)port->ip_nsrequest | (uintptr_t)port->ip_requests |
@@ -509,16 +509,17 @@ ipc_port_quiet(struct ipc_port *port)
 
 /*
  * ipc_port_die_quiet
- *	A quiet port's death (ipc_port_quiet said so): DEAD with a plain
- *	store (no waiter to order against: [F1] is for waiters), into th's
- *	retirement batch at once.  Readers that still see the port through
+ *	A quiet port's death (ipc_port_quiet said so, its count erased to 0
+ *	and its entry gone, under the space lock now dropped): DEAD with a
+ *	plain store (no waiter to order against: [F1] is for waiters), into
+ *	th's retirement batch at once.  Readers that still see the port through
  *	a stale entry find it unreferenceable, then DEAD, with no queue:
  *	they take their general paths, which find the entry gone.  Returns
  *	whether the batch is full: the caller then calls
  *	ipc_port_retired_flush(th) (after its own work: the flat path's
  *	only call).
- * Conditions: as ipc_port_quiet's, which returned true; th the calling
- *	thread's state.
+ * Conditions: nothing locked; ipc_port_quiet returned true, the count
+ *	erased, the entry gone; th the calling thread's state.
  */
 static inline __attribute__((always_inline)) bool
 ipc_port_die_quiet(struct ipc_thread *th, struct ipc_port *port)

@@ -283,7 +283,9 @@ ipc_special_reply_block(struct ipc_thread *th, struct ipc_port *srp)
 	v = ipc_link_load(srp);
 	if (ipc_link_state(v) == IPC_LINK_PORT) {
 		dp = ipc_link_ptr(v);
-		if (!ipc_object_reference_try(&dp->ip_object))
+		/* The link's reference may be going: a reference of our
+		 * own, told from an erased one (space.h). */
+		if (!ipc_port_reference_try_found(dp))
 			dp = NULL;
 	}
 	ipc_epoch_exit(th);
@@ -439,8 +441,7 @@ sync_wait_link(
 	    !(IE_BITS_TYPE(ck_pr_load_32(&e->ie_bits)) & MACH_PORT_TYPE_SEND))
 		return;
 	dp = ip_from_object(ipc_entry_load_kind(e, IOT_PORT));
-	if (dp == NULL || dp == srp ||
-	    !ipc_object_reference_try(&dp->ip_object))
+	if (dp == NULL || dp == srp || !ipc_port_reference_try_found(dp))
 		return;
 	if (ip_active(dp))
 		(void)ipc_special_reply_link_fp(srp, dp);

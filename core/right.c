@@ -406,7 +406,7 @@ urefs_delta(struct mipc_space *space, mach_port_name_t name,
 /*
  * The flat path's ways out that make calls, out of line so that the path
  * itself makes none and keeps no value across one (it saves no
- * register): a port not quiet after all (ipc_port_destroy_busy), one
+ * register): a port not quiet (ipc_port_destroy_busy), one
  * referenced elsewhere (ipc_port_destroy); and ipc_port_retired_flush,
  * for a full retirement batch.  Void: the flat path's answer is true
  * after each, with nothing kept across the call.
@@ -441,16 +441,17 @@ receive_destroy_general(mipc_space_t task, struct ipc_port *port)
  *	are type-stable; the thread's slot hint saves the directory), no
  *	layer between the entry and the port's death, and no call but the
  *	ways out above.
- *	  When the entry's reference is the port's only one, a CAS of
- *	io_refs from 1 to 0 under the space lock makes the caller the
- *	port's only user and commits the destruction (object.h, Lifetime):
- *	a reference_try failing from then on finds the receive right about
- *	to go, which it does in this hold of the lock.  What the space lock
- *	does not settle is then read once, exact, by ipc_port_quiet
- *	after the lock is dropped; a port that is not quiet after all
- *	takes the general path's death (ipc_port_destroy_busy, the port
- *	lock).  A quiet one dies unlocked (ipc_port_die_quiet).  Else the port lock is taken (ipc_port_destroy) if the
- *	hints below say quiet.
+ *	  When the entry's reference is the port's only one (io_refs read
+ *	1 under the space lock, after [F141]), the caller is the port's
+ *	only user (object.h, Lifetime), and what the space lock does not
+ *	settle is read once, exact, by ipc_port_quiet.  A quiet port's
+ *	count is erased -- a store of 0, no atomic: a reader's reference_try
+ *	landing meanwhile is told so by ipc_port_reference_try_found
+ *	(space.h), as the bumped is_erase_seq shows it -- its entry goes in
+ *	the same hold, and it dies unlocked (ipc_port_die_quiet).  One that
+ *	is not quiet takes the general death with the entry's reference
+ *	(ipc_port_destroy_busy, the port lock).  A port referenced
+ *	elsewhere takes it (ipc_port_destroy) if the hints below say quiet.
  *	  Anything else returns false having done nothing: the general
  *	path, the specification, decides.
  * Conditions: nothing locked; name valid.
@@ -467,7 +468,9 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 
 	if (unlikely(th == NULL))
 		return false;
-	space = ipc_space_lock_try_hint(th, task);
+	/* A hold that may erase a count (space.h): marked, waits for
+	 * nothing. */
+	space = ipc_space_lock_try_hint(th, task, IPC_LOCK_ERASING);
 	if (unlikely(space == NULL))
 		return false;
 	e = ipc_entry_lookup_bits(space, name, &bits);
@@ -488,15 +491,25 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 	    (port->ip_cflags & IP_F_SPECIAL_REPLY);
 	if (busy != 0)
 		goto unlock;
-	/* Relaxed: the fence after a success orders what follows ([A7]). */
-	if (likely(ck_pr_load_32(&port->ip_object.io_refs) == 1 &&
-	        ck_pr_cas_32(&port->ip_object.io_refs, 1, 0))) {
-		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
-		is_unlock(space);
+	/* A reader's increment after our read of the count sees the lock
+	 * held, or is_erase_seq moved (space.h). */
+	ck_pr_fence_atomic_load(); /* [F141]: the lock word, then the count */
+	if (likely(ck_pr_load_32(&port->ip_object.io_refs) == 1)) {
 		if (unlikely(!ipc_port_quiet(port))) {
+			ipc_entry_dealloc_inline(space, name, e);
+			is_unlock(space);
 			receive_destroy_busy(task, port);
 			return true;
 		}
+		ipc_debug_yield(IPC_YIELD_DESTROY); /* tests: a reader here */
+		/* [R142]: the count moved before the unlock ([A142]), after
+		 * the lock word ([F141] above orders it on weak machines). */
+		ck_pr_store_32(&space->is_erase_seq, space->is_erase_seq + 1);
+		/* [R143]: a store, not a CAS -- the erasure (space.h); the
+		 * unlock's release orders it for readers that see it free. */
+		ck_pr_store_32(&port->ip_object.io_refs, 0);
+		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
+		is_unlock(space);
 		ipc_port_flat_note();
 		/* No guard flush: a quiet death raises no violation, and
 		 * every entry point delivers its own before it returns. */

@@ -479,7 +479,8 @@ ipc_rmap_delete(struct mipc_space *space, const struct ipc_port *port)
  * The part of a slot that is the space proper (poisoned while free).  The
  * lock and is_live before it are the slot's: a flat path may read and try
  * them through a stale handle (ipc_space_lock_try_handle), in any life of
- * the slot.
+ * the slot; so is is_erase_seq, which a reference taken lock-free reads
+ * through a port's receiver (ipc_port_reference_try_found, space.h).
  */
 #define SPACE_BODY_OFF offsetof(struct mipc_space, is_serial)
 #define SPACE_BODY_LEN (sizeof(struct mipc_space) - SPACE_BODY_OFF)

@@ -14,6 +14,7 @@
 #include "cache.h"
 #include "lock.h"
 #include "object.h"
+#include "port.h"
 #include "thread.h"
 #include "vm.h"
 
@@ -76,7 +77,8 @@ struct ipc_rmap_slot {
  * and a handle is honoured only while the slot's is_handle equals it (see
  * space.c, "Handles").  The first four fields are what resolution reads
  * lock-free; they stay meaningful while the slot is free.  The rest is the
- * space proper, poisoned under ASan while the slot is free.
+ * space proper, poisoned under ASan while the slot is free (but for
+ * is_erase_seq, which readers of a port's receiver read, below).
  *
  * Legend: (A) atomic, order named at each access  (F) ipc_slots_lock
  * (S) is_lock  (E) epoch-protected read  (C) constant while in use.
@@ -90,6 +92,9 @@ struct mipc_space {
 	uint64_t is_live;                  /* (A; S to clear) the handle while
 	                                    active, 0 from the destroy on */
 	ipc_lock_t is_lock;                /* rank IPC_RANK_SPACE */
+	uint32_t is_erase_seq;             /* (S to write, A to read) quiet
+	                                    deaths that erased a count
+	                                    (right.c); never reset */
 	uint32_t is_serial;                /* (C) for audit tokens */
 	struct ipc_table *is_table;        /* (S) writers, (E) readers */
 	uint32_t is_active;                /* (S) 0 once destroyed; (A) hint */
@@ -248,11 +253,13 @@ ipc_space_lock_try_handle(mipc_space_t task)
  *	the directory's, kept as the next hint.  The lock token comes from
  *	the thread's first lock: a thread with none yet returns NULL (the
  *	caller's general path takes one), so that the flat paths make no
- *	call before the lock and keep no value across one.
+ *	call before the lock and keep no value across one.  mark: 0, or
+ *	IPC_LOCK_ERASING for a hold that may erase a port's count (space.h,
+ *	below): such a hold never waits for anything.
  * Conditions and returns: as ipc_space_lock_try_handle.
  */
 static inline __attribute__((always_inline)) struct mipc_space *
-ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
+ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task, uint32_t mark)
 {
 	struct mipc_space *space = th->th_slot;
 	uint64_t bits = ipc_space_bits(task);
@@ -268,7 +275,7 @@ ipc_space_lock_try_hint(struct ipc_thread *th, mipc_space_t task)
 		th->th_slot = space;
 	}
 	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: the slot reused here */
-	if (unlikely(!ipc_lock_cas(&space->is_lock, token)))
+	if (unlikely(!ipc_lock_cas(&space->is_lock, token | mark)))
 		return NULL;
 	ipc_tsan_acquire(&space->is_lock); /* A: as in ipc_lock() */
 	if (ipc_test_hooks)
@@ -564,5 +571,80 @@ bool ipc_space_is_default(const struct mipc_space *space);
 void ipc_space_atfork_child(void);
 
 struct mipc_space *ipc_space_caller(struct mipc_space *space);
+
+/*
+ * References taken lock-free on a port that may die quietly.  The flat
+ * destruction of a quiet receive right (receive_destroy_flat, right.c)
+ * takes no atomic on the port: under the lock of the space holding the
+ * receive right, it reads io_refs == 1 (the entry's reference alone) and
+ * stores 0.  An ipc_object_reference_try that lands between that load
+ * and that store is erased by it: the reader took a reference that no
+ * longer counts.  So a reader that found a port lock-free -- through an
+ * entry, a link or a message, inside an epoch section, holding no
+ * reference that keeps io_refs above 1 -- takes its reference with
+ * ipc_port_reference_try_found, which tells an erased one from a real
+ * one:
+ *   * The erasing hold is one hold of the lock of the port's receiver,
+ *     taken with IPC_LOCK_ERASING in the lock word (ip_receiver is that
+ *     space from before the hold until after the store: it changes
+ *     under that lock, and the quiet death clears it after the unlock).
+ *     It reads io_refs after its lock word is visible ([F141]: the
+ *     lock's CAS on x86), and bumps the space's is_erase_seq before it
+ *     unlocks.  It never waits for anything while it holds the lock.
+ *   * The reader reads the receiver, its is_erase_seq and its lock word
+ *     before its reference_try, and the three again after it ([F141]).
+ *     An erasing hold around its increment shows as the lock held with
+ *     IPC_LOCK_ERASING then, or, once unlocked, as is_erase_seq moved
+ *     ([A142]/[R142]: the count before the unlock, read after the lock
+ *     word), or as another receiver.  None of these, before and after:
+ *     no hold erased it.  Other holds of the lock are no matter: they
+ *     erase nothing.
+ *   * Otherwise (ipc_port_reference_settle, port.c) the reader waits
+ *     until no erasing hold can still be on -- the receiver NULL, or
+ *     its lock word seen without IPC_LOCK_ERASING with the receiver
+ *     unchanged: a wait for a short hold that waits for nothing, never
+ *     for a holder that may wait for the reader's epoch section to end
+ *     (ipc_epoch_wait_readers) -- and reads io_refs: 0 means it was
+ *     erased (nothing raises a count from 0, and the epoch section keeps
+ *     the memory from reuse), anything else counts the reader's
+ *     reference.  An erased reader gets false, as if its reference_try
+ *     had failed: the port's receive right is gone.
+ * The erasure happens only to a quiet port (ipc_port_quiet, checked in
+ * the same hold), never to a special reply port (whose references need
+ * no more than reference_try), so that no one but erased readers -- who
+ * touch nothing before they know -- could have used it.  Space slots are
+ * type-stable: the receiver read is always a slot.
+ */
+bool ipc_port_reference_settle(struct ipc_port *port);
+
+static inline __attribute__((always_inline)) bool
+ipc_port_reference_try_found(struct ipc_port *port)
+{
+	struct mipc_space *sp;
+	uint32_t seq = 0, held = IPC_LOCK_ERASING;
+
+	/* A special reply port never dies quietly (receive_destroy_flat). */
+	if (port->ip_cflags & IP_F_SPECIAL_REPLY)
+		return ipc_object_reference_try(&port->ip_object);
+	sp = ck_pr_load_ptr(&port->ip_receiver);
+	if (likely(sp != NULL)) {
+		seq = ck_pr_load_32(&sp->is_erase_seq);
+		ck_pr_fence_load(); /* [A142]: the count, then the lock word */
+		held = ck_pr_load_32(&sp->is_lock.il_owner);
+	}
+	if (!ipc_object_reference_try(&port->ip_object))
+		return false;
+	ipc_debug_yield(IPC_YIELD_LOOKUP); /* tests: an erasing hold here */
+	/* [F141]: our increment before the second look (free on x86). */
+	ck_pr_fence_atomic_load();
+	if (likely(!(held & IPC_LOCK_ERASING)) &&
+	    ck_pr_load_ptr(&port->ip_receiver) == sp &&
+	    !(ck_pr_load_32(&sp->is_lock.il_owner) & IPC_LOCK_ERASING)) {
+		ck_pr_fence_load(); /* [A142]: the lock word, then the count */
+		if (likely(ck_pr_load_32(&sp->is_erase_seq) == seq))
+			return true;
+	}
+	return ipc_port_reference_settle(port);
+}
 
 #endif /* MIPC_CORE_SPACE_H */

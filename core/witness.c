@@ -51,6 +51,8 @@ uint32_t
 ipc_lock_token_slow(void)
 {
 	ipc_lock_self = (uint32_t)gettid();
+	ipc_require(!(ipc_lock_self & IPC_LOCK_ERASING),
+	    "a thread id leaves the eraser bit clear");
 	return ipc_lock_self;
 }
 
@@ -69,7 +71,7 @@ ipc_lock_spin(ipc_lock_t *l, uint32_t token, ipc_yield_hook_t hook)
 
 		/* Relaxed: a hint; the CAS ([A54]) decides. */
 		while ((o = ck_pr_load_32(&l->il_owner)) != 0) {
-			if (unlikely(o == token))
+			if (unlikely((o & ~IPC_LOCK_ERASING) == token))
 				ipc_lock_reentered(l);
 			if (unlikely(hook != NULL))
 				hook(IPC_YIELD_SPIN);

@@ -746,6 +746,189 @@ START_TEST(flat_destroy_races_users_of_the_name)
 END_TEST
 
 /*
+ * A quiet port's count is erased, not CASed (space.h, "References taken
+ * lock-free on a port that may die quietly"): a blocking receive by its
+ * name, whose lock-free reference_try may land between the destroyer's
+ * read of the count and its store of 0, must tell that its reference was
+ * erased and find the name gone -- or hold a real one and be woken by the
+ * death (K6).  Erased but believed, it would wait on a dead port that nobody
+ * wakes (MACH_RCV_TIMED_OUT) with a reference that no longer counts.  The
+ * sweep runs the receive at every yield point of the flat destruction,
+ * one of them between the destroyer's read and its store.
+ */
+static void
+race_blocking_receive(void *arg)
+{
+	struct race *r = arg;
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), r->victim, 500, MACH_PORT_NULL);
+}
+
+START_TEST(flat_destroy_erased_reference_is_told)
+{
+	unsigned int nth;
+	bool reached = true;
+
+	for (nth = 1; reached; nth++) {
+		struct race r = { 0 };
+
+		r.victim = receive_in(sp);
+		reached = interleave_at(
+		    nth, race_destroy, &r, race_blocking_receive, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		/* K6: a receiver blocked on it when it dies: PORT_CHANGED. */
+		ck_assert_msg(r.mr == MACH_RCV_INVALID_NAME ||
+		        r.mr == MACH_RCV_PORT_DIED ||
+		        r.mr == MACH_RCV_PORT_CHANGED,
+		    "yield point %u: receive returned %#x", nth, r.mr);
+		expect_gone(sp, r.victim);
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+/*
+ * The same for the send fast path's reference on a reply port made from a
+ * receive right (MAKE_SEND_ONCE): the message is sent with the reply right
+ * (a real reference: the reply right dies with the message) or refused
+ * (MACH_SEND_INVALID_REPLY).  Erased but believed, the message would carry
+ * a reference the port no longer counts, released after the port's memory
+ * went back (ASan), or never (the leak check).
+ */
+static void
+race_send_with_reply(void *arg)
+{
+	struct race *r = arg;
+	mach_msg_header_t h;
+
+	memset(&h, 0, sizeof(h));
+	h.msgh_bits = MACH_MSGH_BITS(
+	    MACH_MSG_TYPE_COPY_SEND, MACH_MSG_TYPE_MAKE_SEND_ONCE);
+	h.msgh_size = sizeof(h);
+	h.msgh_remote_port = r->fresh;
+	h.msgh_local_port = r->victim;
+	h.msgh_id = 78;
+	r->mr = mipc_msg(sp, &h, MACH_SEND_MSG, sizeof(h), 0, MACH_PORT_NULL, 0,
+	    MACH_PORT_NULL);
+}
+
+START_TEST(flat_destroy_erased_reply_reference_is_told)
+{
+	mach_port_name_t dest = receive_in(sp);
+	unsigned int nth;
+	bool reached = true;
+
+	ck_assert_int_eq(
+	    mipc_port_insert_right(sp, dest, sp, dest, MACH_MSG_TYPE_MAKE_SEND),
+	    KERN_SUCCESS);
+	/* The general send path makes the ring; the race's sends are fast. */
+	send_with_reply(sp, dest, MACH_PORT_NULL);
+	expect_msg(sp, dest, 78);
+	for (nth = 1; reached; nth++) {
+		struct race r = { .fresh = dest };
+
+		r.victim = receive_in(sp);
+		reached = interleave_at(
+		    nth, race_destroy, &r, race_send_with_reply, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		ck_assert_msg(
+		    r.mr == MACH_MSG_SUCCESS || r.mr == MACH_SEND_INVALID_REPLY,
+		    "yield point %u: send returned %#x", nth, r.mr);
+		expect_gone(sp, r.victim);
+		/* Retired ports freed (poisoned while kept, ASan): a release
+		 * of an erased reference below would touch one. */
+		mipc_quiesce();
+		if (r.mr == MACH_MSG_SUCCESS)
+			expect_msg(sp, dest, 78); /* the reply right dies */
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+/*
+ * Only erasing holds are waited for.  A reader whose reference_try saw
+ * its port's space locked by another holder -- here a destroy that sends
+ * a receive right to its port-destroyed backup, which waits one grace
+ * period with that space's lock held (ipc_epoch_wait_readers) -- must not
+ * wait for that hold inside its epoch section: the holder waits for the
+ * section.  The receive (a real reference, on another port of the space)
+ * times out; a reader that waited for any hold would deadlock with the
+ * destroy (the case's timeout).  The sweep runs the receive at every
+ * yield point of the destroy.
+ */
+struct pd_race {
+	mach_port_name_t victim, backup, other;
+	kern_return_t kr;
+	mach_msg_return_t mr;
+};
+
+static void
+pd_race_destroy(void *arg)
+{
+	struct pd_race *r = arg;
+
+	r->kr = mipc_port_destroy(sp, r->victim);
+}
+
+static void
+pd_race_receive(void *arg)
+{
+	struct pd_race *r = arg;
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+	    sizeof(m), r->other, 20, MACH_PORT_NULL);
+}
+
+START_TEST(reader_does_not_wait_for_a_hold_that_waits_for_readers)
+{
+	struct pd_race r = { 0 };
+	unsigned int nth;
+	bool reached = true;
+
+	r.backup = receive_in(sp);
+	r.other = receive_in(sp);
+	for (nth = 1; reached; nth++) {
+		mach_port_name_t prev = MACH_PORT_NULL;
+		union {
+			mach_msg_header_t h;
+			char b[256];
+		} m;
+
+		r.victim = receive_in(sp);
+		ck_assert_int_eq(mipc_port_request_notification(sp, r.victim,
+		                     MACH_NOTIFY_PORT_DESTROYED, 0, r.backup,
+		                     MACH_MSG_TYPE_MAKE_SEND_ONCE, &prev),
+		    KERN_SUCCESS);
+		reached = interleave_at(
+		    nth, pd_race_destroy, &r, pd_race_receive, &r);
+		ck_assert_int_eq(r.kr, KERN_SUCCESS);
+		ck_assert_msg(r.mr == MACH_RCV_TIMED_OUT,
+		    "yield point %u: receive returned %#x", nth, r.mr);
+		/* The backup has the receive right: destroyed with it. */
+		memset(&m, 0, sizeof(m));
+		ck_assert_int_eq(
+		    mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
+		        sizeof(m), r.backup, 0, MACH_PORT_NULL),
+		    MACH_MSG_SUCCESS);
+		ck_assert_int_eq(m.h.msgh_id, MACH_NOTIFY_PORT_DESTROYED);
+		mipc_msg_destroy(sp, &m.h);
+	}
+	ck_assert_uint_gt(nth, 3);
+}
+END_TEST
+
+/*
  * A port's memory goes back to the port cache in its constructed state
  * (port.c, "Constructed state"), and ipc_port_alloc stores only what a
  * life may leave changed: ports that lived every kind of life -- a queue
@@ -878,6 +1061,10 @@ port_flat_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, flat_destroy_races_users_of_the_name);
+	tcase_add_test(tc, flat_destroy_erased_reference_is_told);
+	tcase_add_test(tc, flat_destroy_erased_reply_reference_is_told);
+	tcase_add_test(
+	    tc, reader_does_not_wait_for_a_hold_that_waits_for_readers);
 	suite_add_tcase(s, tc);
 	return s;
 }
