@@ -290,13 +290,15 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 		return NULL;
 	memset(mine, 0, imq_ring_bytes(slots));
 	mine->rg_mask = slots - 1;
-	mine->rg_inl_mask = imq_ring_inl_count(slots) - 1;
-	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
-	    imq_ring_inl_offset(slots));
+	mine->rg_s_mask = slots - 1;
+	/* The snapshot of an empty ring: every storage free (zero counts). */
+	mine->rg_s_snap = IMQ_SNAP(0, (1u << IMQ_INL_SLOTS) - 1);
 	/* What senders do not write (ipc_kmsg_init_inline); ikm_ndesc 0. */
-	for (i = 0; i <= mine->rg_inl_mask; i++) {
-		mine->rg_inl[i].in_kmsg.ikm_alloc = sizeof(struct imq_inl);
-		mine->rg_inl[i].in_kmsg.ikm_desc_off = imq_inl_back(mine, i);
+	for (i = 0; i < IMQ_INL_SLOTS; i++) {
+		struct imq_inl *in = imq_ring_inl_at(mine, slots - 1) + i;
+
+		in->in_kmsg.ikm_alloc = sizeof(struct imq_inl);
+		in->in_kmsg.ikm_desc_off = imq_inl_back(mine, i);
 	}
 	ipc_tsan_release(mine);
 	/*
@@ -366,6 +368,81 @@ ipc_mqueue_reserve_wait(struct imq_ring *ring)
 	sched_yield();
 }
 
+/* imq_admit_below's look at the receivers' line (mqueue.h), out of its way. */
+__attribute__((noinline)) uint64_t
+ipc_mqueue_snap_read(struct imq_ring *ring)
+{
+	const uint64_t *done = (const uint64_t *)(const void *)ring->rg_inl_done;
+	const uint64_t *use = (const uint64_t *)(const void *)ring->rg_inl_use;
+	const uint64_t low = 0x7fff7fff7fff7fffull;
+	uint64_t gather = 0x0000200040008001ull, s, busy = 0;
+	uint32_t c, j;
+
+	ck_pr_fence_load(); /* [A19]: the head, then c_head */
+	c = imq_ring_c_head(ring);
+	ck_pr_fence_load(); /* [A9]: the use counts after c_head */
+	/*
+	 * Four counts at a time: a lane of done ^ use is nonzero (its top
+	 * bit set below) when the two differ; one multiplication gathers
+	 * the four top bits into bits 45-48 (no two products overlap; those
+	 * above land past bit 15 of the map, cut below).  The constant kept
+	 * out of the compiler's sight: one multiplication, not six shifts.
+	 */
+	__asm__("" : "+r"(gather));
+	for (j = 0; j < IMQ_INL_SLOTS / 4; j++) {
+		uint64_t x = ck_pr_load_64(&done[j]) ^ ck_pr_load_64(&use[j]);
+
+		x = (((x & low) + low) | x) & ~low;
+		busy |= ((x >> 15) * gather) >> 45 << (4 * j);
+	}
+	s = IMQ_SNAP(c, ~(uint32_t)busy & ((1u << IMQ_INL_SLOTS) - 1));
+	/* A sender that trusts the snapshot trusts our reads: what made
+	 * them (the give-backs), then the snapshot (Senders' snapshot). */
+	ck_pr_fence_acqrel(); /* [A81] the give-backs seen; [R123] then s */
+	ck_pr_store_64(&ring->rg_s_snap, s);
+	return s;
+}
+
+/*
+ * imq_admit_below (mqueue.h) when the senders' snapshot gives less than a
+ * slot, or another sender moved the head: its answer from the receivers'
+ * line read afresh after the head, each time round (Counting: a refusal
+ * is exact at the head's load).
+ */
+__attribute__((noinline)) enum imq_admit
+ipc_mqueue_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot,
+    bool inl, uint32_t *ticket)
+{
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next, s;
+
+	for (;;) {
+		int32_t n;
+
+		s = ipc_mqueue_snap_read(ring); /* [A19] inside */
+		n = (int32_t)(IMQ_POS(h) - IMQ_SNAP_C(s));
+		if (IMQ_PEND(h) < limit && (uint32_t)n < limit - IMQ_PEND(h)) {
+			bool slot = want_slot && (uint32_t)n <= ring->rg_s_mask;
+
+			if (inl && slot) {
+				if ((uint32_t)n > IMQ_INL_MASK)
+					return IMQ_DEEP;
+				slot = imq_inl_free(ring, s, IMQ_POS(h));
+			}
+			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
+			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
+			/* Relaxed: imq_ring_commit publishes a slot. */
+			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
+				*ticket = IMQ_POS(h);
+				return slot ? IMQ_SLOT : IMQ_PENDING;
+			}
+		} else if (n >= 0) {
+			return IMQ_FULL;
+		} else {
+			h = ck_pr_load_64(&ring->rg_p_head);
+		}
+	}
+}
+
 /*
  * Reserve the next slot for a message admitted already (counted as
  * pending in rg_p_head): one CAS moves it from pending to the ring.
@@ -382,7 +459,7 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		ck_pr_fence_load(); /* [A19]: the head, then c_head */
 		c = imq_ring_c_head(ring);
 		/* Stale c (smaller) only makes the ring look fuller. */
-		if (IMQ_POS(h) - c > ring->rg_mask) {
+		if (IMQ_POS(h) - c > ring->rg_s_mask) {
 			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
 
 			if (again == h)
@@ -887,7 +964,7 @@ inl_release_held(struct imq_ring *ring)
 {
 	uint32_t i;
 
-	for (i = 0; i <= ring->rg_inl_mask; i++) {
+	for (i = 0; i < IMQ_INL_SLOTS; i++) {
 		struct ipc_kmsg *k = &imq_ring_inl(ring, i)->in_kmsg;
 
 		if (ck_pr_load_16(&k->ikm_kind) != IMQ_INL_HELD_KIND)

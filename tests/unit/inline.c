@@ -400,7 +400,7 @@ END_TEST
 START_TEST(inline_storage_use_counts_wrap_around)
 {
 	struct imq_ring *r = ring();
-	uint32_t p = next_pos(), i = p & r->rg_inl_mask, n;
+	uint32_t p = next_pos(), i = p & IMQ_INL_MASK, n;
 
 	/* Single-threaded: the storage free, its counts about to wrap. */
 	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
@@ -416,7 +416,7 @@ START_TEST(inline_storage_use_counts_wrap_around)
 		ck_assert_uint_eq(ck_pr_load_16(&r->rg_inl_done[i]),
 		    (uint16_t)(0xffffu + n + 1));
 		/* Round to p's storage again: the positions between. */
-		while (next_pos() != p + r->rg_inl_mask + 1) {
+		while (next_pos() != p + IMQ_INL_SLOTS) {
 			send_copy(90, sizeof(mach_msg_header_t));
 			rcv_check(90, sizeof(mach_msg_header_t));
 		}
@@ -740,9 +740,9 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 
 	r = ring();
 	ck_assert_uint_eq(r->rg_mask + 1, IMQ_RING_MAX);
-	ck_assert_uint_eq(r->rg_inl_mask + 1, IMQ_INL_SLOTS);
+	ck_assert_uint_eq(IMQ_INL_SLOTS, IMQ_INL_SLOTS);
 	ck_assert_uint_eq((uintptr_t)r % ARCH_CACHELINE, 0);
-	ck_assert_uint_eq((uintptr_t)r->rg_inl % ARCH_CACHELINE, 0);
+	ck_assert_uint_eq((uintptr_t)imq_ring_inl(r, 0) % ARCH_CACHELINE, 0);
 	ck_assert_uint_le(imq_ring_bytes(IMQ_RING_MAX),
 	    IMQ_RING_MAX * sizeof(struct imq_slot) + 4096);
 
@@ -1052,8 +1052,9 @@ END_TEST
 
 /*
  * Move an empty ring's positions to pos (single-threaded): c_head, the
- * head and the tail, and the seqno base with them, so that seqnos do not
- * change.  Every storage is free (its counts agree), so any position may
+ * head and the tail (the receivers' copy, the senders' snapshot: no
+ * storage known free), and the seqno base with them, so that seqnos do
+ * not change.  Every storage is free (its counts agree), so any position may
  * use its own.
  */
 static void
@@ -1069,6 +1070,9 @@ ring_move_to(uint32_t pos)
 	ck_pr_store_64(&r->rg_c_word, IMQ_CW(pos, IMQ_CW_HO(w)));
 	ck_pr_store_64(&r->rg_p_head, IMQ_HEAD(pos, 0));
 	ck_pr_store_32(&r->rg_p_tail, pos);
+	/* The receivers' tail and the senders' snapshot go with them. */
+	ck_pr_store_32(&r->rg_c_tail, pos);
+	ck_pr_store_64(&r->rg_s_snap, IMQ_SNAP(pos, 0));
 	ck_pr_store_32(&p->ip_mq.imq_seq_base,
 	    ck_pr_load_32(&p->ip_mq.imq_seq_base) + delta);
 }
