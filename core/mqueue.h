@@ -398,8 +398,6 @@ imq_inl_free(struct imq_ring *ring, uint64_t s, uint32_t pos)
 	if ((uint32_t)(pos - IMQ_SNAP_C(s)) > IMQ_INL_MASK ||
 	    !(IMQ_SNAP_FREE(s) & (1u << i)))
 		return false;
-	/* [A123]: the snapshot, then our writes ([A81] through it). */
-	ck_pr_fence_acquire();
 	ipc_tsan_acquire(imq_ring_inl_at(ring, ring->rg_s_mask) + i); /* [T81] */
 	return true;
 }
@@ -499,9 +497,14 @@ imq_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
     uint32_t *ticket)
 {
 	uint64_t h = ck_pr_load_64(&ring->rg_p_head);
-	/* Relaxed: imq_inl_free's [A123] orders what we trust of it. */
 	uint64_t s = ck_pr_load_64(&ring->rg_s_snap);
 	uint32_t n = IMQ_POS(h) - IMQ_SNAP_C(s);
+
+	/*
+	 * What the snapshot's c_head and map say was done -- the reads of
+	 * the slot and the storage we may reuse -- before our writes.
+	 */
+	ck_pr_fence_acquire(); /* [A123] */
 
 	/*
 	 * At the limit by the snapshot: the count by c_head itself (a small
