@@ -75,10 +75,12 @@ struct imq_slot {
  * holds the storage for a peeker defers its give-back and marks the kmsg
  * IMQ_INL_HELD_KIND meanwhile.  imq_inl_state names the three states.
  * Conditions: the sender that reserved position p may use the storage of
- * p only if, read before its reservation, fewer than IMQ_INL_SLOTS
- * positions were queued ahead of p (so every earlier position sharing
- * the storage was taken, and its sender's count store is seen) and the
- * counts agreed; it then counts its use (imq_inl_claim) and holds the
+ * p only if, read before its reservation (by itself or another sender:
+ * the senders' snapshot, mqueue.c), fewer than IMQ_INL_SLOTS positions
+ * were queued ahead of p (so every earlier position sharing the storage
+ * was taken, and its sender's count store is seen) and the counts agreed
+ * -- with no position sharing the storage reserved since; it then counts
+ * its use (imq_inl_claim) and holds the
  * storage until a receiver takes the message (no other sender can
  * reserve a position with the same storage before p is taken: it would
  * find p queued ahead); the receiver that takes the message copies it
@@ -118,7 +120,8 @@ MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
 
 /*
  * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers
- * own c_word's line, senders the other.  rg_c_word packs the next position
+ * own c_word's line, senders the next one, and p_tail has a line of its
+ * own (mqueue.c, Lines of the ring).  rg_c_word packs the next position
  * to take (low half) with the count of handoff messages taken (high half),
  * so that one CAS takes either and numbers it (Sequence numbers).
  * rg_p_head packs the next position to reserve (low half) with the count
@@ -127,35 +130,45 @@ MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
  * admits a message against the queue limit and reserves its slot
  * (mqueue.c, Counting).  The handoff counters sit on the receivers' line:
  * an empty poll reads them with c_word, and only a handoff writes them.
+ * Each side keeps, on its own line, what it last learnt of the other's:
+ * rg_c_tail, a p_tail a receiver read (Receivers' tail), and rg_s_snap,
+ * c_head and the free storages as a sender read them (Senders' snapshot);
+ * and each reads the ring's size from its own line (rg_mask, rg_s_mask).
  */
 struct imq_ring {
-	uint64_t rg_c_word;    /* (A) IMQ_CW(next position, handoffs taken) */
-	uint32_t rg_mask;      /* (C) slots - 1 */
-	uint32_t rg_ho_pub;    /* (A) handoff messages published */
-	uint32_t rg_ho_free;   /* (A) handoff areas given back */
-	uint32_t rg_ho_size;   /* (A) the published one's msgh_size */
-	uint32_t rg_c_tail;    /* (A) a p_tail a receiver saw (imq_head_look) */
+	uint64_t rg_c_word;  /* (A) IMQ_CW(next position, handoffs taken) */
+	uint32_t rg_mask;    /* (C) slots - 1 */
+	uint32_t rg_ho_pub;  /* (A) handoff messages published */
+	uint32_t rg_ho_free; /* (A) handoff areas given back */
+	uint32_t rg_ho_size; /* (A) the published one's msgh_size */
+	uint32_t rg_c_tail;  /* (A) a p_tail a receiver saw (imq_head_look) */
 	uint32_t rg_pad1;
 	uint16_t rg_inl_done[IMQ_INL_SLOTS]; /* (A) storages' uses given back */
-	uint32_t rg_p_tail;    /* (A) positions below it are published */
-	uint32_t rg_s_mask;    /* (C) slots - 1: the senders' copy */
+	uint32_t rg_s_mask; /* (C) slots - 1: the senders' copy */
+	uint32_t rg_pad2;
 	uint64_t rg_p_head;    /* (A) IMQ_HEAD(next position, pending) */
 	uint64_t rg_s_snap;    /* (A) IMQ_SNAP(c_head, storages free) */
 	uint32_t rg_ho_id;     /* (A) the handoff's msgh_id (mach_port_peek) */
 	uint32_t rg_ho_sender; /* (A) its sender's serial (mach_port_peek) */
 	uint16_t rg_inl_use[IMQ_INL_SLOTS]; /* (A) storages' uses by senders */
+	uint32_t rg_p_tail /* (A) positions below it are published */
+	    __attribute__((aligned(ARCH_CACHELINE)));
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
 	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
 	                               IMQ_INL_SLOTS struct imq_inl, from
 	                               the next line on (imq_ring_inl) */
 };
 
-/* The receivers' line, then the senders': each a line of its own. */
+/*
+ * The receivers' line, the senders', then p_tail's: each a line of its
+ * own (Lines of the ring, mqueue.c).
+ */
 MIPC_STATIC_ASSERT(imq_ring_lines,
-    offsetof(struct imq_ring, rg_p_tail) == ARCH_CACHELINE &&
+    offsetof(struct imq_ring, rg_s_mask) == ARCH_CACHELINE &&
         offsetof(struct imq_ring, rg_inl_use) + IMQ_INL_SLOTS * 2 ==
             2 * ARCH_CACHELINE &&
-        offsetof(struct imq_ring, rg_ho) == 2 * ARCH_CACHELINE);
+        offsetof(struct imq_ring, rg_p_tail) == 2 * ARCH_CACHELINE &&
+        offsetof(struct imq_ring, rg_ho) == 3 * ARCH_CACHELINE);
 
 /* The two counts' arrays are read 8 bytes at a time (ipc_mqueue_snap_read). */
 MIPC_STATIC_ASSERT(imq_ring_counts_aligned,
@@ -365,9 +378,9 @@ imq_ring_count(struct imq_ring *ring, uint64_t h)
  * c_head (low half) and which storages were free (high half, bit i for
  * storage i), read in that order.
  */
-#define IMQ_SNAP(c, free)  (((uint64_t)(free) << 32) | (uint32_t)(c))
-#define IMQ_SNAP_C(s)      ((uint32_t)(s))
-#define IMQ_SNAP_FREE(s)   ((uint32_t)((s) >> 32))
+#define IMQ_SNAP(c, free) (((uint64_t)(free) << 32) | (uint32_t)(c))
+#define IMQ_SNAP_C(s)     ((uint32_t)(s))
+#define IMQ_SNAP_FREE(s)  ((uint32_t)((s) >> 32))
 
 /*
  * Read the receivers' line afresh -- c_head, after the head the caller
@@ -384,11 +397,13 @@ uint64_t ipc_mqueue_snap_read(struct imq_ring *ring);
 
 /*
  * Is the inline storage of position pos -- the next one, head h's --
- * free by snapshot s (ipc_mqueue_snap_read)?  Only if fewer than IMQ_INL_SLOTS
- * positions lie between the snapshot's c_head and pos, and the storage
- * was free then: every earlier position sharing it was taken before the
- * snapshot (its use counted in it), and none reserved since shares it
- * (Senders' snapshot).
+ * free by snapshot s (ipc_mqueue_snap_read)?  Only if fewer than
+ * IMQ_INL_SLOTS positions lie between the snapshot's c_head and pos, and
+ * the storage was free then: every earlier position sharing it was taken
+ * before the snapshot (its use counted in it), and none reserved since
+ * shares it (Senders' snapshot).
+ * Conditions: s loaded before [A123] (imq_admit_below), or read by
+ *	ipc_mqueue_snap_read, whose fence orders it.
  */
 static inline __attribute__((always_inline)) bool
 imq_inl_free(struct imq_ring *ring, uint64_t s, uint32_t pos)
@@ -398,16 +413,19 @@ imq_inl_free(struct imq_ring *ring, uint64_t s, uint32_t pos)
 	if ((uint32_t)(pos - IMQ_SNAP_C(s)) > IMQ_INL_MASK ||
 	    !(IMQ_SNAP_FREE(s) & (1u << i)))
 		return false;
-	ipc_tsan_acquire(imq_ring_inl_at(ring, ring->rg_s_mask) + i); /* [T81] */
+	ipc_tsan_acquire(
+	    imq_ring_inl_at(ring, ring->rg_s_mask) + i); /* [T81] */
 	return true;
 }
 
 /*
  * The storage of position pos, found free by its reservation
  * (imq_admit_below, IMQ_SLOT): ours, one use more.  Only the sender that
- * holds it counts, and no other sender reads the count before our
- * message is taken (it would find it queued ahead): not an atomic
- * increment; published with the message ([R9]).
+ * holds it counts, and no other sender trusts the count before our
+ * message is taken (it would find it queued ahead; a snapshot that reads
+ * it meanwhile is not trusted for a position sharing the storage until
+ * then: Senders' snapshot): not an atomic increment; published with the
+ * message ([R9]).
  */
 static inline __attribute__((always_inline)) struct ipc_kmsg *
 imq_inl_claim(struct imq_ring *ring, uint32_t pos)

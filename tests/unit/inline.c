@@ -1327,8 +1327,7 @@ inline_suite(void)
 	    tc, receivers_tail_behind_c_head_takes_nothing_unpublished);
 	tcase_add_test(
 	    tc, senders_snapshot_does_not_free_a_storage_used_after_it);
-	tcase_add_test(
-	    tc, senders_snapshot_stale_count_admits_up_to_the_limit);
+	tcase_add_test(tc, senders_snapshot_stale_count_admits_up_to_the_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
