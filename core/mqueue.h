@@ -499,13 +499,16 @@ imq_inl_give(struct ipc_kmsg *kmsg)
  * more messages are queued ahead, so that its storage is out of reach:
  * the caller takes a kmsg first, and reserves again without inl, one CAS
  * for room and slot (not IMQ_PENDING's second one, ipc_mqueue_enqueue).
- * The count is the senders' snapshot's (Senders' snapshot): a c_head
- * some sender read, so at least the count; any answer short of the best
- * -- the limit reached, no slot, the storage not free -- is checked
- * against the receivers' line read afresh after the head (ipc_mqueue_snap_read),
- * so that a refusal is exact at the head's load (Counting).  A negative
- * count (a head older than the c_head read) is a huge unsigned one: one
- * test sends it to the rare branch, which looks again.
+ * The count and the storage are the senders' snapshot's (Senders'
+ * snapshot): a c_head some sender read, so at least the count.  At the
+ * limit by it, c_head is read afresh for the count; any other answer
+ * short of a slot with its storage -- the limit reached still, no room
+ * in the ring, the storage not free by the map -- is
+ * ipc_mqueue_admit_below's, which reads the receivers' line afresh after
+ * the head (ipc_mqueue_snap_read), so that a refusal is exact at the
+ * head's load (Counting).  A negative count (a head older than the
+ * c_head read) is a huge unsigned one: one test sends it to the rare
+ * branch, which looks again.
  */
 enum imq_admit ipc_mqueue_admit_below(struct imq_ring *ring, uint32_t limit,
     bool want_slot, bool inl, uint32_t *ticket);
