@@ -610,6 +610,59 @@ run_stream(struct lib *l, uint64_t n)
 	return median(v, AB_SUBS);
 }
 
+/*
+ * Two senders (the second on its own CPU when there is a third, else
+ * beside the first, as make bench's stream_2to1) to one receiver.
+ */
+static double
+run_stream2(struct lib *l, uint64_t n)
+{
+	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	struct partner p[2] = {
+		{ .p_lib = l, .p_count = m * AB_SUBS / 2 },
+		{ .p_lib = l, .p_count = m * AB_SUBS - m * AB_SUBS / 2 },
+	};
+	struct msg64_rcv b;
+	struct team t;
+	double v[AB_SUBS];
+	int k;
+
+	if (team_pin_self(&t) != NULL ||
+	    team_start(&t, TEAM_CROSS_CORE, stream_sender, &p[0]) != NULL ||
+	    team_start(&t, team_second_sender_rank(), stream_sender, &p[1]) !=
+	        NULL) {
+		/* What the started ones send, taken so that they end. */
+		uint64_t sent = (t.tm_n > 0 ? p[0].p_count : 0) +
+		    (t.tm_n > 1 ? p[1].p_count : 0);
+
+		__atomic_store_n(&p[0].p_gate, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p[1].p_gate, 1, __ATOMIC_RELEASE);
+		for (i = 0; i < sent && bad < 1000;)
+			if (op_recv(l, l->l_stream, &b, false) ==
+			    MACH_MSG_SUCCESS)
+				i++;
+			else
+				bad++;
+		team_join(&t);
+		return -1;
+	}
+	__atomic_store_n(&p[0].p_gate, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&p[1].p_gate, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < AB_SUBS; k++) {
+		t0 = now_ns();
+		for (i = 0; i < m && bad < 1000;)
+			if (op_recv(l, l->l_stream, &b, false) ==
+			    MACH_MSG_SUCCESS)
+				i++;
+			else
+				bad++;
+		v[k] = (double)(now_ns() - t0) / (double)m;
+	}
+	team_join(&t);
+	lib_error(l, bad);
+	return median(v, AB_SUBS);
+}
+
 struct ab_case {
 	const char *c_name;
 	const char *c_what;
@@ -632,6 +685,8 @@ static const struct ab_case cases[] = {
 	    run_malloc_free, false },
 	{ "stream_1to1", "one sender -> one receiver, cross core, qlimit 1024",
 	    run_stream, true },
+	{ "stream_2to1", "two senders -> one receiver, qlimit 1024",
+	    run_stream2, true },
 	{ "get_refs", "mach_port_get_refs SEND on a hot name (lock-free)",
 	    run_get_refs, false },
 };
@@ -1421,7 +1476,8 @@ usage(void)
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
 	    "cases: send_recv_64 rpc_spin rpc_block rpc_block_1cpu "
-	    "port_alloc_destroy malloc_free stream_1to1 get_refs\n");
+	    "port_alloc_destroy malloc_free stream_1to1 stream_2to1 "
+	    "get_refs\n");
 }
 
 /* "--flag=value": value, else NULL. */

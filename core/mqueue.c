@@ -35,6 +35,14 @@
  *            [R81]/[A81] a taker's reads of an inline message before it
  *                        gives the storage back; the next sender's writes
  *                        after it sees it free (Inline messages).
+ *            [R123]/[A123] a sender's reads of the receivers' line
+ *                        (c_head, the give-backs) before the snapshot it
+ *                        leaves; a sender that trusts a snapshot, its
+ *                        load before its writes (Senders' snapshot).
+ *            [R124]/[A124] a receiver's p_tail load before the copy it
+ *                        leaves in rg_c_tail; a receiver that trusts the
+ *                        copy, its load before the slot's and the handoff
+ *                        count's (Receivers' tail).
  *            [R120]/[A120] a taker's reads of an inline message (its
  *                        copy, its kind) before its hold; the peeker that
  *                        ends the hold after it sees it (Inline messages).
@@ -94,7 +102,10 @@
  * what it computed), and a successful CAS means the head had not moved,
  * so the count stayed below the limit.  A negative occupancy (receivers
  * took, between the loads, messages reserved after the first) is looked
- * at again.
+ * at again.  The send fast path counts by the senders' snapshot's c_head
+ * instead (below), read at some time before: at least the count, so a
+ * message it admits is admitted; anything short of a slot sends it to the
+ * reading above (ipc_mqueue_admit_below), so a refusal stays exact.
  *
  * Blocked senders.  A sender that finds the queue full spins, then blocks
  * on the port's send turnstile: it donates its turnstile, pushes its
@@ -192,7 +203,8 @@
  * fewer positions than storages were queued ahead of it -- so every
  * earlier position sharing the storage was taken, after its sender
  * counted its use ([A9]) -- and the counts agreed (imq_admit_below reads
- * both with the head it reserves at; only the sender of that position
+ * both, through the senders' snapshot, before the head it reserves at;
+ * only the sender of that position
  * can count a use, and the sender of a later position that shares the
  * storage cannot pass the first test before this one is taken); it counts
  * its use after its CAS, before its commit (imq_inl_claim).  Else it is
@@ -228,6 +240,55 @@
  * slots: 2.7 KiB in all; of 1024: 18.4 KiB), a deep queue's messages past
  * the sixteenth in cache kmsgs, and a receiver outside the fast path
  * copies 128 bytes.
+ *
+ * Lines of the ring.  Every line both sides write makes each side wait
+ * for the other's core in turn: a locked instruction (the head's CAS, the
+ * tail's swap, c_word's CAS) waits for every line the other side pulled
+ * to itself since our last write (x86 drains the store buffer).  So the
+ * receivers' line (c_word, the handoff counts, the give-backs) is written
+ * by receivers only, the senders' line (the head, the use counts) by
+ * senders only, and p_tail -- which an empty receiver polls -- is alone
+ * on a third line, so that the polling takes only it from the sender,
+ * not the line of the head its next CAS needs.  And each side reads the
+ * other's line only when what it last learnt of it runs out:
+ *
+ * Receivers' tail (PERF.md 2.3; ZeroMQ's ypipe reads its writer's
+ * pointer once for every item published before it).  A receiver that
+ * reads p_tail leaves it in rg_c_tail, on the receivers' line ([R124]:
+ * an acquire of what p_tail published, then a release to whoever reads
+ * the copy); a receiver takes the positions below the copy without
+ * reading p_tail again ([A124], the fence head_look had for p_tail, so
+ * the slot, and the handoff count of Handoff's FIFO argument, come
+ * after).  Any value p_tail had is good forever: p_tail only grows, so
+ * positions below it stay published.  Receivers race to store it, so the
+ * copy may go back (a receiver stores an older value than another's), or
+ * fall behind c_head: a receiver uses it only while it is ahead of c_head
+ * (a signed difference), else reads p_tail -- the empty case, where
+ * nothing is saved and nothing lost.  The difference is signed, as
+ * imq_ring_count's: it holds while fewer than 2^31 positions pass
+ * between one receiver's load of p_tail and its store of the copy.
+ *
+ * Senders' snapshot.  A sender needs from the receivers' line the count
+ * (c_head, for the limit and the ring's room) and whether its storage is
+ * free (the give-backs, Inline messages), and both only grow: a stale
+ * reading errs on the safe side.  So a sender that reads them leaves what
+ * it read in rg_s_snap, on the senders' line: the c_head, then a map of
+ * the storages whose counts agreed, in one word ([R123], after an
+ * acquire of the give-backs); the send fast path admits and reserves by
+ * the snapshot ([A123]) and reads the receivers' line afresh only when
+ * the snapshot gives less than a slot with its storage (imq_admit_below,
+ * ipc_mqueue_admit_below, ipc_mqueue_snap_read): in a stream, once for
+ * every IMQ_INL_SLOTS messages at most, not once a message.  The map is
+ * trusted for the next position P only when P is fewer than
+ * IMQ_INL_SLOTS past the snapshot's own c_head: then every earlier
+ * position sharing P's storage was taken before the snapshot was read, so
+ * its use was counted in it ([A9], as the direct look had it), and no
+ * position reserved since shares the storage (it would be P or beyond).
+ * Free then, not used since: free now.  Never past a c_head read later
+ * (a small limit's count, read afresh on the fast path, says nothing of
+ * uses made after the map).  A sender storing a snapshot it read long
+ * ago only makes the others look again; the distance is unsigned, so a
+ * snapshot must not be read 2^32 positions before it is stored.
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -290,13 +351,15 @@ ring_get(struct ipc_mqueue *mq, uint32_t qlimit)
 		return NULL;
 	memset(mine, 0, imq_ring_bytes(slots));
 	mine->rg_mask = slots - 1;
-	mine->rg_inl_mask = imq_ring_inl_count(slots) - 1;
-	mine->rg_inl = (struct imq_inl *)(void *)((char *)mine +
-	    imq_ring_inl_offset(slots));
+	mine->rg_s_mask = slots - 1;
+	/* The snapshot of an empty ring: every storage free (zero counts). */
+	mine->rg_s_snap = IMQ_SNAP(0, (1u << IMQ_INL_SLOTS) - 1);
 	/* What senders do not write (ipc_kmsg_init_inline); ikm_ndesc 0. */
-	for (i = 0; i <= mine->rg_inl_mask; i++) {
-		mine->rg_inl[i].in_kmsg.ikm_alloc = sizeof(struct imq_inl);
-		mine->rg_inl[i].in_kmsg.ikm_desc_off = imq_inl_back(mine, i);
+	for (i = 0; i < IMQ_INL_SLOTS; i++) {
+		struct imq_inl *in = imq_ring_inl_at(mine, slots - 1) + i;
+
+		in->in_kmsg.ikm_alloc = sizeof(struct imq_inl);
+		in->in_kmsg.ikm_desc_off = imq_inl_back(mine, i);
 	}
 	ipc_tsan_release(mine);
 	/*
@@ -366,6 +429,82 @@ ipc_mqueue_reserve_wait(struct imq_ring *ring)
 	sched_yield();
 }
 
+/* imq_admit_below's look at the receivers' line (mqueue.h), out of its way. */
+__attribute__((noinline)) uint64_t
+ipc_mqueue_snap_read(struct imq_ring *ring)
+{
+	const uint64_t *done =
+	    (const uint64_t *)(const void *)ring->rg_inl_done;
+	const uint64_t *use = (const uint64_t *)(const void *)ring->rg_inl_use;
+	const uint64_t low = 0x7fff7fff7fff7fffull;
+	uint64_t gather = 0x0000200040008001ull, s, busy = 0;
+	uint32_t c, j;
+
+	ck_pr_fence_load(); /* [A19]: the head, then c_head */
+	c = imq_ring_c_head(ring);
+	ck_pr_fence_load(); /* [A9]: the use counts after c_head */
+	/*
+	 * Four counts at a time: a lane of done ^ use is nonzero (its top
+	 * bit set below) when the two differ; one multiplication gathers
+	 * the four top bits into bits 45-48 (no two products overlap; those
+	 * above land past bit 15 of the map, cut below).  The constant kept
+	 * out of the compiler's sight: one multiplication, not six shifts.
+	 */
+	__asm__("" : "+r"(gather));
+	for (j = 0; j < IMQ_INL_SLOTS / 4; j++) {
+		uint64_t x = ck_pr_load_64(&done[j]) ^ ck_pr_load_64(&use[j]);
+
+		x = (((x & low) + low) | x) & ~low;
+		busy |= ((x >> 15) * gather) >> 45 << (4 * j);
+	}
+	s = IMQ_SNAP(c, ~(uint32_t)busy & ((1u << IMQ_INL_SLOTS) - 1));
+	/* A sender that trusts the snapshot trusts our reads: what made
+	 * them (the give-backs), then the snapshot (Senders' snapshot). */
+	ck_pr_fence_acqrel(); /* [A81] the give-backs seen; [R123] then s */
+	ck_pr_store_64(&ring->rg_s_snap, s);
+	return s;
+}
+
+/*
+ * imq_admit_below (mqueue.h) when the senders' snapshot gives less than a
+ * slot, or another sender moved the head: its answer from the receivers'
+ * line read afresh after the head, each time round (Counting: a refusal
+ * is exact at the head's load).
+ */
+__attribute__((noinline)) enum imq_admit
+ipc_mqueue_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot,
+    bool inl, uint32_t *ticket)
+{
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next, s;
+
+	for (;;) {
+		int32_t n;
+
+		s = ipc_mqueue_snap_read(ring); /* [A19] inside */
+		n = (int32_t)(IMQ_POS(h) - IMQ_SNAP_C(s));
+		if (IMQ_PEND(h) < limit && (uint32_t)n < limit - IMQ_PEND(h)) {
+			bool slot = want_slot && (uint32_t)n <= ring->rg_s_mask;
+
+			if (inl && slot) {
+				if ((uint32_t)n > IMQ_INL_MASK)
+					return IMQ_DEEP;
+				slot = imq_inl_free(ring, s, IMQ_POS(h));
+			}
+			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
+			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
+			/* Relaxed: imq_ring_commit publishes a slot. */
+			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
+				*ticket = IMQ_POS(h);
+				return slot ? IMQ_SLOT : IMQ_PENDING;
+			}
+		} else if (n >= 0) {
+			return IMQ_FULL;
+		} else {
+			h = ck_pr_load_64(&ring->rg_p_head);
+		}
+	}
+}
+
 /*
  * Reserve the next slot for a message admitted already (counted as
  * pending in rg_p_head): one CAS moves it from pending to the ring.
@@ -382,7 +521,7 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		ck_pr_fence_load(); /* [A19]: the head, then c_head */
 		c = imq_ring_c_head(ring);
 		/* Stale c (smaller) only makes the ring look fuller. */
-		if (IMQ_POS(h) - c > ring->rg_mask) {
+		if (IMQ_POS(h) - c > ring->rg_s_mask) {
 			uint64_t again = ck_pr_load_64(&ring->rg_p_head);
 
 			if (again == h)
@@ -887,7 +1026,7 @@ inl_release_held(struct imq_ring *ring)
 {
 	uint32_t i;
 
-	for (i = 0; i <= ring->rg_inl_mask; i++) {
+	for (i = 0; i < IMQ_INL_SLOTS; i++) {
 		struct ipc_kmsg *k = &imq_ring_inl(ring, i)->in_kmsg;
 
 		if (ck_pr_load_16(&k->ikm_kind) != IMQ_INL_HELD_KIND)

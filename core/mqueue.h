@@ -75,10 +75,12 @@ struct imq_slot {
  * holds the storage for a peeker defers its give-back and marks the kmsg
  * IMQ_INL_HELD_KIND meanwhile.  imq_inl_state names the three states.
  * Conditions: the sender that reserved position p may use the storage of
- * p only if, read before its reservation, fewer than IMQ_INL_SLOTS
- * positions were queued ahead of p (so every earlier position sharing
- * the storage was taken, and its sender's count store is seen) and the
- * counts agreed; it then counts its use (imq_inl_claim) and holds the
+ * p only if, read before its reservation (by itself or another sender:
+ * the senders' snapshot, mqueue.c), fewer than IMQ_INL_SLOTS positions
+ * were queued ahead of p (so every earlier position sharing the storage
+ * was taken, and its sender's count store is seen) and the counts agreed
+ * -- with no position sharing the storage reserved since; it then counts
+ * its use (imq_inl_claim) and holds the
  * storage until a receiver takes the message (no other sender can
  * reserve a position with the same storage before p is taken: it would
  * find p queued ahead); the receiver that takes the message copies it
@@ -118,7 +120,8 @@ MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
 
 /*
  * The ring: positions only grow (mod 2^32); slot pos & rg_mask.  Receivers
- * own c_word's line, senders the other.  rg_c_word packs the next position
+ * own c_word's line, senders the next one, and p_tail has a line of its
+ * own (mqueue.c, Lines of the ring).  rg_c_word packs the next position
  * to take (low half) with the count of handoff messages taken (high half),
  * so that one CAS takes either and numbers it (Sequence numbers).
  * rg_p_head packs the next position to reserve (low half) with the count
@@ -127,33 +130,51 @@ MIPC_STATIC_ASSERT(imq_handoff_fills_four_lines,
  * admits a message against the queue limit and reserves its slot
  * (mqueue.c, Counting).  The handoff counters sit on the receivers' line:
  * an empty poll reads them with c_word, and only a handoff writes them.
+ * Each side keeps, on its own line, what it last learnt of the other's:
+ * rg_c_tail, a p_tail a receiver read (Receivers' tail), and rg_s_snap,
+ * c_head and the free storages as a sender read them (Senders' snapshot);
+ * and each reads the ring's size from its own line (rg_mask, rg_s_mask).
  */
 struct imq_ring {
-	uint64_t rg_c_word;    /* (A) IMQ_CW(next position, handoffs taken) */
-	uint32_t rg_mask;      /* (C) slots - 1 */
-	uint32_t rg_ho_pub;    /* (A) handoff messages published */
-	uint32_t rg_ho_free;   /* (A) handoff areas given back */
-	uint32_t rg_ho_size;   /* (A) the published one's msgh_size */
-	uint32_t rg_ho_id;     /* (A) its msgh_id (mach_port_peek) */
-	uint32_t rg_ho_sender; /* (A) its sender's serial (mach_port_peek) */
+	uint64_t rg_c_word;  /* (A) IMQ_CW(next position, handoffs taken) */
+	uint32_t rg_mask;    /* (C) slots - 1 */
+	uint32_t rg_ho_pub;  /* (A) handoff messages published */
+	uint32_t rg_ho_free; /* (A) handoff areas given back */
+	uint32_t rg_ho_size; /* (A) the published one's msgh_size */
+	uint32_t rg_c_tail;  /* (A) a p_tail a receiver saw (imq_head_look) */
+	uint32_t rg_pad1;
 	uint16_t rg_inl_done[IMQ_INL_SLOTS]; /* (A) storages' uses given back */
-	uint32_t rg_p_tail;     /* (A) positions below it are published */
-	uint32_t rg_inl_mask;   /* (C) inline storages - 1 */
-	uint64_t rg_p_head;     /* (A) IMQ_HEAD(next position, pending) */
-	struct imq_inl *rg_inl; /* (C) the inline storage (imq_ring_inl) */
+	uint32_t rg_s_mask; /* (C) slots - 1: the senders' copy */
+	uint32_t rg_pad2;
+	uint64_t rg_p_head;    /* (A) IMQ_HEAD(next position, pending) */
+	uint64_t rg_s_snap;    /* (A) IMQ_SNAP(c_head, storages free) */
+	uint32_t rg_ho_id;     /* (A) the handoff's msgh_id (mach_port_peek) */
+	uint32_t rg_ho_sender; /* (A) its sender's serial (mach_port_peek) */
 	uint16_t rg_inl_use[IMQ_INL_SLOTS]; /* (A) storages' uses by senders */
-	char rg_pad2[ARCH_CACHELINE - 2 * sizeof(uint32_t) - sizeof(uint64_t) -
-	    sizeof(void *) - IMQ_INL_SLOTS * 2];
+	uint32_t rg_p_tail /* (A) positions below it are published */
+	    __attribute__((aligned(ARCH_CACHELINE)));
 	struct imq_handoff rg_ho;   /* (rg_ho_pub / rg_ho_free) */
 	struct imq_slot rg_slots[]; /* rg_mask + 1, then the inline storage:
-	                               rg_inl_mask + 1 struct imq_inl, from
+	                               IMQ_INL_SLOTS struct imq_inl, from
 	                               the next line on (imq_ring_inl) */
 };
 
-/* The receivers' line, then the senders': each a line of its own. */
+/*
+ * The receivers' line, the senders', then p_tail's: each a line of its
+ * own (Lines of the ring, mqueue.c).
+ */
 MIPC_STATIC_ASSERT(imq_ring_lines,
-    offsetof(struct imq_ring, rg_p_tail) == ARCH_CACHELINE &&
-        offsetof(struct imq_ring, rg_ho) == 2 * ARCH_CACHELINE);
+    offsetof(struct imq_ring, rg_s_mask) == ARCH_CACHELINE &&
+        offsetof(struct imq_ring, rg_inl_use) + IMQ_INL_SLOTS * 2 ==
+            2 * ARCH_CACHELINE &&
+        offsetof(struct imq_ring, rg_p_tail) == 2 * ARCH_CACHELINE &&
+        offsetof(struct imq_ring, rg_ho) == 3 * ARCH_CACHELINE);
+
+/* The two counts' arrays are read 8 bytes at a time (ipc_mqueue_snap_read). */
+MIPC_STATIC_ASSERT(imq_ring_counts_aligned,
+    offsetof(struct imq_ring, rg_inl_done) % 8 == 0 &&
+        offsetof(struct imq_ring, rg_inl_use) % 8 == 0 &&
+        IMQ_INL_SLOTS % 4 == 0);
 
 /*
  * The slots start on a line (a ring does: ipc_alloc_line), four to a
@@ -177,11 +198,16 @@ imq_ring_inl_offset(uint32_t slots)
 	return (off + ARCH_CACHELINE - 1) & ~(size_t)(ARCH_CACHELINE - 1);
 }
 
+/* Every ring has IMQ_INL_SLOTS storages: it has as many slots at least. */
+MIPC_STATIC_ASSERT(imq_ring_has_every_storage, IMQ_RING_MIN >= IMQ_INL_SLOTS);
+#define IMQ_INL_MASK (IMQ_INL_SLOTS - 1u)
+
 /* The inline storages of a ring of `slots` slots. */
 static inline uint32_t
 imq_ring_inl_count(uint32_t slots)
 {
-	return slots < IMQ_INL_SLOTS ? slots : IMQ_INL_SLOTS;
+	(void)slots;
+	return IMQ_INL_SLOTS;
 }
 
 /* The bytes of a ring of `slots` slots, its inline storage included. */
@@ -192,11 +218,22 @@ imq_ring_bytes(uint32_t slots)
 	    (size_t)imq_ring_inl_count(slots) * sizeof(struct imq_inl);
 }
 
+/*
+ * The inline storage of a ring with slots mask + 1 (rg_mask, or the
+ * senders' copy rg_s_mask: each side reads its own line's).
+ */
+static inline struct imq_inl *
+imq_ring_inl_at(struct imq_ring *ring, uint32_t mask)
+{
+	return (struct imq_inl *)(void *)((char *)ring +
+	    imq_ring_inl_offset(mask + 1));
+}
+
 /* The inline storage of position pos (struct imq_inl). */
 static inline struct imq_inl *
 imq_ring_inl(struct imq_ring *ring, uint32_t pos)
 {
-	return ring->rg_inl + (pos & ring->rg_inl_mask);
+	return imq_ring_inl_at(ring, ring->rg_mask) + (pos & IMQ_INL_MASK);
 }
 
 #define IMQ_CW(pos, ho) (((uint64_t)(ho) << 32) | (uint32_t)(pos))
@@ -234,11 +271,24 @@ imq_head_look(
 	for (;;) {
 		w = ck_pr_load_64(&ring->rg_c_word);
 		consumer = IMQ_CW_POS(w);
-		/* [A9]: c_head before p_tail (imq_ring_commit's [R9]). */
+		/* [A9]: c_head before the tail (imq_ring_commit's [R9]). */
 		ck_pr_fence_load();
-		producer = ck_pr_load_32(&ring->rg_p_tail);
-		/* [A61]: p_tail before the handoff count (Handoff). */
-		ck_pr_fence_load();
+		/*
+		 * Positions below a tail a receiver saw are published
+		 * (Receivers' tail): the senders' line only when it shows
+		 * none beyond c_head.
+		 */
+		producer = ck_pr_load_32(&ring->rg_c_tail);
+		if ((int32_t)(producer - consumer) <= 0) {
+			producer = ck_pr_load_32(&ring->rg_p_tail);
+			/* What p_tail published (acquired: an acquire, so that
+			 * we pass it on), then our copy of it. */
+			ck_pr_fence_acqrel(); /* [A9] [R124] */
+			ck_pr_store_32(&ring->rg_c_tail, producer);
+		}
+		/* The tail before the handoff count (Handoff) and before what
+		 * it publishes (a receivers' tail: Receivers' tail). */
+		ck_pr_fence_load(); /* [A61] [A124] */
 		if (unlikely(ck_pr_load_32(&ring->rg_ho_pub) != IMQ_CW_HO(w)))
 			return HD_HANDOFF;
 		if (consumer == producer)
@@ -324,44 +374,67 @@ imq_ring_count(struct imq_ring *ring, uint64_t h)
 }
 
 /*
- * Is the inline storage of position pos free (Inline messages)?  Read
- * after c_head (imq_ring_count's): the message that used it last was
- * taken, so its sender's use count is visible ([R9]), and its
- * receiver's give-back, if made, too ([A81]).  No load from the storage's
- * own lines: the last receiver read them, and a sender that must load
- * them before its reservation waits for them to come back (measured:
+ * The senders' snapshot of the receivers' line (Senders' snapshot):
+ * c_head (low half) and which storages were free (high half, bit i for
+ * storage i), read in that order.
+ */
+#define IMQ_SNAP(c, free) (((uint64_t)(free) << 32) | (uint32_t)(c))
+#define IMQ_SNAP_C(s)     ((uint32_t)(s))
+#define IMQ_SNAP_FREE(s)  ((uint32_t)((s) >> 32))
+
+/*
+ * Read the receivers' line afresh -- c_head, after the head the caller
+ * holds ([A19], as imq_ring_count), then each storage's two counts --
+ * and leave it for the next sender in rg_s_snap.  A storage is free if
+ * its counts agree: read after c_head, the last message that used it,
+ * if taken, had its sender's use count seen ([R9]), and its receiver's
+ * give-back, if made, too ([A81]).  No load from the storages' own
+ * lines: the last receiver read them, and a sender that must load them
+ * before its reservation waits for them to come back (measured:
  * stream_1to1 0.90 against a count kept in the kmsg).
  */
-static inline __attribute__((always_inline)) bool
-imq_inl_free(struct imq_ring *ring, uint32_t pos)
-{
-	uint32_t i = pos & ring->rg_inl_mask;
-	struct imq_inl *in = ring->rg_inl + i;
+uint64_t ipc_mqueue_snap_read(struct imq_ring *ring);
 
-	ck_pr_fence_load(); /* [A9]: after c_head */
-	if (ck_pr_load_16(&ring->rg_inl_done[i]) !=
-	    ck_pr_load_16(&ring->rg_inl_use[i]))
+/*
+ * Is the inline storage of position pos -- the next one, head h's --
+ * free by snapshot s (ipc_mqueue_snap_read)?  Only if fewer than
+ * IMQ_INL_SLOTS positions lie between the snapshot's c_head and pos, and
+ * the storage was free then: every earlier position sharing it was taken
+ * before the snapshot (its use counted in it), and none reserved since
+ * shares it (Senders' snapshot).
+ * Conditions: s loaded before [A123] (imq_admit_below), or read by
+ *	ipc_mqueue_snap_read, whose fence orders it.
+ */
+static inline __attribute__((always_inline)) bool
+imq_inl_free(struct imq_ring *ring, uint64_t s, uint32_t pos)
+{
+	uint32_t i = pos & IMQ_INL_MASK;
+
+	if ((uint32_t)(pos - IMQ_SNAP_C(s)) > IMQ_INL_MASK ||
+	    !(IMQ_SNAP_FREE(s) & (1u << i)))
 		return false;
-	ck_pr_fence_acquire(); /* [A81]: given back, then ours */
-	ipc_tsan_acquire(in);  /* [T81] */
+	ipc_tsan_acquire(
+	    imq_ring_inl_at(ring, ring->rg_s_mask) + i); /* [T81] */
 	return true;
 }
 
 /*
  * The storage of position pos, found free by its reservation
  * (imq_admit_below, IMQ_SLOT): ours, one use more.  Only the sender that
- * holds it counts, and no other sender reads the count before our
- * message is taken (it would find it queued ahead): not an atomic
- * increment; published with the message ([R9]).
+ * holds it counts, and no other sender trusts the count before our
+ * message is taken (it would find it queued ahead; a snapshot that reads
+ * it meanwhile is not trusted for a position sharing the storage until
+ * then: Senders' snapshot): not an atomic increment; published with the
+ * message ([R9]).
  */
 static inline __attribute__((always_inline)) struct ipc_kmsg *
 imq_inl_claim(struct imq_ring *ring, uint32_t pos)
 {
-	uint32_t i = pos & ring->rg_inl_mask;
+	uint32_t i = pos & IMQ_INL_MASK;
 	uint16_t *use = &ring->rg_inl_use[i];
 
 	ck_pr_store_16(use, (uint16_t)(ck_pr_load_16(use) + 1));
-	return &ring->rg_inl[i].in_kmsg;
+	return &imq_ring_inl_at(ring, ring->rg_s_mask)[i].in_kmsg;
 }
 
 /*
@@ -375,8 +448,8 @@ imq_inl_state(struct imq_ring *ring, uint32_t pos)
 
 	if (ck_pr_load_16(&k->ikm_kind) == IMQ_INL_HELD_KIND)
 		return IMQ_INL_HELD;
-	return ck_pr_load_16(&ring->rg_inl_done[pos & ring->rg_inl_mask]) ==
-	        ck_pr_load_16(&ring->rg_inl_use[pos & ring->rg_inl_mask])
+	return ck_pr_load_16(&ring->rg_inl_done[pos & IMQ_INL_MASK]) ==
+	        ck_pr_load_16(&ring->rg_inl_use[pos & IMQ_INL_MASK])
 	    ? IMQ_INL_FREE
 	    : IMQ_INL_USED;
 }
@@ -392,7 +465,7 @@ static inline uint32_t
 imq_inl_back(struct imq_ring *ring, uint32_t i)
 {
 	return (uint32_t)(int32_t)((char *)&ring->rg_inl_done[i] -
-	    (char *)&ring->rg_inl[i].in_kmsg);
+	    (char *)&imq_ring_inl_at(ring, ring->rg_mask)[i].in_kmsg);
 }
 
 /* An inline kmsg's give-back count (imq_inl_back). */
@@ -426,41 +499,52 @@ imq_inl_give(struct ipc_kmsg *kmsg)
  * more messages are queued ahead, so that its storage is out of reach:
  * the caller takes a kmsg first, and reserves again without inl, one CAS
  * for room and slot (not IMQ_PENDING's second one, ipc_mqueue_enqueue).
- * A negative count (a stale first look) is a huge unsigned one: one test
- * sends it to the rare branch, which looks again.
+ * The count and the storage are the senders' snapshot's (Senders'
+ * snapshot): a c_head some sender read, so at least the count.  At the
+ * limit by it, c_head is read afresh for the count; any other answer
+ * short of a slot with its storage -- the limit reached still, no room
+ * in the ring, the storage not free by the map -- is
+ * ipc_mqueue_admit_below's, which reads the receivers' line afresh after
+ * the head (ipc_mqueue_snap_read), so that a refusal is exact at the
+ * head's load (Counting).  A negative count (a head older than the
+ * c_head read) is a huge unsigned one: one test sends it to the rare
+ * branch, which looks again.
  */
+enum imq_admit ipc_mqueue_admit_below(struct imq_ring *ring, uint32_t limit,
+    bool want_slot, bool inl, uint32_t *ticket);
+
 static inline __attribute__((always_inline)) enum imq_admit
 imq_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
     uint32_t *ticket)
 {
-	uint64_t h = ck_pr_load_64(&ring->rg_p_head), next;
+	uint64_t h = ck_pr_load_64(&ring->rg_p_head);
+	uint64_t s = ck_pr_load_64(&ring->rg_s_snap);
+	uint32_t n = IMQ_POS(h) - IMQ_SNAP_C(s);
 
-	for (;;) {
-		int32_t n = imq_ring_count(ring, h);
+	/*
+	 * What the snapshot's c_head and map say was done -- the reads of
+	 * the slot and the storage we may reuse -- before our writes.
+	 */
+	ck_pr_fence_acquire(); /* [A123] */
 
-		if (likely(IMQ_PEND(h) < limit &&
-		        (uint32_t)n < limit - IMQ_PEND(h))) {
-			bool slot = want_slot && (uint32_t)n <= ring->rg_mask;
-
-			if (inl && slot) {
-				if (unlikely((uint32_t)n > ring->rg_inl_mask))
-					return IMQ_DEEP;
-				slot = imq_inl_free(ring, IMQ_POS(h));
-			}
-
-			next = slot ? IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))
-			            : IMQ_HEAD(IMQ_POS(h), IMQ_PEND(h) + 1);
-			/* Relaxed: imq_ring_commit publishes a slot. */
-			if (ck_pr_cas_64_value(&ring->rg_p_head, h, next, &h)) {
-				*ticket = IMQ_POS(h);
-				return slot ? IMQ_SLOT : IMQ_PENDING;
-			}
-		} else if (n >= 0) {
-			return IMQ_FULL;
-		} else {
-			h = ck_pr_load_64(&ring->rg_p_head);
+	/*
+	 * At the limit by the snapshot: the count by c_head itself (a small
+	 * limit's case, a port's default); the storage still by the
+	 * snapshot, whose map goes with its own c_head.
+	 */
+	if (unlikely(n >= limit - IMQ_PEND(h)))
+		n = (uint32_t)imq_ring_count(ring, h);
+	if (likely(want_slot && IMQ_PEND(h) < limit &&
+	        n < limit - IMQ_PEND(h) && n <= ring->rg_s_mask &&
+	        (!inl || imq_inl_free(ring, s, IMQ_POS(h))))) {
+		/* Relaxed: imq_ring_commit publishes a slot. */
+		if (likely(ck_pr_cas_64(&ring->rg_p_head, h,
+		        IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h))))) {
+			*ticket = IMQ_POS(h);
+			return IMQ_SLOT;
 		}
 	}
+	return ipc_mqueue_admit_below(ring, limit, want_slot, inl, ticket);
 }
 
 /* A message's slot flags, read while it is still ours ([R9]). */
@@ -499,7 +583,7 @@ static inline __attribute__((always_inline)) void
 imq_ring_fill(struct imq_ring *ring, uint32_t ticket, struct ipc_kmsg *kmsg,
     uint32_t size, uint32_t sflags)
 {
-	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_mask];
+	struct imq_slot *slot = &ring->rg_slots[ticket & ring->rg_s_mask];
 
 	/*
 	 * Slots are read speculatively (head_look validates its copy after

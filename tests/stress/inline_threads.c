@@ -204,7 +204,7 @@ race(uint32_t qlimit, uint32_t slots)
 	/* Quiet: one last peek (of an empty queue) gives back whatever
 	 * storage receivers held for peekers; then every one is free. */
 	MIPC_REQUIRE(peek_head(&size, &id) != KERN_SUCCESS, "empty");
-	for (k = 0; k <= ring->rg_inl_mask; k++)
+	for (k = 0; k < IMQ_INL_SLOTS; k++)
 		MIPC_REQUIRE(imq_inl_state(ring, k) == IMQ_INL_FREE,
 		    "storage %u free", k);
 	/* And the storage serves: the next message goes in it. */

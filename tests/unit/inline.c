@@ -400,7 +400,7 @@ END_TEST
 START_TEST(inline_storage_use_counts_wrap_around)
 {
 	struct imq_ring *r = ring();
-	uint32_t p = next_pos(), i = p & r->rg_inl_mask, n;
+	uint32_t p = next_pos(), i = p & IMQ_INL_MASK, n;
 
 	/* Single-threaded: the storage free, its counts about to wrap. */
 	ck_assert_uint_eq(inl_state(p), IMQ_INL_FREE);
@@ -416,7 +416,7 @@ START_TEST(inline_storage_use_counts_wrap_around)
 		ck_assert_uint_eq(ck_pr_load_16(&r->rg_inl_done[i]),
 		    (uint16_t)(0xffffu + n + 1));
 		/* Round to p's storage again: the positions between. */
-		while (next_pos() != p + r->rg_inl_mask + 1) {
+		while (next_pos() != p + IMQ_INL_SLOTS) {
 			send_copy(90, sizeof(mach_msg_header_t));
 			rcv_check(90, sizeof(mach_msg_header_t));
 		}
@@ -740,9 +740,9 @@ START_TEST(inline_deep_ring_has_bounded_storage_shared_by_positions)
 
 	r = ring();
 	ck_assert_uint_eq(r->rg_mask + 1, IMQ_RING_MAX);
-	ck_assert_uint_eq(r->rg_inl_mask + 1, IMQ_INL_SLOTS);
+	ck_assert_uint_eq(IMQ_INL_SLOTS, IMQ_INL_SLOTS);
 	ck_assert_uint_eq((uintptr_t)r % ARCH_CACHELINE, 0);
-	ck_assert_uint_eq((uintptr_t)r->rg_inl % ARCH_CACHELINE, 0);
+	ck_assert_uint_eq((uintptr_t)imq_ring_inl(r, 0) % ARCH_CACHELINE, 0);
 	ck_assert_uint_le(imq_ring_bytes(IMQ_RING_MAX),
 	    IMQ_RING_MAX * sizeof(struct imq_slot) + 4096);
 
@@ -1052,8 +1052,9 @@ END_TEST
 
 /*
  * Move an empty ring's positions to pos (single-threaded): c_head, the
- * head and the tail, and the seqno base with them, so that seqnos do not
- * change.  Every storage is free (its counts agree), so any position may
+ * head and the tail (the receivers' copy, the senders' snapshot: no
+ * storage known free), and the seqno base with them, so that seqnos do
+ * not change.  Every storage is free (its counts agree), so any position may
  * use its own.
  */
 static void
@@ -1069,6 +1070,9 @@ ring_move_to(uint32_t pos)
 	ck_pr_store_64(&r->rg_c_word, IMQ_CW(pos, IMQ_CW_HO(w)));
 	ck_pr_store_64(&r->rg_p_head, IMQ_HEAD(pos, 0));
 	ck_pr_store_32(&r->rg_p_tail, pos);
+	/* The receivers' tail and the senders' snapshot go with them. */
+	ck_pr_store_32(&r->rg_c_tail, pos);
+	ck_pr_store_64(&r->rg_s_snap, IMQ_SNAP(pos, 0));
 	ck_pr_store_32(&p->ip_mq.imq_seq_base,
 	    ck_pr_load_32(&p->ip_mq.imq_seq_base) + delta);
 }
@@ -1130,6 +1134,163 @@ START_TEST(ring_positions_wrap_past_2_32_in_order_every_size)
 }
 END_TEST
 
+/*
+ * Receivers' tail (mqueue.c): a receiver takes positions below the tail a
+ * receiver saw (rg_c_tail) without reading p_tail.  Another receiver may
+ * store a tail it read long ago, behind c_head: that says nothing about
+ * the positions from c_head on.  Here the tail is left two behind c_head
+ * while a sender has reserved c_head's position and not published it
+ * (the yield point after its reservation): a receive, fast path and
+ * general, finds the queue empty -- not the slot's stale contents, a
+ * message taken long ago -- and then the message once published.
+ */
+static bool tail_armed;
+static uint32_t tail_pos;
+static mach_msg_return_t tail_fp_mr;
+static enum imq_result tail_take;
+
+static void
+tail_hook(enum ipc_yield_point point)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	struct ipc_port *port;
+	struct imq_inl buf;
+	struct ipc_kmsg *k = NULL;
+	uint32_t size, seqno;
+	rbuf_t b;
+
+	if (point != IPC_YIELD_ENQUEUE || !tail_armed)
+		return;
+	tail_armed = false;
+	port = port_of(mipc_thread_space(), rport);
+	/* Ours reserved, not published; the receivers' tail behind. */
+	ck_assert_uint_eq(next_pos(), tail_pos + 1);
+	ck_assert_uint_eq(ck_pr_load_32(&ring()->rg_p_tail), tail_pos);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	tail_fp_mr = rcv(rport, &b, sizeof(b), 0);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	ipc_epoch_enter(th);
+	tail_take = ipc_mqueue_peek_take(
+	    port, UINT32_MAX, false, false, &buf, &k, &size, &seqno);
+	ipc_epoch_exit(th);
+}
+
+START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
+{
+	mach_msg_id_t i;
+
+	/* A round of the ring first: every slot holds a taken message. */
+	for (i = 0; i < (mach_msg_id_t)SLOTS; i++) {
+		send_copy(600 + i, SMALL);
+		rcv_check(600 + i, SMALL);
+	}
+	tail_pos = next_pos();
+	ck_assert_uint_eq(head_pos(), tail_pos);
+	tail_armed = true;
+	ipc_yield_hook = tail_hook;
+	send_copy(700, SMALL);
+	ipc_yield_hook = NULL;
+	ck_assert(!tail_armed);
+	ck_assert_int_eq(tail_fp_mr, MACH_RCV_TIMED_OUT);
+	ck_assert_int_eq(tail_take, IMQ_EMPTY);
+	ck_assert_uint_eq(head_pos(), tail_pos);
+	rcv_check(700, SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
+/*
+ * Senders' snapshot (mqueue.c): a sender trusts the snapshot's storage
+ * map only for a position fewer than IMQ_INL_SLOTS past the snapshot's
+ * own c_head -- not past a c_head read later (the count's fallback at a
+ * small limit), nor at any distance.  Here the snapshot is read with the
+ * queue empty (every storage free), then position p uses its storage and
+ * a taker keeps it (the receive fast path's section); the senders come
+ * round to p + IMQ_INL_SLOTS, whose storage the map still calls free
+ * while the queue is short and c_head is past p.  That sender must take
+ * a kmsg from the cache, and the kept message stay whole: at the default
+ * small limit (the count read afresh) and on a deep ring.
+ */
+START_TEST(senders_snapshot_does_not_free_a_storage_used_after_it)
+{
+	struct ipc_thread *th = ipc_thread_self();
+	mach_port_name_t shallow = rport;
+	struct ipc_port *port;
+	struct imq_inl buf;
+	struct ipc_kmsg *k;
+	uint32_t p, size, seqno, i;
+	natural_t qlimit;
+	msg_t want;
+
+	for (qlimit = IMQ_RING_MIN; qlimit <= IMQ_RING_MAX;
+	     qlimit = IMQ_RING_MAX) {
+		new_rport(qlimit);
+		port = port_of(mipc_thread_space(), rport);
+		p = next_pos();
+		ck_assert_uint_eq(head_pos(), p);
+		(void)ipc_mqueue_snap_read(ring());
+		send_copy(900, SMALL);
+		ck_assert(is_inline_at(p));
+		ipc_epoch_enter(th);
+		ck_assert_int_eq(ipc_mqueue_peek_take(port, UINT32_MAX, false,
+		                     true, &buf, &k, &size, &seqno),
+		    IMQ_TAKEN);
+		ck_assert_ptr_eq(k, &imq_ring_inl(ring(), p)->in_kmsg);
+		for (i = 1; i <= IMQ_INL_SLOTS; i++)
+			send_copy((mach_msg_id_t)(900 + i), SMALL);
+		ck_assert(is_inline_at(p + IMQ_INL_SLOTS - 1));
+		ck_assert(!is_inline_at(p + IMQ_INL_SLOTS));
+		fill(&want, 900, SMALL);
+		ck_assert_int_eq(k->ikm_header.msgh_id, 900);
+		ck_assert_int_eq(
+		    memcmp(ikm_bytes(k) + sizeof(mach_msg_header_t), want.body,
+		        SMALL - sizeof(mach_msg_header_t)),
+		    0);
+		if (!(k->ikm_flags & IKM_F_IMPLICIT))
+			(void)ip_srights_dec(port);
+		ipc_kmsg_free(k);
+		ipc_epoch_exit(th);
+		for (i = 1; i <= IMQ_INL_SLOTS; i++)
+			rcv_check((mach_msg_id_t)(900 + i), SMALL);
+		ck_assert_uint_eq(msgcount(), 0);
+		ck_assert_int_eq(
+		    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+		if (qlimit == IMQ_RING_MAX)
+			break;
+	}
+	rport = shallow;
+}
+END_TEST
+
+/*
+ * The senders' snapshot is conservative for the count too: a stale one
+ * (a c_head far behind) makes a sender read c_head afresh, never refuse
+ * room the queue has -- here at the limit by the snapshot, the queue
+ * empty -- and a full queue is refused exactly at its limit.
+ */
+START_TEST(senders_snapshot_stale_count_admits_up_to_the_limit)
+{
+	struct imq_ring *r = ring();
+	mach_msg_id_t i;
+	msg_t m;
+
+	/* A snapshot IMQ_RING_MIN positions stale: at the limit by it. */
+	ck_pr_store_64(&r->rg_s_snap, IMQ_SNAP(next_pos() - IMQ_RING_MIN, 0));
+	for (i = 0; i < (mach_msg_id_t)IMQ_RING_MIN; i++)
+		send_copy(950 + i, SMALL);
+	ck_assert_uint_eq(msgcount(), IMQ_RING_MIN);
+	fill(&m, 999, SMALL);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = rport;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT,
+	                     SMALL, 0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_SEND_TIMED_OUT);
+	for (i = 0; i < (mach_msg_id_t)IMQ_RING_MIN; i++)
+		rcv_check(950 + i, SMALL);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+END_TEST
+
 static Suite *
 inline_suite(void)
 {
@@ -1162,6 +1323,11 @@ inline_suite(void)
 	tcase_add_test(
 	    tc, inline_sender_lets_an_unpublished_reservation_ahead_publish);
 	tcase_add_test(tc, ring_positions_wrap_past_2_32_in_order_every_size);
+	tcase_add_test(
+	    tc, receivers_tail_behind_c_head_takes_nothing_unpublished);
+	tcase_add_test(
+	    tc, senders_snapshot_does_not_free_a_storage_used_after_it);
+	tcase_add_test(tc, senders_snapshot_stale_count_admits_up_to_the_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
