@@ -613,7 +613,9 @@ port_quiet_hint(const struct ipc_port *port)
  *	port that may die quietly"): wait until no erasing hold of the
  *	receiver's lock is on (such a hold waits for nothing; other holds
  *	are not waited for: one may be waiting for our section to end),
- *	then read the count.  Returns whether
+ *	then read the count.  An erasing hold of the calling thread's own
+ *	(mipc re-entered from a signal handler) is reported as any lock
+ *	re-entered (lock.h), not waited for.  Returns whether
  *	the caller's reference counts (else it was erased: the caller holds
  *	nothing, the port's receive right is gone).
  * Conditions: inside the epoch section the port was found in; the
@@ -626,17 +628,22 @@ ipc_port_reference_settle(struct ipc_port *port)
 	struct mipc_space *sp;
 
 	for (;;) {
+		uint32_t o;
+
 		sp = ck_pr_load_ptr(&port->ip_receiver);
 		if (sp == NULL)
 			break; /* no receiver: no erasing hold is on */
-		if (!(ck_pr_load_32(&sp->is_lock.il_owner) &
-		        IPC_LOCK_ERASING)) {
+		o = ck_pr_load_32(&sp->is_lock.il_owner);
+		if (!(o & IPC_LOCK_ERASING)) {
 			/* [A143]: no erasing hold, then the holder */
 			ck_pr_fence_load();
 			if (ck_pr_load_ptr(&port->ip_receiver) == sp)
 				break; /* an erasing hold around ours is over */
 			continue;
 		}
+		/* Our own hold (a signal handler's call): it never ends. */
+		if (unlikely((o & ~IPC_LOCK_ERASING) == ipc_lock_self))
+			ipc_lock_reentered(&sp->is_lock);
 		ipc_debug_yield(IPC_YIELD_SPIN);
 		ck_pr_stall();
 	}

@@ -505,8 +505,9 @@ receive_destroy_flat(mipc_space_t task, mach_port_name_t name)
 		/* [R142]: the count moved before the unlock ([A142]), after
 		 * the lock word ([F141] above orders it on weak machines). */
 		ck_pr_store_32(&space->is_erase_seq, space->is_erase_seq + 1);
-		/* [R143]: a store, not a CAS -- the erasure (space.h); the
-		 * unlock's release orders it for readers that see it free. */
+		/* [R143]/[R153]: a store, not a CAS -- the erasure (space.h);
+		 * the unlock's release orders it for readers that see it free
+		 * (settle's [A143], the first look's [A153]). */
 		ck_pr_store_32(&port->ip_object.io_refs, 0);
 		ipc_entry_dealloc_inline(space, name, e); /* entry_free's */
 		is_unlock(space);

@@ -598,7 +598,13 @@ struct mipc_space *ipc_space_caller(struct mipc_space *space);
  *     ([A142]/[R142]: the count before the unlock, read after the lock
  *     word), or as another receiver.  None of these, before and after:
  *     no hold erased it.  Other holds of the lock are no matter: they
- *     erase nothing.
+ *     erase nothing.  The first look comes before the increment
+ *     ([A153]/[R153]): a lock word read free after an erasing hold's
+ *     unlock makes the increment read the count that hold left (0: it
+ *     fails).  Unordered -- a plain load before an RMW, which arm64
+ *     may perform after it -- an increment could land inside the hold
+ *     while the first look saw it over and its is_erase_seq already
+ *     moved: the second look, the same, would take it for real.
  *   * Otherwise (ipc_port_reference_settle, port.c) the reader waits
  *     until no erasing hold can still be on -- the receiver NULL, or
  *     its lock word seen without IPC_LOCK_ERASING with the receiver
@@ -631,6 +637,9 @@ ipc_port_reference_try_found(struct ipc_port *port)
 		seq = ck_pr_load_32(&sp->is_erase_seq);
 		ck_pr_fence_load(); /* [A142]: the count, then the lock word */
 		held = ck_pr_load_32(&sp->is_lock.il_owner);
+		/* [A153]: the lock word, then io_refs, our increment's read
+		 * (a load before an RMW: free on x86, not on arm64). */
+		ck_pr_fence_load();
 	}
 	if (!ipc_object_reference_try(&port->ip_object))
 		return false;

@@ -124,6 +124,95 @@ expect_report(int status, const char *out)
 	    "the report does not name the cause: %s", out);
 }
 
+/*
+ * The same inside the erasing hold of a flat destroy (right.c), which
+ * takes the space lock by a try, and a nested receive on another port of
+ * that space, which takes no lock: its lock-free reference
+ * (ipc_port_reference_try_found, space.h) waits for erasing holds of the
+ * space's lock to end (ipc_port_reference_settle) -- one its own thread
+ * holds, which never ends.  Found, it is reported as a lock re-entered.
+ */
+static mach_port_name_t erase_other;
+
+static void
+reenter_receive(int sig)
+{
+	union {
+		mach_msg_header_t h;
+		char b[256];
+	} m;
+
+	(void)sig;
+	in_handler = 1;
+	memset(&m, 0, sizeof(m));
+	/* Not a poll (a poll takes no reference): a wait of 1 ms. */
+	(void)mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	    erase_other, 1, MACH_PORT_NULL);
+	in_handler = 0;
+}
+
+static void
+raise_in_erasing_hold(enum ipc_yield_point point)
+{
+	/* The flat destroy's first DESTROY point is inside its hold. */
+	if (point == IPC_YIELD_DESTROY && armed && !in_handler) {
+		armed = 0;
+		raise(SIGUSR1);
+	}
+}
+
+static void
+child_erasing(int fd)
+{
+	mach_port_name_t victim;
+	uint64_t flat;
+
+	dup2(fd, 2);
+	signal(SIGALRM, SIG_DFL); /* Check's handler kills the group */
+	alarm(5);
+	signal(SIGUSR1, reenter_receive);
+	if (mipc_space_create(&sp) != KERN_SUCCESS ||
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &victim) !=
+	        KERN_SUCCESS ||
+	    mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &erase_other) !=
+	        KERN_SUCCESS)
+		_exit(3);
+	flat = ipc_port_flat_ops;
+	ipc_yield_hook = raise_in_erasing_hold;
+	armed = 1;
+	(void)mipc_port_destroy(sp, victim);
+	ipc_yield_hook = NULL;
+	/* Not the flat path, or no hold reached: the case tests nothing. */
+	_exit(ipc_port_flat_ops == flat || armed ? 4 : 0);
+}
+
+START_TEST(signal_reentry_in_erasing_hold_reported_not_hung)
+{
+	char out[4096];
+	size_t got = 0;
+	ssize_t r;
+	int p[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		child_erasing(p[1]);
+	}
+	close(p[1]);
+	while (got + 1 < sizeof(out) &&
+	    (r = read(p[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	expect_report(status, out);
+}
+END_TEST
+
 START_TEST(signal_reentry_witness_report_names_async_signal_safety)
 {
 	char out[4096];
@@ -152,6 +241,7 @@ signal_reentry_suite(void)
 	tcase_add_test(
 	    tc, signal_reentry_witness_report_names_async_signal_safety);
 	tcase_add_test(tc, signal_reentry_self_deadlock_reported_not_hung);
+	tcase_add_test(tc, signal_reentry_in_erasing_hold_reported_not_hung);
 	suite_add_tcase(s, tc);
 	return s;
 }
