@@ -1146,6 +1146,7 @@ END_TEST
  */
 static bool tail_armed;
 static uint32_t tail_pos;
+static uint32_t tail_stale; /* the copy left: tail_pos - tail_stale */
 static mach_msg_return_t tail_fp_mr;
 static enum imq_result tail_take;
 
@@ -1166,16 +1167,17 @@ tail_hook(enum ipc_yield_point point)
 	/* Ours reserved, not published; the receivers' tail behind. */
 	ck_assert_uint_eq(next_pos(), tail_pos + 1);
 	ck_assert_uint_eq(ck_pr_load_32(&ring()->rg_p_tail), tail_pos);
-	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - tail_stale);
 	tail_fp_mr = rcv(rport, &b, sizeof(b), 0);
-	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - tail_stale);
 	ipc_epoch_enter(th);
 	tail_take = ipc_mqueue_peek_take(
 	    port, UINT32_MAX, false, false, &buf, &k, &size, &seqno);
 	ipc_epoch_exit(th);
 }
 
-START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
+static void
+tail_behind_round(uint32_t stale)
 {
 	mach_msg_id_t i;
 
@@ -1185,6 +1187,7 @@ START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
 		rcv_check(600 + i, SMALL);
 	}
 	tail_pos = next_pos();
+	tail_stale = stale;
 	ck_assert_uint_eq(head_pos(), tail_pos);
 	tail_armed = true;
 	ipc_yield_hook = tail_hook;
@@ -1196,6 +1199,25 @@ START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
 	ck_assert_uint_eq(head_pos(), tail_pos);
 	rcv_check(700, SMALL);
 	ck_assert_uint_eq(msgcount(), 0);
+}
+
+START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
+{
+	tail_behind_round(2);
+}
+END_TEST
+
+/*
+ * A copy of p_tail stored more than 2^31 positions late (its receiver
+ * preempted between its load of p_tail and its store, a stream going on
+ * meanwhile) reads, by a signed difference, as ahead of c_head.  The
+ * receivers' tail is trusted only up to a ring ahead of c_head -- p_tail
+ * never is further -- so this one, 2^31 - 1 "ahead", is not: a receive
+ * finds the queue empty, not the slot's stale message.
+ */
+START_TEST(receivers_tail_stored_2_31_late_takes_nothing_unpublished)
+{
+	tail_behind_round(0x80000001u);
 }
 END_TEST
 
@@ -1427,6 +1449,8 @@ inline_suite(void)
 	tcase_add_test(tc, ring_positions_wrap_past_2_32_in_order_every_size);
 	tcase_add_test(
 	    tc, receivers_tail_behind_c_head_takes_nothing_unpublished);
+	tcase_add_test(
+	    tc, receivers_tail_stored_2_31_late_takes_nothing_unpublished);
 	tcase_add_test(
 	    tc, senders_snapshot_does_not_free_a_storage_used_after_it);
 	tcase_add_test(tc, senders_snapshot_stale_count_admits_up_to_the_limit);
