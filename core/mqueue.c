@@ -263,10 +263,14 @@
  * positions below it stay published.  Receivers race to store it, so the
  * copy may go back (a receiver stores an older value than another's), or
  * fall behind c_head: a receiver uses it only while it is ahead of c_head
- * (a signed difference), else reads p_tail -- the empty case, where
- * nothing is saved and nothing lost.  The difference is signed, as
- * imq_ring_count's: it holds while fewer than 2^31 positions pass
- * between one receiver's load of p_tail and its store of the copy.
+ * by a ring at most (p_tail never is further: a position is reserved only
+ * with its slot taken), else reads p_tail -- the empty case, where
+ * nothing is saved and nothing lost.  A copy stored late by a receiver
+ * preempted between its load of p_tail and its store is then misread
+ * only if the positions that passed meanwhile come within a ring of a
+ * multiple of 2^32 -- the wrap c_word's 32-bit positions allow its CAS
+ * already -- not, as a signed difference would have it, any number past
+ * 2^31.
  *
  * Senders' snapshot.  A sender needs from the receivers' line the count
  * (c_head, for the limit and the ring's room) and whether its storage is

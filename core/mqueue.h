@@ -276,10 +276,11 @@ imq_head_look(
 		/*
 		 * Positions below a tail a receiver saw are published
 		 * (Receivers' tail): the senders' line only when it shows
-		 * none beyond c_head.
+		 * none beyond c_head, or more than a ring (p_tail never is
+		 * that far ahead: a copy stored late, a wrap ago).
 		 */
 		producer = ck_pr_load_32(&ring->rg_c_tail);
-		if ((int32_t)(producer - consumer) <= 0) {
+		if ((uint32_t)(producer - consumer - 1) > ring->rg_mask) {
 			producer = ck_pr_load_32(&ring->rg_p_tail);
 			/* What p_tail published (acquired: an acquire, so that
 			 * we pass it on), then our copy of it. */
