@@ -263,10 +263,14 @@
  * positions below it stay published.  Receivers race to store it, so the
  * copy may go back (a receiver stores an older value than another's), or
  * fall behind c_head: a receiver uses it only while it is ahead of c_head
- * (a signed difference), else reads p_tail -- the empty case, where
- * nothing is saved and nothing lost.  The difference is signed, as
- * imq_ring_count's: it holds while fewer than 2^31 positions pass
- * between one receiver's load of p_tail and its store of the copy.
+ * by a ring at most (p_tail never is further: a position is reserved only
+ * with its slot taken), else reads p_tail -- the empty case, where
+ * nothing is saved and nothing lost.  A copy stored late by a receiver
+ * preempted between its load of p_tail and its store is then misread
+ * only if the positions that passed meanwhile come within a ring of a
+ * multiple of 2^32 -- the wrap c_word's 32-bit positions allow its CAS
+ * already -- not, as a signed difference would have it, any number past
+ * 2^31.
  *
  * Senders' snapshot.  A sender needs from the receivers' line the count
  * (c_head, for the limit and the ring's room) and whether its storage is
@@ -288,7 +292,14 @@
  * (a small limit's count, read afresh on the fast path, says nothing of
  * uses made after the map).  A sender storing a snapshot it read long
  * ago only makes the others look again; the distance is unsigned, so a
- * snapshot must not be read 2^32 positions before it is stored.
+ * snapshot must not be read 2^32 positions before it is stored -- nor be
+ * left that long: 2^32 positions on, its c_head reads as one just behind
+ * the head, and the fast path would admit past the limit into slots and
+ * storages in use.  So every reservation keeps it close: the fast path
+ * trusts it, even for its fallback count at the limit, only less than a
+ * ring behind (further, the slow path leaves a new one), and a
+ * reservation made without it (ring_reserve_admitted: send-once
+ * messages, refills) leaves a new one once it is IMQ_SNAP_FAR behind.
  *
  * Lost wake-ups.  Receivers wait on imq_rcv_wq (and on their set's
  * ips_rcv_wq) with waitq.c's protocol ([F1]); blocked senders count
@@ -534,6 +545,12 @@ ring_reserve_admitted(struct imq_ring *ring, uint32_t *ticket)
 		if (ck_pr_cas_64_value(&ring->rg_p_head, h,
 		        IMQ_HEAD(IMQ_POS(h) + 1, IMQ_PEND(h) - 1), &h)) {
 			*ticket = IMQ_POS(h);
+			/* Positions that pass the senders' snapshot by: a new
+			 * one before it falls a wrap behind (Senders'
+			 * snapshot).  Relaxed: a look at how far. */
+			c = IMQ_SNAP_C(ck_pr_load_64(&ring->rg_s_snap));
+			if (unlikely(IMQ_POS(h) - c > IMQ_SNAP_FAR))
+				(void)ipc_mqueue_snap_read(ring);
 			return true;
 		}
 	}

@@ -276,10 +276,11 @@ imq_head_look(
 		/*
 		 * Positions below a tail a receiver saw are published
 		 * (Receivers' tail): the senders' line only when it shows
-		 * none beyond c_head.
+		 * none beyond c_head, or more than a ring (p_tail never is
+		 * that far ahead: a copy stored late, a wrap ago).
 		 */
 		producer = ck_pr_load_32(&ring->rg_c_tail);
-		if ((int32_t)(producer - consumer) <= 0) {
+		if ((uint32_t)(producer - consumer - 1) > ring->rg_mask) {
 			producer = ck_pr_load_32(&ring->rg_p_tail);
 			/* What p_tail published (acquired: an acquire, so that
 			 * we pass it on), then our copy of it. */
@@ -381,6 +382,13 @@ imq_ring_count(struct imq_ring *ring, uint64_t h)
 #define IMQ_SNAP(c, free) (((uint64_t)(free) << 32) | (uint32_t)(c))
 #define IMQ_SNAP_C(s)     ((uint32_t)(s))
 #define IMQ_SNAP_FREE(s)  ((uint32_t)((s) >> 32))
+
+/*
+ * How far behind the head a reservation that does not use the snapshot
+ * (ring_reserve_admitted) lets it fall before it leaves a new one: far
+ * from a wrap, and rare (Senders' snapshot).
+ */
+#define IMQ_SNAP_FAR (1u << 30)
 
 /*
  * Read the receivers' line afresh -- c_head, after the head the caller
@@ -501,7 +509,8 @@ imq_inl_give(struct ipc_kmsg *kmsg)
  * for room and slot (not IMQ_PENDING's second one, ipc_mqueue_enqueue).
  * The count and the storage are the senders' snapshot's (Senders'
  * snapshot): a c_head some sender read, so at least the count.  At the
- * limit by it, c_head is read afresh for the count; any other answer
+ * limit by it, and less than a ring behind, c_head is read afresh for
+ * the count; any other answer
  * short of a slot with its storage -- the limit reached still, no room
  * in the ring, the storage not free by the map -- is
  * ipc_mqueue_admit_below's, which reads the receivers' line afresh after
@@ -530,9 +539,13 @@ imq_admit_below(struct imq_ring *ring, uint32_t limit, bool want_slot, bool inl,
 	/*
 	 * At the limit by the snapshot: the count by c_head itself (a small
 	 * limit's case, a port's default); the storage still by the
-	 * snapshot, whose map goes with its own c_head.
+	 * snapshot, whose map goes with its own c_head.  Only while the
+	 * snapshot is less than a ring behind: one further behind goes to
+	 * ipc_mqueue_admit_below, which leaves a new one, so that no stream
+	 * leaves the snapshot to fall a wrap of the positions behind, where
+	 * it would read as just behind the head (Senders' snapshot).
 	 */
-	if (unlikely(n >= limit - IMQ_PEND(h)))
+	if (unlikely(n >= limit - IMQ_PEND(h)) && n <= ring->rg_s_mask)
 		n = (uint32_t)imq_ring_count(ring, h);
 	if (likely(want_slot && IMQ_PEND(h) < limit &&
 	        n < limit - IMQ_PEND(h) && n <= ring->rg_s_mask &&

@@ -1146,6 +1146,7 @@ END_TEST
  */
 static bool tail_armed;
 static uint32_t tail_pos;
+static uint32_t tail_stale; /* the copy left: tail_pos - tail_stale */
 static mach_msg_return_t tail_fp_mr;
 static enum imq_result tail_take;
 
@@ -1166,16 +1167,17 @@ tail_hook(enum ipc_yield_point point)
 	/* Ours reserved, not published; the receivers' tail behind. */
 	ck_assert_uint_eq(next_pos(), tail_pos + 1);
 	ck_assert_uint_eq(ck_pr_load_32(&ring()->rg_p_tail), tail_pos);
-	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - tail_stale);
 	tail_fp_mr = rcv(rport, &b, sizeof(b), 0);
-	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - 2);
+	ck_pr_store_32(&ring()->rg_c_tail, tail_pos - tail_stale);
 	ipc_epoch_enter(th);
 	tail_take = ipc_mqueue_peek_take(
 	    port, UINT32_MAX, false, false, &buf, &k, &size, &seqno);
 	ipc_epoch_exit(th);
 }
 
-START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
+static void
+tail_behind_round(uint32_t stale)
 {
 	mach_msg_id_t i;
 
@@ -1185,6 +1187,7 @@ START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
 		rcv_check(600 + i, SMALL);
 	}
 	tail_pos = next_pos();
+	tail_stale = stale;
 	ck_assert_uint_eq(head_pos(), tail_pos);
 	tail_armed = true;
 	ipc_yield_hook = tail_hook;
@@ -1196,6 +1199,25 @@ START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
 	ck_assert_uint_eq(head_pos(), tail_pos);
 	rcv_check(700, SMALL);
 	ck_assert_uint_eq(msgcount(), 0);
+}
+
+START_TEST(receivers_tail_behind_c_head_takes_nothing_unpublished)
+{
+	tail_behind_round(2);
+}
+END_TEST
+
+/*
+ * A copy of p_tail stored more than 2^31 positions late (its receiver
+ * preempted between its load of p_tail and its store, a stream going on
+ * meanwhile) reads, by a signed difference, as ahead of c_head.  The
+ * receivers' tail is trusted only up to a ring ahead of c_head -- p_tail
+ * never is further -- so this one, 2^31 - 1 "ahead", is not: a receive
+ * finds the queue empty, not the slot's stale message.
+ */
+START_TEST(receivers_tail_stored_2_31_late_takes_nothing_unpublished)
+{
+	tail_behind_round(0x80000001u);
 }
 END_TEST
 
@@ -1291,6 +1313,108 @@ START_TEST(senders_snapshot_stale_count_admits_up_to_the_limit)
 }
 END_TEST
 
+/*
+ * The senders' snapshot must not be trusted a wrap of the positions after
+ * it was read.  A c_head 2^32 positions old is, mod 2^32, a c_head just
+ * behind the head: by it the queue looks nearly empty, whatever it holds.
+ * Nothing may leave the snapshot that old while the positions go round:
+ * not the fast path at the limit, which reads the count afresh (a stream
+ * of messages too large to go inline), nor send-once messages, which
+ * reserve their slots without the snapshot (ring_reserve_admitted).  Each
+ * round below is such traffic, one kind a port, and a move of the
+ * positions by 2^29 - 64 (as that many send-once messages, which leave a
+ * snapshot alone while it is less than 2^30 behind, would move them);
+ * after a wrap, the queue is filled to its limit by the same traffic
+ * with the head just behind the first snapshot's c_head, and one more
+ * send through the send right must be refused (MACH_SEND_TIMED_OUT), not
+ * admitted past the limit (into the slot of the message at the head, when
+ * the ring is full).
+ */
+#define BIG ((mach_msg_size_t)sizeof(mach_msg_header_t) + 100)
+
+static void
+send_once(mach_msg_id_t id, mach_msg_size_t size)
+{
+	msg_t m;
+
+	fill(&m, id, size);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_MAKE_SEND_ONCE, 0);
+	m.h.msgh_remote_port = rport;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, size,
+	                     0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_MSG_SUCCESS);
+}
+
+/* ring_move_to, the senders' snapshot left as it was. */
+static void
+ring_move_keep_snap(uint32_t pos)
+{
+	uint64_t s = ck_pr_load_64(&ring()->rg_s_snap);
+
+	ring_move_to(pos);
+	ck_pr_store_64(&ring()->rg_s_snap, s);
+}
+
+/*
+ * Round after round of one kind of traffic (send_copy or send_once) and
+ * moves of 2^29 - 64 positions, until the head is just behind the first
+ * snapshot's c_head again, a wrap later; then the queue is filled to its
+ * limit by the same traffic and one more send through the send right must
+ * be refused.
+ */
+static void
+snapshot_wrap_round(void (*send)(mach_msg_id_t, mach_msg_size_t))
+{
+	uint32_t s0 = IMQ_SNAP_C(ck_pr_load_64(&ring()->rg_s_snap));
+	uint32_t end = s0 - 8, n = 0;
+	mach_msg_id_t i;
+	msg_t m;
+
+	for (;;) {
+		for (i = 0; i < 16; i++)
+			send(2000 + i, BIG);
+		for (i = 0; i < 16; i++)
+			rcv_check(2000 + i, BIG);
+		if (end - next_pos() <= (1u << 29))
+			break;
+		ring_move_keep_snap(next_pos() + (1u << 29) - 64);
+		n++;
+	}
+	ck_assert_uint_ge(n, 7); /* the positions went round */
+	ring_move_keep_snap(end);
+	for (i = 0; i < (mach_msg_id_t)IMQ_RING_MIN; i++)
+		send(4000 + i, BIG);
+	ck_assert_uint_eq(msgcount(), IMQ_RING_MIN);
+	fill(&m, 4999, BIG);
+	m.h.msgh_bits = MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0);
+	m.h.msgh_remote_port = rport;
+	ck_assert_int_eq(mach_msg(&m.h, MACH_SEND_MSG | MACH_SEND_TIMEOUT, BIG,
+	                     0, MACH_PORT_NULL, 0, MACH_PORT_NULL),
+	    MACH_SEND_TIMED_OUT);
+	ck_assert_uint_eq(msgcount(), IMQ_RING_MIN);
+	for (i = 0; i < (mach_msg_id_t)IMQ_RING_MIN; i++)
+		rcv_check(4000 + i, BIG);
+	ck_assert_uint_eq(msgcount(), 0);
+}
+
+START_TEST(senders_snapshot_not_trusted_a_wrap_after_it)
+{
+	mach_port_name_t shallow = rport;
+
+	/* The fast path at the limit, messages too large to go inline. */
+	new_rport(IMQ_RING_MIN);
+	snapshot_wrap_round(send_copy);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	/* Send-once messages (ring_reserve_admitted). */
+	new_rport(IMQ_RING_MIN);
+	snapshot_wrap_round(send_once);
+	ck_assert_int_eq(
+	    mach_port_destroy(mach_task_self(), rport), KERN_SUCCESS);
+	rport = shallow;
+}
+END_TEST
+
 static Suite *
 inline_suite(void)
 {
@@ -1326,8 +1450,11 @@ inline_suite(void)
 	tcase_add_test(
 	    tc, receivers_tail_behind_c_head_takes_nothing_unpublished);
 	tcase_add_test(
+	    tc, receivers_tail_stored_2_31_late_takes_nothing_unpublished);
+	tcase_add_test(
 	    tc, senders_snapshot_does_not_free_a_storage_used_after_it);
 	tcase_add_test(tc, senders_snapshot_stale_count_admits_up_to_the_limit);
+	tcase_add_test(tc, senders_snapshot_not_trusted_a_wrap_after_it);
 	suite_add_tcase(s, tc);
 	return s;
 }
