@@ -578,12 +578,28 @@ stream_sender(void *arg)
 	return NULL;
 }
 
+/*
+ * The receiver's side of the stream cases: n messages off the stream
+ * port, counting failed receives in *bad (it gives up past 1000).
+ */
+static void
+stream_take(struct lib *l, uint64_t n, uint64_t *bad)
+{
+	struct msg64_rcv b;
+	uint64_t i;
+
+	for (i = 0; i < n && *bad < 1000;)
+		if (op_recv(l, l->l_stream, &b, false) == MACH_MSG_SUCCESS)
+			i++;
+		else
+			(*bad)++;
+}
+
 static double
 run_stream(struct lib *l, uint64_t n)
 {
-	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	uint64_t t0, bad = 0, m = sub_ops(n);
 	struct partner p = { .p_lib = l, .p_count = m * AB_SUBS };
-	struct msg64_rcv b;
 	struct team t;
 	double v[AB_SUBS];
 	int k;
@@ -597,12 +613,7 @@ run_stream(struct lib *l, uint64_t n)
 	for (k = 0; k < AB_SUBS; k++) {
 		t0 = now_ns();
 		/* All of them: the sender waits for room otherwise. */
-		for (i = 0; i < m && bad < 1000;)
-			if (op_recv(l, l->l_stream, &b, false) ==
-			    MACH_MSG_SUCCESS)
-				i++;
-			else
-				bad++;
+		stream_take(l, m, &bad);
 		v[k] = (double)(now_ns() - t0) / (double)m;
 	}
 	team_join(&t);
@@ -617,12 +628,11 @@ run_stream(struct lib *l, uint64_t n)
 static double
 run_stream2(struct lib *l, uint64_t n)
 {
-	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	uint64_t t0, bad = 0, m = sub_ops(n);
 	struct partner p[2] = {
 		{ .p_lib = l, .p_count = m * AB_SUBS / 2 },
 		{ .p_lib = l, .p_count = m * AB_SUBS - m * AB_SUBS / 2 },
 	};
-	struct msg64_rcv b;
 	struct team t;
 	double v[AB_SUBS];
 	int k;
@@ -637,12 +647,7 @@ run_stream2(struct lib *l, uint64_t n)
 
 		__atomic_store_n(&p[0].p_gate, 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&p[1].p_gate, 1, __ATOMIC_RELEASE);
-		for (i = 0; i < sent && bad < 1000;)
-			if (op_recv(l, l->l_stream, &b, false) ==
-			    MACH_MSG_SUCCESS)
-				i++;
-			else
-				bad++;
+		stream_take(l, sent, &bad);
 		team_join(&t);
 		return -1;
 	}
@@ -650,12 +655,7 @@ run_stream2(struct lib *l, uint64_t n)
 	__atomic_store_n(&p[1].p_gate, 1, __ATOMIC_RELEASE);
 	for (k = 0; k < AB_SUBS; k++) {
 		t0 = now_ns();
-		for (i = 0; i < m && bad < 1000;)
-			if (op_recv(l, l->l_stream, &b, false) ==
-			    MACH_MSG_SUCCESS)
-				i++;
-			else
-				bad++;
+		stream_take(l, m, &bad);
 		v[k] = (double)(now_ns() - t0) / (double)m;
 	}
 	team_join(&t);

@@ -1488,21 +1488,20 @@ receive_allocate_locked(mipc_space_t task, struct mipc_space *space,
 }
 
 /*
- * The flat allocation once the port is in hand (mipc_port_allocate, below,
- * and receive_allocate_cached): one hold of the space lock, the free
- * entry's next generation, the port published.  Inlined in both, so
- * that neither makes a call on its way to success.
+ * The flat allocation's tail once the lock was tried (space: held, or
+ * NULL for receive_allocate_slow) and the port is in hand
+ * (mipc_port_allocate, below, and receive_allocate_cached): the free
+ * entry's next generation, the port published.  Inlined in both, so that
+ * neither makes a call on its way to success.
  */
 static inline __attribute__((always_inline)) kern_return_t
-receive_allocate_flat(struct ipc_thread *th, mipc_space_t task,
+receive_allocate_flat(mipc_space_t task, struct mipc_space *space,
     struct ipc_port *port, mach_port_name_t *namep)
 {
-	struct mipc_space *space;
 	struct ipc_entry *e;
 	mach_port_name_t name;
 	uint32_t bits;
 
-	space = ipc_space_lock_try_hint(th, task, 0);
 	if (unlikely(space == NULL))
 		return receive_allocate_slow(task, port, namep);
 	e = ipc_entry_alloc_next(space, &name, &bits);
@@ -1524,7 +1523,8 @@ receive_allocate_cached(mipc_space_t task, mach_port_name_t *namep)
 
 	if (unlikely(port == NULL || th == NULL))
 		return receive_allocate_slow(task, port, namep);
-	return receive_allocate_flat(th, task, port, namep);
+	return receive_allocate_flat(
+	    task, ipc_space_lock_try_hint(th, task, 0), port, namep);
 }
 
 /*
@@ -1556,9 +1556,6 @@ mipc_port_allocate(
 	struct ipc_thread *th = ipc_thread_cur;
 	struct mipc_space *space;
 	struct ipc_port *port;
-	struct ipc_entry *e;
-	mach_port_name_t name;
-	uint32_t bits;
 
 	if (unlikely(right != MACH_PORT_RIGHT_RECEIVE || namep == NULL))
 		return allocate_slow(task, right, namep);
@@ -1569,16 +1566,7 @@ mipc_port_allocate(
 	space = ipc_space_lock_try_hint(th, task, 0);
 	port = port_kept_take(th);
 	port_init_inline(port);
-	if (unlikely(space == NULL))
-		return receive_allocate_slow(task, port, namep);
-	e = ipc_entry_alloc_next(space, &name, &bits);
-	if (unlikely(e == NULL))
-		return receive_allocate_locked(task, space, port, namep);
-	port_publish_bits(space, port, e, name, false, bits);
-	*namep = name;
-	is_unlock(space);
-	ipc_port_flat_note();
-	return KERN_SUCCESS;
+	return receive_allocate_flat(task, space, port, namep);
 }
 
 kern_return_t

@@ -695,18 +695,26 @@ race_destroy(void *arg)
 	r->flat = ipc_port_flat_ops - before;
 }
 
-static void
-race_users(void *arg)
+/* A receive from sp's n of up to 256 bytes, waiting at most ms. */
+static mach_msg_return_t
+receive_within(mach_port_name_t n, mach_msg_timeout_t ms)
 {
-	struct race *r = arg;
 	union {
 		mach_msg_header_t h;
 		char b[256];
 	} m;
 
 	memset(&m, 0, sizeof(m));
-	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
-	    sizeof(m), r->victim, 0, MACH_PORT_NULL);
+	return mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0, sizeof(m),
+	    n, ms, MACH_PORT_NULL);
+}
+
+static void
+race_users(void *arg)
+{
+	struct race *r = arg;
+
+	r->mr = receive_within(r->victim, 0);
 	r->tkr = mipc_port_type(sp, r->victim, &r->type);
 	r->akr = mipc_port_allocate(sp, MACH_PORT_RIGHT_RECEIVE, &r->fresh);
 }
@@ -760,14 +768,8 @@ static void
 race_blocking_receive(void *arg)
 {
 	struct race *r = arg;
-	union {
-		mach_msg_header_t h;
-		char b[256];
-	} m;
 
-	memset(&m, 0, sizeof(m));
-	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
-	    sizeof(m), r->victim, 500, MACH_PORT_NULL);
+	r->mr = receive_within(r->victim, 500);
 }
 
 START_TEST(flat_destroy_erased_reference_is_told)
@@ -880,14 +882,8 @@ static void
 pd_race_receive(void *arg)
 {
 	struct pd_race *r = arg;
-	union {
-		mach_msg_header_t h;
-		char b[256];
-	} m;
 
-	memset(&m, 0, sizeof(m));
-	r->mr = mipc_msg(sp, &m.h, MACH_RCV_MSG | MACH_RCV_TIMEOUT, 0,
-	    sizeof(m), r->other, 20, MACH_PORT_NULL);
+	r->mr = receive_within(r->other, 20);
 }
 
 START_TEST(reader_does_not_wait_for_a_hold_that_waits_for_readers)
