@@ -2062,6 +2062,9 @@ msg_send_only(mach_msg_header_t *msg, mach_msg_option_t option,
 		mach_msg_bits_t bits;
 		mach_port_name_t dname, rname;
 
+		/* The slow path's arguments, kept in memory across the fast
+		 * path, which has their registers. */
+		__asm__("" : "+m"(option), "+m"(timeout));
 		memcpy(&bits,
 		    (const char *)msg + offsetof(mach_msg_header_t, msgh_bits),
 		    sizeof(bits));
