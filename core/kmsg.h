@@ -335,8 +335,8 @@ ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t size, uint16_t flags,
 	const size_t rw = offsetof(struct ipc_kmsg, ikm_reply) +
 	    offsetof(struct ipc_right, ir_type);
 	const uint64_t dword = ikm_right_word(MACH_MSG_TYPE_PORT_SEND);
-	const uint64_t rword = ikm_right_word(
-	    reply != NULL ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0);
+	const uint64_t rword =
+	    ikm_right_word(reply != NULL ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0);
 	const uint16_t kf[2] = { IKM_KIND_INLINE, flags };
 	uint32_t kfword, kfhave;
 	uint64_t diff;

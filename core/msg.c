@@ -952,8 +952,8 @@ take_fp(struct ipc_port *port, uint32_t need_max, struct imq_inl *buf,
 	if (at == HD_EMPTY && likely(ck_pr_load_32(&mq->imq_ovf_n) == 0))
 		return IMQ_EMPTY;
 	if (at == HD_HANDOFF) /* a reply, to a special reply port */
-		return ipc_mqueue_take_handoff(port, need_max, buf, kmsgp,
-		    size, seqno != NULL ? seqno : &seqno_unused);
+		return ipc_mqueue_take_handoff(port, need_max, buf, kmsgp, size,
+		    seqno != NULL ? seqno : &seqno_unused);
 	if (unlikely(at != HD_RING))
 		goto general;
 	if (unlikely(slot.ims_size > need_max)) {
