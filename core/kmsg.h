@@ -291,31 +291,71 @@ ipc_kmsg_init(struct ipc_kmsg *k, uint32_t alloc, uint16_t kind, uint32_t size)
  * ikm_alloc, its bytes; ikm_ndesc, 0 (an inline message is simple, and
  * nothing gives it descriptors); and ikm_desc_off, since no descriptors
  * follow, the way back to the storage's give-back count (mqueue.h,
- * imq_inl_back).  One branch for all fields: the differences OR-ed.
+ * imq_inl_back).  One branch for all fields: the differences OR-ed,
+ * read as words where fields share one -- the kind with the flags, each
+ * right's type with its dead flag and the bytes that pad them, which
+ * every write here leaves zero (a nonzero pad would only send us to the
+ * writes, which zero it): callgrind sr_send 321.8 -> 312.8.
  */
+MIPC_STATIC_ASSERT(ikm_inline_words,
+    offsetof(struct ipc_kmsg, ikm_flags) ==
+            offsetof(struct ipc_kmsg, ikm_kind) + 2 &&
+        offsetof(struct ipc_right, ir_dead) ==
+            offsetof(struct ipc_right, ir_type) + 4 &&
+        sizeof(struct ipc_right) == offsetof(struct ipc_right, ir_type) + 8);
+
+/* A right's type, its dead flag (false) and their pad, as one word. */
+static inline __attribute__((always_inline)) uint64_t
+ikm_right_word(uint32_t type)
+{
+	unsigned char b[8] = { 0 };
+	uint64_t w;
+
+	memcpy(b, &type, sizeof(type));
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/* The word at offset off of k's metadata line. */
+static inline __attribute__((always_inline)) uint64_t
+ikm_word(const struct ipc_kmsg *k, size_t off)
+{
+	uint64_t w;
+
+	memcpy(&w, (const char *)k + off, sizeof(w));
+	return w;
+}
+
 static inline __attribute__((always_inline)) void
 ipc_kmsg_init_inline(struct ipc_kmsg *k, uint32_t size, uint16_t flags,
     struct ipc_port *dest, struct ipc_port *reply, uint32_t sender)
 {
-	const uint32_t rtype = reply != NULL ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0;
-	uintptr_t diff;
+	const size_t dw = offsetof(struct ipc_kmsg, ikm_dest) +
+	    offsetof(struct ipc_right, ir_type);
+	const size_t rw = offsetof(struct ipc_kmsg, ikm_reply) +
+	    offsetof(struct ipc_right, ir_type);
+	const uint64_t dword = ikm_right_word(MACH_MSG_TYPE_PORT_SEND);
+	const uint64_t rword =
+	    ikm_right_word(reply != NULL ? MACH_MSG_TYPE_PORT_SEND_ONCE : 0);
+	const uint16_t kf[2] = { IKM_KIND_INLINE, flags };
+	uint32_t kfword, kfhave;
+	uint64_t diff;
 
-	diff = (uintptr_t)(k->ikm_kind ^ IKM_KIND_INLINE) |
-	    (uintptr_t)(k->ikm_flags ^ flags) | (k->ikm_size ^ size) |
+	memcpy(&kfword, kf, sizeof(kfword));
+	memcpy(&kfhave, &k->ikm_kind, sizeof(kfhave));
+	diff = (uint64_t)(kfhave ^ kfword) | (k->ikm_size ^ size) |
 	    ((uintptr_t)k->ikm_dest.ir_port ^ (uintptr_t)dest) |
-	    (k->ikm_dest.ir_type ^ MACH_MSG_TYPE_PORT_SEND) |
-	    (uintptr_t)k->ikm_dest.ir_dead |
+	    (ikm_word(k, dw) ^ dword) |
 	    ((uintptr_t)k->ikm_reply.ir_port ^ (uintptr_t)reply) |
-	    (k->ikm_reply.ir_type ^ rtype) | (uintptr_t)k->ikm_reply.ir_dead |
-	    (k->ikm_sender ^ sender);
+	    (ikm_word(k, rw) ^ rword) | (k->ikm_sender ^ sender);
 	if (likely(diff == 0))
 		return;
 	ikm_init_fields(k, IKM_KIND_INLINE, size);
 	k->ikm_flags = flags;
 	k->ikm_dest.ir_port = dest;
-	k->ikm_dest.ir_type = MACH_MSG_TYPE_PORT_SEND;
+	memcpy((char *)k + dw, &dword, sizeof(dword));
 	k->ikm_reply.ir_port = reply;
-	k->ikm_reply.ir_type = rtype;
+	memcpy((char *)k + rw, &rword, sizeof(rword));
 	k->ikm_sender = sender;
 }
 
