@@ -699,8 +699,9 @@ bench-build: $(BENCH_BIN)
 # beside it, and runs bench/ab.c's driver, which dlopens both into one
 # process and interleaves chunks of each case between them, reversing the
 # order each round (PERF.md 1).  CASES=comma,list (send_recv_64 rpc_spin
-# rpc_block rpc_block_1cpu port_alloc_destroy malloc_free stream_1to1 stream_2to1
-# get_refs; default all); AB_ROUNDS,
+# rpc_block rpc_block_1cpu rpc_server port_alloc_destroy malloc_free stream_1to1
+# stream_2to1 get_refs; default all; rpc_server has no callgrind phases: its
+# loop is inside mach_msg_server); AB_ROUNDS,
 # AB_CHUNK_MS; AB_LIMIT is the gate on the paired ratio B/A (1.03: "no
 # more than 3% slower"); BENCH_ISOLATE=1 as for bench (the A/A noise,
 # BASE=HEAD, is then about +-4% here).  AB_MODE=callgrind counts

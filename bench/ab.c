@@ -33,7 +33,10 @@
  *              MAKE_SEND_ONCE reply in one SEND|RCV call (MACH.md S3, the
  *              path issue 13's turnstiles sit beside); the server replies
  *              MOVE_SEND_ONCE.  rpc_spin polls both sides with timeout 0,
- *              rpc_block blocks both.
+ *              rpc_block blocks both; rpc_server's server is
+ *              mach_msg_server on a workloop (make bench's "RPC
+ *              mach_msg_server"), timed only: its loop is inside the
+ *              library, where no phase wrapper reaches.
  *            * --callgrind: instruction counts, run under `valgrind
  *              --tool=callgrind --collect-atstart=no
  *              --toggle-collect=counted_*`.  Each operation is one call
@@ -112,6 +115,8 @@ struct lib {
 	__typeof__(mipc_port_set_attributes) *set_attributes;
 	__typeof__(thread_get_special_reply_port) *get_srp;
 	__typeof__(mipc_quiesce) *quiesce;
+	__typeof__(mipc_port_mod_refs) *mod_refs;
+	__typeof__(mach_msg_server) *msg_server;
 	kern_return_t (*get_stats)(struct mipc_stats *);
 
 	mipc_space_t l_cs;          /* the client's (main thread's current) */
@@ -167,6 +172,8 @@ lib_load(struct lib *l)
 	SYM(set_attributes, "mipc_port_set_attributes");
 	SYM(get_srp, "thread_get_special_reply_port");
 	SYM(quiesce, "mipc_quiesce");
+	SYM(mod_refs, "mipc_port_mod_refs");
+	SYM(msg_server, "mach_msg_server");
 	SYM(get_stats, "mipc_get_stats");
 #undef SYM
 	return NULL;
@@ -474,6 +481,92 @@ run_rpc_block_1cpu(struct lib *l, uint64_t n)
 	return run_rpc_on(l, n, false, TEAM_SAME_CORE);
 }
 
+/*
+ * rpc_server: make bench's "RPC mach_msg_server" -- the partner runs
+ * mach_msg_server on a workloop, on a service port of the chunk's own,
+ * which its demux destroys on STOP_ID (the loop then returns
+ * MACH_RCV_PORT_CHANGED), as bench/msg.c's rpc_demux does.  The client's
+ * calls are rpc_block's.  One case runs at a time: the demux finds its
+ * library and port here.
+ */
+static struct lib *served_lib;
+static mach_port_name_t served_port;
+
+static boolean_t
+served_demux(mach_msg_header_t *in, mach_msg_header_t *out)
+{
+	mig_reply_error_t *e = (mig_reply_error_t *)out;
+
+	header(out, MACH_MSGH_BITS(MACH_MSGH_BITS_REMOTE(in->msgh_bits), 0),
+	    in->msgh_remote_port, MACH_PORT_NULL, in->msgh_id + 100);
+	if (in->msgh_id == STOP_ID) {
+		(void)served_lib->mod_refs(
+		    served_lib->l_ss, served_port, MACH_PORT_RIGHT_RECEIVE, -1);
+		e->RetCode = MIG_NO_REPLY;
+		return TRUE;
+	}
+	e->RetCode = in->msgh_id == REQ_ID ? KERN_SUCCESS : MIG_BAD_ID;
+	return in->msgh_id == REQ_ID;
+}
+
+static void *
+msg_server_main(void *arg)
+{
+	struct lib *l = arg;
+
+	l->set_space(l->l_ss);
+	if (l->msg_server(served_demux, MSG_BYTES, served_port, 0) !=
+	    MACH_RCV_PORT_CHANGED)
+		lib_error(l, 1);
+	l->set_space(NULL);
+	return NULL;
+}
+
+static double
+run_rpc_server(struct lib *l, uint64_t n)
+{
+	struct msg64 stop = { .m_body = { 0 } };
+	mach_port_name_t kept = l->l_service;
+	struct msg64_rcv b;
+	struct team t;
+	uint64_t i, t0, bad = 0, m = sub_ops(n);
+	double v[AB_SUBS], res = -1;
+	int k;
+
+	if (port_shared(l, l->l_ss, l->l_cs, &served_port) != KERN_SUCCESS) {
+		lib_error(l, 1);
+		return -1;
+	}
+	served_lib = l;
+	l->l_service = served_port; /* op_call's destination */
+	if (team_pin_self(&t) != NULL ||
+	    team_start(&t, TEAM_CROSS_CORE, msg_server_main, l) != NULL) {
+		team_join(&t);
+		goto out;
+	}
+	for (i = 0; i < 64; i++)
+		bad += !rpc_once(l, &b, false);
+	for (k = 0; k < AB_SUBS; k++) {
+		t0 = now_ns();
+		for (i = 0; i < m; i++)
+			bad += !rpc_once(l, &b, false);
+		v[k] = (double)(now_ns() - t0) / (double)m;
+	}
+	header(&stop.m_header, MACH_MSGH_BITS(MACH_MSG_TYPE_COPY_SEND, 0),
+	    served_port, MACH_PORT_NULL, STOP_ID);
+	bad +=
+	    l->msg(&stop.m_header, MACH_SEND_MSG, MSG_BYTES, 0, MACH_PORT_NULL,
+	        MACH_MSG_TIMEOUT_NONE, MACH_PORT_NULL) != MACH_MSG_SUCCESS;
+	team_join(&t);
+	res = median(v, AB_SUBS);
+out:
+	/* The client's send right, now a dead name. */
+	(void)l->mod_refs(l->l_cs, served_port, MACH_PORT_RIGHT_DEAD_NAME, -1);
+	l->l_service = kept;
+	lib_error(l, bad);
+	return res;
+}
+
 static double
 run_same(struct lib *l, uint64_t n)
 {
@@ -679,6 +772,8 @@ static const struct ab_case cases[] = {
 	    run_rpc_block, true },
 	{ "rpc_block_1cpu", "RPC on one CPU, SRP reply, both sides blocking",
 	    run_rpc_block_1cpu, false },
+	{ "rpc_server", "RPC cross core, SRP reply, mach_msg_server (workloop)",
+	    run_rpc_server, true },
 	{ "port_alloc_destroy", "mach_port_allocate RECEIVE + destroy",
 	    run_port, false },
 	{ "malloc_free", "jemalloc malloc + free of 256 B (port's baseline)",
@@ -1475,7 +1570,7 @@ usage(void)
 	    "               [--rounds=N] [--chunk-ms=MS] [--limit=X] "
 	    "[--cases=a,b] [--json=FILE]\n"
 	    "               [--callgrind | --callgrind-report=FILE]\n"
-	    "cases: send_recv_64 rpc_spin rpc_block rpc_block_1cpu "
+	    "cases: send_recv_64 rpc_spin rpc_block rpc_block_1cpu rpc_server "
 	    "port_alloc_destroy malloc_free stream_1to1 stream_2to1 "
 	    "get_refs\n");
 }
