@@ -397,7 +397,9 @@ msg_send_fp_to(struct ipc_thread *th, mipc_space_t task, mach_port_name_t dname,
 	 */
 	link = rp != NULL && (rp->ip_cflags & IP_F_SPECIAL_REPLY) &&
 	    ipc_link_load(rp) == IPC_LINK_ANY;
-	if (link && !ipc_port_reference_try_found(dp))
+	/* dp has a ring (above), which it keeps until it is freed: never
+	 * quiet, so never erased (space.h), a plain try does. */
+	if (link && !ipc_object_reference_try(&dp->ip_object))
 		goto slow;
 	if (rp != NULL && !ipc_port_reference_try_found(rp)) {
 		rp = NULL;
